@@ -1,0 +1,154 @@
+//! A client company of the tenant: the owner of contacts.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::address::{Address, AddressPatch};
+use super::contact::Audit;
+use super::email::Email;
+use super::error::{DomainError, FieldError};
+use super::fields::FieldReader;
+use super::ids::{ClientId, ContactId};
+use super::patch::Patch;
+use super::phone::{PhoneNumber, PhoneRegion};
+use super::text::Text;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientFields {
+    pub name: Text,
+    pub email: Option<Email>,
+    pub phone: Option<PhoneNumber>,
+    pub website: Option<Website>,
+    pub address: Option<Address>,
+}
+
+/// An `http(s)://` URL of at most 2,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Website(String);
+
+impl Website {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = raw.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or("must start with http:// or https://")?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must be a web address".to_owned());
+        }
+        Ok(Self(url.to_owned()))
+    }
+
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientPatch {
+    pub name: Patch<Text>,
+    pub email: Patch<Email>,
+    pub phone: Patch<PhoneNumber>,
+    pub website: Patch<Website>,
+    pub address: Patch<AddressPatch>,
+}
+
+impl ClientPatch {
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion) -> Result<Self, DomainError> {
+        let mut r = FieldReader::new(body);
+        let patch = Self {
+            name: r.text("name", 200),
+            email: r.parsed("email", Email::parse),
+            phone: r.parsed("phone", |s| PhoneNumber::parse(s, region)),
+            website: r.parsed("website", Website::parse),
+            address: r.object("address", AddressPatch::read),
+        };
+        let errors = r.finish();
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+}
+
+impl ClientFields {
+    pub fn create(patch: ClientPatch) -> Result<Self, DomainError> {
+        Self::build(None, patch)
+    }
+
+    pub fn patched(&self, patch: ClientPatch) -> Result<Self, DomainError> {
+        Self::build(Some(self.clone()), patch)
+    }
+
+    fn build(base: Option<ClientFields>, patch: ClientPatch) -> Result<Self, DomainError> {
+        let (name, email, phone, website, address) = match base {
+            Some(b) => (Some(b.name), b.email, b.phone, b.website, b.address),
+            None => (None, None, None, None, None),
+        };
+        let name = patch
+            .name
+            .apply(name)
+            .ok_or_else(|| DomainError::Validation(vec![FieldError::new("name", "is required")]))?;
+        Ok(Self {
+            name,
+            email: patch.email.apply(email),
+            phone: patch.phone.apply(phone),
+            website: patch.website.apply(website),
+            address: Address::patched(address, patch.address),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: ClientId,
+    pub fields: ClientFields,
+    pub primary_contact_id: Option<ContactId>,
+    pub contact_count: u64,
+    pub audit: Audit,
+}
+
+impl Serialize for Client {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            id: ClientId,
+            name: &'a Text,
+            email: &'a Option<Email>,
+            phone: &'a Option<PhoneNumber>,
+            website: &'a Option<Website>,
+            address: &'a Option<Address>,
+            primary_contact_id: Option<ContactId>,
+            contact_count: u64,
+            version: u64,
+            created_at: &'a str,
+            updated_at: &'a str,
+            created_by: &'a str,
+            updated_by: &'a str,
+        }
+        let f = &self.fields;
+        View {
+            id: self.id,
+            name: &f.name,
+            email: &f.email,
+            phone: &f.phone,
+            website: &f.website,
+            address: &f.address,
+            primary_contact_id: self.primary_contact_id,
+            contact_count: self.contact_count,
+            version: self.audit.version,
+            created_at: &self.audit.created_at,
+            updated_at: &self.audit.updated_at,
+            created_by: &self.audit.created_by,
+            updated_by: &self.audit.updated_by,
+        }
+        .serialize(s)
+    }
+}

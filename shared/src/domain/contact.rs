@@ -1,0 +1,309 @@
+//! A client's contact person and the rules every change to one must keep.
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::Date;
+
+use super::address::{Address, AddressPatch};
+use super::dates::{format_date, parse_date};
+use super::email::Email;
+use super::error::{DomainError, FieldError};
+use super::fields::FieldReader;
+use super::ids::{ClientId, ContactId};
+use super::patch::Patch;
+use super::phone::{PhoneNumber, PhoneRegion};
+use super::text::Text;
+use super::topics::{NotificationTopic, Permission, PortalStatus};
+
+/// The fields a user edits. Values of this type always satisfy the contact rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFields {
+    pub salutation: Option<Text>,
+    pub first_name: Option<Text>,
+    pub last_name: Text,
+    pub job_title: Option<Text>,
+    pub department: Option<Text>,
+    pub description: Option<Text>,
+    pub email: Option<Email>,
+    pub mobile: Option<PhoneNumber>,
+    pub phone: Option<PhoneNumber>,
+    pub secondary_phone: Option<PhoneNumber>,
+    pub address: Option<Address>,
+    pub line_manager_id: Option<ContactId>,
+    pub notifications: Vec<NotificationTopic>,
+    pub permissions: Vec<Permission>,
+    pub support_start: Option<Date>,
+    pub support_end: Option<Date>,
+}
+
+/// A parsed request body for creating (absent = null) or merge-patching a contact.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub salutation: Patch<Text>,
+    pub first_name: Patch<Text>,
+    pub last_name: Patch<Text>,
+    pub job_title: Patch<Text>,
+    pub department: Patch<Text>,
+    pub description: Patch<Text>,
+    pub email: Patch<Email>,
+    pub mobile: Patch<PhoneNumber>,
+    pub phone: Patch<PhoneNumber>,
+    pub secondary_phone: Patch<PhoneNumber>,
+    pub address: Patch<AddressPatch>,
+    pub line_manager_id: Patch<ContactId>,
+    pub notifications: Patch<Vec<NotificationTopic>>,
+    pub permissions: Patch<Vec<Permission>>,
+    pub support_start: Patch<Date>,
+    pub support_end: Patch<Date>,
+    pub is_primary: Patch<bool>,
+}
+
+impl ContactPatch {
+    /// Reads a JSON object; every bad or unknown field is reported at once.
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion) -> Result<Self, DomainError> {
+        let mut r = FieldReader::new(body);
+        let phone = |s: &str| PhoneNumber::parse(s, region);
+        let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
+        let mut support_start = Patch::Absent;
+        let mut support_end = Patch::Absent;
+        let portal = r.object("portal", |p| {
+            support_start = p.parsed("support_start", parse_date);
+            support_end = p.parsed("support_end", parse_date);
+        });
+        if matches!(portal, Patch::Null) {
+            support_start = Patch::Null;
+            support_end = Patch::Null;
+        }
+        let patch = Self {
+            salutation: r.text("salutation", 20),
+            first_name: r.text("first_name", 100),
+            last_name: r.text("last_name", 100),
+            job_title: r.text("job_title", 100),
+            department: r.text("department", 100),
+            description: r.multiline_text("description", 2000),
+            email: r.parsed("email", Email::parse),
+            mobile: r.parsed("mobile", phone),
+            phone: r.parsed("phone", phone),
+            secondary_phone: r.parsed("secondary_phone", phone),
+            address: r.object("address", AddressPatch::read),
+            line_manager_id: r.parsed("line_manager_id", contact_id),
+            notifications: r.list("notifications", 16, NotificationTopic::parse),
+            permissions: r.list("permissions", 16, Permission::parse),
+            support_start,
+            support_end,
+            is_primary: r.boolean("is_primary"),
+        };
+        let errors = r.finish();
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.salutation.is_absent()
+            && self.first_name.is_absent()
+            && self.last_name.is_absent()
+            && self.job_title.is_absent()
+            && self.department.is_absent()
+            && self.description.is_absent()
+            && self.email.is_absent()
+            && self.mobile.is_absent()
+            && self.phone.is_absent()
+            && self.secondary_phone.is_absent()
+            && self.address.is_absent()
+            && self.line_manager_id.is_absent()
+            && self.notifications.is_absent()
+            && self.permissions.is_absent()
+            && self.support_start.is_absent()
+            && self.support_end.is_absent()
+            && self.is_primary.is_absent()
+    }
+}
+
+fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+impl ContactFields {
+    /// The fields of a new contact.
+    pub fn create(patch: ContactPatch) -> Result<Self, DomainError> {
+        Self::build(None, patch, None)
+    }
+
+    /// The fields after applying a merge patch to this contact (`id`).
+    pub fn patched(&self, patch: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
+        Self::build(Some(self.clone()), patch, Some(id))
+    }
+
+    fn build(
+        base: Option<ContactFields>,
+        patch: ContactPatch,
+        id: Option<ContactId>,
+    ) -> Result<Self, DomainError> {
+        let (mut last_name, mut b) = match base {
+            Some(b) => (Some(b.last_name.clone()), b),
+            None => (None, Self::blank()),
+        };
+        last_name = patch.last_name.apply(last_name);
+        b.salutation = patch.salutation.apply(b.salutation);
+        b.first_name = patch.first_name.apply(b.first_name);
+        b.job_title = patch.job_title.apply(b.job_title);
+        b.department = patch.department.apply(b.department);
+        b.description = patch.description.apply(b.description);
+        b.email = patch.email.apply(b.email);
+        b.mobile = patch.mobile.apply(b.mobile);
+        b.phone = patch.phone.apply(b.phone);
+        b.secondary_phone = patch.secondary_phone.apply(b.secondary_phone);
+        b.address = Address::patched(b.address, patch.address);
+        b.line_manager_id = patch.line_manager_id.apply(b.line_manager_id);
+        b.notifications = sorted_unique(patch.notifications.apply(Some(b.notifications)).unwrap_or_default());
+        b.permissions = sorted_unique(patch.permissions.apply(Some(b.permissions)).unwrap_or_default());
+        b.support_start = patch.support_start.apply(b.support_start);
+        b.support_end = patch.support_end.apply(b.support_end);
+
+        let mut errors = Vec::new();
+        match last_name {
+            Some(name) => b.last_name = name,
+            None => errors.push(FieldError::new("last_name", "is required")),
+        }
+        if b.email.is_none() && b.mobile.is_none() && b.phone.is_none() {
+            errors.push(FieldError::new("email", "at least one of email, mobile or phone is required"));
+        }
+        if id.is_some() && b.line_manager_id == id {
+            errors.push(FieldError::new("line_manager_id", "a contact cannot be its own line manager"));
+        }
+        if let (Some(start), Some(end)) = (b.support_start, b.support_end) {
+            if end < start {
+                errors.push(FieldError::new("portal.support_end", "must not be before support_start"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(b)
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+
+    /// A placeholder whose `last_name` is always replaced or reported by `build`.
+    fn blank() -> Self {
+        Self {
+            salutation: None,
+            first_name: None,
+            last_name: Text::from_stored(String::new()),
+            job_title: None,
+            department: None,
+            description: None,
+            email: None,
+            mobile: None,
+            phone: None,
+            secondary_phone: None,
+            address: None,
+            line_manager_id: None,
+            notifications: Vec::new(),
+            permissions: Vec::new(),
+            support_start: None,
+            support_end: None,
+        }
+    }
+}
+
+/// Portal access as tracked by the invite flow and the support-expiry sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalState {
+    pub status: PortalStatus,
+    pub invited_at: Option<String>,
+    pub activated_at: Option<String>,
+}
+
+impl Default for PortalState {
+    fn default() -> Self {
+        Self { status: PortalStatus::None, invited_at: None, activated_at: None }
+    }
+}
+
+/// Who changed a record and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: String,
+    pub updated_by: String,
+}
+
+impl Audit {
+    pub fn new(at: String, by: &str) -> Self {
+        Self { version: 1, created_at: at.clone(), updated_at: at, created_by: by.to_owned(), updated_by: by.to_owned() }
+    }
+
+    pub fn next(&self, at: String, by: &str) -> Self {
+        Self { version: self.version + 1, updated_at: at, updated_by: by.to_owned(), ..self.clone() }
+    }
+
+    /// The strong entity tag of this version.
+    pub fn etag(&self) -> String {
+        format!("\"v{}\"", self.version)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: ContactId,
+    pub client_id: ClientId,
+    pub fields: ContactFields,
+    pub is_primary: bool,
+    pub portal: PortalState,
+    pub audit: Audit,
+}
+
+impl Serialize for Contact {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Portal<'a> {
+            status: PortalStatus,
+            support_start: Option<String>,
+            support_end: Option<String>,
+            invited_at: &'a Option<String>,
+            activated_at: &'a Option<String>,
+        }
+        let f = &self.fields;
+        let a = &self.audit;
+        let mut st = s.serialize_struct("Contact", 25)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("client_id", &self.client_id)?;
+        st.serialize_field("salutation", &f.salutation)?;
+        st.serialize_field("first_name", &f.first_name)?;
+        st.serialize_field("last_name", &f.last_name)?;
+        st.serialize_field("job_title", &f.job_title)?;
+        st.serialize_field("department", &f.department)?;
+        st.serialize_field("description", &f.description)?;
+        st.serialize_field("email", &f.email)?;
+        st.serialize_field("mobile", &f.mobile)?;
+        st.serialize_field("phone", &f.phone)?;
+        st.serialize_field("secondary_phone", &f.secondary_phone)?;
+        st.serialize_field("address", &f.address)?;
+        st.serialize_field("line_manager_id", &f.line_manager_id)?;
+        st.serialize_field("is_primary", &self.is_primary)?;
+        st.serialize_field("notifications", &f.notifications)?;
+        st.serialize_field("permissions", &f.permissions)?;
+        let portal = Portal {
+            status: self.portal.status,
+            support_start: f.support_start.map(format_date),
+            support_end: f.support_end.map(format_date),
+            invited_at: &self.portal.invited_at,
+            activated_at: &self.portal.activated_at,
+        };
+        st.serialize_field("portal", &portal)?;
+        st.serialize_field("version", &a.version)?;
+        st.serialize_field("created_at", &a.created_at)?;
+        st.serialize_field("updated_at", &a.updated_at)?;
+        st.serialize_field("created_by", &a.created_by)?;
+        st.serialize_field("updated_by", &a.updated_by)?;
+        st.end()
+    }
+}

@@ -1,0 +1,25 @@
+//! The domain: types that cannot hold invalid values, and the rules of contacts and clients.
+//! Nothing here knows about HTTP or DynamoDB.
+
+pub mod address;
+pub mod client;
+pub mod contact;
+pub mod dates;
+pub mod email;
+pub mod error;
+pub mod fields;
+pub mod ids;
+pub mod patch;
+pub mod phone;
+pub mod text;
+pub mod topics;
+
+pub use client::{Client, ClientFields, ClientPatch};
+pub use contact::{Audit, Contact, ContactFields, ContactPatch, PortalState};
+pub use email::Email;
+pub use error::{DomainError, DomainResult, FieldError};
+pub use ids::{ClientId, ContactId, TenantId, UserId};
+pub use patch::Patch;
+pub use phone::{PhoneNumber, PhoneRegion};
+pub use text::Text;
+pub use topics::{NotificationTopic, Permission, PortalStatus};

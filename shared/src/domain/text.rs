@@ -1,0 +1,44 @@
+//! Bounded, trimmed, non-empty free text without control characters.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    pub fn single_line(raw: &str, max: usize) -> Result<Self, String> {
+        Self::parse(raw, max, |c| c.is_control())
+    }
+
+    pub fn multi_line(raw: &str, max: usize) -> Result<Self, String> {
+        Self::parse(raw, max, |c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    }
+
+    fn parse(raw: &str, max: usize, forbidden: impl Fn(char) -> bool) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("must not be blank".to_owned());
+        }
+        if trimmed.chars().count() > max {
+            return Err(format!("at most {max} characters"));
+        }
+        if trimmed.chars().any(forbidden) {
+            return Err("must not contain control characters".to_owned());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// For values read back from the table, which were validated when written.
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
