@@ -2,3 +2,4 @@
 //! Lambda function of the service. Each function's `main.rs` only wires these together.
 
 pub mod domain;
+pub mod store;

@@ -236,13 +236,26 @@ pub struct Audit {
     pub updated_by: String,
 }
 
+/// When a change happens and who makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub at: String,
+    pub by: String,
+}
+
 impl Audit {
-    pub fn new(at: String, by: &str) -> Self {
-        Self { version: 1, created_at: at.clone(), updated_at: at, created_by: by.to_owned(), updated_by: by.to_owned() }
+    pub fn new(stamp: &Stamp) -> Self {
+        Self {
+            version: 1,
+            created_at: stamp.at.clone(),
+            updated_at: stamp.at.clone(),
+            created_by: stamp.by.clone(),
+            updated_by: stamp.by.clone(),
+        }
     }
 
-    pub fn next(&self, at: String, by: &str) -> Self {
-        Self { version: self.version + 1, updated_at: at, updated_by: by.to_owned(), ..self.clone() }
+    pub fn next(&self, stamp: &Stamp) -> Self {
+        Self { version: self.version + 1, updated_at: stamp.at.clone(), updated_by: stamp.by.clone(), ..self.clone() }
     }
 
     /// The strong entity tag of this version.
@@ -305,5 +318,16 @@ impl Serialize for Contact {
         st.serialize_field("created_by", &a.created_by)?;
         st.serialize_field("updated_by", &a.updated_by)?;
         st.end()
+    }
+}
+
+/// What a patch's `is_primary` asks of a contact that currently is (or is not) primary.
+/// Promoting moves the role from the current primary; un-setting it is refused, because a
+/// client with contacts keeps exactly one primary.
+pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
+    match (currently_primary, requested) {
+        (false, Patch::Set(true)) => Ok(true),
+        (true, Patch::Set(false) | Patch::Null) => Err(DomainError::PrimaryRequired),
+        _ => Ok(false),
     }
 }

@@ -1,0 +1,169 @@
+//! Client items: `PK = TENANT#t`, `SK = CLIENT#id`, so a tenant's clients are one query.
+
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use super::idempotency::{replay, Created, IdempotentRequest, StoredResponse};
+use super::items::{client_editable_item, editable_update, n, new_client_item, ClientRecord, CLIENT_EDITABLE};
+use super::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
+use super::{keys, last_sort_key, Page, Store};
+use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
+
+impl Store {
+    /// Stores a new client; with an idempotency key, in one transaction with the response.
+    pub async fn create_client(
+        &self,
+        tenant: &TenantId,
+        client: &Client,
+        idempotency: Option<(&IdempotentRequest, StoredResponse, i64)>,
+    ) -> DomainResult<Created<()>> {
+        let item = new_client_item(tenant, client)?;
+        let Some((request, response, now)) = idempotency else {
+            self.db
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .send()
+                .await
+                .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
+            return Ok(Created::New(()));
+        };
+        for attempt in 0..MAX_ATTEMPTS {
+            let items = vec![
+                self.put_new(item.clone())?,
+                self.idempotency_put(tenant, request, response.clone(), now)?,
+            ];
+            match self.transact(items).await? {
+                TxOutcome::Committed => return Ok(Created::New(())),
+                TxOutcome::Conflict => backoff(attempt).await,
+                TxOutcome::Cancelled(mut reasons) => {
+                    let idem = reasons.pop().filter(|r| r.failed_condition());
+                    return match idem {
+                        Some(r) => Ok(Created::Replayed(replay(r.old, request)?)),
+                        None => Err(DomainError::internal("client id collision")),
+                    };
+                }
+            }
+        }
+        Err(DomainError::Contention)
+    }
+
+    pub async fn get_client(&self, tenant: &TenantId, id: ClientId) -> DomainResult<Client> {
+        let item = self
+            .get(Self::key(keys::tenant_pk(tenant), keys::client_sk(id)))
+            .await?
+            .ok_or(DomainError::NotFound("client"))?;
+        ClientRecord::from_item(item)?.into_client()
+    }
+
+    pub async fn list_clients(
+        &self,
+        tenant: &TenantId,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Client>> {
+        let start = after.map(|sk| Self::key(keys::tenant_pk(tenant), sk));
+        let out = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::CLIENT_SK_PREFIX.into()))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+        let items = out
+            .items()
+            .iter()
+            .map(|item| ClientRecord::from_item(item.clone())?.into_client())
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+    }
+
+    /// Applies a merge patch with optimistic locking: the write is conditioned on the version
+    /// read, and re-planned when another writer got there first (unless `If-Match` pinned it).
+    pub async fn update_client(
+        &self,
+        tenant: &TenantId,
+        id: ClientId,
+        if_match: Option<u64>,
+        patch: ClientPatch,
+        stamp: &Stamp,
+    ) -> DomainResult<Client> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = self.get_client(tenant, id).await?;
+            if if_match.is_some_and(|v| v != current.audit.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let fields = current.fields.patched(patch.clone())?;
+            if fields == current.fields {
+                return Ok(current);
+            }
+            let audit = current.audit.next(stamp);
+            let update = editable_update(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
+            let result = self
+                .db
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
+                .update_expression(update.expression)
+                .set_expression_attribute_names(Some(update.names))
+                .set_expression_attribute_values(Some(update.values))
+                .expression_attribute_values(":expected", n(current.audit.version))
+                .condition_expression("version = :expected")
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    let item = out.attributes.ok_or_else(|| DomainError::internal("no attributes"))?;
+                    return ClientRecord::from_item(item)?.into_client();
+                }
+                Err(e) => match e.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(_) if if_match.is_some() => {
+                        return Err(DomainError::PreconditionFailed)
+                    }
+                    UpdateItemError::ConditionalCheckFailedException(_) => backoff(attempt).await,
+                    other => return Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                },
+            }
+        }
+        Err(DomainError::Contention)
+    }
+
+    /// Deletes a client that has no contacts left; one conditional delete decides.
+    pub async fn delete_client(&self, tenant: &TenantId, id: ClientId, if_match: Option<u64>) -> DomainResult<()> {
+        let mut condition = "attribute_exists(PK) AND contact_count = :zero".to_owned();
+        let mut request = self
+            .db
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
+            .expression_attribute_values(":zero", n(0))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(v) = if_match {
+            condition.push_str(" AND version = :expected");
+            request = request.expression_attribute_values(":expected", n(v));
+        }
+        match request.condition_expression(condition).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.into_service_error() {
+                DeleteItemError::ConditionalCheckFailedException(e) => {
+                    let Some(old) = e.item else { return Err(DomainError::NotFound("client")) };
+                    let client = ClientRecord::from_item(old)?.into_client()?;
+                    if if_match.is_some_and(|v| v != client.audit.version) {
+                        Err(DomainError::PreconditionFailed)
+                    } else {
+                        Err(DomainError::ClientHasContacts)
+                    }
+                }
+                other => Err(DomainError::internal(format!("DeleteItem: {other}"))),
+            },
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! Contact items live under their client: `PK = TENANT#t#CLIENT#c`, `SK = CONTACT#id`, so a
+//! client's contacts are one query and a path naming another client (or tenant) finds nothing.
+//!
+//! Every change is one conditional `TransactWriteItems` (or a single conditional write when only
+//! one item changes). Items are planned from what was read; the conditions make the write fail
+//! if that changed meanwhile, and the change is then planned again from fresh state.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
+
+use super::idempotency::{replay, Created, IdempotentRequest, StoredResponse};
+use super::items::{contact_editable_item, editable_update, n, new_contact_item, ClientRecord, ContactRecord, CONTACT_EDITABLE};
+use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
+use super::{keys, last_sort_key, Page, Store};
+use crate::domain::contact::wants_promotion;
+use crate::domain::{
+    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
+    PortalStatus, Stamp, TenantId,
+};
+
+/// The role of each item in a transaction, in request order, to read cancellation reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Contact,
+    Client,
+    NewMarker,
+    OldMarker,
+    NewManager,
+    OldManager,
+    OldPrimary,
+    Report,
+    Idempotency,
+}
+
+struct Plan {
+    items: Vec<TransactWriteItem>,
+    roles: Vec<Role>,
+}
+
+impl Plan {
+    fn new() -> Self {
+        Self { items: Vec::new(), roles: Vec::new() }
+    }
+
+    fn push(&mut self, role: Role, item: TransactWriteItem) {
+        self.items.push(item);
+        self.roles.push(role);
+    }
+
+    /// The first failed condition, in the order `precedence` gives.
+    fn failed(&self, mut reasons: Vec<Reason>, precedence: &[Role]) -> Option<(Role, Reason)> {
+        let idx = precedence.iter().find_map(|role| {
+            self.roles.iter().zip(&reasons).position(|(r, reason)| r == role && reason.failed_condition())
+        })?;
+        Some((self.roles[idx], reasons.swap_remove(idx)))
+    }
+}
+
+/// What the client item says about its contacts.
+#[derive(Debug, Clone, Copy)]
+struct ClientState {
+    count: u64,
+    primary: Option<ContactId>,
+}
+
+impl ClientState {
+    fn from_item(item: Item) -> DomainResult<Self> {
+        let client = ClientRecord::from_item(item)?.into_client()?;
+        Ok(Self { count: client.contact_count, primary: client.primary_contact_id })
+    }
+}
+
+/// Filters of `list-contacts`.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub topic: Option<NotificationTopic>,
+    pub primary: Option<bool>,
+    pub portal_status: Option<PortalStatus>,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn stamp_values(u: aws_sdk_dynamodb::types::builders::UpdateBuilder, stamp: &Stamp) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    u.expression_attribute_values(":at", s(&stamp.at)).expression_attribute_values(":by", s(&stamp.by))
+}
+
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+    r.map_err(DomainError::internal)
+}
+
+impl Store {
+    fn contact_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
+        Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
+    }
+
+    fn client_key(tenant: &TenantId, client: ClientId) -> Item {
+        Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
+    }
+
+    fn marker_put(&self, tenant: &TenantId, email: &Email, contact: &Contact) -> DomainResult<TransactWriteItem> {
+        let mut item = Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK);
+        item.insert("entity".into(), s("email"));
+        item.insert("contact_id".into(), s(contact.id.to_string()));
+        item.insert("client_id".into(), s(contact.client_id.to_string()));
+        item.insert("email".into(), s(email.as_str()));
+        self.put_new(item)
+    }
+
+    fn marker_delete(&self, tenant: &TenantId, email: &Email, owner: ContactId) -> DomainResult<TransactWriteItem> {
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK)))
+                .condition_expression("contact_id = :owner")
+                .expression_attribute_values(":owner", s(owner.to_string()))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Adds (`delta` = 1) or removes (`delta` = -1) one report from a line manager's count. The
+    /// count lets a manager's deletion detect a report added after it looked for reports.
+    fn report_count(&self, tenant: &TenantId, client: ClientId, manager: ContactId, delta: i64) -> DomainResult<TransactWriteItem> {
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::contact_key(tenant, client, manager)))
+                .update_expression("SET report_count = if_not_exists(report_count, :zero) + :delta")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Takes the primary role from `old`, which must still hold it.
+    fn demote(&self, tenant: &TenantId, client: ClientId, old: ContactId, stamp: &Stamp) -> DomainResult<TransactWriteItem> {
+        let update = built(
+            stamp_values(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::contact_key(tenant, client, old)))
+                    .update_expression("SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by")
+                    .condition_expression("is_primary = :true")
+                    .expression_attribute_values(":false", AttributeValue::Bool(false))
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+                    .expression_attribute_values(":one", n(1)),
+                stamp,
+            )
+            .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Stores a new contact, its email marker and the client's count (and primary) in one
+    /// transaction. The client's state is not read first: the write assumes the common case and,
+    /// if the client disagrees, its condition failure returns the real state to plan again.
+    pub async fn add_contact(
+        &self,
+        tenant: &TenantId,
+        mut contact: Contact,
+        wants_primary: bool,
+        stamp: &Stamp,
+        idempotency: Option<(&IdempotentRequest, &dyn Fn(&Contact) -> StoredResponse, i64)>,
+    ) -> DomainResult<Created<Contact>> {
+        let client = contact.client_id;
+        let mut known: Option<ClientState> = None;
+        for attempt in 0..MAX_ATTEMPTS {
+            // Decide the primary role from what is known (or assumed) of the client.
+            let (first, demote) = match known {
+                None => (wants_primary, None),
+                Some(state) if state.count == 0 => (true, None),
+                Some(state) if wants_primary => {
+                    (false, Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?))
+                }
+                Some(_) => (false, None),
+            };
+            contact.is_primary = first || demote.is_some();
+
+            let mut plan = Plan::new();
+            let mut client_update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::client_key(tenant, client)))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":zero", n(0))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+            let condition = if contact.is_primary {
+                set.push_str(", primary_contact_id = :new");
+                client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
+                match demote {
+                    Some(old) => {
+                        client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
+                        "attribute_exists(PK) AND primary_contact_id = :old"
+                    }
+                    None => "attribute_exists(PK) AND contact_count = :zero",
+                }
+            } else {
+                "attribute_exists(PK) AND contact_count > :zero"
+            };
+            let client_update = built(
+                stamp_values(client_update, stamp)
+                    .update_expression(format!("SET {set}"))
+                    .condition_expression(condition)
+                    .build(),
+            )?;
+            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
+            plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
+            if let Some(email) = &contact.fields.email {
+                plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
+            }
+            if let Some(manager) = contact.fields.line_manager_id {
+                plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
+            }
+            if let Some(old) = demote {
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
+            }
+            if let Some((request, respond, now)) = &idempotency {
+                plan.push(Role::Idempotency, self.idempotency_put(tenant, request, respond(&contact), *now)?);
+            }
+
+            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
+                TxOutcome::Committed => return Ok(Created::New(contact)),
+                TxOutcome::Conflict => {
+                    backoff(attempt).await;
+                    continue;
+                }
+                TxOutcome::Cancelled(reasons) => reasons,
+            };
+            let precedence =
+                [Role::Idempotency, Role::Client, Role::NewMarker, Role::NewManager, Role::OldPrimary, Role::Contact];
+            match plan.failed(reasons, &precedence) {
+                Some((Role::Idempotency, r)) => {
+                    let (request, _, _) = idempotency.as_ref().expect("planned only with a key");
+                    return Ok(Created::Replayed(replay(r.old, request)?));
+                }
+                Some((Role::Client, r)) => match r.old {
+                    None => return Err(DomainError::NotFound("client")),
+                    Some(item) => known = Some(ClientState::from_item(item)?),
+                },
+                Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
+                Some((Role::NewManager, _)) => return Err(unknown_manager()),
+                Some((Role::OldPrimary, _)) => known = None,
+                other => return Err(DomainError::internal(format!("add-contact cancelled: {other:?}"))),
+            }
+        }
+        Err(DomainError::Contention)
+    }
+
+    pub async fn get_contact(&self, tenant: &TenantId, client: ClientId, id: ContactId) -> DomainResult<Contact> {
+        let item = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+        ContactRecord::from_item(item)?.into_contact()
+    }
+
+    /// One query per page. With filters a page may hold fewer than `limit` contacts (DynamoDB
+    /// filters after reading `limit` items); `next_cursor` still continues where it stopped.
+    pub async fn list_contacts(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        filter: &ContactFilter,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Contact>> {
+        let pk = keys::contacts_pk(tenant, client);
+        let first_page = after.is_none();
+        let mut query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)));
+        let mut filters = Vec::new();
+        if let Some(topic) = filter.topic {
+            filters.push("contains(notifications, :topic)");
+            query = query.expression_attribute_values(":topic", s(topic.as_str()));
+        }
+        if let Some(primary) = filter.primary {
+            filters.push("is_primary = :primary");
+            query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
+        }
+        if let Some(status) = filter.portal_status {
+            filters.push("portal_status = :status");
+            query = query.expression_attribute_values(":status", s(status.as_str()));
+        }
+        if !filters.is_empty() {
+            query = query.filter_expression(filters.join(" AND "));
+        }
+        let out = query.send().await.map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+        if first_page && out.scanned_count() == 0 {
+            // An empty partition: either a client without contacts or no such client here.
+            self.get_client(tenant, client).await?;
+        }
+        let items = out
+            .items()
+            .iter()
+            .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+    }
+
+    /// The contact and, when asked for, its client, in one strongly consistent read.
+    async fn read_for_update(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+        with_client: bool,
+    ) -> DomainResult<(ContactRecord, Option<ClientState>)> {
+        if !with_client {
+            let item = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+            return Ok((ContactRecord::from_item(item)?, None));
+        }
+        let keys = built(
+            KeysAndAttributes::builder()
+                .keys(Self::contact_key(tenant, client, id))
+                .keys(Self::client_key(tenant, client))
+                .consistent_read(true)
+                .build(),
+        )?;
+        let out = self
+            .db
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())))?;
+        if out.unprocessed_keys().is_some_and(|u| !u.is_empty()) {
+            return Err(DomainError::Contention);
+        }
+        let mut contact = None;
+        let mut state = None;
+        for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+            let is_contact = item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::CONTACT_SK_PREFIX));
+            if is_contact {
+                contact = Some(ContactRecord::from_item(item)?);
+            } else {
+                state = Some(ClientState::from_item(item)?);
+            }
+        }
+        Ok((contact.ok_or(DomainError::NotFound("contact"))?, state))
+    }
+
+    /// Applies a merge patch. A change of plain fields is one conditional update; a change of
+    /// email, line manager or primary role is one transaction over every item it touches.
+    pub async fn update_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+        if_match: Option<u64>,
+        patch: ContactPatch,
+        stamp: &Stamp,
+    ) -> DomainResult<Contact> {
+        let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
+        for attempt in 0..MAX_ATTEMPTS {
+            let (record, state) = self.read_for_update(tenant, client, id, needs_client).await?;
+            let current = record.into_contact()?;
+            if if_match.is_some_and(|v| v != current.audit.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let fields = current.fields.patched(patch.clone(), id)?;
+            let promote = wants_promotion(current.is_primary, &patch.is_primary)?;
+            if fields == current.fields && !promote {
+                return Ok(current);
+            }
+            let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
+            updated.is_primary |= promote;
+
+            let old_key = current.fields.email.as_ref().map(Email::key);
+            let new_key = updated.fields.email.as_ref().map(Email::key);
+            let email_moves = old_key != new_key;
+            let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
+
+            let edit = editable_update(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
+            let mut expression = edit.expression;
+            if promote {
+                expression = expression.replacen("SET ", "SET is_primary = :true, ", 1);
+            }
+            let mut contact_update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::contact_key(tenant, client, id)))
+                .set_expression_attribute_names(Some(edit.names))
+                .set_expression_attribute_values(Some(edit.values))
+                .expression_attribute_values(":expected", n(current.audit.version))
+                .condition_expression("version = :expected");
+            if promote {
+                contact_update = contact_update.expression_attribute_values(":true", AttributeValue::Bool(true));
+            }
+            let contact_update = contact_update.update_expression(expression);
+
+            if !email_moves && !manager_moves && !promote {
+                match self.update_single(contact_update).await {
+                    Ok(()) => return Ok(updated),
+                    Err(Some(e)) => return Err(e),
+                    Err(None) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
+                    Err(None) => {
+                        backoff(attempt).await;
+                        continue;
+                    }
+                }
+            }
+
+            let mut plan = Plan::new();
+            plan.push(Role::Contact, TransactWriteItem::builder().update(built(contact_update.build())?).build());
+            if email_moves {
+                if let Some(old) = &current.fields.email {
+                    plan.push(Role::OldMarker, self.marker_delete(tenant, old, id)?);
+                }
+                if let Some(new) = &updated.fields.email {
+                    plan.push(Role::NewMarker, self.marker_put(tenant, new, &updated)?);
+                }
+            }
+            if manager_moves {
+                if let Some(new) = updated.fields.line_manager_id {
+                    plan.push(Role::NewManager, self.report_count(tenant, client, new, 1)?);
+                }
+                if let Some(old) = current.fields.line_manager_id {
+                    plan.push(Role::OldManager, self.report_count(tenant, client, old, -1)?);
+                }
+            }
+            if promote {
+                let state = state.ok_or_else(|| DomainError::NotFound("client"))?;
+                let old = state.primary.ok_or_else(|| DomainError::internal("client without primary"))?;
+                let move_primary = built(
+                    stamp_values(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(Self::client_key(tenant, client)))
+                            .update_expression("SET primary_contact_id = :new, version = version + :one, updated_at = :at, updated_by = :by")
+                            .condition_expression("primary_contact_id = :old")
+                            .expression_attribute_values(":new", s(id.to_string()))
+                            .expression_attribute_values(":old", s(old.to_string()))
+                            .expression_attribute_values(":one", n(1)),
+                        stamp,
+                    )
+                    .build(),
+                )?;
+                plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
+            }
+
+            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
+                TxOutcome::Committed => return Ok(updated),
+                TxOutcome::Conflict => {
+                    backoff(attempt).await;
+                    continue;
+                }
+                TxOutcome::Cancelled(reasons) => reasons,
+            };
+            let precedence = [Role::Contact, Role::NewMarker, Role::NewManager, Role::Client, Role::OldPrimary, Role::OldMarker, Role::OldManager];
+            match plan.failed(reasons, &precedence) {
+                Some((Role::Contact, _)) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
+                Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
+                Some((Role::NewManager, _)) => return Err(unknown_manager()),
+                // The contact, the client or another contact changed since the read: plan again.
+                _ => backoff(attempt).await,
+            }
+        }
+        Err(DomainError::Contention)
+    }
+
+    /// Runs a single conditional update. `Err(None)` means the condition failed.
+    async fn update_single(&self, update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> Result<(), Option<DomainError>> {
+        let u = built(update.build()).map_err(Some)?;
+        let result = self
+            .db
+            .update_item()
+            .table_name(u.table_name)
+            .set_key(Some(u.key))
+            .update_expression(u.update_expression)
+            .set_condition_expression(u.condition_expression)
+            .set_expression_attribute_names(u.expression_attribute_names)
+            .set_expression_attribute_values(u.expression_attribute_values)
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Err(None),
+                other => Err(Some(DomainError::internal(format!("UpdateItem: {other}")))),
+            },
+        }
+    }
+
+    /// The sort keys of the contacts whose line manager is `manager`.
+    async fn reports_of(&self, tenant: &TenantId, client: ClientId, manager: ContactId) -> DomainResult<Vec<ContactId>> {
+        let mut reports = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .filter_expression("line_manager_id = :manager")
+                .projection_expression("id")
+                .expression_attribute_values(":pk", s(keys::contacts_pk(tenant, client)))
+                .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+                .expression_attribute_values(":manager", s(manager.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+            for item in out.items() {
+                if let Some(id) = item.get("id").and_then(|v| v.as_s().ok()).and_then(|id| ContactId::parse(id)) {
+                    reports.push(id);
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(reports);
+            }
+        }
+    }
+
+    /// Deletes a contact with its email marker, updates the client's count, and clears the
+    /// line-manager link of its reports, all in one transaction.
+    pub async fn delete_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+        if_match: Option<u64>,
+        stamp: &Stamp,
+    ) -> DomainResult<()> {
+        // Items besides the reports: contact, client, marker, own manager.
+        const FIXED_ITEMS: usize = 4;
+        for attempt in 0..MAX_ATTEMPTS {
+            let record = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+            let record = ContactRecord::from_item(record)?;
+            let report_count = record.report_count;
+            let current = record.into_contact()?;
+            if if_match.is_some_and(|v| v != current.audit.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let reports = if report_count > 0 { self.reports_of(tenant, client, id).await? } else { Vec::new() };
+            if reports.len() + FIXED_ITEMS > 100 {
+                return Err(DomainError::Conflict(
+                    "too-many-reports",
+                    "this contact manages more than 96 contacts; reassign some first".into(),
+                ));
+            }
+
+            let mut plan = Plan::new();
+            let delete = built(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::contact_key(tenant, client, id)))
+                    .condition_expression("version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports)")
+                    .expression_attribute_values(":expected", n(current.audit.version))
+                    .expression_attribute_values(":reports", n(reports.len() as u64))
+                    .build(),
+            )?;
+            plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
+
+            let mut client_update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::client_key(tenant, client)))
+                .expression_attribute_values(":one", n(1))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            client_update = if current.is_primary {
+                // The primary may only go when it is the last contact.
+                client_update
+                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by REMOVE primary_contact_id")
+                    .condition_expression("contact_count = :one AND primary_contact_id = :id")
+                    .expression_attribute_values(":id", s(id.to_string()))
+            } else {
+                client_update
+                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by")
+                    .condition_expression("attribute_exists(PK)")
+            };
+            let client_update = built(stamp_values(client_update, stamp).build())?;
+            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
+            if let Some(email) = &current.fields.email {
+                plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
+            }
+            if let Some(manager) = current.fields.line_manager_id {
+                plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
+            }
+            for report in &reports {
+                let clear = built(
+                    stamp_values(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(Self::contact_key(tenant, client, *report)))
+                            .update_expression("REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by")
+                            .condition_expression("line_manager_id = :manager")
+                            .expression_attribute_values(":manager", s(id.to_string()))
+                            .expression_attribute_values(":one", n(1)),
+                        stamp,
+                    )
+                    .build(),
+                )?;
+                plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
+            }
+
+            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
+                TxOutcome::Committed => return Ok(()),
+                TxOutcome::Conflict => {
+                    backoff(attempt).await;
+                    continue;
+                }
+                TxOutcome::Cancelled(reasons) => reasons,
+            };
+            let precedence = [Role::Contact, Role::Client, Role::Report, Role::OldMarker, Role::OldManager];
+            match plan.failed(reasons, &precedence) {
+                Some((Role::Contact, _)) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
+                Some((Role::Client, r)) if current.is_primary => {
+                    let others_remain = match r.old {
+                        Some(item) => ClientState::from_item(item)?.count > 1,
+                        None => false,
+                    };
+                    if others_remain {
+                        return Err(DomainError::PrimaryRequired);
+                    }
+                    backoff(attempt).await;
+                }
+                _ => backoff(attempt).await,
+            }
+        }
+        Err(DomainError::Contention)
+    }
+}
+
+fn unknown_manager() -> DomainError {
+    DomainError::invalid("line_manager_id", "no such contact of this client")
+}
+

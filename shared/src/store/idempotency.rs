@@ -1,0 +1,85 @@
+//! `Idempotency-Key` support: the first response to a creating request is stored in the same
+//! transaction as what it created, so a retry can only ever see "nothing happened" or "done".
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::{from_item, to_item};
+
+use super::keys;
+use super::tx::Item;
+use super::Store;
+use crate::domain::{DomainError, DomainResult, TenantId};
+
+/// Records live for 24 hours (TTL attribute `expires_at`, epoch seconds).
+pub const RETENTION_SECS: i64 = 24 * 60 * 60;
+
+/// The key a client sent and a fingerprint of the request it sent it with.
+#[derive(Debug, Clone)]
+pub struct IdempotentRequest {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// A response as first sent, replayed for retries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub etag: Option<String>,
+}
+
+pub enum Created<T> {
+    New(T),
+    Replayed(StoredResponse),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    fingerprint: String,
+    response: StoredResponse,
+    expires_at: i64,
+}
+
+impl Store {
+    /// The transaction item recording `response` under the request's key. It fails its condition
+    /// when a live record exists; `replay` then explains the cancellation.
+    pub(crate) fn idempotency_put(
+        &self,
+        tenant: &TenantId,
+        request: &IdempotentRequest,
+        response: StoredResponse,
+        now_epoch: i64,
+    ) -> DomainResult<TransactWriteItem> {
+        let record = Record {
+            fingerprint: request.fingerprint.clone(),
+            response,
+            expires_at: now_epoch + RETENTION_SECS,
+        };
+        let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
+        item.insert(keys::PK.into(), AttributeValue::S(keys::idempotency_pk(tenant, &request.key)));
+        item.insert(keys::SK.into(), AttributeValue::S(keys::IDEMPOTENCY_SK.into()));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            // TTL deletion is lazy: an expired record may still be there and must not count.
+            .condition_expression("attribute_not_exists(PK) OR expires_at < :now")
+            .expression_attribute_values(":now", AttributeValue::N(now_epoch.to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// What an existing record means for this request: the same request is answered with the first
+/// response; a different one reusing the key is refused.
+pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<StoredResponse> {
+    let item = old.ok_or_else(|| DomainError::internal("idempotency record vanished"))?;
+    let record: Record = from_item(item).map_err(DomainError::internal)?;
+    if record.fingerprint == request.fingerprint {
+        Ok(record.response)
+    } else {
+        Err(DomainError::IdempotencyKeyReused)
+    }
+}

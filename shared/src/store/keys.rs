@@ -1,0 +1,39 @@
+//! Table keys. One table holds every item; the key prefixes keep tenants apart (tenant ids are
+//! restricted to `[A-Za-z0-9_-]`, so no tenant's prefix can reach into another's).
+
+use crate::domain::{ClientId, ContactId, Email, TenantId};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+
+pub fn tenant_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}")
+}
+
+pub fn client_sk(c: ClientId) -> String {
+    format!("CLIENT#{c}")
+}
+
+pub const CLIENT_SK_PREFIX: &str = "CLIENT#";
+
+pub fn contacts_pk(t: &TenantId, c: ClientId) -> String {
+    format!("TENANT#{t}#CLIENT#{c}")
+}
+
+pub fn contact_sk(id: ContactId) -> String {
+    format!("CONTACT#{id}")
+}
+
+pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
+
+pub fn email_marker_pk(t: &TenantId, email: &Email) -> String {
+    format!("TENANT#{t}#EMAIL#{}", email.key())
+}
+
+pub const EMAIL_MARKER_SK: &str = "EMAIL";
+
+pub fn idempotency_pk(t: &TenantId, key: &str) -> String {
+    format!("TENANT#{t}#IDEM#{key}")
+}
+
+pub const IDEMPOTENCY_SK: &str = "IDEM";

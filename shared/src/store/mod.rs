@@ -1,0 +1,80 @@
+//! The DynamoDB store: one table, every multi-item change one conditional transaction.
+
+mod clients;
+mod contacts;
+pub mod idempotency;
+pub mod items;
+pub mod keys;
+pub mod tx;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client as DynamoClient;
+
+pub use contacts::ContactFilter;
+pub use idempotency::{Created, IdempotentRequest, StoredResponse};
+
+use crate::domain::{DomainError, DomainResult};
+use tx::Item;
+
+#[derive(Clone)]
+pub struct Store {
+    db: DynamoClient,
+    table: String,
+}
+
+/// One page of a list: the items and, when more follow, the sort key to continue after.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub last_sort_key: Option<String>,
+}
+
+impl Store {
+    pub fn new(db: DynamoClient, table: impl Into<String>) -> Self {
+        Self { db, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn dynamo(&self) -> &DynamoClient {
+        &self.db
+    }
+
+    fn key(pk: String, sk: impl Into<String>) -> Item {
+        Item::from([
+            (keys::PK.to_owned(), AttributeValue::S(pk)),
+            (keys::SK.to_owned(), AttributeValue::S(sk.into())),
+        ])
+    }
+
+    /// A strongly consistent read of one item.
+    async fn get(&self, key: Item) -> DomainResult<Option<Item>> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("GetItem: {}", e.into_service_error())))?;
+        Ok(out.item)
+    }
+
+    /// A put that only creates: fails its condition if the key exists.
+    fn put_new(&self, item: Item) -> DomainResult<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+pub(crate) fn last_sort_key(key: Option<&Item>) -> Option<String> {
+    key.and_then(|k| k.get(keys::SK)).and_then(|v| v.as_s().ok()).cloned()
+}

@@ -1,0 +1,74 @@
+//! Running `TransactWriteItems` and reading why one was cancelled. DynamoDB reports one
+//! cancellation reason per item, in request order, so callers decide by position.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+
+use super::Store;
+use crate::domain::{DomainError, DomainResult};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// How many times a change is re-planned after losing a race before giving up with 409.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+#[derive(Debug)]
+pub struct Reason {
+    pub code: String,
+    /// The item as it was, when the request asked for `ALL_OLD` on condition failure.
+    pub old: Option<Item>,
+}
+
+impl Reason {
+    pub fn failed_condition(&self) -> bool {
+        self.code == "ConditionalCheckFailed"
+    }
+}
+
+pub enum TxOutcome {
+    Committed,
+    /// Cancelled because two transactions touched the same item: plan again.
+    Conflict,
+    /// Cancelled on a condition: one reason per item, in request order.
+    Cancelled(Vec<Reason>),
+}
+
+impl Store {
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> DomainResult<TxOutcome> {
+        let result = self.db.transact_write_items().set_transact_items(Some(items)).send().await;
+        let err = match result {
+            Ok(_) => return Ok(TxOutcome::Committed),
+            Err(err) => err,
+        };
+        match err.into_service_error() {
+            TransactWriteItemsError::TransactionCanceledException(e) => {
+                let reasons: Vec<Reason> = e
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| Reason { code: r.code().unwrap_or("None").to_owned(), old: r.item().cloned() })
+                    .collect();
+                if reasons.iter().any(|r| r.code == "TransactionConflict") {
+                    Ok(TxOutcome::Conflict)
+                } else {
+                    Ok(TxOutcome::Cancelled(reasons))
+                }
+            }
+            TransactWriteItemsError::TransactionInProgressException(_) => Ok(TxOutcome::Conflict),
+            other => Err(DomainError::internal(format!("TransactWriteItems: {other}"))),
+        }
+    }
+}
+
+/// A short randomised pause before re-planning after a conflict, growing with the attempt.
+pub async fn backoff(attempt: u32) {
+    let cap_ms = 10u64 << attempt.min(5);
+    let jitter = u64::from(ulid::Ulid::new().random() as u16) % cap_ms.max(1);
+    tokio::time::sleep(Duration::from_millis(5 + jitter)).await;
+}
+
+pub fn contention() -> DomainError {
+    DomainError::Contention
+}
