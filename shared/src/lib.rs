@@ -1,5 +1,12 @@
 //! Client contacts: the domain, the DynamoDB store and the HTTP adapter shared by every
 //! Lambda function of the service. Each function's `main.rs` only wires these together.
 
+pub mod app;
+pub mod config;
 pub mod domain;
+pub mod handlers;
+pub mod http;
 pub mod store;
+pub mod telemetry;
+
+pub use app::App;

@@ -1,1 +1,13 @@
-fn main() {}
+//! Lambda function `add-contact`: wiring only; the behaviour lives in `shared::handlers::add_contact`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::add_contact;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| add_contact::handle(app, req))).await
+}

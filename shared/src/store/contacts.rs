@@ -167,7 +167,7 @@ impl Store {
         mut contact: Contact,
         wants_primary: bool,
         stamp: &Stamp,
-        idempotency: Option<(&IdempotentRequest, &dyn Fn(&Contact) -> StoredResponse, i64)>,
+        idempotency: Option<(&IdempotentRequest, fn(&Contact) -> StoredResponse, i64)>,
     ) -> DomainResult<Created<Contact>> {
         let client = contact.client_id;
         let mut known: Option<ClientState> = None;

@@ -1,0 +1,34 @@
+//! POST /clients
+
+use lambda_http::{Body, Error, Request, Response};
+
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult};
+use crate::http::request::{idempotency, json_object};
+use crate::http::{routes, serve, Call};
+use crate::store::StoredResponse;
+use crate::App;
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    serve(app, req, routes::CREATE_CLIENT, run).await
+}
+
+async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+    let idempotent = idempotency(&call.req)?;
+    let fields = ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region)?)?;
+    let client = Client {
+        id: ClientId::generate(),
+        fields,
+        primary_contact_id: None,
+        contact_count: 0,
+        audit: Audit::new(&call.stamp()),
+    };
+    let response = StoredResponse {
+        status: 201,
+        body: serde_json::to_string(&client).map_err(DomainError::internal)?,
+        location: Some(format!("/clients/{}", client.id)),
+        etag: Some(client.audit.etag()),
+    };
+    let idempotency = idempotent.as_ref().map(|r| (r, response.clone(), call.now_epoch()));
+    let outcome = call.app.store.create_client(&call.identity.tenant, &client, idempotency).await?;
+    super::created(outcome, response)
+}

@@ -1,0 +1,18 @@
+//! DELETE /clients/{clientId}: only a client without contacts (409 otherwise).
+
+use lambda_http::{Body, Error, Request, Response};
+
+use crate::domain::DomainResult;
+use crate::http::request::if_match;
+use crate::http::{response, routes, serve, Call};
+use crate::App;
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    serve(app, req, routes::DELETE_CLIENT, run).await
+}
+
+async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+    let id = call.client_id()?;
+    call.app.store.delete_client(&call.identity.tenant, id, if_match(&call.req)?).await?;
+    response::no_content()
+}

@@ -1,0 +1,26 @@
+//! One module per operation; each function crate runs exactly one of them.
+
+pub mod add_contact;
+pub mod create_client;
+pub mod delete_client;
+pub mod delete_contact;
+pub mod get_client;
+pub mod get_contact;
+pub mod list_clients;
+pub mod list_contacts;
+pub mod update_client;
+pub mod update_contact;
+
+use lambda_http::{Body, Response};
+
+use crate::domain::DomainResult;
+use crate::http::response;
+use crate::store::{Created, StoredResponse};
+
+/// The response to a creating request: the first one, or a replay of it.
+fn created<T>(outcome: Created<T>, first: StoredResponse) -> DomainResult<Response<Body>> {
+    match outcome {
+        Created::New(_) => response::with_body(first.status, first.body, first.etag.as_deref(), first.location.as_deref()),
+        Created::Replayed(stored) => response::replay(stored),
+    }
+}

@@ -1,0 +1,21 @@
+//! PATCH /clients/{clientId}/contacts/{contactId} (JSON merge patch)
+
+use lambda_http::{Body, Error, Request, Response};
+
+use crate::domain::{ContactPatch, DomainError, DomainResult};
+use crate::http::request::{if_match, json_object};
+use crate::http::{response, routes, serve, Call};
+use crate::App;
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    serve(app, req, routes::UPDATE_CONTACT, run).await
+}
+
+async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+    let (client, id) = (call.client_id()?, call.contact_id()?);
+    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region)?;
+    let expected = if_match(&call.req)?;
+    let contact = call.app.store.update_contact(&call.identity.tenant, client, id, expected, patch, &call.stamp()).await?;
+    let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
+    response::with_body(200, body, Some(&contact.audit.etag()), None)
+}

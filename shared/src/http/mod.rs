@@ -1,0 +1,89 @@
+//! The HTTP adapter: turns API Gateway requests into domain calls and results into responses.
+
+pub mod cursor;
+pub mod identity;
+pub mod problem;
+pub mod request;
+pub mod response;
+pub mod routes;
+
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use tracing::{field, info, info_span, warn, Instrument};
+
+use crate::app::App;
+use crate::domain::dates::format_timestamp;
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp};
+use identity::Identity;
+use routes::Route;
+
+/// One authenticated request on its way through a handler.
+pub struct Call<'a> {
+    pub app: &'a App,
+    pub identity: Identity,
+    pub req: Request,
+    pub route: Route,
+}
+
+impl Call<'_> {
+    pub fn client_id(&self) -> DomainResult<ClientId> {
+        self.route
+            .param(&self.req, "clientId")
+            .and_then(|id| ClientId::parse(&id))
+            .ok_or(DomainError::NotFound("client"))
+    }
+
+    pub fn contact_id(&self) -> DomainResult<ContactId> {
+        self.route
+            .param(&self.req, "contactId")
+            .and_then(|id| ContactId::parse(&id))
+            .ok_or(DomainError::NotFound("contact"))
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        Stamp { at: format_timestamp(self.app.clock.now()), by: self.identity.user.as_str().to_owned() }
+    }
+
+    pub fn now_epoch(&self) -> i64 {
+        self.app.clock.now().unix_timestamp()
+    }
+}
+
+/// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
+/// problem response. Logs one line per request with its outcome.
+pub async fn serve<'a, F, Fut>(app: &'a App, req: Request, route: Route, handler: F) -> Result<Response<Body>, lambda_http::Error>
+where
+    F: FnOnce(Call<'a>) -> Fut,
+    Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
+{
+    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let span = info_span!("request", request_id = %request_id, route = %route.template, method = route.method, tenant = field::Empty);
+    async move {
+        let started = Instant::now();
+        let result = async {
+            let identity = app.auth.authenticate(&req)?;
+            tracing::Span::current().record("tenant", identity.tenant.as_str());
+            if route.writes {
+                identity.require_writer()?;
+            }
+            handler(Call { app, identity, req, route }).await
+        }
+        .await;
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                match &err {
+                    DomainError::Internal(detail) => warn!(error = %detail, "request failed"),
+                    other => info!(problem = problem::classify(other).1, "request refused"),
+                }
+                problem::problem_response(&err)
+            }
+        };
+        info!(status = response.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request done");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}

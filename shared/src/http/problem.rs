@@ -1,0 +1,63 @@
+//! The one place where domain errors become HTTP responses (RFC 9457 problem details).
+//! `type` is a stable relative URI and `code` the same slug, for clients to switch on.
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+use crate::domain::{DomainError, FieldError};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    code: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+/// The status, slug and title of an error.
+pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
+    use DomainError::*;
+    match err {
+        Unauthenticated(_) => (401, "unauthenticated", "Authentication required"),
+        Forbidden => (403, "forbidden", "Not allowed"),
+        NotFound(_) => (404, "not-found", "Not found"),
+        BadRequest(_) => (400, "bad-request", "Bad request"),
+        UnsupportedMediaType(_) => (415, "unsupported-media-type", "Unsupported media type"),
+        PayloadTooLarge(_) => (413, "payload-too-large", "Payload too large"),
+        Validation(_) => (422, "validation-failed", "Validation failed"),
+        EmailTaken => (409, "email-taken", "Email already in use"),
+        PrimaryRequired => (409, "primary-required", "Primary contact required"),
+        ClientHasContacts => (409, "client-has-contacts", "Client still has contacts"),
+        PreconditionFailed => (412, "precondition-failed", "Precondition failed"),
+        IdempotencyKeyReused => (422, "idempotency-key-reused", "Idempotency key reused"),
+        Contention => (409, "contention", "Concurrent modification"),
+        Conflict(code, _) => (409, code, "Conflict"),
+        Internal(_) => (500, "internal", "Internal error"),
+    }
+}
+
+pub fn problem_response(err: &DomainError) -> Response<Body> {
+    let (status, code, title) = classify(err);
+    let detail = match err {
+        // Internals are logged by the caller, never returned.
+        DomainError::Internal(_) => "the request could not be completed; it has been logged".to_owned(),
+        other => other.to_string(),
+    };
+    let errors = match err {
+        DomainError::Validation(errors) => Some(errors.as_slice()),
+        _ => None,
+    };
+    let problem = Problem { kind: format!("/problems/{code}"), code, title, status, detail, errors };
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
+    if status == 401 {
+        builder = builder.header("www-authenticate", "Bearer");
+    }
+    builder.body(Body::Text(body)).unwrap_or_default()
+}

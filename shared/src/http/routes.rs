@@ -1,0 +1,83 @@
+//! The HTTP routes of the service, as in template.yaml. Handlers take their path parameters
+//! from API Gateway's `pathParameters` or, when absent (cargo lambda watch passes the raw path
+//! without them), by matching the path's tail against the route template.
+
+use lambda_http::{Request, RequestExt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub template: &'static str,
+    /// The function (crate and template resource) that serves the route.
+    pub function: &'static str,
+    pub writes: bool,
+}
+
+macro_rules! routes {
+    ($($name:ident = $method:literal $template:literal => $function:literal, $writes:literal;)+) => {
+        $(pub const $name: Route = Route { method: $method, template: $template, function: $function, writes: $writes };)+
+        pub const ALL: &[Route] = &[$($name),+];
+    };
+}
+
+routes! {
+    CREATE_CLIENT = "POST" "/clients" => "create-client", true;
+    LIST_CLIENTS = "GET" "/clients" => "list-clients", false;
+    GET_CLIENT = "GET" "/clients/{clientId}" => "get-client", false;
+    UPDATE_CLIENT = "PATCH" "/clients/{clientId}" => "update-client", true;
+    DELETE_CLIENT = "DELETE" "/clients/{clientId}" => "delete-client", true;
+    ADD_CONTACT = "POST" "/clients/{clientId}/contacts" => "add-contact", true;
+    LIST_CONTACTS = "GET" "/clients/{clientId}/contacts" => "list-contacts", false;
+    GET_CONTACT = "GET" "/clients/{clientId}/contacts/{contactId}" => "get-contact", false;
+    UPDATE_CONTACT = "PATCH" "/clients/{clientId}/contacts/{contactId}" => "update-contact", true;
+    DELETE_CONTACT = "DELETE" "/clients/{clientId}/contacts/{contactId}" => "delete-contact", true;
+}
+
+impl Route {
+    /// The value of `{name}` in this request's path.
+    pub fn param(&self, req: &Request, name: &str) -> Option<String> {
+        if let Some(value) = req.path_parameters_ref().and_then(|p| p.first(name)) {
+            return Some(value.to_owned());
+        }
+        self.match_path(req.uri().path()).and_then(|params| {
+            params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+        })
+    }
+
+    /// Matches the template against the end of `path` (a stage or `/lambda-url/<fn>` prefix may
+    /// precede it) and returns the parameters.
+    pub fn match_path(&self, path: &str) -> Option<Vec<(&'static str, String)>> {
+        let template: Vec<&'static str> = self.template.split('/').filter(|s| !s.is_empty()).collect();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.len() < template.len() {
+            return None;
+        }
+        let tail = &segments[segments.len() - template.len()..];
+        let mut params = Vec::new();
+        for (t, s) in template.iter().zip(tail) {
+            match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                Some(name) => params.push((name, percent_decode(s)?)),
+                None if t == s => {}
+                None => return None,
+            }
+        }
+        Some(params)
+    }
+}
+
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
