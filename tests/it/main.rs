@@ -1,1 +1,15 @@
-fn main(){}
+//! Integration tests: every handler against DynamoDB Local. One binary, many modules, so the
+//! suite links once. Each test makes its own table and can run in parallel with the others.
+
+mod support;
+
+mod access;
+mod clients;
+mod contacts;
+mod email_uniqueness;
+mod idempotency;
+mod lists;
+mod primary;
+mod races;
+mod requests;
+mod template;

@@ -1,1 +1,9 @@
+//! Test harness: the real DynamoDB Local (started by `scripts/test` or `scripts/stack`), one
+//! fresh table per test so tests run in parallel, and the handlers driven in-process with API
+//! Gateway HTTP API v2 events, exactly as Lambda would pass them.
 
+pub mod api;
+pub mod table;
+pub mod tokens;
+
+pub use api::{Caller, TestApi, TestResponse};

@@ -60,7 +60,8 @@ pub struct ClientPatch {
 }
 
 impl ClientPatch {
-    pub fn parse(body: Map<String, Value>, region: PhoneRegion) -> Result<Self, DomainError> {
+    /// Reads a JSON object; for a new client (`creating`) a missing name is reported with the rest.
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
         let patch = Self {
             name: r.text("name", 200),
@@ -69,7 +70,10 @@ impl ClientPatch {
             website: r.parsed("website", Website::parse),
             address: r.object("address", AddressPatch::read),
         };
-        let errors = r.finish();
+        let mut errors = r.finish();
+        if creating && !patch.name.is_set() && !errors.iter().any(|e| e.field == "name") {
+            errors.push(FieldError::new("name", "is required"));
+        }
         if errors.is_empty() {
             Ok(patch)
         } else {

@@ -16,6 +16,8 @@ use super::phone::{PhoneNumber, PhoneRegion};
 use super::text::Text;
 use super::topics::{NotificationTopic, Permission, PortalStatus};
 
+const NO_CHANNEL: &str = "at least one of email, mobile or phone is required";
+
 /// The fields a user edits. Values of this type always satisfy the contact rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactFields {
@@ -60,8 +62,9 @@ pub struct ContactPatch {
 }
 
 impl ContactPatch {
-    /// Reads a JSON object; every bad or unknown field is reported at once.
-    pub fn parse(body: Map<String, Value>, region: PhoneRegion) -> Result<Self, DomainError> {
+    /// Reads a JSON object; every bad or unknown field is reported at once. For a new contact
+    /// (`creating`), missing required fields are reported together with the bad ones.
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
         let phone = |s: &str| PhoneNumber::parse(s, region);
         let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
@@ -94,7 +97,19 @@ impl ContactPatch {
             support_end,
             is_primary: r.boolean("is_primary"),
         };
-        let errors = r.finish();
+        let mut errors = r.finish();
+        if creating {
+            let reported = |name: &str| errors.iter().any(|e| e.field == name);
+            let mut missing = Vec::new();
+            if !matches!(patch.last_name, Patch::Set(_)) && !reported("last_name") {
+                missing.push(FieldError::new("last_name", "is required"));
+            }
+            let channels = [("email", patch.email.is_set()), ("mobile", patch.mobile.is_set()), ("phone", patch.phone.is_set())];
+            if channels.iter().all(|(name, set)| !set && !reported(name)) {
+                missing.push(FieldError::new("email", NO_CHANNEL));
+            }
+            errors.extend(missing);
+        }
         if errors.is_empty() {
             Ok(patch)
         } else {
@@ -172,7 +187,7 @@ impl ContactFields {
             None => errors.push(FieldError::new("last_name", "is required")),
         }
         if b.email.is_none() && b.mobile.is_none() && b.phone.is_none() {
-            errors.push(FieldError::new("email", "at least one of email, mobile or phone is required"));
+            errors.push(FieldError::new("email", NO_CHANNEL));
         }
         if id.is_some() && b.line_manager_id == id {
             errors.push(FieldError::new("line_manager_id", "a contact cannot be its own line manager"));

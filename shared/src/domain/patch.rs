@@ -13,6 +13,10 @@ impl<T> Patch<T> {
         matches!(self, Patch::Absent)
     }
 
+    pub fn is_set(&self) -> bool {
+        matches!(self, Patch::Set(_))
+    }
+
     /// The value after applying this patch to `current`.
     pub fn apply(self, current: Option<T>) -> Option<T> {
         match self {

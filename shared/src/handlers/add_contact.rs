@@ -25,7 +25,7 @@ fn created_response(contact: &Contact) -> StoredResponse {
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
-    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region)?;
+    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?;
     let wants_primary = matches!(patch.is_primary, Patch::Set(true));
     let stamp = call.stamp();
     let contact = Contact {

@@ -14,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let idempotent = idempotency(&call.req)?;
-    let fields = ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region)?)?;
+    let fields = ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?)?;
     let client = Client {
         id: ClientId::generate(),
         fields,

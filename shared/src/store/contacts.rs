@@ -188,9 +188,9 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":zero", n(0))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
             let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+            // DynamoDB refuses unused expression values, so `:zero` is added only where used.
             let condition = if contact.is_primary {
                 set.push_str(", primary_contact_id = :new");
                 client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
@@ -199,9 +199,13 @@ impl Store {
                         client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
                         "attribute_exists(PK) AND primary_contact_id = :old"
                     }
-                    None => "attribute_exists(PK) AND contact_count = :zero",
+                    None => {
+                        client_update = client_update.expression_attribute_values(":zero", n(0));
+                        "attribute_exists(PK) AND contact_count = :zero"
+                    }
                 }
             } else {
+                client_update = client_update.expression_attribute_values(":zero", n(0));
                 "attribute_exists(PK) AND contact_count > :zero"
             };
             let client_update = built(

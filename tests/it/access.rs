@@ -1,0 +1,155 @@
+//! Who may do what: every route against every kind of caller, generated from the route table
+//! so a new route cannot be left out.
+
+use std::collections::HashMap;
+
+use harness::{Caller, TestApi};
+use serde_json::json;
+use shared::http::routes::{self, Route};
+
+use crate::support::{given_client, given_contact};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    NoToken,
+    Malformed,
+    BadSignature,
+    Expired,
+    OtherTenant,
+    Reader,
+    Admin,
+    Privileged,
+    AuthorizerAdmin,
+}
+
+const EVERYONE: &[Who] = &[
+    Who::NoToken, Who::Malformed, Who::BadSignature, Who::Expired, Who::OtherTenant, Who::Reader,
+    Who::Admin, Who::Privileged, Who::AuthorizerAdmin,
+];
+
+fn caller(who: Who) -> Caller {
+    match who {
+        Who::NoToken => Caller::Anonymous,
+        Who::Malformed => Caller::RawAuthorization("Bearer not.a.jwt".into()),
+        Who::BadSignature => {
+            let token = harness::tokens::mint("another-secret", &harness::tokens::TokenSpec {
+                tenant: "t1", user: "u", groups: &["psa_admins"], privileges: &[], expires_in: 3600,
+            });
+            Caller::Bearer(token)
+        }
+        Who::Expired => Caller::Bearer(TestApi::token("t1", &["psa_admins"], &[], -120)),
+        Who::OtherTenant => TestApi::admin("t2"),
+        Who::Reader => TestApi::reader("t1"),
+        Who::Admin => TestApi::admin("t1"),
+        Who::Privileged => Caller::Bearer(TestApi::token("t1", &[], &["view_reports", "manage_all_clients"], 3600)),
+        Who::AuthorizerAdmin => Caller::Authorizer(HashMap::from([
+            ("sub".to_owned(), "cognito-user".to_owned()),
+            ("custom:tenant_id".to_owned(), "t1".to_owned()),
+            ("cognito:groups".to_owned(), "[staff global_admins]".to_owned()),
+        ])),
+    }
+}
+
+fn success(route: &Route) -> u16 {
+    match route.method {
+        "POST" => 201,
+        "DELETE" => 204,
+        _ => 200,
+    }
+}
+
+fn expected(route: &Route, who: Who) -> u16 {
+    let has_path_id = route.template.contains('{');
+    match who {
+        Who::NoToken | Who::Malformed | Who::BadSignature | Who::Expired => 401,
+        Who::Reader if route.writes => 403,
+        // Another tenant's ids do not exist for this caller.
+        Who::OtherTenant if has_path_id => 404,
+        _ => success(route),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_specified() {
+    let api = TestApi::new().await;
+    let owner = TestApi::admin("t1");
+    let mut checked = 0;
+    let mut n = 0;
+    for route in routes::ALL {
+        for &who in EVERYONE {
+            n += 1;
+            // Fresh resources per cell: deletes must not disturb the next cell.
+            let client = given_client(&api, &owner, "Acme").await;
+            let empty_client = given_client(&api, &owner, "Empty").await;
+            let contact = given_contact(&api, &owner, &client, json!({ "last_name": "L", "email": format!("c{n}@x.test") })).await;
+            let contact_id = contact["id"].as_str().unwrap();
+            let client_for_route = if route.function == "delete-client" { &empty_client } else { &client };
+            let path = route.template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id);
+            let body = match route.function {
+                "create-client" | "update-client" => Some(json!({ "name": "Renamed" })),
+                "add-contact" => Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") })),
+                "update-contact" => Some(json!({ "job_title": "CTO" })),
+                _ => None,
+            };
+            let headers: &[(&str, &str)] = if body.is_some() { &[("content-type", "application/json")] } else { &[] };
+
+            let res = api.send(&caller(who), route.method, &path, headers, body.map(|b| b.to_string())).await;
+
+            assert_eq!(res.status, expected(route, who), "{} {} as {who:?}: {}", route.method, route.template, res.body);
+            if res.status >= 400 {
+                res.problem_code();
+            }
+            if res.status == 401 {
+                assert_eq!(res.header("www-authenticate"), Some("Bearer"));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, routes::ALL.len() * EVERYONE.len());
+}
+
+#[tokio::test]
+async fn another_tenant_never_sees_a_tenants_clients_in_lists() {
+    let api = TestApi::new().await;
+    given_client(&api, &TestApi::admin("t1"), "Secret").await;
+
+    let res = api.get(&TestApi::admin("t2"), "/clients").await;
+
+    assert_eq!(res.json()["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_tenant_id_that_could_reach_into_key_space_is_refused() {
+    let api = TestApi::new().await;
+    let sneaky = Caller::Bearer(TestApi::token("t1#CLIENT#x", &["psa_admins"], &[], 3600));
+
+    let res = api.get(&sneaky, "/clients").await;
+
+    assert_eq!(res.status, 401);
+}
+
+#[tokio::test]
+async fn without_a_local_secret_bearer_tokens_are_not_accepted() {
+    let mut api = TestApi::new().await;
+    let config = shared::config::Config {
+        table_name: api.table.clone(),
+        phone_region: shared::domain::PhoneRegion::parse("US").unwrap(),
+        cursor_secret: "another-cursor-secret-0123".into(),
+        local_jwt_secret: None,
+    };
+    api.app = shared::App::new(&config, api.db.clone());
+
+    let res = api.get(&TestApi::admin("t1"), "/clients").await;
+
+    assert_eq!(res.status, 401, "as deployed: only the API Gateway authorizer vouches for callers");
+}
+
+#[tokio::test]
+async fn a_token_without_a_tenant_or_subject_is_401() {
+    let api = TestApi::new().await;
+    let no_tenant = Caller::Authorizer(HashMap::from([("sub".to_owned(), "u".to_owned())]));
+    let no_sub = Caller::Authorizer(HashMap::from([("custom:tenant_id".to_owned(), "t1".to_owned())]));
+
+    assert_eq!(api.get(&no_tenant, "/clients").await.status, 401);
+    assert_eq!(api.get(&no_sub, "/clients").await.status, 401);
+}

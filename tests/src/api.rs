@@ -1,0 +1,230 @@
+//! Drives the real handlers in-process with API Gateway HTTP API v2 events.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::http::HeaderMap;
+use serde_json::{json, Value};
+use shared::config::Config;
+use shared::domain::PhoneRegion;
+use shared::handlers;
+use shared::http::routes::{self, Route};
+use shared::App;
+
+use crate::table::{create_table, dynamo_client};
+use crate::tokens::{mint, TokenSpec, ADMIN_GROUP};
+
+pub const SECRET: &str = "test-local-jwt-secret";
+const CURSOR_SECRET: &str = "test-cursor-secret-0123456789";
+
+/// How a request proves who sends it.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// `Authorization: Bearer <token>`, verified by the function (local path).
+    Bearer(String),
+    /// An `Authorization` header with any value.
+    RawAuthorization(String),
+    /// Claims placed in the request context, as API Gateway's JWT authorizer does.
+    Authorizer(HashMap<String, String>),
+    Anonymous,
+}
+
+pub struct TestApi {
+    pub app: App,
+    pub table: String,
+    pub db: aws_sdk_dynamodb::Client,
+    /// Send `pathParameters` as API Gateway does; off = raw path only, as cargo lambda watch.
+    pub path_parameters: bool,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `code` of a problem response, after checking it is one.
+    pub fn problem_code(&self) -> String {
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "not a problem: {}", self.body);
+        let body = self.json();
+        assert_eq!(body["status"].as_u64(), Some(u64::from(self.status)), "problem status matches HTTP status");
+        body["code"].as_str().expect("problem has a code").to_owned()
+    }
+}
+
+impl TestApi {
+    /// A fresh table in DynamoDB Local and an app bound to it.
+    pub async fn new() -> Self {
+        let db = dynamo_client().await;
+        let table = format!("test-{}", ulid::Ulid::new());
+        create_table(&db, &table).await.expect("create test table");
+        let config = Config {
+            table_name: table.clone(),
+            phone_region: PhoneRegion::parse("US").expect("US"),
+            cursor_secret: CURSOR_SECRET.into(),
+            local_jwt_secret: Some(SECRET.into()),
+        };
+        let app = App::new(&config, db.clone());
+        Self { app, table, db, path_parameters: true }
+    }
+
+    pub fn token(tenant: &str, groups: &[&str], privileges: &[&str], expires_in: i64) -> String {
+        let user = format!("user-of-{tenant}");
+        mint(SECRET, &TokenSpec { tenant, user: &user, groups, privileges, expires_in })
+    }
+
+    pub fn admin(tenant: &str) -> Caller {
+        Caller::Bearer(Self::token(tenant, &[ADMIN_GROUP], &[], 3600))
+    }
+
+    pub fn reader(tenant: &str) -> Caller {
+        Caller::Bearer(Self::token(tenant, &[], &[], 3600))
+    }
+
+    pub async fn get(&self, caller: &Caller, path: &str) -> TestResponse {
+        self.send(caller, "GET", path, &[], None).await
+    }
+
+    pub async fn post(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
+        self.send(caller, "POST", path, &[("content-type", "application/json")], Some(body.to_string())).await
+    }
+
+    pub async fn patch(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
+        self.send(caller, "PATCH", path, &[("content-type", "application/merge-patch+json")], Some(body.to_string()))
+            .await
+    }
+
+    pub async fn delete(&self, caller: &Caller, path: &str) -> TestResponse {
+        self.send(caller, "DELETE", path, &[], None).await
+    }
+
+    /// Sends any request to the function whose route matches `method` and `path`.
+    pub async fn send(
+        &self,
+        caller: &Caller,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> TestResponse {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let route = routes::ALL
+            .iter()
+            .find(|r| r.method == method && r.match_path(path).is_some_and(|_| segments(r.template) == segments(path)))
+            .unwrap_or_else(|| panic!("no route for {method} {path}"));
+        let event = self.event(route, caller, method, path, query, headers, body);
+        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
+        let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
+        let (parts, body) = response.into_parts();
+        let body = match body {
+            lambda_http::Body::Empty => String::new(),
+            lambda_http::Body::Text(t) => t,
+            lambda_http::Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
+            _ => String::new(),
+        };
+        TestResponse { status: parts.status.as_u16(), headers: parts.headers, body }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &self,
+        route: &Route,
+        caller: &Caller,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Value {
+        let mut header_map: HashMap<String, String> = headers.iter().map(|(k, v)| (k.to_lowercase(), v.to_string())).collect();
+        let mut authorizer = Value::Null;
+        match caller {
+            Caller::Bearer(token) => {
+                header_map.insert("authorization".into(), format!("Bearer {token}"));
+            }
+            Caller::RawAuthorization(value) => {
+                header_map.insert("authorization".into(), value.clone());
+            }
+            Caller::Authorizer(claims) => authorizer = json!({ "jwt": { "claims": claims, "scopes": null } }),
+            Caller::Anonymous => {}
+        }
+        let query_params: HashMap<String, String> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect();
+        let path_params: HashMap<&str, String> =
+            if self.path_parameters { route.match_path(path).unwrap_or_default().into_iter().collect() } else { HashMap::new() };
+        let route_key = format!("{} {}", route.method, route.template);
+        json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": header_map,
+            "queryStringParameters": if query_params.is_empty() { Value::Null } else { json!(query_params) },
+            "pathParameters": if path_params.is_empty() { Value::Null } else { json!(path_params) },
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "localhost",
+                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "tests" },
+                "requestId": format!("req-{}", ulid::Ulid::new()),
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": "22/Nov/2026:10:00:00 +0000",
+                "timeEpoch": 1_795_000_000_000_i64,
+                "authorizer": authorizer,
+            },
+            "body": body,
+            "isBase64Encoded": false,
+        })
+    }
+
+    /// Every item of the test table.
+    pub async fn scan(&self) -> Vec<HashMap<String, AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self.db.scan().table_name(&self.table).consistent_read(true).set_exclusive_start_key(start).send().await.expect("scan");
+            items.extend(out.items().iter().cloned());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+}
+
+fn segments(path: &str) -> usize {
+    path.split('/').filter(|s| !s.is_empty()).count()
+}
+
+async fn dispatch(app: &App, route: &Route, req: lambda_http::Request) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
+    match route.function {
+        "create-client" => handlers::create_client::handle(app, req).await,
+        "list-clients" => handlers::list_clients::handle(app, req).await,
+        "get-client" => handlers::get_client::handle(app, req).await,
+        "update-client" => handlers::update_client::handle(app, req).await,
+        "delete-client" => handlers::delete_client::handle(app, req).await,
+        "add-contact" => handlers::add_contact::handle(app, req).await,
+        "list-contacts" => handlers::list_contacts::handle(app, req).await,
+        "get-contact" => handlers::get_contact::handle(app, req).await,
+        "update-contact" => handlers::update_contact::handle(app, req).await,
+        "delete-contact" => handlers::delete_contact::handle(app, req).await,
+        other => panic!("no handler wired for {other}"),
+    }
+}

@@ -1,0 +1,94 @@
+//! The table definition, read from template.yaml so tests, local runs and the deployed stack
+//! cannot drift apart.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+use serde_yaml::Value;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The properties of the one `AWS::DynamoDB::Table` in template.yaml.
+pub fn template_table() -> Value {
+    let path = repo_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let template: Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
+    let resources = template["Resources"].as_mapping().expect("template has Resources");
+    let tables: Vec<&Value> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
+        .collect();
+    assert_eq!(tables.len(), 1, "template.yaml declares exactly one table");
+    tables[0]["Properties"].clone()
+}
+
+fn key_schema(v: &Value) -> Vec<KeySchemaElement> {
+    v.as_sequence()
+        .expect("KeySchema is a list")
+        .iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(k["AttributeName"].as_str().expect("AttributeName"))
+                .key_type(KeyType::from(k["KeyType"].as_str().expect("KeyType")))
+                .build()
+                .expect("key schema element")
+        })
+        .collect()
+}
+
+/// Creates `name` with the template's keys, indexes and TTL, unless it exists.
+pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynamodb::Error> {
+    if db.describe_table().table_name(name).send().await.is_ok() {
+        return Ok(false);
+    }
+    let props = template_table();
+    let mut create = db.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    for a in props["AttributeDefinitions"].as_sequence().expect("AttributeDefinitions") {
+        create = create.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(a["AttributeName"].as_str().expect("AttributeName"))
+                .attribute_type(ScalarAttributeType::from(a["AttributeType"].as_str().expect("AttributeType")))
+                .build()
+                .expect("attribute definition"),
+        );
+    }
+    create = create.set_key_schema(Some(key_schema(&props["KeySchema"])));
+    for g in props["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
+        let projection = g["Projection"]["ProjectionType"].as_str().unwrap_or("ALL");
+        create = create.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(g["IndexName"].as_str().expect("IndexName"))
+                .set_key_schema(Some(key_schema(&g["KeySchema"])))
+                .projection(Projection::builder().projection_type(ProjectionType::from(projection)).build())
+                .build()
+                .expect("index"),
+        );
+    }
+    create.send().await?;
+    if let Some(ttl) = props["TimeToLiveSpecification"]["AttributeName"].as_str() {
+        db.update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build().expect("ttl"),
+            )
+            .send()
+            .await?;
+    }
+    Ok(true)
+}
+
+/// A client for the DynamoDB the environment points at (`AWS_ENDPOINT_URL_DYNAMODB`).
+pub async fn dynamo_client() -> Client {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok() || std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with ./scripts/test, which starts DynamoDB Local"
+    );
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Client::new(&config)
+}
