@@ -6,7 +6,12 @@ use serde_json::{json, Value};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 fn fields(res: &harness::TestResponse) -> Vec<String> {
-    res.json()["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+    res.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -28,18 +33,31 @@ async fn adding_a_contact_answers_201_with_normalised_fields() {
     assert_eq!(res.status, 201, "{}", res.body);
     let c = res.json();
     let id = c["id"].as_str().unwrap();
-    assert_eq!(res.header("location"), Some(format!("/clients/{client}/contacts/{id}").as_str()));
+    assert_eq!(
+        res.header("location"),
+        Some(format!("/clients/{client}/contacts/{id}").as_str())
+    );
     assert_eq!(res.header("etag"), Some("\"v1\""));
     assert_eq!(c["client_id"], client.as_str());
     assert_eq!(c["email"], "Ada@Example.com", "stored as entered, trimmed");
     assert_eq!(c["mobile"], "+447911123456");
-    assert_eq!(c["phone"], "+12025550143", "national numbers read in DEFAULT_PHONE_REGION");
+    assert_eq!(
+        c["phone"], "+12025550143",
+        "national numbers read in DEFAULT_PHONE_REGION"
+    );
     assert_eq!(c["notifications"], json!(["invoice", "timesheet_approval"]));
     assert_eq!(c["permissions"], json!(["invoices", "support"]));
     assert_eq!(c["address"]["country"], "GB");
-    assert_eq!(c["portal"], json!({ "status": "none", "support_start": "2026-01-01", "support_end": "2026-12-31", "invited_at": null, "activated_at": null }));
+    assert_eq!(
+        c["portal"],
+        json!({ "status": "none", "support_start": "2026-01-01", "support_end": "2026-12-31", "invited_at": null, "activated_at": null })
+    );
     assert_eq!(c["is_primary"], true);
-    assert_eq!(api.get(&admin, &contact_path(&client, &c)).await.json(), c, "reads back the same");
+    assert_eq!(
+        api.get(&admin, &contact_path(&client, &c)).await.json(),
+        c,
+        "reads back the same"
+    );
     assert_invariants(&api).await;
 }
 
@@ -63,7 +81,16 @@ async fn every_bad_field_is_reported_at_once() {
     got.sort();
     assert_eq!(
         got,
-        vec!["address.country", "email", "favourite_colour", "first_name", "last_name", "mobile", "notifications[1]", "permissions"]
+        vec![
+            "address.country",
+            "email",
+            "favourite_colour",
+            "first_name",
+            "last_name",
+            "mobile",
+            "notifications[1]",
+            "permissions"
+        ]
     );
 }
 
@@ -73,7 +100,13 @@ async fn a_contact_needs_a_last_name_and_one_way_to_reach_them() {
     let admin = TestApi::admin("t1");
     let client = given_client(&api, &admin, "Acme").await;
 
-    let res = api.post(&admin, &format!("/clients/{client}/contacts"), json!({ "first_name": "Ada", "last_name": "  " })).await;
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{client}/contacts"),
+            json!({ "first_name": "Ada", "last_name": "  " }),
+        )
+        .await;
 
     assert_eq!(res.status, 422);
     let mut got = fields(&res);
@@ -86,10 +119,19 @@ async fn adding_a_contact_to_a_missing_client_is_404_and_stores_nothing() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
 
-    let res = api.post(&admin, "/clients/01JD0000000000000000000000/contacts", json!({ "last_name": "X", "email": "x@y.test" })).await;
+    let res = api
+        .post(
+            &admin,
+            "/clients/01JD0000000000000000000000/contacts",
+            json!({ "last_name": "X", "email": "x@y.test" }),
+        )
+        .await;
 
     assert_eq!(res.status, 404);
-    assert!(api.scan().await.is_empty(), "no contact or marker left behind");
+    assert!(
+        api.scan().await.is_empty(),
+        "no contact or marker left behind"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +141,13 @@ async fn merge_patch_keeps_absent_fields_and_clears_nulls() {
     let client = given_client(&api, &admin, "Acme").await;
     let c = given_contact(&api, &admin, &client, json!({ "first_name": "Ada", "last_name": "Lovelace", "email": "ada@x.test", "mobile": "+447911123456", "job_title": "CFO" })).await;
 
-    let res = api.patch(&admin, &contact_path(&client, &c), json!({ "job_title": null, "department": "Finance", "notifications": ["invoice"] })).await;
+    let res = api
+        .patch(
+            &admin,
+            &contact_path(&client, &c),
+            json!({ "job_title": null, "department": "Finance", "notifications": ["invoice"] }),
+        )
+        .await;
 
     assert_eq!(res.status, 200, "{}", res.body);
     let after = res.json();
@@ -109,7 +157,10 @@ async fn merge_patch_keeps_absent_fields_and_clears_nulls() {
     assert_eq!(after["notifications"], json!(["invoice"]));
     assert_eq!(after["version"], 2);
     assert_eq!(res.header("etag"), Some("\"v2\""));
-    assert_eq!(api.get(&admin, &contact_path(&client, &c)).await.json(), after);
+    assert_eq!(
+        api.get(&admin, &contact_path(&client, &c)).await.json(),
+        after
+    );
 }
 
 #[tokio::test]
@@ -117,9 +168,17 @@ async fn clearing_the_last_way_to_reach_a_contact_is_422() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let client = given_client(&api, &admin, "Acme").await;
-    let c = given_contact(&api, &admin, &client, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
+    let c = given_contact(
+        &api,
+        &admin,
+        &client,
+        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
+    )
+    .await;
 
-    let res = api.patch(&admin, &contact_path(&client, &c), json!({ "email": null })).await;
+    let res = api
+        .patch(&admin, &contact_path(&client, &c), json!({ "email": null }))
+        .await;
 
     assert_eq!(res.status, 422);
     assert_eq!(fields(&res), vec!["email"]);
@@ -130,21 +189,44 @@ async fn if_match_guards_patch_and_delete() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let client = given_client(&api, &admin, "Acme").await;
-    let c = given_contact(&api, &admin, &client, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
+    let c = given_contact(
+        &api,
+        &admin,
+        &client,
+        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
+    )
+    .await;
     let path = contact_path(&client, &c);
     let patch = |etag: &'static str| {
         let body = json!({ "job_title": etag }).to_string();
-        (vec![("content-type", "application/json"), ("if-match", etag)], body)
+        (
+            vec![("content-type", "application/json"), ("if-match", etag)],
+            body,
+        )
     };
 
     let (h, b) = patch("\"v1\"");
-    assert_eq!(api.send(&admin, "PATCH", &path, &h, Some(b)).await.status, 200, "current tag");
+    assert_eq!(
+        api.send(&admin, "PATCH", &path, &h, Some(b)).await.status,
+        200,
+        "current tag"
+    );
     let (h, b) = patch("\"v1\"");
     let stale = api.send(&admin, "PATCH", &path, &h, Some(b)).await;
     assert_eq!(stale.status, 412, "stale tag");
     assert_eq!(stale.problem_code(), "precondition-failed");
-    assert_eq!(api.send(&admin, "DELETE", &path, &[("if-match", "\"v1\"")], None).await.status, 412);
-    assert_eq!(api.send(&admin, "DELETE", &path, &[("if-match", "\"v2\"")], None).await.status, 204);
+    assert_eq!(
+        api.send(&admin, "DELETE", &path, &[("if-match", "\"v1\"")], None)
+            .await
+            .status,
+        412
+    );
+    assert_eq!(
+        api.send(&admin, "DELETE", &path, &[("if-match", "\"v2\"")], None)
+            .await
+            .status,
+        204
+    );
     assert_invariants(&api).await;
 }
 
@@ -154,17 +236,50 @@ async fn a_line_manager_must_be_another_contact_of_the_same_client() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let other = given_client(&api, &admin, "Other").await;
-    let boss = given_contact(&api, &admin, &acme, json!({ "last_name": "Boss", "email": "boss@x.test" })).await;
-    let stranger = given_contact(&api, &admin, &other, json!({ "last_name": "Stranger", "email": "s@x.test" })).await;
-    let worker = given_contact(&api, &admin, &acme, json!({ "last_name": "Worker", "email": "w@x.test", "line_manager_id": boss["id"] })).await;
+    let boss = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Boss", "email": "boss@x.test" }),
+    )
+    .await;
+    let stranger = given_contact(
+        &api,
+        &admin,
+        &other,
+        json!({ "last_name": "Stranger", "email": "s@x.test" }),
+    )
+    .await;
+    let worker = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Worker", "email": "w@x.test", "line_manager_id": boss["id"] }),
+    )
+    .await;
     assert_eq!(worker["line_manager_id"], boss["id"]);
 
-    let itself = api.patch(&admin, &contact_path(&acme, &worker), json!({ "line_manager_id": worker["id"] })).await;
-    let foreign = api.patch(&admin, &contact_path(&acme, &worker), json!({ "line_manager_id": stranger["id"] })).await;
+    let itself = api
+        .patch(
+            &admin,
+            &contact_path(&acme, &worker),
+            json!({ "line_manager_id": worker["id"] }),
+        )
+        .await;
+    let foreign = api
+        .patch(
+            &admin,
+            &contact_path(&acme, &worker),
+            json!({ "line_manager_id": stranger["id"] }),
+        )
+        .await;
 
     assert_eq!(itself.status, 422);
     assert_eq!(fields(&itself), vec!["line_manager_id"]);
-    assert_eq!(foreign.status, 422, "a contact of another client is not found here");
+    assert_eq!(
+        foreign.status, 422,
+        "a contact of another client is not found here"
+    );
     assert_eq!(fields(&foreign), vec!["line_manager_id"]);
     assert_invariants(&api).await;
 }
@@ -174,11 +289,40 @@ async fn deleting_a_manager_clears_the_link_on_its_reports() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let _first = given_contact(&api, &admin, &acme, json!({ "last_name": "Primary", "email": "p@x.test" })).await;
-    let boss = given_contact(&api, &admin, &acme, json!({ "last_name": "Boss", "email": "boss@x.test" })).await;
-    let a = given_contact(&api, &admin, &acme, json!({ "last_name": "A", "phone": "+12025550143", "line_manager_id": boss["id"] })).await;
-    let b = given_contact(&api, &admin, &acme, json!({ "last_name": "B", "phone": "+12025550144" })).await;
-    api.patch(&admin, &contact_path(&acme, &b), json!({ "line_manager_id": boss["id"] })).await;
+    let _first = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Primary", "email": "p@x.test" }),
+    )
+    .await;
+    let boss = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Boss", "email": "boss@x.test" }),
+    )
+    .await;
+    let a = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "A", "phone": "+12025550143", "line_manager_id": boss["id"] }),
+    )
+    .await;
+    let b = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "B", "phone": "+12025550144" }),
+    )
+    .await;
+    api.patch(
+        &admin,
+        &contact_path(&acme, &b),
+        json!({ "line_manager_id": boss["id"] }),
+    )
+    .await;
 
     let res = api.delete(&admin, &contact_path(&acme, &boss)).await;
 
@@ -195,15 +339,45 @@ async fn deleting_a_contact_frees_its_email_and_keeps_everything_else() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let keep = given_contact(&api, &admin, &acme, json!({ "last_name": "Keep", "email": "keep@x.test" })).await;
-    let gone = given_contact(&api, &admin, &acme, json!({ "last_name": "Gone", "email": "gone@x.test" })).await;
+    let keep = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Keep", "email": "keep@x.test" }),
+    )
+    .await;
+    let gone = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Gone", "email": "gone@x.test" }),
+    )
+    .await;
 
-    assert_eq!(api.delete(&admin, &contact_path(&acme, &gone)).await.status, 204);
+    assert_eq!(
+        api.delete(&admin, &contact_path(&acme, &gone)).await.status,
+        204
+    );
 
-    assert_eq!(api.get(&admin, &contact_path(&acme, &gone)).await.status, 404);
-    assert_eq!(api.get(&admin, &contact_path(&acme, &keep)).await.status, 200);
-    assert_eq!(api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"], 1);
-    given_contact(&api, &admin, &acme, json!({ "last_name": "Again", "email": "GONE@x.test" })).await;
+    assert_eq!(
+        api.get(&admin, &contact_path(&acme, &gone)).await.status,
+        404
+    );
+    assert_eq!(
+        api.get(&admin, &contact_path(&acme, &keep)).await.status,
+        200
+    );
+    assert_eq!(
+        api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"],
+        1
+    );
+    given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Again", "email": "GONE@x.test" }),
+    )
+    .await;
     assert_invariants(&api).await;
 }
 
@@ -213,11 +387,22 @@ async fn a_contact_is_only_reachable_under_its_own_client() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let other = given_client(&api, &admin, "Other").await;
-    let c = given_contact(&api, &admin, &acme, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
+    let c = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
+    )
+    .await;
     let wrong_path = contact_path(&other, &c);
 
     assert_eq!(api.get(&admin, &wrong_path).await.status, 404);
-    assert_eq!(api.patch(&admin, &wrong_path, json!({ "job_title": "x" })).await.status, 404);
+    assert_eq!(
+        api.patch(&admin, &wrong_path, json!({ "job_title": "x" }))
+            .await
+            .status,
+        404
+    );
     assert_eq!(api.delete(&admin, &wrong_path).await.status, 404);
     assert_invariants(&api).await;
 }

@@ -46,7 +46,8 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -55,10 +56,22 @@ impl TestResponse {
 
     /// The `code` of a problem response, after checking it is one.
     pub fn problem_code(&self) -> String {
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "not a problem: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "not a problem: {}",
+            self.body
+        );
         let body = self.json();
-        assert_eq!(body["status"].as_u64(), Some(u64::from(self.status)), "problem status matches HTTP status");
-        body["code"].as_str().expect("problem has a code").to_owned()
+        assert_eq!(
+            body["status"].as_u64(),
+            Some(u64::from(self.status)),
+            "problem status matches HTTP status"
+        );
+        body["code"]
+            .as_str()
+            .expect("problem has a code")
+            .to_owned()
     }
 }
 
@@ -75,12 +88,26 @@ impl TestApi {
             local_jwt_secret: Some(SECRET.into()),
         };
         let app = App::new(&config, db.clone());
-        Self { app, table, db, path_parameters: true }
+        Self {
+            app,
+            table,
+            db,
+            path_parameters: true,
+        }
     }
 
     pub fn token(tenant: &str, groups: &[&str], privileges: &[&str], expires_in: i64) -> String {
         let user = format!("user-of-{tenant}");
-        mint(SECRET, &TokenSpec { tenant, user: &user, groups, privileges, expires_in })
+        mint(
+            SECRET,
+            &TokenSpec {
+                tenant,
+                user: &user,
+                groups,
+                privileges,
+                expires_in,
+            },
+        )
     }
 
     pub fn admin(tenant: &str) -> Caller {
@@ -96,12 +123,25 @@ impl TestApi {
     }
 
     pub async fn post(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
-        self.send(caller, "POST", path, &[("content-type", "application/json")], Some(body.to_string())).await
+        self.send(
+            caller,
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(body.to_string()),
+        )
+        .await
     }
 
     pub async fn patch(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
-        self.send(caller, "PATCH", path, &[("content-type", "application/merge-patch+json")], Some(body.to_string()))
-            .await
+        self.send(
+            caller,
+            "PATCH",
+            path,
+            &[("content-type", "application/merge-patch+json")],
+            Some(body.to_string()),
+        )
+        .await
     }
 
     pub async fn delete(&self, caller: &Caller, path: &str) -> TestResponse {
@@ -117,14 +157,23 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> TestResponse {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let route = routes::ALL
             .iter()
-            .find(|r| r.method == method && r.match_path(path).is_some_and(|_| segments(r.template) == segments(path)))
+            .find(|r| {
+                r.method == method
+                    && r.match_path(path)
+                        .is_some_and(|_| segments(r.template) == segments(path))
+            })
             .unwrap_or_else(|| panic!("no route for {method} {path}"));
         let event = self.event(route, caller, method, path, query, headers, body);
-        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
+        let request =
+            lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
+        let response = dispatch(&self.app, route, request)
+            .await
+            .expect("handlers never fail the invocation");
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Empty => String::new(),
@@ -132,7 +181,11 @@ impl TestApi {
             lambda_http::Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
             _ => String::new(),
         };
-        TestResponse { status: parts.status.as_u16(), headers: parts.headers, body }
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -146,7 +199,10 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Value {
-        let mut header_map: HashMap<String, String> = headers.iter().map(|(k, v)| (k.to_lowercase(), v.to_string())).collect();
+        let mut header_map: HashMap<String, String> = headers
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), v.to_string()))
+            .collect();
         let mut authorizer = Value::Null;
         match caller {
             Caller::Bearer(token) => {
@@ -155,7 +211,9 @@ impl TestApi {
             Caller::RawAuthorization(value) => {
                 header_map.insert("authorization".into(), value.clone());
             }
-            Caller::Authorizer(claims) => authorizer = json!({ "jwt": { "claims": claims, "scopes": null } }),
+            Caller::Authorizer(claims) => {
+                authorizer = json!({ "jwt": { "claims": claims, "scopes": null } })
+            }
             Caller::Anonymous => {}
         }
         let query_params: HashMap<String, String> = query
@@ -166,8 +224,15 @@ impl TestApi {
                 (k.to_owned(), v.to_owned())
             })
             .collect();
-        let path_params: HashMap<&str, String> =
-            if self.path_parameters { route.match_path(path).unwrap_or_default().into_iter().collect() } else { HashMap::new() };
+        let path_params: HashMap<&str, String> = if self.path_parameters {
+            route
+                .match_path(path)
+                .unwrap_or_default()
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let route_key = format!("{} {}", route.method, route.template);
         json!({
             "version": "2.0",
@@ -199,7 +264,15 @@ impl TestApi {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self.db.scan().table_name(&self.table).consistent_read(true).set_exclusive_start_key(start).send().await.expect("scan");
+            let out = self
+                .db
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
             items.extend(out.items().iter().cloned());
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -213,7 +286,11 @@ fn segments(path: &str) -> usize {
     path.split('/').filter(|s| !s.is_empty()).count()
 }
 
-async fn dispatch(app: &App, route: &Route, req: lambda_http::Request) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
+async fn dispatch(
+    app: &App,
+    route: &Route,
+    req: lambda_http::Request,
+) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
     match route.function {
         "create-client" => handlers::create_client::handle(app, req).await,
         "list-clients" => handlers::list_clients::handle(app, req).await,

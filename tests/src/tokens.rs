@@ -31,5 +31,10 @@ pub fn mint(secret: &str, spec: &TokenSpec) -> String {
         "iat": now,
         "exp": now + spec.expires_in,
     });
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("encode token")
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("encode token")
 }

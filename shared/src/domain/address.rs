@@ -87,3 +87,38 @@ impl Address {
         (!merged.is_empty()).then_some(merged)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn patch(v: serde_json::Value) -> Patch<AddressPatch> {
+        let mut r = FieldReader::new(json!({ "address": v }).as_object().unwrap().clone());
+        let p = r.object("address", AddressPatch::read);
+        assert!(r.finish().is_empty());
+        p
+    }
+
+    #[test]
+    fn an_address_patch_merges_field_by_field() {
+        let current = Address::patched(None, patch(json!({ "city": "Leeds", "country": "gb" })));
+        let merged = Address::patched(
+            current,
+            patch(json!({ "line1": "1 Main St", "city": null })),
+        )
+        .unwrap();
+        assert_eq!(merged.line1.unwrap().as_str(), "1 Main St");
+        assert_eq!(merged.city, None);
+        assert_eq!(merged.country.unwrap().as_str(), "GB");
+    }
+
+    #[test]
+    fn an_address_with_nothing_left_is_no_address() {
+        let current = Address::patched(None, patch(json!({ "city": "Leeds" })));
+        assert_eq!(
+            Address::patched(current, patch(json!({ "city": null }))),
+            None
+        );
+    }
+}

@@ -44,3 +44,50 @@ impl Email {
         self.0.to_lowercase()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Email;
+
+    #[test]
+    fn a_valid_address_is_kept_as_entered_but_trimmed() {
+        let email = Email::parse("  Ada.Lovelace@Example.com ").unwrap();
+        assert_eq!(email.as_str(), "Ada.Lovelace@Example.com");
+    }
+
+    #[test]
+    fn addresses_differing_only_in_case_share_a_key() {
+        assert_eq!(
+            Email::parse("ADA@x.test").unwrap().key(),
+            Email::parse("ada@X.TEST").unwrap().key()
+        );
+    }
+
+    #[test]
+    fn invalid_addresses_are_refused() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.test",
+            "ada@x",
+            "Ada <ada@x.test>",
+            "ada@[127.0.0.1]",
+            "a b@x.test",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn line_breaks_cannot_smuggle_mail_headers() {
+        assert!(Email::parse("ada@x.test\r\nBcc: victim@y.test").is_err());
+        assert!(Email::parse("ada@x.test\nBcc:v@y.test").is_err());
+    }
+
+    #[test]
+    fn overlong_addresses_are_refused() {
+        let long = format!("{}@x.test", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+}

@@ -20,7 +20,11 @@ impl FieldReader {
     }
 
     fn nested(prefix: String, object: Map<String, Value>) -> Self {
-        Self { prefix, object, errors: Vec::new() }
+        Self {
+            prefix,
+            object,
+            errors: Vec::new(),
+        }
     }
 
     pub fn path(&self, name: &str) -> String {

@@ -15,7 +15,7 @@ pub mod text;
 pub mod topics;
 
 pub use client::{Client, ClientFields, ClientPatch};
-pub use contact::{Audit, Stamp, Contact, ContactFields, ContactPatch, PortalState};
+pub use contact::{Audit, Contact, ContactFields, ContactPatch, PortalState, Stamp};
 pub use email::Email;
 pub use error::{DomainError, DomainResult, FieldError};
 pub use ids::{ClientId, ContactId, TenantId, UserId};

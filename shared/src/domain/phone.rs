@@ -14,7 +14,11 @@ pub struct PhoneRegion(country::Id);
 
 impl PhoneRegion {
     pub fn parse(code: &str) -> Option<Self> {
-        code.trim().to_uppercase().parse::<country::Id>().ok().map(Self)
+        code.trim()
+            .to_uppercase()
+            .parse::<country::Id>()
+            .ok()
+            .map(Self)
     }
 }
 
@@ -45,5 +49,49 @@ impl PhoneNumber {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PhoneNumber, PhoneRegion};
+
+    fn us() -> PhoneRegion {
+        PhoneRegion::parse("us").unwrap()
+    }
+
+    #[test]
+    fn national_numbers_are_read_in_the_default_region() {
+        assert_eq!(
+            PhoneNumber::parse("(202) 555-0143", us()).unwrap().as_str(),
+            "+12025550143"
+        );
+        let gb = PhoneRegion::parse("GB").unwrap();
+        assert_eq!(
+            PhoneNumber::parse("07911 123456", gb).unwrap().as_str(),
+            "+447911123456"
+        );
+    }
+
+    #[test]
+    fn international_numbers_keep_their_country() {
+        assert_eq!(
+            PhoneNumber::parse("+44 7911 123456", us())
+                .unwrap()
+                .as_str(),
+            "+447911123456"
+        );
+    }
+
+    #[test]
+    fn unparseable_or_impossible_numbers_are_refused() {
+        for bad in ["12", "call me", "+1 000", "+999 123456789"] {
+            assert!(PhoneNumber::parse(bad, us()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_region_code_is_not_a_region() {
+        assert!(PhoneRegion::parse("XX").is_none());
     }
 }

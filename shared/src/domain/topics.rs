@@ -71,3 +71,30 @@ vocabulary!(PortalStatus, "portal status", {
     Active => "active",
     Revoked => "revoked",
 });
+
+#[cfg(test)]
+mod tests {
+    use super::{NotificationTopic, Permission};
+
+    #[test]
+    fn every_topic_round_trips_through_its_name() {
+        for topic in NotificationTopic::ALL {
+            assert_eq!(NotificationTopic::parse(topic.as_str()), Ok(*topic));
+        }
+        assert_eq!(NotificationTopic::ALL.len(), 8);
+        assert_eq!(Permission::ALL.len(), 6);
+    }
+
+    #[test]
+    fn an_unknown_value_is_refused_with_the_list_of_known_ones() {
+        let err = NotificationTopic::parse("newsletter").unwrap_err();
+        assert!(
+            err.contains("invoice") && err.contains("timesheet_approval"),
+            "{err}"
+        );
+        assert!(
+            Permission::parse("Invoices").is_err(),
+            "values are case-sensitive"
+        );
+    }
+}

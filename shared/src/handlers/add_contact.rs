@@ -2,10 +2,12 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{Audit, Contact, ContactFields, ContactId, ContactPatch, DomainResult, Patch, PortalState};
+use crate::domain::{
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainResult, Patch, PortalState,
+};
 use crate::http::request::{idempotency, json_object};
 use crate::http::{routes, serve, Call};
-use crate::store::StoredResponse;
+use crate::store::{Idempotency, RenderResponse, StoredResponse};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -17,7 +19,10 @@ fn created_response(contact: &Contact) -> StoredResponse {
     StoredResponse {
         status: 201,
         body: serde_json::to_string(contact).unwrap_or_default(),
-        location: Some(format!("/clients/{}/contacts/{}", contact.client_id, contact.id)),
+        location: Some(format!(
+            "/clients/{}/contacts/{}",
+            contact.client_id, contact.id
+        )),
         etag: Some(contact.audit.etag()),
     }
 }
@@ -36,10 +41,22 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         portal: PortalState::default(),
         audit: Audit::new(&stamp),
     };
-    let idempotency = idempotent
-        .as_ref()
-        .map(|r| (r, created_response as fn(&Contact) -> StoredResponse, call.now_epoch()));
-    let outcome = call.app.store.add_contact(&call.identity.tenant, contact, wants_primary, &stamp, idempotency).await?;
+    let idempotency = idempotent.as_ref().map(|request| Idempotency {
+        request,
+        response: created_response as RenderResponse,
+        now_epoch: call.now_epoch(),
+    });
+    let outcome = call
+        .app
+        .store
+        .add_contact(
+            &call.identity.tenant,
+            contact,
+            wants_primary,
+            &stamp,
+            idempotency,
+        )
+        .await?;
     let first = match &outcome {
         crate::store::Created::New(contact) => created_response(contact),
         crate::store::Created::Replayed(stored) => stored.clone(),

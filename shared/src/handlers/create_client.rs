@@ -2,10 +2,12 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult};
+use crate::domain::{
+    Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult,
+};
 use crate::http::request::{idempotency, json_object};
 use crate::http::{routes, serve, Call};
-use crate::store::StoredResponse;
+use crate::store::{Idempotency, StoredResponse};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -14,7 +16,11 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let idempotent = idempotency(&call.req)?;
-    let fields = ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?)?;
+    let fields = ClientFields::create(ClientPatch::parse(
+        json_object(&call.req)?,
+        call.app.phone_region,
+        true,
+    )?)?;
     let client = Client {
         id: ClientId::generate(),
         fields,
@@ -28,7 +34,15 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         location: Some(format!("/clients/{}", client.id)),
         etag: Some(client.audit.etag()),
     };
-    let idempotency = idempotent.as_ref().map(|r| (r, response.clone(), call.now_epoch()));
-    let outcome = call.app.store.create_client(&call.identity.tenant, &client, idempotency).await?;
+    let idempotency = idempotent.as_ref().map(|request| Idempotency {
+        request,
+        response: response.clone(),
+        now_epoch: call.now_epoch(),
+    });
+    let outcome = call
+        .app
+        .store
+        .create_client(&call.identity.tenant, &client, idempotency)
+        .await?;
     super::created(outcome, response)
 }

@@ -23,9 +23,25 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         .transpose()?
         .filter(|sk| sk.starts_with(CLIENT_SK_PREFIX))
         .map(Ok)
-        .or_else(|| query.get("cursor").map(|_| Err(DomainError::BadRequest("invalid cursor".into()))))
+        .or_else(|| {
+            query
+                .get("cursor")
+                .map(|_| Err(DomainError::BadRequest("invalid cursor".into())))
+        })
         .transpose()?;
-    let page = call.app.store.list_clients(tenant, query.limit()?, after).await?;
-    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(200, &ListBody { items: page.items, next_cursor })
+    let page = call
+        .app
+        .store
+        .list_clients(tenant, query.limit()?, after)
+        .await?;
+    let next_cursor = page
+        .last_sort_key
+        .map(|sk| call.app.cursors.sign(&scope, &sk));
+    json(
+        200,
+        &ListBody {
+            items: page.items,
+            next_cursor,
+        },
+    )
 }

@@ -16,7 +16,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let client = call.client_id()?;
-    let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status"])?;
+    let query = Query::parse(
+        &call.req,
+        &["limit", "cursor", "topic", "primary", "portal_status"],
+    )?;
     let filter = ContactFilter {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
         primary: query.parsed("primary", |p| p.parse::<bool>().ok())?,
@@ -40,7 +43,25 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
             Some(sk)
         }
     };
-    let page = call.app.store.list_contacts(&call.identity.tenant, client, &filter, query.limit()?, after).await?;
-    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(200, &ListBody { items: page.items, next_cursor })
+    let page = call
+        .app
+        .store
+        .list_contacts(
+            &call.identity.tenant,
+            client,
+            &filter,
+            query.limit()?,
+            after,
+        )
+        .await?;
+    let next_cursor = page
+        .last_sort_key
+        .map(|sk| call.app.cursors.sign(&scope, &sk));
+    json(
+        200,
+        &ListBody {
+            items: page.items,
+            next_cursor,
+        },
+    )
 }

@@ -43,7 +43,10 @@ impl Call<'_> {
     }
 
     pub fn stamp(&self) -> Stamp {
-        Stamp { at: format_timestamp(self.app.clock.now()), by: self.identity.user.as_str().to_owned() }
+        Stamp {
+            at: format_timestamp(self.app.clock.now()),
+            by: self.identity.user.as_str().to_owned(),
+        }
     }
 
     pub fn now_epoch(&self) -> i64 {
@@ -53,12 +56,20 @@ impl Call<'_> {
 
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
-pub async fn serve<'a, F, Fut>(app: &'a App, req: Request, route: Route, handler: F) -> Result<Response<Body>, lambda_http::Error>
+pub async fn serve<'a, F, Fut>(
+    app: &'a App,
+    req: Request,
+    route: Route,
+    handler: F,
+) -> Result<Response<Body>, lambda_http::Error>
 where
     F: FnOnce(Call<'a>) -> Fut,
     Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
 {
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
     let span = info_span!("request", request_id = %request_id, route = %route.template, method = route.method, tenant = field::Empty);
     async move {
         let started = Instant::now();
@@ -68,7 +79,13 @@ where
             if route.writes {
                 identity.require_writer()?;
             }
-            handler(Call { app, identity, req, route }).await
+            handler(Call {
+                app,
+                identity,
+                req,
+                route,
+            })
+            .await
         }
         .await;
         let response = match result {
@@ -81,7 +98,11 @@ where
                 problem::problem_response(&err)
             }
         };
-        info!(status = response.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request done");
+        info!(
+            status = response.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request done"
+        );
         Ok(response)
     }
     .instrument(span)

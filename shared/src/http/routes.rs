@@ -39,15 +39,15 @@ impl Route {
         if let Some(value) = req.path_parameters_ref().and_then(|p| p.first(name)) {
             return Some(value.to_owned());
         }
-        self.match_path(req.uri().path()).and_then(|params| {
-            params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v)
-        })
+        self.match_path(req.uri().path())
+            .and_then(|params| params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v))
     }
 
     /// Matches the template against the end of `path` (a stage or `/lambda-url/<fn>` prefix may
     /// precede it) and returns the parameters.
     pub fn match_path(&self, path: &str) -> Option<Vec<(&'static str, String)>> {
-        let template: Vec<&'static str> = self.template.split('/').filter(|s| !s.is_empty()).collect();
+        let template: Vec<&'static str> =
+            self.template.split('/').filter(|s| !s.is_empty()).collect();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         if segments.len() < template.len() {
             return None;
@@ -80,4 +80,47 @@ fn percent_decode(segment: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_come_from_the_tail_of_a_raw_path() {
+        let params = GET_CONTACT
+            .match_path("/lambda-url/get-contact/clients/C1/contacts/K2")
+            .unwrap();
+        assert_eq!(
+            params,
+            vec![
+                ("clientId", "C1".to_owned()),
+                ("contactId", "K2".to_owned())
+            ]
+        );
+        assert_eq!(
+            GET_CLIENT.match_path("/prod/clients/C%31").unwrap(),
+            vec![("clientId", "C1".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_path_of_another_shape_does_not_match() {
+        assert!(GET_CONTACT.match_path("/clients/C1").is_none());
+        assert!(GET_CONTACT.match_path("/clients/C1/notes/K2").is_none());
+        assert!(GET_CLIENT.match_path("/clients/%zz").is_none());
+    }
+
+    #[test]
+    fn route_templates_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ALL {
+            assert!(
+                seen.insert((r.method, r.template)),
+                "{} {}",
+                r.method,
+                r.template
+            );
+        }
+    }
 }

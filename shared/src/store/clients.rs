@@ -4,8 +4,10 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::idempotency::{replay, Created, IdempotentRequest, StoredResponse};
-use super::items::{client_editable_item, editable_update, n, new_client_item, ClientRecord, CLIENT_EDITABLE};
+use super::idempotency::{replay, Created, Idempotency, StoredResponse};
+use super::items::{
+    client_editable_item, editable_update, n, new_client_item, ClientRecord, CLIENT_EDITABLE,
+};
 use super::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
@@ -16,10 +18,10 @@ impl Store {
         &self,
         tenant: &TenantId,
         client: &Client,
-        idempotency: Option<(&IdempotentRequest, StoredResponse, i64)>,
+        idempotency: Option<Idempotency<'_, StoredResponse>>,
     ) -> DomainResult<Created<()>> {
         let item = new_client_item(tenant, client)?;
-        let Some((request, response, now)) = idempotency else {
+        let Some(idem) = idempotency else {
             self.db
                 .put_item()
                 .table_name(&self.table)
@@ -27,21 +29,23 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
                 .await
-                .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
+                .map_err(|e| {
+                    DomainError::internal(format!("PutItem: {}", e.into_service_error()))
+                })?;
             return Ok(Created::New(()));
         };
         for attempt in 0..MAX_ATTEMPTS {
             let items = vec![
                 self.put_new(item.clone())?,
-                self.idempotency_put(tenant, request, response.clone(), now)?,
+                self.idempotency_put(tenant, idem.request, idem.response.clone(), idem.now_epoch)?,
             ];
             match self.transact(items).await? {
                 TxOutcome::Committed => return Ok(Created::New(())),
                 TxOutcome::Conflict => backoff(attempt).await,
                 TxOutcome::Cancelled(mut reasons) => {
-                    let idem = reasons.pop().filter(|r| r.failed_condition());
-                    return match idem {
-                        Some(r) => Ok(Created::Replayed(replay(r.old, request)?)),
+                    let recorded = reasons.pop().filter(|r| r.failed_condition());
+                    return match recorded {
+                        Some(r) => Ok(Created::Replayed(replay(r.old, idem.request)?)),
                         None => Err(DomainError::internal("client id collision")),
                     };
                 }
@@ -71,7 +75,10 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
-            .expression_attribute_values(":prefix", AttributeValue::S(keys::CLIENT_SK_PREFIX.into()))
+            .expression_attribute_values(
+                ":prefix",
+                AttributeValue::S(keys::CLIENT_SK_PREFIX.into()),
+            )
             .limit(limit)
             .set_exclusive_start_key(start)
             .send()
@@ -82,7 +89,10 @@ impl Store {
             .iter()
             .map(|item| ClientRecord::from_item(item.clone())?.into_client())
             .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+        Ok(Page {
+            items,
+            last_sort_key: last_sort_key(out.last_evaluated_key()),
+        })
     }
 
     /// Applies a merge patch with optimistic locking: the write is conditioned on the version
@@ -110,7 +120,10 @@ impl Store {
                 .db
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
+                .set_key(Some(Self::key(
+                    keys::tenant_pk(tenant),
+                    keys::client_sk(id),
+                )))
                 .update_expression(update.expression)
                 .set_expression_attribute_names(Some(update.names))
                 .set_expression_attribute_values(Some(update.values))
@@ -121,7 +134,9 @@ impl Store {
                 .await;
             match result {
                 Ok(out) => {
-                    let item = out.attributes.ok_or_else(|| DomainError::internal("no attributes"))?;
+                    let item = out
+                        .attributes
+                        .ok_or_else(|| DomainError::internal("no attributes"))?;
                     return ClientRecord::from_item(item)?.into_client();
                 }
                 Err(e) => match e.into_service_error() {
@@ -137,13 +152,21 @@ impl Store {
     }
 
     /// Deletes a client that has no contacts left; one conditional delete decides.
-    pub async fn delete_client(&self, tenant: &TenantId, id: ClientId, if_match: Option<u64>) -> DomainResult<()> {
+    pub async fn delete_client(
+        &self,
+        tenant: &TenantId,
+        id: ClientId,
+        if_match: Option<u64>,
+    ) -> DomainResult<()> {
         let mut condition = "attribute_exists(PK) AND contact_count = :zero".to_owned();
         let mut request = self
             .db
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
+            .set_key(Some(Self::key(
+                keys::tenant_pk(tenant),
+                keys::client_sk(id),
+            )))
             .expression_attribute_values(":zero", n(0))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(v) = if_match {
@@ -154,7 +177,9 @@ impl Store {
             Ok(_) => Ok(()),
             Err(e) => match e.into_service_error() {
                 DeleteItemError::ConditionalCheckFailedException(e) => {
-                    let Some(old) = e.item else { return Err(DomainError::NotFound("client")) };
+                    let Some(old) = e.item else {
+                        return Err(DomainError::NotFound("client"));
+                    };
                     let client = ClientRecord::from_item(old)?.into_client()?;
                     if if_match.is_some_and(|v| v != client.audit.version) {
                         Err(DomainError::PreconditionFailed)

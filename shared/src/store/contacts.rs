@@ -11,14 +11,17 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::idempotency::{replay, Created, IdempotentRequest, StoredResponse};
-use super::items::{contact_editable_item, editable_update, n, new_contact_item, ClientRecord, ContactRecord, CONTACT_EDITABLE};
+use super::idempotency::{replay, Created, Idempotency, StoredResponse};
+use super::items::{
+    contact_editable_item, editable_update, n, new_contact_item, ClientRecord, ContactRecord,
+    CONTACT_EDITABLE,
+};
 use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::contact::wants_promotion;
 use crate::domain::{
-    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
-    PortalStatus, Stamp, TenantId,
+    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email,
+    NotificationTopic, PortalStatus, Stamp, TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -42,7 +45,10 @@ struct Plan {
 
 impl Plan {
     fn new() -> Self {
-        Self { items: Vec::new(), roles: Vec::new() }
+        Self {
+            items: Vec::new(),
+            roles: Vec::new(),
+        }
     }
 
     fn push(&mut self, role: Role, item: TransactWriteItem) {
@@ -53,7 +59,10 @@ impl Plan {
     /// The first failed condition, in the order `precedence` gives.
     fn failed(&self, mut reasons: Vec<Reason>, precedence: &[Role]) -> Option<(Role, Reason)> {
         let idx = precedence.iter().find_map(|role| {
-            self.roles.iter().zip(&reasons).position(|(r, reason)| r == role && reason.failed_condition())
+            self.roles
+                .iter()
+                .zip(&reasons)
+                .position(|(r, reason)| r == role && reason.failed_condition())
         })?;
         Some((self.roles[idx], reasons.swap_remove(idx)))
     }
@@ -69,9 +78,15 @@ struct ClientState {
 impl ClientState {
     fn from_item(item: Item) -> DomainResult<Self> {
         let client = ClientRecord::from_item(item)?.into_client()?;
-        Ok(Self { count: client.contact_count, primary: client.primary_contact_id })
+        Ok(Self {
+            count: client.contact_count,
+            primary: client.primary_contact_id,
+        })
     }
 }
+
+/// Renders the response recorded for an idempotent add, once the stored contact is known.
+pub type RenderResponse = fn(&Contact) -> StoredResponse;
 
 /// Filters of `list-contacts`.
 #[derive(Debug, Clone, Default)]
@@ -85,8 +100,12 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn stamp_values(u: aws_sdk_dynamodb::types::builders::UpdateBuilder, stamp: &Stamp) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-    u.expression_attribute_values(":at", s(&stamp.at)).expression_attribute_values(":by", s(&stamp.by))
+fn stamp_values(
+    u: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    stamp: &Stamp,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    u.expression_attribute_values(":at", s(&stamp.at))
+        .expression_attribute_values(":by", s(&stamp.by))
 }
 
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
@@ -102,7 +121,12 @@ impl Store {
         Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
     }
 
-    fn marker_put(&self, tenant: &TenantId, email: &Email, contact: &Contact) -> DomainResult<TransactWriteItem> {
+    fn marker_put(
+        &self,
+        tenant: &TenantId,
+        email: &Email,
+        contact: &Contact,
+    ) -> DomainResult<TransactWriteItem> {
         let mut item = Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK);
         item.insert("entity".into(), s("email"));
         item.insert("contact_id".into(), s(contact.id.to_string()));
@@ -111,11 +135,19 @@ impl Store {
         self.put_new(item)
     }
 
-    fn marker_delete(&self, tenant: &TenantId, email: &Email, owner: ContactId) -> DomainResult<TransactWriteItem> {
+    fn marker_delete(
+        &self,
+        tenant: &TenantId,
+        email: &Email,
+        owner: ContactId,
+    ) -> DomainResult<TransactWriteItem> {
         let delete = built(
             Delete::builder()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK)))
+                .set_key(Some(Self::key(
+                    keys::email_marker_pk(tenant, email),
+                    keys::EMAIL_MARKER_SK,
+                )))
                 .condition_expression("contact_id = :owner")
                 .expression_attribute_values(":owner", s(owner.to_string()))
                 .build(),
@@ -125,7 +157,13 @@ impl Store {
 
     /// Adds (`delta` = 1) or removes (`delta` = -1) one report from a line manager's count. The
     /// count lets a manager's deletion detect a report added after it looked for reports.
-    fn report_count(&self, tenant: &TenantId, client: ClientId, manager: ContactId, delta: i64) -> DomainResult<TransactWriteItem> {
+    fn report_count(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        manager: ContactId,
+        delta: i64,
+    ) -> DomainResult<TransactWriteItem> {
         let update = built(
             Update::builder()
                 .table_name(&self.table)
@@ -140,7 +178,13 @@ impl Store {
     }
 
     /// Takes the primary role from `old`, which must still hold it.
-    fn demote(&self, tenant: &TenantId, client: ClientId, old: ContactId, stamp: &Stamp) -> DomainResult<TransactWriteItem> {
+    fn demote(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        old: ContactId,
+        stamp: &Stamp,
+    ) -> DomainResult<TransactWriteItem> {
         let update = built(
             stamp_values(
                 Update::builder()
@@ -167,7 +211,7 @@ impl Store {
         mut contact: Contact,
         wants_primary: bool,
         stamp: &Stamp,
-        idempotency: Option<(&IdempotentRequest, fn(&Contact) -> StoredResponse, i64)>,
+        idempotency: Option<Idempotency<'_, RenderResponse>>,
     ) -> DomainResult<Created<Contact>> {
         let client = contact.client_id;
         let mut known: Option<ClientState> = None;
@@ -176,9 +220,14 @@ impl Store {
             let (first, demote) = match known {
                 None => (wants_primary, None),
                 Some(state) if state.count == 0 => (true, None),
-                Some(state) if wants_primary => {
-                    (false, Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?))
-                }
+                Some(state) if wants_primary => (
+                    false,
+                    Some(
+                        state
+                            .primary
+                            .ok_or_else(|| DomainError::internal("client without primary"))?,
+                    ),
+                ),
                 Some(_) => (false, None),
             };
             contact.is_primary = first || demote.is_some();
@@ -188,15 +237,19 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
             let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
             // DynamoDB refuses unused expression values, so `:zero` is added only where used.
             let condition = if contact.is_primary {
                 set.push_str(", primary_contact_id = :new");
-                client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
+                client_update =
+                    client_update.expression_attribute_values(":new", s(contact.id.to_string()));
                 match demote {
                     Some(old) => {
-                        client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
+                        client_update =
+                            client_update.expression_attribute_values(":old", s(old.to_string()));
                         "attribute_exists(PK) AND primary_contact_id = :old"
                     }
                     None => {
@@ -214,19 +267,32 @@ impl Store {
                     .condition_expression(condition)
                     .build(),
             )?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
-            plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
+            plan.push(
+                Role::Client,
+                TransactWriteItem::builder().update(client_update).build(),
+            );
+            plan.push(
+                Role::Contact,
+                self.put_new(new_contact_item(tenant, &contact)?)?,
+            );
             if let Some(email) = &contact.fields.email {
                 plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
             }
             if let Some(manager) = contact.fields.line_manager_id {
-                plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
+                plan.push(
+                    Role::NewManager,
+                    self.report_count(tenant, client, manager, 1)?,
+                );
             }
             if let Some(old) = demote {
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
             }
-            if let Some((request, respond, now)) = &idempotency {
-                plan.push(Role::Idempotency, self.idempotency_put(tenant, request, respond(&contact), *now)?);
+            if let Some(idem) = &idempotency {
+                let response = (idem.response)(&contact);
+                plan.push(
+                    Role::Idempotency,
+                    self.idempotency_put(tenant, idem.request, response, idem.now_epoch)?,
+                );
             }
 
             let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
@@ -237,12 +303,18 @@ impl Store {
                 }
                 TxOutcome::Cancelled(reasons) => reasons,
             };
-            let precedence =
-                [Role::Idempotency, Role::Client, Role::NewMarker, Role::NewManager, Role::OldPrimary, Role::Contact];
+            let precedence = [
+                Role::Idempotency,
+                Role::Client,
+                Role::NewMarker,
+                Role::NewManager,
+                Role::OldPrimary,
+                Role::Contact,
+            ];
             match plan.failed(reasons, &precedence) {
                 Some((Role::Idempotency, r)) => {
-                    let (request, _, _) = idempotency.as_ref().expect("planned only with a key");
-                    return Ok(Created::Replayed(replay(r.old, request)?));
+                    let idem = idempotency.as_ref().expect("planned only with a key");
+                    return Ok(Created::Replayed(replay(r.old, idem.request)?));
                 }
                 Some((Role::Client, r)) => match r.old {
                     None => return Err(DomainError::NotFound("client")),
@@ -251,14 +323,26 @@ impl Store {
                 Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
                 Some((Role::NewManager, _)) => return Err(unknown_manager()),
                 Some((Role::OldPrimary, _)) => known = None,
-                other => return Err(DomainError::internal(format!("add-contact cancelled: {other:?}"))),
+                other => {
+                    return Err(DomainError::internal(format!(
+                        "add-contact cancelled: {other:?}"
+                    )))
+                }
             }
         }
         Err(DomainError::Contention)
     }
 
-    pub async fn get_contact(&self, tenant: &TenantId, client: ClientId, id: ContactId) -> DomainResult<Contact> {
-        let item = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+    pub async fn get_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+    ) -> DomainResult<Contact> {
+        let item = self
+            .get(Self::contact_key(tenant, client, id))
+            .await?
+            .ok_or(DomainError::NotFound("contact"))?;
         ContactRecord::from_item(item)?.into_contact()
     }
 
@@ -299,7 +383,10 @@ impl Store {
         if !filters.is_empty() {
             query = query.filter_expression(filters.join(" AND "));
         }
-        let out = query.send().await.map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+        let out = query
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
         if first_page && out.scanned_count() == 0 {
             // An empty partition: either a client without contacts or no such client here.
             self.get_client(tenant, client).await?;
@@ -309,7 +396,10 @@ impl Store {
             .iter()
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+        Ok(Page {
+            items,
+            last_sort_key: last_sort_key(out.last_evaluated_key()),
+        })
     }
 
     /// The contact and, when asked for, its client, in one strongly consistent read.
@@ -321,7 +411,10 @@ impl Store {
         with_client: bool,
     ) -> DomainResult<(ContactRecord, Option<ClientState>)> {
         if !with_client {
-            let item = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+            let item = self
+                .get(Self::contact_key(tenant, client, id))
+                .await?
+                .ok_or(DomainError::NotFound("contact"))?;
             return Ok((ContactRecord::from_item(item)?, None));
         }
         let keys = built(
@@ -337,14 +430,24 @@ impl Store {
             .request_items(&self.table, keys)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())))?;
+            .map_err(|e| {
+                DomainError::internal(format!("BatchGetItem: {}", e.into_service_error()))
+            })?;
         if out.unprocessed_keys().is_some_and(|u| !u.is_empty()) {
             return Err(DomainError::Contention);
         }
         let mut contact = None;
         let mut state = None;
-        for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-            let is_contact = item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::CONTACT_SK_PREFIX));
+        for item in out
+            .responses
+            .unwrap_or_default()
+            .remove(&self.table)
+            .unwrap_or_default()
+        {
+            let is_contact = item
+                .get(keys::SK)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|sk| sk.starts_with(keys::CONTACT_SK_PREFIX));
             if is_contact {
                 contact = Some(ContactRecord::from_item(item)?);
             } else {
@@ -367,7 +470,9 @@ impl Store {
     ) -> DomainResult<Contact> {
         let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
         for attempt in 0..MAX_ATTEMPTS {
-            let (record, state) = self.read_for_update(tenant, client, id, needs_client).await?;
+            let (record, state) = self
+                .read_for_update(tenant, client, id, needs_client)
+                .await?;
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -377,7 +482,11 @@ impl Store {
             if fields == current.fields && !promote {
                 return Ok(current);
             }
-            let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
+            let mut updated = Contact {
+                fields,
+                audit: current.audit.next(stamp),
+                ..current.clone()
+            };
             updated.is_primary |= promote;
 
             let old_key = current.fields.email.as_ref().map(Email::key);
@@ -385,7 +494,11 @@ impl Store {
             let email_moves = old_key != new_key;
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
 
-            let edit = editable_update(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
+            let edit = editable_update(
+                contact_editable_item(&updated.fields)?,
+                CONTACT_EDITABLE,
+                &updated.audit,
+            );
             let mut expression = edit.expression;
             if promote {
                 expression = expression.replacen("SET ", "SET is_primary = :true, ", 1);
@@ -398,7 +511,8 @@ impl Store {
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .condition_expression("version = :expected");
             if promote {
-                contact_update = contact_update.expression_attribute_values(":true", AttributeValue::Bool(true));
+                contact_update =
+                    contact_update.expression_attribute_values(":true", AttributeValue::Bool(true));
             }
             let contact_update = contact_update.update_expression(expression);
 
@@ -415,7 +529,12 @@ impl Store {
             }
 
             let mut plan = Plan::new();
-            plan.push(Role::Contact, TransactWriteItem::builder().update(built(contact_update.build())?).build());
+            plan.push(
+                Role::Contact,
+                TransactWriteItem::builder()
+                    .update(built(contact_update.build())?)
+                    .build(),
+            );
             if email_moves {
                 if let Some(old) = &current.fields.email {
                     plan.push(Role::OldMarker, self.marker_delete(tenant, old, id)?);
@@ -429,12 +548,17 @@ impl Store {
                     plan.push(Role::NewManager, self.report_count(tenant, client, new, 1)?);
                 }
                 if let Some(old) = current.fields.line_manager_id {
-                    plan.push(Role::OldManager, self.report_count(tenant, client, old, -1)?);
+                    plan.push(
+                        Role::OldManager,
+                        self.report_count(tenant, client, old, -1)?,
+                    );
                 }
             }
             if promote {
-                let state = state.ok_or_else(|| DomainError::NotFound("client"))?;
-                let old = state.primary.ok_or_else(|| DomainError::internal("client without primary"))?;
+                let state = state.ok_or(DomainError::NotFound("client"))?;
+                let old = state
+                    .primary
+                    .ok_or_else(|| DomainError::internal("client without primary"))?;
                 let move_primary = built(
                     stamp_values(
                         Update::builder()
@@ -449,7 +573,10 @@ impl Store {
                     )
                     .build(),
                 )?;
-                plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
+                plan.push(
+                    Role::Client,
+                    TransactWriteItem::builder().update(move_primary).build(),
+                );
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
             }
 
@@ -461,9 +588,19 @@ impl Store {
                 }
                 TxOutcome::Cancelled(reasons) => reasons,
             };
-            let precedence = [Role::Contact, Role::NewMarker, Role::NewManager, Role::Client, Role::OldPrimary, Role::OldMarker, Role::OldManager];
+            let precedence = [
+                Role::Contact,
+                Role::NewMarker,
+                Role::NewManager,
+                Role::Client,
+                Role::OldPrimary,
+                Role::OldMarker,
+                Role::OldManager,
+            ];
             match plan.failed(reasons, &precedence) {
-                Some((Role::Contact, _)) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
+                Some((Role::Contact, _)) if if_match.is_some() => {
+                    return Err(DomainError::PreconditionFailed)
+                }
                 Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
                 Some((Role::NewManager, _)) => return Err(unknown_manager()),
                 // The contact, the client or another contact changed since the read: plan again.
@@ -474,7 +611,10 @@ impl Store {
     }
 
     /// Runs a single conditional update. `Err(None)` means the condition failed.
-    async fn update_single(&self, update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> Result<(), Option<DomainError>> {
+    async fn update_single(
+        &self,
+        update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    ) -> Result<(), Option<DomainError>> {
         let u = built(update.build()).map_err(Some)?;
         let result = self
             .db
@@ -498,7 +638,12 @@ impl Store {
     }
 
     /// The sort keys of the contacts whose line manager is `manager`.
-    async fn reports_of(&self, tenant: &TenantId, client: ClientId, manager: ContactId) -> DomainResult<Vec<ContactId>> {
+    async fn reports_of(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        manager: ContactId,
+    ) -> DomainResult<Vec<ContactId>> {
         let mut reports = Vec::new();
         let mut start = None;
         loop {
@@ -517,7 +662,11 @@ impl Store {
                 .await
                 .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
             for item in out.items() {
-                if let Some(id) = item.get("id").and_then(|v| v.as_s().ok()).and_then(|id| ContactId::parse(id)) {
+                if let Some(id) = item
+                    .get("id")
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|id| ContactId::parse(id))
+                {
                     reports.push(id);
                 }
             }
@@ -541,14 +690,21 @@ impl Store {
         // Items besides the reports: contact, client, marker, own manager.
         const FIXED_ITEMS: usize = 4;
         for attempt in 0..MAX_ATTEMPTS {
-            let record = self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+            let record = self
+                .get(Self::contact_key(tenant, client, id))
+                .await?
+                .ok_or(DomainError::NotFound("contact"))?;
             let record = ContactRecord::from_item(record)?;
             let report_count = record.report_count;
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            let reports = if report_count > 0 { self.reports_of(tenant, client, id).await? } else { Vec::new() };
+            let reports = if report_count > 0 {
+                self.reports_of(tenant, client, id).await?
+            } else {
+                Vec::new()
+            };
             if reports.len() + FIXED_ITEMS > 100 {
                 return Err(DomainError::Conflict(
                     "too-many-reports",
@@ -566,13 +722,18 @@ impl Store {
                     .expression_attribute_values(":reports", n(reports.len() as u64))
                     .build(),
             )?;
-            plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
+            plan.push(
+                Role::Contact,
+                TransactWriteItem::builder().delete(delete).build(),
+            );
 
             let mut client_update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
             client_update = if current.is_primary {
                 // The primary may only go when it is the last contact.
                 client_update
@@ -585,12 +746,18 @@ impl Store {
                     .condition_expression("attribute_exists(PK)")
             };
             let client_update = built(stamp_values(client_update, stamp).build())?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
+            plan.push(
+                Role::Client,
+                TransactWriteItem::builder().update(client_update).build(),
+            );
             if let Some(email) = &current.fields.email {
                 plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
             }
             if let Some(manager) = current.fields.line_manager_id {
-                plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
+                plan.push(
+                    Role::OldManager,
+                    self.report_count(tenant, client, manager, -1)?,
+                );
             }
             for report in &reports {
                 let clear = built(
@@ -606,7 +773,10 @@ impl Store {
                     )
                     .build(),
                 )?;
-                plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
+                plan.push(
+                    Role::Report,
+                    TransactWriteItem::builder().update(clear).build(),
+                );
             }
 
             let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
@@ -617,9 +787,17 @@ impl Store {
                 }
                 TxOutcome::Cancelled(reasons) => reasons,
             };
-            let precedence = [Role::Contact, Role::Client, Role::Report, Role::OldMarker, Role::OldManager];
+            let precedence = [
+                Role::Contact,
+                Role::Client,
+                Role::Report,
+                Role::OldMarker,
+                Role::OldManager,
+            ];
             match plan.failed(reasons, &precedence) {
-                Some((Role::Contact, _)) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
+                Some((Role::Contact, _)) if if_match.is_some() => {
+                    return Err(DomainError::PreconditionFailed)
+                }
                 Some((Role::Client, r)) if current.is_primary => {
                     let others_remain = match r.old {
                         Some(item) => ClientState::from_item(item)?.count > 1,
@@ -640,4 +818,3 @@ impl Store {
 fn unknown_manager() -> DomainError {
     DomainError::invalid("line_manager_id", "no such contact of this client")
 }
-

@@ -1,7 +1,9 @@
 //! `Idempotency-Key` support: the first response to a creating request is stored in the same
 //! transaction as what it created, so a retry can only ever see "nothing happened" or "done".
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
@@ -27,6 +29,14 @@ pub struct StoredResponse {
     pub body: String,
     pub location: Option<String>,
     pub etag: Option<String>,
+}
+
+/// An idempotent creating request: its key, the response to record (or how to render it from
+/// what gets created), and the current time for the record's expiry.
+pub struct Idempotency<'a, R> {
+    pub request: &'a IdempotentRequest,
+    pub response: R,
+    pub now_epoch: i64,
 }
 
 pub enum Created<T> {
@@ -57,8 +67,14 @@ impl Store {
             expires_at: now_epoch + RETENTION_SECS,
         };
         let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
-        item.insert(keys::PK.into(), AttributeValue::S(keys::idempotency_pk(tenant, &request.key)));
-        item.insert(keys::SK.into(), AttributeValue::S(keys::IDEMPOTENCY_SK.into()));
+        item.insert(
+            keys::PK.into(),
+            AttributeValue::S(keys::idempotency_pk(tenant, &request.key)),
+        );
+        item.insert(
+            keys::SK.into(),
+            AttributeValue::S(keys::IDEMPOTENCY_SK.into()),
+        );
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -74,7 +90,10 @@ impl Store {
 
 /// What an existing record means for this request: the same request is answered with the first
 /// response; a different one reusing the key is refused.
-pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<StoredResponse> {
+pub(crate) fn replay(
+    old: Option<Item>,
+    request: &IdempotentRequest,
+) -> DomainResult<StoredResponse> {
     let item = old.ok_or_else(|| DomainError::internal("idempotency record vanished"))?;
     let record: Record = from_item(item).map_err(DomainError::internal)?;
     if record.fingerprint == request.fingerprint {

@@ -10,8 +10,8 @@ pub mod tx;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::ContactFilter;
-pub use idempotency::{Created, IdempotentRequest, StoredResponse};
+pub use contacts::{ContactFilter, RenderResponse};
+pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
 
 use crate::domain::{DomainError, DomainResult};
 use tx::Item;
@@ -31,7 +31,10 @@ pub struct Page<T> {
 
 impl Store {
     pub fn new(db: DynamoClient, table: impl Into<String>) -> Self {
-        Self { db, table: table.into() }
+        Self {
+            db,
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {
@@ -76,5 +79,7 @@ impl Store {
 }
 
 pub(crate) fn last_sort_key(key: Option<&Item>) -> Option<String> {
-    key.and_then(|k| k.get(keys::SK)).and_then(|v| v.as_s().ok()).cloned()
+    key.and_then(|k| k.get(keys::SK))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
 }
