@@ -84,3 +84,28 @@ fn the_template_never_sets_the_local_jwt_secret() {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
     assert!(!text.contains("LOCAL_JWT_SECRET"));
 }
+
+#[test]
+fn every_function_has_a_sample_event_that_parses_as_its_route() {
+    for route in routes::ALL {
+        let path = repo_root()
+            .join("events")
+            .join(format!("{}.json", route.function));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            request.method().as_str(),
+            route.method,
+            "{}",
+            path.display()
+        );
+        assert!(
+            route.match_path(request.uri().path()).is_some(),
+            "{} path matches {}",
+            path.display(),
+            route.template
+        );
+    }
+}

@@ -1,0 +1,22 @@
+# Sourced by the other scripts: the environment every local process shares. DynamoDB Local
+# keeps data per access key and region, so both are pinned for everything that must see the
+# same tables. Values already set in the caller's environment win.
+
+: "${DYNAMODB_PORT:=8000}"
+: "${SES_PORT:=8005}"
+export DYNAMODB_PORT SES_PORT
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID_LOCAL:-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY_LOCAL:-local}"
+export AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DYNAMODB_PORT}"
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:${SES_PORT}"
+export SES_STORE_URL="http://127.0.0.1:${SES_PORT}/store"
+export TABLE_NAME="${TABLE_NAME:-client-contacts}"
+# Local only: the deployed template never sets LOCAL_JWT_SECRET (API Gateway verifies tokens).
+export LOCAL_JWT_SECRET="${LOCAL_JWT_SECRET:-local-dev-secret-change-me}"
+export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret-0123456789}"
+export DEFAULT_PHONE_REGION="${DEFAULT_PHONE_REGION:-US}"
+export SENDER_EMAIL="${SENDER_EMAIL:-no-reply@example.com}"
+export PORTAL_URL="${PORTAL_URL:-http://127.0.0.1:3000/portal}"
+export SAM_CLI_TELEMETRY=0
