@@ -28,17 +28,12 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let phone_region = match var("DEFAULT_PHONE_REGION") {
             None => PhoneRegion::default(),
-            Some(code) => PhoneRegion::parse(&code).ok_or(ConfigError::Invalid(
-                "DEFAULT_PHONE_REGION",
-                "expected a region code such as US",
-            ))?,
+            Some(code) => PhoneRegion::parse(&code)
+                .ok_or(ConfigError::Invalid("DEFAULT_PHONE_REGION", "expected a region code such as US"))?,
         };
         let cursor_secret = var("CURSOR_SECRET").ok_or(ConfigError::Missing("CURSOR_SECRET"))?;
         if cursor_secret.len() < 16 {
-            return Err(ConfigError::Invalid(
-                "CURSOR_SECRET",
-                "use at least 16 characters",
-            ));
+            return Err(ConfigError::Invalid("CURSOR_SECRET", "use at least 16 characters"));
         }
         Ok(Self {
             table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,

@@ -55,19 +55,13 @@ fn caller(who: Who) -> Caller {
         Who::OtherTenant => TestApi::admin("t2"),
         Who::Reader => TestApi::reader("t1"),
         Who::Admin => TestApi::admin("t1"),
-        Who::Privileged => Caller::Bearer(TestApi::token(
-            "t1",
-            &[],
-            &["view_reports", "manage_all_clients"],
-            3600,
-        )),
+        Who::Privileged => {
+            Caller::Bearer(TestApi::token("t1", &[], &["view_reports", "manage_all_clients"], 3600))
+        }
         Who::AuthorizerAdmin => Caller::Authorizer(HashMap::from([
             ("sub".to_owned(), "cognito-user".to_owned()),
             ("custom:tenant_id".to_owned(), "t1".to_owned()),
-            (
-                "cognito:groups".to_owned(),
-                "[staff global_admins]".to_owned(),
-            ),
+            ("cognito:groups".to_owned(), "[staff global_admins]".to_owned()),
         ])),
     }
 }
@@ -111,38 +105,19 @@ async fn every_route_answers_every_caller_as_specified() {
             )
             .await;
             let contact_id = contact["id"].as_str().unwrap();
-            let client_for_route = if route.function == "delete-client" {
-                &empty_client
-            } else {
-                &client
-            };
-            let path = route
-                .template
-                .replace("{clientId}", client_for_route)
-                .replace("{contactId}", contact_id);
+            let client_for_route = if route.function == "delete-client" { &empty_client } else { &client };
+            let path =
+                route.template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id);
             let body = match route.function {
                 "create-client" | "update-client" => Some(json!({ "name": "Renamed" })),
-                "add-contact" => {
-                    Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") }))
-                }
+                "add-contact" => Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") })),
                 "update-contact" => Some(json!({ "job_title": "CTO" })),
                 _ => None,
             };
-            let headers: &[(&str, &str)] = if body.is_some() {
-                &[("content-type", "application/json")]
-            } else {
-                &[]
-            };
+            let headers: &[(&str, &str)] =
+                if body.is_some() { &[("content-type", "application/json")] } else { &[] };
 
-            let res = api
-                .send(
-                    &caller(who),
-                    route.method,
-                    &path,
-                    headers,
-                    body.map(|b| b.to_string()),
-                )
-                .await;
+            let res = api.send(&caller(who), route.method, &path, headers, body.map(|b| b.to_string())).await;
 
             assert_eq!(
                 res.status,
@@ -197,20 +172,14 @@ async fn without_a_local_secret_bearer_tokens_are_not_accepted() {
 
     let res = api.get(&TestApi::admin("t1"), "/clients").await;
 
-    assert_eq!(
-        res.status, 401,
-        "as deployed: only the API Gateway authorizer vouches for callers"
-    );
+    assert_eq!(res.status, 401, "as deployed: only the API Gateway authorizer vouches for callers");
 }
 
 #[tokio::test]
 async fn a_token_without_a_tenant_or_subject_is_401() {
     let api = TestApi::new().await;
     let no_tenant = Caller::Authorizer(HashMap::from([("sub".to_owned(), "u".to_owned())]));
-    let no_sub = Caller::Authorizer(HashMap::from([(
-        "custom:tenant_id".to_owned(),
-        "t1".to_owned(),
-    )]));
+    let no_sub = Caller::Authorizer(HashMap::from([("custom:tenant_id".to_owned(), "t1".to_owned())]));
 
     assert_eq!(api.get(&no_tenant, "/clients").await.status, 401);
     assert_eq!(api.get(&no_sub, "/clients").await.status, 401);

@@ -33,18 +33,12 @@ async fn adding_a_contact_answers_201_with_normalised_fields() {
     assert_eq!(res.status, 201, "{}", res.body);
     let c = res.json();
     let id = c["id"].as_str().unwrap();
-    assert_eq!(
-        res.header("location"),
-        Some(format!("/clients/{client}/contacts/{id}").as_str())
-    );
+    assert_eq!(res.header("location"), Some(format!("/clients/{client}/contacts/{id}").as_str()));
     assert_eq!(res.header("etag"), Some("\"v1\""));
     assert_eq!(c["client_id"], client.as_str());
     assert_eq!(c["email"], "Ada@Example.com", "stored as entered, trimmed");
     assert_eq!(c["mobile"], "+447911123456");
-    assert_eq!(
-        c["phone"], "+12025550143",
-        "national numbers read in DEFAULT_PHONE_REGION"
-    );
+    assert_eq!(c["phone"], "+12025550143", "national numbers read in DEFAULT_PHONE_REGION");
     assert_eq!(c["notifications"], json!(["invoice", "timesheet_approval"]));
     assert_eq!(c["permissions"], json!(["invoices", "support"]));
     assert_eq!(c["address"]["country"], "GB");
@@ -53,11 +47,7 @@ async fn adding_a_contact_answers_201_with_normalised_fields() {
         json!({ "status": "none", "support_start": "2026-01-01", "support_end": "2026-12-31", "invited_at": null, "activated_at": null })
     );
     assert_eq!(c["is_primary"], true);
-    assert_eq!(
-        api.get(&admin, &contact_path(&client, &c)).await.json(),
-        c,
-        "reads back the same"
-    );
+    assert_eq!(api.get(&admin, &contact_path(&client, &c)).await.json(), c, "reads back the same");
     assert_invariants(&api).await;
 }
 
@@ -68,11 +58,15 @@ async fn every_bad_field_is_reported_at_once() {
     let client = given_client(&api, &admin, "Acme").await;
 
     let res = api
-        .post(&admin, &format!("/clients/{client}/contacts"), json!({
-            "email": "not-an-email", "mobile": "12", "notifications": ["invoice", "newsletter"],
-            "permissions": "support", "address": { "country": "Britain" }, "favourite_colour": "blue",
-            "first_name": 7
-        }))
+        .post(
+            &admin,
+            &format!("/clients/{client}/contacts"),
+            json!({
+                "email": "not-an-email", "mobile": "12", "notifications": ["invoice", "newsletter"],
+                "permissions": "support", "address": { "country": "Britain" }, "favourite_colour": "blue",
+                "first_name": 7
+            }),
+        )
         .await;
 
     assert_eq!(res.status, 422);
@@ -128,10 +122,7 @@ async fn adding_a_contact_to_a_missing_client_is_404_and_stores_nothing() {
         .await;
 
     assert_eq!(res.status, 404);
-    assert!(
-        api.scan().await.is_empty(),
-        "no contact or marker left behind"
-    );
+    assert!(api.scan().await.is_empty(), "no contact or marker left behind");
 }
 
 #[tokio::test]
@@ -157,10 +148,7 @@ async fn merge_patch_keeps_absent_fields_and_clears_nulls() {
     assert_eq!(after["notifications"], json!(["invoice"]));
     assert_eq!(after["version"], 2);
     assert_eq!(res.header("etag"), Some("\"v2\""));
-    assert_eq!(
-        api.get(&admin, &contact_path(&client, &c)).await.json(),
-        after
-    );
+    assert_eq!(api.get(&admin, &contact_path(&client, &c)).await.json(), after);
 }
 
 #[tokio::test]
@@ -168,17 +156,10 @@ async fn clearing_the_last_way_to_reach_a_contact_is_422() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let client = given_client(&api, &admin, "Acme").await;
-    let c = given_contact(
-        &api,
-        &admin,
-        &client,
-        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
-    )
-    .await;
+    let c =
+        given_contact(&api, &admin, &client, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
 
-    let res = api
-        .patch(&admin, &contact_path(&client, &c), json!({ "email": null }))
-        .await;
+    let res = api.patch(&admin, &contact_path(&client, &c), json!({ "email": null })).await;
 
     assert_eq!(res.status, 422);
     assert_eq!(fields(&res), vec!["email"]);
@@ -189,44 +170,22 @@ async fn if_match_guards_patch_and_delete() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let client = given_client(&api, &admin, "Acme").await;
-    let c = given_contact(
-        &api,
-        &admin,
-        &client,
-        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
-    )
-    .await;
+    let c =
+        given_contact(&api, &admin, &client, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
     let path = contact_path(&client, &c);
     let patch = |etag: &'static str| {
         let body = json!({ "job_title": etag }).to_string();
-        (
-            vec![("content-type", "application/json"), ("if-match", etag)],
-            body,
-        )
+        (vec![("content-type", "application/json"), ("if-match", etag)], body)
     };
 
     let (h, b) = patch("\"v1\"");
-    assert_eq!(
-        api.send(&admin, "PATCH", &path, &h, Some(b)).await.status,
-        200,
-        "current tag"
-    );
+    assert_eq!(api.send(&admin, "PATCH", &path, &h, Some(b)).await.status, 200, "current tag");
     let (h, b) = patch("\"v1\"");
     let stale = api.send(&admin, "PATCH", &path, &h, Some(b)).await;
     assert_eq!(stale.status, 412, "stale tag");
     assert_eq!(stale.problem_code(), "precondition-failed");
-    assert_eq!(
-        api.send(&admin, "DELETE", &path, &[("if-match", "\"v1\"")], None)
-            .await
-            .status,
-        412
-    );
-    assert_eq!(
-        api.send(&admin, "DELETE", &path, &[("if-match", "\"v2\"")], None)
-            .await
-            .status,
-        204
-    );
+    assert_eq!(api.send(&admin, "DELETE", &path, &[("if-match", "\"v1\"")], None).await.status, 412);
+    assert_eq!(api.send(&admin, "DELETE", &path, &[("if-match", "\"v2\"")], None).await.status, 204);
     assert_invariants(&api).await;
 }
 
@@ -236,20 +195,10 @@ async fn a_line_manager_must_be_another_contact_of_the_same_client() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let other = given_client(&api, &admin, "Other").await;
-    let boss = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Boss", "email": "boss@x.test" }),
-    )
-    .await;
-    let stranger = given_contact(
-        &api,
-        &admin,
-        &other,
-        json!({ "last_name": "Stranger", "email": "s@x.test" }),
-    )
-    .await;
+    let boss =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Boss", "email": "boss@x.test" })).await;
+    let stranger =
+        given_contact(&api, &admin, &other, json!({ "last_name": "Stranger", "email": "s@x.test" })).await;
     let worker = given_contact(
         &api,
         &admin,
@@ -259,27 +208,14 @@ async fn a_line_manager_must_be_another_contact_of_the_same_client() {
     .await;
     assert_eq!(worker["line_manager_id"], boss["id"]);
 
-    let itself = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &worker),
-            json!({ "line_manager_id": worker["id"] }),
-        )
-        .await;
-    let foreign = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &worker),
-            json!({ "line_manager_id": stranger["id"] }),
-        )
-        .await;
+    let itself =
+        api.patch(&admin, &contact_path(&acme, &worker), json!({ "line_manager_id": worker["id"] })).await;
+    let foreign =
+        api.patch(&admin, &contact_path(&acme, &worker), json!({ "line_manager_id": stranger["id"] })).await;
 
     assert_eq!(itself.status, 422);
     assert_eq!(fields(&itself), vec!["line_manager_id"]);
-    assert_eq!(
-        foreign.status, 422,
-        "a contact of another client is not found here"
-    );
+    assert_eq!(foreign.status, 422, "a contact of another client is not found here");
     assert_eq!(fields(&foreign), vec!["line_manager_id"]);
     assert_invariants(&api).await;
 }
@@ -289,20 +225,10 @@ async fn deleting_a_manager_clears_the_link_on_its_reports() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let _first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Primary", "email": "p@x.test" }),
-    )
-    .await;
-    let boss = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Boss", "email": "boss@x.test" }),
-    )
-    .await;
+    let _first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Primary", "email": "p@x.test" })).await;
+    let boss =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Boss", "email": "boss@x.test" })).await;
     let a = given_contact(
         &api,
         &admin,
@@ -310,19 +236,8 @@ async fn deleting_a_manager_clears_the_link_on_its_reports() {
         json!({ "last_name": "A", "phone": "+12025550143", "line_manager_id": boss["id"] }),
     )
     .await;
-    let b = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "B", "phone": "+12025550144" }),
-    )
-    .await;
-    api.patch(
-        &admin,
-        &contact_path(&acme, &b),
-        json!({ "line_manager_id": boss["id"] }),
-    )
-    .await;
+    let b = given_contact(&api, &admin, &acme, json!({ "last_name": "B", "phone": "+12025550144" })).await;
+    api.patch(&admin, &contact_path(&acme, &b), json!({ "line_manager_id": boss["id"] })).await;
 
     let res = api.delete(&admin, &contact_path(&acme, &boss)).await;
 
@@ -339,45 +254,17 @@ async fn deleting_a_contact_frees_its_email_and_keeps_everything_else() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let keep = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Keep", "email": "keep@x.test" }),
-    )
-    .await;
-    let gone = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Gone", "email": "gone@x.test" }),
-    )
-    .await;
+    let keep =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Keep", "email": "keep@x.test" })).await;
+    let gone =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Gone", "email": "gone@x.test" })).await;
 
-    assert_eq!(
-        api.delete(&admin, &contact_path(&acme, &gone)).await.status,
-        204
-    );
+    assert_eq!(api.delete(&admin, &contact_path(&acme, &gone)).await.status, 204);
 
-    assert_eq!(
-        api.get(&admin, &contact_path(&acme, &gone)).await.status,
-        404
-    );
-    assert_eq!(
-        api.get(&admin, &contact_path(&acme, &keep)).await.status,
-        200
-    );
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"],
-        1
-    );
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Again", "email": "GONE@x.test" }),
-    )
-    .await;
+    assert_eq!(api.get(&admin, &contact_path(&acme, &gone)).await.status, 404);
+    assert_eq!(api.get(&admin, &contact_path(&acme, &keep)).await.status, 200);
+    assert_eq!(api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"], 1);
+    given_contact(&api, &admin, &acme, json!({ "last_name": "Again", "email": "GONE@x.test" })).await;
     assert_invariants(&api).await;
 }
 
@@ -387,22 +274,12 @@ async fn a_contact_is_only_reachable_under_its_own_client() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let other = given_client(&api, &admin, "Other").await;
-    let c = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Lovelace", "email": "ada@x.test" }),
-    )
-    .await;
+    let c =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Lovelace", "email": "ada@x.test" })).await;
     let wrong_path = contact_path(&other, &c);
 
     assert_eq!(api.get(&admin, &wrong_path).await.status, 404);
-    assert_eq!(
-        api.patch(&admin, &wrong_path, json!({ "job_title": "x" }))
-            .await
-            .status,
-        404
-    );
+    assert_eq!(api.patch(&admin, &wrong_path, json!({ "job_title": "x" })).await.status, 404);
     assert_eq!(api.delete(&admin, &wrong_path).await.status, 404);
     assert_invariants(&api).await;
 }

@@ -12,13 +12,7 @@ async fn the_same_address_in_another_case_is_taken_within_a_tenant() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let other = given_client(&api, &admin, "Other").await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Lovelace", "email": "ada@example.com" }),
-    )
-    .await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "Lovelace", "email": "ada@example.com" })).await;
 
     let res = api
         .post(
@@ -30,10 +24,7 @@ async fn the_same_address_in_another_case_is_taken_within_a_tenant() {
 
     assert_eq!(res.status, 409);
     assert_eq!(res.problem_code(), "email-taken");
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{other}")).await.json()["contact_count"],
-        0
-    );
+    assert_eq!(api.get(&admin, &format!("/clients/{other}")).await.json()["contact_count"], 0);
     assert_invariants(&api).await;
 }
 
@@ -43,13 +34,7 @@ async fn another_tenant_may_use_the_same_address() {
     let (t1, t2) = (TestApi::admin("t1"), TestApi::admin("t2"));
     let c1 = given_client(&api, &t1, "Acme").await;
     let c2 = given_client(&api, &t2, "Acme").await;
-    given_contact(
-        &api,
-        &t1,
-        &c1,
-        json!({ "last_name": "Lovelace", "email": "ada@example.com" }),
-    )
-    .await;
+    given_contact(&api, &t1, &c1, json!({ "last_name": "Lovelace", "email": "ada@example.com" })).await;
 
     let res = api
         .post(
@@ -67,28 +52,11 @@ async fn changing_to_a_taken_address_is_409_and_changes_nothing() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "A", "email": "a@x.test" }),
-    )
-    .await;
-    let b = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "B", "email": "b@x.test" }),
-    )
-    .await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "A", "email": "a@x.test" })).await;
+    let b = given_contact(&api, &admin, &acme, json!({ "last_name": "B", "email": "b@x.test" })).await;
 
-    let res = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &b),
-            json!({ "email": "A@x.test", "job_title": "CEO" }),
-        )
-        .await;
+    let res =
+        api.patch(&admin, &contact_path(&acme, &b), json!({ "email": "A@x.test", "job_title": "CEO" })).await;
 
     assert_eq!(res.status, 409);
     assert_eq!(res.problem_code(), "email-taken");
@@ -104,30 +72,12 @@ async fn changing_an_address_frees_the_old_one() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let a = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "A", "email": "old@x.test" }),
-    )
-    .await;
+    let a = given_contact(&api, &admin, &acme, json!({ "last_name": "A", "email": "old@x.test" })).await;
 
-    let res = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &a),
-            json!({ "email": "new@x.test" }),
-        )
-        .await;
+    let res = api.patch(&admin, &contact_path(&acme, &a), json!({ "email": "new@x.test" })).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "B", "email": "old@x.test" }),
-    )
-    .await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "B", "email": "old@x.test" })).await;
     let taken = api
         .post(
             &admin,
@@ -144,21 +94,9 @@ async fn changing_only_the_case_of_an_address_keeps_it() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let a = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "A", "email": "ada@x.test" }),
-    )
-    .await;
+    let a = given_contact(&api, &admin, &acme, json!({ "last_name": "A", "email": "ada@x.test" })).await;
 
-    let res = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &a),
-            json!({ "email": "Ada@X.test" }),
-        )
-        .await;
+    let res = api.patch(&admin, &contact_path(&acme, &a), json!({ "email": "Ada@X.test" })).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["email"], "Ada@X.test");
@@ -178,19 +116,8 @@ async fn removing_an_address_frees_it() {
     )
     .await;
 
-    assert_eq!(
-        api.patch(&admin, &contact_path(&acme, &a), json!({ "email": null }))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(api.patch(&admin, &contact_path(&acme, &a), json!({ "email": null })).await.status, 200);
 
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "B", "email": "ada@x.test" }),
-    )
-    .await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "B", "email": "ada@x.test" })).await;
     assert_invariants(&api).await;
 }

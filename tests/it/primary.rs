@@ -11,27 +11,14 @@ async fn the_first_contact_becomes_primary_and_later_ones_do_not() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
 
-    let first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "First", "email": "1@x.test" }),
-    )
-    .await;
-    let second = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Second", "email": "2@x.test" }),
-    )
-    .await;
+    let first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
+    let second =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Second", "email": "2@x.test" })).await;
 
     assert_eq!(first["is_primary"], true);
     assert_eq!(second["is_primary"], false);
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{acme}")).await.json()["primary_contact_id"],
-        first["id"]
-    );
+    assert_eq!(api.get(&admin, &format!("/clients/{acme}")).await.json()["primary_contact_id"], first["id"]);
     assert_invariants(&api).await;
 }
 
@@ -40,39 +27,17 @@ async fn making_another_contact_primary_moves_the_role() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "First", "email": "1@x.test" }),
-    )
-    .await;
-    let second = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Second", "email": "2@x.test" }),
-    )
-    .await;
+    let first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
+    let second =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Second", "email": "2@x.test" })).await;
 
-    let res = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &second),
-            json!({ "is_primary": true }),
-        )
-        .await;
+    let res = api.patch(&admin, &contact_path(&acme, &second), json!({ "is_primary": true })).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["is_primary"], true);
-    assert_eq!(
-        api.get(&admin, &contact_path(&acme, &first)).await.json()["is_primary"],
-        false
-    );
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{acme}")).await.json()["primary_contact_id"],
-        second["id"]
-    );
+    assert_eq!(api.get(&admin, &contact_path(&acme, &first)).await.json()["is_primary"], false);
+    assert_eq!(api.get(&admin, &format!("/clients/{acme}")).await.json()["primary_contact_id"], second["id"]);
     assert_invariants(&api).await;
 }
 
@@ -81,13 +46,8 @@ async fn adding_a_contact_as_primary_moves_the_role() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "First", "email": "1@x.test" }),
-    )
-    .await;
+    let first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
 
     let boss = given_contact(
         &api,
@@ -98,10 +58,7 @@ async fn adding_a_contact_as_primary_moves_the_role() {
     .await;
 
     assert_eq!(boss["is_primary"], true);
-    assert_eq!(
-        api.get(&admin, &contact_path(&acme, &first)).await.json()["is_primary"],
-        false
-    );
+    assert_eq!(api.get(&admin, &contact_path(&acme, &first)).await.json()["is_primary"], false);
     assert_invariants(&api).await;
 }
 
@@ -110,21 +67,10 @@ async fn unsetting_the_primary_is_409_primary_required() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "First", "email": "1@x.test" }),
-    )
-    .await;
+    let first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
 
-    let res = api
-        .patch(
-            &admin,
-            &contact_path(&acme, &first),
-            json!({ "is_primary": false }),
-        )
-        .await;
+    let res = api.patch(&admin, &contact_path(&acme, &first), json!({ "is_primary": false })).await;
 
     assert_eq!(res.status, 409);
     assert_eq!(res.problem_code(), "primary-required");
@@ -135,39 +81,17 @@ async fn deleting_the_primary_while_others_remain_is_409() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let first = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "First", "email": "1@x.test" }),
-    )
-    .await;
-    let second = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Second", "email": "2@x.test" }),
-    )
-    .await;
+    let first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
+    let second =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Second", "email": "2@x.test" })).await;
 
     let res = api.delete(&admin, &contact_path(&acme, &first)).await;
     assert_eq!(res.status, 409);
     assert_eq!(res.problem_code(), "primary-required");
 
-    assert_eq!(
-        api.delete(&admin, &contact_path(&acme, &second))
-            .await
-            .status,
-        204,
-        "non-primary goes"
-    );
-    assert_eq!(
-        api.delete(&admin, &contact_path(&acme, &first))
-            .await
-            .status,
-        204,
-        "the last contact goes"
-    );
+    assert_eq!(api.delete(&admin, &contact_path(&acme, &second)).await.status, 204, "non-primary goes");
+    assert_eq!(api.delete(&admin, &contact_path(&acme, &first)).await.status, 204, "the last contact goes");
     let client = api.get(&admin, &format!("/clients/{acme}")).await.json();
     assert_eq!(client["contact_count"], 0);
     assert_eq!(client["primary_contact_id"], json!(null));

@@ -47,14 +47,8 @@ async fn twenty_concurrent_adds_of_one_email_make_one_contact() {
 
     let (ok, conflict, all) = statuses(&responses);
     assert_eq!((ok, conflict), (1, 19), "{all:?}");
-    assert!(responses
-        .iter()
-        .filter(|r| r.status == 409)
-        .all(|r| r.problem_code() == "email-taken"));
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"],
-        1
-    );
+    assert!(responses.iter().filter(|r| r.status == 409).all(|r| r.problem_code() == "email-taken"));
+    assert_eq!(api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"], 1);
     assert_invariants(&api).await;
 }
 
@@ -79,10 +73,7 @@ async fn concurrent_first_contacts_elect_exactly_one_primary() {
 
     let (ok, _, all) = statuses(&responses);
     assert_eq!(ok, 8, "{all:?}");
-    let primaries = responses
-        .iter()
-        .filter(|r| r.json()["is_primary"] == true)
-        .count();
+    let primaries = responses.iter().filter(|r| r.json()["is_primary"] == true).count();
     assert_eq!(primaries, 1);
     assert_invariants(&api).await;
 }
@@ -95,30 +86,20 @@ async fn concurrent_primary_moves_leave_exactly_one_primary() {
     let mut contacts = Vec::new();
     for i in 0..5 {
         contacts.push(
-            given_contact(
-                &api,
-                &admin,
-                &acme,
-                json!({ "last_name": "N", "email": format!("n{i}@x.test") }),
-            )
-            .await,
+            given_contact(&api, &admin, &acme, json!({ "last_name": "N", "email": format!("n{i}@x.test") }))
+                .await,
         );
     }
     let contacts = Arc::new(contacts);
 
-    let responses = concurrently(5, |i| {
-        let (api, admin, acme, contacts) =
-            (api.clone(), admin.clone(), acme.clone(), contacts.clone());
-        async move {
-            api.patch(
-                &admin,
-                &contact_path(&acme, &contacts[i]),
-                json!({ "is_primary": true }),
-            )
-            .await
-        }
-    })
-    .await;
+    let responses =
+        concurrently(5, |i| {
+            let (api, admin, acme, contacts) = (api.clone(), admin.clone(), acme.clone(), contacts.clone());
+            async move {
+                api.patch(&admin, &contact_path(&acme, &contacts[i]), json!({ "is_primary": true })).await
+            }
+        })
+        .await;
 
     let (ok, _, all) = statuses(&responses);
     assert_eq!(ok, 5, "every move succeeds in some order: {all:?}");
@@ -130,13 +111,7 @@ async fn concurrent_patches_with_the_same_if_match_have_one_winner() {
     let api = Arc::new(TestApi::new().await);
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let c = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "N", "email": "n@x.test" }),
-    )
-    .await;
+    let c = given_contact(&api, &admin, &acme, json!({ "last_name": "N", "email": "n@x.test" })).await;
     let path = contact_path(&acme, &c);
 
     let responses = concurrently(6, |i| {
@@ -166,38 +141,17 @@ async fn concurrent_email_swaps_never_share_an_address() {
     let api = Arc::new(TestApi::new().await);
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let a = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "A", "email": "a@x.test" }),
-    )
-    .await;
-    let b = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "B", "email": "b@x.test" }),
-    )
-    .await;
-    let pairs = Arc::new([
-        (contact_path(&acme, &a), "b@x.test"),
-        (contact_path(&acme, &b), "a@x.test"),
-    ]);
+    let a = given_contact(&api, &admin, &acme, json!({ "last_name": "A", "email": "a@x.test" })).await;
+    let b = given_contact(&api, &admin, &acme, json!({ "last_name": "B", "email": "b@x.test" })).await;
+    let pairs = Arc::new([(contact_path(&acme, &a), "b@x.test"), (contact_path(&acme, &b), "a@x.test")]);
 
     let responses = concurrently(2, |i| {
         let (api, admin, pairs) = (api.clone(), admin.clone(), pairs.clone());
-        async move {
-            api.patch(&admin, &pairs[i].0, json!({ "email": pairs[i].1 }))
-                .await
-        }
+        async move { api.patch(&admin, &pairs[i].0, json!({ "email": pairs[i].1 })).await }
     })
     .await;
 
-    assert!(
-        responses.iter().all(|r| r.status == 409),
-        "each address is still held by the other"
-    );
+    assert!(responses.iter().all(|r| r.status == 409), "each address is still held by the other");
     assert_invariants(&api).await;
 }
 
@@ -206,20 +160,8 @@ async fn concurrent_delete_and_update_of_one_contact_stay_consistent() {
     let api = Arc::new(TestApi::new().await);
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "P", "email": "p@x.test" }),
-    )
-    .await;
-    let c = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "N", "email": "n@x.test" }),
-    )
-    .await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "P", "email": "p@x.test" })).await;
+    let c = given_contact(&api, &admin, &acme, json!({ "last_name": "N", "email": "n@x.test" })).await;
     let path = contact_path(&acme, &c);
 
     let responses = concurrently(2, |i| {
@@ -228,19 +170,14 @@ async fn concurrent_delete_and_update_of_one_contact_stay_consistent() {
             if i == 0 {
                 api.delete(&admin, &path).await
             } else {
-                api.patch(&admin, &path, json!({ "email": "moved@x.test" }))
-                    .await
+                api.patch(&admin, &path, json!({ "email": "moved@x.test" })).await
             }
         }
     })
     .await;
 
     assert_eq!(responses[0].status, 204);
-    assert!(
-        [200, 404].contains(&responses[1].status),
-        "update before or after: {}",
-        responses[1].status
-    );
+    assert!([200, 404].contains(&responses[1].status), "update before or after: {}", responses[1].status);
     assert_eq!(api.get(&admin, &path).await.status, 404);
     assert_invariants(&api).await;
 }

@@ -44,13 +44,7 @@ async fn a_body_that_is_not_json_is_415() {
     for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
         let headers = [("content-type", content_type)];
         let res = api
-            .send(
-                &TestApi::admin("t1"),
-                "POST",
-                "/clients",
-                &headers,
-                Some("{\"name\":\"x\"}".into()),
-            )
+            .send(&TestApi::admin("t1"), "POST", "/clients", &headers, Some("{\"name\":\"x\"}".into()))
             .await;
         assert_eq!(res.status, 415, "{content_type:?}");
         assert_eq!(res.problem_code(), "unsupported-media-type");
@@ -62,13 +56,7 @@ async fn an_oversized_body_is_413() {
     let api = TestApi::new().await;
     let body = json!({ "name": "x".repeat(70 * 1024) }).to_string();
     let res = api
-        .send(
-            &TestApi::admin("t1"),
-            "POST",
-            "/clients",
-            &[("content-type", "application/json")],
-            Some(body),
-        )
+        .send(&TestApi::admin("t1"), "POST", "/clients", &[("content-type", "application/json")], Some(body))
         .await;
     assert_eq!(res.status, 413);
     assert_eq!(res.problem_code(), "payload-too-large");
@@ -79,13 +67,7 @@ async fn deeply_nested_json_is_400_not_a_crash() {
     let api = TestApi::new().await;
     let body = format!("{{\"name\": {}1{}}}", "[".repeat(5000), "]".repeat(5000));
     let res = api
-        .send(
-            &TestApi::admin("t1"),
-            "POST",
-            "/clients",
-            &[("content-type", "application/json")],
-            Some(body),
-        )
+        .send(&TestApi::admin("t1"), "POST", "/clients", &[("content-type", "application/json")], Some(body))
         .await;
     assert_eq!(res.status, 400);
 }
@@ -102,9 +84,7 @@ async fn oversized_fields_and_header_injection_in_email_are_422() {
         "description": "y".repeat(2001),
     });
 
-    let res = api
-        .post(&admin, &format!("/clients/{acme}/contacts"), body)
-        .await;
+    let res = api.post(&admin, &format!("/clients/{acme}/contacts"), body).await;
 
     assert_eq!(res.status, 422);
     let mut fields: Vec<String> = res.json()["errors"]
@@ -123,38 +103,15 @@ async fn a_malformed_if_match_or_idempotency_key_is_refused() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
 
-    let headers = [
-        ("content-type", "application/json"),
-        ("if-match", "garbage"),
-    ];
+    let headers = [("content-type", "application/json"), ("if-match", "garbage")];
     let patch = api
-        .send(
-            &admin,
-            "PATCH",
-            &format!("/clients/{acme}"),
-            &headers,
-            Some("{\"name\":\"n\"}".into()),
-        )
+        .send(&admin, "PATCH", &format!("/clients/{acme}"), &headers, Some("{\"name\":\"n\"}".into()))
         .await;
     let long_key = "k".repeat(300);
-    let headers = [
-        ("content-type", "application/json"),
-        ("idempotency-key", long_key.as_str()),
-    ];
-    let create = api
-        .send(
-            &admin,
-            "POST",
-            "/clients",
-            &headers,
-            Some("{\"name\":\"n\"}".into()),
-        )
-        .await;
+    let headers = [("content-type", "application/json"), ("idempotency-key", long_key.as_str())];
+    let create = api.send(&admin, "POST", "/clients", &headers, Some("{\"name\":\"n\"}".into())).await;
 
-    assert_eq!(
-        patch.status, 412,
-        "a tag this service never issued matches nothing"
-    );
+    assert_eq!(patch.status, 412, "a tag this service never issued matches nothing");
     assert_eq!(create.status, 400);
 }
 
@@ -166,19 +123,10 @@ async fn handlers_work_from_the_raw_path_without_path_parameters() {
     api.path_parameters = false;
 
     let res = api
-        .post(
-            &admin,
-            &format!("/clients/{acme}/contacts"),
-            json!({ "last_name": "L", "email": "l@x.test" }),
-        )
+        .post(&admin, &format!("/clients/{acme}/contacts"), json!({ "last_name": "L", "email": "l@x.test" }))
         .await;
 
     assert_eq!(res.status, 201, "{}", res.body);
     let id = res.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        api.get(&admin, &format!("/clients/{acme}/contacts/{id}"))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(api.get(&admin, &format!("/clients/{acme}/contacts/{id}")).await.status, 200);
 }

@@ -13,31 +13,21 @@ pub async fn given_client(api: &TestApi, caller: &Caller, name: &str) -> String 
 }
 
 pub async fn given_contact(api: &TestApi, caller: &Caller, client: &str, body: Value) -> Value {
-    let res = api
-        .post(caller, &format!("/clients/{client}/contacts"), body)
-        .await;
+    let res = api.post(caller, &format!("/clients/{client}/contacts"), body).await;
     assert_eq!(res.status, 201, "add contact: {}", res.body);
     res.json()
 }
 
 pub fn contact_path(client: &str, contact: &Value) -> String {
-    format!(
-        "/clients/{client}/contacts/{}",
-        contact["id"].as_str().expect("contact id")
-    )
+    format!("/clients/{client}/contacts/{}", contact["id"].as_str().expect("contact id"))
 }
 
 fn s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
 fn num(item: &HashMap<String, AttributeValue>, name: &str) -> u64 {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 /// Scans the table and checks what must always hold, whatever happened before:
@@ -53,8 +43,7 @@ pub async fn assert_invariants(api: &TestApi) {
     let markers: Vec<_> = items.iter().filter(|i| entity(i, "email")).collect();
     let clients: Vec<_> = items.iter().filter(|i| entity(i, "client")).collect();
 
-    let contact_by_id: HashMap<&str, _> =
-        contacts.iter().map(|c| (s(c, "id").unwrap(), *c)).collect();
+    let contact_by_id: HashMap<&str, _> = contacts.iter().map(|c| (s(c, "id").unwrap(), *c)).collect();
     for m in &markers {
         let owner = contact_by_id
             .get(s(m, "contact_id").unwrap())
@@ -67,51 +56,25 @@ pub async fn assert_invariants(api: &TestApi) {
         );
     }
     let with_email = contacts.iter().filter(|c| s(c, "email").is_some()).count();
-    assert_eq!(
-        markers.len(),
-        with_email,
-        "one marker per contact with an email"
-    );
-    let keys: HashSet<String> = contacts
-        .iter()
-        .filter_map(|c| s(c, "email"))
-        .map(str::to_lowercase)
-        .collect();
-    assert_eq!(
-        keys.len(),
-        with_email,
-        "emails unique per tenant (single-tenant tables in tests)"
-    );
+    assert_eq!(markers.len(), with_email, "one marker per contact with an email");
+    let keys: HashSet<String> =
+        contacts.iter().filter_map(|c| s(c, "email")).map(str::to_lowercase).collect();
+    assert_eq!(keys.len(), with_email, "emails unique per tenant (single-tenant tables in tests)");
 
     for client in &clients {
         let id = s(client, "id").unwrap();
-        let own: Vec<_> = contacts
-            .iter()
-            .filter(|c| s(c, "client_id") == Some(id))
-            .collect();
-        assert_eq!(
-            num(client, "contact_count"),
-            own.len() as u64,
-            "contact_count of {id}"
-        );
+        let own: Vec<_> = contacts.iter().filter(|c| s(c, "client_id") == Some(id)).collect();
+        assert_eq!(num(client, "contact_count"), own.len() as u64, "contact_count of {id}");
         let primaries: Vec<_> = own
             .iter()
             .filter(|c| c.get("is_primary").and_then(|v| v.as_bool().ok()) == Some(&true))
             .collect();
         if own.is_empty() {
             assert!(primaries.is_empty());
-            assert_eq!(
-                s(client, "primary_contact_id"),
-                None,
-                "no primary id without contacts"
-            );
+            assert_eq!(s(client, "primary_contact_id"), None, "no primary id without contacts");
         } else {
             assert_eq!(primaries.len(), 1, "exactly one primary in client {id}");
-            assert_eq!(
-                s(client, "primary_contact_id"),
-                s(primaries[0], "id"),
-                "primary_contact_id agrees"
-            );
+            assert_eq!(s(client, "primary_contact_id"), s(primaries[0], "id"), "primary_contact_id agrees");
         }
     }
     for c in &contacts {
@@ -120,16 +83,9 @@ pub async fn assert_invariants(api: &TestApi) {
             let m = contact_by_id
                 .get(manager)
                 .unwrap_or_else(|| panic!("line manager {manager} of {id} is missing"));
-            assert_eq!(
-                s(m, "client_id"),
-                s(c, "client_id"),
-                "manager in the same client"
-            );
+            assert_eq!(s(m, "client_id"), s(c, "client_id"), "manager in the same client");
         }
-        let reports = contacts
-            .iter()
-            .filter(|r| s(r, "line_manager_id") == Some(id))
-            .count() as u64;
+        let reports = contacts.iter().filter(|r| s(r, "line_manager_id") == Some(id)).count() as u64;
         assert_eq!(num(c, "report_count"), reports, "report_count of {id}");
     }
 }

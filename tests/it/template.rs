@@ -7,8 +7,7 @@ use serde_yaml::Value;
 use shared::http::routes;
 
 fn template() -> Value {
-    serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap())
-        .unwrap()
+    serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap()).unwrap()
 }
 
 /// (function crate, METHOD, path) for every HttpApi event in the template.
@@ -18,15 +17,9 @@ fn template_routes(t: &Value) -> HashSet<(String, String, String)> {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        for (_, event) in resource["Properties"]["Events"]
-            .as_mapping()
-            .into_iter()
-            .flatten()
-        {
+        let binary =
+            resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap_or_default().to_owned();
+        for (_, event) in resource["Properties"]["Events"].as_mapping().into_iter().flatten() {
             if event["Type"].as_str() == Some("HttpApi") {
                 let p = &event["Properties"];
                 out.insert((
@@ -48,18 +41,11 @@ fn every_function_crate_has_a_function_resource_in_the_template() {
         .unwrap()
         .values()
         .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .filter_map(|r| {
-            r["Metadata"]["BuildProperties"]["Binary"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .filter_map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().map(str::to_owned))
         .collect();
     for entry in std::fs::read_dir(repo_root().join("functions")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(
-            binaries.contains(&name),
-            "functions/{name} has no function resource in template.yaml"
-        );
+        assert!(binaries.contains(&name), "functions/{name} has no function resource in template.yaml");
     }
 }
 
@@ -68,13 +54,7 @@ fn the_template_routes_are_exactly_the_service_routes() {
     let in_template = template_routes(&template());
     let in_code: HashSet<(String, String, String)> = routes::ALL
         .iter()
-        .map(|r| {
-            (
-                r.function.to_owned(),
-                r.method.to_owned(),
-                r.template.to_owned(),
-            )
-        })
+        .map(|r| (r.function.to_owned(), r.method.to_owned(), r.template.to_owned()))
         .collect();
     assert_eq!(in_template, in_code);
 }
@@ -88,19 +68,11 @@ fn the_template_never_sets_the_local_jwt_secret() {
 #[test]
 fn every_function_has_a_sample_event_that_parses_as_its_route() {
     for route in routes::ALL {
-        let path = repo_root()
-            .join("events")
-            .join(format!("{}.json", route.function));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
-        let request = lambda_http::request::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(
-            request.method().as_str(),
-            route.method,
-            "{}",
-            path.display()
-        );
+        let path = repo_root().join("events").join(format!("{}.json", route.function));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+        let request =
+            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(request.method().as_str(), route.method, "{}", path.display());
         assert!(
             route.match_path(request.uri().path()).is_some(),
             "{} path matches {}",

@@ -46,8 +46,7 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -68,10 +67,7 @@ impl TestResponse {
             Some(u64::from(self.status)),
             "problem status matches HTTP status"
         );
-        body["code"]
-            .as_str()
-            .expect("problem has a code")
-            .to_owned()
+        body["code"].as_str().expect("problem has a code").to_owned()
     }
 }
 
@@ -88,26 +84,12 @@ impl TestApi {
             local_jwt_secret: Some(SECRET.into()),
         };
         let app = App::new(&config, db.clone());
-        Self {
-            app,
-            table,
-            db,
-            path_parameters: true,
-        }
+        Self { app, table, db, path_parameters: true }
     }
 
     pub fn token(tenant: &str, groups: &[&str], privileges: &[&str], expires_in: i64) -> String {
         let user = format!("user-of-{tenant}");
-        mint(
-            SECRET,
-            &TokenSpec {
-                tenant,
-                user: &user,
-                groups,
-                privileges,
-                expires_in,
-            },
-        )
+        mint(SECRET, &TokenSpec { tenant, user: &user, groups, privileges, expires_in })
     }
 
     pub fn admin(tenant: &str) -> Caller {
@@ -123,14 +105,7 @@ impl TestApi {
     }
 
     pub async fn post(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
-        self.send(
-            caller,
-            "POST",
-            path,
-            &[("content-type", "application/json")],
-            Some(body.to_string()),
-        )
-        .await
+        self.send(caller, "POST", path, &[("content-type", "application/json")], Some(body.to_string())).await
     }
 
     pub async fn patch(&self, caller: &Caller, path: &str, body: Value) -> TestResponse {
@@ -157,23 +132,17 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> TestResponse {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let route = routes::ALL
             .iter()
             .find(|r| {
                 r.method == method
-                    && r.match_path(path)
-                        .is_some_and(|_| segments(r.template) == segments(path))
+                    && r.match_path(path).is_some_and(|_| segments(r.template) == segments(path))
             })
             .unwrap_or_else(|| panic!("no route for {method} {path}"));
         let event = self.event(route, caller, method, path, query, headers, body);
-        let request =
-            lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        let response = dispatch(&self.app, route, request)
-            .await
-            .expect("handlers never fail the invocation");
+        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
+        let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Empty => String::new(),
@@ -181,11 +150,7 @@ impl TestApi {
             lambda_http::Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
             _ => String::new(),
         };
-        TestResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        TestResponse { status: parts.status.as_u16(), headers: parts.headers, body }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -199,10 +164,8 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Value {
-        let mut header_map: HashMap<String, String> = headers
-            .iter()
-            .map(|(k, v)| (k.to_lowercase(), v.to_string()))
-            .collect();
+        let mut header_map: HashMap<String, String> =
+            headers.iter().map(|(k, v)| (k.to_lowercase(), v.to_string())).collect();
         let mut authorizer = Value::Null;
         match caller {
             Caller::Bearer(token) => {
@@ -211,9 +174,7 @@ impl TestApi {
             Caller::RawAuthorization(value) => {
                 header_map.insert("authorization".into(), value.clone());
             }
-            Caller::Authorizer(claims) => {
-                authorizer = json!({ "jwt": { "claims": claims, "scopes": null } })
-            }
+            Caller::Authorizer(claims) => authorizer = json!({ "jwt": { "claims": claims, "scopes": null } }),
             Caller::Anonymous => {}
         }
         let query_params: HashMap<String, String> = query
@@ -225,11 +186,7 @@ impl TestApi {
             })
             .collect();
         let path_params: HashMap<&str, String> = if self.path_parameters {
-            route
-                .match_path(path)
-                .unwrap_or_default()
-                .into_iter()
-                .collect()
+            route.match_path(path).unwrap_or_default().into_iter().collect()
         } else {
             HashMap::new()
         };

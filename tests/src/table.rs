@@ -11,25 +11,17 @@ use aws_sdk_dynamodb::Client;
 use serde_yaml::Value;
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// The properties of the one `AWS::DynamoDB::Table` in template.yaml.
 pub fn template_table() -> Value {
     let path = repo_root().join("template.yaml");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let template: Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
-    let resources = template["Resources"]
-        .as_mapping()
-        .expect("template has Resources");
-    let tables: Vec<&Value> = resources
-        .values()
-        .filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
-        .collect();
+    let resources = template["Resources"].as_mapping().expect("template has Resources");
+    let tables: Vec<&Value> =
+        resources.values().filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table")).collect();
     assert_eq!(tables.len(), 1, "template.yaml declares exactly one table");
     tables[0]["Properties"].clone()
 }
@@ -54,14 +46,8 @@ pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynam
         return Ok(false);
     }
     let props = template_table();
-    let mut create = db
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest);
-    for a in props["AttributeDefinitions"]
-        .as_sequence()
-        .expect("AttributeDefinitions")
-    {
+    let mut create = db.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    for a in props["AttributeDefinitions"].as_sequence().expect("AttributeDefinitions") {
         create = create.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(a["AttributeName"].as_str().expect("AttributeName"))
@@ -73,21 +59,13 @@ pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynam
         );
     }
     create = create.set_key_schema(Some(key_schema(&props["KeySchema"])));
-    for g in props["GlobalSecondaryIndexes"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
+    for g in props["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
         let projection = g["Projection"]["ProjectionType"].as_str().unwrap_or("ALL");
         create = create.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(g["IndexName"].as_str().expect("IndexName"))
                 .set_key_schema(Some(key_schema(&g["KeySchema"])))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::from(projection))
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::from(projection)).build())
                 .build()
                 .expect("index"),
         );
@@ -97,11 +75,7 @@ pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynam
         db.update_time_to_live()
             .table_name(name)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(ttl)
-                    .enabled(true)
-                    .build()
-                    .expect("ttl"),
+                TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build().expect("ttl"),
             )
             .send()
             .await?;

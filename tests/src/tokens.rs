@@ -15,10 +15,8 @@ pub struct TokenSpec<'a> {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs()
+        as i64
 }
 
 pub fn mint(secret: &str, spec: &TokenSpec) -> String {
@@ -31,10 +29,5 @@ pub fn mint(secret: &str, spec: &TokenSpec) -> String {
         "iat": now,
         "exp": now + spec.expires_in,
     });
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("encode token")
+    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("encode token")
 }

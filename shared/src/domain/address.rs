@@ -103,11 +103,7 @@ mod tests {
     #[test]
     fn an_address_patch_merges_field_by_field() {
         let current = Address::patched(None, patch(json!({ "city": "Leeds", "country": "gb" })));
-        let merged = Address::patched(
-            current,
-            patch(json!({ "line1": "1 Main St", "city": null })),
-        )
-        .unwrap();
+        let merged = Address::patched(current, patch(json!({ "line1": "1 Main St", "city": null }))).unwrap();
         assert_eq!(merged.line1.unwrap().as_str(), "1 Main St");
         assert_eq!(merged.city, None);
         assert_eq!(merged.country.unwrap().as_str(), "GB");
@@ -116,9 +112,6 @@ mod tests {
     #[test]
     fn an_address_with_nothing_left_is_no_address() {
         let current = Address::patched(None, patch(json!({ "city": "Leeds" })));
-        assert_eq!(
-            Address::patched(current, patch(json!({ "city": null }))),
-            None
-        );
+        assert_eq!(Address::patched(current, patch(json!({ "city": null }))), None);
     }
 }

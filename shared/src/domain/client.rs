@@ -35,10 +35,7 @@ impl Website {
             .or_else(|| url.strip_prefix("http://"))
             .ok_or("must start with http:// or https://")?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty()
-            || url.len() > 2000
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if host.is_empty() || url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must be a web address".to_owned());
         }
         Ok(Self(url.to_owned()))
@@ -64,11 +61,7 @@ pub struct ClientPatch {
 
 impl ClientPatch {
     /// Reads a JSON object; for a new client (`creating`) a missing name is reported with the rest.
-    pub fn parse(
-        body: Map<String, Value>,
-        region: PhoneRegion,
-        creating: bool,
-    ) -> Result<Self, DomainError> {
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
         let patch = Self {
             name: r.text("name", 200),

@@ -64,15 +64,10 @@ pub struct ContactPatch {
 impl ContactPatch {
     /// Reads a JSON object; every bad or unknown field is reported at once. For a new contact
     /// (`creating`), missing required fields are reported together with the bad ones.
-    pub fn parse(
-        body: Map<String, Value>,
-        region: PhoneRegion,
-        creating: bool,
-    ) -> Result<Self, DomainError> {
+    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
         let phone = |s: &str| PhoneNumber::parse(s, region);
-        let contact_id =
-            |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
+        let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
         let mut support_start = Patch::Absent;
         let mut support_end = Patch::Absent;
         let portal = r.object("portal", |p| {
@@ -185,18 +180,8 @@ impl ContactFields {
         b.secondary_phone = patch.secondary_phone.apply(b.secondary_phone);
         b.address = Address::patched(b.address, patch.address);
         b.line_manager_id = patch.line_manager_id.apply(b.line_manager_id);
-        b.notifications = sorted_unique(
-            patch
-                .notifications
-                .apply(Some(b.notifications))
-                .unwrap_or_default(),
-        );
-        b.permissions = sorted_unique(
-            patch
-                .permissions
-                .apply(Some(b.permissions))
-                .unwrap_or_default(),
-        );
+        b.notifications = sorted_unique(patch.notifications.apply(Some(b.notifications)).unwrap_or_default());
+        b.permissions = sorted_unique(patch.permissions.apply(Some(b.permissions)).unwrap_or_default());
         b.support_start = patch.support_start.apply(b.support_start);
         b.support_end = patch.support_end.apply(b.support_end);
 
@@ -209,17 +194,11 @@ impl ContactFields {
             errors.push(FieldError::new("email", NO_CHANNEL));
         }
         if id.is_some() && b.line_manager_id == id {
-            errors.push(FieldError::new(
-                "line_manager_id",
-                "a contact cannot be its own line manager",
-            ));
+            errors.push(FieldError::new("line_manager_id", "a contact cannot be its own line manager"));
         }
         if let (Some(start), Some(end)) = (b.support_start, b.support_end) {
             if end < start {
-                errors.push(FieldError::new(
-                    "portal.support_end",
-                    "must not be before support_start",
-                ));
+                errors.push(FieldError::new("portal.support_end", "must not be before support_start"));
             }
         }
         if errors.is_empty() {
@@ -262,11 +241,7 @@ pub struct PortalState {
 
 impl Default for PortalState {
     fn default() -> Self {
-        Self {
-            status: PortalStatus::None,
-            invited_at: None,
-            activated_at: None,
-        }
+        Self { status: PortalStatus::None, invited_at: None, activated_at: None }
     }
 }
 
@@ -373,10 +348,7 @@ impl Serialize for Contact {
 /// What a patch's `is_primary` asks of a contact that currently is (or is not) primary.
 /// Promoting moves the role from the current primary; un-setting it is refused, because a
 /// client with contacts keeps exactly one primary.
-pub fn wants_promotion(
-    currently_primary: bool,
-    requested: &Patch<bool>,
-) -> Result<bool, DomainError> {
+pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
     match (currently_primary, requested) {
         (false, Patch::Set(true)) => Ok(true),
         (true, Patch::Set(false) | Patch::Null) => Err(DomainError::PrimaryRequired),
@@ -390,11 +362,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(body: Value, creating: bool) -> Result<ContactPatch, DomainError> {
-        ContactPatch::parse(
-            body.as_object().unwrap().clone(),
-            PhoneRegion::default(),
-            creating,
-        )
+        ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), creating)
     }
 
     fn field_names(err: DomainError) -> Vec<String> {
@@ -406,11 +374,8 @@ mod tests {
 
     fn ada() -> ContactFields {
         ContactFields::create(
-            parse(
-                json!({ "last_name": "Lovelace", "email": "ada@x.test", "job_title": "CFO" }),
-                true,
-            )
-            .unwrap(),
+            parse(json!({ "last_name": "Lovelace", "email": "ada@x.test", "job_title": "CFO" }), true)
+                .unwrap(),
         )
         .unwrap()
     }
@@ -419,10 +384,7 @@ mod tests {
     fn a_patch_changes_only_what_it_names() {
         let before = ada();
         let after = before
-            .patched(
-                parse(json!({ "department": "Finance" }), false).unwrap(),
-                ContactId::generate(),
-            )
+            .patched(parse(json!({ "department": "Finance" }), false).unwrap(), ContactId::generate())
             .unwrap();
         assert_eq!(after.department.unwrap().as_str(), "Finance");
         assert_eq!(after.job_title, before.job_title);
@@ -432,17 +394,11 @@ mod tests {
     #[test]
     fn null_clears_and_blank_strings_count_as_null() {
         let after = ada()
-            .patched(
-                parse(json!({ "job_title": null }), false).unwrap(),
-                ContactId::generate(),
-            )
+            .patched(parse(json!({ "job_title": null }), false).unwrap(), ContactId::generate())
             .unwrap();
         assert_eq!(after.job_title, None);
         let after = ada()
-            .patched(
-                parse(json!({ "job_title": "   " }), false).unwrap(),
-                ContactId::generate(),
-            )
+            .patched(parse(json!({ "job_title": "   " }), false).unwrap(), ContactId::generate())
             .unwrap();
         assert_eq!(after.job_title, None);
     }
@@ -450,10 +406,7 @@ mod tests {
     #[test]
     fn clearing_the_last_name_is_refused() {
         let err = ada()
-            .patched(
-                parse(json!({ "last_name": null }), false).unwrap(),
-                ContactId::generate(),
-            )
+            .patched(parse(json!({ "last_name": null }), false).unwrap(), ContactId::generate())
             .unwrap_err();
         assert_eq!(field_names(err), vec!["last_name"]);
     }
@@ -462,21 +415,16 @@ mod tests {
     fn a_contact_cannot_manage_itself() {
         let id = ContactId::generate();
         let err = ada()
-            .patched(
-                parse(json!({ "line_manager_id": id.to_string() }), false).unwrap(),
-                id,
-            )
+            .patched(parse(json!({ "line_manager_id": id.to_string() }), false).unwrap(), id)
             .unwrap_err();
         assert_eq!(field_names(err), vec!["line_manager_id"]);
     }
 
     #[test]
     fn support_cannot_end_before_it_starts() {
-        let patch = parse(
-            json!({ "portal": { "support_start": "2026-05-01", "support_end": "2026-04-30" } }),
-            false,
-        )
-        .unwrap();
+        let patch =
+            parse(json!({ "portal": { "support_start": "2026-05-01", "support_end": "2026-04-30" } }), false)
+                .unwrap();
         assert_eq!(
             field_names(ada().patched(patch, ContactId::generate()).unwrap_err()),
             vec!["portal.support_end"]
@@ -485,7 +433,11 @@ mod tests {
 
     #[test]
     fn unknown_and_read_only_fields_are_reported_by_path() {
-        let err = parse(json!({ "last_name": "L", "email": "a@x.test", "version": 3, "portal": { "status": "active" } }), true).unwrap_err();
+        let err = parse(
+            json!({ "last_name": "L", "email": "a@x.test", "version": 3, "portal": { "status": "active" } }),
+            true,
+        )
+        .unwrap_err();
         let mut names = field_names(err);
         names.sort();
         assert_eq!(names, vec!["portal.status", "version"]);
@@ -497,10 +449,7 @@ mod tests {
             parse(json!({ "last_name": "L", "phone": "+12025550143", "notifications": ["ticket", "invoice", "ticket"] }), true).unwrap(),
         )
         .unwrap();
-        assert_eq!(
-            fields.notifications,
-            vec![NotificationTopic::Invoice, NotificationTopic::Ticket]
-        );
+        assert_eq!(fields.notifications, vec![NotificationTopic::Invoice, NotificationTopic::Ticket]);
     }
 
     #[test]
@@ -509,13 +458,7 @@ mod tests {
         assert!(!wants_promotion(true, &Patch::Set(true)).unwrap());
         assert!(!wants_promotion(false, &Patch::Set(false)).unwrap());
         assert!(!wants_promotion(true, &Patch::Absent).unwrap());
-        assert!(matches!(
-            wants_promotion(true, &Patch::Set(false)),
-            Err(DomainError::PrimaryRequired)
-        ));
-        assert!(matches!(
-            wants_promotion(true, &Patch::Null),
-            Err(DomainError::PrimaryRequired)
-        ));
+        assert!(matches!(wants_promotion(true, &Patch::Set(false)), Err(DomainError::PrimaryRequired)));
+        assert!(matches!(wants_promotion(true, &Patch::Null), Err(DomainError::PrimaryRequired)));
     }
 }

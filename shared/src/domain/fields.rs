@@ -20,11 +20,7 @@ impl FieldReader {
     }
 
     fn nested(prefix: String, object: Map<String, Value>) -> Self {
-        Self {
-            prefix,
-            object,
-            errors: Vec::new(),
-        }
+        Self { prefix, object, errors: Vec::new() }
     }
 
     pub fn path(&self, name: &str) -> String {
@@ -50,11 +46,7 @@ impl FieldReader {
     }
 
     /// A string field parsed by `parse`; an empty or blank string counts as null.
-    pub fn parsed<T>(
-        &mut self,
-        name: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Patch<T> {
+    pub fn parsed<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Patch<T> {
         match self.take(name) {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Null,

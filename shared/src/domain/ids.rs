@@ -50,9 +50,7 @@ impl TenantId {
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(raw.to_owned()))
     }
 

@@ -14,11 +14,7 @@ pub struct PhoneRegion(country::Id);
 
 impl PhoneRegion {
     pub fn parse(code: &str) -> Option<Self> {
-        code.trim()
-            .to_uppercase()
-            .parse::<country::Id>()
-            .ok()
-            .map(Self)
+        code.trim().to_uppercase().parse::<country::Id>().ok().map(Self)
     }
 }
 
@@ -34,8 +30,8 @@ impl PhoneNumber {
         if raw.len() > 40 {
             return Err("at most 40 characters".to_owned());
         }
-        let number = phonenumber::parse(Some(region.0), raw)
-            .map_err(|_| "must be a phone number".to_owned())?;
+        let number =
+            phonenumber::parse(Some(region.0), raw).map_err(|_| "must be a phone number".to_owned())?;
         if !phonenumber::is_valid(&number) {
             return Err("is not a valid phone number".to_owned());
         }
@@ -62,25 +58,14 @@ mod tests {
 
     #[test]
     fn national_numbers_are_read_in_the_default_region() {
-        assert_eq!(
-            PhoneNumber::parse("(202) 555-0143", us()).unwrap().as_str(),
-            "+12025550143"
-        );
+        assert_eq!(PhoneNumber::parse("(202) 555-0143", us()).unwrap().as_str(), "+12025550143");
         let gb = PhoneRegion::parse("GB").unwrap();
-        assert_eq!(
-            PhoneNumber::parse("07911 123456", gb).unwrap().as_str(),
-            "+447911123456"
-        );
+        assert_eq!(PhoneNumber::parse("07911 123456", gb).unwrap().as_str(), "+447911123456");
     }
 
     #[test]
     fn international_numbers_keep_their_country() {
-        assert_eq!(
-            PhoneNumber::parse("+44 7911 123456", us())
-                .unwrap()
-                .as_str(),
-            "+447911123456"
-        );
+        assert_eq!(PhoneNumber::parse("+44 7911 123456", us()).unwrap().as_str(), "+447911123456");
     }
 
     #[test]

@@ -12,9 +12,7 @@ impl Text {
     }
 
     pub fn multi_line(raw: &str, max: usize) -> Result<Self, String> {
-        Self::parse(raw, max, |c| {
-            c.is_control() && c != '\n' && c != '\t' && c != '\r'
-        })
+        Self::parse(raw, max, |c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     }
 
     fn parse(raw: &str, max: usize, forbidden: impl Fn(char) -> bool) -> Result<Self, String> {

@@ -88,13 +88,7 @@ mod tests {
     #[test]
     fn an_unknown_value_is_refused_with_the_list_of_known_ones() {
         let err = NotificationTopic::parse("newsletter").unwrap_err();
-        assert!(
-            err.contains("invoice") && err.contains("timesheet_approval"),
-            "{err}"
-        );
-        assert!(
-            Permission::parse("Invoices").is_err(),
-            "values are case-sensitive"
-        );
+        assert!(err.contains("invoice") && err.contains("timesheet_approval"), "{err}");
+        assert!(Permission::parse("Invoices").is_err(), "values are case-sensitive");
     }
 }

@@ -19,10 +19,7 @@ fn created_response(contact: &Contact) -> StoredResponse {
     StoredResponse {
         status: 201,
         body: serde_json::to_string(contact).unwrap_or_default(),
-        location: Some(format!(
-            "/clients/{}/contacts/{}",
-            contact.client_id, contact.id
-        )),
+        location: Some(format!("/clients/{}/contacts/{}", contact.client_id, contact.id)),
         etag: Some(contact.audit.etag()),
     }
 }
@@ -49,13 +46,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let outcome = call
         .app
         .store
-        .add_contact(
-            &call.identity.tenant,
-            contact,
-            wants_primary,
-            &stamp,
-            idempotency,
-        )
+        .add_contact(&call.identity.tenant, contact, wants_primary, &stamp, idempotency)
         .await?;
     let first = match &outcome {
         crate::store::Created::New(contact) => created_response(contact),

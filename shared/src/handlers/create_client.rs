@@ -2,9 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{
-    Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult,
-};
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult};
 use crate::http::request::{idempotency, json_object};
 use crate::http::{routes, serve, Call};
 use crate::store::{Idempotency, StoredResponse};
@@ -16,11 +14,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let idempotent = idempotency(&call.req)?;
-    let fields = ClientFields::create(ClientPatch::parse(
-        json_object(&call.req)?,
-        call.app.phone_region,
-        true,
-    )?)?;
+    let fields =
+        ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?)?;
     let client = Client {
         id: ClientId::generate(),
         fields,
@@ -39,10 +34,6 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         response: response.clone(),
         now_epoch: call.now_epoch(),
     });
-    let outcome = call
-        .app
-        .store
-        .create_client(&call.identity.tenant, &client, idempotency)
-        .await?;
+    let outcome = call.app.store.create_client(&call.identity.tenant, &client, idempotency).await?;
     super::created(outcome, response)
 }

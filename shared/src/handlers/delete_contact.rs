@@ -15,13 +15,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     call.app
         .store
-        .delete_contact(
-            &call.identity.tenant,
-            client,
-            id,
-            if_match(&call.req)?,
-            &call.stamp(),
-        )
+        .delete_contact(&call.identity.tenant, client, id, if_match(&call.req)?, &call.stamp())
         .await?;
     response::no_content()
 }

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{DomainError, DomainResult};
+use crate::domain::DomainResult;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{routes, serve, Call};
@@ -17,31 +17,8 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let query = Query::parse(&call.req, &["limit", "cursor"])?;
     let tenant = &call.identity.tenant;
     let scope = format!("clients|{tenant}");
-    let after = query
-        .get("cursor")
-        .map(|c| call.app.cursors.verify(&scope, c))
-        .transpose()?
-        .filter(|sk| sk.starts_with(CLIENT_SK_PREFIX))
-        .map(Ok)
-        .or_else(|| {
-            query
-                .get("cursor")
-                .map(|_| Err(DomainError::BadRequest("invalid cursor".into())))
-        })
-        .transpose()?;
-    let page = call
-        .app
-        .store
-        .list_clients(tenant, query.limit()?, after)
-        .await?;
-    let next_cursor = page
-        .last_sort_key
-        .map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(
-        200,
-        &ListBody {
-            items: page.items,
-            next_cursor,
-        },
-    )
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), CLIENT_SK_PREFIX)?;
+    let page = call.app.store.list_clients(tenant, query.limit()?, after).await?;
+    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
+    json(200, &ListBody { items: page.items, next_cursor })
 }

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{DomainError, DomainResult, NotificationTopic, PortalStatus};
+use crate::domain::{DomainResult, NotificationTopic, PortalStatus};
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{routes, serve, Call};
@@ -16,10 +16,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let client = call.client_id()?;
-    let query = Query::parse(
-        &call.req,
-        &["limit", "cursor", "topic", "primary", "portal_status"],
-    )?;
+    let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status"])?;
     let filter = ContactFilter {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
         primary: query.parsed("primary", |p| p.parse::<bool>().ok())?,
@@ -33,35 +30,9 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         filter.primary.map(|p| p.to_string()).unwrap_or_default(),
         filter.portal_status.map(|s| s.as_str()).unwrap_or_default(),
     );
-    let after = match query.get("cursor") {
-        None => None,
-        Some(cursor) => {
-            let sk = call.app.cursors.verify(&scope, cursor)?;
-            if !sk.starts_with(CONTACT_SK_PREFIX) {
-                return Err(DomainError::BadRequest("invalid cursor".into()));
-            }
-            Some(sk)
-        }
-    };
-    let page = call
-        .app
-        .store
-        .list_contacts(
-            &call.identity.tenant,
-            client,
-            &filter,
-            query.limit()?,
-            after,
-        )
-        .await?;
-    let next_cursor = page
-        .last_sort_key
-        .map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(
-        200,
-        &ListBody {
-            items: page.items,
-            next_cursor,
-        },
-    )
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
+    let page =
+        call.app.store.list_contacts(&call.identity.tenant, client, &filter, query.limit()?, after).await?;
+    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
+    json(200, &ListBody { items: page.items, next_cursor })
 }

@@ -20,12 +20,9 @@ use crate::store::{Created, StoredResponse};
 /// The response to a creating request: the first one, or a replay of it.
 fn created<T>(outcome: Created<T>, first: StoredResponse) -> DomainResult<Response<Body>> {
     match outcome {
-        Created::New(_) => response::with_body(
-            first.status,
-            first.body,
-            first.etag.as_deref(),
-            first.location.as_deref(),
-        ),
+        Created::New(_) => {
+            response::with_body(first.status, first.body, first.etag.as_deref(), first.location.as_deref())
+        }
         Created::Replayed(stored) => response::replay(stored),
     }
 }

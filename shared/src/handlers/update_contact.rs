@@ -18,14 +18,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let contact = call
         .app
         .store
-        .update_contact(
-            &call.identity.tenant,
-            client,
-            id,
-            expected,
-            patch,
-            &call.stamp(),
-        )
+        .update_contact(&call.identity.tenant, client, id, expected, patch, &call.stamp())
         .await?;
     let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)

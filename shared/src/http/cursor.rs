@@ -21,9 +21,7 @@ pub struct CursorSigner {
 
 impl CursorSigner {
     pub fn new(secret: &[u8]) -> Self {
-        Self {
-            secret: secret.to_vec(),
-        }
+        Self { secret: secret.to_vec() }
     }
 
     fn mac(&self, scope: &str, position: &str) -> HmacSha256 {
@@ -36,11 +34,20 @@ impl CursorSigner {
 
     pub fn sign(&self, scope: &str, position: &str) -> String {
         let tag = &self.mac(scope, position).finalize().into_bytes()[..TAG_LEN];
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(position),
-            URL_SAFE_NO_PAD.encode(tag)
-        )
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(position), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// Where a list resumes: at the start without a cursor, else after the position the cursor
+    /// carries, which must have been made for `scope` and be a key starting with `prefix`.
+    pub fn resume(&self, scope: &str, cursor: Option<&str>, prefix: &str) -> DomainResult<Option<String>> {
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
+        let position = self.verify(scope, cursor)?;
+        if !position.starts_with(prefix) {
+            return Err(DomainError::BadRequest("invalid cursor".into()));
+        }
+        Ok(Some(position))
     }
 
     /// The position a cursor stands for, if it was made for `scope`.
@@ -57,9 +64,7 @@ impl CursorSigner {
             return Err(invalid());
         }
         // Constant-time comparison of the truncated tag.
-        self.mac(scope, &position)
-            .verify_truncated_left(&tag)
-            .map_err(|_| invalid())?;
+        self.mac(scope, &position).verify_truncated_left(&tag).map_err(|_| invalid())?;
         Ok(position)
     }
 }
@@ -72,10 +77,7 @@ mod tests {
     fn a_cursor_opens_only_for_the_scope_it_was_made_for() {
         let signer = CursorSigner::new(b"0123456789abcdef");
         let cursor = signer.sign("contacts|t1|c1|||", "CONTACT#01J");
-        assert_eq!(
-            signer.verify("contacts|t1|c1|||", &cursor).unwrap(),
-            "CONTACT#01J"
-        );
+        assert_eq!(signer.verify("contacts|t1|c1|||", &cursor).unwrap(), "CONTACT#01J");
         assert!(signer.verify("contacts|t2|c1|||", &cursor).is_err());
         assert!(signer.verify("contacts|t1|c1|invoice||", &cursor).is_err());
     }
@@ -87,15 +89,10 @@ mod tests {
         let (_, tag) = cursor.split_once('.').unwrap();
         let edited = format!(
             "{}.{tag}",
-            base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                "CONTACT#02J"
-            )
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "CONTACT#02J")
         );
         assert!(signer.verify("s", &edited).is_err());
-        assert!(CursorSigner::new(b"another-secret-0")
-            .verify("s", &cursor)
-            .is_err());
+        assert!(CursorSigner::new(b"another-secret-0").verify("s", &cursor).is_err());
         for junk in ["", ".", "abc", "a.b.c", &"x".repeat(600)] {
             assert!(signer.verify("s", junk).is_err(), "{junk:?}");
         }

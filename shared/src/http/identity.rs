@@ -24,9 +24,7 @@ pub struct Identity {
 
 impl Identity {
     pub fn can_write(&self) -> bool {
-        self.groups
-            .iter()
-            .any(|g| WRITER_GROUPS.contains(&g.as_str()))
+        self.groups.iter().any(|g| WRITER_GROUPS.contains(&g.as_str()))
             || self.privileges.iter().any(|p| p == WRITER_PRIVILEGE)
     }
 
@@ -45,19 +43,14 @@ pub struct Authenticator {
 
 impl Authenticator {
     pub fn new(local_jwt_secret: Option<&str>) -> Self {
-        Self {
-            local_key: local_jwt_secret.map(|s| DecodingKey::from_secret(s.as_bytes())),
-        }
+        Self { local_key: local_jwt_secret.map(|s| DecodingKey::from_secret(s.as_bytes())) }
     }
 
     pub fn authenticate(&self, req: &Request) -> DomainResult<Identity> {
         if let Some(claims) = authorizer_claims(req) {
             return identity_from(|name| claims.get(name).map(|v| ClaimValue::Text(v.clone())));
         }
-        let key = self
-            .local_key
-            .as_ref()
-            .ok_or(DomainError::Unauthenticated("no verified identity"))?;
+        let key = self.local_key.as_ref().ok_or(DomainError::Unauthenticated("no verified identity"))?;
         let token = bearer_token(req)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
@@ -82,12 +75,10 @@ fn bearer_token(req: &Request) -> DomainResult<&str> {
         .headers()
         .get("authorization")
         .ok_or(DomainError::Unauthenticated("missing Authorization header"))?;
-    let value = header
-        .to_str()
-        .map_err(|_| DomainError::Unauthenticated("malformed Authorization header"))?;
-    let (scheme, token) = value.split_once(' ').ok_or(DomainError::Unauthenticated(
-        "malformed Authorization header",
-    ))?;
+    let value =
+        header.to_str().map_err(|_| DomainError::Unauthenticated("malformed Authorization header"))?;
+    let (scheme, token) =
+        value.split_once(' ').ok_or(DomainError::Unauthenticated("malformed Authorization header"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(DomainError::Unauthenticated("expected a Bearer token"));
     }
@@ -114,10 +105,9 @@ impl ClaimValue {
     /// A list claim in any of its shapes: a JSON array, `[a b]`, `a b`, `a,b` or `["a","b"]`.
     fn as_list(&self) -> Vec<String> {
         match self {
-            ClaimValue::Json(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
+            ClaimValue::Json(Value::Array(items)) => {
+                items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            }
             other => other
                 .as_text()
                 .unwrap_or_default()
@@ -135,19 +125,12 @@ fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Ide
     let text = |name: &str| claim(name).and_then(|v| v.as_text());
     let tenant = text("custom:tenant_id")
         .and_then(|t| TenantId::parse(&t))
-        .ok_or(DomainError::Unauthenticated(
-            "token has no valid custom:tenant_id",
-        ))?;
+        .ok_or(DomainError::Unauthenticated("token has no valid custom:tenant_id"))?;
     let user = text("sub")
         .and_then(|s| UserId::parse(&s))
         .ok_or(DomainError::Unauthenticated("token has no valid sub"))?;
     let list = |name: &str| claim(name).map(|v| v.as_list()).unwrap_or_default();
-    Ok(Identity {
-        tenant,
-        user,
-        groups: list("cognito:groups"),
-        privileges: list("custom:privileges"),
-    })
+    Ok(Identity { tenant, user, groups: list("cognito:groups"), privileges: list("custom:privileges") })
 }
 
 #[cfg(test)]
@@ -158,22 +141,10 @@ mod tests {
     #[test]
     fn groups_arrive_in_any_of_their_shapes() {
         let expected = vec!["global_admins".to_owned(), "staff".to_owned()];
-        assert_eq!(
-            ClaimValue::Text("[global_admins staff]".into()).as_list(),
-            expected
-        );
-        assert_eq!(
-            ClaimValue::Text("global_admins,staff".into()).as_list(),
-            expected
-        );
-        assert_eq!(
-            ClaimValue::Text("[\"global_admins\",\"staff\"]".into()).as_list(),
-            expected
-        );
-        assert_eq!(
-            ClaimValue::Json(json!(["global_admins", "staff"])).as_list(),
-            expected
-        );
+        assert_eq!(ClaimValue::Text("[global_admins staff]".into()).as_list(), expected);
+        assert_eq!(ClaimValue::Text("global_admins,staff".into()).as_list(), expected);
+        assert_eq!(ClaimValue::Text("[\"global_admins\",\"staff\"]".into()).as_list(), expected);
+        assert_eq!(ClaimValue::Json(json!(["global_admins", "staff"])).as_list(), expected);
         assert!(ClaimValue::Text("[]".into()).as_list().is_empty());
     }
 }

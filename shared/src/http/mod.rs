@@ -43,10 +43,7 @@ impl Call<'_> {
     }
 
     pub fn stamp(&self) -> Stamp {
-        Stamp {
-            at: format_timestamp(self.app.clock.now()),
-            by: self.identity.user.as_str().to_owned(),
-        }
+        Stamp { at: format_timestamp(self.app.clock.now()), by: self.identity.user.as_str().to_owned() }
     }
 
     pub fn now_epoch(&self) -> i64 {
@@ -66,10 +63,7 @@ where
     F: FnOnce(Call<'a>) -> Fut,
     Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
 {
-    let request_id = req
-        .lambda_context_ref()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_default();
+    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
     let span = info_span!("request", request_id = %request_id, route = %route.template, method = route.method, tenant = field::Empty);
     async move {
         let started = Instant::now();
@@ -79,13 +73,7 @@ where
             if route.writes {
                 identity.require_writer()?;
             }
-            handler(Call {
-                app,
-                identity,
-                req,
-                route,
-            })
-            .await
+            handler(Call { app, identity, req, route }).await
         }
         .await;
         let response = match result {

@@ -46,27 +46,16 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
     let (status, code, title) = classify(err);
     let detail = match err {
         // Internals are logged by the caller, never returned.
-        DomainError::Internal(_) => {
-            "the request could not be completed; it has been logged".to_owned()
-        }
+        DomainError::Internal(_) => "the request could not be completed; it has been logged".to_owned(),
         other => other.to_string(),
     };
     let errors = match err {
         DomainError::Validation(errors) => Some(errors.as_slice()),
         _ => None,
     };
-    let problem = Problem {
-        kind: format!("/problems/{code}"),
-        code,
-        title,
-        status,
-        detail,
-        errors,
-    };
+    let problem = Problem { kind: format!("/problems/{code}"), code, title, status, detail, errors };
     let body = serde_json::to_string(&problem).unwrap_or_default();
-    let mut builder = Response::builder()
-        .status(status)
-        .header("content-type", PROBLEM_JSON);
+    let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
     if status == 401 {
         builder = builder.header("www-authenticate", "Bearer");
     }

@@ -24,22 +24,13 @@ pub fn body_bytes(req: &Request) -> &[u8] {
 }
 
 fn is_json(content_type: &str) -> bool {
-    let media = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
 /// The body as a JSON object: 415 unless JSON, 413 when too large, 400 when not an object.
 pub fn json_object(req: &Request) -> DomainResult<Map<String, Value>> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !is_json(content_type) {
         return Err(DomainError::UnsupportedMediaType("application/json"));
     }
@@ -47,8 +38,8 @@ pub fn json_object(req: &Request) -> DomainResult<Map<String, Value>> {
     if bytes.len() > MAX_JSON_BODY {
         return Err(DomainError::PayloadTooLarge(MAX_JSON_BODY));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| DomainError::BadRequest("body is not valid UTF-8".into()))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| DomainError::BadRequest("body is not valid UTF-8".into()))?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(DomainError::BadRequest("body must be a JSON object".into())),
@@ -62,10 +53,7 @@ pub fn if_match(req: &Request) -> DomainResult<Option<u64>> {
     let Some(value) = req.headers().get("if-match") else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| DomainError::PreconditionFailed)?
-        .trim();
+    let value = value.to_str().map_err(|_| DomainError::PreconditionFailed)?.trim();
     if value == "*" {
         return Ok(None);
     }
@@ -89,9 +77,7 @@ pub fn idempotency(req: &Request) -> DomainResult<Option<IdempotentRequest>> {
         .ok()
         .map(str::trim)
         .filter(|k| {
-            !k.is_empty()
-                && k.len() <= MAX_IDEMPOTENCY_KEY
-                && k.bytes().all(|b| b.is_ascii_graphic())
+            !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
         })
         .ok_or_else(|| {
             DomainError::BadRequest(format!(
@@ -105,10 +91,7 @@ pub fn idempotency(req: &Request) -> DomainResult<Option<IdempotentRequest>> {
     hash.update([0]);
     hash.update(body_bytes(req));
     let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Some(IdempotentRequest {
-        key: key.to_owned(),
-        fingerprint,
-    }))
+    Ok(Some(IdempotentRequest { key: key.to_owned(), fingerprint }))
 }
 
 /// Query parameters, refusing names the route does not know.
@@ -122,9 +105,7 @@ impl Query {
         if let Some(map) = req.query_string_parameters_ref() {
             for (name, value) in map.iter() {
                 if !allowed.contains(&name) {
-                    return Err(DomainError::BadRequest(format!(
-                        "unknown query parameter {name:?}"
-                    )));
+                    return Err(DomainError::BadRequest(format!("unknown query parameter {name:?}")));
                 }
                 params.push((name.to_owned(), value.to_owned()));
             }
@@ -133,10 +114,7 @@ impl Query {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// `limit`: 1..=100, default 25.
@@ -147,23 +125,14 @@ impl Query {
                 .parse::<i32>()
                 .ok()
                 .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| {
-                    DomainError::BadRequest("limit must be an integer from 1 to 100".into())
-                }),
+                .ok_or_else(|| DomainError::BadRequest("limit must be an integer from 1 to 100".into())),
         }
     }
 
     /// A parameter parsed by `parse`, 400 naming it when it does not parse.
-    pub fn parsed<T>(
-        &self,
-        name: &str,
-        parse: impl FnOnce(&str) -> Option<T>,
-    ) -> DomainResult<Option<T>> {
+    pub fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> DomainResult<Option<T>> {
         self.get(name)
-            .map(|raw| {
-                parse(raw)
-                    .ok_or_else(|| DomainError::BadRequest(format!("invalid value for {name}")))
-            })
+            .map(|raw| parse(raw).ok_or_else(|| DomainError::BadRequest(format!("invalid value for {name}"))))
             .transpose()
     }
 }

@@ -17,38 +17,24 @@ pub fn with_body(
     etag: Option<&str>,
     location: Option<&str>,
 ) -> DomainResult<Response<Body>> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("content-type", "application/json");
+    let mut builder = Response::builder().status(status).header("content-type", "application/json");
     if let Some(etag) = etag {
         builder = builder.header("etag", etag);
     }
     if let Some(location) = location {
         builder = builder.header("location", location);
     }
-    builder
-        .body(Body::Text(body))
-        .map_err(DomainError::internal)
+    builder.body(Body::Text(body)).map_err(DomainError::internal)
 }
 
 pub fn no_content() -> DomainResult<Response<Body>> {
-    Response::builder()
-        .status(204)
-        .body(Body::Empty)
-        .map_err(DomainError::internal)
+    Response::builder().status(204).body(Body::Empty).map_err(DomainError::internal)
 }
 
 pub fn replay(stored: StoredResponse) -> DomainResult<Response<Body>> {
-    let mut response = with_body(
-        stored.status,
-        stored.body,
-        stored.etag.as_deref(),
-        stored.location.as_deref(),
-    )?;
-    response.headers_mut().insert(
-        "idempotent-replayed",
-        http::HeaderValue::from_static("true"),
-    );
+    let mut response =
+        with_body(stored.status, stored.body, stored.etag.as_deref(), stored.location.as_deref())?;
+    response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
     Ok(response)
 }
 

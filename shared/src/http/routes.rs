@@ -46,8 +46,7 @@ impl Route {
     /// Matches the template against the end of `path` (a stage or `/lambda-url/<fn>` prefix may
     /// precede it) and returns the parameters.
     pub fn match_path(&self, path: &str) -> Option<Vec<(&'static str, String)>> {
-        let template: Vec<&'static str> =
-            self.template.split('/').filter(|s| !s.is_empty()).collect();
+        let template: Vec<&'static str> = self.template.split('/').filter(|s| !s.is_empty()).collect();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         if segments.len() < template.len() {
             return None;
@@ -88,20 +87,9 @@ mod tests {
 
     #[test]
     fn parameters_come_from_the_tail_of_a_raw_path() {
-        let params = GET_CONTACT
-            .match_path("/lambda-url/get-contact/clients/C1/contacts/K2")
-            .unwrap();
-        assert_eq!(
-            params,
-            vec![
-                ("clientId", "C1".to_owned()),
-                ("contactId", "K2".to_owned())
-            ]
-        );
-        assert_eq!(
-            GET_CLIENT.match_path("/prod/clients/C%31").unwrap(),
-            vec![("clientId", "C1".to_owned())]
-        );
+        let params = GET_CONTACT.match_path("/lambda-url/get-contact/clients/C1/contacts/K2").unwrap();
+        assert_eq!(params, vec![("clientId", "C1".to_owned()), ("contactId", "K2".to_owned())]);
+        assert_eq!(GET_CLIENT.match_path("/prod/clients/C%31").unwrap(), vec![("clientId", "C1".to_owned())]);
     }
 
     #[test]
@@ -115,12 +103,7 @@ mod tests {
     fn route_templates_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for r in ALL {
-            assert!(
-                seen.insert((r.method, r.template)),
-                "{} {}",
-                r.method,
-                r.template
-            );
+            assert!(seen.insert((r.method, r.template)), "{} {}", r.method, r.template);
         }
     }
 }

@@ -29,9 +29,7 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
                 .await
-                .map_err(|e| {
-                    DomainError::internal(format!("PutItem: {}", e.into_service_error()))
-                })?;
+                .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
             return Ok(Created::New(()));
         };
         for attempt in 0..MAX_ATTEMPTS {
@@ -75,10 +73,7 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
-            .expression_attribute_values(
-                ":prefix",
-                AttributeValue::S(keys::CLIENT_SK_PREFIX.into()),
-            )
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::CLIENT_SK_PREFIX.into()))
             .limit(limit)
             .set_exclusive_start_key(start)
             .send()
@@ -89,10 +84,7 @@ impl Store {
             .iter()
             .map(|item| ClientRecord::from_item(item.clone())?.into_client())
             .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            last_sort_key: last_sort_key(out.last_evaluated_key()),
-        })
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 
     /// Applies a merge patch with optimistic locking: the write is conditioned on the version
@@ -120,10 +112,7 @@ impl Store {
                 .db
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(
-                    keys::tenant_pk(tenant),
-                    keys::client_sk(id),
-                )))
+                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
                 .update_expression(update.expression)
                 .set_expression_attribute_names(Some(update.names))
                 .set_expression_attribute_values(Some(update.values))
@@ -134,9 +123,7 @@ impl Store {
                 .await;
             match result {
                 Ok(out) => {
-                    let item = out
-                        .attributes
-                        .ok_or_else(|| DomainError::internal("no attributes"))?;
+                    let item = out.attributes.ok_or_else(|| DomainError::internal("no attributes"))?;
                     return ClientRecord::from_item(item)?.into_client();
                 }
                 Err(e) => match e.into_service_error() {
@@ -163,10 +150,7 @@ impl Store {
             .db
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(
-                keys::tenant_pk(tenant),
-                keys::client_sk(id),
-            )))
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
             .expression_attribute_values(":zero", n(0))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(v) = if_match {

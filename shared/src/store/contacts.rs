@@ -20,8 +20,8 @@ use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::contact::wants_promotion;
 use crate::domain::{
-    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email,
-    NotificationTopic, PortalStatus, Stamp, TenantId,
+    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
+    PortalStatus, Stamp, TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -45,27 +45,22 @@ struct Plan {
 
 impl Plan {
     fn new() -> Self {
-        Self {
-            items: Vec::new(),
-            roles: Vec::new(),
-        }
+        Self { items: Vec::new(), roles: Vec::new() }
     }
 
     fn push(&mut self, role: Role, item: TransactWriteItem) {
         self.items.push(item);
         self.roles.push(role);
     }
+}
 
-    /// The first failed condition, in the order `precedence` gives.
-    fn failed(&self, mut reasons: Vec<Reason>, precedence: &[Role]) -> Option<(Role, Reason)> {
-        let idx = precedence.iter().find_map(|role| {
-            self.roles
-                .iter()
-                .zip(&reasons)
-                .position(|(r, reason)| r == role && reason.failed_condition())
-        })?;
-        Some((self.roles[idx], reasons.swap_remove(idx)))
-    }
+/// How a planned transaction ended.
+enum Outcome {
+    Committed,
+    /// Lost a race on an item (transaction conflict): plan again from fresh state.
+    Retry,
+    /// This item's condition failed (the first one in the caller's order of precedence).
+    Failed(Role, Reason),
 }
 
 /// What the client item says about its contacts.
@@ -78,10 +73,7 @@ struct ClientState {
 impl ClientState {
     fn from_item(item: Item) -> DomainResult<Self> {
         let client = ClientRecord::from_item(item)?.into_client()?;
-        Ok(Self {
-            count: client.contact_count,
-            primary: client.primary_contact_id,
-        })
+        Ok(Self { count: client.contact_count, primary: client.primary_contact_id })
     }
 }
 
@@ -104,8 +96,7 @@ fn stamp_values(
     u: aws_sdk_dynamodb::types::builders::UpdateBuilder,
     stamp: &Stamp,
 ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-    u.expression_attribute_values(":at", s(&stamp.at))
-        .expression_attribute_values(":by", s(&stamp.by))
+    u.expression_attribute_values(":at", s(&stamp.at)).expression_attribute_values(":by", s(&stamp.by))
 }
 
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
@@ -113,6 +104,22 @@ fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
 }
 
 impl Store {
+    /// Runs a plan and names the item whose condition decided a cancellation.
+    async fn run_plan(&self, plan: Plan, precedence: &[Role]) -> DomainResult<Outcome> {
+        let mut reasons = match self.transact(plan.items).await? {
+            TxOutcome::Committed => return Ok(Outcome::Committed),
+            TxOutcome::Conflict => return Ok(Outcome::Retry),
+            TxOutcome::Cancelled(reasons) => reasons,
+        };
+        let failed = precedence.iter().find_map(|role| {
+            plan.roles.iter().zip(&reasons).position(|(r, reason)| r == role && reason.failed_condition())
+        });
+        match failed {
+            Some(i) => Ok(Outcome::Failed(plan.roles[i], reasons.swap_remove(i))),
+            None => Err(DomainError::internal(format!("transaction cancelled: {reasons:?}"))),
+        }
+    }
+
     fn contact_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
         Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
     }
@@ -144,10 +151,7 @@ impl Store {
         let delete = built(
             Delete::builder()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(
-                    keys::email_marker_pk(tenant, email),
-                    keys::EMAIL_MARKER_SK,
-                )))
+                .set_key(Some(Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK)))
                 .condition_expression("contact_id = :owner")
                 .expression_attribute_values(":owner", s(owner.to_string()))
                 .build(),
@@ -222,11 +226,7 @@ impl Store {
                 Some(state) if state.count == 0 => (true, None),
                 Some(state) if wants_primary => (
                     false,
-                    Some(
-                        state
-                            .primary
-                            .ok_or_else(|| DomainError::internal("client without primary"))?,
-                    ),
+                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?),
                 ),
                 Some(_) => (false, None),
             };
@@ -237,19 +237,15 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
             let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
             // DynamoDB refuses unused expression values, so `:zero` is added only where used.
             let condition = if contact.is_primary {
                 set.push_str(", primary_contact_id = :new");
-                client_update =
-                    client_update.expression_attribute_values(":new", s(contact.id.to_string()));
+                client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
                 match demote {
                     Some(old) => {
-                        client_update =
-                            client_update.expression_attribute_values(":old", s(old.to_string()));
+                        client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
                         "attribute_exists(PK) AND primary_contact_id = :old"
                     }
                     None => {
@@ -267,22 +263,13 @@ impl Store {
                     .condition_expression(condition)
                     .build(),
             )?;
-            plan.push(
-                Role::Client,
-                TransactWriteItem::builder().update(client_update).build(),
-            );
-            plan.push(
-                Role::Contact,
-                self.put_new(new_contact_item(tenant, &contact)?)?,
-            );
+            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
+            plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
             if let Some(email) = &contact.fields.email {
                 plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
             }
             if let Some(manager) = contact.fields.line_manager_id {
-                plan.push(
-                    Role::NewManager,
-                    self.report_count(tenant, client, manager, 1)?,
-                );
+                plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
             }
             if let Some(old) = demote {
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
@@ -295,15 +282,7 @@ impl Store {
                 );
             }
 
-            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
-                TxOutcome::Committed => return Ok(Created::New(contact)),
-                TxOutcome::Conflict => {
-                    backoff(attempt).await;
-                    continue;
-                }
-                TxOutcome::Cancelled(reasons) => reasons,
-            };
-            let precedence = [
+            const PRECEDENCE: [Role; 6] = [
                 Role::Idempotency,
                 Role::Client,
                 Role::NewMarker,
@@ -311,22 +290,23 @@ impl Store {
                 Role::OldPrimary,
                 Role::Contact,
             ];
-            match plan.failed(reasons, &precedence) {
-                Some((Role::Idempotency, r)) => {
+            match self.run_plan(plan, &PRECEDENCE).await? {
+                Outcome::Committed => return Ok(Created::New(contact)),
+                Outcome::Retry => backoff(attempt).await,
+                Outcome::Failed(Role::Idempotency, r) => {
                     let idem = idempotency.as_ref().expect("planned only with a key");
                     return Ok(Created::Replayed(replay(r.old, idem.request)?));
                 }
-                Some((Role::Client, r)) => match r.old {
+                // The client is not as assumed: its old image tells how it is.
+                Outcome::Failed(Role::Client, r) => match r.old {
                     None => return Err(DomainError::NotFound("client")),
                     Some(item) => known = Some(ClientState::from_item(item)?),
                 },
-                Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
-                Some((Role::NewManager, _)) => return Err(unknown_manager()),
-                Some((Role::OldPrimary, _)) => known = None,
-                other => {
-                    return Err(DomainError::internal(format!(
-                        "add-contact cancelled: {other:?}"
-                    )))
+                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewManager, _) => return Err(unknown_manager()),
+                Outcome::Failed(Role::OldPrimary, _) => known = None,
+                Outcome::Failed(role, _) => {
+                    return Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
                 }
             }
         }
@@ -339,10 +319,8 @@ impl Store {
         client: ClientId,
         id: ContactId,
     ) -> DomainResult<Contact> {
-        let item = self
-            .get(Self::contact_key(tenant, client, id))
-            .await?
-            .ok_or(DomainError::NotFound("contact"))?;
+        let item =
+            self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
         ContactRecord::from_item(item)?.into_contact()
     }
 
@@ -396,10 +374,7 @@ impl Store {
             .iter()
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            last_sort_key: last_sort_key(out.last_evaluated_key()),
-        })
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 
     /// The contact and, when asked for, its client, in one strongly consistent read.
@@ -430,20 +405,13 @@ impl Store {
             .request_items(&self.table, keys)
             .send()
             .await
-            .map_err(|e| {
-                DomainError::internal(format!("BatchGetItem: {}", e.into_service_error()))
-            })?;
+            .map_err(|e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())))?;
         if out.unprocessed_keys().is_some_and(|u| !u.is_empty()) {
             return Err(DomainError::Contention);
         }
         let mut contact = None;
         let mut state = None;
-        for item in out
-            .responses
-            .unwrap_or_default()
-            .remove(&self.table)
-            .unwrap_or_default()
-        {
+        for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
             let is_contact = item
                 .get(keys::SK)
                 .and_then(|v| v.as_s().ok())
@@ -470,9 +438,7 @@ impl Store {
     ) -> DomainResult<Contact> {
         let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
         for attempt in 0..MAX_ATTEMPTS {
-            let (record, state) = self
-                .read_for_update(tenant, client, id, needs_client)
-                .await?;
+            let (record, state) = self.read_for_update(tenant, client, id, needs_client).await?;
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -482,11 +448,7 @@ impl Store {
             if fields == current.fields && !promote {
                 return Ok(current);
             }
-            let mut updated = Contact {
-                fields,
-                audit: current.audit.next(stamp),
-                ..current.clone()
-            };
+            let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
             updated.is_primary |= promote;
 
             let old_key = current.fields.email.as_ref().map(Email::key);
@@ -494,11 +456,8 @@ impl Store {
             let email_moves = old_key != new_key;
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
 
-            let edit = editable_update(
-                contact_editable_item(&updated.fields)?,
-                CONTACT_EDITABLE,
-                &updated.audit,
-            );
+            let edit =
+                editable_update(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
             let mut expression = edit.expression;
             if promote {
                 expression = expression.replacen("SET ", "SET is_primary = :true, ", 1);
@@ -531,9 +490,7 @@ impl Store {
             let mut plan = Plan::new();
             plan.push(
                 Role::Contact,
-                TransactWriteItem::builder()
-                    .update(built(contact_update.build())?)
-                    .build(),
+                TransactWriteItem::builder().update(built(contact_update.build())?).build(),
             );
             if email_moves {
                 if let Some(old) = &current.fields.email {
@@ -548,17 +505,12 @@ impl Store {
                     plan.push(Role::NewManager, self.report_count(tenant, client, new, 1)?);
                 }
                 if let Some(old) = current.fields.line_manager_id {
-                    plan.push(
-                        Role::OldManager,
-                        self.report_count(tenant, client, old, -1)?,
-                    );
+                    plan.push(Role::OldManager, self.report_count(tenant, client, old, -1)?);
                 }
             }
             if promote {
                 let state = state.ok_or(DomainError::NotFound("client"))?;
-                let old = state
-                    .primary
-                    .ok_or_else(|| DomainError::internal("client without primary"))?;
+                let old = state.primary.ok_or_else(|| DomainError::internal("client without primary"))?;
                 let move_primary = built(
                     stamp_values(
                         Update::builder()
@@ -573,22 +525,11 @@ impl Store {
                     )
                     .build(),
                 )?;
-                plan.push(
-                    Role::Client,
-                    TransactWriteItem::builder().update(move_primary).build(),
-                );
+                plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
             }
 
-            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
-                TxOutcome::Committed => return Ok(updated),
-                TxOutcome::Conflict => {
-                    backoff(attempt).await;
-                    continue;
-                }
-                TxOutcome::Cancelled(reasons) => reasons,
-            };
-            let precedence = [
+            const PRECEDENCE: [Role; 7] = [
                 Role::Contact,
                 Role::NewMarker,
                 Role::NewManager,
@@ -597,14 +538,15 @@ impl Store {
                 Role::OldMarker,
                 Role::OldManager,
             ];
-            match plan.failed(reasons, &precedence) {
-                Some((Role::Contact, _)) if if_match.is_some() => {
+            match self.run_plan(plan, &PRECEDENCE).await? {
+                Outcome::Committed => return Ok(updated),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
                     return Err(DomainError::PreconditionFailed)
                 }
-                Some((Role::NewMarker, _)) => return Err(DomainError::EmailTaken),
-                Some((Role::NewManager, _)) => return Err(unknown_manager()),
-                // The contact, the client or another contact changed since the read: plan again.
-                _ => backoff(attempt).await,
+                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewManager, _) => return Err(unknown_manager()),
+                // The contact, the client or another contact changed since the read.
+                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
             }
         }
         Err(DomainError::Contention)
@@ -662,10 +604,8 @@ impl Store {
                 .await
                 .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
             for item in out.items() {
-                if let Some(id) = item
-                    .get("id")
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|id| ContactId::parse(id))
+                if let Some(id) =
+                    item.get("id").and_then(|v| v.as_s().ok()).and_then(|id| ContactId::parse(id))
                 {
                     reports.push(id);
                 }
@@ -700,11 +640,8 @@ impl Store {
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            let reports = if report_count > 0 {
-                self.reports_of(tenant, client, id).await?
-            } else {
-                Vec::new()
-            };
+            let reports =
+                if report_count > 0 { self.reports_of(tenant, client, id).await? } else { Vec::new() };
             if reports.len() + FIXED_ITEMS > 100 {
                 return Err(DomainError::Conflict(
                     "too-many-reports",
@@ -722,18 +659,13 @@ impl Store {
                     .expression_attribute_values(":reports", n(reports.len() as u64))
                     .build(),
             )?;
-            plan.push(
-                Role::Contact,
-                TransactWriteItem::builder().delete(delete).build(),
-            );
+            plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
 
             let mut client_update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
             client_update = if current.is_primary {
                 // The primary may only go when it is the last contact.
                 client_update
@@ -746,18 +678,12 @@ impl Store {
                     .condition_expression("attribute_exists(PK)")
             };
             let client_update = built(stamp_values(client_update, stamp).build())?;
-            plan.push(
-                Role::Client,
-                TransactWriteItem::builder().update(client_update).build(),
-            );
+            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
             if let Some(email) = &current.fields.email {
                 plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
             }
             if let Some(manager) = current.fields.line_manager_id {
-                plan.push(
-                    Role::OldManager,
-                    self.report_count(tenant, client, manager, -1)?,
-                );
+                plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
             }
             for report in &reports {
                 let clear = built(
@@ -773,32 +699,17 @@ impl Store {
                     )
                     .build(),
                 )?;
-                plan.push(
-                    Role::Report,
-                    TransactWriteItem::builder().update(clear).build(),
-                );
+                plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
             }
 
-            let reasons = match self.transact(std::mem::take(&mut plan.items)).await? {
-                TxOutcome::Committed => return Ok(()),
-                TxOutcome::Conflict => {
-                    backoff(attempt).await;
-                    continue;
-                }
-                TxOutcome::Cancelled(reasons) => reasons,
-            };
-            let precedence = [
-                Role::Contact,
-                Role::Client,
-                Role::Report,
-                Role::OldMarker,
-                Role::OldManager,
-            ];
-            match plan.failed(reasons, &precedence) {
-                Some((Role::Contact, _)) if if_match.is_some() => {
+            const PRECEDENCE: [Role; 5] =
+                [Role::Contact, Role::Client, Role::Report, Role::OldMarker, Role::OldManager];
+            match self.run_plan(plan, &PRECEDENCE).await? {
+                Outcome::Committed => return Ok(()),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
                     return Err(DomainError::PreconditionFailed)
                 }
-                Some((Role::Client, r)) if current.is_primary => {
+                Outcome::Failed(Role::Client, r) if current.is_primary => {
                     let others_remain = match r.old {
                         Some(item) => ClientState::from_item(item)?.count > 1,
                         None => false,
@@ -808,7 +719,7 @@ impl Store {
                     }
                     backoff(attempt).await;
                 }
-                _ => backoff(attempt).await,
+                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
             }
         }
         Err(DomainError::Contention)

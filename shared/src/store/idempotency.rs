@@ -1,9 +1,7 @@
 //! `Idempotency-Key` support: the first response to a creating request is stored in the same
 //! transaction as what it created, so a retry can only ever see "nothing happened" or "done".
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
@@ -67,14 +65,8 @@ impl Store {
             expires_at: now_epoch + RETENTION_SECS,
         };
         let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
-        item.insert(
-            keys::PK.into(),
-            AttributeValue::S(keys::idempotency_pk(tenant, &request.key)),
-        );
-        item.insert(
-            keys::SK.into(),
-            AttributeValue::S(keys::IDEMPOTENCY_SK.into()),
-        );
+        item.insert(keys::PK.into(), AttributeValue::S(keys::idempotency_pk(tenant, &request.key)));
+        item.insert(keys::SK.into(), AttributeValue::S(keys::IDEMPOTENCY_SK.into()));
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -90,10 +82,7 @@ impl Store {
 
 /// What an existing record means for this request: the same request is answered with the first
 /// response; a different one reusing the key is refused.
-pub(crate) fn replay(
-    old: Option<Item>,
-    request: &IdempotentRequest,
-) -> DomainResult<StoredResponse> {
+pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<StoredResponse> {
     let item = old.ok_or_else(|| DomainError::internal("idempotency record vanished"))?;
     let record: Record = from_item(item).map_err(DomainError::internal)?;
     if record.fingerprint == request.fingerprint {

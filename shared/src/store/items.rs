@@ -11,9 +11,8 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::client::Website;
 use crate::domain::dates::{format_date, parse_date};
 use crate::domain::{
-    Audit, Client, ClientFields, ClientId, Contact, ContactFields, ContactId, DomainError,
-    DomainResult, Email, NotificationTopic, Permission, PhoneNumber, PortalState, PortalStatus,
-    TenantId, Text,
+    Audit, Client, ClientFields, ClientId, Contact, ContactFields, ContactId, DomainError, DomainResult,
+    Email, NotificationTopic, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -141,16 +140,8 @@ pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
         secondary_phone: phone(&f.secondary_phone),
         address: f.address.as_ref().map(AddressItem::from_address),
         line_manager_id: f.line_manager_id.map(|id| id.to_string()),
-        notifications: f
-            .notifications
-            .iter()
-            .map(|t| t.as_str().to_owned())
-            .collect(),
-        permissions: f
-            .permissions
-            .iter()
-            .map(|p| p.as_str().to_owned())
-            .collect(),
+        notifications: f.notifications.iter().map(|t| t.as_str().to_owned()).collect(),
+        permissions: f.permissions.iter().map(|p| p.as_str().to_owned()).collect(),
         support_start: f.support_start.map(format_date),
         support_end: f.support_end.map(format_date),
     })
@@ -232,10 +223,7 @@ impl ContactRecord {
     }
 
     pub fn into_contact(self) -> DomainResult<Contact> {
-        let date = |d: Option<String>| {
-            d.map(|d| parse_date(&d).map_err(|_| corrupt("date")))
-                .transpose()
-        };
+        let date = |d: Option<String>| d.map(|d| parse_date(&d).map_err(|_| corrupt("date"))).transpose();
         let fields = ContactFields {
             salutation: stored_text(self.salutation),
             first_name: stored_text(self.first_name),
@@ -257,11 +245,7 @@ impl ContactRecord {
                 .iter()
                 .filter_map(|t| t.parse::<NotificationTopic>().ok())
                 .collect(),
-            permissions: self
-                .permissions
-                .iter()
-                .filter_map(|p| p.parse::<Permission>().ok())
-                .collect(),
+            permissions: self.permissions.iter().filter_map(|p| p.parse::<Permission>().ok()).collect(),
             support_start: date(self.support_start)?,
             support_end: date(self.support_end)?,
         };
@@ -271,10 +255,7 @@ impl ContactRecord {
             fields,
             is_primary: self.is_primary,
             portal: PortalState {
-                status: self
-                    .portal_status
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(PortalStatus::None),
+                status: self.portal_status.and_then(|s| s.parse().ok()).unwrap_or(PortalStatus::None),
                 invited_at: self.invited_at,
                 activated_at: self.activated_at,
             },
@@ -410,9 +391,5 @@ pub fn editable_update(attrs: Item, editable: &[&str], audit: &Audit) -> Editabl
     if !removes.is_empty() {
         expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
     }
-    EditableUpdate {
-        expression,
-        names,
-        values,
-    }
+    EditableUpdate { expression, names, values }
 }

@@ -31,10 +31,7 @@ pub struct Page<T> {
 
 impl Store {
     pub fn new(db: DynamoClient, table: impl Into<String>) -> Self {
-        Self {
-            db,
-            table: table.into(),
-        }
+        Self { db, table: table.into() }
     }
 
     pub fn table(&self) -> &str {
@@ -79,7 +76,5 @@ impl Store {
 }
 
 pub(crate) fn last_sort_key(key: Option<&Item>) -> Option<String> {
-    key.and_then(|k| k.get(keys::SK))
-        .and_then(|v| v.as_s().ok())
-        .cloned()
+    key.and_then(|k| k.get(keys::SK)).and_then(|v| v.as_s().ok()).cloned()
 }

@@ -38,12 +38,7 @@ pub enum TxOutcome {
 
 impl Store {
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> DomainResult<TxOutcome> {
-        let result = self
-            .db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
+        let result = self.db.transact_write_items().set_transact_items(Some(items)).send().await;
         let err = match result {
             Ok(_) => return Ok(TxOutcome::Committed),
             Err(err) => err,
@@ -53,10 +48,7 @@ impl Store {
                 let reasons: Vec<Reason> = e
                     .cancellation_reasons()
                     .iter()
-                    .map(|r| Reason {
-                        code: r.code().unwrap_or("None").to_owned(),
-                        old: r.item().cloned(),
-                    })
+                    .map(|r| Reason { code: r.code().unwrap_or("None").to_owned(), old: r.item().cloned() })
                     .collect();
                 if reasons.iter().any(|r| r.code == "TransactionConflict") {
                     Ok(TxOutcome::Conflict)
@@ -65,9 +57,7 @@ impl Store {
                 }
             }
             TransactWriteItemsError::TransactionInProgressException(_) => Ok(TxOutcome::Conflict),
-            other => Err(DomainError::internal(format!(
-                "TransactWriteItems: {other}"
-            ))),
+            other => Err(DomainError::internal(format!("TransactWriteItems: {other}"))),
         }
     }
 }
