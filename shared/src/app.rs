@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Config, EmailConfig};
 use crate::domain::dates::{Clock, SystemClock};
 use crate::domain::PhoneRegion;
+use crate::email::Mailer;
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
 use crate::store::Store;
@@ -15,16 +16,20 @@ pub struct App {
     pub cursors: CursorSigner,
     pub phone_region: PhoneRegion,
     pub clock: Arc<dyn Clock>,
+    pub mailer: Mailer,
+    pub email: EmailConfig,
 }
 
 impl App {
-    pub fn new(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Self {
+    pub fn new(config: &Config, dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client) -> Self {
         Self {
             store: Store::new(dynamo, &config.table_name),
             auth: Authenticator::new(config.local_jwt_secret.as_deref()),
             cursors: CursorSigner::new(config.cursor_secret.as_bytes()),
             phone_region: config.phone_region,
             clock: Arc::new(SystemClock),
+            mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name),
+            email: config.email.clone(),
         }
     }
 
@@ -33,6 +38,14 @@ impl App {
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws)))
+        let ses = ses_client(&aws, config.email.max_attempts);
+        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), ses))
     }
+}
+
+/// An SES client that retries throttling and transient failures `attempts` times in all, with
+/// the SDK's exponential backoff and jitter.
+pub fn ses_client(aws: &aws_config::SdkConfig, attempts: u32) -> aws_sdk_sesv2::Client {
+    let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(attempts);
+    aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(aws).retry_config(retry).build())
 }

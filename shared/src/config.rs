@@ -18,6 +18,43 @@ pub struct Config {
     pub cursor_secret: String,
     /// Only for local runs and tests: verify HS256 Bearer tokens when no authorizer ran.
     pub local_jwt_secret: Option<String>,
+    pub email: EmailConfig,
+}
+
+/// Outgoing email and the portal its links lead to.
+#[derive(Clone)]
+pub struct EmailConfig {
+    pub sender: String,
+    /// How emails sign off ("... has invited you").
+    pub sender_name: String,
+    pub portal_url: String,
+    pub invite_ttl_hours: u32,
+    /// Attempts per SES call, throttling and transient errors included (exponential backoff).
+    pub max_attempts: u32,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            sender: "no-reply@example.com".into(),
+            sender_name: "Your account team".into(),
+            portal_url: "https://portal.example.com".into(),
+            invite_ttl_hours: 48,
+            max_attempts: 4,
+        }
+    }
+}
+
+fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(ConfigError::Invalid(name, "expected a positive whole number")),
+    }
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -40,6 +77,16 @@ impl Config {
             phone_region,
             cursor_secret,
             local_jwt_secret: var("LOCAL_JWT_SECRET"),
+            email: {
+                let d = EmailConfig::default();
+                EmailConfig {
+                    sender: var("SENDER_EMAIL").unwrap_or(d.sender),
+                    sender_name: var("SENDER_NAME").unwrap_or(d.sender_name),
+                    portal_url: var("PORTAL_URL").unwrap_or(d.portal_url),
+                    invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
+                    max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
+                }
+            },
         })
     }
 }

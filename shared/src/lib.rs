@@ -4,8 +4,11 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod email;
 pub mod handlers;
 pub mod http;
+pub mod invites;
+pub mod notify;
 pub mod store;
 pub mod telemetry;
 

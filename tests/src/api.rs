@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::HeaderMap;
 use serde_json::{json, Value};
-use shared::config::Config;
+use std::sync::Arc;
+
+use shared::config::{Config, EmailConfig};
 use shared::domain::PhoneRegion;
 use shared::handlers;
 use shared::http::routes::{self, Route};
 use shared::App;
 
+use crate::clock::TestClock;
 use crate::table::{create_table, dynamo_client};
 use crate::tokens::{mint, TokenSpec, ADMIN_GROUP};
 
@@ -31,6 +34,7 @@ pub enum Caller {
 
 pub struct TestApi {
     pub app: App,
+    pub clock: Arc<TestClock>,
     pub table: String,
     pub db: aws_sdk_dynamodb::Client,
     /// Send `pathParameters` as API Gateway does; off = raw path only, as cargo lambda watch.
@@ -72,19 +76,46 @@ impl TestResponse {
 }
 
 impl TestApi {
-    /// A fresh table in DynamoDB Local and an app bound to it.
+    /// A fresh table in DynamoDB Local and an app bound to it, sending mail to the SES emulator.
     pub async fn new() -> Self {
-        let db = dynamo_client().await;
-        let table = format!("test-{}", ulid::Ulid::new());
-        create_table(&db, &table).await.expect("create test table");
-        let config = Config {
-            table_name: table.clone(),
+        Self::with_ses_endpoint(None).await
+    }
+
+    /// Like `new`, but SES is unreachable: every send fails after its retries.
+    pub async fn with_unreachable_email() -> Self {
+        Self::with_ses_endpoint(Some("http://127.0.0.1:9")).await
+    }
+
+    pub fn config(table: &str) -> Config {
+        Config {
+            table_name: table.to_owned(),
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
             local_jwt_secret: Some(SECRET.into()),
-        };
-        let app = App::new(&config, db.clone());
-        Self { app, table, db, path_parameters: true }
+            email: EmailConfig {
+                sender: "no-reply@acme-services.test".into(),
+                sender_name: "Acme Services".into(),
+                portal_url: "https://portal.test/".into(),
+                invite_ttl_hours: 48,
+                max_attempts: 2,
+            },
+        }
+    }
+
+    async fn with_ses_endpoint(endpoint: Option<&str>) -> Self {
+        let db = dynamo_client().await;
+        let table = format!("test-{}", ulid::Ulid::new());
+        create_table(&db, &table).await.expect("create test table");
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let mut ses_config = shared::app::ses_client(&aws, 2).config().to_builder();
+        if let Some(url) = endpoint {
+            ses_config = ses_config.endpoint_url(url);
+        }
+        let ses = aws_sdk_sesv2::Client::from_conf(ses_config.build());
+        let mut app = App::new(&Self::config(&table), db.clone(), ses);
+        let clock = Arc::new(TestClock::now_utc());
+        app.clock = clock.clone();
+        Self { app, clock, table, db, path_parameters: true }
     }
 
     pub fn token(tenant: &str, groups: &[&str], privileges: &[&str], expires_in: i64) -> String {
@@ -259,6 +290,9 @@ async fn dispatch(
         "get-contact" => handlers::get_contact::handle(app, req).await,
         "update-contact" => handlers::update_contact::handle(app, req).await,
         "delete-contact" => handlers::delete_contact::handle(app, req).await,
+        "invite-contact" => handlers::invite_contact::handle(app, req).await,
+        "accept-invite" => handlers::accept_invite::handle(app, req).await,
+        "notify-contacts" => handlers::notify_contacts::handle(app, req).await,
         other => panic!("no handler wired for {other}"),
     }
 }

@@ -3,6 +3,8 @@
 //! Gateway HTTP API v2 events, exactly as Lambda would pass them.
 
 pub mod api;
+pub mod clock;
+pub mod mail;
 pub mod table;
 pub mod tokens;
 

@@ -59,6 +59,8 @@ pub struct ContactPatch {
     pub support_start: Patch<Date>,
     pub support_end: Patch<Date>,
     pub is_primary: Patch<bool>,
+    /// `portal.status: "revoked"`: end portal access (the only status a user sets directly).
+    pub revoke_portal: bool,
 }
 
 impl ContactPatch {
@@ -70,9 +72,16 @@ impl ContactPatch {
         let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
         let mut support_start = Patch::Absent;
         let mut support_end = Patch::Absent;
+        let mut revoke_portal = false;
         let portal = r.object("portal", |p| {
             support_start = p.parsed("support_start", parse_date);
             support_end = p.parsed("support_end", parse_date);
+            let status = p.parsed("status", |s| match s.parse::<PortalStatus>() {
+                Ok(PortalStatus::Revoked) if !creating => Ok(()),
+                _ => Err("only \"revoked\" can be set, on an existing contact; invitations set the rest"
+                    .to_owned()),
+            });
+            revoke_portal = status.is_set();
         });
         if matches!(portal, Patch::Null) {
             support_start = Patch::Null;
@@ -96,6 +105,7 @@ impl ContactPatch {
             support_start,
             support_end,
             is_primary: r.boolean("is_primary"),
+            revoke_portal,
         };
         let mut errors = r.finish();
         if creating {
@@ -139,6 +149,7 @@ impl ContactPatch {
             && self.support_start.is_absent()
             && self.support_end.is_absent()
             && self.is_primary.is_absent()
+            && !self.revoke_portal
     }
 }
 

@@ -46,6 +46,12 @@ pub enum DomainError {
     Contention,
     #[error("{0}")]
     Conflict(&'static str, String),
+    #[error("the email was refused: {0}")]
+    EmailRejected(String),
+    #[error("email could not be sent right now; try again later")]
+    EmailUnavailable(String),
+    #[error("{0}")]
+    Gone(&'static str),
     /// Anything the caller cannot fix. The message is logged, never returned.
     #[error("internal error: {0}")]
     Internal(String),

@@ -9,6 +9,7 @@ pub mod email;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod invite;
 pub mod patch;
 pub mod phone;
 pub mod text;

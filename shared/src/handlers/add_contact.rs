@@ -2,13 +2,18 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
+use serde_json::Value;
+
+use crate::domain::invite::check_support_window;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainResult, Patch, PortalState,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
+    PortalState,
 };
 use crate::http::request::{idempotency, json_object};
+use crate::http::response;
 use crate::http::{routes, serve, Call};
-use crate::store::{Idempotency, RenderResponse, StoredResponse};
-use crate::App;
+use crate::store::{Created, Idempotency, RenderResponse, StoredResponse};
+use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::ADD_CONTACT, run).await
@@ -24,10 +29,30 @@ fn created_response(contact: &Contact) -> StoredResponse {
     }
 }
 
+/// Reads `"invite": true|false`, which is not a contact field, out of the body.
+fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<bool, FieldError> {
+    match body.remove("invite") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(b),
+        Some(_) => Err(FieldError::new("invite", "must be true or false")),
+    }
+}
+
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
-    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?;
+    let mut body = json_object(&call.req)?;
+    let invite = take_invite_flag(&mut body);
+    let patch = match (ContactPatch::parse(body, call.app.phone_region, true), invite) {
+        (Ok(patch), Ok(invite)) => (patch, invite),
+        (Err(DomainError::Validation(mut errors)), Err(e)) => {
+            errors.push(e);
+            return Err(DomainError::Validation(errors));
+        }
+        (Err(e), _) => return Err(e),
+        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e])),
+    };
+    let (patch, invite) = patch;
     let wants_primary = matches!(patch.is_primary, Patch::Set(true));
     let stamp = call.stamp();
     let contact = Contact {
@@ -38,19 +63,38 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         portal: PortalState::default(),
         audit: Audit::new(&stamp),
     };
+    if invite {
+        // Refuse before creating anything when the invitation could not be sent.
+        if contact.fields.email.is_none() {
+            return Err(DomainError::Conflict("no-email", "an invitation needs an email address".into()));
+        }
+        check_support_window(&contact.fields, call.app.clock.now().date())?;
+    }
     let idempotency = idempotent.as_ref().map(|request| Idempotency {
         request,
         response: created_response as RenderResponse,
         now_epoch: call.now_epoch(),
     });
-    let outcome = call
-        .app
-        .store
-        .add_contact(&call.identity.tenant, contact, wants_primary, &stamp, idempotency)
-        .await?;
-    let first = match &outcome {
-        crate::store::Created::New(contact) => created_response(contact),
-        crate::store::Created::Replayed(stored) => stored.clone(),
+    let tenant = call.tenant()?;
+    let created =
+        match call.app.store.add_contact(tenant, contact, wants_primary, &stamp, idempotency).await? {
+            Created::Replayed(stored) => return response::replay(stored),
+            Created::New(contact) => contact,
+        };
+    if !invite {
+        let first = created_response(&created);
+        return response::with_body(201, first.body, first.etag.as_deref(), first.location.as_deref());
+    }
+    // The contact exists now; an invitation that fails leaves it uninvited and says why.
+    let (contact, invite_error) = match invites::invite(call.app, tenant, client_id, created.id, &stamp).await
+    {
+        Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
+        Err(e) => (created, Some(crate::http::problem::classify(&e).1)),
     };
-    super::created(outcome, first)
+    let first = created_response(&contact);
+    let mut res = response::with_body(201, first.body, first.etag.as_deref(), first.location.as_deref())?;
+    if let Some(code) = invite_error {
+        res.headers_mut().insert("invite-error", http::HeaderValue::from_static(code));
+    }
+    Ok(res)
 }

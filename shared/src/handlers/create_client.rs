@@ -34,6 +34,6 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         response: response.clone(),
         now_epoch: call.now_epoch(),
     });
-    let outcome = call.app.store.create_client(&call.identity.tenant, &client, idempotency).await?;
+    let outcome = call.app.store.create_client(call.tenant()?, &client, idempotency).await?;
     super::created(outcome, response)
 }

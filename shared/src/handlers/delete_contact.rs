@@ -13,9 +13,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
-    call.app
-        .store
-        .delete_contact(&call.identity.tenant, client, id, if_match(&call.req)?, &call.stamp())
-        .await?;
+    call.app.store.delete_contact(call.tenant()?, client, id, if_match(&call.req)?, &call.stamp()).await?;
     response::no_content()
 }

@@ -15,7 +15,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let query = Query::parse(&call.req, &["limit", "cursor"])?;
-    let tenant = &call.identity.tenant;
+    let tenant = call.tenant()?;
     let scope = format!("clients|{tenant}");
     let after = call.app.cursors.resume(&scope, query.get("cursor"), CLIENT_SK_PREFIX)?;
     let page = call.app.store.list_clients(tenant, query.limit()?, after).await?;

@@ -21,18 +21,18 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
         primary: query.parsed("primary", |p| p.parse::<bool>().ok())?,
         portal_status: query.parsed("portal_status", |s| s.parse::<PortalStatus>().ok())?,
+        with_email: false,
     };
     // The cursor is bound to this tenant, client and filter set.
     let scope = format!(
         "contacts|{}|{client}|{}|{}|{}",
-        call.identity.tenant,
+        call.tenant()?,
         filter.topic.map(|t| t.as_str()).unwrap_or_default(),
         filter.primary.map(|p| p.to_string()).unwrap_or_default(),
         filter.portal_status.map(|s| s.as_str()).unwrap_or_default(),
     );
     let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
-    let page =
-        call.app.store.list_contacts(&call.identity.tenant, client, &filter, query.limit()?, after).await?;
+    let page = call.app.store.list_contacts(call.tenant()?, client, &filter, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
     json(200, &ListBody { items: page.items, next_cursor })
 }

@@ -1,13 +1,16 @@
 //! One module per operation; each function crate runs exactly one of them.
 
+pub mod accept_invite;
 pub mod add_contact;
 pub mod create_client;
 pub mod delete_client;
 pub mod delete_contact;
 pub mod get_client;
 pub mod get_contact;
+pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;
+pub mod notify_contacts;
 pub mod update_client;
 pub mod update_contact;
 

@@ -15,8 +15,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let id = call.client_id()?;
     let patch = ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;
-    let client =
-        call.app.store.update_client(&call.identity.tenant, id, expected, patch, &call.stamp()).await?;
+    let client = call.app.store.update_client(call.tenant()?, id, expected, patch, &call.stamp()).await?;
     let body = serde_json::to_string(&client).map_err(DomainError::internal)?;
     response::with_body(200, body, Some(&client.audit.etag()), None)
 }

@@ -15,11 +15,8 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;
-    let contact = call
-        .app
-        .store
-        .update_contact(&call.identity.tenant, client, id, expected, patch, &call.stamp())
-        .await?;
+    let contact =
+        call.app.store.update_contact(call.tenant()?, client, id, expected, patch, &call.stamp()).await?;
     let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

@@ -15,14 +15,15 @@ use tracing::{field, info, info_span, warn, Instrument};
 
 use crate::app::App;
 use crate::domain::dates::format_timestamp;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
 use identity::Identity;
-use routes::Route;
+use routes::{Access, Route};
 
-/// One authenticated request on its way through a handler.
+/// One request on its way through a handler, with its caller's identity (`None` only on
+/// public routes).
 pub struct Call<'a> {
     pub app: &'a App,
-    pub identity: Identity,
+    pub identity: Option<Identity>,
     pub req: Request,
     pub route: Route,
 }
@@ -42,8 +43,18 @@ impl Call<'_> {
             .ok_or(DomainError::NotFound("contact"))
     }
 
+    /// The caller's identity; routes that are not public always have one.
+    pub fn identity(&self) -> DomainResult<&Identity> {
+        self.identity.as_ref().ok_or(DomainError::Unauthenticated("no identity"))
+    }
+
+    pub fn tenant(&self) -> DomainResult<&TenantId> {
+        Ok(&self.identity()?.tenant)
+    }
+
     pub fn stamp(&self) -> Stamp {
-        Stamp { at: format_timestamp(self.app.clock.now()), by: self.identity.user.as_str().to_owned() }
+        let by = self.identity.as_ref().map(|i| i.user.as_str().to_owned()).unwrap_or_default();
+        Stamp { at: format_timestamp(self.app.clock.now()), by }
     }
 
     pub fn now_epoch(&self) -> i64 {
@@ -68,11 +79,17 @@ where
     async move {
         let started = Instant::now();
         let result = async {
-            let identity = app.auth.authenticate(&req)?;
-            tracing::Span::current().record("tenant", identity.tenant.as_str());
-            if route.writes {
-                identity.require_writer()?;
-            }
+            let identity = match route.access {
+                Access::Public => None,
+                access => {
+                    let identity = app.auth.authenticate(&req)?;
+                    tracing::Span::current().record("tenant", identity.tenant.as_str());
+                    if access == Access::Write {
+                        identity.require_writer()?;
+                    }
+                    Some(identity)
+                }
+            };
             handler(Call { app, identity, req, route }).await
         }
         .await;

@@ -38,6 +38,9 @@ pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
         IdempotencyKeyReused => (422, "idempotency-key-reused", "Idempotency key reused"),
         Contention => (409, "contention", "Concurrent modification"),
         Conflict(code, _) => (409, code, "Conflict"),
+        Gone(_) => (410, "gone", "Gone"),
+        EmailRejected(_) => (502, "email-rejected", "Email refused"),
+        EmailUnavailable(_) => (503, "email-unavailable", "Email unavailable"),
         Internal(_) => (500, "internal", "Internal error"),
     }
 }
@@ -47,6 +50,9 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
     let detail = match err {
         // Internals are logged by the caller, never returned.
         DomainError::Internal(_) => "the request could not be completed; it has been logged".to_owned(),
+        DomainError::EmailUnavailable(_) => {
+            "email could not be sent right now; nothing was changed, try again later".to_owned()
+        }
         other => other.to_string(),
     };
     let errors = match err {

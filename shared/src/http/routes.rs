@@ -4,33 +4,47 @@
 
 use lambda_http::{Request, RequestExt};
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No identity: the request carries its own credential (an invitation token).
+    Public,
+    /// Any authenticated user of the tenant.
+    Read,
+    /// Administrators and holders of `manage_all_clients`.
+    Write,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
     pub template: &'static str,
     /// The function (crate and template resource) that serves the route.
     pub function: &'static str,
-    pub writes: bool,
+    pub access: Access,
 }
 
 macro_rules! routes {
-    ($($name:ident = $method:literal $template:literal => $function:literal, $writes:literal;)+) => {
-        $(pub const $name: Route = Route { method: $method, template: $template, function: $function, writes: $writes };)+
+    ($($name:ident = $method:literal $template:literal => $function:literal, $access:ident;)+) => {
+        $(pub const $name: Route = Route { method: $method, template: $template, function: $function, access: Access::$access };)+
         pub const ALL: &[Route] = &[$($name),+];
     };
 }
 
 routes! {
-    CREATE_CLIENT = "POST" "/clients" => "create-client", true;
-    LIST_CLIENTS = "GET" "/clients" => "list-clients", false;
-    GET_CLIENT = "GET" "/clients/{clientId}" => "get-client", false;
-    UPDATE_CLIENT = "PATCH" "/clients/{clientId}" => "update-client", true;
-    DELETE_CLIENT = "DELETE" "/clients/{clientId}" => "delete-client", true;
-    ADD_CONTACT = "POST" "/clients/{clientId}/contacts" => "add-contact", true;
-    LIST_CONTACTS = "GET" "/clients/{clientId}/contacts" => "list-contacts", false;
-    GET_CONTACT = "GET" "/clients/{clientId}/contacts/{contactId}" => "get-contact", false;
-    UPDATE_CONTACT = "PATCH" "/clients/{clientId}/contacts/{contactId}" => "update-contact", true;
-    DELETE_CONTACT = "DELETE" "/clients/{clientId}/contacts/{contactId}" => "delete-contact", true;
+    CREATE_CLIENT = "POST" "/clients" => "create-client", Write;
+    LIST_CLIENTS = "GET" "/clients" => "list-clients", Read;
+    GET_CLIENT = "GET" "/clients/{clientId}" => "get-client", Read;
+    UPDATE_CLIENT = "PATCH" "/clients/{clientId}" => "update-client", Write;
+    DELETE_CLIENT = "DELETE" "/clients/{clientId}" => "delete-client", Write;
+    ADD_CONTACT = "POST" "/clients/{clientId}/contacts" => "add-contact", Write;
+    LIST_CONTACTS = "GET" "/clients/{clientId}/contacts" => "list-contacts", Read;
+    GET_CONTACT = "GET" "/clients/{clientId}/contacts/{contactId}" => "get-contact", Read;
+    UPDATE_CONTACT = "PATCH" "/clients/{clientId}/contacts/{contactId}" => "update-contact", Write;
+    DELETE_CONTACT = "DELETE" "/clients/{clientId}/contacts/{contactId}" => "delete-contact", Write;
+    INVITE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/invite" => "invite-contact", Write;
+    ACCEPT_INVITE = "POST" "/invites/accept" => "accept-invite", Public;
+    NOTIFY_CONTACTS = "POST" "/clients/{clientId}/notifications" => "notify-contacts", Write;
 }
 
 impl Route {

@@ -5,9 +5,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::idempotency::{replay, Created, Idempotency, StoredResponse};
-use super::items::{
-    client_editable_item, editable_update, n, new_client_item, ClientRecord, CLIENT_EDITABLE,
-};
+use super::items::{client_editable_item, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE};
 use super::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
@@ -107,13 +105,13 @@ impl Store {
                 return Ok(current);
             }
             let audit = current.audit.next(stamp);
-            let update = editable_update(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
+            let update = UpdateExpr::editable(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
             let result = self
                 .db
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
-                .update_expression(update.expression)
+                .update_expression(update.expression())
                 .set_expression_attribute_names(Some(update.names))
                 .set_expression_attribute_values(Some(update.values))
                 .expression_attribute_values(":expected", n(current.audit.version))

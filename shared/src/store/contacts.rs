@@ -13,14 +13,13 @@ use aws_sdk_dynamodb::types::{
 
 use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{
-    contact_editable_item, editable_update, n, new_contact_item, ClientRecord, ContactRecord,
-    CONTACT_EDITABLE,
+    contact_editable_item, n, new_contact_item, ClientRecord, ContactRecord, UpdateExpr, CONTACT_EDITABLE,
 };
 use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::contact::wants_promotion;
 use crate::domain::{
-    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
+    Client, ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
     PortalStatus, Stamp, TenantId,
 };
 
@@ -35,6 +34,7 @@ enum Role {
     OldManager,
     OldPrimary,
     Report,
+    Credential,
     Idempotency,
 }
 
@@ -72,8 +72,11 @@ struct ClientState {
 
 impl ClientState {
     fn from_item(item: Item) -> DomainResult<Self> {
-        let client = ClientRecord::from_item(item)?.into_client()?;
-        Ok(Self { count: client.contact_count, primary: client.primary_contact_id })
+        Ok(Self::of(&ClientRecord::from_item(item)?.into_client()?))
+    }
+
+    fn of(client: &Client) -> Self {
+        Self { count: client.contact_count, primary: client.primary_contact_id }
     }
 }
 
@@ -86,6 +89,8 @@ pub struct ContactFilter {
     pub topic: Option<NotificationTopic>,
     pub primary: Option<bool>,
     pub portal_status: Option<PortalStatus>,
+    /// Only contacts that have an email address (recipients).
+    pub with_email: bool,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -358,6 +363,9 @@ impl Store {
             filters.push("portal_status = :status");
             query = query.expression_attribute_values(":status", s(status.as_str()));
         }
+        if filter.with_email {
+            filters.push("attribute_exists(email)");
+        }
         if !filters.is_empty() {
             query = query.filter_expression(filters.join(" AND "));
         }
@@ -378,13 +386,13 @@ impl Store {
     }
 
     /// The contact and, when asked for, its client, in one strongly consistent read.
-    async fn read_for_update(
+    pub async fn read_contact(
         &self,
         tenant: &TenantId,
         client: ClientId,
         id: ContactId,
         with_client: bool,
-    ) -> DomainResult<(ContactRecord, Option<ClientState>)> {
+    ) -> DomainResult<(ContactRecord, Option<Client>)> {
         if !with_client {
             let item = self
                 .get(Self::contact_key(tenant, client, id))
@@ -419,7 +427,7 @@ impl Store {
             if is_contact {
                 contact = Some(ContactRecord::from_item(item)?);
             } else {
-                state = Some(ClientState::from_item(item)?);
+                state = Some(ClientRecord::from_item(item)?.into_client()?);
             }
         }
         Ok((contact.ok_or(DomainError::NotFound("contact"))?, state))
@@ -438,14 +446,17 @@ impl Store {
     ) -> DomainResult<Contact> {
         let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
         for attempt in 0..MAX_ATTEMPTS {
-            let (record, state) = self.read_for_update(tenant, client, id, needs_client).await?;
+            let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
+            let state = client_item.as_ref().map(ClientState::of);
+            let pending_invite = record.invite_hash.is_some();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
             }
             let fields = current.fields.patched(patch.clone(), id)?;
             let promote = wants_promotion(current.is_primary, &patch.is_primary)?;
-            if fields == current.fields && !promote {
+            let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
+            if fields == current.fields && !promote && !revoke {
                 return Ok(current);
             }
             let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
@@ -456,24 +467,34 @@ impl Store {
             let email_moves = old_key != new_key;
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
 
-            let edit =
-                editable_update(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
-            let mut expression = edit.expression;
+            let mut edit = UpdateExpr::editable(
+                contact_editable_item(&updated.fields)?,
+                CONTACT_EDITABLE,
+                &updated.audit,
+            );
             if promote {
-                expression = expression.replacen("SET ", "SET is_primary = :true, ", 1);
+                edit.set("is_primary", AttributeValue::Bool(true));
             }
-            let mut contact_update = Update::builder()
+            if revoke {
+                updated.portal.status = PortalStatus::Revoked;
+                edit.set("portal_status", AttributeValue::S(PortalStatus::Revoked.as_str().into()));
+            }
+            // A pending invitation was sent to the old address: it dies with the change.
+            if email_moves && updated.portal.status == PortalStatus::Invited {
+                updated.portal.status = PortalStatus::None;
+                edit.set("portal_status", AttributeValue::S(PortalStatus::None.as_str().into()));
+            }
+            if pending_invite && (revoke || email_moves) {
+                edit.remove("invite_hash");
+            }
+            let contact_update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(Self::contact_key(tenant, client, id)))
+                .update_expression(edit.expression())
                 .set_expression_attribute_names(Some(edit.names))
                 .set_expression_attribute_values(Some(edit.values))
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .condition_expression("version = :expected");
-            if promote {
-                contact_update =
-                    contact_update.expression_attribute_values(":true", AttributeValue::Bool(true));
-            }
-            let contact_update = contact_update.update_expression(expression);
 
             if !email_moves && !manager_moves && !promote {
                 match self.update_single(contact_update).await {
@@ -627,8 +648,8 @@ impl Store {
         if_match: Option<u64>,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        // Items besides the reports: contact, client, marker, own manager.
-        const FIXED_ITEMS: usize = 4;
+        // Items besides the reports: contact, client, marker, own manager, credential.
+        const FIXED_ITEMS: usize = 5;
         for attempt in 0..MAX_ATTEMPTS {
             let record = self
                 .get(Self::contact_key(tenant, client, id))
@@ -645,7 +666,7 @@ impl Store {
             if reports.len() + FIXED_ITEMS > 100 {
                 return Err(DomainError::Conflict(
                     "too-many-reports",
-                    "this contact manages more than 96 contacts; reassign some first".into(),
+                    "this contact manages more than 95 contacts; reassign some first".into(),
                 ));
             }
 
@@ -685,6 +706,7 @@ impl Store {
             if let Some(manager) = current.fields.line_manager_id {
                 plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
             }
+            plan.push(Role::Credential, self.credential_delete(tenant, id)?);
             for report in &reports {
                 let clear = built(
                     stamp_values(

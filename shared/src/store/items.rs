@@ -195,6 +195,8 @@ pub struct ContactRecord {
     line_manager_id: Option<String>,
     #[serde(default)]
     pub report_count: u64,
+    /// The hash of the pending invitation's token, while one is pending.
+    pub invite_hash: Option<String>,
     #[serde(default)]
     is_primary: bool,
     #[serde(default)]
@@ -356,40 +358,54 @@ impl ClientRecord {
     }
 }
 
-/// An update expression that writes `attrs` and removes the editable attributes not in it.
-pub struct EditableUpdate {
-    pub expression: String,
+/// An update expression under construction: the editable attributes, plus whatever else the
+/// change sets or removes.
+pub struct UpdateExpr {
+    sets: Vec<String>,
+    removes: Vec<String>,
     pub names: std::collections::HashMap<String, String>,
     pub values: Item,
 }
 
-pub fn editable_update(attrs: Item, editable: &[&str], audit: &Audit) -> EditableUpdate {
-    let mut names = std::collections::HashMap::new();
-    let mut values = Item::new();
-    let mut sets = Vec::new();
-    let mut removes = Vec::new();
-    for (i, name) in editable.iter().enumerate() {
-        names.insert(format!("#e{i}"), (*name).to_owned());
-        match attrs.get(*name) {
-            Some(v) => {
-                values.insert(format!(":e{i}"), v.clone());
-                sets.push(format!("#e{i} = :e{i}"));
+impl UpdateExpr {
+    /// Writes `attrs`, removes the editable attributes not in it, and stamps the audit fields.
+    pub fn editable(attrs: Item, editable: &[&str], audit: &Audit) -> Self {
+        let mut expr =
+            Self { sets: Vec::new(), removes: Vec::new(), names: Default::default(), values: Item::new() };
+        for (i, name) in editable.iter().enumerate() {
+            expr.names.insert(format!("#e{i}"), (*name).to_owned());
+            match attrs.get(*name) {
+                Some(v) => {
+                    expr.values.insert(format!(":e{i}"), v.clone());
+                    expr.sets.push(format!("#e{i} = :e{i}"));
+                }
+                None => expr.removes.push(format!("#e{i}")),
             }
-            None => removes.push(format!("#e{i}")),
         }
+        expr.set("version", n(audit.version));
+        expr.set("updated_at", s(&audit.updated_at));
+        expr.set("updated_by", s(&audit.updated_by));
+        expr
     }
-    for (attr, value) in [
-        ("version", n(audit.version)),
-        ("updated_at", s(&audit.updated_at)),
-        ("updated_by", s(&audit.updated_by)),
-    ] {
-        names.insert(format!("#{attr}"), attr.to_owned());
-        values.insert(format!(":{attr}"), value);
-        sets.push(format!("#{attr} = :{attr}"));
+
+    /// Also sets `attr` (a plain attribute name) to `value`.
+    pub fn set(&mut self, attr: &str, value: AttributeValue) {
+        self.names.insert(format!("#{attr}"), attr.to_owned());
+        self.values.insert(format!(":{attr}"), value);
+        self.sets.push(format!("#{attr} = :{attr}"));
     }
-    let mut expression = format!("SET {}", sets.join(", "));
-    if !removes.is_empty() {
-        expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+
+    /// Also removes `attr`.
+    pub fn remove(&mut self, attr: &str) {
+        self.names.insert(format!("#{attr}"), attr.to_owned());
+        self.removes.push(format!("#{attr}"));
     }
-    EditableUpdate { expression, names, values }
+
+    pub fn expression(&self) -> String {
+        let mut expression = format!("SET {}", self.sets.join(", "));
+        if !self.removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", self.removes.join(", ")));
+        }
+        expression
+    }
 }

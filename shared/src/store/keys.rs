@@ -37,3 +37,16 @@ pub fn idempotency_pk(t: &TenantId, key: &str) -> String {
 }
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub fn invite_pk(token_hash: &str) -> String {
+    format!("INVITE#{token_hash}")
+}
+
+pub const INVITE_SK: &str = "INVITE";
+
+/// A contact's portal credential: its own partition, so no contact query can ever read it.
+pub fn credential_pk(t: &TenantId, contact: ContactId) -> String {
+    format!("TENANT#{t}#CREDENTIAL#{contact}")
+}
+
+pub const CREDENTIAL_SK: &str = "CREDENTIAL";

@@ -3,6 +3,7 @@
 mod clients;
 mod contacts;
 pub mod idempotency;
+mod invites;
 pub mod items;
 pub mod keys;
 pub mod tx;
@@ -12,6 +13,7 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use contacts::{ContactFilter, RenderResponse};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
+pub use invites::InviteRecord;
 
 use crate::domain::{DomainError, DomainResult};
 use tx::Item;

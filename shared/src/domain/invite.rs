@@ -1,0 +1,113 @@
+//! Portal invitations: the secret token, the password a contact chooses, the support window.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::error::{DomainError, FieldError};
+use super::ContactFields;
+
+/// A fresh invitation token: 256 random bits, shown once (in the email link) and stored only
+/// as its SHA-256 hash.
+pub struct InviteToken(String);
+
+impl InviteToken {
+    pub fn generate() -> Result<Self, DomainError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| DomainError::internal(format!("no randomness: {e}")))?;
+        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        TokenHash::of(&self.0)
+    }
+}
+
+/// The stored form of a token: lowercase hex SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// The hash of whatever a caller presents; unknown tokens simply match nothing.
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that meets the portal's rules: 12 to 256 characters and not the email address.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn parse(raw: &str, email: &str) -> Result<Self, FieldError> {
+        let chars = raw.chars().count();
+        let weak = |m: &str| FieldError::new("password", m);
+        if chars < Self::MIN_CHARS {
+            return Err(weak("must be at least 12 characters"));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(weak("must be at most 256 characters"));
+        }
+        if raw.trim().eq_ignore_ascii_case(email.trim()) {
+            return Err(weak("must not be the email address"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether portal access may be granted today, given the contact's support window.
+pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), DomainError> {
+    if fields.support_start.is_some_and(|start| today < start) {
+        return Err(DomainError::Conflict(
+            "support-not-started",
+            "the contact's support has not started yet".into(),
+        ));
+    }
+    if fields.support_end.is_some_and(|end| today > end) {
+        return Err(support_ended());
+    }
+    Ok(())
+}
+
+pub fn support_ended() -> DomainError {
+    DomainError::Conflict("support-ended", "the contact's support has ended".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed_for_storage() {
+        let a = InviteToken::generate().unwrap();
+        let b = InviteToken::generate().unwrap();
+        assert_ne!(a.as_str(), b.as_str());
+        assert_eq!(a.as_str().len(), 43, "256 bits in unpadded base64url");
+        assert_eq!(a.hash(), TokenHash::of(a.as_str()));
+        assert_eq!(a.hash().as_str().len(), 64);
+        assert!(!a.hash().as_str().contains(a.as_str()));
+    }
+
+    #[test]
+    fn a_password_must_be_long_and_not_the_email() {
+        assert!(Password::parse("correct horse battery", "ada@x.test").is_ok());
+        assert!(Password::parse("short", "ada@x.test").is_err());
+        assert!(Password::parse("ADA@longdomain.test", "ada@longdomain.test").is_err());
+        assert!(Password::parse(&"x".repeat(257), "ada@x.test").is_err());
+    }
+}

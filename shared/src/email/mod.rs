@@ -1,0 +1,90 @@
+//! Sending email through SES v2. Throttling and transient failures are retried with
+//! exponential backoff by the SDK's standard retry strategy; what is left after that is
+//! classified here into errors a caller can act on.
+
+pub mod templates;
+
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+
+use crate::domain::{DomainError, DomainResult, Email};
+pub use templates::{render, Rendered};
+
+pub struct OutgoingEmail<'a> {
+    pub to: &'a Email,
+    pub subject: &'a str,
+    pub body: Rendered,
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    ses: aws_sdk_sesv2::Client,
+    sender: String,
+    pub sender_name: String,
+}
+
+impl Mailer {
+    pub fn new(
+        ses: aws_sdk_sesv2::Client,
+        sender: impl Into<String>,
+        sender_name: impl Into<String>,
+    ) -> Self {
+        Self { ses, sender: sender.into(), sender_name: sender_name.into() }
+    }
+
+    pub fn client(&self) -> aws_sdk_sesv2::Client {
+        self.ses.clone()
+    }
+
+    /// Sends one email; returns the SES message id.
+    pub async fn send(&self, email: OutgoingEmail<'_>) -> DomainResult<String> {
+        let text =
+            |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(DomainError::internal);
+        let message = Message::builder()
+            .subject(text(email.subject)?)
+            .body(Body::builder().text(text(&email.body.text)?).html(text(&email.body.html)?).build())
+            .build();
+        let result = self
+            .ses
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.message_id.unwrap_or_default()),
+            Err(err) => Err(classify(err.into_service_error())),
+        }
+    }
+}
+
+/// Permanent refusals (the message or the sender is not acceptable) versus SES being
+/// unavailable (still throttled or failing after the retries).
+fn classify(err: SendEmailError) -> DomainError {
+    let detail = err.message().unwrap_or("no detail").to_owned();
+    match err {
+        SendEmailError::MessageRejected(_)
+        | SendEmailError::MailFromDomainNotVerifiedException(_)
+        | SendEmailError::AccountSuspendedException(_)
+        | SendEmailError::SendingPausedException(_)
+        | SendEmailError::BadRequestException(_)
+        | SendEmailError::NotFoundException(_) => DomainError::EmailRejected(detail),
+        other => DomainError::EmailUnavailable(format!("{}: {detail}", other.code().unwrap_or("error"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sesv2::types::error::{MessageRejected, TooManyRequestsException};
+
+    #[test]
+    fn a_rejected_message_is_permanent_and_throttling_is_unavailability() {
+        let rejected = SendEmailError::MessageRejected(MessageRejected::builder().message("bad").build());
+        let throttled = SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build());
+        assert!(matches!(classify(rejected), DomainError::EmailRejected(_)));
+        assert!(matches!(classify(throttled), DomainError::EmailUnavailable(_)));
+    }
+}

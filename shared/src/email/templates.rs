@@ -1,0 +1,64 @@
+//! Email bodies rendered from the templates in `shared/templates/`. Templates whose name ends
+//! in `.html` escape every value, so names and text from users cannot inject markup.
+
+use std::sync::OnceLock;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::domain::{DomainError, DomainResult};
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("invite.txt", include_str!("../../templates/invite.txt")),
+            ("invite.html", include_str!("../../templates/invite.html")),
+            ("notification.txt", include_str!("../../templates/notification.txt")),
+            ("notification.html", include_str!("../../templates/notification.html")),
+        ] {
+            env.add_template(name, source).expect("bundled templates parse");
+        }
+        env
+    })
+}
+
+/// A text part and an HTML part, from `<name>.txt` and `<name>.html`.
+pub struct Rendered {
+    pub text: String,
+    pub html: String,
+}
+
+pub fn render(name: &str, context: &impl Serialize) -> DomainResult<Rendered> {
+    let part = |ext: &str| {
+        environment()
+            .get_template(&format!("{name}.{ext}"))
+            .and_then(|t| t.render(context))
+            .map_err(|e| DomainError::internal(format!("template {name}.{ext}: {e}")))
+    };
+    Ok(Rendered { text: part("txt")?, html: part("html")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+    use serde_json::json;
+
+    #[test]
+    fn html_parts_escape_values_and_text_parts_keep_them() {
+        let context = json!({
+            "contact_name": "<b>Ada</b>", "sender_name": "Acme", "client_name": "Tom & Co",
+            "link": "https://portal.test/accept-invite?token=abc", "expires_at": "2026-11-24T10:00:00Z",
+        });
+        let out = render("invite", &context).unwrap();
+        assert!(out.html.contains("&lt;b&gt;Ada&lt;&#x2f;b&gt;"), "{}", out.html);
+        assert!(
+            out.html.contains("href=\"https://portal.test/accept-invite?token=abc\""),
+            "the link is usable as is"
+        );
+        assert!(out.html.contains("Tom &amp; Co"));
+        assert!(out.text.contains("<b>Ada</b>"));
+        assert!(out.text.contains("https://portal.test/accept-invite?token=abc"));
+    }
+}

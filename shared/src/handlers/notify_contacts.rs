@@ -1,0 +1,21 @@
+//! POST /clients/{clientId}/notifications `{topic, subject, text, html?}`
+
+use lambda_http::{Body, Error, Request, Response};
+
+use crate::domain::DomainResult;
+use crate::http::request::json_object;
+use crate::http::response::json;
+use crate::http::{routes, serve, Call};
+use crate::notify::{notify, Notification};
+use crate::App;
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    serve(app, req, routes::NOTIFY_CONTACTS, run).await
+}
+
+async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+    let client = call.client_id()?;
+    let notification = Notification::parse(json_object(&call.req)?)?;
+    let report = notify(call.app, call.tenant()?, client, &notification).await?;
+    json(202, &report)
+}

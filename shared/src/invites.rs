@@ -1,0 +1,158 @@
+//! The invitation flows, between the handlers and the store: invite (write, then send, and
+//! undo the write if the email cannot be sent) and accept (single use, Argon2id password).
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::Argon2;
+use serde::Serialize;
+use time::Duration;
+
+use crate::app::App;
+use crate::domain::dates::{format_date, format_timestamp};
+use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::email::{render, OutgoingEmail};
+use crate::store::tx::{backoff, MAX_ATTEMPTS};
+
+/// What an invitation did, as the API reports it.
+#[derive(Debug, Serialize)]
+pub struct Invitation {
+    pub contact_id: ContactId,
+    pub email: String,
+    pub status: PortalStatus,
+    pub invited_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Serialize)]
+struct InviteEmail<'a> {
+    contact_name: String,
+    client_name: &'a str,
+    sender_name: &'a str,
+    link: String,
+    expires_at: &'a str,
+}
+
+/// The name an email greets a contact by.
+pub fn greeting_name(contact: &Contact) -> String {
+    let f = &contact.fields;
+    match &f.first_name {
+        Some(first) => format!("{} {}", first.as_str(), f.last_name.as_str()),
+        None => f.last_name.as_str().to_owned(),
+    }
+}
+
+/// Invites a contact to the portal, or re-invites it (older tokens die).
+pub async fn invite(
+    app: &App,
+    tenant: &TenantId,
+    client: ClientId,
+    id: ContactId,
+    stamp: &Stamp,
+) -> DomainResult<Invitation> {
+    for attempt in 0..MAX_ATTEMPTS {
+        let (record, client_item) = app.store.read_contact(tenant, client, id, true).await?;
+        let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
+        let previous_hash = record.invite_hash.clone();
+        let contact = record.into_contact()?;
+        let email =
+            contact.fields.email.clone().ok_or_else(|| {
+                DomainError::Conflict("no-email", "the contact has no email address".into())
+            })?;
+        let now = app.clock.now();
+        check_support_window(&contact.fields, now.date())?;
+        if contact.portal.status == PortalStatus::Active {
+            return Err(DomainError::Conflict("portal-active", "the contact already uses the portal".into()));
+        }
+
+        let token = InviteToken::generate()?;
+        let hash = token.hash();
+        let expires = now + Duration::hours(i64::from(app.email.invite_ttl_hours));
+        if !app
+            .store
+            .begin_invite(tenant, &contact, &hash, email.as_str(), expires.unix_timestamp(), stamp)
+            .await?
+        {
+            backoff(attempt).await;
+            continue;
+        }
+
+        let expires_at = format_timestamp(expires);
+        let body = render(
+            "invite",
+            &InviteEmail {
+                contact_name: greeting_name(&contact),
+                client_name: client_item.fields.name.as_str(),
+                sender_name: &app.mailer.sender_name,
+                link: format!(
+                    "{}/accept-invite?token={}",
+                    app.email.portal_url.trim_end_matches('/'),
+                    token.as_str()
+                ),
+                expires_at: &expires_at,
+            },
+        )?;
+        let subject = format!("Your client portal invitation from {}", app.mailer.sender_name);
+        if let Err(err) = app.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await {
+            tracing::warn!(error = %err, "invitation email not sent; undoing the invitation");
+            app.store.undo_invite(tenant, &contact, previous_hash.as_deref(), &hash, stamp).await?;
+            return Err(err);
+        }
+        return Ok(Invitation {
+            contact_id: contact.id,
+            email: email.as_str().to_owned(),
+            status: PortalStatus::Invited,
+            invited_at: stamp.at.clone(),
+            expires_at,
+        });
+    }
+    Err(DomainError::Contention)
+}
+
+/// Accepts an invitation with the password the contact chose.
+pub async fn accept(app: &App, token: &str, password: &str) -> DomainResult<()> {
+    let hash = TokenHash::of(token);
+    for attempt in 0..MAX_ATTEMPTS {
+        let invite = app.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+        let now = app.clock.now();
+        if invite.used_at.is_some() {
+            return Err(DomainError::Gone("this invitation was already used"));
+        }
+        if now.unix_timestamp() >= invite.valid_until {
+            return Err(DomainError::Gone("this invitation has expired"));
+        }
+        let password =
+            Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;
+        let password_hash = hash_password(password).await?;
+        let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
+        match app
+            .store
+            .accept_invite(
+                &invite,
+                &hash,
+                &password_hash,
+                now.unix_timestamp(),
+                &format_date(now.date()),
+                &stamp,
+            )
+            .await
+        {
+            Err(DomainError::Contention) => backoff(attempt).await,
+            other => return other,
+        }
+    }
+    Err(DomainError::Contention)
+}
+
+/// Argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+async fn hash_password(password: Password) -> DomainResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DomainError::internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(DomainError::internal)?
+}

@@ -1,0 +1,151 @@
+//! Sending one email to every contact of a client who opted into a topic.
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::app::App;
+use crate::domain::fields::FieldReader;
+use crate::domain::{
+    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId, Text,
+};
+use crate::email::{render, OutgoingEmail};
+use crate::invites::greeting_name;
+use crate::store::ContactFilter;
+
+/// SES calls in flight at once: fast for hundreds of recipients, gentle on sending quotas.
+const CONCURRENT_SENDS: usize = 8;
+const MAX_HTML_BYTES: usize = 100 * 1024;
+
+pub struct Notification {
+    pub topic: NotificationTopic,
+    pub subject: Text,
+    pub text: Text,
+    pub html: Option<String>,
+}
+
+impl Notification {
+    pub fn parse(body: Map<String, Value>) -> DomainResult<Self> {
+        let mut r = FieldReader::new(body);
+        let topic = r.parsed("topic", NotificationTopic::parse).apply(None);
+        let subject = r.text("subject", 200).apply(None);
+        let text = r.multiline_text("text", 20_000).apply(None);
+        let html = r
+            .parsed("html", |h| {
+                if h.len() > MAX_HTML_BYTES {
+                    Err("at most 100 KiB".into())
+                } else {
+                    Ok(h.to_owned())
+                }
+            })
+            .apply(None);
+        let mut errors = r.finish();
+        for (name, missing) in
+            [("topic", topic.is_none()), ("subject", subject.is_none()), ("text", text.is_none())]
+        {
+            if missing && !errors.iter().any(|e| e.field == name) {
+                errors.push(crate::domain::FieldError::new(name, "is required"));
+            }
+        }
+        match (topic, subject, text) {
+            (Some(topic), Some(subject), Some(text)) if errors.is_empty() => {
+                Ok(Self { topic, subject, text, html })
+            }
+            _ => Err(DomainError::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Delivery {
+    pub contact_id: ContactId,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotifyReport {
+    pub topic: NotificationTopic,
+    pub sent: Vec<Delivery>,
+    pub failed: Vec<Delivery>,
+}
+
+#[derive(Serialize)]
+struct NotificationEmail<'a> {
+    contact_name: String,
+    client_name: &'a str,
+    sender_name: &'a str,
+    topic: &'a str,
+    text: &'a str,
+    html: Option<&'a str>,
+}
+
+/// Everyone of the client who opted into the topic and has an email address.
+async fn recipients(
+    app: &App,
+    tenant: &TenantId,
+    client: ClientId,
+    topic: NotificationTopic,
+) -> DomainResult<Vec<Contact>> {
+    let filter = ContactFilter { topic: Some(topic), with_email: true, ..ContactFilter::default() };
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app.store.list_contacts(tenant, client, &filter, 100, after).await?;
+        all.extend(page.items);
+        match page.last_sort_key {
+            Some(sk) => after = Some(sk),
+            None => return Ok(all),
+        }
+    }
+}
+
+pub async fn notify(
+    app: &App,
+    tenant: &TenantId,
+    client: ClientId,
+    n: &Notification,
+) -> DomainResult<NotifyReport> {
+    let client_item = app.store.get_client(tenant, client).await?;
+    let client_name = client_item.fields.name.as_str();
+    let contacts = recipients(app, tenant, client, n.topic).await?;
+    let deliveries: Vec<(Delivery, bool)> = stream::iter(contacts)
+        .map(|contact| async move {
+            let email = contact.fields.email.clone().expect("recipients have an email");
+            let context = NotificationEmail {
+                contact_name: greeting_name(&contact),
+                client_name,
+                sender_name: &app.mailer.sender_name,
+                topic: n.topic.as_str(),
+                text: n.text.as_str(),
+                html: n.html.as_deref(),
+            };
+            let result = match render("notification", &context) {
+                Ok(body) => {
+                    app.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await
+                }
+                Err(e) => Err(e),
+            };
+            let ok = result.is_ok();
+            let (message_id, error) = match result {
+                Ok(id) => (Some(id), None),
+                Err(e) => {
+                    tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
+                    (None, Some(crate::http::problem::classify(&e).1.to_owned()))
+                }
+            };
+            (Delivery { contact_id: contact.id, email: email.as_str().to_owned(), message_id, error }, ok)
+        })
+        .buffer_unordered(CONCURRENT_SENDS)
+        .collect()
+        .await;
+    let (sent, failed): (Vec<_>, Vec<_>) = deliveries.into_iter().partition(|(_, ok)| *ok);
+    Ok(NotifyReport {
+        topic: n.topic,
+        sent: sent.into_iter().map(|(d, _)| d).collect(),
+        failed: failed.into_iter().map(|(d, _)| d).collect(),
+    })
+}

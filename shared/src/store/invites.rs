@@ -1,0 +1,280 @@
+//! Invitation items (`PK = INVITE#<sha256 of token>`) and the portal status they drive. The
+//! contact holds the hash of its one pending invitation (`invite_hash`); a token is good only
+//! while its hash is still the contact's, so a new invite, an email change, a revoke or a
+//! delete invalidates older tokens without finding them.
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::{from_item, to_item};
+
+use super::items::{n, ContactRecord};
+use super::tx::{Item, TxOutcome};
+use super::{keys, Store};
+use crate::domain::invite::{support_ended, TokenHash};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+
+/// Expired invitations stay this long (for a clear 410) before TTL deletes them.
+const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteRecord {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub contact_id: String,
+    /// The address the invitation went to (a password may not equal it).
+    pub email: String,
+    /// Epoch seconds after which the token is expired.
+    pub valid_until: i64,
+    /// Absent until used: a NULL attribute would count as present in conditions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<String>,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+    r.map_err(DomainError::internal)
+}
+
+impl Store {
+    fn contact_item_key(&self, tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
+        Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
+    }
+
+    /// Records a new invitation and marks the contact invited, if it is still at `version`.
+    /// Returns false when the contact changed meanwhile (read it again and retry).
+    pub async fn begin_invite(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+        hash: &TokenHash,
+        email: &str,
+        valid_until: i64,
+        stamp: &Stamp,
+    ) -> DomainResult<bool> {
+        let record = InviteRecord {
+            tenant_id: tenant.to_string(),
+            client_id: contact.client_id.to_string(),
+            contact_id: contact.id.to_string(),
+            email: email.to_owned(),
+            valid_until,
+            used_at: None,
+        };
+        let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
+        item.insert(keys::PK.into(), s(keys::invite_pk(hash.as_str())));
+        item.insert(keys::SK.into(), s(keys::INVITE_SK));
+        item.insert("entity".into(), s("invite"));
+        item.insert(
+            "expires_at".into(),
+            AttributeValue::N((valid_until + KEEP_AFTER_EXPIRY_SECS).to_string()),
+        );
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .build(),
+        )?;
+        let mark = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
+                .update_expression(
+                    "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, \
+                     version = version + :one, updated_at = :at, updated_by = :by",
+                )
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
+                .expression_attribute_values(":at", s(&stamp.at))
+                .expression_attribute_values(":by", s(&stamp.by))
+                .expression_attribute_values(":hash", s(hash.as_str()))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":expected", n(contact.audit.version))
+                .build(),
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(mark).build(),
+        ];
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(true),
+            TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
+        }
+    }
+
+    /// Takes back an invitation whose email could not be sent: the contact returns to how it
+    /// was (`before`, with its earlier pending invitation if any) unless it changed since.
+    pub async fn undo_invite(
+        &self,
+        tenant: &TenantId,
+        before: &Contact,
+        before_hash: Option<&str>,
+        hash: &TokenHash,
+        stamp: &Stamp,
+    ) -> DomainResult<()> {
+        let mut sets = vec![
+            "portal_status = :status",
+            "version = version + :one",
+            "updated_at = :at",
+            "updated_by = :by",
+        ];
+        let mut removes = Vec::new();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(self.contact_item_key(tenant, before.client_id, before.id)))
+            .condition_expression("invite_hash = :hash AND version = :expected")
+            .expression_attribute_values(":status", s(before.portal.status.as_str()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":at", s(&stamp.at))
+            .expression_attribute_values(":by", s(&stamp.by))
+            .expression_attribute_values(":hash", s(hash.as_str()))
+            .expression_attribute_values(":expected", n(before.audit.version + 1));
+        match &before.portal.invited_at {
+            Some(at) => {
+                sets.push("invited_at = :invited_at");
+                update = update.expression_attribute_values(":invited_at", s(at));
+            }
+            None => removes.push("invited_at"),
+        }
+        match before_hash {
+            Some(old) => {
+                sets.push("invite_hash = :old_hash");
+                update = update.expression_attribute_values(":old_hash", s(old));
+            }
+            None => removes.push("invite_hash"),
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
+                .build(),
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().update(built(update.update_expression(expression).build())?).build(),
+            TransactWriteItem::builder().delete(delete).build(),
+        ];
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(()),
+            // Changed since: the unsent token was superseded anyway and can never be presented.
+            _ => {
+                tracing::warn!("invite undo skipped: contact changed after the failed send");
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends a contact's portal credential (with the contact's deletion).
+    pub(crate) fn credential_delete(
+        &self,
+        tenant: &TenantId,
+        contact: ContactId,
+    ) -> DomainResult<TransactWriteItem> {
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::credential_pk(tenant, contact), keys::CREDENTIAL_SK)))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    pub async fn find_invite(&self, hash: &TokenHash) -> DomainResult<Option<InviteRecord>> {
+        let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
+        item.map(|i| from_item(i).map_err(DomainError::internal)).transpose()
+    }
+
+    /// Consumes the invitation, activates the contact and stores its password hash, in one
+    /// transaction: of two concurrent accepts of one token exactly one commits.
+    pub async fn accept_invite(
+        &self,
+        invite: &InviteRecord,
+        hash: &TokenHash,
+        password_hash: &str,
+        now_epoch: i64,
+        today: &str,
+        stamp: &Stamp,
+    ) -> DomainResult<()> {
+        let tenant =
+            TenantId::parse(&invite.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
+        let client =
+            ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
+        let contact =
+            ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+        let consume = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
+                .update_expression("SET used_at = :at")
+                .condition_expression(
+                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
+                )
+                .expression_attribute_values(":at", s(&stamp.at))
+                .expression_attribute_values(":now", AttributeValue::N(now_epoch.to_string()))
+                .build(),
+        )?;
+        let activate = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(self.contact_item_key(&tenant, client, contact)))
+                .update_expression(
+                    "SET portal_status = :active, activated_at = :at, version = version + :one, \
+                     updated_at = :at, updated_by = :by REMOVE invite_hash",
+                )
+                .condition_expression(
+                    "invite_hash = :hash AND portal_status = :invited \
+                     AND (attribute_not_exists(support_end) OR support_end >= :today)",
+                )
+                .expression_attribute_values(":active", s(PortalStatus::Active.as_str()))
+                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
+                .expression_attribute_values(":at", s(&stamp.at))
+                .expression_attribute_values(":by", s(&stamp.by))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":hash", s(hash.as_str()))
+                .expression_attribute_values(":today", s(today))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build(),
+        )?;
+        let mut credential = Self::key(keys::credential_pk(&tenant, contact), keys::CREDENTIAL_SK);
+        credential.insert("entity".into(), s("credential"));
+        credential.insert("contact_id".into(), s(contact.to_string()));
+        credential.insert("password_hash".into(), s(password_hash));
+        credential.insert("updated_at".into(), s(&stamp.at));
+        let store_password =
+            built(Put::builder().table_name(&self.table).set_item(Some(credential)).build())?;
+        let items = vec![
+            TransactWriteItem::builder().update(consume).build(),
+            TransactWriteItem::builder().update(activate).build(),
+            TransactWriteItem::builder().put(store_password).build(),
+        ];
+        let reasons = match self.transact(items).await? {
+            TxOutcome::Committed => return Ok(()),
+            // Another write to these items is in flight (perhaps an accept of the same token):
+            // the caller looks at the invitation again.
+            TxOutcome::Conflict => return Err(DomainError::Contention),
+            TxOutcome::Cancelled(reasons) => reasons,
+        };
+        if reasons.first().is_some_and(|r| r.failed_condition()) {
+            return Err(DomainError::Gone("this invitation was already used or has expired"));
+        }
+        let contact_reason = reasons.into_iter().nth(1);
+        let still_pending = contact_reason
+            .and_then(|r| r.old)
+            .map(ContactRecord::from_item)
+            .transpose()?
+            .is_some_and(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
+        if still_pending {
+            // The token is the contact's current one: only the support window stood in the way.
+            Err(support_ended())
+        } else {
+            Err(DomainError::Gone("this invitation is no longer valid"))
+        }
+    }
+}

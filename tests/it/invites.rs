@@ -1,0 +1,262 @@
+//! Portal invitations through the SES emulator: the email, the link, single use, expiry,
+//! resend, invalidation, and the race between two accepts.
+
+use std::sync::Arc;
+
+use harness::mail::{invite_token, messages_to};
+use harness::TestApi;
+use serde_json::{json, Value};
+
+use crate::support::{assert_invariants, contact_path, given_client, given_contact};
+
+fn unique_email(name: &str) -> String {
+    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
+    let admin = TestApi::admin("t1");
+    let acme = given_client(api, &admin, "Acme & Sons").await;
+    let c = given_contact(
+        api,
+        &admin,
+        &acme,
+        json!({ "first_name": "Ada", "last_name": "Lovelace", "email": email }),
+    )
+    .await;
+    let res = api.post(&admin, &format!("{}/invite", contact_path(&acme, &c)), json!({})).await;
+    assert_eq!(res.status, 202, "{}", res.body);
+    let mail = messages_to(email).await;
+    let token =
+        invite_token(mail.last().expect("an invitation")["body"]["text"].as_str().unwrap()).expect("a link");
+    (acme, c, token)
+}
+
+async fn accept(api: &TestApi, token: &str, password: &str) -> harness::TestResponse {
+    api.post(&harness::Caller::Anonymous, "/invites/accept", json!({ "token": token, "password": password }))
+        .await
+}
+
+#[tokio::test]
+async fn an_invitation_email_carries_a_working_link_in_both_parts() {
+    let api = TestApi::new().await;
+    let email = unique_email("ada");
+
+    let (acme, c, token) = given_invited(&api, &email).await;
+
+    let mail = messages_to(&email).await;
+    assert_eq!(mail.len(), 1);
+    let m = &mail[0];
+    assert_eq!(m["from"], "no-reply@acme-services.test");
+    assert_eq!(m["subject"], "Your client portal invitation from Acme Services");
+    let (text, html) = (m["body"]["text"].as_str().unwrap(), m["body"]["html"].as_str().unwrap());
+    let link = format!("https://portal.test/accept-invite?token={token}");
+    assert!(text.contains(&link) && text.contains("Ada Lovelace") && text.contains("Acme & Sons"), "{text}");
+    assert!(html.contains(&link) && html.contains("Acme &amp; Sons"), "HTML escapes names: {html}");
+    assert!(token.len() >= 22, "at least 128 bits");
+    let after = api.get(&TestApi::admin("t1"), &contact_path(&acme, &c)).await.json();
+    assert_eq!(after["portal"]["status"], "invited");
+    assert!(after["portal"]["invited_at"].is_string());
+}
+
+#[tokio::test]
+async fn only_the_tokens_hash_is_stored() {
+    let api = TestApi::new().await;
+    let (_, _, token) = given_invited(&api, &unique_email("hash")).await;
+
+    let items = format!("{:?}", api.scan().await);
+
+    assert!(!items.contains(&token), "the raw token is nowhere in the table");
+}
+
+#[tokio::test]
+async fn accepting_activates_the_contact_once() {
+    let api = TestApi::new().await;
+    let (acme, c, token) = given_invited(&api, &unique_email("once")).await;
+
+    let first = accept(&api, &token, "correct horse battery staple").await;
+    let second = accept(&api, &token, "correct horse battery staple").await;
+
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(second.status, 410);
+    assert_eq!(second.problem_code(), "gone");
+    let after = api.get(&TestApi::admin("t1"), &contact_path(&acme, &c)).await.json();
+    assert_eq!(after["portal"]["status"], "active");
+    assert!(after["portal"]["activated_at"].is_string());
+    let body = api.get(&TestApi::admin("t1"), &contact_path(&acme, &c)).await.body;
+    assert!(!body.contains("password") && !body.contains("argon2"), "no endpoint returns the password");
+    let stored = format!("{:?}", api.scan().await);
+    assert!(stored.contains("$argon2id$"), "stored as an Argon2id hash");
+    assert!(!stored.contains("correct horse battery staple"));
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_404_and_a_weak_password_422() {
+    let api = TestApi::new().await;
+    let email = unique_email("weak");
+    let (_, _, token) = given_invited(&api, &email).await;
+
+    assert_eq!(accept(&api, "no-such-token", "correct horse battery staple").await.status, 404);
+    let short = accept(&api, &token, "short").await;
+    let same_as_email = accept(&api, &token, &email.to_uppercase()).await;
+
+    assert_eq!(short.status, 422);
+    assert_eq!(short.json()["errors"][0]["field"], "password");
+    assert_eq!(same_as_email.status, 422);
+    assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200, "still usable");
+}
+
+#[tokio::test]
+async fn an_invitation_expires_after_its_lifetime() {
+    let api = TestApi::new().await;
+    let (_, _, token) = given_invited(&api, &unique_email("late")).await;
+
+    api.clock.advance(time::Duration::hours(48) + time::Duration::seconds(1));
+    let res = accept(&api, &token, "correct horse battery staple").await;
+
+    assert_eq!(res.status, 410);
+}
+
+#[tokio::test]
+async fn a_new_invitation_invalidates_the_previous_token() {
+    let api = TestApi::new().await;
+    let email = unique_email("resend");
+    let (acme, c, old_token) = given_invited(&api, &email).await;
+
+    let res =
+        api.post(&TestApi::admin("t1"), &format!("{}/invite", contact_path(&acme, &c)), json!({})).await;
+    assert_eq!(res.status, 202);
+    let mail = messages_to(&email).await;
+    assert_eq!(mail.len(), 2);
+    let new_token = invite_token(
+        mail.iter().map(|m| m["body"]["text"].as_str().unwrap()).find(|t| !t.contains(&old_token)).unwrap(),
+    )
+    .unwrap();
+
+    assert_eq!(accept(&api, &old_token, "correct horse battery staple").await.status, 410);
+    assert_eq!(accept(&api, &new_token, "correct horse battery staple").await.status, 200);
+}
+
+#[tokio::test]
+async fn changing_the_email_revoking_or_deleting_kills_a_pending_invitation() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let (acme, moved, moved_token) = given_invited(&api, &unique_email("moved")).await;
+    let (_, revoked, revoked_token) = given_invited(&api, &unique_email("revoked")).await;
+    let (acme3, deleted, deleted_token) = given_invited(&api, &unique_email("deleted")).await;
+
+    let changed =
+        api.patch(&admin, &contact_path(&acme, &moved), json!({ "email": unique_email("elsewhere") })).await;
+    let revoke = api
+        .patch(
+            &admin,
+            &contact_path(revoked["client_id"].as_str().unwrap(), &revoked),
+            json!({ "portal": { "status": "revoked" } }),
+        )
+        .await;
+    let delete = api.delete(&admin, &contact_path(&acme3, &deleted)).await;
+
+    assert_eq!(changed.json()["portal"]["status"], "none");
+    assert_eq!(revoke.json()["portal"]["status"], "revoked");
+    assert_eq!(delete.status, 204);
+    for token in [moved_token, revoked_token, deleted_token] {
+        assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 410);
+    }
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn an_invitation_needs_an_email_and_the_support_window() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let phone_only =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "P", "phone": "+12025550143" })).await;
+    let ended = given_contact(&api, &admin, &acme, json!({ "last_name": "E", "email": unique_email("ended"), "portal": { "support_end": "2020-01-31" } })).await;
+    let future = given_contact(&api, &admin, &acme, json!({ "last_name": "F", "email": unique_email("future"), "portal": { "support_start": "2999-01-01" } })).await;
+
+    for (c, code) in [(&phone_only, "no-email"), (&ended, "support-ended"), (&future, "support-not-started")]
+    {
+        let res = api.post(&admin, &format!("{}/invite", contact_path(&acme, c)), json!({})).await;
+        assert_eq!(res.status, 409, "{code}");
+        assert_eq!(res.problem_code(), code);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_send_leaves_the_contact_as_it_was() {
+    let api = TestApi::with_unreachable_email().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let c = given_contact(&api, &admin, &acme, json!({ "last_name": "L", "email": unique_email("nosend") }))
+        .await;
+
+    let res = api.post(&admin, &format!("{}/invite", contact_path(&acme, &c)), json!({})).await;
+
+    assert_eq!(res.status, 503, "{}", res.body);
+    assert_eq!(res.problem_code(), "email-unavailable");
+    let after = api.get(&admin, &contact_path(&acme, &c)).await.json();
+    assert_eq!(after["portal"]["status"], "none");
+    assert_eq!(after["portal"]["invited_at"], Value::Null);
+    let invites = api
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| i.get("entity").and_then(|e| e.as_s().ok()).map(String::as_str) == Some("invite"))
+        .count();
+    assert_eq!(invites, 0, "the unsent invitation is gone");
+}
+
+#[tokio::test]
+async fn adding_a_contact_with_invite_true_sends_the_invitation() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let email = unique_email("atonce");
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "L", "email": email, "invite": true }),
+        )
+        .await;
+    let refused = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "N", "phone": "+12025550143", "invite": true }),
+        )
+        .await;
+
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.json()["portal"]["status"], "invited");
+    assert_eq!(messages_to(&email).await.len(), 1);
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.problem_code(), "no-email");
+    assert_eq!(
+        api.get(&admin, &format!("/clients/{acme}")).await.json()["contact_count"],
+        1,
+        "nothing created when refused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_two_concurrent_accepts_exactly_one_wins() {
+    let api = Arc::new(TestApi::new().await);
+    let (_, _, token) = given_invited(&api, &unique_email("race")).await;
+
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let (api, token) = (api.clone(), token.clone());
+            tokio::spawn(async move { accept(&api, &token, "correct horse battery staple").await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    statuses.sort();
+
+    assert_eq!(statuses, vec![200, 410]);
+}

@@ -1,0 +1,126 @@
+//! Notifications go to the contacts who opted into the topic and have an email.
+
+use harness::mail::messages_to;
+use harness::TestApi;
+use serde_json::json;
+
+use crate::support::{contact_path, given_client, given_contact};
+
+fn unique_email(name: &str) -> String {
+    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+#[tokio::test]
+async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let (ada, bob, cy, gone) =
+        (unique_email("ada"), unique_email("bob"), unique_email("cy"), unique_email("gone"));
+    given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "first_name": "Ada", "last_name": "L", "email": ada, "notifications": ["invoice"] }),
+    )
+    .await;
+    given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Bob", "email": bob, "notifications": ["ticket"] }),
+    )
+    .await;
+    given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "NoMail", "phone": "+12025550143", "notifications": ["invoice"] }),
+    )
+    .await;
+    given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Cy", "email": cy, "notifications": ["invoice", "ticket"] }),
+    )
+    .await;
+    let deleted = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "Gone", "email": gone, "notifications": ["invoice"] }),
+    )
+    .await;
+    api.delete(&admin, &contact_path(&acme, &deleted)).await;
+
+    let res = api
+        .post(&admin, &format!("/clients/{acme}/notifications"), json!({ "topic": "invoice", "subject": "Invoice INV-7", "text": "Your invoice <INV-7> is ready." }))
+        .await;
+
+    assert_eq!(res.status, 202, "{}", res.body);
+    let body = res.json();
+    let mut to: Vec<&str> =
+        body["sent"].as_array().unwrap().iter().map(|d| d["email"].as_str().unwrap()).collect();
+    to.sort();
+    let mut expected = vec![ada.as_str(), cy.as_str()];
+    expected.sort();
+    assert_eq!(to, expected);
+    assert_eq!(body["failed"], json!([]));
+    for (address, count) in [(&ada, 1), (&cy, 1), (&bob, 0), (&gone, 0)] {
+        assert_eq!(messages_to(address).await.len(), count, "{address}");
+    }
+    let mail = &messages_to(&ada).await[0];
+    assert_eq!(mail["subject"], "Invoice INV-7");
+    assert!(mail["body"]["text"].as_str().unwrap().contains("Your invoice <INV-7> is ready."));
+    assert!(
+        mail["body"]["html"].as_str().unwrap().contains("Your invoice &lt;INV-7&gt; is ready."),
+        "text is escaped in HTML"
+    );
+}
+
+#[tokio::test]
+async fn a_notification_needs_a_known_topic_a_subject_and_a_text() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/notifications"),
+            json!({ "topic": "newsletter", "subject": "x\ny" }),
+        )
+        .await;
+
+    assert_eq!(res.status, 422);
+    let mut fields: Vec<&str> = Vec::new();
+    let body = res.json();
+    for e in body["errors"].as_array().unwrap() {
+        fields.push(e["field"].as_str().unwrap());
+    }
+    fields.sort();
+    assert_eq!(fields, vec!["subject", "text", "topic"]);
+}
+
+#[tokio::test]
+async fn a_client_with_many_recipients_gets_everyone_notified() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let tag = ulid::Ulid::new().to_string().to_lowercase();
+    for i in 0..150 {
+        given_contact(&api, &admin, &acme, json!({ "last_name": format!("C{i}"), "email": format!("bulk{i}.{tag}@example.com"), "notifications": ["project"] })).await;
+    }
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/notifications"),
+            json!({ "topic": "project", "subject": "Kick-off", "text": "Monday." }),
+        )
+        .await;
+
+    assert_eq!(res.status, 202);
+    assert_eq!(res.json()["sent"].as_array().unwrap().len(), 150, "recipients span two pages of 100");
+}
