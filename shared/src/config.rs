@@ -19,6 +19,8 @@ pub struct Config {
     /// Only for local runs and tests: verify HS256 Bearer tokens when no authorizer ran.
     pub local_jwt_secret: Option<String>,
     pub email: EmailConfig,
+    /// Days before support ends that contacts get a reminder (`SUPPORT_REMINDER_DAYS`).
+    pub reminder_days: u32,
 }
 
 /// Outgoing email and the portal its links lead to.
@@ -77,6 +79,7 @@ impl Config {
             phone_region,
             cursor_secret,
             local_jwt_secret: var("LOCAL_JWT_SECRET"),
+            reminder_days: number("SUPPORT_REMINDER_DAYS", 14)?,
             email: {
                 let d = EmailConfig::default();
                 EmailConfig {

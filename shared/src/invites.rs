@@ -13,6 +13,7 @@ use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHa
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
 use crate::email::{render, OutgoingEmail};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
+use crate::store::NewInvite;
 
 /// What an invitation did, as the API reports it.
 #[derive(Debug, Serialize)]
@@ -54,6 +55,7 @@ pub async fn invite(
         let (record, client_item) = app.store.read_contact(tenant, client, id, true).await?;
         let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
         let previous_hash = record.invite_hash.clone();
+        let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
         let email =
             contact.fields.email.clone().ok_or_else(|| {
@@ -68,11 +70,13 @@ pub async fn invite(
         let token = InviteToken::generate()?;
         let hash = token.hash();
         let expires = now + Duration::hours(i64::from(app.email.invite_ttl_hours));
-        if !app
-            .store
-            .begin_invite(tenant, &contact, &hash, email.as_str(), expires.unix_timestamp(), stamp)
-            .await?
-        {
+        let invite = NewInvite {
+            hash: &hash,
+            email: email.as_str(),
+            valid_until: expires.unix_timestamp(),
+            reminded_for,
+        };
+        if !app.store.begin_invite(tenant, &contact, &invite, stamp).await? {
             backoff(attempt).await;
             continue;
         }
@@ -95,7 +99,9 @@ pub async fn invite(
         let subject = format!("Your client portal invitation from {}", app.mailer.sender_name);
         if let Err(err) = app.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await {
             tracing::warn!(error = %err, "invitation email not sent; undoing the invitation");
-            app.store.undo_invite(tenant, &contact, previous_hash.as_deref(), &hash, stamp).await?;
+            app.store
+                .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
+                .await?;
             return Err(err);
         }
         return Ok(Invitation {

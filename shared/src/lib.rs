@@ -10,6 +10,7 @@ pub mod http;
 pub mod invites;
 pub mod notify;
 pub mod store;
+pub mod sweep;
 pub mod telemetry;
 
 pub use app::App;

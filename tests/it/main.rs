@@ -14,4 +14,5 @@ mod notifications;
 mod primary;
 mod races;
 mod requests;
+mod sweep;
 mod template;

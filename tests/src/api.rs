@@ -92,6 +92,7 @@ impl TestApi {
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
             local_jwt_secret: Some(SECRET.into()),
+            reminder_days: 14,
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
                 sender_name: "Acme Services".into(),
@@ -102,17 +103,30 @@ impl TestApi {
         }
     }
 
-    async fn with_ses_endpoint(endpoint: Option<&str>) -> Self {
-        let db = dynamo_client().await;
-        let table = format!("test-{}", ulid::Ulid::new());
-        create_table(&db, &table).await.expect("create test table");
+    /// From now on every email this app sends fails (SES unreachable), or works again.
+    pub async fn set_email_reachable(&mut self, reachable: bool) {
+        let endpoint = (!reachable).then_some("http://127.0.0.1:9");
+        self.app.mailer = shared::email::Mailer::new(
+            Self::ses(endpoint).await,
+            "no-reply@acme-services.test",
+            "Acme Services",
+        );
+    }
+
+    async fn ses(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let mut ses_config = shared::app::ses_client(&aws, 2).config().to_builder();
         if let Some(url) = endpoint {
             ses_config = ses_config.endpoint_url(url);
         }
-        let ses = aws_sdk_sesv2::Client::from_conf(ses_config.build());
-        let mut app = App::new(&Self::config(&table), db.clone(), ses);
+        aws_sdk_sesv2::Client::from_conf(ses_config.build())
+    }
+
+    async fn with_ses_endpoint(endpoint: Option<&str>) -> Self {
+        let db = dynamo_client().await;
+        let table = format!("test-{}", ulid::Ulid::new());
+        create_table(&db, &table).await.expect("create test table");
+        let mut app = App::new(&Self::config(&table), db.clone(), Self::ses(endpoint).await);
         let clock = Arc::new(TestClock::now_utc());
         app.clock = clock.clone();
         Self { app, clock, table, db, path_parameters: true }

@@ -17,6 +17,10 @@ fn environment() -> &'static Environment<'static> {
             ("invite.html", include_str!("../../templates/invite.html")),
             ("notification.txt", include_str!("../../templates/notification.txt")),
             ("notification.html", include_str!("../../templates/notification.html")),
+            ("support-reminder.txt", include_str!("../../templates/support-reminder.txt")),
+            ("support-reminder.html", include_str!("../../templates/support-reminder.html")),
+            ("support-ended.txt", include_str!("../../templates/support-ended.txt")),
+            ("support-ended.html", include_str!("../../templates/support-ended.html")),
         ] {
             env.add_template(name, source).expect("bundled templates parse");
         }

@@ -449,6 +449,7 @@ impl Store {
             let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
             let state = client_item.as_ref().map(ClientState::of);
             let pending_invite = record.invite_hash.is_some();
+            let reminded_for = record.reminded_for();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -487,6 +488,7 @@ impl Store {
             if pending_invite && (revoke || email_moves) {
                 edit.remove("invite_hash");
             }
+            edit.sweep_index(self.sweep_index(tenant, &updated, reminded_for));
             let contact_update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(Self::contact_key(tenant, client, id)))

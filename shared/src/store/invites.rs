@@ -18,6 +18,16 @@ use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Por
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
+/// What a new invitation is: its token's hash, where it goes, until when it is good, and the
+/// contact's reminder state (to keep the sweep index right).
+#[derive(Clone, Copy)]
+pub struct NewInvite<'a> {
+    pub hash: &'a TokenHash,
+    pub email: &'a str,
+    pub valid_until: i64,
+    pub reminded_for: Option<time::Date>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InviteRecord {
     pub tenant_id: String,
@@ -36,6 +46,18 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
+/// `, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk` and its values for a sweepable contact, or nothing
+/// (the caller removes the index keys when it must).
+fn sweep_clause(keys: Option<(String, String)>) -> (&'static str, Item) {
+    match keys {
+        Some((pk, sk)) => (
+            ", GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
+            Item::from([(":gsi1pk".to_owned(), s(pk)), (":gsi1sk".to_owned(), s(sk))]),
+        ),
+        None => ("", Item::new()),
+    }
+}
+
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
@@ -51,11 +73,10 @@ impl Store {
         &self,
         tenant: &TenantId,
         contact: &Contact,
-        hash: &TokenHash,
-        email: &str,
-        valid_until: i64,
+        invite: &NewInvite<'_>,
         stamp: &Stamp,
     ) -> DomainResult<bool> {
+        let NewInvite { hash, email, valid_until, reminded_for } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
@@ -79,14 +100,20 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .build(),
         )?;
+        let invited = Contact {
+            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
+            ..contact.clone()
+        };
+        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, &invited, reminded_for));
         let mark = built(
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
-                .update_expression(
+                .update_expression(format!(
                     "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, \
-                     version = version + :one, updated_at = :at, updated_by = :by",
-                )
+                     version = version + :one, updated_at = :at, updated_by = :by{sweep_set}"
+                ))
+                .set_expression_attribute_values(Some(sweep_values))
                 .condition_expression("version = :expected")
                 .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
                 .expression_attribute_values(":at", s(&stamp.at))
@@ -113,6 +140,7 @@ impl Store {
         tenant: &TenantId,
         before: &Contact,
         before_hash: Option<&str>,
+        reminded_for: Option<time::Date>,
         hash: &TokenHash,
         stamp: &Stamp,
     ) -> DomainResult<()> {
@@ -123,9 +151,15 @@ impl Store {
             "updated_by = :by",
         ];
         let mut removes = Vec::new();
+        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, before, reminded_for));
+        if sweep_values.is_empty() {
+            removes.push("GSI1PK");
+            removes.push("GSI1SK");
+        }
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(self.contact_item_key(tenant, before.client_id, before.id)))
+            .set_expression_attribute_values(Some(sweep_values))
             .condition_expression("invite_hash = :hash AND version = :expected")
             .expression_attribute_values(":status", s(before.portal.status.as_str()))
             .expression_attribute_values(":one", n(1))
@@ -147,7 +181,7 @@ impl Store {
             }
             None => removes.push("invite_hash"),
         }
-        let mut expression = format!("SET {}", sets.join(", "));
+        let mut expression = format!("SET {}{sweep_set}", sets.join(", "));
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }

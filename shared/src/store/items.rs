@@ -197,6 +197,8 @@ pub struct ContactRecord {
     pub report_count: u64,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
+    /// The support end date the last reminder was sent for.
+    reminded_for: Option<String>,
     #[serde(default)]
     is_primary: bool,
     #[serde(default)]
@@ -222,6 +224,10 @@ fn corrupt(what: &str) -> DomainError {
 impl ContactRecord {
     pub fn from_item(item: Item) -> DomainResult<Self> {
         from_item(item).map_err(DomainError::internal)
+    }
+
+    pub fn reminded_for(&self) -> Option<time::Date> {
+        self.reminded_for.as_deref().and_then(|d| parse_date(d).ok())
     }
 
     pub fn into_contact(self) -> DomainResult<Contact> {
@@ -393,6 +399,20 @@ impl UpdateExpr {
         self.names.insert(format!("#{attr}"), attr.to_owned());
         self.values.insert(format!(":{attr}"), value);
         self.sets.push(format!("#{attr} = :{attr}"));
+    }
+
+    /// Puts the contact in the sweep index under `keys`, or takes it out.
+    pub fn sweep_index(&mut self, keys: Option<(String, String)>) {
+        match keys {
+            Some((pk, sk)) => {
+                self.set("GSI1PK", AttributeValue::S(pk));
+                self.set("GSI1SK", AttributeValue::S(sk));
+            }
+            None => {
+                self.remove("GSI1PK");
+                self.remove("GSI1SK");
+            }
+        }
     }
 
     /// Also removes `attr`.

@@ -6,6 +6,7 @@ pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
+pub mod sweep;
 pub mod tx;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -13,7 +14,7 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use contacts::{ContactFilter, RenderResponse};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
-pub use invites::InviteRecord;
+pub use invites::{InviteRecord, NewInvite};
 
 use crate::domain::{DomainError, DomainResult};
 use tx::Item;
@@ -22,6 +23,8 @@ use tx::Item;
 pub struct Store {
     db: DynamoClient,
     table: String,
+    /// Days before support ends that the reminder is due (`SUPPORT_REMINDER_DAYS`).
+    reminder_days: u32,
 }
 
 /// One page of a list: the items and, when more follow, the sort key to continue after.
@@ -33,7 +36,29 @@ pub struct Page<T> {
 
 impl Store {
     pub fn new(db: DynamoClient, table: impl Into<String>) -> Self {
-        Self { db, table: table.into() }
+        Self { db, table: table.into(), reminder_days: 14 }
+    }
+
+    pub fn with_reminder_days(mut self, days: u32) -> Self {
+        self.reminder_days = days;
+        self
+    }
+
+    /// The sweep index keys (`GSI1PK`, `GSI1SK`) for a contact in this state, if it is sweepable.
+    pub(crate) fn sweep_index(
+        &self,
+        tenant: &crate::domain::TenantId,
+        contact: &crate::domain::Contact,
+        reminded_for: Option<time::Date>,
+    ) -> Option<(String, String)> {
+        use crate::domain::sweep::{SweepKey, SWEEP_PARTITION};
+        let key = SweepKey::next(
+            contact.portal.status,
+            contact.fields.support_end,
+            reminded_for,
+            self.reminder_days,
+        )?;
+        Some((SWEEP_PARTITION.to_owned(), key.sort_key(tenant, contact.client_id, contact.id)))
     }
 
     pub fn table(&self) -> &str {

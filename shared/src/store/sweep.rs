@@ -1,0 +1,162 @@
+//! The sweep's reads and writes: the due range of the sparse index, and the conditional
+//! claims that decide which sweep acts on a contact (the one whose write still finds the
+//! index key it read).
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
+
+use super::items::{n, ContactRecord};
+use super::tx::Item;
+use super::{keys, Store};
+use crate::domain::dates::format_date;
+use crate::domain::sweep::{SweepAction, SWEEP_PARTITION};
+use crate::domain::{ClientId, Contact, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+
+pub const SWEEP_INDEX: &str = "GSI1";
+
+/// A contact the sweep found due.
+pub struct DueContact {
+    pub tenant: TenantId,
+    pub contact: Contact,
+    /// The index sort key it was found under: claims are conditioned on it.
+    pub sort_key: String,
+}
+
+pub struct DuePage {
+    pub items: Vec<DueContact>,
+    pub next: Option<Item>,
+    /// Items the query read (what it costs; filters would not reduce it).
+    pub scanned: u32,
+    pub read_units: f64,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// The tenant of an index sort key `due#ACTION#tenant#client#contact`.
+fn tenant_of(sort_key: &str) -> Option<TenantId> {
+    TenantId::parse(sort_key.split('#').nth(2)?)
+}
+
+impl Store {
+    /// One page of contacts whose next action is due before `bound` (an index timestamp).
+    pub async fn due_contacts(&self, bound: &str, start: Option<Item>, limit: i32) -> DomainResult<DuePage> {
+        let out = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name(SWEEP_INDEX)
+            .key_condition_expression("GSI1PK = :pk AND GSI1SK < :bound")
+            .expression_attribute_values(":pk", s(SWEEP_PARTITION))
+            .expression_attribute_values(":bound", s(bound))
+            .set_exclusive_start_key(start)
+            .limit(limit)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("Query {SWEEP_INDEX}: {}", e.into_service_error())))?;
+        let mut items = Vec::new();
+        for item in out.items() {
+            let sort_key = item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let tenant =
+                tenant_of(&sort_key).ok_or_else(|| DomainError::internal("sweep key without tenant"))?;
+            let contact = ContactRecord::from_item(item.clone())?.into_contact()?;
+            items.push(DueContact { tenant, contact, sort_key });
+        }
+        Ok(DuePage {
+            items,
+            next: out.last_evaluated_key.clone(),
+            scanned: out.scanned_count.max(0) as u32,
+            read_units: out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0),
+        })
+    }
+
+    fn due_key(due: &DueContact) -> Item {
+        Self::key(keys::contacts_pk(&due.tenant, due.contact.client_id), keys::contact_sk(due.contact.id))
+    }
+
+    /// Claims a due action and hides it under `lease_key` while the email goes out. A reminder
+    /// records the window it was sent for; a revocation ends portal access and kills pending
+    /// invitations. `Ok(None)`: another sweep or a user got there first. `Ok(Some(first))`:
+    /// claimed; `first` is false when a revocation only retries its email.
+    pub async fn claim_due(
+        &self,
+        due: &DueContact,
+        action: SweepAction,
+        lease_key: &str,
+        stamp: &Stamp,
+    ) -> DomainResult<Option<bool>> {
+        let mut update = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::due_key(due)))
+            .condition_expression("GSI1SK = :key")
+            .expression_attribute_values(":key", s(&due.sort_key))
+            .expression_attribute_values(":lease", s(lease_key))
+            .return_values(ReturnValue::UpdatedOld);
+        update = match action {
+            SweepAction::Remind => {
+                let end =
+                    due.contact.fields.support_end.ok_or_else(|| DomainError::internal("no support end"))?;
+                update
+                    .update_expression("SET reminded_for = :end, GSI1SK = :lease")
+                    .expression_attribute_values(":end", s(format_date(end)))
+            }
+            SweepAction::Revoke => update
+                .update_expression(
+                    "SET portal_status = :revoked, GSI1SK = :lease, version = version + :one, \
+                     updated_at = :at, updated_by = :by REMOVE invite_hash",
+                )
+                .expression_attribute_values(":revoked", s(PortalStatus::Revoked.as_str()))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":at", s(&stamp.at))
+                .expression_attribute_values(":by", s(&stamp.by)),
+        };
+        match update.send().await {
+            Ok(out) => {
+                let was =
+                    out.attributes.as_ref().and_then(|a| a.get("portal_status")).and_then(|v| v.as_s().ok());
+                Ok(Some(was.map(String::as_str) != Some(PortalStatus::Revoked.as_str())))
+            }
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
+                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+            },
+        }
+    }
+
+    /// Finishes a claimed action once its email is sent: moves the contact to its next index
+    /// key (`next`), or out of the index.
+    pub async fn complete_due(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: crate::domain::ContactId,
+        lease_key: &str,
+        next: Option<String>,
+    ) -> DomainResult<()> {
+        let mut update = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(contact))))
+            .condition_expression("GSI1SK = :lease")
+            .expression_attribute_values(":lease", s(lease_key));
+        update = match next {
+            Some(key) => {
+                update.update_expression("SET GSI1SK = :next").expression_attribute_values(":next", s(key))
+            }
+            None => update.update_expression("REMOVE GSI1PK, GSI1SK"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.into_service_error() {
+                // Changed by a user meanwhile: their write already set the right index key.
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
+                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+            },
+        }
+    }
+}

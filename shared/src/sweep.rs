@@ -1,0 +1,191 @@
+//! The support-expiry sweep. It reads only what is due (the sparse index's range up to now,
+//! so it catches up after missed runs), claims each action with a conditional write before
+//! emailing (so concurrent or repeated runs act once), and stops before the Lambda deadline,
+//! leaving the rest for the next run.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use time::Duration;
+
+use crate::app::App;
+use crate::domain::dates::{format_date, format_timestamp};
+use crate::domain::sweep::{format_instant, SweepAction, SweepKey};
+use crate::domain::{DomainResult, PortalStatus, Stamp};
+use crate::email::{render, OutgoingEmail};
+use crate::invites::greeting_name;
+use crate::store::sweep::DueContact;
+
+const PAGE: i32 = 100;
+const CONCURRENT_SENDS: usize = 8;
+/// How long a claimed action stays hidden from other runs while its email goes out; a run
+/// that dies meanwhile leaves it to be retried after this.
+const LEASE_MINUTES: i64 = 15;
+/// Stop taking new work when less than this is left before the Lambda deadline.
+const SAFETY_MARGIN: StdDuration = StdDuration::from_secs(5);
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct SweepReport {
+    pub revoked: u32,
+    pub reminded: u32,
+    /// Revocation emails sent on a later run, after a failed send (no second revocation).
+    pub notices_retried: u32,
+    pub failed: u32,
+    /// Found due but taken by another run or changed by a user meanwhile.
+    pub skipped: u32,
+    /// Index items read: the sweep's cost grows with this, not with the table.
+    pub items_read: u32,
+    pub stopped_early: bool,
+}
+
+enum Done {
+    Revoked,
+    /// Access ended, but its email failed: the next run after the lease retries the email.
+    RevokedNoticeFailed,
+    Reminded,
+    NoticeRetried,
+    Skipped,
+    Failed,
+}
+
+#[derive(Serialize)]
+struct SupportEmail<'a> {
+    contact_name: String,
+    sender_name: &'a str,
+    support_end: String,
+    portal_url: &'a str,
+}
+
+/// Runs one sweep; `deadline` is when the invocation must have returned.
+pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepReport> {
+    let now = app.clock.now();
+    // Keys start with `YYYY-MM-DDTHH:MM:SSZ#`; `$` sorts just after `#`, so this bound includes
+    // everything due up to and including this second.
+    let bound = format!("{}$", format_instant(now));
+    let mut report = SweepReport::default();
+    let mut start = None;
+    loop {
+        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < SAFETY_MARGIN) {
+            report.stopped_early = true;
+            break;
+        }
+        let page = app.store.due_contacts(&bound, start, PAGE).await?;
+        report.items_read += page.scanned;
+        let outcomes: Vec<Done> = stream::iter(page.items)
+            .map(|due| act(app, due))
+            .buffer_unordered(CONCURRENT_SENDS)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
+                Done::Revoked => report.revoked += 1,
+                Done::RevokedNoticeFailed => {
+                    report.revoked += 1;
+                    report.failed += 1;
+                }
+                Done::Reminded => report.reminded += 1,
+                Done::NoticeRetried => report.notices_retried += 1,
+                Done::Skipped => report.skipped += 1,
+                Done::Failed => report.failed += 1,
+            }
+        }
+        match page.next {
+            Some(next) => start = Some(next),
+            None => break,
+        }
+    }
+    Ok(report)
+}
+
+async fn act(app: &App, due: DueContact) -> Done {
+    match try_act(app, &due).await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::warn!(contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
+            Done::Failed
+        }
+    }
+}
+
+async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
+    let now = app.clock.now();
+    let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
+    // A reminder that comes due after support already ended (missed runs) becomes the revocation.
+    let action = match SweepKey::action_of(&due.sort_key) {
+        Some(SweepAction::Remind) if now.date() > end => SweepAction::Revoke,
+        Some(action) => action,
+        None => return Ok(Done::Skipped),
+    };
+    let lease = SweepKey { due: now + Duration::minutes(LEASE_MINUTES), action }.sort_key(
+        &due.tenant,
+        due.contact.client_id,
+        due.contact.id,
+    );
+    let stamp = Stamp { at: format_timestamp(now), by: "support-expiry-sweep".into() };
+    let Some(first_time) = app.store.claim_due(due, action, &lease, &stamp).await? else {
+        return Ok(Done::Skipped);
+    };
+
+    let Some(email) = &due.contact.fields.email else {
+        // Nobody to tell; the state change is what matters.
+        app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, None).await?;
+        return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
+    };
+    let (template, subject) = match action {
+        SweepAction::Remind => ("support-reminder", "Your client portal access ends soon"),
+        SweepAction::Revoke => ("support-ended", "Your client portal access has ended"),
+    };
+    let body = render(
+        template,
+        &SupportEmail {
+            contact_name: greeting_name(&due.contact),
+            sender_name: &app.mailer.sender_name,
+            support_end: format_date(end),
+            portal_url: &app.email.portal_url,
+        },
+    )?;
+    if let Err(e) = app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
+        tracing::warn!(contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
+        return Ok(if action == SweepAction::Revoke && first_time {
+            Done::RevokedNoticeFailed
+        } else {
+            Done::Failed
+        });
+    }
+
+    // After the reminder the revocation is next; after the revocation, nothing.
+    let next = match action {
+        SweepAction::Remind => SweepKey::next(PortalStatus::Active, Some(end), Some(end), 0)
+            .map(|k| k.sort_key(&due.tenant, due.contact.client_id, due.contact.id)),
+        SweepAction::Revoke => None,
+    };
+    app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+    Ok(match (action, first_time) {
+        (SweepAction::Remind, _) => Done::Reminded,
+        (SweepAction::Revoke, true) => Done::Revoked,
+        (SweepAction::Revoke, false) => Done::NoticeRetried,
+    })
+}
+
+/// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
+/// one JSON line, and return it.
+pub async fn run_scheduled(app: &App, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let deadline = Instant::now() + StdDuration::from_millis(deadline_epoch_ms.saturating_sub(now_ms));
+    let report = sweep(app, Some(deadline)).await?;
+    tracing::info!(
+        revoked = report.revoked,
+        reminded = report.reminded,
+        notices_retried = report.notices_retried,
+        failed = report.failed,
+        skipped = report.skipped,
+        items_read = report.items_read,
+        stopped_early = report.stopped_early,
+        "sweep done"
+    );
+    Ok(report)
+}
