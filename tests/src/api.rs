@@ -168,6 +168,23 @@ impl TestApi {
         self.send(caller, "DELETE", path, &[], None).await
     }
 
+    /// Sends arbitrary bytes as a body, base64-encoded as API Gateway passes binary bodies.
+    pub async fn send_raw(&self, caller: &Caller, method: &str, path: &str, bytes: &[u8]) -> TestResponse {
+        use base64::Engine;
+        let route = routes::ALL
+            .iter()
+            .find(|r| r.method == method && same_shape(r.template, path))
+            .unwrap_or_else(|| panic!("no route for {method} {path}"));
+        let mut event =
+            self.event(route, caller, method, path, "", &[("content-type", "application/json")], None);
+        event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+        event["isBase64Encoded"] = Value::Bool(true);
+        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
+        into_test_response(
+            dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
+        )
+    }
+
     /// Sends any request to the function whose route matches `method` and `path`.
     pub async fn send(
         &self,
@@ -180,14 +197,18 @@ impl TestApi {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let route = routes::ALL
             .iter()
-            .find(|r| {
-                r.method == method
-                    && r.match_path(path).is_some_and(|_| segments(r.template) == segments(path))
-            })
+            .find(|r| r.method == method && same_shape(r.template, path))
             .unwrap_or_else(|| panic!("no route for {method} {path}"));
         let event = self.event(route, caller, method, path, query, headers, body);
         let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
+        into_test_response(
+            dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
+        )
+    }
+}
+
+fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
+    {
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Empty => String::new(),
@@ -197,7 +218,9 @@ impl TestApi {
         };
         TestResponse { status: parts.status.as_u16(), headers: parts.headers, body }
     }
+}
 
+impl TestApi {
     #[allow(clippy::too_many_arguments)]
     fn event(
         &self,
@@ -226,8 +249,9 @@ impl TestApi {
             .split('&')
             .filter(|p| !p.is_empty())
             .map(|p| {
+                // API Gateway passes parameters percent-decoded.
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k.to_owned(), v.to_owned())
+                (percent_decode(k), percent_decode(v))
             })
             .collect();
         let path_params: HashMap<&str, String> = if self.path_parameters {
@@ -284,8 +308,32 @@ impl TestApi {
     }
 }
 
-fn segments(path: &str) -> usize {
-    path.split('/').filter(|s| !s.is_empty()).count()
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether `path` has the template's literal segments and length, as API Gateway routes
+/// (parameters match any segment, however it is encoded).
+fn same_shape(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
 }
 
 async fn dispatch(

@@ -24,7 +24,8 @@ fn contact(tenant: &TenantId, client: ClientId, i: usize, due: bool, today: time
     let id = ContactId::generate();
     let (end, key) = if due {
         let end = today - Duration::days(2);
-        let key = SweepKey::next(shared::domain::PortalStatus::Active, Some(end), Some(end), 14).expect("sweepable");
+        let key = SweepKey::next(shared::domain::PortalStatus::Active, Some(end), Some(end), 14)
+            .expect("sweepable");
         (end, key)
     } else {
         let end = today + Duration::days(30 + (i % 365) as i64);
@@ -61,17 +62,31 @@ async fn seed(db: &aws_sdk_dynamodb::Client, table: &str, total: usize, due: usi
     let clients: Vec<ClientId> = (0..50).map(|_| ClientId::generate()).collect();
     // Due contacts spread evenly through the table.
     let every = total / due.max(1);
-    let items: Vec<Item> =
-        (0..total).map(|i| contact(&tenant, clients[i % clients.len()], i, due > 0 && i % every == 0 && i / every < due, today)).collect();
+    let items: Vec<Item> = (0..total)
+        .map(|i| {
+            contact(
+                &tenant,
+                clients[i % clients.len()],
+                i,
+                due > 0 && i % every == 0 && i / every < due,
+                today,
+            )
+        })
+        .collect();
     let batches: Vec<Vec<Item>> = items.chunks(25).map(|c| c.to_vec()).collect();
     stream::iter(batches)
         .map(|batch| async move {
             let mut requests: Vec<WriteRequest> = batch
                 .into_iter()
-                .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("put")).build())
+                .map(|item| {
+                    WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(item)).build().expect("put"))
+                        .build()
+                })
                 .collect();
             while !requests.is_empty() {
-                let out = db.batch_write_item().request_items(table, requests).send().await.expect("batch write");
+                let out =
+                    db.batch_write_item().request_items(table, requests).send().await.expect("batch write");
                 requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
             }
         })
@@ -83,7 +98,11 @@ async fn seed(db: &aws_sdk_dynamodb::Client, table: &str, total: usize, due: usi
 #[tokio::main]
 async fn main() {
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("numbers")).collect();
-    let runs: Vec<(usize, usize)> = if args.is_empty() { vec![(5_000, 500), (50_000, 500)] } else { args.chunks(2).map(|c| (c[0], c[1])).collect() };
+    let runs: Vec<(usize, usize)> = if args.is_empty() {
+        vec![(5_000, 500), (50_000, 500)]
+    } else {
+        args.chunks(2).map(|c| (c[0], c[1])).collect()
+    };
     let db = dynamo_client().await;
     println!("| contacts in index | due | index items read | revoked | failed | sweep time | seed time |");
     println!("|---:|---:|---:|---:|---:|---:|---:|");
