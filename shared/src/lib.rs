@@ -7,6 +7,7 @@ pub mod domain;
 pub mod email;
 pub mod handlers;
 pub mod http;
+pub mod import;
 pub mod invites;
 pub mod notify;
 pub mod store;

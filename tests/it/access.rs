@@ -69,6 +69,7 @@ fn caller(who: Who) -> Caller {
 fn success(route: &Route) -> u16 {
     match (route.method, route.function) {
         (_, "invite-contact" | "notify-contacts") => 202,
+        (_, "import-contacts" | "import-clients") => 200,
         ("POST", _) => 201,
         ("DELETE", _) => 204,
         _ => 200,
@@ -121,10 +122,16 @@ async fn every_route_answers_every_caller_as_specified() {
                 "notify-contacts" => Some(json!({ "topic": "invoice", "subject": "Hi", "text": "Hello" })),
                 _ => None,
             };
-            let headers: &[(&str, &str)] =
-                if body.is_some() { &[("content-type", "application/json")] } else { &[] };
+            let (headers, body): (&[(&str, &str)], Option<String>) = match route.function {
+                "import-contacts" => {
+                    (&[("content-type", "text/csv")], Some(format!("last_name,email\nL,imp{n}@x.test\n")))
+                }
+                "import-clients" => (&[("content-type", "text/csv")], Some("name\nImported\n".to_owned())),
+                _ if body.is_some() => (&[("content-type", "application/json")], body.map(|b| b.to_string())),
+                _ => (&[], None),
+            };
 
-            let res = api.send(&caller(who), route.method, &path, headers, body.map(|b| b.to_string())).await;
+            let res = api.send(&caller(who), route.method, &path, headers, body).await;
 
             assert_eq!(
                 res.status,

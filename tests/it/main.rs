@@ -9,6 +9,7 @@ mod contacts;
 mod email_uniqueness;
 mod hostile;
 mod idempotency;
+mod imports;
 mod invites;
 mod lists;
 mod notifications;

@@ -355,6 +355,8 @@ async fn dispatch(
         "invite-contact" => handlers::invite_contact::handle(app, req).await,
         "accept-invite" => handlers::accept_invite::handle(app, req).await,
         "notify-contacts" => handlers::notify_contacts::handle(app, req).await,
+        "import-contacts" => handlers::import_contacts::handle(app, req).await,
+        "import-clients" => handlers::import_clients::handle(app, req).await,
         other => panic!("no handler wired for {other}"),
     }
 }

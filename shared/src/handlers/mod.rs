@@ -7,6 +7,8 @@ pub mod delete_client;
 pub mod delete_contact;
 pub mod get_client;
 pub mod get_contact;
+pub mod import_clients;
+pub mod import_contacts;
 pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;

@@ -47,6 +47,20 @@ pub fn json_object(req: &Request) -> DomainResult<Map<String, Value>> {
     }
 }
 
+/// A CSV upload: 415 unless `text/csv`, 413 past the import limit.
+pub fn csv_body(req: &Request) -> DomainResult<&[u8]> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media != "text/csv" {
+        return Err(DomainError::UnsupportedMediaType("text/csv"));
+    }
+    let bytes = body_bytes(req);
+    if bytes.len() > crate::import::csv_rows::MAX_BYTES {
+        return Err(DomainError::PayloadTooLarge(crate::import::csv_rows::MAX_BYTES));
+    }
+    Ok(bytes)
+}
+
 /// The version an `If-Match` header pins, if any. `*` pins nothing; a tag this service never
 /// issued matches no version and so fails the precondition.
 pub fn if_match(req: &Request) -> DomainResult<Option<u64>> {
@@ -127,6 +141,11 @@ impl Query {
                 .filter(|n| (1..=100).contains(n))
                 .ok_or_else(|| DomainError::BadRequest("limit must be an integer from 1 to 100".into())),
         }
+    }
+
+    /// A `true`/`false` parameter, false when absent.
+    pub fn flag(&self, name: &str) -> DomainResult<bool> {
+        Ok(self.parsed(name, |v| v.parse::<bool>().ok())?.unwrap_or(false))
     }
 
     /// A parameter parsed by `parse`, 400 naming it when it does not parse.

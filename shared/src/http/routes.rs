@@ -45,6 +45,8 @@ routes! {
     INVITE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/invite" => "invite-contact", Write;
     ACCEPT_INVITE = "POST" "/invites/accept" => "accept-invite", Public;
     NOTIFY_CONTACTS = "POST" "/clients/{clientId}/notifications" => "notify-contacts", Write;
+    IMPORT_CONTACTS = "POST" "/clients/{clientId}/contacts/import" => "import-contacts", Write;
+    IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
 }
 
 impl Route {

@@ -6,6 +6,7 @@ pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
+mod markers;
 pub mod sweep;
 pub mod tx;
 

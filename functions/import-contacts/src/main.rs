@@ -1,0 +1,13 @@
+//! Lambda function `import-contacts`: wiring only; the behaviour lives in `shared::handlers::import_contacts`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::import_contacts;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| import_contacts::handle(app, req))).await
+}

@@ -1,0 +1,117 @@
+//! `POST /clients/import`: create or update clients, matched by name (trimmed, any case).
+
+use std::collections::HashMap;
+
+use super::csv_rows::{read_rows, Cell};
+use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use crate::app::App;
+use crate::domain::{
+    Audit, Client, ClientFields, ClientId, ClientPatch, DomainResult, FieldError, Patch, Stamp, TenantId,
+};
+
+/// The columns of a clients file (see `docs/import-clients-template.csv`).
+pub const COLUMNS: &[(&str, Cell)] = &[
+    ("name", Cell::Text),
+    ("email", Cell::Text),
+    ("phone", Cell::Text),
+    ("website", Cell::Text),
+    ("address.line1", Cell::Text),
+    ("address.line2", Cell::Text),
+    ("address.city", Cell::Text),
+    ("address.region", Cell::Text),
+    ("address.postal_code", Cell::Text),
+    ("address.country", Cell::Text),
+];
+
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub async fn import(
+    app: &App,
+    tenant: &TenantId,
+    bytes: &[u8],
+    dry_run: bool,
+    stamp: &Stamp,
+) -> DomainResult<ImportReport> {
+    let rows = read_rows(bytes, COLUMNS, &["name"])?;
+    let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
+
+    // The tenant's clients by name: one query per 100 clients.
+    let mut existing: HashMap<String, Client> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = app.store.list_clients(tenant, 100, after).await?;
+        for c in page.items {
+            existing.entry(name_key(c.fields.name.as_str())).or_insert(c);
+        }
+        match page.last_sort_key {
+            Some(sk) => after = Some(sk),
+            None => break,
+        }
+    }
+
+    let parsed = keyed_rows(
+        rows,
+        &mut report,
+        "name",
+        |fields| ClientPatch::parse(fields, app.phone_region, true),
+        |patch| match &patch.name {
+            Patch::Set(name) => Ok(name_key(name.as_str())),
+            _ => Err(FieldError::new("name", "is required: imported rows are matched by name")),
+        },
+    )?;
+    write_rows(parsed, &mut report, |row| {
+        let current = existing.get(&row.key).cloned();
+        import_row(app, tenant, current, row.patch, dry_run, stamp)
+    })
+    .await?;
+    Ok(report.finish())
+}
+
+async fn import_row(
+    app: &App,
+    tenant: &TenantId,
+    current: Option<Client>,
+    patch: ClientPatch,
+    dry_run: bool,
+    stamp: &Stamp,
+) -> DomainResult<RowOutcome> {
+    let failed = |e| row_errors(e).map(RowOutcome::Failed);
+    match current {
+        // The name only found the client: its spelling stays as it is.
+        Some(client) => match client.fields.patched(ClientPatch { name: Patch::Absent, ..patch.clone() }) {
+            Err(e) => failed(e),
+            Ok(fields) if fields == client.fields => Ok(RowOutcome::Unchanged),
+            Ok(_) if dry_run => Ok(RowOutcome::Updated),
+            Ok(_) => match app
+                .store
+                .update_client(tenant, client.id, None, ClientPatch { name: Patch::Absent, ..patch }, stamp)
+                .await
+            {
+                Ok(_) => Ok(RowOutcome::Updated),
+                Err(e) => failed(e),
+            },
+        },
+        None => {
+            let fields = match ClientFields::create(patch) {
+                Ok(f) => f,
+                Err(e) => return failed(e),
+            };
+            if dry_run {
+                return Ok(RowOutcome::Created);
+            }
+            let client = Client {
+                id: ClientId::generate(),
+                fields,
+                primary_contact_id: None,
+                contact_count: 0,
+                audit: Audit::new(stamp),
+            };
+            match app.store.create_client(tenant, &client, None).await {
+                Ok(_) => Ok(RowOutcome::Created),
+                Err(e) => failed(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Bulk imports from CSV: contacts of one client (matched by email) and clients (matched by
+//! name). Every row is validated by the API's rules and written all-or-nothing (one add or one
+//! conditional update), good rows land even when others fail, and the report names each failed
+//! row and every bad field in it. Re-importing a file changes nothing.
+
+pub mod clients;
+pub mod contacts;
+pub mod csv_rows;
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::{DomainError, DomainResult, FieldError};
+use csv_rows::{ParsedRow, Row};
+
+/// Rows written at once: quick for thousands of rows without starving the table.
+pub const CONCURRENT_ROWS: usize = 16;
+
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub errors: Vec<FieldError>,
+}
+
+pub enum RowOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    Failed(Vec<FieldError>),
+}
+
+impl ImportReport {
+    pub fn count(&mut self, row: usize, outcome: RowOutcome) {
+        match outcome {
+            RowOutcome::Created => self.created += 1,
+            RowOutcome::Updated => self.updated += 1,
+            RowOutcome::Unchanged => self.unchanged += 1,
+            RowOutcome::Failed(errors) => {
+                self.failed += 1;
+                self.errors.push(RowError { row, errors });
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Self {
+        self.errors.sort_by_key(|e| e.row);
+        self
+    }
+}
+
+/// The field errors a row's failure stands for; errors that are not about the row's content
+/// (the store being unavailable) fail the whole import instead.
+pub fn row_errors(err: DomainError) -> Result<Vec<FieldError>, DomainError> {
+    match err {
+        DomainError::Validation(errors) => Ok(errors),
+        DomainError::EmailTaken => {
+            Ok(vec![FieldError::new("email", "already used by another contact of this tenant")])
+        }
+        DomainError::NotFound(what) => Ok(vec![FieldError::new("row", format!("{what} not found"))]),
+        DomainError::PreconditionFailed | DomainError::Contention => {
+            Ok(vec![FieldError::new("row", "changed by someone else during the import; import it again")])
+        }
+        DomainError::PrimaryRequired => {
+            Ok(vec![FieldError::new("row", "a client keeps exactly one primary contact")])
+        }
+        other => Err(other),
+    }
+}
+
+/// A row that parsed and is the first of the file with its matching key (email or name).
+pub struct Keyed<P> {
+    pub number: usize,
+    pub key: String,
+    pub patch: P,
+}
+
+/// Parses every row and keeps the first row of each key; every other row is counted as failed
+/// here, before anything is written, so a file never fights with itself.
+pub fn keyed_rows<P>(
+    rows: Vec<ParsedRow>,
+    report: &mut ImportReport,
+    key_field: &str,
+    parse: impl Fn(Map<String, Value>) -> DomainResult<P>,
+    key_of: impl Fn(&P) -> Result<String, FieldError>,
+) -> DomainResult<Vec<Keyed<P>>> {
+    let mut first_row_of: HashMap<String, usize> = HashMap::new();
+    let mut keyed = Vec::new();
+    for row in rows {
+        let Row { number, fields } = match row {
+            Ok(row) => row,
+            Err((number, errors)) => {
+                report.count(number, RowOutcome::Failed(errors));
+                continue;
+            }
+        };
+        let outcome = match parse(fields) {
+            Err(e) => Err(row_errors(e)?),
+            Ok(patch) => key_of(&patch).map(|key| (key, patch)).map_err(|e| vec![e]),
+        };
+        let (key, patch) = match outcome {
+            Ok(keyed) => keyed,
+            Err(errors) => {
+                report.count(number, RowOutcome::Failed(errors));
+                continue;
+            }
+        };
+        if let Some(first) = first_row_of.get(&key) {
+            let e = FieldError::new(key_field, format!("already in row {first} of this file"));
+            report.count(number, RowOutcome::Failed(vec![e]));
+            continue;
+        }
+        first_row_of.insert(key.clone(), number);
+        keyed.push(Keyed { number, key, patch });
+    }
+    Ok(keyed)
+}
+
+/// Imports the rows `CONCURRENT_ROWS` at a time and counts each outcome in the report.
+pub async fn write_rows<P, F>(
+    rows: Vec<Keyed<P>>,
+    report: &mut ImportReport,
+    import_row: impl Fn(Keyed<P>) -> F,
+) -> DomainResult<()>
+where
+    F: Future<Output = DomainResult<RowOutcome>>,
+{
+    let outcomes: Vec<(usize, DomainResult<RowOutcome>)> = stream::iter(rows)
+        .map(|row| {
+            let number = row.number;
+            let written = import_row(row);
+            async move { (number, written.await) }
+        })
+        .buffer_unordered(CONCURRENT_ROWS)
+        .collect()
+        .await;
+    for (number, outcome) in outcomes {
+        report.count(number, outcome?);
+    }
+    Ok(())
+}
