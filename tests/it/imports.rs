@@ -4,6 +4,10 @@ use std::sync::Arc;
 
 use harness::{TestApi, TestResponse};
 use serde_json::{json, Value};
+use shared::domain::{
+    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, PhoneRegion, PortalState,
+    Stamp, TenantId,
+};
 
 use crate::support::{assert_invariants, given_client, given_contact};
 
@@ -169,6 +173,19 @@ async fn a_file_of_another_shape_is_refused_whole() {
     assert_eq!(too_big.status, 413);
 }
 
+#[tokio::test]
+async fn a_file_of_more_than_ten_thousand_rows_is_413_and_says_so() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let rows: String = (0..10_001).map(|i| format!("L,r{i}@x.test\n")).collect();
+
+    let res = import(&api, &acme, &format!("last_name,email\n{rows}"), "").await;
+
+    assert_eq!(res.status, 413);
+    assert!(res.json()["detail"].as_str().unwrap().contains("10000 rows"), "{}", res.body);
+    assert!(contacts(&api, &acme).await.is_empty(), "nothing is written");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_file_racing_an_api_add_of_the_same_email_yields_one_contact() {
     let api = Arc::new(TestApi::new().await);
@@ -216,4 +233,95 @@ async fn clients_are_created_or_updated_by_name() {
     let updated = api.get(&admin, &format!("/clients/{acme}")).await.json();
     assert_eq!(updated["website"], "https://acme.test");
     assert_eq!(updated["name"], "Acme Ltd", "matching ignores case and blanks; the name is kept");
+}
+
+fn new_contact(client: &str, last_name: &str, email: &str) -> Contact {
+    let body = json!({ "last_name": last_name, "email": email }).as_object().unwrap().clone();
+    let patch = ContactPatch::parse(body, PhoneRegion::parse("US").unwrap(), true).unwrap();
+    Contact {
+        id: ContactId::generate(),
+        client_id: ClientId::parse(client).unwrap(),
+        fields: ContactFields::create(patch).unwrap(),
+        is_primary: false,
+        portal: PortalState::default(),
+        audit: Audit::new(&stamp()),
+    }
+}
+
+fn stamp() -> Stamp {
+    Stamp { at: "2026-11-22T00:00:00Z".into(), by: "test".into() }
+}
+
+#[tokio::test]
+async fn a_batch_add_drops_only_the_row_whose_email_was_taken_meanwhile() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    given_contact(
+        &api,
+        &TestApi::admin("t1"),
+        &acme,
+        json!({ "last_name": "Early", "email": "taken@x.test" }),
+    )
+    .await;
+    let batch = vec![
+        new_contact(&acme, "One", "one@x.test"),
+        new_contact(&acme, "Late", "TAKEN@x.test"),
+        new_contact(&acme, "Two", "two@x.test"),
+    ];
+
+    let results = api
+        .app
+        .store
+        .add_contacts(&TenantId::parse("t1").unwrap(), ClientId::parse(&acme).unwrap(), batch, &stamp())
+        .await
+        .expect("the batch as a whole succeeds");
+
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(matches!(results[1], Err(DomainError::EmailTaken)), "{results:?}");
+    let mut names: Vec<String> =
+        contacts(&api, &acme).await.iter().map(|c| c["last_name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, vec!["Early", "One", "Two"]);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_batch_add_into_an_empty_client_makes_exactly_its_first_contact_primary() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let batch =
+        vec![new_contact(&acme, "First", "first@x.test"), new_contact(&acme, "Second", "second@x.test")];
+
+    let results = api
+        .app
+        .store
+        .add_contacts(&TenantId::parse("t1").unwrap(), ClientId::parse(&acme).unwrap(), batch, &stamp())
+        .await
+        .unwrap();
+
+    assert!(results[0].as_ref().unwrap().is_primary);
+    assert!(!results[1].as_ref().unwrap().is_primary);
+    let client = api.get(&TestApi::admin("t1"), &format!("/clients/{acme}")).await.json();
+    assert_eq!(client["primary_contact_id"], json!(results[0].as_ref().unwrap().id.to_string()));
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_batch_add_to_a_client_that_does_not_exist_is_404() {
+    let api = TestApi::new().await;
+    let ghost = ClientId::generate().to_string();
+
+    let result = api
+        .app
+        .store
+        .add_contacts(
+            &TenantId::parse("t1").unwrap(),
+            ClientId::parse(&ghost).unwrap(),
+            vec![new_contact(&ghost, "Nobody", "nobody@x.test")],
+            &stamp(),
+        )
+        .await;
+
+    assert!(matches!(result, Err(DomainError::NotFound("client"))), "{result:?}");
+    assert!(api.scan().await.iter().all(|i| i["entity"].as_s().unwrap() != "contact"));
 }

@@ -30,6 +30,8 @@ pub enum DomainError {
     UnsupportedMediaType(&'static str),
     #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the file has more than {0} rows; split it into smaller files")]
+    TooManyRows(usize),
     #[error("{} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
     #[error("the email address is already used by another contact of this tenant")]

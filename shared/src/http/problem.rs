@@ -29,7 +29,7 @@ pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
         NotFound(_) => (404, "not-found", "Not found"),
         BadRequest(_) => (400, "bad-request", "Bad request"),
         UnsupportedMediaType(_) => (415, "unsupported-media-type", "Unsupported media type"),
-        PayloadTooLarge(_) => (413, "payload-too-large", "Payload too large"),
+        PayloadTooLarge(_) | TooManyRows(_) => (413, "payload-too-large", "Payload too large"),
         Validation(_) => (422, "validation-failed", "Validation failed"),
         EmailTaken => (409, "email-taken", "Email already in use"),
         PrimaryRequired => (409, "primary-required", "Primary contact required"),

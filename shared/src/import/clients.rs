@@ -61,7 +61,8 @@ pub async fn import(
             _ => Err(FieldError::new("name", "is required: imported rows are matched by name")),
         },
     )?;
-    write_rows(parsed, &mut report, |row| {
+    let rows = parsed.into_iter().map(|row| (row.number, row)).collect();
+    write_rows(rows, &mut report, |row| {
         let current = existing.get(&row.key).cloned();
         import_row(app, tenant, current, row.patch, dry_run, stamp)
     })

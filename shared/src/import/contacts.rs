@@ -4,10 +4,10 @@ use super::csv_rows::{read_rows, Cell};
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
 use crate::app::App;
 use crate::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainResult, FieldError, Patch,
-    PortalState, Stamp, TenantId,
+    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
+    Patch, PortalState, Stamp, TenantId,
 };
-use crate::store::Created;
+use crate::store::BATCH_ROWS;
 
 /// The columns of a contacts file (see `docs/import-contacts-template.csv`).
 pub const COLUMNS: &[(&str, Cell)] = &[
@@ -58,64 +58,93 @@ pub async fn import(
 
     let keys: Vec<String> = parsed.iter().map(|p| p.key.clone()).collect();
     let owners = app.store.email_owners(tenant, &keys).await?;
-    write_rows(parsed, &mut report, |row| {
-        let owner = owners.get(&row.key).copied();
-        import_row(app, tenant, client, row.patch, owner, dry_run, stamp)
+    let mut creates = Vec::new();
+    let mut updates = Vec::new();
+    for row in parsed {
+        match owners.get(&row.key).copied() {
+            Some((other, _)) if other != client => {
+                let e = FieldError::new("email", "belongs to a contact of another client of this tenant");
+                report.count(row.number, RowOutcome::Failed(vec![e]));
+            }
+            Some((_, id)) => updates.push((row.number, (id, row.patch))),
+            None => match ContactFields::create(row.patch) {
+                Ok(fields) => creates.push((row.number, new_contact(client, fields, stamp))),
+                Err(e) => report.count(row.number, RowOutcome::Failed(row_errors(e)?)),
+            },
+        }
+    }
+    create_all(app, tenant, client, creates, &mut report, dry_run, stamp).await?;
+
+    let ids: Vec<ContactId> = updates.iter().map(|(_, (id, _))| *id).collect();
+    let mut current = app.store.get_contacts(tenant, client, &ids).await?;
+    let updates =
+        updates.into_iter().map(|(number, (id, patch))| (number, (current.remove(&id), patch))).collect();
+    write_rows(updates, &mut report, |(contact, patch)| {
+        update_row(app, tenant, client, contact, patch, dry_run, stamp)
     })
     .await?;
     Ok(report.finish())
 }
 
-async fn import_row(
+fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contact {
+    Contact {
+        id: ContactId::generate(),
+        client_id: client,
+        fields,
+        is_primary: false,
+        portal: PortalState::default(),
+        audit: Audit::new(stamp),
+    }
+}
+
+/// New contacts go in batches, one transaction each, one batch at a time: every batch moves
+/// the client's counter, so batches in parallel would only conflict on it.
+async fn create_all(
     app: &App,
     tenant: &TenantId,
     client: ClientId,
+    creates: Vec<(usize, Contact)>,
+    report: &mut ImportReport,
+    dry_run: bool,
+    stamp: &Stamp,
+) -> DomainResult<()> {
+    for batch in creates.chunks(BATCH_ROWS) {
+        let (numbers, contacts): (Vec<usize>, Vec<Contact>) = batch.iter().cloned().unzip();
+        let results = if dry_run {
+            contacts.into_iter().map(Ok).collect()
+        } else {
+            app.store.add_contacts(tenant, client, contacts, stamp).await?
+        };
+        for (number, result) in numbers.into_iter().zip(results) {
+            match result {
+                Ok(_) => report.count(number, RowOutcome::Created),
+                Err(e) => report.count(number, RowOutcome::Failed(row_errors(e)?)),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Updates one existing contact only if the row changes it.
+async fn update_row(
+    app: &App,
+    tenant: &TenantId,
+    client: ClientId,
+    current: Option<Contact>,
     patch: ContactPatch,
-    owner: Option<(ClientId, ContactId)>,
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<RowOutcome> {
     let failed = |e| row_errors(e).map(RowOutcome::Failed);
-    match owner {
-        Some((other, _)) if other != client => Ok(RowOutcome::Failed(vec![FieldError::new(
-            "email",
-            "belongs to a contact of another client of this tenant",
-        )])),
-        Some((_, id)) => {
-            let current = match app.store.get_contact(tenant, client, id).await {
-                Ok(c) => c,
-                Err(e) => return failed(e),
-            };
-            match current.fields.patched(patch.clone(), id) {
-                Err(e) => failed(e),
-                Ok(fields) if fields == current.fields => Ok(RowOutcome::Unchanged),
-                Ok(_) if dry_run => Ok(RowOutcome::Updated),
-                Ok(_) => match app.store.update_contact(tenant, client, id, None, patch, stamp).await {
-                    Ok(_) => Ok(RowOutcome::Updated),
-                    Err(e) => failed(e),
-                },
-            }
-        }
-        None => {
-            let fields = match ContactFields::create(patch) {
-                Ok(f) => f,
-                Err(e) => return failed(e),
-            };
-            if dry_run {
-                return Ok(RowOutcome::Created);
-            }
-            let contact = Contact {
-                id: ContactId::generate(),
-                client_id: client,
-                fields,
-                is_primary: false,
-                portal: PortalState::default(),
-                audit: Audit::new(stamp),
-            };
-            match app.store.add_contact(tenant, contact, false, stamp, None).await {
-                Ok(Created::New(_) | Created::Replayed(_)) => Ok(RowOutcome::Created),
-                Err(e) => failed(e),
-            }
-        }
+    // Deleted since its email was looked up.
+    let Some(current) = current else { return failed(DomainError::NotFound("contact")) };
+    match current.fields.patched(patch.clone(), current.id) {
+        Err(e) => failed(e),
+        Ok(fields) if fields == current.fields => Ok(RowOutcome::Unchanged),
+        Ok(_) if dry_run => Ok(RowOutcome::Updated),
+        Ok(_) => match app.store.update_contact(tenant, client, current.id, None, patch, stamp).await {
+            Ok(_) => Ok(RowOutcome::Updated),
+            Err(e) => failed(e),
+        },
     }
 }

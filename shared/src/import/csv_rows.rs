@@ -111,7 +111,7 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         if rows.len() >= MAX_ROWS {
-            return Err(DomainError::PayloadTooLarge(MAX_BYTES));
+            return Err(DomainError::TooManyRows(MAX_ROWS));
         }
         // The header is row 1; records may span lines, so count records, not lines.
         let number = i + 2;

@@ -1,7 +1,8 @@
 //! Bulk imports from CSV: contacts of one client (matched by email) and clients (matched by
-//! name). Every row is validated by the API's rules and written all-or-nothing (one add or one
-//! conditional update), good rows land even when others fail, and the report names each failed
-//! row and every bad field in it. Re-importing a file changes nothing.
+//! name). Every row is validated by the API's rules and written all-or-nothing (new contacts
+//! in batch transactions that drop a row whose email was taken meanwhile, updates as one
+//! conditional update each), good rows land even when others fail, and the report names each
+//! failed row and every bad field in it. Re-importing a file changes nothing.
 
 pub mod clients;
 pub mod contacts;
@@ -130,18 +131,18 @@ pub fn keyed_rows<P>(
     Ok(keyed)
 }
 
-/// Imports the rows `CONCURRENT_ROWS` at a time and counts each outcome in the report.
-pub async fn write_rows<P, F>(
-    rows: Vec<Keyed<P>>,
+/// Imports rows (each with its row number) `CONCURRENT_ROWS` at a time and counts each
+/// outcome in the report.
+pub async fn write_rows<T, F>(
+    rows: Vec<(usize, T)>,
     report: &mut ImportReport,
-    import_row: impl Fn(Keyed<P>) -> F,
+    import_row: impl Fn(T) -> F,
 ) -> DomainResult<()>
 where
     F: Future<Output = DomainResult<RowOutcome>>,
 {
     let outcomes: Vec<(usize, DomainResult<RowOutcome>)> = stream::iter(rows)
-        .map(|row| {
-            let number = row.number;
+        .map(|(number, row)| {
             let written = import_row(row);
             async move { (number, written.await) }
         })

@@ -11,6 +11,10 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
+mod bulk;
+
+pub use bulk::BATCH_ROWS;
+
 use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{
     contact_editable_item, n, new_contact_item, ClientRecord, ContactRecord, UpdateExpr, CONTACT_EDITABLE,
@@ -125,7 +129,7 @@ impl Store {
         }
     }
 
-    fn contact_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
+    pub(super) fn contact_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
         Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
     }
 

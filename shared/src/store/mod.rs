@@ -1,19 +1,19 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
+mod batch_get;
 mod clients;
 mod contacts;
 pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
-mod markers;
 pub mod sweep;
 pub mod tx;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderResponse};
+pub use contacts::{ContactFilter, RenderResponse, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
 pub use invites::{InviteRecord, NewInvite};
 

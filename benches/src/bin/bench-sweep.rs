@@ -1,20 +1,18 @@
 //! Benchmark: the sweep's cost grows with the contacts due, not with the table.
 //! Seeds tables of N sweepable contacts (all in the sweep index, with support ending at
 //! different dates) of which D are due, runs the real sweep (emails to the SES emulator), and
-//! prints the index items it read and the time it took. Run with `scripts/bench-sweep`.
+//! prints the index items it read and the time it took. Run with `scripts/bench sweep`.
 //! Usage: bench-sweep [N D]...   (default: 5000 500 50000 500)
 
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use futures_util::stream::{self, StreamExt};
-use harness::table::{create_table, dynamo_client};
+use aws_sdk_dynamodb::types::AttributeValue;
+use bench::Item;
+use harness::table::dynamo_client;
 use harness::TestApi;
 use shared::domain::sweep::{SweepAction, SweepKey, SWEEP_PARTITION};
 use shared::domain::{ClientId, ContactId, TenantId};
 use time::{Duration, OffsetDateTime};
-
-type Item = std::collections::HashMap<String, AttributeValue>;
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -73,26 +71,7 @@ async fn seed(db: &aws_sdk_dynamodb::Client, table: &str, total: usize, due: usi
             )
         })
         .collect();
-    let batches: Vec<Vec<Item>> = items.chunks(25).map(|c| c.to_vec()).collect();
-    stream::iter(batches)
-        .map(|batch| async move {
-            let mut requests: Vec<WriteRequest> = batch
-                .into_iter()
-                .map(|item| {
-                    WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(item)).build().expect("put"))
-                        .build()
-                })
-                .collect();
-            while !requests.is_empty() {
-                let out =
-                    db.batch_write_item().request_items(table, requests).send().await.expect("batch write");
-                requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    bench::batch_write(db, table, items, 16).await;
 }
 
 #[tokio::main]
@@ -108,8 +87,7 @@ async fn main() {
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for (total, due) in runs {
         let mut api = TestApi::new().await;
-        let table = format!("bench-sweep-{}", ulid::Ulid::new());
-        create_table(&db, &table).await.expect("table");
+        let table = bench::fresh_table(&db, "bench-sweep").await;
         let mut config = TestApi::config(&table);
         config.email.max_attempts = 4;
         api.app = shared::App::new(&config, db.clone(), api.app.mailer.client());
@@ -127,7 +105,7 @@ async fn main() {
             took.as_secs_f64(),
             seed_time.as_secs_f64()
         );
-        let _ = db.delete_table().table_name(&table).send().await;
-        let _ = db.delete_table().table_name(&api.table).send().await;
+        bench::drop_table(&db, &table).await;
+        bench::drop_table(&db, &api.table).await;
     }
 }

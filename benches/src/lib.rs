@@ -1,0 +1,81 @@
+//! Shared parts of the benchmarks: fresh tables, raw batch writes (the floor the service is
+//! compared with) and statistics. Every benchmark runs against the real emulators started by
+//! `scripts/bench`; none of them is part of the test suite's pass/fail.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use futures_util::stream::{self, StreamExt};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Writes items with `BatchWriteItem`, 25 per request and `concurrency` requests at once,
+/// retrying unprocessed items until every one is written.
+pub async fn batch_write(db: &Client, table: &str, items: Vec<Item>, concurrency: usize) {
+    let batches: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
+    stream::iter(batches)
+        .map(|batch| async move {
+            let mut requests: Vec<WriteRequest> = batch
+                .into_iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item)).build().expect("put request");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            while !requests.is_empty() {
+                let out =
+                    db.batch_write_item().request_items(table, requests).send().await.expect("batch write");
+                requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<_>>()
+        .await;
+}
+
+/// Every item of a table.
+pub async fn scan_all(db: &Client, table: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = db.scan().table_name(table).set_exclusive_start_key(start).send().await.expect("scan");
+        items.extend(out.items().iter().cloned());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+/// A fresh table with the template's key schema and indexes.
+pub async fn fresh_table(db: &Client, prefix: &str) -> String {
+    let table = format!("{prefix}-{}", ulid::Ulid::new());
+    harness::table::create_table(db, &table).await.expect("create table");
+    table
+}
+
+pub async fn drop_table(db: &Client, table: &str) {
+    let _ = db.delete_table().table_name(table).send().await;
+}
+
+/// Median and the spread between the 10th and 90th percentiles of a set of timings.
+pub struct Spread {
+    pub median: Duration,
+    pub p10: Duration,
+    pub p90: Duration,
+}
+
+impl Spread {
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        assert!(!samples.is_empty(), "no samples");
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Self { median: at(0.5), p10: at(0.1), p90: at(0.9) }
+    }
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,136 @@
+//! Many new contacts of one client at once (imports): one transaction per batch instead of
+//! one per contact, so the client's counter, which every add must move, is written once per
+//! batch rather than once per row, and a large file is a few hundred writes, not thousands.
+//! Each contact still lands whole or not at all: a contact whose email marker fails its
+//! condition (someone took the address meanwhile) is dropped from the batch with
+//! `EmailTaken` and the rest is written again.
+
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+
+use super::{built, n, new_contact_item, s, stamp_values, ClientState};
+use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
+use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
+use crate::store::Store;
+
+/// Contacts per transaction: one client update plus a contact and a marker per row fit in
+/// DynamoDB's 100 actions.
+pub const BATCH_ROWS: usize = 49;
+
+impl Store {
+    /// Adds new contacts of one client, at most `BATCH_ROWS`, in one transaction. The first
+    /// contact of a client without contacts becomes its primary. Returns each contact's result
+    /// in order; the `Err` of the whole call is for failures of the batch (client missing,
+    /// store unavailable).
+    pub async fn add_contacts(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contacts: Vec<Contact>,
+        stamp: &Stamp,
+    ) -> DomainResult<Vec<DomainResult<Contact>>> {
+        if contacts.len() > BATCH_ROWS || contacts.iter().any(|c| c.fields.line_manager_id.is_some()) {
+            // A line manager's report count would be one more item per row: not planned for.
+            return Err(DomainError::internal("batch add takes at most 49 contacts without line managers"));
+        }
+        let mut results: Vec<Option<DomainResult<Contact>>> = contacts.iter().map(|_| None).collect();
+        let mut pending: Vec<(usize, Contact)> = contacts.into_iter().enumerate().collect();
+        let mut known: Option<ClientState> = None;
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            if attempt == MAX_ATTEMPTS {
+                for (i, _) in pending.drain(..) {
+                    results[i] = Some(Err(DomainError::Contention));
+                }
+                break;
+            }
+            // Assume the client has contacts already; its condition says when it has none.
+            let first = matches!(known, Some(state) if state.count == 0);
+            for (k, (_, contact)) in pending.iter_mut().enumerate() {
+                contact.is_primary = first && k == 0;
+            }
+            let (items, marker_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
+            let reasons = match self.transact(items).await? {
+                TxOutcome::Committed => {
+                    for (i, contact) in pending.drain(..) {
+                        results[i] = Some(Ok(contact));
+                    }
+                    break;
+                }
+                TxOutcome::Conflict => {
+                    backoff(attempt).await;
+                    attempt += 1;
+                    continue;
+                }
+                TxOutcome::Cancelled(reasons) => reasons,
+            };
+            if let Some(client_reason) = reasons.first().filter(|r| r.failed_condition()) {
+                match &client_reason.old {
+                    None => return Err(DomainError::NotFound("client")),
+                    Some(item) => known = Some(ClientState::from_item(item.clone())?),
+                }
+                attempt += 1;
+                continue;
+            }
+            let taken: Vec<usize> = marker_of
+                .iter()
+                .enumerate()
+                .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
+                .map(|(k, _)| k)
+                .collect();
+            if taken.is_empty() {
+                return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
+            }
+            for k in taken.into_iter().rev() {
+                let (i, _) = pending.remove(k);
+                results[i] = Some(Err(DomainError::EmailTaken));
+            }
+        }
+        Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
+    }
+
+    /// The client update first, then each contact and its marker; also, for each contact, the
+    /// position of its marker in the request (cancellation reasons come back by position).
+    fn batch_plan(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        pending: &[(usize, Contact)],
+        first: bool,
+        stamp: &Stamp,
+    ) -> DomainResult<(Vec<TransactWriteItem>, Vec<Option<usize>>)> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::client_key(tenant, client)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":added", n(pending.len() as u64))
+            .expression_attribute_values(":zero", n(0))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut set = "contact_count = contact_count + :added, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+        let condition = if first {
+            set.push_str(", primary_contact_id = :primary");
+            update = update.expression_attribute_values(":primary", s(pending[0].1.id.to_string()));
+            "attribute_exists(PK) AND contact_count = :zero"
+        } else {
+            "attribute_exists(PK) AND contact_count > :zero"
+        };
+        let update = built(
+            stamp_values(update, stamp)
+                .update_expression(format!("SET {set}"))
+                .condition_expression(condition)
+                .build(),
+        )?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let mut marker_of = Vec::with_capacity(pending.len());
+        for (_, contact) in pending {
+            items.push(self.put_new(new_contact_item(tenant, contact)?)?);
+            marker_of.push(match &contact.fields.email {
+                Some(email) => {
+                    items.push(self.marker_put(tenant, email, contact)?);
+                    Some(items.len() - 1)
+                }
+                None => None,
+            });
+        }
+        Ok((items, marker_of))
+    }
+}
