@@ -86,6 +86,18 @@ impl TestApi {
         Self::with_ses_endpoint(Some("http://127.0.0.1:9")).await
     }
 
+    /// Like `new`, but the app reaches DynamoDB through a proxy that counts its calls and can
+    /// fail chosen ones.
+    pub async fn behind_proxy() -> (Self, crate::proxy::DynamoProxy) {
+        let mut api = Self::new().await;
+        let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB");
+        let proxy = crate::proxy::DynamoProxy::start(&upstream).await;
+        let clock = api.app.clock.clone();
+        api.app = App::new(&Self::config(&api.table), proxy.client().await, api.app.mailer.client());
+        api.app.clock = clock;
+        (api, proxy)
+    }
+
     pub fn config(table: &str) -> Config {
         Config {
             table_name: table.to_owned(),

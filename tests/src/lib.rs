@@ -5,6 +5,7 @@
 pub mod api;
 pub mod clock;
 pub mod mail;
+pub mod proxy;
 pub mod table;
 pub mod tokens;
 

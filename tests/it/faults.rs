@@ -1,0 +1,78 @@
+//! DynamoDB failing the way the real service fails (throttling, internal errors, answers lost
+//! after the write was applied), injected by a proxy in front of DynamoDB Local.
+
+use harness::proxy::Fault;
+use harness::TestApi;
+use serde_json::json;
+
+use crate::support::{assert_invariants, given_client, given_contact};
+
+fn statuses(calls: &[harness::proxy::Call], operation: &str) -> Vec<u16> {
+    calls.iter().filter(|c| c.operation == operation).map(|c| c.status).collect()
+}
+
+#[tokio::test]
+async fn a_throttled_read_is_retried_and_answers_normally() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    proxy.take_calls();
+    proxy.fail_next("GetItem", Fault::Throttle);
+
+    let res = api.get(&admin, &format!("/clients/{acme}")).await;
+
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(statuses(&proxy.take_calls(), "GetItem"), vec![400, 200], "throttled once, then retried");
+}
+
+#[tokio::test]
+async fn an_add_whose_answer_is_lost_after_the_write_is_created_once_and_says_so() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "first@x.test" })).await;
+    proxy.take_calls();
+    proxy.fail_next("TransactWriteItems", Fault::LoseResponse);
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "Lost", "email": "lost@x.test" }),
+        )
+        .await;
+
+    assert_eq!(res.status, 201, "the retried write is recognised as the same one: {}", res.body);
+    // Both reached DynamoDB: the first was applied (its answer lost), the retry matched it.
+    assert_eq!(statuses(&proxy.take_calls(), "TransactWriteItems"), vec![200, 200]);
+    let list = api.get(&admin, &format!("/clients/{acme}/contacts")).await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_store_that_keeps_failing_is_a_problem_response_and_changes_nothing() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    for _ in 0..10 {
+        proxy.fail_next("TransactWriteItems", Fault::InternalError);
+    }
+    proxy.take_calls();
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "Never", "email": "never@x.test" }),
+        )
+        .await;
+
+    assert!(res.status >= 500, "{}", res.body);
+    assert!(statuses(&proxy.take_calls(), "TransactWriteItems").iter().all(|s| *s == 500));
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    assert!(!res.body.contains("injected"), "store details stay in the logs: {}", res.body);
+    let list = api.get(&admin, &format!("/clients/{acme}/contacts")).await.json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    assert_invariants(&api).await;
+}

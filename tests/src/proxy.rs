@@ -1,0 +1,254 @@
+//! A DynamoDB proxy between the SDK and DynamoDB Local: it counts every call by operation with
+//! the capacity DynamoDB reports for it (benchmarks), and can fail chosen calls the way the
+//! real service fails (tests of what the store does under faults). Requests are forwarded
+//! byte for byte, except that `ReturnConsumedCapacity: TOTAL` is added where the operation
+//! takes it, so capacity is known without changing the store.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// One call the proxy saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// `GetItem`, `TransactWriteItems`...
+    pub operation: String,
+    /// Items in a transaction or batch request (1 for single-item operations).
+    pub items: usize,
+    pub read_units: f64,
+    pub write_units: f64,
+    pub status: u16,
+}
+
+/// How a chosen call fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 400 `ProvisionedThroughputExceededException` without reaching DynamoDB (the SDK retries).
+    Throttle,
+    /// 500 `InternalServerError` without reaching DynamoDB.
+    InternalError,
+    /// The call reaches DynamoDB and is applied, but its answer is lost: the caller sees an
+    /// error and cannot know the write happened.
+    LoseResponse,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    operation: String,
+    fault: Fault,
+}
+
+#[derive(Default)]
+struct State {
+    calls: Vec<Call>,
+    faults: VecDeque<Rule>,
+}
+
+#[derive(Clone)]
+pub struct DynamoProxy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+const CAPACITY_OPERATIONS: &[&str] = &[
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+];
+
+impl DynamoProxy {
+    /// Starts a proxy on 127.0.0.1 (a free port) in front of `upstream`.
+    pub async fn start(upstream: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr: SocketAddr = listener.local_addr().expect("proxy address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let upstream: Arc<str> = upstream.trim_end_matches('/').into();
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let shared = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let (state, upstream, client) = (shared.clone(), upstream.clone(), client.clone());
+                tokio::spawn(async move {
+                    let service =
+                        service_fn(move |req| forward(req, state.clone(), upstream.clone(), client.clone()));
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+        Self { url: format!("http://{addr}"), state }
+    }
+
+    /// An SDK client that talks to DynamoDB through this proxy, with the environment's
+    /// credentials and region.
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(&self.url).build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// The calls seen since the last `take_calls`.
+    pub fn take_calls(&self) -> Vec<Call> {
+        std::mem::take(&mut self.state.lock().expect("proxy state").calls)
+    }
+
+    /// Makes the next call of `operation` fail with `fault` (rules apply in order, once each).
+    pub fn fail_next(&self, operation: &str, fault: Fault) {
+        self.state.lock().expect("proxy state").faults.push_back(Rule { operation: operation.into(), fault });
+    }
+
+    fn take_fault(state: &Mutex<State>, operation: &str) -> Option<Fault> {
+        let mut state = state.lock().expect("proxy state");
+        let at = state.faults.iter().position(|r| r.operation == operation)?;
+        state.faults.remove(at).map(|r| r.fault)
+    }
+}
+
+fn error_response(status: u16, kind: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": "injected by the test proxy" });
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amzn-errortype", kind)
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("error response")
+}
+
+/// Items named by a request: transaction actions, batch keys or writes, else 1.
+fn item_count(request: &Value) -> usize {
+    if let Some(items) = request["TransactItems"].as_array() {
+        return items.len();
+    }
+    let per_table = |field: &str, inner: Option<&str>| -> Option<usize> {
+        let tables = request[field].as_object()?;
+        Some(tables.values().map(|v| inner.map_or(v, |k| &v[k]).as_array().map_or(0, Vec::len)).sum())
+    };
+    per_table("RequestItems", Some("Keys"))
+        .filter(|n| *n > 0)
+        .or_else(|| per_table("RequestItems", None))
+        .unwrap_or(1)
+}
+
+/// Sums `ConsumedCapacity` (an object, or a list for transactions and batches).
+fn capacity(response: &Value) -> (f64, f64) {
+    let entries: Vec<&Value> = match &response["ConsumedCapacity"] {
+        Value::Array(list) => list.iter().collect(),
+        Value::Null => Vec::new(),
+        one => vec![one],
+    };
+    let mut read = 0.0;
+    let mut write = 0.0;
+    for e in entries {
+        let total = e["CapacityUnits"].as_f64().unwrap_or(0.0);
+        match (e["ReadCapacityUnits"].as_f64(), e["WriteCapacityUnits"].as_f64()) {
+            (None, None) if total > 0.0 => {
+                // Only a total: reads and writes are told apart by the operation below.
+                write += total;
+            }
+            (r, w) => {
+                read += r.unwrap_or(0.0);
+                write += w.unwrap_or(0.0);
+            }
+        }
+    }
+    (read, write)
+}
+
+async fn forward(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+    upstream: Arc<str>,
+    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let operation = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split('.').nth(1))
+        .unwrap_or("unknown")
+        .to_owned();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut request: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let items = item_count(&request);
+
+    let fault = DynamoProxy::take_fault(&state, &operation);
+    let injected = match fault {
+        Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
+        Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
+        _ => None,
+    };
+    if let Some(response) = injected {
+        let status = response.status().as_u16();
+        state.lock().expect("proxy state").calls.push(Call {
+            operation,
+            items,
+            read_units: 0.0,
+            write_units: 0.0,
+            status,
+        });
+        return Ok(response);
+    }
+
+    if CAPACITY_OPERATIONS.contains(&operation.as_str()) && request.is_object() {
+        request["ReturnConsumedCapacity"] = Value::from("TOTAL");
+    }
+    let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
+    let mut builder = Request::builder()
+        .method(parts.method)
+        .uri(format!("{upstream}{}", parts.uri.path_and_query().map_or("/", |p| p.as_str())));
+    for (name, value) in &parts.headers {
+        // The body changed length; DynamoDB Local does not check signatures.
+        if name != "content-length" && name != "host" {
+            builder = builder.header(name, value);
+        }
+    }
+    let upstream_req = builder.body(Full::new(body)).expect("upstream request");
+    let response = match client.request(upstream_req).await {
+        Ok(r) => r,
+        Err(_) => return Ok(error_response(500, "InternalServerError")),
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (mut read_units, mut write_units) = capacity(&answer);
+    if matches!(operation.as_str(), "GetItem" | "Query" | "Scan" | "BatchGetItem" | "TransactGetItems") {
+        read_units += write_units;
+        write_units = 0.0;
+    }
+    state.lock().expect("proxy state").calls.push(Call {
+        operation,
+        items,
+        read_units,
+        write_units,
+        status: parts.status.as_u16(),
+    });
+    if fault == Some(Fault::LoseResponse) {
+        return Ok(error_response(500, "InternalServerError"));
+    }
+    let mut out = Response::builder().status(parts.status);
+    for (name, value) in &parts.headers {
+        if name != "content-length" && name != "content-encoding" {
+            out = out.header(name, value);
+        }
+    }
+    Ok(out.body(Full::new(bytes)).expect("response"))
+}
