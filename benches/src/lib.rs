@@ -9,6 +9,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use futures_util::stream::{self, StreamExt};
 
+pub mod raw;
+
 pub type Item = HashMap<String, AttributeValue>;
 
 /// Writes items with `BatchWriteItem`, 25 per request and `concurrency` requests at once,
@@ -78,4 +80,21 @@ impl Spread {
 
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// An item's size as DynamoDB counts it (attribute names plus values; numbers and nested
+/// values approximated from above), to check the "items up to 1 KB" billing assumption.
+pub fn item_size(item: &Item) -> usize {
+    fn value(v: &AttributeValue) -> usize {
+        match v {
+            AttributeValue::S(s) => s.len(),
+            AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+            AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+            AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value(v)).sum::<usize>(),
+            AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value(v)).sum::<usize>(),
+            AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+            _ => 64,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value(v)).sum()
 }

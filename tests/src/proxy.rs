@@ -31,6 +31,22 @@ pub struct Call {
     pub status: u16,
 }
 
+impl Call {
+    /// Write capacity as DynamoDB bills it for items up to 1 KB: 1 unit per item written, 2 per
+    /// item of a transaction. DynamoDB Local reports transactional writes at the standard rate,
+    /// so its own figure would understate them.
+    pub fn billed_write_units(&self) -> f64 {
+        if self.status != 200 {
+            return 0.0;
+        }
+        match self.operation.as_str() {
+            "TransactWriteItems" => 2.0 * self.items as f64,
+            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" => self.items as f64,
+            _ => 0.0,
+        }
+    }
+}
+
 /// How a chosen call fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {

@@ -7,7 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use bench::raw::put_new;
 use bench::{batch_write, drop_table, fresh_table, scan_all, Item};
 use futures_util::stream::{self, StreamExt};
 use harness::table::dynamo_client;
@@ -79,15 +80,7 @@ async fn transact(
         .map(|batch| {
             let key = key.clone();
             async move {
-                let put = |item: Item| {
-                    let put = Put::builder()
-                        .table_name(table)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(PK)")
-                        .build()
-                        .expect("put");
-                    TransactWriteItem::builder().put(put).build()
-                };
+                let put = |item: Item| put_new(table, item);
                 let update = Update::builder()
                     .table_name(table)
                     .set_key(Some(key))

@@ -1,0 +1,325 @@
+//! The DynamoDB calls each operation makes, written directly with the SDK: the same requests
+//! (keys, conditions, item shapes) the store sends, minus everything else the service does
+//! (event parsing, identity, validation, mapping, responses). The handler's latency divided
+//! by these is what the service adds.
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use serde_json::{json, Value};
+use shared::domain::{
+    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, PhoneRegion, PortalState, Stamp,
+    TenantId,
+};
+use shared::store::items::new_contact_item;
+use shared::store::keys;
+
+use crate::Item;
+
+/// What an operation acts on.
+pub struct Target {
+    client: ClientId,
+    contact: Option<(ContactId, u64, String)>,
+}
+
+impl Target {
+    /// From the client id and, where the operation needs one, the contact as the API returned it.
+    pub fn from_prepared(client: &str, contact: Option<&Value>) -> Self {
+        Self {
+            client: ClientId::parse(client).expect("client id"),
+            contact: contact.map(|c| {
+                (
+                    ContactId::parse(c["id"].as_str().expect("id")).expect("contact id"),
+                    c["version"].as_u64().expect("version"),
+                    c["email"].as_str().expect("email").to_owned(),
+                )
+            }),
+        }
+    }
+
+    fn contact(&self) -> (ContactId, u64, &str) {
+        let (id, version, email) = self.contact.as_ref().expect("the operation needs a contact");
+        (*id, *version, email)
+    }
+}
+
+pub struct RawOps {
+    db: Client,
+    table: String,
+    tenant: TenantId,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    Item::from([(keys::PK.to_owned(), s(pk)), (keys::SK.to_owned(), s(sk))])
+}
+
+/// A put that fails if the item exists, as every new item is written.
+pub fn put_new(table: &str, item: Item) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("put");
+    TransactWriteItem::builder().put(put).build()
+}
+
+fn now() -> String {
+    "2026-11-22T00:00:00Z".into()
+}
+
+impl RawOps {
+    pub fn new(db: Client, table: String, tenant: &str) -> Self {
+        Self { db, table, tenant: TenantId::parse(tenant).expect("tenant") }
+    }
+
+    fn contact_key(&self, client: ClientId, id: ContactId) -> Item {
+        key(keys::contacts_pk(&self.tenant, client), keys::contact_sk(id))
+    }
+
+    fn client_key(&self, client: ClientId) -> Item {
+        key(keys::tenant_pk(&self.tenant), keys::client_sk(client))
+    }
+
+    fn marker_key(&self, email: &str) -> Item {
+        key(format!("TENANT#{}#EMAIL#{}", self.tenant, email.to_lowercase()), keys::EMAIL_MARKER_SK)
+    }
+
+    fn marker(&self, email: &str, client: ClientId, id: ContactId) -> Item {
+        let mut item = self.marker_key(email);
+        item.insert("entity".into(), s("email"));
+        item.insert("contact_id".into(), s(id.to_string()));
+        item.insert("client_id".into(), s(client.to_string()));
+        item.insert("email".into(), s(email));
+        item
+    }
+
+    /// A new contact as the add handler would store it.
+    fn new_contact(&self, client: ClientId, i: usize) -> (Contact, Item) {
+        let email = format!("raw.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
+        let body = json!({ "first_name": "Bench", "last_name": format!("Raw {i}"), "email": email,
+            "notifications": ["invoice"], "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" } });
+        let patch = ContactPatch::parse(
+            body.as_object().expect("object").clone(),
+            PhoneRegion::parse("US").expect("US"),
+            true,
+        )
+        .expect("valid contact");
+        let stamp = Stamp { at: now(), by: "bench".into() };
+        let contact = Contact {
+            id: ContactId::generate(),
+            client_id: client,
+            fields: ContactFields::create(patch).expect("valid contact"),
+            is_primary: false,
+            portal: PortalState::default(),
+            audit: Audit::new(&stamp),
+        };
+        let item = new_contact_item(&self.tenant, &contact).expect("contact item");
+        (contact, item)
+    }
+
+    fn client_count_update(
+        &self,
+        client: ClientId,
+        delta: &str,
+        condition: &str,
+        also_set: &str,
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(self.client_key(client)))
+            .update_expression(format!(
+                "SET contact_count = contact_count {delta} :one, version = version + :one, updated_at = :at, updated_by = :by{also_set}"
+            ))
+            .condition_expression(condition)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":at", s(now()))
+            .expression_attribute_values(":by", s("bench"))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> bool {
+        self.db.transact_write_items().set_transact_items(Some(items)).send().await.is_ok()
+    }
+
+    async fn get(&self, key: Item) -> Item {
+        let out =
+            self.db.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await;
+        out.expect("GetItem").item.expect("item exists")
+    }
+
+    /// As the store adds: assuming the client has contacts; when it has none (its condition
+    /// fails), again as the client's primary.
+    async fn add(&self, client: ClientId, i: usize, first: bool) {
+        let (contact, item) = self.new_contact(client, i);
+        let email = contact.fields.email.as_ref().expect("email").as_str().to_owned();
+        let marker = self.marker(&email, client, contact.id);
+        let assumed = self
+            .client_count_update(client, "+", "attribute_exists(PK) AND contact_count > :zero", "")
+            .expression_attribute_values(":zero", n(0));
+        let items = vec![
+            TransactWriteItem::builder().update(assumed.build().expect("update")).build(),
+            put_new(&self.table, item.clone()),
+            put_new(&self.table, marker.clone()),
+        ];
+        assert_eq!(self.transact(items).await, !first, "only a first contact is planned again");
+        if first {
+            let mut primary = item;
+            primary.insert("is_primary".into(), AttributeValue::Bool(true));
+            let update = self
+                .client_count_update(
+                    client,
+                    "+",
+                    "attribute_exists(PK) AND contact_count = :zero",
+                    ", primary_contact_id = :new",
+                )
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":new", s(contact.id.to_string()));
+            let items = vec![
+                TransactWriteItem::builder().update(update.build().expect("update")).build(),
+                put_new(&self.table, primary),
+                put_new(&self.table, marker),
+            ];
+            assert!(self.transact(items).await, "primary add");
+        }
+    }
+
+    /// Runs the DynamoDB calls of one operation (see bench-ops for the names).
+    pub async fn run(&self, op: &str, t: &Target, i: usize) {
+        match op {
+            "add contact" => self.add(t.client, i, false).await,
+            "add first contact of a client" => self.add(t.client, i, true).await,
+            "get contact" => {
+                let (id, ..) = t.contact();
+                self.get(self.contact_key(t.client, id)).await;
+            }
+            "get client" => {
+                self.get(self.client_key(t.client)).await;
+            }
+            "list contacts, one page of 25" => {
+                let out = self
+                    .db
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", s(keys::contacts_pk(&self.tenant, t.client)))
+                    .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+                    .limit(25)
+                    .send()
+                    .await
+                    .expect("Query");
+                assert_eq!(out.items().len(), 25);
+            }
+            "update contact" => {
+                let (id, version, _) = t.contact();
+                self.get(self.contact_key(t.client, id)).await;
+                self.db
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(self.contact_key(t.client, id)))
+                    .update_expression("SET job_title = :title, version = version + :one, updated_at = :at, updated_by = :by")
+                    .condition_expression("version = :expected")
+                    .expression_attribute_values(":title", s(format!("Role {i}")))
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":expected", n(version))
+                    .expression_attribute_values(":at", s(now()))
+                    .expression_attribute_values(":by", s("bench"))
+                    .send()
+                    .await
+                    .expect("UpdateItem");
+            }
+            "update contact email" => {
+                let (id, version, old) = t.contact();
+                self.get(self.contact_key(t.client, id)).await;
+                let new = format!("moved.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(self.contact_key(t.client, id)))
+                    .update_expression(
+                        "SET email = :email, version = version + :one, updated_at = :at, updated_by = :by",
+                    )
+                    .condition_expression("version = :expected")
+                    .expression_attribute_values(":email", s(&new))
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":expected", n(version))
+                    .expression_attribute_values(":at", s(now()))
+                    .expression_attribute_values(":by", s("bench"))
+                    .build()
+                    .expect("update");
+                let items = vec![
+                    TransactWriteItem::builder().update(update).build(),
+                    self.marker_delete(old, id),
+                    put_new(&self.table, self.marker(&new, t.client, id)),
+                ];
+                assert!(self.transact(items).await, "email change");
+            }
+            "delete contact" => {
+                let (id, version, email) = t.contact();
+                self.get(self.contact_key(t.client, id)).await;
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(self.contact_key(t.client, id)))
+                    .condition_expression("version = :expected")
+                    .expression_attribute_values(":expected", n(version))
+                    .build()
+                    .expect("delete");
+                let credential = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(keys::credential_pk(&self.tenant, id), keys::CREDENTIAL_SK)))
+                    .build()
+                    .expect("delete");
+                let items = vec![
+                    TransactWriteItem::builder().delete(delete).build(),
+                    TransactWriteItem::builder()
+                        .update(
+                            self.client_count_update(t.client, "-", "attribute_exists(PK)", "")
+                                .build()
+                                .expect("update"),
+                        )
+                        .build(),
+                    self.marker_delete(email, id),
+                    TransactWriteItem::builder().delete(credential).build(),
+                ];
+                assert!(self.transact(items).await, "delete");
+            }
+            "create client" => {
+                let id = ClientId::generate();
+                let mut item = self.client_key(id);
+                for (k, v) in [("entity", "client"), ("id", &id.to_string()), ("name", &format!("Raw {i}"))] {
+                    item.insert(k.into(), s(v));
+                }
+                item.insert("contact_count".into(), n(0));
+                item.insert("version".into(), n(1));
+                self.db
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(PK)")
+                    .send()
+                    .await
+                    .expect("PutItem");
+            }
+            other => panic!("no raw form of {other}"),
+        }
+    }
+
+    fn marker_delete(&self, email: &str, owner: ContactId) -> TransactWriteItem {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(self.marker_key(email)))
+            .condition_expression("contact_id = :owner")
+            .expression_attribute_values(":owner", s(owner.to_string()))
+            .build()
+            .expect("delete");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+}
