@@ -20,7 +20,7 @@ use crate::Item;
 /// What an operation acts on.
 pub struct Target {
     client: ClientId,
-    contact: Option<(ContactId, u64, String)>,
+    contact: Option<(ContactId, String)>,
 }
 
 impl Target {
@@ -31,16 +31,15 @@ impl Target {
             contact: contact.map(|c| {
                 (
                     ContactId::parse(c["id"].as_str().expect("id")).expect("contact id"),
-                    c["version"].as_u64().expect("version"),
                     c["email"].as_str().expect("email").to_owned(),
                 )
             }),
         }
     }
 
-    fn contact(&self) -> (ContactId, u64, &str) {
-        let (id, version, email) = self.contact.as_ref().expect("the operation needs a contact");
-        (*id, *version, email)
+    fn contact(&self) -> (ContactId, &str) {
+        let (id, email) = self.contact.as_ref().expect("the operation needs a contact");
+        (*id, email)
     }
 }
 
@@ -151,6 +150,11 @@ impl RawOps {
         self.db.transact_write_items().set_transact_items(Some(items)).send().await.is_ok()
     }
 
+    async fn version_of(&self, key: Item) -> u64 {
+        let item = self.get(key).await;
+        item["version"].as_n().expect("version").parse().expect("a number")
+    }
+
     async fn get(&self, key: Item) -> Item {
         let out =
             self.db.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await;
@@ -199,7 +203,7 @@ impl RawOps {
             "add contact" => self.add(t.client, i, false).await,
             "add first contact of a client" => self.add(t.client, i, true).await,
             "get contact" => {
-                let (id, ..) = t.contact();
+                let (id, _) = t.contact();
                 self.get(self.contact_key(t.client, id)).await;
             }
             "get client" => {
@@ -220,8 +224,9 @@ impl RawOps {
                 assert_eq!(out.items().len(), 25);
             }
             "update contact" => {
-                let (id, version, _) = t.contact();
-                self.get(self.contact_key(t.client, id)).await;
+                let (id, _) = t.contact();
+                // The version the write is conditioned on is the one just read, as in the store.
+                let version = self.version_of(self.contact_key(t.client, id)).await;
                 self.db
                     .update_item()
                     .table_name(&self.table)
@@ -238,8 +243,9 @@ impl RawOps {
                     .expect("UpdateItem");
             }
             "update contact email" => {
-                let (id, version, old) = t.contact();
-                self.get(self.contact_key(t.client, id)).await;
+                let (id, old) = t.contact();
+                // The version the write is conditioned on is the one just read, as in the store.
+                let version = self.version_of(self.contact_key(t.client, id)).await;
                 let new = format!("moved.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
                 let update = Update::builder()
                     .table_name(&self.table)
@@ -263,8 +269,9 @@ impl RawOps {
                 assert!(self.transact(items).await, "email change");
             }
             "delete contact" => {
-                let (id, version, email) = t.contact();
-                self.get(self.contact_key(t.client, id)).await;
+                let (id, email) = t.contact();
+                // The version the write is conditioned on is the one just read, as in the store.
+                let version = self.version_of(self.contact_key(t.client, id)).await;
                 let delete = Delete::builder()
                     .table_name(&self.table)
                     .set_key(Some(self.contact_key(t.client, id)))
