@@ -3,7 +3,7 @@
 
 use harness::proxy::Fault;
 use harness::TestApi;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::{assert_invariants, given_client, given_contact};
 
@@ -74,5 +74,76 @@ async fn a_store_that_keeps_failing_is_a_problem_response_and_changes_nothing() 
     assert!(!res.body.contains("injected"), "store details stay in the logs: {}", res.body);
     let list = api.get(&admin, &format!("/clients/{acme}/contacts")).await.json();
     assert!(list["items"].as_array().unwrap().is_empty());
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_connection_dropped_before_a_write_is_retried_and_the_write_lands_once() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "first@x.test" })).await;
+    proxy.take_calls();
+    proxy.fail_next("TransactWriteItems", Fault::DropConnection);
+
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "Once", "email": "once@x.test" }),
+        )
+        .await;
+
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(statuses(&proxy.take_calls(), "TransactWriteItems"), vec![0, 200], "dropped, then retried");
+    let list = api.get(&admin, &format!("/clients/{acme}/contacts")).await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_timeout_after_commit_of_an_email_change_is_not_reported_as_a_conflict() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "email": "old@x.test" })).await;
+    proxy.fail_next("TransactWriteItems", Fault::DropAfterCommit);
+
+    let path = crate::support::contact_path(&acme, &ada);
+    let res = api.patch(&admin, &path, json!({ "email": "new@x.test" })).await;
+
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["email"], "new@x.test");
+    assert_eq!(api.get(&admin, &path).await.json()["version"], 2, "applied exactly once");
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn an_add_that_failed_after_commit_is_safe_to_retry_with_its_idempotency_key() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "first@x.test" })).await;
+    // Every attempt the SDK makes is applied (the first) or matched (the retries), and every
+    // answer is lost: the caller gets an error although the contact exists.
+    for _ in 0..5 {
+        proxy.fail_next("TransactWriteItems", Fault::LoseResponse);
+    }
+    let path = format!("/clients/{acme}/contacts");
+    let body = json!({ "last_name": "Retried", "email": "retried@x.test" }).to_string();
+    let headers = [("content-type", "application/json"), ("idempotency-key", "add-retried-1")];
+
+    let failed = api.send(&admin, "POST", &path, &headers, Some(body.clone())).await;
+    proxy.take_calls();
+    let retried = api.send(&admin, "POST", &path, &headers, Some(body)).await;
+
+    assert!(failed.status >= 500, "the first attempt's outcome was unknown: {}", failed.body);
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert_eq!(retried.header("idempotent-replayed"), Some("true"), "the recorded answer");
+    let list = api.get(&admin, &path).await.json();
+    let named: Vec<&Value> =
+        list["items"].as_array().unwrap().iter().filter(|c| c["last_name"] == "Retried").collect();
+    assert_eq!(named.len(), 1, "created once");
+    assert_eq!(named[0]["id"], retried.json()["id"]);
     assert_invariants(&api).await;
 }

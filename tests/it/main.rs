@@ -11,6 +11,7 @@ mod faults;
 mod hostile;
 mod idempotency;
 mod imports;
+mod invariants;
 mod invites;
 mod lists;
 mod notifications;

@@ -41,6 +41,62 @@ pub struct TestApi {
     pub path_parameters: bool,
 }
 
+/// Every test ends with the invariants holding: when a `TestApi` goes (and the test has not
+/// already failed), its table is scanned and checked. The scan runs on a thread of its own with
+/// its own runtime and client, since the test's runtime is blocked in this drop. A table that
+/// no longer exists (benchmarks delete theirs) has nothing to check.
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let table = self.table.clone();
+        let scanned = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let db = crate::table::dynamo_client().await;
+                scan_table(&db, &table).await
+            })
+        })
+        .join()
+        .expect("invariant scan");
+        if let Some(items) = scanned {
+            crate::invariants::check(&items);
+        }
+    }
+}
+
+/// Every item of a table, or None if the table is gone.
+async fn scan_table(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Option<Vec<HashMap<String, AttributeValue>>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = match db
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+                return None
+            }
+            Err(e) => panic!("scan {table}: {e:?}"),
+        };
+        items.extend(out.items().iter().cloned());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Some(items);
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct TestResponse {
     pub status: u16,
@@ -299,24 +355,7 @@ impl TestApi {
 
     /// Every item of the test table.
     pub async fn scan(&self) -> Vec<HashMap<String, AttributeValue>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan");
-            items.extend(out.items().iter().cloned());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
+        scan_table(&self.db, &self.table).await.expect("the test table exists")
     }
 }
 

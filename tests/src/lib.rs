@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod invariants;
 pub mod mail;
 pub mod proxy;
 pub mod table;

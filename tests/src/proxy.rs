@@ -5,7 +5,6 @@
 //! takes it, so capacity is known without changing the store.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -57,7 +56,24 @@ pub enum Fault {
     /// The call reaches DynamoDB and is applied, but its answer is lost: the caller sees an
     /// error and cannot know the write happened.
     LoseResponse,
+    /// The connection closes before the call reaches DynamoDB.
+    DropConnection,
+    /// The call is applied, then the connection closes without an answer (a timeout after
+    /// commit, as the caller sees it).
+    DropAfterCommit,
 }
+
+/// Closing the connection without an answer: hyper does that when the service fails.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the test proxy")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 #[derive(Debug, Clone)]
 struct Rule {
@@ -193,7 +209,7 @@ async fn forward(
     state: Arc<Mutex<State>>,
     upstream: Arc<str>,
     client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
     let operation = parts
         .headers
@@ -212,15 +228,14 @@ async fn forward(
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
         _ => None,
     };
+    let unanswered =
+        |status| Call { operation: operation.clone(), items, read_units: 0.0, write_units: 0.0, status };
+    if fault == Some(Fault::DropConnection) {
+        state.lock().expect("proxy state").calls.push(unanswered(0));
+        return Err(Dropped);
+    }
     if let Some(response) = injected {
-        let status = response.status().as_u16();
-        state.lock().expect("proxy state").calls.push(Call {
-            operation,
-            items,
-            read_units: 0.0,
-            write_units: 0.0,
-            status,
-        });
+        state.lock().expect("proxy state").calls.push(unanswered(response.status().as_u16()));
         return Ok(response);
     }
 
@@ -257,8 +272,10 @@ async fn forward(
         write_units,
         status: parts.status.as_u16(),
     });
-    if fault == Some(Fault::LoseResponse) {
-        return Ok(error_response(500, "InternalServerError"));
+    match fault {
+        Some(Fault::LoseResponse) => return Ok(error_response(500, "InternalServerError")),
+        Some(Fault::DropAfterCommit) => return Err(Dropped),
+        _ => {}
     }
     let mut out = Response::builder().status(parts.status);
     for (name, value) in &parts.headers {
