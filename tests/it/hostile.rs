@@ -131,6 +131,73 @@ fn raw_bytes_as_a_body_get_a_clear_answer() {
     });
 }
 
+/// A CSV-shaped file: `last_name` and `email` and some other columns (known or not), rows of
+/// mostly plausible names and addresses and arbitrary other cells (quotes, separators, line
+/// breaks, non-ASCII), either separator, sometimes a BOM.
+fn csv_file() -> impl Strategy<Value = String> {
+    let extra = prop::sample::subsequence(
+        vec!["first_name", "mobile", "notifications", "address.country", "portal.support_end", "shoe_size"],
+        0..3,
+    );
+    let name = prop_oneof![3 => "[A-Z][a-z]{1,8}", 1 => Just(String::new()), 1 => "\\PC{0,12}"];
+    let email = prop_oneof![3 => "[a-z]{1,8}@x\\.test", 1 => "[a-z@. ]{0,10}", 1 => "\\PC{0,12}"];
+    let cell = prop_oneof![
+        Just(String::new()),
+        "\\+?[0-9 ]{1,16}",
+        "(invoice|ticket|bogus)(\\|(invoice|task))?",
+        "\"[^\"]{0,12}\"",
+        "\\PC{0,16}",
+        "[,;\"\r\n]{1,4}",
+    ];
+    let row = (name, email, prop::collection::vec(cell, 0..4));
+    (extra, prop::collection::vec(row, 0..12), any::<bool>(), any::<bool>()).prop_map(
+        |(extra, rows, semicolons, bom)| {
+            let sep = if semicolons { ";" } else { "," };
+            let mut out = String::from(if bom { "\u{feff}" } else { "" });
+            out.push_str(&["last_name", "email"].iter().chain(&extra).copied().collect::<Vec<_>>().join(sep));
+            for (name, email, rest) in rows {
+                out.push('\n');
+                out.push_str(&[name, email].into_iter().chain(rest).collect::<Vec<_>>().join(sep));
+            }
+            out
+        },
+    )
+}
+
+#[test]
+fn any_csv_file_gets_a_clear_answer_and_a_report_that_adds_up() {
+    let f = fixture();
+    let admin = TestApi::admin("t1");
+    let path = format!("/clients/{}/contacts/import", f.client);
+    let (imported, created) = (AtomicU32::new(0), AtomicU32::new(0));
+    check(&csv_file(), |file| {
+        let res = runtime().block_on(f.api.send_bytes(&admin, "POST", &path, "text/csv", file.as_bytes()));
+        assert_clear(&res, &format!("csv {file:?}"));
+        if res.status == 200 {
+            let r = res.json();
+            let n = |k: &str| r[k].as_u64().unwrap();
+            assert_eq!(n("created") + n("updated") + n("unchanged") + n("failed"), n("rows"), "{r}");
+            assert_eq!(r["errors"].as_array().unwrap().len() as u64, n("failed"), "{r}");
+            imported.fetch_add(1, Ordering::Relaxed);
+            created.fetch_add(n("created") as u32, Ordering::Relaxed);
+        }
+    });
+    // The generator must reach the import itself, not only the file checks.
+    let (imported, created) = (imported.into_inner(), created.into_inner());
+    assert!(imported >= CASES / 10 && created > 0, "{imported} files imported, {created} contacts created");
+}
+
+#[test]
+fn raw_bytes_as_a_csv_file_get_a_clear_answer() {
+    let f = fixture();
+    let admin = TestApi::admin("t1");
+    let path = format!("/clients/{}/contacts/import", f.client);
+    check(&prop::collection::vec(any::<u8>(), 0..512), |bytes| {
+        let res = runtime().block_on(f.api.send_bytes(&admin, "POST", &path, "text/csv", &bytes));
+        assert_clear(&res, "raw csv bytes");
+    });
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters, as a client would.
 fn encode(value: &str) -> String {
     value

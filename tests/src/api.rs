@@ -236,15 +236,26 @@ impl TestApi {
         self.send(caller, "DELETE", path, &[], None).await
     }
 
-    /// Sends arbitrary bytes as a body, base64-encoded as API Gateway passes binary bodies.
+    /// Sends arbitrary bytes as a JSON body, base64-encoded as API Gateway passes binary bodies.
     pub async fn send_raw(&self, caller: &Caller, method: &str, path: &str, bytes: &[u8]) -> TestResponse {
+        self.send_bytes(caller, method, path, "application/json", bytes).await
+    }
+
+    /// Sends arbitrary bytes with a content type, base64-encoded as API Gateway passes them.
+    pub async fn send_bytes(
+        &self,
+        caller: &Caller,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> TestResponse {
         use base64::Engine;
         let route = routes::ALL
             .iter()
             .find(|r| r.method == method && same_shape(r.template, path))
             .unwrap_or_else(|| panic!("no route for {method} {path}"));
-        let mut event =
-            self.event(route, caller, method, path, "", &[("content-type", "application/json")], None);
+        let mut event = self.event(route, caller, method, path, "", &[("content-type", content_type)], None);
         event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
         event["isBase64Encoded"] = Value::Bool(true);
         let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
