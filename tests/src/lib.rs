@@ -5,7 +5,9 @@
 pub mod api;
 pub mod clock;
 pub mod mail;
+pub mod seed;
 pub mod table;
 pub mod tokens;
+pub mod watch;
 
 pub use api::{Caller, TestApi, TestResponse};

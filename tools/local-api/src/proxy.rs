@@ -5,6 +5,7 @@
 //! paths with another method 405, as `application/problem+json`.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,7 +17,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::json;
+use serde::Serialize;
 use tokio::net::TcpListener;
 
 use crate::router::{Match, Router};
@@ -32,6 +33,27 @@ const HOP_BY_HOP: &[&str] =
 /// A listener on 127.0.0.1 only (`port` 0 picks a free one).
 pub async fn bind_loopback(port: u16) -> std::io::Result<TcpListener> {
     TcpListener::bind(std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port))).await
+}
+
+/// Serves HTTP/1.1 connections from `listener` with `handler`, one task per connection, until
+/// the task is dropped.
+pub async fn serve<F, Fut>(listener: TcpListener, handler: F) -> std::io::Result<()>
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let answer = handler(req);
+                async move { Ok::<_, Infallible>(answer.await) }
+            });
+            // A client that hangs up mid-request is its own business.
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
 }
 
 pub struct Proxy {
@@ -55,18 +77,11 @@ impl Proxy {
 
     /// Serves connections from `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
-        loop {
-            let (stream, _) = listener.accept().await?;
+        serve(listener, move |req| {
             let proxy = self.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let proxy = proxy.clone();
-                    async move { Ok::<_, Infallible>(proxy.handle(req).await) }
-                });
-                // A client that hangs up mid-request is its own business.
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
+            async move { proxy.handle(req).await }
+        })
+        .await
     }
 
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -153,16 +168,21 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    code: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+}
+
 /// An RFC 9457 problem in the service's shape (`type`, `code`, `title`, `status`, `detail`).
 pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
-    let body = json!({
-        "type": format!("/problems/{code}"),
-        "code": code,
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    let mut res = Response::new(Full::new(Bytes::from(body.to_string())));
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = Problem { kind: format!("/problems/{code}"), code, title, status: status.as_u16(), detail };
+    let mut res = Response::new(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap_or_default())));
     *res.status_mut() = status;
     res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     res

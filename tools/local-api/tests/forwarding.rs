@@ -1,17 +1,14 @@
 //! The local API in-process on a free loopback port in front of a fake `cargo lambda watch`
 //! that records what it receives: requests and responses pass through unchanged.
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use local_api::proxy::bind_loopback;
+use hyper_util::rt::TokioExecutor;
+use local_api::proxy::{bind_loopback, serve};
 use local_api::{Proxy, Router, Template};
 use serde_json::Value;
 
@@ -28,37 +25,27 @@ struct Received {
 async fn fake_watch(seen: Arc<Mutex<Vec<Received>>>) -> String {
     let listener = bind_loopback(0).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: Request<Incoming>| {
-                    let seen = seen.clone();
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body.collect().await.unwrap().to_bytes();
-                        seen.lock().unwrap().push(Received {
-                            method: parts.method.to_string(),
-                            uri: parts.uri.to_string(),
-                            headers: parts.headers,
-                            body,
-                        });
-                        let res = Response::builder()
-                            .status(207)
-                            .header("etag", "\"v7\"")
-                            .header("set-cookie", "a=1")
-                            .header("set-cookie", "b=2")
-                            .header("content-type", "application/octet-stream")
-                            .body(Full::new(Bytes::from_static(b"\x00\xffanswer")))
-                            .unwrap();
-                        Ok::<_, Infallible>(res)
-                    }
-                });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+    tokio::spawn(serve(listener, move |req: Request<Incoming>| {
+        let seen = seen.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = body.collect().await.unwrap().to_bytes();
+            seen.lock().unwrap().push(Received {
+                method: parts.method.to_string(),
+                uri: parts.uri.to_string(),
+                headers: parts.headers,
+                body,
             });
+            Response::builder()
+                .status(207)
+                .header("etag", "\"v7\"")
+                .header("set-cookie", "a=1")
+                .header("set-cookie", "b=2")
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::from_static(b"\x00\xffanswer")))
+                .unwrap()
         }
-    });
+    }));
     url
 }
 
