@@ -8,6 +8,7 @@ use std::time::{Duration as StdDuration, Instant};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use time::Duration;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::domain::dates::{format_date, format_timestamp};
@@ -102,7 +103,7 @@ async fn act(app: &App, due: DueContact) -> Done {
     match try_act(app, &due).await {
         Ok(done) => done,
         Err(e) => {
-            tracing::warn!(contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
             Done::Failed
         }
     }
@@ -146,7 +147,7 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
         },
     )?;
     if let Err(e) = app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
-        tracing::warn!(contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
+        tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
         return Ok(if action == SweepAction::Revoke && first_time {
             Done::RevokedNoticeFailed
         } else {
@@ -170,22 +171,29 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
 
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line, and return it.
-pub async fn run_scheduled(app: &App, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let deadline = Instant::now() + StdDuration::from_millis(deadline_epoch_ms.saturating_sub(now_ms));
-    let report = sweep(app, Some(deadline)).await?;
-    tracing::info!(
-        revoked = report.revoked,
-        reminded = report.reminded,
-        notices_retried = report.notices_retried,
-        failed = report.failed,
-        skipped = report.skipped,
-        items_read = report.items_read,
-        stopped_early = report.stopped_early,
-        "sweep done"
-    );
-    Ok(report)
+pub async fn run_scheduled(app: &App, request_id: &str, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
+    // Every line of the run carries its invocation and route; the sweep serves all tenants
+    // (`*`), and each line about one contact names its tenant too.
+    let span = tracing::info_span!("sweep", request_id = %request_id, route = "schedule", tenant = "*");
+    async move {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let deadline = Instant::now() + StdDuration::from_millis(deadline_epoch_ms.saturating_sub(now_ms));
+        let report = sweep(app, Some(deadline)).await?;
+        tracing::info!(
+            revoked = report.revoked,
+            reminded = report.reminded,
+            notices_retried = report.notices_retried,
+            failed = report.failed,
+            skipped = report.skipped,
+            items_read = report.items_read,
+            stopped_early = report.stopped_early,
+            "sweep done"
+        );
+        Ok(report)
+    }
+    .instrument(span)
+    .await
 }

@@ -13,6 +13,7 @@ mod imports;
 mod invites;
 mod lists;
 mod local_api_routes;
+mod logs;
 mod notifications;
 mod openapi;
 mod primary;
