@@ -7,6 +7,7 @@ mod access;
 mod clients;
 mod contacts;
 mod email_uniqueness;
+mod events;
 mod hostile;
 mod idempotency;
 mod imports;

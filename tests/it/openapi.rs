@@ -15,7 +15,7 @@ use crate::walk::{walk_every_route, WalkRequest};
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-fn spec() -> Value {
+pub fn spec() -> Value {
     let path = harness::table::repo_root().join("openapi.yaml");
     serde_yaml::from_str(&std::fs::read_to_string(path).expect("openapi.yaml")).expect("openapi.yaml is YAML")
 }
@@ -63,7 +63,7 @@ fn operation<'a>(spec: &'a Value, route: &TemplateRoute) -> &'a Value {
 }
 
 /// Checks a response against what the spec documents for `route`.
-fn assert_documented(spec: &Value, route: &TemplateRoute, res: &TestResponse) {
+pub fn assert_documented(spec: &Value, route: &TemplateRoute, res: &TestResponse) {
     let what = format!("{} {} -> {}", route.method, route.path, res.status);
     let documented = &operation(spec, route)["responses"][res.status.to_string()];
     assert!(documented.is_object(), "{what} is not documented: {}", res.body);

@@ -233,7 +233,14 @@ impl TestApi {
                 event["isBase64Encoded"] = Value::Bool(true);
             }
         }
-        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
+        self.invoke_event(function, &event.to_string()).await
+    }
+
+    /// Runs `function`'s handler on an API Gateway HTTP API v2 event (as `cargo lambda invoke
+    /// --data-file` does). `None` when no route of the service is served by `function`.
+    pub async fn invoke_event(&self, function: &str, event: &str) -> Option<TestResponse> {
+        let route = routes::ALL.iter().find(|r| r.function == function)?;
+        let request = lambda_http::request::from_str(event).expect("valid API Gateway event");
         let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
         Some(into_test_response(response))
     }
