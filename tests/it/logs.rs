@@ -1,40 +1,17 @@
 //! Logs: one JSON object per line, each with the request id, the route and the tenant, and no
 //! token, password, invitation token or email body anywhere.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use harness::mail::{invite_token, messages_to};
 use harness::tokens::ADMIN_GROUP;
 use harness::{Caller, TestApi};
 use serde_json::{json, Value};
-use tracing_subscriber::EnvFilter;
 
 use crate::support::{contact_path, given_client, given_contact};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    // This test's thread only (a current-thread runtime): other tests keep their own output.
-    let _logs = tracing::subscriber::set_default(shared::telemetry::subscriber(
-        move || writer.clone(),
-        EnvFilter::new("info"),
-    ));
+    // A current-thread runtime: every line of this test's requests is logged on this thread.
+    let capture = harness::logs::capture_this_thread();
     let api = TestApi::new().await;
     let tenant = format!("logs-{}", ulid::Ulid::new());
     let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
@@ -65,7 +42,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     assert_eq!(api.get(&garbage, &format!("/clients/{acme}")).await.status, 401);
     shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", u64::MAX).await.unwrap();
 
-    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let text = capture.text();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() >= 8, "one line per request at least:\n{text}");
     for line in &lines {

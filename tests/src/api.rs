@@ -123,6 +123,7 @@ impl TestApi {
     }
 
     async fn with_ses_endpoint(endpoint: Option<&str>) -> Self {
+        crate::logs::install();
         let db = dynamo_client().await;
         let table = format!("test-{}", ulid::Ulid::new());
         create_table(&db, &table).await.expect("create test table");

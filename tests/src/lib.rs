@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod logs;
 pub mod mail;
 pub mod seed;
 pub mod table;

@@ -17,7 +17,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde::Serialize;
+use shared::http::problem::Problem;
 use tokio::net::TcpListener;
 
 use crate::router::{Match, Router};
@@ -168,22 +168,12 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    code: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
-}
-
 /// An RFC 9457 problem in the service's shape (`type`, `code`, `title`, `status`, `detail`).
 pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
     let title = status.canonical_reason().unwrap_or("Error");
-    let body = Problem { kind: format!("/problems/{code}"), code, title, status: status.as_u16(), detail };
-    let mut res = Response::new(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap_or_default())));
+    let body = Problem::new(status.as_u16(), code, title, detail.to_owned()).to_json();
+    let mut res = Response::new(Full::new(Bytes::from(body)));
     *res.status_mut() = status;
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(shared::http::problem::PROBLEM_JSON));
     res
 }

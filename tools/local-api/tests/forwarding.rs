@@ -149,9 +149,15 @@ async fn unknown_routes_are_404_and_other_methods_405_without_reaching_a_functio
 
 #[tokio::test]
 async fn a_function_that_does_not_answer_is_a_502_problem() {
-    // A port that was free a moment ago: nothing listens there.
-    let closed = bind_loopback(0).await.unwrap().local_addr().unwrap();
-    let api = local_api(&format!("http://{closed}")).await;
+    // An upstream that hangs up on every connection without answering.
+    let hang_up = bind_loopback(0).await.unwrap();
+    let url = format!("http://{}", hang_up.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = hang_up.accept().await {
+            drop(stream);
+        }
+    });
+    let api = local_api(&url).await;
     let (status, _, body) =
         problem(Request::get(format!("{api}/clients")).body(Full::default()).unwrap()).await;
     assert_eq!((status, body["code"].as_str()), (502, Some("bad-gateway")));
