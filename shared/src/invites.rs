@@ -120,6 +120,8 @@ pub async fn accept(app: &App, token: &str, password: &str) -> DomainResult<()> 
     let hash = TokenHash::of(token);
     for attempt in 0..MAX_ATTEMPTS {
         let invite = app.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+        // The public route learns its tenant from the invitation.
+        tracing::Span::current().record("tenant", invite.tenant_id.as_str());
         let now = app.clock.now();
         if invite.used_at.is_some() {
             return Err(DomainError::Gone("this invitation was already used"));

@@ -8,6 +8,7 @@ use std::time::{Duration as StdDuration, Instant};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use time::Duration;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::domain::dates::{format_date, format_timestamp};
@@ -102,7 +103,7 @@ async fn act(app: &App, due: DueContact) -> Done {
     match try_act(app, &due).await {
         Ok(done) => done,
         Err(e) => {
-            tracing::warn!(contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
             Done::Failed
         }
     }
@@ -146,7 +147,7 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
         },
     )?;
     if let Err(e) = app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
-        tracing::warn!(contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
+        tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
         return Ok(if action == SweepAction::Revoke && first_time {
             Done::RevokedNoticeFailed
         } else {
@@ -168,24 +169,57 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
     })
 }
 
+/// Milliseconds left before `deadline`. Lambda passes an epoch time; `cargo lambda watch`
+/// passes the invocation's time budget itself (600000), which no real deadline can be.
+fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline < YEAR_2001_MS {
+        deadline
+    } else {
+        deadline.saturating_sub(now_ms)
+    }
+}
+
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line, and return it.
-pub async fn run_scheduled(app: &App, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let deadline = Instant::now() + StdDuration::from_millis(deadline_epoch_ms.saturating_sub(now_ms));
-    let report = sweep(app, Some(deadline)).await?;
-    tracing::info!(
-        revoked = report.revoked,
-        reminded = report.reminded,
-        notices_retried = report.notices_retried,
-        failed = report.failed,
-        skipped = report.skipped,
-        items_read = report.items_read,
-        stopped_early = report.stopped_early,
-        "sweep done"
-    );
-    Ok(report)
+pub async fn run_scheduled(app: &App, request_id: &str, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
+    // Every line of the run carries its invocation and route; the sweep serves all tenants
+    // (`*`), and each line about one contact names its tenant too.
+    let span = tracing::info_span!("sweep", request_id = %request_id, route = "schedule", tenant = "*");
+    async move {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let budget_ms = budget_ms(deadline_epoch_ms, now_ms);
+        let deadline = Instant::now() + StdDuration::from_millis(budget_ms);
+        let report = sweep(app, Some(deadline)).await?;
+        tracing::info!(
+            revoked = report.revoked,
+            reminded = report.reminded,
+            notices_retried = report.notices_retried,
+            failed = report.failed,
+            skipped = report.skipped,
+            items_read = report.items_read,
+            stopped_early = report.stopped_early,
+            budget_ms,
+            "sweep done"
+        );
+        Ok(report)
+    }
+    .instrument(span)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_ms;
+
+    #[test]
+    fn the_budget_comes_from_an_epoch_deadline_or_from_cargo_lambdas_relative_one() {
+        let now = 1_795_000_000_000;
+        assert_eq!(budget_ms(now + 300_000, now), 300_000);
+        assert_eq!(budget_ms(now - 1, now), 0);
+        assert_eq!(budget_ms(600_000, now), 600_000);
+    }
 }

@@ -3,46 +3,12 @@
 use std::collections::HashSet;
 
 use harness::table::repo_root;
-use serde_yaml::Value;
+use local_api::Template;
 use shared::http::routes;
-
-fn template() -> Value {
-    serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap()).unwrap()
-}
-
-/// (function crate, METHOD, path) for every HttpApi event in the template.
-fn template_routes(t: &Value) -> HashSet<(String, String, String)> {
-    let mut out = HashSet::new();
-    for (_, resource) in t["Resources"].as_mapping().unwrap() {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary =
-            resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap_or_default().to_owned();
-        for (_, event) in resource["Properties"]["Events"].as_mapping().into_iter().flatten() {
-            if event["Type"].as_str() == Some("HttpApi") {
-                let p = &event["Properties"];
-                out.insert((
-                    binary.clone(),
-                    p["Method"].as_str().unwrap().to_uppercase(),
-                    p["Path"].as_str().unwrap().to_owned(),
-                ));
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn every_function_crate_has_a_function_resource_in_the_template() {
-    let t = template();
-    let binaries: HashSet<String> = t["Resources"]
-        .as_mapping()
-        .unwrap()
-        .values()
-        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .filter_map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().map(str::to_owned))
-        .collect();
+    let binaries: HashSet<String> = Template::of_repo().functions().into_iter().collect();
     for entry in std::fs::read_dir(repo_root().join("functions")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(binaries.contains(&name), "functions/{name} has no function resource in template.yaml");
@@ -51,7 +17,8 @@ fn every_function_crate_has_a_function_resource_in_the_template() {
 
 #[test]
 fn the_template_routes_are_exactly_the_service_routes() {
-    let in_template = template_routes(&template());
+    let in_template: HashSet<(String, String, String)> =
+        Template::of_repo().routes().unwrap().into_iter().map(|r| (r.function, r.method, r.path)).collect();
     let in_code: HashSet<(String, String, String)> = routes::ALL
         .iter()
         .map(|r| (r.function.to_owned(), r.method.to_owned(), r.template.to_owned()))

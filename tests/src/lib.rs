@@ -5,9 +5,12 @@
 pub mod api;
 pub mod clock;
 pub mod invariants;
+pub mod logs;
 pub mod mail;
 pub mod proxy;
+pub mod seed;
 pub mod table;
 pub mod tokens;
+pub mod watch;
 
 pub use api::{Caller, TestApi, TestResponse};

@@ -1,29 +1,19 @@
 //! The table definition, read from template.yaml so tests, local runs and the deployed stack
 //! cannot drift apart.
 
-use std::path::{Path, PathBuf};
-
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
+use local_api::Template;
 use serde_yaml::Value;
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
+pub use local_api::template::repo_root;
 
 /// The properties of the one `AWS::DynamoDB::Table` in template.yaml.
 pub fn template_table() -> Value {
-    let path = repo_root().join("template.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let template: Value = serde_yaml::from_str(&text).expect("template.yaml is YAML");
-    let resources = template["Resources"].as_mapping().expect("template has Resources");
-    let tables: Vec<&Value> =
-        resources.values().filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table")).collect();
-    assert_eq!(tables.len(), 1, "template.yaml declares exactly one table");
-    tables[0]["Properties"].clone()
+    Template::of_repo().table().unwrap_or_else(|e| panic!("template.yaml: {e}")).clone()
 }
 
 fn key_schema(v: &Value) -> Vec<KeySchemaElement> {

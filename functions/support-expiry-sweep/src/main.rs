@@ -10,7 +10,8 @@ async fn main() -> Result<(), Error> {
     let app = shared::App::from_env().await?;
     let app = &app;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let report = shared::sweep::run_scheduled(app, event.context.deadline).await?;
+        let report =
+            shared::sweep::run_scheduled(app, &event.context.request_id, event.context.deadline).await?;
         Ok::<_, Error>(serde_json::to_value(report)?)
     }))
     .await

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::time::Instant;
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use tracing::{field, info, info_span, warn, Instrument};
+use tracing::{info, info_span, warn, Instrument};
 
 use crate::app::App;
 use crate::domain::dates::format_timestamp;
@@ -62,6 +62,21 @@ impl Call<'_> {
     }
 }
 
+/// The Lambda invocation's request id; without a Lambda context (requests driven in-process),
+/// the API Gateway request id.
+pub fn request_id(req: &Request) -> String {
+    if let Some(context) = req.lambda_context_ref() {
+        return context.request_id.clone();
+    }
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+            c.request_id.clone().unwrap_or_default()
+        }
+        #[allow(unreachable_patterns)]
+        _ => String::new(),
+    }
+}
+
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
 pub async fn serve<'a, F, Fut>(
@@ -74,8 +89,15 @@ where
     F: FnOnce(Call<'a>) -> Fut,
     Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
 {
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
-    let span = info_span!("request", request_id = %request_id, route = %route.template, method = route.method, tenant = field::Empty);
+    let span = info_span!(
+        "request",
+        request_id = %request_id(&req),
+        route = %route.template,
+        method = route.method,
+        // Unknown until the caller is authenticated (or, on the public route, the invitation
+        // is found); `-` on lines before that.
+        tenant = "-"
+    );
     async move {
         let started = Instant::now();
         let result = async {

@@ -8,8 +8,9 @@ use crate::domain::{DomainError, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The body of every error response of the service (the local API's own 404/405/502 too).
 #[derive(Serialize)]
-struct Problem<'a> {
+pub struct Problem<'a> {
     #[serde(rename = "type")]
     kind: String,
     code: &'a str,
@@ -18,6 +19,16 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+}
+
+impl<'a> Problem<'a> {
+    pub fn new(status: u16, code: &'a str, title: &'a str, detail: String) -> Self {
+        Self { kind: format!("/problems/{code}"), code, title, status, detail, errors: None }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// The status, slug and title of an error.
@@ -59,8 +70,7 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
         DomainError::Validation(errors) => Some(errors.as_slice()),
         _ => None,
     };
-    let problem = Problem { kind: format!("/problems/{code}"), code, title, status, detail, errors };
-    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let body = Problem { errors, ..Problem::new(status, code, title, detail) }.to_json();
     let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
     if status == 401 {
         builder = builder.header("www-authenticate", "Bearer");

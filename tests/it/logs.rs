@@ -1,0 +1,81 @@
+//! Logs: one JSON object per line, each with the request id, the route and the tenant, and no
+//! token, password, invitation token or email body anywhere.
+
+use harness::mail::{invite_token, messages_to};
+use harness::tokens::ADMIN_GROUP;
+use harness::{Caller, TestApi};
+use serde_json::{json, Value};
+
+use crate::support::{contact_path, given_client, given_contact};
+
+#[tokio::test]
+async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
+    // A current-thread runtime: every line of this test's requests is logged on this thread.
+    let capture = harness::logs::capture_this_thread();
+    let api = TestApi::new().await;
+    let tenant = format!("logs-{}", ulid::Ulid::new());
+    let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
+    let admin = Caller::Bearer(token.clone());
+    let email = format!("ada.{}@logs.test", ulid::Ulid::new()).to_lowercase();
+    let (password, body_text) = ("correct horse battery staple", "Invoice 42 is ready: the secret body text");
+
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({"last_name": "Lovelace", "email": email,
+        "notifications": ["invoice"]}),
+    )
+    .await;
+    let invited = api.post(&admin, &format!("{}/invite", contact_path(&acme, &ada)), json!({})).await;
+    assert_eq!(invited.status, 202, "{}", invited.body);
+    let mail = messages_to(&email).await;
+    let invitation = invite_token(mail[0]["body"]["text"].as_str().unwrap()).unwrap();
+    let accepted = api
+        .post(&Caller::Anonymous, "/invites/accept", json!({"token": invitation, "password": password}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let notify = json!({"topic": "invoice", "subject": "Invoice 42", "text": body_text, "html": format!("<p>{body_text}</p>")});
+    assert_eq!(api.post(&admin, &format!("/clients/{acme}/notifications"), notify).await.status, 202);
+    let garbage = Caller::RawAuthorization("Bearer not.a.valid-token-value".into());
+    assert_eq!(api.get(&garbage, &format!("/clients/{acme}")).await.status, 401);
+    shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", u64::MAX).await.unwrap();
+
+    let text = capture.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 8, "one line per request at least:\n{text}");
+    for line in &lines {
+        let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let span = &entry["span"];
+        for field in ["request_id", "route", "tenant"] {
+            let value = span[field].as_str().unwrap_or_default();
+            assert!(!value.is_empty(), "no {field}: {line}");
+        }
+        assert_eq!(line.matches("\"request_id\"").count(), 1, "{line}");
+    }
+    let tenant_of = |message: &str, route: &str| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["message"] == message && e["span"]["route"] == route)
+            .map(|e| e["span"]["tenant"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(tenant_of("request done", "/clients/{clientId}/notifications"), [tenant.as_str()]);
+    assert_eq!(
+        tenant_of("request done", "/invites/accept"),
+        [tenant.as_str()],
+        "the public route finds its tenant"
+    );
+    assert_eq!(tenant_of("request done", "/clients/{clientId}"), ["-"], "no tenant before authentication");
+    assert_eq!(tenant_of("sweep done", "schedule"), ["*"]);
+    assert!(text.contains("\"request_id\":\"sweep-invocation-1\""), "{text}");
+
+    let signature = token.rsplit('.').next().unwrap();
+    for secret in
+        [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value", harness::api::SECRET]
+    {
+        assert!(!text.contains(secret), "the logs contain {secret:?}:\n{text}");
+    }
+}

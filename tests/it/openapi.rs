@@ -1,0 +1,312 @@
+//! openapi.yaml and the service agree: its paths are exactly the template's routes (with the
+//! function as operationId), and what the handlers answer, successes and problems, is documented
+//! there: the status, the content type, the required headers, and a body that validates against
+//! the schema (OpenAPI 3.1 schemas are JSON Schema 2020-12).
+
+use std::collections::BTreeSet;
+
+use harness::{Caller, TestApi, TestResponse};
+use hyper::StatusCode;
+use local_api::{Match, Router, Template, TemplateRoute};
+use serde_json::{json, Value};
+
+use crate::support::{given_client, given_contact};
+use crate::walk::{walk_every_route, WalkRequest};
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+pub fn spec() -> Value {
+    let path = harness::table::repo_root().join("openapi.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("openapi.yaml")).expect("openapi.yaml is YAML")
+}
+
+/// Follows a local `$ref` (`#/components/...`) until a non-reference object.
+fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
+    while let Some(pointer) = value["$ref"].as_str() {
+        value = spec
+            .pointer(pointer.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling $ref {pointer}"));
+    }
+    value
+}
+
+/// A validator for `schema`, with the spec's components available to its references.
+fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    let text =
+        serde_json::to_string(&spec["components"]).unwrap().replace("#/components/", "#/$defs/components/");
+    let components: Value = serde_json::from_str(&text).unwrap();
+    let root_text = serde_json::to_string(&root).unwrap().replace("#/components/", "#/$defs/components/");
+    root = serde_json::from_str(&root_text).unwrap();
+    if root.is_object() {
+        root["$defs"] = json!({ "components": components });
+        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    }
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {schema} does not compile: {e}"))
+}
+
+fn check(validator: &jsonschema::Validator, value: &Value, what: &str) {
+    let errors: Vec<String> =
+        validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what} does not match the spec: {errors:#?}\n{value}");
+}
+
+/// The operation object for a template route.
+fn operation<'a>(spec: &'a Value, route: &TemplateRoute) -> &'a Value {
+    let op = &spec["paths"][&route.path][route.method.to_lowercase()];
+    assert!(op.is_object(), "openapi.yaml has no {} {}", route.method, route.path);
+    op
+}
+
+/// Checks a response against what the spec documents for `route`.
+pub fn assert_documented(spec: &Value, route: &TemplateRoute, res: &TestResponse) {
+    let what = format!("{} {} -> {}", route.method, route.path, res.status);
+    let documented = &operation(spec, route)["responses"][res.status.to_string()];
+    assert!(documented.is_object(), "{what} is not documented: {}", res.body);
+    let documented = resolve(spec, documented);
+    for (name, header) in documented["headers"].as_object().into_iter().flatten() {
+        let header = resolve(spec, header);
+        match res.header(&name.to_lowercase()) {
+            Some(value) => {
+                check(&validator(spec, &header["schema"]), &json!(value), &format!("{what} header {name}"))
+            }
+            None => assert!(header["required"] != true, "{what} lacks the required header {name}"),
+        }
+    }
+    let Some(content) = documented["content"].as_object() else {
+        assert!(res.body.is_empty(), "{what} has a body the spec does not document: {}", res.body);
+        return;
+    };
+    let content_type = res.header("content-type").unwrap_or_default();
+    let media = content
+        .get(content_type)
+        .unwrap_or_else(|| panic!("{what}: content type {content_type:?} not documented"));
+    check(&validator(spec, &media["schema"]), &res.json(), &what);
+}
+
+/// Checks a request body the tests sent against the operation's request schema.
+fn assert_request_documented(spec: &Value, route: &TemplateRoute, request: &WalkRequest) {
+    let Some((content_type, body)) = &request.body else { return };
+    let media = &operation(spec, route)["requestBody"]["content"][content_type];
+    assert!(media.is_object(), "{} {}: request type {content_type} not documented", route.method, route.path);
+    if content_type.ends_with("json") {
+        let body: Value = serde_json::from_str(body).unwrap();
+        check(
+            &validator(spec, &media["schema"]),
+            &body,
+            &format!("request to {} {}", route.method, route.path),
+        );
+    }
+}
+
+#[test]
+fn the_spec_has_exactly_the_template_routes_with_the_function_as_operation_id() {
+    let spec = spec();
+    assert_eq!(spec["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true));
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap().iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
+            let function = op["operationId"].as_str().unwrap_or_default().to_owned();
+            in_spec.insert(TemplateRoute { method: method.to_uppercase(), path: path.clone(), function });
+        }
+    }
+    let in_template: BTreeSet<TemplateRoute> = Template::of_repo().routes().unwrap().into_iter().collect();
+    assert_eq!(in_spec, in_template);
+}
+
+#[test]
+fn every_schema_and_reference_of_the_spec_compiles() {
+    let spec = spec();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        let _ = validator(&spec, schema);
+        assert!(!name.is_empty());
+    }
+    // Every $ref anywhere points at something.
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&spec, &mut all);
+    for r in all {
+        assert!(spec.pointer(r.trim_start_matches('#')).is_some(), "dangling $ref {r}");
+    }
+}
+
+#[tokio::test]
+async fn every_success_response_of_every_route_matches_the_spec() {
+    let spec = spec();
+    let api = TestApi::new().await;
+
+    let steps = walk_every_route(|req: WalkRequest| {
+        let api = &api;
+        async move {
+            let headers = req.header_pairs();
+            api.send(
+                &Caller::Anonymous,
+                &req.method,
+                &req.path_and_query,
+                &headers,
+                req.body.clone().map(|(_, b)| b),
+            )
+            .await
+        }
+    })
+    .await;
+
+    for step in &steps {
+        assert_request_documented(&spec, &step.route, &step.request);
+        assert_documented(&spec, &step.route, &step.response);
+    }
+}
+
+#[tokio::test]
+async fn problem_responses_match_the_spec() {
+    let spec = spec();
+    let api = TestApi::new().await;
+    let router = Router::new(Template::of_repo().routes().unwrap());
+    let (admin, reader) = (TestApi::admin("t1"), TestApi::reader("t1"));
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada =
+        given_contact(&api, &admin, &acme, json!({"last_name": "Lovelace", "email": "ada@problems.test"}))
+            .await;
+    given_contact(&api, &admin, &acme, json!({"last_name": "Byron", "email": "byron@problems.test"})).await;
+    let ada = format!("/clients/{acme}/contacts/{}", ada["id"].as_str().unwrap());
+    let missing = format!("/clients/{}", shared::domain::ClientId::generate());
+    let json_type = [("content-type", "application/json")];
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(70 * 1024));
+
+    type Case<'a> = (&'a Caller, &'a str, String, &'a [(&'a str, &'a str)], Option<String>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        (&admin, "GET", "/clients?limit=0".into(), &[], None, 400, "bad-request"),
+        (&admin, "POST", "/clients".into(), &json_type, Some("[1]".into()), 400, "bad-request"),
+        (&Caller::Anonymous, "GET", format!("/clients/{acme}"), &[], None, 401, "unauthenticated"),
+        (&reader, "POST", "/clients".into(), &json_type, Some("{}".into()), 403, "forbidden"),
+        (&admin, "GET", missing.clone(), &[], None, 404, "not-found"),
+        (&admin, "GET", format!("{missing}/contacts"), &[], None, 404, "not-found"),
+        (
+            &admin,
+            "POST",
+            format!("/clients/{acme}/contacts"),
+            &json_type,
+            Some(json!({"last_name": "L", "email": "BYRON@problems.test"}).to_string()),
+            409,
+            "email-taken",
+        ),
+        (&admin, "DELETE", format!("/clients/{acme}"), &[], None, 409, "client-has-contacts"),
+        (&admin, "DELETE", ada.clone(), &[], None, 409, "primary-required"),
+        (
+            &admin,
+            "PATCH",
+            ada.clone(),
+            &[("content-type", "application/json"), ("if-match", "\"v9\"")],
+            Some("{}".into()),
+            412,
+            "precondition-failed",
+        ),
+        (&admin, "POST", "/clients".into(), &json_type, Some(big), 413, "payload-too-large"),
+        (
+            &admin,
+            "POST",
+            "/clients".into(),
+            &[("content-type", "text/plain")],
+            Some("x".into()),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            &admin,
+            "POST",
+            "/clients/import".into(),
+            &json_type,
+            Some("{}".into()),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            &admin,
+            "POST",
+            format!("/clients/{acme}/contacts"),
+            &json_type,
+            Some(json!({"email": "nope", "notifications": ["fax"]}).to_string()),
+            422,
+            "validation-failed",
+        ),
+        (&admin, "POST", format!("{ada}/invite"), &[], None, 409, "no-email"),
+        (
+            &Caller::Anonymous,
+            "POST",
+            "/invites/accept".into(),
+            &json_type,
+            Some(json!({"token": "unknown", "password": "correct horse battery staple"}).to_string()),
+            404,
+            "not-found",
+        ),
+        (
+            &Caller::Anonymous,
+            "POST",
+            "/invites/accept".into(),
+            &json_type,
+            Some("{}".into()),
+            422,
+            "validation-failed",
+        ),
+        (
+            &admin,
+            "POST",
+            format!("/clients/{acme}/notifications"),
+            &json_type,
+            Some(json!({"topic": "fax"}).to_string()),
+            422,
+            "validation-failed",
+        ),
+    ];
+    // Ada has an email: clear it so the invitation has nowhere to go.
+    let cleared = api.patch(&admin, &ada, json!({"email": null, "mobile": "+1 202 555 0101"})).await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+
+    for (caller, method, path, headers, body, status, code) in cases {
+        let res = api.send(caller, method, &path, headers, body).await;
+        assert_eq!(
+            (res.status, res.problem_code().as_str()),
+            (status, code),
+            "{method} {path}: {}",
+            res.body
+        );
+        let Match::Found(route) = router.route(method, path.split('?').next().unwrap()) else {
+            panic!("{method} {path} is routed")
+        };
+        assert_documented(&spec, route, &res);
+    }
+}
+
+#[test]
+fn the_local_apis_own_problems_match_the_problem_schema() {
+    let spec = spec();
+    let problem = validator(&spec, &json!({"$ref": "#/components/schemas/Problem"}));
+    for (status, code) in [
+        (StatusCode::NOT_FOUND, "not-found"),
+        (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
+        (StatusCode::BAD_GATEWAY, "bad-gateway"),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+    ] {
+        let res = local_api::proxy::problem(status, code, "detail");
+        let body = futures_util::FutureExt::now_or_never(http_body_util::BodyExt::collect(res.into_body()))
+            .expect("a full body is ready")
+            .unwrap()
+            .to_bytes();
+        check(&problem, &serde_json::from_slice(&body).unwrap(), code);
+    }
+}

@@ -1,0 +1,149 @@
+//! One walk through the service that calls every route of template.yaml with a request that
+//! succeeds, over any transport: in-process (the handlers) or HTTP (the local API). Each step
+//! checks its success status; the walk checks that it called every route.
+
+use std::future::Future;
+
+use harness::mail::{invite_token, messages_to};
+use harness::tokens::ADMIN_GROUP;
+use harness::{TestApi, TestResponse};
+use local_api::{router, Template, TemplateRoute};
+use serde_json::{json, Value};
+
+/// A request as the walk sends it.
+#[derive(Debug, Clone)]
+pub struct WalkRequest {
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    /// Content type and body.
+    pub body: Option<(String, String)>,
+}
+
+impl WalkRequest {
+    pub fn header_pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if let Some((content_type, _)) = &self.body {
+            pairs.push(("content-type", content_type));
+        }
+        pairs
+    }
+}
+
+pub struct Step {
+    pub route: TemplateRoute,
+    pub request: WalkRequest,
+    pub response: TestResponse,
+}
+
+struct Walk<F> {
+    send: F,
+    token: String,
+    routes: Vec<TemplateRoute>,
+    steps: Vec<Step>,
+}
+
+fn json_body(value: Value) -> Option<(String, String)> {
+    Some(("application/json".into(), value.to_string()))
+}
+
+fn csv(text: &str) -> Option<(String, String)> {
+    Some(("text/csv".into(), text.to_owned()))
+}
+
+impl<F, Fut> Walk<F>
+where
+    F: Fn(WalkRequest) -> Fut,
+    Fut: Future<Output = TestResponse>,
+{
+    /// Calls `method template` (parameters from `ids`), checks the status, returns the JSON body.
+    async fn call(
+        &mut self,
+        method: &str,
+        template: &str,
+        ids: &[(&str, &str)],
+        query: &str,
+        body: Option<(String, String)>,
+        status: u16,
+    ) -> Value {
+        let route = self
+            .routes
+            .iter()
+            .find(|r| r.method == method && r.path == template)
+            .unwrap_or_else(|| panic!("{method} {template} is not a template route"))
+            .clone();
+        let path = router::fill(template, |name| {
+            ids.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+                .expect("an id for each parameter")
+        });
+        let request = WalkRequest {
+            method: method.into(),
+            path_and_query: format!("{path}{query}"),
+            headers: vec![("authorization".into(), format!("Bearer {}", self.token))],
+            body,
+        };
+        let response = (self.send)(request.clone()).await;
+        assert_eq!(response.status, status, "{method} {path}{query}: {}", response.body);
+        let value = serde_json::from_str(&response.body).unwrap_or(Value::Null);
+        self.steps.push(Step { route, request, response });
+        value
+    }
+}
+
+/// Walks every route as an administrator of a new tenant; returns each step in order.
+pub async fn walk_every_route<F, Fut>(send: F) -> Vec<Step>
+where
+    F: Fn(WalkRequest) -> Fut,
+    Fut: Future<Output = TestResponse>,
+{
+    let tenant = format!("walk-{}", ulid::Ulid::new());
+    let routes = Template::of_repo().routes().unwrap();
+    let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
+    let mut walk = Walk { send, token, routes: routes.clone(), steps: Vec::new() };
+    let email = format!("ada.{}@walk.test", ulid::Ulid::new()).to_lowercase();
+
+    let client = walk.call("POST", "/clients", &[], "", json_body(json!({"name": "Acme"})), 201).await;
+    let c = client["id"].as_str().unwrap().to_owned();
+    let ids = [("clientId", c.as_str())];
+    walk.call("GET", "/clients", &[], "?limit=10", None, 200).await;
+    walk.call("GET", "/clients/{clientId}", &ids, "", None, 200).await;
+    let website =
+        json_body(json!({"website": "https://acme.test", "address": {"city": "Leeds", "country": "gb"}}));
+    walk.call("PATCH", "/clients/{clientId}", &ids, "", website, 200).await;
+    let contact = json!({"first_name": "Ada", "last_name": "Lovelace", "email": email, "mobile": "+44 7911 123456",
+                         "notifications": ["invoice"], "permissions": ["support"]});
+    let contact = walk.call("POST", "/clients/{clientId}/contacts", &ids, "", json_body(contact), 201).await;
+    let k = contact["id"].as_str().unwrap().to_owned();
+    let both = [("clientId", c.as_str()), ("contactId", k.as_str())];
+    let recipients =
+        walk.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
+    assert_eq!(recipients["items"][0]["id"], k.as_str());
+    walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
+    let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
+    walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
+    walk.call("POST", "/clients/{clientId}/contacts/{contactId}/invite", &both, "", None, 202).await;
+    let mail = messages_to(&email).await;
+    let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
+    let accept = json_body(json!({"token": token, "password": "correct horse battery staple"}));
+    walk.call("POST", "/invites/accept", &[], "", accept, 200).await;
+    let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
+    let sent = walk.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
+    assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
+    let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
+    walk.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
+    walk.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;
+    let list = walk.call("GET", "/clients/{clientId}/contacts", &ids, "", None, 200).await;
+    let other =
+        list["items"].as_array().unwrap().iter().find(|i| i["id"] != k.as_str()).unwrap()["id"].clone();
+    let other = [("clientId", c.as_str()), ("contactId", other.as_str().unwrap())];
+    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &other, "", None, 204).await;
+    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 204).await;
+    walk.call("DELETE", "/clients/{clientId}", &ids, "", None, 204).await;
+
+    let missed: Vec<_> = routes.iter().filter(|r| !walk.steps.iter().any(|s| &s.route == *r)).collect();
+    assert!(missed.is_empty(), "routes the walk did not call: {missed:?}");
+    walk.steps
+}

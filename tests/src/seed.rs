@@ -1,0 +1,153 @@
+//! Demo data for local runs: a few clients with contacts, written through the same domain
+//! rules and store calls as the API. Ids are fixed, so the sample events in `events/` find
+//! them, and seeding again adds only what is missing.
+
+use serde_json::{json, Value};
+use shared::domain::dates::format_timestamp;
+use shared::domain::{
+    Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
+    DomainError, DomainResult, PortalState, Stamp, TenantId,
+};
+use shared::App;
+use time::{Date, Duration};
+
+/// The client the sample events use.
+pub const DEMO_CLIENT: &str = "01JDEM0C11ENT0000000000000";
+/// Its primary contact, which the sample events use.
+pub const DEMO_CONTACT: &str = "01JDEM0C0NTACT000000000000";
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub clients_created: usize,
+    pub contacts_created: usize,
+    /// Seed contacts whose email another contact of the tenant already has.
+    pub contacts_skipped: usize,
+}
+
+struct DemoClient {
+    id: &'static str,
+    body: Value,
+    contacts: Vec<(&'static str, Value)>,
+}
+
+fn demo_data(today: Date) -> Vec<DemoClient> {
+    // A support window around today, so the portal invitation of the sample event is allowed.
+    let portal = json!({
+        "support_start": (today - Duration::days(30)).to_string(),
+        "support_end": (today + Duration::days(365)).to_string(),
+    });
+    vec![
+        DemoClient {
+            id: DEMO_CLIENT,
+            body: json!({"name": "Acme Ltd", "email": "billing@acme.example", "website": "https://acme.example",
+                         "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}}),
+            contacts: vec![
+                (
+                    DEMO_CONTACT,
+                    json!({"salutation": "Ms.", "first_name": "Ada", "last_name": "Lovelace",
+                    "job_title": "CFO", "department": "Finance", "email": "ada.lovelace@acme.example",
+                    "mobile": "+1 202 555 0101", "notifications": ["invoice", "credit_note", "estimate"],
+                    "permissions": ["invoices", "estimates", "support"], "portal": portal}),
+                ),
+                (
+                    "01JDEM0C0NTACT000000000001",
+                    json!({"first_name": "Grace", "last_name": "Hopper",
+                    "job_title": "Head of Engineering", "email": "grace.hopper@acme.example",
+                    "line_manager_id": DEMO_CONTACT, "notifications": ["invoice", "timesheet_approval", "project"],
+                    "permissions": ["projects", "support"]}),
+                ),
+                (
+                    "01JDEM0C0NTACT000000000002",
+                    json!({"first_name": "Charles", "last_name": "Babbage",
+                    "job_title": "Engineer", "mobile": "+1 202 555 0102", "notifications": ["ticket"]}),
+                ),
+            ],
+        },
+        DemoClient {
+            id: "01JDEM0C11ENT0000000000001",
+            body: json!({"name": "Globex Corporation", "email": "accounts@globex.example", "phone": "+1 202 555 0110"}),
+            contacts: vec![
+                (
+                    "01JDEM0C0NTACT000000000003",
+                    json!({"first_name": "Hank", "last_name": "Scorpio",
+                    "job_title": "CEO", "email": "hank@globex.example",
+                    "notifications": ["invoice", "contract", "estimate"], "permissions": ["contracts", "invoices"]}),
+                ),
+                (
+                    "01JDEM0C0NTACT000000000004",
+                    json!({"first_name": "Frank", "last_name": "Grimes",
+                    "email": "frank@globex.example", "phone": "+1 202 555 0111", "notifications": ["ticket", "task"]}),
+                ),
+            ],
+        },
+        DemoClient {
+            id: "01JDEM0C11ENT0000000000002",
+            body: json!({"name": "Initech", "website": "https://initech.example"}),
+            contacts: vec![(
+                "01JDEM0C0NTACT000000000005",
+                json!({"first_name": "Peter", "last_name": "Gibbons",
+                "email": "peter@initech.example", "notifications": ["invoice", "timesheet_approval"]}),
+            )],
+        },
+    ]
+}
+
+fn object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("seed bodies are objects"),
+    }
+}
+
+fn id<T>(raw: &str, parse: fn(&str) -> Option<T>) -> T {
+    parse(raw).unwrap_or_else(|| panic!("seed id {raw} is a ULID"))
+}
+
+/// Adds the demo clients and contacts that `tenant` does not have yet.
+pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport> {
+    let now = app.clock.now();
+    let stamp = Stamp { at: format_timestamp(now), by: "seed-demo".into() };
+    let mut report = SeedReport::default();
+    for demo in demo_data(now.date()) {
+        let client_id = id(demo.id, ClientId::parse);
+        match app.store.get_client(tenant, client_id).await {
+            Ok(_) => {}
+            Err(DomainError::NotFound(_)) => {
+                let fields =
+                    ClientFields::create(ClientPatch::parse(object(demo.body), app.phone_region, true)?)?;
+                let client = Client {
+                    id: client_id,
+                    fields,
+                    primary_contact_id: None,
+                    contact_count: 0,
+                    audit: Audit::new(&stamp),
+                };
+                app.store.create_client(tenant, &client, None).await?;
+                report.clients_created += 1;
+            }
+            Err(e) => return Err(e),
+        }
+        for (contact_id, body) in demo.contacts {
+            let contact_id = id(contact_id, ContactId::parse);
+            match app.store.get_contact(tenant, client_id, contact_id).await {
+                Ok(_) => continue,
+                Err(DomainError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+            let contact = Contact {
+                id: contact_id,
+                client_id,
+                fields: ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
+                is_primary: false,
+                portal: PortalState::default(),
+                audit: Audit::new(&stamp),
+            };
+            match app.store.add_contact(tenant, contact, false, &stamp, None).await {
+                Ok(_) => report.contacts_created += 1,
+                Err(DomainError::EmailTaken) => report.contacts_skipped += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,179 @@
+//! The HTTP server: each request is routed by method and path template and forwarded, path,
+//! query, headers and body unchanged, to its function at
+//! `{upstream}/lambda-url/<function><path>?<query>` (what `cargo lambda watch` serves); the
+//! function's status, headers and body go back unchanged. Unknown paths answer 404 and known
+//! paths with another method 405, as `application/problem+json`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use shared::http::problem::Problem;
+use tokio::net::TcpListener;
+
+use crate::router::{Match, Router};
+
+/// API Gateway's limit on a request payload.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Headers that belong to one connection, not to the message (RFC 9110 7.6.1); the proxy's own
+/// connections set their own.
+const HOP_BY_HOP: &[&str] =
+    &["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+
+/// A listener on 127.0.0.1 only (`port` 0 picks a free one).
+pub async fn bind_loopback(port: u16) -> std::io::Result<TcpListener> {
+    TcpListener::bind(std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port))).await
+}
+
+/// Serves HTTP/1.1 connections from `listener` with `handler`, one task per connection, until
+/// the task is dropped.
+pub async fn serve<F, Fut>(listener: TcpListener, handler: F) -> std::io::Result<()>
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let answer = handler(req);
+                async move { Ok::<_, Infallible>(answer.await) }
+            });
+            // A client that hangs up mid-request is its own business.
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+pub struct Proxy {
+    router: Router,
+    /// Base URL of `cargo lambda watch`, e.g. `http://127.0.0.1:9000`.
+    upstream: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// Print one line per request to stdout.
+    pub log: bool,
+}
+
+impl Proxy {
+    pub fn new(router: Router, upstream: &str) -> Self {
+        Self {
+            router,
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            log: true,
+        }
+    }
+
+    /// Serves connections from `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
+        serve(listener, move |req| {
+            let proxy = self.clone();
+            async move { proxy.handle(req).await }
+        })
+        .await
+    }
+
+    pub async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
+        let (target, response) = match self.router.route(&method, &path) {
+            Match::Found(route) => (route.function.as_str(), self.forward(&route.function, req).await),
+            Match::NotFound => {
+                ("-", problem(StatusCode::NOT_FOUND, "not-found", &format!("no route for {method} {path}")))
+            }
+            Match::MethodNotAllowed(allowed) => {
+                let detail = format!("{path} does not take {method}; it takes {}", allowed.join(", "));
+                let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", &detail);
+                if let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) {
+                    res.headers_mut().insert(ALLOW, allow);
+                }
+                ("-", res)
+            }
+        };
+        if self.log {
+            println!(
+                "{method} {path} -> {target} {} ({} ms)",
+                response.status().as_u16(),
+                started.elapsed().as_millis()
+            );
+        }
+        response
+    }
+
+    async fn forward(&self, function: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (mut parts, body) = req.into_parts();
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                let detail = format!("the body is larger than {MAX_BODY_BYTES} bytes");
+                return problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", &detail);
+            }
+            Err(e) => {
+                return problem(StatusCode::BAD_REQUEST, "bad-request", &format!("reading the body: {e}"))
+            }
+        };
+        let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let url = format!("{}/lambda-url/{function}{path_and_query}", self.upstream);
+        parts.uri = match url.parse() {
+            Ok(uri) => uri,
+            Err(e) => {
+                return problem(StatusCode::BAD_REQUEST, "bad-request", &format!("bad request target: {e}"))
+            }
+        };
+        strip_hop_by_hop(&mut parts.headers);
+        let upstream = match self.client.request(Request::from_parts(parts, Full::new(body))).await {
+            Ok(res) => res,
+            Err(e) => return self.unreachable(function, &e.to_string()),
+        };
+        let (mut parts, body) = upstream.into_parts();
+        let body = match body.collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e) => return self.unreachable(function, &e.to_string()),
+        };
+        strip_hop_by_hop(&mut parts.headers);
+        Response::from_parts(parts, Full::new(body))
+    }
+
+    fn unreachable(&self, function: &str, error: &str) -> Response<Full<Bytes>> {
+        let detail = format!(
+            "function {function} did not answer at {}/lambda-url/{function} ({error}); is cargo lambda watch running?",
+            self.upstream
+        );
+        problem(StatusCode::BAD_GATEWAY, "bad-gateway", &detail)
+    }
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Headers named in `Connection` are hop-by-hop too.
+    let named: Vec<HeaderName> = headers
+        .get_all("connection")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().map(HeaderName::as_str).chain(HOP_BY_HOP.iter().copied()) {
+        headers.remove(name);
+    }
+}
+
+/// An RFC 9457 problem in the service's shape (`type`, `code`, `title`, `status`, `detail`).
+pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = Problem::new(status.as_u16(), code, title, detail.to_owned()).to_json();
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(shared::http::problem::PROBLEM_JSON));
+    res
+}
