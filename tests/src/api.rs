@@ -141,6 +141,16 @@ impl TestApi {
         Caller::Bearer(Self::token(tenant, &[ADMIN_GROUP], &[], 3600))
     }
 
+    /// An administrator as API Gateway's JWT authorizer passes one: claims in the request
+    /// context (groups as `[a b]`), no `Authorization` header left for the function to check.
+    pub fn authorizer_admin(tenant: &str) -> Caller {
+        Caller::Authorizer(HashMap::from([
+            ("sub".to_owned(), format!("user-of-{tenant}")),
+            ("custom:tenant_id".to_owned(), tenant.to_owned()),
+            ("cognito:groups".to_owned(), format!("[{ADMIN_GROUP}]")),
+        ]))
+    }
+
     pub fn reader(tenant: &str) -> Caller {
         Caller::Bearer(Self::token(tenant, &[], &[], 3600))
     }
@@ -171,18 +181,11 @@ impl TestApi {
     /// Sends arbitrary bytes as a body, base64-encoded as API Gateway passes binary bodies.
     pub async fn send_raw(&self, caller: &Caller, method: &str, path: &str, bytes: &[u8]) -> TestResponse {
         use base64::Engine;
-        let route = routes::ALL
-            .iter()
-            .find(|r| r.method == method && same_shape(r.template, path))
-            .unwrap_or_else(|| panic!("no route for {method} {path}"));
         let mut event =
-            self.event(route, caller, method, path, "", &[("content-type", "application/json")], None);
+            self.request_event(caller, method, path, &[("content-type", "application/json")], None);
         event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
         event["isBase64Encoded"] = Value::Bool(true);
-        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        into_test_response(
-            dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
-        )
+        self.dispatch_event(route_for(method, path), event).await
     }
 
     /// Sends any request to the function whose route matches `method` and `path`.
@@ -194,17 +197,39 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> TestResponse {
+        let event = self.request_event(caller, method, path_and_query, headers, body);
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        self.dispatch_event(route_for(method, path), event).await
+    }
+
+    /// The API Gateway HTTP API v2 event of a request, as the function behind its route
+    /// receives it (also what the benchmarks feed to the release bootstraps).
+    pub fn request_event(
+        &self,
+        caller: &Caller,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Value {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-        let route = routes::ALL
-            .iter()
-            .find(|r| r.method == method && same_shape(r.template, path))
-            .unwrap_or_else(|| panic!("no route for {method} {path}"));
-        let event = self.event(route, caller, method, path, query, headers, body);
+        self.event(route_for(method, path), caller, method, path, query, headers, body)
+    }
+
+    async fn dispatch_event(&self, route: &Route, event: Value) -> TestResponse {
         let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
         into_test_response(
             dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
         )
     }
+}
+
+/// The route API Gateway would pick for `method` and `path`.
+fn route_for(method: &str, path: &str) -> &'static Route {
+    routes::ALL
+        .iter()
+        .find(|r| r.method == method && same_shape(r.template, path))
+        .unwrap_or_else(|| panic!("no route for {method} {path}"))
 }
 
 fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
