@@ -102,6 +102,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req| route(shared.clone(), req));
@@ -209,7 +210,7 @@ pub struct Launch {
 /// One execution environment: its Runtime API and its function process.
 pub struct Function {
     api: RuntimeApi,
-    child: tokio::process::Child,
+    child: std::process::Child,
     pid: u32,
     log: PathBuf,
     /// Just before the process was spawned.
@@ -225,7 +226,7 @@ impl Function {
             .append(true)
             .open(&launch.log)
             .unwrap_or_else(|e| panic!("open {}: {e}", launch.log.display()));
-        let mut command = tokio::process::Command::new(&launch.program);
+        let mut command = std::process::Command::new(&launch.program);
         command
             .args(&launch.args)
             .current_dir(&launch.dir)
@@ -234,11 +235,10 @@ impl Function {
             .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .kill_on_drop(true);
+            .stderr(log);
         let spawned = Instant::now();
         let child = command.spawn().unwrap_or_else(|e| panic!("start {}: {e}", launch.program.display()));
-        let pid = child.id().expect("a running child has a pid");
+        let pid = child.id();
         Self { api, child, pid, log: launch.log.clone(), spawned }
     }
 
@@ -252,7 +252,7 @@ impl Function {
                 Ok(Err(_)) => Err("the runtime API dropped the invocation".to_owned()),
                 Err(_) => Err(format!("no answer within {} s", PATIENCE.as_secs())),
             },
-            status = self.child.wait() => Err(format!("the process exited: {status:?}")),
+            status = exited(&mut self.child) => Err(format!("the process exited: {status}")),
         };
         let at = Instant::now();
         match outcome.map(|body| serde_json::from_slice::<Value>(&body)) {
@@ -278,9 +278,23 @@ impl Function {
     pub fn peak_rss(&self) -> u64 {
         peak_rss(self.pid).unwrap_or_else(|| self.fail("no VmHWM in /proc/<pid>/status"))
     }
+}
 
-    pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+/// Ends the process (as Lambda ends an environment) and reaps it.
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Resolves when the process has exited (checked every 20 ms; only a failure waits for it).
+async fn exited(child: &mut std::process::Child) -> std::process::ExitStatus {
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

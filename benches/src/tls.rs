@@ -62,12 +62,15 @@ impl TlsFront {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let acceptor = acceptor.clone();
+                // Forward each write at once, as the endpoint it stands for would send it.
+                let _ = stream.set_nodelay(true);
                 connections.spawn(async move {
                     let (Ok(mut tls), Ok(mut plain)) =
                         (acceptor.accept(stream).await, TcpStream::connect(upstream).await)
                     else {
                         return;
                     };
+                    let _ = plain.set_nodelay(true);
                     let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
                 });
                 while connections.try_join_next().is_some() {}

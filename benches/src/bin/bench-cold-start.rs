@@ -152,7 +152,7 @@ async fn cold_start(launch: &Launch, event: &Value) -> Cold {
         peak_rss: function.peak_rss(),
         answer: reply.body,
     };
-    function.stop().await;
+    drop(function);
     assert_eq!(cold.answer["statusCode"], 201, "{}: {}", launch.name, cold.answer);
     cold
 }
@@ -338,7 +338,7 @@ async fn warm(api: &TestApi, caller: &Caller, client: &str, n: usize, env: &[(St
             mib(peak),
             100.0 * (LAMBDA_MEMORY.saturating_sub(peak)) as f64 / LAMBDA_MEMORY as f64
         );
-        function.stop().await;
+        drop(function);
     }
 }
 
