@@ -337,7 +337,7 @@ fn lambda_environment(launch: &Launch, api: SocketAddr) -> Vec<(String, String)>
     .collect()
 }
 
-/// Appends nothing, but makes sure the log's folder exists and the log starts empty.
+/// The log file of a function for this run: its folder created, its old content gone.
 pub fn fresh_log(dir: &Path, name: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     let path = dir.join(format!("{name}.log"));

@@ -181,11 +181,12 @@ impl TestApi {
     /// Sends arbitrary bytes as a body, base64-encoded as API Gateway passes binary bodies.
     pub async fn send_raw(&self, caller: &Caller, method: &str, path: &str, bytes: &[u8]) -> TestResponse {
         use base64::Engine;
+        let route = route_for(method, path);
         let mut event =
-            self.request_event(caller, method, path, &[("content-type", "application/json")], None);
+            self.event(route, caller, method, path, "", &[("content-type", "application/json")], None);
         event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
         event["isBase64Encoded"] = Value::Bool(true);
-        self.dispatch_event(route_for(method, path), event).await
+        self.dispatch_event(route, event).await
     }
 
     /// Sends any request to the function whose route matches `method` and `path`.
@@ -197,22 +198,26 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> TestResponse {
-        let event = self.request_event(caller, method, path_and_query, headers, body);
-        let path = path_and_query.split('?').next().unwrap_or_default();
-        self.dispatch_event(route_for(method, path), event).await
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let route = route_for(method, path);
+        self.dispatch_event(route, self.event(route, caller, method, path, query, headers, body)).await
     }
 
-    /// The API Gateway HTTP API v2 event of a request, as the function behind its route
-    /// receives it (also what the benchmarks feed to the release bootstraps).
-    pub fn request_event(
+    /// The API Gateway HTTP API v2 event of a request with an optional JSON body, as the
+    /// function behind its route receives it (what the benchmarks feed the release bootstraps).
+    pub fn json_event(
         &self,
         caller: &Caller,
         method: &str,
         path_and_query: &str,
-        headers: &[(&str, &str)],
-        body: Option<String>,
+        body: Option<Value>,
     ) -> Value {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let headers: &[(&str, &str)] = match body {
+            Some(_) => &[("content-type", "application/json")],
+            None => &[],
+        };
+        let body = body.map(|b| b.to_string());
         self.event(route_for(method, path), caller, method, path, query, headers, body)
     }
 
