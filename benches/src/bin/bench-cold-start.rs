@@ -249,16 +249,18 @@ struct Variant {
     launch: Launch,
 }
 
-/// Cold starts of each variant, `runs` times each, interleaved so that noise hits all alike.
+/// Cold starts of each variant, `runs` times each, interleaved so that noise hits all alike:
+/// round after round, each round starting one variant further on (what runs just before a
+/// cold start, such as a Python process, affects it).
 async fn cold_starts(
     variants: &[Variant],
     runs: usize,
     mut next_event: impl FnMut() -> Value,
 ) -> Vec<Vec<Cold>> {
     let mut results: Vec<Vec<Cold>> = variants.iter().map(|_| Vec::new()).collect();
-    for _ in 0..runs {
-        for (variant, result) in variants.iter().zip(results.iter_mut()) {
-            result.push(cold_start(&variant.launch, &next_event()).await);
+    for round in 0..runs {
+        for i in (0..variants.len()).map(|i| (i + round) % variants.len()) {
+            results[i].push(cold_start(&variants[i].launch, &next_event()).await);
         }
     }
     results
