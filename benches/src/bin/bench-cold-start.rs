@@ -113,7 +113,11 @@ fn python() -> PathBuf {
     python
 }
 
-fn python_launch(env: Vec<(String, String)>) -> Launch {
+fn python_launch(mut env: Vec<(String, String)>) -> Launch {
+    // Lambda's task root is read-only: a handler shipped without .pyc is compiled at every cold
+    // start (boto3 in the runtime comes compiled, as pip compiled it in the venv).
+    env.push(("PYTHONDONTWRITEBYTECODE".to_owned(), "1".to_owned()));
+    let _ = std::fs::remove_dir_all(repo_root().join("benches/python/__pycache__"));
     Launch {
         name: "add-contact-python".to_owned(),
         program: python(),
