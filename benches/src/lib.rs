@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use futures_util::stream::{self, StreamExt};
 
+pub mod lambda;
 pub mod raw;
+pub mod tls;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -62,19 +64,25 @@ pub async fn drop_table(db: &Client, table: &str) {
     let _ = db.delete_table().table_name(table).send().await;
 }
 
-/// Median and the spread between the 10th and 90th percentiles of a set of timings.
-pub struct Spread {
-    pub median: Duration,
-    pub p10: Duration,
-    pub p90: Duration,
+/// Median and the spread between the 10th and 90th percentiles of a set of measurements.
+#[derive(Clone, Copy, Debug)]
+pub struct Spread<T = Duration> {
+    pub median: T,
+    pub p10: T,
+    pub p90: T,
 }
 
-impl Spread {
-    pub fn of(mut samples: Vec<Duration>) -> Self {
+impl<T: Ord + Copy> Spread<T> {
+    pub fn of(mut samples: Vec<T>) -> Self {
         assert!(!samples.is_empty(), "no samples");
         samples.sort();
         let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
         Self { median: at(0.5), p10: at(0.1), p90: at(0.9) }
+    }
+
+    /// `median (p10-p90)`, each shown by `show`.
+    pub fn show(&self, show: impl Fn(T) -> String) -> String {
+        format!("{} ({}-{})", show(self.median), show(self.p10), show(self.p90))
     }
 }
 
@@ -97,4 +105,9 @@ pub fn item_size(item: &Item) -> usize {
         }
     }
     item.iter().map(|(k, v)| k.len() + value(v)).sum()
+}
+
+/// Bytes as MiB with one decimal.
+pub fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }

@@ -210,6 +210,16 @@ impl TestApi {
         Caller::Bearer(Self::token(tenant, &[ADMIN_GROUP], &[], 3600))
     }
 
+    /// An administrator as API Gateway's JWT authorizer passes one: claims in the request
+    /// context (groups as `[a b]`), no `Authorization` header left for the function to check.
+    pub fn authorizer_admin(tenant: &str) -> Caller {
+        Caller::Authorizer(HashMap::from([
+            ("sub".to_owned(), format!("user-of-{tenant}")),
+            ("custom:tenant_id".to_owned(), tenant.to_owned()),
+            ("cognito:groups".to_owned(), format!("[{ADMIN_GROUP}]")),
+        ]))
+    }
+
     pub fn reader(tenant: &str) -> Caller {
         Caller::Bearer(Self::token(tenant, &[], &[], 3600))
     }
@@ -252,17 +262,11 @@ impl TestApi {
         bytes: &[u8],
     ) -> TestResponse {
         use base64::Engine;
-        let route = routes::ALL
-            .iter()
-            .find(|r| r.method == method && same_shape(r.template, path))
-            .unwrap_or_else(|| panic!("no route for {method} {path}"));
+        let route = route_for(method, path);
         let mut event = self.event(route, caller, method, path, "", &[("content-type", content_type)], None);
         event["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
         event["isBase64Encoded"] = Value::Bool(true);
-        let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        into_test_response(
-            dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
-        )
+        self.dispatch_event(route, event).await
     }
 
     /// Sends any request to the function whose route matches `method` and `path`.
@@ -275,11 +279,29 @@ impl TestApi {
         body: Option<String>,
     ) -> TestResponse {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-        let route = routes::ALL
-            .iter()
-            .find(|r| r.method == method && same_shape(r.template, path))
-            .unwrap_or_else(|| panic!("no route for {method} {path}"));
-        let event = self.event(route, caller, method, path, query, headers, body);
+        let route = route_for(method, path);
+        self.dispatch_event(route, self.event(route, caller, method, path, query, headers, body)).await
+    }
+
+    /// The API Gateway HTTP API v2 event of a request with an optional JSON body, as the
+    /// function behind its route receives it (what the benchmarks feed the release bootstraps).
+    pub fn json_event(
+        &self,
+        caller: &Caller,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let headers: &[(&str, &str)] = match body {
+            Some(_) => &[("content-type", "application/json")],
+            None => &[],
+        };
+        let body = body.map(|b| b.to_string());
+        self.event(route_for(method, path), caller, method, path, query, headers, body)
+    }
+
+    async fn dispatch_event(&self, route: &Route, event: Value) -> TestResponse {
         let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
         into_test_response(
             dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
@@ -324,6 +346,14 @@ impl TestApi {
         let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
         Some(into_test_response(response))
     }
+}
+
+/// The route API Gateway would pick for `method` and `path`.
+fn route_for(method: &str, path: &str) -> &'static Route {
+    routes::ALL
+        .iter()
+        .find(|r| r.method == method && same_shape(r.template, path))
+        .unwrap_or_else(|| panic!("no route for {method} {path}"))
 }
 
 fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
