@@ -1,10 +1,12 @@
 //! Local development tools: the service's HTTP API on one port in front of `cargo lambda
 //! watch` (routes read from template.yaml), and the template reader the tests share.
 
+pub mod cors;
 pub mod proxy;
 pub mod router;
 pub mod template;
 
+pub use cors::Cors;
 pub use proxy::Proxy;
 pub use router::{Match, Router};
 pub use template::{Template, TemplateRoute};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use local_api::proxy::bind_loopback;
-use local_api::{Proxy, Router, Template};
+use local_api::{Cors, Proxy, Router, Template};
 
 fn port(name: &str, default: u16) -> Result<u16, String> {
     match std::env::var(name) {
@@ -18,12 +18,14 @@ fn port(name: &str, default: u16) -> Result<u16, String> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let template = match args.as_slice() {
+    let template_file = match args.as_slice() {
         [] => PathBuf::from("template.yaml"),
         [flag, path] if flag == "--template" => PathBuf::from(path),
         _ => return Err("usage: local-api [--template template.yaml]".into()),
     };
-    let routes = Template::load(&template)?.routes()?;
+    let template = Template::load(&template_file)?;
+    let routes = template.routes()?;
+    let origins = Cors::origins_from(std::env::var("CORS_ALLOWED_ORIGINS").ok().as_deref());
     let (api_port, lambda_port) = (port("API_PORT", 3000)?, port("LAMBDA_PORT", 9000)?);
     let upstream = format!("http://127.0.0.1:{lambda_port}");
     let listener = bind_loopback(api_port).await.map_err(|e| {
@@ -32,9 +34,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "local API on http://127.0.0.1:{api_port}: {} routes from {} -> {upstream}/lambda-url/<function>",
         routes.len(),
-        template.display()
+        template_file.display()
     );
-    let proxy = Arc::new(Proxy::new(Router::new(routes), &upstream));
+    let mut proxy = Proxy::new(Router::new(routes), &upstream);
+    proxy.cors = Cors::from_template(&template, origins);
+    if let Some(cors) = &proxy.cors {
+        println!("CORS as the template configures it, for origins {}", cors.allow_origins.join(", "));
+    }
+    let proxy = Arc::new(proxy);
     tokio::select! {
         served = proxy.serve(listener) => served?,
         _ = tokio::signal::ctrl_c() => {}

@@ -1,8 +1,9 @@
 //! The HTTP server: each request is routed by method and path template and forwarded, path,
 //! query, headers and body unchanged, to its function at
 //! `{upstream}/lambda-url/<function><path>?<query>` (what `cargo lambda watch` serves); the
-//! function's status, headers and body go back unchanged. Unknown paths answer 404 and known
-//! paths with another method 405, as `application/problem+json`.
+//! function's status, headers and body go back unchanged, except CORS headers, which are the
+//! API's (see `cors`). Unknown paths answer 404 and known paths with another method 405, as
+//! `application/problem+json`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,6 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use shared::http::problem::Problem;
 use tokio::net::TcpListener;
 
+use crate::cors::Cors;
 use crate::router::{Match, Router};
 
 /// API Gateway's limit on a request payload.
@@ -63,6 +65,8 @@ pub struct Proxy {
     client: Client<HttpConnector, Full<Bytes>>,
     /// Print one line per request to stdout.
     pub log: bool,
+    /// CORS as the deployed API does it; `None` passes the functions' headers through.
+    pub cors: Option<Cors>,
 }
 
 impl Proxy {
@@ -72,6 +76,7 @@ impl Proxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build_http(),
             log: true,
+            cors: None,
         }
     }
 
@@ -87,7 +92,13 @@ impl Proxy {
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
-        let (target, response) = match self.router.route(&method, &path) {
+        let request_headers = req.headers().clone();
+        let preflight = self.cors.as_ref().filter(|_| Cors::is_preflight(&method, &request_headers));
+        let (target, mut response) = match self.router.route(&method, &path) {
+            // API Gateway answers preflights itself, for any path, before routing.
+            _ if preflight.is_some() => {
+                ("cors preflight", preflight.map(|c| c.preflight(&request_headers)).unwrap_or_default())
+            }
             Match::Found(route) => (route.function.as_str(), self.forward(&route.function, req).await),
             Match::NotFound => {
                 ("-", problem(StatusCode::NOT_FOUND, "not-found", &format!("no route for {method} {path}")))
@@ -101,6 +112,9 @@ impl Proxy {
                 ("-", res)
             }
         };
+        if let (Some(cors), None) = (&self.cors, preflight) {
+            cors.apply(&request_headers, response.headers_mut());
+        }
         if self.log {
             println!(
                 "{method} {path} -> {target} {} ({} ms)",

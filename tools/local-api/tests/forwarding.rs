@@ -9,7 +9,7 @@ use hyper::{HeaderMap, Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::{bind_loopback, serve};
-use local_api::{Proxy, Router, Template};
+use local_api::{Cors, Proxy, Router, Template};
 use serde_json::Value;
 
 #[derive(Debug, Clone)]
@@ -42,6 +42,9 @@ async fn fake_watch(seen: Arc<Mutex<Vec<Received>>>) -> String {
                 .header("set-cookie", "a=1")
                 .header("set-cookie", "b=2")
                 .header("content-type", "application/octet-stream")
+                // What cargo lambda watch adds; the deployed API answers with its own.
+                .header("access-control-allow-origin", "http://anyone.test")
+                .header("access-control-allow-credentials", "true")
                 .body(Full::new(Bytes::from_static(b"\x00\xffanswer")))
                 .unwrap()
         }
@@ -51,11 +54,22 @@ async fn fake_watch(seen: Arc<Mutex<Vec<Received>>>) -> String {
 
 /// Starts the local API in front of `upstream`; returns its base URL.
 async fn local_api(upstream: &str) -> String {
+    local_api_with(upstream, None).await
+}
+
+/// The local API with CORS from the template for `origins`.
+async fn local_api_with_cors(upstream: &str, origins: &[&str]) -> String {
+    let origins = origins.iter().map(|o| o.to_string()).collect();
+    local_api_with(upstream, Some(Cors::from_template(&Template::of_repo(), origins).unwrap())).await
+}
+
+async fn local_api_with(upstream: &str, cors: Option<Cors>) -> String {
     let listener = bind_loopback(0).await.unwrap();
     let addr = listener.local_addr().unwrap();
     assert!(addr.ip().is_loopback());
     let mut proxy = Proxy::new(Router::new(Template::of_repo().routes().unwrap()), upstream);
     proxy.log = false;
+    proxy.cors = cors;
     tokio::spawn(Arc::new(proxy).serve(listener));
     format!("http://{addr}")
 }
@@ -162,4 +176,99 @@ async fn a_function_that_does_not_answer_is_a_502_problem() {
         problem(Request::get(format!("{api}/clients")).body(Full::default()).unwrap()).await;
     assert_eq!((status, body["code"].as_str()), (502, Some("bad-gateway")));
     assert!(body["detail"].as_str().unwrap().contains("list-clients"));
+}
+
+fn cors_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("access-control-"))
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    found.sort();
+    found
+}
+
+fn preflight(url: String, origin: &str) -> Request<Full<Bytes>> {
+    Request::options(url)
+        .header("origin", origin)
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization, if-match")
+        .body(Full::default())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_preflight_is_answered_with_the_template_cors_and_reaches_no_function() {
+    // Given the local API with the template's CORS for one front-end origin
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api_with_cors(&fake_watch(seen.clone()).await, &["http://localhost:5173"]).await;
+
+    // When a browser sends its preflight for a PATCH
+    let (status, headers, body) =
+        send(preflight(format!("{api}/clients/C1/contacts/K1"), "http://localhost:5173")).await;
+
+    // Then the local API answers it as API Gateway would, from template.yaml
+    assert_eq!(status, 204);
+    assert!(body.is_empty());
+    assert_eq!(
+        cors_headers(&headers),
+        [
+            (
+                "access-control-allow-headers".into(),
+                "authorization,content-type,if-match,idempotency-key".into()
+            ),
+            ("access-control-allow-methods".into(), "GET,POST,PATCH,DELETE,OPTIONS".into()),
+            ("access-control-allow-origin".into(), "http://localhost:5173".into()),
+            ("access-control-max-age".into(), "600".into()),
+        ]
+    );
+    assert!(seen.lock().unwrap().is_empty(), "no function runs for a preflight");
+}
+
+#[tokio::test]
+async fn a_preflight_from_an_origin_not_allowed_gets_no_cors_headers() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api_with_cors(&fake_watch(seen.clone()).await, &["http://localhost:5173"]).await;
+
+    let (status, headers, _) = send(preflight(format!("{api}/clients"), "http://evil.test")).await;
+
+    assert_eq!(status, 204);
+    assert_eq!(cors_headers(&headers), []);
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn responses_carry_the_api_cors_headers_instead_of_the_function_ones() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api_with_cors(&fake_watch(seen.clone()).await, &["*"]).await;
+
+    let from_browser = Request::get(format!("{api}/clients"))
+        .header("origin", "http://localhost:5173")
+        .body(Full::default());
+    let (status, headers, _) = send(from_browser.unwrap()).await;
+    assert_eq!(status, 207);
+    assert_eq!(
+        cors_headers(&headers),
+        [
+            ("access-control-allow-origin".into(), "*".into()),
+            ("access-control-expose-headers".into(), "etag,location".into()),
+        ]
+    );
+
+    // Without an Origin (curl, another service) there is no CORS at all.
+    let (_, headers, _) = send(Request::get(format!("{api}/clients")).body(Full::default()).unwrap()).await;
+    assert_eq!(cors_headers(&headers), []);
+}
+
+#[tokio::test]
+async fn an_options_request_that_is_not_a_preflight_is_routed_like_any_other_method() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api_with_cors(&fake_watch(seen.clone()).await, &["*"]).await;
+
+    let (status, headers, body) =
+        problem(Request::options(format!("{api}/clients")).body(Full::default()).unwrap()).await;
+
+    assert_eq!((status, body["code"].as_str()), (405, Some("method-not-allowed")));
+    assert_eq!(headers["allow"], "GET, POST");
+    assert!(seen.lock().unwrap().is_empty());
 }
