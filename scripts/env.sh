@@ -18,5 +18,5 @@ export LOCAL_JWT_SECRET="${LOCAL_JWT_SECRET:-local-dev-secret-change-me}"
 export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret-0123456789}"
 export DEFAULT_PHONE_REGION="${DEFAULT_PHONE_REGION:-US}"
 export SENDER_EMAIL="${SENDER_EMAIL:-no-reply@example.com}"
-export PORTAL_URL="${PORTAL_URL:-http://127.0.0.1:3000/portal}"
+export PORTAL_URL="${PORTAL_URL:-http://127.0.0.1:${API_PORT:-3000}/portal}"
 export SAM_CLI_TELEMETRY=0

@@ -3,7 +3,8 @@
 //! `{upstream}/lambda-url/<function><path>?<query>` (what `cargo lambda watch` serves); the
 //! function's status, headers and body go back unchanged, except CORS headers, which are the
 //! API's (see `cors`). Unknown paths answer 404 and known paths with another method 405, as
-//! `application/problem+json`.
+//! `application/problem+json`. `GET /portal/accept-invite` is a local stand-in for the portal's
+//! page that invitation links open (see `portal`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -22,6 +23,7 @@ use shared::http::problem::Problem;
 use tokio::net::TcpListener;
 
 use crate::cors::Cors;
+use crate::portal;
 use crate::router::{Match, Router};
 
 /// API Gateway's limit on a request payload.
@@ -98,6 +100,9 @@ impl Proxy {
             // API Gateway answers preflights itself, for any path, before routing.
             _ if preflight.is_some() => {
                 ("cors preflight", preflight.map(|c| c.preflight(&request_headers)).unwrap_or_default())
+            }
+            _ if method == "GET" && path == portal::ACCEPT_INVITE_PATH => {
+                ("portal stand-in", portal::accept_invite_page())
             }
             Match::Found(route) => (route.function.as_str(), self.forward(&route.function, req).await),
             Match::NotFound => {

@@ -272,3 +272,31 @@ async fn an_options_request_that_is_not_a_preflight_is_routed_like_any_other_met
     assert_eq!(headers["allow"], "GET, POST");
     assert!(seen.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn invitation_links_open_a_page_that_posts_to_accept_invite_without_reflecting_the_token() {
+    // Given the local API (PORTAL_URL points invitation links at its /portal)
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api(&fake_watch(seen.clone()).await).await;
+
+    // When a developer opens the link from a locally sent invitation
+    let link = format!("{api}/portal/accept-invite?token=Zq9XvW%3Cscript%3E7");
+    let (status, headers, body) = send(Request::get(link).body(Full::default()).unwrap()).await;
+
+    // Then a page answers that sends the token and a password to the accept-invite route
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["cache-control"], "no-store");
+    let page = String::from_utf8(body.to_vec()).unwrap();
+    assert!(page.contains(r#"fetch("/invites/accept""#), "{page}");
+    assert!(Template::of_repo()
+        .routes()
+        .unwrap()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/invites/accept"));
+    assert!(
+        !page.contains("Zq9XvW") && !page.contains("<script>7"),
+        "the token stays in the URL, not the HTML"
+    );
+    assert!(seen.lock().unwrap().is_empty(), "no function runs for the page");
+}
