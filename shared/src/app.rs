@@ -18,6 +18,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub email: EmailConfig,
+    /// How long a notification starts new sends (`notify::SEND_BUDGET`).
+    pub notify_budget: std::time::Duration,
 }
 
 impl App {
@@ -30,6 +32,7 @@ impl App {
             clock: Arc::new(SystemClock),
             mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name),
             email: config.email.clone(),
+            notify_budget: crate::notify::SEND_BUDGET,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Sending one email to every contact of a client who opted into a topic.
 
+use std::time::{Duration, Instant};
+
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -15,6 +17,12 @@ use crate::store::ContactFilter;
 
 /// SES calls in flight at once: fast for hundreds of recipients, gentle on sending quotas.
 const CONCURRENT_SENDS: usize = 8;
+
+/// How long a notification starts new sends. API Gateway answers 503 after 30 s while the
+/// function goes on sending, and a caller who retries then emails everyone twice; so sends
+/// start only within this budget, and recipients left over are reported as not sent (about
+/// 2,000 at SES's usual latency).
+pub const SEND_BUDGET: Duration = Duration::from_secs(25);
 const MAX_HTML_BYTES: usize = 100 * 1024;
 
 pub struct Notification {
@@ -71,6 +79,14 @@ pub struct NotifyReport {
     pub topic: NotificationTopic,
     pub sent: Vec<Delivery>,
     pub failed: Vec<Delivery>,
+    /// Not attempted: the send budget ran out first. Safe to notify again.
+    pub not_sent: Vec<Delivery>,
+}
+
+enum Outcome {
+    Sent,
+    Failed,
+    NotSent,
 }
 
 #[derive(Serialize)]
@@ -112,9 +128,20 @@ pub async fn notify(
     let client_item = app.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
     let contacts = recipients(app, tenant, client, n.topic).await?;
-    let deliveries: Vec<(Delivery, bool)> = stream::iter(contacts)
+    let stop_at = Instant::now() + app.notify_budget;
+    let deliveries: Vec<(Delivery, Outcome)> = stream::iter(contacts)
         .map(|contact| async move {
             let email = contact.fields.email.clone().expect("recipients have an email");
+            // Polled when a send slot frees up, so this is the moment the send would start.
+            if Instant::now() >= stop_at {
+                let delivery = Delivery {
+                    contact_id: contact.id,
+                    email: email.as_str().to_owned(),
+                    message_id: None,
+                    error: None,
+                };
+                return (delivery, Outcome::NotSent);
+            }
             let context = NotificationEmail {
                 contact_name: greeting_name(&contact),
                 client_name,
@@ -129,23 +156,32 @@ pub async fn notify(
                 }
                 Err(e) => Err(e),
             };
-            let ok = result.is_ok();
-            let (message_id, error) = match result {
-                Ok(id) => (Some(id), None),
+            let (message_id, error, outcome) = match result {
+                Ok(id) => (Some(id), None, Outcome::Sent),
                 Err(e) => {
                     tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
-                    (None, Some(crate::http::problem::classify(&e).1.to_owned()))
+                    (None, Some(crate::http::problem::classify(&e).1.to_owned()), Outcome::Failed)
                 }
             };
-            (Delivery { contact_id: contact.id, email: email.as_str().to_owned(), message_id, error }, ok)
+            (
+                Delivery { contact_id: contact.id, email: email.as_str().to_owned(), message_id, error },
+                outcome,
+            )
         })
         .buffer_unordered(CONCURRENT_SENDS)
         .collect()
         .await;
-    let (sent, failed): (Vec<_>, Vec<_>) = deliveries.into_iter().partition(|(_, ok)| *ok);
-    Ok(NotifyReport {
-        topic: n.topic,
-        sent: sent.into_iter().map(|(d, _)| d).collect(),
-        failed: failed.into_iter().map(|(d, _)| d).collect(),
-    })
+    let mut report =
+        NotifyReport { topic: n.topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new() };
+    for (delivery, outcome) in deliveries {
+        match outcome {
+            Outcome::Sent => report.sent.push(delivery),
+            Outcome::Failed => report.failed.push(delivery),
+            Outcome::NotSent => report.not_sent.push(delivery),
+        }
+    }
+    if !report.not_sent.is_empty() {
+        tracing::warn!(not_sent = report.not_sent.len(), "notification send budget ran out");
+    }
+    Ok(report)
 }

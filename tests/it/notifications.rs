@@ -67,6 +67,7 @@ async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {
     expected.sort();
     assert_eq!(to, expected);
     assert_eq!(body["failed"], json!([]));
+    assert_eq!(body["not_sent"], json!([]));
     for (address, count) in [(&ada, 1), (&cy, 1), (&bob, 0), (&gone, 0)] {
         assert_eq!(messages_to(address).await.len(), count, "{address}");
     }
@@ -123,4 +124,47 @@ async fn a_client_with_many_recipients_gets_everyone_notified() {
 
     assert_eq!(res.status, 202);
     assert_eq!(res.json()["sent"].as_array().unwrap().len(), 150, "recipients span two pages of 100");
+}
+
+#[tokio::test]
+async fn recipients_left_when_the_send_budget_runs_out_are_reported_not_sent_and_get_no_email() {
+    // Given a client with two opted-in contacts and a notification budget already spent
+    let mut api = TestApi::new().await;
+    api.app.notify_budget = std::time::Duration::ZERO;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let (ada, cy) = (unique_email("ada"), unique_email("cy"));
+    for (name, email) in [("Ada", &ada), ("Cy", &cy)] {
+        given_contact(
+            &api,
+            &admin,
+            &acme,
+            json!({ "last_name": name, "email": email, "notifications": ["invoice"] }),
+        )
+        .await;
+    }
+
+    // When the notification is sent
+    let res = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/notifications"),
+            json!({ "topic": "invoice", "subject": "S", "text": "T" }),
+        )
+        .await;
+
+    // Then it answers in time, naming everyone it did not reach, and sends nothing late
+    assert_eq!(res.status, 202, "{}", res.body);
+    let body = res.json();
+    assert_eq!(body["sent"], json!([]));
+    assert_eq!(body["failed"], json!([]));
+    let mut not_sent: Vec<&str> =
+        body["not_sent"].as_array().unwrap().iter().map(|d| d["email"].as_str().unwrap()).collect();
+    not_sent.sort();
+    let mut expected = vec![ada.as_str(), cy.as_str()];
+    expected.sort();
+    assert_eq!(not_sent, expected);
+    for address in [&ada, &cy] {
+        assert!(messages_to(address).await.is_empty(), "{address}");
+    }
 }
