@@ -1,8 +1,10 @@
 //! Proxies between the SDK and the emulators, on free loopback ports: one in front of DynamoDB
-//! Local (`dynamo`). Each records what it saw and can fail chosen calls the way the real
-//! service fails them, down to closing the connection before or after the call took effect.
+//! Local (`dynamo`), one in front of the SES v2 emulator (`ses`). Each records what it saw and
+//! can fail chosen calls the way the real service fails them, down to closing the connection
+//! before or after the call took effect. What they do not fail goes through unchanged.
 
 pub mod dynamo;
+pub mod ses;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
 pub use dynamo::{Call, DynamoProxy, Fault};
+pub use ses::{SesFault, SesProxy, SesSend};
 
 /// Closing the connection without an answer: hyper does that when the service fails.
 #[derive(Debug)]
