@@ -7,11 +7,7 @@ use harness::mail::{invite_token, messages_to};
 use harness::TestApi;
 use serde_json::{json, Value};
 
-use crate::support::{assert_invariants, contact_path, given_client, given_contact};
-
-fn unique_email(name: &str) -> String {
-    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
-}
+use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
     let admin = TestApi::admin("t1");

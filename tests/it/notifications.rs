@@ -4,11 +4,7 @@ use harness::mail::messages_to;
 use harness::TestApi;
 use serde_json::json;
 
-use crate::support::{contact_path, given_client, given_contact};
-
-fn unique_email(name: &str) -> String {
-    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
-}
+use crate::support::{contact_path, given_client, given_contact, unique_email};
 
 #[tokio::test]
 async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {

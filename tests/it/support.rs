@@ -24,3 +24,8 @@ pub fn contact_path(client: &str, contact: &Value) -> String {
 pub async fn assert_invariants(api: &TestApi) {
     harness::invariants::check(&api.scan().await);
 }
+
+/// An address no other test uses (the SES emulator's store is shared by every test).
+pub fn unique_email(name: &str) -> String {
+    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}

@@ -6,11 +6,7 @@ use serde_json::{json, Value};
 use shared::sweep::{sweep, SweepReport};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::{assert_invariants, contact_path, given_client, given_contact};
-
-fn unique_email(name: &str) -> String {
-    format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
-}
+use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 fn day(offset: i64) -> String {
     (OffsetDateTime::now_utc().date() + Duration::days(offset)).to_string()

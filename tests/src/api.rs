@@ -19,6 +19,12 @@ use crate::tokens::{mint, TokenSpec, ADMIN_GROUP};
 
 pub const SECRET: &str = "test-local-jwt-secret";
 const CURSOR_SECRET: &str = "test-cursor-secret-0123456789";
+/// SES attempts per email in most tests: fewer than production's, so that tests whose SES is
+/// unreachable fail fast instead of waiting out production's backoff (`behind_ses_proxy` keeps
+/// production's).
+const TEST_EMAIL_ATTEMPTS: u32 = 2;
+/// Nothing listens on the discard port: an SES there is unreachable.
+const UNREACHABLE: &str = "http://127.0.0.1:9";
 
 /// How a request proves who sends it.
 #[derive(Clone, Debug)]
@@ -134,12 +140,24 @@ impl TestResponse {
 impl TestApi {
     /// A fresh table in DynamoDB Local and an app bound to it, sending mail to the SES emulator.
     pub async fn new() -> Self {
-        Self::with_ses_endpoint(None).await
+        Self::with_ses(Self::ses(None, TEST_EMAIL_ATTEMPTS).await).await
     }
 
     /// Like `new`, but SES is unreachable: every send fails after its retries.
     pub async fn with_unreachable_email() -> Self {
-        Self::with_ses_endpoint(Some("http://127.0.0.1:9")).await
+        Self::with_ses(Self::ses(Some(UNREACHABLE), TEST_EMAIL_ATTEMPTS).await).await
+    }
+
+    /// Like `new`, but the app sends email through a proxy in front of the SES emulator that
+    /// records every send and can fail chosen ones. Its SES client is production's: as many
+    /// attempts as `EMAIL_MAX_ATTEMPTS` gives by default, with the same backoff.
+    pub async fn behind_ses_proxy() -> (Self, crate::proxy::SesProxy) {
+        let upstream = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
+        let proxy = crate::proxy::SesProxy::start(&upstream).await;
+        let attempts = EmailConfig::default().max_attempts;
+        let mut api = Self::with_ses(Self::ses(Some(&proxy.url), attempts).await).await;
+        api.app.email.max_attempts = attempts;
+        (api, proxy)
     }
 
     /// Like `new`, but the app reaches DynamoDB through a proxy that counts its calls and can
@@ -166,36 +184,36 @@ impl TestApi {
                 sender_name: "Acme Services".into(),
                 portal_url: "https://portal.test/".into(),
                 invite_ttl_hours: 48,
-                max_attempts: 2,
+                max_attempts: TEST_EMAIL_ATTEMPTS,
             },
         }
     }
 
     /// From now on every email this app sends fails (SES unreachable), or works again.
     pub async fn set_email_reachable(&mut self, reachable: bool) {
-        let endpoint = (!reachable).then_some("http://127.0.0.1:9");
+        let endpoint = (!reachable).then_some(UNREACHABLE);
         self.app.mailer = shared::email::Mailer::new(
-            Self::ses(endpoint).await,
+            Self::ses(endpoint, TEST_EMAIL_ATTEMPTS).await,
             "no-reply@acme-services.test",
             "Acme Services",
         );
     }
 
-    async fn ses(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
+    async fn ses(endpoint: Option<&str>, attempts: u32) -> aws_sdk_sesv2::Client {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let mut ses_config = shared::app::ses_client(&aws, 2).config().to_builder();
+        let mut ses_config = shared::app::ses_client(&aws, attempts).config().to_builder();
         if let Some(url) = endpoint {
             ses_config = ses_config.endpoint_url(url);
         }
         aws_sdk_sesv2::Client::from_conf(ses_config.build())
     }
 
-    async fn with_ses_endpoint(endpoint: Option<&str>) -> Self {
+    async fn with_ses(ses: aws_sdk_sesv2::Client) -> Self {
         crate::logs::install();
         let db = dynamo_client().await;
         let table = format!("test-{}", ulid::Ulid::new());
         create_table(&db, &table).await.expect("create test table");
-        let mut app = App::new(&Self::config(&table), db.clone(), Self::ses(endpoint).await);
+        let mut app = App::new(&Self::config(&table), db.clone(), ses);
         let clock = Arc::new(TestClock::now_utc());
         app.clock = clock.clone();
         Self { app, clock, table, db, path_parameters: true }

@@ -5,18 +5,14 @@
 //! takes it, so capacity is known without changing the store.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
-use tokio::net::TcpListener;
+
+use super::{relay, Answer, Dropped, Upstream};
 
 /// One call the proxy saw.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,18 +59,6 @@ pub enum Fault {
     DropAfterCommit,
 }
 
-/// Closing the connection without an answer: hyper does that when the service fails.
-#[derive(Debug)]
-struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by the test proxy")
-    }
-}
-
-impl std::error::Error for Dropped {}
-
 #[derive(Debug, Clone)]
 struct Rule {
     operation: String,
@@ -109,24 +93,8 @@ const CAPACITY_OPERATIONS: &[&str] = &[
 impl DynamoProxy {
     /// Starts a proxy on 127.0.0.1 (a free port) in front of `upstream`.
     pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr: SocketAddr = listener.local_addr().expect("proxy address");
-        let state = Arc::new(Mutex::new(State::default()));
-        let upstream: Arc<str> = upstream.trim_end_matches('/').into();
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let shared = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let (state, upstream, client) = (shared.clone(), upstream.clone(), client.clone());
-                tokio::spawn(async move {
-                    let service =
-                        service_fn(move |req| forward(req, state.clone(), upstream.clone(), client.clone()));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
-        });
-        Self { url: format!("http://{addr}"), state }
+        let (url, state) = super::start(upstream, forward).await;
+        Self { url, state }
     }
 
     /// An SDK client that talks to DynamoDB through this proxy, with the environment's
@@ -204,12 +172,7 @@ fn capacity(response: &Value) -> (f64, f64) {
     (read, write)
 }
 
-async fn forward(
-    req: Request<Incoming>,
-    state: Arc<Mutex<State>>,
-    upstream: Arc<str>,
-    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Upstream) -> Answer {
     let (parts, body) = req.into_parts();
     let operation = parts
         .headers
@@ -243,22 +206,9 @@ async fn forward(
         request["ReturnConsumedCapacity"] = Value::from("TOTAL");
     }
     let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
-    let mut builder = Request::builder()
-        .method(parts.method)
-        .uri(format!("{upstream}{}", parts.uri.path_and_query().map_or("/", |p| p.as_str())));
-    for (name, value) in &parts.headers {
-        // The body changed length; DynamoDB Local does not check signatures.
-        if name != "content-length" && name != "host" {
-            builder = builder.header(name, value);
-        }
-    }
-    let upstream_req = builder.body(Full::new(body)).expect("upstream request");
-    let response = match client.request(upstream_req).await {
-        Ok(r) => r,
-        Err(_) => return Ok(error_response(500, "InternalServerError")),
+    let Some((parts, bytes)) = upstream.send(&parts, body).await else {
+        return Ok(error_response(500, "InternalServerError"));
     };
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let (mut read_units, mut write_units) = capacity(&answer);
     if matches!(operation.as_str(), "GetItem" | "Query" | "Scan" | "BatchGetItem" | "TransactGetItems") {
@@ -277,11 +227,5 @@ async fn forward(
         Some(Fault::DropAfterCommit) => return Err(Dropped),
         _ => {}
     }
-    let mut out = Response::builder().status(parts.status);
-    for (name, value) in &parts.headers {
-        if name != "content-length" && name != "content-encoding" {
-            out = out.header(name, value);
-        }
-    }
-    Ok(out.body(Full::new(bytes)).expect("response"))
+    Ok(relay(&parts, bytes))
 }
