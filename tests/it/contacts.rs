@@ -221,6 +221,32 @@ async fn a_line_manager_must_be_another_contact_of_the_same_client() {
 }
 
 #[tokio::test]
+async fn deleting_one_of_two_contacts_who_manage_each_other_clears_the_others_link() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let _first =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Primary", "email": "p@x.test" })).await;
+    let a = given_contact(&api, &admin, &acme, json!({ "last_name": "A", "email": "a@x.test" })).await;
+    let b = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "last_name": "B", "email": "b@x.test", "line_manager_id": a["id"] }),
+    )
+    .await;
+    let cycle = api.patch(&admin, &contact_path(&acme, &a), json!({ "line_manager_id": b["id"] })).await;
+    assert_eq!(cycle.status, 200, "{}", cycle.body);
+
+    let res = api.delete(&admin, &contact_path(&acme, &a)).await;
+
+    assert_eq!(res.status, 204, "{}", res.body);
+    let after = api.get(&admin, &contact_path(&acme, &b)).await.json();
+    assert_eq!(after["line_manager_id"], Value::Null);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
 async fn deleting_a_manager_clears_the_link_on_its_reports() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");

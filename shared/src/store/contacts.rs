@@ -190,28 +190,33 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Takes the primary role from `old`, which must still hold it.
+    /// Takes the primary role from `old`, which must still hold it, and changes its report
+    /// count by `reports` (when the same change makes `old` a manager or stops it being one).
     fn demote(
         &self,
         tenant: &TenantId,
         client: ClientId,
         old: ContactId,
+        reports: i64,
         stamp: &Stamp,
     ) -> DomainResult<TransactWriteItem> {
-        let update = built(
-            stamp_values(
-                Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::contact_key(tenant, client, old)))
-                    .update_expression("SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by")
-                    .condition_expression("is_primary = :true")
-                    .expression_attribute_values(":false", AttributeValue::Bool(false))
-                    .expression_attribute_values(":true", AttributeValue::Bool(true))
-                    .expression_attribute_values(":one", n(1)),
-                stamp,
-            )
-            .build(),
-        )?;
+        let mut set = "SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by"
+            .to_owned();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::contact_key(tenant, client, old)))
+            .condition_expression("is_primary = :true")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":one", n(1));
+        // DynamoDB refuses unused expression values, so these are added only when used.
+        if reports != 0 {
+            set.push_str(", report_count = if_not_exists(report_count, :zero) + :reports");
+            update = update
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":reports", AttributeValue::N(reports.to_string()));
+        }
+        let update = built(stamp_values(update.update_expression(set), stamp).build())?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -277,11 +282,20 @@ impl Store {
             if let Some(email) = &contact.fields.email {
                 plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
             }
-            if let Some(manager) = contact.fields.line_manager_id {
-                plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
-            }
-            if let Some(old) = demote {
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
+            // A transaction takes one operation per item: reporting to the primary being
+            // demoted is counted by the demotion itself.
+            match (contact.fields.line_manager_id, demote) {
+                (Some(manager), Some(old)) if manager == old => {
+                    plan.push(Role::OldPrimary, self.demote(tenant, client, old, 1, stamp)?);
+                }
+                (manager, old) => {
+                    if let Some(manager) = manager {
+                        plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
+                    }
+                    if let Some(old) = old {
+                        plan.push(Role::OldPrimary, self.demote(tenant, client, old, 0, stamp)?);
+                    }
+                }
             }
             if let Some(idem) = &idempotency {
                 let response = (idem.response)(&contact);
@@ -527,17 +541,36 @@ impl Store {
                     plan.push(Role::NewMarker, self.marker_put(tenant, new, &updated)?);
                 }
             }
-            if manager_moves {
-                if let Some(new) = updated.fields.line_manager_id {
-                    plan.push(Role::NewManager, self.report_count(tenant, client, new, 1)?);
+            let old_primary = match (promote, state) {
+                (false, _) => None,
+                (true, None) => return Err(DomainError::NotFound("client")),
+                (true, Some(state)) => {
+                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?)
                 }
-                if let Some(old) = current.fields.line_manager_id {
-                    plan.push(Role::OldManager, self.report_count(tenant, client, old, -1)?);
+            };
+            if old_primary == Some(id) {
+                // The client still names this contact primary while the contact is already
+                // demoted: the read met another move of the primary half-applied (BatchGetItem
+                // is read-committed per item, not per batch). Read again once it has settled.
+                backoff(attempt).await;
+                continue;
+            }
+            // A transaction takes one operation per item: a manager who is also the primary
+            // being demoted has its report count changed by the demotion itself.
+            let mut demoted_reports = 0;
+            if manager_moves {
+                for (role, manager, delta) in [
+                    (Role::NewManager, updated.fields.line_manager_id, 1),
+                    (Role::OldManager, current.fields.line_manager_id, -1),
+                ] {
+                    match manager {
+                        Some(m) if Some(m) == old_primary => demoted_reports += delta,
+                        Some(m) => plan.push(role, self.report_count(tenant, client, m, delta)?),
+                        None => {}
+                    }
                 }
             }
-            if promote {
-                let state = state.ok_or(DomainError::NotFound("client"))?;
-                let old = state.primary.ok_or_else(|| DomainError::internal("client without primary"))?;
+            if let Some(old) = old_primary {
                 let move_primary = built(
                     stamp_values(
                         Update::builder()
@@ -553,7 +586,7 @@ impl Store {
                     .build(),
                 )?;
                 plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, stamp)?);
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, demoted_reports, stamp)?);
             }
 
             const PRECEDENCE: [Role; 7] = [
@@ -709,17 +742,22 @@ impl Store {
             if let Some(email) = &current.fields.email {
                 plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
             }
-            if let Some(manager) = current.fields.line_manager_id {
+            // A transaction takes one operation per item: when this contact's own manager is
+            // also one of its reports, clearing that report's link also lowers its count.
+            let manager = current.fields.line_manager_id;
+            if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
                 plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
             }
             plan.push(Role::Credential, self.credential_delete(tenant, id)?);
             for report in &reports {
+                let also_manager =
+                    if manager == Some(*report) { ", report_count = report_count - :one" } else { "" };
                 let clear = built(
                     stamp_values(
                         Update::builder()
                             .table_name(&self.table)
                             .set_key(Some(Self::contact_key(tenant, client, *report)))
-                            .update_expression("REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by")
+                            .update_expression(format!("REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by{also_manager}"))
                             .condition_expression("line_manager_id = :manager")
                             .expression_attribute_values(":manager", s(id.to_string()))
                             .expression_attribute_values(":one", n(1)),
