@@ -47,8 +47,14 @@ impl App {
 }
 
 /// An SES client that retries throttling and transient failures `attempts` times in all, with
-/// the SDK's exponential backoff and jitter.
+/// the SDK's exponential backoff and jitter, and gives up on one send after
+/// `email::SEND_TIMEOUT` (see there why).
 pub fn ses_client(aws: &aws_config::SdkConfig, attempts: u32) -> aws_sdk_sesv2::Client {
     let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(attempts);
-    aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(aws).retry_config(retry).build())
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(crate::email::ATTEMPT_TIMEOUT)
+        .operation_timeout(crate::email::SEND_TIMEOUT)
+        .build();
+    let config = aws_sdk_sesv2::config::Builder::from(aws).retry_config(retry).timeout_config(timeouts);
+    aws_sdk_sesv2::Client::from_conf(config.build())
 }

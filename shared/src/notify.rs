@@ -21,8 +21,8 @@ const CONCURRENT_SENDS: usize = 8;
 /// How long a notification starts new sends. API Gateway answers 503 after 30 s while the
 /// function goes on sending, and a caller who retries then emails everyone twice; so sends
 /// start only within this budget, and recipients left over are reported as not sent (about
-/// 2,000 at SES's usual latency).
-pub const SEND_BUDGET: Duration = Duration::from_secs(25);
+/// 1,500 at SES's usual latency). The last send ends within `email::SEND_TIMEOUT` after it.
+pub const SEND_BUDGET: Duration = Duration::from_secs(20);
 const MAX_HTML_BYTES: usize = 100 * 1024;
 
 pub struct Notification {

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::app::App;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{format_instant, SweepAction, SweepKey};
-use crate::domain::{DomainResult, PortalStatus, Stamp};
+use crate::domain::{DomainError, DomainResult, PortalStatus, Stamp};
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::store::sweep::DueContact;
@@ -23,8 +23,9 @@ const CONCURRENT_SENDS: usize = 8;
 /// How long a claimed action stays hidden from other runs while its email goes out; a run
 /// that dies meanwhile leaves it to be retried after this.
 const LEASE_MINUTES: i64 = 15;
-/// Stop taking new work when less than this is left before the Lambda deadline.
-const SAFETY_MARGIN: StdDuration = StdDuration::from_secs(5);
+/// Stop taking new work when less than this is left before the Lambda deadline: enough for a
+/// send that hangs until `email::SEND_TIMEOUT` and the write after it.
+const SAFETY_MARGIN: StdDuration = StdDuration::from_secs(10);
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct SweepReport {
@@ -32,6 +33,8 @@ pub struct SweepReport {
     pub reminded: u32,
     /// Revocation emails sent on a later run, after a failed send (no second revocation).
     pub notices_retried: u32,
+    /// Emails SES refused for good (`MessageRejected`): not retried, the action stands.
+    pub undeliverable: u32,
     pub failed: u32,
     /// Found due but taken by another run or changed by a user meanwhile.
     pub skipped: u32,
@@ -46,6 +49,11 @@ enum Done {
     RevokedNoticeFailed,
     Reminded,
     NoticeRetried,
+    /// SES refused the email for good; the action was completed without it (and was the
+    /// revocation itself when `revoked`).
+    Undeliverable {
+        revoked: bool,
+    },
     Skipped,
     Failed,
 }
@@ -87,6 +95,10 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
                 }
                 Done::Reminded => report.reminded += 1,
                 Done::NoticeRetried => report.notices_retried += 1,
+                Done::Undeliverable { revoked } => {
+                    report.revoked += u32::from(revoked);
+                    report.undeliverable += 1;
+                }
                 Done::Skipped => report.skipped += 1,
                 Done::Failed => report.failed += 1,
             }
@@ -146,14 +158,22 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
             portal_url: &app.email.portal_url,
         },
     )?;
-    if let Err(e) = app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
-        tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
-        return Ok(if action == SweepAction::Revoke && first_time {
-            Done::RevokedNoticeFailed
-        } else {
-            Done::Failed
-        });
-    }
+    let delivered = match app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
+        Ok(_) => true,
+        // SES will refuse this message on every run; retrying it hourly forever helps no one.
+        Err(e @ DomainError::EmailRejected(_)) => {
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email refused for good; not retried");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
+            return Ok(if action == SweepAction::Revoke && first_time {
+                Done::RevokedNoticeFailed
+            } else {
+                Done::Failed
+            });
+        }
+    };
 
     // After the reminder the revocation is next; after the revocation, nothing.
     let next = match action {
@@ -163,6 +183,7 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
     };
     app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
     Ok(match (action, first_time) {
+        _ if !delivered => Done::Undeliverable { revoked: action == SweepAction::Revoke && first_time },
         (SweepAction::Remind, _) => Done::Reminded,
         (SweepAction::Revoke, true) => Done::Revoked,
         (SweepAction::Revoke, false) => Done::NoticeRetried,
@@ -198,6 +219,7 @@ pub async fn run_scheduled(app: &App, request_id: &str, deadline_epoch_ms: u64) 
             revoked = report.revoked,
             reminded = report.reminded,
             notices_retried = report.notices_retried,
+            undeliverable = report.undeliverable,
             failed = report.failed,
             skipped = report.skipped,
             items_read = report.items_read,

@@ -4,7 +4,7 @@
 //! refusals are not, and a send that fails for good leaves nothing half-done.
 
 use harness::mail::{invite_token, messages_to};
-use harness::proxy::{SesFault, SesSend};
+use harness::proxy::{SesFault, SesProxy, SesSend};
 use harness::{Caller, TestApi, TestResponse};
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
@@ -290,16 +290,28 @@ async fn a_notification_throttled_once_still_reaches_everyone_once() {
 
 const ENDED: &str = "Your client portal access has ended";
 
+/// A contact invited to the portal whose support ends in `days` days; the sends so far are
+/// taken from the proxy. Returns (client id, contact, address).
+async fn given_invited_contact_whose_support_ends_in(
+    api: &TestApi,
+    proxy: &SesProxy,
+    days: i64,
+    last_name: &str,
+) -> (String, Value, String) {
+    let end = api.clock.now().date() + Duration::days(days);
+    let portal = json!({ "support_end": end.to_string() });
+    let (acme, contact, email) =
+        given_reachable_contact(api, json!({ "last_name": last_name, "portal": portal })).await;
+    assert_eq!(invite(api, &acme, &contact).await.status, 202);
+    proxy.take_sends();
+    (acme, contact, email)
+}
+
 #[tokio::test]
 async fn a_revocation_email_that_fails_is_sent_on_the_next_run_revoking_once() {
     let (api, proxy) = TestApi::behind_ses_proxy().await;
-    let end = api.clock.now().date() + Duration::days(1);
-    let portal = json!({ "support_end": end.to_string() });
-    let (acme, contact, email) =
-        given_reachable_contact(&api, json!({ "last_name": "Ends", "portal": portal })).await;
-    assert_eq!(invite(&api, &acme, &contact).await.status, 202);
+    let (acme, contact, email) = given_invited_contact_whose_support_ends_in(&api, &proxy, 1, "Ends").await;
     api.clock.advance(Duration::days(2));
-    proxy.take_sends();
     proxy.fail_next_to(&email, attempts(&api), SesFault::Throttle);
 
     let failing = sweep(&api.app, None).await.unwrap();
@@ -325,4 +337,70 @@ async fn a_revocation_email_that_fails_is_sent_on_the_next_run_revoking_once() {
     let subjects: Vec<Value> = messages_to(&email).await.iter().map(|m| m["subject"].clone()).collect();
     assert_eq!(subjects.iter().filter(|s| *s == ENDED).count(), 1, "{subjects:?}");
     assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_revocation_email_ses_refuses_is_not_retried_and_access_stays_revoked() {
+    let (api, proxy) = TestApi::behind_ses_proxy().await;
+    let (acme, contact, email) =
+        given_invited_contact_whose_support_ends_in(&api, &proxy, 1, "Refused").await;
+    api.clock.advance(Duration::days(2));
+    proxy.fail_next_to(&email, 1, SesFault::Reject);
+
+    let refused = sweep(&api.app, None).await.unwrap();
+    let sent = statuses(&proxy.take_sends());
+    api.clock.advance(Duration::minutes(16));
+    let later = sweep(&api.app, None).await.unwrap();
+
+    assert_eq!((refused.revoked, refused.undeliverable, refused.failed), (1, 1, 0), "{refused:?}");
+    assert_eq!(sent, vec![400], "a refusal is sent once");
+    assert_eq!(later, SweepReport::default(), "nothing is left to retry");
+    assert!(proxy.take_sends().is_empty());
+    let after = api.get(&TestApi::admin("t1"), &contact_path(&acme, &contact)).await.json();
+    assert_eq!(after["portal"]["status"], "revoked");
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_reminder_ses_refuses_is_not_retried_and_the_revocation_still_comes() {
+    let (api, proxy) = TestApi::behind_ses_proxy().await;
+    let (_, _, email) = given_invited_contact_whose_support_ends_in(&api, &proxy, 10, "Reminded").await;
+    proxy.fail_next_to(&email, 1, SesFault::Reject);
+
+    let refused = sweep(&api.app, None).await.unwrap();
+    api.clock.advance(Duration::minutes(16));
+    let later = sweep(&api.app, None).await.unwrap();
+    api.clock.advance(Duration::days(11));
+    let at_the_end = sweep(&api.app, None).await.unwrap();
+
+    assert_eq!((refused.reminded, refused.undeliverable, refused.failed), (0, 1, 0), "{refused:?}");
+    assert_eq!(later, SweepReport::default(), "the refused reminder is not retried");
+    assert_eq!((at_the_end.revoked, at_the_end.undeliverable), (1, 0), "{at_the_end:?}");
+    let subjects: Vec<Value> = messages_to(&email).await.iter().map(|m| m["subject"].clone()).collect();
+    assert_eq!(subjects.iter().filter(|s| *s == ENDED).count(), 1, "{subjects:?}");
+    assert_invariants(&api).await;
+}
+
+/// template.yaml's Globals `Timeout` for invite-contact: past it Lambda stops the function,
+/// and an invitation that has not undone itself by then stays half-done.
+const INVITE_FUNCTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[tokio::test]
+async fn an_invite_to_an_ses_that_never_answers_gives_up_before_the_function_timeout_and_changes_nothing() {
+    let (api, proxy) = TestApi::behind_ses_proxy().await;
+    let (acme, contact, email) = given_reachable_contact(&api, json!({ "last_name": "Silent" })).await;
+    let before = contact_state(&api, &acme, &contact).await;
+    proxy.fail_next(attempts(&api), SesFault::Hang);
+
+    let started = std::time::Instant::now();
+    let res = invite(&api, &acme, &contact).await;
+    let took = started.elapsed();
+
+    assert_eq!(res.status, 503, "{}", res.body);
+    assert_eq!(res.problem_code(), "email-unavailable");
+    assert!(took < INVITE_FUNCTION_TIMEOUT, "gave up after {took:?}");
+    let sends = proxy.take_sends();
+    assert!(sends.len() > 1 && sends.iter().all(|s| s.status == 0), "silent attempts, retried: {sends:?}");
+    assert!(messages_to(&email).await.is_empty());
+    assert_undone(&api, &acme, &contact, &before, &token_of(&sends[0])).await;
 }

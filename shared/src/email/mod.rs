@@ -11,6 +11,14 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use crate::domain::{DomainError, DomainResult, Email};
 pub use templates::{render, Rendered};
 
+/// One SES attempt that has not answered after this is abandoned and retried: SES answers in
+/// well under a second, and a connection that hangs must not use up the function's time.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// One send, all attempts and backoff included, gives up after this: an invitation must still
+/// have time to undo itself before its function's 10 s timeout, and a notification's last send
+/// must end before API Gateway's 30 s (`notify::SEND_BUDGET` + this < 30 s).
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
+
 pub struct OutgoingEmail<'a> {
     pub to: &'a Email,
     pub subject: &'a str,
@@ -60,17 +68,16 @@ impl Mailer {
     }
 }
 
-/// Permanent refusals (the message or the sender is not acceptable) versus SES being
-/// unavailable (still throttled or failing after the retries).
+/// Refusals of this message, which no retry will change, versus SES being unavailable: still
+/// throttled, failing or silent after the retries, or refusing every message until the
+/// account is put right (sending paused or suspended, sender domain or configuration set
+/// missing), which a later try can get through.
 fn classify(err: SendEmailError) -> DomainError {
     let detail = err.message().unwrap_or("no detail").to_owned();
     match err {
-        SendEmailError::MessageRejected(_)
-        | SendEmailError::MailFromDomainNotVerifiedException(_)
-        | SendEmailError::AccountSuspendedException(_)
-        | SendEmailError::SendingPausedException(_)
-        | SendEmailError::BadRequestException(_)
-        | SendEmailError::NotFoundException(_) => DomainError::EmailRejected(detail),
+        SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
+            DomainError::EmailRejected(detail)
+        }
         other => DomainError::EmailUnavailable(format!("{}: {detail}", other.code().unwrap_or("error"))),
     }
 }
@@ -78,7 +85,7 @@ fn classify(err: SendEmailError) -> DomainError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_sesv2::types::error::{MessageRejected, TooManyRequestsException};
+    use aws_sdk_sesv2::types::error::{MessageRejected, SendingPausedException, TooManyRequestsException};
 
     #[test]
     fn a_rejected_message_is_permanent_and_throttling_is_unavailability() {
@@ -86,5 +93,11 @@ mod tests {
         let throttled = SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build());
         assert!(matches!(classify(rejected), DomainError::EmailRejected(_)));
         assert!(matches!(classify(throttled), DomainError::EmailUnavailable(_)));
+    }
+
+    #[test]
+    fn an_account_that_cannot_send_yet_is_unavailability_not_a_refusal_of_the_message() {
+        let paused = SendEmailError::SendingPausedException(SendingPausedException::builder().build());
+        assert!(matches!(classify(paused), DomainError::EmailUnavailable(_)));
     }
 }

@@ -30,6 +30,9 @@ pub enum SesFault {
     /// The email is sent, then the connection closes without an answer: the caller cannot know
     /// it went.
     DropAfterSend,
+    /// The send never reaches SES and is never answered: the connection stays open and silent
+    /// until the caller gives up.
+    Hang,
 }
 
 /// One send the proxy saw.
@@ -152,6 +155,12 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     if let Some(response) = injected {
         record(response.status().as_u16(), false);
         return Ok(response);
+    }
+    if fault == Some(SesFault::Hang) {
+        record(0, false);
+        // Longer than any client waits; the caller's timeout ends the exchange, not this.
+        tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+        return Err(Dropped);
     }
     if fault == Some(SesFault::DropConnection) {
         record(0, false);
