@@ -2,21 +2,14 @@
 //! and every error is problem+json. Each property runs its cases against DynamoDB Local.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 
-use harness::{Caller, TestApi, TestResponse};
+use harness::{Caller, TestApi};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
-use crate::support::{contact_path, given_client, given_contact};
+use crate::support::{assert_clear, contact_path, given_client, given_contact, runtime};
 
 const CASES: u32 = 200;
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap())
-}
 
 struct Fixture {
     api: TestApi,
@@ -37,25 +30,7 @@ fn fixture() -> Fixture {
 
 /// Runs a property for `CASES` inputs and proves that many were really tried.
 fn check<S: Strategy>(strategy: &S, test: impl Fn(S::Value)) {
-    let tried = AtomicU32::new(0);
-    TestRunner::new(Config { cases: CASES, ..Config::default() })
-        .run(strategy, |value| {
-            tried.fetch_add(1, Ordering::Relaxed);
-            test(value);
-            Ok(())
-        })
-        .unwrap();
-    assert!(tried.load(Ordering::Relaxed) >= CASES, "only {} cases ran", tried.load(Ordering::Relaxed));
-}
-
-fn assert_clear(res: &TestResponse, what: &str) {
-    assert!(res.status < 500, "{what}: {} {}", res.status, res.body);
-    if res.status >= 400 {
-        assert_eq!(res.header("content-type"), Some("application/problem+json"), "{what}: {}", res.body);
-        let body: Value = serde_json::from_str(&res.body).expect("problem body is JSON");
-        assert_eq!(body["status"].as_u64(), Some(u64::from(res.status)));
-        assert!(body["code"].is_string() && body["type"].is_string());
-    }
+    crate::support::check(CASES, strategy, test)
 }
 
 /// Arbitrary JSON, nested a few levels, with the field names the API knows mixed in.

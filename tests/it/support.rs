@@ -1,6 +1,11 @@
 //! Shared steps of the specifications and the invariant checker every test can end with.
 
-use harness::{Caller, TestApi};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use harness::{Caller, TestApi, TestResponse};
+use proptest::strategy::Strategy;
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
 pub async fn given_client(api: &TestApi, caller: &Caller, name: &str) -> String {
@@ -28,4 +33,36 @@ pub async fn assert_invariants(api: &TestApi) {
 /// An address no other test uses (the SES emulator's store is shared by every test).
 pub fn unique_email(name: &str) -> String {
     format!("{name}.{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// The runtime property tests share: a proptest case is a plain closure, so each one blocks on
+/// this multi-thread runtime instead of being a `#[tokio::test]`.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap())
+}
+
+/// Runs a property for `cases` inputs and proves that many were really tried.
+pub fn check<S: Strategy>(cases: u32, strategy: &S, test: impl Fn(S::Value)) {
+    let tried = AtomicU32::new(0);
+    TestRunner::new(Config { cases, ..Config::default() })
+        .run(strategy, |value| {
+            tried.fetch_add(1, Ordering::Relaxed);
+            test(value);
+            Ok(())
+        })
+        .unwrap();
+    assert!(tried.load(Ordering::Relaxed) >= cases, "only {} cases ran", tried.load(Ordering::Relaxed));
+}
+
+/// A clear answer: never a 5xx, and every error an RFC 9457 problem whose `status` is the
+/// HTTP status.
+pub fn assert_clear(res: &TestResponse, what: &str) {
+    assert!(res.status < 500, "{what}: {} {}", res.status, res.body);
+    if res.status >= 400 {
+        assert_eq!(res.header("content-type"), Some("application/problem+json"), "{what}: {}", res.body);
+        let body: Value = serde_json::from_str(&res.body).expect("problem body is JSON");
+        assert_eq!(body["status"].as_u64(), Some(u64::from(res.status)));
+        assert!(body["code"].is_string() && body["type"].is_string());
+    }
 }
