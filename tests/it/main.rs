@@ -18,6 +18,7 @@ mod invites;
 mod lists;
 mod local_api_routes;
 mod logs;
+mod model;
 mod notifications;
 mod openapi;
 mod primary;
