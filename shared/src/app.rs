@@ -50,7 +50,9 @@ impl App {
 /// the SDK's exponential backoff and jitter, and gives up on one send after
 /// `email::SEND_TIMEOUT` (see there why).
 pub fn ses_client(aws: &aws_config::SdkConfig, attempts: u32) -> aws_sdk_sesv2::Client {
-    let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(attempts);
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(crate::email::INITIAL_BACKOFF);
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .operation_attempt_timeout(crate::email::ATTEMPT_TIMEOUT)
         .operation_timeout(crate::email::SEND_TIMEOUT)

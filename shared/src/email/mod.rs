@@ -18,6 +18,10 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// have time to undo itself before its function's 10 s timeout, and a notification's last send
 /// must end before API Gateway's 30 s (`notify::SEND_BUDGET` + this < 30 s).
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
+/// The first retry waits up to this (jittered), doubling after: with 4 attempts at most
+/// 0.5 + 1 + 2 s of waiting, so every attempt fits in `SEND_TIMEOUT` (the SDK's 1 s default
+/// would wait up to 7 s and cut the last attempts off).
+pub const INITIAL_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub struct OutgoingEmail<'a> {
     pub to: &'a Email,
