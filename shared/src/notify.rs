@@ -132,14 +132,14 @@ pub async fn notify(
     let deliveries: Vec<(Delivery, Outcome)> = stream::iter(contacts)
         .map(|contact| async move {
             let email = contact.fields.email.clone().expect("recipients have an email");
+            let mut delivery = Delivery {
+                contact_id: contact.id,
+                email: email.as_str().to_owned(),
+                message_id: None,
+                error: None,
+            };
             // Polled when a send slot frees up, so this is the moment the send would start.
             if Instant::now() >= stop_at {
-                let delivery = Delivery {
-                    contact_id: contact.id,
-                    email: email.as_str().to_owned(),
-                    message_id: None,
-                    error: None,
-                };
                 return (delivery, Outcome::NotSent);
             }
             let context = NotificationEmail {
@@ -156,17 +156,17 @@ pub async fn notify(
                 }
                 Err(e) => Err(e),
             };
-            let (message_id, error, outcome) = match result {
-                Ok(id) => (Some(id), None, Outcome::Sent),
+            match result {
+                Ok(id) => {
+                    delivery.message_id = Some(id);
+                    (delivery, Outcome::Sent)
+                }
                 Err(e) => {
                     tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
-                    (None, Some(crate::http::problem::classify(&e).1.to_owned()), Outcome::Failed)
+                    delivery.error = Some(crate::http::problem::classify(&e).1.to_owned());
+                    (delivery, Outcome::Failed)
                 }
-            };
-            (
-                Delivery { contact_id: contact.id, email: email.as_str().to_owned(), message_id, error },
-                outcome,
-            )
+            }
         })
         .buffer_unordered(CONCURRENT_SENDS)
         .collect()

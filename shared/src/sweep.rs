@@ -33,7 +33,7 @@ pub struct SweepReport {
     pub reminded: u32,
     /// Revocation emails sent on a later run, after a failed send (no second revocation).
     pub notices_retried: u32,
-    /// Emails SES refused for good (`MessageRejected`): not retried, the action stands.
+    /// Emails SES refused for good (`email-rejected`): not retried, the action stands.
     pub undeliverable: u32,
     pub failed: u32,
     /// Found due but taken by another run or changed by a user meanwhile.

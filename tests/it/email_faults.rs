@@ -11,7 +11,10 @@ use shared::domain::dates::Clock;
 use shared::sweep::{sweep, SweepReport};
 use time::Duration;
 
-use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
+use crate::support::{
+    addresses, assert_invariants, contact_path, given_client, given_contact, given_recipients,
+    notify_invoice, unique_email,
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -218,29 +221,6 @@ async fn adding_a_contact_with_invite_while_ses_throttles_keeps_it_uninvited_and
     assert_eq!(contact_state(&api, &acme, &contact).await["portal"]["status"], "none");
     assert!(messages_to(&email).await.is_empty());
     assert_eq!(invite(&api, &acme, &contact).await.status, 202, "inviting it later works");
-}
-
-async fn given_recipients(api: &TestApi, client: &str, names: &[&str]) -> Vec<String> {
-    let mut emails = Vec::new();
-    for name in names {
-        let email = unique_email(name);
-        let body = json!({ "last_name": name, "email": email, "notifications": ["invoice"] });
-        given_contact(api, &TestApi::admin("t1"), client, body).await;
-        emails.push(email);
-    }
-    emails
-}
-
-async fn notify_invoice(api: &TestApi, client: &str) -> TestResponse {
-    let body = json!({ "topic": "invoice", "subject": "Invoice INV-9", "text": "Ready." });
-    api.post(&TestApi::admin("t1"), &format!("/clients/{client}/notifications"), body).await
-}
-
-fn addresses(deliveries: &Value) -> Vec<String> {
-    let mut all: Vec<String> =
-        deliveries.as_array().unwrap().iter().map(|d| d["email"].as_str().unwrap().to_owned()).collect();
-    all.sort();
-    all
 }
 
 #[tokio::test]

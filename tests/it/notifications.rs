@@ -4,7 +4,9 @@ use harness::mail::messages_to;
 use harness::TestApi;
 use serde_json::json;
 
-use crate::support::{contact_path, given_client, given_contact, unique_email};
+use crate::support::{
+    addresses, contact_path, given_client, given_contact, given_recipients, notify_invoice, unique_email,
+};
 
 #[tokio::test]
 async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {
@@ -129,38 +131,20 @@ async fn recipients_left_when_the_send_budget_runs_out_are_reported_not_sent_and
     api.app.notify_budget = std::time::Duration::ZERO;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let (ada, cy) = (unique_email("ada"), unique_email("cy"));
-    for (name, email) in [("Ada", &ada), ("Cy", &cy)] {
-        given_contact(
-            &api,
-            &admin,
-            &acme,
-            json!({ "last_name": name, "email": email, "notifications": ["invoice"] }),
-        )
-        .await;
-    }
+    let emails = given_recipients(&api, &acme, &["Ada", "Cy"]).await;
 
     // When the notification is sent
-    let res = api
-        .post(
-            &admin,
-            &format!("/clients/{acme}/notifications"),
-            json!({ "topic": "invoice", "subject": "S", "text": "T" }),
-        )
-        .await;
+    let res = notify_invoice(&api, &acme).await;
 
     // Then it answers in time, naming everyone it did not reach, and sends nothing late
     assert_eq!(res.status, 202, "{}", res.body);
     let body = res.json();
     assert_eq!(body["sent"], json!([]));
     assert_eq!(body["failed"], json!([]));
-    let mut not_sent: Vec<&str> =
-        body["not_sent"].as_array().unwrap().iter().map(|d| d["email"].as_str().unwrap()).collect();
-    not_sent.sort();
-    let mut expected = vec![ada.as_str(), cy.as_str()];
+    let mut expected = emails.clone();
     expected.sort();
-    assert_eq!(not_sent, expected);
-    for address in [&ada, &cy] {
+    assert_eq!(addresses(&body["not_sent"]), expected);
+    for address in &emails {
         assert!(messages_to(address).await.is_empty(), "{address}");
     }
 }

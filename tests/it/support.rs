@@ -66,3 +66,29 @@ pub fn assert_clear(res: &TestResponse, what: &str) {
         assert!(body["code"].is_string() && body["type"].is_string());
     }
 }
+
+/// Contacts of `client` (tenant t1) opted into `invoice`, one per name: their addresses.
+pub async fn given_recipients(api: &TestApi, client: &str, names: &[&str]) -> Vec<String> {
+    let mut emails = Vec::new();
+    for name in names {
+        let email = unique_email(name);
+        let body = json!({ "last_name": name, "email": email, "notifications": ["invoice"] });
+        given_contact(api, &TestApi::admin("t1"), client, body).await;
+        emails.push(email);
+    }
+    emails
+}
+
+/// Sends an `invoice` notification to `client` as an admin of t1.
+pub async fn notify_invoice(api: &TestApi, client: &str) -> TestResponse {
+    let body = json!({ "topic": "invoice", "subject": "Invoice INV-9", "text": "Ready." });
+    api.post(&TestApi::admin("t1"), &format!("/clients/{client}/notifications"), body).await
+}
+
+/// The addresses in a list of deliveries from a notification report, sorted.
+pub fn addresses(deliveries: &Value) -> Vec<String> {
+    let mut all: Vec<String> =
+        deliveries.as_array().unwrap().iter().map(|d| d["email"].as_str().unwrap().to_owned()).collect();
+    all.sort();
+    all
+}

@@ -190,6 +190,28 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// Plans the managers' report-count `changes` (role, manager, delta). A transaction takes
+    /// one operation per item, so a manager that is also the primary being `demoted` is left
+    /// out: the returned delta is for the demotion to apply.
+    fn push_report_counts(
+        &self,
+        plan: &mut Plan,
+        tenant: &TenantId,
+        client: ClientId,
+        changes: &[(Role, Option<ContactId>, i64)],
+        demoted: Option<ContactId>,
+    ) -> DomainResult<i64> {
+        let mut demoted_reports = 0;
+        for &(role, manager, delta) in changes {
+            match manager {
+                Some(m) if Some(m) == demoted => demoted_reports += delta,
+                Some(m) => plan.push(role, self.report_count(tenant, client, m, delta)?),
+                None => {}
+            }
+        }
+        Ok(demoted_reports)
+    }
+
     /// Takes the primary role from `old`, which must still hold it, and changes its report
     /// count by `reports` (when the same change makes `old` a manager or stops it being one).
     fn demote(
@@ -282,20 +304,10 @@ impl Store {
             if let Some(email) = &contact.fields.email {
                 plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
             }
-            // A transaction takes one operation per item: reporting to the primary being
-            // demoted is counted by the demotion itself.
-            match (contact.fields.line_manager_id, demote) {
-                (Some(manager), Some(old)) if manager == old => {
-                    plan.push(Role::OldPrimary, self.demote(tenant, client, old, 1, stamp)?);
-                }
-                (manager, old) => {
-                    if let Some(manager) = manager {
-                        plan.push(Role::NewManager, self.report_count(tenant, client, manager, 1)?);
-                    }
-                    if let Some(old) = old {
-                        plan.push(Role::OldPrimary, self.demote(tenant, client, old, 0, stamp)?);
-                    }
-                }
+            let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
+            let demoted_reports = self.push_report_counts(&mut plan, tenant, client, &changes, demote)?;
+            if let Some(old) = demote {
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, demoted_reports, stamp)?);
             }
             if let Some(idem) = &idempotency {
                 let response = (idem.response)(&contact);
@@ -555,21 +567,16 @@ impl Store {
                 backoff(attempt).await;
                 continue;
             }
-            // A transaction takes one operation per item: a manager who is also the primary
-            // being demoted has its report count changed by the demotion itself.
-            let mut demoted_reports = 0;
-            if manager_moves {
-                for (role, manager, delta) in [
+            let changes = if manager_moves {
+                vec![
                     (Role::NewManager, updated.fields.line_manager_id, 1),
                     (Role::OldManager, current.fields.line_manager_id, -1),
-                ] {
-                    match manager {
-                        Some(m) if Some(m) == old_primary => demoted_reports += delta,
-                        Some(m) => plan.push(role, self.report_count(tenant, client, m, delta)?),
-                        None => {}
-                    }
-                }
-            }
+                ]
+            } else {
+                Vec::new()
+            };
+            let demoted_reports =
+                self.push_report_counts(&mut plan, tenant, client, &changes, old_primary)?;
             if let Some(old) = old_primary {
                 let move_primary = built(
                     stamp_values(
