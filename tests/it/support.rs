@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use harness::{Caller, TestApi, TestResponse};
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
 
 pub async fn given_client(api: &TestApi, caller: &Caller, name: &str) -> String {
@@ -42,10 +42,27 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap())
 }
 
+/// The seed of every property: fixed, so that the suite (and CI) tries the same cases every
+/// run and a failure replays with the same command. `PROPERTY_SEED=<number>` picks another
+/// seed, `PROPERTY_SEED=random` a fresh one (printed), for longer exploring runs.
+fn property_seed() -> u64 {
+    match std::env::var("PROPERTY_SEED").as_deref() {
+        Err(_) | Ok("") => 0x5eed_c0ff_ee00_0001,
+        Ok("random") => {
+            let seed = u64::from(ulid::Ulid::new().random() as u32) << 32 | u64::from(std::process::id());
+            eprintln!("PROPERTY_SEED={seed}");
+            seed
+        }
+        Ok(n) => n.parse().expect("PROPERTY_SEED is a number or `random`"),
+    }
+}
+
 /// Runs a property for `cases` inputs and proves that many were really tried.
 pub fn check<S: Strategy>(cases: u32, strategy: &S, test: impl Fn(S::Value)) {
     let tried = AtomicU32::new(0);
-    TestRunner::new(Config { cases, ..Config::default() })
+    let seed = property_seed().to_le_bytes().repeat(4);
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+    TestRunner::new_with_rng(Config { cases, ..Config::default() }, rng)
         .run(strategy, |value| {
             tried.fetch_add(1, Ordering::Relaxed);
             test(value);
