@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::Duration;
 
 use crate::app::App;
-use crate::domain::dates::{format_date, format_timestamp};
+use crate::domain::dates::format_timestamp;
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
 use crate::email::{render, OutgoingEmail};
@@ -89,7 +89,7 @@ pub async fn invite(
                 client_name: client_item.fields.name.as_str(),
                 sender_name: &app.mailer.sender_name,
                 link: format!(
-                    "{}/accept-invite?token={}",
+                    "{}/accept-invite#token={}",
                     app.email.portal_url.trim_end_matches('/'),
                     token.as_str()
                 ),
@@ -135,14 +135,7 @@ pub async fn accept(app: &App, token: &str, password: &str) -> DomainResult<()> 
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
         match app
             .store
-            .accept_invite(
-                &invite,
-                &hash,
-                &password_hash,
-                now.unix_timestamp(),
-                &format_date(now.date()),
-                &stamp,
-            )
+            .accept_invite(&invite, &hash, &password_hash, now.unix_timestamp(), now.date(), &stamp)
             .await
         {
             Err(DomainError::Contention) => backoff(attempt).await,

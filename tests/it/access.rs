@@ -195,3 +195,58 @@ async fn a_token_without_a_tenant_or_subject_is_401() {
     assert_eq!(api.get(&no_tenant, "/clients").await.status, 401);
     assert_eq!(api.get(&no_sub, "/clients").await.status, 401);
 }
+
+fn authorizer_with_groups(groups: &str) -> Caller {
+    Caller::Authorizer(HashMap::from([
+        ("sub".to_owned(), "cognito-user".to_owned()),
+        ("custom:tenant_id".to_owned(), "t1".to_owned()),
+        ("cognito:groups".to_owned(), groups.to_owned()),
+    ]))
+}
+
+#[tokio::test]
+async fn a_writer_group_counts_in_either_form_a_jwt_authorizer_passes() {
+    let api = TestApi::new().await;
+
+    for groups in ["[sales psa_admins]", "[global_admins]", r#"["sales","psa_admins"]"#] {
+        let res = api.post(&authorizer_with_groups(groups), "/clients", json!({ "name": "Acme" })).await;
+
+        assert_eq!(res.status, 201, "groups {groups}: {}", res.body);
+    }
+}
+
+#[tokio::test]
+async fn group_names_are_compared_whole_so_a_name_holding_a_writer_group_grants_nothing() {
+    let api = TestApi::new().await;
+
+    // Cognito allows commas and quotes in group names; API Gateway passes `[a b]`.
+    for groups in [
+        "[sales,psa_admins]",
+        "[\"psa_admins\",sales]",
+        "psa_admins",
+        "sales,psa_admins",
+        "[psa_admins_old]",
+        "[PSA_ADMINS]",
+        "[ psa_admins",
+        r#"["sales,psa_admins"]"#,
+    ] {
+        let res = api.post(&authorizer_with_groups(groups), "/clients", json!({ "name": "Acme" })).await;
+
+        assert_eq!(res.status, 403, "groups {groups}: {}", res.body);
+        assert_eq!(res.problem_code(), "forbidden");
+    }
+}
+
+#[tokio::test]
+async fn a_token_whose_groups_claim_is_one_string_of_names_grants_nothing() {
+    let api = TestApi::new().await;
+    let token = harness::tokens::mint_claims(
+        harness::api::SECRET,
+        json!({ "sub": "u", "custom:tenant_id": "t1", "cognito:groups": "sales,psa_admins",
+                "exp": 4_102_444_800u64 }),
+    );
+
+    let res = api.post(&Caller::Bearer(token), "/clients", json!({ "name": "Acme" })).await;
+
+    assert_eq!(res.status, 403, "{}", res.body);
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use harness::mail::{invite_token, messages_to};
 use harness::TestApi;
 use serde_json::{json, Value};
+use shared::domain::dates::Clock;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
@@ -45,7 +46,8 @@ async fn an_invitation_email_carries_a_working_link_in_both_parts() {
     assert_eq!(m["from"], "no-reply@acme-services.test");
     assert_eq!(m["subject"], "Your client portal invitation from Acme Services");
     let (text, html) = (m["body"]["text"].as_str().unwrap(), m["body"]["html"].as_str().unwrap());
-    let link = format!("https://portal.test/accept-invite?token={token}");
+    let link = format!("https://portal.test/accept-invite#token={token}");
+    assert!(!text.contains("?token=") && !html.contains("?token="), "never in the query string: {text}");
     assert!(text.contains(&link) && text.contains("Ada Lovelace") && text.contains("Acme & Sons"), "{text}");
     assert!(html.contains(&link) && html.contains("Acme &amp; Sons"), "HTML escapes names: {html}");
     assert!(token.len() >= 22, "at least 128 bits");
@@ -255,4 +257,41 @@ async fn of_two_concurrent_accepts_exactly_one_wins() {
     statuses.sort();
 
     assert_eq!(statuses, vec![200, 410]);
+}
+
+async fn given_portal_dates(api: &TestApi, client: &str, contact: &Value, dates: Value) {
+    let res =
+        api.patch(&TestApi::admin("t1"), &contact_path(client, contact), json!({ "portal": dates })).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+}
+
+#[tokio::test]
+async fn accepting_before_the_support_window_opens_is_refused_and_the_token_still_works_later() {
+    let api = TestApi::new().await;
+    let (acme, contact, token) = given_invited(&api, &unique_email("early")).await;
+    let tomorrow = (api.clock.now().date() + time::Duration::days(1)).to_string();
+    given_portal_dates(&api, &acme, &contact, json!({ "support_start": tomorrow })).await;
+
+    let early = accept(&api, &token, "correct horse battery staple").await;
+
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert_eq!(early.problem_code(), "support-not-started");
+    let read = api.get(&TestApi::admin("t1"), &contact_path(&acme, &contact)).await.json();
+    assert_eq!(read["portal"]["status"], "invited");
+    api.clock.advance(time::Duration::days(1));
+    assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200, "open from its start");
+}
+
+#[tokio::test]
+async fn accepting_after_the_support_window_closed_is_refused() {
+    let api = TestApi::new().await;
+    let (acme, contact, token) = given_invited(&api, &unique_email("closed")).await;
+    let today = api.clock.now().date().to_string();
+    given_portal_dates(&api, &acme, &contact, json!({ "support_end": today })).await;
+
+    api.clock.advance(time::Duration::days(1));
+    let late = accept(&api, &token, "correct horse battery staple").await;
+
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert_eq!(late.problem_code(), "support-ended");
 }

@@ -2,6 +2,7 @@
 //! token, password, invitation token or email body anywhere.
 
 use harness::mail::{invite_token, messages_to};
+use harness::proxy::Fault;
 use harness::tokens::ADMIN_GROUP;
 use harness::{Caller, TestApi};
 use serde_json::{json, Value};
@@ -77,5 +78,30 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
         [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value", harness::api::SECRET]
     {
         assert!(!text.contains(secret), "the logs contain {secret:?}:\n{text}");
+    }
+    for personal in [email.as_str(), "Lovelace"] {
+        assert!(!text.contains(personal), "the logs contain personal data {personal:?}:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unexpected_transaction_cancellation_logs_reason_codes_and_keys_but_no_personal_field() {
+    let capture = harness::logs::capture_this_thread();
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "First", "email": "first@logs.test" })).await;
+    let personal = json!({ "first_name": "Grace", "last_name": "Hopperlog", "email": "grace.hopperlog@logs.test",
+        "mobile": "+44 7911 123457", "job_title": "Rear Admiral Logtest" });
+    proxy.fail_next("TransactWriteItems", Fault::CancelUnexpectedly);
+
+    let res = api.post(&admin, &format!("/clients/{acme}/contacts"), personal).await;
+
+    assert_eq!(res.status, 500, "{}", res.body);
+    let text = capture.text();
+    assert!(text.contains("ValidationError"), "the reason codes are logged:\n{text}");
+    assert!(text.contains("CONTACT#"), "and the keys of the items:\n{text}");
+    for field in ["Grace", "Hopperlog", "hopperlog@logs.test", "+447911123457", "Rear Admiral Logtest"] {
+        assert!(!text.contains(field), "the logs contain personal data {field:?}:\n{text}");
     }
 }

@@ -48,3 +48,94 @@ fn every_function_has_a_sample_event_that_parses_as_its_route() {
         );
     }
 }
+
+/// The parsed template (CloudFormation tags such as `!GetAtt` stay as tagged values).
+fn template_yaml() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+/// Each function's binary name and its IAM policy statements.
+fn function_statements(template: &serde_yaml::Value) -> Vec<(String, Vec<serde_yaml::Value>)> {
+    let resources = template["Resources"].as_mapping().unwrap();
+    resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Serverless::Function")
+        .map(|r| {
+            let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned();
+            let statements = r["Properties"]["Policies"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+                .collect();
+            (binary, statements)
+        })
+        .collect()
+}
+
+fn tagged(value: &serde_yaml::Value) -> Option<(String, String)> {
+    match value {
+        serde_yaml::Value::Tagged(t) => Some((t.tag.to_string(), t.value.as_str()?.to_owned())),
+        _ => None,
+    }
+}
+
+fn actions(statement: &serde_yaml::Value) -> Vec<String> {
+    match &statement["Action"] {
+        serde_yaml::Value::Sequence(list) => {
+            list.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+        }
+        other => other.as_str().map(|a| vec![a.to_owned()]).unwrap_or_default(),
+    }
+}
+
+/// The key prefixes each function may touch, written down from the key layout (README, Table):
+/// the public accept-invite function reaches only invitations, contacts and credentials; the
+/// sweep only contacts; staff functions only their tenant's items, plus invitations where they
+/// invite.
+fn expected_leading_keys(function: &str) -> Vec<&'static str> {
+    match function {
+        "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*", "TENANT#*#CREDENTIAL#*"],
+        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*"],
+        "add-contact" | "invite-contact" => vec!["TENANT#*", "INVITE#*"],
+        _ => vec!["TENANT#*"],
+    }
+}
+
+#[test]
+fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() {
+    let template = template_yaml();
+    let functions = function_statements(&template);
+    assert_eq!(functions.len(), routes::ALL.len() + 1, "every route's function and the sweep");
+    for (function, statements) in functions {
+        let on_table: Vec<&serde_yaml::Value> = statements
+            .iter()
+            .filter(|s| {
+                tagged(&s["Resource"]) == Some(("!GetAtt".to_owned(), "ContactsTable.Arn".to_owned()))
+            })
+            .collect();
+        assert!(!on_table.is_empty(), "{function} has no table statement");
+        for statement in on_table {
+            let condition = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let prefixes: Vec<&str> =
+                condition.as_sequence().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            assert_eq!(prefixes, expected_leading_keys(&function), "{function}: {statement:?}");
+        }
+    }
+}
+
+#[test]
+fn every_permission_to_send_email_is_pinned_to_the_sender_address() {
+    let template = template_yaml();
+    let mut senders = 0;
+    for (function, statements) in function_statements(&template) {
+        for statement in statements.iter().filter(|s| actions(s).iter().any(|a| a.starts_with("ses:"))) {
+            assert_eq!(actions(statement), ["ses:SendEmail"], "{function}");
+            let from = &statement["Condition"]["StringEquals"]["ses:FromAddress"];
+            assert_eq!(tagged(from), Some(("!Ref".to_owned(), "SenderEmail".to_owned())), "{function}");
+            senders += 1;
+        }
+    }
+    assert_eq!(senders, 4, "add-contact, invite-contact, notify-contacts and the sweep send email");
+}

@@ -30,8 +30,8 @@ pub async fn messages_to(address: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The `token` query parameter of the first link to `/accept-invite` in a text body.
+/// The `token` in the fragment of the first link to `/accept-invite` in a text body.
 pub fn invite_token(text: &str) -> Option<String> {
-    let start = text.find("/accept-invite?token=")? + "/accept-invite?token=".len();
+    let start = text.find("/accept-invite#token=")? + "/accept-invite#token=".len();
     Some(text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
 }

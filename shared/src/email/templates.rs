@@ -53,16 +53,16 @@ mod tests {
     fn html_parts_escape_values_and_text_parts_keep_them() {
         let context = json!({
             "contact_name": "<b>Ada</b>", "sender_name": "Acme", "client_name": "Tom & Co",
-            "link": "https://portal.test/accept-invite?token=abc", "expires_at": "2026-11-24T10:00:00Z",
+            "link": "https://portal.test/accept-invite#token=abc", "expires_at": "2026-11-24T10:00:00Z",
         });
         let out = render("invite", &context).unwrap();
         assert!(out.html.contains("&lt;b&gt;Ada&lt;&#x2f;b&gt;"), "{}", out.html);
         assert!(
-            out.html.contains("href=\"https://portal.test/accept-invite?token=abc\""),
+            out.html.contains("href=\"https://portal.test/accept-invite#token=abc\""),
             "the link is usable as is"
         );
         assert!(out.html.contains("Tom &amp; Co"));
         assert!(out.text.contains("<b>Ada</b>"));
-        assert!(out.text.contains("https://portal.test/accept-invite?token=abc"));
+        assert!(out.text.contains("https://portal.test/accept-invite#token=abc"));
     }
 }

@@ -102,21 +102,34 @@ impl ClaimValue {
         }
     }
 
-    /// A list claim in any of its shapes: a JSON array, `[a b]`, `a b`, `a,b` or `["a","b"]`.
-    fn as_list(&self) -> Vec<String> {
+    /// `cognito:groups` in exactly the two forms a JWT authorizer produces: a JSON array of
+    /// strings (as the token carries it), or API Gateway's flattening of it, `[a b c]`, split on
+    /// single spaces (Cognito group names hold no whitespace, but may hold commas, brackets and
+    /// quotes, so nothing else is split or stripped). Any other shape grants nothing.
+    fn as_groups(&self) -> Vec<String> {
+        let strings = |items: &[Value]| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        match self {
+            ClaimValue::Json(Value::Array(items)) => strings(items),
+            other => {
+                let text = other.as_text().unwrap_or_default();
+                if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&text) {
+                    return strings(&items);
+                }
+                match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                    Some(inner) => inner.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// `custom:privileges`: a string attribute of names separated by spaces, compared whole.
+    fn as_names(&self) -> Vec<String> {
         match self {
             ClaimValue::Json(Value::Array(items)) => {
                 items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
             }
-            other => other
-                .as_text()
-                .unwrap_or_default()
-                .trim_matches(|c| c == '[' || c == ']')
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .map(|s| s.trim_matches('"'))
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            other => other.as_text().unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
         }
     }
 }
@@ -129,8 +142,9 @@ fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Ide
     let user = text("sub")
         .and_then(|s| UserId::parse(&s))
         .ok_or(DomainError::Unauthenticated("token has no valid sub"))?;
-    let list = |name: &str| claim(name).map(|v| v.as_list()).unwrap_or_default();
-    Ok(Identity { tenant, user, groups: list("cognito:groups"), privileges: list("custom:privileges") })
+    let groups = claim("cognito:groups").map(|v| v.as_groups()).unwrap_or_default();
+    let privileges = claim("custom:privileges").map(|v| v.as_names()).unwrap_or_default();
+    Ok(Identity { tenant, user, groups, privileges })
 }
 
 #[cfg(test)]
@@ -138,13 +152,32 @@ mod tests {
     use super::ClaimValue;
     use serde_json::json;
 
+    fn groups(value: ClaimValue) -> Vec<String> {
+        value.as_groups()
+    }
+
     #[test]
-    fn groups_arrive_in_any_of_their_shapes() {
+    fn groups_arrive_as_a_json_array_or_api_gateways_bracketed_list() {
         let expected = vec!["global_admins".to_owned(), "staff".to_owned()];
-        assert_eq!(ClaimValue::Text("[global_admins staff]".into()).as_list(), expected);
-        assert_eq!(ClaimValue::Text("global_admins,staff".into()).as_list(), expected);
-        assert_eq!(ClaimValue::Text("[\"global_admins\",\"staff\"]".into()).as_list(), expected);
-        assert_eq!(ClaimValue::Json(json!(["global_admins", "staff"])).as_list(), expected);
-        assert!(ClaimValue::Text("[]".into()).as_list().is_empty());
+        assert_eq!(groups(ClaimValue::Text("[global_admins staff]".into())), expected);
+        assert_eq!(groups(ClaimValue::Text("[\"global_admins\",\"staff\"]".into())), expected);
+        assert_eq!(groups(ClaimValue::Json(json!(["global_admins", "staff"]))), expected);
+        assert!(groups(ClaimValue::Text("[]".into())).is_empty());
+    }
+
+    #[test]
+    fn a_group_name_with_commas_or_quotes_stays_one_name() {
+        assert_eq!(groups(ClaimValue::Text("[sales,psa_admins]".into())), ["sales,psa_admins"]);
+        assert_eq!(groups(ClaimValue::Text("[\"psa_admins\",x]".into())), ["\"psa_admins\",x"]);
+        assert_eq!(groups(ClaimValue::Json(json!(["sales,psa_admins"]))), ["sales,psa_admins"]);
+    }
+
+    #[test]
+    fn any_other_shape_of_groups_is_no_group() {
+        for text in ["psa_admins", "sales,psa_admins", "[psa_admins", "psa_admins]", ""] {
+            assert!(groups(ClaimValue::Text(text.into())).is_empty(), "{text}");
+        }
+        assert!(groups(ClaimValue::Json(json!("sales,psa_admins"))).is_empty());
+        assert!(groups(ClaimValue::Json(json!({"psa_admins": true}))).is_empty());
     }
 }

@@ -12,8 +12,10 @@ use serde_dynamo::{from_item, to_item};
 use super::items::{n, ContactRecord};
 use super::tx::{Item, TxOutcome};
 use super::{keys, Store};
-use crate::domain::invite::{support_ended, TokenHash};
+use crate::domain::dates::format_date;
+use crate::domain::invite::{check_support_window, TokenHash};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use time::Date;
 
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
@@ -233,7 +235,7 @@ impl Store {
         hash: &TokenHash,
         password_hash: &str,
         now_epoch: i64,
-        today: &str,
+        today: Date,
         stamp: &Stamp,
     ) -> DomainResult<()> {
         let tenant =
@@ -264,6 +266,7 @@ impl Store {
                 )
                 .condition_expression(
                     "invite_hash = :hash AND portal_status = :invited \
+                     AND (attribute_not_exists(support_start) OR support_start <= :today) \
                      AND (attribute_not_exists(support_end) OR support_end >= :today)",
                 )
                 .expression_attribute_values(":active", s(PortalStatus::Active.as_str()))
@@ -272,7 +275,7 @@ impl Store {
                 .expression_attribute_values(":by", s(&stamp.by))
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":today", s(today))
+                .expression_attribute_values(":today", s(format_date(today)))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build(),
         )?;
@@ -299,16 +302,17 @@ impl Store {
             return Err(DomainError::Gone("this invitation was already used or has expired"));
         }
         let contact_reason = reasons.into_iter().nth(1);
-        let still_pending = contact_reason
+        let pending = contact_reason
             .and_then(|r| r.old)
             .map(ContactRecord::from_item)
             .transpose()?
-            .is_some_and(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
-        if still_pending {
+            .filter(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
+        match pending {
             // The token is the contact's current one: only the support window stood in the way.
-            Err(support_ended())
-        } else {
-            Err(DomainError::Gone("this invitation is no longer valid"))
+            Some(record) => Err(check_support_window(&record.into_contact()?.fields, today)
+                .err()
+                .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
+            None => Err(DomainError::Gone("this invitation is no longer valid")),
         }
     }
 }

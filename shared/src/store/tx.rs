@@ -15,11 +15,20 @@ pub type Item = HashMap<String, AttributeValue>;
 /// How many times a change is re-planned after losing a race before giving up with 409.
 pub const MAX_ATTEMPTS: u32 = 8;
 
-#[derive(Debug)]
 pub struct Reason {
     pub code: String,
     /// The item as it was, when the request asked for `ALL_OLD` on condition failure.
     pub old: Option<Item>,
+}
+
+/// Reasons end up in logs (an unexpected cancellation is an internal error, logged with its
+/// detail), so they show the code and the item's sort key only: item images hold names,
+/// addresses and phones, and an email claim's partition key is the address itself.
+impl std::fmt::Debug for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sort_key = self.old.as_ref().and_then(|item| item.get(super::keys::SK)?.as_s().ok());
+        f.debug_struct("Reason").field("code", &self.code).field("item", &sort_key).finish()
+    }
 }
 
 impl Reason {
@@ -71,4 +80,28 @@ pub async fn backoff(attempt: u32) {
 
 pub fn contention() -> DomainError {
     DomainError::Contention
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_shows_its_code_and_sort_key_but_not_the_item() {
+        let item: Item = [
+            ("PK", "TENANT#t#EMAIL#ada@x.test"),
+            ("SK", "CONTACT#01J"),
+            ("last_name", "Lovelace"),
+            ("email", "ada@x.test"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+        .collect();
+        let reason = Reason { code: "ValidationError".into(), old: Some(item) };
+
+        let shown = format!("{:?}", vec![reason]);
+
+        assert!(shown.contains("ValidationError") && shown.contains("CONTACT#01J"), "{shown}");
+        assert!(!shown.contains("Lovelace") && !shown.contains("ada@x.test"), "{shown}");
+    }
 }

@@ -57,6 +57,10 @@ pub enum Fault {
     /// The call is applied, then the connection closes without an answer (a timeout after
     /// commit, as the caller sees it).
     DropAfterCommit,
+    /// A transaction is cancelled without reaching DynamoDB for a reason the store does not
+    /// expect (`ValidationError` on every item), each reason carrying the item it names, as
+    /// `ALL_OLD` reasons do: what an unexpected cancellation can put in front of the logs.
+    CancelUnexpectedly,
 }
 
 #[derive(Debug, Clone)]
@@ -124,12 +128,38 @@ impl DynamoProxy {
 
 fn error_response(status: u16, kind: &str) -> Response<Full<Bytes>> {
     let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": "injected by the test proxy" });
+    error_body(status, kind, body)
+}
+
+fn error_body(status: u16, kind: &str, body: Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("content-type", "application/x-amz-json-1.0")
         .header("x-amzn-errortype", kind)
         .body(Full::new(Bytes::from(body.to_string())))
         .expect("error response")
+}
+
+/// A cancellation whose reasons hold each action's own item (or key) back.
+fn unexpected_cancellation(request: &Value) -> Response<Full<Bytes>> {
+    let reasons: Vec<Value> = request["TransactItems"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|action| {
+            let item = ["Put", "Update", "Delete", "ConditionCheck"]
+                .iter()
+                .find_map(|kind| action[kind].get("Item").or_else(|| action[kind].get("Key")))
+                .cloned()
+                .unwrap_or(Value::Null);
+            serde_json::json!({ "Code": "ValidationError", "Message": "injected", "Item": item })
+        })
+        .collect();
+    let kind = "TransactionCanceledException";
+    let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"),
+        "Message": "Transaction cancelled (injected)", "CancellationReasons": reasons });
+    error_body(400, kind, body)
 }
 
 /// Items named by a request: transaction actions, batch keys or writes, else 1.
@@ -189,6 +219,7 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     let injected = match fault {
         Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
+        Some(Fault::CancelUnexpectedly) => Some(unexpected_cancellation(&request)),
         _ => None,
     };
     let unanswered =

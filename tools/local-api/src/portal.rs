@@ -11,12 +11,14 @@ use hyper::Response;
 /// Where the page is served: `PORTAL_URL`'s path plus `/accept-invite`.
 pub const ACCEPT_INVITE_PATH: &str = "/portal/accept-invite";
 
-/// The page reads the token from its own query string in the browser and shows the API's
-/// answer as text, so nothing from the request or the answer is ever written into HTML.
+/// The page reads the token from its URL's fragment (`#token=...`, which browsers never send to
+/// a server, so it stays out of access logs and Referer headers) and shows the API's answer as
+/// text, so nothing from the request or the answer is ever written into HTML.
 const PAGE: &str = r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
 <title>Accept invitation (local portal stand-in)</title>
 <style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto}input,button{font-size:1rem;padding:.4rem}pre{background:#f4f4f4;padding:.6rem;white-space:pre-wrap}</style>
 </head>
@@ -30,7 +32,7 @@ password to <code>POST /invites/accept</code>.</p>
 </form>
 <pre id="answer" hidden></pre>
 <script>
-const token = new URLSearchParams(location.search).get("token") || "";
+const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
 const answer = document.getElementById("answer");
 document.getElementById("accept").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -279,7 +279,8 @@ async fn invitation_links_open_a_page_that_posts_to_accept_invite_without_reflec
     let seen = Arc::new(Mutex::new(Vec::new()));
     let api = local_api(&fake_watch(seen.clone()).await).await;
 
-    // When a developer opens the link from a locally sent invitation
+    // When a developer opens the link from a locally sent invitation (a browser sends no
+    // fragment, so the request has no token; a query string one must not be reflected either)
     let link = format!("{api}/portal/accept-invite?token=Zq9XvW%3Cscript%3E7");
     let (status, headers, body) = send(Request::get(link).body(Full::default()).unwrap()).await;
 
@@ -289,6 +290,9 @@ async fn invitation_links_open_a_page_that_posts_to_accept_invite_without_reflec
     assert_eq!(headers["cache-control"], "no-store");
     let page = String::from_utf8(body.to_vec()).unwrap();
     assert!(page.contains(r#"fetch("/invites/accept""#), "{page}");
+    assert!(page.contains("location.hash"), "the token is read from the fragment: {page}");
+    assert!(!page.contains("location.search"), "never from the query string: {page}");
+    assert!(page.contains(r#"<meta name="referrer" content="no-referrer">"#), "{page}");
     assert!(Template::of_repo()
         .routes()
         .unwrap()
