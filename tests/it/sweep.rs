@@ -105,25 +105,6 @@ async fn a_sweep_catches_up_and_a_second_run_does_nothing() {
 }
 
 #[tokio::test]
-async fn two_sweeps_at_once_act_on_each_contact_once() {
-    let api = TestApi::new().await;
-    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    let emails: Vec<String> = (0..6).map(|i| unique_email(&format!("twice{i}"))).collect();
-    for e in &emails {
-        given_invited(&api, &acme, e, Some(1)).await;
-    }
-
-    api.clock.advance(Duration::days(2));
-    let (a, b) = tokio::join!(sweep(&api.app, None), sweep(&api.app, None));
-    let (a, b) = (a.unwrap(), b.unwrap());
-
-    assert_eq!(a.revoked + b.revoked, 6, "{a:?} {b:?}");
-    for e in &emails {
-        assert_eq!(subjects(&messages_to(e).await).iter().filter(|s| *s == ENDED).count(), 1);
-    }
-}
-
-#[tokio::test]
 async fn the_reminder_goes_once_per_support_window_before_the_end() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");

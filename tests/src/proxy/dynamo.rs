@@ -12,6 +12,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use serde_json::Value;
 
+use super::gate::{pass, Gate, GateReport};
 use super::{relay, Answer, Dropped, Upstream};
 
 /// One call the proxy saw.
@@ -24,9 +25,18 @@ pub struct Call {
     pub read_units: f64,
     pub write_units: f64,
     pub status: u16,
+    /// The error DynamoDB answered (`TransactionCanceledException`...), if any.
+    pub error: Option<String>,
+    /// A cancelled transaction's reason codes, in request order.
+    pub reasons: Vec<String>,
 }
 
 impl Call {
+    /// A transaction cancelled because one of its conditions failed.
+    pub fn failed_a_condition(&self) -> bool {
+        self.reasons.iter().any(|r| r == "ConditionalCheckFailed")
+    }
+
     /// Write capacity as DynamoDB bills it for items up to 1 KB: 1 unit per item written, 2 per
     /// item of a transaction. DynamoDB Local reports transactional writes at the standard rate,
     /// so its own figure would understate them.
@@ -73,6 +83,7 @@ struct Rule {
 struct State {
     calls: Vec<Call>,
     faults: VecDeque<Rule>,
+    gate: Option<Gate>,
 }
 
 #[derive(Clone)]
@@ -109,6 +120,11 @@ impl DynamoProxy {
         aws_sdk_dynamodb::Client::from_conf(config)
     }
 
+    /// The calls seen since the last `take_calls`, left in place.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().expect("proxy state").calls.clone()
+    }
+
     /// The calls seen since the last `take_calls`.
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut self.state.lock().expect("proxy state").calls)
@@ -117,6 +133,25 @@ impl DynamoProxy {
     /// Makes the next call of `operation` fail with `fault` (rules apply in order, once each).
     pub fn fail_next(&self, operation: &str, fault: Fault) {
         self.state.lock().expect("proxy state").faults.push_back(Rule { operation: operation.into(), fault });
+    }
+
+    /// Holds the next `n` calls of any of `operations` until all `n` have arrived, then lets
+    /// them go together (see `gate`).
+    pub fn hold_until_all_arrive(&self, operations: &[&str], n: usize) {
+        self.hold_in_rounds(operations, 0, n, 1);
+    }
+
+    /// Lets `skip` calls of `operations` through, then holds `rounds` rounds of `n` calls, each
+    /// released when all its `n` have arrived: a second round catches the writes re-planned
+    /// after the first round's losers read the winner's state.
+    pub fn hold_in_rounds(&self, operations: &[&str], skip: usize, n: usize, rounds: usize) {
+        self.state.lock().expect("proxy state").gate = Some(Gate::new(operations, skip, n, rounds));
+    }
+
+    /// What the gate set by `hold_until_all_arrive` saw.
+    pub fn gate_report(&self) -> GateReport {
+        let state = self.state.lock().expect("proxy state");
+        state.gate.as_ref().map_or(GateReport { held: 0, timed_out: 0 }, Gate::report)
     }
 
     fn take_fault(state: &Mutex<State>, operation: &str) -> Option<Fault> {
@@ -222,8 +257,15 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         Some(Fault::CancelUnexpectedly) => Some(unexpected_cancellation(&request)),
         _ => None,
     };
-    let unanswered =
-        |status| Call { operation: operation.clone(), items, read_units: 0.0, write_units: 0.0, status };
+    let unanswered = |status| Call {
+        operation: operation.clone(),
+        items,
+        read_units: 0.0,
+        write_units: 0.0,
+        status,
+        error: None,
+        reasons: Vec::new(),
+    };
     if fault == Some(Fault::DropConnection) {
         state.lock().expect("proxy state").calls.push(unanswered(0));
         return Err(Dropped);
@@ -237,6 +279,14 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         request["ReturnConsumedCapacity"] = Value::from("TOTAL");
     }
     let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
+    let held = state.lock().expect("proxy state").gate.as_mut().and_then(|g| g.admit(&operation));
+    if let Some(open) = held {
+        if !pass(open).await {
+            if let Some(gate) = state.lock().expect("proxy state").gate.as_mut() {
+                gate.gave_up();
+            }
+        }
+    }
     let Some((parts, bytes)) = upstream.send(&parts, body).await else {
         return Ok(error_response(500, "InternalServerError"));
     };
@@ -246,12 +296,22 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         read_units += write_units;
         write_units = 0.0;
     }
+    let error = answer["__type"].as_str().and_then(|t| t.rsplit('#').next()).map(str::to_owned);
+    let reasons = answer["CancellationReasons"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None").to_owned())
+        .collect();
     state.lock().expect("proxy state").calls.push(Call {
         operation,
         items,
         read_units,
         write_units,
         status: parts.status.as_u16(),
+        error,
+        reasons,
     });
     match fault {
         Some(Fault::LoseResponse) => return Ok(error_response(500, "InternalServerError")),

@@ -4,6 +4,7 @@
 //! before or after the call took effect. What they do not fail goes through unchanged.
 
 pub mod dynamo;
+mod gate;
 pub mod ses;
 
 use std::future::Future;
@@ -21,6 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
 pub use dynamo::{Call, DynamoProxy, Fault};
+pub use gate::GateReport;
 pub use ses::{SesFault, SesProxy, SesSend};
 
 /// Closing the connection without an answer: hyper does that when the service fails.

@@ -1,0 +1,103 @@
+//! Races of the work that runs beside the API: two sweeps at once, a file import against API
+//! adds of the same addresses.
+
+use serde_json::json;
+use shared::domain::dates::Clock;
+use shared::sweep::sweep;
+
+use super::{given_client_with, race, racing_api, repeats, Gate, TRANSACTIONS};
+use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
+use harness::mail::messages_to;
+use harness::{TestApi, TestResponse};
+
+const ENDED: &str = "Your client portal access has ended";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_sweeps_at_once_act_on_each_contact_once() {
+    let (api, proxy) = racing_api().await;
+    let admin = TestApi::admin("t1");
+    for _ in 0..repeats() {
+        // Given two invited contacts whose support ended yesterday
+        let acme = given_client(&api, &admin, "Acme").await;
+        let end = api.clock.now().date().to_string();
+        let mut emails = Vec::new();
+        for i in 0..2 {
+            let email = unique_email(&format!("sweep{i}"));
+            let body = json!({ "last_name": "L", "email": email, "portal": { "support_end": end } });
+            let c = given_contact(&api, &admin, &acme, body).await;
+            let invited = api.post(&admin, &format!("{}/invite", contact_path(&acme, &c)), json!({})).await;
+            assert_eq!(invited.status, 202, "{}", invited.body);
+            emails.push(email);
+        }
+        api.clock.advance(time::Duration::days(2));
+
+        // When two sweeps claim both contacts at the same moment (each claims its due contacts
+        // side by side, so the gate holds all four claims)
+        proxy.take_calls();
+        proxy.hold_until_all_arrive(&["UpdateItem"], 4);
+        let (a, b) = (api.clone(), api.clone());
+        let first = tokio::spawn(async move { sweep(&a.app, None).await.unwrap() });
+        let second = tokio::spawn(async move { sweep(&b.app, None).await.unwrap() });
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+
+        // Then one claim wins, and each contact is revoked and told once
+        assert!(proxy.gate_report().released_together(4), "{:?}", proxy.gate_report());
+        let refused = proxy
+            .take_calls()
+            .iter()
+            .filter(|c| c.error.as_deref() == Some("ConditionalCheckFailedException"))
+            .count();
+        assert_eq!(refused, 2, "each contact's losing claim was refused by its condition");
+        assert_eq!(first.revoked + second.revoked, 2, "{first:?} {second:?}");
+        for email in &emails {
+            let mail = messages_to(email).await;
+            assert_eq!(mail.iter().filter(|m| m["subject"] == ENDED).count(), 1, "{email}");
+        }
+    }
+    assert_invariants(&api).await;
+}
+
+async fn import(api: &TestApi, client: &str, csv: String) -> TestResponse {
+    let path = format!("/clients/{client}/contacts/import");
+    api.send(&TestApi::admin("t1"), "POST", &path, &[("content-type", "text/csv")], Some(csv)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_file_racing_api_adds_of_the_same_emails_yields_one_contact_per_address() {
+    let (api, proxy) = racing_api().await;
+    let admin = TestApi::admin("t1");
+    for round in 0..repeats() {
+        // Given a client with a contact, a file of 10 addresses, and API adds of the same ones
+        let (acme, _) = given_client_with(&api, &[format!("p{round}@x.test")]).await;
+        let address = |i: usize| format!("race{round}-{i}@x.test");
+        let csv: String = (0..10).map(|i| format!("R{i},{}\n", address(i))).collect();
+
+        // When the file's first batch and the first API add write at the same moment
+        let run = race(&proxy, Gate { size: Some(2), ..TRANSACTIONS }, 2, |side| {
+            let (api, admin, acme, csv) = (api.clone(), admin.clone(), acme.clone(), csv.clone());
+            async move {
+                if side == 0 {
+                    return import(&api, &acme, format!("last_name,email\n{csv}")).await;
+                }
+                let mut last = None;
+                for i in (0..10).rev() {
+                    let body = json!({ "last_name": "Api", "email": format!("race{round}-{i}@x.test") });
+                    last = Some(api.post(&admin, &format!("/clients/{acme}/contacts"), body).await);
+                }
+                last.expect("ten adds")
+            }
+        })
+        .await;
+
+        // Then every address belongs to exactly one contact, created by one side
+        run.assert_overlapped(2);
+        assert_eq!(run.responses[0].status, 200, "{}", run.responses[0].body);
+        let list = api.get(&admin, &format!("/clients/{acme}/contacts?limit=100")).await.json();
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 11, "one contact per address: {list}");
+        for i in 0..10 {
+            assert_eq!(items.iter().filter(|c| c["email"] == address(i).as_str()).count(), 1);
+        }
+    }
+    assert_invariants(&api).await;
+}
