@@ -69,7 +69,10 @@ async fn a_store_that_keeps_failing_is_a_problem_response_and_changes_nothing() 
         .await;
 
     assert!(res.status >= 500, "{}", res.body);
-    assert!(statuses(&proxy.take_calls(), "TransactWriteItems").iter().all(|s| *s == 500));
+    let attempts = statuses(&proxy.take_calls(), "TransactWriteItems");
+    assert!(attempts.len() >= 2, "the SDK retried before giving up: {attempts:?}");
+    assert!(attempts.iter().all(|s| *s == 500), "every attempt failed: {attempts:?}");
+    assert_eq!(proxy.pending_faults(), 10 - attempts.len(), "each attempt consumed one fault");
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
     assert!(!res.body.contains("injected"), "store details stay in the logs: {}", res.body);
     let list = api.get(&admin, &format!("/clients/{acme}/contacts")).await.json();
@@ -110,9 +113,16 @@ async fn a_timeout_after_commit_of_an_email_change_is_not_reported_as_a_conflict
     proxy.fail_next("TransactWriteItems", Fault::DropAfterCommit);
 
     let path = crate::support::contact_path(&acme, &ada);
+    proxy.take_calls();
     let res = api.patch(&admin, &path, json!({ "email": "new@x.test" })).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(proxy.pending_faults(), 0, "the fault fired");
+    assert_eq!(
+        statuses(&proxy.take_calls(), "TransactWriteItems"),
+        vec![200, 200],
+        "applied, its answer dropped, then the SDK's retry matched by its token"
+    );
     assert_eq!(res.json()["email"], "new@x.test");
     assert_eq!(api.get(&admin, &path).await.json()["version"], 2, "applied exactly once");
     assert_invariants(&api).await;
@@ -145,5 +155,53 @@ async fn an_add_that_failed_after_commit_is_safe_to_retry_with_its_idempotency_k
         list["items"].as_array().unwrap().iter().filter(|c| c["last_name"] == "Retried").collect();
     assert_eq!(named.len(), 1, "created once");
     assert_eq!(named[0]["id"], retried.json()["id"]);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn an_email_change_whose_transaction_keeps_failing_after_its_read_changes_nothing() {
+    // Given a contact and a store whose writes fail after the change has read the contact
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "email": "kept@x.test" })).await;
+    let path = crate::support::contact_path(&acme, &ada);
+    for _ in 0..10 {
+        proxy.fail_next("TransactWriteItems", Fault::InternalError);
+    }
+    proxy.take_calls();
+
+    // When the email is changed (read, then one transaction of contact and both markers)
+    let res = api.patch(&admin, &path, json!({ "email": "moved@x.test" })).await;
+
+    // Then the answer is a problem, the read happened, every write failed, and nothing moved
+    assert!(res.status >= 500, "{}", res.body);
+    let calls = proxy.take_calls();
+    assert_eq!(
+        statuses(&calls, "GetItem").first(),
+        Some(&200),
+        "the change read the contact first: {calls:?}"
+    );
+    let writes = statuses(&calls, "TransactWriteItems");
+    assert!(!writes.is_empty() && writes.iter().all(|s| *s == 500), "{writes:?}");
+    proxy.clear_faults();
+    let read = api.get(&admin, &path).await.json();
+    assert_eq!((read["email"].as_str(), read["version"].as_u64()), (Some("kept@x.test"), Some(1)));
+    let taken = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "B", "email": "moved@x.test" }),
+        )
+        .await;
+    assert_eq!(taken.status, 201, "the new address was never claimed: {}", taken.body);
+    let again = api
+        .post(
+            &admin,
+            &format!("/clients/{acme}/contacts"),
+            json!({ "last_name": "C", "email": "kept@x.test" }),
+        )
+        .await;
+    assert_eq!(again.status, 409, "the old address is still held: {}", again.body);
     assert_invariants(&api).await;
 }

@@ -135,6 +135,16 @@ impl DynamoProxy {
         self.state.lock().expect("proxy state").faults.push_back(Rule { operation: operation.into(), fault });
     }
 
+    /// Drops the faults no call has consumed.
+    pub fn clear_faults(&self) {
+        self.state.lock().expect("proxy state").faults.clear();
+    }
+
+    /// Faults set by `fail_next` that no call has consumed yet.
+    pub fn pending_faults(&self) -> usize {
+        self.state.lock().expect("proxy state").faults.len()
+    }
+
     /// Holds the next `n` calls of any of `operations` until all `n` have arrived, then lets
     /// them go together (see `gate`).
     pub fn hold_until_all_arrive(&self, operations: &[&str], n: usize) {
