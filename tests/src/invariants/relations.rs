@@ -1,0 +1,154 @@
+//! The rules between items: clients and their contacts, email markers, line managers,
+//! invitations and credentials.
+
+use std::collections::{HashMap, HashSet};
+
+use super::shapes::{keys, Contact, Table};
+use super::{flag, num, s, Found, Rule};
+
+pub(crate) fn check(t: &Table, found: &mut Found) {
+    let by_id: HashMap<&str, &Contact> = t.contacts.iter().map(|c| (c.id, c)).collect();
+    markers(t, &by_id, found);
+    clients(t, found);
+    managers(t, &by_id, found);
+    invitations(t, found);
+    credentials(t, &by_id, found);
+}
+
+/// Every marker points to an existing contact with that email, and every contact with an email
+/// has exactly its marker; emails are unique per tenant.
+fn markers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+    for m in &t.markers {
+        let Some(owner) = s(m.item, "contact_id").and_then(|id| by_id.get(id)) else {
+            found.add(Rule::Marker, format!("marker without contact: {}", keys(m.item)));
+            continue;
+        };
+        let lower = |e: Option<&str>| e.map(str::to_lowercase);
+        if lower(s(owner.item, "email")) != lower(s(m.item, "email")) {
+            found.add(Rule::Marker, format!("marker {} does not match its owner's email", keys(m.item)));
+        }
+    }
+    let with_email = t.contacts.iter().filter(|c| s(c.item, "email").is_some()).count();
+    if t.markers.len() != with_email {
+        found.add(
+            Rule::Marker,
+            format!("{} markers for {with_email} contacts with an email", t.markers.len()),
+        );
+    }
+    let emails: HashSet<(&str, String)> =
+        t.contacts.iter().filter_map(|c| Some((c.tenant, s(c.item, "email")?.to_lowercase()))).collect();
+    if emails.len() != with_email {
+        found.add(Rule::Marker, "emails are not unique per tenant");
+    }
+}
+
+/// Every client's `contact_count` is exact, and a client with contacts has exactly one
+/// primary, which its `primary_contact_id` names.
+fn clients(t: &Table, found: &mut Found) {
+    for client in &t.clients {
+        let id = client.id;
+        let own: Vec<_> = t.contacts.iter().filter(|c| s(c.item, "client_id") == Some(id)).collect();
+        if num(client.item, "contact_count") != Some(own.len() as i64) {
+            found.add(
+                Rule::ContactCount,
+                format!(
+                    "client {id} counts {:?} contacts, has {}",
+                    num(client.item, "contact_count"),
+                    own.len()
+                ),
+            );
+        }
+        let primaries: Vec<_> = own.iter().filter(|c| flag(c.item, "is_primary")).collect();
+        let named = s(client.item, "primary_contact_id");
+        if own.is_empty() {
+            if named.is_some() {
+                found.add(Rule::Primary, format!("client {id} without contacts names primary {named:?}"));
+            }
+        } else if primaries.len() != 1 {
+            found.add(Rule::Primary, format!("client {id} has {} primaries", primaries.len()));
+        } else if named != Some(primaries[0].id) {
+            found.add(Rule::Primary, format!("client {id} names primary {named:?}, not {}", primaries[0].id));
+        }
+    }
+}
+
+/// No line manager link points to a missing contact or another client's, and `report_count`
+/// is exact.
+fn managers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+    for c in &t.contacts {
+        if let Some(manager) = s(c.item, "line_manager_id") {
+            match by_id.get(manager) {
+                None => {
+                    found.add(Rule::LineManager, format!("line manager {manager} of {} is missing", c.id))
+                }
+                Some(m) if m.client != c.client => found.add(
+                    Rule::LineManager,
+                    format!("line manager {manager} of {} is another client's", c.id),
+                ),
+                Some(_) => {}
+            }
+        }
+        let reports = t.contacts.iter().filter(|r| s(r.item, "line_manager_id") == Some(c.id)).count();
+        if num(c.item, "report_count").unwrap_or(0) != reports as i64 {
+            found.add(
+                Rule::ReportCount,
+                format!("contact {} counts {:?} reports, has {reports}", c.id, num(c.item, "report_count")),
+            );
+        }
+    }
+}
+
+/// An invitation is live only while its contact holds its hash, and only an `invited`
+/// contact holds one, whose invitation exists, is unused and names it (so no deleted or
+/// revoked contact has a live invitation).
+fn invitations(t: &Table, found: &mut Found) {
+    for c in &t.contacts {
+        let Some(hash) = s(c.item, "invite_hash") else { continue };
+        if s(c.item, "portal_status") != Some("invited") {
+            found.add(
+                Rule::PendingInvitation,
+                format!("contact {} holds an invitation but is not invited", c.id),
+            );
+        }
+        let Some(invite) = t.invitations.get(hash) else {
+            found.add(Rule::PendingInvitation, format!("the invitation of {} is missing", c.id));
+            continue;
+        };
+        if s(invite, "contact_id") != Some(c.id) {
+            found.add(Rule::PendingInvitation, format!("the invitation of {} names another contact", c.id));
+        }
+        if s(invite, "used_at").is_some() {
+            found.add(Rule::PendingInvitation, format!("the pending invitation of {} is used", c.id));
+        }
+    }
+    // Accepting activates the contact and stores its credential in one transaction, and only
+    // deleting the contact deletes the credential.
+    let credentials: HashSet<(&str, &str)> = t.credentials.iter().map(|c| (c.tenant, c.id)).collect();
+    for (hash, invite) in &t.invitations {
+        let (Some(tenant), Some(contact)) = (s(invite, "tenant_id"), s(invite, "contact_id")) else {
+            continue;
+        };
+        let exists = t.contacts.iter().any(|c| c.tenant == tenant && c.id == contact);
+        if s(invite, "used_at").is_some() && exists && !credentials.contains(&(tenant, contact)) {
+            found.add(
+                Rule::Invitation,
+                format!("invitation {hash} was used, yet its contact {contact} has no credential"),
+            );
+        }
+    }
+}
+
+/// Every portal credential belongs to an existing contact, and an active contact (one that
+/// accepted an invitation) has one.
+fn credentials(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+    for credential in &t.credentials {
+        if !by_id.contains_key(credential.id) {
+            found.add(Rule::Credential, format!("credential of missing contact {}", credential.id));
+        }
+    }
+    for c in t.contacts.iter().filter(|c| s(c.item, "portal_status") == Some("active")) {
+        if !t.credentials.iter().any(|k| k.tenant == c.tenant && k.id == c.id) {
+            found.add(Rule::Credential, format!("active contact {} has no credential", c.id));
+        }
+    }
+}
