@@ -181,3 +181,26 @@ async fn an_accepted_invitation_whose_contact_has_no_credential_is_a_violation()
 
     assert_eq!(broken_rules(api).await, [Rule::Invitation, Rule::Credential]);
 }
+
+#[tokio::test]
+async fn a_contact_whose_client_is_gone_is_an_orphan() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    delete_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}"))).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::OrphanContact]);
+}
+
+#[tokio::test]
+async fn a_contact_whose_client_id_disagrees_with_its_key_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let globex = given_client(&api, &admin(), "Globex").await;
+    let ada =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "SET client_id = :other", &[(":other", s(&globex))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::KeyAttributes]);
+}

@@ -22,13 +22,16 @@ pub enum Rule {
     UnknownItem,
     /// An item's `entity` is the one its key shape calls for (none on idempotency records).
     Entity,
-    /// The ids an item carries agree with the ids in its key.
+    /// The ids an item carries agree with the ids in its key (a contact's `id` and `client_id`,
+    /// a client's `id`, a credential's `contact_id`), and a contact id is under one client.
     KeyAttributes,
     /// An idempotency record has a well-formed key, an expiry, its fingerprint and response.
     IdempotencyRecord,
     /// An invitation is keyed by a token hash, names a contact, expires a week after its
     /// validity; once used, its contact (while it exists) holds a portal credential.
     Invitation,
+    /// Every contact is under an existing client of its tenant.
+    OrphanContact,
     /// Email markers and contacts with an email match one to one; emails are unique per tenant.
     Marker,
     /// A client with contacts counts them exactly.
@@ -55,6 +58,7 @@ impl Rule {
             Rule::KeyAttributes => "key-attributes",
             Rule::IdempotencyRecord => "idempotency-record",
             Rule::Invitation => "invitation",
+            Rule::OrphanContact => "orphan-contact",
             Rule::Marker => "marker",
             Rule::ContactCount => "contact-count",
             Rule::Primary => "primary",

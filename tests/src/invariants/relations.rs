@@ -6,8 +6,20 @@ use std::collections::{HashMap, HashSet};
 use super::shapes::{keys, Contact, Table};
 use super::{flag, num, s, Found, Rule};
 
+/// Contacts by tenant and id.
+type ById<'t, 'a> = HashMap<(&'a str, &'a str), &'t Contact<'a>>;
+
 pub(crate) fn check(t: &Table, found: &mut Found) {
-    let by_id: HashMap<&str, &Contact> = t.contacts.iter().map(|c| (c.id, c)).collect();
+    let mut by_id = ById::new();
+    for c in &t.contacts {
+        if let Some(other) = by_id.insert((c.tenant, c.id), c) {
+            found.add(
+                Rule::KeyAttributes,
+                format!("contact {} is under clients {} and {}", c.id, other.client, c.client),
+            );
+        }
+    }
+    orphans(t, found);
     markers(t, &by_id, found);
     clients(t, found);
     managers(t, &by_id, found);
@@ -15,11 +27,25 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
     credentials(t, &by_id, found);
 }
 
+/// Every contact is under an existing client of its tenant.
+fn orphans(t: &Table, found: &mut Found) {
+    let clients: HashSet<(&str, &str)> = t.clients.iter().map(|c| (c.tenant, c.id)).collect();
+    for c in t.contacts.iter().filter(|c| !clients.contains(&(c.tenant, c.client))) {
+        found.add(
+            Rule::OrphanContact,
+            format!(
+                "contact {} is under client {} of tenant {}, which does not exist",
+                c.id, c.client, c.tenant
+            ),
+        );
+    }
+}
+
 /// Every marker points to an existing contact with that email, and every contact with an email
 /// has exactly its marker; emails are unique per tenant.
-fn markers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+fn markers(t: &Table, by_id: &ById, found: &mut Found) {
     for m in &t.markers {
-        let Some(owner) = s(m.item, "contact_id").and_then(|id| by_id.get(id)) else {
+        let Some(owner) = s(m.item, "contact_id").and_then(|id| by_id.get(&(m.tenant, id))) else {
             found.add(Rule::Marker, format!("marker without contact: {}", keys(m.item)));
             continue;
         };
@@ -47,7 +73,7 @@ fn markers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
 fn clients(t: &Table, found: &mut Found) {
     for client in &t.clients {
         let id = client.id;
-        let own: Vec<_> = t.contacts.iter().filter(|c| s(c.item, "client_id") == Some(id)).collect();
+        let own: Vec<_> = t.contacts.iter().filter(|c| (c.tenant, c.client) == (client.tenant, id)).collect();
         if num(client.item, "contact_count") != Some(own.len() as i64) {
             found.add(
                 Rule::ContactCount,
@@ -74,10 +100,10 @@ fn clients(t: &Table, found: &mut Found) {
 
 /// No line manager link points to a missing contact or another client's, and `report_count`
 /// is exact.
-fn managers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+fn managers(t: &Table, by_id: &ById, found: &mut Found) {
     for c in &t.contacts {
         if let Some(manager) = s(c.item, "line_manager_id") {
-            match by_id.get(manager) {
+            match by_id.get(&(c.tenant, manager)) {
                 None => {
                     found.add(Rule::LineManager, format!("line manager {manager} of {} is missing", c.id))
                 }
@@ -88,7 +114,11 @@ fn managers(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
                 Some(_) => {}
             }
         }
-        let reports = t.contacts.iter().filter(|r| s(r.item, "line_manager_id") == Some(c.id)).count();
+        let reports = t
+            .contacts
+            .iter()
+            .filter(|r| r.tenant == c.tenant && s(r.item, "line_manager_id") == Some(c.id))
+            .count();
         if num(c.item, "report_count").unwrap_or(0) != reports as i64 {
             found.add(
                 Rule::ReportCount,
@@ -114,8 +144,12 @@ fn invitations(t: &Table, found: &mut Found) {
             found.add(Rule::PendingInvitation, format!("the invitation of {} is missing", c.id));
             continue;
         };
-        if s(invite, "contact_id") != Some(c.id) {
-            found.add(Rule::PendingInvitation, format!("the invitation of {} names another contact", c.id));
+        let names = [s(invite, "tenant_id"), s(invite, "client_id"), s(invite, "contact_id")];
+        if names != [Some(c.tenant), Some(c.client), Some(c.id)] {
+            found.add(
+                Rule::PendingInvitation,
+                format!("the invitation of {} names another contact: {names:?}", c.id),
+            );
         }
         if s(invite, "used_at").is_some() {
             found.add(Rule::PendingInvitation, format!("the pending invitation of {} is used", c.id));
@@ -140,9 +174,9 @@ fn invitations(t: &Table, found: &mut Found) {
 
 /// Every portal credential belongs to an existing contact, and an active contact (one that
 /// accepted an invitation) has one.
-fn credentials(t: &Table, by_id: &HashMap<&str, &Contact>, found: &mut Found) {
+fn credentials(t: &Table, by_id: &ById, found: &mut Found) {
     for credential in &t.credentials {
-        if !by_id.contains_key(credential.id) {
+        if !by_id.contains_key(&(credential.tenant, credential.id)) {
             found.add(Rule::Credential, format!("credential of missing contact {}", credential.id));
         }
     }
