@@ -204,3 +204,52 @@ async fn a_contact_whose_client_id_disagrees_with_its_key_is_a_violation() {
 
     assert_eq!(broken_rules(api).await, [Rule::KeyAttributes]);
 }
+
+/// A contact with `email` (through the service), whose marker is then replaced by one keyed
+/// `marker_key` that is right in every attribute: only its key is wrong.
+async fn given_contact_with_marker_at(api: &TestApi, email: &str, marker_key: &str) {
+    let acme = given_client(api, &admin(), "Acme").await;
+    let ada = given_contact(api, &admin(), &acme, json!({ "last_name": "Ada", "email": email })).await;
+    delete_raw(api, (&format!("TENANT#t1#EMAIL#{email}"), "EMAIL")).await;
+    let marker = [
+        ("PK", s(&format!("TENANT#t1#EMAIL#{marker_key}"))),
+        ("SK", s("EMAIL")),
+        ("entity", s("email")),
+        ("contact_id", ada["id"].clone().as_str().map(s).expect("id")),
+        ("client_id", s(&acme)),
+        ("email", s(email)),
+    ];
+    put_raw(api, &marker).await;
+}
+
+#[tokio::test]
+async fn a_marker_keyed_by_an_address_not_trimmed_and_lower_cased_is_a_violation() {
+    for careless in ["Ada@X.test", " ada@x.test "] {
+        let api = TestApi::new().await;
+        given_contact_with_marker_at(&api, "ada@x.test", careless).await;
+
+        assert_eq!(broken_rules(api).await, [Rule::MarkerKey, Rule::MissingMarker], "{careless:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stray_marker_cannot_stand_in_for_a_missing_one() {
+    let api = TestApi::new().await;
+    given_contact_with_marker_at(&api, "ada@x.test", "zed@x.test").await;
+
+    assert_eq!(broken_rules(api).await, [Rule::MarkerKey, Rule::MissingMarker]);
+}
+
+#[tokio::test]
+async fn two_contacts_whose_addresses_differ_only_in_case_are_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let bob =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Bob", "email": "bob@x.test" })).await;
+    let (pk, sk) = contact_key(&acme, &bob);
+    update_raw(&api, (&pk, &sk), "SET email = :ada", &[(":ada", s("ADA@x.test"))]).await;
+    delete_raw(&api, ("TENANT#t1#EMAIL#bob@x.test", "EMAIL")).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::MissingMarker, Rule::DuplicateEmail]);
+}

@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod markers;
 mod relations;
 mod shapes;
 
@@ -32,8 +33,15 @@ pub enum Rule {
     Invitation,
     /// Every contact is under an existing client of its tenant.
     OrphanContact,
-    /// Email markers and contacts with an email match one to one; emails are unique per tenant.
-    Marker,
+    /// An email marker is keyed by the normalised address (trimmed, lower case) of the contact
+    /// it points at, and says so in its `email`.
+    MarkerKey,
+    /// An email marker points at an existing contact of its tenant (and client).
+    MarkerOwner,
+    /// Every contact with an email has the marker of its normalised address, pointing at it.
+    MissingMarker,
+    /// No two contacts of a tenant share a normalised address.
+    DuplicateEmail,
     /// A client with contacts counts them exactly.
     ContactCount,
     /// A client with contacts has exactly one primary, which its `primary_contact_id` names;
@@ -59,7 +67,10 @@ impl Rule {
             Rule::IdempotencyRecord => "idempotency-record",
             Rule::Invitation => "invitation",
             Rule::OrphanContact => "orphan-contact",
-            Rule::Marker => "marker",
+            Rule::MarkerKey => "marker-key",
+            Rule::MarkerOwner => "marker-owner",
+            Rule::MissingMarker => "missing-marker",
+            Rule::DuplicateEmail => "duplicate-email",
             Rule::ContactCount => "contact-count",
             Rule::Primary => "primary",
             Rule::LineManager => "line-manager",

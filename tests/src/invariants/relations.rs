@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::shapes::{keys, Contact, Table};
+use super::shapes::{Contact, Table};
 use super::{flag, num, s, Found, Rule};
 
 /// Contacts by tenant and id.
-type ById<'t, 'a> = HashMap<(&'a str, &'a str), &'t Contact<'a>>;
+pub(crate) type ById<'t, 'a> = HashMap<(&'a str, &'a str), &'t Contact<'a>>;
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
     let mut by_id = ById::new();
@@ -20,7 +20,7 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
         }
     }
     orphans(t, found);
-    markers(t, &by_id, found);
+    super::markers::check(t, &by_id, found);
     clients(t, found);
     managers(t, &by_id, found);
     invitations(t, found);
@@ -38,33 +38,6 @@ fn orphans(t: &Table, found: &mut Found) {
                 c.id, c.client, c.tenant
             ),
         );
-    }
-}
-
-/// Every marker points to an existing contact with that email, and every contact with an email
-/// has exactly its marker; emails are unique per tenant.
-fn markers(t: &Table, by_id: &ById, found: &mut Found) {
-    for m in &t.markers {
-        let Some(owner) = s(m.item, "contact_id").and_then(|id| by_id.get(&(m.tenant, id))) else {
-            found.add(Rule::Marker, format!("marker without contact: {}", keys(m.item)));
-            continue;
-        };
-        let lower = |e: Option<&str>| e.map(str::to_lowercase);
-        if lower(s(owner.item, "email")) != lower(s(m.item, "email")) {
-            found.add(Rule::Marker, format!("marker {} does not match its owner's email", keys(m.item)));
-        }
-    }
-    let with_email = t.contacts.iter().filter(|c| s(c.item, "email").is_some()).count();
-    if t.markers.len() != with_email {
-        found.add(
-            Rule::Marker,
-            format!("{} markers for {with_email} contacts with an email", t.markers.len()),
-        );
-    }
-    let emails: HashSet<(&str, String)> =
-        t.contacts.iter().filter_map(|c| Some((c.tenant, s(c.item, "email")?.to_lowercase()))).collect();
-    if emails.len() != with_email {
-        found.add(Rule::Marker, "emails are not unique per tenant");
     }
 }
 
