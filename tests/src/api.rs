@@ -23,6 +23,9 @@ const CURSOR_SECRET: &str = "test-cursor-secret-0123456789";
 /// unreachable fail fast instead of waiting out production's backoff (`behind_ses_proxy` keeps
 /// production's).
 const TEST_EMAIL_ATTEMPTS: u32 = 2;
+/// Days before support ends that the reminder is due (`SUPPORT_REMINDER_DAYS`, production's
+/// default); the invariant checker derives sweep keys with it.
+pub const REMINDER_DAYS: u32 = 14;
 /// Nothing listens on the discard port: an SES there is unreachable.
 const UNREACHABLE: &str = "http://127.0.0.1:9";
 
@@ -178,7 +181,7 @@ impl TestApi {
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
             local_jwt_secret: Some(SECRET.into()),
-            reminder_days: 14,
+            reminder_days: REMINDER_DAYS,
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
                 sender_name: "Acme Services".into(),

@@ -8,6 +8,7 @@
 mod markers;
 mod relations;
 mod shapes;
+mod sweep;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -56,6 +57,9 @@ pub enum Rule {
     PendingInvitation,
     /// Every portal credential belongs to an existing contact, and every active contact has one.
     Credential,
+    /// The sweep index holds exactly the sweepable contacts, each under its next due action
+    /// (or that action's lease while a sweep sends its email), and nothing else.
+    SweepIndex,
 }
 
 impl Rule {
@@ -77,6 +81,7 @@ impl Rule {
             Rule::ReportCount => "report-count",
             Rule::PendingInvitation => "pending-invitation",
             Rule::Credential => "credential",
+            Rule::SweepIndex => "sweep-index",
         }
     }
 }
@@ -109,6 +114,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let mut found = Found::default();
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
+    sweep::check(&table, &mut found);
     found.0
 }
 
