@@ -253,3 +253,41 @@ async fn two_contacts_whose_addresses_differ_only_in_case_are_a_violation() {
 
     assert_eq!(broken_rules(api).await, [Rule::MissingMarker, Rule::DuplicateEmail]);
 }
+
+#[tokio::test]
+async fn a_client_without_contacts_that_names_a_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let values = [(":p", s("01J00000000000000000000000"))];
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET primary_contact_id = :p", &values).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}
+
+/// A client with a primary contact (Ada) and another (Bob), through the service.
+async fn given_two_contacts(api: &TestApi) -> (String, serde_json::Value) {
+    let acme = given_client(api, &admin(), "Acme").await;
+    given_contact(api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let bob = given_contact(api, &admin(), &acme, json!({ "last_name": "Bob", "email": "bob@x.test" })).await;
+    (acme, bob)
+}
+
+#[tokio::test]
+async fn a_second_contact_flagged_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, bob) = given_two_contacts(&api).await;
+    let (pk, sk) = contact_key(&acme, &bob);
+    update_raw(&api, (&pk, &sk), "SET is_primary = :yes", &[(":yes", AttributeValue::Bool(true))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}
+
+#[tokio::test]
+async fn a_client_naming_another_contact_than_the_flagged_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, bob) = given_two_contacts(&api).await;
+    let values = [(":p", bob["id"].as_str().map(s).expect("id"))];
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET primary_contact_id = :p", &values).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}

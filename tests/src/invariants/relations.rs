@@ -41,32 +41,31 @@ fn orphans(t: &Table, found: &mut Found) {
     }
 }
 
-/// Every client's `contact_count` is exact, and a client with contacts has exactly one
-/// primary, which its `primary_contact_id` names.
+/// Every client's `contact_count` is exact; a client with contacts has exactly one contact
+/// flagged primary, which its `primary_contact_id` names; a client without contacts names none.
 fn clients(t: &Table, found: &mut Found) {
     for client in &t.clients {
         let id = client.id;
         let own: Vec<_> = t.contacts.iter().filter(|c| (c.tenant, c.client) == (client.tenant, id)).collect();
-        if num(client.item, "contact_count") != Some(own.len() as i64) {
+        let counted = num(client.item, "contact_count");
+        if counted != Some(own.len() as i64) {
             found.add(
                 Rule::ContactCount,
-                format!(
-                    "client {id} counts {:?} contacts, has {}",
-                    num(client.item, "contact_count"),
-                    own.len()
-                ),
+                format!("client {id} counts {counted:?} contacts, has {}", own.len()),
             );
         }
-        let primaries: Vec<_> = own.iter().filter(|c| flag(c.item, "is_primary")).collect();
+        let flagged: Vec<&str> = own.iter().filter(|c| flag(c.item, "is_primary")).map(|c| c.id).collect();
         let named = s(client.item, "primary_contact_id");
-        if own.is_empty() {
-            if named.is_some() {
-                found.add(Rule::Primary, format!("client {id} without contacts names primary {named:?}"));
+        let wrong = match (own.is_empty(), flagged.as_slice()) {
+            (true, _) => named.map(|named| format!("client {id} has no contacts, yet names primary {named}")),
+            (false, [primary]) if named == Some(*primary) => None,
+            (false, [primary]) => {
+                Some(format!("client {id} names primary {named:?}, but {primary} is flagged"))
             }
-        } else if primaries.len() != 1 {
-            found.add(Rule::Primary, format!("client {id} has {} primaries", primaries.len()));
-        } else if named != Some(primaries[0].id) {
-            found.add(Rule::Primary, format!("client {id} names primary {named:?}, not {}", primaries[0].id));
+            (false, flagged) => Some(format!("client {id} has {flagged:?} flagged primary, not exactly one")),
+        };
+        if let Some(wrong) = wrong {
+            found.add(Rule::Primary, wrong);
         }
     }
 }
