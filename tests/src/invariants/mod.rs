@@ -118,12 +118,20 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     found.0
 }
 
+/// `Err` naming every broken rule, one per line, unless the items keep them all.
+pub fn verdict(items: &[Item]) -> Result<(), String> {
+    let found = violations(items);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
+    Err(format!("table invariants broken:\n{}", lines.join("\n")))
+}
+
 /// Panics, naming every broken rule, unless the items keep them all.
 pub fn check(items: &[Item]) {
-    let found = violations(items);
-    if !found.is_empty() {
-        let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
-        panic!("table invariants broken:\n{}", lines.join("\n"));
+    if let Err(broken) = verdict(items) {
+        panic!("{broken}");
     }
 }
 
