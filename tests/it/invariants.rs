@@ -260,3 +260,32 @@ async fn a_client_naming_another_contact_than_the_flagged_primary_is_a_violation
 
     assert_eq!(broken_rules(api).await, [Rule::Primary]);
 }
+
+#[tokio::test]
+async fn an_invited_contact_that_holds_no_invitation_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, ada, _) = given_invited(&api, &unique_email("ada")).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "REMOVE invite_hash", &[]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::PendingInvitation]);
+}
+
+#[tokio::test]
+async fn a_pending_invitation_sent_to_another_address_is_a_violation() {
+    let api = TestApi::new().await;
+    let (_, ada, _) = given_invited(&api, &unique_email("ada")).await;
+    let invitation = api
+        .scan()
+        .await
+        .into_iter()
+        .find(|i| {
+            i.get("contact_id") == Some(&s(ada["id"].as_str().unwrap()))
+                && i.get("entity") == Some(&s("invite"))
+        })
+        .expect("the invitation");
+    let pk = invitation["PK"].as_s().expect("PK").clone();
+    update_raw(&api, (&pk, "INVITE"), "SET email = :other", &[(":other", s("someone.else@x.test"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::PendingInvitation]);
+}

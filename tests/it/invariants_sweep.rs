@@ -144,7 +144,7 @@ fn rules(items: &[Item]) -> Vec<Rule> {
 #[test]
 fn the_next_action_is_derived_from_the_contacts_support_end_and_reminder() {
     assert_eq!(rules(&table("active", None, "2027-03-17T00:00:00Z#REMIND")), []);
-    assert_eq!(rules(&table("invited", Some("2026-09-30"), "2027-03-17T00:00:00Z#REMIND")), []);
+    assert_eq!(rules(&table("active", Some("2026-09-30"), "2027-03-17T00:00:00Z#REMIND")), []);
     assert_eq!(rules(&table("active", Some("2027-03-31"), "2027-04-01T00:00:00Z#REVOKE")), []);
 
     assert_eq!(rules(&table("active", None, "2027-03-18T00:00:00Z#REMIND")), [Rule::SweepIndex]);

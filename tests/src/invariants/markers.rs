@@ -5,13 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::relations::ById;
 use super::shapes::{keys, Keyed, Table};
-use super::{s, Found, Rule};
-
-/// The key an address is unique under (README "Table": the lower-cased email; addresses are
-/// stored trimmed). The checker's own, not the service's.
-fn normalised(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+use super::{normalised, s, Found, Rule};
 
 pub(crate) fn check(t: &Table, by_id: &ById, found: &mut Found) {
     let mut at: HashMap<(&str, &str), &Keyed> = HashMap::new();

@@ -135,6 +135,12 @@ pub fn check(items: &[Item]) {
     }
 }
 
+/// The key an address is unique under (README "Table": the lower-cased email; addresses are
+/// stored trimmed). The checker's own, not the service's.
+pub(crate) fn normalised(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 pub(crate) fn s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }

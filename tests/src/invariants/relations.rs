@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::shapes::{Contact, Table};
-use super::{flag, num, s, Found, Rule};
+use super::{flag, normalised, num, s, Found, Rule};
 
 /// Contacts by tenant and id.
 pub(crate) type ById<'t, 'a> = HashMap<(&'a str, &'a str), &'t Contact<'a>>;
@@ -101,12 +101,18 @@ fn managers(t: &Table, by_id: &ById, found: &mut Found) {
 }
 
 /// An invitation is live only while its contact holds its hash, and only an `invited`
-/// contact holds one, whose invitation exists, is unused and names it (so no deleted or
-/// revoked contact has a live invitation).
+/// contact holds one, and every invited contact does: an existing, unused invitation naming
+/// it, sent to its address (so no deleted or revoked contact has a live invitation).
 fn invitations(t: &Table, found: &mut Found) {
     for c in &t.contacts {
-        let Some(hash) = s(c.item, "invite_hash") else { continue };
-        if s(c.item, "portal_status") != Some("invited") {
+        let invited = s(c.item, "portal_status") == Some("invited");
+        let Some(hash) = s(c.item, "invite_hash") else {
+            if invited {
+                found.add(Rule::PendingInvitation, format!("invited contact {} holds no invitation", c.id));
+            }
+            continue;
+        };
+        if !invited {
             found.add(
                 Rule::PendingInvitation,
                 format!("contact {} holds an invitation but is not invited", c.id),
@@ -125,6 +131,14 @@ fn invitations(t: &Table, found: &mut Found) {
         }
         if s(invite, "used_at").is_some() {
             found.add(Rule::PendingInvitation, format!("the pending invitation of {} is used", c.id));
+        }
+        // A change of address kills the invitation; a change of case alone keeps it.
+        let (sent_to, address) = (s(invite, "email"), s(c.item, "email"));
+        if sent_to.map(normalised) != address.map(normalised) {
+            found.add(
+                Rule::PendingInvitation,
+                format!("the pending invitation of {} went to {sent_to:?}, its address is {address:?}", c.id),
+            );
         }
     }
     // Accepting activates the contact and stores its credential in one transaction, and only
