@@ -295,6 +295,8 @@ async fn a_revocation_email_that_fails_is_sent_on_the_next_run_revoking_once() {
     proxy.fail_next_to(&email, attempts(&api), SesFault::Throttle);
 
     let failing = sweep(&api.app, None).await.unwrap();
+    // Access ended, the notice pending: the contact sits under its lease in the index.
+    assert_invariants(&api).await;
     let throttled = statuses(&proxy.take_sends());
     let revoked = api.get(&TestApi::admin("t1"), &contact_path(&acme, &contact)).await.json();
     api.clock.advance(Duration::minutes(16));

@@ -1,49 +1,291 @@
-//! The invariant checker itself: it must catch a broken table, including when a test forgets
-//! to call it (the check on drop).
+//! The invariant checker itself: each rule catches a table broken behind the service's back
+//! (raw writes to a real test table), both as the pure `violations` and as the check every
+//! `TestApi` runs when dropped (`invariants_drop` shows that check cannot be skipped).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use harness::TestApi;
+use harness::invariants::{violations, Rule};
+use harness::{Caller, TestApi};
 use serde_json::json;
 
-use crate::support::{given_client, given_contact};
+use crate::invites::{accept, given_invited};
+use crate::support::{given_client, given_contact, unique_email};
 
-async fn break_table(api: &TestApi) {
-    // An email marker whose contact does not exist: what a lost half of a write would leave.
+pub fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+/// Writes an item as is, past the service.
+pub async fn put_raw(api: &TestApi, item: &[(&str, AttributeValue)]) {
+    let mut put = api.db.put_item().table_name(&api.table);
+    for (name, value) in item {
+        put = put.item(*name, value.clone());
+    }
+    put.send().await.expect("put");
+}
+
+/// Changes an item with an update expression, past the service.
+pub async fn update_raw(
+    api: &TestApi,
+    key: (&str, &str),
+    expression: &str,
+    values: &[(&str, AttributeValue)],
+) {
+    let mut update = api.db.update_item().table_name(&api.table).key("PK", s(key.0)).key("SK", s(key.1));
+    for (name, value) in values {
+        update = update.expression_attribute_values(*name, value.clone());
+    }
+    update.update_expression(expression).send().await.expect("update");
+}
+
+pub async fn delete_raw(api: &TestApi, key: (&str, &str)) {
     api.db
-        .put_item()
+        .delete_item()
         .table_name(&api.table)
-        .item("PK", AttributeValue::S("TENANT#t1#EMAIL#ghost@x.test".into()))
-        .item("SK", AttributeValue::S("EMAIL".into()))
-        .item("entity", AttributeValue::S("email".into()))
-        .item("contact_id", AttributeValue::S("01J00000000000000000000000".into()))
-        .item("email", AttributeValue::S("ghost@x.test".into()))
+        .key("PK", s(key.0))
+        .key("SK", s(key.1))
         .send()
         .await
-        .expect("put");
+        .expect("delete");
+}
+
+pub fn panic_text(cause: Box<dyn std::any::Any + Send>) -> String {
+    cause
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| cause.downcast_ref::<&str>().map(|t| t.to_string()))
+        .unwrap_or_default()
+}
+
+/// The rules the table breaks, one entry per violation, sorted; the check on drop fails
+/// naming each of them (and passes when there are none).
+pub async fn broken_rules(api: TestApi) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = violations(&api.scan().await).iter().map(|v| v.rule).collect();
+    rules.sort();
+    match catch_unwind(AssertUnwindSafe(|| drop(api))) {
+        Ok(()) => assert!(rules.is_empty(), "the check on drop passed, yet {rules:?} are broken"),
+        Err(cause) => {
+            let text = panic_text(cause);
+            assert!(!rules.is_empty(), "the check on drop failed, yet no rule is broken: {text}");
+            for rule in &rules {
+                assert!(text.contains(&format!("[{}]", rule.name())), "{rule:?} is not named: {text}");
+            }
+        }
+    }
+    rules
+}
+
+pub fn contact_key(client: &str, contact: &serde_json::Value) -> (String, String) {
+    (format!("TENANT#t1#CLIENT#{client}"), format!("CONTACT#{}", contact["id"].as_str().expect("id")))
+}
+
+fn admin() -> Caller {
+    TestApi::admin("t1")
 }
 
 #[tokio::test]
-async fn a_healthy_table_passes_the_check_on_drop() {
+async fn an_item_of_no_known_shape_is_a_violation() {
     let api = TestApi::new().await;
-    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    given_contact(&api, &TestApi::admin("t1"), &acme, json!({ "last_name": "Ok", "email": "ok@x.test" }))
+    put_raw(&api, &[("PK", s("TENANT#t1#WIDGET#1")), ("SK", s("WIDGET")), ("entity", s("widget"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::UnknownItem]);
+}
+
+#[tokio::test]
+async fn an_item_whose_entity_is_missing_or_disagrees_with_its_key_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let ada =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "phone": "+1 415 555 0100" })).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "REMOVE entity", &[]).await;
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET entity = :e", &[(":e", s("contact"))])
         .await;
 
-    let dropped = catch_unwind(AssertUnwindSafe(|| drop(api)));
-
-    assert!(dropped.is_ok());
+    assert_eq!(broken_rules(api).await, [Rule::Entity, Rule::Entity]);
 }
 
 #[tokio::test]
-async fn a_marker_without_its_contact_fails_the_check_on_drop() {
+async fn an_idempotency_record_without_an_expiry_is_a_violation() {
     let api = TestApi::new().await;
-    break_table(&api).await;
+    let headers = [("content-type", "application/json"), ("idempotency-key", "create-acme")];
+    let res =
+        api.send(&admin(), "POST", "/clients", &headers, Some(json!({ "name": "Acme" }).to_string())).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    update_raw(&api, ("TENANT#t1#IDEM#create-acme", "IDEM"), "REMOVE expires_at", &[]).await;
 
-    let dropped = catch_unwind(AssertUnwindSafe(|| drop(api)));
+    assert_eq!(broken_rules(api).await, [Rule::IdempotencyRecord]);
+}
 
-    let message = dropped.expect_err("the broken table is caught");
-    let text = message.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(text.contains("marker without contact"), "{text}");
+#[tokio::test]
+async fn an_invitation_not_keyed_by_a_token_hash_is_a_violation() {
+    let api = TestApi::new().await;
+    put_raw(
+        &api,
+        &[
+            ("PK", s("INVITE#the-token-itself")),
+            ("SK", s("INVITE")),
+            ("entity", s("invite")),
+            ("tenant_id", s("t1")),
+            ("client_id", s("01J00000000000000000000000")),
+            ("contact_id", s("01J00000000000000000000001")),
+            ("email", s("ada@x.test")),
+            ("valid_until", AttributeValue::N("1800000000".into())),
+            ("expires_at", AttributeValue::N((1_800_000_000 + 7 * 24 * 3600).to_string())),
+        ],
+    )
+    .await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Invitation]);
+}
+
+#[tokio::test]
+async fn an_accepted_invitation_whose_contact_has_no_credential_is_a_violation() {
+    let api = TestApi::new().await;
+    let (_, ada, token) = given_invited(&api, &unique_email("ada")).await;
+    assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200);
+    let id = ada["id"].as_str().expect("id");
+    delete_raw(&api, (&format!("TENANT#t1#CREDENTIAL#{id}"), "CREDENTIAL")).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Invitation, Rule::Credential]);
+}
+
+#[tokio::test]
+async fn a_contact_whose_client_is_gone_is_an_orphan() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    delete_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}"))).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::OrphanContact]);
+}
+
+#[tokio::test]
+async fn a_contact_whose_client_id_disagrees_with_its_key_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let globex = given_client(&api, &admin(), "Globex").await;
+    let ada =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "SET client_id = :other", &[(":other", s(&globex))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::KeyAttributes]);
+}
+
+/// A contact with `email` (through the service), whose marker is then replaced by one keyed
+/// `marker_key` that is right in every attribute: only its key is wrong.
+async fn given_contact_with_marker_at(api: &TestApi, email: &str, marker_key: &str) {
+    let acme = given_client(api, &admin(), "Acme").await;
+    let ada = given_contact(api, &admin(), &acme, json!({ "last_name": "Ada", "email": email })).await;
+    delete_raw(api, (&format!("TENANT#t1#EMAIL#{email}"), "EMAIL")).await;
+    let marker = [
+        ("PK", s(&format!("TENANT#t1#EMAIL#{marker_key}"))),
+        ("SK", s("EMAIL")),
+        ("entity", s("email")),
+        ("contact_id", ada["id"].clone().as_str().map(s).expect("id")),
+        ("client_id", s(&acme)),
+        ("email", s(email)),
+    ];
+    put_raw(api, &marker).await;
+}
+
+#[tokio::test]
+async fn a_marker_keyed_by_an_address_not_trimmed_and_lower_cased_is_a_violation() {
+    for careless in ["Ada@X.test", " ada@x.test "] {
+        let api = TestApi::new().await;
+        given_contact_with_marker_at(&api, "ada@x.test", careless).await;
+
+        assert_eq!(broken_rules(api).await, [Rule::MarkerKey, Rule::MissingMarker], "{careless:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stray_marker_cannot_stand_in_for_a_missing_one() {
+    let api = TestApi::new().await;
+    given_contact_with_marker_at(&api, "ada@x.test", "zed@x.test").await;
+
+    assert_eq!(broken_rules(api).await, [Rule::MarkerKey, Rule::MissingMarker]);
+}
+
+#[tokio::test]
+async fn two_contacts_whose_addresses_differ_only_in_case_are_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let bob =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Bob", "email": "bob@x.test" })).await;
+    let (pk, sk) = contact_key(&acme, &bob);
+    update_raw(&api, (&pk, &sk), "SET email = :ada", &[(":ada", s("ADA@x.test"))]).await;
+    delete_raw(&api, ("TENANT#t1#EMAIL#bob@x.test", "EMAIL")).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::MissingMarker, Rule::DuplicateEmail]);
+}
+
+#[tokio::test]
+async fn a_client_without_contacts_that_names_a_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let values = [(":p", s("01J00000000000000000000000"))];
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET primary_contact_id = :p", &values).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}
+
+/// A client with a primary contact (Ada) and another (Bob), through the service.
+async fn given_two_contacts(api: &TestApi) -> (String, serde_json::Value) {
+    let acme = given_client(api, &admin(), "Acme").await;
+    given_contact(api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    let bob = given_contact(api, &admin(), &acme, json!({ "last_name": "Bob", "email": "bob@x.test" })).await;
+    (acme, bob)
+}
+
+#[tokio::test]
+async fn a_second_contact_flagged_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, bob) = given_two_contacts(&api).await;
+    let (pk, sk) = contact_key(&acme, &bob);
+    update_raw(&api, (&pk, &sk), "SET is_primary = :yes", &[(":yes", AttributeValue::Bool(true))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}
+
+#[tokio::test]
+async fn a_client_naming_another_contact_than_the_flagged_primary_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, bob) = given_two_contacts(&api).await;
+    let values = [(":p", bob["id"].as_str().map(s).expect("id"))];
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET primary_contact_id = :p", &values).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Primary]);
+}
+
+#[tokio::test]
+async fn an_invited_contact_that_holds_no_invitation_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, ada, _) = given_invited(&api, &unique_email("ada")).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "REMOVE invite_hash", &[]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::PendingInvitation]);
+}
+
+#[tokio::test]
+async fn a_pending_invitation_sent_to_another_address_is_a_violation() {
+    let api = TestApi::new().await;
+    let (_, ada, _) = given_invited(&api, &unique_email("ada")).await;
+    let invitation = api
+        .scan()
+        .await
+        .into_iter()
+        .find(|i| {
+            i.get("contact_id") == Some(&s(ada["id"].as_str().unwrap()))
+                && i.get("entity") == Some(&s("invite"))
+        })
+        .expect("the invitation");
+    let pk = invitation["PK"].as_s().expect("PK").clone();
+    update_raw(&api, (&pk, "INVITE"), "SET email = :other", &[(":other", s("someone.else@x.test"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::PendingInvitation]);
 }

@@ -10,7 +10,7 @@ use shared::domain::dates::Clock;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
-async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
+pub(crate) async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
     let admin = TestApi::admin("t1");
     let acme = given_client(api, &admin, "Acme & Sons").await;
     let c = given_contact(
@@ -28,7 +28,7 @@ async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
     (acme, c, token)
 }
 
-async fn accept(api: &TestApi, token: &str, password: &str) -> harness::TestResponse {
+pub(crate) async fn accept(api: &TestApi, token: &str, password: &str) -> harness::TestResponse {
     api.post(&harness::Caller::Anonymous, "/invites/accept", json!({ "token": token, "password": password }))
         .await
 }

@@ -51,7 +51,7 @@ async fn over_http(base: &str, req: WalkRequest) -> TestResponse {
 #[tokio::test]
 async fn every_template_route_answers_through_the_local_api() {
     let api = Arc::new(TestApi::new().await);
-    let fake = watch::start(api.clone()).await;
+    let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
 
     let steps = walk_every_route(|req| over_http(&base, req)).await;
@@ -60,4 +60,5 @@ async fn every_template_route_answers_through_the_local_api() {
     let expected: Vec<String> = steps.iter().map(|s| s.route.function.clone()).collect();
     assert_eq!(reached, expected, "each request reached the function its route names, once");
     assert_invariants(&api).await;
+    assert_eq!(Arc::strong_count(&api), 1, "the server holds it weakly: the check on drop runs here");
 }

@@ -14,6 +14,8 @@ mod hostile;
 mod idempotency;
 mod imports;
 mod invariants;
+mod invariants_drop;
+mod invariants_sweep;
 mod invites;
 mod lists;
 mod local_api_routes;

@@ -617,8 +617,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The table's invariants over this sequence's items: its tenant's, and the invitations
-    /// (keyed by token hash, not by tenant; the checker only looks up those its contacts hold).
+    /// The table's invariants over this sequence's items: its tenant's, and its tenant's
+    /// invitations (keyed by token hash, they name their tenant).
     async fn assert_invariants(&self) {
         let (own_pk, own_prefix) = (format!("TENANT#{}", self.tenant), format!("TENANT#{}#", self.tenant));
         let items: Vec<_> = self
@@ -627,8 +627,11 @@ impl<'a> Run<'a> {
             .await
             .into_iter()
             .filter(|item| {
-                let pk = item.get("PK").and_then(|v| v.as_s().ok()).map_or("", String::as_str);
-                pk == own_pk || pk.starts_with(&own_prefix) || pk.starts_with("INVITE#")
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map_or("", String::as_str);
+                let pk = text("PK");
+                pk == own_pk
+                    || pk.starts_with(&own_prefix)
+                    || (pk.starts_with("INVITE#") && text("tenant_id") == self.tenant)
             })
             .collect();
         // The checker panics with what broke; the steps that broke it go with it.

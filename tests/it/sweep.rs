@@ -139,6 +139,8 @@ async fn a_failed_notice_is_retried_on_a_later_run_without_revoking_twice() {
 
     api.set_email_reachable(false).await;
     let failing = sweep(&api.app, None).await.unwrap();
+    // Access ended, the notice pending: the contact sits under its lease in the index.
+    assert_invariants(&api).await;
     let version_after_revoke =
         api.get(&TestApi::admin("t1"), &contact_path(&acme, &c)).await.json()["version"].clone();
     api.set_email_reachable(true).await;
@@ -160,6 +162,31 @@ async fn a_failed_notice_is_retried_on_a_later_run_without_revoking_twice() {
         version_after_revoke.as_u64().unwrap() + 1,
         "the retry only re-claims"
     );
+}
+
+#[tokio::test]
+async fn a_failed_reminder_is_sent_by_a_later_run_once() {
+    let mut api = TestApi::new().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let email = unique_email("remind-retry");
+    let c = given_invited(&api, &acme, &email, Some(10)).await;
+
+    api.set_email_reachable(false).await;
+    let failing = sweep(&api.app, None).await.unwrap();
+    // The reminder is recorded, its email pending: the contact sits under its lease.
+    assert_invariants(&api).await;
+    api.set_email_reachable(true).await;
+    let too_soon = sweep(&api.app, None).await.unwrap();
+    api.clock.advance(Duration::minutes(16));
+    let retry = sweep(&api.app, None).await.unwrap();
+    let done = sweep(&api.app, None).await.unwrap();
+
+    assert_eq!((failing.reminded, failing.failed), (0, 1), "{failing:?}");
+    assert_eq!(too_soon, SweepReport::default(), "the claim is leased for 15 minutes");
+    assert_eq!((retry.reminded, retry.failed), (1, 0), "{retry:?}");
+    assert_eq!(done, SweepReport::default());
+    assert_eq!(subjects(&messages_to(&email).await).iter().filter(|s| *s == ENDS_SOON).count(), 1);
+    assert_eq!(portal_status(&api, &acme, &c).await, "invited");
 }
 
 #[tokio::test]

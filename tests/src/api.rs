@@ -23,6 +23,9 @@ const CURSOR_SECRET: &str = "test-cursor-secret-0123456789";
 /// unreachable fail fast instead of waiting out production's backoff (`behind_ses_proxy` keeps
 /// production's).
 const TEST_EMAIL_ATTEMPTS: u32 = 2;
+/// Days before support ends that the reminder is due (`SUPPORT_REMINDER_DAYS`, production's
+/// default); the invariant checker derives sweep keys with it.
+pub const REMINDER_DAYS: u32 = 14;
 /// Nothing listens on the discard port: an SES there is unreachable.
 const UNREACHABLE: &str = "http://127.0.0.1:9";
 
@@ -51,6 +54,12 @@ pub struct TestApi {
 /// already failed), its table is scanned and checked. The scan runs on a thread of its own with
 /// its own runtime and client, since the test's runtime is blocked in this drop. A table that
 /// no longer exists (benchmarks delete theirs) has nothing to check.
+///
+/// A broken table panics, failing the test, unless the last reference dies inside a tokio task
+/// (a spawned task holding an `Arc<TestApi>`): there the panic would only become the task's
+/// `JoinError`, which tokio drops unseen when it cancels the task at shutdown, after the test
+/// passed. So there the violations are written to stderr and the process aborts: the whole run
+/// fails instead of the one test.
 impl Drop for TestApi {
     fn drop(&mut self) {
         if std::thread::panicking() {
@@ -67,9 +76,21 @@ impl Drop for TestApi {
         })
         .join()
         .expect("invariant scan");
-        if let Some(items) = scanned {
-            crate::invariants::check(&items);
+        let Some(items) = scanned else { return };
+        let Err(broken) = crate::invariants::verdict(&items) else { return };
+        if tokio::task::try_id().is_some() {
+            use std::io::Write;
+            let note = "the TestApi was dropped inside a tokio task, where a panic goes unreported: aborting";
+            // Written past the test harness's output capture, which an abort would discard.
+            let _ = writeln!(
+                std::io::stderr(),
+                "table {}: {broken}
+({note})",
+                self.table
+            );
+            std::process::abort();
         }
+        panic!("{broken}");
     }
 }
 
@@ -178,7 +199,7 @@ impl TestApi {
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
             local_jwt_secret: Some(SECRET.into()),
-            reminder_days: 14,
+            reminder_days: REMINDER_DAYS,
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
                 sender_name: "Acme Services".into(),

@@ -1,8 +1,12 @@
 //! A stand-in for `cargo lambda watch` that runs the real handlers in-process: it serves
 //! `/lambda-url/<function>/<path>` on a free loopback port and records which function each
 //! request reached, so the local API can be tested end to end without building the functions.
+//!
+//! It holds the `TestApi` weakly: its server task lives until the runtime shuts down, and the
+//! last reference must die in the test itself, where the invariant check on drop fails the
+//! test (see `impl Drop for TestApi`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -18,14 +22,20 @@ pub struct FakeWatch {
     pub invoked: Arc<Mutex<Vec<String>>>,
 }
 
-pub async fn start(api: Arc<TestApi>) -> FakeWatch {
+pub async fn start(api: &Arc<TestApi>) -> FakeWatch {
     let listener = bind_loopback(0).await.expect("a free loopback port");
     let url = format!("http://{}", listener.local_addr().expect("bound"));
     let invoked = Arc::new(Mutex::new(Vec::new()));
     let seen = invoked.clone();
+    let api: Weak<TestApi> = Arc::downgrade(api);
     tokio::spawn(serve(listener, move |req: Request<Incoming>| {
-        let (api, seen) = (api.clone(), seen.clone());
-        async move { answer(&api, &seen, req).await }
+        let (api, seen) = (api.upgrade(), seen.clone());
+        async move {
+            match api {
+                Some(api) => answer(&api, &seen, req).await,
+                None => problem(hyper::StatusCode::SERVICE_UNAVAILABLE, "internal", "the test is over"),
+            }
+        }
     }));
     FakeWatch { url, invoked }
 }

@@ -1,0 +1,154 @@
+//! What must always hold in the table, whatever happened before: the invariant checker every
+//! integration test ends with (explicitly, and again when its `TestApi` is dropped).
+//!
+//! It is an oracle: it reads the raw items and states the rules in its own words (key shapes,
+//! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
+//! is a pure function naming each broken rule; `check` panics with all of them.
+
+mod markers;
+mod relations;
+mod shapes;
+mod sweep;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// One rule of the table. Each violation names the rule it breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// Every item has one of the known key shapes (README "Table").
+    UnknownItem,
+    /// An item's `entity` is the one its key shape calls for (none on idempotency records).
+    Entity,
+    /// The ids an item carries agree with the ids in its key (a contact's `id` and `client_id`,
+    /// a client's `id`, a credential's `contact_id`), and a contact id is under one client.
+    KeyAttributes,
+    /// An idempotency record has a well-formed key, an expiry, its fingerprint and response.
+    IdempotencyRecord,
+    /// An invitation is keyed by a token hash, names a contact, expires a week after its
+    /// validity; once used, its contact (while it exists) holds a portal credential.
+    Invitation,
+    /// Every contact is under an existing client of its tenant.
+    OrphanContact,
+    /// An email marker is keyed by the normalised address (trimmed, lower case) of the contact
+    /// it points at, and says so in its `email`.
+    MarkerKey,
+    /// An email marker points at an existing contact of its tenant (and client).
+    MarkerOwner,
+    /// Every contact with an email has the marker of its normalised address, pointing at it.
+    MissingMarker,
+    /// No two contacts of a tenant share a normalised address.
+    DuplicateEmail,
+    /// A client with contacts counts them exactly.
+    ContactCount,
+    /// A client with contacts has exactly one primary, which its `primary_contact_id` names;
+    /// a client without contacts names none.
+    Primary,
+    /// A line manager is an existing contact of the same client.
+    LineManager,
+    /// A contact's `report_count` is the number of contacts it manages.
+    ReportCount,
+    /// Only an invited contact holds an invitation, and every invited one does: an existing,
+    /// unused invitation naming it, sent to its address.
+    PendingInvitation,
+    /// Every portal credential belongs to an existing contact, and every active contact has one.
+    Credential,
+    /// The sweep index holds exactly the sweepable contacts, each under its next due action
+    /// (or that action's lease while a sweep sends its email), and nothing else.
+    SweepIndex,
+}
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::UnknownItem => "unknown-item",
+            Rule::Entity => "entity",
+            Rule::KeyAttributes => "key-attributes",
+            Rule::IdempotencyRecord => "idempotency-record",
+            Rule::Invitation => "invitation",
+            Rule::OrphanContact => "orphan-contact",
+            Rule::MarkerKey => "marker-key",
+            Rule::MarkerOwner => "marker-owner",
+            Rule::MissingMarker => "missing-marker",
+            Rule::DuplicateEmail => "duplicate-email",
+            Rule::ContactCount => "contact-count",
+            Rule::Primary => "primary",
+            Rule::LineManager => "line-manager",
+            Rule::ReportCount => "report-count",
+            Rule::PendingInvitation => "pending-invitation",
+            Rule::Credential => "credential",
+            Rule::SweepIndex => "sweep-index",
+        }
+    }
+}
+
+/// A broken rule and what broke it.
+#[derive(Clone, Debug)]
+pub struct Violation {
+    pub rule: Rule,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.rule.name(), self.detail)
+    }
+}
+
+/// Where violations go while the rules are checked.
+#[derive(Default)]
+pub(crate) struct Found(Vec<Violation>);
+
+impl Found {
+    pub(crate) fn add(&mut self, rule: Rule, detail: impl Into<String>) {
+        self.0.push(Violation { rule, detail: detail.into() });
+    }
+}
+
+/// Every rule the items break (empty when the table is sound).
+pub fn violations(items: &[Item]) -> Vec<Violation> {
+    let mut found = Found::default();
+    let table = shapes::Table::of(items, &mut found);
+    relations::check(&table, &mut found);
+    sweep::check(&table, &mut found);
+    found.0
+}
+
+/// `Err` naming every broken rule, one per line, unless the items keep them all.
+pub fn verdict(items: &[Item]) -> Result<(), String> {
+    let found = violations(items);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
+    Err(format!("table invariants broken:\n{}", lines.join("\n")))
+}
+
+/// Panics, naming every broken rule, unless the items keep them all.
+pub fn check(items: &[Item]) {
+    if let Err(broken) = verdict(items) {
+        panic!("{broken}");
+    }
+}
+
+/// The key an address is unique under (README "Table": the lower-cased email; addresses are
+/// stored trimmed). The checker's own, not the service's.
+pub(crate) fn normalised(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub(crate) fn s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn num(item: &Item, name: &str) -> Option<i64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+pub(crate) fn flag(item: &Item, name: &str) -> bool {
+    item.get(name).and_then(|v| v.as_bool().ok()) == Some(&true)
+}

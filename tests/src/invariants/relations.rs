@@ -1,0 +1,174 @@
+//! The rules between items: clients and their contacts, email markers, line managers,
+//! invitations and credentials.
+
+use std::collections::{HashMap, HashSet};
+
+use super::shapes::{Contact, Table};
+use super::{flag, normalised, num, s, Found, Rule};
+
+/// Contacts by tenant and id.
+pub(crate) type ById<'t, 'a> = HashMap<(&'a str, &'a str), &'t Contact<'a>>;
+
+pub(crate) fn check(t: &Table, found: &mut Found) {
+    let mut by_id = ById::new();
+    for c in &t.contacts {
+        if let Some(other) = by_id.insert((c.tenant, c.id), c) {
+            found.add(
+                Rule::KeyAttributes,
+                format!("contact {} is under clients {} and {}", c.id, other.client, c.client),
+            );
+        }
+    }
+    orphans(t, found);
+    super::markers::check(t, &by_id, found);
+    clients(t, found);
+    managers(t, &by_id, found);
+    invitations(t, found);
+    credentials(t, &by_id, found);
+}
+
+/// Every contact is under an existing client of its tenant.
+fn orphans(t: &Table, found: &mut Found) {
+    let clients: HashSet<(&str, &str)> = t.clients.iter().map(|c| (c.tenant, c.id)).collect();
+    for c in t.contacts.iter().filter(|c| !clients.contains(&(c.tenant, c.client))) {
+        found.add(
+            Rule::OrphanContact,
+            format!(
+                "contact {} is under client {} of tenant {}, which does not exist",
+                c.id, c.client, c.tenant
+            ),
+        );
+    }
+}
+
+/// Every client's `contact_count` is exact; a client with contacts has exactly one contact
+/// flagged primary, which its `primary_contact_id` names; a client without contacts names none.
+fn clients(t: &Table, found: &mut Found) {
+    for client in &t.clients {
+        let id = client.id;
+        let own: Vec<_> = t.contacts.iter().filter(|c| (c.tenant, c.client) == (client.tenant, id)).collect();
+        let counted = num(client.item, "contact_count");
+        if counted != Some(own.len() as i64) {
+            found.add(
+                Rule::ContactCount,
+                format!("client {id} counts {counted:?} contacts, has {}", own.len()),
+            );
+        }
+        let flagged: Vec<&str> = own.iter().filter(|c| flag(c.item, "is_primary")).map(|c| c.id).collect();
+        let named = s(client.item, "primary_contact_id");
+        let wrong = match (own.is_empty(), flagged.as_slice()) {
+            (true, _) => named.map(|named| format!("client {id} has no contacts, yet names primary {named}")),
+            (false, [primary]) if named == Some(*primary) => None,
+            (false, [primary]) => {
+                Some(format!("client {id} names primary {named:?}, but {primary} is flagged"))
+            }
+            (false, flagged) => Some(format!("client {id} has {flagged:?} flagged primary, not exactly one")),
+        };
+        if let Some(wrong) = wrong {
+            found.add(Rule::Primary, wrong);
+        }
+    }
+}
+
+/// No line manager link points to a missing contact or another client's, and `report_count`
+/// is exact.
+fn managers(t: &Table, by_id: &ById, found: &mut Found) {
+    for c in &t.contacts {
+        if let Some(manager) = s(c.item, "line_manager_id") {
+            match by_id.get(&(c.tenant, manager)) {
+                None => {
+                    found.add(Rule::LineManager, format!("line manager {manager} of {} is missing", c.id))
+                }
+                Some(m) if m.client != c.client => found.add(
+                    Rule::LineManager,
+                    format!("line manager {manager} of {} is another client's", c.id),
+                ),
+                Some(_) => {}
+            }
+        }
+        let reports = t
+            .contacts
+            .iter()
+            .filter(|r| r.tenant == c.tenant && s(r.item, "line_manager_id") == Some(c.id))
+            .count();
+        if num(c.item, "report_count").unwrap_or(0) != reports as i64 {
+            found.add(
+                Rule::ReportCount,
+                format!("contact {} counts {:?} reports, has {reports}", c.id, num(c.item, "report_count")),
+            );
+        }
+    }
+}
+
+/// An invitation is live only while its contact holds its hash, and only an `invited`
+/// contact holds one, and every invited contact does: an existing, unused invitation naming
+/// it, sent to its address (so no deleted or revoked contact has a live invitation).
+fn invitations(t: &Table, found: &mut Found) {
+    for c in &t.contacts {
+        let invited = s(c.item, "portal_status") == Some("invited");
+        let Some(hash) = s(c.item, "invite_hash") else {
+            if invited {
+                found.add(Rule::PendingInvitation, format!("invited contact {} holds no invitation", c.id));
+            }
+            continue;
+        };
+        if !invited {
+            found.add(
+                Rule::PendingInvitation,
+                format!("contact {} holds an invitation but is not invited", c.id),
+            );
+        }
+        let Some(invite) = t.invitations.get(hash) else {
+            found.add(Rule::PendingInvitation, format!("the invitation of {} is missing", c.id));
+            continue;
+        };
+        let names = [s(invite, "tenant_id"), s(invite, "client_id"), s(invite, "contact_id")];
+        if names != [Some(c.tenant), Some(c.client), Some(c.id)] {
+            found.add(
+                Rule::PendingInvitation,
+                format!("the invitation of {} names another contact: {names:?}", c.id),
+            );
+        }
+        if s(invite, "used_at").is_some() {
+            found.add(Rule::PendingInvitation, format!("the pending invitation of {} is used", c.id));
+        }
+        // A change of address kills the invitation; a change of case alone keeps it.
+        let (sent_to, address) = (s(invite, "email"), s(c.item, "email"));
+        if sent_to.map(normalised) != address.map(normalised) {
+            found.add(
+                Rule::PendingInvitation,
+                format!("the pending invitation of {} went to {sent_to:?}, its address is {address:?}", c.id),
+            );
+        }
+    }
+    // Accepting activates the contact and stores its credential in one transaction, and only
+    // deleting the contact deletes the credential.
+    let credentials: HashSet<(&str, &str)> = t.credentials.iter().map(|c| (c.tenant, c.id)).collect();
+    for (hash, invite) in &t.invitations {
+        let (Some(tenant), Some(contact)) = (s(invite, "tenant_id"), s(invite, "contact_id")) else {
+            continue;
+        };
+        let exists = t.contacts.iter().any(|c| c.tenant == tenant && c.id == contact);
+        if s(invite, "used_at").is_some() && exists && !credentials.contains(&(tenant, contact)) {
+            found.add(
+                Rule::Invitation,
+                format!("invitation {hash} was used, yet its contact {contact} has no credential"),
+            );
+        }
+    }
+}
+
+/// Every portal credential belongs to an existing contact, and an active contact (one that
+/// accepted an invitation) has one.
+fn credentials(t: &Table, by_id: &ById, found: &mut Found) {
+    for credential in &t.credentials {
+        if !by_id.contains_key(&(credential.tenant, credential.id)) {
+            found.add(Rule::Credential, format!("credential of missing contact {}", credential.id));
+        }
+    }
+    for c in t.contacts.iter().filter(|c| s(c.item, "portal_status") == Some("active")) {
+        if !t.credentials.iter().any(|k| k.tenant == c.tenant && k.id == c.id) {
+            found.add(Rule::Credential, format!("active contact {} has no credential", c.id));
+        }
+    }
+}

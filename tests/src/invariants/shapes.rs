@@ -1,0 +1,245 @@
+//! Which item is which: every item is recognised by its key (README "Table"), never by its own
+//! say-so; its `entity` and the ids it carries must then agree with the key, and the records
+//! no other item points at (idempotency records, invitations) must be well formed.
+
+use std::collections::HashMap;
+
+use super::{num, s, Found, Item, Rule};
+
+/// How long an invitation outlives its validity before TTL deletes it (README: a week).
+const INVITATION_KEPT_SECS: i64 = 7 * 24 * 3600;
+/// The longest `Idempotency-Key` a request may send.
+const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// What an item is, read from its key alone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Shape<'a> {
+    Client {
+        tenant: &'a str,
+        id: &'a str,
+    },
+    Contact {
+        tenant: &'a str,
+        client: &'a str,
+        id: &'a str,
+    },
+    Marker {
+        tenant: &'a str,
+        email: &'a str,
+    },
+    /// Its tenant is checked in the key; nothing else belongs to it.
+    Idempotency {
+        key: &'a str,
+    },
+    Invitation {
+        hash: &'a str,
+    },
+    Credential {
+        tenant: &'a str,
+        contact: &'a str,
+    },
+}
+
+impl Shape<'_> {
+    /// The `entity` an item of this shape carries (idempotency records carry none).
+    fn entity(&self) -> Option<&'static str> {
+        match self {
+            Shape::Client { .. } => Some("client"),
+            Shape::Contact { .. } => Some("contact"),
+            Shape::Marker { .. } => Some("email"),
+            Shape::Idempotency { .. } => None,
+            Shape::Invitation { .. } => Some("invite"),
+            Shape::Credential { .. } => Some("credential"),
+        }
+    }
+}
+
+/// A tenant id as keys may hold it: 1-64 characters of `[A-Za-z0-9_-]`.
+pub(crate) fn tenant_shaped(t: &str) -> bool {
+    (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A client or contact id: a ULID (26 characters of Crockford base 32, upper case).
+pub(crate) fn ulid(id: &str) -> Option<&str> {
+    let crockford = |b: u8| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b));
+    (id.len() == 26 && id.bytes().all(crockford)).then_some(id)
+}
+
+fn hex64(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The shape of the item keyed `pk`/`sk`, if it has one.
+pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
+    if let Some(hash) = pk.strip_prefix("INVITE#") {
+        return (sk == "INVITE").then_some(Shape::Invitation { hash });
+    }
+    let rest = pk.strip_prefix("TENANT#")?;
+    let Some((tenant, tail)) = rest.split_once('#') else {
+        let id = ulid(sk.strip_prefix("CLIENT#")?)?;
+        return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
+    };
+    if !tenant_shaped(tenant) {
+        return None;
+    }
+    let (kind, id) = tail.split_once('#')?;
+    Some(match (kind, sk) {
+        ("CLIENT", sk) => {
+            Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
+        }
+        ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
+        ("IDEM", "IDEM") => Shape::Idempotency { key: id },
+        ("CREDENTIAL", "CREDENTIAL") => Shape::Credential { tenant, contact: ulid(id)? },
+        _ => return None,
+    })
+}
+
+/// An item of a tenant, with the id its key gives it (a marker's: its email key; a
+/// credential's: its contact).
+pub(crate) struct Keyed<'a> {
+    pub tenant: &'a str,
+    pub id: &'a str,
+    pub item: &'a Item,
+}
+
+pub(crate) struct Contact<'a> {
+    pub tenant: &'a str,
+    pub client: &'a str,
+    pub id: &'a str,
+    pub item: &'a Item,
+}
+
+/// The items sorted by shape.
+#[derive(Default)]
+pub(crate) struct Table<'a> {
+    pub clients: Vec<Keyed<'a>>,
+    pub contacts: Vec<Contact<'a>>,
+    pub markers: Vec<Keyed<'a>>,
+    pub credentials: Vec<Keyed<'a>>,
+    /// By token hash.
+    pub invitations: HashMap<&'a str, &'a Item>,
+    /// Every item and its shape (`None`: unknown).
+    pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
+}
+
+impl<'a> Table<'a> {
+    /// Recognises every item by its key and checks what each item must be on its own.
+    pub(crate) fn of(items: &'a [Item], found: &mut Found) -> Self {
+        let mut table = Table::default();
+        for item in items {
+            let shape = match (s(item, "PK"), s(item, "SK")) {
+                (Some(pk), Some(sk)) => shape_of(pk, sk),
+                _ => None,
+            };
+            match shape {
+                Some(shape) => table.add(shape, item, found),
+                None => found.add(Rule::UnknownItem, format!("no known key shape: {}", keys(item))),
+            }
+            table.all.push((shape, item));
+        }
+        table
+    }
+
+    fn add(&mut self, shape: Shape<'a>, item: &'a Item, found: &mut Found) {
+        if s(item, "entity") != shape.entity() {
+            let entity = s(item, "entity");
+            found.add(
+                Rule::Entity,
+                format!("{} has entity {entity:?}; its key says {:?}", keys(item), shape.entity()),
+            );
+        }
+        let agrees = |name: &str, expected: &str| {
+            if s(item, name) != Some(expected) {
+                let detail =
+                    format!("{} has {name} {:?}, its key says {expected}", keys(item), s(item, name));
+                Some(detail)
+            } else {
+                None
+            }
+        };
+        let mut disagreements = Vec::new();
+        match shape {
+            Shape::Client { tenant, id } => {
+                disagreements.extend(agrees("id", id));
+                self.clients.push(Keyed { tenant, id, item });
+            }
+            Shape::Contact { tenant, client, id } => {
+                disagreements.extend(agrees("id", id));
+                disagreements.extend(agrees("client_id", client));
+                self.contacts.push(Contact { tenant, client, id, item });
+            }
+            Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
+            Shape::Credential { tenant, contact } => {
+                disagreements.extend(agrees("contact_id", contact));
+                self.credentials.push(Keyed { tenant, id: contact, item });
+            }
+            Shape::Idempotency { key } => idempotency_record(key, item, found),
+            Shape::Invitation { hash } => {
+                invitation(hash, item, found);
+                self.invitations.insert(hash, item);
+            }
+        }
+        for detail in disagreements {
+            found.add(Rule::KeyAttributes, detail);
+        }
+    }
+}
+
+/// `PK / SK` of an item, for messages.
+pub(crate) fn keys(item: &Item) -> String {
+    format!("{} / {}", s(item, "PK").unwrap_or("<no PK>"), s(item, "SK").unwrap_or("<no SK>"))
+}
+
+/// A stored first response: the request's key as the API accepts it, the request's
+/// fingerprint, the response, and an expiry for TTL.
+fn idempotency_record(key: &str, item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        wrong.push("its key is not 1-255 visible ASCII characters");
+    }
+    if num(item, "expires_at").is_none() {
+        wrong.push("it has no expires_at");
+    }
+    if s(item, "fingerprint").filter(|f| hex64(f)).is_none() {
+        wrong.push("it has no request fingerprint");
+    }
+    let status = item.get("response").and_then(|r| r.as_m().ok()).and_then(|r| r.get("status"));
+    if status.and_then(|v| v.as_n().ok()).is_none() {
+        wrong.push("it holds no response");
+    }
+    for what in wrong {
+        found.add(Rule::IdempotencyRecord, format!("{}: {what}", keys(item)));
+    }
+}
+
+/// An invitation as written: keyed by the hash of its token, naming the contact it is for and
+/// the address it went to, valid until a time and kept a week beyond it.
+fn invitation(hash: &str, item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    if !hex64(hash) {
+        wrong.push("its key is not a token hash (64 lower-case hex digits)".to_owned());
+    }
+    if !s(item, "tenant_id").is_some_and(tenant_shaped) {
+        wrong.push("it names no tenant".to_owned());
+    }
+    for id in ["client_id", "contact_id"] {
+        if s(item, id).and_then(ulid).is_none() {
+            wrong.push(format!("its {id} is not an id"));
+        }
+    }
+    if s(item, "email").is_none_or(str::is_empty) {
+        wrong.push("it names no address".to_owned());
+    }
+    match (num(item, "valid_until"), num(item, "expires_at")) {
+        (Some(valid), Some(expires)) if expires == valid + INVITATION_KEPT_SECS => {}
+        (valid, expires) => {
+            wrong.push(format!("it expires at {expires:?}, not a week after its validity ends ({valid:?})"))
+        }
+    }
+    if item.get("used_at").is_some_and(|v| v.as_s().is_err()) {
+        wrong.push("its used_at is not a time".to_owned());
+    }
+    for what in wrong {
+        found.add(Rule::Invitation, format!("{}: {what}", keys(item)));
+    }
+}

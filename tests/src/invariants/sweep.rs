@@ -1,0 +1,104 @@
+//! The sweep index (README "Support-expiry sweep"): it holds exactly the sweepable contacts
+//! (portal `invited` or `active`, with a `support_end`), each under the key of its next due
+//! action, `GSI1PK = SWEEP`, `GSI1SK = <due>#REMIND|REVOKE#<tenant>#<client>#<contact>`.
+//!
+//! The next action follows from the contact's own fields: the reminder, due `REMINDER_DAYS`
+//! before the end, until `reminded_for` is the current `support_end`; then the revocation,
+//! due the day after the end. What cannot be derived without the clock is a lease: while a
+//! sweep sends an action's email (or after the send failed, until a later run retries it) the
+//! key's due time is the claim time plus the lease. There only the action, the state the claim
+//! left, and that the lease falls after the action was due are checked.
+
+use time::{Date, Duration, Month};
+
+use super::shapes::{keys, Contact, Table};
+use super::{s, Found, Rule};
+use crate::api::REMINDER_DAYS;
+
+const PARTITION: &str = "SWEEP";
+
+pub(crate) fn check(t: &Table, found: &mut Found) {
+    for (shape, item) in &t.all {
+        let is_contact = matches!(shape, Some(super::shapes::Shape::Contact { .. }));
+        if !is_contact && (item.contains_key("GSI1PK") || item.contains_key("GSI1SK")) {
+            found.add(
+                Rule::SweepIndex,
+                format!("{} is not a contact, yet carries sweep index keys", keys(item)),
+            );
+        }
+    }
+    for c in &t.contacts {
+        if let Err(what) = contact(c) {
+            found.add(Rule::SweepIndex, format!("contact {}: {what}", c.id));
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, as support dates are stored.
+fn date(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || (y.len(), m.len(), d.len()) != (4, 2, 2) {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+/// The index's fixed-width UTC time of the start of `day`: such times sort as text.
+fn start_of(day: Date) -> String {
+    format!("{:04}-{:02}-{:02}T00:00:00Z", day.year(), u8::from(day.month()), day.day())
+}
+
+/// Whether `text` is an index time, `YYYY-MM-DDTHH:MM:SSZ`.
+fn index_time(text: &str) -> bool {
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    text.len() == shape.len()
+        && text.bytes().zip(shape).all(|(b, &p)| if p == b'd' { b.is_ascii_digit() } else { b == p })
+}
+
+fn contact(c: &Contact) -> Result<(), String> {
+    let status = s(c.item, "portal_status").unwrap_or("none");
+    let end = s(c.item, "support_end").and_then(date);
+    let sweepable = matches!(status, "invited" | "active") && end.is_some();
+    let (pk, sk) = match (s(c.item, "GSI1PK"), s(c.item, "GSI1SK")) {
+        (None, None) if sweepable => return Err(format!("{status}, support ends {end:?}, not in the index")),
+        (None, None) => return Ok(()),
+        (Some(pk), Some(sk)) => (pk, sk),
+        (pk, sk) => return Err(format!("half an index key: GSI1PK {pk:?}, GSI1SK {sk:?}")),
+    };
+    if pk != PARTITION {
+        return Err(format!("GSI1PK is {pk:?}, not {PARTITION}"));
+    }
+    let parts: Vec<&str> = sk.split('#').collect();
+    let [due, action, tenant, client, id] = parts[..] else {
+        return Err(format!("GSI1SK {sk:?} is not <due>#<action>#<tenant>#<client>#<contact>"));
+    };
+    if [tenant, client, id] != [c.tenant, c.client, c.id] {
+        return Err(format!("GSI1SK {sk:?} names another contact"));
+    }
+    if !index_time(due) {
+        return Err(format!("GSI1SK {sk:?} does not start with a due time"));
+    }
+    let Some(end) = end else {
+        return Err(format!("in the index under {sk:?} without a support end"));
+    };
+    let remind = start_of(end - Duration::days(i64::from(REMINDER_DAYS)));
+    let revoke = start_of(end + Duration::days(1));
+    let reminded = s(c.item, "reminded_for").and_then(date) == Some(end);
+    let fits = match (status, action) {
+        ("invited" | "active", "REMIND") if !reminded => due == remind,
+        ("invited" | "active", "REVOKE") if reminded => due == revoke,
+        // A reminder claimed: recorded for this end, its email out or to be retried.
+        ("invited" | "active", "REMIND") => due > remind.as_str(),
+        // A revocation claimed: access ended, its email out or to be retried.
+        ("revoked", "REVOKE") => due > revoke.as_str(),
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        let next = if reminded { format!("REVOKE at {revoke}") } else { format!("REMIND at {remind}") };
+        Err(format!("{status}, support ends {end}, reminded {reminded}: next is {next}, yet indexed {sk:?}"))
+    }
+}
