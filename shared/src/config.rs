@@ -33,6 +33,9 @@ pub struct EmailConfig {
     pub invite_ttl_hours: u32,
     /// Attempts per SES call, throttling and transient errors included (exponential backoff).
     pub max_attempts: u32,
+    /// Keep `img` elements in notification HTML (`EMAIL_ALLOW_REMOTE_IMAGES`, default off):
+    /// remote images tell the sender who opened the email and when.
+    pub allow_remote_images: bool,
 }
 
 impl Default for EmailConfig {
@@ -43,6 +46,7 @@ impl Default for EmailConfig {
             portal_url: "https://portal.example.com".into(),
             invite_ttl_hours: 48,
             max_attempts: 4,
+            allow_remote_images: false,
         }
     }
 }
@@ -56,6 +60,15 @@ fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or(ConfigError::Invalid(name, "expected a positive whole number")),
+    }
+}
+
+fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name, "expected true or false")),
     }
 }
 
@@ -88,6 +101,7 @@ impl Config {
                     portal_url: var("PORTAL_URL").unwrap_or(d.portal_url),
                     invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
                     max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
+                    allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
                 }
             },
         })

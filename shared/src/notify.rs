@@ -11,6 +11,7 @@ use crate::domain::fields::FieldReader;
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId, Text,
 };
+use crate::email::sanitize::sanitize;
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::store::ContactFilter;
@@ -128,6 +129,9 @@ pub async fn notify(
     let client_item = app.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
     let contacts = recipients(app, tenant, client, n.topic).await?;
+    // Once per notification; markup with nothing left after sanitising shows the text instead.
+    let html = n.html.as_deref().map(|h| sanitize(h, app.email.allow_remote_images));
+    let html = html.as_deref().filter(|h| !h.trim().is_empty());
     let stop_at = Instant::now() + app.notify_budget;
     let deliveries: Vec<(Delivery, Outcome)> = stream::iter(contacts)
         .map(|contact| async move {
@@ -148,7 +152,7 @@ pub async fn notify(
                 sender_name: &app.mailer.sender_name,
                 topic: n.topic.as_str(),
                 text: n.text.as_str(),
-                html: n.html.as_deref(),
+                html,
             };
             let result = match render("notification", &context) {
                 Ok(body) => {

@@ -185,6 +185,7 @@ impl TestApi {
                 portal_url: "https://portal.test/".into(),
                 invite_ttl_hours: 48,
                 max_attempts: TEST_EMAIL_ATTEMPTS,
+                ..EmailConfig::default()
             },
         }
     }

@@ -2,6 +2,7 @@
 //! exponential backoff by the SDK's standard retry strategy; what is left after that is
 //! classified here into errors a caller can act on.
 
+pub mod sanitize;
 pub mod templates;
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
