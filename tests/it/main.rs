@@ -7,6 +7,7 @@ mod access;
 mod clients;
 mod contacts;
 mod email_faults;
+mod email_refusals;
 mod email_uniqueness;
 mod events;
 mod faults;

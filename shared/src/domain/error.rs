@@ -48,9 +48,10 @@ pub enum DomainError {
     Contention,
     #[error("{0}")]
     Conflict(&'static str, String),
+    /// SES's code and words, for the logs; callers get a generic detail.
     #[error("the email was refused: {0}")]
     EmailRejected(String),
-    #[error("email could not be sent right now; try again later")]
+    #[error("email could not be sent right now: {0}")]
     EmailUnavailable(String),
     #[error("{0}")]
     Gone(&'static str),

@@ -64,6 +64,10 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
         DomainError::EmailUnavailable(_) => {
             "email could not be sent right now; nothing was changed, try again later".to_owned()
         }
+        // SES's words name the account's identities, sandbox state and region: logs only.
+        DomainError::EmailRejected(_) => {
+            "the email service refused this message; sending it again will not help".to_owned()
+        }
         other => other.to_string(),
     };
     let errors = match err {
