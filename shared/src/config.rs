@@ -36,6 +36,10 @@ pub struct EmailConfig {
     /// Keep `img` elements in notification HTML (`EMAIL_ALLOW_REMOTE_IMAGES`, default off):
     /// remote images tell the sender who opened the email and when.
     pub allow_remote_images: bool,
+    /// Emails each tenant may send in any 24 hours (`EMAIL_DAILY_QUOTA`): invitations,
+    /// notifications and the sweep's notices, so one tenant cannot spend the reputation of
+    /// the sender all tenants share.
+    pub daily_quota: u32,
 }
 
 impl Default for EmailConfig {
@@ -47,6 +51,7 @@ impl Default for EmailConfig {
             invite_ttl_hours: 48,
             max_attempts: 4,
             allow_remote_images: false,
+            daily_quota: 1000,
         }
     }
 }
@@ -102,6 +107,7 @@ impl Config {
                     invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
                     max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
                     allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
+                    daily_quota: number("EMAIL_DAILY_QUOTA", d.daily_quota)?,
                 }
             },
         })

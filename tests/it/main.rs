@@ -23,6 +23,7 @@ mod model;
 mod notifications;
 mod openapi;
 mod primary;
+mod quota;
 mod races;
 mod requests;
 mod seed;

@@ -172,6 +172,12 @@ impl TestApi {
         (api, proxy)
     }
 
+    /// The same app with a quota of `limit` emails a day per tenant (`EMAIL_DAILY_QUOTA`).
+    pub fn with_daily_email_quota(mut self, limit: u32) -> Self {
+        self.app.email.daily_quota = limit;
+        self
+    }
+
     pub fn config(table: &str) -> Config {
         Config {
             table_name: table.to_owned(),

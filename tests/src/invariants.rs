@@ -29,7 +29,8 @@ fn num(item: &Item, name: &str) -> u64 {
 /// - an invitation is live only while its contact holds its hash, and only an `invited`
 ///   contact holds one, whose invitation exists, is unused and names it (so no deleted or
 ///   revoked contact has a live invitation);
-/// - every portal credential belongs to an existing contact.
+/// - every portal credential belongs to an existing contact;
+/// - no tenant's email quota record counts more emails than its limit.
 pub fn check(items: &[Item]) {
     let entity = |i: &Item, e: &str| s(i, "entity") == Some(e);
     let contacts: Vec<_> = items.iter().filter(|i| entity(i, "contact")).collect();
@@ -98,6 +99,16 @@ pub fn check(items: &[Item]) {
             assert_eq!(s(invite, "contact_id"), Some(id), "the invitation names its contact");
             assert_eq!(s(invite, "used_at"), None, "a pending invitation is unused");
         }
+    }
+    for quota in items.iter().filter(|i| entity(i, "quota")) {
+        let counted: u64 = quota
+            .get("hours")
+            .and_then(|h| h.as_m().ok())
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, n)| n.as_n().ok()?.parse::<u64>().ok())
+            .sum();
+        assert!(counted <= num(quota, "daily_limit"), "quota over its limit: {quota:?}");
     }
     for credential in items.iter().filter(|i| entity(i, "credential")) {
         let owner = s(credential, "contact_id").unwrap();
