@@ -33,6 +33,13 @@ pub struct EmailConfig {
     pub invite_ttl_hours: u32,
     /// Attempts per SES call, throttling and transient errors included (exponential backoff).
     pub max_attempts: u32,
+    /// Keep `img` elements in notification HTML (`EMAIL_ALLOW_REMOTE_IMAGES`, default off):
+    /// remote images tell the sender who opened the email and when.
+    pub allow_remote_images: bool,
+    /// Emails each tenant may send in any 24 hours (`EMAIL_DAILY_QUOTA`): invitations,
+    /// notifications and the sweep's notices, so one tenant cannot spend the reputation of
+    /// the sender all tenants share.
+    pub daily_quota: u32,
 }
 
 impl Default for EmailConfig {
@@ -43,6 +50,8 @@ impl Default for EmailConfig {
             portal_url: "https://portal.example.com".into(),
             invite_ttl_hours: 48,
             max_attempts: 4,
+            allow_remote_images: false,
+            daily_quota: 1000,
         }
     }
 }
@@ -56,6 +65,15 @@ fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or(ConfigError::Invalid(name, "expected a positive whole number")),
+    }
+}
+
+fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name, "expected true or false")),
     }
 }
 
@@ -88,6 +106,8 @@ impl Config {
                     portal_url: var("PORTAL_URL").unwrap_or(d.portal_url),
                     invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
                     max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
+                    allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
+                    daily_quota: number("EMAIL_DAILY_QUOTA", d.daily_quota)?,
                 }
             },
         })

@@ -12,6 +12,7 @@ use crate::domain::dates::format_timestamp;
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
 use crate::email::{render, OutgoingEmail};
+use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
 use crate::store::NewInvite;
 
@@ -43,13 +44,30 @@ pub fn greeting_name(contact: &Contact) -> String {
     }
 }
 
-/// Invites a contact to the portal, or re-invites it (older tokens die).
+/// Invites a contact to the portal, or re-invites it (older tokens die). The email counts
+/// against the tenant's quota unless the invitation fails.
 pub async fn invite(
     app: &App,
     tenant: &TenantId,
     client: ClientId,
     id: ContactId,
     stamp: &Stamp,
+) -> DomainResult<Invitation> {
+    let mut reserved = None;
+    let result = try_invite(app, tenant, client, id, stamp, &mut reserved).await;
+    if let (Err(_), Some(reservation)) = (&result, &reserved) {
+        quota::release(app, reservation, 1).await;
+    }
+    result
+}
+
+async fn try_invite(
+    app: &App,
+    tenant: &TenantId,
+    client: ClientId,
+    id: ContactId,
+    stamp: &Stamp,
+    reserved: &mut Option<Reservation>,
 ) -> DomainResult<Invitation> {
     for attempt in 0..MAX_ATTEMPTS {
         let (record, client_item) = app.store.read_contact(tenant, client, id, true).await?;
@@ -67,6 +85,10 @@ pub async fn invite(
             return Err(DomainError::Conflict("portal-active", "the contact already uses the portal".into()));
         }
 
+        // Over quota, nothing is written.
+        if reserved.is_none() {
+            *reserved = Some(quota::reserve(app, tenant, 1).await?);
+        }
         let token = InviteToken::generate()?;
         let hash = token.hash();
         let expires = now + Duration::hours(i64::from(app.email.invite_ttl_hours));

@@ -10,6 +10,7 @@ pub mod http;
 pub mod import;
 pub mod invites;
 pub mod notify;
+pub mod quota;
 pub mod store;
 pub mod sweep;
 pub mod telemetry;

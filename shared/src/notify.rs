@@ -11,6 +11,7 @@ use crate::domain::fields::FieldReader;
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId, Text,
 };
+use crate::email::sanitize::sanitize;
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::store::ContactFilter;
@@ -83,6 +84,20 @@ pub struct NotifyReport {
     pub not_sent: Vec<Delivery>,
 }
 
+impl NotifyReport {
+    fn of(topic: NotificationTopic, deliveries: Vec<(Delivery, Outcome)>) -> Self {
+        let mut report = Self { topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new() };
+        for (delivery, outcome) in deliveries {
+            match outcome {
+                Outcome::Sent => report.sent.push(delivery),
+                Outcome::Failed => report.failed.push(delivery),
+                Outcome::NotSent => report.not_sent.push(delivery),
+            }
+        }
+        report
+    }
+}
+
 enum Outcome {
     Sent,
     Failed,
@@ -128,6 +143,12 @@ pub async fn notify(
     let client_item = app.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
     let contacts = recipients(app, tenant, client, n.topic).await?;
+    // Counted before anything is sent: one over the quota sends nothing.
+    let wanted = u32::try_from(contacts.len()).unwrap_or(u32::MAX);
+    let reservation = crate::quota::reserve(app, tenant, wanted).await?;
+    // Once per notification; markup with nothing left after sanitising shows the text instead.
+    let html = n.html.as_deref().map(|h| sanitize(h, app.email.allow_remote_images));
+    let html = html.as_deref().filter(|h| !h.trim().is_empty());
     let stop_at = Instant::now() + app.notify_budget;
     let deliveries: Vec<(Delivery, Outcome)> = stream::iter(contacts)
         .map(|contact| async move {
@@ -148,7 +169,7 @@ pub async fn notify(
                 sender_name: &app.mailer.sender_name,
                 topic: n.topic.as_str(),
                 text: n.text.as_str(),
-                html: n.html.as_deref(),
+                html,
             };
             let result = match render("notification", &context) {
                 Ok(body) => {
@@ -171,15 +192,10 @@ pub async fn notify(
         .buffer_unordered(CONCURRENT_SENDS)
         .collect()
         .await;
-    let mut report =
-        NotifyReport { topic: n.topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new() };
-    for (delivery, outcome) in deliveries {
-        match outcome {
-            Outcome::Sent => report.sent.push(delivery),
-            Outcome::Failed => report.failed.push(delivery),
-            Outcome::NotSent => report.not_sent.push(delivery),
-        }
-    }
+    let report = NotifyReport::of(n.topic, deliveries);
+    // What did not go out does not count.
+    let unsent = u32::try_from(report.failed.len() + report.not_sent.len()).unwrap_or(u32::MAX);
+    crate::quota::release(app, &reservation, unsent).await;
     if !report.not_sent.is_empty() {
         tracing::warn!(not_sent = report.not_sent.len(), "notification send budget ran out");
     }

@@ -3,6 +3,7 @@
 //! emailing (so concurrent or repeated runs act once), and stops before the Lambda deadline,
 //! leaving the rest for the next run.
 
+use std::collections::HashMap;
 use std::time::{Duration as StdDuration, Instant};
 
 use futures_util::stream::{self, StreamExt};
@@ -13,9 +14,10 @@ use tracing::Instrument;
 use crate::app::App;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{format_instant, SweepAction, SweepKey};
-use crate::domain::{DomainError, DomainResult, PortalStatus, Stamp};
+use crate::domain::{DomainError, DomainResult, PortalStatus, Stamp, TenantId};
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
+use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
 
 const PAGE: i32 = 100;
@@ -36,6 +38,9 @@ pub struct SweepReport {
     /// Emails SES refused for good (`email-rejected`): not retried, the action stands.
     pub undeliverable: u32,
     pub failed: u32,
+    /// Emails held back because their tenant's daily quota is used up; the action itself
+    /// (a revocation) is done, and a later run sends the email.
+    pub held: u32,
     /// Found due but taken by another run or changed by a user meanwhile.
     pub skipped: u32,
     /// Index items read: the sweep's cost grows with this, not with the table.
@@ -52,6 +57,11 @@ enum Done {
     /// SES refused the email for good; the action was completed without it (and was the
     /// revocation itself when `revoked`).
     Undeliverable {
+        revoked: bool,
+    },
+    /// The tenant's quota is used up: the action was done (the revocation itself when
+    /// `revoked`), and the email waits under the lease for a later run.
+    Held {
         revoked: bool,
     },
     Skipped,
@@ -81,11 +91,13 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
         }
         let page = app.store.due_contacts(&bound, start, PAGE).await?;
         report.items_read += page.scanned;
+        let budgets = Budgets::reserve(app, notices_wanted(&page.items)).await;
         let outcomes: Vec<Done> = stream::iter(page.items)
-            .map(|due| act(app, due))
+            .map(|due| act(app, due, &budgets))
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
+        budgets.settle(app).await;
         for outcome in outcomes {
             match outcome {
                 Done::Revoked => report.revoked += 1,
@@ -99,6 +111,10 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
                     report.revoked += u32::from(revoked);
                     report.undeliverable += 1;
                 }
+                Done::Held { revoked } => {
+                    report.revoked += u32::from(revoked);
+                    report.held += 1;
+                }
                 Done::Skipped => report.skipped += 1,
                 Done::Failed => report.failed += 1,
             }
@@ -111,8 +127,18 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
     Ok(report)
 }
 
-async fn act(app: &App, due: DueContact) -> Done {
-    match try_act(app, &due).await {
+/// Emails a page could send, per tenant: one per contact with an address. Counted against
+/// each tenant's quota in one write before the page is worked; what is not used is given back.
+fn notices_wanted(items: &[DueContact]) -> HashMap<TenantId, u32> {
+    let mut wanted = HashMap::new();
+    for due in items.iter().filter(|d| d.contact.fields.email.is_some()) {
+        *wanted.entry(due.tenant.clone()).or_default() += 1;
+    }
+    wanted
+}
+
+async fn act(app: &App, due: DueContact, budgets: &Budgets) -> Done {
+    match try_act(app, &due, budgets).await {
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
@@ -121,7 +147,7 @@ async fn act(app: &App, due: DueContact) -> Done {
     }
 }
 
-async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
+async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
     let now = app.clock.now();
     let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
     // A reminder that comes due after support already ended (missed runs) becomes the revocation.
@@ -158,7 +184,17 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
             portal_url: &app.email.portal_url,
         },
     )?;
-    let delivered = match app.mailer.send(OutgoingEmail { to: email, subject, body }).await {
+    // Access rules never wait for quota (the claim above already did the state change); the
+    // email does, under the lease, like an email that failed.
+    if !budgets.take(&due.tenant) {
+        tracing::info!(tenant = %due.tenant, contact = %due.contact.id, "tenant's email quota used up; the email waits for a later run");
+        return Ok(Done::Held { revoked: action == SweepAction::Revoke && first_time });
+    }
+    let sent = app.mailer.send(OutgoingEmail { to: email, subject, body }).await;
+    if sent.is_err() {
+        budgets.give_back(&due.tenant);
+    }
+    let delivered = match sent {
         Ok(_) => true,
         // SES will refuse this message on every run; retrying it hourly forever helps no one.
         Err(e @ DomainError::EmailRejected(_)) => {

@@ -125,7 +125,7 @@ async fn a_rejected_invite_is_refused_at_once_and_changes_nothing() {
 
     assert_eq!(res.status, 502, "{}", res.body);
     assert_eq!(res.problem_code(), "email-rejected");
-    assert!(res.json()["detail"].as_str().unwrap().contains("not verified"), "SES's reason: {}", res.body);
+    assert!(!res.body.contains("not verified"), "SES's reason stays in the logs: {}", res.body);
     let sends = proxy.take_sends();
     assert_eq!(statuses(&sends), vec![400], "a refusal is not retried");
     assert!(messages_to(&email).await.is_empty());

@@ -289,3 +289,24 @@ async fn a_pending_invitation_sent_to_another_address_is_a_violation() {
 
     assert_eq!(broken_rules(api).await, [Rule::PendingInvitation]);
 }
+
+#[tokio::test]
+async fn an_email_quota_counting_past_its_limit_is_a_violation() {
+    // What a lost race between two quota writes would leave: 3 emails counted of 2.
+    let api = TestApi::new().await;
+    let hours = std::collections::HashMap::from([("493000".to_owned(), AttributeValue::N("3".into()))]);
+    put_raw(
+        &api,
+        &[
+            ("PK", s("TENANT#t1#QUOTA")),
+            ("SK", s("EMAIL")),
+            ("entity", s("quota")),
+            ("hours", AttributeValue::M(hours)),
+            ("daily_limit", AttributeValue::N("2".into())),
+            ("version", AttributeValue::N("1".into())),
+        ],
+    )
+    .await;
+
+    assert_eq!(broken_rules(api).await, [Rule::EmailQuota]);
+}

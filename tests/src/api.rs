@@ -193,6 +193,12 @@ impl TestApi {
         (api, proxy)
     }
 
+    /// The same app with a quota of `limit` emails a day per tenant (`EMAIL_DAILY_QUOTA`).
+    pub fn with_daily_email_quota(mut self, limit: u32) -> Self {
+        self.app.email.daily_quota = limit;
+        self
+    }
+
     pub fn config(table: &str) -> Config {
         Config {
             table_name: table.to_owned(),
@@ -206,6 +212,7 @@ impl TestApi {
                 portal_url: "https://portal.test/".into(),
                 invite_ttl_hours: 48,
                 max_attempts: TEST_EMAIL_ATTEMPTS,
+                ..EmailConfig::default()
             },
         }
     }

@@ -48,10 +48,16 @@ pub enum DomainError {
     Contention,
     #[error("{0}")]
     Conflict(&'static str, String),
+    /// SES's code and words, for the logs; callers get a generic detail.
     #[error("the email was refused: {0}")]
     EmailRejected(String),
-    #[error("email could not be sent right now; try again later")]
+    #[error("email could not be sent right now: {0}")]
     EmailUnavailable(String),
+    #[error(
+        "sending {} email(s) would exceed this tenant's quota of {} a day ({} sent in the last 24 hours); nothing was sent",
+        .0.wanted, .0.limit, .0.used
+    )]
+    QuotaExceeded(super::quota::OverQuota),
     #[error("{0}")]
     Gone(&'static str),
     /// Anything the caller cannot fix. The message is logged, never returned.

@@ -2,6 +2,7 @@
 //! exponential backoff by the SDK's standard retry strategy; what is left after that is
 //! classified here into errors a caller can act on.
 
+pub mod sanitize;
 pub mod templates;
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
@@ -75,14 +76,16 @@ impl Mailer {
 /// Refusals of this message, which no retry will change, versus SES being unavailable: still
 /// throttled, failing or silent after the retries, or refusing every message until the
 /// account is put right (sending paused or suspended, sender domain or configuration set
-/// missing), which a later try can get through.
+/// missing), which a later try can get through. Either keeps SES's code and words for the
+/// log line of whoever handles it; they name the account's identities, sandbox state and
+/// region, so `http::problem` never shows them to API callers.
 fn classify(err: SendEmailError) -> DomainError {
-    let detail = err.message().unwrap_or("no detail").to_owned();
+    let detail = format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or("no detail"));
     match err {
         SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
             DomainError::EmailRejected(detail)
         }
-        other => DomainError::EmailUnavailable(format!("{}: {detail}", other.code().unwrap_or("error"))),
+        _ => DomainError::EmailUnavailable(detail),
     }
 }
 

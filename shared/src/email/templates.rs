@@ -1,5 +1,6 @@
 //! Email bodies rendered from the templates in `shared/templates/`. Templates whose name ends
-//! in `.html` escape every value, so names and text from users cannot inject markup.
+//! in `.html` escape every value, so names and text from users cannot inject markup; the one
+//! exception, a notification's own HTML, is passed through `email::sanitize` first.
 
 use std::sync::OnceLock;
 

@@ -52,6 +52,7 @@ pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
         Gone(_) => (410, "gone", "Gone"),
         EmailRejected(_) => (502, "email-rejected", "Email refused"),
         EmailUnavailable(_) => (503, "email-unavailable", "Email unavailable"),
+        QuotaExceeded(_) => (429, "email-quota-exceeded", "Email quota exceeded"),
         Internal(_) => (500, "internal", "Internal error"),
     }
 }
@@ -64,6 +65,10 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
         DomainError::EmailUnavailable(_) => {
             "email could not be sent right now; nothing was changed, try again later".to_owned()
         }
+        // SES's words name the account's identities, sandbox state and region: logs only.
+        DomainError::EmailRejected(_) => {
+            "the email service refused this message; sending it again will not help".to_owned()
+        }
         other => other.to_string(),
     };
     let errors = match err {
@@ -74,6 +79,9 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
     let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
     if status == 401 {
         builder = builder.header("www-authenticate", "Bearer");
+    }
+    if let DomainError::QuotaExceeded(over) = err {
+        builder = builder.header("retry-after", over.retry_after_secs.to_string());
     }
     builder.body(Body::Text(body)).unwrap_or_default()
 }

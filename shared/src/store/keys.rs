@@ -50,3 +50,10 @@ pub fn credential_pk(t: &TenantId, contact: ContactId) -> String {
 }
 
 pub const CREDENTIAL_SK: &str = "CREDENTIAL";
+
+/// A tenant's email quota record (`store::quota`).
+pub fn quota_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}#QUOTA")
+}
+
+pub const QUOTA_SK: &str = "EMAIL";

@@ -7,6 +7,7 @@ pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
+pub mod quota;
 pub mod sweep;
 pub mod tx;
 

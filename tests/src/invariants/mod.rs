@@ -60,6 +60,8 @@ pub enum Rule {
     /// The sweep index holds exactly the sweepable contacts, each under its next due action
     /// (or that action's lease while a sweep sends its email), and nothing else.
     SweepIndex,
+    /// A tenant's email quota counts no more emails in its day than its limit.
+    EmailQuota,
 }
 
 impl Rule {
@@ -82,6 +84,7 @@ impl Rule {
             Rule::PendingInvitation => "pending-invitation",
             Rule::Credential => "credential",
             Rule::SweepIndex => "sweep-index",
+            Rule::EmailQuota => "email-quota",
         }
     }
 }

@@ -38,6 +38,8 @@ pub(crate) enum Shape<'a> {
         tenant: &'a str,
         contact: &'a str,
     },
+    /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
+    Quota,
 }
 
 impl Shape<'_> {
@@ -50,6 +52,7 @@ impl Shape<'_> {
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
             Shape::Credential { .. } => Some("credential"),
+            Shape::Quota => Some("quota"),
         }
     }
 }
@@ -75,6 +78,9 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return (sk == "INVITE").then_some(Shape::Invitation { hash });
     }
     let rest = pk.strip_prefix("TENANT#")?;
+    if let Some(tenant) = rest.strip_suffix("#QUOTA") {
+        return (tenant_shaped(tenant) && sk == "EMAIL").then_some(Shape::Quota);
+    }
     let Some((tenant, tail)) = rest.split_once('#') else {
         let id = ulid(sk.strip_prefix("CLIENT#")?)?;
         return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
@@ -174,6 +180,7 @@ impl<'a> Table<'a> {
                 self.credentials.push(Keyed { tenant, id: contact, item });
             }
             Shape::Idempotency { key } => idempotency_record(key, item, found),
+            Shape::Quota => quota(item, found),
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
@@ -188,6 +195,20 @@ impl<'a> Table<'a> {
 /// `PK / SK` of an item, for messages.
 pub(crate) fn keys(item: &Item) -> String {
     format!("{} / {}", s(item, "PK").unwrap_or("<no PK>"), s(item, "SK").unwrap_or("<no SK>"))
+}
+
+/// A quota never counts more emails in its day than its limit: its writes are conditional.
+fn quota(item: &Item, found: &mut Found) {
+    let hours = item.get("hours").and_then(|h| h.as_m().ok());
+    let counted: Option<i64> =
+        hours.map(|h| h.values().filter_map(|n| n.as_n().ok()?.parse::<i64>().ok()).sum());
+    match (counted, num(item, "daily_limit")) {
+        (Some(counted), Some(limit)) if counted <= limit => {}
+        (counted, limit) => found.add(
+            Rule::EmailQuota,
+            format!("{} counts {counted:?} emails against a limit of {limit:?}", keys(item)),
+        ),
+    }
 }
 
 /// A stored first response: the request's key as the API accepts it, the request's

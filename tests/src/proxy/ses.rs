@@ -25,6 +25,9 @@ pub enum SesFault {
     InternalError,
     /// 400 `MessageRejected` without reaching SES: permanent, not retried.
     Reject,
+    /// `Reject` with this message, as SES words its refusals (which name identities, regions
+    /// and account state).
+    RejectSaying(&'static str),
     /// The connection closes before the send reaches SES.
     DropConnection,
     /// The email is sent, then the connection closes without an answer: the caller cannot know
@@ -150,6 +153,7 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
             "MessageRejected",
             "Email address is not verified (rejected by the test proxy).",
         )),
+        Some(SesFault::RejectSaying(message)) => Some(error_response(400, "MessageRejected", message)),
         _ => None,
     };
     if let Some(response) = injected {

@@ -1,0 +1,149 @@
+//! Counting emails against the sending tenant's daily quota (`domain::quota`) before they go
+//! out, and giving back what was not sent after all. Access rules never depend on it: only
+//! emails wait for quota.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::app::App;
+use crate::domain::quota::{hour_of, SendWindow};
+use crate::domain::{DomainError, DomainResult, TenantId};
+use crate::store::tx::backoff;
+
+/// Rounds of read-and-conditional-write before giving up with `contention`. Every sending
+/// request of a tenant writes its one record, so it sees more races than other items; each
+/// round lets at least one of the racing writers through.
+const ATTEMPTS: u32 = 16;
+
+/// Tenants' records read and written at once by `Budgets` (each is a different item).
+const CONCURRENT_TENANTS: usize = 8;
+
+/// Emails counted for a tenant in one hour's bucket, before they are sent.
+#[derive(Debug)]
+pub struct Reservation {
+    tenant: TenantId,
+    hour: i64,
+    pub count: u32,
+}
+
+/// Applies `change` to the tenant's current counts and writes them back, again on fresh counts
+/// whenever another request wrote first. An error from `change` writes nothing.
+async fn update<T>(
+    app: &App,
+    tenant: &TenantId,
+    mut change: impl FnMut(&mut SendWindow, i64) -> DomainResult<T>,
+) -> DomainResult<T> {
+    for attempt in 0..ATTEMPTS {
+        let now = app.clock.now().unix_timestamp();
+        let mut record = app.store.email_quota(tenant).await?;
+        let out = change(&mut record.window, now)?;
+        let limit = app.email.daily_quota;
+        if app.store.save_email_quota(tenant, record.version, &record.window, limit, now).await? {
+            return Ok(out);
+        }
+        backoff(attempt).await;
+    }
+    Err(DomainError::Contention)
+}
+
+/// Counts `wanted` emails if all of them fit in the tenant's quota; otherwise
+/// `QuotaExceeded` (with when to retry) and nothing counted.
+pub async fn reserve(app: &App, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+    let limit = app.email.daily_quota;
+    let hour = if wanted == 0 {
+        hour_of(app.clock.now().unix_timestamp())
+    } else {
+        update(app, tenant, |window, now| {
+            window.take(wanted, limit, now).map_err(DomainError::QuotaExceeded)?;
+            Ok(hour_of(now))
+        })
+        .await?
+    };
+    Ok(Reservation { tenant: tenant.clone(), hour, count: wanted })
+}
+
+/// Counts as many of `wanted` emails as fit in the tenant's quota.
+pub async fn reserve_up_to(app: &App, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+    let limit = app.email.daily_quota;
+    let (count, hour) =
+        update(app, tenant, |window, now| Ok((window.take_up_to(wanted, limit, now), hour_of(now)))).await?;
+    Ok(Reservation { tenant: tenant.clone(), hour, count })
+}
+
+/// Gives back `count` of a reservation's emails that were not sent. A failure is logged and
+/// leaves them counted: erring on the side of the shared sender.
+pub async fn release(app: &App, reservation: &Reservation, count: u32) {
+    let count = count.min(reservation.count);
+    if count == 0 {
+        return;
+    }
+    let given_back = update(app, &reservation.tenant, |window, now| {
+        window.give_back(reservation.hour, count, now);
+        Ok(())
+    });
+    if let Err(e) = given_back.await {
+        tracing::warn!(tenant = %reservation.tenant, count, error = %e, "unsent emails still count against the quota");
+    }
+}
+
+/// Quota for a batch of emails to several tenants' contacts (a sweep page): each tenant's
+/// share is counted with one write, handed out an email at a time, and what is left over is
+/// given back at the end.
+pub struct Budgets {
+    grants: Mutex<HashMap<TenantId, (Reservation, u32)>>,
+}
+
+impl Budgets {
+    /// Reserves up to `wanted` emails per tenant. A tenant whose quota cannot be read gets
+    /// none this time: its emails wait for a later run.
+    pub async fn reserve(app: &App, wanted: HashMap<TenantId, u32>) -> Self {
+        let reserved: Vec<_> = stream::iter(wanted)
+            .map(|(tenant, count)| async move { (reserve_up_to(app, &tenant, count).await, tenant) })
+            .buffer_unordered(CONCURRENT_TENANTS)
+            .collect()
+            .await;
+        let mut grants = HashMap::new();
+        for (reservation, tenant) in reserved {
+            match reservation {
+                Ok(reservation) => {
+                    let left = reservation.count;
+                    grants.insert(tenant, (reservation, left));
+                }
+                Err(e) => tracing::warn!(tenant = %tenant, error = %e, "email quota not reserved"),
+            }
+        }
+        Self { grants: Mutex::new(grants) }
+    }
+
+    /// Takes one email of the tenant's share; false when its quota is used up.
+    pub fn take(&self, tenant: &TenantId) -> bool {
+        let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        match grants.get_mut(tenant) {
+            Some((_, left)) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Returns one email taken but not sent.
+    pub fn give_back(&self, tenant: &TenantId) {
+        let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, left)) = grants.get_mut(tenant) {
+            *left += 1;
+        }
+    }
+
+    /// Gives back every tenant's unused share.
+    pub async fn settle(self, app: &App) {
+        let grants = self.grants.into_inner().unwrap_or_else(|e| e.into_inner());
+        stream::iter(grants.into_values())
+            .for_each_concurrent(CONCURRENT_TENANTS, |(reservation, left)| async move {
+                release(app, &reservation, left).await
+            })
+            .await;
+    }
+}

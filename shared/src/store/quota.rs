@@ -1,0 +1,83 @@
+//! A tenant's email quota record: one item per tenant holding its hourly send counts of the
+//! last 24 hours (`domain::quota::SendWindow`) and a version. Every change reads the item and
+//! writes it back on condition that the version is still the one read, so concurrent
+//! requests cannot together count past the limit: all but one of them find the version moved
+//! and try again on fresh counts.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::tx::Item;
+use super::{keys, Store};
+use crate::domain::quota::SendWindow;
+use crate::domain::{DomainError, DomainResult, TenantId};
+
+/// The quota as read: its counts and the version a write must still find.
+pub struct QuotaRecord {
+    pub window: SendWindow,
+    /// 0 when the tenant has no record (yet, or again after its TTL).
+    pub version: u64,
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn number<T: std::str::FromStr>(value: Option<&AttributeValue>) -> Option<T> {
+    value.and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+impl Store {
+    pub async fn email_quota(&self, tenant: &TenantId) -> DomainResult<QuotaRecord> {
+        let key = Self::key(keys::quota_pk(tenant), keys::QUOTA_SK);
+        let Some(item) = self.get(key).await? else {
+            return Ok(QuotaRecord { window: SendWindow::default(), version: 0 });
+        };
+        let hours = item.get("hours").and_then(|v| v.as_m().ok()).into_iter().flatten();
+        let window = SendWindow::from_hours(
+            hours.filter_map(|(hour, count)| Some((hour.parse().ok()?, number(Some(count))?))),
+        );
+        let version =
+            number(item.get("version")).ok_or_else(|| DomainError::internal("quota without version"))?;
+        Ok(QuotaRecord { window, version })
+    }
+
+    /// Writes `window` as the tenant's quota if its version is still `read_version`; false
+    /// when another request wrote it first. `limit` is recorded for the invariant checks; the
+    /// item expires (TTL) when its newest hour leaves the window, or at `now` when it is empty.
+    pub async fn save_email_quota(
+        &self,
+        tenant: &TenantId,
+        read_version: u64,
+        window: &SendWindow,
+        limit: u32,
+        now: i64,
+    ) -> DomainResult<bool> {
+        let hours: HashMap<String, AttributeValue> =
+            window.hours().map(|(h, c)| (h.to_string(), n(c))).collect();
+        let mut item: Item = Self::key(keys::quota_pk(tenant), keys::QUOTA_SK);
+        item.extend([
+            ("entity".to_owned(), AttributeValue::S("quota".into())),
+            ("tenant_id".to_owned(), AttributeValue::S(tenant.as_str().to_owned())),
+            ("hours".to_owned(), AttributeValue::M(hours)),
+            ("daily_limit".to_owned(), n(limit)),
+            ("version".to_owned(), n(read_version + 1)),
+            ("expires_at".to_owned(), n(window.expires_at().unwrap_or(now))),
+        ]);
+        let put = self.db.put_item().table_name(&self.table).set_item(Some(item));
+        let put = if read_version == 0 {
+            put.condition_expression("attribute_not_exists(PK)")
+        } else {
+            put.condition_expression("version = :read").expression_attribute_values(":read", n(read_version))
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(DomainError::internal(format!("PutItem quota: {other}"))),
+            },
+        }
+    }
+}
