@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod hostile;
 mod idempotency;
+mod import_cells;
 mod imports;
 mod invariants;
 mod invites;
