@@ -130,7 +130,7 @@ async fn try_act(app: &App, due: &DueContact) -> DomainResult<Done> {
         Some(action) => action,
         None => return Ok(Done::Skipped),
     };
-    let lease = SweepKey { due: now + Duration::minutes(LEASE_MINUTES), action }.sort_key(
+    let lease = SweepKey { due: now.saturating_add(Duration::minutes(LEASE_MINUTES)), action }.sort_key(
         &due.tenant,
         due.contact.client_id,
         due.contact.id,

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod clients;
 mod contacts;
+mod dates;
 mod email_faults;
 mod email_uniqueness;
 mod events;
