@@ -63,6 +63,8 @@ pub enum Fault {
 struct Rule {
     operation: String,
     fault: Fault,
+    /// Calls of `operation` this rule lets through before it applies.
+    pass: usize,
 }
 
 #[derive(Default)]
@@ -112,12 +114,22 @@ impl DynamoProxy {
 
     /// Makes the next call of `operation` fail with `fault` (rules apply in order, once each).
     pub fn fail_next(&self, operation: &str, fault: Fault) {
-        self.state.lock().expect("proxy state").faults.push_back(Rule { operation: operation.into(), fault });
+        self.fail_after(operation, 0, fault);
+    }
+
+    /// Like `fail_next`, but the rule first lets `pass` calls of `operation` through.
+    pub fn fail_after(&self, operation: &str, pass: usize, fault: Fault) {
+        let rule = Rule { operation: operation.into(), fault, pass };
+        self.state.lock().expect("proxy state").faults.push_back(rule);
     }
 
     fn take_fault(state: &Mutex<State>, operation: &str) -> Option<Fault> {
         let mut state = state.lock().expect("proxy state");
         let at = state.faults.iter().position(|r| r.operation == operation)?;
+        if state.faults[at].pass > 0 {
+            state.faults[at].pass -= 1;
+            return None;
+        }
         state.faults.remove(at).map(|r| r.fault)
     }
 }
