@@ -52,6 +52,9 @@ pub enum DomainError {
     EmailRejected(String),
     #[error("email could not be sent right now; try again later")]
     EmailUnavailable(String),
+    /// DynamoDB kept leaving reads unprocessed (throttling) after bounded retries.
+    #[error("the data store is busy; nothing was changed, retry in a moment")]
+    StoreBusy,
     #[error("{0}")]
     Gone(&'static str),
     /// Anything the caller cannot fix. The message is logged, never returned.

@@ -52,6 +52,7 @@ pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
         Gone(_) => (410, "gone", "Gone"),
         EmailRejected(_) => (502, "email-rejected", "Email refused"),
         EmailUnavailable(_) => (503, "email-unavailable", "Email unavailable"),
+        StoreBusy => (503, "store-busy", "Store busy"),
         Internal(_) => (500, "internal", "Internal error"),
     }
 }
@@ -74,6 +75,10 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
     let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
     if status == 401 {
         builder = builder.header("www-authenticate", "Bearer");
+    }
+    if matches!(err, DomainError::StoreBusy) {
+        // Throttling passes within a second or so; the retries already waited about one.
+        builder = builder.header("retry-after", "1");
     }
     builder.body(Body::Text(body)).unwrap_or_default()
 }

@@ -7,8 +7,7 @@
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 mod bulk;
@@ -430,26 +429,11 @@ impl Store {
                 .ok_or(DomainError::NotFound("contact"))?;
             return Ok((ContactRecord::from_item(item)?, None));
         }
-        let keys = built(
-            KeysAndAttributes::builder()
-                .keys(Self::contact_key(tenant, client, id))
-                .keys(Self::client_key(tenant, client))
-                .consistent_read(true)
-                .build(),
-        )?;
-        let out = self
-            .db
-            .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(|e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())))?;
-        if out.unprocessed_keys().is_some_and(|u| !u.is_empty()) {
-            return Err(DomainError::Contention);
-        }
+        let keys = vec![Self::contact_key(tenant, client, id), Self::client_key(tenant, client)];
+        let items = self.batch_get(keys).await?;
         let mut contact = None;
         let mut state = None;
-        for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+        for item in items {
             let is_contact = item
                 .get(keys::SK)
                 .and_then(|v| v.as_s().ok())

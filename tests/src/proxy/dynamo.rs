@@ -57,6 +57,9 @@ pub enum Fault {
     /// The call is applied, then the connection closes without an answer (a timeout after
     /// commit, as the caller sees it).
     DropAfterCommit,
+    /// `BatchGetItem` answers 200 without reaching DynamoDB, every key of the request left in
+    /// `UnprocessedKeys` (what DynamoDB does when throttled on all of them).
+    Unprocessed,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +147,19 @@ fn error_response(status: u16, kind: &str) -> Response<Full<Bytes>> {
         .expect("error response")
 }
 
+/// A `BatchGetItem` answer that read nothing and leaves every requested key unprocessed.
+fn all_unprocessed(request: &Value) -> Response<Full<Bytes>> {
+    let tables = request["RequestItems"].as_object().cloned().unwrap_or_default();
+    let responses: serde_json::Map<String, Value> =
+        tables.keys().map(|t| (t.clone(), Value::Array(Vec::new()))).collect();
+    let body = serde_json::json!({ "Responses": responses, "UnprocessedKeys": tables });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("batch response")
+}
+
 /// Items named by a request: transaction actions, batch keys or writes, else 1.
 fn item_count(request: &Value) -> usize {
     if let Some(items) = request["TransactItems"].as_array() {
@@ -201,6 +217,7 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     let injected = match fault {
         Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
+        Some(Fault::Unprocessed) => Some(all_unprocessed(&request)),
         _ => None,
     };
     let unanswered =
