@@ -25,6 +25,7 @@ mod notifications;
 mod openapi;
 mod primary;
 mod races;
+mod reports;
 mod requests;
 mod seed;
 mod sweep;

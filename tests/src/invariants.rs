@@ -25,7 +25,8 @@ fn num(item: &Item, name: &str) -> u64 {
 ///   an email has exactly its marker;
 /// - every client's `contact_count` is exact, and a client with contacts has exactly one
 ///   primary, which its `primary_contact_id` names;
-/// - no line manager link points to a missing contact, and `report_count` is exact;
+/// - no line manager link points to a missing contact, and `report_count` (and `report_ids`,
+///   where the item has them) is exact;
 /// - an invitation is live only while its contact holds its hash, and only an `invited`
 ///   contact holds one, whose invitation exists, is unused and names it (so no deleted or
 ///   revoked contact has a live invitation);
@@ -78,8 +79,18 @@ pub fn check(items: &[Item]) {
                 .unwrap_or_else(|| panic!("line manager {manager} of {id} is missing"));
             assert_eq!(s(m, "client_id"), s(c, "client_id"), "manager in the same client");
         }
-        let reports = contacts.iter().filter(|r| s(r, "line_manager_id") == Some(id)).count() as u64;
-        assert_eq!(num(c, "report_count"), reports, "report_count of {id}");
+        let reports: HashSet<&str> = contacts
+            .iter()
+            .filter(|r| s(r, "line_manager_id") == Some(id))
+            .map(|r| s(r, "id").unwrap())
+            .collect();
+        assert_eq!(num(c, "report_count"), reports.len() as u64, "report_count of {id}");
+        // Absent only on items written before report ids were kept (the legacy specs).
+        if let Some(ids) = c.get("report_ids") {
+            let ids: HashSet<&str> =
+                ids.as_ss().expect("report_ids is a string set").iter().map(String::as_str).collect();
+            assert_eq!(ids, reports, "report_ids of {id}");
+        }
     }
 
     let invites: HashMap<&str, _> =

@@ -195,6 +195,10 @@ pub struct ContactRecord {
     line_manager_id: Option<String>,
     #[serde(default)]
     pub report_count: u64,
+    /// The ids of the contacts it manages (kept with `report_count`; absent on items from
+    /// before they were kept).
+    #[serde(default)]
+    pub report_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
     /// The support end date the last reminder was sent for.
