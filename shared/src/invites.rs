@@ -91,7 +91,7 @@ async fn try_invite(
         }
         let token = InviteToken::generate()?;
         let hash = token.hash();
-        let expires = now + Duration::hours(i64::from(app.email.invite_ttl_hours));
+        let expires = now.saturating_add(Duration::hours(i64::from(app.email.invite_ttl_hours)));
         let invite = NewInvite {
             hash: &hash,
             email: email.as_str(),

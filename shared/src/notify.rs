@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::app::App;
 use crate::domain::fields::FieldReader;
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId, Text,
+    ClientId, Contact, ContactId, DomainError, DomainResult, Email, NotificationTopic, TenantId, Text,
 };
 use crate::email::sanitize::sanitize;
 use crate::email::{render, OutgoingEmail};
@@ -19,10 +19,11 @@ use crate::store::ContactFilter;
 /// SES calls in flight at once: fast for hundreds of recipients, gentle on sending quotas.
 const CONCURRENT_SENDS: usize = 8;
 
-/// How long a notification starts new sends. API Gateway answers 503 after 30 s while the
-/// function goes on sending, and a caller who retries then emails everyone twice; so sends
-/// start only within this budget, and recipients left over are reported as not sent (about
-/// 1,500 at SES's usual latency). The last send ends within `email::SEND_TIMEOUT` after it.
+/// How long a notification reads recipients and starts new sends. API Gateway answers 503
+/// after 30 s while the function goes on sending, and a caller who retries then emails
+/// everyone twice; so sends start only within this budget, counted from the start of the
+/// request, and recipients left over are reported as not sent (about 1,500 fit at SES's usual
+/// latency). The last send ends within `email::SEND_TIMEOUT` after it.
 pub const SEND_BUDGET: Duration = Duration::from_secs(20);
 const MAX_HTML_BYTES: usize = 100 * 1024;
 
@@ -80,21 +81,16 @@ pub struct NotifyReport {
     pub topic: NotificationTopic,
     pub sent: Vec<Delivery>,
     pub failed: Vec<Delivery>,
-    /// Not attempted: the send budget ran out first. Safe to notify again.
+    /// Read but not attempted: the send budget ran out first. Safe to notify again.
     pub not_sent: Vec<Delivery>,
+    /// The budget ran out (or reading failed) before every recipient was read: others than
+    /// those in `not_sent` may not have been reached either.
+    pub not_sent_more: bool,
 }
 
-impl NotifyReport {
-    fn of(topic: NotificationTopic, deliveries: Vec<(Delivery, Outcome)>) -> Self {
-        let mut report = Self { topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new() };
-        for (delivery, outcome) in deliveries {
-            match outcome {
-                Outcome::Sent => report.sent.push(delivery),
-                Outcome::Failed => report.failed.push(delivery),
-                Outcome::NotSent => report.not_sent.push(delivery),
-            }
-        }
-        report
+impl Delivery {
+    fn of(contact: &Contact, email: &Email) -> Self {
+        Self { contact_id: contact.id, email: email.as_str().to_owned(), message_id: None, error: None }
     }
 }
 
@@ -102,6 +98,22 @@ enum Outcome {
     Sent,
     Failed,
     NotSent,
+}
+
+impl NotifyReport {
+    fn new(topic: NotificationTopic) -> Self {
+        Self { topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new(), not_sent_more: false }
+    }
+
+    fn record(&mut self, deliveries: Vec<(Delivery, Outcome)>) {
+        for (delivery, outcome) in deliveries {
+            match outcome {
+                Outcome::Sent => self.sent.push(delivery),
+                Outcome::Failed => self.failed.push(delivery),
+                Outcome::NotSent => self.not_sent.push(delivery),
+            }
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -114,90 +126,124 @@ struct NotificationEmail<'a> {
     html: Option<&'a str>,
 }
 
-/// Everyone of the client who opted into the topic and has an email address.
-async fn recipients(
-    app: &App,
-    tenant: &TenantId,
-    client: ClientId,
-    topic: NotificationTopic,
-) -> DomainResult<Vec<Contact>> {
-    let filter = ContactFilter { topic: Some(topic), with_email: true, ..ContactFilter::default() };
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.store.list_contacts(tenant, client, &filter, 100, after).await?;
-        all.extend(page.items);
-        match page.last_sort_key {
-            Some(sk) => after = Some(sk),
-            None => return Ok(all),
-        }
-    }
-}
+/// Recipients read per query. One page is read and sent to before the next is read, so memory
+/// holds one page and reading a large client's recipients counts against the send budget.
+const PAGE: i32 = 100;
 
+/// Sends to every contact of the client who opted into the topic and has an email address,
+/// page by page, until they are all reached or the send budget (which starts before anything
+/// is read) runs out. Each page's emails are counted against the tenant's quota before any of
+/// them is sent: a first page over the quota refuses the whole notification (nothing sent), a
+/// later one stops it there (the rest reported as not sent). What did not go out is given back.
 pub async fn notify(
     app: &App,
     tenant: &TenantId,
     client: ClientId,
     n: &Notification,
 ) -> DomainResult<NotifyReport> {
+    let stop_at = Instant::now() + app.notify_budget;
     let client_item = app.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
-    let contacts = recipients(app, tenant, client, n.topic).await?;
-    // Counted before anything is sent: one over the quota sends nothing.
-    let wanted = u32::try_from(contacts.len()).unwrap_or(u32::MAX);
-    let reservation = crate::quota::reserve(app, tenant, wanted).await?;
     // Once per notification; markup with nothing left after sanitising shows the text instead.
     let html = n.html.as_deref().map(|h| sanitize(h, app.email.allow_remote_images));
     let html = html.as_deref().filter(|h| !h.trim().is_empty());
-    let stop_at = Instant::now() + app.notify_budget;
-    let deliveries: Vec<(Delivery, Outcome)> = stream::iter(contacts)
-        .map(|contact| async move {
-            let email = contact.fields.email.clone().expect("recipients have an email");
-            let mut delivery = Delivery {
-                contact_id: contact.id,
-                email: email.as_str().to_owned(),
-                message_id: None,
-                error: None,
-            };
-            // Polled when a send slot frees up, so this is the moment the send would start.
-            if Instant::now() >= stop_at {
-                return (delivery, Outcome::NotSent);
+    let filter = ContactFilter { topic: Some(n.topic), with_email: true, ..ContactFilter::default() };
+    let mut report = NotifyReport::new(n.topic);
+    let mut after = None;
+    loop {
+        let page = match app.store.list_contacts(tenant, client, &filter, PAGE, after).await {
+            Ok(page) => page,
+            // Nothing sent yet: the caller may simply try again.
+            Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
+            // Some already have the email: say who, rather than fail the whole request.
+            Err(e) => {
+                tracing::warn!(error = %e, "reading notification recipients failed; the rest not sent");
+                report.not_sent_more = true;
+                break;
             }
-            let context = NotificationEmail {
-                contact_name: greeting_name(&contact),
-                client_name,
-                sender_name: &app.mailer.sender_name,
-                topic: n.topic.as_str(),
-                text: n.text.as_str(),
-                html,
-            };
-            let result = match render("notification", &context) {
-                Ok(body) => {
-                    app.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(id) => {
-                    delivery.message_id = Some(id);
-                    (delivery, Outcome::Sent)
-                }
-                Err(e) => {
-                    tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
-                    delivery.error = Some(crate::http::problem::classify(&e).1.to_owned());
-                    (delivery, Outcome::Failed)
-                }
+        };
+        // The filter already keeps only contacts with an address; this makes it a type fact.
+        let recipients: Vec<(Contact, Email)> =
+            page.items.into_iter().filter_map(|c| c.fields.email.clone().map(|e| (c, e))).collect();
+        let wanted = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
+        let reservation = match crate::quota::reserve(app, tenant, wanted).await {
+            Ok(reservation) => reservation,
+            Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "email quota reached mid-notification; the rest not sent");
+                report.record(
+                    recipients.into_iter().map(|(c, e)| (Delivery::of(&c, &e), Outcome::NotSent)).collect(),
+                );
+                report.not_sent_more = page.last_sort_key.is_some();
+                break;
             }
-        })
-        .buffer_unordered(CONCURRENT_SENDS)
-        .collect()
-        .await;
-    let report = NotifyReport::of(n.topic, deliveries);
-    // What did not go out does not count.
-    let unsent = u32::try_from(report.failed.len() + report.not_sent.len()).unwrap_or(u32::MAX);
-    crate::quota::release(app, &reservation, unsent).await;
-    if !report.not_sent.is_empty() {
-        tracing::warn!(not_sent = report.not_sent.len(), "notification send budget ran out");
+        };
+        let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
+            .map(|(contact, email)| deliver(app, n, client_name, html, contact, email, stop_at))
+            .buffer_unordered(CONCURRENT_SENDS)
+            .collect()
+            .await;
+        // What did not go out does not count.
+        let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
+        crate::quota::release(app, &reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
+        report.record(deliveries);
+        match page.last_sort_key {
+            None => break,
+            // Reading on would only list more people as not sent, past the budget.
+            Some(_) if Instant::now() >= stop_at => {
+                report.not_sent_more = true;
+                break;
+            }
+            Some(sk) => after = Some(sk),
+        }
+    }
+    if !report.not_sent.is_empty() || report.not_sent_more {
+        tracing::warn!(
+            not_sent = report.not_sent.len(),
+            not_sent_more = report.not_sent_more,
+            "notification send budget ran out"
+        );
     }
     Ok(report)
+}
+
+/// Sends the notification to one recipient, unless the budget has run out by the time a send
+/// slot is free for it.
+async fn deliver(
+    app: &App,
+    n: &Notification,
+    client_name: &str,
+    html: Option<&str>,
+    contact: Contact,
+    email: Email,
+    stop_at: Instant,
+) -> (Delivery, Outcome) {
+    let mut delivery = Delivery::of(&contact, &email);
+    // Polled when a send slot frees up, so this is the moment the send would start.
+    if Instant::now() >= stop_at {
+        return (delivery, Outcome::NotSent);
+    }
+    let context = NotificationEmail {
+        contact_name: greeting_name(&contact),
+        client_name,
+        sender_name: &app.mailer.sender_name,
+        topic: n.topic.as_str(),
+        text: n.text.as_str(),
+        html,
+    };
+    let result = match render("notification", &context) {
+        Ok(body) => app.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => {
+            delivery.message_id = Some(id);
+            (delivery, Outcome::Sent)
+        }
+        Err(e) => {
+            tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
+            delivery.error = Some(crate::http::problem::classify(&e).1.to_owned());
+            (delivery, Outcome::Failed)
+        }
+    }
 }

@@ -156,7 +156,7 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         Some(action) => action,
         None => return Ok(Done::Skipped),
     };
-    let lease = SweepKey { due: now + Duration::minutes(LEASE_MINUTES), action }.sort_key(
+    let lease = SweepKey { due: now.saturating_add(Duration::minutes(LEASE_MINUTES)), action }.sort_key(
         &due.tenant,
         due.contact.client_id,
         due.contact.id,

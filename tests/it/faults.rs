@@ -205,3 +205,69 @@ async fn an_email_change_whose_transaction_keeps_failing_after_its_read_changes_
     assert_eq!(again.status, 409, "the old address is still held: {}", again.body);
     assert_invariants(&api).await;
 }
+
+/// The next `times` batch reads leave every key unprocessed.
+fn leave_unprocessed(proxy: &harness::proxy::DynamoProxy, times: usize) {
+    for _ in 0..times {
+        proxy.fail_next("BatchGetItem", Fault::Unprocessed);
+    }
+}
+
+async fn import_one_row(api: &TestApi, client: &str) -> harness::TestResponse {
+    let path = format!("/clients/{client}/contacts/import");
+    let csv = "last_name,email\nRow,row@x.test\n".to_owned();
+    api.send(&TestApi::admin("t1"), "POST", &path, &[("content-type", "text/csv")], Some(csv)).await
+}
+
+#[tokio::test]
+async fn keys_a_batch_read_leaves_unprocessed_a_few_times_are_read_again_and_the_import_lands() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    proxy.take_calls();
+    leave_unprocessed(&proxy, 3);
+
+    let res = import_one_row(&api, &acme).await;
+
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["created"], 1);
+    assert_eq!(statuses(&proxy.take_calls(), "BatchGetItem").len(), 4, "three times unprocessed, then read");
+}
+
+#[tokio::test]
+async fn keys_a_batch_read_keeps_leaving_unprocessed_are_given_up_after_eight_attempts_as_503_store_busy() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    proxy.take_calls();
+    leave_unprocessed(&proxy, 20);
+
+    let res = import_one_row(&api, &acme).await;
+
+    assert_eq!(res.status, 503, "{}", res.body);
+    assert_eq!(res.problem_code(), "store-busy");
+    assert_eq!(res.header("retry-after"), Some("1"));
+    let router = local_api::Router::new(local_api::Template::of_repo().routes().unwrap());
+    let local_api::Match::Found(route) = router.route("POST", &format!("/clients/{acme}/contacts/import"))
+    else {
+        panic!("the import is routed")
+    };
+    crate::openapi::assert_documented(&crate::openapi::spec(), route, &res);
+    assert_eq!(statuses(&proxy.take_calls(), "BatchGetItem").len(), 8, "a bounded number of attempts");
+    let list = api.get(&TestApi::admin("t1"), &format!("/clients/{acme}/contacts")).await.json();
+    assert!(list["items"].as_array().unwrap().is_empty(), "nothing written");
+}
+
+#[tokio::test]
+async fn an_invite_whose_read_is_left_unprocessed_once_is_read_again_and_sent() {
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let body = json!({ "last_name": "Ada", "email": crate::support::unique_email("unprocessed") });
+    let ada = given_contact(&api, &admin, &acme, body).await;
+    proxy.fail_next("BatchGetItem", Fault::Unprocessed);
+
+    let res =
+        api.post(&admin, &format!("{}/invite", crate::support::contact_path(&acme, &ada)), json!({})).await;
+
+    assert_eq!(res.status, 202, "{}", res.body);
+    assert_eq!(statuses(&proxy.take_calls(), "BatchGetItem"), vec![200, 200]);
+}

@@ -1,6 +1,7 @@
 //! Notifications go to the contacts who opted into the topic and have an email.
 
 use harness::mail::messages_to;
+use harness::proxy::Fault;
 use harness::TestApi;
 use serde_json::json;
 
@@ -121,7 +122,9 @@ async fn a_client_with_many_recipients_gets_everyone_notified() {
         .await;
 
     assert_eq!(res.status, 202);
-    assert_eq!(res.json()["sent"].as_array().unwrap().len(), 150, "recipients span two pages of 100");
+    let body = res.json();
+    assert_eq!(body["sent"].as_array().unwrap().len(), 150, "recipients span two pages of 100");
+    assert_eq!(body["not_sent_more"], false);
 }
 
 #[tokio::test]
@@ -213,4 +216,59 @@ async fn remote_images_arrive_only_where_they_are_allowed() {
     let delivered = mail[0]["body"]["html"].as_str().expect("an HTML part");
     assert!(delivered.contains("<img src=\"https://acme.example/logo.png\" alt=\"Acme\">"), "{delivered}");
     assert!(!delivered.contains("onerror"), "{delivered}");
+}
+
+#[tokio::test]
+async fn a_notification_whose_budget_runs_out_reads_no_further_and_says_more_were_not_sent() {
+    // Given a client with 150 opted-in contacts (two pages of recipients) and a budget already spent
+    let (mut api, proxy) = TestApi::behind_proxy().await;
+    api.app.notify_budget = std::time::Duration::ZERO;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    given_imported_recipients(&api, &acme, 150).await;
+    proxy.take_calls();
+
+    // When the notification is sent
+    let res = notify_invoice(&api, &acme).await;
+
+    // Then only the first page was read, nobody was emailed, its recipients are listed as not
+    // sent and the report says more were not reached
+    assert_eq!(res.status, 202, "{}", res.body);
+    let body = res.json();
+    assert_eq!(body["sent"], json!([]));
+    assert_eq!(body["not_sent"].as_array().unwrap().len(), 100);
+    assert_eq!(body["not_sent_more"], true);
+    let queries = proxy.take_calls().iter().filter(|c| c.operation == "Query").count();
+    assert_eq!(queries, 1, "one page of recipients read");
+}
+
+/// `count` contacts of `client` opted into `invoice`, imported in one file (quicker than adds).
+async fn given_imported_recipients(api: &TestApi, client: &str, count: usize) {
+    let tag = ulid::Ulid::new().to_string().to_lowercase();
+    let rows: String = (0..count).map(|i| format!("C{i},many{i}.{tag}@example.com,invoice\n")).collect();
+    let path = format!("/clients/{client}/contacts/import");
+    let csv = format!("last_name,email,notifications\n{rows}");
+    let res =
+        api.send(&TestApi::admin("t1"), "POST", &path, &[("content-type", "text/csv")], Some(csv)).await;
+    assert_eq!(res.json()["created"], count, "{}", res.body);
+}
+
+#[tokio::test]
+async fn when_reading_later_recipients_fails_the_report_names_who_was_reached_and_says_more_were_not() {
+    // Given 150 opted-in contacts, and a store that fails every read after the first page
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    given_imported_recipients(&api, &acme, 150).await;
+    proxy.fail_after("Query", 1, Fault::InternalError);
+    for _ in 0..9 {
+        proxy.fail_next("Query", Fault::InternalError);
+    }
+
+    // When the notification is sent
+    let res = notify_invoice(&api, &acme).await;
+
+    // Then the first page's recipients got it, and the report says others were not reached
+    assert_eq!(res.status, 202, "{}", res.body);
+    let body = res.json();
+    assert_eq!(body["sent"].as_array().unwrap().len(), 100, "{}", res.body);
+    assert_eq!((body["not_sent"].clone(), body["not_sent_more"].clone()), (json!([]), json!(true)));
 }

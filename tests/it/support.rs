@@ -109,3 +109,26 @@ pub fn addresses(deliveries: &Value) -> Vec<String> {
     all.sort();
     all
 }
+
+/// The sweep index sort key (`GSI1SK`) on a contact's item, if it is in the index.
+pub async fn sweep_key(api: &TestApi, contact: &Value) -> Option<String> {
+    let id = contact["id"].as_str().expect("contact id");
+    let items = api.scan().await;
+    let item = items.iter().find(|i| i.get("id").and_then(|v| v.as_s().ok()).is_some_and(|v| v == id))?;
+    item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned()
+}
+
+/// A contact of `client` (tenant t1) with `email` and `portal` fields, invited to the portal.
+pub async fn given_invited_with(api: &TestApi, client: &str, email: &str, portal: Value) -> Value {
+    let admin = TestApi::admin("t1");
+    let body = json!({ "last_name": "L", "email": email, "portal": portal });
+    let contact = given_contact(api, &admin, client, body).await;
+    let res = api.post(&admin, &format!("{}/invite", contact_path(client, &contact)), json!({})).await;
+    assert_eq!(res.status, 202, "invite: {}", res.body);
+    contact
+}
+
+/// The date `offset` days from today, as the API writes dates.
+pub fn day(offset: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string()
+}

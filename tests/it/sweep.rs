@@ -4,26 +4,19 @@ use harness::mail::messages_to;
 use harness::TestApi;
 use serde_json::{json, Value};
 use shared::sweep::{sweep, SweepReport};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
-
-fn day(offset: i64) -> String {
-    (OffsetDateTime::now_utc().date() + Duration::days(offset)).to_string()
-}
+use crate::support::{
+    assert_invariants, contact_path, day, given_client, given_contact, given_invited_with, unique_email,
+};
 
 /// A contact invited to the portal, whose support ends `ends_in` days from today.
 async fn given_invited(api: &TestApi, client: &str, email: &str, ends_in: Option<i64>) -> Value {
-    let admin = TestApi::admin("t1");
     let portal = match ends_in {
         Some(d) => json!({ "support_end": day(d) }),
         None => json!({}),
     };
-    let c = given_contact(api, &admin, client, json!({ "last_name": "L", "email": email, "portal": portal }))
-        .await;
-    let res = api.post(&admin, &format!("{}/invite", contact_path(client, &c)), json!({})).await;
-    assert_eq!(res.status, 202, "{}", res.body);
-    c
+    given_invited_with(api, client, email, portal).await
 }
 
 fn subjects(mail: &[Value]) -> Vec<String> {

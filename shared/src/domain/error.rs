@@ -58,6 +58,9 @@ pub enum DomainError {
         .0.wanted, .0.limit, .0.used
     )]
     QuotaExceeded(super::quota::OverQuota),
+    /// DynamoDB kept leaving reads unprocessed (throttling) after bounded retries.
+    #[error("the data store is busy; nothing was changed, retry in a moment")]
+    StoreBusy,
     #[error("{0}")]
     Gone(&'static str),
     /// Anything the caller cannot fix. The message is logged, never returned.

@@ -53,11 +53,14 @@ impl SweepKey {
         if !matches!(status, PortalStatus::Invited | PortalStatus::Active) {
             return None;
         }
+        // Saturating: a due time past the last representable instant (support ending on
+        // 9999-12-31) is that instant, and one before the first (a large reminder_days) is due
+        // at once; no date can make the key computation fail.
         Some(if reminded_for == Some(end) {
-            SweepKey { due: start_of(end) + Duration::days(1), action: SweepAction::Revoke }
+            SweepKey { due: start_of(end).saturating_add(Duration::days(1)), action: SweepAction::Revoke }
         } else {
             SweepKey {
-                due: start_of(end) - Duration::days(i64::from(reminder_days)),
+                due: start_of(end).saturating_sub(Duration::days(i64::from(reminder_days))),
                 action: SweepAction::Remind,
             }
         })
@@ -118,6 +121,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(key.action, SweepAction::Remind);
+    }
+
+    #[test]
+    fn the_last_accepted_day_is_revoked_at_the_last_representable_instant() {
+        let end = date!(9999 - 12 - 31);
+        let revoke = SweepKey::next(PortalStatus::Active, Some(end), Some(end), 14).unwrap();
+        assert_eq!(revoke.action, SweepAction::Revoke);
+        assert_eq!(format_instant(revoke.due), "9999-12-31T23:59:59Z");
+        let remind = SweepKey::next(PortalStatus::Active, Some(end), None, 14).unwrap();
+        assert_eq!(format_instant(remind.due), "9999-12-17T00:00:00Z");
+    }
+
+    #[test]
+    fn no_date_or_reminder_period_makes_the_key_computation_fail() {
+        let earliest = SweepKey::next(PortalStatus::Invited, Some(Date::MIN), None, u32::MAX).unwrap();
+        assert_eq!(earliest.due.date(), Date::MIN, "due at once");
+        let latest = SweepKey::next(PortalStatus::Invited, Some(Date::MAX), Some(Date::MAX), 14).unwrap();
+        assert_eq!(latest.due.date(), Date::MAX);
+        let first = SweepKey::next(PortalStatus::Active, Some(date!(1900 - 01 - 01)), None, 14).unwrap();
+        assert_eq!(format_instant(first.due), "1899-12-18T00:00:00Z");
     }
 
     #[test]

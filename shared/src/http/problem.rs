@@ -53,6 +53,7 @@ pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
         EmailRejected(_) => (502, "email-rejected", "Email refused"),
         EmailUnavailable(_) => (503, "email-unavailable", "Email unavailable"),
         QuotaExceeded(_) => (429, "email-quota-exceeded", "Email quota exceeded"),
+        StoreBusy => (503, "store-busy", "Store busy"),
         Internal(_) => (500, "internal", "Internal error"),
     }
 }
@@ -82,6 +83,10 @@ pub fn problem_response(err: &DomainError) -> Response<Body> {
     }
     if let DomainError::QuotaExceeded(over) = err {
         builder = builder.header("retry-after", over.retry_after_secs.to_string());
+    }
+    if matches!(err, DomainError::StoreBusy) {
+        // Throttling passes within a second or so; the retries already waited about one.
+        builder = builder.header("retry-after", "1");
     }
     builder.body(Body::Text(body)).unwrap_or_default()
 }

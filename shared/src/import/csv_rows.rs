@@ -38,9 +38,21 @@ fn detect_delimiter(text: &str) -> u8 {
     }
 }
 
-fn cell_value(raw: &str, kind: Cell) -> Result<Value, String> {
+/// The cell content that clears a field; any case, surrounding blanks ignored.
+const CLEAR: &str = "[clear]";
+
+/// What a cell asks of its field: `None` leaves it as it is (an empty cell: files exported
+/// from a spreadsheet are full of them, and a blank must never erase data), `Some(Null)`
+/// clears it (`[clear]`), anything else sets it.
+fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
     let raw = raw.trim();
-    Ok(match kind {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.eq_ignore_ascii_case(CLEAR) {
+        return Ok(Some(Value::Null));
+    }
+    Ok(Some(match kind {
         Cell::Text => Value::String(raw.to_owned()),
         Cell::List => Value::Array(
             raw.split(['|', ',', ';', ' '])
@@ -53,7 +65,7 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Value, String> {
             "false" | "no" | "0" => Value::Bool(false),
             _ => return Err("must be true or false".into()),
         },
-    })
+    }))
 }
 
 /// Sets `path` (`a` or `a.b`) in `object`.
@@ -71,8 +83,9 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
-/// Parses the file. Unknown or repeated columns make the whole file 422 (naming them); an
-/// empty cell becomes `null` ("no value"), a missing column leaves the field alone.
+/// Parses the file. Unknown or repeated columns make the whole file 422 (naming them). An
+/// empty cell, like a missing column, leaves its field out of the row (unchanged on an update,
+/// no value on a new record); a `[clear]` cell makes it `null` (cleared).
 pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
     if bytes.len() > MAX_BYTES {
         return Err(DomainError::PayloadTooLarge(MAX_BYTES));
@@ -133,16 +146,79 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
         }
         for (name, raw) in header.iter().zip(record.iter()) {
             let kind = columns.iter().find(|(c, _)| c == name).map(|(_, k)| *k).unwrap_or(Cell::Text);
-            if raw.trim().is_empty() {
-                set_path(&mut fields, name, Value::Null);
-                continue;
-            }
             match cell_value(raw, kind) {
-                Ok(v) => set_path(&mut fields, name, v),
+                Ok(Some(v)) => set_path(&mut fields, name, v),
+                Ok(None) => {}
                 Err(m) => errors.push(FieldError::new(name.clone(), m)),
             }
         }
         rows.push(if errors.is_empty() { Ok(Row { number, fields }) } else { Err((number, errors)) });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_empty_or_blank_cell_leaves_the_field_unchanged() {
+        assert_eq!(cell_value("", Cell::Text), Ok(None));
+        assert_eq!(cell_value("  \t", Cell::Text), Ok(None));
+        assert_eq!(cell_value(" ", Cell::List), Ok(None));
+        assert_eq!(cell_value("", Cell::Flag), Ok(None));
+    }
+
+    #[test]
+    fn a_clear_cell_in_any_case_and_with_blanks_around_it_clears_the_field() {
+        assert_eq!(cell_value("[clear]", Cell::Text), Ok(Some(Value::Null)));
+        assert_eq!(cell_value("  [CLEAR] ", Cell::Text), Ok(Some(Value::Null)));
+        assert_eq!(cell_value("[Clear]", Cell::List), Ok(Some(Value::Null)), "a list is cleared whole");
+        assert_eq!(cell_value("[clear]", Cell::Flag), Ok(Some(Value::Null)));
+    }
+
+    #[test]
+    fn clear_is_only_the_whole_cell() {
+        assert_eq!(cell_value("[clear] me", Cell::Text), Ok(Some(json!("[clear] me"))));
+        assert_eq!(cell_value("clear", Cell::Text), Ok(Some(json!("clear"))));
+    }
+
+    #[test]
+    fn a_value_is_trimmed_and_a_list_is_split_on_its_separators() {
+        assert_eq!(cell_value("  CFO ", Cell::Text), Ok(Some(json!("CFO"))));
+        assert_eq!(
+            cell_value("invoice| ticket;task", Cell::List),
+            Ok(Some(json!(["invoice", "ticket", "task"])))
+        );
+        assert_eq!(cell_value("yes", Cell::Flag), Ok(Some(json!(true))));
+        assert!(cell_value("maybe", Cell::Flag).is_err());
+    }
+
+    const COLUMNS: &[(&str, Cell)] = &[
+        ("email", Cell::Text),
+        ("job_title", Cell::Text),
+        ("notifications", Cell::List),
+        ("portal.support_end", Cell::Text),
+    ];
+
+    fn fields(csv: &str) -> Value {
+        let rows = read_rows(csv.as_bytes(), COLUMNS, &["email"]).unwrap();
+        match rows.into_iter().next() {
+            Some(Ok(row)) => Value::Object(row.fields),
+            _ => panic!("one good row expected"),
+        }
+    }
+
+    #[test]
+    fn a_row_holds_only_the_cells_that_set_or_clear_something() {
+        let row = fields("email,job_title,notifications,portal.support_end\na@x.test,,[clear],\n");
+        assert_eq!(row, json!({ "email": "a@x.test", "notifications": null }));
+    }
+
+    #[test]
+    fn a_clear_cell_of_a_nested_column_clears_only_that_field() {
+        let row = fields("email,job_title,portal.support_end\na@x.test, ,[clear]\n");
+        assert_eq!(row, json!({ "email": "a@x.test", "portal": { "support_end": null } }));
+    }
 }

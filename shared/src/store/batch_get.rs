@@ -13,6 +13,10 @@ use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Ten
 
 /// BatchGetItem takes at most 100 keys.
 const BATCH: usize = 100;
+/// Requests per chunk of keys before giving up: DynamoDB leaves keys unprocessed when it is
+/// throttled, and asking forever would hold the function until its timeout. With `backoff`
+/// growing to about 0.3 s, eight attempts wait about a second at most.
+const BATCH_GET_ATTEMPTS: u32 = 8;
 
 impl Store {
     /// The owner (client, contact) of each lowercased email key that has one.
@@ -52,15 +56,15 @@ impl Store {
         Ok(contacts)
     }
 
-    /// Every item of `keys` that exists (consistent reads), in no particular order.
-    async fn batch_get(&self, keys: Vec<Item>) -> DomainResult<Vec<Item>> {
+    /// Every item of `keys` that exists (consistent reads), in no particular order; 503
+    /// `store-busy` when DynamoDB still leaves keys unprocessed after `BATCH_GET_ATTEMPTS`.
+    pub(super) async fn batch_get(&self, keys: Vec<Item>) -> DomainResult<Vec<Item>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(BATCH) {
             let mut pending: Vec<Item> = chunk.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
+            for attempt in 1..=BATCH_GET_ATTEMPTS {
                 let request = KeysAndAttributes::builder()
-                    .set_keys(Some(pending))
+                    .set_keys(Some(std::mem::take(&mut pending)))
                     .consistent_read(true)
                     .build()
                     .map_err(DomainError::internal)?;
@@ -74,10 +78,17 @@ impl Store {
                     .and_then(|mut u| u.remove(&self.table))
                     .map(|k| k.keys)
                     .unwrap_or_default();
-                if !pending.is_empty() {
-                    backoff(attempt).await;
-                    attempt += 1;
+                if pending.is_empty() {
+                    break;
                 }
+                if attempt == BATCH_GET_ATTEMPTS {
+                    tracing::warn!(
+                        unprocessed = pending.len(),
+                        "BatchGetItem keys still unprocessed; giving up"
+                    );
+                    return Err(DomainError::StoreBusy);
+                }
+                backoff(attempt - 1).await;
             }
         }
         Ok(found)

@@ -7,13 +7,15 @@
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 mod bulk;
+mod reports;
 
 pub use bulk::BATCH_ROWS;
+pub use reports::MAX_REPORTS;
+use reports::{demotion_full, link_refused, report_id, too_many_reports, ROOM};
 
 use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{
@@ -168,36 +170,15 @@ impl Store {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    /// Adds (`delta` = 1) or removes (`delta` = -1) one report from a line manager's count. The
-    /// count lets a manager's deletion detect a report added after it looked for reports.
-    fn report_count(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        manager: ContactId,
-        delta: i64,
-    ) -> DomainResult<TransactWriteItem> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::contact_key(tenant, client, manager)))
-                .update_expression("SET report_count = if_not_exists(report_count, :zero) + :delta")
-                .condition_expression("attribute_exists(PK)")
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Plans the managers' report-count `changes` (role, manager, delta). A transaction takes
-    /// one operation per item, so a manager that is also the primary being `demoted` is left
-    /// out: the returned delta is for the demotion to apply.
-    fn push_report_counts(
+    /// Plans the managers' changes of `report`'s link (role, manager, delta). A transaction
+    /// takes one operation per item, so a manager that is also the primary being `demoted` is
+    /// left out: the returned delta is for the demotion to apply.
+    fn push_report_links(
         &self,
         plan: &mut Plan,
         tenant: &TenantId,
         client: ClientId,
+        report: ContactId,
         changes: &[(Role, Option<ContactId>, i64)],
         demoted: Option<ContactId>,
     ) -> DomainResult<i64> {
@@ -205,40 +186,50 @@ impl Store {
         for &(role, manager, delta) in changes {
             match manager {
                 Some(m) if Some(m) == demoted => demoted_reports += delta,
-                Some(m) => plan.push(role, self.report_count(tenant, client, m, delta)?),
+                Some(m) => plan.push(role, self.report_link(tenant, client, m, report, delta)?),
                 None => {}
             }
         }
         Ok(demoted_reports)
     }
 
-    /// Takes the primary role from `old`, which must still hold it, and changes its report
-    /// count by `reports` (when the same change makes `old` a manager or stops it being one).
+    /// Takes the primary role from `old`, which must still hold it, and links (`reports` = 1)
+    /// or unlinks (-1) `report` when the same change makes `old` its manager or stops it being
+    /// one; a link needs room for one more report.
     fn demote(
         &self,
         tenant: &TenantId,
         client: ClientId,
         old: ContactId,
-        reports: i64,
+        (report, reports): (ContactId, i64),
         stamp: &Stamp,
     ) -> DomainResult<TransactWriteItem> {
         let mut set = "SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by"
             .to_owned();
+        let mut condition = "is_primary = :true".to_owned();
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(Self::contact_key(tenant, client, old)))
-            .condition_expression("is_primary = :true")
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":one", n(1));
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         // DynamoDB refuses unused expression values, so these are added only when used.
         if reports != 0 {
             set.push_str(", report_count = if_not_exists(report_count, :zero) + :reports");
+            set.push_str(if reports > 0 { " ADD report_ids :report" } else { " DELETE report_ids :report" });
             update = update
                 .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":reports", AttributeValue::N(reports.to_string()));
+                .expression_attribute_values(":reports", AttributeValue::N(reports.to_string()))
+                .expression_attribute_values(":report", report_id(report));
         }
-        let update = built(stamp_values(update.update_expression(set), stamp).build())?;
+        if reports > 0 {
+            condition.push_str(ROOM);
+            update = update.expression_attribute_values(":max", n(MAX_REPORTS));
+        }
+        let update = built(
+            stamp_values(update.update_expression(set), stamp).condition_expression(condition).build(),
+        )?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -305,9 +296,11 @@ impl Store {
                 plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
             }
             let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
-            let demoted_reports = self.push_report_counts(&mut plan, tenant, client, &changes, demote)?;
+            let demoted_reports =
+                self.push_report_links(&mut plan, tenant, client, contact.id, &changes, demote)?;
             if let Some(old) = demote {
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, demoted_reports, stamp)?);
+                let link = (contact.id, demoted_reports);
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, link, stamp)?);
             }
             if let Some(idem) = &idempotency {
                 let response = (idem.response)(&contact);
@@ -338,7 +331,10 @@ impl Store {
                     Some(item) => known = Some(ClientState::from_item(item)?),
                 },
                 Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, _) => return Err(unknown_manager()),
+                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
+                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
+                    return Err(too_many_reports())
+                }
                 Outcome::Failed(Role::OldPrimary, _) => known = None,
                 Outcome::Failed(role, _) => {
                     return Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
@@ -430,26 +426,11 @@ impl Store {
                 .ok_or(DomainError::NotFound("contact"))?;
             return Ok((ContactRecord::from_item(item)?, None));
         }
-        let keys = built(
-            KeysAndAttributes::builder()
-                .keys(Self::contact_key(tenant, client, id))
-                .keys(Self::client_key(tenant, client))
-                .consistent_read(true)
-                .build(),
-        )?;
-        let out = self
-            .db
-            .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(|e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())))?;
-        if out.unprocessed_keys().is_some_and(|u| !u.is_empty()) {
-            return Err(DomainError::Contention);
-        }
+        let keys = vec![Self::contact_key(tenant, client, id), Self::client_key(tenant, client)];
+        let items = self.batch_get(keys).await?;
         let mut contact = None;
         let mut state = None;
-        for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+        for item in items {
             let is_contact = item
                 .get(keys::SK)
                 .and_then(|v| v.as_s().ok())
@@ -576,7 +557,7 @@ impl Store {
                 Vec::new()
             };
             let demoted_reports =
-                self.push_report_counts(&mut plan, tenant, client, &changes, old_primary)?;
+                self.push_report_links(&mut plan, tenant, client, id, &changes, old_primary)?;
             if let Some(old) = old_primary {
                 let move_primary = built(
                     stamp_values(
@@ -593,7 +574,7 @@ impl Store {
                     .build(),
                 )?;
                 plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, demoted_reports, stamp)?);
+                plan.push(Role::OldPrimary, self.demote(tenant, client, old, (id, demoted_reports), stamp)?);
             }
 
             const PRECEDENCE: [Role; 7] = [
@@ -611,7 +592,10 @@ impl Store {
                     return Err(DomainError::PreconditionFailed)
                 }
                 Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, _) => return Err(unknown_manager()),
+                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
+                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
+                    return Err(too_many_reports())
+                }
                 // The contact, the client or another contact changed since the read.
                 Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
             }
@@ -646,44 +630,6 @@ impl Store {
         }
     }
 
-    /// The sort keys of the contacts whose line manager is `manager`.
-    async fn reports_of(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        manager: ContactId,
-    ) -> DomainResult<Vec<ContactId>> {
-        let mut reports = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .filter_expression("line_manager_id = :manager")
-                .projection_expression("id")
-                .expression_attribute_values(":pk", s(keys::contacts_pk(tenant, client)))
-                .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
-                .expression_attribute_values(":manager", s(manager.to_string()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
-            for item in out.items() {
-                if let Some(id) =
-                    item.get("id").and_then(|v| v.as_s().ok()).and_then(|id| ContactId::parse(id))
-                {
-                    reports.push(id);
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(reports);
-            }
-        }
-    }
-
     /// Deletes a contact with its email marker, updates the client's count, and clears the
     /// line-manager link of its reports, all in one transaction.
     pub async fn delete_contact(
@@ -694,27 +640,22 @@ impl Store {
         if_match: Option<u64>,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        // Items besides the reports: contact, client, marker, own manager, credential.
-        const FIXED_ITEMS: usize = 5;
         for attempt in 0..MAX_ATTEMPTS {
             let record = self
                 .get(Self::contact_key(tenant, client, id))
                 .await?
                 .ok_or(DomainError::NotFound("contact"))?;
             let record = ContactRecord::from_item(record)?;
-            let report_count = record.report_count;
+            let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            let reports =
-                if report_count > 0 { self.reports_of(tenant, client, id).await? } else { Vec::new() };
-            if reports.len() + FIXED_ITEMS > 100 {
-                return Err(DomainError::Conflict(
-                    "too-many-reports",
-                    "this contact manages more than 95 contacts; reassign some first".into(),
-                ));
+            // Only an item from before the limit can have more; known without any query.
+            if report_count > MAX_REPORTS {
+                return Err(too_many_reports());
             }
+            let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
 
             let mut plan = Plan::new();
             let delete = built(
@@ -753,25 +694,24 @@ impl Store {
             // also one of its reports, clearing that report's link also lowers its count.
             let manager = current.fields.line_manager_id;
             if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
-                plan.push(Role::OldManager, self.report_count(tenant, client, manager, -1)?);
+                plan.push(Role::OldManager, self.report_link(tenant, client, manager, id, -1)?);
             }
             plan.push(Role::Credential, self.credential_delete(tenant, id)?);
             for report in &reports {
-                let also_manager =
-                    if manager == Some(*report) { ", report_count = report_count - :one" } else { "" };
-                let clear = built(
-                    stamp_values(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(Self::contact_key(tenant, client, *report)))
-                            .update_expression(format!("REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by{also_manager}"))
-                            .condition_expression("line_manager_id = :manager")
-                            .expression_attribute_values(":manager", s(id.to_string()))
-                            .expression_attribute_values(":one", n(1)),
-                        stamp,
-                    )
-                    .build(),
-                )?;
+                let mut clear = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::contact_key(tenant, client, *report)))
+                    .condition_expression("line_manager_id = :manager")
+                    .expression_attribute_values(":manager", s(id.to_string()))
+                    .expression_attribute_values(":one", n(1));
+                let mut expression =
+                    "REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by"
+                        .to_owned();
+                if manager == Some(*report) {
+                    expression.push_str(", report_count = report_count - :one DELETE report_ids :gone");
+                    clear = clear.expression_attribute_values(":gone", report_id(id));
+                }
+                let clear = built(stamp_values(clear.update_expression(expression), stamp).build())?;
                 plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
             }
 

@@ -9,7 +9,7 @@ use super::keys;
 use super::tx::Item;
 use crate::domain::address::{Address, CountryCode};
 use crate::domain::client::Website;
-use crate::domain::dates::{format_date, parse_date};
+use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
     Audit, Client, ClientFields, ClientId, Contact, ContactFields, ContactId, DomainError, DomainResult,
     Email, NotificationTopic, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
@@ -195,6 +195,10 @@ pub struct ContactRecord {
     line_manager_id: Option<String>,
     #[serde(default)]
     pub report_count: u64,
+    /// The ids of the contacts it manages (kept with `report_count`; absent on items from
+    /// before they were kept).
+    #[serde(default)]
+    pub report_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
     /// The support end date the last reminder was sent for.
@@ -227,11 +231,12 @@ impl ContactRecord {
     }
 
     pub fn reminded_for(&self) -> Option<time::Date> {
-        self.reminded_for.as_deref().and_then(|d| parse_date(d).ok())
+        self.reminded_for.as_deref().and_then(parse_stored_date)
     }
 
     pub fn into_contact(self) -> DomainResult<Contact> {
-        let date = |d: Option<String>| d.map(|d| parse_date(&d).map_err(|_| corrupt("date"))).transpose();
+        let date =
+            |d: Option<String>| d.map(|d| parse_stored_date(&d).ok_or_else(|| corrupt("date"))).transpose();
         let fields = ContactFields {
             salutation: stored_text(self.salutation),
             first_name: stored_text(self.first_name),

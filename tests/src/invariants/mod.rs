@@ -50,7 +50,8 @@ pub enum Rule {
     Primary,
     /// A line manager is an existing contact of the same client.
     LineManager,
-    /// A contact's `report_count` is the number of contacts it manages.
+    /// A contact's `report_count` is the number of contacts it manages, and its `report_ids`
+    /// (where the item has them) are exactly their ids.
     ReportCount,
     /// Only an invited contact holds an invitation, and every invited one does: an existing,
     /// unused invitation naming it, sent to its address.

@@ -86,16 +86,29 @@ fn managers(t: &Table, by_id: &ById, found: &mut Found) {
                 Some(_) => {}
             }
         }
-        let reports = t
+        let reports: std::collections::BTreeSet<&str> = t
             .contacts
             .iter()
             .filter(|r| r.tenant == c.tenant && s(r.item, "line_manager_id") == Some(c.id))
-            .count();
-        if num(c.item, "report_count").unwrap_or(0) != reports as i64 {
+            .map(|r| r.id)
+            .collect();
+        if num(c.item, "report_count").unwrap_or(0) != reports.len() as i64 {
+            let counted = num(c.item, "report_count");
             found.add(
                 Rule::ReportCount,
-                format!("contact {} counts {:?} reports, has {reports}", c.id, num(c.item, "report_count")),
+                format!("contact {} counts {counted:?} reports, has {}", c.id, reports.len()),
             );
+        }
+        // Absent only on items written before report ids were kept.
+        if let Some(ids) = c.item.get("report_ids") {
+            let ids: Option<std::collections::BTreeSet<&str>> =
+                ids.as_ss().ok().map(|ids| ids.iter().map(String::as_str).collect());
+            if ids.as_ref() != Some(&reports) {
+                found.add(
+                    Rule::ReportCount,
+                    format!("contact {} lists reports {ids:?}, has {reports:?}", c.id),
+                );
+            }
         }
     }
 }

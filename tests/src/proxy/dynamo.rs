@@ -71,12 +71,17 @@ pub enum Fault {
     /// expect (`ValidationError` on every item), each reason carrying the item it names, as
     /// `ALL_OLD` reasons do: what an unexpected cancellation can put in front of the logs.
     CancelUnexpectedly,
+    /// `BatchGetItem` answers 200 without reaching DynamoDB, every key of the request left in
+    /// `UnprocessedKeys` (what DynamoDB does when throttled on all of them).
+    Unprocessed,
 }
 
 #[derive(Debug, Clone)]
 struct Rule {
     operation: String,
     fault: Fault,
+    /// Calls of `operation` this rule lets through before it applies.
+    pass: usize,
 }
 
 #[derive(Default)]
@@ -132,7 +137,13 @@ impl DynamoProxy {
 
     /// Makes the next call of `operation` fail with `fault` (rules apply in order, once each).
     pub fn fail_next(&self, operation: &str, fault: Fault) {
-        self.state.lock().expect("proxy state").faults.push_back(Rule { operation: operation.into(), fault });
+        self.fail_after(operation, 0, fault);
+    }
+
+    /// Like `fail_next`, but the rule first lets `pass` calls of `operation` through.
+    pub fn fail_after(&self, operation: &str, pass: usize, fault: Fault) {
+        let rule = Rule { operation: operation.into(), fault, pass };
+        self.state.lock().expect("proxy state").faults.push_back(rule);
     }
 
     /// Drops the faults no call has consumed.
@@ -167,6 +178,10 @@ impl DynamoProxy {
     fn take_fault(state: &Mutex<State>, operation: &str) -> Option<Fault> {
         let mut state = state.lock().expect("proxy state");
         let at = state.faults.iter().position(|r| r.operation == operation)?;
+        if state.faults[at].pass > 0 {
+            state.faults[at].pass -= 1;
+            return None;
+        }
         state.faults.remove(at).map(|r| r.fault)
     }
 }
@@ -205,6 +220,19 @@ fn unexpected_cancellation(request: &Value) -> Response<Full<Bytes>> {
     let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"),
         "Message": "Transaction cancelled (injected)", "CancellationReasons": reasons });
     error_body(400, kind, body)
+}
+
+/// A `BatchGetItem` answer that read nothing and leaves every requested key unprocessed.
+fn all_unprocessed(request: &Value) -> Response<Full<Bytes>> {
+    let tables = request["RequestItems"].as_object().cloned().unwrap_or_default();
+    let responses: serde_json::Map<String, Value> =
+        tables.keys().map(|t| (t.clone(), Value::Array(Vec::new()))).collect();
+    let body = serde_json::json!({ "Responses": responses, "UnprocessedKeys": tables });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("batch response")
 }
 
 /// Items named by a request: transaction actions, batch keys or writes, else 1.
@@ -265,6 +293,7 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
         Some(Fault::CancelUnexpectedly) => Some(unexpected_cancellation(&request)),
+        Some(Fault::Unprocessed) => Some(all_unprocessed(&request)),
         _ => None,
     };
     let unanswered = |status| Call {

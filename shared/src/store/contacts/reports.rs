@@ -1,0 +1,120 @@
+//! A line manager's reports. The manager's item keeps `report_count` and `report_ids` (a
+//! string set), changed in the same transaction as each report's link, so deleting a manager
+//! finds its reports in the item it reads anyway instead of querying the whole client. A
+//! contact manages at most `MAX_REPORTS` others: its deletion unlinks every report in one
+//! transaction, and a transaction holds at most 100 items.
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+
+use super::{built, n, s, unknown_manager};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+use crate::store::tx::Reason;
+use crate::store::{keys, Store};
+
+/// Items of a contact's deletion besides its reports: the contact, the client, the email
+/// marker, its own manager and its portal credential.
+pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
+/// The most reports a contact may have.
+pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
+
+pub(super) fn too_many_reports() -> DomainError {
+    DomainError::Conflict(
+        "too-many-reports",
+        format!("a contact manages at most {MAX_REPORTS} others; reassign some of its reports first"),
+    )
+}
+
+/// The one-id set that `ADD` or `DELETE` puts into or takes out of `report_ids`.
+pub(super) fn report_id(report: ContactId) -> AttributeValue {
+    AttributeValue::Ss(vec![report.to_string()])
+}
+
+/// Why linking a report to a manager failed, from the manager's old image: none means there is
+/// no such manager, an image means it had no room left.
+pub(super) fn link_refused(reason: &Reason) -> DomainError {
+    match reason.old {
+        Some(_) => too_many_reports(),
+        None => unknown_manager(),
+    }
+}
+
+/// Whether a demotion of the primary that also links a report to it failed only for want of
+/// room: its old image shows it still primary.
+pub(super) fn demotion_full(reason: &Reason, links_report: bool) -> bool {
+    links_report && reason.old.as_ref().and_then(|o| o.get("is_primary")) == Some(&AttributeValue::Bool(true))
+}
+
+impl Store {
+    /// Links (`delta` = 1) or unlinks (`delta` = -1) `report` in `manager`'s count and ids. A
+    /// link also needs room for one more report; on failure the old image tells why.
+    pub(super) fn report_link(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        manager: ContactId,
+        report: ContactId,
+        delta: i64,
+    ) -> DomainResult<TransactWriteItem> {
+        let (set, change) = if delta > 0 { ("ADD", ROOM) } else { ("DELETE", "") };
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::contact_key(tenant, client, manager)))
+            .update_expression(format!(
+                "SET report_count = if_not_exists(report_count, :zero) + :delta {set} report_ids :report"
+            ))
+            .condition_expression(format!("attribute_exists(PK){change}"))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+            .expression_attribute_values(":report", report_id(report))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let update =
+            if delta > 0 { update.expression_attribute_values(":max", n(MAX_REPORTS)) } else { update };
+        Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+    }
+
+    /// The contacts whose line manager is `manager`, whose item says it has `count` reports
+    /// with `ids`. Ids that do not account for the count (an item written before ids were
+    /// kept) are made up for by a query of the client, which stops once all are found.
+    pub(super) async fn reports_of(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        manager: ContactId,
+        count: u64,
+        ids: &[String],
+    ) -> DomainResult<Vec<ContactId>> {
+        if ids.len() as u64 == count {
+            let corrupt = || DomainError::internal("stored item has an invalid report id");
+            return ids.iter().map(|id| ContactId::parse(id).ok_or_else(corrupt)).collect();
+        }
+        let mut reports = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .filter_expression("line_manager_id = :manager")
+                .projection_expression("id")
+                .expression_attribute_values(":pk", s(keys::contacts_pk(tenant, client)))
+                .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+                .expression_attribute_values(":manager", s(manager.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+            let found = out.items().iter().filter_map(|item| item.get("id")?.as_s().ok());
+            reports.extend(found.filter_map(|id| ContactId::parse(id)));
+            start = out.last_evaluated_key;
+            if start.is_none() || reports.len() as u64 >= count {
+                return Ok(reports);
+            }
+        }
+    }
+}
+
+/// The condition a link adds: room for one more report (`:max`).
+pub(super) const ROOM: &str = " AND (attribute_not_exists(report_count) OR report_count < :max)";
