@@ -166,9 +166,16 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         return Ok(Done::Skipped);
     };
 
+    // After the reminder the revocation is next; after the revocation, nothing.
+    let next = match action {
+        SweepAction::Remind => SweepKey::next(PortalStatus::Active, Some(end), Some(end), 0)
+            .map(|k| k.sort_key(&due.tenant, due.contact.client_id, due.contact.id)),
+        SweepAction::Revoke => None,
+    };
     let Some(email) = &due.contact.fields.email else {
-        // Nobody to tell; the state change is what matters.
-        app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, None).await?;
+        // Nobody to tell; the state change is what matters, and a reminder still leads on to
+        // the revocation (a contact can keep portal access after its address is removed).
+        app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
         return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
     };
     let (template, subject) = match action {
@@ -211,12 +218,6 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         }
     };
 
-    // After the reminder the revocation is next; after the revocation, nothing.
-    let next = match action {
-        SweepAction::Remind => SweepKey::next(PortalStatus::Active, Some(end), Some(end), 0)
-            .map(|k| k.sort_key(&due.tenant, due.contact.client_id, due.contact.id)),
-        SweepAction::Revoke => None,
-    };
     app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
     Ok(match (action, first_time) {
         _ if !delivered => Done::Undeliverable { revoked: action == SweepAction::Revoke && first_time },

@@ -208,3 +208,31 @@ async fn only_sweepable_contacts_are_in_the_index() {
 
     assert_eq!(indexed, vec![invited["id"].as_str().unwrap().to_owned()]);
 }
+
+#[tokio::test]
+async fn an_active_contact_without_an_email_still_loses_access_when_its_support_ends() {
+    // Given a contact that accepted its invitation, whose support ends in 10 days (inside the
+    // reminder window), and whose email was then removed
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let email = unique_email("noemail");
+    let contact = given_invited(&api, &acme, &email, Some(10)).await;
+    let token =
+        harness::mail::invite_token(messages_to(&email).await[0]["body"]["text"].as_str().unwrap()).unwrap();
+    let accept = json!({ "token": token, "password": "correct horse battery staple" });
+    assert_eq!(api.post(&harness::Caller::Anonymous, "/invites/accept", accept).await.status, 200);
+    let path = contact_path(&acme, &contact);
+    let edited = api.patch(&admin, &path, json!({ "email": null, "phone": "+1 202 555 0143" })).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+
+    // When the sweep runs now (the reminder is due, with nobody to email) and after the end
+    sweep(&api.app, None).await.unwrap();
+    assert_invariants(&api).await;
+    api.clock.advance(Duration::days(12));
+    let after_end = sweep(&api.app, None).await.unwrap();
+
+    // Then access is revoked on time
+    assert_eq!(after_end.revoked, 1, "{after_end:?}");
+    assert_eq!(portal_status(&api, &acme, &contact).await, "revoked");
+}
