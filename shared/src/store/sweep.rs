@@ -97,12 +97,20 @@ impl Store {
             .expression_attribute_values(":lease", s(lease_key))
             .return_values(ReturnValue::UpdatedOld);
         update = match action {
+            // The version moves with the reminder too: an edit planned before it (which would
+            // write back the reminder's index key) fails its version condition and plans again.
             SweepAction::Remind => {
                 let end =
                     due.contact.fields.support_end.ok_or_else(|| DomainError::internal("no support end"))?;
                 update
-                    .update_expression("SET reminded_for = :end, GSI1SK = :lease")
+                    .update_expression(
+                        "SET reminded_for = :end, GSI1SK = :lease, version = version + :one, \
+                         updated_at = :at, updated_by = :by",
+                    )
                     .expression_attribute_values(":end", s(format_date(end)))
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":at", s(&stamp.at))
+                    .expression_attribute_values(":by", s(&stamp.by))
             }
             SweepAction::Revoke => update
                 .update_expression(

@@ -6,7 +6,9 @@ use shared::domain::dates::Clock;
 use shared::sweep::sweep;
 
 use super::{given_client_with, race, racing_api, repeats, Gate, TRANSACTIONS};
-use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
+use crate::support::{
+    assert_invariants, contact_path, given_client, given_contact, given_invited_with, unique_email,
+};
 use harness::mail::messages_to;
 use harness::{TestApi, TestResponse};
 
@@ -102,4 +104,43 @@ async fn a_file_racing_api_adds_of_the_same_emails_yields_one_contact_per_addres
         }
     }
     assert_invariants(&api).await;
+}
+
+const ENDS_SOON: &str = "Your client portal access ends soon";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edit_racing_the_sweeps_reminder_never_brings_the_reminder_back() {
+    let (api, proxy) = racing_api().await;
+    let admin = TestApi::admin("t1");
+    for _ in 0..repeats() {
+        // Given an invited contact whose reminder is due (support ends in 10 days)
+        let acme = given_client(&api, &admin, "Acme").await;
+        let email = unique_email("remind-race");
+        let end = (api.clock.now().date() + time::Duration::days(10)).to_string();
+        let contact = given_invited_with(&api, &acme, &email, json!({ "support_end": end })).await;
+        let path = contact_path(&acme, &contact);
+
+        // When an edit of the contact and the sweep's claim of the reminder write at once, both
+        // planned from the contact as it was before the reminder
+        proxy.take_calls();
+        proxy.hold_until_all_arrive(&["UpdateItem"], 2);
+        let (a, b) = (api.clone(), api.clone());
+        let run = tokio::spawn(async move { sweep(&a.app, None).await.unwrap() });
+        let edit = tokio::spawn(async move {
+            b.patch(&TestApi::admin("t1"), &contact_path(&acme, &contact), json!({ "job_title": "CFO" }))
+                .await
+        });
+        let (report, edited) = (run.await.unwrap(), edit.await.unwrap());
+
+        // Then both land, the index holds the revocation as the next action (the invariant
+        // check), and a later run sends no second reminder
+        assert!(proxy.gate_report().released_together(2), "{:?}", proxy.gate_report());
+        assert_eq!(edited.status, 200, "{}", edited.body);
+        assert_eq!(report.reminded, 1, "{report:?}");
+        assert_invariants(&api).await;
+        sweep(&api.app, None).await.unwrap();
+        let reminders = messages_to(&email).await.iter().filter(|m| m["subject"] == ENDS_SOON).count();
+        assert_eq!(reminders, 1, "{email}");
+        assert_eq!(api.get(&admin, &path).await.json()["job_title"], "CFO");
+    }
 }
