@@ -108,11 +108,30 @@ async fn an_unknown_token_is_404_and_a_weak_password_422() {
 async fn an_invitation_expires_after_its_lifetime() {
     let api = TestApi::new().await;
     let (_, _, token) = given_invited(&api, &unique_email("late")).await;
+    let lifetime = i64::from(api.app.email.invite_ttl_hours);
 
-    api.clock.advance(time::Duration::hours(48) + time::Duration::seconds(1));
+    api.clock.advance(time::Duration::hours(lifetime) + time::Duration::seconds(1));
     let res = accept(&api, &token, "correct horse battery staple").await;
 
     assert_eq!(res.status, 410);
+}
+
+#[tokio::test]
+async fn a_configured_lifetime_is_honoured_to_the_second() {
+    // Given invitations made with a one-hour lifetime (INVITE_TTL_HOURS=1), not the default
+    let mut api = TestApi::new().await;
+    api.app.email.invite_ttl_hours = 1;
+    let (_, _, on_time) = given_invited(&api, &unique_email("ontime")).await;
+    let (_, _, late) = given_invited(&api, &unique_email("late1h")).await;
+
+    // When one is accepted a second before the hour is up and the other a second after it
+    api.clock.advance(time::Duration::hours(1) - time::Duration::seconds(1));
+    let first = accept(&api, &on_time, "correct horse battery staple").await;
+    api.clock.advance(time::Duration::seconds(2));
+    let second = accept(&api, &late, "correct horse battery staple").await;
+
+    // Then the first works and the second is gone
+    assert_eq!((first.status, second.status), (200, 410), "{} {}", first.body, second.body);
 }
 
 #[tokio::test]

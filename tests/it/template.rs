@@ -139,3 +139,17 @@ fn every_permission_to_send_email_is_pinned_to_the_sender_address() {
     }
     assert_eq!(senders, 4, "add-contact, invite-contact, notify-contacts and the sweep send email");
 }
+
+#[test]
+fn the_templates_defaults_are_the_services_defaults() {
+    let template = local_api::Template::of_repo();
+    let email = shared::config::EmailConfig::default();
+    let default =
+        |name: &str| template.parameter_default(name).unwrap_or_else(|| panic!("{name} has no default"));
+    assert_eq!(default("InviteTtlHours"), email.invite_ttl_hours.to_string());
+    assert_eq!(
+        template.function_timeout("invite-contact"),
+        Some(10),
+        "the SES timeouts (6 s a send) fit in it"
+    );
+}

@@ -64,6 +64,25 @@ impl Template {
             .collect()
     }
 
+    /// The timeout in seconds Lambda gives a function: its own `Timeout`, else the Globals'.
+    pub fn function_timeout(&self, binary: &str) -> Option<u64> {
+        let function = self
+            .resources("AWS::Serverless::Function")
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))?;
+        function["Properties"]["Timeout"]
+            .as_u64()
+            .or_else(|| self.0["Globals"]["Function"]["Timeout"].as_u64())
+    }
+
+    /// A parameter's default, as text.
+    pub fn parameter_default(&self, name: &str) -> Option<String> {
+        match &self.0["Parameters"][name]["Default"] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
     /// Every HTTP route, sorted.
     pub fn routes(&self) -> Result<Vec<TemplateRoute>, String> {
         let mut routes = Vec::new();
