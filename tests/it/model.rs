@@ -15,9 +15,40 @@ use std::sync::Mutex;
 use harness::{Caller, TestApi, TestResponse};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use shared::domain::Patch;
 
 use crate::support::{assert_clear, check, given_client, runtime};
+
+/// One field of a JSON merge patch (RFC 7396), as the model understands it: left out, `null`,
+/// or a value. The model's own, so that it does not borrow the rules it checks from the code.
+#[derive(Clone, Debug, PartialEq)]
+enum Merge<T> {
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Merge<T> {
+    fn is_absent(&self) -> bool {
+        matches!(self, Merge::Keep)
+    }
+
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Merge<U> {
+        match self {
+            Merge::Keep => Merge::Keep,
+            Merge::Clear => Merge::Clear,
+            Merge::Set(value) => Merge::Set(f(value)),
+        }
+    }
+
+    /// The field after the patch: kept when left out, gone when `null`, replaced when set.
+    fn applied_to(self, current: Option<T>) -> Option<T> {
+        match self {
+            Merge::Keep => current,
+            Merge::Clear => None,
+            Merge::Set(value) => Some(value),
+        }
+    }
+}
 
 /// Sequences per run, and steps per sequence at most.
 const CASES: u32 = 200;
@@ -60,10 +91,10 @@ enum Step {
     },
     Patch {
         slot: Slot,
-        is_primary: Patch<bool>,
-        manager: Patch<Slot>,
-        email: Patch<usize>,
-        phone: Patch<()>,
+        is_primary: Merge<bool>,
+        manager: Merge<Slot>,
+        email: Merge<usize>,
+        phone: Merge<()>,
         revoke: bool,
         if_match: IfMatch,
     },
@@ -77,11 +108,11 @@ enum Step {
 }
 
 /// A merge-patch field as a reader of a failing sequence wants to see it.
-fn field<T: fmt::Debug>(f: &mut fmt::Formatter<'_>, name: &str, value: &Patch<T>) -> fmt::Result {
+fn field<T: fmt::Debug>(f: &mut fmt::Formatter<'_>, name: &str, value: &Merge<T>) -> fmt::Result {
     match value {
-        Patch::Absent => Ok(()),
-        Patch::Null => write!(f, " {name}=null"),
-        Patch::Set(v) => write!(f, " {name}={v:?}"),
+        Merge::Keep => Ok(()),
+        Merge::Clear => write!(f, " {name}=null"),
+        Merge::Set(v) => write!(f, " {name}={v:?}"),
     }
 }
 
@@ -152,8 +183,8 @@ fn address() -> impl Strategy<Value = usize> {
 }
 
 /// A merge-patch field: mostly absent, sometimes cleared, sometimes set.
-fn merge<T: Clone + fmt::Debug>(value: impl Strategy<Value = T>) -> impl Strategy<Value = Patch<T>> {
-    prop_oneof![3 => Just(Patch::Absent), 1 => Just(Patch::Null), 2 => value.prop_map(Patch::Set)]
+fn merge<T: Clone + fmt::Debug>(value: impl Strategy<Value = T>) -> impl Strategy<Value = Merge<T>> {
+    prop_oneof![3 => Just(Merge::Keep), 1 => Just(Merge::Clear), 2 => value.prop_map(Merge::Set)]
 }
 
 fn if_match() -> impl Strategy<Value = IfMatch> {
@@ -173,7 +204,7 @@ fn add(phone: impl Strategy<Value = bool>) -> impl Strategy<Value = Step> {
 
 fn step() -> impl Strategy<Value = Step> {
     // Moving the primary role is where transactions touch the most items: ask for it often.
-    let is_primary = prop_oneof![3 => Just(Patch::Absent), 3 => Just(Patch::Set(true)), 1 => Just(Patch::Set(false)), 1 => Just(Patch::Null)];
+    let is_primary = prop_oneof![3 => Just(Merge::Keep), 3 => Just(Merge::Set(true)), 1 => Just(Merge::Set(false)), 1 => Just(Merge::Clear)];
     let patch = (
         slot(),
         is_primary,
@@ -286,13 +317,13 @@ impl Model {
                 if *if_match == IfMatch::Stale {
                     return vec![STALE];
                 }
-                let new_email = email.clone().apply(current.email);
-                let new_phone = phone.clone().apply(current.phone.then_some(())).is_some();
-                let new_manager = manager.clone().apply(current.manager);
+                let new_email = email.clone().applied_to(current.email);
+                let new_phone = phone.clone().applied_to(current.phone.then_some(())).is_some();
+                let new_manager = manager.clone().applied_to(current.manager);
                 if new_manager == Some(*slot) || (new_email.is_none() && !new_phone) {
                     return vec![INVALID];
                 }
-                let unsets_primary = matches!(is_primary, Patch::Set(false) | Patch::Null);
+                let unsets_primary = matches!(is_primary, Merge::Set(false) | Merge::Clear);
                 if unsets_primary && self.primary == Some(*slot) {
                     return vec![PRIMARY_REQUIRED];
                 }
@@ -348,9 +379,9 @@ impl Model {
             Step::Patch { slot, is_primary, manager, email, phone, revoke, .. } => {
                 let before = self.contacts[slot.0].clone();
                 let c = &mut self.contacts[slot.0];
-                c.email = email.clone().apply(c.email);
-                c.phone = phone.clone().apply(c.phone.then_some(())).is_some();
-                c.manager = manager.clone().apply(c.manager);
+                c.email = email.clone().applied_to(c.email);
+                c.phone = phone.clone().applied_to(c.phone.then_some(())).is_some();
+                c.manager = manager.clone().applied_to(c.manager);
                 if *revoke {
                     c.portal = "revoked";
                 }
@@ -358,7 +389,7 @@ impl Model {
                 if c.portal == "invited" && key(before.email) != key(c.email) {
                     c.portal = "none";
                 }
-                let promoted = *is_primary == Patch::Set(true) && self.primary != Some(*slot);
+                let promoted = *is_primary == Merge::Set(true) && self.primary != Some(*slot);
                 let c = &mut self.contacts[slot.0];
                 if promoted
                     || (c.email, c.phone, c.manager, c.portal)
@@ -410,7 +441,7 @@ impl Reached {
     fn count(&self, step: &Step, (status, code): Answer) {
         let kind = match step {
             Step::Add { .. } => "add",
-            Step::Patch { is_primary: Patch::Set(true), .. } => "patch is_primary=true",
+            Step::Patch { is_primary: Merge::Set(true), .. } => "patch is_primary=true",
             Step::Patch { .. } => "patch",
             Step::Delete { .. } => "delete",
             Step::Invite { .. } => "invite",
@@ -516,17 +547,17 @@ impl<'a> Run<'a> {
                     body[name] = value.unwrap_or(Value::Null);
                 };
                 match is_primary {
-                    Patch::Absent => {}
-                    other => put("is_primary", other.clone().apply(None).map(|p| json!(p))),
+                    Merge::Keep => {}
+                    other => put("is_primary", other.clone().applied_to(None).map(|p| json!(p))),
                 }
                 if !manager.is_absent() {
-                    put("line_manager_id", manager.clone().apply(None).map(|m| json!(self.model.id(m))));
+                    put("line_manager_id", manager.clone().applied_to(None).map(|m| json!(self.model.id(m))));
                 }
                 if !email.is_absent() {
-                    put("email", email.clone().apply(None).map(|e| json!(self.address(e))));
+                    put("email", email.clone().applied_to(None).map(|e| json!(self.address(e))));
                 }
                 if !phone.is_absent() {
-                    put("phone", phone.clone().apply(None).map(|()| json!(PHONE)));
+                    put("phone", phone.clone().applied_to(None).map(|()| json!(PHONE)));
                 }
                 if *revoke {
                     put("portal", Some(json!({ "status": "revoked" })));
