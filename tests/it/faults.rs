@@ -271,3 +271,28 @@ async fn an_invite_whose_read_is_left_unprocessed_once_is_read_again_and_sent() 
     assert_eq!(res.status, 202, "{}", res.body);
     assert_eq!(statuses(&proxy.take_calls(), "BatchGetItem"), vec![200, 200]);
 }
+
+#[tokio::test]
+async fn a_write_that_keeps_losing_races_gives_up_with_409_contention_and_changes_nothing() {
+    // Given a contact, and transactions that keep being cancelled by (injected) concurrent ones
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "email": "race@x.test" })).await;
+    let path = crate::support::contact_path(&acme, &ada);
+    for _ in 0..20 {
+        proxy.fail_next("TransactWriteItems", Fault::Conflict);
+    }
+    proxy.take_calls();
+
+    // When the email is changed (one transaction, planned again after each conflict)
+    let res = api.patch(&admin, &path, json!({ "email": "moved@x.test" })).await;
+
+    // Then it gives up after its bounded attempts with 409 contention, and nothing moved
+    assert_eq!((res.status, res.problem_code().as_str()), (409, "contention"), "{}", res.body);
+    let attempts = statuses(&proxy.take_calls(), "TransactWriteItems").len();
+    assert_eq!(attempts, shared::store::tx::MAX_ATTEMPTS as usize, "planned again each time, then gave up");
+    proxy.clear_faults();
+    let read = api.get(&admin, &path).await.json();
+    assert_eq!((read["email"].as_str(), read["version"].as_u64()), (Some("race@x.test"), Some(1)));
+}

@@ -314,3 +314,16 @@ async fn accepting_after_the_support_window_closed_is_refused() {
     assert_eq!(late.status, 409, "{}", late.body);
     assert_eq!(late.problem_code(), "support-ended");
 }
+
+#[tokio::test]
+async fn inviting_a_contact_who_already_uses_the_portal_is_409_portal_active() {
+    let api = TestApi::new().await;
+    let (acme, contact, token) = given_invited(&api, &unique_email("active")).await;
+    assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200);
+
+    let again = api
+        .post(&TestApi::admin("t1"), &format!("{}/invite", contact_path(&acme, &contact)), json!({}))
+        .await;
+
+    assert_eq!((again.status, again.problem_code().as_str()), (409, "portal-active"), "{}", again.body);
+}

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use harness::contract;
 use harness::{Caller, TestApi, TestResponse};
 use hyper::StatusCode;
 use local_api::{Match, Router, Template, TemplateRoute};
@@ -16,82 +17,27 @@ use crate::walk::{walk_every_route, WalkRequest};
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 pub fn spec() -> Value {
-    let path = harness::table::repo_root().join("openapi.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).expect("openapi.yaml")).expect("openapi.yaml is YAML")
+    contract::spec().clone()
 }
 
-/// Follows a local `$ref` (`#/components/...`) until a non-reference object.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
-    while let Some(pointer) = value["$ref"].as_str() {
-        value = spec
-            .pointer(pointer.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("dangling $ref {pointer}"));
-    }
-    value
-}
-
-/// A validator for `schema`, with the spec's components available to its references.
 fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
-    let mut root = schema.clone();
-    let text =
-        serde_json::to_string(&spec["components"]).unwrap().replace("#/components/", "#/$defs/components/");
-    let components: Value = serde_json::from_str(&text).unwrap();
-    let root_text = serde_json::to_string(&root).unwrap().replace("#/components/", "#/$defs/components/");
-    root = serde_json::from_str(&root_text).unwrap();
-    if root.is_object() {
-        root["$defs"] = json!({ "components": components });
-        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    }
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .build(&root)
-        .unwrap_or_else(|e| panic!("schema {schema} does not compile: {e}"))
+    contract::validator(spec, schema)
 }
 
 fn check(validator: &jsonschema::Validator, value: &Value, what: &str) {
-    let errors: Vec<String> =
-        validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what} does not match the spec: {errors:#?}\n{value}");
+    contract::check(validator, value, what)
 }
 
-/// The operation object for a template route.
-fn operation<'a>(spec: &'a Value, route: &TemplateRoute) -> &'a Value {
-    let op = &spec["paths"][&route.path][route.method.to_lowercase()];
-    assert!(op.is_object(), "openapi.yaml has no {} {}", route.method, route.path);
-    op
-}
-
-/// Checks a response against what the spec documents for `route`.
-pub fn assert_documented(spec: &Value, route: &TemplateRoute, res: &TestResponse) {
-    let what = format!("{} {} -> {}", route.method, route.path, res.status);
-    let documented = &operation(spec, route)["responses"][res.status.to_string()];
-    assert!(documented.is_object(), "{what} is not documented: {}", res.body);
-    let documented = resolve(spec, documented);
-    for (name, header) in documented["headers"].as_object().into_iter().flatten() {
-        let header = resolve(spec, header);
-        match res.header(&name.to_lowercase()) {
-            Some(value) => {
-                check(&validator(spec, &header["schema"]), &json!(value), &format!("{what} header {name}"))
-            }
-            None => assert!(header["required"] != true, "{what} lacks the required header {name}"),
-        }
-    }
-    let Some(content) = documented["content"].as_object() else {
-        assert!(res.body.is_empty(), "{what} has a body the spec does not document: {}", res.body);
-        return;
-    };
-    let content_type = res.header("content-type").unwrap_or_default();
-    let media = content
-        .get(content_type)
-        .unwrap_or_else(|| panic!("{what}: content type {content_type:?} not documented"));
-    check(&validator(spec, &media["schema"]), &res.json(), &what);
+/// Checks a response against what the spec documents for `route` (see `harness::contract`).
+pub fn assert_documented(_spec: &Value, route: &TemplateRoute, res: &TestResponse) {
+    contract::assert_documented(&route.method, &route.path, res);
 }
 
 /// Checks a request body the tests sent against the operation's request schema.
 fn assert_request_documented(spec: &Value, route: &TemplateRoute, request: &WalkRequest) {
     let Some((content_type, body)) = &request.body else { return };
-    let media = &operation(spec, route)["requestBody"]["content"][content_type];
+    let media =
+        &contract::operation(spec, &route.method, &route.path)["requestBody"]["content"][content_type];
     assert!(media.is_object(), "{} {}: request type {content_type} not documented", route.method, route.path);
     if content_type.ends_with("json") {
         let body: Value = serde_json::from_str(body).unwrap();
@@ -308,5 +254,22 @@ fn the_local_apis_own_problems_match_the_problem_schema() {
             .unwrap()
             .to_bytes();
         check(&problem, &serde_json::from_slice(&body).unwrap(), code);
+        harness::contract::record_problem(status.as_u16(), code);
     }
+}
+
+#[test]
+fn the_readme_lists_exactly_the_documented_problem_codes() {
+    let readme = std::fs::read_to_string(harness::table::repo_root().join("README.md")).unwrap();
+    let start = readme.find("Problem codes:").expect("README has a Problem codes paragraph");
+    let paragraph = &readme[start..start + readme[start..].find("\n\n").unwrap()];
+    let listed: BTreeSet<String> = paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .map(str::to_owned)
+        .collect();
+    let documented = contract::documented_problem_codes();
+    assert_eq!(listed, documented, "README's problem codes and openapi.yaml's ProblemCode");
 }

@@ -347,11 +347,14 @@ impl TestApi {
         self.event(route_for(method, path), caller, method, path, query, headers, body)
     }
 
+    /// Runs the route's handler; every answer is checked against openapi.yaml on the way back.
     async fn dispatch_event(&self, route: &Route, event: Value) -> TestResponse {
         let request = lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event");
-        into_test_response(
+        let res = into_test_response(
             dispatch(&self.app, route, request).await.expect("handlers never fail the invocation"),
-        )
+        );
+        crate::contract::assert_documented(route.method, route.template, &res);
+        res
     }
 }
 

@@ -71,6 +71,9 @@ pub enum Fault {
     /// expect (`ValidationError` on every item), each reason carrying the item it names, as
     /// `ALL_OLD` reasons do: what an unexpected cancellation can put in front of the logs.
     CancelUnexpectedly,
+    /// A transaction is cancelled without reaching DynamoDB because another transaction held
+    /// its items (`TransactionConflict` on every item): what a lost race looks like.
+    Conflict,
     /// `BatchGetItem` answers 200 without reaching DynamoDB, every key of the request left in
     /// `UnprocessedKeys` (what DynamoDB does when throttled on all of them).
     Unprocessed,
@@ -200,8 +203,8 @@ fn error_body(status: u16, kind: &str, body: Value) -> Response<Full<Bytes>> {
         .expect("error response")
 }
 
-/// A cancellation whose reasons hold each action's own item (or key) back.
-fn unexpected_cancellation(request: &Value) -> Response<Full<Bytes>> {
+/// A cancellation whose reasons all have `code`, each holding its action's own item (or key).
+fn cancellation(request: &Value, code: &str) -> Response<Full<Bytes>> {
     let reasons: Vec<Value> = request["TransactItems"]
         .as_array()
         .map(Vec::as_slice)
@@ -213,7 +216,7 @@ fn unexpected_cancellation(request: &Value) -> Response<Full<Bytes>> {
                 .find_map(|kind| action[kind].get("Item").or_else(|| action[kind].get("Key")))
                 .cloned()
                 .unwrap_or(Value::Null);
-            serde_json::json!({ "Code": "ValidationError", "Message": "injected", "Item": item })
+            serde_json::json!({ "Code": code, "Message": "injected", "Item": item })
         })
         .collect();
     let kind = "TransactionCanceledException";
@@ -292,7 +295,8 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     let injected = match fault {
         Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
-        Some(Fault::CancelUnexpectedly) => Some(unexpected_cancellation(&request)),
+        Some(Fault::CancelUnexpectedly) => Some(cancellation(&request, "ValidationError")),
+        Some(Fault::Conflict) => Some(cancellation(&request, "TransactionConflict")),
         Some(Fault::Unprocessed) => Some(all_unprocessed(&request)),
         _ => None,
     };
