@@ -23,6 +23,7 @@ mod invites;
 mod lists;
 mod local_api_routes;
 mod logs;
+mod metrics;
 mod model;
 mod notifications;
 mod openapi;
