@@ -33,6 +33,7 @@ mod races;
 mod reports;
 mod requests;
 mod seed;
+mod smoke;
 mod sweep;
 mod template;
 mod walk;
