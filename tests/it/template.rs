@@ -268,3 +268,31 @@ fn every_function_logs_json_at_the_templates_level_to_its_own_group_and_is_trace
         assert_eq!(tagged(retention), Some(("!Ref".into(), "LogRetentionDays".into())), "{function}");
     }
 }
+
+#[test]
+fn the_dashboard_is_json_with_the_golden_signals_and_the_email_import_and_sweep_figures() {
+    let template = template_yaml();
+    let body = match &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] {
+        serde_yaml::Value::Tagged(sub) => sub.value[0].as_str().unwrap().to_owned(),
+        other => panic!("a !Sub: {other:?}"),
+    };
+    // Filled in as CloudFormation would, with any value.
+    let mut filled = body.clone();
+    while let Some(start) = filled.find("${") {
+        let end = start + filled[start..].find('}').unwrap();
+        filled.replace_range(start..=end, "x");
+    }
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&filled).unwrap_or_else(|e| panic!("{e}: {filled}"));
+    let titles: Vec<&str> = dashboard["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["properties"]["title"].as_str().unwrap())
+        .collect();
+    for wanted in ["API requests and errors", "API latency (ms)", "Emails by kind and outcome", "Sweep runs"]
+    {
+        assert!(titles.contains(&wanted), "{wanted} in {titles:?}");
+    }
+    assert!(body.contains("by routeKey"), "per-route signals from the access log");
+}
