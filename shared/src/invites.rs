@@ -119,7 +119,9 @@ async fn try_invite(
             },
         )?;
         let subject = format!("Your client portal invitation from {}", app.mailer.sender_name);
-        if let Err(err) = app.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await {
+        let sent = app.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
+        crate::metrics::emails("invite", u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
+        if let Err(err) = sent {
             tracing::warn!(error = %err, "invitation email not sent; undoing the invitation");
             app.store
                 .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)

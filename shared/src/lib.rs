@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod http;
 pub mod import;
 pub mod invites;
+pub mod metrics;
 pub mod notify;
 pub mod quota;
 pub mod store;

@@ -197,6 +197,12 @@ pub async fn notify(
             Some(sk) => after = Some(sk),
         }
     }
+    crate::metrics::emails(
+        "notification",
+        report.sent.len() as u64,
+        report.failed.len() as u64,
+        report.not_sent.len() as u64,
+    );
     if !report.not_sent.is_empty() || report.not_sent_more {
         tracing::warn!(
             not_sent = report.not_sent.len(),

@@ -239,11 +239,23 @@ fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
 }
 
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
-/// one JSON line, and return it.
-pub async fn run_scheduled(app: &App, request_id: &str, deadline_epoch_ms: u64) -> DomainResult<SweepReport> {
-    // Every line of the run carries its invocation and route; the sweep serves all tenants
-    // (`*`), and each line about one contact names its tenant too.
-    let span = tracing::info_span!("sweep", request_id = %request_id, route = "schedule", tenant = "*");
+/// one JSON line and as metrics, and return it.
+pub async fn run_scheduled(
+    app: &App,
+    request_id: &str,
+    trace_header: Option<&str>,
+    deadline_epoch_ms: u64,
+) -> DomainResult<SweepReport> {
+    // Every line of the run carries its invocation, trace and route; the sweep serves all
+    // tenants (`*`), and each line about one contact names its tenant too.
+    let trace_id = crate::telemetry::trace_id(trace_header);
+    let span = tracing::info_span!(
+        "sweep",
+        request_id = %request_id,
+        trace_id = %trace_id,
+        route = "schedule",
+        tenant = "*"
+    );
     async move {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -264,10 +276,27 @@ pub async fn run_scheduled(app: &App, request_id: &str, deadline_epoch_ms: u64) 
             budget_ms,
             "sweep done"
         );
+        report_metrics(&report);
         Ok(report)
     }
     .instrument(span)
     .await
+}
+
+/// The run's figures as one metric line; `SweepFailed` and `SweepStoppedEarly` drive the
+/// template's sweep alarm.
+fn report_metrics(report: &SweepReport) {
+    crate::metrics::MetricLine::new()
+        .count("SweepRevoked", report.revoked.into())
+        .count("SweepReminded", report.reminded.into())
+        .count("SweepNoticesRetried", report.notices_retried.into())
+        .count("SweepUndeliverable", report.undeliverable.into())
+        .count("SweepFailed", report.failed.into())
+        .count("SweepHeld", report.held.into())
+        .count("SweepSkipped", report.skipped.into())
+        .count("SweepItemsRead", report.items_read.into())
+        .count("SweepStoppedEarly", report.stopped_early.into())
+        .emit();
 }
 
 #[cfg(test)]

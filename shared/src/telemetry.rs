@@ -1,6 +1,8 @@
 //! Structured JSON logs, one object per line, with the request's span fields (request id,
-//! route, tenant) on every line. `RUST_LOG` sets the level (default `info`). Nothing logged
-//! carries a token, a password or an email body: handlers log ids, codes and counts.
+//! X-Ray trace id, route, tenant) on every line. The level is `RUST_LOG` if set, else the one
+//! Lambda passes from the function's logging configuration (`AWS_LAMBDA_LOG_LEVEL`), else
+//! `info`. Nothing logged carries a token, a password or an email body: handlers log ids,
+//! codes and counts.
 
 use tracing::Subscriber;
 use tracing_subscriber::fmt::MakeWriter;
@@ -24,7 +26,57 @@ where
 }
 
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(lambda_log_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())));
     // A second init (tests) is harmless: keep the first subscriber.
     let _ = subscriber(std::io::stdout, filter).try_init();
+}
+
+/// The filter for Lambda's application log level (`TRACE` .. `FATAL`); `info` without one.
+fn lambda_log_level(level: Option<String>) -> String {
+    match level.map(|l| l.to_ascii_lowercase()).as_deref() {
+        Some(l @ ("trace" | "debug" | "info" | "warn" | "error")) => l.to_owned(),
+        // tracing has no level above error
+        Some("fatal") => "error".to_owned(),
+        _ => "info".to_owned(),
+    }
+}
+
+/// The X-Ray trace id (`1-5759e988-bd862e3fe1be46a994272793`) in a trace header
+/// (`Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1`), which is
+/// what the X-Ray console and CloudWatch search by; `-` without one.
+pub fn trace_id(header: Option<&str>) -> String {
+    let header = header.unwrap_or_default();
+    let root = header.split(';').find_map(|part| part.trim().strip_prefix("Root="));
+    match root {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => "-".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trace_id_is_the_root_of_the_trace_header() {
+        let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+
+        assert_eq!(trace_id(Some(header)), "1-5759e988-bd862e3fe1be46a994272793");
+        assert_eq!(trace_id(Some("Sampled=0;Root=1-a-b")), "1-a-b");
+    }
+
+    #[test]
+    fn without_a_trace_header_the_trace_id_is_a_dash() {
+        assert_eq!(trace_id(None), "-");
+        assert_eq!(trace_id(Some("Parent=53995c3f42cd8ad8")), "-");
+    }
+
+    #[test]
+    fn lambdas_log_level_becomes_the_filter_level() {
+        assert_eq!(lambda_log_level(Some("DEBUG".into())), "debug");
+        assert_eq!(lambda_log_level(Some("FATAL".into())), "error");
+        assert_eq!(lambda_log_level(Some("nonsense".into())), "info");
+        assert_eq!(lambda_log_level(None), "info");
+    }
 }

@@ -1,5 +1,6 @@
-//! Logs: one JSON object per line, each with the request id, the route and the tenant, and no
-//! token, password, invitation token or email body anywhere.
+//! Logs: one JSON object per line, each with the request id, the X-Ray trace id, the route and
+//! the tenant (metric lines aside), and no token, password, invitation token or email body
+//! anywhere.
 
 use harness::mail::{invite_token, messages_to};
 use harness::proxy::Fault;
@@ -41,15 +42,19 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     assert_eq!(api.post(&admin, &format!("/clients/{acme}/notifications"), notify).await.status, 202);
     let garbage = Caller::RawAuthorization("Bearer not.a.valid-token-value".into());
     assert_eq!(api.get(&garbage, &format!("/clients/{acme}")).await.status, 401);
-    shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", u64::MAX).await.unwrap();
+    shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", None, u64::MAX).await.unwrap();
 
     let text = capture.text();
-    let lines: Vec<&str> = text.lines().collect();
+    let all: Vec<&str> = text.lines().collect();
+    let is_metric = |line: &str| serde_json::from_str::<Value>(line).is_ok_and(|e| e.get("_aws").is_some());
+    let metric_lines = all.iter().filter(|l| is_metric(l)).count();
+    assert!(metric_lines >= 3, "invite, notification and sweep metrics:\n{text}");
+    let lines: Vec<&str> = all.into_iter().filter(|l| !is_metric(l)).collect();
     assert!(lines.len() >= 8, "one line per request at least:\n{text}");
     for line in &lines {
         let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         let span = &entry["span"];
-        for field in ["request_id", "route", "tenant"] {
+        for field in ["request_id", "trace_id", "route", "tenant"] {
             let value = span[field].as_str().unwrap_or_default();
             assert!(!value.is_empty(), "no {field}: {line}");
         }
@@ -82,6 +87,56 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     for personal in [email.as_str(), "Lovelace"] {
         assert!(!text.contains(personal), "the logs contain personal data {personal:?}:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn every_line_of_a_traced_request_carries_its_x_ray_trace_id() {
+    let capture = harness::logs::capture_this_thread();
+    let api = TestApi::new().await;
+    let admin = TestApi::admin(&format!("trace-{}", ulid::Ulid::new()));
+    let header = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
+    let body = Some(json!({"name": "Acme"}).to_string());
+
+    let res = api
+        .send(
+            &admin,
+            "POST",
+            "/clients",
+            &[("content-type", "application/json"), ("x-amzn-trace-id", header)],
+            body,
+        )
+        .await;
+
+    assert_eq!(res.status, 201, "{}", res.body);
+    let text = capture.text();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!lines.is_empty(), "the request logged");
+    for entry in &lines {
+        assert_eq!(entry["span"]["trace_id"], "1-6745a1b2-0123456789abcdef01234567", "{entry}");
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_logs_the_trace_id_of_its_invocation() {
+    let capture = harness::logs::capture_this_thread();
+    let api = TestApi::new().await;
+
+    shared::sweep::run_scheduled(
+        &api.app,
+        "sweep-traced",
+        Some("Root=1-6745a1b2-aaaabbbbccccdddd00001111"),
+        0,
+    )
+    .await
+    .unwrap();
+
+    let text = capture.text();
+    let done = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["message"] == "sweep done");
+    let done = done.unwrap_or_else(|| panic!("no sweep done line:\n{text}"));
+    assert_eq!(done["span"]["trace_id"], "1-6745a1b2-aaaabbbbccccdddd00001111");
 }
 
 #[tokio::test]

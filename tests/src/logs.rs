@@ -38,6 +38,10 @@ pub fn install() {
     ONCE.call_once(|| {
         let subscriber = shared::telemetry::subscriber(|| ThreadWriter, EnvFilter::new("info"));
         let _ = tracing::subscriber::set_global_default(subscriber);
+        // Metric lines go where the function's output goes: into the same capture.
+        shared::metrics::set_sink(|line| {
+            let _ = ThreadWriter.write_all(format!("{line}\n").as_bytes());
+        });
     });
 }
 

@@ -10,8 +10,9 @@ async fn main() -> Result<(), Error> {
     let app = shared::App::from_env().await?;
     let app = &app;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let report =
-            shared::sweep::run_scheduled(app, &event.context.request_id, event.context.deadline).await?;
+        let context = &event.context;
+        let trace = context.xray_trace_id.as_deref();
+        let report = shared::sweep::run_scheduled(app, &context.request_id, trace, context.deadline).await?;
         Ok::<_, Error>(serde_json::to_value(report)?)
     }))
     .await

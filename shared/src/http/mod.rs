@@ -77,6 +77,14 @@ pub fn request_id(req: &Request) -> String {
     }
 }
 
+/// The request's X-Ray trace header: the Lambda context's, else the one API Gateway adds to
+/// the request (also there when requests are driven in-process).
+fn trace_header(req: &Request) -> Option<String> {
+    req.lambda_context_ref()
+        .and_then(|c| c.xray_trace_id.clone())
+        .or_else(|| req.headers().get("x-amzn-trace-id")?.to_str().ok().map(str::to_owned))
+}
+
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
 pub async fn serve<'a, F, Fut>(
@@ -92,6 +100,7 @@ where
     let span = info_span!(
         "request",
         request_id = %request_id(&req),
+        trace_id = %crate::telemetry::trace_id(trace_header(&req).as_deref()),
         route = %route.template,
         method = route.method,
         // Unknown until the caller is authenticated (or, on the public route, the invitation

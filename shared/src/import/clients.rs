@@ -67,7 +67,7 @@ pub async fn import(
         import_row(app, tenant, current, row.patch, dry_run, stamp)
     })
     .await?;
-    Ok(report.finish())
+    Ok(report.finish("clients"))
 }
 
 async fn import_row(

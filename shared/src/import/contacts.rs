@@ -83,7 +83,7 @@ pub async fn import(
         update_row(app, tenant, client, contact, patch, dry_run, stamp)
     })
     .await?;
-    Ok(report.finish())
+    Ok(report.finish("contacts"))
 }
 
 fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contact {

@@ -58,8 +58,19 @@ impl ImportReport {
         }
     }
 
-    pub fn finish(mut self) -> Self {
+    /// Sorts the errors and, unless nothing was written (a dry run), counts the rows by
+    /// outcome as metrics of the `import` (`clients` or `contacts`).
+    pub fn finish(mut self, import: &'static str) -> Self {
         self.errors.sort_by_key(|e| e.row);
+        if !self.dry_run {
+            crate::metrics::MetricLine::new()
+                .dimension("Import", import)
+                .count("ImportRowsCreated", self.created as u64)
+                .count("ImportRowsUpdated", self.updated as u64)
+                .count("ImportRowsUnchanged", self.unchanged as u64)
+                .count("ImportRowsFailed", self.failed as u64)
+                .emit();
+        }
         self
     }
 }
