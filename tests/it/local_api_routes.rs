@@ -62,3 +62,30 @@ async fn every_template_route_answers_through_the_local_api() {
     assert_invariants(&api).await;
     assert_eq!(Arc::strong_count(&api), 1, "the server holds it weakly: the check on drop runs here");
 }
+
+#[tokio::test]
+async fn a_json_body_that_is_not_utf8_is_a_400_problem_through_the_local_api() {
+    // Given the local API in front of the real handlers
+    let api = Arc::new(TestApi::new().await);
+    let fake = watch::start(&api).await;
+    let base = start_local_api(&fake.url).await;
+    let harness::Caller::Bearer(token) = TestApi::admin("t1") else { panic!("an admin has a token") };
+
+    // When a client is created with a body that is not UTF-8
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let req = Request::post(format!("{base}/clients"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from_static(b"\xc3\x28")))
+        .unwrap();
+    let res = client.request(req).await.expect("the local API answers");
+
+    // Then the function answers 400 bad-request as problem+json, as behind API Gateway
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["code"], "bad-request");
+    assert_eq!(fake.invoked.lock().unwrap().as_slice(), ["create-client"]);
+    assert_invariants(&api).await;
+}

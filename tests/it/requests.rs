@@ -3,7 +3,7 @@
 use harness::TestApi;
 use serde_json::json;
 
-use crate::support::given_client;
+use crate::support::{contact_path, given_client, given_contact};
 
 #[tokio::test]
 async fn malformed_json_is_400() {
@@ -35,6 +35,35 @@ async fn a_json_body_that_is_not_an_object_is_400() {
             )
             .await;
         assert_eq!(res.status, 400, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_body_that_is_not_utf8_is_400_bad_request_on_every_route_that_reads_one() {
+    // Given a client with a contact, and a body API Gateway passes base64-encoded because it
+    // is not text
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let client = given_client(&api, &admin, "Acme").await;
+    let contact =
+        given_contact(&api, &admin, &client, json!({ "last_name": "L", "email": "l@x.test" })).await;
+    let contact = contact_path(&client, &contact);
+    let routes = [
+        ("POST", "/clients".to_owned()),
+        ("PATCH", format!("/clients/{client}")),
+        ("POST", format!("/clients/{client}/contacts")),
+        ("PATCH", contact.clone()),
+        ("POST", format!("{contact}/invite")),
+        ("POST", format!("/clients/{client}/notifications")),
+        ("POST", "/invites/accept".to_owned()),
+    ];
+    for (method, path) in routes {
+        // When it arrives as application/json
+        let res = api.send_bytes(&admin, method, &path, "application/json", b"\xc3\x28").await;
+
+        // Then the answer is a problem naming the body, not a 5xx
+        assert_eq!((res.status, res.problem_code()), (400, "bad-request".to_owned()), "{method} {path}");
+        assert!(res.body.contains("UTF-8"), "{method} {path}: {}", res.body);
     }
 }
 

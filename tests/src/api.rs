@@ -359,34 +359,6 @@ impl TestApi {
 }
 
 impl TestApi {
-    /// What `cargo lambda watch` does with a request to `/lambda-url/<function>/<path>`: runs
-    /// that function's handler on an event for `<path>` with no path parameters. `None` when no
-    /// route of the service is served by `function`.
-    pub async fn invoke(
-        &self,
-        function: &str,
-        method: &str,
-        path_and_query: &str,
-        headers: &[(&str, &str)],
-        body: Vec<u8>,
-    ) -> Option<TestResponse> {
-        use base64::Engine;
-        let route = routes::ALL.iter().find(|r| r.function == function)?;
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-        let mut event = self.event(route, &Caller::Anonymous, method, path, query, headers, None);
-        event["pathParameters"] = Value::Null;
-        match String::from_utf8(body) {
-            Ok(text) if text.is_empty() => {}
-            Ok(text) => event["body"] = Value::String(text),
-            Err(bytes) => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(bytes.as_bytes());
-                event["body"] = Value::String(encoded);
-                event["isBase64Encoded"] = Value::Bool(true);
-            }
-        }
-        self.invoke_event(function, &event.to_string()).await
-    }
-
     /// Runs `function`'s handler on an API Gateway HTTP API v2 event (as `cargo lambda invoke
     /// --data-file` does). `None` when no route of the service is served by `function`.
     pub async fn invoke_event(&self, function: &str, event: &str) -> Option<TestResponse> {

@@ -1,6 +1,7 @@
-//! A stand-in for `cargo lambda watch` that runs the real handlers in-process: it serves
-//! `/lambda-url/<function>/<path>` on a free loopback port and records which function each
-//! request reached, so the local API can be tested end to end without building the functions.
+//! A stand-in for `cargo lambda watch` that runs the real handlers in-process: it serves the
+//! Lambda invoke API (`POST /2015-03-31/functions/<function>/invocations` with an API Gateway
+//! event) on a free loopback port and records which function each request reached, so the
+//! local API can be tested end to end without building the functions.
 //!
 //! It holds the `TestApi` weakly: its server task lives until the runtime shuts down, and the
 //! last reference must die in the test itself, where the invariant check on drop fails the
@@ -42,22 +43,42 @@ pub async fn start(api: &Arc<TestApi>) -> FakeWatch {
 
 async fn answer(api: &TestApi, seen: &Mutex<Vec<String>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let Some((function, rest)) =
-        target.strip_prefix("/lambda-url/").and_then(|t| t.find(['/', '?']).map(|i| t.split_at(i)))
+    let Some(function) = parts
+        .uri
+        .path()
+        .strip_prefix("/2015-03-31/functions/")
+        .and_then(|rest| rest.strip_suffix("/invocations"))
+        .map(str::to_owned)
     else {
-        return problem(hyper::StatusCode::NOT_FOUND, "not-found", "not a /lambda-url/<function>/ path");
+        return problem(
+            hyper::StatusCode::NOT_FOUND,
+            "not-found",
+            "not /2015-03-31/functions/<function>/invocations",
+        );
     };
-    seen.lock().expect("lock").push(function.to_owned());
-    let headers: Vec<(&str, &str)> =
-        parts.headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect();
-    let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
-    let Some(res) = api.invoke(function, parts.method.as_str(), rest, &headers, body).await else {
+    seen.lock().expect("lock").push(function.clone());
+    let event = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+    let event = String::from_utf8(event).expect("an event is JSON text");
+    let Some(res) = api.invoke_event(&function, &event).await else {
         return problem(hyper::StatusCode::NOT_FOUND, "not-found", &format!("no function {function}"));
     };
-    let mut out = Response::builder().status(res.status);
+    // The response object a lambda_http function answers an HTTP API v2 event with.
+    let mut headers = serde_json::Map::new();
+    let mut cookies = Vec::new();
     for (name, value) in &res.headers {
-        out = out.header(name, value);
+        let value = value.to_str().expect("ASCII header values").to_owned();
+        if name == "set-cookie" {
+            cookies.push(value);
+        } else {
+            headers.insert(name.as_str().to_owned(), value.into());
+        }
     }
-    out.body(Full::new(Bytes::from(res.body))).expect("a valid response")
+    let object = serde_json::json!({
+        "statusCode": res.status,
+        "headers": headers,
+        "cookies": cookies,
+        "body": res.body,
+        "isBase64Encoded": false,
+    });
+    Response::new(Full::new(Bytes::from(object.to_string())))
 }

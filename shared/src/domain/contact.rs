@@ -81,6 +81,10 @@ impl ContactPatch {
                 _ => Err("only \"revoked\" can be set, on an existing contact; invitations set the rest"
                     .to_owned()),
             });
+            // The status is the invitation flow's to set: clearing it means nothing.
+            if matches!(status, Patch::Null) {
+                p.error("status", "cannot be cleared; only \"revoked\" can be set");
+            }
             revoke_portal = status.is_set();
         });
         if matches!(portal, Patch::Null) {
@@ -452,6 +456,14 @@ mod tests {
         let mut names = field_names(err);
         names.sort();
         assert_eq!(names, vec!["portal.status", "version"]);
+    }
+
+    #[test]
+    fn a_portal_status_of_null_or_blank_is_refused_since_only_revoked_can_be_set() {
+        for status in [json!(null), json!(""), json!("  ")] {
+            let err = parse(json!({ "portal": { "status": status } }), false).unwrap_err();
+            assert_eq!(field_names(err), vec!["portal.status"], "{status}");
+        }
     }
 
     #[test]

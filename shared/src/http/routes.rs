@@ -80,7 +80,8 @@ impl Route {
     }
 }
 
-fn percent_decode(segment: &str) -> Option<String> {
+/// A path segment percent-decoded, `None` when an escape is malformed or the result is not UTF-8.
+pub fn percent_decode(segment: &str) -> Option<String> {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

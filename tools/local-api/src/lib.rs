@@ -2,6 +2,7 @@
 //! watch` (routes read from template.yaml), and the template reader the tests share.
 
 pub mod cors;
+pub mod event;
 pub mod portal;
 pub mod proxy;
 pub mod router;

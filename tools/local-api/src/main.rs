@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("cannot listen on 127.0.0.1:{api_port}: {e} (set API_PORT to use another port)")
     })?;
     println!(
-        "local API on http://127.0.0.1:{api_port}: {} routes from {} -> {upstream}/lambda-url/<function>",
+        "local API on http://127.0.0.1:{api_port}: {} routes from {} -> {upstream}/2015-03-31/functions/<function>/invocations",
         routes.len(),
         template_file.display()
     );

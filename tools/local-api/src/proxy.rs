@@ -1,13 +1,15 @@
-//! The HTTP server: each request is routed by method and path template and forwarded, path,
-//! query, headers and body unchanged, to its function at
-//! `{upstream}/lambda-url/<function><path>?<query>` (what `cargo lambda watch` serves); the
-//! function's status, headers and body go back unchanged, except CORS headers, which are the
-//! API's (see `cors`). Unknown paths answer 404 and known paths with another method 405, as
+//! The HTTP server: each request is routed by method and path template, as API Gateway's HTTP
+//! API routes it, and its function is invoked with the event API Gateway would send (see
+//! `event`) through `{upstream}/2015-03-31/functions/<function>/invocations`, the Lambda
+//! invoke API that `cargo lambda watch` serves; the function's status, headers and body go
+//! back as API Gateway would send them, except CORS headers, which are the API's (see `cors`).
+//! Unknown paths answer 404 and known paths with another method 405, as
 //! `application/problem+json`. `GET /portal/accept-invite` is a local stand-in for the portal's
 //! page that invitation links open (see `portal`).
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,8 +25,9 @@ use shared::http::problem::Problem;
 use tokio::net::TcpListener;
 
 use crate::cors::Cors;
-use crate::portal;
 use crate::router::{Match, Router};
+use crate::template::TemplateRoute;
+use crate::{event, portal};
 
 /// API Gateway's limit on a request payload.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -69,6 +72,8 @@ pub struct Proxy {
     pub log: bool,
     /// CORS as the deployed API does it; `None` passes the functions' headers through.
     pub cors: Option<Cors>,
+    /// Numbers the requests, for their `requestId`.
+    requests: AtomicU64,
 }
 
 impl Proxy {
@@ -79,6 +84,7 @@ impl Proxy {
             client: Client::builder(TokioExecutor::new()).build_http(),
             log: true,
             cors: None,
+            requests: AtomicU64::new(1),
         }
     }
 
@@ -104,7 +110,7 @@ impl Proxy {
             _ if method == "GET" && path == portal::ACCEPT_INVITE_PATH => {
                 ("portal stand-in", portal::accept_invite_page())
             }
-            Match::Found(route) => (route.function.as_str(), self.forward(&route.function, req).await),
+            Match::Found(route) => (route.function.as_str(), self.forward(route, req).await),
             Match::NotFound => {
                 ("-", problem(StatusCode::NOT_FOUND, "not-found", &format!("no route for {method} {path}")))
             }
@@ -130,8 +136,10 @@ impl Proxy {
         response
     }
 
-    async fn forward(&self, function: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let (mut parts, body) = req.into_parts();
+    /// Invokes the route's function as API Gateway would, with the payload format 2.0 event of
+    /// the request (see `event`), through `cargo lambda watch`'s Lambda invoke API.
+    async fn forward(&self, route: &TemplateRoute, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -142,32 +150,43 @@ impl Proxy {
                 return problem(StatusCode::BAD_REQUEST, "bad-request", &format!("reading the body: {e}"))
             }
         };
-        let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let url = format!("{}/lambda-url/{function}{path_and_query}", self.upstream);
-        parts.uri = match url.parse() {
-            Ok(uri) => uri,
-            Err(e) => {
-                return problem(StatusCode::BAD_REQUEST, "bad-request", &format!("bad request target: {e}"))
-            }
+        let request_id = format!("local-{}", self.requests.fetch_add(1, Ordering::Relaxed));
+        let event = event::request_event(route, &parts, &body, &request_id);
+        let function = route.function.as_str();
+        let invoke = Request::post(self.invoke_url(function))
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(event.to_string())));
+        let upstream = match invoke {
+            Ok(invoke) => self.client.request(invoke).await,
+            Err(e) => return self.unreachable(function, &e.to_string()),
         };
-        strip_hop_by_hop(&mut parts.headers);
-        let upstream = match self.client.request(Request::from_parts(parts, Full::new(body))).await {
+        let upstream = match upstream {
             Ok(res) => res,
             Err(e) => return self.unreachable(function, &e.to_string()),
         };
-        let (mut parts, body) = upstream.into_parts();
-        let body = match body.collect().await {
+        let status = upstream.status();
+        let payload = match upstream.into_body().collect().await {
             Ok(body) => body.to_bytes(),
             Err(e) => return self.unreachable(function, &e.to_string()),
         };
-        strip_hop_by_hop(&mut parts.headers);
-        Response::from_parts(parts, Full::new(body))
+        let answer = if status.is_success() {
+            event::response_from(&payload)
+        } else {
+            Err(format!("the invoke API answered {status}: {}", String::from_utf8_lossy(&payload)))
+        };
+        let mut response = answer.unwrap_or_else(|e| self.unreachable(function, &e));
+        strip_hop_by_hop(response.headers_mut());
+        response
+    }
+
+    fn invoke_url(&self, function: &str) -> String {
+        format!("{}/2015-03-31/functions/{function}/invocations", self.upstream)
     }
 
     fn unreachable(&self, function: &str, error: &str) -> Response<Full<Bytes>> {
         let detail = format!(
-            "function {function} did not answer at {}/lambda-url/{function} ({error}); is cargo lambda watch running?",
-            self.upstream
+            "function {function} did not answer at {} ({error}); is cargo lambda watch running?",
+            self.invoke_url(function)
         );
         problem(StatusCode::BAD_GATEWAY, "bad-gateway", &detail)
     }

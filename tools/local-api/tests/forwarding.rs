@@ -1,5 +1,6 @@
 //! The local API in-process on a free loopback port in front of a fake `cargo lambda watch`
-//! that records what it receives: requests and responses pass through unchanged.
+//! invoke API that records the events it receives: functions get what API Gateway would send
+//! them, and their answers come back as API Gateway would send them.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,18 +11,19 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::{bind_loopback, serve};
 use local_api::{Cors, Proxy, Router, Template};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
 struct Received {
     method: String,
     uri: String,
-    headers: HeaderMap,
-    body: Bytes,
+    /// The event the function was invoked with.
+    event: Value,
 }
 
-/// Answers every request with 207, repeated and custom headers and binary body, and records
-/// it. Returns its base URL.
+/// A stand-in for `cargo lambda watch`'s invoke API: records each invocation's event and
+/// answers every one with a response object of status 207, repeated and custom headers and a
+/// binary body. Returns its base URL.
 async fn fake_watch(seen: Arc<Mutex<Vec<Received>>>) -> String {
     let listener = bind_loopback(0).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -33,20 +35,22 @@ async fn fake_watch(seen: Arc<Mutex<Vec<Received>>>) -> String {
             seen.lock().unwrap().push(Received {
                 method: parts.method.to_string(),
                 uri: parts.uri.to_string(),
-                headers: parts.headers,
-                body,
+                event: serde_json::from_slice(&body).unwrap(),
             });
-            Response::builder()
-                .status(207)
-                .header("etag", "\"v7\"")
-                .header("set-cookie", "a=1")
-                .header("set-cookie", "b=2")
-                .header("content-type", "application/octet-stream")
-                // What cargo lambda watch adds; the deployed API answers with its own.
-                .header("access-control-allow-origin", "http://anyone.test")
-                .header("access-control-allow-credentials", "true")
-                .body(Full::new(Bytes::from_static(b"\x00\xffanswer")))
-                .unwrap()
+            let answer = json!({
+                "statusCode": 207,
+                "headers": {
+                    "etag": "\"v7\"",
+                    "content-type": "application/octet-stream",
+                    // What a function may add; the deployed API answers with its own.
+                    "access-control-allow-origin": "http://anyone.test",
+                    "access-control-allow-credentials": "true",
+                },
+                "cookies": ["a=1", "b=2"],
+                "body": "AP9hbnN3ZXI=", // b"\x00\xffanswer"
+                "isBase64Encoded": true,
+            });
+            Response::new(Full::new(Bytes::from(answer.to_string())))
         }
     }));
     url
@@ -82,10 +86,10 @@ async fn send(req: Request<Full<Bytes>>) -> (u16, HeaderMap, Bytes) {
 }
 
 #[tokio::test]
-async fn path_query_headers_and_body_are_forwarded_unchanged_both_ways() {
+async fn a_request_reaches_its_function_as_the_api_gateway_event_and_its_answer_comes_back() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let api = local_api(&fake_watch(seen.clone()).await).await;
-    let body: &[u8] = b"{\"last_name\": \"L\xc3\xb6we\"}\x00\xff";
+    let body: &[u8] = b"{\"last_name\": \"L\xc3\xb6we\"}";
     let req = Request::post(format!("{api}/clients/C%201/contacts?topic=invoice&x=a%2Bb&x=2"))
         .header("authorization", "Bearer abc.def.ghi")
         .header("content-type", "application/json")
@@ -103,19 +107,41 @@ async fn path_query_headers_and_body_are_forwarded_unchanged_both_ways() {
     assert_eq!(&answer[..], b"\x00\xffanswer");
 
     let seen = seen.lock().unwrap().clone();
-    let [got] = seen.as_slice() else { panic!("one upstream request, got {seen:?}") };
+    let [got] = seen.as_slice() else { panic!("one invocation, got {seen:?}") };
     assert_eq!(got.method, "POST");
-    assert!(
-        got.uri.ends_with("/lambda-url/add-contact/clients/C%201/contacts?topic=invoice&x=a%2Bb&x=2"),
-        "{}",
-        got.uri
-    );
-    assert_eq!(got.headers["authorization"], "Bearer abc.def.ghi");
-    assert_eq!(got.headers["content-type"], "application/json");
-    assert_eq!(got.headers["idempotency-key"], "k-1");
-    assert_eq!(got.headers.get_all("x-multi").iter().collect::<Vec<_>>(), ["one", "two"]);
-    assert_eq!(got.headers["host"], api.trim_start_matches("http://"), "the caller's Host is kept");
-    assert_eq!(&got.body[..], body);
+    assert!(got.uri.ends_with("/2015-03-31/functions/add-contact/invocations"), "{}", got.uri);
+    let event = &got.event;
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["routeKey"], "POST /clients/{clientId}/contacts");
+    assert_eq!(event["rawPath"], "/clients/C%201/contacts");
+    assert_eq!(event["rawQueryString"], "topic=invoice&x=a%2Bb&x=2");
+    assert_eq!(event["pathParameters"], json!({ "clientId": "C 1" }));
+    assert_eq!(event["requestContext"]["http"]["method"], "POST");
+    assert_eq!(event["headers"]["authorization"], "Bearer abc.def.ghi");
+    assert_eq!(event["headers"]["content-type"], "application/json");
+    assert_eq!(event["headers"]["idempotency-key"], "k-1");
+    assert_eq!(event["headers"]["x-multi"], "one,two");
+    assert_eq!(event["headers"]["host"], api.trim_start_matches("http://"), "the caller's Host is kept");
+    assert_eq!(event["body"], "{\"last_name\": \"L\u{f6}we\"}");
+    assert_eq!(event["isBase64Encoded"], false);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_reaches_the_function_base64_encoded() {
+    // Given the local API in front of the functions
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api(&fake_watch(seen.clone()).await).await;
+
+    // When a JSON request's body is not valid UTF-8
+    let req = Request::post(format!("{api}/clients"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from_static(b"\xc3\x28")))
+        .unwrap();
+    send(req).await;
+
+    // Then the function gets it as API Gateway passes it: base64 with isBase64Encoded
+    let event = seen.lock().unwrap()[0].event.clone();
+    assert_eq!((event["body"].as_str(), event["isBase64Encoded"].as_bool()), (Some("wyg="), Some(true)));
 }
 
 #[tokio::test]
@@ -131,8 +157,9 @@ async fn each_route_goes_to_the_function_the_template_names() {
             .unwrap();
         assert_eq!(send(req).await.0, 207, "{} {path}", route.method);
         let last = seen.lock().unwrap().last().cloned().unwrap();
-        assert_eq!(last.method, route.method);
-        assert!(last.uri.ends_with(&format!("/lambda-url/{}{path}", route.function)), "{}", last.uri);
+        assert!(last.uri.ends_with(&format!("/functions/{}/invocations", route.function)), "{}", last.uri);
+        assert_eq!(last.event["routeKey"], format!("{} {}", route.method, route.path));
+        assert_eq!(last.event["requestContext"]["http"]["method"], route.method);
     }
 }
 
