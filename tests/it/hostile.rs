@@ -29,6 +29,7 @@ fn fixture() -> Fixture {
 }
 
 /// Runs a property for `CASES` inputs and proves that many were really tried.
+#[track_caller]
 fn check<S: Strategy>(strategy: &S, test: impl Fn(S::Value)) {
     crate::support::check(CASES, strategy, test)
 }
@@ -235,5 +236,127 @@ fn any_authorization_header_gets_401_or_a_clear_answer() {
         let res = runtime().block_on(f.api.get(&Caller::RawAuthorization(header.clone()), "/clients"));
         assert_eq!(res.status, 401, "{header:?}");
         assert_clear(&res, &header);
+    });
+}
+
+/// How a generated token is signed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Signing {
+    /// HS256 with the key the service trusts: the only one that may pass.
+    Trusted,
+    /// HS256 with another key.
+    OtherKey,
+    /// `alg: none`, no signature.
+    Unsigned,
+    /// HS384 with the trusted key: an algorithm the service does not accept.
+    OtherAlgorithm,
+}
+
+fn token(signing: Signing, claims: &Value) -> String {
+    use base64::Engine;
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    let key = |secret: &str| EncodingKey::from_secret(secret.as_bytes());
+    match signing {
+        Signing::Trusted => encode(&Header::new(Algorithm::HS256), claims, &key(harness::api::SECRET)),
+        Signing::OtherKey => encode(&Header::new(Algorithm::HS256), claims, &key("not-the-trusted-key")),
+        Signing::OtherAlgorithm => encode(&Header::new(Algorithm::HS384), claims, &key(harness::api::SECRET)),
+        Signing::Unsigned => {
+            let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+            Ok(format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(claims)))
+        }
+    }
+    .expect("encode token")
+}
+
+#[test]
+fn a_well_formed_token_reaches_the_handler_only_when_trusted_unexpired_and_of_a_real_tenant() {
+    // Given t1's client, and tokens well formed in every part but one or more
+    let f = fixture();
+    let path = format!("/clients/{}", f.client);
+    let reached = AtomicU32::new(0);
+    let signing = prop_oneof![
+        3 => Just(Signing::Trusted),
+        1 => Just(Signing::OtherKey),
+        1 => Just(Signing::Unsigned),
+        1 => Just(Signing::OtherAlgorithm)
+    ];
+    let tenant = prop_oneof![
+        Just("t1".to_owned()),
+        Just("t2".to_owned()),
+        Just("t1#CLIENT#x".to_owned()),
+        Just(String::new()),
+        "[A-Za-z0-9_-]{1,8}"
+    ];
+    let groups = prop::collection::vec(
+        prop_oneof![Just("psa_admins".to_owned()), Just("staff".to_owned()), "[a-z,]{1,10}"],
+        0..3,
+    );
+    let expires_in = prop_oneof![1 => Just(-3600i64), 1 => Just(-10), 2 => Just(600)];
+    check(&(signing, tenant, groups, expires_in), |(signing, tenant, groups, expires_in)| {
+        let claims = json!({ "sub": "u", "custom:tenant_id": tenant, "cognito:groups": groups,
+                             "exp": harness::tokens::now() + expires_in });
+
+        // When it reads the client
+        let res = runtime().block_on(f.api.get(&Caller::Bearer(token(signing, &claims)), &path));
+
+        // Then only a trusted, unexpired token of a well-formed tenant gets past 401: t1 sees
+        // its client, any other tenant a 404 (leeway: 5 s, so -10 s is expired)
+        assert_clear(&res, &path);
+        let valid_tenant = !tenant.is_empty() && !tenant.contains('#');
+        let expected = match (signing, expires_in > 0, valid_tenant) {
+            (Signing::Trusted, true, true) if tenant == "t1" => 200,
+            (Signing::Trusted, true, true) => 404,
+            _ => 401,
+        };
+        assert_eq!(res.status, expected, "{signing:?} {tenant:?} {groups:?} exp {expires_in}: {}", res.body);
+        if res.status != 401 {
+            reached.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let reached = reached.load(Ordering::Relaxed);
+    assert!(reached >= CASES / 10, "only {reached} of {CASES} tokens reached the handler");
+}
+
+#[test]
+fn any_valid_mix_of_list_parameters_reaches_the_handler_and_lists_at_most_limit() {
+    // Given a client with a few contacts, and a cursor from its first page of one
+    let f = fixture();
+    let admin = TestApi::admin("t1");
+    runtime().block_on(async {
+        for i in 0..3 {
+            let body =
+                json!({ "last_name": "M", "email": format!("m{i}@x.test"), "notifications": ["invoice"] });
+            given_contact(&f.api, &admin, &f.client, body).await;
+        }
+    });
+    let list = format!("/clients/{}/contacts", f.client);
+    let first = runtime().block_on(f.api.get(&admin, &format!("{list}?limit=1")));
+    let cursor = first.json()["next_cursor"].as_str().expect("a next page").to_owned();
+    let topic = prop::option::of(prop_oneof![Just("invoice"), Just("ticket"), Just("timesheet_approval")]);
+    let status =
+        prop::option::of(prop_oneof![Just("none"), Just("invited"), Just("active"), Just("revoked")]);
+    let strategy =
+        (prop::option::of(1u32..=100), topic, prop::option::of(Just("true")), status, any::<bool>());
+    check(&strategy, |(limit, topic, primary, portal_status, with_cursor)| {
+        let mut query: Vec<String> = Vec::new();
+        query.extend(limit.map(|l| format!("limit={l}")));
+        query.extend(topic.map(|t| format!("topic={t}")));
+        query.extend(primary.map(|p| format!("primary={p}")));
+        query.extend(portal_status.map(|s| format!("portal_status={s}")));
+        if with_cursor {
+            query.push(format!("cursor={}", encode(&cursor)));
+        }
+        let path = format!("{list}?{}", query.join("&"));
+
+        let res = runtime().block_on(f.api.get(&admin, &path));
+
+        // A cursor belongs to the list it came from: with other filters it is refused (400).
+        let same_list = topic.is_none() && primary.is_none() && portal_status.is_none();
+        let expected = if with_cursor && !same_list { 400 } else { 200 };
+        assert_eq!(res.status, expected, "{path}: {}", res.body);
+        if res.status == 200 {
+            let items = res.json()["items"].as_array().expect("items").len();
+            assert!(items <= limit.unwrap_or(25) as usize, "{path}: {items} items");
+        }
     });
 }

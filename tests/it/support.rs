@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use harness::{Caller, TestApi, TestResponse};
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
 
 pub async fn given_client(api: &TestApi, caller: &Caller, name: &str) -> String {
@@ -57,12 +57,23 @@ fn property_seed() -> u64 {
     }
 }
 
+/// Where a property's failing cases are kept, to be tried first on every later run until they
+/// pass: `tests/proptest-regressions/<spec file>.txt` (commit them with the fix).
+fn regressions_of(source: &str) -> &'static str {
+    let stem = std::path::Path::new(source).file_stem().and_then(|s| s.to_str()).unwrap_or("properties");
+    let path = harness::table::repo_root().join("tests/proptest-regressions").join(format!("{stem}.txt"));
+    Box::leak(path.to_string_lossy().into_owned().into_boxed_str())
+}
+
 /// Runs a property for `cases` inputs and proves that many were really tried.
+#[track_caller]
 pub fn check<S: Strategy>(cases: u32, strategy: &S, test: impl Fn(S::Value)) {
     let tried = AtomicU32::new(0);
     let seed = property_seed().to_le_bytes().repeat(4);
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
-    TestRunner::new_with_rng(Config { cases, ..Config::default() }, rng)
+    let persistence = FileFailurePersistence::Direct(regressions_of(std::panic::Location::caller().file()));
+    let config = Config { cases, failure_persistence: Some(Box::new(persistence)), ..Config::default() };
+    TestRunner::new_with_rng(config, rng)
         .run(strategy, |value| {
             tried.fetch_add(1, Ordering::Relaxed);
             test(value);
