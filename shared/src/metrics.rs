@@ -104,6 +104,11 @@ pub fn emails(kind: &'static str, sent: u64, failed: u64, not_sent: u64) {
         .emit();
 }
 
+/// A change that lost a race to another writer and is planned again (`ContentionRetries`).
+pub fn contention_retry() {
+    MetricLine::new().count("ContentionRetries", 1).emit();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

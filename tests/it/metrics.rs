@@ -109,3 +109,27 @@ async fn a_sweep_run_reports_its_figures_including_whether_it_stopped_early() {
     assert_eq!(line["SweepRevoked"], json!(report.revoked));
     assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
 }
+
+#[tokio::test]
+async fn a_change_planned_again_after_losing_a_race_counts_a_contention_retry() {
+    // Given a contact, and its next write cancelled once by a (injected) concurrent transaction
+    let capture = harness::logs::capture_this_thread();
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "email": unique_email("retry") }))
+            .await;
+    proxy.fail_next("TransactWriteItems", harness::proxy::Fault::Conflict);
+
+    // When its email changes (one transaction, planned again after the conflict)
+    let res = api.patch(&admin, &contact_path(&acme, &ada), json!({ "email": unique_email("moved") })).await;
+
+    // Then it lands, and one retry was counted, with no dimension
+    assert_eq!(res.status, 200, "{}", res.body);
+    let lines = metric_lines(&capture);
+    let retries: Vec<&Value> = lines.iter().filter(|l| l.get("ContentionRetries").is_some()).collect();
+    assert_eq!(retries.len(), 1, "{lines:?}");
+    assert_eq!(retries[0]["ContentionRetries"], 1);
+    assert_eq!(retries[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
+}

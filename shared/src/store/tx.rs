@@ -72,7 +72,9 @@ impl Store {
 }
 
 /// A short randomised pause before re-planning after a conflict, growing with the attempt.
+/// Every re-plan is counted (`ContentionRetries`), so an operator sees contention grow.
 pub async fn backoff(attempt: u32) {
+    crate::metrics::contention_retry();
     let cap_ms = 10u64 << attempt.min(5);
     let jitter = u64::from(ulid::Ulid::new().random() as u16) % cap_ms.max(1);
     tokio::time::sleep(Duration::from_millis(5 + jitter)).await;
