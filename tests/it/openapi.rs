@@ -259,9 +259,9 @@ fn the_local_apis_own_problems_match_the_problem_schema() {
 }
 
 #[test]
-fn the_readme_lists_exactly_the_documented_problem_codes() {
-    let readme = std::fs::read_to_string(harness::table::repo_root().join("README.md")).unwrap();
-    let start = readme.find("Problem codes:").expect("README has a Problem codes paragraph");
+fn the_api_page_lists_exactly_the_documented_problem_codes() {
+    let readme = std::fs::read_to_string(harness::table::repo_root().join("docs/api.md")).unwrap();
+    let start = readme.find("Problem codes:").expect("docs/api.md has a Problem codes paragraph");
     let paragraph = &readme[start..start + readme[start..].find("\n\n").unwrap()];
     let listed: BTreeSet<String> = paragraph
         .split('`')
@@ -271,5 +271,5 @@ fn the_readme_lists_exactly_the_documented_problem_codes() {
         .map(str::to_owned)
         .collect();
     let documented = contract::documented_problem_codes();
-    assert_eq!(listed, documented, "README's problem codes and openapi.yaml's ProblemCode");
+    assert_eq!(listed, documented, "docs/api.md's problem codes and openapi.yaml's ProblemCode");
 }

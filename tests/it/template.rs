@@ -90,7 +90,7 @@ fn actions(statement: &serde_yaml::Value) -> Vec<String> {
     }
 }
 
-/// The key prefixes each function may touch, written down from the key layout (README, Table):
+/// The key prefixes each function may touch, written down from the key layout (docs/table.md):
 /// the public accept-invite function reaches only invitations, contacts and credentials; the
 /// sweep only contacts; staff functions only their tenant's items, plus invitations where they
 /// invite.
@@ -203,7 +203,7 @@ fn every_alarm_says_what_to_do_and_notifies_the_alarm_topic() {
     assert!(alarms.len() >= 16 + 6, "one per function, the API's two, the sweep's two and SES's two");
     for (name, alarm) in alarms {
         let description = alarm["Properties"]["AlarmDescription"].as_str().unwrap_or_default();
-        assert!(description.contains("README, Operations"), "{name} points to the runbook: {description}");
+        assert!(description.contains("docs/operations.md"), "{name} points to the runbook: {description}");
         for actions in ["AlarmActions", "OKActions"] {
             let topic = &alarm["Properties"][actions][0];
             assert_eq!(tagged(topic), Some(("!Ref".to_owned(), "AlarmTopic".to_owned())), "{name} {actions}");
