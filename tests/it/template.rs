@@ -310,3 +310,33 @@ fn the_dashboard_is_json_with_the_golden_signals_and_the_email_import_and_sweep_
     }
     assert!(body.contains("by routeKey"), "per-route signals from the access log");
 }
+
+#[test]
+fn the_public_route_is_throttled_and_its_function_can_be_capped() {
+    let template = template_yaml();
+    let settings = &template["Resources"]["HttpApi"]["Properties"]["RouteSettings"]["POST /invites/accept"];
+    for (setting, parameter) in
+        [("ThrottlingRateLimit", "PublicRouteRateLimit"), ("ThrottlingBurstLimit", "PublicRouteBurstLimit")]
+    {
+        assert_eq!(tagged(&settings[setting]), Some(("!Ref".to_owned(), parameter.to_owned())), "{setting}");
+        let default = template["Parameters"][parameter]["Default"].as_u64().expect("a default");
+        assert!((1..=100).contains(&default), "{parameter} defaults to a modest rate: {default}");
+    }
+    let accept = &template["Resources"]["AcceptInviteFunction"]["Properties"];
+    assert!(
+        accept["ReservedConcurrentExecutions"].is_tagged_if(),
+        "{:?}",
+        accept["ReservedConcurrentExecutions"]
+    );
+}
+
+trait TaggedIf {
+    fn is_tagged_if(&self) -> bool;
+}
+
+impl TaggedIf for serde_yaml::Value {
+    /// `!If [condition, ...]`, as a parameter-controlled setting is written.
+    fn is_tagged_if(&self) -> bool {
+        matches!(self, serde_yaml::Value::Tagged(t) if t.tag == "!If")
+    }
+}
