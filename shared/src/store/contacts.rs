@@ -34,8 +34,8 @@ use crate::domain::{
 enum Role {
     Contact,
     Client,
-    NewMarker,
-    OldMarker,
+    NewEmailClaim,
+    OldEmailClaim,
     NewManager,
     OldManager,
     OldPrimary,
@@ -139,37 +139,6 @@ impl Store {
         Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
     }
 
-    fn marker_put(
-        &self,
-        tenant: &TenantId,
-        email: &Email,
-        contact: &Contact,
-    ) -> DomainResult<TransactWriteItem> {
-        let mut item = Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK);
-        item.insert("entity".into(), s("email"));
-        item.insert("contact_id".into(), s(contact.id.to_string()));
-        item.insert("client_id".into(), s(contact.client_id.to_string()));
-        item.insert("email".into(), s(email.as_str()));
-        self.put_new(item)
-    }
-
-    fn marker_delete(
-        &self,
-        tenant: &TenantId,
-        email: &Email,
-        owner: ContactId,
-    ) -> DomainResult<TransactWriteItem> {
-        let delete = built(
-            Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK)))
-                .condition_expression("contact_id = :owner")
-                .expression_attribute_values(":owner", s(owner.to_string()))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
-    }
-
     /// Plans the managers' changes of `report`'s link (role, manager, delta). A transaction
     /// takes one operation per item, so a manager that is also the primary being `demoted` is
     /// left out: the returned delta is for the demotion to apply.
@@ -233,7 +202,7 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Stores a new contact, its email marker and the client's count (and primary) in one
+    /// Stores a new contact, its email claim and the client's count (and primary) in one
     /// transaction. The client's state is not read first: the write assumes the common case and,
     /// if the client disagrees, its condition failure returns the real state to plan again.
     pub async fn add_contact(
@@ -293,7 +262,7 @@ impl Store {
             plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
             plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
             if let Some(email) = &contact.fields.email {
-                plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
+                plan.push(Role::NewEmailClaim, self.claim_email(tenant, email, &contact)?);
             }
             let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
             let demoted_reports =
@@ -313,7 +282,7 @@ impl Store {
             const PRECEDENCE: [Role; 6] = [
                 Role::Idempotency,
                 Role::Client,
-                Role::NewMarker,
+                Role::NewEmailClaim,
                 Role::NewManager,
                 Role::OldPrimary,
                 Role::Contact,
@@ -330,7 +299,7 @@ impl Store {
                     None => return Err(DomainError::NotFound("client")),
                     Some(item) => known = Some(ClientState::from_item(item)?),
                 },
-                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewEmailClaim, _) => return Err(DomainError::EmailTaken),
                 Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
                     return Err(too_many_reports())
@@ -528,10 +497,10 @@ impl Store {
             );
             if email_moves {
                 if let Some(old) = &current.fields.email {
-                    plan.push(Role::OldMarker, self.marker_delete(tenant, old, id)?);
+                    plan.push(Role::OldEmailClaim, self.release_email(tenant, old, id)?);
                 }
                 if let Some(new) = &updated.fields.email {
-                    plan.push(Role::NewMarker, self.marker_put(tenant, new, &updated)?);
+                    plan.push(Role::NewEmailClaim, self.claim_email(tenant, new, &updated)?);
                 }
             }
             let old_primary = match (promote, state) {
@@ -579,11 +548,11 @@ impl Store {
 
             const PRECEDENCE: [Role; 7] = [
                 Role::Contact,
-                Role::NewMarker,
+                Role::NewEmailClaim,
                 Role::NewManager,
                 Role::Client,
                 Role::OldPrimary,
-                Role::OldMarker,
+                Role::OldEmailClaim,
                 Role::OldManager,
             ];
             match self.run_plan(plan, &PRECEDENCE).await? {
@@ -591,7 +560,7 @@ impl Store {
                 Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
                     return Err(DomainError::PreconditionFailed)
                 }
-                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewEmailClaim, _) => return Err(DomainError::EmailTaken),
                 Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
                     return Err(too_many_reports())
@@ -630,7 +599,7 @@ impl Store {
         }
     }
 
-    /// Deletes a contact with its email marker, updates the client's count, and clears the
+    /// Deletes a contact, releasing its email claim, updates the client's count, and clears the
     /// line-manager link of its reports, all in one transaction.
     pub async fn delete_contact(
         &self,
@@ -688,7 +657,7 @@ impl Store {
             let client_update = built(stamp_values(client_update, stamp).build())?;
             plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
             if let Some(email) = &current.fields.email {
-                plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
+                plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
             }
             // A transaction takes one operation per item: when this contact's own manager is
             // also one of its reports, clearing that report's link also lowers its count.
@@ -716,7 +685,7 @@ impl Store {
             }
 
             const PRECEDENCE: [Role; 5] =
-                [Role::Contact, Role::Client, Role::Report, Role::OldMarker, Role::OldManager];
+                [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
             match self.run_plan(plan, &PRECEDENCE).await? {
                 Outcome::Committed => return Ok(()),
                 Outcome::Failed(Role::Contact, _) if if_match.is_some() => {

@@ -3,6 +3,7 @@
 mod batch_get;
 mod clients;
 mod contacts;
+mod email_claims;
 pub mod idempotency;
 mod invites;
 pub mod items;

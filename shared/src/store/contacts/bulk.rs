@@ -1,7 +1,7 @@
 //! Many new contacts of one client at once (imports): one transaction per batch instead of
 //! one per contact, so the client's counter, which every add must move, is written once per
 //! batch rather than once per row, and a large file is a few hundred writes, not thousands.
-//! Each contact still lands whole or not at all: a contact whose email marker fails its
+//! Each contact still lands whole or not at all: a contact whose email claim fails its
 //! condition (someone took the address meanwhile) is dropped from the batch with
 //! `EmailTaken` and the rest is written again.
 
@@ -12,7 +12,7 @@ use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantI
 use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
-/// Contacts per transaction: one client update plus a contact and a marker per row fit in
+/// Contacts per transaction: one client update plus a contact and an email claim per row fit in
 /// DynamoDB's 100 actions.
 pub const BATCH_ROWS: usize = 49;
 
@@ -48,7 +48,7 @@ impl Store {
             for (k, (_, contact)) in pending.iter_mut().enumerate() {
                 contact.is_primary = first && k == 0;
             }
-            let (items, marker_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
+            let (items, claim_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
             let reasons = match self.transact(items).await? {
                 TxOutcome::Committed => {
                     for (i, contact) in pending.drain(..) {
@@ -71,7 +71,7 @@ impl Store {
                 attempt += 1;
                 continue;
             }
-            let taken: Vec<usize> = marker_of
+            let taken: Vec<usize> = claim_of
                 .iter()
                 .enumerate()
                 .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
@@ -88,8 +88,8 @@ impl Store {
         Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
     }
 
-    /// The client update first, then each contact and its marker; also, for each contact, the
-    /// position of its marker in the request (cancellation reasons come back by position).
+    /// The client update first, then each contact and its email claim; also, for each contact,
+    /// the position of its claim in the request (cancellation reasons come back by position).
     fn batch_plan(
         &self,
         tenant: &TenantId,
@@ -120,17 +120,17 @@ impl Store {
                 .build(),
         )?;
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
-        let mut marker_of = Vec::with_capacity(pending.len());
+        let mut claim_of = Vec::with_capacity(pending.len());
         for (_, contact) in pending {
             items.push(self.put_new(new_contact_item(tenant, contact)?)?);
-            marker_of.push(match &contact.fields.email {
+            claim_of.push(match &contact.fields.email {
                 Some(email) => {
-                    items.push(self.marker_put(tenant, email, contact)?);
+                    items.push(self.claim_email(tenant, email, contact)?);
                     Some(items.len() - 1)
                 }
                 None => None,
             });
         }
-        Ok((items, marker_of))
+        Ok((items, claim_of))
     }
 }
