@@ -21,7 +21,7 @@ use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{
     contact_editable_item, n, new_contact_item, ClientRecord, ContactRecord, UpdateExpr, CONTACT_EDITABLE,
 };
-use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
+use super::tx::{retry_planned, retry_planned_from, Attempt, Item, Reason, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::contact::wants_promotion;
 use crate::domain::{
@@ -208,14 +208,16 @@ impl Store {
     pub async fn add_contact(
         &self,
         tenant: &TenantId,
-        mut contact: Contact,
+        contact: Contact,
         wants_primary: bool,
         stamp: &Stamp,
         idempotency: Option<Idempotency<'_, RenderResponse>>,
     ) -> DomainResult<Created<Contact>> {
         let client = contact.client_id;
-        let mut known: Option<ClientState> = None;
-        for attempt in 0..MAX_ATTEMPTS {
+        let (contact, idempotency) = (&contact, &idempotency);
+        // Nothing is known of the client at first: the first plan assumes the common case.
+        retry_planned_from(None, move |known: Option<ClientState>| async move {
+            let mut contact = contact.clone();
             // Decide the primary role from what is known (or assumed) of the client.
             let (first, demote) = match known {
                 None => (wants_primary, None),
@@ -288,29 +290,29 @@ impl Store {
                 Role::Contact,
             ];
             match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(Created::New(contact)),
-                Outcome::Retry => backoff(attempt).await,
+                Outcome::Committed => Ok(Attempt::Done(Created::New(contact))),
+                Outcome::Retry => Ok(Attempt::Retry),
                 Outcome::Failed(Role::Idempotency, r) => {
                     let idem = idempotency.as_ref().expect("planned only with a key");
-                    return Ok(Created::Replayed(replay(r.old, idem.request)?));
+                    Ok(Attempt::Done(Created::Replayed(replay(r.old, idem.request)?)))
                 }
                 // The client is not as assumed: its old image tells how it is.
                 Outcome::Failed(Role::Client, r) => match r.old {
-                    None => return Err(DomainError::NotFound("client")),
-                    Some(item) => known = Some(ClientState::from_item(item)?),
+                    None => Err(DomainError::NotFound("client")),
+                    Some(item) => Ok(Attempt::Replan(Some(ClientState::from_item(item)?))),
                 },
-                Outcome::Failed(Role::NewEmailClaim, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
+                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    return Err(too_many_reports())
+                    Err(too_many_reports())
                 }
-                Outcome::Failed(Role::OldPrimary, _) => known = None,
+                Outcome::Failed(Role::OldPrimary, _) => Ok(Attempt::Replan(None)),
                 Outcome::Failed(role, _) => {
-                    return Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
+                    Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
                 }
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 
     pub async fn get_contact(
@@ -425,7 +427,8 @@ impl Store {
         stamp: &Stamp,
     ) -> DomainResult<Contact> {
         let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
-        for attempt in 0..MAX_ATTEMPTS {
+        let patch = &patch;
+        retry_planned(move || async move {
             let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
             let state = client_item.as_ref().map(ClientState::of);
             let pending_invite = record.invite_hash.is_some();
@@ -438,7 +441,7 @@ impl Store {
             let promote = wants_promotion(current.is_primary, &patch.is_primary)?;
             let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
             if fields == current.fields && !promote && !revoke {
-                return Ok(current);
+                return Ok(Attempt::Done(current));
             }
             let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
             updated.is_primary |= promote;
@@ -479,15 +482,12 @@ impl Store {
                 .condition_expression("version = :expected");
 
             if !email_moves && !manager_moves && !promote {
-                match self.update_single(contact_update).await {
-                    Ok(()) => return Ok(updated),
-                    Err(Some(e)) => return Err(e),
-                    Err(None) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
-                    Err(None) => {
-                        backoff(attempt).await;
-                        continue;
-                    }
-                }
+                return match self.update_single(contact_update).await {
+                    Ok(()) => Ok(Attempt::Done(updated)),
+                    Err(Some(e)) => Err(e),
+                    Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                    Err(None) => Ok(Attempt::Retry),
+                };
             }
 
             let mut plan = Plan::new();
@@ -514,8 +514,7 @@ impl Store {
                 // The client still names this contact primary while the contact is already
                 // demoted: the read met another move of the primary half-applied (BatchGetItem
                 // is read-committed per item, not per batch). Read again once it has settled.
-                backoff(attempt).await;
-                continue;
+                return Ok(Attempt::Retry);
             }
             let changes = if manager_moves {
                 vec![
@@ -556,20 +555,18 @@ impl Store {
                 Role::OldManager,
             ];
             match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(updated),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    return Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::NewEmailClaim, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
+                Outcome::Committed => Ok(Attempt::Done(updated)),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
+                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    return Err(too_many_reports())
+                    Err(too_many_reports())
                 }
                 // The contact, the client or another contact changed since the read.
-                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
+                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 
     /// Runs a single conditional update. `Err(None)` means the condition failed.
@@ -609,7 +606,7 @@ impl Store {
         if_match: Option<u64>,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        for attempt in 0..MAX_ATTEMPTS {
+        retry_planned(move || async move {
             let record = self
                 .get(Self::contact_key(tenant, client, id))
                 .await?
@@ -687,10 +684,8 @@ impl Store {
             const PRECEDENCE: [Role; 5] =
                 [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
             match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(()),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    return Err(DomainError::PreconditionFailed)
-                }
+                Outcome::Committed => Ok(Attempt::Done(())),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
                 Outcome::Failed(Role::Client, r) if current.is_primary => {
                     let others_remain = match r.old {
                         Some(item) => ClientState::from_item(item)?.count > 1,
@@ -699,12 +694,12 @@ impl Store {
                     if others_remain {
                         return Err(DomainError::PrimaryRequired);
                     }
-                    backoff(attempt).await;
+                    Ok(Attempt::Retry)
                 }
-                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
+                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 }
 
