@@ -21,6 +21,7 @@ use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{
     contact_editable_item, n, new_contact_item, ClientRecord, ContactRecord, UpdateExpr, CONTACT_EDITABLE,
 };
+use super::stamp::{Stamped, STAMP};
 use super::tx::{retry_planned, retry_planned_from, Attempt, Item, Reason, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::contact::wants_promotion;
@@ -103,13 +104,6 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn stamp_values(
-    u: aws_sdk_dynamodb::types::builders::UpdateBuilder,
-    stamp: &Stamp,
-) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-    u.expression_attribute_values(":at", s(&stamp.at)).expression_attribute_values(":by", s(&stamp.by))
-}
-
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
@@ -173,15 +167,13 @@ impl Store {
         (report, reports): (ContactId, i64),
         stamp: &Stamp,
     ) -> DomainResult<TransactWriteItem> {
-        let mut set = "SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by"
-            .to_owned();
+        let mut set = format!("SET is_primary = :false, {STAMP}");
         let mut condition = "is_primary = :true".to_owned();
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(Self::contact_key(tenant, client, old)))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":one", n(1))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         // DynamoDB refuses unused expression values, so these are added only when used.
         if reports != 0 {
@@ -196,9 +188,8 @@ impl Store {
             condition.push_str(ROOM);
             update = update.expression_attribute_values(":max", n(MAX_REPORTS));
         }
-        let update = built(
-            stamp_values(update.update_expression(set), stamp).condition_expression(condition).build(),
-        )?;
+        let update =
+            built(update.update_expression(set).stamped(stamp).condition_expression(condition).build())?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -236,7 +227,7 @@ impl Store {
                 .set_key(Some(Self::client_key(tenant, client)))
                 .expression_attribute_values(":one", n(1))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+            let mut set = format!("contact_count = contact_count + :one, {STAMP}");
             // DynamoDB refuses unused expression values, so `:zero` is added only where used.
             let condition = if contact.is_primary {
                 set.push_str(", primary_contact_id = :new");
@@ -256,7 +247,8 @@ impl Store {
                 "attribute_exists(PK) AND contact_count > :zero"
             };
             let client_update = built(
-                stamp_values(client_update, stamp)
+                client_update
+                    .stamped(stamp)
                     .update_expression(format!("SET {set}"))
                     .condition_expression(condition)
                     .build(),
@@ -528,18 +520,15 @@ impl Store {
                 self.push_report_links(&mut plan, tenant, client, id, &changes, old_primary)?;
             if let Some(old) = old_primary {
                 let move_primary = built(
-                    stamp_values(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(Self::client_key(tenant, client)))
-                            .update_expression("SET primary_contact_id = :new, version = version + :one, updated_at = :at, updated_by = :by")
-                            .condition_expression("primary_contact_id = :old")
-                            .expression_attribute_values(":new", s(id.to_string()))
-                            .expression_attribute_values(":old", s(old.to_string()))
-                            .expression_attribute_values(":one", n(1)),
-                        stamp,
-                    )
-                    .build(),
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(Self::client_key(tenant, client)))
+                        .update_expression(format!("SET primary_contact_id = :new, {STAMP}"))
+                        .condition_expression("primary_contact_id = :old")
+                        .expression_attribute_values(":new", s(id.to_string()))
+                        .expression_attribute_values(":old", s(old.to_string()))
+                        .stamped(stamp)
+                        .build(),
                 )?;
                 plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, (id, demoted_reports), stamp)?);
@@ -556,7 +545,9 @@ impl Store {
             ];
             match self.run_plan(plan, &PRECEDENCE).await? {
                 Outcome::Committed => Ok(Attempt::Done(updated)),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
+                    Err(DomainError::PreconditionFailed)
+                }
                 Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
                 Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
@@ -643,15 +634,15 @@ impl Store {
             client_update = if current.is_primary {
                 // The primary may only go when it is the last contact.
                 client_update
-                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by REMOVE primary_contact_id")
+                    .update_expression(format!("SET contact_count = contact_count - :one, {STAMP} REMOVE primary_contact_id"))
                     .condition_expression("contact_count = :one AND primary_contact_id = :id")
                     .expression_attribute_values(":id", s(id.to_string()))
             } else {
                 client_update
-                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by")
+                    .update_expression(format!("SET contact_count = contact_count - :one, {STAMP}"))
                     .condition_expression("attribute_exists(PK)")
             };
-            let client_update = built(stamp_values(client_update, stamp).build())?;
+            let client_update = built(client_update.stamped(stamp).build())?;
             plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
             if let Some(email) = &current.fields.email {
                 plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
@@ -670,14 +661,12 @@ impl Store {
                     .condition_expression("line_manager_id = :manager")
                     .expression_attribute_values(":manager", s(id.to_string()))
                     .expression_attribute_values(":one", n(1));
-                let mut expression =
-                    "REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by"
-                        .to_owned();
+                let mut expression = format!("REMOVE line_manager_id SET {STAMP}");
                 if manager == Some(*report) {
                     expression.push_str(", report_count = report_count - :one DELETE report_ids :gone");
                     clear = clear.expression_attribute_values(":gone", report_id(id));
                 }
-                let clear = built(stamp_values(clear.update_expression(expression), stamp).build())?;
+                let clear = built(clear.update_expression(expression).stamped(stamp).build())?;
                 plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
             }
 

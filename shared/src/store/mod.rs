@@ -9,6 +9,7 @@ mod invites;
 pub mod items;
 pub mod keys;
 pub mod quota;
+mod stamp;
 pub mod sweep;
 pub mod tx;
 

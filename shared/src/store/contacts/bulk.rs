@@ -7,8 +7,9 @@
 
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
-use super::{built, n, new_contact_item, s, stamp_values, ClientState};
+use super::{built, n, new_contact_item, s, ClientState};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
+use crate::store::stamp::{Stamped, STAMP};
 use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
@@ -105,7 +106,7 @@ impl Store {
             .expression_attribute_values(":added", n(pending.len() as u64))
             .expression_attribute_values(":zero", n(0))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let mut set = "contact_count = contact_count + :added, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+        let mut set = format!("contact_count = contact_count + :added, {STAMP}");
         let condition = if first {
             set.push_str(", primary_contact_id = :primary");
             update = update.expression_attribute_values(":primary", s(pending[0].1.id.to_string()));
@@ -114,7 +115,8 @@ impl Store {
             "attribute_exists(PK) AND contact_count > :zero"
         };
         let update = built(
-            stamp_values(update, stamp)
+            update
+                .stamped(stamp)
                 .update_expression(format!("SET {set}"))
                 .condition_expression(condition)
                 .build(),
