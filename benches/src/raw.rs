@@ -90,7 +90,7 @@ impl RawOps {
     }
 
     fn marker_key(&self, email: &str) -> Item {
-        key(format!("TENANT#{}#EMAIL#{}", self.tenant, email.to_lowercase()), keys::EMAIL_MARKER_SK)
+        key(format!("TENANT#{}#EMAIL#{}", self.tenant, email.to_lowercase()), keys::EMAIL_CLAIM_SK)
     }
 
     fn marker(&self, email: &str, client: ClientId, id: ContactId) -> Item {

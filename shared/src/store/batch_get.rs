@@ -1,4 +1,4 @@
-//! Reading many items by key for imports: who owns which email addresses (the marker items)
+//! Reading many items by key for imports: who owns which email addresses (`email_claims`)
 //! and the current state of the contacts a file updates, 100 keys per `BatchGetItem` instead
 //! of one `GetItem` per row.
 
@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use super::items::ContactRecord;
 use super::tx::{backoff, Item};
-use super::{keys, Store};
+use super::Store;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
 
 /// BatchGetItem takes at most 100 keys.
@@ -19,27 +19,6 @@ const BATCH: usize = 100;
 const BATCH_GET_ATTEMPTS: u32 = 8;
 
 impl Store {
-    /// The owner (client, contact) of each lowercased email key that has one.
-    pub async fn email_owners(
-        &self,
-        tenant: &TenantId,
-        email_keys: &[String],
-    ) -> DomainResult<HashMap<String, (ClientId, ContactId)>> {
-        let prefix = format!("TENANT#{tenant}#EMAIL#");
-        let keys =
-            email_keys.iter().map(|k| Self::key(format!("{prefix}{k}"), keys::EMAIL_MARKER_SK)).collect();
-        let mut owners = HashMap::new();
-        for item in self.batch_get(keys).await? {
-            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-            let key = text(keys::PK).strip_prefix(&prefix).map(str::to_owned);
-            let owner = ClientId::parse(&text("client_id")).zip(ContactId::parse(&text("contact_id")));
-            if let (Some(key), Some(owner)) = (key, owner) {
-                owners.insert(key, owner);
-            }
-        }
-        Ok(owners)
-    }
-
     /// The contacts of one client among `ids` that exist, by id.
     pub async fn get_contacts(
         &self,

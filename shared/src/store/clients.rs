@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 use super::idempotency::{replay, Created, Idempotency, StoredResponse};
 use super::items::{client_editable_item, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE};
-use super::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
+use super::tx::{retry_planned, Attempt, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
 
@@ -30,24 +30,22 @@ impl Store {
                 .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
             return Ok(Created::New(()));
         };
-        for attempt in 0..MAX_ATTEMPTS {
+        let (item, idem) = (&item, &idem);
+        retry_planned(move || async move {
             let items = vec![
                 self.put_new(item.clone())?,
                 self.idempotency_put(tenant, idem.request, idem.response.clone(), idem.now_epoch)?,
             ];
             match self.transact(items).await? {
-                TxOutcome::Committed => return Ok(Created::New(())),
-                TxOutcome::Conflict => backoff(attempt).await,
-                TxOutcome::Cancelled(mut reasons) => {
-                    let recorded = reasons.pop().filter(|r| r.failed_condition());
-                    return match recorded {
-                        Some(r) => Ok(Created::Replayed(replay(r.old, idem.request)?)),
-                        None => Err(DomainError::internal("client id collision")),
-                    };
-                }
+                TxOutcome::Committed => Ok(Attempt::Done(Created::New(()))),
+                TxOutcome::Conflict => Ok(Attempt::Retry),
+                TxOutcome::Cancelled(mut reasons) => match reasons.pop().filter(|r| r.failed_condition()) {
+                    Some(r) => Ok(Attempt::Done(Created::Replayed(replay(r.old, idem.request)?))),
+                    None => Err(DomainError::internal("client id collision")),
+                },
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 
     pub async fn get_client(&self, tenant: &TenantId, id: ClientId) -> DomainResult<Client> {
@@ -95,14 +93,15 @@ impl Store {
         patch: ClientPatch,
         stamp: &Stamp,
     ) -> DomainResult<Client> {
-        for attempt in 0..MAX_ATTEMPTS {
+        let patch = &patch;
+        retry_planned(move || async move {
             let current = self.get_client(tenant, id).await?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
             }
             let fields = current.fields.patched(patch.clone())?;
             if fields == current.fields {
-                return Ok(current);
+                return Ok(Attempt::Done(current));
             }
             let audit = current.audit.next(stamp);
             let update = UpdateExpr::editable(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
@@ -122,18 +121,18 @@ impl Store {
             match result {
                 Ok(out) => {
                     let item = out.attributes.ok_or_else(|| DomainError::internal("no attributes"))?;
-                    return ClientRecord::from_item(item)?.into_client();
+                    Ok(Attempt::Done(ClientRecord::from_item(item)?.into_client()?))
                 }
                 Err(e) => match e.into_service_error() {
                     UpdateItemError::ConditionalCheckFailedException(_) if if_match.is_some() => {
-                        return Err(DomainError::PreconditionFailed)
+                        Err(DomainError::PreconditionFailed)
                     }
-                    UpdateItemError::ConditionalCheckFailedException(_) => backoff(attempt).await,
-                    other => return Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                    UpdateItemError::ConditionalCheckFailedException(_) => Ok(Attempt::Retry),
+                    other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
                 },
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 
     /// Deletes a client that has no contacts left; one conditional delete decides.

@@ -5,28 +5,29 @@
 //! one item changes). Items are planned from what was read; the conditions make the write fail
 //! if that changed meanwhile, and the change is then planned again from fresh state.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+mod add;
 mod bulk;
+mod delete;
+mod read;
 mod reports;
+mod update;
 
 pub use bulk::BATCH_ROWS;
 pub use reports::MAX_REPORTS;
-use reports::{demotion_full, link_refused, report_id, too_many_reports, ROOM};
+use reports::{report_id, ROOM};
 
-use super::idempotency::{replay, Created, Idempotency, StoredResponse};
-use super::items::{
-    contact_editable_item, n, new_contact_item, ClientRecord, ContactRecord, UpdateExpr, CONTACT_EDITABLE,
-};
-use super::tx::{backoff, Item, Reason, TxOutcome, MAX_ATTEMPTS};
-use super::{keys, last_sort_key, Page, Store};
-use crate::domain::contact::wants_promotion;
+use super::idempotency::StoredResponse;
+use super::items::{n, new_contact_item, ClientRecord};
+use super::stamp::{Stamped, STAMP};
+use super::tx::{Item, Reason, TxOutcome};
+use super::{keys, Store};
 use crate::domain::{
-    Client, ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, NotificationTopic,
-    PortalStatus, Stamp, TenantId,
+    Client, ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, Stamp,
+    TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -34,8 +35,8 @@ use crate::domain::{
 enum Role {
     Contact,
     Client,
-    NewMarker,
-    OldMarker,
+    NewEmailClaim,
+    OldEmailClaim,
     NewManager,
     OldManager,
     OldPrimary,
@@ -103,13 +104,6 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn stamp_values(
-    u: aws_sdk_dynamodb::types::builders::UpdateBuilder,
-    stamp: &Stamp,
-) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-    u.expression_attribute_values(":at", s(&stamp.at)).expression_attribute_values(":by", s(&stamp.by))
-}
-
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
@@ -137,37 +131,6 @@ impl Store {
 
     fn client_key(tenant: &TenantId, client: ClientId) -> Item {
         Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
-    }
-
-    fn marker_put(
-        &self,
-        tenant: &TenantId,
-        email: &Email,
-        contact: &Contact,
-    ) -> DomainResult<TransactWriteItem> {
-        let mut item = Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK);
-        item.insert("entity".into(), s("email"));
-        item.insert("contact_id".into(), s(contact.id.to_string()));
-        item.insert("client_id".into(), s(contact.client_id.to_string()));
-        item.insert("email".into(), s(email.as_str()));
-        self.put_new(item)
-    }
-
-    fn marker_delete(
-        &self,
-        tenant: &TenantId,
-        email: &Email,
-        owner: ContactId,
-    ) -> DomainResult<TransactWriteItem> {
-        let delete = built(
-            Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::email_marker_pk(tenant, email), keys::EMAIL_MARKER_SK)))
-                .condition_expression("contact_id = :owner")
-                .expression_attribute_values(":owner", s(owner.to_string()))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// Plans the managers' changes of `report`'s link (role, manager, delta). A transaction
@@ -204,15 +167,13 @@ impl Store {
         (report, reports): (ContactId, i64),
         stamp: &Stamp,
     ) -> DomainResult<TransactWriteItem> {
-        let mut set = "SET is_primary = :false, version = version + :one, updated_at = :at, updated_by = :by"
-            .to_owned();
+        let mut set = format!("SET is_primary = :false, {STAMP}");
         let mut condition = "is_primary = :true".to_owned();
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(Self::contact_key(tenant, client, old)))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":one", n(1))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         // DynamoDB refuses unused expression values, so these are added only when used.
         if reports != 0 {
@@ -227,515 +188,9 @@ impl Store {
             condition.push_str(ROOM);
             update = update.expression_attribute_values(":max", n(MAX_REPORTS));
         }
-        let update = built(
-            stamp_values(update.update_expression(set), stamp).condition_expression(condition).build(),
-        )?;
+        let update =
+            built(update.update_expression(set).stamped(stamp).condition_expression(condition).build())?;
         Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Stores a new contact, its email marker and the client's count (and primary) in one
-    /// transaction. The client's state is not read first: the write assumes the common case and,
-    /// if the client disagrees, its condition failure returns the real state to plan again.
-    pub async fn add_contact(
-        &self,
-        tenant: &TenantId,
-        mut contact: Contact,
-        wants_primary: bool,
-        stamp: &Stamp,
-        idempotency: Option<Idempotency<'_, RenderResponse>>,
-    ) -> DomainResult<Created<Contact>> {
-        let client = contact.client_id;
-        let mut known: Option<ClientState> = None;
-        for attempt in 0..MAX_ATTEMPTS {
-            // Decide the primary role from what is known (or assumed) of the client.
-            let (first, demote) = match known {
-                None => (wants_primary, None),
-                Some(state) if state.count == 0 => (true, None),
-                Some(state) if wants_primary => (
-                    false,
-                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?),
-                ),
-                Some(_) => (false, None),
-            };
-            contact.is_primary = first || demote.is_some();
-
-            let mut plan = Plan::new();
-            let mut client_update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::client_key(tenant, client)))
-                .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            let mut set = "contact_count = contact_count + :one, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
-            // DynamoDB refuses unused expression values, so `:zero` is added only where used.
-            let condition = if contact.is_primary {
-                set.push_str(", primary_contact_id = :new");
-                client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
-                match demote {
-                    Some(old) => {
-                        client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
-                        "attribute_exists(PK) AND primary_contact_id = :old"
-                    }
-                    None => {
-                        client_update = client_update.expression_attribute_values(":zero", n(0));
-                        "attribute_exists(PK) AND contact_count = :zero"
-                    }
-                }
-            } else {
-                client_update = client_update.expression_attribute_values(":zero", n(0));
-                "attribute_exists(PK) AND contact_count > :zero"
-            };
-            let client_update = built(
-                stamp_values(client_update, stamp)
-                    .update_expression(format!("SET {set}"))
-                    .condition_expression(condition)
-                    .build(),
-            )?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
-            plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
-            if let Some(email) = &contact.fields.email {
-                plan.push(Role::NewMarker, self.marker_put(tenant, email, &contact)?);
-            }
-            let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
-            let demoted_reports =
-                self.push_report_links(&mut plan, tenant, client, contact.id, &changes, demote)?;
-            if let Some(old) = demote {
-                let link = (contact.id, demoted_reports);
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, link, stamp)?);
-            }
-            if let Some(idem) = &idempotency {
-                let response = (idem.response)(&contact);
-                plan.push(
-                    Role::Idempotency,
-                    self.idempotency_put(tenant, idem.request, response, idem.now_epoch)?,
-                );
-            }
-
-            const PRECEDENCE: [Role; 6] = [
-                Role::Idempotency,
-                Role::Client,
-                Role::NewMarker,
-                Role::NewManager,
-                Role::OldPrimary,
-                Role::Contact,
-            ];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(Created::New(contact)),
-                Outcome::Retry => backoff(attempt).await,
-                Outcome::Failed(Role::Idempotency, r) => {
-                    let idem = idempotency.as_ref().expect("planned only with a key");
-                    return Ok(Created::Replayed(replay(r.old, idem.request)?));
-                }
-                // The client is not as assumed: its old image tells how it is.
-                Outcome::Failed(Role::Client, r) => match r.old {
-                    None => return Err(DomainError::NotFound("client")),
-                    Some(item) => known = Some(ClientState::from_item(item)?),
-                },
-                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
-                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    return Err(too_many_reports())
-                }
-                Outcome::Failed(Role::OldPrimary, _) => known = None,
-                Outcome::Failed(role, _) => {
-                    return Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
-                }
-            }
-        }
-        Err(DomainError::Contention)
-    }
-
-    pub async fn get_contact(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        id: ContactId,
-    ) -> DomainResult<Contact> {
-        let item =
-            self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
-        ContactRecord::from_item(item)?.into_contact()
-    }
-
-    /// One query per page. With filters a page may hold fewer than `limit` contacts (DynamoDB
-    /// filters after reading `limit` items); `next_cursor` still continues where it stopped.
-    pub async fn list_contacts(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        filter: &ContactFilter,
-        limit: i32,
-        after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
-        let pk = keys::contacts_pk(tenant, client);
-        let first_page = after.is_none();
-        let mut query = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
-            .limit(limit)
-            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)));
-        let mut filters = Vec::new();
-        if let Some(topic) = filter.topic {
-            filters.push("contains(notifications, :topic)");
-            query = query.expression_attribute_values(":topic", s(topic.as_str()));
-        }
-        if let Some(primary) = filter.primary {
-            filters.push("is_primary = :primary");
-            query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
-        }
-        if let Some(status) = filter.portal_status {
-            filters.push("portal_status = :status");
-            query = query.expression_attribute_values(":status", s(status.as_str()));
-        }
-        if filter.with_email {
-            filters.push("attribute_exists(email)");
-        }
-        if !filters.is_empty() {
-            query = query.filter_expression(filters.join(" AND "));
-        }
-        let out = query
-            .send()
-            .await
-            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
-        if first_page && out.scanned_count() == 0 {
-            // An empty partition: either a client without contacts or no such client here.
-            self.get_client(tenant, client).await?;
-        }
-        let items = out
-            .items()
-            .iter()
-            .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
-            .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
-    }
-
-    /// The contact and, when asked for, its client, in one strongly consistent read.
-    pub async fn read_contact(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        id: ContactId,
-        with_client: bool,
-    ) -> DomainResult<(ContactRecord, Option<Client>)> {
-        if !with_client {
-            let item = self
-                .get(Self::contact_key(tenant, client, id))
-                .await?
-                .ok_or(DomainError::NotFound("contact"))?;
-            return Ok((ContactRecord::from_item(item)?, None));
-        }
-        let keys = vec![Self::contact_key(tenant, client, id), Self::client_key(tenant, client)];
-        let items = self.batch_get(keys).await?;
-        let mut contact = None;
-        let mut state = None;
-        for item in items {
-            let is_contact = item
-                .get(keys::SK)
-                .and_then(|v| v.as_s().ok())
-                .is_some_and(|sk| sk.starts_with(keys::CONTACT_SK_PREFIX));
-            if is_contact {
-                contact = Some(ContactRecord::from_item(item)?);
-            } else {
-                state = Some(ClientRecord::from_item(item)?.into_client()?);
-            }
-        }
-        Ok((contact.ok_or(DomainError::NotFound("contact"))?, state))
-    }
-
-    /// Applies a merge patch. A change of plain fields is one conditional update; a change of
-    /// email, line manager or primary role is one transaction over every item it touches.
-    pub async fn update_contact(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        id: ContactId,
-        if_match: Option<u64>,
-        patch: ContactPatch,
-        stamp: &Stamp,
-    ) -> DomainResult<Contact> {
-        let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
-        for attempt in 0..MAX_ATTEMPTS {
-            let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
-            let state = client_item.as_ref().map(ClientState::of);
-            let pending_invite = record.invite_hash.is_some();
-            let reminded_for = record.reminded_for();
-            let current = record.into_contact()?;
-            if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
-            }
-            let fields = current.fields.patched(patch.clone(), id)?;
-            let promote = wants_promotion(current.is_primary, &patch.is_primary)?;
-            let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
-            if fields == current.fields && !promote && !revoke {
-                return Ok(current);
-            }
-            let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
-            updated.is_primary |= promote;
-
-            let old_key = current.fields.email.as_ref().map(Email::key);
-            let new_key = updated.fields.email.as_ref().map(Email::key);
-            let email_moves = old_key != new_key;
-            let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
-
-            let mut edit = UpdateExpr::editable(
-                contact_editable_item(&updated.fields)?,
-                CONTACT_EDITABLE,
-                &updated.audit,
-            );
-            if promote {
-                edit.set("is_primary", AttributeValue::Bool(true));
-            }
-            if revoke {
-                updated.portal.status = PortalStatus::Revoked;
-                edit.set("portal_status", AttributeValue::S(PortalStatus::Revoked.as_str().into()));
-            }
-            // A pending invitation was sent to the old address: it dies with the change.
-            if email_moves && updated.portal.status == PortalStatus::Invited {
-                updated.portal.status = PortalStatus::None;
-                edit.set("portal_status", AttributeValue::S(PortalStatus::None.as_str().into()));
-            }
-            if pending_invite && (revoke || email_moves) {
-                edit.remove("invite_hash");
-            }
-            edit.sweep_index(self.sweep_index(tenant, &updated, reminded_for));
-            let contact_update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::contact_key(tenant, client, id)))
-                .update_expression(edit.expression())
-                .set_expression_attribute_names(Some(edit.names))
-                .set_expression_attribute_values(Some(edit.values))
-                .expression_attribute_values(":expected", n(current.audit.version))
-                .condition_expression("version = :expected");
-
-            if !email_moves && !manager_moves && !promote {
-                match self.update_single(contact_update).await {
-                    Ok(()) => return Ok(updated),
-                    Err(Some(e)) => return Err(e),
-                    Err(None) if if_match.is_some() => return Err(DomainError::PreconditionFailed),
-                    Err(None) => {
-                        backoff(attempt).await;
-                        continue;
-                    }
-                }
-            }
-
-            let mut plan = Plan::new();
-            plan.push(
-                Role::Contact,
-                TransactWriteItem::builder().update(built(contact_update.build())?).build(),
-            );
-            if email_moves {
-                if let Some(old) = &current.fields.email {
-                    plan.push(Role::OldMarker, self.marker_delete(tenant, old, id)?);
-                }
-                if let Some(new) = &updated.fields.email {
-                    plan.push(Role::NewMarker, self.marker_put(tenant, new, &updated)?);
-                }
-            }
-            let old_primary = match (promote, state) {
-                (false, _) => None,
-                (true, None) => return Err(DomainError::NotFound("client")),
-                (true, Some(state)) => {
-                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?)
-                }
-            };
-            if old_primary == Some(id) {
-                // The client still names this contact primary while the contact is already
-                // demoted: the read met another move of the primary half-applied (BatchGetItem
-                // is read-committed per item, not per batch). Read again once it has settled.
-                backoff(attempt).await;
-                continue;
-            }
-            let changes = if manager_moves {
-                vec![
-                    (Role::NewManager, updated.fields.line_manager_id, 1),
-                    (Role::OldManager, current.fields.line_manager_id, -1),
-                ]
-            } else {
-                Vec::new()
-            };
-            let demoted_reports =
-                self.push_report_links(&mut plan, tenant, client, id, &changes, old_primary)?;
-            if let Some(old) = old_primary {
-                let move_primary = built(
-                    stamp_values(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(Self::client_key(tenant, client)))
-                            .update_expression("SET primary_contact_id = :new, version = version + :one, updated_at = :at, updated_by = :by")
-                            .condition_expression("primary_contact_id = :old")
-                            .expression_attribute_values(":new", s(id.to_string()))
-                            .expression_attribute_values(":old", s(old.to_string()))
-                            .expression_attribute_values(":one", n(1)),
-                        stamp,
-                    )
-                    .build(),
-                )?;
-                plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, (id, demoted_reports), stamp)?);
-            }
-
-            const PRECEDENCE: [Role; 7] = [
-                Role::Contact,
-                Role::NewMarker,
-                Role::NewManager,
-                Role::Client,
-                Role::OldPrimary,
-                Role::OldMarker,
-                Role::OldManager,
-            ];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(updated),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    return Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::NewMarker, _) => return Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => return Err(link_refused(&r)),
-                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    return Err(too_many_reports())
-                }
-                // The contact, the client or another contact changed since the read.
-                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
-            }
-        }
-        Err(DomainError::Contention)
-    }
-
-    /// Runs a single conditional update. `Err(None)` means the condition failed.
-    async fn update_single(
-        &self,
-        update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
-    ) -> Result<(), Option<DomainError>> {
-        let u = built(update.build()).map_err(Some)?;
-        let result = self
-            .db
-            .update_item()
-            .table_name(u.table_name)
-            .set_key(Some(u.key))
-            .update_expression(u.update_expression)
-            .set_condition_expression(u.condition_expression)
-            .set_expression_attribute_names(u.expression_attribute_names)
-            .set_expression_attribute_values(u.expression_attribute_values)
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => match e.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Err(None),
-                other => Err(Some(DomainError::internal(format!("UpdateItem: {other}")))),
-            },
-        }
-    }
-
-    /// Deletes a contact with its email marker, updates the client's count, and clears the
-    /// line-manager link of its reports, all in one transaction.
-    pub async fn delete_contact(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        id: ContactId,
-        if_match: Option<u64>,
-        stamp: &Stamp,
-    ) -> DomainResult<()> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let record = self
-                .get(Self::contact_key(tenant, client, id))
-                .await?
-                .ok_or(DomainError::NotFound("contact"))?;
-            let record = ContactRecord::from_item(record)?;
-            let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
-            let current = record.into_contact()?;
-            if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
-            }
-            // Only an item from before the limit can have more; known without any query.
-            if report_count > MAX_REPORTS {
-                return Err(too_many_reports());
-            }
-            let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
-
-            let mut plan = Plan::new();
-            let delete = built(
-                Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::contact_key(tenant, client, id)))
-                    .condition_expression("version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports)")
-                    .expression_attribute_values(":expected", n(current.audit.version))
-                    .expression_attribute_values(":reports", n(reports.len() as u64))
-                    .build(),
-            )?;
-            plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
-
-            let mut client_update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::client_key(tenant, client)))
-                .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            client_update = if current.is_primary {
-                // The primary may only go when it is the last contact.
-                client_update
-                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by REMOVE primary_contact_id")
-                    .condition_expression("contact_count = :one AND primary_contact_id = :id")
-                    .expression_attribute_values(":id", s(id.to_string()))
-            } else {
-                client_update
-                    .update_expression("SET contact_count = contact_count - :one, version = version + :one, updated_at = :at, updated_by = :by")
-                    .condition_expression("attribute_exists(PK)")
-            };
-            let client_update = built(stamp_values(client_update, stamp).build())?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
-            if let Some(email) = &current.fields.email {
-                plan.push(Role::OldMarker, self.marker_delete(tenant, email, id)?);
-            }
-            // A transaction takes one operation per item: when this contact's own manager is
-            // also one of its reports, clearing that report's link also lowers its count.
-            let manager = current.fields.line_manager_id;
-            if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
-                plan.push(Role::OldManager, self.report_link(tenant, client, manager, id, -1)?);
-            }
-            plan.push(Role::Credential, self.credential_delete(tenant, id)?);
-            for report in &reports {
-                let mut clear = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::contact_key(tenant, client, *report)))
-                    .condition_expression("line_manager_id = :manager")
-                    .expression_attribute_values(":manager", s(id.to_string()))
-                    .expression_attribute_values(":one", n(1));
-                let mut expression =
-                    "REMOVE line_manager_id SET version = version + :one, updated_at = :at, updated_by = :by"
-                        .to_owned();
-                if manager == Some(*report) {
-                    expression.push_str(", report_count = report_count - :one DELETE report_ids :gone");
-                    clear = clear.expression_attribute_values(":gone", report_id(id));
-                }
-                let clear = built(stamp_values(clear.update_expression(expression), stamp).build())?;
-                plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
-            }
-
-            const PRECEDENCE: [Role; 5] =
-                [Role::Contact, Role::Client, Role::Report, Role::OldMarker, Role::OldManager];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => return Ok(()),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    return Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::Client, r) if current.is_primary => {
-                    let others_remain = match r.old {
-                        Some(item) => ClientState::from_item(item)?.count > 1,
-                        None => false,
-                    };
-                    if others_remain {
-                        return Err(DomainError::PrimaryRequired);
-                    }
-                    backoff(attempt).await;
-                }
-                Outcome::Retry | Outcome::Failed(..) => backoff(attempt).await,
-            }
-        }
-        Err(DomainError::Contention)
     }
 }
 

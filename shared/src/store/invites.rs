@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
 use super::items::{n, ContactRecord};
+use super::stamp::{Stamped, STAMP};
 use super::tx::{Item, TxOutcome};
 use super::{keys, Store};
 use crate::domain::dates::format_date;
@@ -112,16 +113,13 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
                 .update_expression(format!(
-                    "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, \
-                     version = version + :one, updated_at = :at, updated_by = :by{sweep_set}"
+                    "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, {STAMP}{sweep_set}"
                 ))
                 .set_expression_attribute_values(Some(sweep_values))
                 .condition_expression("version = :expected")
                 .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .expression_attribute_values(":at", s(&stamp.at))
-                .expression_attribute_values(":by", s(&stamp.by))
+                .stamped(stamp)
                 .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":expected", n(contact.audit.version))
                 .build(),
         )?;
@@ -146,12 +144,7 @@ impl Store {
         hash: &TokenHash,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        let mut sets = vec![
-            "portal_status = :status",
-            "version = version + :one",
-            "updated_at = :at",
-            "updated_by = :by",
-        ];
+        let mut sets = vec!["portal_status = :status", STAMP];
         let mut removes = Vec::new();
         let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, before, reminded_for));
         if sweep_values.is_empty() {
@@ -164,9 +157,7 @@ impl Store {
             .set_expression_attribute_values(Some(sweep_values))
             .condition_expression("invite_hash = :hash AND version = :expected")
             .expression_attribute_values(":status", s(before.portal.status.as_str()))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":at", s(&stamp.at))
-            .expression_attribute_values(":by", s(&stamp.by))
+            .stamped(stamp)
             .expression_attribute_values(":hash", s(hash.as_str()))
             .expression_attribute_values(":expected", n(before.audit.version + 1));
         match &before.portal.invited_at {
@@ -260,10 +251,9 @@ impl Store {
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(&tenant, client, contact)))
-                .update_expression(
-                    "SET portal_status = :active, activated_at = :at, version = version + :one, \
-                     updated_at = :at, updated_by = :by REMOVE invite_hash",
-                )
+                .update_expression(format!(
+                    "SET portal_status = :active, activated_at = :at, {STAMP} REMOVE invite_hash"
+                ))
                 .condition_expression(
                     "invite_hash = :hash AND portal_status = :invited \
                      AND (attribute_not_exists(support_start) OR support_start <= :today) \
@@ -271,9 +261,7 @@ impl Store {
                 )
                 .expression_attribute_values(":active", s(PortalStatus::Active.as_str()))
                 .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .expression_attribute_values(":at", s(&stamp.at))
-                .expression_attribute_values(":by", s(&stamp.by))
-                .expression_attribute_values(":one", n(1))
+                .stamped(stamp)
                 .expression_attribute_values(":hash", s(hash.as_str()))
                 .expression_attribute_values(":today", s(format_date(today)))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)

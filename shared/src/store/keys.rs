@@ -26,11 +26,17 @@ pub fn contact_sk(id: ContactId) -> String {
 
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
 
-pub fn email_marker_pk(t: &TenantId, email: &Email) -> String {
-    format!("TENANT#{t}#EMAIL#{}", email.key())
+/// What every email claim's partition key of a tenant starts with; the address key follows.
+pub fn email_claims_prefix(t: &TenantId) -> String {
+    format!("TENANT#{t}#EMAIL#")
 }
 
-pub const EMAIL_MARKER_SK: &str = "EMAIL";
+/// An email claim (`store::email_claims`): keyed by the address's key (trimmed, lower case).
+pub fn email_claim_pk(t: &TenantId, email: &Email) -> String {
+    format!("{}{}", email_claims_prefix(t), email.key())
+}
+
+pub const EMAIL_CLAIM_SK: &str = "EMAIL";
 
 pub fn idempotency_pk(t: &TenantId, key: &str) -> String {
     format!("TENANT#{t}#IDEM#{key}")

@@ -3,11 +3,13 @@
 mod batch_get;
 mod clients;
 mod contacts;
+mod email_claims;
 pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
 pub mod quota;
+mod stamp;
 pub mod sweep;
 pub mod tx;
 

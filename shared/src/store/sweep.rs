@@ -5,7 +5,8 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 
-use super::items::{n, ContactRecord};
+use super::items::ContactRecord;
+use super::stamp::{Stamped, STAMP};
 use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
@@ -103,24 +104,16 @@ impl Store {
                 let end =
                     due.contact.fields.support_end.ok_or_else(|| DomainError::internal("no support end"))?;
                 update
-                    .update_expression(
-                        "SET reminded_for = :end, GSI1SK = :lease, version = version + :one, \
-                         updated_at = :at, updated_by = :by",
-                    )
+                    .update_expression(format!("SET reminded_for = :end, GSI1SK = :lease, {STAMP}"))
                     .expression_attribute_values(":end", s(format_date(end)))
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":at", s(&stamp.at))
-                    .expression_attribute_values(":by", s(&stamp.by))
+                    .stamped(stamp)
             }
             SweepAction::Revoke => update
-                .update_expression(
-                    "SET portal_status = :revoked, GSI1SK = :lease, version = version + :one, \
-                     updated_at = :at, updated_by = :by REMOVE invite_hash",
-                )
+                .update_expression(format!(
+                    "SET portal_status = :revoked, GSI1SK = :lease, {STAMP} REMOVE invite_hash"
+                ))
                 .expression_attribute_values(":revoked", s(PortalStatus::Revoked.as_str()))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":at", s(&stamp.at))
-                .expression_attribute_values(":by", s(&stamp.by)),
+                .stamped(stamp),
         };
         match update.send().await {
             Ok(out) => {

@@ -2,6 +2,7 @@
 //! cancellation reason per item, in request order, so callers decide by position.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -80,6 +81,45 @@ pub async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(5 + jitter)).await;
 }
 
+/// How one attempt of a planned change ended.
+pub enum Attempt<T, K = ()> {
+    Done(T),
+    /// Lost a race (a conflict, or a condition on what was read): pause, then plan again.
+    Retry,
+    /// The attempt learned how things are (a condition's old image): plan again at once, from
+    /// this knowledge.
+    Replan(K),
+}
+
+/// Runs `attempt` (read, plan, write) until it is done, at most `MAX_ATTEMPTS` times, with a
+/// `backoff` after each lost race; then gives up with `Contention` (409).
+pub async fn retry_planned<T, Fut>(mut attempt: impl FnMut() -> Fut) -> DomainResult<T>
+where
+    Fut: Future<Output = DomainResult<Attempt<T>>>,
+{
+    retry_planned_from((), |()| attempt()).await
+}
+
+/// `retry_planned` for a change planned from what it knows (`known`, first an assumption), which
+/// an attempt may correct (`Attempt::Replan`); a lost race plans again from the same knowledge.
+/// The attempt owns what it knows, so its future borrows nothing from the loop.
+pub async fn retry_planned_from<T, K: Clone, Fut>(
+    mut known: K,
+    mut attempt: impl FnMut(K) -> Fut,
+) -> DomainResult<T>
+where
+    Fut: Future<Output = DomainResult<Attempt<T, K>>>,
+{
+    for n in 0..MAX_ATTEMPTS {
+        match attempt(known.clone()).await? {
+            Attempt::Done(value) => return Ok(value),
+            Attempt::Retry => backoff(n).await,
+            Attempt::Replan(learned) => known = learned,
+        }
+    }
+    Err(DomainError::Contention)
+}
+
 pub fn contention() -> DomainError {
     DomainError::Contention
 }
@@ -105,5 +145,53 @@ mod tests {
 
         assert!(shown.contains("ValidationError") && shown.contains("CONTACT#01J"), "{shown}");
         assert!(!shown.contains("Lovelace") && !shown.contains("ada@x.test"), "{shown}");
+    }
+
+    /// Runs `retry_planned` with every attempt ending in `outcome`: its result and how many ran.
+    async fn every_attempt(outcome: fn() -> DomainResult<Attempt<()>>) -> (DomainResult<()>, u32) {
+        let mut attempts = 0;
+        let result = retry_planned(|| {
+            attempts += 1;
+            async move { outcome() }
+        })
+        .await;
+        (result, attempts)
+    }
+
+    #[tokio::test]
+    async fn a_change_that_keeps_losing_races_gives_up_with_contention_after_max_attempts() {
+        let (result, attempts) = every_attempt(|| Ok(Attempt::Retry)).await;
+
+        assert!(matches!(result, Err(DomainError::Contention)), "{result:?}");
+        assert_eq!(attempts, MAX_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn a_replan_starts_the_next_attempt_from_what_it_learned_and_a_lost_race_keeps_it() {
+        let mut seen = Vec::new();
+
+        let result = retry_planned_from(0, |known: u32| {
+            seen.push(known);
+            let step = seen.len();
+            async move {
+                Ok(match step {
+                    1 => Attempt::Replan(7),
+                    2 => Attempt::Retry,
+                    _ => Attempt::Done(known),
+                })
+            }
+        })
+        .await;
+
+        assert_eq!(result.expect("done"), 7);
+        assert_eq!(seen, [0, 7, 7]);
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_change_at_once() {
+        let (result, attempts) = every_attempt(|| Err(DomainError::EmailTaken)).await;
+
+        assert!(matches!(result, Err(DomainError::EmailTaken)), "{result:?}");
+        assert_eq!(attempts, 1);
     }
 }

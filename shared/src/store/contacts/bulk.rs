@@ -1,18 +1,19 @@
 //! Many new contacts of one client at once (imports): one transaction per batch instead of
 //! one per contact, so the client's counter, which every add must move, is written once per
 //! batch rather than once per row, and a large file is a few hundred writes, not thousands.
-//! Each contact still lands whole or not at all: a contact whose email marker fails its
+//! Each contact still lands whole or not at all: a contact whose email claim fails its
 //! condition (someone took the address meanwhile) is dropped from the batch with
 //! `EmailTaken` and the rest is written again.
 
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
-use super::{built, n, new_contact_item, s, stamp_values, ClientState};
+use super::{built, n, new_contact_item, s, ClientState};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
+use crate::store::stamp::{Stamped, STAMP};
 use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
-/// Contacts per transaction: one client update plus a contact and a marker per row fit in
+/// Contacts per transaction: one client update plus a contact and an email claim per row fit in
 /// DynamoDB's 100 actions.
 pub const BATCH_ROWS: usize = 49;
 
@@ -48,7 +49,7 @@ impl Store {
             for (k, (_, contact)) in pending.iter_mut().enumerate() {
                 contact.is_primary = first && k == 0;
             }
-            let (items, marker_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
+            let (items, claim_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
             let reasons = match self.transact(items).await? {
                 TxOutcome::Committed => {
                     for (i, contact) in pending.drain(..) {
@@ -71,7 +72,7 @@ impl Store {
                 attempt += 1;
                 continue;
             }
-            let taken: Vec<usize> = marker_of
+            let taken: Vec<usize> = claim_of
                 .iter()
                 .enumerate()
                 .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
@@ -88,8 +89,8 @@ impl Store {
         Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
     }
 
-    /// The client update first, then each contact and its marker; also, for each contact, the
-    /// position of its marker in the request (cancellation reasons come back by position).
+    /// The client update first, then each contact and its email claim; also, for each contact,
+    /// the position of its claim in the request (cancellation reasons come back by position).
     fn batch_plan(
         &self,
         tenant: &TenantId,
@@ -105,7 +106,7 @@ impl Store {
             .expression_attribute_values(":added", n(pending.len() as u64))
             .expression_attribute_values(":zero", n(0))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let mut set = "contact_count = contact_count + :added, version = version + :one, updated_at = :at, updated_by = :by".to_owned();
+        let mut set = format!("contact_count = contact_count + :added, {STAMP}");
         let condition = if first {
             set.push_str(", primary_contact_id = :primary");
             update = update.expression_attribute_values(":primary", s(pending[0].1.id.to_string()));
@@ -114,23 +115,24 @@ impl Store {
             "attribute_exists(PK) AND contact_count > :zero"
         };
         let update = built(
-            stamp_values(update, stamp)
+            update
+                .stamped(stamp)
                 .update_expression(format!("SET {set}"))
                 .condition_expression(condition)
                 .build(),
         )?;
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
-        let mut marker_of = Vec::with_capacity(pending.len());
+        let mut claim_of = Vec::with_capacity(pending.len());
         for (_, contact) in pending {
             items.push(self.put_new(new_contact_item(tenant, contact)?)?);
-            marker_of.push(match &contact.fields.email {
+            claim_of.push(match &contact.fields.email {
                 Some(email) => {
-                    items.push(self.marker_put(tenant, email, contact)?);
+                    items.push(self.claim_email(tenant, email, contact)?);
                     Some(items.len() - 1)
                 }
                 None => None,
             });
         }
-        Ok((items, marker_of))
+        Ok((items, claim_of))
     }
 }

@@ -14,7 +14,7 @@ use crate::store::tx::Reason;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
-/// marker, its own manager and its portal credential.
+/// claim, its own manager and its portal credential.
 pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
 /// The most reports a contact may have.
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;

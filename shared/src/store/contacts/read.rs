@@ -1,0 +1,110 @@
+//! Reading contacts: one by id, a client's page of them, and a contact with its client.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{s, ContactFilter};
+use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
+use crate::store::items::{ClientRecord, ContactRecord};
+use crate::store::{keys, last_sort_key, Page, Store};
+
+impl Store {
+    pub async fn get_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+    ) -> DomainResult<Contact> {
+        let item =
+            self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+        ContactRecord::from_item(item)?.into_contact()
+    }
+
+    /// One query per page. With filters a page may hold fewer than `limit` contacts (DynamoDB
+    /// filters after reading `limit` items); `next_cursor` still continues where it stopped.
+    pub async fn list_contacts(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        filter: &ContactFilter,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Contact>> {
+        let pk = keys::contacts_pk(tenant, client);
+        let first_page = after.is_none();
+        let mut query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)));
+        let mut filters = Vec::new();
+        if let Some(topic) = filter.topic {
+            filters.push("contains(notifications, :topic)");
+            query = query.expression_attribute_values(":topic", s(topic.as_str()));
+        }
+        if let Some(primary) = filter.primary {
+            filters.push("is_primary = :primary");
+            query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
+        }
+        if let Some(status) = filter.portal_status {
+            filters.push("portal_status = :status");
+            query = query.expression_attribute_values(":status", s(status.as_str()));
+        }
+        if filter.with_email {
+            filters.push("attribute_exists(email)");
+        }
+        if !filters.is_empty() {
+            query = query.filter_expression(filters.join(" AND "));
+        }
+        let out = query
+            .send()
+            .await
+            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+        if first_page && out.scanned_count() == 0 {
+            // An empty partition: either a client without contacts or no such client here.
+            self.get_client(tenant, client).await?;
+        }
+        let items = out
+            .items()
+            .iter()
+            .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+    }
+
+    /// The contact and, when asked for, its client, in one strongly consistent read.
+    pub async fn read_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+        with_client: bool,
+    ) -> DomainResult<(ContactRecord, Option<Client>)> {
+        if !with_client {
+            let item = self
+                .get(Self::contact_key(tenant, client, id))
+                .await?
+                .ok_or(DomainError::NotFound("contact"))?;
+            return Ok((ContactRecord::from_item(item)?, None));
+        }
+        let keys = vec![Self::contact_key(tenant, client, id), Self::client_key(tenant, client)];
+        let items = self.batch_get(keys).await?;
+        let mut contact = None;
+        let mut state = None;
+        for item in items {
+            let is_contact = item
+                .get(keys::SK)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|sk| sk.starts_with(keys::CONTACT_SK_PREFIX));
+            if is_contact {
+                contact = Some(ContactRecord::from_item(item)?);
+            } else {
+                state = Some(ClientRecord::from_item(item)?.into_client()?);
+            }
+        }
+        Ok((contact.ok_or(DomainError::NotFound("contact"))?, state))
+    }
+}
