@@ -12,6 +12,7 @@ pub mod quota;
 mod stamp;
 pub mod sweep;
 pub mod tx;
+mod update_expr;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
