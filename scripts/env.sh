@@ -4,13 +4,18 @@
 
 : "${DYNAMODB_PORT:=8000}"
 : "${SES_PORT:=8005}"
-export DYNAMODB_PORT SES_PORT
+# The Cognito emulator sits next to the SES one unless told otherwise.
+: "${COGNITO_PORT:=$((SES_PORT + 2))}"
+export DYNAMODB_PORT SES_PORT COGNITO_PORT
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID_LOCAL:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY_LOCAL:-local}"
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DYNAMODB_PORT}"
 export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:${SES_PORT}"
+export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:${COGNITO_PORT}"
+# Both user pools' ids and issuers on that emulator (tools/local-cognito writes it).
+export COGNITO_POOLS_FILE="${COGNITO_POOLS_FILE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.local/cognito-pools-${COGNITO_PORT}.json}"
 export SES_STORE_URL="http://127.0.0.1:${SES_PORT}/store"
 export TABLE_NAME="${TABLE_NAME:-client-contacts}"
 # Local only: the deployed template never sets LOCAL_JWT_SECRET (API Gateway verifies tokens).

@@ -36,4 +36,5 @@ mod seed;
 mod smoke;
 mod sweep;
 mod template;
+mod template_identity;
 mod walk;

@@ -1,0 +1,75 @@
+//! template.yaml's user pools: no user-writable attribute grants rights, nobody signs themselves
+//! up, and each authorizer trusts exactly its pool.
+
+use harness::table::repo_root;
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    let resource = &template["Resources"][name];
+    assert!(!resource.is_null(), "template.yaml has no resource {name}");
+    resource
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_sequence().unwrap_or(&Vec::new()).iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+}
+
+/// The custom attributes of a pool's schema, each with whether a user may ever change it.
+fn custom_attributes(pool: &Value) -> Vec<(String, bool)> {
+    let schema = pool["Properties"]["Schema"].as_sequence().expect("a schema");
+    schema.iter().map(|a| (a["Name"].as_str().unwrap().to_owned(), a["Mutable"] != false)).collect()
+}
+
+#[test]
+fn the_staff_tenant_attribute_is_set_once_by_an_administrator_and_no_app_client_writes_it() {
+    let template = template();
+    let pool = resource(&template, "StaffUserPool");
+    assert_eq!(custom_attributes(pool), [("tenant_id".to_owned(), false)]);
+    let client = resource(&template, "StaffUserPoolClient");
+    let writes = strings(&client["Properties"]["WriteAttributes"]);
+    assert!(!writes.is_empty(), "WriteAttributes must be listed: left out, every attribute is writable");
+    assert!(writes.iter().all(|a| !a.starts_with("custom:")), "the app client writes {writes:?}");
+}
+
+#[test]
+fn staff_roles_are_groups_only_administrators_change_and_nobody_signs_up_alone() {
+    let template = template();
+    let mut groups: Vec<String> = ["GlobalAdminsGroup", "PsaAdminsGroup", "ManageAllClientsGroup"]
+        .iter()
+        .map(|name| resource(&template, name)["Properties"]["GroupName"].as_str().unwrap().to_owned())
+        .collect();
+    groups.sort();
+    assert_eq!(groups, ["global_admins", "manage_all_clients", "psa_admins"]);
+    for pool in ["StaffUserPool", "PortalUserPool"] {
+        let config = &resource(&template, pool)["Properties"]["AdminCreateUserConfig"];
+        assert_eq!(config["AllowAdminCreateUserOnly"], true, "{pool} allows self sign-up");
+    }
+}
+
+#[test]
+fn portal_users_cannot_change_their_tenant_client_or_contact() {
+    let template = template();
+    let mut attributes = custom_attributes(resource(&template, "PortalUserPool"));
+    attributes.sort();
+    let immutable = |n: &str| (n.to_owned(), false);
+    assert_eq!(attributes, [immutable("client_id"), immutable("contact_id"), immutable("tenant_id")]);
+    let writes = strings(&resource(&template, "PortalUserPoolClient")["Properties"]["WriteAttributes"]);
+    assert!(!writes.is_empty() && writes.iter().all(|a| !a.starts_with("custom:") && a != "email"), "{writes:?}");
+}
+
+#[test]
+fn the_default_authorizer_trusts_the_staff_pool_and_its_app_client() {
+    let template = template();
+    let auth = &resource(&template, "HttpApi")["Properties"]["Auth"];
+    let default = auth["DefaultAuthorizer"].as_str().unwrap();
+    let jwt = &auth["Authorizers"][default]["JwtConfiguration"];
+    let issuer = serde_yaml::to_string(&jwt["issuer"]).unwrap();
+    assert!(issuer.contains("${StaffUserPool}") && issuer.contains("${ExistingStaffUserPoolId}"), "{issuer}");
+    let audience = serde_yaml::to_string(&jwt["audience"]).unwrap();
+    assert!(audience.contains("StaffUserPoolClient") && audience.contains("ExistingStaffUserPoolClientId"));
+}

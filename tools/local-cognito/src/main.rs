@@ -1,0 +1,60 @@
+//! `local-cognito setup`: makes both user pools of template.yaml on the Cognito emulator at
+//! $AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER (once; later runs find them) and writes their ids
+//! and issuers to $COGNITO_POOLS_FILE, which the local API reads to verify tokens.
+//!
+//! `local-cognito token --tenant T --role admin|manager|reader [--email E] [--password P]`:
+//! a staff user of that tenant and role (created if missing), signed in; prints its ID token,
+//! and with `--show-password` first a line `password: P`.
+
+use local_api::Template;
+use local_cognito::users::{new_password, staff_token, Role, StaffUser};
+use local_cognito::{pools, Error, LocalPools};
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| format!("{name} is not set (source scripts/env.sh)").into())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let endpoint = env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")?;
+    let pools_file = std::path::PathBuf::from(env("COGNITO_POOLS_FILE")?);
+    let client = local_cognito::client(&endpoint).await;
+    match args.first().map(String::as_str) {
+        Some("setup") => {
+            let made = pools::ensure(&client, &Template::of_repo(), &endpoint).await?;
+            std::fs::write(&pools_file, serde_json::to_string_pretty(&made)?)?;
+            println!("{}", serde_json::to_string(&made)?);
+        }
+        Some("token") => {
+            let pools = LocalPools::load(&pools_file)?;
+            let tenant = flag(&args, "--tenant").ok_or("--tenant is required")?;
+            let role = Role::parse(&flag(&args, "--role").ok_or("--role is required")?)?;
+            let email = flag(&args, "--email").unwrap_or_else(|| format!("{}@{tenant}.local.test", role_name(role)));
+            let password = match flag(&args, "--password") {
+                Some(p) => p,
+                None => new_password()?,
+            };
+            let user = StaffUser { email: &email, tenant: &tenant, role, password: &password };
+            let token = staff_token(&client, &pools.staff, &user).await?;
+            if args.iter().any(|a| a == "--show-password") {
+                println!("password: {password}");
+            }
+            println!("{token}");
+        }
+        _ => return Err("usage: local-cognito setup | token --tenant T --role admin|manager|reader [--email E] [--password P] [--show-password]".into()),
+    }
+    Ok(())
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Manager => "manager",
+        Role::Reader => "reader",
+    }
+}
