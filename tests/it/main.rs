@@ -21,6 +21,7 @@ mod invariants_drop;
 mod invariants_sweep;
 mod invites;
 mod lists;
+mod local_api_authorizer;
 mod local_api_routes;
 mod logs;
 mod metrics;

@@ -57,7 +57,15 @@ fn the_spec_has_exactly_the_template_routes_with_the_function_as_operation_id() 
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap().iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
             let function = op["operationId"].as_str().unwrap_or_default().to_owned();
-            in_spec.insert(TemplateRoute { method: method.to_uppercase(), path: path.clone(), function });
+            // `security: []` is a public route; any other operation needs the staff pool's token.
+            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+            let authorizer = (!public).then(|| "StaffJwt".to_owned());
+            in_spec.insert(TemplateRoute {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                function,
+                authorizer,
+            });
         }
     }
     let in_template: BTreeSet<TemplateRoute> = Template::of_repo().routes().unwrap().into_iter().collect();

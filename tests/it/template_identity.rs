@@ -59,7 +59,10 @@ fn portal_users_cannot_change_their_tenant_client_or_contact() {
     let immutable = |n: &str| (n.to_owned(), false);
     assert_eq!(attributes, [immutable("client_id"), immutable("contact_id"), immutable("tenant_id")]);
     let writes = strings(&resource(&template, "PortalUserPoolClient")["Properties"]["WriteAttributes"]);
-    assert!(!writes.is_empty() && writes.iter().all(|a| !a.starts_with("custom:") && a != "email"), "{writes:?}");
+    assert!(
+        !writes.is_empty() && writes.iter().all(|a| !a.starts_with("custom:") && a != "email"),
+        "{writes:?}"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! response object (`statusCode`, `headers`, `cookies`, `body`, `isBase64Encoded`) turned back
 //! into an HTTP response.
 //!
-//! There is no authorizer context: locally the functions verify `Authorization: Bearer`
-//! themselves (`LOCAL_JWT_SECRET`), which is what they do when that context is absent.
+//! On a route with an authorizer, the claims of the token it verified (see `authorizer`) are in
+//! `requestContext.authorizer.jwt.claims`, the only identity the functions read.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,7 +22,13 @@ use shared::http::routes::percent_decode;
 use crate::template::TemplateRoute;
 
 /// The event for `route`, from the request's head and its whole body.
-pub fn request_event(route: &TemplateRoute, parts: &Parts, body: &[u8], request_id: &str) -> Value {
+pub fn request_event(
+    route: &TemplateRoute,
+    parts: &Parts,
+    body: &[u8],
+    request_id: &str,
+    claims: Option<Map<String, Value>>,
+) -> Value {
     let mut headers: Map<String, Value> = Map::new();
     let mut cookies: Vec<String> = Vec::new();
     for (name, value) in &parts.headers {
@@ -52,7 +58,7 @@ pub fn request_event(route: &TemplateRoute, parts: &Parts, body: &[u8], request_
         Ok(text) => (Value::String(text.to_owned()), false),
         Err(_) => (Value::String(BASE64.encode(body)), true),
     };
-    json!({
+    let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
@@ -80,7 +86,11 @@ pub fn request_event(route: &TemplateRoute, parts: &Parts, body: &[u8], request_
         },
         "body": body,
         "isBase64Encoded": encoded,
-    })
+    });
+    if let Some(claims) = claims {
+        event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+    }
+    event
 }
 
 /// The `{name}` segments of `template` in `path` (which the router matched to it),
@@ -151,6 +161,7 @@ mod tests {
             method: "POST".into(),
             path: "/clients/{clientId}/contacts".into(),
             function: "add-contact".into(),
+            authorizer: Some("StaffJwt".into()),
         }
     }
 
@@ -164,20 +175,25 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_utf8_is_passed_base64_encoded() {
-        let event = request_event(&route(), &parts("/clients/C1/contacts", &[]), b"\xc3\x28", "r1");
+        let event = request_event(&route(), &parts("/clients/C1/contacts", &[]), b"\xc3\x28", "r1", None);
         assert_eq!(event["isBase64Encoded"], true);
         assert_eq!(event["body"], BASE64.encode(b"\xc3\x28"));
     }
 
     #[test]
     fn a_text_body_is_passed_as_it_came_and_no_body_as_null() {
-        let event =
-            request_event(&route(), &parts("/clients/C1/contacts", &[]), "{\"a\":\"ö\"}".as_bytes(), "r1");
+        let event = request_event(
+            &route(),
+            &parts("/clients/C1/contacts", &[]),
+            "{\"a\":\"ö\"}".as_bytes(),
+            "r1",
+            None,
+        );
         assert_eq!(
             (event["isBase64Encoded"].clone(), event["body"].clone()),
             (json!(false), json!("{\"a\":\"ö\"}"))
         );
-        let event = request_event(&route(), &parts("/clients/C1/contacts", &[]), b"", "r1");
+        let event = request_event(&route(), &parts("/clients/C1/contacts", &[]), b"", "r1", None);
         assert_eq!(event["body"], Value::Null);
     }
 
@@ -185,7 +201,7 @@ mod tests {
     fn the_event_names_the_route_its_decoded_parameters_and_the_raw_path_and_query() {
         let headers = [("x-multi", "one"), ("x-multi", "two"), ("cookie", "a=1; b=2")];
         let event =
-            request_event(&route(), &parts("/clients/C%201/contacts?x=a%2Bb&x=2", &headers), b"", "r1");
+            request_event(&route(), &parts("/clients/C%201/contacts?x=a%2Bb&x=2", &headers), b"", "r1", None);
         assert_eq!(event["routeKey"], "POST /clients/{clientId}/contacts");
         assert_eq!(event["requestContext"]["routeKey"], "POST /clients/{clientId}/contacts");
         assert_eq!(event["pathParameters"], json!({ "clientId": "C 1" }));

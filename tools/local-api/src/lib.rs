@@ -1,6 +1,7 @@
 //! Local development tools: the service's HTTP API on one port in front of `cargo lambda
 //! watch` (routes read from template.yaml), and the template reader the tests share.
 
+pub mod authorizer;
 pub mod cors;
 pub mod event;
 pub mod portal;
@@ -8,6 +9,7 @@ pub mod proxy;
 pub mod router;
 pub mod template;
 
+pub use authorizer::{Authorizers, LocalPools};
 pub use cors::Cors;
 pub use proxy::Proxy;
 pub use router::{Match, Router};

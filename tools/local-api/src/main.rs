@@ -1,12 +1,14 @@
 //! `local-api [--template template.yaml]`: serves the API on http://127.0.0.1:$API_PORT (default
 //! 3000), forwarding each route of the template to its function under `cargo lambda watch` on
-//! http://127.0.0.1:$LAMBDA_PORT (default 9000). Listens on loopback only.
+//! http://127.0.0.1:$LAMBDA_PORT (default 9000). Listens on loopback only. Tokens are verified
+//! against the local user pools named in $COGNITO_POOLS_FILE (written by `local-cognito setup`),
+//! as API Gateway's JWT authorizers verify them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use local_api::proxy::bind_loopback;
-use local_api::{Cors, Proxy, Router, Template};
+use local_api::{Authorizers, Cors, LocalPools, Proxy, Router, Template};
 
 fn port(name: &str, default: u16) -> Result<u16, String> {
     match std::env::var(name) {
@@ -36,7 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         routes.len(),
         template_file.display()
     );
+    let pools_file = std::env::var("COGNITO_POOLS_FILE")
+        .map_err(|_| "COGNITO_POOLS_FILE is not set: start the API with scripts/run-local")?;
+    let pools = LocalPools::load(std::path::Path::new(&pools_file))?;
     let mut proxy = Proxy::new(Router::new(routes), &upstream);
+    proxy.authorizers = Some(Authorizers::new(&pools));
     proxy.cors = Cors::from_template(&template, origins);
     if let Some(cors) = &proxy.cors {
         println!("CORS as the template configures it, for origins {}", cors.allow_origins.join(", "));

@@ -24,6 +24,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use shared::http::problem::Problem;
 use tokio::net::TcpListener;
 
+use crate::authorizer::Authorizers;
 use crate::cors::Cors;
 use crate::router::{Match, Router};
 use crate::template::TemplateRoute;
@@ -74,6 +75,9 @@ pub struct Proxy {
     pub cors: Option<Cors>,
     /// Numbers the requests, for their `requestId`.
     requests: AtomicU64,
+    /// The template's JWT authorizers. Without them no route's token is verified and no
+    /// claims are passed, so every function that needs an identity answers 401.
+    pub authorizers: Option<Authorizers>,
 }
 
 impl Proxy {
@@ -85,6 +89,7 @@ impl Proxy {
             log: true,
             cors: None,
             requests: AtomicU64::new(1),
+            authorizers: None,
         }
     }
 
@@ -140,6 +145,13 @@ impl Proxy {
     /// the request (see `event`), through `cargo lambda watch`'s Lambda invoke API.
     async fn forward(&self, route: &TemplateRoute, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
+        let claims = match (&route.authorizer, &self.authorizers) {
+            (Some(name), Some(authorizers)) => match authorizers.verify(name, &parts.headers).await {
+                Ok(claims) => Some(claims),
+                Err(refused) => return refused,
+            },
+            _ => None,
+        };
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -151,7 +163,7 @@ impl Proxy {
             }
         };
         let request_id = format!("local-{}", self.requests.fetch_add(1, Ordering::Relaxed));
-        let event = event::request_event(route, &parts, &body, &request_id);
+        let event = event::request_event(route, &parts, &body, &request_id, claims);
         let function = route.function.as_str();
         let invoke = Request::post(self.invoke_url(function))
             .header(CONTENT_TYPE, "application/json")

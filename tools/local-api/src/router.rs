@@ -105,7 +105,12 @@ mod tests {
     }
 
     fn route(method: &str, path: &str, function: &str) -> TemplateRoute {
-        TemplateRoute { method: method.into(), path: path.into(), function: function.into() }
+        TemplateRoute {
+            method: method.into(),
+            path: path.into(),
+            function: function.into(),
+            authorizer: None,
+        }
     }
 
     #[test]

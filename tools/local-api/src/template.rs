@@ -15,6 +15,9 @@ pub struct TemplateRoute {
     /// The function's binary (`Metadata.BuildProperties.Binary`), which is also its crate and
     /// its name under `cargo lambda watch`.
     pub function: String,
+    /// The authorizer that guards it (the event's `Auth.Authorizer`, else the API's
+    /// `DefaultAuthorizer`); `None` for a public route (`NONE`).
+    pub authorizer: Option<String>,
 }
 
 /// A parsed SAM template.
@@ -85,6 +88,9 @@ impl Template {
 
     /// Every HTTP route, sorted.
     pub fn routes(&self) -> Result<Vec<TemplateRoute>, String> {
+        let default_authorizer = self
+            .resources("AWS::Serverless::HttpApi")
+            .find_map(|api| api["Properties"]["Auth"]["DefaultAuthorizer"].as_str().map(str::to_owned));
         let mut routes = Vec::new();
         for function in self.resources("AWS::Serverless::Function") {
             let events = function["Properties"]["Events"].as_mapping().into_iter().flatten();
@@ -97,6 +103,11 @@ impl Template {
                         method: method.to_uppercase(),
                         path: path.to_owned(),
                         function: binary.to_owned(),
+                        authorizer: match event["Properties"]["Auth"]["Authorizer"].as_str() {
+                            Some("NONE") => None,
+                            Some(named) => Some(named.to_owned()),
+                            None => default_authorizer.clone(),
+                        },
                     }),
                     _ => return Err(format!("HttpApi event {name:?} needs a Binary, a Method and a Path")),
                 }
@@ -132,7 +143,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             t.routes().unwrap(),
-            vec![TemplateRoute { method: "GET".into(), path: "/x/{id}".into(), function: "get-x".into() }]
+            vec![TemplateRoute {
+                method: "GET".into(),
+                path: "/x/{id}".into(),
+                function: "get-x".into(),
+                authorizer: None
+            }]
         );
         assert_eq!(t.functions(), vec!["get-x".to_owned()]);
         assert!(t.table().is_err());

@@ -6,7 +6,7 @@
 pub mod pools;
 pub mod users;
 
-pub use pools::{LocalPool, LocalPools};
+pub use local_api::authorizer::{LocalPool, LocalPools};
 
 /// What went wrong, with the emulator's own words.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -8,33 +8,11 @@ use aws_sdk_cognitoidentityprovider::types::{
     SchemaAttributeType, StringAttributeConstraintsType, UserPoolPolicyType, UsernameAttributeType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
+pub use local_api::authorizer::{LocalPool, LocalPools};
 use local_api::Template;
-use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::Error;
-
-/// One pool as the local API and the token tool need it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct LocalPool {
-    pub pool_id: String,
-    pub client_id: String,
-    /// The `iss` of its tokens, `<endpoint>/<pool id>`; its JWKS is under it.
-    pub issuer: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct LocalPools {
-    pub staff: LocalPool,
-    pub portal: LocalPool,
-}
-
-impl LocalPools {
-    pub fn load(path: &std::path::Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
-    }
-}
 
 /// The pool resource, its app client resource and the groups of each pool in template.yaml.
 const POOLS: [(&str, &str, &str); 2] =
@@ -51,7 +29,11 @@ pub async fn ensure(client: &Client, template: &Template, endpoint: &str) -> Res
         for group in groups_of(template, pool_resource) {
             ensure_group(client, &pool_id, &group).await?;
         }
-        made.push(LocalPool { issuer: format!("{}/{pool_id}", endpoint.trim_end_matches('/')), pool_id, client_id });
+        made.push(LocalPool {
+            issuer: format!("{}/{pool_id}", endpoint.trim_end_matches('/')),
+            pool_id,
+            client_id,
+        });
     }
     let portal = made.pop().expect("two pools");
     let staff = made.pop().expect("two pools");
@@ -76,7 +58,10 @@ fn groups_of(template: &Template, pool: &str) -> Vec<String> {
 }
 
 fn strings(value: &Value) -> Vec<String> {
-    value.as_sequence().map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    value
+        .as_sequence()
+        .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 async fn ensure_pool(client: &Client, name: &str, props: &Value) -> Result<String, Error> {
@@ -88,10 +73,16 @@ async fn ensure_pool(client: &Client, name: &str, props: &Value) -> Result<Strin
         .create_user_pool()
         .pool_name(name)
         .set_schema(Some(schema(&props["Schema"])))
-        .policies(UserPoolPolicyType::builder().password_policy(password_policy(&props["Policies"]["PasswordPolicy"])).build())
+        .policies(
+            UserPoolPolicyType::builder()
+                .password_policy(password_policy(&props["Policies"]["PasswordPolicy"]))
+                .build(),
+        )
         .admin_create_user_config(
             AdminCreateUserConfigType::builder()
-                .allow_admin_create_user_only(props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true)
+                .allow_admin_create_user_only(
+                    props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true,
+                )
                 .build(),
         );
     for attribute in strings(&props["UsernameAttributes"]) {
@@ -110,7 +101,9 @@ fn schema(value: &Value) -> Vec<SchemaAttributeType> {
             let bound = |name: &str| constraints[name].as_str().map(str::to_owned);
             SchemaAttributeType::builder()
                 .name(a["Name"].as_str().unwrap_or_default())
-                .attribute_data_type(AttributeDataType::from(a["AttributeDataType"].as_str().unwrap_or("String")))
+                .attribute_data_type(AttributeDataType::from(
+                    a["AttributeDataType"].as_str().unwrap_or("String"),
+                ))
                 .mutable(a["Mutable"] != false)
                 .string_attribute_constraints(
                     StringAttributeConstraintsType::builder()
@@ -139,8 +132,10 @@ async fn ensure_client(client: &Client, pool_id: &str, name: &str, props: &Value
     if let Some(app) = existing.user_pool_clients().iter().find(|c| c.client_name() == Some(name)) {
         return Ok(app.client_id().unwrap_or_default().to_owned());
     }
-    let mut flows: Vec<ExplicitAuthFlowsType> =
-        strings(&props["ExplicitAuthFlows"]).iter().map(|f| ExplicitAuthFlowsType::from(f.as_str())).collect();
+    let mut flows: Vec<ExplicitAuthFlowsType> = strings(&props["ExplicitAuthFlows"])
+        .iter()
+        .map(|f| ExplicitAuthFlowsType::from(f.as_str()))
+        .collect();
     flows.push(ExplicitAuthFlowsType::AllowUserPasswordAuth);
     let created = client
         .create_user_pool_client()
@@ -151,7 +146,11 @@ async fn ensure_client(client: &Client, pool_id: &str, name: &str, props: &Value
         .set_write_attributes(Some(strings(&props["WriteAttributes"])))
         .send()
         .await?;
-    Ok(created.user_pool_client().and_then(|c| c.client_id()).ok_or("CreateUserPoolClient returned no id")?.to_owned())
+    Ok(created
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .ok_or("CreateUserPoolClient returned no id")?
+        .to_owned())
 }
 
 async fn ensure_group(client: &Client, pool_id: &str, group: &str) -> Result<(), Error> {

@@ -72,13 +72,24 @@ pub async fn staff_token(client: &Client, pool: &LocalPool, user: &StaffUser<'_>
         .send()
         .await?;
     if let Some(group) = user.role.group() {
-        client.admin_add_user_to_group().user_pool_id(&pool.pool_id).username(user.email).group_name(group).send().await?;
+        client
+            .admin_add_user_to_group()
+            .user_pool_id(&pool.pool_id)
+            .username(user.email)
+            .group_name(group)
+            .send()
+            .await?;
     }
     sign_in(client, pool, user.email, user.password).await
 }
 
 /// An ID token for `username` and `password` (`USER_PASSWORD_AUTH`).
-pub async fn sign_in(client: &Client, pool: &LocalPool, username: &str, password: &str) -> Result<String, Error> {
+pub async fn sign_in(
+    client: &Client,
+    pool: &LocalPool,
+    username: &str,
+    password: &str,
+) -> Result<String, Error> {
     let signed_in = client
         .initiate_auth()
         .client_id(&pool.client_id)
@@ -93,7 +104,8 @@ pub async fn sign_in(client: &Client, pool: &LocalPool, username: &str, password
 
 async fn check_tenant(client: &Client, pool: &LocalPool, user: &StaffUser<'_>) -> Result<(), Error> {
     let existing = client.admin_get_user().user_pool_id(&pool.pool_id).username(user.email).send().await?;
-    let tenant = existing.user_attributes().iter().find(|a| a.name() == "custom:tenant_id").and_then(|a| a.value());
+    let tenant =
+        existing.user_attributes().iter().find(|a| a.name() == "custom:tenant_id").and_then(|a| a.value());
     if tenant != Some(user.tenant) {
         return Err(format!("{} is a user of tenant {tenant:?}, not {:?}", user.email, user.tenant).into());
     }
