@@ -6,12 +6,12 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::app::App;
 use crate::domain::fields::FieldReader;
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, Email, NotificationTopic, TenantId, Text,
 };
 use crate::email::sanitize::sanitize;
+use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::store::ContactFilter;
@@ -135,23 +135,25 @@ const PAGE: i32 = 100;
 /// is read) runs out. Each page's emails are counted against the tenant's quota before any of
 /// them is sent: a first page over the quota refuses the whole notification (nothing sent), a
 /// later one stops it there (the rest reported as not sent). What did not go out is given back.
+/// `budget` is how long new sends start (`SEND_BUDGET` when deployed).
 pub async fn notify(
-    app: &App,
+    mail: &Mailing<'_>,
+    budget: std::time::Duration,
     tenant: &TenantId,
     client: ClientId,
     n: &Notification,
 ) -> DomainResult<NotifyReport> {
-    let stop_at = Instant::now() + app.notify_budget;
-    let client_item = app.store.get_client(tenant, client).await?;
+    let stop_at = Instant::now() + budget;
+    let client_item = mail.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
     // Once per notification; markup with nothing left after sanitising shows the text instead.
-    let html = n.html.as_deref().map(|h| sanitize(h, app.email.allow_remote_images));
+    let html = n.html.as_deref().map(|h| sanitize(h, mail.email.allow_remote_images));
     let html = html.as_deref().filter(|h| !h.trim().is_empty());
     let filter = ContactFilter { topic: Some(n.topic), with_email: true, ..ContactFilter::default() };
     let mut report = NotifyReport::new(n.topic);
     let mut after = None;
     loop {
-        let page = match app.store.list_contacts(tenant, client, &filter, PAGE, after).await {
+        let page = match mail.store.list_contacts(tenant, client, &filter, PAGE, after).await {
             Ok(page) => page,
             // Nothing sent yet: the caller may simply try again.
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
@@ -166,7 +168,7 @@ pub async fn notify(
         let recipients: Vec<(Contact, Email)> =
             page.items.into_iter().filter_map(|c| c.fields.email.clone().map(|e| (c, e))).collect();
         let wanted = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
-        let reservation = match crate::quota::reserve(app, tenant, wanted).await {
+        let reservation = match crate::quota::reserve(&mail.quota(), tenant, wanted).await {
             Ok(reservation) => reservation,
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
             Err(e) => {
@@ -179,13 +181,13 @@ pub async fn notify(
             }
         };
         let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
-            .map(|(contact, email)| deliver(app, n, client_name, html, contact, email, stop_at))
+            .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
         // What did not go out does not count.
         let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
-        crate::quota::release(app, &reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
+        crate::quota::release(&mail.quota(), &reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
         report.record(deliveries);
         match page.last_sort_key {
             None => break,
@@ -216,7 +218,7 @@ pub async fn notify(
 /// Sends the notification to one recipient, unless the budget has run out by the time a send
 /// slot is free for it.
 async fn deliver(
-    app: &App,
+    mail: &Mailing<'_>,
     n: &Notification,
     client_name: &str,
     html: Option<&str>,
@@ -232,13 +234,13 @@ async fn deliver(
     let context = NotificationEmail {
         contact_name: greeting_name(&contact),
         client_name,
-        sender_name: &app.mailer.sender_name,
+        sender_name: &mail.mailer.sender_name,
         topic: n.topic.as_str(),
         text: n.text.as_str(),
         html,
     };
     let result = match render("notification", &context) {
-        Ok(body) => app.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
+        Ok(body) => mail.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
         Err(e) => Err(e),
     };
     match result {
@@ -248,7 +250,7 @@ async fn deliver(
         }
         Err(e) => {
             tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
-            delivery.error = Some(crate::http::problem::classify(&e).1.to_owned());
+            delivery.error = Some(e.code().to_owned());
             (delivery, Outcome::Failed)
         }
     }

@@ -11,10 +11,10 @@ use serde::Serialize;
 use time::Duration;
 use tracing::Instrument;
 
-use crate::app::App;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{format_instant, SweepAction, SweepKey};
 use crate::domain::{DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::quota::Budgets;
@@ -77,8 +77,9 @@ struct SupportEmail<'a> {
 }
 
 /// Runs one sweep; `deadline` is when the invocation must have returned.
-pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepReport> {
-    let now = app.clock.now();
+pub async fn sweep<'a>(mail: impl Into<Mailing<'a>>, deadline: Option<Instant>) -> DomainResult<SweepReport> {
+    let mail = &mail.into();
+    let now = mail.clock.now();
     // Keys start with `YYYY-MM-DDTHH:MM:SSZ#`; `$` sorts just after `#`, so this bound includes
     // everything due up to and including this second.
     let bound = format!("{}$", format_instant(now));
@@ -89,15 +90,15 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
             report.stopped_early = true;
             break;
         }
-        let page = app.store.due_contacts(&bound, start, PAGE).await?;
+        let page = mail.store.due_contacts(&bound, start, PAGE).await?;
         report.items_read += page.scanned;
-        let budgets = Budgets::reserve(app, notices_wanted(&page.items)).await;
+        let budgets = Budgets::reserve(&mail.quota(), notices_wanted(&page.items)).await;
         let outcomes: Vec<Done> = stream::iter(page.items)
-            .map(|due| act(app, due, &budgets))
+            .map(|due| act(mail, due, &budgets))
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
-        budgets.settle(app).await;
+        budgets.settle(&mail.quota()).await;
         for outcome in outcomes {
             match outcome {
                 Done::Revoked => report.revoked += 1,
@@ -137,8 +138,8 @@ fn notices_wanted(items: &[DueContact]) -> HashMap<TenantId, u32> {
     wanted
 }
 
-async fn act(app: &App, due: DueContact, budgets: &Budgets) -> Done {
-    match try_act(app, &due, budgets).await {
+async fn act(mail: &Mailing<'_>, due: DueContact, budgets: &Budgets) -> Done {
+    match try_act(mail, &due, budgets).await {
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
@@ -147,8 +148,8 @@ async fn act(app: &App, due: DueContact, budgets: &Budgets) -> Done {
     }
 }
 
-async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
-    let now = app.clock.now();
+async fn try_act(mail: &Mailing<'_>, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
+    let now = mail.clock.now();
     let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
     // A reminder that comes due after support already ended (missed runs) becomes the revocation.
     let action = match SweepKey::action_of(&due.sort_key) {
@@ -162,7 +163,7 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         due.contact.id,
     );
     let stamp = Stamp { at: format_timestamp(now), by: "support-expiry-sweep".into() };
-    let Some(first_time) = app.store.claim_due(due, action, &lease, &stamp).await? else {
+    let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
         return Ok(Done::Skipped);
     };
 
@@ -175,7 +176,7 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
     let Some(email) = &due.contact.fields.email else {
         // Nobody to tell; the state change is what matters, and a reminder still leads on to
         // the revocation (a contact can keep portal access after its address is removed).
-        app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
         return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
     };
     let (template, subject) = match action {
@@ -186,9 +187,9 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         template,
         &SupportEmail {
             contact_name: greeting_name(&due.contact),
-            sender_name: &app.mailer.sender_name,
+            sender_name: &mail.mailer.sender_name,
             support_end: format_date(end),
-            portal_url: &app.email.portal_url,
+            portal_url: &mail.email.portal_url,
         },
     )?;
     // Access rules never wait for quota (the claim above already did the state change); the
@@ -197,7 +198,7 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         tracing::info!(tenant = %due.tenant, contact = %due.contact.id, "tenant's email quota used up; the email waits for a later run");
         return Ok(Done::Held { revoked: action == SweepAction::Revoke && first_time });
     }
-    let sent = app.mailer.send(OutgoingEmail { to: email, subject, body }).await;
+    let sent = mail.mailer.send(OutgoingEmail { to: email, subject, body }).await;
     if sent.is_err() {
         budgets.give_back(&due.tenant);
     }
@@ -218,7 +219,7 @@ async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult
         }
     };
 
-    app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+    mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
     Ok(match (action, first_time) {
         _ if !delivered => Done::Undeliverable { revoked: action == SweepAction::Revoke && first_time },
         (SweepAction::Remind, _) => Done::Reminded,
@@ -240,8 +241,8 @@ fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
 
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line and as metrics, and return it.
-pub async fn run_scheduled(
-    app: &App,
+pub async fn run_scheduled<'a>(
+    mail: impl Into<Mailing<'a>>,
     request_id: &str,
     trace_header: Option<&str>,
     deadline_epoch_ms: u64,
@@ -263,7 +264,7 @@ pub async fn run_scheduled(
             .unwrap_or_default();
         let budget_ms = budget_ms(deadline_epoch_ms, now_ms);
         let deadline = Instant::now() + StdDuration::from_millis(budget_ms);
-        let report = sweep(app, Some(deadline)).await?;
+        let report = sweep(mail.into(), Some(deadline)).await?;
         tracing::info!(
             revoked = report.revoked,
             reminded = report.reminded,

@@ -76,6 +76,34 @@ impl DomainError {
     pub fn internal(err: impl std::fmt::Display) -> Self {
         Self::Internal(err.to_string())
     }
+
+    /// The problem code callers switch on (`type` is `/problems/<code>`); stable, documented in
+    /// `docs/api.md`.
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            Unauthenticated(_) => "unauthenticated",
+            Forbidden => "forbidden",
+            NotFound(_) => "not-found",
+            BadRequest(_) => "bad-request",
+            UnsupportedMediaType(_) => "unsupported-media-type",
+            PayloadTooLarge(_) | TooManyRows(_) => "payload-too-large",
+            Validation(_) => "validation-failed",
+            EmailTaken => "email-taken",
+            PrimaryRequired => "primary-required",
+            ClientHasContacts => "client-has-contacts",
+            PreconditionFailed => "precondition-failed",
+            IdempotencyKeyReused => "idempotency-key-reused",
+            Contention => "contention",
+            Conflict(code, _) => code,
+            Gone(_) => "gone",
+            EmailRejected(_) => "email-rejected",
+            EmailUnavailable(_) => "email-unavailable",
+            QuotaExceeded(_) => "email-quota-exceeded",
+            StoreBusy => "store-busy",
+            Internal(_) => "internal",
+        }
+    }
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

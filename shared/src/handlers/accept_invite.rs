@@ -14,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::ACCEPT_INVITE, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let mut r = FieldReader::new(json_object(&call.req)?);
     let token = r.parsed("token", |t| {
         if t.len() > 200 {
@@ -38,6 +38,6 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    invites::accept(call.app, &token, &password).await?;
+    invites::accept(&call.app.mailing(), &token, &password).await?;
     json(200, &json!({ "status": "active" }))
 }

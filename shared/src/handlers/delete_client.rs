@@ -11,7 +11,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::DELETE_CLIENT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let id = call.client_id()?;
     call.app.store.delete_client(call.tenant()?, id, if_match(&call.req)?).await?;
     response::no_content()

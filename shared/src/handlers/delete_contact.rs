@@ -11,7 +11,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::DELETE_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     call.app.store.delete_contact(call.tenant()?, client, id, if_match(&call.req)?, &call.stamp()).await?;
     response::no_content()

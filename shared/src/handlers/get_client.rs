@@ -10,7 +10,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::GET_CLIENT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let client = call.app.store.get_client(call.tenant()?, call.client_id()?).await?;
     let body = serde_json::to_string(&client).map_err(crate::domain::DomainError::internal)?;
     response::with_body(200, body, Some(&client.audit.etag()), None)

@@ -13,7 +13,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::LIST_CLIENTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let query = Query::parse(&call.req, &["limit", "cursor"])?;
     let tenant = call.tenant()?;
     let scope = format!("clients|{tenant}");

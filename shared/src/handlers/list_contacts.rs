@@ -14,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::LIST_CONTACTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let client = call.client_id()?;
     let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status"])?;
     let filter = ContactFilter {

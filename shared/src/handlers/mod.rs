@@ -20,14 +20,13 @@ use lambda_http::{Body, Response};
 
 use crate::domain::DomainResult;
 use crate::http::response;
-use crate::store::{Created, StoredResponse};
+use crate::http::response::StoredResponse;
+use crate::store::Created;
 
 /// The response to a creating request: the first one, or a replay of it.
 fn created<T>(outcome: Created<T>, first: StoredResponse) -> DomainResult<Response<Body>> {
     match outcome {
-        Created::New(_) => {
-            response::with_body(first.status, first.body, first.etag.as_deref(), first.location.as_deref())
-        }
+        Created::New(_) => first.send(),
         Created::Replayed(stored) => response::replay(stored),
     }
 }

@@ -13,9 +13,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::NOTIFY_CONTACTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let client = call.client_id()?;
     let notification = Notification::parse(json_object(&call.req)?)?;
-    let report = notify(call.app, call.tenant()?, client, &notification).await?;
+    let report =
+        notify(&call.app.mailing(), call.app.notify_budget, call.tenant()?, client, &notification).await?;
     json(202, &report)
 }

@@ -11,7 +11,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::UPDATE_CLIENT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let id = call.client_id()?;
     let patch = ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;

@@ -11,7 +11,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::UPDATE_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;

@@ -13,22 +13,27 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::app::App;
-use crate::domain::dates::format_timestamp;
+use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
-use identity::Identity;
+use identity::{Authenticator, Identity};
 use routes::{Access, Route};
 
-/// One request on its way through a handler, with its caller's identity (`None` only on
-/// public routes).
-pub struct Call<'a> {
-    pub app: &'a App,
+/// What the adapter needs from the wiring a handler runs with: who may call, and the time.
+pub trait Context {
+    fn authenticator(&self) -> &Authenticator;
+    fn clock(&self) -> &dyn Clock;
+}
+
+/// One request on its way through a handler, with the handler's wiring `app` and its caller's
+/// identity (`None` only on public routes).
+pub struct Call<'a, A> {
+    pub app: &'a A,
     pub identity: Option<Identity>,
     pub req: Request,
     pub route: Route,
 }
 
-impl Call<'_> {
+impl<A: Context> Call<'_, A> {
     pub fn client_id(&self) -> DomainResult<ClientId> {
         self.route
             .param(&self.req, "clientId")
@@ -54,11 +59,11 @@ impl Call<'_> {
 
     pub fn stamp(&self) -> Stamp {
         let by = self.identity.as_ref().map(|i| i.user.as_str().to_owned()).unwrap_or_default();
-        Stamp { at: format_timestamp(self.app.clock.now()), by }
+        Stamp { at: format_timestamp(self.app.clock().now()), by }
     }
 
     pub fn now_epoch(&self) -> i64 {
-        self.app.clock.now().unix_timestamp()
+        self.app.clock().now().unix_timestamp()
     }
 }
 
@@ -87,14 +92,15 @@ fn trace_header(req: &Request) -> Option<String> {
 
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
-pub async fn serve<'a, F, Fut>(
-    app: &'a App,
+pub async fn serve<'a, A, F, Fut>(
+    app: &'a A,
     req: Request,
     route: Route,
     handler: F,
 ) -> Result<Response<Body>, lambda_http::Error>
 where
-    F: FnOnce(Call<'a>) -> Fut,
+    A: Context,
+    F: FnOnce(Call<'a, A>) -> Fut,
     Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
 {
     let span = info_span!(
@@ -113,7 +119,7 @@ where
             let identity = match route.access {
                 Access::Public => None,
                 access => {
-                    let identity = app.auth.authenticate(&req)?;
+                    let identity = app.authenticator().authenticate(&req)?;
                     tracing::Span::current().record("tenant", identity.tenant.as_str());
                     if access == Access::Write {
                         identity.require_writer()?;

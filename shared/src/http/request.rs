@@ -47,16 +47,16 @@ pub fn json_object(req: &Request) -> DomainResult<Map<String, Value>> {
     }
 }
 
-/// A CSV upload: 415 unless `text/csv`, 413 past the import limit.
-pub fn csv_body(req: &Request) -> DomainResult<&[u8]> {
+/// A CSV upload: 415 unless `text/csv`, 413 past `max_bytes` (the import's limit).
+pub fn csv_body(req: &Request, max_bytes: usize) -> DomainResult<&[u8]> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if media != "text/csv" {
         return Err(DomainError::UnsupportedMediaType("text/csv"));
     }
     let bytes = body_bytes(req);
-    if bytes.len() > crate::import::csv_rows::MAX_BYTES {
-        return Err(DomainError::PayloadTooLarge(crate::import::csv_rows::MAX_BYTES));
+    if bytes.len() > max_bytes {
+        return Err(DomainError::PayloadTooLarge(max_bytes));
     }
     Ok(bytes)
 }

@@ -4,19 +4,19 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::idempotency::{replay, Created, Idempotency, StoredResponse};
+use super::idempotency::{replay, Created, Idempotency, Recorded};
 use super::items::{client_editable_item, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE};
 use super::tx::{retry_planned, Attempt, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
 
 impl Store {
-    /// Stores a new client; with an idempotency key, in one transaction with the response.
+    /// Stores a new client; with an idempotency key, in one transaction with its recorded result.
     pub async fn create_client(
         &self,
         tenant: &TenantId,
         client: &Client,
-        idempotency: Option<Idempotency<'_, StoredResponse>>,
+        idempotency: Option<Idempotency<'_, Recorded>>,
     ) -> DomainResult<Created<()>> {
         let item = new_client_item(tenant, client)?;
         let Some(idem) = idempotency else {
@@ -34,7 +34,7 @@ impl Store {
         retry_planned(move || async move {
             let items = vec![
                 self.put_new(item.clone())?,
-                self.idempotency_put(tenant, idem.request, idem.response.clone(), idem.now_epoch)?,
+                self.idempotency_put(tenant, idem.request, idem.record.clone(), idem.now_epoch)?,
             ];
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(Created::New(()))),

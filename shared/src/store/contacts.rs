@@ -20,7 +20,7 @@ pub use bulk::BATCH_ROWS;
 pub use reports::MAX_REPORTS;
 use reports::{report_id, ROOM};
 
-use super::idempotency::StoredResponse;
+use super::idempotency::Recorded;
 use super::items::{n, new_contact_item, ClientRecord};
 use super::stamp::{Stamped, STAMP};
 use super::tx::{Item, Reason, TxOutcome};
@@ -87,8 +87,8 @@ impl ClientState {
     }
 }
 
-/// Renders the response recorded for an idempotent add, once the stored contact is known.
-pub type RenderResponse = fn(&Contact) -> StoredResponse;
+/// Renders the result recorded for an idempotent add, once the stored contact is known.
+pub type RenderRecord = fn(&Contact) -> Recorded;
 
 /// Filters of `list-contacts`.
 #[derive(Debug, Clone, Default)]

@@ -17,8 +17,8 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderResponse, BATCH_ROWS};
-pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
+pub use contacts::{ContactFilter, RenderRecord, BATCH_ROWS};
+pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{InviteRecord, NewInvite};
 
 use crate::domain::{DomainError, DomainResult};

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use super::reports::{demotion_full, link_refused, too_many_reports};
-use super::{built, n, new_contact_item, s, ClientState, Outcome, Plan, RenderResponse, Role};
+use super::{built, n, new_contact_item, s, ClientState, Outcome, Plan, RenderRecord, Role};
 use crate::domain::{Contact, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::idempotency::{replay, Created, Idempotency};
 use crate::store::stamp::{Stamped, STAMP};
@@ -21,7 +21,7 @@ impl Store {
         contact: Contact,
         wants_primary: bool,
         stamp: &Stamp,
-        idempotency: Option<Idempotency<'_, RenderResponse>>,
+        idempotency: Option<Idempotency<'_, RenderRecord>>,
     ) -> DomainResult<Created<Contact>> {
         let client = contact.client_id;
         let (contact, idempotency) = (&contact, &idempotency);
@@ -85,7 +85,7 @@ impl Store {
                 plan.push(Role::OldPrimary, self.demote(tenant, client, old, link, stamp)?);
             }
             if let Some(idem) = &idempotency {
-                let response = (idem.response)(&contact);
+                let response = (idem.record)(&contact);
                 plan.push(
                     Role::Idempotency,
                     self.idempotency_put(tenant, idem.request, response, idem.now_epoch)?,
