@@ -76,13 +76,11 @@ async fn try_invite(
         let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
         let email =
-            contact.fields.email.clone().ok_or_else(|| {
-                DomainError::Conflict("no-email", "the contact has no email address".into())
-            })?;
+            contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
         let now = mail.clock.now();
         check_support_window(&contact.fields, now.date())?;
         if contact.portal.status == PortalStatus::Active {
-            return Err(DomainError::Conflict("portal-active", "the contact already uses the portal".into()));
+            return Err(DomainError::PortalActive);
         }
 
         // Over quota, nothing is written.
@@ -122,7 +120,7 @@ async fn try_invite(
         let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
         crate::metrics::emails("invite", u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
         if let Err(err) = sent {
-            tracing::warn!(error = %err, "invitation email not sent; undoing the invitation");
+            tracing::warn!(error = %crate::telemetry::chain(&err), "invitation email not sent; undoing the invitation");
             mail.store
                 .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
                 .await?;

@@ -159,7 +159,7 @@ pub async fn notify(
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
             // Some already have the email: say who, rather than fail the whole request.
             Err(e) => {
-                tracing::warn!(error = %e, "reading notification recipients failed; the rest not sent");
+                tracing::warn!(error = %crate::telemetry::chain(&e), "reading notification recipients failed; the rest not sent");
                 report.not_sent_more = true;
                 break;
             }
@@ -172,7 +172,7 @@ pub async fn notify(
             Ok(reservation) => reservation,
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
             Err(e) => {
-                tracing::warn!(error = %e, "email quota reached mid-notification; the rest not sent");
+                tracing::warn!(error = %crate::telemetry::chain(&e), "email quota reached mid-notification; the rest not sent");
                 report.record(
                     recipients.into_iter().map(|(c, e)| (Delivery::of(&c, &e), Outcome::NotSent)).collect(),
                 );
@@ -249,7 +249,7 @@ async fn deliver(
             (delivery, Outcome::Sent)
         }
         Err(e) => {
-            tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
+            tracing::warn!(contact = %contact.id, error = %crate::telemetry::chain(&e), "notification not sent");
             delivery.error = Some(e.code().to_owned());
             (delivery, Outcome::Failed)
         }

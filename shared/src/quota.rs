@@ -94,7 +94,7 @@ pub async fn release(quota: &Quota<'_>, reservation: &Reservation, count: u32) {
         Ok(())
     });
     if let Err(e) = given_back.await {
-        tracing::warn!(tenant = %reservation.tenant, count, error = %e, "unsent emails still count against the quota");
+        tracing::warn!(tenant = %reservation.tenant, count, error = %crate::telemetry::chain(&e), "unsent emails still count against the quota");
     }
 }
 
@@ -121,7 +121,9 @@ impl Budgets {
                     let left = reservation.count;
                     grants.insert(tenant, (reservation, left));
                 }
-                Err(e) => tracing::warn!(tenant = %tenant, error = %e, "email quota not reserved"),
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant, error = %crate::telemetry::chain(&e), "email quota not reserved")
+                }
             }
         }
         Self { grants: Mutex::new(grants) }

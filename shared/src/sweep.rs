@@ -142,7 +142,7 @@ async fn act(mail: &Mailing<'_>, due: DueContact, budgets: &Budgets) -> Done {
     match try_act(mail, &due, budgets).await {
         Ok(done) => done,
         Err(e) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep action failed; retried on a later run");
             Done::Failed
         }
     }
@@ -206,11 +206,11 @@ async fn try_act(mail: &Mailing<'_>, due: &DueContact, budgets: &Budgets) -> Dom
         Ok(_) => true,
         // SES will refuse this message on every run; retrying it hourly forever helps no one.
         Err(e @ DomainError::EmailRejected(_)) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email refused for good; not retried");
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep email refused for good; not retried");
             false
         }
         Err(e) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
+            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep email not sent; retried after the lease");
             return Ok(if action == SweepAction::Revoke && first_time {
                 Done::RevokedNoticeFailed
             } else {

@@ -80,3 +80,15 @@ mod tests {
         assert_eq!(lambda_log_level(None), "info");
     }
 }
+
+/// An error with every source under it, `outer: inner: ...`: what a log line says of a failure.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -6,13 +6,12 @@ use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
-    PortalState,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, PortalState,
 };
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
 use crate::http::response::StoredResponse;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::store::{Created, Idempotency, Recorded, RenderRecord};
 use crate::{invites, App};
 
@@ -44,7 +43,7 @@ fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<bool, F
     }
 }
 
-async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
     let mut body = json_object(&call.req)?;
@@ -53,10 +52,10 @@ async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
         (Ok(patch), Ok(invite)) => (patch, invite),
         (Err(DomainError::Validation(mut errors)), Err(e)) => {
             errors.push(e);
-            return Err(DomainError::Validation(errors));
+            return Err(DomainError::Validation(errors).into());
         }
-        (Err(e), _) => return Err(e),
-        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e])),
+        (Err(e), _) => return Err(e.into()),
+        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e]).into()),
     };
     let (patch, invite) = patch;
     let wants_primary = matches!(patch.is_primary, Patch::Set(true));
@@ -72,7 +71,7 @@ async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
     if invite {
         // Refuse before creating anything when the invitation could not be sent.
         if contact.fields.email.is_none() {
-            return Err(DomainError::Conflict("no-email", "an invitation needs an email address".into()));
+            return Err(DomainError::NoEmail("an invitation needs an email address").into());
         }
         check_support_window(&contact.fields, call.app.clock.now().date())?;
     }

@@ -2,10 +2,10 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult};
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response::StoredResponse;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::store::Idempotency;
 use crate::App;
 
@@ -13,7 +13,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::CREATE_CLIENT, run).await
 }
 
-async fn run(call: Call<'_, App>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let idempotent = idempotency(&call.req)?;
     let fields =
         ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?)?;

@@ -18,13 +18,12 @@ pub mod update_contact;
 
 use lambda_http::{Body, Response};
 
-use crate::domain::DomainResult;
-use crate::http::response;
 use crate::http::response::StoredResponse;
+use crate::http::{response, HttpResult};
 use crate::store::Created;
 
 /// The response to a creating request: the first one, or a replay of it.
-fn created<T>(outcome: Created<T>, first: StoredResponse) -> DomainResult<Response<Body>> {
+fn created<T>(outcome: Created<T>, first: StoredResponse) -> HttpResult<Response<Body>> {
     match outcome {
         Created::New(_) => first.send(),
         Created::Replayed(stored) => response::replay(stored),

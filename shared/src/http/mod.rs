@@ -1,6 +1,7 @@
 //! The HTTP adapter: turns API Gateway requests into domain calls and results into responses.
 
 pub mod cursor;
+pub mod error;
 pub mod identity;
 pub mod problem;
 pub mod request;
@@ -15,6 +16,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
+pub use error::{HttpError, HttpResult, RequestError};
 use identity::{Authenticator, Identity};
 use routes::{Access, Route};
 
@@ -101,7 +103,7 @@ pub async fn serve<'a, A, F, Fut>(
 where
     A: Context,
     F: FnOnce(Call<'a, A>) -> Fut,
-    Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
+    Fut: Future<Output = HttpResult<Response<Body>>> + 'a,
 {
     let span = info_span!(
         "request",
@@ -133,11 +135,15 @@ where
         let response = match result {
             Ok(response) => response,
             Err(err) => {
+                let problem = problem::describe(&err);
                 match &err {
-                    DomainError::Internal(detail) => warn!(error = %detail, "request failed"),
-                    other => info!(problem = problem::classify(other).1, "request refused"),
+                    // The one log line of an internal error, with everything that caused it.
+                    HttpError::Domain(DomainError::Internal(_)) => {
+                        warn!(error = %crate::telemetry::chain(&err), "request failed")
+                    }
+                    _ => info!(problem = problem.code, "request refused"),
                 }
-                problem::problem_response(&err)
+                problem.response()
             }
         };
         info!(

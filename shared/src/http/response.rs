@@ -3,7 +3,7 @@
 use lambda_http::{Body, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{HttpError, HttpResult};
 use crate::store::Recorded;
 
 /// A creating request's first response, recorded (`Recorded`) in the transaction that created
@@ -24,13 +24,13 @@ impl StoredResponse {
     }
 
     /// The response itself, as first sent.
-    pub fn send(self) -> DomainResult<Response<Body>> {
+    pub fn send(self) -> HttpResult<Response<Body>> {
         with_body(self.status, self.body, self.etag.as_deref(), self.location.as_deref())
     }
 }
 
-pub fn json<T: Serialize>(status: u16, value: &T) -> DomainResult<Response<Body>> {
-    let body = serde_json::to_string(value).map_err(DomainError::internal)?;
+pub fn json<T: Serialize>(status: u16, value: &T) -> HttpResult<Response<Body>> {
+    let body = serde_json::to_string(value).map_err(HttpError::internal)?;
     with_body(status, body, None, None)
 }
 
@@ -39,7 +39,7 @@ pub fn with_body(
     body: String,
     etag: Option<&str>,
     location: Option<&str>,
-) -> DomainResult<Response<Body>> {
+) -> HttpResult<Response<Body>> {
     let mut builder = Response::builder().status(status).header("content-type", "application/json");
     if let Some(etag) = etag {
         builder = builder.header("etag", etag);
@@ -47,16 +47,16 @@ pub fn with_body(
     if let Some(location) = location {
         builder = builder.header("location", location);
     }
-    builder.body(Body::Text(body)).map_err(DomainError::internal)
+    builder.body(Body::Text(body)).map_err(HttpError::internal)
 }
 
-pub fn no_content() -> DomainResult<Response<Body>> {
-    Response::builder().status(204).body(Body::Empty).map_err(DomainError::internal)
+pub fn no_content() -> HttpResult<Response<Body>> {
+    Response::builder().status(204).body(Body::Empty).map_err(HttpError::internal)
 }
 
 /// A recorded first response sent again, marked as a replay.
-pub fn replay(recorded: Recorded) -> DomainResult<Response<Body>> {
-    let stored: StoredResponse = serde_json::from_value(recorded.0).map_err(DomainError::internal)?;
+pub fn replay(recorded: Recorded) -> HttpResult<Response<Body>> {
+    let stored: StoredResponse = serde_json::from_value(recorded.0).map_err(HttpError::internal)?;
     let mut response = stored.send()?;
     response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
     Ok(response)

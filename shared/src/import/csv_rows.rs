@@ -88,10 +88,10 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// no value on a new record); a `[clear]` cell makes it `null` (cleared).
 pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
     if bytes.len() > MAX_BYTES {
-        return Err(DomainError::PayloadTooLarge(MAX_BYTES));
+        return Err(DomainError::FileTooLarge(MAX_BYTES));
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| DomainError::BadRequest("the file is not UTF-8 text".into()))?;
+        .map_err(|_| DomainError::UnreadableFile("the file is not UTF-8 text".into()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(detect_delimiter(text))
@@ -100,7 +100,7 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| DomainError::BadRequest(format!("unreadable header row: {e}")))?
+        .map_err(|e| DomainError::UnreadableFile(format!("unreadable header row: {e}")))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();

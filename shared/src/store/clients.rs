@@ -27,7 +27,7 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
                 .await
-                .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
+                .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
             return Ok(Created::New(()));
         };
         let (item, idem) = (&item, &idem);
@@ -74,7 +74,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
         let items = out
             .items()
             .iter()
@@ -128,7 +128,7 @@ impl Store {
                         Err(DomainError::PreconditionFailed)
                     }
                     UpdateItemError::ConditionalCheckFailedException(_) => Ok(Attempt::Retry),
-                    other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                    other => Err(DomainError::failed("UpdateItem", other)),
                 },
             }
         })
@@ -168,7 +168,7 @@ impl Store {
                         Err(DomainError::ClientHasContacts)
                     }
                 }
-                other => Err(DomainError::internal(format!("DeleteItem: {other}"))),
+                other => Err(DomainError::failed("DeleteItem", other)),
             },
         }
     }

@@ -104,7 +104,7 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
 

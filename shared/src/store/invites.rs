@@ -61,7 +61,7 @@ fn sweep_clause(keys: Option<(String, String)>) -> (&'static str, Item) {
     }
 }
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
 

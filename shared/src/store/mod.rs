@@ -91,7 +91,7 @@ impl Store {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("GetItem: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed("GetItem", e.into_service_error()))?;
         Ok(out.item)
     }
 

@@ -56,7 +56,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("Query {SWEEP_INDEX}: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
         let mut items = Vec::new();
         for item in out.items() {
             let sort_key = item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
@@ -123,7 +123,7 @@ impl Store {
             }
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
-                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                other => Err(DomainError::failed("UpdateItem", other)),
             },
         }
     }
@@ -156,7 +156,7 @@ impl Store {
             Err(e) => match e.into_service_error() {
                 // Changed by a user meanwhile: their write already set the right index key.
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                other => Err(DomainError::failed("UpdateItem", other)),
             },
         }
     }

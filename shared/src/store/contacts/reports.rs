@@ -20,10 +20,7 @@ pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
 
 pub(super) fn too_many_reports() -> DomainError {
-    DomainError::Conflict(
-        "too-many-reports",
-        format!("a contact manages at most {MAX_REPORTS} others; reassign some of its reports first"),
-    )
+    DomainError::TooManyReports(MAX_REPORTS)
 }
 
 /// The one-id set that `ADD` or `DELETE` puts into or takes out of `report_ids`.
@@ -105,7 +102,7 @@ impl Store {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+                .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
             let found = out.items().iter().filter_map(|item| item.get("id")?.as_s().ok());
             reports.extend(found.filter_map(|id| ContactId::parse(id)));
             start = out.last_evaluated_key;

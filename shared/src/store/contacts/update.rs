@@ -192,7 +192,7 @@ impl Store {
             Ok(_) => Ok(()),
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Err(None),
-                other => Err(Some(DomainError::internal(format!("UpdateItem: {other}")))),
+                other => Err(Some(DomainError::failed("UpdateItem", other))),
             },
         }
     }
