@@ -20,8 +20,8 @@ impl FieldError {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why a request could not be done: one variant per rule (each with its problem code, see
-/// `code`), plus the store being busy, email failing and internal errors, which keep their
-/// source. Malformed requests are the HTTP adapter's own errors (`http::RequestError`).
+/// `code`), plus the store being busy, and email failures and internal errors, which keep
+/// their source. Malformed requests are the HTTP adapter's own errors (`http::RequestError`).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     #[error("authentication required: {0}")]
@@ -64,11 +64,13 @@ pub enum DomainError {
     IdempotencyKeyReused,
     #[error("the request conflicted with concurrent changes; retry it")]
     Contention,
-    /// SES's code and words, for the logs; callers get a generic detail.
-    #[error("the email was refused: {0}")]
-    EmailRejected(String),
-    #[error("email could not be sent right now: {0}")]
-    EmailUnavailable(String),
+    /// The mail service refused this message for good. The source (the service's code and
+    /// words) is for the logs; callers get a generic detail.
+    #[error("the email was refused")]
+    EmailRejected(#[source] BoxError),
+    /// The mail service could not take the message now (throttled, failing, paused).
+    #[error("email could not be sent right now")]
+    EmailUnavailable(#[source] BoxError),
     #[error(
         "sending {} email(s) would exceed this tenant's quota of {} a day ({} sent in the last 24 hours); nothing was sent",
         .0.wanted, .0.limit, .0.used

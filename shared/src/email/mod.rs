@@ -104,9 +104,9 @@ fn classify(err: SendEmailError) -> DomainError {
     let detail = format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or("no detail"));
     match err {
         SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
-            DomainError::EmailRejected(detail)
+            DomainError::EmailRejected(detail.into())
         }
-        _ => DomainError::EmailUnavailable(detail),
+        _ => DomainError::EmailUnavailable(detail.into()),
     }
 }
 

@@ -92,6 +92,19 @@ fn trace_header(req: &Request) -> Option<String> {
         .or_else(|| req.headers().get("x-amzn-trace-id")?.to_str().ok().map(str::to_owned))
 }
 
+/// The problem response to a failed request, logged: an internal error with everything that
+/// caused it (its one log line), a refusal with its problem code.
+fn refuse(err: &HttpError) -> Response<Body> {
+    let problem = problem::describe(err);
+    match err {
+        HttpError::Domain(DomainError::Internal(_)) => {
+            warn!(error = %crate::telemetry::chain(err), "request failed")
+        }
+        _ => info!(problem = problem.code, "request refused"),
+    }
+    problem.response()
+}
+
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
 pub async fn serve<'a, A, F, Fut>(
@@ -132,20 +145,7 @@ where
             handler(Call { app, identity, req, route }).await
         }
         .await;
-        let response = match result {
-            Ok(response) => response,
-            Err(err) => {
-                let problem = problem::describe(&err);
-                match &err {
-                    // The one log line of an internal error, with everything that caused it.
-                    HttpError::Domain(DomainError::Internal(_)) => {
-                        warn!(error = %crate::telemetry::chain(&err), "request failed")
-                    }
-                    _ => info!(problem = problem.code, "request refused"),
-                }
-                problem.response()
-            }
-        };
+        let response = result.unwrap_or_else(|err| refuse(&err));
         info!(
             status = response.status().as_u16(),
             elapsed_us = started.elapsed().as_micros() as u64,
