@@ -360,17 +360,6 @@ impl Serialize for Contact {
     }
 }
 
-/// What a patch's `is_primary` asks of a contact that currently is (or is not) primary.
-/// Promoting moves the role from the current primary; un-setting it is refused, because a
-/// client with contacts keeps exactly one primary.
-pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
-    match (currently_primary, requested) {
-        (false, Patch::Set(true)) => Ok(true),
-        (true, Patch::Set(false) | Patch::Null) => Err(DomainError::PrimaryRequired),
-        _ => Ok(false),
-    }
-}
-
 #[cfg(test)]
 #[path = "contact_tests.rs"]
 mod tests;

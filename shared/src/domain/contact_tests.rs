@@ -96,13 +96,3 @@ fn topics_and_permissions_are_deduplicated_and_ordered() {
     .unwrap();
     assert_eq!(fields.notifications, vec![NotificationTopic::Invoice, NotificationTopic::Ticket]);
 }
-
-#[test]
-fn only_a_promotion_or_a_demotion_of_the_primary_means_anything() {
-    assert!(wants_promotion(false, &Patch::Set(true)).unwrap());
-    assert!(!wants_promotion(true, &Patch::Set(true)).unwrap());
-    assert!(!wants_promotion(false, &Patch::Set(false)).unwrap());
-    assert!(!wants_promotion(true, &Patch::Absent).unwrap());
-    assert!(matches!(wants_promotion(true, &Patch::Set(false)), Err(DomainError::PrimaryRequired)));
-    assert!(matches!(wants_promotion(true, &Patch::Null), Err(DomainError::PrimaryRequired)));
-}

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invite;
 pub mod patch;
 pub mod phone;
+pub mod primary;
 pub mod quota;
 pub mod sweep;
 pub mod text;

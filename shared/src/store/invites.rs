@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
 use super::items::{n, ContactRecord};
-use super::stamp::{Stamped, STAMP};
 use super::tx::{Item, TxOutcome};
+use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
 use crate::domain::invite::{check_support_window, TokenHash};
@@ -51,16 +51,6 @@ fn s(value: impl Into<String>) -> AttributeValue {
 
 /// `, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk` and its values for a sweepable contact, or nothing
 /// (the caller removes the index keys when it must).
-fn sweep_clause(keys: Option<(String, String)>) -> (&'static str, Item) {
-    match keys {
-        Some((pk, sk)) => (
-            ", GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
-            Item::from([(":gsi1pk".to_owned(), s(pk)), (":gsi1sk".to_owned(), s(sk))]),
-        ),
-        None => ("", Item::new()),
-    }
-}
-
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
@@ -107,20 +97,21 @@ impl Store {
             portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
             ..contact.clone()
         };
-        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, &invited, reminded_for));
+        let mut mark = UpdateExpr::new();
+        mark.set("portal_status", s(PortalStatus::Invited.as_str()))
+            .set("invited_at", s(&stamp.at))
+            .set("invite_hash", s(hash.as_str()))
+            .stamp(stamp)
+            .value(":expected", n(contact.audit.version));
+        // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
+        if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
+            mark.sweep_index(Some(keys));
+        }
         let mark = built(
-            Update::builder()
+            mark.apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
-                .update_expression(format!(
-                    "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, {STAMP}{sweep_set}"
-                ))
-                .set_expression_attribute_values(Some(sweep_values))
                 .condition_expression("version = :expected")
-                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .stamped(stamp)
-                .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":expected", n(contact.audit.version))
                 .build(),
         )?;
         let items = vec![
@@ -144,40 +135,25 @@ impl Store {
         hash: &TokenHash,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        let mut sets = vec!["portal_status = :status", STAMP];
-        let mut removes = Vec::new();
-        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, before, reminded_for));
-        if sweep_values.is_empty() {
-            removes.push("GSI1PK");
-            removes.push("GSI1SK");
-        }
-        let mut update = Update::builder()
+        let mut undo = UpdateExpr::new();
+        undo.set("portal_status", s(before.portal.status.as_str()))
+            .stamp(stamp)
+            .sweep_index(self.sweep_index(tenant, before, reminded_for))
+            .value(":hash", s(hash.as_str()))
+            .value(":expected", n(before.audit.version + 1));
+        match &before.portal.invited_at {
+            Some(at) => undo.set("invited_at", s(at)),
+            None => undo.remove("invited_at"),
+        };
+        match before_hash {
+            Some(old) => undo.set("invite_hash", s(old)),
+            None => undo.remove("invite_hash"),
+        };
+        let update = undo
+            .apply(Update::builder())
             .table_name(&self.table)
             .set_key(Some(self.contact_item_key(tenant, before.client_id, before.id)))
-            .set_expression_attribute_values(Some(sweep_values))
-            .condition_expression("invite_hash = :hash AND version = :expected")
-            .expression_attribute_values(":status", s(before.portal.status.as_str()))
-            .stamped(stamp)
-            .expression_attribute_values(":hash", s(hash.as_str()))
-            .expression_attribute_values(":expected", n(before.audit.version + 1));
-        match &before.portal.invited_at {
-            Some(at) => {
-                sets.push("invited_at = :invited_at");
-                update = update.expression_attribute_values(":invited_at", s(at));
-            }
-            None => removes.push("invited_at"),
-        }
-        match before_hash {
-            Some(old) => {
-                sets.push("invite_hash = :old_hash");
-                update = update.expression_attribute_values(":old_hash", s(old));
-            }
-            None => removes.push("invite_hash"),
-        }
-        let mut expression = format!("SET {}{sweep_set}", sets.join(", "));
-        if !removes.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
+            .condition_expression("invite_hash = :hash AND version = :expected");
         let delete = built(
             Delete::builder()
                 .table_name(&self.table)
@@ -185,7 +161,7 @@ impl Store {
                 .build(),
         )?;
         let items = vec![
-            TransactWriteItem::builder().update(built(update.update_expression(expression).build())?).build(),
+            TransactWriteItem::builder().update(built(update.build())?).build(),
             TransactWriteItem::builder().delete(delete).build(),
         ];
         match self.transact(items).await? {
@@ -235,35 +211,37 @@ impl Store {
             ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
         let contact =
             ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+        let mut consume = UpdateExpr::new();
+        consume.set("used_at", s(&stamp.at)).value(":now", AttributeValue::N(now_epoch.to_string()));
         let consume = built(
-            Update::builder()
+            consume
+                .apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
-                .update_expression("SET used_at = :at")
                 .condition_expression(
                     "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
                 )
-                .expression_attribute_values(":at", s(&stamp.at))
-                .expression_attribute_values(":now", AttributeValue::N(now_epoch.to_string()))
                 .build(),
         )?;
+        let mut activate = UpdateExpr::new();
+        activate
+            .set("portal_status", s(PortalStatus::Active.as_str()))
+            .set("activated_at", s(&stamp.at))
+            .stamp(stamp)
+            .remove("invite_hash")
+            .value(":invited", s(PortalStatus::Invited.as_str()))
+            .value(":hash", s(hash.as_str()))
+            .value(":today", s(format_date(today)));
         let activate = built(
-            Update::builder()
+            activate
+                .apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(&tenant, client, contact)))
-                .update_expression(format!(
-                    "SET portal_status = :active, activated_at = :at, {STAMP} REMOVE invite_hash"
-                ))
                 .condition_expression(
                     "invite_hash = :hash AND portal_status = :invited \
                      AND (attribute_not_exists(support_start) OR support_start <= :today) \
                      AND (attribute_not_exists(support_end) OR support_end >= :today)",
                 )
-                .expression_attribute_values(":active", s(PortalStatus::Active.as_str()))
-                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .stamped(stamp)
-                .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":today", s(format_date(today)))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build(),
         )?;

@@ -5,11 +5,12 @@
 //! condition (someone took the address meanwhile) is dropped from the batch with
 //! `EmailTaken` and the rest is written again.
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::{built, n, new_contact_item, s, ClientState};
+use super::new_contact_item;
+use super::primary::{client_contacts_of_item, PrimaryWrite};
+use crate::domain::primary::{self, ClientContacts, OnImport};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::stamp::{Stamped, STAMP};
 use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
@@ -35,7 +36,7 @@ impl Store {
         }
         let mut results: Vec<Option<DomainResult<Contact>>> = contacts.iter().map(|_| None).collect();
         let mut pending: Vec<(usize, Contact)> = contacts.into_iter().enumerate().collect();
-        let mut known: Option<ClientState> = None;
+        let mut known: Option<ClientContacts> = None;
         let mut attempt = 0;
         while !pending.is_empty() {
             if attempt == MAX_ATTEMPTS {
@@ -44,12 +45,11 @@ impl Store {
                 }
                 break;
             }
-            // Assume the client has contacts already; its condition says when it has none.
-            let first = matches!(known, Some(state) if state.count == 0);
+            let decision = primary::on_import(known);
             for (k, (_, contact)) in pending.iter_mut().enumerate() {
-                contact.is_primary = first && k == 0;
+                contact.is_primary = decision.is_primary(k);
             }
-            let (items, claim_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
+            let (items, claim_of) = self.batch_plan(tenant, client, &pending, decision, stamp)?;
             let reasons = match self.transact(items).await? {
                 TxOutcome::Committed => {
                     for (i, contact) in pending.drain(..) {
@@ -67,7 +67,7 @@ impl Store {
             if let Some(client_reason) = reasons.first().filter(|r| r.failed_condition()) {
                 match &client_reason.old {
                     None => return Err(DomainError::NotFound("client")),
-                    Some(item) => known = Some(ClientState::from_item(item.clone())?),
+                    Some(item) => known = Some(client_contacts_of_item(item.clone())?),
                 }
                 attempt += 1;
                 continue;
@@ -96,32 +96,12 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         pending: &[(usize, Contact)],
-        first: bool,
+        decision: OnImport,
         stamp: &Stamp,
     ) -> DomainResult<(Vec<TransactWriteItem>, Vec<Option<usize>>)> {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::client_key(tenant, client)))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":added", n(pending.len() as u64))
-            .expression_attribute_values(":zero", n(0))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let mut set = format!("contact_count = contact_count + :added, {STAMP}");
-        let condition = if first {
-            set.push_str(", primary_contact_id = :primary");
-            update = update.expression_attribute_values(":primary", s(pending[0].1.id.to_string()));
-            "attribute_exists(PK) AND contact_count = :zero"
-        } else {
-            "attribute_exists(PK) AND contact_count > :zero"
-        };
-        let update = built(
-            update
-                .stamped(stamp)
-                .update_expression(format!("SET {set}"))
-                .condition_expression(condition)
-                .build(),
-        )?;
-        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let client_side = PrimaryWrite::on_import(decision, pending[0].1.id);
+        let added = pending.len() as i64;
+        let mut items = vec![self.client_contacts_update(tenant, client, added, client_side, stamp)?];
         let mut claim_of = Vec::with_capacity(pending.len());
         for (_, contact) in pending {
             items.push(self.put_new(new_contact_item(tenant, contact)?)?);
