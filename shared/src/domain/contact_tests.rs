@@ -1,6 +1,7 @@
 //! Specs of the contact rules (`contact.rs`).
 use super::*;
-use serde_json::json;
+use crate::domain::phone::PhoneRegion;
+use serde_json::{json, Value};
 
 fn parse(body: Value, creating: bool) -> Result<ContactPatch, DomainError> {
     ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), creating)
