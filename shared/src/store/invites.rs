@@ -3,20 +3,18 @@
 //! while its hash is still the contact's, so a new invite, an email change, a revoke or a
 //! delete invalidates older tokens without finding them.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
-use super::items::{n, ContactRecord};
+use super::items::n;
 use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
-use crate::domain::dates::format_date;
-use crate::domain::invite::{check_support_window, TokenHash};
+use crate::domain::invite::TokenHash;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
-use time::Date;
+
+mod accept;
 
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
@@ -49,8 +47,6 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-/// `, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk` and its values for a sweepable contact, or nothing
-/// (the caller removes the index keys when it must).
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
@@ -69,7 +65,44 @@ impl Store {
         invite: &NewInvite<'_>,
         stamp: &Stamp,
     ) -> DomainResult<bool> {
-        let NewInvite { hash, email, valid_until, reminded_for } = *invite;
+        let NewInvite { hash, reminded_for, .. } = *invite;
+        let put = self.invite_put(tenant, contact, invite)?;
+        let invited = Contact {
+            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
+            ..contact.clone()
+        };
+        let mut mark = UpdateExpr::new();
+        mark.set("portal_status", s(PortalStatus::Invited.as_str()))
+            .set("invited_at", s(&stamp.at))
+            .set("invite_hash", s(hash.as_str()))
+            .stamp(stamp)
+            .value(":expected", n(contact.audit.version));
+        // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
+        if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
+            mark.sweep_index(Some(keys));
+        }
+        let mark = built(
+            mark.apply(Update::builder())
+                .table_name(&self.table)
+                .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
+                .condition_expression("version = :expected")
+                .build(),
+        )?;
+        let items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(true),
+            TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
+        }
+    }
+
+    /// The invitation's item, keyed by its token's hash; it must be new.
+    fn invite_put(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+        invite: &NewInvite<'_>,
+    ) -> DomainResult<TransactWriteItem> {
+        let NewInvite { hash, email, valid_until, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
@@ -93,35 +126,7 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .build(),
         )?;
-        let invited = Contact {
-            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
-            ..contact.clone()
-        };
-        let mut mark = UpdateExpr::new();
-        mark.set("portal_status", s(PortalStatus::Invited.as_str()))
-            .set("invited_at", s(&stamp.at))
-            .set("invite_hash", s(hash.as_str()))
-            .stamp(stamp)
-            .value(":expected", n(contact.audit.version));
-        // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
-        if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
-            mark.sweep_index(Some(keys));
-        }
-        let mark = built(
-            mark.apply(Update::builder())
-                .table_name(&self.table)
-                .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
-                .condition_expression("version = :expected")
-                .build(),
-        )?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(mark).build(),
-        ];
-        match self.transact(items).await? {
-            TxOutcome::Committed => Ok(true),
-            TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
-        }
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Takes back an invitation whose email could not be sent: the contact returns to how it
@@ -192,93 +197,5 @@ impl Store {
     pub async fn find_invite(&self, hash: &TokenHash) -> DomainResult<Option<InviteRecord>> {
         let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
         item.map(|i| from_item(i).map_err(DomainError::internal)).transpose()
-    }
-
-    /// Consumes the invitation, activates the contact and stores its password hash, in one
-    /// transaction: of two concurrent accepts of one token exactly one commits.
-    pub async fn accept_invite(
-        &self,
-        invite: &InviteRecord,
-        hash: &TokenHash,
-        password_hash: &str,
-        now_epoch: i64,
-        today: Date,
-        stamp: &Stamp,
-    ) -> DomainResult<()> {
-        let tenant =
-            TenantId::parse(&invite.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
-        let client =
-            ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
-        let contact =
-            ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
-        let mut consume = UpdateExpr::new();
-        consume.set("used_at", s(&stamp.at)).value(":now", AttributeValue::N(now_epoch.to_string()));
-        let consume = built(
-            consume
-                .apply(Update::builder())
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
-                .condition_expression(
-                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
-                )
-                .build(),
-        )?;
-        let mut activate = UpdateExpr::new();
-        activate
-            .set("portal_status", s(PortalStatus::Active.as_str()))
-            .set("activated_at", s(&stamp.at))
-            .stamp(stamp)
-            .remove("invite_hash")
-            .value(":invited", s(PortalStatus::Invited.as_str()))
-            .value(":hash", s(hash.as_str()))
-            .value(":today", s(format_date(today)));
-        let activate = built(
-            activate
-                .apply(Update::builder())
-                .table_name(&self.table)
-                .set_key(Some(self.contact_item_key(&tenant, client, contact)))
-                .condition_expression(
-                    "invite_hash = :hash AND portal_status = :invited \
-                     AND (attribute_not_exists(support_start) OR support_start <= :today) \
-                     AND (attribute_not_exists(support_end) OR support_end >= :today)",
-                )
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .build(),
-        )?;
-        let mut credential = Self::key(keys::credential_pk(&tenant, contact), keys::CREDENTIAL_SK);
-        credential.insert("entity".into(), s("credential"));
-        credential.insert("contact_id".into(), s(contact.to_string()));
-        credential.insert("password_hash".into(), s(password_hash));
-        credential.insert("updated_at".into(), s(&stamp.at));
-        let store_password =
-            built(Put::builder().table_name(&self.table).set_item(Some(credential)).build())?;
-        let items = vec![
-            TransactWriteItem::builder().update(consume).build(),
-            TransactWriteItem::builder().update(activate).build(),
-            TransactWriteItem::builder().put(store_password).build(),
-        ];
-        let reasons = match self.transact(items).await? {
-            TxOutcome::Committed => return Ok(()),
-            // Another write to these items is in flight (perhaps an accept of the same token):
-            // the caller looks at the invitation again.
-            TxOutcome::Conflict => return Err(DomainError::Contention),
-            TxOutcome::Cancelled(reasons) => reasons,
-        };
-        if reasons.first().is_some_and(|r| r.failed_condition()) {
-            return Err(DomainError::Gone("this invitation was already used or has expired"));
-        }
-        let contact_reason = reasons.into_iter().nth(1);
-        let pending = contact_reason
-            .and_then(|r| r.old)
-            .map(ContactRecord::from_item)
-            .transpose()?
-            .filter(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
-        match pending {
-            // The token is the contact's current one: only the support window stood in the way.
-            Some(record) => Err(check_support_window(&record.into_contact()?.fields, today)
-                .err()
-                .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
-            None => Err(DomainError::Gone("this invitation is no longer valid")),
-        }
     }
 }

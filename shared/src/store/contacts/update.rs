@@ -75,39 +75,50 @@ impl Store {
                 .expression_attribute_values(":expected", n(change.current.audit.version))
                 .condition_expression("version = :expected");
 
-            if !change.email_moves && !change.manager_moves && change.demote.is_none() {
-                return match self.update_single(contact_update).await {
-                    Ok(()) => Ok(Attempt::Done(change.updated)),
-                    Err(Some(e)) => Err(e),
-                    Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
-                    Err(None) => Ok(Attempt::Retry),
-                };
-            }
-            let (plan, demoted_reports) = self.update_plan(tenant, &change, contact_update, stamp)?;
-            const PRECEDENCE: [Role; 7] = [
-                Role::Contact,
-                Role::NewEmailClaim,
-                Role::NewManager,
-                Role::Client,
-                Role::OldPrimary,
-                Role::OldEmailClaim,
-                Role::OldManager,
-            ];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => Ok(Attempt::Done(change.updated)),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
-                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    Err(too_many_reports())
-                }
-                // The contact, the client or another contact changed since the read.
-                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
-            }
+            self.write_change(tenant, change, contact_update, if_match, stamp).await
         })
         .await
+    }
+
+    /// Writes a planned change: one conditional update when only the contact moves, else one
+    /// transaction over every item the change touches.
+    async fn write_change(
+        &self,
+        tenant: &TenantId,
+        change: Change,
+        contact_update: UpdateBuilder,
+        if_match: Option<u64>,
+        stamp: &Stamp,
+    ) -> DomainResult<Attempt<Contact>> {
+        if !change.email_moves && !change.manager_moves && change.demote.is_none() {
+            return match self.update_single(contact_update).await {
+                Ok(()) => Ok(Attempt::Done(change.updated)),
+                Err(Some(e)) => Err(e),
+                Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                Err(None) => Ok(Attempt::Retry),
+            };
+        }
+        let (plan, demoted_reports) = self.update_plan(tenant, &change, contact_update, stamp)?;
+        const PRECEDENCE: [Role; 7] = [
+            Role::Contact,
+            Role::NewEmailClaim,
+            Role::NewManager,
+            Role::Client,
+            Role::OldPrimary,
+            Role::OldEmailClaim,
+            Role::OldManager,
+        ];
+        match self.run_plan(plan, &PRECEDENCE).await? {
+            Outcome::Committed => Ok(Attempt::Done(change.updated)),
+            Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+            Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
+            Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
+            Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
+                Err(too_many_reports())
+            }
+            // The contact, the client or another contact changed since the read.
+            Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
+        }
     }
 
     /// The contact's own update: its editable fields, its primary flag and portal status as the
