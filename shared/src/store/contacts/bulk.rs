@@ -11,7 +11,7 @@ use super::new_contact_item;
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use crate::domain::primary::{self, ClientContacts, OnImport};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
+use crate::store::tx::{backoff, Reason, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
 /// Contacts per transaction: one client update plus a contact and an email claim per row fit in
@@ -72,15 +72,8 @@ impl Store {
                 attempt += 1;
                 continue;
             }
-            let taken: Vec<usize> = claim_of
-                .iter()
-                .enumerate()
-                .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
-                .map(|(k, _)| k)
-                .collect();
-            if taken.is_empty() {
-                return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
-            }
+            // A contact whose address someone took meanwhile drops out; the rest is written again.
+            let taken = taken_claims(&claim_of, &reasons)?;
             for k in taken.into_iter().rev() {
                 let (i, _) = pending.remove(k);
                 results[i] = Some(Err(DomainError::EmailTaken));
@@ -115,4 +108,19 @@ impl Store {
         }
         Ok((items, claim_of))
     }
+}
+
+/// The pending contacts (by position) whose email claim failed its condition; a cancellation
+/// for any other reason is not planned for.
+fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<Vec<usize>> {
+    let taken: Vec<usize> = claim_of
+        .iter()
+        .enumerate()
+        .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
+        .map(|(k, _)| k)
+        .collect();
+    if taken.is_empty() {
+        return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
+    }
+    Ok(taken)
 }
