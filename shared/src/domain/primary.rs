@@ -62,9 +62,10 @@ pub fn on_add(client: Option<ClientContacts>, wants_primary: bool) -> OnAdd {
     }
 }
 
-/// Whether a patch's `is_primary` can move the role to the contact, so that the client must be
-/// read to know where the role is now.
-pub fn may_promote(requested: &Patch<bool>) -> bool {
+/// Whether a request's `is_primary` asks for the role (only `true` does: on a new contact
+/// `false` or `null` leave the choice to the rule). On a PATCH it can move the role, so the
+/// client must be read to know where the role is now.
+pub fn asks_for_role(requested: &Patch<bool>) -> bool {
     matches!(requested, Patch::Set(true))
 }
 
@@ -93,7 +94,7 @@ pub enum OnPromote {
 }
 
 /// Decides what a patch of contact `id` does to the primary role, given whether the contact is
-/// primary now and, when [`may_promote`] asked for it, the client's state.
+/// primary now and, when [`asks_for_role`] asked for it, the client's state.
 pub fn on_promote(
     id: ContactId,
     currently_primary: bool,

@@ -54,11 +54,11 @@ fn an_add_planned_without_reading_the_client_assumes_the_common_case() {
 }
 
 #[test]
-fn only_asking_for_the_role_makes_the_client_worth_reading() {
-    assert!(may_promote(&Patch::Set(true)));
-    assert!(!may_promote(&Patch::Set(false)));
-    assert!(!may_promote(&Patch::Null));
-    assert!(!may_promote(&Patch::Absent));
+fn only_is_primary_true_asks_for_the_role() {
+    assert!(asks_for_role(&Patch::Set(true)));
+    assert!(!asks_for_role(&Patch::Set(false)));
+    assert!(!asks_for_role(&Patch::Null));
+    assert!(!asks_for_role(&Patch::Absent));
 }
 
 #[test]

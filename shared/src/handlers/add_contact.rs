@@ -5,8 +5,9 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
+use crate::domain::primary;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
     PortalState,
 };
 use crate::http::request::{idempotency, json_object};
@@ -53,7 +54,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e])),
     };
     let (patch, invite) = patch;
-    let wants_primary = matches!(patch.is_primary, Patch::Set(true));
+    let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
     let contact = Contact {
         id: ContactId::generate(),

@@ -40,7 +40,7 @@ impl Store {
         patch: ContactPatch,
         stamp: &Stamp,
     ) -> DomainResult<Contact> {
-        let needs_client = primary::may_promote(&patch.is_primary);
+        let needs_client = primary::asks_for_role(&patch.is_primary);
         let patch = &patch;
         retry_planned(move || async move {
             let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
