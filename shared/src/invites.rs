@@ -9,9 +9,11 @@ use time::Duration;
 
 use crate::domain::dates::format_timestamp;
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::domain::{
+    ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId,
+};
 use crate::email::Mailing;
-use crate::email::{render, OutgoingEmail};
+use crate::email::{render, OutgoingEmail, Rendered};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
 use crate::store::NewInvite;
@@ -75,13 +77,8 @@ async fn try_invite(
         let previous_hash = record.invite_hash.clone();
         let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
-        let email =
-            contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
         let now = mail.clock.now();
-        check_support_window(&contact.fields, now.date())?;
-        if contact.portal.status == PortalStatus::Active {
-            return Err(DomainError::PortalActive);
-        }
+        let email = invitable(&contact, now.date())?;
 
         // Over quota, nothing is written.
         if reserved.is_none() {
@@ -102,20 +99,7 @@ async fn try_invite(
         }
 
         let expires_at = format_timestamp(expires);
-        let body = render(
-            "invite",
-            &InviteEmail {
-                contact_name: greeting_name(&contact),
-                client_name: client_item.fields.name.as_str(),
-                sender_name: &mail.mailer.sender_name,
-                link: format!(
-                    "{}/accept-invite#token={}",
-                    mail.email.portal_url.trim_end_matches('/'),
-                    token.as_str()
-                ),
-                expires_at: &expires_at,
-            },
-        )?;
+        let body = invite_email(mail, &contact, client_item.fields.name.as_str(), &token, &expires_at)?;
         let subject = format!("Your client portal invitation from {}", mail.mailer.sender_name);
         let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
         crate::metrics::emails("invite", u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
@@ -135,6 +119,42 @@ async fn try_invite(
         });
     }
     Err(DomainError::Contention)
+}
+
+/// The contact's address, if it may be invited today: it has one, its support window is open
+/// and it does not use the portal already.
+fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
+    let email =
+        contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
+    check_support_window(&contact.fields, today)?;
+    if contact.portal.status == PortalStatus::Active {
+        return Err(DomainError::PortalActive);
+    }
+    Ok(email)
+}
+
+/// The invitation email, its link carrying the token in the fragment.
+fn invite_email(
+    mail: &Mailing<'_>,
+    contact: &Contact,
+    client_name: &str,
+    token: &InviteToken,
+    expires_at: &str,
+) -> DomainResult<Rendered> {
+    render(
+        "invite",
+        &InviteEmail {
+            contact_name: greeting_name(contact),
+            client_name,
+            sender_name: &mail.mailer.sender_name,
+            link: format!(
+                "{}/accept-invite#token={}",
+                mail.email.portal_url.trim_end_matches('/'),
+                token.as_str()
+            ),
+            expires_at,
+        },
+    )
 }
 
 /// Accepts an invitation with the password the contact chose.

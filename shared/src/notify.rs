@@ -180,15 +180,8 @@ pub async fn notify(
                 break;
             }
         };
-        let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
-            .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
-            .buffer_unordered(CONCURRENT_SENDS)
-            .collect()
-            .await;
-        // What did not go out does not count.
-        let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
-        crate::quota::release(&mail.quota(), &reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
-        report.record(deliveries);
+        let letter = Letter { notification: n, client_name, html, stop_at };
+        report.record(send_page(mail, &letter, recipients, &reservation).await);
         match page.last_sort_key {
             None => break,
             // Reading on would only list more people as not sent, past the budget.
@@ -199,6 +192,12 @@ pub async fn notify(
             Some(sk) => after = Some(sk),
         }
     }
+    log_report(&report);
+    Ok(report)
+}
+
+/// The notification's figures as a metric line, and a warning when some were not sent.
+fn log_report(report: &NotifyReport) {
     crate::metrics::emails(
         "notification",
         report.sent.len() as u64,
@@ -212,7 +211,34 @@ pub async fn notify(
             "notification send budget ran out"
         );
     }
-    Ok(report)
+}
+
+/// What every recipient of a notification gets, and until when sending may start.
+struct Letter<'a> {
+    notification: &'a Notification,
+    client_name: &'a str,
+    /// The sanitised HTML part, if any is left.
+    html: Option<&'a str>,
+    stop_at: Instant,
+}
+
+/// Sends one page's emails, a few at a time, and gives back the quota of those not sent.
+async fn send_page(
+    mail: &Mailing<'_>,
+    letter: &Letter<'_>,
+    recipients: Vec<(Contact, Email)>,
+    reservation: &crate::quota::Reservation,
+) -> Vec<(Delivery, Outcome)> {
+    let Letter { notification: n, client_name, html, stop_at } = *letter;
+    let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
+        .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
+        .buffer_unordered(CONCURRENT_SENDS)
+        .collect()
+        .await;
+    // What did not go out does not count.
+    let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
+    crate::quota::release(&mail.quota(), reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
+    deliveries
 }
 
 /// Sends the notification to one recipient, unless the budget has run out by the time a send

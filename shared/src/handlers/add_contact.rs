@@ -5,8 +5,9 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
+use crate::domain::primary;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, PortalState,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, PortalState,
 };
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
@@ -58,7 +59,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e]).into()),
     };
     let (patch, invite) = patch;
-    let wants_primary = matches!(patch.is_primary, Patch::Set(true));
+    let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
     let contact = Contact {
         id: ContactId::generate(),

@@ -105,14 +105,10 @@ impl Store {
             }
             let audit = current.audit.next(stamp);
             let update = UpdateExpr::editable(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
-            let result = self
-                .db
-                .update_item()
+            let result = update
+                .apply(self.db.update_item())
                 .table_name(&self.table)
                 .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
-                .update_expression(update.expression())
-                .set_expression_attribute_names(Some(update.names))
-                .set_expression_attribute_values(Some(update.values))
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .condition_expression("version = :expected")
                 .return_values(ReturnValue::AllNew)

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
 use super::{built, n, s, unknown_manager};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 use crate::store::tx::Reason;
+use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
@@ -54,20 +55,21 @@ impl Store {
         report: ContactId,
         delta: i64,
     ) -> DomainResult<TransactWriteItem> {
-        let (set, change) = if delta > 0 { ("ADD", ROOM) } else { ("DELETE", "") };
-        let update = Update::builder()
+        let mut link = UpdateExpr::new();
+        link.count("report_count", delta);
+        let room = if delta > 0 {
+            link.add_to_set("report_ids", report_id(report)).value(":max", n(MAX_REPORTS));
+            ROOM
+        } else {
+            link.delete_from_set("report_ids", report_id(report));
+            ""
+        };
+        let update = link
+            .apply(Update::builder())
             .table_name(&self.table)
             .set_key(Some(Self::contact_key(tenant, client, manager)))
-            .update_expression(format!(
-                "SET report_count = if_not_exists(report_count, :zero) + :delta {set} report_ids :report"
-            ))
-            .condition_expression(format!("attribute_exists(PK){change}"))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
-            .expression_attribute_values(":report", report_id(report))
+            .condition_expression(format!("attribute_exists(PK){room}"))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let update =
-            if delta > 0 { update.expression_attribute_values(":max", n(MAX_REPORTS)) } else { update };
         Ok(TransactWriteItem::builder().update(built(update.build())?).build())
     }
 
