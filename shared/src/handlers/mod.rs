@@ -13,6 +13,7 @@ pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;
 pub mod notify_contacts;
+pub mod registry;
 pub mod update_client;
 pub mod update_contact;
 

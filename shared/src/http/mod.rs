@@ -37,17 +37,21 @@ pub struct Call<'a, A> {
 
 impl<A: Context> Call<'_, A> {
     pub fn client_id(&self) -> DomainResult<ClientId> {
-        self.route
-            .param(&self.req, "clientId")
-            .and_then(|id| ClientId::parse(&id))
-            .ok_or(DomainError::NotFound("client"))
+        self.param("clientId").and_then(|id| ClientId::parse(&id)).ok_or(DomainError::NotFound("client"))
     }
 
     pub fn contact_id(&self) -> DomainResult<ContactId> {
-        self.route
-            .param(&self.req, "contactId")
-            .and_then(|id| ContactId::parse(&id))
-            .ok_or(DomainError::NotFound("contact"))
+        self.param("contactId").and_then(|id| ContactId::parse(&id)).ok_or(DomainError::NotFound("contact"))
+    }
+
+    /// The value of `{name}` in the request's path: from API Gateway's `pathParameters` or, when
+    /// absent (a raw invocation passes the path without them), from the path's tail.
+    fn param(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.req.path_parameters_ref().and_then(|p| p.first(name)) {
+            return Some(value.to_owned());
+        }
+        let params = self.route.match_path(self.req.uri().path())?;
+        params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     /// The caller's identity; routes that are not public always have one.
