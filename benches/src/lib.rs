@@ -56,7 +56,7 @@ pub async fn scan_all(db: &Client, table: &str) -> Vec<Item> {
 /// A fresh table with the template's key schema and indexes.
 pub async fn fresh_table(db: &Client, prefix: &str) -> String {
     let table = format!("{prefix}-{}", ulid::Ulid::new());
-    harness::table::create_table(db, &table).await.expect("create table");
+    testkit::table::create_table(db, &table).await.expect("create table");
     table
 }
 

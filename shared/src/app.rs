@@ -5,9 +5,10 @@ use std::sync::Arc;
 use crate::config::{Config, EmailConfig};
 use crate::domain::dates::{Clock, SystemClock};
 use crate::domain::PhoneRegion;
-use crate::email::Mailer;
+use crate::email::{Mailer, Mailing};
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
+use crate::import::Importer;
 use crate::store::Store;
 
 pub struct App {
@@ -22,7 +23,33 @@ pub struct App {
     pub notify_budget: std::time::Duration,
 }
 
+impl crate::http::Context for App {
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}
+
+impl<'a> From<&'a App> for Mailing<'a> {
+    fn from(app: &'a App) -> Self {
+        Mailing { store: &app.store, clock: app.clock.as_ref(), mailer: &app.mailer, email: &app.email }
+    }
+}
+
 impl App {
+    /// What the invitation, notification and sweep services use of this wiring.
+    pub fn mailing(&self) -> Mailing<'_> {
+        self.into()
+    }
+
+    /// What the imports use of this wiring.
+    pub fn importer(&self) -> Importer<'_> {
+        Importer { store: &self.store, phone_region: self.phone_region }
+    }
+
     pub fn new(config: &Config, dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client) -> Self {
         Self {
             store: Store::new(dynamo, &config.table_name).with_reminder_days(config.reminder_days),

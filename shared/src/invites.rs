@@ -7,11 +7,13 @@ use argon2::Argon2;
 use serde::Serialize;
 use time::Duration;
 
-use crate::app::App;
 use crate::domain::dates::format_timestamp;
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
-use crate::email::{render, OutgoingEmail};
+use crate::domain::{
+    ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId,
+};
+use crate::email::Mailing;
+use crate::email::{render, OutgoingEmail, Rendered};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
 use crate::store::NewInvite;
@@ -47,22 +49,22 @@ pub fn greeting_name(contact: &Contact) -> String {
 /// Invites a contact to the portal, or re-invites it (older tokens die). The email counts
 /// against the tenant's quota unless the invitation fails.
 pub async fn invite(
-    app: &App,
+    mail: &Mailing<'_>,
     tenant: &TenantId,
     client: ClientId,
     id: ContactId,
     stamp: &Stamp,
 ) -> DomainResult<Invitation> {
     let mut reserved = None;
-    let result = try_invite(app, tenant, client, id, stamp, &mut reserved).await;
+    let result = try_invite(mail, tenant, client, id, stamp, &mut reserved).await;
     if let (Err(_), Some(reservation)) = (&result, &reserved) {
-        quota::release(app, reservation, 1).await;
+        quota::release(&mail.quota(), reservation, 1).await;
     }
     result
 }
 
 async fn try_invite(
-    app: &App,
+    mail: &Mailing<'_>,
     tenant: &TenantId,
     client: ClientId,
     id: ContactId,
@@ -70,60 +72,40 @@ async fn try_invite(
     reserved: &mut Option<Reservation>,
 ) -> DomainResult<Invitation> {
     for attempt in 0..MAX_ATTEMPTS {
-        let (record, client_item) = app.store.read_contact(tenant, client, id, true).await?;
+        let (record, client_item) = mail.store.read_contact(tenant, client, id, true).await?;
         let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
         let previous_hash = record.invite_hash.clone();
         let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
-        let email =
-            contact.fields.email.clone().ok_or_else(|| {
-                DomainError::Conflict("no-email", "the contact has no email address".into())
-            })?;
-        let now = app.clock.now();
-        check_support_window(&contact.fields, now.date())?;
-        if contact.portal.status == PortalStatus::Active {
-            return Err(DomainError::Conflict("portal-active", "the contact already uses the portal".into()));
-        }
+        let now = mail.clock.now();
+        let email = invitable(&contact, now.date())?;
 
         // Over quota, nothing is written.
         if reserved.is_none() {
-            *reserved = Some(quota::reserve(app, tenant, 1).await?);
+            *reserved = Some(quota::reserve(&mail.quota(), tenant, 1).await?);
         }
         let token = InviteToken::generate()?;
         let hash = token.hash();
-        let expires = now.saturating_add(Duration::hours(i64::from(app.email.invite_ttl_hours)));
+        let expires = now.saturating_add(Duration::hours(i64::from(mail.email.invite_ttl_hours)));
         let invite = NewInvite {
             hash: &hash,
             email: email.as_str(),
             valid_until: expires.unix_timestamp(),
             reminded_for,
         };
-        if !app.store.begin_invite(tenant, &contact, &invite, stamp).await? {
+        if !mail.store.begin_invite(tenant, &contact, &invite, stamp).await? {
             backoff(attempt).await;
             continue;
         }
 
         let expires_at = format_timestamp(expires);
-        let body = render(
-            "invite",
-            &InviteEmail {
-                contact_name: greeting_name(&contact),
-                client_name: client_item.fields.name.as_str(),
-                sender_name: &app.mailer.sender_name,
-                link: format!(
-                    "{}/accept-invite#token={}",
-                    app.email.portal_url.trim_end_matches('/'),
-                    token.as_str()
-                ),
-                expires_at: &expires_at,
-            },
-        )?;
-        let subject = format!("Your client portal invitation from {}", app.mailer.sender_name);
-        let sent = app.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
+        let body = invite_email(mail, &contact, client_item.fields.name.as_str(), &token, &expires_at)?;
+        let subject = format!("Your client portal invitation from {}", mail.mailer.sender_name);
+        let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
         crate::metrics::emails("invite", u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
         if let Err(err) = sent {
-            tracing::warn!(error = %err, "invitation email not sent; undoing the invitation");
-            app.store
+            tracing::warn!(error = %crate::telemetry::chain(&err), "invitation email not sent; undoing the invitation");
+            mail.store
                 .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
                 .await?;
             return Err(err);
@@ -139,14 +121,50 @@ async fn try_invite(
     Err(DomainError::Contention)
 }
 
+/// The contact's address, if it may be invited today: it has one, its support window is open
+/// and it does not use the portal already.
+fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
+    let email =
+        contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
+    check_support_window(&contact.fields, today)?;
+    if contact.portal.status == PortalStatus::Active {
+        return Err(DomainError::PortalActive);
+    }
+    Ok(email)
+}
+
+/// The invitation email, its link carrying the token in the fragment.
+fn invite_email(
+    mail: &Mailing<'_>,
+    contact: &Contact,
+    client_name: &str,
+    token: &InviteToken,
+    expires_at: &str,
+) -> DomainResult<Rendered> {
+    render(
+        "invite",
+        &InviteEmail {
+            contact_name: greeting_name(contact),
+            client_name,
+            sender_name: &mail.mailer.sender_name,
+            link: format!(
+                "{}/accept-invite#token={}",
+                mail.email.portal_url.trim_end_matches('/'),
+                token.as_str()
+            ),
+            expires_at,
+        },
+    )
+}
+
 /// Accepts an invitation with the password the contact chose.
-pub async fn accept(app: &App, token: &str, password: &str) -> DomainResult<()> {
+pub async fn accept(mail: &Mailing<'_>, token: &str, password: &str) -> DomainResult<()> {
     let hash = TokenHash::of(token);
     for attempt in 0..MAX_ATTEMPTS {
-        let invite = app.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+        let invite = mail.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
         // The public route learns its tenant from the invitation.
         tracing::Span::current().record("tenant", invite.tenant_id.as_str());
-        let now = app.clock.now();
+        let now = mail.clock.now();
         if invite.used_at.is_some() {
             return Err(DomainError::Gone("this invitation was already used"));
         }
@@ -157,7 +175,7 @@ pub async fn accept(app: &App, token: &str, password: &str) -> DomainResult<()> 
             Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;
         let password_hash = hash_password(password).await?;
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
-        match app
+        match mail
             .store
             .accept_invite(&invite, &hash, &password_hash, now.unix_timestamp(), now.date(), &stamp)
             .await

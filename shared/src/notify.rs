@@ -6,12 +6,12 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::app::App;
 use crate::domain::fields::FieldReader;
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, Email, NotificationTopic, TenantId, Text,
 };
 use crate::email::sanitize::sanitize;
+use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail};
 use crate::invites::greeting_name;
 use crate::store::ContactFilter;
@@ -135,29 +135,31 @@ const PAGE: i32 = 100;
 /// is read) runs out. Each page's emails are counted against the tenant's quota before any of
 /// them is sent: a first page over the quota refuses the whole notification (nothing sent), a
 /// later one stops it there (the rest reported as not sent). What did not go out is given back.
+/// `budget` is how long new sends start (`SEND_BUDGET` when deployed).
 pub async fn notify(
-    app: &App,
+    mail: &Mailing<'_>,
+    budget: std::time::Duration,
     tenant: &TenantId,
     client: ClientId,
     n: &Notification,
 ) -> DomainResult<NotifyReport> {
-    let stop_at = Instant::now() + app.notify_budget;
-    let client_item = app.store.get_client(tenant, client).await?;
+    let stop_at = Instant::now() + budget;
+    let client_item = mail.store.get_client(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
     // Once per notification; markup with nothing left after sanitising shows the text instead.
-    let html = n.html.as_deref().map(|h| sanitize(h, app.email.allow_remote_images));
+    let html = n.html.as_deref().map(|h| sanitize(h, mail.email.allow_remote_images));
     let html = html.as_deref().filter(|h| !h.trim().is_empty());
     let filter = ContactFilter { topic: Some(n.topic), with_email: true, ..ContactFilter::default() };
     let mut report = NotifyReport::new(n.topic);
     let mut after = None;
     loop {
-        let page = match app.store.list_contacts(tenant, client, &filter, PAGE, after).await {
+        let page = match mail.store.list_contacts(tenant, client, &filter, PAGE, after).await {
             Ok(page) => page,
             // Nothing sent yet: the caller may simply try again.
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
             // Some already have the email: say who, rather than fail the whole request.
             Err(e) => {
-                tracing::warn!(error = %e, "reading notification recipients failed; the rest not sent");
+                tracing::warn!(error = %crate::telemetry::chain(&e), "reading notification recipients failed; the rest not sent");
                 report.not_sent_more = true;
                 break;
             }
@@ -166,11 +168,11 @@ pub async fn notify(
         let recipients: Vec<(Contact, Email)> =
             page.items.into_iter().filter_map(|c| c.fields.email.clone().map(|e| (c, e))).collect();
         let wanted = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
-        let reservation = match crate::quota::reserve(app, tenant, wanted).await {
+        let reservation = match crate::quota::reserve(&mail.quota(), tenant, wanted).await {
             Ok(reservation) => reservation,
             Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
             Err(e) => {
-                tracing::warn!(error = %e, "email quota reached mid-notification; the rest not sent");
+                tracing::warn!(error = %crate::telemetry::chain(&e), "email quota reached mid-notification; the rest not sent");
                 report.record(
                     recipients.into_iter().map(|(c, e)| (Delivery::of(&c, &e), Outcome::NotSent)).collect(),
                 );
@@ -178,15 +180,8 @@ pub async fn notify(
                 break;
             }
         };
-        let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
-            .map(|(contact, email)| deliver(app, n, client_name, html, contact, email, stop_at))
-            .buffer_unordered(CONCURRENT_SENDS)
-            .collect()
-            .await;
-        // What did not go out does not count.
-        let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
-        crate::quota::release(app, &reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
-        report.record(deliveries);
+        let letter = Letter { notification: n, client_name, html, stop_at };
+        report.record(send_page(mail, &letter, recipients, &reservation).await);
         match page.last_sort_key {
             None => break,
             // Reading on would only list more people as not sent, past the budget.
@@ -197,6 +192,12 @@ pub async fn notify(
             Some(sk) => after = Some(sk),
         }
     }
+    log_report(&report);
+    Ok(report)
+}
+
+/// The notification's figures as a metric line, and a warning when some were not sent.
+fn log_report(report: &NotifyReport) {
     crate::metrics::emails(
         "notification",
         report.sent.len() as u64,
@@ -210,13 +211,40 @@ pub async fn notify(
             "notification send budget ran out"
         );
     }
-    Ok(report)
+}
+
+/// What every recipient of a notification gets, and until when sending may start.
+struct Letter<'a> {
+    notification: &'a Notification,
+    client_name: &'a str,
+    /// The sanitised HTML part, if any is left.
+    html: Option<&'a str>,
+    stop_at: Instant,
+}
+
+/// Sends one page's emails, a few at a time, and gives back the quota of those not sent.
+async fn send_page(
+    mail: &Mailing<'_>,
+    letter: &Letter<'_>,
+    recipients: Vec<(Contact, Email)>,
+    reservation: &crate::quota::Reservation,
+) -> Vec<(Delivery, Outcome)> {
+    let Letter { notification: n, client_name, html, stop_at } = *letter;
+    let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
+        .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
+        .buffer_unordered(CONCURRENT_SENDS)
+        .collect()
+        .await;
+    // What did not go out does not count.
+    let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
+    crate::quota::release(&mail.quota(), reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
+    deliveries
 }
 
 /// Sends the notification to one recipient, unless the budget has run out by the time a send
 /// slot is free for it.
 async fn deliver(
-    app: &App,
+    mail: &Mailing<'_>,
     n: &Notification,
     client_name: &str,
     html: Option<&str>,
@@ -232,13 +260,13 @@ async fn deliver(
     let context = NotificationEmail {
         contact_name: greeting_name(&contact),
         client_name,
-        sender_name: &app.mailer.sender_name,
+        sender_name: &mail.mailer.sender_name,
         topic: n.topic.as_str(),
         text: n.text.as_str(),
         html,
     };
     let result = match render("notification", &context) {
-        Ok(body) => app.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
+        Ok(body) => mail.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
         Err(e) => Err(e),
     };
     match result {
@@ -247,8 +275,8 @@ async fn deliver(
             (delivery, Outcome::Sent)
         }
         Err(e) => {
-            tracing::warn!(contact = %contact.id, error = %e, "notification not sent");
-            delivery.error = Some(crate::http::problem::classify(&e).1.to_owned());
+            tracing::warn!(contact = %contact.id, error = %crate::telemetry::chain(&e), "notification not sent");
+            delivery.error = Some(e.code().to_owned());
             (delivery, Outcome::Failed)
         }
     }

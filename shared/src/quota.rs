@@ -7,10 +7,11 @@ use std::sync::Mutex;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::app::App;
+use crate::domain::dates::Clock;
 use crate::domain::quota::{hour_of, SendWindow};
 use crate::domain::{DomainError, DomainResult, TenantId};
 use crate::store::tx::backoff;
+use crate::store::Store;
 
 /// Rounds of read-and-conditional-write before giving up with `contention`. Every sending
 /// request of a tenant writes its one record, so it sees more races than other items; each
@@ -19,6 +20,14 @@ const ATTEMPTS: u32 = 16;
 
 /// Tenants' records read and written at once by `Budgets` (each is a different item).
 const CONCURRENT_TENANTS: usize = 8;
+
+/// What counting needs: the store holding each tenant's record, the time and the daily limit.
+#[derive(Clone, Copy)]
+pub struct Quota<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub daily_limit: u32,
+}
 
 /// Emails counted for a tenant in one hour's bucket, before they are sent.
 #[derive(Debug)]
@@ -31,16 +40,16 @@ pub struct Reservation {
 /// Applies `change` to the tenant's current counts and writes them back, again on fresh counts
 /// whenever another request wrote first. An error from `change` writes nothing.
 async fn update<T>(
-    app: &App,
+    quota: &Quota<'_>,
     tenant: &TenantId,
     mut change: impl FnMut(&mut SendWindow, i64) -> DomainResult<T>,
 ) -> DomainResult<T> {
     for attempt in 0..ATTEMPTS {
-        let now = app.clock.now().unix_timestamp();
-        let mut record = app.store.email_quota(tenant).await?;
+        let now = quota.clock.now().unix_timestamp();
+        let mut record = quota.store.email_quota(tenant).await?;
         let out = change(&mut record.window, now)?;
-        let limit = app.email.daily_quota;
-        if app.store.save_email_quota(tenant, record.version, &record.window, limit, now).await? {
+        let limit = quota.daily_limit;
+        if quota.store.save_email_quota(tenant, record.version, &record.window, limit, now).await? {
             return Ok(out);
         }
         backoff(attempt).await;
@@ -50,12 +59,12 @@ async fn update<T>(
 
 /// Counts `wanted` emails if all of them fit in the tenant's quota; otherwise
 /// `QuotaExceeded` (with when to retry) and nothing counted.
-pub async fn reserve(app: &App, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
-    let limit = app.email.daily_quota;
+pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+    let limit = quota.daily_limit;
     let hour = if wanted == 0 {
-        hour_of(app.clock.now().unix_timestamp())
+        hour_of(quota.clock.now().unix_timestamp())
     } else {
-        update(app, tenant, |window, now| {
+        update(quota, tenant, |window, now| {
             window.take(wanted, limit, now).map_err(DomainError::QuotaExceeded)?;
             Ok(hour_of(now))
         })
@@ -65,26 +74,27 @@ pub async fn reserve(app: &App, tenant: &TenantId, wanted: u32) -> DomainResult<
 }
 
 /// Counts as many of `wanted` emails as fit in the tenant's quota.
-pub async fn reserve_up_to(app: &App, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
-    let limit = app.email.daily_quota;
+pub async fn reserve_up_to(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+    let limit = quota.daily_limit;
     let (count, hour) =
-        update(app, tenant, |window, now| Ok((window.take_up_to(wanted, limit, now), hour_of(now)))).await?;
+        update(quota, tenant, |window, now| Ok((window.take_up_to(wanted, limit, now), hour_of(now))))
+            .await?;
     Ok(Reservation { tenant: tenant.clone(), hour, count })
 }
 
 /// Gives back `count` of a reservation's emails that were not sent. A failure is logged and
 /// leaves them counted: erring on the side of the shared sender.
-pub async fn release(app: &App, reservation: &Reservation, count: u32) {
+pub async fn release(quota: &Quota<'_>, reservation: &Reservation, count: u32) {
     let count = count.min(reservation.count);
     if count == 0 {
         return;
     }
-    let given_back = update(app, &reservation.tenant, |window, now| {
+    let given_back = update(quota, &reservation.tenant, |window, now| {
         window.give_back(reservation.hour, count, now);
         Ok(())
     });
     if let Err(e) = given_back.await {
-        tracing::warn!(tenant = %reservation.tenant, count, error = %e, "unsent emails still count against the quota");
+        tracing::warn!(tenant = %reservation.tenant, count, error = %crate::telemetry::chain(&e), "unsent emails still count against the quota");
     }
 }
 
@@ -98,9 +108,9 @@ pub struct Budgets {
 impl Budgets {
     /// Reserves up to `wanted` emails per tenant. A tenant whose quota cannot be read gets
     /// none this time: its emails wait for a later run.
-    pub async fn reserve(app: &App, wanted: HashMap<TenantId, u32>) -> Self {
+    pub async fn reserve(quota: &Quota<'_>, wanted: HashMap<TenantId, u32>) -> Self {
         let reserved: Vec<_> = stream::iter(wanted)
-            .map(|(tenant, count)| async move { (reserve_up_to(app, &tenant, count).await, tenant) })
+            .map(|(tenant, count)| async move { (reserve_up_to(quota, &tenant, count).await, tenant) })
             .buffer_unordered(CONCURRENT_TENANTS)
             .collect()
             .await;
@@ -111,7 +121,9 @@ impl Budgets {
                     let left = reservation.count;
                     grants.insert(tenant, (reservation, left));
                 }
-                Err(e) => tracing::warn!(tenant = %tenant, error = %e, "email quota not reserved"),
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant, error = %crate::telemetry::chain(&e), "email quota not reserved")
+                }
             }
         }
         Self { grants: Mutex::new(grants) }
@@ -138,11 +150,11 @@ impl Budgets {
     }
 
     /// Gives back every tenant's unused share.
-    pub async fn settle(self, app: &App) {
+    pub async fn settle(self, quota: &Quota<'_>) {
         let grants = self.grants.into_inner().unwrap_or_else(|e| e.into_inner());
         stream::iter(grants.into_values())
             .for_each_concurrent(CONCURRENT_TENANTS, |(reservation, left)| async move {
-                release(app, &reservation, left).await
+                release(quota, &reservation, left).await
             })
             .await;
     }

@@ -8,23 +8,20 @@ use std::time::{Duration as StdDuration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
-use time::Duration;
 use tracing::Instrument;
 
-use crate::app::App;
-use crate::domain::dates::{format_date, format_timestamp};
-use crate::domain::sweep::{format_instant, SweepAction, SweepKey};
-use crate::domain::{DomainError, DomainResult, PortalStatus, Stamp, TenantId};
-use crate::email::{render, OutgoingEmail};
-use crate::invites::greeting_name;
+use crate::domain::sweep::format_instant;
+use crate::domain::{DomainResult, TenantId};
+use crate::email::Mailing;
 use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
 
+mod act;
+
+use act::{act, Done};
+
 const PAGE: i32 = 100;
 const CONCURRENT_SENDS: usize = 8;
-/// How long a claimed action stays hidden from other runs while its email goes out; a run
-/// that dies meanwhile leaves it to be retried after this.
-const LEASE_MINUTES: i64 = 15;
 /// Stop taking new work when less than this is left before the Lambda deadline: enough for a
 /// send that hangs until `email::SEND_TIMEOUT` and the write after it.
 const SAFETY_MARGIN: StdDuration = StdDuration::from_secs(10);
@@ -48,37 +45,10 @@ pub struct SweepReport {
     pub stopped_early: bool,
 }
 
-enum Done {
-    Revoked,
-    /// Access ended, but its email failed: the next run after the lease retries the email.
-    RevokedNoticeFailed,
-    Reminded,
-    NoticeRetried,
-    /// SES refused the email for good; the action was completed without it (and was the
-    /// revocation itself when `revoked`).
-    Undeliverable {
-        revoked: bool,
-    },
-    /// The tenant's quota is used up: the action was done (the revocation itself when
-    /// `revoked`), and the email waits under the lease for a later run.
-    Held {
-        revoked: bool,
-    },
-    Skipped,
-    Failed,
-}
-
-#[derive(Serialize)]
-struct SupportEmail<'a> {
-    contact_name: String,
-    sender_name: &'a str,
-    support_end: String,
-    portal_url: &'a str,
-}
-
 /// Runs one sweep; `deadline` is when the invocation must have returned.
-pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepReport> {
-    let now = app.clock.now();
+pub async fn sweep<'a>(mail: impl Into<Mailing<'a>>, deadline: Option<Instant>) -> DomainResult<SweepReport> {
+    let mail = &mail.into();
+    let now = mail.clock.now();
     // Keys start with `YYYY-MM-DDTHH:MM:SSZ#`; `$` sorts just after `#`, so this bound includes
     // everything due up to and including this second.
     let bound = format!("{}$", format_instant(now));
@@ -89,15 +59,15 @@ pub async fn sweep(app: &App, deadline: Option<Instant>) -> DomainResult<SweepRe
             report.stopped_early = true;
             break;
         }
-        let page = app.store.due_contacts(&bound, start, PAGE).await?;
+        let page = mail.store.due_contacts(&bound, start, PAGE).await?;
         report.items_read += page.scanned;
-        let budgets = Budgets::reserve(app, notices_wanted(&page.items)).await;
+        let budgets = Budgets::reserve(&mail.quota(), notices_wanted(&page.items)).await;
         let outcomes: Vec<Done> = stream::iter(page.items)
-            .map(|due| act(app, due, &budgets))
+            .map(|due| act(mail, due, &budgets))
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
-        budgets.settle(app).await;
+        budgets.settle(&mail.quota()).await;
         for outcome in outcomes {
             match outcome {
                 Done::Revoked => report.revoked += 1,
@@ -137,96 +107,6 @@ fn notices_wanted(items: &[DueContact]) -> HashMap<TenantId, u32> {
     wanted
 }
 
-async fn act(app: &App, due: DueContact, budgets: &Budgets) -> Done {
-    match try_act(app, &due, budgets).await {
-        Ok(done) => done,
-        Err(e) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep action failed; retried on a later run");
-            Done::Failed
-        }
-    }
-}
-
-async fn try_act(app: &App, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
-    let now = app.clock.now();
-    let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
-    // A reminder that comes due after support already ended (missed runs) becomes the revocation.
-    let action = match SweepKey::action_of(&due.sort_key) {
-        Some(SweepAction::Remind) if now.date() > end => SweepAction::Revoke,
-        Some(action) => action,
-        None => return Ok(Done::Skipped),
-    };
-    let lease = SweepKey { due: now.saturating_add(Duration::minutes(LEASE_MINUTES)), action }.sort_key(
-        &due.tenant,
-        due.contact.client_id,
-        due.contact.id,
-    );
-    let stamp = Stamp { at: format_timestamp(now), by: "support-expiry-sweep".into() };
-    let Some(first_time) = app.store.claim_due(due, action, &lease, &stamp).await? else {
-        return Ok(Done::Skipped);
-    };
-
-    // After the reminder the revocation is next; after the revocation, nothing.
-    let next = match action {
-        SweepAction::Remind => SweepKey::next(PortalStatus::Active, Some(end), Some(end), 0)
-            .map(|k| k.sort_key(&due.tenant, due.contact.client_id, due.contact.id)),
-        SweepAction::Revoke => None,
-    };
-    let Some(email) = &due.contact.fields.email else {
-        // Nobody to tell; the state change is what matters, and a reminder still leads on to
-        // the revocation (a contact can keep portal access after its address is removed).
-        app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
-        return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
-    };
-    let (template, subject) = match action {
-        SweepAction::Remind => ("support-reminder", "Your client portal access ends soon"),
-        SweepAction::Revoke => ("support-ended", "Your client portal access has ended"),
-    };
-    let body = render(
-        template,
-        &SupportEmail {
-            contact_name: greeting_name(&due.contact),
-            sender_name: &app.mailer.sender_name,
-            support_end: format_date(end),
-            portal_url: &app.email.portal_url,
-        },
-    )?;
-    // Access rules never wait for quota (the claim above already did the state change); the
-    // email does, under the lease, like an email that failed.
-    if !budgets.take(&due.tenant) {
-        tracing::info!(tenant = %due.tenant, contact = %due.contact.id, "tenant's email quota used up; the email waits for a later run");
-        return Ok(Done::Held { revoked: action == SweepAction::Revoke && first_time });
-    }
-    let sent = app.mailer.send(OutgoingEmail { to: email, subject, body }).await;
-    if sent.is_err() {
-        budgets.give_back(&due.tenant);
-    }
-    let delivered = match sent {
-        Ok(_) => true,
-        // SES will refuse this message on every run; retrying it hourly forever helps no one.
-        Err(e @ DomainError::EmailRejected(_)) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email refused for good; not retried");
-            false
-        }
-        Err(e) => {
-            tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %e, "sweep email not sent; retried after the lease");
-            return Ok(if action == SweepAction::Revoke && first_time {
-                Done::RevokedNoticeFailed
-            } else {
-                Done::Failed
-            });
-        }
-    };
-
-    app.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
-    Ok(match (action, first_time) {
-        _ if !delivered => Done::Undeliverable { revoked: action == SweepAction::Revoke && first_time },
-        (SweepAction::Remind, _) => Done::Reminded,
-        (SweepAction::Revoke, true) => Done::Revoked,
-        (SweepAction::Revoke, false) => Done::NoticeRetried,
-    })
-}
-
 /// Milliseconds left before `deadline`. Lambda passes an epoch time; `cargo lambda watch`
 /// passes the invocation's time budget itself (600000), which no real deadline can be.
 fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
@@ -240,8 +120,8 @@ fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
 
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line and as metrics, and return it.
-pub async fn run_scheduled(
-    app: &App,
+pub async fn run_scheduled<'a>(
+    mail: impl Into<Mailing<'a>>,
     request_id: &str,
     trace_header: Option<&str>,
     deadline_epoch_ms: u64,
@@ -263,7 +143,7 @@ pub async fn run_scheduled(
             .unwrap_or_default();
         let budget_ms = budget_ms(deadline_epoch_ms, now_ms);
         let deadline = Instant::now() + StdDuration::from_millis(budget_ms);
-        let report = sweep(app, Some(deadline)).await?;
+        let report = sweep(mail.into(), Some(deadline)).await?;
         tracing::info!(
             revoked = report.revoked,
             reminded = report.reminded,

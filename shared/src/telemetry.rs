@@ -54,6 +54,18 @@ pub fn trace_id(header: Option<&str>) -> String {
     }
 }
 
+/// An error with every source under it, `outer: inner: ...`: what a log line says of a failure.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +90,17 @@ mod tests {
         assert_eq!(lambda_log_level(Some("FATAL".into())), "error");
         assert_eq!(lambda_log_level(Some("nonsense".into())), "info");
         assert_eq!(lambda_log_level(None), "info");
+    }
+
+    #[test]
+    fn an_internal_error_is_told_with_every_cause_under_it() {
+        let cause = std::io::Error::other("connection reset");
+        let err = crate::domain::DomainError::failed("PutItem", cause);
+        assert_eq!(chain(&err), "internal error: PutItem: connection reset");
+        let kept = std::error::Error::source(&err).and_then(|what| what.source());
+        assert!(
+            kept.is_some_and(|cause| cause.is::<std::io::Error>()),
+            "the cause is kept as the error it was"
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use harness::{Caller, TestApi};
 use serde_json::json;
 use shared::http::routes::{self, Route};
+use testkit::{Caller, TestApi};
 
 use crate::support::{given_client, given_contact};
 
@@ -66,9 +66,9 @@ fn caller(who: Who) -> Caller {
         Who::NoToken => Caller::Anonymous,
         Who::Malformed => Caller::RawAuthorization("Bearer not.a.jwt".into()),
         Who::BadSignature => {
-            let token = harness::tokens::mint(
+            let token = testkit::tokens::mint(
                 "another-secret",
-                &harness::tokens::TokenSpec {
+                &testkit::tokens::TokenSpec {
                     tenant: "t1",
                     user: "u",
                     groups: &["psa_admins"],
@@ -300,8 +300,8 @@ async fn group_names_are_compared_whole_so_a_name_holding_a_writer_group_grants_
 #[tokio::test]
 async fn a_token_whose_groups_claim_is_one_string_of_names_grants_nothing() {
     let api = TestApi::new().await;
-    let token = harness::tokens::mint_claims(
-        harness::api::SECRET,
+    let token = testkit::tokens::mint_claims(
+        testkit::api::SECRET,
         json!({ "sub": "u", "custom:tenant_id": "t1", "cognito:groups": "sales,psa_admins",
                 "exp": 4_102_444_800u64 }),
     );

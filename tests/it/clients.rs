@@ -1,7 +1,7 @@
 //! Clients: create, read, merge-patch, delete.
 
-use harness::TestApi;
 use serde_json::json;
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, given_client, given_contact};
 

@@ -1,11 +1,11 @@
 //! Contacts: the fields, their rules, merge patch, versions, line managers, deletion.
 
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
-fn fields(res: &harness::TestResponse) -> Vec<String> {
+fn fields(res: &testkit::TestResponse) -> Vec<String> {
     res.json()["errors"]
         .as_array()
         .expect("errors")

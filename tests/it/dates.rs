@@ -1,10 +1,10 @@
 //! Support dates are years 1900..=9999 as `YYYY-MM-DD`: anything else is a 422 naming the
 //! field wherever dates are taken, and the extremes work end to end, the sweep included.
 
-use harness::TestApi;
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
 use shared::sweep::sweep;
+use testkit::TestApi;
 use time::macros::datetime;
 
 use crate::support::{contact_path, given_client, given_contact, sweep_key, unique_email};

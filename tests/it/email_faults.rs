@@ -1,14 +1,14 @@
 //! Email under SES faults, injected by a proxy in front of the SES emulator
-//! (`harness::proxy::SesProxy`) while the app keeps production's SES client (4 attempts,
+//! (`testkit::proxy::SesProxy`) while the app keeps production's SES client (4 attempts,
 //! exponential backoff): throttling, internal errors and dropped connections are retried,
 //! refusals are not, and a send that fails for good leaves nothing half-done.
 
-use harness::mail::{invite_token, messages_to};
-use harness::proxy::{SesFault, SesProxy, SesSend};
-use harness::{Caller, TestApi, TestResponse};
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
 use shared::sweep::{sweep, SweepReport};
+use testkit::mail::{invite_token, messages_to};
+use testkit::proxy::{SesFault, SesProxy, SesSend};
+use testkit::{Caller, TestApi, TestResponse};
 use time::Duration;
 
 use crate::support::{

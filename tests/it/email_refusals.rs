@@ -2,9 +2,9 @@
 //! region. It goes to the logs for the operator; API callers get the stable code and a
 //! generic detail.
 
-use harness::proxy::SesFault;
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::proxy::SesFault;
+use testkit::TestApi;
 
 use crate::support::{
     contact_path, given_client, given_contact, given_recipients, notify_invoice, unique_email,
@@ -29,7 +29,7 @@ fn lines_with_ses_reason(logs: &str) -> Vec<Value> {
 #[tokio::test]
 async fn an_invite_ses_refuses_answers_email_rejected_without_repeating_what_ses_said() {
     // A current-thread runtime: the handler logs on this thread.
-    let logs = harness::logs::capture_this_thread();
+    let logs = testkit::logs::capture_this_thread();
     let (api, proxy) = TestApi::behind_ses_proxy().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;

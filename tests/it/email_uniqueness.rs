@@ -1,8 +1,8 @@
 //! An email address belongs to at most one contact per tenant, compared trimmed and
 //! case-insensitively, on create and on edit.
 
-use harness::TestApi;
 use serde_json::json;
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 

@@ -2,12 +2,12 @@
 //! against the demo data of `seed-demo` (the ids the events use), gets an answer the OpenAPI
 //! document lists for that route, never a 5xx. The sweep's event is a scheduled event.
 
-use harness::seed::seed_demo;
-use harness::table::repo_root;
-use harness::TestApi;
 use local_api::Template;
 use serde_json::Value;
 use shared::domain::TenantId;
+use testkit::seed::seed_demo;
+use testkit::table::repo_root;
+use testkit::TestApi;
 
 use crate::openapi::{assert_documented, spec};
 

@@ -1,13 +1,13 @@
 //! DynamoDB failing the way the real service fails (throttling, internal errors, answers lost
 //! after the write was applied), injected by a proxy in front of DynamoDB Local.
 
-use harness::proxy::Fault;
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::proxy::Fault;
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, given_client, given_contact};
 
-fn statuses(calls: &[harness::proxy::Call], operation: &str) -> Vec<u16> {
+fn statuses(calls: &[testkit::proxy::Call], operation: &str) -> Vec<u16> {
     calls.iter().filter(|c| c.operation == operation).map(|c| c.status).collect()
 }
 
@@ -207,13 +207,13 @@ async fn an_email_change_whose_transaction_keeps_failing_after_its_read_changes_
 }
 
 /// The next `times` batch reads leave every key unprocessed.
-fn leave_unprocessed(proxy: &harness::proxy::DynamoProxy, times: usize) {
+fn leave_unprocessed(proxy: &testkit::proxy::DynamoProxy, times: usize) {
     for _ in 0..times {
         proxy.fail_next("BatchGetItem", Fault::Unprocessed);
     }
 }
 
-async fn import_one_row(api: &TestApi, client: &str) -> harness::TestResponse {
+async fn import_one_row(api: &TestApi, client: &str) -> testkit::TestResponse {
     let path = format!("/clients/{client}/contacts/import");
     let csv = "last_name,email\nRow,row@x.test\n".to_owned();
     api.send(&TestApi::admin("t1"), "POST", &path, &[("content-type", "text/csv")], Some(csv)).await

@@ -3,9 +3,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use harness::{Caller, TestApi};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use testkit::{Caller, TestApi};
 
 use crate::support::{assert_clear, contact_path, given_client, given_contact, runtime};
 
@@ -257,9 +257,9 @@ fn token(signing: Signing, claims: &Value) -> String {
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
     let key = |secret: &str| EncodingKey::from_secret(secret.as_bytes());
     match signing {
-        Signing::Trusted => encode(&Header::new(Algorithm::HS256), claims, &key(harness::api::SECRET)),
+        Signing::Trusted => encode(&Header::new(Algorithm::HS256), claims, &key(testkit::api::SECRET)),
         Signing::OtherKey => encode(&Header::new(Algorithm::HS256), claims, &key("not-the-trusted-key")),
-        Signing::OtherAlgorithm => encode(&Header::new(Algorithm::HS384), claims, &key(harness::api::SECRET)),
+        Signing::OtherAlgorithm => encode(&Header::new(Algorithm::HS384), claims, &key(testkit::api::SECRET)),
         Signing::Unsigned => {
             let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
             Ok(format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(claims)))
@@ -294,7 +294,7 @@ fn a_well_formed_token_reaches_the_handler_only_when_trusted_unexpired_and_of_a_
     let expires_in = prop_oneof![1 => Just(-3600i64), 1 => Just(-10), 2 => Just(600)];
     check(&(signing, tenant, groups, expires_in), |(signing, tenant, groups, expires_in)| {
         let claims = json!({ "sub": "u", "custom:tenant_id": tenant, "cognito:groups": groups,
-                             "exp": harness::tokens::now() + expires_in });
+                             "exp": testkit::tokens::now() + expires_in });
 
         // When it reads the client
         let res = runtime().block_on(f.api.get(&Caller::Bearer(token(signing, &claims)), &path));

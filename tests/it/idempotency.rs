@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on creating requests: a retry returns the first response, creates nothing.
 
-use harness::TestApi;
 use serde_json::json;
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, given_client};
 

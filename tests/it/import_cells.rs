@@ -1,9 +1,9 @@
 //! What an import cell asks of its field: an empty cell leaves it as it is (a file exported,
 //! trimmed in a spreadsheet and imported again must not erase anything), `[clear]` clears it.
 
-use harness::{TestApi, TestResponse};
 use serde_json::{json, Value};
 use shared::sweep::sweep;
+use testkit::{TestApi, TestResponse};
 use time::Duration;
 
 use crate::support::{
@@ -162,7 +162,7 @@ async fn the_csv_templates_import_cleanly() {
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
     let read =
-        |name: &str| std::fs::read_to_string(harness::table::repo_root().join("docs").join(name)).unwrap();
+        |name: &str| std::fs::read_to_string(testkit::table::repo_root().join("docs").join(name)).unwrap();
 
     let contacts = import_contacts(&api, &acme, &read("import-contacts-template.csv")).await;
     let clients = import_clients(&api, &read("import-clients-template.csv")).await;

@@ -1,11 +1,11 @@
 //! CSV imports: create or update, row-level errors, idempotent re-imports, file formats.
 
-use harness::{TestApi, TestResponse};
 use serde_json::{json, Value};
 use shared::domain::{
     Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, PhoneRegion, PortalState,
     Stamp, TenantId,
 };
+use testkit::{TestApi, TestResponse};
 
 use crate::support::{assert_invariants, given_client, given_contact};
 

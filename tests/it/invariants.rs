@@ -5,9 +5,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use harness::invariants::{violations, Rule};
-use harness::{Caller, TestApi};
 use serde_json::json;
+use testkit::invariants::{violations, Rule};
+use testkit::{Caller, TestApi};
 
 use crate::invites::{accept, given_invited};
 use crate::support::{given_client, given_contact, unique_email};

@@ -5,8 +5,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use harness::TestApi;
 use serde_json::json;
+use testkit::TestApi;
 
 use crate::invariants::{broken_rules, panic_text, put_raw, s};
 use crate::support::{given_client, given_contact};

@@ -2,9 +2,9 @@
 //! under the key of its next due action (or that action's lease while its email is pending).
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use harness::invariants::{violations, Item, Rule};
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::invariants::{violations, Item, Rule};
+use testkit::TestApi;
 use time::{Duration, OffsetDateTime};
 
 use crate::invariants::{broken_rules, contact_key, s, update_raw};

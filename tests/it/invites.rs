@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use harness::mail::{invite_token, messages_to};
-use harness::TestApi;
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
+use testkit::mail::{invite_token, messages_to};
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
@@ -28,8 +28,8 @@ pub(crate) async fn given_invited(api: &TestApi, email: &str) -> (String, Value,
     (acme, c, token)
 }
 
-pub(crate) async fn accept(api: &TestApi, token: &str, password: &str) -> harness::TestResponse {
-    api.post(&harness::Caller::Anonymous, "/invites/accept", json!({ "token": token, "password": password }))
+pub(crate) async fn accept(api: &TestApi, token: &str, password: &str) -> testkit::TestResponse {
+    api.post(&testkit::Caller::Anonymous, "/invites/accept", json!({ "token": token, "password": password }))
         .await
 }
 

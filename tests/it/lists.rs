@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::TestApi;
 
 use crate::support::{given_client, given_contact};
 
 async fn page_through(
     api: &TestApi,
-    caller: &harness::Caller,
+    caller: &testkit::Caller,
     path: &str,
     limit: u32,
 ) -> (Vec<Value>, usize) {

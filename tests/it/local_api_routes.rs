@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use harness::{watch, TestApi, TestResponse};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::Request;
@@ -13,6 +12,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::bind_loopback;
 use local_api::{Proxy, Router, Template};
+use testkit::{watch, TestApi, TestResponse};
 
 use crate::support::assert_invariants;
 use crate::walk::{walk_every_route, WalkRequest};
@@ -69,7 +69,7 @@ async fn a_json_body_that_is_not_utf8_is_a_400_problem_through_the_local_api() {
     let api = Arc::new(TestApi::new().await);
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
-    let harness::Caller::Bearer(token) = TestApi::admin("t1") else { panic!("an admin has a token") };
+    let testkit::Caller::Bearer(token) = TestApi::admin("t1") else { panic!("an admin has a token") };
 
     // When a client is created with a body that is not UTF-8
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();

@@ -2,18 +2,18 @@
 //! the tenant (metric lines aside), and no token, password, invitation token or email body
 //! anywhere.
 
-use harness::mail::{invite_token, messages_to};
-use harness::proxy::Fault;
-use harness::tokens::ADMIN_GROUP;
-use harness::{Caller, TestApi};
 use serde_json::{json, Value};
+use testkit::mail::{invite_token, messages_to};
+use testkit::proxy::Fault;
+use testkit::tokens::ADMIN_GROUP;
+use testkit::{Caller, TestApi};
 
 use crate::support::{contact_path, given_client, given_contact};
 
 #[tokio::test]
 async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     // A current-thread runtime: every line of this test's requests is logged on this thread.
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let tenant = format!("logs-{}", ulid::Ulid::new());
     let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
@@ -80,7 +80,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
 
     let signature = token.rsplit('.').next().unwrap();
     for secret in
-        [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value", harness::api::SECRET]
+        [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value", testkit::api::SECRET]
     {
         assert!(!text.contains(secret), "the logs contain {secret:?}:\n{text}");
     }
@@ -91,7 +91,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
 
 #[tokio::test]
 async fn every_line_of_a_traced_request_carries_its_x_ray_trace_id() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let admin = TestApi::admin(&format!("trace-{}", ulid::Ulid::new()));
     let header = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
@@ -118,7 +118,7 @@ async fn every_line_of_a_traced_request_carries_its_x_ray_trace_id() {
 
 #[tokio::test]
 async fn the_sweep_logs_the_trace_id_of_its_invocation() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
 
     shared::sweep::run_scheduled(
@@ -141,7 +141,7 @@ async fn the_sweep_logs_the_trace_id_of_its_invocation() {
 
 #[tokio::test]
 async fn an_unexpected_transaction_cancellation_logs_reason_codes_and_keys_but_no_personal_field() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;

@@ -2,9 +2,9 @@
 //! one per notification, invitation, import and sweep run, which parse as EMF and carry only
 //! low-cardinality dimensions.
 
-use harness::logs::Captured;
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::logs::Captured;
+use testkit::TestApi;
 
 use crate::support::{
     contact_path, given_client, given_contact, given_recipients, notify_invoice, unique_email,
@@ -39,7 +39,7 @@ fn the_line_with<'a>(lines: &'a [Value], metric: &str) -> &'a Value {
 
 #[tokio::test]
 async fn a_notification_counts_its_emails_by_outcome_under_its_kind() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
     given_recipients(&api, &acme, &["Ada", "Grace"]).await;
@@ -55,7 +55,7 @@ async fn a_notification_counts_its_emails_by_outcome_under_its_kind() {
 
 #[tokio::test]
 async fn an_invitation_counts_its_email_as_an_invite() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
@@ -72,7 +72,7 @@ async fn an_invitation_counts_its_email_as_an_invite() {
 
 #[tokio::test]
 async fn an_import_counts_its_rows_by_outcome_and_a_dry_run_counts_nothing() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
     let csv = format!("email,last_name\n{},Ada\nnot-an-email,Bad\n", unique_email("ada"));
@@ -98,7 +98,7 @@ async fn an_import_counts_its_rows_by_outcome_and_a_dry_run_counts_nothing() {
 
 #[tokio::test]
 async fn a_sweep_run_reports_its_figures_including_whether_it_stopped_early() {
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
 
     let report = shared::sweep::run_scheduled(&api.app, "sweep-metrics", None, 0).await.unwrap();
@@ -113,14 +113,14 @@ async fn a_sweep_run_reports_its_figures_including_whether_it_stopped_early() {
 #[tokio::test]
 async fn a_change_planned_again_after_losing_a_race_counts_a_contention_retry() {
     // Given a contact, and its next write cancelled once by a (injected) concurrent transaction
-    let capture = harness::logs::capture_this_thread();
+    let capture = testkit::logs::capture_this_thread();
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let ada =
         given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "email": unique_email("retry") }))
             .await;
-    proxy.fail_next("TransactWriteItems", harness::proxy::Fault::Conflict);
+    proxy.fail_next("TransactWriteItems", testkit::proxy::Fault::Conflict);
 
     // When its email changes (one transaction, planned again after the conflict)
     let res = api.patch(&admin, &contact_path(&acme, &ada), json!({ "email": unique_email("moved") })).await;

@@ -12,9 +12,9 @@ use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 
-use harness::{Caller, TestApi, TestResponse};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use testkit::{Caller, TestApi, TestResponse};
 
 use crate::support::{assert_clear, check, given_client, runtime};
 
@@ -666,7 +666,7 @@ impl<'a> Run<'a> {
             })
             .collect();
         // The checker panics with what broke; the steps that broke it go with it.
-        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| harness::invariants::check(&items)));
+        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| testkit::invariants::check(&items)));
         if let Err(cause) = checked {
             let cause = cause
                 .downcast_ref::<String>()

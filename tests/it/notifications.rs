@@ -1,9 +1,9 @@
 //! Notifications go to the contacts who opted into the topic and have an email.
 
-use harness::mail::messages_to;
-use harness::proxy::Fault;
-use harness::TestApi;
 use serde_json::json;
+use testkit::mail::messages_to;
+use testkit::proxy::Fault;
+use testkit::TestApi;
 
 use crate::support::{
     addresses, contact_path, given_client, given_contact, given_recipients, notify_invoice, unique_email,

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use harness::contract;
-use harness::{Caller, TestApi, TestResponse};
 use hyper::StatusCode;
 use local_api::{Match, Router, Template, TemplateRoute};
 use serde_json::{json, Value};
+use testkit::contract;
+use testkit::{Caller, TestApi, TestResponse};
 
 use crate::support::{given_client, given_contact};
 use crate::walk::{walk_every_route, WalkRequest};
@@ -28,7 +28,7 @@ fn check(validator: &jsonschema::Validator, value: &Value, what: &str) {
     contract::check(validator, value, what)
 }
 
-/// Checks a response against what the spec documents for `route` (see `harness::contract`).
+/// Checks a response against what the spec documents for `route` (see `testkit::contract`).
 pub fn assert_documented(_spec: &Value, route: &TemplateRoute, res: &TestResponse) {
     contract::assert_documented(&route.method, &route.path, res);
 }
@@ -262,13 +262,13 @@ fn the_local_apis_own_problems_match_the_problem_schema() {
             .unwrap()
             .to_bytes();
         check(&problem, &serde_json::from_slice(&body).unwrap(), code);
-        harness::contract::record_problem(status.as_u16(), code);
+        testkit::contract::record_problem(status.as_u16(), code);
     }
 }
 
 #[test]
 fn the_api_page_lists_exactly_the_documented_problem_codes() {
-    let readme = std::fs::read_to_string(harness::table::repo_root().join("docs/api.md")).unwrap();
+    let readme = std::fs::read_to_string(testkit::table::repo_root().join("docs/api.md")).unwrap();
     let start = readme.find("Problem codes:").expect("docs/api.md has a Problem codes paragraph");
     let paragraph = &readme[start..start + readme[start..].find("\n\n").unwrap()];
     let listed: BTreeSet<String> = paragraph

@@ -1,13 +1,13 @@
 //! Exactly one primary contact per client that has contacts.
 
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 /// A client "Acme" with two contacts added in turn, "First" then "Second":
 /// (client id, first, second).
-async fn given_two_contacts(api: &TestApi, admin: &harness::Caller) -> (String, Value, Value) {
+async fn given_two_contacts(api: &TestApi, admin: &testkit::Caller) -> (String, Value, Value) {
     let acme = given_client(api, admin, "Acme").await;
     let first = given_contact(api, admin, &acme, json!({ "last_name": "First", "email": "1@x.test" })).await;
     let second =

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use harness::mail::messages_to;
-use harness::{TestApi, TestResponse};
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
 use shared::domain::quota::hour_of;
 use shared::sweep::sweep;
+use testkit::mail::messages_to;
+use testkit::{TestApi, TestResponse};
 use time::Duration;
 
 use crate::openapi::{assert_documented, spec};

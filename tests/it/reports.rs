@@ -3,9 +3,9 @@
 //! client, however many contacts it has.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use harness::proxy::Call;
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::proxy::Call;
+use testkit::TestApi;
 
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 

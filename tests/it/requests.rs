@@ -1,7 +1,7 @@
 //! Malformed and hostile requests get a clear problem response, never a 500.
 
-use harness::TestApi;
 use serde_json::json;
+use testkit::TestApi;
 
 use crate::support::{contact_path, given_client, given_contact};
 

@@ -1,9 +1,9 @@
 //! `seed-demo`: demo data through the domain rules and the store, with the fixed ids the
 //! sample events use, and nothing added twice.
 
-use harness::seed::{seed_demo, SeedReport, DEMO_CLIENT, DEMO_CONTACT};
-use harness::TestApi;
 use shared::domain::TenantId;
+use testkit::seed::{seed_demo, SeedReport, DEMO_CLIENT, DEMO_CONTACT};
+use testkit::TestApi;
 
 use crate::support::assert_invariants;
 

@@ -5,9 +5,9 @@
 use std::process::Output;
 use std::sync::Arc;
 
-use harness::table::repo_root;
-use harness::tokens::ADMIN_GROUP;
-use harness::{watch, Caller, TestApi};
+use testkit::table::repo_root;
+use testkit::tokens::ADMIN_GROUP;
+use testkit::{watch, Caller, TestApi};
 
 use crate::local_api_routes::start_local_api;
 

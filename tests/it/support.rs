@@ -3,10 +3,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use harness::{Caller, TestApi, TestResponse};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
+use testkit::{Caller, TestApi, TestResponse};
 
 pub async fn given_client(api: &TestApi, caller: &Caller, name: &str) -> String {
     let res = api.post(caller, "/clients", json!({ "name": name })).await;
@@ -24,10 +24,10 @@ pub fn contact_path(client: &str, contact: &Value) -> String {
     format!("/clients/{client}/contacts/{}", contact["id"].as_str().expect("contact id"))
 }
 
-/// Scans the table and checks what must always hold (see `harness::invariants`). Every test
+/// Scans the table and checks what must always hold (see `testkit::invariants`). Every test
 /// also gets this check when its `TestApi` is dropped; calling it states the point mid-test.
 pub async fn assert_invariants(api: &TestApi) {
-    harness::invariants::check(&api.scan().await);
+    testkit::invariants::check(&api.scan().await);
 }
 
 /// An address no other test uses (the SES emulator's store is shared by every test).
@@ -61,7 +61,7 @@ fn property_seed() -> u64 {
 /// pass: `tests/proptest-regressions/<spec file>.txt` (commit them with the fix).
 fn regressions_of(source: &str) -> &'static str {
     let stem = std::path::Path::new(source).file_stem().and_then(|s| s.to_str()).unwrap_or("properties");
-    let path = harness::table::repo_root().join("tests/proptest-regressions").join(format!("{stem}.txt"));
+    let path = testkit::table::repo_root().join("tests/proptest-regressions").join(format!("{stem}.txt"));
     Box::leak(path.to_string_lossy().into_owned().into_boxed_str())
 }
 

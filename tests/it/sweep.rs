@@ -1,9 +1,9 @@
 //! The support-expiry sweep against DynamoDB Local and the SES emulator, with a test clock.
 
-use harness::mail::messages_to;
-use harness::TestApi;
 use serde_json::{json, Value};
 use shared::sweep::{sweep, SweepReport};
+use testkit::mail::messages_to;
+use testkit::TestApi;
 use time::Duration;
 
 use crate::support::{
@@ -59,14 +59,14 @@ async fn a_revoked_contacts_pending_invitation_dies() {
     let email = unique_email("pending");
     given_invited(&api, &acme, &email, Some(1)).await;
     let token =
-        harness::mail::invite_token(messages_to(&email).await[0]["body"]["text"].as_str().unwrap()).unwrap();
+        testkit::mail::invite_token(messages_to(&email).await[0]["body"]["text"].as_str().unwrap()).unwrap();
 
     api.clock.advance(Duration::days(2));
     sweep(&api.app, None).await.unwrap();
     api.clock.advance(Duration::days(-1));
     let res = api
         .post(
-            &harness::Caller::Anonymous,
+            &testkit::Caller::Anonymous,
             "/invites/accept",
             json!({ "token": token, "password": "correct horse battery" }),
         )
@@ -219,9 +219,9 @@ async fn an_active_contact_without_an_email_still_loses_access_when_its_support_
     let email = unique_email("noemail");
     let contact = given_invited(&api, &acme, &email, Some(10)).await;
     let token =
-        harness::mail::invite_token(messages_to(&email).await[0]["body"]["text"].as_str().unwrap()).unwrap();
+        testkit::mail::invite_token(messages_to(&email).await[0]["body"]["text"].as_str().unwrap()).unwrap();
     let accept = json!({ "token": token, "password": "correct horse battery staple" });
-    assert_eq!(api.post(&harness::Caller::Anonymous, "/invites/accept", accept).await.status, 200);
+    assert_eq!(api.post(&testkit::Caller::Anonymous, "/invites/accept", accept).await.status, 200);
     let path = contact_path(&acme, &contact);
     let edited = api.patch(&admin, &path, json!({ "email": null, "phone": "+1 202 555 0143" })).await;
     assert_eq!(edited.status, 200, "{}", edited.body);

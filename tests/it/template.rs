@@ -2,9 +2,9 @@
 
 use std::collections::HashSet;
 
-use harness::table::repo_root;
 use local_api::Template;
 use shared::http::routes;
+use testkit::table::repo_root;
 
 #[test]
 fn every_function_crate_has_a_function_resource_in_the_template() {

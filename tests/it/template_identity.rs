@@ -1,7 +1,7 @@
 //! template.yaml's user pools: no user-writable attribute grants rights, nobody signs themselves
 //! up, and each authorizer trusts exactly its pool.
 
-use harness::table::repo_root;
+use testkit::table::repo_root;
 use serde_yaml::Value;
 
 fn template() -> Value {

@@ -4,11 +4,11 @@
 
 use std::future::Future;
 
-use harness::mail::{invite_token, messages_to};
-use harness::tokens::ADMIN_GROUP;
-use harness::{TestApi, TestResponse};
 use local_api::{router, Template, TemplateRoute};
 use serde_json::{json, Value};
+use testkit::mail::{invite_token, messages_to};
+use testkit::tokens::ADMIN_GROUP;
+use testkit::{TestApi, TestResponse};
 
 /// A request as the walk sends it.
 #[derive(Debug, Clone)]

@@ -19,9 +19,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bench::lambda::{fresh_log, Function, Launch};
 use bench::tls::TlsFront;
 use bench::{mib, Spread};
-use harness::table::repo_root;
-use harness::{Caller, TestApi};
 use serde_json::{json, Value};
+use testkit::table::repo_root;
+use testkit::{Caller, TestApi};
 
 const TENANT: &str = "bench";
 const LAMBDA_MEMORY: u64 = 128 * 1024 * 1024;

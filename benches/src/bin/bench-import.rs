@@ -11,10 +11,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use bench::raw::put_new;
 use bench::{batch_write, drop_table, fresh_table, scan_all, Item};
 use futures_util::stream::{self, StreamExt};
-use harness::table::dynamo_client;
-use harness::TestApi;
 use shared::import::CONCURRENT_ROWS;
 use shared::store::BATCH_ROWS;
+use testkit::table::dynamo_client;
+use testkit::TestApi;
 
 fn csv(rows: usize) -> String {
     let mut out = String::from("first_name,last_name,email,mobile,notifications,address.city\n");
@@ -122,7 +122,7 @@ async fn baseline(
     rows_per_tx: usize,
     in_flight: usize,
 ) -> Duration {
-    harness::table::create_table(db, &table).await.expect("create table");
+    testkit::table::create_table(db, &table).await.expect("create table");
     batch_write(db, &table, vec![empty_client.clone()], 1).await;
     let started = Instant::now();
     transact(db, &table, client, rows, rows_per_tx, in_flight).await;

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use bench::raw::{RawOps, Target};
 use bench::{drop_table, ms, Spread};
-use harness::proxy::Call;
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::proxy::Call;
+use testkit::TestApi;
 
 /// The operations measured, with the design's round-trip target.
 const OPS: &[(&str, &str)] = &[
@@ -31,7 +31,7 @@ const OPS: &[(&str, &str)] = &[
     ("get client", "1"),
 ];
 
-fn admin() -> harness::Caller {
+fn admin() -> testkit::Caller {
     TestApi::admin("bench")
 }
 

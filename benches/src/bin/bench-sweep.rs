@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::Item;
-use harness::table::dynamo_client;
-use harness::TestApi;
 use shared::domain::sweep::{SweepAction, SweepKey, SWEEP_PARTITION};
 use shared::domain::{ClientId, ContactId, TenantId};
+use testkit::table::dynamo_client;
+use testkit::TestApi;
 use time::{Duration, OffsetDateTime};
 
 fn s(v: impl Into<String>) -> AttributeValue {

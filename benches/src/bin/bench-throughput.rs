@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use bench::raw::{RawOps, Target};
 use bench::{drop_table, ms, Spread};
 use futures_util::stream::{self, StreamExt};
-use harness::TestApi;
 use serde_json::{json, Value};
+use testkit::TestApi;
 
 const IN_FLIGHT: usize = 16;
 const CONTACTS: usize = 50;

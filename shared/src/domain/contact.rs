@@ -2,21 +2,22 @@
 
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use time::Date;
 
-use super::address::{Address, AddressPatch};
-use super::dates::{format_date, parse_date};
+use super::address::Address;
+use super::dates::format_date;
 use super::email::Email;
 use super::error::{DomainError, FieldError};
-use super::fields::FieldReader;
 use super::ids::{ClientId, ContactId};
-use super::patch::Patch;
-use super::phone::{PhoneNumber, PhoneRegion};
+use super::phone::PhoneNumber;
 use super::text::Text;
 use super::topics::{NotificationTopic, Permission, PortalStatus};
 
-const NO_CHANNEL: &str = "at least one of email, mobile or phone is required";
+/// The error of a contact without any way to reach it (`contact_patch.rs` reports it too).
+pub(super) const NO_CHANNEL: &str = "at least one of email, mobile or phone is required";
+
+pub use super::audit::{Audit, Stamp};
+pub use super::contact_patch::ContactPatch;
 
 /// The fields a user edits. Values of this type always satisfy the contact rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,124 +38,6 @@ pub struct ContactFields {
     pub permissions: Vec<Permission>,
     pub support_start: Option<Date>,
     pub support_end: Option<Date>,
-}
-
-/// A parsed request body for creating (absent = null) or merge-patching a contact.
-#[derive(Debug, Clone, Default)]
-pub struct ContactPatch {
-    pub salutation: Patch<Text>,
-    pub first_name: Patch<Text>,
-    pub last_name: Patch<Text>,
-    pub job_title: Patch<Text>,
-    pub department: Patch<Text>,
-    pub description: Patch<Text>,
-    pub email: Patch<Email>,
-    pub mobile: Patch<PhoneNumber>,
-    pub phone: Patch<PhoneNumber>,
-    pub secondary_phone: Patch<PhoneNumber>,
-    pub address: Patch<AddressPatch>,
-    pub line_manager_id: Patch<ContactId>,
-    pub notifications: Patch<Vec<NotificationTopic>>,
-    pub permissions: Patch<Vec<Permission>>,
-    pub support_start: Patch<Date>,
-    pub support_end: Patch<Date>,
-    pub is_primary: Patch<bool>,
-    /// `portal.status: "revoked"`: end portal access (the only status a user sets directly).
-    pub revoke_portal: bool,
-}
-
-impl ContactPatch {
-    /// Reads a JSON object; every bad or unknown field is reported at once. For a new contact
-    /// (`creating`), missing required fields are reported together with the bad ones.
-    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
-        let mut r = FieldReader::new(body);
-        let phone = |s: &str| PhoneNumber::parse(s, region);
-        let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
-        let mut support_start = Patch::Absent;
-        let mut support_end = Patch::Absent;
-        let mut revoke_portal = false;
-        let portal = r.object("portal", |p| {
-            support_start = p.parsed("support_start", parse_date);
-            support_end = p.parsed("support_end", parse_date);
-            let status = p.parsed("status", |s| match s.parse::<PortalStatus>() {
-                Ok(PortalStatus::Revoked) if !creating => Ok(()),
-                _ => Err("only \"revoked\" can be set, on an existing contact; invitations set the rest"
-                    .to_owned()),
-            });
-            // The status is the invitation flow's to set: clearing it means nothing.
-            if matches!(status, Patch::Null) {
-                p.error("status", "cannot be cleared; only \"revoked\" can be set");
-            }
-            revoke_portal = status.is_set();
-        });
-        if matches!(portal, Patch::Null) {
-            support_start = Patch::Null;
-            support_end = Patch::Null;
-        }
-        let patch = Self {
-            salutation: r.text("salutation", 20),
-            first_name: r.text("first_name", 100),
-            last_name: r.text("last_name", 100),
-            job_title: r.text("job_title", 100),
-            department: r.text("department", 100),
-            description: r.multiline_text("description", 2000),
-            email: r.parsed("email", Email::parse),
-            mobile: r.parsed("mobile", phone),
-            phone: r.parsed("phone", phone),
-            secondary_phone: r.parsed("secondary_phone", phone),
-            address: r.object("address", AddressPatch::read),
-            line_manager_id: r.parsed("line_manager_id", contact_id),
-            notifications: r.list("notifications", 16, NotificationTopic::parse),
-            permissions: r.list("permissions", 16, Permission::parse),
-            support_start,
-            support_end,
-            is_primary: r.boolean("is_primary"),
-            revoke_portal,
-        };
-        let mut errors = r.finish();
-        if creating {
-            let reported = |name: &str| errors.iter().any(|e| e.field == name);
-            let mut missing = Vec::new();
-            if !matches!(patch.last_name, Patch::Set(_)) && !reported("last_name") {
-                missing.push(FieldError::new("last_name", "is required"));
-            }
-            let channels = [
-                ("email", patch.email.is_set()),
-                ("mobile", patch.mobile.is_set()),
-                ("phone", patch.phone.is_set()),
-            ];
-            if channels.iter().all(|(name, set)| !set && !reported(name)) {
-                missing.push(FieldError::new("email", NO_CHANNEL));
-            }
-            errors.extend(missing);
-        }
-        if errors.is_empty() {
-            Ok(patch)
-        } else {
-            Err(DomainError::Validation(errors))
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.salutation.is_absent()
-            && self.first_name.is_absent()
-            && self.last_name.is_absent()
-            && self.job_title.is_absent()
-            && self.department.is_absent()
-            && self.description.is_absent()
-            && self.email.is_absent()
-            && self.mobile.is_absent()
-            && self.phone.is_absent()
-            && self.secondary_phone.is_absent()
-            && self.address.is_absent()
-            && self.line_manager_id.is_absent()
-            && self.notifications.is_absent()
-            && self.permissions.is_absent()
-            && self.support_start.is_absent()
-            && self.support_end.is_absent()
-            && self.is_primary.is_absent()
-            && !self.revoke_portal
-    }
 }
 
 fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
@@ -260,49 +143,6 @@ impl Default for PortalState {
     }
 }
 
-/// Who changed a record and when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audit {
-    pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub created_by: String,
-    pub updated_by: String,
-}
-
-/// When a change happens and who makes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    pub at: String,
-    pub by: String,
-}
-
-impl Audit {
-    pub fn new(stamp: &Stamp) -> Self {
-        Self {
-            version: 1,
-            created_at: stamp.at.clone(),
-            updated_at: stamp.at.clone(),
-            created_by: stamp.by.clone(),
-            updated_by: stamp.by.clone(),
-        }
-    }
-
-    pub fn next(&self, stamp: &Stamp) -> Self {
-        Self {
-            version: self.version + 1,
-            updated_at: stamp.at.clone(),
-            updated_by: stamp.by.clone(),
-            ..self.clone()
-        }
-    }
-
-    /// The strong entity tag of this version.
-    pub fn etag(&self) -> String {
-        format!("\"v{}\"", self.version)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     pub id: ContactId,
@@ -357,17 +197,6 @@ impl Serialize for Contact {
         st.serialize_field("created_by", &a.created_by)?;
         st.serialize_field("updated_by", &a.updated_by)?;
         st.end()
-    }
-}
-
-/// What a patch's `is_primary` asks of a contact that currently is (or is not) primary.
-/// Promoting moves the role from the current primary; un-setting it is refused, because a
-/// client with contacts keeps exactly one primary.
-pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
-    match (currently_primary, requested) {
-        (false, Patch::Set(true)) => Ok(true),
-        (true, Patch::Set(false) | Patch::Null) => Err(DomainError::PrimaryRequired),
-        _ => Ok(false),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Specs of the contact rules (`contact.rs`).
 use super::*;
-use serde_json::json;
+use crate::domain::phone::PhoneRegion;
+use serde_json::{json, Value};
 
 fn parse(body: Value, creating: bool) -> Result<ContactPatch, DomainError> {
     ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), creating)
@@ -95,14 +96,4 @@ fn topics_and_permissions_are_deduplicated_and_ordered() {
     )
     .unwrap();
     assert_eq!(fields.notifications, vec![NotificationTopic::Invoice, NotificationTopic::Ticket]);
-}
-
-#[test]
-fn only_a_promotion_or_a_demotion_of_the_primary_means_anything() {
-    assert!(wants_promotion(false, &Patch::Set(true)).unwrap());
-    assert!(!wants_promotion(true, &Patch::Set(true)).unwrap());
-    assert!(!wants_promotion(false, &Patch::Set(false)).unwrap());
-    assert!(!wants_promotion(true, &Patch::Absent).unwrap());
-    assert!(matches!(wants_promotion(true, &Patch::Set(false)), Err(DomainError::PrimaryRequired)));
-    assert!(matches!(wants_promotion(true, &Patch::Null), Err(DomainError::PrimaryRequired)));
 }

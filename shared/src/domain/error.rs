@@ -1,5 +1,5 @@
-//! The one error type of the service. Every layer returns it; `http::problem` maps it to
-//! RFC 9457 responses in one place.
+//! The error of the domain, the store and the services. The HTTP adapter adds its own cases
+//! (`http::Error`), and `http::problem` maps both to RFC 9457 responses in one place.
 
 use serde::Serialize;
 
@@ -16,6 +16,12 @@ impl FieldError {
     }
 }
 
+/// Any error kept as the source of an internal one.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a request could not be done: one variant per rule (each with its problem code, see
+/// `code`), plus the store being busy, and email failures and internal errors, which keep
+/// their source. Malformed requests are the HTTP adapter's own errors (`http::RequestError`).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     #[error("authentication required: {0}")]
@@ -24,14 +30,14 @@ pub enum DomainError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("unsupported content type; send {0}")]
-    UnsupportedMediaType(&'static str),
+    /// An import file over the byte limit.
     #[error("request body larger than {0} bytes")]
-    PayloadTooLarge(usize),
+    FileTooLarge(usize),
     #[error("the file has more than {0} rows; split it into smaller files")]
     TooManyRows(usize),
+    /// An import file that is not UTF-8 CSV with a readable header row.
+    #[error("{0}")]
+    UnreadableFile(String),
     #[error("{} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
     #[error("the email address is already used by another contact of this tenant")]
@@ -40,19 +46,31 @@ pub enum DomainError {
     PrimaryRequired,
     #[error("the client still has contacts; delete them first")]
     ClientHasContacts,
+    #[error("a contact manages at most {0} others; reassign some of its reports first")]
+    TooManyReports(u64),
+    /// An invitation needs an email address; the detail says which request lacked one.
+    #[error("{0}")]
+    NoEmail(&'static str),
+    #[error("the contact already uses the portal")]
+    PortalActive,
+    #[error("the contact's support has not started yet")]
+    SupportNotStarted,
+    #[error("the contact's support has ended")]
+    SupportEnded,
+    /// The version the caller read (`If-Match`) is not the stored one.
     #[error("the resource changed since it was read (If-Match does not match)")]
     PreconditionFailed,
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
     #[error("the request conflicted with concurrent changes; retry it")]
     Contention,
-    #[error("{0}")]
-    Conflict(&'static str, String),
-    /// SES's code and words, for the logs; callers get a generic detail.
-    #[error("the email was refused: {0}")]
-    EmailRejected(String),
-    #[error("email could not be sent right now: {0}")]
-    EmailUnavailable(String),
+    /// The mail service refused this message for good. The source (the service's code and
+    /// words) is for the logs; callers get a generic detail.
+    #[error("the email was refused")]
+    EmailRejected(#[source] BoxError),
+    /// The mail service could not take the message now (throttled, failing, paused).
+    #[error("email could not be sent right now")]
+    EmailUnavailable(#[source] BoxError),
     #[error(
         "sending {} email(s) would exceed this tenant's quota of {} a day ({} sent in the last 24 hours); nothing was sent",
         .0.wanted, .0.limit, .0.used
@@ -63,9 +81,19 @@ pub enum DomainError {
     StoreBusy,
     #[error("{0}")]
     Gone(&'static str),
-    /// Anything the caller cannot fix. The message is logged, never returned.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything the caller cannot fix. Its source chain is logged once, where the response is
+    /// made; the caller gets a generic detail.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+/// What failed inside the service, with the error that made it fail as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct Failed {
+    what: String,
+    #[source]
+    source: BoxError,
 }
 
 impl DomainError {
@@ -73,8 +101,45 @@ impl DomainError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn internal(err: impl std::fmt::Display) -> Self {
-        Self::Internal(err.to_string())
+    /// An internal error: a broken invariant (a message) or an error passed on as it is.
+    pub fn internal(err: impl Into<BoxError>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// An internal error saying what failed (`PutItem`), keeping `source`.
+    pub fn failed(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal(Box::new(Failed { what: what.into(), source: source.into() }))
+    }
+
+    /// The problem code callers switch on (`type` is `/problems/<code>`); stable, listed in
+    /// `docs/api.md`.
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            Unauthenticated(_) => "unauthenticated",
+            Forbidden => "forbidden",
+            NotFound(_) => "not-found",
+            FileTooLarge(_) | TooManyRows(_) => "payload-too-large",
+            UnreadableFile(_) => "bad-request",
+            Validation(_) => "validation-failed",
+            EmailTaken => "email-taken",
+            PrimaryRequired => "primary-required",
+            ClientHasContacts => "client-has-contacts",
+            TooManyReports(_) => "too-many-reports",
+            NoEmail(_) => "no-email",
+            PortalActive => "portal-active",
+            SupportNotStarted => "support-not-started",
+            SupportEnded => "support-ended",
+            PreconditionFailed => "precondition-failed",
+            IdempotencyKeyReused => "idempotency-key-reused",
+            Contention => "contention",
+            Gone(_) => "gone",
+            EmailRejected(_) => "email-rejected",
+            EmailUnavailable(_) => "email-unavailable",
+            QuotaExceeded(_) => "email-quota-exceeded",
+            StoreBusy => "store-busy",
+            Internal(_) => "internal",
+        }
     }
 }
 

@@ -15,7 +15,7 @@ pub struct InviteToken(String);
 impl InviteToken {
     pub fn generate() -> Result<Self, DomainError> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| DomainError::internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut bytes).map_err(|e| DomainError::failed("no randomness", e))?;
         Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
@@ -73,10 +73,7 @@ impl Password {
 /// Whether portal access may be granted today, given the contact's support window.
 pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), DomainError> {
     if fields.support_start.is_some_and(|start| today < start) {
-        return Err(DomainError::Conflict(
-            "support-not-started",
-            "the contact's support has not started yet".into(),
-        ));
+        return Err(DomainError::SupportNotStarted);
     }
     if fields.support_end.is_some_and(|end| today > end) {
         return Err(support_ended());
@@ -85,7 +82,7 @@ pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), D
 }
 
 pub fn support_ended() -> DomainError {
-    DomainError::Conflict("support-ended", "the contact's support has ended".into())
+    DomainError::SupportEnded
 }
 
 #[cfg(test)]

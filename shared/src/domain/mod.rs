@@ -2,8 +2,10 @@
 //! Nothing here knows about HTTP or DynamoDB.
 
 pub mod address;
+pub mod audit;
 pub mod client;
 pub mod contact;
+pub mod contact_patch;
 pub mod dates;
 pub mod email;
 pub mod error;
@@ -12,6 +14,7 @@ pub mod ids;
 pub mod invite;
 pub mod patch;
 pub mod phone;
+pub mod primary;
 pub mod quota;
 pub mod sweep;
 pub mod text;

@@ -9,7 +9,11 @@ use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
+use crate::config::EmailConfig;
+use crate::domain::dates::Clock;
 use crate::domain::{DomainError, DomainResult, Email};
+use crate::quota::Quota;
+use crate::store::Store;
 pub use templates::{render, Rendered};
 
 /// One SES attempt that has not answered after this is abandoned and retried: SES answers in
@@ -23,6 +27,23 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
 /// 0.5 + 1 + 2 s of waiting, so every attempt fits in `SEND_TIMEOUT` (the SDK's 1 s default
 /// would wait up to 7 s and cut the last attempts off).
 pub const INITIAL_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// What sending email in a tenant's name needs: the store (invitations, due contacts, quota
+/// records), the time, the sender and the email settings.
+#[derive(Clone, Copy)]
+pub struct Mailing<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub mailer: &'a Mailer,
+    pub email: &'a EmailConfig,
+}
+
+impl<'a> Mailing<'a> {
+    /// The tenant quota these emails count against.
+    pub fn quota(&self) -> Quota<'a> {
+        Quota { store: self.store, clock: self.clock, daily_limit: self.email.daily_quota }
+    }
+}
 
 pub struct OutgoingEmail<'a> {
     pub to: &'a Email,
@@ -83,9 +104,9 @@ fn classify(err: SendEmailError) -> DomainError {
     let detail = format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or("no detail"));
     match err {
         SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
-            DomainError::EmailRejected(detail)
+            DomainError::EmailRejected(detail.into())
         }
-        _ => DomainError::EmailUnavailable(detail),
+        _ => DomainError::EmailUnavailable(detail.into()),
     }
 }
 

@@ -40,7 +40,7 @@ pub fn render(name: &str, context: &impl Serialize) -> DomainResult<Rendered> {
         environment()
             .get_template(&format!("{name}.{ext}"))
             .and_then(|t| t.render(context))
-            .map_err(|e| DomainError::internal(format!("template {name}.{ext}: {e}")))
+            .map_err(|e| DomainError::failed(format!("template {name}.{ext}"), e))
     };
     Ok(Rendered { text: part("txt")?, html: part("html")? })
 }

@@ -4,17 +4,17 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
 
 use crate::domain::fields::FieldReader;
-use crate::domain::{DomainError, DomainResult, FieldError};
+use crate::domain::{DomainError, FieldError};
 use crate::http::request::json_object;
 use crate::http::response::json;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::ACCEPT_INVITE, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let mut r = FieldReader::new(json_object(&call.req)?);
     let token = r.parsed("token", |t| {
         if t.len() > 200 {
@@ -33,11 +33,11 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         }
     }
     let (Some(token), Some(password)) = (token, password) else {
-        return Err(DomainError::Validation(errors));
+        return Err(DomainError::Validation(errors).into());
     };
     if !errors.is_empty() {
-        return Err(DomainError::Validation(errors));
+        return Err(DomainError::Validation(errors).into());
     }
-    invites::accept(call.app, &token, &password).await?;
+    invites::accept(&call.app.mailing(), &token, &password).await?;
     json(200, &json!({ "status": "active" }))
 }

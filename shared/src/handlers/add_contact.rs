@@ -5,14 +5,15 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
+use crate::domain::primary;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
-    PortalState,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, PortalState,
 };
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
-use crate::http::{routes, serve, Call};
-use crate::store::{Created, Idempotency, RenderResponse, StoredResponse};
+use crate::http::response::StoredResponse;
+use crate::http::{routes, serve, Call, HttpResult};
+use crate::store::{Created, Idempotency, Recorded, RenderRecord};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -29,6 +30,11 @@ fn created_response(contact: &Contact) -> StoredResponse {
     }
 }
 
+/// The 201 response as the store records it for replays.
+fn created_record(contact: &Contact) -> Recorded {
+    created_response(contact).record()
+}
+
 /// Reads `"invite": true|false`, which is not a contact field, out of the body.
 fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<bool, FieldError> {
     match body.remove("invite") {
@@ -38,7 +44,7 @@ fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<bool, F
     }
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
     let mut body = json_object(&call.req)?;
@@ -47,13 +53,13 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
         (Ok(patch), Ok(invite)) => (patch, invite),
         (Err(DomainError::Validation(mut errors)), Err(e)) => {
             errors.push(e);
-            return Err(DomainError::Validation(errors));
+            return Err(DomainError::Validation(errors).into());
         }
-        (Err(e), _) => return Err(e),
-        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e])),
+        (Err(e), _) => return Err(e.into()),
+        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e]).into()),
     };
     let (patch, invite) = patch;
-    let wants_primary = matches!(patch.is_primary, Patch::Set(true));
+    let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
     let contact = Contact {
         id: ContactId::generate(),
@@ -66,13 +72,13 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     if invite {
         // Refuse before creating anything when the invitation could not be sent.
         if contact.fields.email.is_none() {
-            return Err(DomainError::Conflict("no-email", "an invitation needs an email address".into()));
+            return Err(DomainError::NoEmail("an invitation needs an email address").into());
         }
         check_support_window(&contact.fields, call.app.clock.now().date())?;
     }
     let idempotency = idempotent.as_ref().map(|request| Idempotency {
         request,
-        response: created_response as RenderResponse,
+        record: created_record as RenderRecord,
         now_epoch: call.now_epoch(),
     });
     let tenant = call.tenant()?;
@@ -82,17 +88,15 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
             Created::New(contact) => contact,
         };
     if !invite {
-        let first = created_response(&created);
-        return response::with_body(201, first.body, first.etag.as_deref(), first.location.as_deref());
+        return created_response(&created).send();
     }
     // The contact exists now; an invitation that fails leaves it uninvited and says why.
-    let (contact, invite_error) = match invites::invite(call.app, tenant, client_id, created.id, &stamp).await
-    {
-        Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
-        Err(e) => (created, Some(crate::http::problem::classify(&e).1)),
-    };
-    let first = created_response(&contact);
-    let mut res = response::with_body(201, first.body, first.etag.as_deref(), first.location.as_deref())?;
+    let (contact, invite_error) =
+        match invites::invite(&call.app.mailing(), tenant, client_id, created.id, &stamp).await {
+            Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
+            Err(e) => (created, Some(e.code())),
+        };
+    let mut res = created_response(&contact).send()?;
     if let Some(code) = invite_error {
         res.headers_mut().insert("invite-error", http::HeaderValue::from_static(code));
     }

@@ -2,17 +2,18 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError, DomainResult};
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError};
 use crate::http::request::{idempotency, json_object};
-use crate::http::{routes, serve, Call};
-use crate::store::{Idempotency, StoredResponse};
+use crate::http::response::StoredResponse;
+use crate::http::{routes, serve, Call, HttpResult};
+use crate::store::Idempotency;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::CREATE_CLIENT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let idempotent = idempotency(&call.req)?;
     let fields =
         ClientFields::create(ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, true)?)?;
@@ -31,7 +32,7 @@ async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
     };
     let idempotency = idempotent.as_ref().map(|request| Idempotency {
         request,
-        response: response.clone(),
+        record: response.record(),
         now_epoch: call.now_epoch(),
     });
     let outcome = call.app.store.create_client(call.tenant()?, &client, idempotency).await?;

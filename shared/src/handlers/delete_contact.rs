@@ -2,16 +2,15 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainResult;
 use crate::http::request::if_match;
-use crate::http::{response, routes, serve, Call};
+use crate::http::{response, routes, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::DELETE_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     call.app.store.delete_contact(call.tenant()?, client, id, if_match(&call.req)?, &call.stamp()).await?;
     response::no_content()

@@ -2,15 +2,15 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{DomainError, DomainResult};
-use crate::http::{response, routes, serve, Call};
+use crate::domain::DomainError;
+use crate::http::{response, routes, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::GET_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let contact = call.app.store.get_contact(call.tenant()?, call.client_id()?, call.contact_id()?).await?;
     let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)

@@ -2,21 +2,21 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainResult;
 use crate::http::request::{csv_body, Query};
 use crate::http::response::json;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::{import, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::IMPORT_CONTACTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let dry_run = Query::parse(&call.req, &["dry_run"])?.flag("dry_run")?;
-    let bytes = csv_body(&call.req)?;
+    let bytes = csv_body(&call.req, import::csv_rows::MAX_BYTES)?;
     let report =
-        import::contacts::import(call.app, call.tenant()?, client, bytes, dry_run, &call.stamp()).await?;
+        import::contacts::import(&call.app.importer(), call.tenant()?, client, bytes, dry_run, &call.stamp())
+            .await?;
     json(200, &report)
 }

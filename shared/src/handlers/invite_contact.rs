@@ -2,22 +2,21 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainResult;
 use crate::http::request::body_bytes;
 use crate::http::response::json;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::INVITE_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     // The invitation takes no options; a body, if sent, must be an empty JSON object.
     if !body_bytes(&call.req).is_empty() && !crate::http::request::json_object(&call.req)?.is_empty() {
-        return Err(crate::domain::DomainError::invalid("body", "send no body or {}"));
+        return Err(crate::domain::DomainError::invalid("body", "send no body or {}").into());
     }
-    let invitation = invites::invite(call.app, call.tenant()?, client, id, &call.stamp()).await?;
+    let invitation = invites::invite(&call.app.mailing(), call.tenant()?, client, id, &call.stamp()).await?;
     json(202, &invitation)
 }

@@ -2,10 +2,9 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainResult;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::store::keys::CLIENT_SK_PREFIX;
 use crate::App;
 
@@ -13,7 +12,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::LIST_CLIENTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let query = Query::parse(&call.req, &["limit", "cursor"])?;
     let tenant = call.tenant()?;
     let scope = format!("clients|{tenant}");

@@ -2,10 +2,10 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{DomainResult, NotificationTopic, PortalStatus};
+use crate::domain::{NotificationTopic, PortalStatus};
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::store::keys::CONTACT_SK_PREFIX;
 use crate::store::ContactFilter;
 use crate::App;
@@ -14,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::LIST_CONTACTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status"])?;
     let filter = ContactFilter {

@@ -13,21 +13,20 @@ pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;
 pub mod notify_contacts;
+pub mod registry;
 pub mod update_client;
 pub mod update_contact;
 
 use lambda_http::{Body, Response};
 
-use crate::domain::DomainResult;
-use crate::http::response;
-use crate::store::{Created, StoredResponse};
+use crate::http::response::StoredResponse;
+use crate::http::{response, HttpResult};
+use crate::store::Created;
 
 /// The response to a creating request: the first one, or a replay of it.
-fn created<T>(outcome: Created<T>, first: StoredResponse) -> DomainResult<Response<Body>> {
+fn created<T>(outcome: Created<T>, first: StoredResponse) -> HttpResult<Response<Body>> {
     match outcome {
-        Created::New(_) => {
-            response::with_body(first.status, first.body, first.etag.as_deref(), first.location.as_deref())
-        }
+        Created::New(_) => first.send(),
         Created::Replayed(stored) => response::replay(stored),
     }
 }

@@ -2,10 +2,9 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainResult;
 use crate::http::request::json_object;
 use crate::http::response::json;
-use crate::http::{routes, serve, Call};
+use crate::http::{routes, serve, Call, HttpResult};
 use crate::notify::{notify, Notification};
 use crate::App;
 
@@ -13,9 +12,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::NOTIFY_CONTACTS, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let notification = Notification::parse(json_object(&call.req)?)?;
-    let report = notify(call.app, call.tenant()?, client, &notification).await?;
+    let report =
+        notify(&call.app.mailing(), call.app.notify_budget, call.tenant()?, client, &notification).await?;
     json(202, &report)
 }

@@ -2,16 +2,16 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{ClientPatch, DomainError, DomainResult};
+use crate::domain::{ClientPatch, DomainError};
 use crate::http::request::{if_match, json_object};
-use crate::http::{response, routes, serve, Call};
+use crate::http::{response, routes, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::UPDATE_CLIENT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let id = call.client_id()?;
     let patch = ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;

@@ -2,16 +2,16 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{ContactPatch, DomainError, DomainResult};
+use crate::domain::{ContactPatch, DomainError};
 use crate::http::request::{if_match, json_object};
-use crate::http::{response, routes, serve, Call};
+use crate::http::{response, routes, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, routes::UPDATE_CONTACT, run).await
 }
 
-async fn run(call: Call<'_>) -> DomainResult<Response<Body>> {
+async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;

@@ -7,7 +7,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{HttpError, HttpResult, RequestError};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -39,20 +39,20 @@ impl CursorSigner {
 
     /// Where a list resumes: at the start without a cursor, else after the position the cursor
     /// carries, which must have been made for `scope` and be a key starting with `prefix`.
-    pub fn resume(&self, scope: &str, cursor: Option<&str>, prefix: &str) -> DomainResult<Option<String>> {
+    pub fn resume(&self, scope: &str, cursor: Option<&str>, prefix: &str) -> HttpResult<Option<String>> {
         let Some(cursor) = cursor else {
             return Ok(None);
         };
         let position = self.verify(scope, cursor)?;
         if !position.starts_with(prefix) {
-            return Err(DomainError::BadRequest("invalid cursor".into()));
+            return Err(RequestError::BadRequest("invalid cursor".into()).into());
         }
         Ok(Some(position))
     }
 
     /// The position a cursor stands for, if it was made for `scope`.
-    pub fn verify(&self, scope: &str, cursor: &str) -> DomainResult<String> {
-        let invalid = || DomainError::BadRequest("invalid cursor".into());
+    pub fn verify(&self, scope: &str, cursor: &str) -> HttpResult<String> {
+        let invalid = || HttpError::from(RequestError::BadRequest("invalid cursor".into()));
         if cursor.len() > MAX_CURSOR_LEN {
             return Err(invalid());
         }

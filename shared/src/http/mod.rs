@@ -1,6 +1,7 @@
 //! The HTTP adapter: turns API Gateway requests into domain calls and results into responses.
 
 pub mod cursor;
+pub mod error;
 pub mod identity;
 pub mod problem;
 pub mod request;
@@ -13,34 +14,44 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::app::App;
-use crate::domain::dates::format_timestamp;
+use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
-use identity::Identity;
+pub use error::{HttpError, HttpResult, RequestError};
+use identity::{Authenticator, Identity};
 use routes::{Access, Route};
 
-/// One request on its way through a handler, with its caller's identity (`None` only on
-/// public routes).
-pub struct Call<'a> {
-    pub app: &'a App,
+/// What the adapter needs from the wiring a handler runs with: who may call, and the time.
+pub trait Context {
+    fn authenticator(&self) -> &Authenticator;
+    fn clock(&self) -> &dyn Clock;
+}
+
+/// One request on its way through a handler, with the handler's wiring `app` and its caller's
+/// identity (`None` only on public routes).
+pub struct Call<'a, A> {
+    pub app: &'a A,
     pub identity: Option<Identity>,
     pub req: Request,
     pub route: Route,
 }
 
-impl Call<'_> {
+impl<A: Context> Call<'_, A> {
     pub fn client_id(&self) -> DomainResult<ClientId> {
-        self.route
-            .param(&self.req, "clientId")
-            .and_then(|id| ClientId::parse(&id))
-            .ok_or(DomainError::NotFound("client"))
+        self.param("clientId").and_then(|id| ClientId::parse(&id)).ok_or(DomainError::NotFound("client"))
     }
 
     pub fn contact_id(&self) -> DomainResult<ContactId> {
-        self.route
-            .param(&self.req, "contactId")
-            .and_then(|id| ContactId::parse(&id))
-            .ok_or(DomainError::NotFound("contact"))
+        self.param("contactId").and_then(|id| ContactId::parse(&id)).ok_or(DomainError::NotFound("contact"))
+    }
+
+    /// The value of `{name}` in the request's path: from API Gateway's `pathParameters` or, when
+    /// absent (a raw invocation passes the path without them), from the path's tail.
+    fn param(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.req.path_parameters_ref().and_then(|p| p.first(name)) {
+            return Some(value.to_owned());
+        }
+        let params = self.route.match_path(self.req.uri().path())?;
+        params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     /// The caller's identity; routes that are not public always have one.
@@ -54,11 +65,11 @@ impl Call<'_> {
 
     pub fn stamp(&self) -> Stamp {
         let by = self.identity.as_ref().map(|i| i.user.as_str().to_owned()).unwrap_or_default();
-        Stamp { at: format_timestamp(self.app.clock.now()), by }
+        Stamp { at: format_timestamp(self.app.clock().now()), by }
     }
 
     pub fn now_epoch(&self) -> i64 {
-        self.app.clock.now().unix_timestamp()
+        self.app.clock().now().unix_timestamp()
     }
 }
 
@@ -85,17 +96,31 @@ fn trace_header(req: &Request) -> Option<String> {
         .or_else(|| req.headers().get("x-amzn-trace-id")?.to_str().ok().map(str::to_owned))
 }
 
+/// The problem response to a failed request, logged: an internal error with everything that
+/// caused it (its one log line), a refusal with its problem code.
+fn refuse(err: &HttpError) -> Response<Body> {
+    let problem = problem::describe(err);
+    match err {
+        HttpError::Domain(DomainError::Internal(_)) => {
+            warn!(error = %crate::telemetry::chain(err), "request failed")
+        }
+        _ => info!(problem = problem.code, "request refused"),
+    }
+    problem.response()
+}
+
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
-pub async fn serve<'a, F, Fut>(
-    app: &'a App,
+pub async fn serve<'a, A, F, Fut>(
+    app: &'a A,
     req: Request,
     route: Route,
     handler: F,
 ) -> Result<Response<Body>, lambda_http::Error>
 where
-    F: FnOnce(Call<'a>) -> Fut,
-    Fut: Future<Output = DomainResult<Response<Body>>> + 'a,
+    A: Context,
+    F: FnOnce(Call<'a, A>) -> Fut,
+    Fut: Future<Output = HttpResult<Response<Body>>> + 'a,
 {
     let span = info_span!(
         "request",
@@ -113,7 +138,7 @@ where
             let identity = match route.access {
                 Access::Public => None,
                 access => {
-                    let identity = app.auth.authenticate(&req)?;
+                    let identity = app.authenticator().authenticate(&req)?;
                     tracing::Span::current().record("tenant", identity.tenant.as_str());
                     if access == Access::Write {
                         identity.require_writer()?;
@@ -124,16 +149,7 @@ where
             handler(Call { app, identity, req, route }).await
         }
         .await;
-        let response = match result {
-            Ok(response) => response,
-            Err(err) => {
-                match &err {
-                    DomainError::Internal(detail) => warn!(error = %detail, "request failed"),
-                    other => info!(problem = problem::classify(other).1, "request refused"),
-                }
-                problem::problem_response(&err)
-            }
-        };
+        let response = result.unwrap_or_else(|err| refuse(&err));
         info!(
             status = response.status().as_u16(),
             elapsed_us = started.elapsed().as_micros() as u64,

@@ -1,9 +1,10 @@
-//! The one place where domain errors become HTTP responses (RFC 9457 problem details).
+//! The one place where errors become HTTP responses (RFC 9457 problem details).
 //! `type` is a stable relative URI and `code` the same slug, for clients to switch on.
 
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
+use super::error::{HttpError, RequestError};
 use crate::domain::{DomainError, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -31,62 +32,116 @@ impl<'a> Problem<'a> {
     }
 }
 
-/// The status, slug and title of an error.
-pub fn classify(err: &DomainError) -> (u16, &'static str, &'static str) {
-    use DomainError::*;
+/// How one error shows on the wire: status, problem code, title and detail, the invalid fields
+/// and when to retry where they apply.
+#[derive(Debug)]
+pub struct ProblemSpec<'e> {
+    pub status: u16,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Option<&'e [FieldError]>,
+    pub retry_after: Option<String>,
+}
+
+/// The one mapping from errors to problems. The code comes from the error itself.
+pub fn describe(err: &HttpError) -> ProblemSpec<'_> {
+    let (status, title) = match err {
+        HttpError::Request(e) => request_status(e),
+        HttpError::Domain(e) => domain_status(e),
+    };
+    let code = match err {
+        HttpError::Request(e) => request_code(e),
+        HttpError::Domain(e) => e.code(),
+    };
+    let (errors, retry_after) = match err {
+        HttpError::Domain(DomainError::Validation(errors)) => (Some(errors.as_slice()), None),
+        HttpError::Domain(DomainError::QuotaExceeded(over)) => {
+            (None, Some(over.retry_after_secs.to_string()))
+        }
+        // Throttling passes within a second or so; the retries already waited about one.
+        HttpError::Domain(DomainError::StoreBusy) => (None, Some("1".to_owned())),
+        _ => (None, None),
+    };
+    ProblemSpec { status, code, title, detail: detail(err), errors, retry_after }
+}
+
+fn request_code(err: &RequestError) -> &'static str {
     match err {
-        Unauthenticated(_) => (401, "unauthenticated", "Authentication required"),
-        Forbidden => (403, "forbidden", "Not allowed"),
-        NotFound(_) => (404, "not-found", "Not found"),
-        BadRequest(_) => (400, "bad-request", "Bad request"),
-        UnsupportedMediaType(_) => (415, "unsupported-media-type", "Unsupported media type"),
-        PayloadTooLarge(_) | TooManyRows(_) => (413, "payload-too-large", "Payload too large"),
-        Validation(_) => (422, "validation-failed", "Validation failed"),
-        EmailTaken => (409, "email-taken", "Email already in use"),
-        PrimaryRequired => (409, "primary-required", "Primary contact required"),
-        ClientHasContacts => (409, "client-has-contacts", "Client still has contacts"),
-        PreconditionFailed => (412, "precondition-failed", "Precondition failed"),
-        IdempotencyKeyReused => (422, "idempotency-key-reused", "Idempotency key reused"),
-        Contention => (409, "contention", "Concurrent modification"),
-        Conflict(code, _) => (409, code, "Conflict"),
-        Gone(_) => (410, "gone", "Gone"),
-        EmailRejected(_) => (502, "email-rejected", "Email refused"),
-        EmailUnavailable(_) => (503, "email-unavailable", "Email unavailable"),
-        QuotaExceeded(_) => (429, "email-quota-exceeded", "Email quota exceeded"),
-        StoreBusy => (503, "store-busy", "Store busy"),
-        Internal(_) => (500, "internal", "Internal error"),
+        RequestError::BadRequest(_) => "bad-request",
+        RequestError::UnsupportedMediaType(_) => "unsupported-media-type",
+        RequestError::PayloadTooLarge(_) => "payload-too-large",
     }
 }
 
-pub fn problem_response(err: &DomainError) -> Response<Body> {
-    let (status, code, title) = classify(err);
-    let detail = match err {
-        // Internals are logged by the caller, never returned.
-        DomainError::Internal(_) => "the request could not be completed; it has been logged".to_owned(),
-        DomainError::EmailUnavailable(_) => {
+fn request_status(err: &RequestError) -> (u16, &'static str) {
+    match err {
+        RequestError::BadRequest(_) => (400, "Bad request"),
+        RequestError::UnsupportedMediaType(_) => (415, "Unsupported media type"),
+        RequestError::PayloadTooLarge(_) => (413, "Payload too large"),
+    }
+}
+
+fn domain_status(err: &DomainError) -> (u16, &'static str) {
+    use DomainError::*;
+    match err {
+        Unauthenticated(_) => (401, "Authentication required"),
+        Forbidden => (403, "Not allowed"),
+        NotFound(_) => (404, "Not found"),
+        UnreadableFile(_) => (400, "Bad request"),
+        FileTooLarge(_) | TooManyRows(_) => (413, "Payload too large"),
+        Validation(_) => (422, "Validation failed"),
+        EmailTaken => (409, "Email already in use"),
+        PrimaryRequired => (409, "Primary contact required"),
+        ClientHasContacts => (409, "Client still has contacts"),
+        TooManyReports(_) | NoEmail(_) | PortalActive | SupportNotStarted | SupportEnded => (409, "Conflict"),
+        PreconditionFailed => (412, "Precondition failed"),
+        IdempotencyKeyReused => (422, "Idempotency key reused"),
+        Contention => (409, "Concurrent modification"),
+        Gone(_) => (410, "Gone"),
+        EmailRejected(_) => (502, "Email refused"),
+        EmailUnavailable(_) => (503, "Email unavailable"),
+        QuotaExceeded(_) => (429, "Email quota exceeded"),
+        StoreBusy => (503, "Store busy"),
+        Internal(_) => (500, "Internal error"),
+    }
+}
+
+fn detail(err: &HttpError) -> String {
+    match err {
+        // Internals are logged where the response is made, never returned.
+        HttpError::Domain(DomainError::Internal(_)) => {
+            "the request could not be completed; it has been logged".to_owned()
+        }
+        HttpError::Domain(DomainError::EmailUnavailable(_)) => {
             "email could not be sent right now; nothing was changed, try again later".to_owned()
         }
         // SES's words name the account's identities, sandbox state and region: logs only.
-        DomainError::EmailRejected(_) => {
+        HttpError::Domain(DomainError::EmailRejected(_)) => {
             "the email service refused this message; sending it again will not help".to_owned()
         }
         other => other.to_string(),
-    };
-    let errors = match err {
-        DomainError::Validation(errors) => Some(errors.as_slice()),
-        _ => None,
-    };
-    let body = Problem { errors, ..Problem::new(status, code, title, detail) }.to_json();
-    let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
-    if status == 401 {
-        builder = builder.header("www-authenticate", "Bearer");
     }
-    if let DomainError::QuotaExceeded(over) = err {
-        builder = builder.header("retry-after", over.retry_after_secs.to_string());
+}
+
+impl ProblemSpec<'_> {
+    /// The `application/problem+json` response.
+    pub fn response(&self) -> Response<Body> {
+        let problem = Problem {
+            errors: self.errors,
+            ..Problem::new(self.status, self.code, self.title, self.detail.clone())
+        };
+        let mut builder = Response::builder().status(self.status).header("content-type", PROBLEM_JSON);
+        if self.status == 401 {
+            builder = builder.header("www-authenticate", "Bearer");
+        }
+        if let Some(seconds) = &self.retry_after {
+            builder = builder.header("retry-after", seconds.as_str());
+        }
+        builder.body(Body::Text(problem.to_json())).unwrap_or_default()
     }
-    if matches!(err, DomainError::StoreBusy) {
-        // Throttling passes within a second or so; the retries already waited about one.
-        builder = builder.header("retry-after", "1");
-    }
-    builder.body(Body::Text(body)).unwrap_or_default()
+}
+
+pub fn problem_response(err: &HttpError) -> Response<Body> {
+    describe(err).response()
 }

@@ -5,7 +5,8 @@ use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{DomainError, DomainResult};
+use super::error::{HttpResult, RequestError};
+use crate::domain::DomainError;
 use crate::store::IdempotentRequest;
 
 /// Largest JSON body accepted. A contact is well under 8 KiB; this leaves room without
@@ -29,41 +30,41 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// The body as a JSON object: 415 unless JSON, 413 when too large, 400 when not an object.
-pub fn json_object(req: &Request) -> DomainResult<Map<String, Value>> {
+pub fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !is_json(content_type) {
-        return Err(DomainError::UnsupportedMediaType("application/json"));
+        return Err(RequestError::UnsupportedMediaType("application/json").into());
     }
     let bytes = body_bytes(req);
     if bytes.len() > MAX_JSON_BODY {
-        return Err(DomainError::PayloadTooLarge(MAX_JSON_BODY));
+        return Err(RequestError::PayloadTooLarge(MAX_JSON_BODY).into());
     }
     let text =
-        std::str::from_utf8(bytes).map_err(|_| DomainError::BadRequest("body is not valid UTF-8".into()))?;
+        std::str::from_utf8(bytes).map_err(|_| RequestError::BadRequest("body is not valid UTF-8".into()))?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(DomainError::BadRequest("body must be a JSON object".into())),
-        Err(e) => Err(DomainError::BadRequest(format!("malformed JSON: {e}"))),
+        Ok(_) => Err(RequestError::BadRequest("body must be a JSON object".into()).into()),
+        Err(e) => Err(RequestError::BadRequest(format!("malformed JSON: {e}")).into()),
     }
 }
 
-/// A CSV upload: 415 unless `text/csv`, 413 past the import limit.
-pub fn csv_body(req: &Request) -> DomainResult<&[u8]> {
+/// A CSV upload: 415 unless `text/csv`, 413 past `max_bytes` (the import's limit).
+pub fn csv_body(req: &Request, max_bytes: usize) -> HttpResult<&[u8]> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if media != "text/csv" {
-        return Err(DomainError::UnsupportedMediaType("text/csv"));
+        return Err(RequestError::UnsupportedMediaType("text/csv").into());
     }
     let bytes = body_bytes(req);
-    if bytes.len() > crate::import::csv_rows::MAX_BYTES {
-        return Err(DomainError::PayloadTooLarge(crate::import::csv_rows::MAX_BYTES));
+    if bytes.len() > max_bytes {
+        return Err(RequestError::PayloadTooLarge(max_bytes).into());
     }
     Ok(bytes)
 }
 
 /// The version an `If-Match` header pins, if any. `*` pins nothing; a tag this service never
 /// issued matches no version and so fails the precondition.
-pub fn if_match(req: &Request) -> DomainResult<Option<u64>> {
+pub fn if_match(req: &Request) -> HttpResult<Option<u64>> {
     let Some(value) = req.headers().get("if-match") else {
         return Ok(None);
     };
@@ -78,11 +79,11 @@ pub fn if_match(req: &Request) -> DomainResult<Option<u64>> {
         .and_then(|v| v.strip_suffix('"'))
         .and_then(|v| v.parse::<u64>().ok())
         .map(Some)
-        .ok_or(DomainError::PreconditionFailed)
+        .ok_or(DomainError::PreconditionFailed.into())
 }
 
 /// The `Idempotency-Key` of a creating request, with a fingerprint of what it asks for.
-pub fn idempotency(req: &Request) -> DomainResult<Option<IdempotentRequest>> {
+pub fn idempotency(req: &Request) -> HttpResult<Option<IdempotentRequest>> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -94,7 +95,7 @@ pub fn idempotency(req: &Request) -> DomainResult<Option<IdempotentRequest>> {
             !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
         })
         .ok_or_else(|| {
-            DomainError::BadRequest(format!(
+            RequestError::BadRequest(format!(
                 "Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} visible ASCII characters"
             ))
         })?;
@@ -114,12 +115,12 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn parse(req: &Request, allowed: &[&str]) -> DomainResult<Self> {
+    pub fn parse(req: &Request, allowed: &[&str]) -> HttpResult<Self> {
         let mut params = Vec::new();
         if let Some(map) = req.query_string_parameters_ref() {
             for (name, value) in map.iter() {
                 if !allowed.contains(&name) {
-                    return Err(DomainError::BadRequest(format!("unknown query parameter {name:?}")));
+                    return Err(RequestError::BadRequest(format!("unknown query parameter {name:?}")).into());
                 }
                 params.push((name.to_owned(), value.to_owned()));
             }
@@ -132,26 +133,26 @@ impl Query {
     }
 
     /// `limit`: 1..=100, default 25.
-    pub fn limit(&self) -> DomainResult<i32> {
+    pub fn limit(&self) -> HttpResult<i32> {
         match self.get("limit") {
             None => Ok(25),
-            Some(raw) => raw
-                .parse::<i32>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| DomainError::BadRequest("limit must be an integer from 1 to 100".into())),
+            Some(raw) => raw.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                RequestError::BadRequest("limit must be an integer from 1 to 100".into()).into()
+            }),
         }
     }
 
     /// A `true`/`false` parameter, false when absent.
-    pub fn flag(&self, name: &str) -> DomainResult<bool> {
+    pub fn flag(&self, name: &str) -> HttpResult<bool> {
         Ok(self.parsed(name, |v| v.parse::<bool>().ok())?.unwrap_or(false))
     }
 
     /// A parameter parsed by `parse`, 400 naming it when it does not parse.
-    pub fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> DomainResult<Option<T>> {
+    pub fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> HttpResult<Option<T>> {
         self.get(name)
-            .map(|raw| parse(raw).ok_or_else(|| DomainError::BadRequest(format!("invalid value for {name}"))))
+            .map(|raw| {
+                parse(raw).ok_or_else(|| RequestError::BadRequest(format!("invalid value for {name}")).into())
+            })
             .transpose()
     }
 }

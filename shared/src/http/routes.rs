@@ -1,8 +1,6 @@
-//! The HTTP routes of the service, as in template.yaml. Handlers take their path parameters
-//! from API Gateway's `pathParameters` or, when absent (cargo lambda watch passes the raw path
-//! without them), by matching the path's tail against the route template.
-
-use lambda_http::{Request, RequestExt};
+//! The HTTP routes of the service, as in template.yaml, and the one matcher that picks a route
+//! for a request as API Gateway's HTTP API does. No AWS types here: the local API, the tests'
+//! dispatcher and the handlers all route with this module.
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,18 +47,99 @@ routes! {
     IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
 }
 
-impl Route {
-    /// The value of `{name}` in this request's path.
-    pub fn param(&self, req: &Request, name: &str) -> Option<String> {
-        if let Some(value) = req.path_parameters_ref().and_then(|p| p.first(name)) {
-            return Some(value.to_owned());
-        }
-        self.match_path(req.uri().path())
-            .and_then(|params| params.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v))
+/// What the matcher needs of a route: its method and path template. The service's own table
+/// and the local API's routes read from a template file both are one.
+pub trait RouteShape {
+    fn method(&self) -> &str;
+    fn template(&self) -> &str;
+
+    /// API Gateway's `routeKey`: `METHOD /template`.
+    fn key(&self) -> String {
+        format!("{} {}", self.method(), self.template())
+    }
+}
+
+impl RouteShape for Route {
+    fn method(&self) -> &str {
+        self.method
     }
 
+    fn template(&self) -> &str {
+        self.template
+    }
+}
+
+/// The route API Gateway picks for a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Match<'a, R> {
+    Found(&'a R),
+    /// The path exists under other methods (sorted, for an `Allow` header).
+    MethodNotAllowed(Vec<&'a str>),
+    NotFound,
+}
+
+/// The service's route for `method` and `path` (the raw path, without the query).
+pub fn route(method: &str, path: &str) -> Match<'static, Route> {
+    find(ALL, method, path)
+}
+
+/// Matches `method` and `path` against `routes` as API Gateway's HTTP API does: a `{param}`
+/// segment matches any one non-empty segment, literal segments must be equal (methods too:
+/// they are case-sensitive), and where two templates match the one with a literal segment
+/// earlier wins (`/clients/import` over `/clients/{clientId}`). So
+/// `GET /clients/C1/contacts/import` is `GET /clients/{clientId}/contacts/{contactId}` with
+/// the contact id `import`: only `POST` has the literal route.
+pub fn find<'a, R: RouteShape>(
+    routes: impl IntoIterator<Item = &'a R>,
+    method: &str,
+    path: &str,
+) -> Match<'a, R> {
+    let candidates: Vec<&'a R> = routes.into_iter().filter(|r| fits(r.template(), path)).collect();
+    let best = candidates
+        .iter()
+        .filter(|r| r.method() == method)
+        // Literal before parameter, segment by segment from the left.
+        .max_by_key(|r| segments(r.template()).map(|s| param_name(s).is_none()).collect::<Vec<_>>());
+    match best {
+        Some(route) => Match::Found(route),
+        None if candidates.is_empty() => Match::NotFound,
+        None => {
+            let mut allowed: Vec<&'a str> = candidates.iter().map(|r| r.method()).collect();
+            allowed.sort_unstable();
+            allowed.dedup();
+            Match::MethodNotAllowed(allowed)
+        }
+    }
+}
+
+/// The `{name}` segments of `template` in `path` (which matched it), as they came.
+pub fn captures<'t, 'p>(template: &'t str, path: &'p str) -> impl Iterator<Item = (&'t str, &'p str)> {
+    segments(template).zip(segments(path)).filter_map(|(t, segment)| Some((param_name(t)?, segment)))
+}
+
+/// A path's segments after its leading slash; empty ones count (`/clients/` has two).
+fn segments(path: &str) -> std::str::Split<'_, char> {
+    path.strip_prefix('/').unwrap_or(path).split('/')
+}
+
+fn param_name(segment: &str) -> Option<&str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
+}
+
+/// Whether `path` has the template's segments: as many, literal ones equal, parameters
+/// non-empty.
+fn fits(template: &str, path: &str) -> bool {
+    segments(template).count() == segments(path).count()
+        && segments(template).zip(segments(path)).all(|(t, s)| match param_name(t) {
+            Some(_) => !s.is_empty(),
+            None => t == s,
+        })
+}
+
+impl Route {
     /// Matches the template against the end of `path` (a stage or `/lambda-url/<fn>` prefix may
-    /// precede it) and returns the parameters.
+    /// precede it, as when a function is invoked with a raw path and no `pathParameters`) and
+    /// returns the parameters, percent-decoded.
     pub fn match_path(&self, path: &str) -> Option<Vec<(&'static str, String)>> {
         let template: Vec<&'static str> = self.template.split('/').filter(|s| !s.is_empty()).collect();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -70,7 +149,7 @@ impl Route {
         let tail = &segments[segments.len() - template.len()..];
         let mut params = Vec::new();
         for (t, s) in template.iter().zip(tail) {
-            match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            match param_name(t) {
                 Some(name) => params.push((name, percent_decode(s)?)),
                 None if t == s => {}
                 None => return None,
@@ -82,45 +161,39 @@ impl Route {
 
 /// A path segment percent-decoded, `None` when an escape is malformed or the result is not UTF-8.
 pub fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
+    String::from_utf8(decode(segment, true)?).ok()
+}
+
+/// Text percent-decoded leniently, as API Gateway passes query parameters: a malformed escape
+/// stays as it came and bytes that are not UTF-8 become U+FFFD.
+pub fn percent_decode_lossy(text: &str) -> String {
+    String::from_utf8_lossy(&decode(text, false).unwrap_or_default()).into_owned()
+}
+
+/// The bytes `text` escapes; `None` when `strict` and an escape is malformed.
+fn decode(text: &str, strict: bool) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = segment.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok()))
+            .flatten();
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None if strict && bytes[i] == b'%' => return None,
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
         }
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parameters_come_from_the_tail_of_a_raw_path() {
-        let params = GET_CONTACT.match_path("/lambda-url/get-contact/clients/C1/contacts/K2").unwrap();
-        assert_eq!(params, vec![("clientId", "C1".to_owned()), ("contactId", "K2".to_owned())]);
-        assert_eq!(GET_CLIENT.match_path("/prod/clients/C%31").unwrap(), vec![("clientId", "C1".to_owned())]);
-    }
-
-    #[test]
-    fn a_path_of_another_shape_does_not_match() {
-        assert!(GET_CONTACT.match_path("/clients/C1").is_none());
-        assert!(GET_CONTACT.match_path("/clients/C1/notes/K2").is_none());
-        assert!(GET_CLIENT.match_path("/clients/%zz").is_none());
-    }
-
-    #[test]
-    fn route_templates_are_unique() {
-        let mut seen = std::collections::HashSet::new();
-        for r in ALL {
-            assert!(seen.insert((r.method, r.template)), "{} {}", r.method, r.template);
-        }
-    }
-}
+#[path = "routes_tests.rs"]
+mod tests;

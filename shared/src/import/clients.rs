@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::csv_rows::{read_rows, Cell};
+use super::Importer;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
-use crate::app::App;
 use crate::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, DomainResult, FieldError, Patch, Stamp, TenantId,
 };
@@ -28,7 +28,7 @@ fn name_key(name: &str) -> String {
 }
 
 pub async fn import(
-    app: &App,
+    importer: &Importer<'_>,
     tenant: &TenantId,
     bytes: &[u8],
     dry_run: bool,
@@ -41,7 +41,7 @@ pub async fn import(
     let mut existing: HashMap<String, Client> = HashMap::new();
     let mut after = None;
     loop {
-        let page = app.store.list_clients(tenant, 100, after).await?;
+        let page = importer.store.list_clients(tenant, 100, after).await?;
         for c in page.items {
             existing.entry(name_key(c.fields.name.as_str())).or_insert(c);
         }
@@ -55,7 +55,7 @@ pub async fn import(
         rows,
         &mut report,
         "name",
-        |fields| ClientPatch::parse(fields, app.phone_region, true),
+        |fields| ClientPatch::parse(fields, importer.phone_region, true),
         |patch| match &patch.name {
             Patch::Set(name) => Ok(name_key(name.as_str())),
             _ => Err(FieldError::new("name", "is required: imported rows are matched by name")),
@@ -64,14 +64,14 @@ pub async fn import(
     let rows = parsed.into_iter().map(|row| (row.number, row)).collect();
     write_rows(rows, &mut report, |row| {
         let current = existing.get(&row.key).cloned();
-        import_row(app, tenant, current, row.patch, dry_run, stamp)
+        import_row(importer, tenant, current, row.patch, dry_run, stamp)
     })
     .await?;
     Ok(report.finish("clients"))
 }
 
 async fn import_row(
-    app: &App,
+    importer: &Importer<'_>,
     tenant: &TenantId,
     current: Option<Client>,
     patch: ClientPatch,
@@ -85,7 +85,7 @@ async fn import_row(
             Err(e) => failed(e),
             Ok(fields) if fields == client.fields => Ok(RowOutcome::Unchanged),
             Ok(_) if dry_run => Ok(RowOutcome::Updated),
-            Ok(_) => match app
+            Ok(_) => match importer
                 .store
                 .update_client(tenant, client.id, None, ClientPatch { name: Patch::Absent, ..patch }, stamp)
                 .await
@@ -109,7 +109,7 @@ async fn import_row(
                 contact_count: 0,
                 audit: Audit::new(stamp),
             };
-            match app.store.create_client(tenant, &client, None).await {
+            match importer.store.create_client(tenant, &client, None).await {
                 Ok(_) => Ok(RowOutcome::Created),
                 Err(e) => failed(e),
             }

@@ -1,8 +1,8 @@
 //! `POST /clients/{clientId}/contacts/import`: create or update a client's contacts by email.
 
 use super::csv_rows::{read_rows, Cell};
+use super::Importer;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
-use crate::app::App;
 use crate::domain::{
     Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
     Patch, PortalState, Stamp, TenantId,
@@ -34,14 +34,14 @@ pub const COLUMNS: &[(&str, Cell)] = &[
 ];
 
 pub async fn import(
-    app: &App,
+    importer: &Importer<'_>,
     tenant: &TenantId,
     client: ClientId,
     bytes: &[u8],
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<ImportReport> {
-    app.store.get_client(tenant, client).await?;
+    importer.store.get_client(tenant, client).await?;
     let rows = read_rows(bytes, COLUMNS, &["email"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 
@@ -49,7 +49,7 @@ pub async fn import(
         rows,
         &mut report,
         "email",
-        |fields| ContactPatch::parse(fields, app.phone_region, false),
+        |fields| ContactPatch::parse(fields, importer.phone_region, false),
         |patch| match &patch.email {
             Patch::Set(email) => Ok(email.key()),
             _ => Err(FieldError::new("email", "is required: imported rows are matched by email")),
@@ -57,7 +57,7 @@ pub async fn import(
     )?;
 
     let keys: Vec<String> = parsed.iter().map(|p| p.key.clone()).collect();
-    let owners = app.store.email_owners(tenant, &keys).await?;
+    let owners = importer.store.email_owners(tenant, &keys).await?;
     let mut creates = Vec::new();
     let mut updates = Vec::new();
     for row in parsed {
@@ -73,14 +73,14 @@ pub async fn import(
             },
         }
     }
-    create_all(app, tenant, client, creates, &mut report, dry_run, stamp).await?;
+    create_all(importer, tenant, client, creates, &mut report, dry_run, stamp).await?;
 
     let ids: Vec<ContactId> = updates.iter().map(|(_, (id, _))| *id).collect();
-    let mut current = app.store.get_contacts(tenant, client, &ids).await?;
+    let mut current = importer.store.get_contacts(tenant, client, &ids).await?;
     let updates =
         updates.into_iter().map(|(number, (id, patch))| (number, (current.remove(&id), patch))).collect();
     write_rows(updates, &mut report, |(contact, patch)| {
-        update_row(app, tenant, client, contact, patch, dry_run, stamp)
+        update_row(importer, tenant, client, contact, patch, dry_run, stamp)
     })
     .await?;
     Ok(report.finish("contacts"))
@@ -100,7 +100,7 @@ fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contac
 /// New contacts go in batches, one transaction each, one batch at a time: every batch moves
 /// the client's counter, so batches in parallel would only conflict on it.
 async fn create_all(
-    app: &App,
+    importer: &Importer<'_>,
     tenant: &TenantId,
     client: ClientId,
     creates: Vec<(usize, Contact)>,
@@ -113,7 +113,7 @@ async fn create_all(
         let results = if dry_run {
             contacts.into_iter().map(Ok).collect()
         } else {
-            app.store.add_contacts(tenant, client, contacts, stamp).await?
+            importer.store.add_contacts(tenant, client, contacts, stamp).await?
         };
         for (number, result) in numbers.into_iter().zip(results) {
             match result {
@@ -127,7 +127,7 @@ async fn create_all(
 
 /// Updates one existing contact only if the row changes it.
 async fn update_row(
-    app: &App,
+    importer: &Importer<'_>,
     tenant: &TenantId,
     client: ClientId,
     current: Option<Contact>,
@@ -142,7 +142,7 @@ async fn update_row(
         Err(e) => failed(e),
         Ok(fields) if fields == current.fields => Ok(RowOutcome::Unchanged),
         Ok(_) if dry_run => Ok(RowOutcome::Updated),
-        Ok(_) => match app.store.update_contact(tenant, client, current.id, None, patch, stamp).await {
+        Ok(_) => match importer.store.update_contact(tenant, client, current.id, None, patch, stamp).await {
             Ok(_) => Ok(RowOutcome::Updated),
             Err(e) => failed(e),
         },

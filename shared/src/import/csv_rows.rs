@@ -88,10 +88,10 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// no value on a new record); a `[clear]` cell makes it `null` (cleared).
 pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
     if bytes.len() > MAX_BYTES {
-        return Err(DomainError::PayloadTooLarge(MAX_BYTES));
+        return Err(DomainError::FileTooLarge(MAX_BYTES));
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| DomainError::BadRequest("the file is not UTF-8 text".into()))?;
+        .map_err(|_| DomainError::UnreadableFile("the file is not UTF-8 text".into()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(detect_delimiter(text))
@@ -100,10 +100,31 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| DomainError::BadRequest(format!("unreadable header row: {e}")))?
+        .map_err(|e| DomainError::UnreadableFile(format!("unreadable header row: {e}")))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
+    check_header(&header, columns, required)?;
+
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        if rows.len() >= MAX_ROWS {
+            return Err(DomainError::TooManyRows(MAX_ROWS));
+        }
+        // The header is row 1; records may span lines, so count records, not lines.
+        let number = i + 2;
+        match record {
+            Ok(record) if record.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(record) => rows.push(read_row(number, &record, &header, columns)),
+            Err(e) => rows.push(Err((number, vec![FieldError::new("row", format!("unreadable: {e}"))]))),
+        }
+    }
+    Ok(rows)
+}
+
+/// Refuses a header with an unknown or repeated column, or without a `required` one, naming
+/// every such column at once.
+fn check_header(header: &[String], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<()> {
     let mut problems = Vec::new();
     for (i, name) in header.iter().enumerate() {
         if !columns.iter().any(|(c, _)| c == name) {
@@ -117,108 +138,40 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
             problems.push(FieldError::new(*name, "required column is missing"));
         }
     }
-    if !problems.is_empty() {
-        return Err(DomainError::Validation(problems));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(problems))
     }
+}
 
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        if rows.len() >= MAX_ROWS {
-            return Err(DomainError::TooManyRows(MAX_ROWS));
-        }
-        // The header is row 1; records may span lines, so count records, not lines.
-        let number = i + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                rows.push(Err((number, vec![FieldError::new("row", format!("unreadable: {e}"))])));
-                continue;
-            }
-        };
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut fields = Map::new();
-        let mut errors = Vec::new();
-        if record.len() > header.len() {
-            errors
-                .push(FieldError::new("row", format!("{} cells for {} columns", record.len(), header.len())));
-        }
-        for (name, raw) in header.iter().zip(record.iter()) {
-            let kind = columns.iter().find(|(c, _)| c == name).map(|(_, k)| *k).unwrap_or(Cell::Text);
-            match cell_value(raw, kind) {
-                Ok(Some(v)) => set_path(&mut fields, name, v),
-                Ok(None) => {}
-                Err(m) => errors.push(FieldError::new(name.clone(), m)),
-            }
-        }
-        rows.push(if errors.is_empty() { Ok(Row { number, fields }) } else { Err((number, errors)) });
+/// One data row (`number`) as the JSON object the API would take, or every bad cell of it.
+fn read_row(
+    number: usize,
+    record: &csv::StringRecord,
+    header: &[String],
+    columns: &[(&str, Cell)],
+) -> ParsedRow {
+    let mut fields = Map::new();
+    let mut errors = Vec::new();
+    if record.len() > header.len() {
+        errors.push(FieldError::new("row", format!("{} cells for {} columns", record.len(), header.len())));
     }
-    Ok(rows)
+    for (name, raw) in header.iter().zip(record.iter()) {
+        let kind = columns.iter().find(|(c, _)| c == name).map(|(_, k)| *k).unwrap_or(Cell::Text);
+        match cell_value(raw, kind) {
+            Ok(Some(v)) => set_path(&mut fields, name, v),
+            Ok(None) => {}
+            Err(m) => errors.push(FieldError::new(name.clone(), m)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Row { number, fields })
+    } else {
+        Err((number, errors))
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn an_empty_or_blank_cell_leaves_the_field_unchanged() {
-        assert_eq!(cell_value("", Cell::Text), Ok(None));
-        assert_eq!(cell_value("  \t", Cell::Text), Ok(None));
-        assert_eq!(cell_value(" ", Cell::List), Ok(None));
-        assert_eq!(cell_value("", Cell::Flag), Ok(None));
-    }
-
-    #[test]
-    fn a_clear_cell_in_any_case_and_with_blanks_around_it_clears_the_field() {
-        assert_eq!(cell_value("[clear]", Cell::Text), Ok(Some(Value::Null)));
-        assert_eq!(cell_value("  [CLEAR] ", Cell::Text), Ok(Some(Value::Null)));
-        assert_eq!(cell_value("[Clear]", Cell::List), Ok(Some(Value::Null)), "a list is cleared whole");
-        assert_eq!(cell_value("[clear]", Cell::Flag), Ok(Some(Value::Null)));
-    }
-
-    #[test]
-    fn clear_is_only_the_whole_cell() {
-        assert_eq!(cell_value("[clear] me", Cell::Text), Ok(Some(json!("[clear] me"))));
-        assert_eq!(cell_value("clear", Cell::Text), Ok(Some(json!("clear"))));
-    }
-
-    #[test]
-    fn a_value_is_trimmed_and_a_list_is_split_on_its_separators() {
-        assert_eq!(cell_value("  CFO ", Cell::Text), Ok(Some(json!("CFO"))));
-        assert_eq!(
-            cell_value("invoice| ticket;task", Cell::List),
-            Ok(Some(json!(["invoice", "ticket", "task"])))
-        );
-        assert_eq!(cell_value("yes", Cell::Flag), Ok(Some(json!(true))));
-        assert!(cell_value("maybe", Cell::Flag).is_err());
-    }
-
-    const COLUMNS: &[(&str, Cell)] = &[
-        ("email", Cell::Text),
-        ("job_title", Cell::Text),
-        ("notifications", Cell::List),
-        ("portal.support_end", Cell::Text),
-    ];
-
-    fn fields(csv: &str) -> Value {
-        let rows = read_rows(csv.as_bytes(), COLUMNS, &["email"]).unwrap();
-        match rows.into_iter().next() {
-            Some(Ok(row)) => Value::Object(row.fields),
-            _ => panic!("one good row expected"),
-        }
-    }
-
-    #[test]
-    fn a_row_holds_only_the_cells_that_set_or_clear_something() {
-        let row = fields("email,job_title,notifications,portal.support_end\na@x.test,,[clear],\n");
-        assert_eq!(row, json!({ "email": "a@x.test", "notifications": null }));
-    }
-
-    #[test]
-    fn a_clear_cell_of_a_nested_column_clears_only_that_field() {
-        let row = fields("email,job_title,portal.support_end\na@x.test, ,[clear]\n");
-        assert_eq!(row, json!({ "email": "a@x.test", "portal": { "support_end": null } }));
-    }
-}
+#[path = "csv_rows_tests.rs"]
+mod tests;

@@ -15,8 +15,16 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::{DomainError, DomainResult, FieldError};
+use crate::domain::{DomainError, DomainResult, FieldError, PhoneRegion};
+use crate::store::Store;
 use csv_rows::{ParsedRow, Row};
+
+/// What an import needs: the store it writes to and the region phone numbers are read in.
+#[derive(Clone, Copy)]
+pub struct Importer<'a> {
+    pub store: &'a Store,
+    pub phone_region: PhoneRegion,
+}
 
 /// Rows written at once: quick for thousands of rows without starving the table.
 pub const CONCURRENT_ROWS: usize = 16;

@@ -47,9 +47,13 @@ impl Store {
                     .consistent_read(true)
                     .build()
                     .map_err(DomainError::internal)?;
-                let out = self.db.batch_get_item().request_items(&self.table, request).send().await.map_err(
-                    |e| DomainError::internal(format!("BatchGetItem: {}", e.into_service_error())),
-                )?;
+                let out = self
+                    .db
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| DomainError::failed("BatchGetItem", e.into_service_error()))?;
                 found.extend(out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
                 // Keys DynamoDB did not get to (throttling, size): ask again after a pause.
                 pending = out

@@ -4,19 +4,19 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::idempotency::{replay, Created, Idempotency, StoredResponse};
+use super::idempotency::{replay, Created, Idempotency, Recorded};
 use super::items::{client_editable_item, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE};
 use super::tx::{retry_planned, Attempt, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
 
 impl Store {
-    /// Stores a new client; with an idempotency key, in one transaction with the response.
+    /// Stores a new client; with an idempotency key, in one transaction with its recorded result.
     pub async fn create_client(
         &self,
         tenant: &TenantId,
         client: &Client,
-        idempotency: Option<Idempotency<'_, StoredResponse>>,
+        idempotency: Option<Idempotency<'_, Recorded>>,
     ) -> DomainResult<Created<()>> {
         let item = new_client_item(tenant, client)?;
         let Some(idem) = idempotency else {
@@ -27,14 +27,14 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
                 .await
-                .map_err(|e| DomainError::internal(format!("PutItem: {}", e.into_service_error())))?;
+                .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
             return Ok(Created::New(()));
         };
         let (item, idem) = (&item, &idem);
         retry_planned(move || async move {
             let items = vec![
                 self.put_new(item.clone())?,
-                self.idempotency_put(tenant, idem.request, idem.response.clone(), idem.now_epoch)?,
+                self.idempotency_put(tenant, idem.request, idem.record.clone(), idem.now_epoch)?,
             ];
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(Created::New(()))),
@@ -74,7 +74,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
         let items = out
             .items()
             .iter()
@@ -105,14 +105,10 @@ impl Store {
             }
             let audit = current.audit.next(stamp);
             let update = UpdateExpr::editable(client_editable_item(&fields)?, CLIENT_EDITABLE, &audit);
-            let result = self
-                .db
-                .update_item()
+            let result = update
+                .apply(self.db.update_item())
                 .table_name(&self.table)
                 .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
-                .update_expression(update.expression())
-                .set_expression_attribute_names(Some(update.names))
-                .set_expression_attribute_values(Some(update.values))
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .condition_expression("version = :expected")
                 .return_values(ReturnValue::AllNew)
@@ -128,7 +124,7 @@ impl Store {
                         Err(DomainError::PreconditionFailed)
                     }
                     UpdateItemError::ConditionalCheckFailedException(_) => Ok(Attempt::Retry),
-                    other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                    other => Err(DomainError::failed("UpdateItem", other)),
                 },
             }
         })
@@ -168,7 +164,7 @@ impl Store {
                         Err(DomainError::ClientHasContacts)
                     }
                 }
-                other => Err(DomainError::internal(format!("DeleteItem: {other}"))),
+                other => Err(DomainError::failed("DeleteItem", other)),
             },
         }
     }

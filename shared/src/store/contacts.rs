@@ -5,29 +5,24 @@
 //! one item changes). Items are planned from what was read; the conditions make the write fail
 //! if that changed meanwhile, and the change is then planned again from fresh state.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 mod add;
 mod bulk;
 mod delete;
+mod primary;
 mod read;
 mod reports;
 mod update;
 
 pub use bulk::BATCH_ROWS;
-pub use reports::MAX_REPORTS;
-use reports::{report_id, ROOM};
 
-use super::idempotency::StoredResponse;
-use super::items::{n, new_contact_item, ClientRecord};
-use super::stamp::{Stamped, STAMP};
+use super::idempotency::Recorded;
+use super::items::{n, new_contact_item};
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
-    Client, ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, Stamp,
-    TenantId,
+    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -70,25 +65,8 @@ enum Outcome {
     Failed(Role, Reason),
 }
 
-/// What the client item says about its contacts.
-#[derive(Debug, Clone, Copy)]
-struct ClientState {
-    count: u64,
-    primary: Option<ContactId>,
-}
-
-impl ClientState {
-    fn from_item(item: Item) -> DomainResult<Self> {
-        Ok(Self::of(&ClientRecord::from_item(item)?.into_client()?))
-    }
-
-    fn of(client: &Client) -> Self {
-        Self { count: client.contact_count, primary: client.primary_contact_id }
-    }
-}
-
-/// Renders the response recorded for an idempotent add, once the stored contact is known.
-pub type RenderResponse = fn(&Contact) -> StoredResponse;
+/// Renders the result recorded for an idempotent add, once the stored contact is known.
+pub type RenderRecord = fn(&Contact) -> Recorded;
 
 /// Filters of `list-contacts`.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +82,7 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
 
@@ -154,43 +132,6 @@ impl Store {
             }
         }
         Ok(demoted_reports)
-    }
-
-    /// Takes the primary role from `old`, which must still hold it, and links (`reports` = 1)
-    /// or unlinks (-1) `report` when the same change makes `old` its manager or stops it being
-    /// one; a link needs room for one more report.
-    fn demote(
-        &self,
-        tenant: &TenantId,
-        client: ClientId,
-        old: ContactId,
-        (report, reports): (ContactId, i64),
-        stamp: &Stamp,
-    ) -> DomainResult<TransactWriteItem> {
-        let mut set = format!("SET is_primary = :false, {STAMP}");
-        let mut condition = "is_primary = :true".to_owned();
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::contact_key(tenant, client, old)))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        // DynamoDB refuses unused expression values, so these are added only when used.
-        if reports != 0 {
-            set.push_str(", report_count = if_not_exists(report_count, :zero) + :reports");
-            set.push_str(if reports > 0 { " ADD report_ids :report" } else { " DELETE report_ids :report" });
-            update = update
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":reports", AttributeValue::N(reports.to_string()))
-                .expression_attribute_values(":report", report_id(report));
-        }
-        if reports > 0 {
-            condition.push_str(ROOM);
-            update = update.expression_attribute_values(":max", n(MAX_REPORTS));
-        }
-        let update =
-            built(update.update_expression(set).stamped(stamp).condition_expression(condition).build())?;
-        Ok(TransactWriteItem::builder().update(update).build())
     }
 }
 

@@ -1,5 +1,6 @@
-//! `Idempotency-Key` support: the first response to a creating request is stored in the same
+//! `Idempotency-Key` support: the first result of a creating request is stored in the same
 //! transaction as what it created, so a retry can only ever see "nothing happened" or "done".
+//! The store keeps that result opaque: the layer that answered records it and renders it again.
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -20,32 +21,29 @@ pub struct IdempotentRequest {
     pub fingerprint: String,
 }
 
-/// A response as first sent, replayed for retries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: String,
-    pub location: Option<String>,
-    pub etag: Option<String>,
-}
+/// What a creating request first answered, as its caller recorded it; stored as given and
+/// handed back unread for a replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Recorded(pub serde_json::Value);
 
-/// An idempotent creating request: its key, the response to record (or how to render it from
+/// An idempotent creating request: its key, the result to record (or how to render it from
 /// what gets created), and the current time for the record's expiry.
 pub struct Idempotency<'a, R> {
     pub request: &'a IdempotentRequest,
-    pub response: R,
+    pub record: R,
     pub now_epoch: i64,
 }
 
 pub enum Created<T> {
     New(T),
-    Replayed(StoredResponse),
+    Replayed(Recorded),
 }
 
 #[derive(Serialize, Deserialize)]
 struct Record {
     fingerprint: String,
-    response: StoredResponse,
+    response: Recorded,
     expires_at: i64,
 }
 
@@ -56,7 +54,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         request: &IdempotentRequest,
-        response: StoredResponse,
+        response: Recorded,
         now_epoch: i64,
     ) -> DomainResult<TransactWriteItem> {
         let record = Record {
@@ -82,7 +80,7 @@ impl Store {
 
 /// What an existing record means for this request: the same request is answered with the first
 /// response; a different one reusing the key is refused.
-pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<StoredResponse> {
+pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<Recorded> {
     let item = old.ok_or_else(|| DomainError::internal("idempotency record vanished"))?;
     let record: Record = from_item(item).map_err(DomainError::internal)?;
     if record.fingerprint == request.fingerprint {

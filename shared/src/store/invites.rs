@@ -3,20 +3,18 @@
 //! while its hash is still the contact's, so a new invite, an email change, a revoke or a
 //! delete invalidates older tokens without finding them.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
-use super::items::{n, ContactRecord};
-use super::stamp::{Stamped, STAMP};
+use super::items::n;
 use super::tx::{Item, TxOutcome};
+use super::update_expr::UpdateExpr;
 use super::{keys, Store};
-use crate::domain::dates::format_date;
-use crate::domain::invite::{check_support_window, TokenHash};
+use crate::domain::invite::TokenHash;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
-use time::Date;
+
+mod accept;
 
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
@@ -49,19 +47,7 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-/// `, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk` and its values for a sweepable contact, or nothing
-/// (the caller removes the index keys when it must).
-fn sweep_clause(keys: Option<(String, String)>) -> (&'static str, Item) {
-    match keys {
-        Some((pk, sk)) => (
-            ", GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
-            Item::from([(":gsi1pk".to_owned(), s(pk)), (":gsi1sk".to_owned(), s(sk))]),
-        ),
-        None => ("", Item::new()),
-    }
-}
-
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> DomainResult<T> {
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
     r.map_err(DomainError::internal)
 }
 
@@ -79,7 +65,44 @@ impl Store {
         invite: &NewInvite<'_>,
         stamp: &Stamp,
     ) -> DomainResult<bool> {
-        let NewInvite { hash, email, valid_until, reminded_for } = *invite;
+        let NewInvite { hash, reminded_for, .. } = *invite;
+        let put = self.invite_put(tenant, contact, invite)?;
+        let invited = Contact {
+            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
+            ..contact.clone()
+        };
+        let mut mark = UpdateExpr::new();
+        mark.set("portal_status", s(PortalStatus::Invited.as_str()))
+            .set("invited_at", s(&stamp.at))
+            .set("invite_hash", s(hash.as_str()))
+            .stamp(stamp)
+            .value(":expected", n(contact.audit.version));
+        // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
+        if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
+            mark.sweep_index(Some(keys));
+        }
+        let mark = built(
+            mark.apply(Update::builder())
+                .table_name(&self.table)
+                .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
+                .condition_expression("version = :expected")
+                .build(),
+        )?;
+        let items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(true),
+            TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
+        }
+    }
+
+    /// The invitation's item, keyed by its token's hash; it must be new.
+    fn invite_put(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+        invite: &NewInvite<'_>,
+    ) -> DomainResult<TransactWriteItem> {
+        let NewInvite { hash, email, valid_until, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
@@ -103,34 +126,7 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .build(),
         )?;
-        let invited = Contact {
-            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
-            ..contact.clone()
-        };
-        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, &invited, reminded_for));
-        let mark = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
-                .update_expression(format!(
-                    "SET portal_status = :invited, invited_at = :at, invite_hash = :hash, {STAMP}{sweep_set}"
-                ))
-                .set_expression_attribute_values(Some(sweep_values))
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .stamped(stamp)
-                .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":expected", n(contact.audit.version))
-                .build(),
-        )?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(mark).build(),
-        ];
-        match self.transact(items).await? {
-            TxOutcome::Committed => Ok(true),
-            TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
-        }
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Takes back an invitation whose email could not be sent: the contact returns to how it
@@ -144,40 +140,25 @@ impl Store {
         hash: &TokenHash,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        let mut sets = vec!["portal_status = :status", STAMP];
-        let mut removes = Vec::new();
-        let (sweep_set, sweep_values) = sweep_clause(self.sweep_index(tenant, before, reminded_for));
-        if sweep_values.is_empty() {
-            removes.push("GSI1PK");
-            removes.push("GSI1SK");
-        }
-        let mut update = Update::builder()
+        let mut undo = UpdateExpr::new();
+        undo.set("portal_status", s(before.portal.status.as_str()))
+            .stamp(stamp)
+            .sweep_index(self.sweep_index(tenant, before, reminded_for))
+            .value(":hash", s(hash.as_str()))
+            .value(":expected", n(before.audit.version + 1));
+        match &before.portal.invited_at {
+            Some(at) => undo.set("invited_at", s(at)),
+            None => undo.remove("invited_at"),
+        };
+        match before_hash {
+            Some(old) => undo.set("invite_hash", s(old)),
+            None => undo.remove("invite_hash"),
+        };
+        let update = undo
+            .apply(Update::builder())
             .table_name(&self.table)
             .set_key(Some(self.contact_item_key(tenant, before.client_id, before.id)))
-            .set_expression_attribute_values(Some(sweep_values))
-            .condition_expression("invite_hash = :hash AND version = :expected")
-            .expression_attribute_values(":status", s(before.portal.status.as_str()))
-            .stamped(stamp)
-            .expression_attribute_values(":hash", s(hash.as_str()))
-            .expression_attribute_values(":expected", n(before.audit.version + 1));
-        match &before.portal.invited_at {
-            Some(at) => {
-                sets.push("invited_at = :invited_at");
-                update = update.expression_attribute_values(":invited_at", s(at));
-            }
-            None => removes.push("invited_at"),
-        }
-        match before_hash {
-            Some(old) => {
-                sets.push("invite_hash = :old_hash");
-                update = update.expression_attribute_values(":old_hash", s(old));
-            }
-            None => removes.push("invite_hash"),
-        }
-        let mut expression = format!("SET {}{sweep_set}", sets.join(", "));
-        if !removes.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
+            .condition_expression("invite_hash = :hash AND version = :expected");
         let delete = built(
             Delete::builder()
                 .table_name(&self.table)
@@ -185,7 +166,7 @@ impl Store {
                 .build(),
         )?;
         let items = vec![
-            TransactWriteItem::builder().update(built(update.update_expression(expression).build())?).build(),
+            TransactWriteItem::builder().update(built(update.build())?).build(),
             TransactWriteItem::builder().delete(delete).build(),
         ];
         match self.transact(items).await? {
@@ -216,91 +197,5 @@ impl Store {
     pub async fn find_invite(&self, hash: &TokenHash) -> DomainResult<Option<InviteRecord>> {
         let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
         item.map(|i| from_item(i).map_err(DomainError::internal)).transpose()
-    }
-
-    /// Consumes the invitation, activates the contact and stores its password hash, in one
-    /// transaction: of two concurrent accepts of one token exactly one commits.
-    pub async fn accept_invite(
-        &self,
-        invite: &InviteRecord,
-        hash: &TokenHash,
-        password_hash: &str,
-        now_epoch: i64,
-        today: Date,
-        stamp: &Stamp,
-    ) -> DomainResult<()> {
-        let tenant =
-            TenantId::parse(&invite.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
-        let client =
-            ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
-        let contact =
-            ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
-        let consume = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
-                .update_expression("SET used_at = :at")
-                .condition_expression(
-                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
-                )
-                .expression_attribute_values(":at", s(&stamp.at))
-                .expression_attribute_values(":now", AttributeValue::N(now_epoch.to_string()))
-                .build(),
-        )?;
-        let activate = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(self.contact_item_key(&tenant, client, contact)))
-                .update_expression(format!(
-                    "SET portal_status = :active, activated_at = :at, {STAMP} REMOVE invite_hash"
-                ))
-                .condition_expression(
-                    "invite_hash = :hash AND portal_status = :invited \
-                     AND (attribute_not_exists(support_start) OR support_start <= :today) \
-                     AND (attribute_not_exists(support_end) OR support_end >= :today)",
-                )
-                .expression_attribute_values(":active", s(PortalStatus::Active.as_str()))
-                .expression_attribute_values(":invited", s(PortalStatus::Invited.as_str()))
-                .stamped(stamp)
-                .expression_attribute_values(":hash", s(hash.as_str()))
-                .expression_attribute_values(":today", s(format_date(today)))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .build(),
-        )?;
-        let mut credential = Self::key(keys::credential_pk(&tenant, contact), keys::CREDENTIAL_SK);
-        credential.insert("entity".into(), s("credential"));
-        credential.insert("contact_id".into(), s(contact.to_string()));
-        credential.insert("password_hash".into(), s(password_hash));
-        credential.insert("updated_at".into(), s(&stamp.at));
-        let store_password =
-            built(Put::builder().table_name(&self.table).set_item(Some(credential)).build())?;
-        let items = vec![
-            TransactWriteItem::builder().update(consume).build(),
-            TransactWriteItem::builder().update(activate).build(),
-            TransactWriteItem::builder().put(store_password).build(),
-        ];
-        let reasons = match self.transact(items).await? {
-            TxOutcome::Committed => return Ok(()),
-            // Another write to these items is in flight (perhaps an accept of the same token):
-            // the caller looks at the invitation again.
-            TxOutcome::Conflict => return Err(DomainError::Contention),
-            TxOutcome::Cancelled(reasons) => reasons,
-        };
-        if reasons.first().is_some_and(|r| r.failed_condition()) {
-            return Err(DomainError::Gone("this invitation was already used or has expired"));
-        }
-        let contact_reason = reasons.into_iter().nth(1);
-        let pending = contact_reason
-            .and_then(|r| r.old)
-            .map(ContactRecord::from_item)
-            .transpose()?
-            .filter(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
-        match pending {
-            // The token is the contact's current one: only the support window stood in the way.
-            Some(record) => Err(check_support_window(&record.into_contact()?.fields, today)
-                .err()
-                .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
-            None => Err(DomainError::Gone("this invitation is no longer valid")),
-        }
     }
 }

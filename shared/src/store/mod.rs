@@ -17,8 +17,8 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderResponse, BATCH_ROWS};
-pub use idempotency::{Created, Idempotency, IdempotentRequest, StoredResponse};
+pub use contacts::{ContactFilter, RenderRecord, BATCH_ROWS};
+pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{InviteRecord, NewInvite};
 
 use crate::domain::{DomainError, DomainResult};
@@ -91,7 +91,7 @@ impl Store {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("GetItem: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed("GetItem", e.into_service_error()))?;
         Ok(out.item)
     }
 

@@ -76,7 +76,7 @@ impl Store {
             Ok(_) => Ok(true),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(DomainError::internal(format!("PutItem quota: {other}"))),
+                other => Err(DomainError::failed("PutItem quota", other)),
             },
         }
     }

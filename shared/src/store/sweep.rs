@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 
 use super::items::ContactRecord;
-use super::stamp::{Stamped, STAMP};
 use super::tx::Item;
+use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
 use crate::domain::sweep::{SweepAction, SWEEP_PARTITION};
@@ -56,7 +56,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| DomainError::internal(format!("Query {SWEEP_INDEX}: {}", e.into_service_error())))?;
+            .map_err(|e| DomainError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
         let mut items = Vec::new();
         for item in out.items() {
             let sort_key = item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
@@ -88,33 +88,26 @@ impl Store {
         lease_key: &str,
         stamp: &Stamp,
     ) -> DomainResult<Option<bool>> {
-        let mut update = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::due_key(due)))
-            .condition_expression("GSI1SK = :key")
-            .expression_attribute_values(":key", s(&due.sort_key))
-            .expression_attribute_values(":lease", s(lease_key))
-            .return_values(ReturnValue::UpdatedOld);
-        update = match action {
+        let mut claim = UpdateExpr::new();
+        claim.set("GSI1SK", s(lease_key)).stamp(stamp).value(":key", s(&due.sort_key));
+        match action {
             // The version moves with the reminder too: an edit planned before it (which would
             // write back the reminder's index key) fails its version condition and plans again.
             SweepAction::Remind => {
                 let end =
                     due.contact.fields.support_end.ok_or_else(|| DomainError::internal("no support end"))?;
-                update
-                    .update_expression(format!("SET reminded_for = :end, GSI1SK = :lease, {STAMP}"))
-                    .expression_attribute_values(":end", s(format_date(end)))
-                    .stamped(stamp)
+                claim.set("reminded_for", s(format_date(end)));
             }
-            SweepAction::Revoke => update
-                .update_expression(format!(
-                    "SET portal_status = :revoked, GSI1SK = :lease, {STAMP} REMOVE invite_hash"
-                ))
-                .expression_attribute_values(":revoked", s(PortalStatus::Revoked.as_str()))
-                .stamped(stamp),
+            SweepAction::Revoke => {
+                claim.set("portal_status", s(PortalStatus::Revoked.as_str())).remove("invite_hash");
+            }
         };
+        let update = claim
+            .apply(self.db.update_item())
+            .table_name(&self.table)
+            .set_key(Some(Self::due_key(due)))
+            .condition_expression("GSI1SK = :key")
+            .return_values(ReturnValue::UpdatedOld);
         match update.send().await {
             Ok(out) => {
                 let was =
@@ -123,7 +116,7 @@ impl Store {
             }
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
-                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                other => Err(DomainError::failed("UpdateItem", other)),
             },
         }
     }
@@ -138,25 +131,23 @@ impl Store {
         lease_key: &str,
         next: Option<String>,
     ) -> DomainResult<()> {
-        let mut update = self
-            .db
-            .update_item()
+        let mut finish = UpdateExpr::new();
+        match next {
+            Some(key) => finish.set("GSI1SK", s(key)),
+            None => finish.sweep_index(None),
+        };
+        finish.value(":lease", s(lease_key));
+        let update = finish
+            .apply(self.db.update_item())
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(contact))))
-            .condition_expression("GSI1SK = :lease")
-            .expression_attribute_values(":lease", s(lease_key));
-        update = match next {
-            Some(key) => {
-                update.update_expression("SET GSI1SK = :next").expression_attribute_values(":next", s(key))
-            }
-            None => update.update_expression("REMOVE GSI1PK, GSI1SK"),
-        };
+            .condition_expression("GSI1SK = :lease");
         match update.send().await {
             Ok(_) => Ok(()),
             Err(e) => match e.into_service_error() {
                 // Changed by a user meanwhile: their write already set the right index key.
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(DomainError::internal(format!("UpdateItem: {other}"))),
+                other => Err(DomainError::failed("UpdateItem", other)),
             },
         }
     }

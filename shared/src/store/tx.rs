@@ -67,7 +67,7 @@ impl Store {
                 }
             }
             TransactWriteItemsError::TransactionInProgressException(_) => Ok(TxOutcome::Conflict),
-            other => Err(DomainError::internal(format!("TransactWriteItems: {other}"))),
+            other => Err(DomainError::failed("TransactWriteItems", other)),
         }
     }
 }

@@ -9,8 +9,8 @@ use super::{given_client_with, race, racing_api, repeats, Gate, TRANSACTIONS};
 use crate::support::{
     assert_invariants, contact_path, given_client, given_contact, given_invited_with, unique_email,
 };
-use harness::mail::messages_to;
-use harness::{TestApi, TestResponse};
+use testkit::mail::messages_to;
+use testkit::{TestApi, TestResponse};
 
 const ENDED: &str = "Your client portal access has ended";
 

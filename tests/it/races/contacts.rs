@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{given_client_with, race, racing_api, repeats, Gate, TRANSACTIONS, VERSIONED_WRITES};
 use crate::support::{assert_invariants, given_client};
-use harness::TestApi;
+use testkit::TestApi;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_adds_of_one_email_make_one_contact() {
@@ -193,7 +193,7 @@ async fn deleting_a_client_while_its_first_contact_is_added_leaves_no_orphan() {
             }
             (404, 204) => {
                 let items =
-                    harness::table::items_under(&api.db, &api.table, &format!("TENANT#t1#CLIENT#{acme}"))
+                    testkit::table::items_under(&api.db, &api.table, &format!("TENANT#t1#CLIENT#{acme}"))
                         .await;
                 assert!(items.is_empty(), "orphans under the deleted client: {items:?}");
             }

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::{given_client_with, race, racing_api, repeats, TRANSACTIONS};
 use crate::support::assert_invariants;
-use harness::TestApi;
+use testkit::TestApi;
 
 async fn email_of(api: &TestApi, path: &str) -> Value {
     api.get(&TestApi::admin("t1"), path).await.json()["email"].clone()

@@ -13,9 +13,9 @@ mod emails;
 use std::future::Future;
 use std::sync::Arc;
 
-use harness::proxy::{Call, DynamoProxy, GateReport};
-use harness::{TestApi, TestResponse};
 use serde_json::json;
+use testkit::proxy::{Call, DynamoProxy, GateReport};
+use testkit::{TestApi, TestResponse};
 
 use crate::support::{contact_path, given_client, given_contact};
 

@@ -9,7 +9,7 @@ fn main() {
     let path = std::env::args().nth(1).expect("usage: problem-coverage <recorded codes file>");
     let recorded = std::fs::read_to_string(&path).unwrap_or_default();
     let produced: BTreeSet<&str> = recorded.lines().filter_map(|l| l.split_whitespace().nth(1)).collect();
-    let documented = harness::contract::documented_problem_codes();
+    let documented = testkit::contract::documented_problem_codes();
     let missing: Vec<&String> = documented.iter().filter(|c| !produced.contains(c.as_str())).collect();
     let undocumented: Vec<&&str> = produced.iter().filter(|c| !documented.contains(**c)).collect();
     println!(

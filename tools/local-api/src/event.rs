@@ -17,7 +17,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
-use shared::http::routes::percent_decode;
+use shared::http::routes::{captures, percent_decode, RouteShape};
 
 use crate::template::TemplateRoute;
 
@@ -49,7 +49,7 @@ pub fn request_event(
     }
     let path = parts.uri.path();
     let path_parameters: Map<String, Value> = path_parameters(&route.path, path);
-    let route_key = format!("{} {}", route.method, route.path);
+    let route_key = route.key();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let user_agent = parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or("");
@@ -97,13 +97,10 @@ pub fn request_event(
 /// percent-decoded as API Gateway passes them; a segment that does not decode to UTF-8 is
 /// passed as it came.
 fn path_parameters(template: &str, path: &str) -> Map<String, Value> {
-    template
-        .split('/')
-        .zip(path.split('/'))
-        .filter_map(|(t, segment)| {
-            let name = t.strip_prefix('{')?.strip_suffix('}')?;
+    captures(template, path)
+        .map(|(name, segment)| {
             let decoded = percent_decode(segment).unwrap_or_else(|| segment.to_owned());
-            Some((name.to_owned(), Value::String(decoded)))
+            (name.to_owned(), Value::String(decoded))
         })
         .collect()
 }

@@ -1,85 +1,41 @@
-//! Matches a request's method and path against the template's routes, as API Gateway's HTTP
-//! API does: a `{param}` segment matches any one non-empty segment, literal segments must be
-//! equal, and where two templates match the one with a literal segment earlier wins
-//! (`/clients/import` over `/clients/{clientId}`).
+//! Matches a request's method and path against the template's routes with the service's one
+//! matcher (`shared::http::routes::find`), as API Gateway's HTTP API does: a `{param}` segment
+//! matches any one non-empty segment, literal segments must be equal, and where two templates
+//! match the one with a literal segment earlier wins (`/clients/import` over
+//! `/clients/{clientId}`).
+
+use shared::http::routes::{self, RouteShape};
 
 use crate::template::TemplateRoute;
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Match<'a> {
-    Found(&'a TemplateRoute),
-    /// The path exists under other methods (sorted, for an `Allow` header).
-    MethodNotAllowed(Vec<&'a str>),
-    NotFound,
-}
+pub type Match<'a> = routes::Match<'a, TemplateRoute>;
 
 pub struct Router {
-    routes: Vec<(TemplateRoute, Vec<Segment>)>,
+    routes: Vec<TemplateRoute>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param,
-}
+impl RouteShape for TemplateRoute {
+    fn method(&self) -> &str {
+        &self.method
+    }
 
-fn segments(path: &str) -> Vec<&str> {
-    // A leading slash starts every path; everything after it, empty segments too, counts.
-    path.strip_prefix('/').unwrap_or(path).split('/').collect()
+    fn template(&self) -> &str {
+        &self.path
+    }
 }
 
 impl Router {
     pub fn new(routes: Vec<TemplateRoute>) -> Self {
-        let routes = routes
-            .into_iter()
-            .map(|r| {
-                let parsed = segments(&r.path)
-                    .into_iter()
-                    .map(|s| {
-                        if s.starts_with('{') && s.ends_with('}') {
-                            Segment::Param
-                        } else {
-                            Segment::Literal(s.to_owned())
-                        }
-                    })
-                    .collect();
-                (r, parsed)
-            })
-            .collect();
         Self { routes }
     }
 
     pub fn routes(&self) -> impl Iterator<Item = &TemplateRoute> {
-        self.routes.iter().map(|(r, _)| r)
+        self.routes.iter()
     }
 
     /// The route for `method` and `path` (the raw path, without the query).
     pub fn route(&self, method: &str, path: &str) -> Match<'_> {
-        let wanted = segments(path);
-        let shape_matches = |template: &[Segment]| {
-            template.len() == wanted.len()
-                && template.iter().zip(&wanted).all(|(t, s)| match t {
-                    Segment::Param => !s.is_empty(),
-                    Segment::Literal(l) => l == s,
-                })
-        };
-        let candidates: Vec<&(TemplateRoute, Vec<Segment>)> =
-            self.routes.iter().filter(|(_, t)| shape_matches(t)).collect();
-        let best = candidates
-            .iter()
-            .filter(|(r, _)| r.method == method)
-            // Literal before parameter, segment by segment from the left.
-            .max_by_key(|(_, t)| t.iter().map(|s| matches!(s, Segment::Literal(_))).collect::<Vec<_>>());
-        match best {
-            Some((route, _)) => Match::Found(route),
-            None if candidates.is_empty() => Match::NotFound,
-            None => {
-                let mut allowed: Vec<&str> = candidates.iter().map(|(r, _)| r.method.as_str()).collect();
-                allowed.sort_unstable();
-                allowed.dedup();
-                Match::MethodNotAllowed(allowed)
-            }
-        }
+        routes::find(&self.routes, method, path)
     }
 }
 
@@ -143,35 +99,6 @@ mod tests {
             router.route("GET", "/clients/import"),
             Match::Found(&route("GET", "/clients/{clientId}", "get-client"))
         );
-    }
-
-    #[test]
-    fn unknown_paths_are_not_found() {
-        let router = router();
-        for path in [
-            "/",
-            "",
-            "/client",
-            "/clients/",
-            "/clients//contacts",
-            "/clients/C1/contacts/K1/invite/x",
-            "/invites",
-        ] {
-            assert_eq!(router.route("GET", path), Match::NotFound, "{path:?}");
-        }
-    }
-
-    #[test]
-    fn a_known_path_with_another_method_is_method_not_allowed() {
-        let router = router();
-        assert_eq!(
-            router.route("PUT", "/clients/C1"),
-            Match::MethodNotAllowed(vec!["DELETE", "GET", "PATCH"])
-        );
-        assert_eq!(router.route("GET", "/invites/accept"), Match::MethodNotAllowed(vec!["POST"]));
-        assert_eq!(router.route("DELETE", "/clients"), Match::MethodNotAllowed(vec!["GET", "POST"]));
-        // Method names are case-sensitive in HTTP.
-        assert_eq!(router.route("get", "/clients"), Match::MethodNotAllowed(vec!["GET", "POST"]));
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! Adding one contact: the contact, its email claim, the client's count (and primary) and its
 //! line manager's report count, in one transaction.
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
-
+use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
-use super::{built, n, new_contact_item, s, ClientState, Outcome, Plan, RenderResponse, Role};
+use super::{new_contact_item, Outcome, Plan, RenderRecord, Role};
+use crate::domain::primary::{self, ClientContacts, OnAdd};
 use crate::domain::{Contact, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::idempotency::{replay, Created, Idempotency};
-use crate::store::stamp::{Stamped, STAMP};
 use crate::store::tx::{retry_planned_from, Attempt};
 use crate::store::Store;
 
@@ -21,77 +20,15 @@ impl Store {
         contact: Contact,
         wants_primary: bool,
         stamp: &Stamp,
-        idempotency: Option<Idempotency<'_, RenderResponse>>,
+        idempotency: Option<Idempotency<'_, RenderRecord>>,
     ) -> DomainResult<Created<Contact>> {
-        let client = contact.client_id;
         let (contact, idempotency) = (&contact, &idempotency);
         // Nothing is known of the client at first: the first plan assumes the common case.
-        retry_planned_from(None, move |known: Option<ClientState>| async move {
+        retry_planned_from(None, move |known: Option<ClientContacts>| async move {
+            let decision = primary::on_add(known, wants_primary);
             let mut contact = contact.clone();
-            // Decide the primary role from what is known (or assumed) of the client.
-            let (first, demote) = match known {
-                None => (wants_primary, None),
-                Some(state) if state.count == 0 => (true, None),
-                Some(state) if wants_primary => (
-                    false,
-                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?),
-                ),
-                Some(_) => (false, None),
-            };
-            contact.is_primary = first || demote.is_some();
-
-            let mut plan = Plan::new();
-            let mut client_update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::client_key(tenant, client)))
-                .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            let mut set = format!("contact_count = contact_count + :one, {STAMP}");
-            // DynamoDB refuses unused expression values, so `:zero` is added only where used.
-            let condition = if contact.is_primary {
-                set.push_str(", primary_contact_id = :new");
-                client_update = client_update.expression_attribute_values(":new", s(contact.id.to_string()));
-                match demote {
-                    Some(old) => {
-                        client_update = client_update.expression_attribute_values(":old", s(old.to_string()));
-                        "attribute_exists(PK) AND primary_contact_id = :old"
-                    }
-                    None => {
-                        client_update = client_update.expression_attribute_values(":zero", n(0));
-                        "attribute_exists(PK) AND contact_count = :zero"
-                    }
-                }
-            } else {
-                client_update = client_update.expression_attribute_values(":zero", n(0));
-                "attribute_exists(PK) AND contact_count > :zero"
-            };
-            let client_update = built(
-                client_update
-                    .stamped(stamp)
-                    .update_expression(format!("SET {set}"))
-                    .condition_expression(condition)
-                    .build(),
-            )?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
-            plan.push(Role::Contact, self.put_new(new_contact_item(tenant, &contact)?)?);
-            if let Some(email) = &contact.fields.email {
-                plan.push(Role::NewEmailClaim, self.claim_email(tenant, email, &contact)?);
-            }
-            let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
-            let demoted_reports =
-                self.push_report_links(&mut plan, tenant, client, contact.id, &changes, demote)?;
-            if let Some(old) = demote {
-                let link = (contact.id, demoted_reports);
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, link, stamp)?);
-            }
-            if let Some(idem) = &idempotency {
-                let response = (idem.response)(&contact);
-                plan.push(
-                    Role::Idempotency,
-                    self.idempotency_put(tenant, idem.request, response, idem.now_epoch)?,
-                );
-            }
-
+            contact.is_primary = decision.is_primary();
+            let (plan, demoted_reports) = self.add_plan(tenant, &contact, decision, stamp, idempotency)?;
             const PRECEDENCE: [Role; 6] = [
                 Role::Idempotency,
                 Role::Client,
@@ -110,7 +47,7 @@ impl Store {
                 // The client is not as assumed: its old image tells how it is.
                 Outcome::Failed(Role::Client, r) => match r.old {
                     None => Err(DomainError::NotFound("client")),
-                    Some(item) => Ok(Attempt::Replan(Some(ClientState::from_item(item)?))),
+                    Some(item) => Ok(Attempt::Replan(Some(client_contacts_of_item(item)?))),
                 },
                 Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
                 Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
@@ -124,5 +61,47 @@ impl Store {
             }
         })
         .await
+    }
+
+    /// The add's transaction: the client's side as the primary decision has it, the contact,
+    /// its email claim, its manager's link (or the demoted primary's), and the idempotency
+    /// record. Also returns the link the demotion carries.
+    fn add_plan(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+        decision: OnAdd,
+        stamp: &Stamp,
+        idempotency: &Option<Idempotency<'_, RenderRecord>>,
+    ) -> DomainResult<(Plan, i64)> {
+        let client = contact.client_id;
+        let mut plan = Plan::new();
+        let client_side = PrimaryWrite::on_add(decision, contact.id);
+        plan.push(Role::Client, self.client_contacts_update(tenant, client, 1, client_side, stamp)?);
+        plan.push(Role::Contact, self.put_new(new_contact_item(tenant, contact)?)?);
+        if let Some(email) = &contact.fields.email {
+            plan.push(Role::NewEmailClaim, self.claim_email(tenant, email, contact)?);
+        }
+        let demote = match decision {
+            OnAdd::TakesOver { demote } => Some(demote),
+            OnAdd::First | OnAdd::Joins => None,
+        };
+        let changes = [(Role::NewManager, contact.fields.line_manager_id, 1)];
+        let demoted_reports =
+            self.push_report_links(&mut plan, tenant, client, contact.id, &changes, demote)?;
+        if let Some(old) = demote {
+            plan.push(
+                Role::OldPrimary,
+                self.demote(tenant, client, old, (contact.id, demoted_reports), stamp)?,
+            );
+        }
+        if let Some(idem) = idempotency {
+            let response = (idem.record)(contact);
+            plan.push(
+                Role::Idempotency,
+                self.idempotency_put(tenant, idem.request, response, idem.now_epoch)?,
+            );
+        }
+        Ok((plan, demoted_reports))
     }
 }

@@ -5,12 +5,13 @@
 //! condition (someone took the address meanwhile) is dropped from the batch with
 //! `EmailTaken` and the rest is written again.
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::{built, n, new_contact_item, s, ClientState};
+use super::new_contact_item;
+use super::primary::{client_contacts_of_item, PrimaryWrite};
+use crate::domain::primary::{self, ClientContacts, OnImport};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::stamp::{Stamped, STAMP};
-use crate::store::tx::{backoff, TxOutcome, MAX_ATTEMPTS};
+use crate::store::tx::{backoff, Reason, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
 /// Contacts per transaction: one client update plus a contact and an email claim per row fit in
@@ -35,7 +36,7 @@ impl Store {
         }
         let mut results: Vec<Option<DomainResult<Contact>>> = contacts.iter().map(|_| None).collect();
         let mut pending: Vec<(usize, Contact)> = contacts.into_iter().enumerate().collect();
-        let mut known: Option<ClientState> = None;
+        let mut known: Option<ClientContacts> = None;
         let mut attempt = 0;
         while !pending.is_empty() {
             if attempt == MAX_ATTEMPTS {
@@ -44,12 +45,11 @@ impl Store {
                 }
                 break;
             }
-            // Assume the client has contacts already; its condition says when it has none.
-            let first = matches!(known, Some(state) if state.count == 0);
+            let decision = primary::on_import(known);
             for (k, (_, contact)) in pending.iter_mut().enumerate() {
-                contact.is_primary = first && k == 0;
+                contact.is_primary = decision.is_primary(k);
             }
-            let (items, claim_of) = self.batch_plan(tenant, client, &pending, first, stamp)?;
+            let (items, claim_of) = self.batch_plan(tenant, client, &pending, decision, stamp)?;
             let reasons = match self.transact(items).await? {
                 TxOutcome::Committed => {
                     for (i, contact) in pending.drain(..) {
@@ -67,20 +67,13 @@ impl Store {
             if let Some(client_reason) = reasons.first().filter(|r| r.failed_condition()) {
                 match &client_reason.old {
                     None => return Err(DomainError::NotFound("client")),
-                    Some(item) => known = Some(ClientState::from_item(item.clone())?),
+                    Some(item) => known = Some(client_contacts_of_item(item.clone())?),
                 }
                 attempt += 1;
                 continue;
             }
-            let taken: Vec<usize> = claim_of
-                .iter()
-                .enumerate()
-                .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
-                .map(|(k, _)| k)
-                .collect();
-            if taken.is_empty() {
-                return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
-            }
+            // A contact whose address someone took meanwhile drops out; the rest is written again.
+            let taken = taken_claims(&claim_of, &reasons)?;
             for k in taken.into_iter().rev() {
                 let (i, _) = pending.remove(k);
                 results[i] = Some(Err(DomainError::EmailTaken));
@@ -96,32 +89,12 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         pending: &[(usize, Contact)],
-        first: bool,
+        decision: OnImport,
         stamp: &Stamp,
     ) -> DomainResult<(Vec<TransactWriteItem>, Vec<Option<usize>>)> {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::client_key(tenant, client)))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":added", n(pending.len() as u64))
-            .expression_attribute_values(":zero", n(0))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let mut set = format!("contact_count = contact_count + :added, {STAMP}");
-        let condition = if first {
-            set.push_str(", primary_contact_id = :primary");
-            update = update.expression_attribute_values(":primary", s(pending[0].1.id.to_string()));
-            "attribute_exists(PK) AND contact_count = :zero"
-        } else {
-            "attribute_exists(PK) AND contact_count > :zero"
-        };
-        let update = built(
-            update
-                .stamped(stamp)
-                .update_expression(format!("SET {set}"))
-                .condition_expression(condition)
-                .build(),
-        )?;
-        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let client_side = PrimaryWrite::on_import(decision, pending[0].1.id);
+        let added = pending.len() as i64;
+        let mut items = vec![self.client_contacts_update(tenant, client, added, client_side, stamp)?];
         let mut claim_of = Vec::with_capacity(pending.len());
         for (_, contact) in pending {
             items.push(self.put_new(new_contact_item(tenant, contact)?)?);
@@ -135,4 +108,19 @@ impl Store {
         }
         Ok((items, claim_of))
     }
+}
+
+/// The pending contacts (by position) whose email claim failed its condition; a cancellation
+/// for any other reason is not planned for.
+fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<Vec<usize>> {
+    let taken: Vec<usize> = claim_of
+        .iter()
+        .enumerate()
+        .filter(|(_, position)| position.is_some_and(|p| reasons[p].failed_condition()))
+        .map(|(k, _)| k)
+        .collect();
+    if taken.is_empty() {
+        return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
+    }
+    Ok(taken)
 }

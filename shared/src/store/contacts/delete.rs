@@ -1,13 +1,15 @@
 //! Deleting a contact with everything that points at it, in one transaction.
 
-use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
+use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::reports::{report_id, too_many_reports, MAX_REPORTS};
-use super::{built, n, s, ClientState, Outcome, Plan, Role};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
+use super::{built, n, s, Outcome, Plan, Role};
+use crate::domain::primary::{self, OnDelete, Refused};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::items::ContactRecord;
-use crate::store::stamp::{Stamped, STAMP};
 use crate::store::tx::{retry_planned, Attempt};
+use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
 impl Store {
@@ -37,81 +39,84 @@ impl Store {
                 return Err(too_many_reports());
             }
             let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
-
-            let mut plan = Plan::new();
-            let delete = built(
-                Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::contact_key(tenant, client, id)))
-                    .condition_expression("version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports)")
-                    .expression_attribute_values(":expected", n(current.audit.version))
-                    .expression_attribute_values(":reports", n(reports.len() as u64))
-                    .build(),
-            )?;
-            plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
-
-            let mut client_update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::client_key(tenant, client)))
-                .expression_attribute_values(":one", n(1))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            client_update = if current.is_primary {
-                // The primary may only go when it is the last contact.
-                client_update
-                    .update_expression(format!("SET contact_count = contact_count - :one, {STAMP} REMOVE primary_contact_id"))
-                    .condition_expression("contact_count = :one AND primary_contact_id = :id")
-                    .expression_attribute_values(":id", s(id.to_string()))
-            } else {
-                client_update
-                    .update_expression(format!("SET contact_count = contact_count - :one, {STAMP}"))
-                    .condition_expression("attribute_exists(PK)")
-            };
-            let client_update = built(client_update.stamped(stamp).build())?;
-            plan.push(Role::Client, TransactWriteItem::builder().update(client_update).build());
-            if let Some(email) = &current.fields.email {
-                plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
-            }
-            // A transaction takes one operation per item: when this contact's own manager is
-            // also one of its reports, clearing that report's link also lowers its count.
-            let manager = current.fields.line_manager_id;
-            if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
-                plan.push(Role::OldManager, self.report_link(tenant, client, manager, id, -1)?);
-            }
-            plan.push(Role::Credential, self.credential_delete(tenant, id)?);
-            for report in &reports {
-                let mut clear = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::contact_key(tenant, client, *report)))
-                    .condition_expression("line_manager_id = :manager")
-                    .expression_attribute_values(":manager", s(id.to_string()))
-                    .expression_attribute_values(":one", n(1));
-                let mut expression = format!("REMOVE line_manager_id SET {STAMP}");
-                if manager == Some(*report) {
-                    expression.push_str(", report_count = report_count - :one DELETE report_ids :gone");
-                    clear = clear.expression_attribute_values(":gone", report_id(id));
-                }
-                let clear = built(clear.update_expression(expression).stamped(stamp).build())?;
-                plan.push(Role::Report, TransactWriteItem::builder().update(clear).build());
-            }
+            let decision = primary::on_delete(current.is_primary);
+            let plan = self.delete_plan(tenant, &current, decision, &reports, stamp)?;
 
             const PRECEDENCE: [Role; 5] =
                 [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
             match self.run_plan(plan, &PRECEDENCE).await? {
                 Outcome::Committed => Ok(Attempt::Done(())),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
-                Outcome::Failed(Role::Client, r) if current.is_primary => {
-                    let others_remain = match r.old {
-                        Some(item) => ClientState::from_item(item)?.count > 1,
-                        None => false,
-                    };
-                    if others_remain {
-                        return Err(DomainError::PrimaryRequired);
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
+                    Err(DomainError::PreconditionFailed)
+                }
+                Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
+                    let client_now = r.old.map(client_contacts_of_item).transpose()?;
+                    match primary::on_refused_delete(client_now) {
+                        Refused::PrimaryRequired => Err(DomainError::PrimaryRequired),
+                        Refused::PlanAgain => Ok(Attempt::Retry),
                     }
-                    Ok(Attempt::Retry)
                 }
                 Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
             }
         })
         .await
+    }
+
+    /// The delete's transaction: the contact (unchanged since read, its reports as counted),
+    /// the client's side as the primary decision has it, its email claim, its manager's link,
+    /// its portal credential, and the link of each of its `reports`.
+    fn delete_plan(
+        &self,
+        tenant: &TenantId,
+        current: &Contact,
+        decision: OnDelete,
+        reports: &[ContactId],
+        stamp: &Stamp,
+    ) -> DomainResult<Plan> {
+        let (client, id) = (current.client_id, current.id);
+        let mut plan = Plan::new();
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::contact_key(tenant, client, id)))
+                .condition_expression(
+                    "version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports)",
+                )
+                .expression_attribute_values(":expected", n(current.audit.version))
+                .expression_attribute_values(":reports", n(reports.len() as u64))
+                .build(),
+        )?;
+        plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
+        let client_side = match decision {
+            OnDelete::OnlyAsLast => PrimaryWrite::LastGoes(id),
+            OnDelete::KeepsPrimary => PrimaryWrite::Stays,
+        };
+        plan.push(Role::Client, self.client_contacts_update(tenant, client, -1, client_side, stamp)?);
+        if let Some(email) = &current.fields.email {
+            plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
+        }
+        // A transaction takes one operation per item: when this contact's own manager is
+        // also one of its reports, clearing that report's link also lowers its count.
+        let manager = current.fields.line_manager_id;
+        if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
+            plan.push(Role::OldManager, self.report_link(tenant, client, manager, id, -1)?);
+        }
+        plan.push(Role::Credential, self.credential_delete(tenant, id)?);
+        for report in reports {
+            let mut clear = UpdateExpr::new();
+            clear.remove("line_manager_id").stamp(stamp).value(":manager", s(id.to_string()));
+            if manager == Some(*report) {
+                clear.increment("report_count", -1).delete_from_set("report_ids", report_id(id));
+            }
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::contact_key(tenant, client, *report)))
+                .condition_expression("line_manager_id = :manager");
+            plan.push(
+                Role::Report,
+                TransactWriteItem::builder().update(built(clear.apply(update).build())?).build(),
+            );
+        }
+        Ok(plan)
     }
 }

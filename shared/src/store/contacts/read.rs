@@ -59,10 +59,7 @@ impl Store {
         if !filters.is_empty() {
             query = query.filter_expression(filters.join(" AND "));
         }
-        let out = query
-            .send()
-            .await
-            .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+        let out = query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
         if first_page && out.scanned_count() == 0 {
             // An empty partition: either a client without contacts or no such client here.
             self.get_client(tenant, client).await?;

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
 use super::{built, n, s, unknown_manager};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 use crate::store::tx::Reason;
+use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
@@ -20,10 +21,7 @@ pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
 
 pub(super) fn too_many_reports() -> DomainError {
-    DomainError::Conflict(
-        "too-many-reports",
-        format!("a contact manages at most {MAX_REPORTS} others; reassign some of its reports first"),
-    )
+    DomainError::TooManyReports(MAX_REPORTS)
 }
 
 /// The one-id set that `ADD` or `DELETE` puts into or takes out of `report_ids`.
@@ -57,20 +55,21 @@ impl Store {
         report: ContactId,
         delta: i64,
     ) -> DomainResult<TransactWriteItem> {
-        let (set, change) = if delta > 0 { ("ADD", ROOM) } else { ("DELETE", "") };
-        let update = Update::builder()
+        let mut link = UpdateExpr::new();
+        link.count("report_count", delta);
+        let room = if delta > 0 {
+            link.add_to_set("report_ids", report_id(report)).value(":max", n(MAX_REPORTS));
+            ROOM
+        } else {
+            link.delete_from_set("report_ids", report_id(report));
+            ""
+        };
+        let update = link
+            .apply(Update::builder())
             .table_name(&self.table)
             .set_key(Some(Self::contact_key(tenant, client, manager)))
-            .update_expression(format!(
-                "SET report_count = if_not_exists(report_count, :zero) + :delta {set} report_ids :report"
-            ))
-            .condition_expression(format!("attribute_exists(PK){change}"))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
-            .expression_attribute_values(":report", report_id(report))
+            .condition_expression(format!("attribute_exists(PK){room}"))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let update =
-            if delta > 0 { update.expression_attribute_values(":max", n(MAX_REPORTS)) } else { update };
         Ok(TransactWriteItem::builder().update(built(update.build())?).build())
     }
 
@@ -105,7 +104,7 @@ impl Store {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| DomainError::internal(format!("Query: {}", e.into_service_error())))?;
+                .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
             let found = out.items().iter().filter_map(|item| item.get("id")?.as_s().ok());
             reports.extend(found.filter_map(|id| ContactId::parse(id)));
             start = out.last_evaluated_key;

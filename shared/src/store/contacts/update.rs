@@ -2,19 +2,31 @@
 //! transaction when its email, line manager or primary role moves.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 
+use super::primary::{client_contacts, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
-use super::{built, n, s, ClientState, Outcome, Plan, Role};
-use crate::domain::contact::wants_promotion;
+use super::{built, n, Outcome, Plan, Role};
+use crate::domain::primary::{self, OnPromote};
 use crate::domain::{
     ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, PortalStatus, Stamp,
     TenantId,
 };
-use crate::store::items::{contact_editable_item, UpdateExpr, CONTACT_EDITABLE};
-use crate::store::stamp::{Stamped, STAMP};
+use crate::store::items::{contact_editable_item, CONTACT_EDITABLE};
 use crate::store::tx::{retry_planned, Attempt};
+use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
+
+/// A planned change of one contact: the contact before and after, and what moves with it.
+struct Change {
+    current: Contact,
+    updated: Contact,
+    /// The primary the contact takes the role from, if it is promoted.
+    demote: Option<ContactId>,
+    email_moves: bool,
+    manager_moves: bool,
+}
 
 impl Store {
     /// Applies a merge patch. A change of plain fields is one conditional update; a change of
@@ -28,11 +40,11 @@ impl Store {
         patch: ContactPatch,
         stamp: &Stamp,
     ) -> DomainResult<Contact> {
-        let needs_client = matches!(patch.is_primary, crate::domain::Patch::Set(true));
+        let needs_client = primary::asks_for_role(&patch.is_primary);
         let patch = &patch;
         retry_planned(move || async move {
             let (record, client_item) = self.read_contact(tenant, client, id, needs_client).await?;
-            let state = client_item.as_ref().map(ClientState::of);
+            let client_now = client_item.as_ref().map(client_contacts).transpose()?;
             let pending_invite = record.invite_hash.is_some();
             let reminded_for = record.reminded_for();
             let current = record.into_contact()?;
@@ -40,141 +52,148 @@ impl Store {
                 return Err(DomainError::PreconditionFailed);
             }
             let fields = current.fields.patched(patch.clone(), id)?;
-            let promote = wants_promotion(current.is_primary, &patch.is_primary)?;
+            let demote = match primary::on_promote(id, current.is_primary, &patch.is_primary, client_now)? {
+                OnPromote::Unchanged => None,
+                OnPromote::From { demote } => Some(demote),
+                OnPromote::ReadAgain => return Ok(Attempt::Retry),
+            };
             let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
-            if fields == current.fields && !promote && !revoke {
+            if fields == current.fields && demote.is_none() && !revoke {
                 return Ok(Attempt::Done(current));
             }
             let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
-            updated.is_primary |= promote;
-
-            let old_key = current.fields.email.as_ref().map(Email::key);
-            let new_key = updated.fields.email.as_ref().map(Email::key);
-            let email_moves = old_key != new_key;
+            updated.is_primary |= demote.is_some();
+            let email_moves = current.fields.email.as_ref().map(Email::key)
+                != updated.fields.email.as_ref().map(Email::key);
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
-
-            let mut edit = UpdateExpr::editable(
-                contact_editable_item(&updated.fields)?,
-                CONTACT_EDITABLE,
-                &updated.audit,
-            );
-            if promote {
-                edit.set("is_primary", AttributeValue::Bool(true));
-            }
-            if revoke {
-                updated.portal.status = PortalStatus::Revoked;
-                edit.set("portal_status", AttributeValue::S(PortalStatus::Revoked.as_str().into()));
-            }
-            // A pending invitation was sent to the old address: it dies with the change.
-            if email_moves && updated.portal.status == PortalStatus::Invited {
-                updated.portal.status = PortalStatus::None;
-                edit.set("portal_status", AttributeValue::S(PortalStatus::None.as_str().into()));
-            }
-            if pending_invite && (revoke || email_moves) {
-                edit.remove("invite_hash");
-            }
-            edit.sweep_index(self.sweep_index(tenant, &updated, reminded_for));
-            let contact_update = Update::builder()
+            let mut change = Change { current, updated, demote, email_moves, manager_moves };
+            let edit = self.contact_edit(tenant, &mut change, revoke, pending_invite, reminded_for)?;
+            let contact_update = edit
+                .apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(Self::contact_key(tenant, client, id)))
-                .update_expression(edit.expression())
-                .set_expression_attribute_names(Some(edit.names))
-                .set_expression_attribute_values(Some(edit.values))
-                .expression_attribute_values(":expected", n(current.audit.version))
+                .expression_attribute_values(":expected", n(change.current.audit.version))
                 .condition_expression("version = :expected");
 
-            if !email_moves && !manager_moves && !promote {
-                return match self.update_single(contact_update).await {
-                    Ok(()) => Ok(Attempt::Done(updated)),
-                    Err(Some(e)) => Err(e),
-                    Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
-                    Err(None) => Ok(Attempt::Retry),
-                };
-            }
-
-            let mut plan = Plan::new();
-            plan.push(
-                Role::Contact,
-                TransactWriteItem::builder().update(built(contact_update.build())?).build(),
-            );
-            if email_moves {
-                if let Some(old) = &current.fields.email {
-                    plan.push(Role::OldEmailClaim, self.release_email(tenant, old, id)?);
-                }
-                if let Some(new) = &updated.fields.email {
-                    plan.push(Role::NewEmailClaim, self.claim_email(tenant, new, &updated)?);
-                }
-            }
-            let old_primary = match (promote, state) {
-                (false, _) => None,
-                (true, None) => return Err(DomainError::NotFound("client")),
-                (true, Some(state)) => {
-                    Some(state.primary.ok_or_else(|| DomainError::internal("client without primary"))?)
-                }
-            };
-            if old_primary == Some(id) {
-                // The client still names this contact primary while the contact is already
-                // demoted: the read met another move of the primary half-applied (BatchGetItem
-                // is read-committed per item, not per batch). Read again once it has settled.
-                return Ok(Attempt::Retry);
-            }
-            let changes = if manager_moves {
-                vec![
-                    (Role::NewManager, updated.fields.line_manager_id, 1),
-                    (Role::OldManager, current.fields.line_manager_id, -1),
-                ]
-            } else {
-                Vec::new()
-            };
-            let demoted_reports =
-                self.push_report_links(&mut plan, tenant, client, id, &changes, old_primary)?;
-            if let Some(old) = old_primary {
-                let move_primary = built(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(Self::client_key(tenant, client)))
-                        .update_expression(format!("SET primary_contact_id = :new, {STAMP}"))
-                        .condition_expression("primary_contact_id = :old")
-                        .expression_attribute_values(":new", s(id.to_string()))
-                        .expression_attribute_values(":old", s(old.to_string()))
-                        .stamped(stamp)
-                        .build(),
-                )?;
-                plan.push(Role::Client, TransactWriteItem::builder().update(move_primary).build());
-                plan.push(Role::OldPrimary, self.demote(tenant, client, old, (id, demoted_reports), stamp)?);
-            }
-
-            const PRECEDENCE: [Role; 7] = [
-                Role::Contact,
-                Role::NewEmailClaim,
-                Role::NewManager,
-                Role::Client,
-                Role::OldPrimary,
-                Role::OldEmailClaim,
-                Role::OldManager,
-            ];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => Ok(Attempt::Done(updated)),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
-                    Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
-                Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    Err(too_many_reports())
-                }
-                // The contact, the client or another contact changed since the read.
-                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
-            }
+            self.write_change(tenant, change, contact_update, if_match, stamp).await
         })
         .await
     }
 
-    /// Runs a single conditional update. `Err(None)` means the condition failed.
-    async fn update_single(
+    /// Writes a planned change: one conditional update when only the contact moves, else one
+    /// transaction over every item the change touches.
+    async fn write_change(
         &self,
-        update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
-    ) -> Result<(), Option<DomainError>> {
+        tenant: &TenantId,
+        change: Change,
+        contact_update: UpdateBuilder,
+        if_match: Option<u64>,
+        stamp: &Stamp,
+    ) -> DomainResult<Attempt<Contact>> {
+        if !change.email_moves && !change.manager_moves && change.demote.is_none() {
+            return match self.update_single(contact_update).await {
+                Ok(()) => Ok(Attempt::Done(change.updated)),
+                Err(Some(e)) => Err(e),
+                Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                Err(None) => Ok(Attempt::Retry),
+            };
+        }
+        let (plan, demoted_reports) = self.update_plan(tenant, &change, contact_update, stamp)?;
+        const PRECEDENCE: [Role; 7] = [
+            Role::Contact,
+            Role::NewEmailClaim,
+            Role::NewManager,
+            Role::Client,
+            Role::OldPrimary,
+            Role::OldEmailClaim,
+            Role::OldManager,
+        ];
+        match self.run_plan(plan, &PRECEDENCE).await? {
+            Outcome::Committed => Ok(Attempt::Done(change.updated)),
+            Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+            Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
+            Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
+            Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
+                Err(too_many_reports())
+            }
+            // The contact, the client or another contact changed since the read.
+            Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
+        }
+    }
+
+    /// The contact's own update: its editable fields, its primary flag and portal status as the
+    /// change has them (a revoke, or an email change that kills a pending invitation, also
+    /// moves `change.updated`'s status), and its sweep index keys.
+    fn contact_edit(
+        &self,
+        tenant: &TenantId,
+        change: &mut Change,
+        revoke: bool,
+        pending_invite: bool,
+        reminded_for: Option<time::Date>,
+    ) -> DomainResult<UpdateExpr> {
+        let updated = &mut change.updated;
+        let mut edit =
+            UpdateExpr::editable(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
+        if change.demote.is_some() {
+            edit.set("is_primary", AttributeValue::Bool(true));
+        }
+        if revoke {
+            updated.portal.status = PortalStatus::Revoked;
+            edit.set("portal_status", AttributeValue::S(PortalStatus::Revoked.as_str().into()));
+        }
+        // A pending invitation was sent to the old address: it dies with the change.
+        if change.email_moves && updated.portal.status == PortalStatus::Invited {
+            updated.portal.status = PortalStatus::None;
+            edit.set("portal_status", AttributeValue::S(PortalStatus::None.as_str().into()));
+        }
+        if pending_invite && (revoke || change.email_moves) {
+            edit.remove("invite_hash");
+        }
+        edit.sweep_index(self.sweep_index(tenant, updated, reminded_for));
+        Ok(edit)
+    }
+
+    /// The transaction of a change that moves more than the contact: its email claims, its
+    /// managers' links and the primary role. Also returns the link the demotion carries.
+    fn update_plan(
+        &self,
+        tenant: &TenantId,
+        change: &Change,
+        contact_update: UpdateBuilder,
+        stamp: &Stamp,
+    ) -> DomainResult<(Plan, i64)> {
+        let Change { current, updated, demote, .. } = change;
+        let (client, id) = (current.client_id, current.id);
+        let mut plan = Plan::new();
+        plan.push(Role::Contact, TransactWriteItem::builder().update(built(contact_update.build())?).build());
+        if change.email_moves {
+            if let Some(old) = &current.fields.email {
+                plan.push(Role::OldEmailClaim, self.release_email(tenant, old, id)?);
+            }
+            if let Some(new) = &updated.fields.email {
+                plan.push(Role::NewEmailClaim, self.claim_email(tenant, new, updated)?);
+            }
+        }
+        let changes = if change.manager_moves {
+            vec![
+                (Role::NewManager, updated.fields.line_manager_id, 1),
+                (Role::OldManager, current.fields.line_manager_id, -1),
+            ]
+        } else {
+            Vec::new()
+        };
+        let demoted_reports = self.push_report_links(&mut plan, tenant, client, id, &changes, *demote)?;
+        if let Some(old) = *demote {
+            let moves = PrimaryWrite::Moves { from: old, to: id };
+            plan.push(Role::Client, self.client_contacts_update(tenant, client, 0, moves, stamp)?);
+            plan.push(Role::OldPrimary, self.demote(tenant, client, old, (id, demoted_reports), stamp)?);
+        }
+        Ok((plan, demoted_reports))
+    }
+
+    /// Runs a single conditional update. `Err(None)` means the condition failed.
+    async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
         let u = built(update.build()).map_err(Some)?;
         let result = self
             .db
@@ -192,7 +211,7 @@ impl Store {
             Ok(_) => Ok(()),
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Err(None),
-                other => Err(Some(DomainError::internal(format!("UpdateItem: {other}")))),
+                other => Err(Some(DomainError::failed("UpdateItem", other))),
             },
         }
     }

@@ -4,8 +4,8 @@
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-    let db = harness::table::dynamo_client().await;
-    if harness::table::create_table(&db, &name).await? {
+    let db = local_tools::table::dynamo_client().await;
+    if local_tools::table::create_table(&db, &name).await? {
         println!("created table {name}");
     } else {
         println!("table {name} already exists");

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use shared::config::{Config, EmailConfig};
 use shared::domain::PhoneRegion;
-use shared::handlers;
-use shared::http::routes::{self, Route};
+use shared::handlers::registry;
+use shared::http::routes::{self, percent_decode_lossy, Match, Route, RouteShape};
 use shared::App;
 
 use crate::clock::TestClock;
@@ -371,10 +371,10 @@ impl TestApi {
 
 /// The route API Gateway would pick for `method` and `path`.
 fn route_for(method: &str, path: &str) -> &'static Route {
-    routes::ALL
-        .iter()
-        .find(|r| r.method == method && same_shape(r.template, path))
-        .unwrap_or_else(|| panic!("no route for {method} {path}"))
+    match routes::route(method, path) {
+        Match::Found(route) => route,
+        other => panic!("no route for {method} {path}: {other:?}"),
+    }
 }
 
 fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
@@ -421,7 +421,7 @@ impl TestApi {
             .map(|p| {
                 // API Gateway passes parameters percent-decoded.
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(k), percent_decode(v))
+                (percent_decode_lossy(k), percent_decode_lossy(v))
             })
             .collect();
         let path_params: HashMap<&str, String> = if self.path_parameters {
@@ -429,7 +429,7 @@ impl TestApi {
         } else {
             HashMap::new()
         };
-        let route_key = format!("{} {}", route.method, route.template);
+        let route_key = route.key();
         json!({
             "version": "2.0",
             "routeKey": route_key,
@@ -461,55 +461,13 @@ impl TestApi {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Whether `path` has the template's literal segments and length, as API Gateway routes
-/// (parameters match any segment, however it is encoded).
-fn same_shape(template: &str, path: &str) -> bool {
-    let t: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
-}
-
+/// Runs the handler of the function that serves `route`.
 async fn dispatch(
     app: &App,
     route: &Route,
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
-    match route.function {
-        "create-client" => handlers::create_client::handle(app, req).await,
-        "list-clients" => handlers::list_clients::handle(app, req).await,
-        "get-client" => handlers::get_client::handle(app, req).await,
-        "update-client" => handlers::update_client::handle(app, req).await,
-        "delete-client" => handlers::delete_client::handle(app, req).await,
-        "add-contact" => handlers::add_contact::handle(app, req).await,
-        "list-contacts" => handlers::list_contacts::handle(app, req).await,
-        "get-contact" => handlers::get_contact::handle(app, req).await,
-        "update-contact" => handlers::update_contact::handle(app, req).await,
-        "delete-contact" => handlers::delete_contact::handle(app, req).await,
-        "invite-contact" => handlers::invite_contact::handle(app, req).await,
-        "accept-invite" => handlers::accept_invite::handle(app, req).await,
-        "notify-contacts" => handlers::notify_contacts::handle(app, req).await,
-        "import-contacts" => handlers::import_contacts::handle(app, req).await,
-        "import-clients" => handlers::import_clients::handle(app, req).await,
-        other => panic!("no handler wired for {other}"),
-    }
+    let handler = registry::handler(route.function)
+        .unwrap_or_else(|| panic!("no handler wired for {}", route.function));
+    handler(app, req).await
 }

@@ -2,8 +2,8 @@
 //! cannot drift apart.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use local_api::Template;
@@ -81,22 +81,4 @@ pub async fn dynamo_client() -> Client {
     );
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     Client::new(&config)
-}
-
-/// Every item of one partition, read directly (not through the service).
-pub async fn items_under(
-    db: &Client,
-    table: &str,
-    pk: &str,
-) -> Vec<std::collections::HashMap<String, AttributeValue>> {
-    let out = db
-        .query()
-        .table_name(table)
-        .key_condition_expression("PK = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("query partition");
-    out.items.unwrap_or_default()
 }

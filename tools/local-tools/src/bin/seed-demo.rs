@@ -13,7 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     let tenant = TenantId::parse(&tenant).ok_or("tenant ids are [A-Za-z0-9_-]{1,64}")?;
     let app = shared::App::from_env().await?;
-    let report = harness::seed::seed_demo(&app, &tenant).await?;
+    let report = local_tools::seed::seed_demo(&app, &tenant).await?;
     println!(
         "seeded tenant {tenant}: {} clients and {} contacts added{}",
         report.clients_created,

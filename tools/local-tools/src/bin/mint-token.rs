@@ -1,7 +1,7 @@
 //! Prints a local Bearer token: `mint-token --tenant demo --role admin|reader [--hours 12]`.
 //! Signed with LOCAL_JWT_SECRET; only functions that have that secret accept it.
 
-use harness::tokens::{mint, TokenSpec, ADMIN_GROUP};
+use local_tools::tokens::{mint, TokenSpec, ADMIN_GROUP};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secret = std::env::var("LOCAL_JWT_SECRET").map_err(|_| "LOCAL_JWT_SECRET is not set")?;

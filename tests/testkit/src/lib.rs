@@ -1,4 +1,4 @@
-//! Test harness: the real DynamoDB Local (started by `scripts/test` or `scripts/stack`), one
+//! The test kit: the real DynamoDB Local (started by `scripts/test` or `scripts/stack`), one
 //! fresh table per test so tests run in parallel, and the handlers driven in-process with API
 //! Gateway HTTP API v2 events, exactly as Lambda would pass them.
 
@@ -9,9 +9,9 @@ pub mod invariants;
 pub mod logs;
 pub mod mail;
 pub mod proxy;
-pub mod seed;
 pub mod table;
-pub mod tokens;
 pub mod watch;
+
+pub use local_tools::{seed, tokens};
 
 pub use api::{Caller, TestApi, TestResponse};

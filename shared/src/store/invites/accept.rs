@@ -1,0 +1,127 @@
+//! Accepting an invitation: the token is consumed, the contact activated and its credential
+//! stored in one transaction, so of two concurrent accepts of one token exactly one commits.
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use time::Date;
+
+use super::{built, s, InviteRecord};
+use crate::domain::dates::format_date;
+use crate::domain::invite::{check_support_window, TokenHash};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::store::items::ContactRecord;
+use crate::store::tx::{Reason, TxOutcome};
+use crate::store::update_expr::UpdateExpr;
+use crate::store::{keys, Store};
+
+impl Store {
+    /// Consumes the invitation, activates the contact and stores its password hash, in one
+    /// transaction: of two concurrent accepts of one token exactly one commits.
+    pub async fn accept_invite(
+        &self,
+        invite: &InviteRecord,
+        hash: &TokenHash,
+        password_hash: &str,
+        now_epoch: i64,
+        today: Date,
+        stamp: &Stamp,
+    ) -> DomainResult<()> {
+        let tenant =
+            TenantId::parse(&invite.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
+        let client =
+            ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
+        let contact =
+            ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+        let mut consume = UpdateExpr::new();
+        consume.set("used_at", s(&stamp.at)).value(":now", AttributeValue::N(now_epoch.to_string()));
+        let consume = built(
+            consume
+                .apply(Update::builder())
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
+                .condition_expression(
+                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
+                )
+                .build(),
+        )?;
+        let activate = self.activation(&tenant, client, contact, hash, today, stamp)?;
+        let mut credential = Self::key(keys::credential_pk(&tenant, contact), keys::CREDENTIAL_SK);
+        credential.insert("entity".into(), s("credential"));
+        credential.insert("contact_id".into(), s(contact.to_string()));
+        credential.insert("password_hash".into(), s(password_hash));
+        credential.insert("updated_at".into(), s(&stamp.at));
+        let store_password =
+            built(Put::builder().table_name(&self.table).set_item(Some(credential)).build())?;
+        let items = vec![
+            TransactWriteItem::builder().update(consume).build(),
+            activate,
+            TransactWriteItem::builder().put(store_password).build(),
+        ];
+        let reasons = match self.transact(items).await? {
+            TxOutcome::Committed => return Ok(()),
+            // Another write to these items is in flight (perhaps an accept of the same token):
+            // the caller looks at the invitation again.
+            TxOutcome::Conflict => return Err(DomainError::Contention),
+            TxOutcome::Cancelled(reasons) => reasons,
+        };
+        Err(accept_refused(reasons, hash, today)?)
+    }
+
+    /// The contact's side of an accept: active, no longer holding the token, if the token is
+    /// still its pending one and today is inside its support window.
+    fn activation(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+        hash: &TokenHash,
+        today: Date,
+        stamp: &Stamp,
+    ) -> DomainResult<TransactWriteItem> {
+        let mut activate = UpdateExpr::new();
+        activate
+            .set("portal_status", s(PortalStatus::Active.as_str()))
+            .set("activated_at", s(&stamp.at))
+            .stamp(stamp)
+            .remove("invite_hash")
+            .value(":invited", s(PortalStatus::Invited.as_str()))
+            .value(":hash", s(hash.as_str()))
+            .value(":today", s(format_date(today)));
+        let activate = built(
+            activate
+                .apply(Update::builder())
+                .table_name(&self.table)
+                .set_key(Some(self.contact_item_key(tenant, client, contact)))
+                .condition_expression(
+                    "invite_hash = :hash AND portal_status = :invited \
+                     AND (attribute_not_exists(support_start) OR support_start <= :today) \
+                     AND (attribute_not_exists(support_end) OR support_end >= :today)",
+                )
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(activate).build())
+    }
+}
+
+/// Why an accept was cancelled (`reasons`, in request order: invitation, contact, credential):
+/// a used or expired invitation, a token the contact no longer holds, or the support window.
+fn accept_refused(reasons: Vec<Reason>, hash: &TokenHash, today: Date) -> DomainResult<DomainError> {
+    if reasons.first().is_some_and(|r| r.failed_condition()) {
+        return Ok(DomainError::Gone("this invitation was already used or has expired"));
+    }
+    let contact_reason = reasons.into_iter().nth(1);
+    let pending = contact_reason
+        .and_then(|r| r.old)
+        .map(ContactRecord::from_item)
+        .transpose()?
+        .filter(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
+    match pending {
+        // The token is the contact's current one: only the support window stood in the way.
+        Some(record) => Ok(check_support_window(&record.into_contact()?.fields, today)
+            .err()
+            .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
+        None => Ok(DomainError::Gone("this invitation is no longer valid")),
+    }
+}

@@ -1,0 +1,95 @@
+//! A client's item: the attributes a user edits, and the whole item as stored.
+
+use serde::{Deserialize, Serialize};
+use serde_dynamo::from_item;
+
+use super::{audit_attrs, corrupt, n, phone, s, stored_audit, to_attrs, AddressItem};
+use crate::domain::client::Website;
+use crate::domain::{
+    Client, ClientFields, ClientId, ContactId, DomainError, DomainResult, Email, PhoneNumber, TenantId, Text,
+};
+use crate::store::keys;
+use crate::store::tx::Item;
+
+/// The user-editable attributes of a client.
+#[derive(Serialize)]
+struct ClientEditable {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    website: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<AddressItem>,
+}
+
+pub const CLIENT_EDITABLE: &[&str] = &["name", "email", "phone", "website", "address"];
+
+pub fn client_editable_item(f: &ClientFields) -> DomainResult<Item> {
+    to_attrs(&ClientEditable {
+        name: f.name.as_str().to_owned(),
+        email: f.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: phone(&f.phone),
+        website: f.website.as_ref().map(|w| w.as_str().to_owned()),
+        address: f.address.as_ref().map(AddressItem::from_address),
+    })
+}
+
+pub fn new_client_item(t: &TenantId, c: &Client) -> DomainResult<Item> {
+    let mut item = client_editable_item(&c.fields)?;
+    item.insert(keys::PK.into(), s(keys::tenant_pk(t)));
+    item.insert(keys::SK.into(), s(keys::client_sk(c.id)));
+    item.insert("entity".into(), s("client"));
+    item.insert("id".into(), s(c.id.to_string()));
+    item.insert("contact_count".into(), n(c.contact_count));
+    audit_attrs(&mut item, &c.audit);
+    Ok(item)
+}
+
+#[derive(Deserialize)]
+pub struct ClientRecord {
+    id: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+    address: Option<AddressItem>,
+    primary_contact_id: Option<String>,
+    #[serde(default)]
+    contact_count: u64,
+    version: u64,
+    created_at: String,
+    updated_at: String,
+    created_by: String,
+    updated_by: String,
+}
+
+impl ClientRecord {
+    pub fn from_item(item: Item) -> DomainResult<Self> {
+        from_item(item).map_err(DomainError::internal)
+    }
+
+    pub fn into_client(self) -> DomainResult<Client> {
+        Ok(Client {
+            id: ClientId::parse(&self.id).ok_or_else(|| corrupt("id"))?,
+            fields: ClientFields {
+                name: Text::from_stored(self.name),
+                email: self.email.map(Email::from_stored),
+                phone: self.phone.map(PhoneNumber::from_stored),
+                website: self.website.map(Website::from_stored),
+                address: self.address.map(AddressItem::into_address),
+            },
+            primary_contact_id: self
+                .primary_contact_id
+                .map(|id| ContactId::parse(&id).ok_or_else(|| corrupt("primary_contact_id")))
+                .transpose()?,
+            contact_count: self.contact_count,
+            audit: stored_audit(
+                self.version,
+                [self.created_at, self.updated_at, self.created_by, self.updated_by],
+            ),
+        })
+    }
+}
