@@ -53,7 +53,7 @@ impl App {
     pub fn new(config: &Config, dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client) -> Self {
         Self {
             store: Store::new(dynamo, &config.table_name).with_reminder_days(config.reminder_days),
-            auth: Authenticator::new(config.local_jwt_secret.as_deref()),
+            auth: Authenticator::new(),
             cursors: CursorSigner::new(config.cursor_secret.as_bytes()),
             phone_region: config.phone_region,
             clock: Arc::new(SystemClock),

@@ -16,8 +16,6 @@ pub struct Config {
     pub phone_region: PhoneRegion,
     /// Key of the HMAC that makes list cursors tamper-proof.
     pub cursor_secret: String,
-    /// Only for local runs and tests: verify HS256 Bearer tokens when no authorizer ran.
-    pub local_jwt_secret: Option<String>,
     pub email: EmailConfig,
     /// Days before support ends that contacts get a reminder (`SUPPORT_REMINDER_DAYS`).
     pub reminder_days: u32,
@@ -96,7 +94,6 @@ impl Config {
             table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             phone_region,
             cursor_secret,
-            local_jwt_secret: var("LOCAL_JWT_SECRET"),
             reminder_days: number("SUPPORT_REMINDER_DAYS", 14)?,
             email: {
                 let d = EmailConfig::default();

@@ -13,35 +13,13 @@ use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::{bind_loopback, serve};
-use local_api::{Authorizers, LocalPools, Proxy, Router, Template};
-use local_cognito::users::{sign_in, staff_token, Role, StaffUser};
+use local_api::{Authorizers, Proxy, Router, Template};
+use local_cognito::users::sign_in;
 use serde_json::{json, Value};
-use tokio::sync::OnceCell;
 
 const PASSWORD: &str = "Local-authorizer-spec-1";
 
-/// Both pools, made once per test run from template.yaml (later runs find them by name).
-async fn pools() -> &'static LocalPools {
-    static POOLS: OnceCell<LocalPools> = OnceCell::const_new();
-    POOLS
-        .get_or_init(|| async {
-            let endpoint =
-                std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").expect("source scripts/env.sh");
-            let client = local_cognito::client(&endpoint).await;
-            local_cognito::pools::ensure(&client, &Template::of_repo(), &endpoint).await.expect("both pools")
-        })
-        .await
-}
-
-async fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
-    local_cognito::client(&std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").unwrap()).await
-}
-
-async fn admin_token(tenant: &str) -> String {
-    let email = format!("admin-{tenant}@authorizer.test");
-    let user = StaffUser { email: &email, tenant, role: Role::Admin, password: PASSWORD };
-    staff_token(&cognito().await, &pools().await.staff, &user).await.unwrap()
-}
+use testkit::cognito::{admin_id_token as admin_token, client as cognito, pools};
 
 /// The events the functions were invoked with; every function answers 200 `{}`.
 async fn fake_functions(seen: Arc<Mutex<Vec<Value>>>) -> String {

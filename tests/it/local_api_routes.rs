@@ -17,12 +17,14 @@ use testkit::{watch, TestApi, TestResponse};
 use crate::support::assert_invariants;
 use crate::walk::{walk_every_route, WalkRequest};
 
-/// Starts the local API in front of `upstream` on a free loopback port; returns its base URL.
+/// Starts the local API in front of `upstream` on a free loopback port, its JWT authorizers
+/// verifying tokens against the local Cognito emulator's pools; returns its base URL.
 pub async fn start_local_api(upstream: &str) -> String {
     let listener = bind_loopback(0).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut proxy = Proxy::new(Router::new(Template::of_repo().routes().unwrap()), upstream);
     proxy.log = false;
+    proxy.authorizers = Some(testkit::cognito::authorizers().await);
     tokio::spawn(Arc::new(proxy).serve(listener));
     base
 }
@@ -54,7 +56,9 @@ async fn every_template_route_answers_through_the_local_api() {
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
 
-    let steps = walk_every_route(|req| over_http(&base, req)).await;
+    let token = testkit::cognito::admin_id_token(&format!("walk-{}", ulid::Ulid::new())).await;
+
+    let steps = walk_every_route(token, |req| over_http(&base, req)).await;
 
     let reached = fake.invoked.lock().unwrap().clone();
     let expected: Vec<String> = steps.iter().map(|s| s.route.function.clone()).collect();
@@ -69,7 +73,7 @@ async fn a_json_body_that_is_not_utf8_is_a_400_problem_through_the_local_api() {
     let api = Arc::new(TestApi::new().await);
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
-    let testkit::Caller::Bearer(token) = TestApi::admin("t1") else { panic!("an admin has a token") };
+    let token = testkit::cognito::admin_id_token("t1").await;
 
     // When a client is created with a body that is not UTF-8
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();

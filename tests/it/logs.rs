@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 use testkit::mail::{invite_token, messages_to};
 use testkit::proxy::Fault;
-use testkit::tokens::ADMIN_GROUP;
 use testkit::{Caller, TestApi};
 
 use crate::support::{contact_path, given_client, given_contact};
@@ -16,8 +15,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     let capture = testkit::logs::capture_this_thread();
     let api = TestApi::new().await;
     let tenant = format!("logs-{}", ulid::Ulid::new());
-    let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
-    let admin = Caller::Bearer(token.clone());
+    let admin = TestApi::admin(&tenant);
     let email = format!("ada.{}@logs.test", ulid::Ulid::new()).to_lowercase();
     let (password, body_text) = ("correct horse battery staple", "Invoice 42 is ready: the secret body text");
 
@@ -78,10 +76,8 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     assert_eq!(tenant_of("sweep done", "schedule"), ["*"]);
     assert!(text.contains("\"request_id\":\"sweep-invocation-1\""), "{text}");
 
-    let signature = token.rsplit('.').next().unwrap();
-    for secret in
-        [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value", testkit::api::SECRET]
-    {
+    let signature = testkit::api::VERIFIED_TOKEN.rsplit('.').next().unwrap();
+    for secret in [signature, invitation.as_str(), password, body_text, "not.a.valid-token-value"] {
         assert!(!text.contains(secret), "the logs contain {secret:?}:\n{text}");
     }
     for personal in [email.as_str(), "Lovelace"] {

@@ -104,12 +104,13 @@ async fn every_success_response_of_every_route_matches_the_spec() {
     let spec = spec();
     let api = TestApi::new().await;
 
-    let steps = walk_every_route(|req: WalkRequest| {
-        let api = &api;
+    let admin = TestApi::admin(&format!("walk-{}", ulid::Ulid::new()));
+    let steps = walk_every_route(testkit::api::VERIFIED_TOKEN.to_owned(), |req: WalkRequest| {
+        let (api, admin) = (&api, &admin);
         async move {
             let headers = req.header_pairs();
             api.send(
-                &Caller::Anonymous,
+                admin,
                 &req.method,
                 &req.path_and_query,
                 &headers,

@@ -6,8 +6,7 @@ use std::process::Output;
 use std::sync::Arc;
 
 use testkit::table::repo_root;
-use testkit::tokens::ADMIN_GROUP;
-use testkit::{watch, Caller, TestApi};
+use testkit::{watch, TestApi};
 
 use crate::local_api_routes::start_local_api;
 
@@ -31,7 +30,7 @@ async fn the_smoke_test_walks_a_client_and_a_contact_through_the_local_api_and_c
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
     let tenant = format!("smoke-{}", ulid::Ulid::new());
-    let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
+    let token = testkit::cognito::admin_id_token(&tenant).await;
 
     let out = smoke(&base, &token).await;
 
@@ -51,7 +50,7 @@ async fn the_smoke_test_walks_a_client_and_a_contact_through_the_local_api_and_c
             "delete client"
         ]
     );
-    let left = api.get(&Caller::Bearer(token), "/clients").await;
+    let left = api.get(&TestApi::admin(&tenant), "/clients").await;
     assert_eq!(left.json()["items"], serde_json::json!([]), "the tenant has no client left");
     drop(fake);
     assert_eq!(Arc::strong_count(&api), 1, "the server holds it weakly: the check on drop runs here");

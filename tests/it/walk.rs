@@ -7,8 +7,7 @@ use std::future::Future;
 use local_api::{router, Template, TemplateRoute};
 use serde_json::{json, Value};
 use testkit::mail::{invite_token, messages_to};
-use testkit::tokens::ADMIN_GROUP;
-use testkit::{TestApi, TestResponse};
+use testkit::TestResponse;
 
 /// A request as the walk sends it.
 #[derive(Debug, Clone)]
@@ -93,15 +92,14 @@ where
     }
 }
 
-/// Walks every route as an administrator of a new tenant; returns each step in order.
-pub async fn walk_every_route<F, Fut>(send: F) -> Vec<Step>
+/// Walks every route as the administrator whose ID token is `token` (in the
+/// `Authorization` header of each request); returns each step in order.
+pub async fn walk_every_route<F, Fut>(token: String, send: F) -> Vec<Step>
 where
     F: Fn(WalkRequest) -> Fut,
     Fut: Future<Output = TestResponse>,
 {
-    let tenant = format!("walk-{}", ulid::Ulid::new());
     let routes = Template::of_repo().routes().unwrap();
-    let token = TestApi::token(&tenant, &[ADMIN_GROUP], &[], 600);
     let mut walk = Walk { send, token, routes: routes.clone(), steps: Vec::new() };
     let email = format!("ada.{}@walk.test", ulid::Ulid::new()).to_lowercase();
 

@@ -358,7 +358,7 @@ async fn main() {
     let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
     let first = api.post(&admin, &format!("/clients/{client}/contacts"), primary).await;
     assert_eq!(first.status, 201, "{}", first.body);
-    let caller = TestApi::authorizer_admin(TENANT);
+    let caller = TestApi::admin(TENANT);
 
     let dynamodb =
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB (scripts/env.sh)");

@@ -1,31 +1,31 @@
-//! Who is calling. Behind API Gateway the JWT authorizer has verified the token and the claims
-//! arrive in the request context. Without that context (local runs, tests) the token is
-//! verified here (HS256 with `LOCAL_JWT_SECRET`), and only if that secret is configured.
+//! Who is calling. API Gateway's JWT authorizer has verified the token against the staff user
+//! pool (locally, the local API does the same against the Cognito emulator) and hands the
+//! function its claims in the request context. That context is the only identity a function
+//! reads: a request without it is unauthenticated, whatever its `Authorization` header says.
 
 use std::collections::HashMap;
 
-use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
 use crate::domain::{DomainError, DomainResult, TenantId, UserId};
 
-const WRITER_GROUPS: &[&str] = &["global_admins", "psa_admins"];
-const WRITER_PRIVILEGE: &str = "manage_all_clients";
+/// The groups whose members write: the administrators' two and the "manage all clients"
+/// privilege's. Only administrators change group membership; no attribute a user could write
+/// grants anything.
+const WRITER_GROUPS: &[&str] = &["global_admins", "psa_admins", "manage_all_clients"];
 
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub tenant: TenantId,
     pub user: UserId,
     pub groups: Vec<String>,
-    pub privileges: Vec<String>,
 }
 
 impl Identity {
     pub fn can_write(&self) -> bool {
         self.groups.iter().any(|g| WRITER_GROUPS.contains(&g.as_str()))
-            || self.privileges.iter().any(|p| p == WRITER_PRIVILEGE)
     }
 
     pub fn require_writer(&self) -> DomainResult<()> {
@@ -37,28 +37,18 @@ impl Identity {
     }
 }
 
-pub struct Authenticator {
-    local_key: Option<DecodingKey>,
-}
+/// Reads the caller from the authorizer's claims.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Authenticator;
 
 impl Authenticator {
-    pub fn new(local_jwt_secret: Option<&str>) -> Self {
-        Self { local_key: local_jwt_secret.map(|s| DecodingKey::from_secret(s.as_bytes())) }
+    pub fn new() -> Self {
+        Self
     }
 
     pub fn authenticate(&self, req: &Request) -> DomainResult<Identity> {
-        if let Some(claims) = authorizer_claims(req) {
-            return identity_from(|name| claims.get(name).map(|v| ClaimValue::Text(v.clone())));
-        }
-        let key = self.local_key.as_ref().ok_or(DomainError::Unauthenticated("no verified identity"))?;
-        let token = bearer_token(req)?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<HashMap<String, Value>>(token, key, &validation)
-            .map_err(|_| DomainError::Unauthenticated("invalid or expired token"))?;
-        let claims = data.claims;
-        identity_from(|name| claims.get(name).map(|v| ClaimValue::Json(v.clone())))
+        let claims = authorizer_claims(req).ok_or(DomainError::Unauthenticated("no verified identity"))?;
+        identity_from(|name| claims.get(name).map(|v| ClaimValue::Text(v.clone())))
     }
 }
 
@@ -70,25 +60,11 @@ fn authorizer_claims(req: &Request) -> Option<&HashMap<String, String>> {
     }
 }
 
-fn bearer_token(req: &Request) -> DomainResult<&str> {
-    let header = req
-        .headers()
-        .get("authorization")
-        .ok_or(DomainError::Unauthenticated("missing Authorization header"))?;
-    let value =
-        header.to_str().map_err(|_| DomainError::Unauthenticated("malformed Authorization header"))?;
-    let (scheme, token) =
-        value.split_once(' ').ok_or(DomainError::Unauthenticated("malformed Authorization header"))?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(DomainError::Unauthenticated("expected a Bearer token"));
-    }
-    Ok(token.trim())
-}
-
 enum ClaimValue {
     /// As API Gateway passes claims: strings, arrays flattened to `[a b]`.
     Text(String),
-    /// As a JWT carries them.
+    /// As a JWT carries them (unit specs of the shapes).
+    #[cfg_attr(not(test), allow(dead_code))]
     Json(Value),
 }
 
@@ -122,16 +98,6 @@ impl ClaimValue {
             }
         }
     }
-
-    /// `custom:privileges`: a string attribute of names separated by spaces, compared whole.
-    fn as_names(&self) -> Vec<String> {
-        match self {
-            ClaimValue::Json(Value::Array(items)) => {
-                items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
-            }
-            other => other.as_text().unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
-        }
-    }
 }
 
 fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Identity> {
@@ -143,8 +109,7 @@ fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Ide
         .and_then(|s| UserId::parse(&s))
         .ok_or(DomainError::Unauthenticated("token has no valid sub"))?;
     let groups = claim("cognito:groups").map(|v| v.as_groups()).unwrap_or_default();
-    let privileges = claim("custom:privileges").map(|v| v.as_names()).unwrap_or_default();
-    Ok(Identity { tenant, user, groups, privileges })
+    Ok(Identity { tenant, user, groups })
 }
 
 #[cfg(test)]

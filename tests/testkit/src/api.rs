@@ -15,9 +15,12 @@ use shared::App;
 
 use crate::clock::TestClock;
 use crate::table::{create_table, dynamo_client};
-use crate::tokens::{mint, TokenSpec, ADMIN_GROUP};
 
-pub const SECRET: &str = "test-local-jwt-secret";
+/// The `Authorization` header API Gateway leaves on a request whose token its authorizer
+/// verified: functions never read it, and it must never reach a log line.
+pub const VERIFIED_TOKEN: &str = "eyJraWQiOiJ0ZXN0In0.eyJ2ZXJpZmllZCI6dHJ1ZX0.verified-token-signature";
+/// The group that makes a staff user an administrator of its tenant.
+pub const ADMIN_GROUP: &str = "psa_admins";
 const CURSOR_SECRET: &str = "test-cursor-secret-0123456789";
 /// SES attempts per email in most tests: fewer than production's, so that tests whose SES is
 /// unreachable fail fast instead of waiting out production's backoff (`behind_ses_proxy` keeps
@@ -29,14 +32,15 @@ pub const REMINDER_DAYS: u32 = 14;
 /// Nothing listens on the discard port: an SES there is unreachable.
 const UNREACHABLE: &str = "http://127.0.0.1:9";
 
-/// How a request proves who sends it.
+/// Who sends a request, as the function sees it behind API Gateway (whose JWT authorizer has
+/// verified the token: the local API's authorizer specs cover that part with real tokens).
 #[derive(Clone, Debug)]
 pub enum Caller {
-    /// `Authorization: Bearer <token>`, verified by the function (local path).
-    Bearer(String),
-    /// An `Authorization` header with any value.
+    /// An `Authorization` header with any value and no authorizer context: what a function
+    /// would see if a route were ever deployed without its authorizer.
     RawAuthorization(String),
-    /// Claims placed in the request context, as API Gateway's JWT authorizer does.
+    /// Claims placed in the request context, as API Gateway's JWT authorizer passes them
+    /// (every value a string, groups as `[a b]`).
     Authorizer(HashMap<String, String>),
     Anonymous,
 }
@@ -204,7 +208,6 @@ impl TestApi {
             table_name: table.to_owned(),
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
-            local_jwt_secret: Some(SECRET.into()),
             reminder_days: REMINDER_DAYS,
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
@@ -247,27 +250,22 @@ impl TestApi {
         Self { app, clock, table, db, path_parameters: true }
     }
 
-    pub fn token(tenant: &str, groups: &[&str], privileges: &[&str], expires_in: i64) -> String {
-        let user = format!("user-of-{tenant}");
-        mint(SECRET, &TokenSpec { tenant, user: &user, groups, privileges, expires_in })
-    }
-
-    pub fn admin(tenant: &str) -> Caller {
-        Caller::Bearer(Self::token(tenant, &[ADMIN_GROUP], &[], 3600))
-    }
-
-    /// An administrator as API Gateway's JWT authorizer passes one: claims in the request
-    /// context (groups as `[a b]`), no `Authorization` header left for the function to check.
-    pub fn authorizer_admin(tenant: &str) -> Caller {
+    /// A staff user of `tenant` in `groups`, as the authorizer passes one.
+    pub fn staff(tenant: &str, groups: &[&str]) -> Caller {
         Caller::Authorizer(HashMap::from([
             ("sub".to_owned(), format!("user-of-{tenant}")),
             ("custom:tenant_id".to_owned(), tenant.to_owned()),
-            ("cognito:groups".to_owned(), format!("[{ADMIN_GROUP}]")),
+            ("cognito:groups".to_owned(), format!("[{}]", groups.join(" "))),
+            ("token_use".to_owned(), "id".to_owned()),
         ]))
     }
 
+    pub fn admin(tenant: &str) -> Caller {
+        Self::staff(tenant, &[ADMIN_GROUP])
+    }
+
     pub fn reader(tenant: &str) -> Caller {
-        Caller::Bearer(Self::token(tenant, &[], &[], 3600))
+        Self::staff(tenant, &[])
     }
 
     pub async fn get(&self, caller: &Caller, path: &str) -> TestResponse {
@@ -406,13 +404,13 @@ impl TestApi {
             headers.iter().map(|(k, v)| (k.to_lowercase(), v.to_string())).collect();
         let mut authorizer = Value::Null;
         match caller {
-            Caller::Bearer(token) => {
-                header_map.insert("authorization".into(), format!("Bearer {token}"));
-            }
             Caller::RawAuthorization(value) => {
                 header_map.insert("authorization".into(), value.clone());
             }
-            Caller::Authorizer(claims) => authorizer = json!({ "jwt": { "claims": claims, "scopes": null } }),
+            Caller::Authorizer(claims) => {
+                header_map.insert("authorization".into(), format!("Bearer {VERIFIED_TOKEN}"));
+                authorizer = json!({ "jwt": { "claims": claims, "scopes": null } });
+            }
             Caller::Anonymous => {}
         }
         let query_params: HashMap<String, String> = query

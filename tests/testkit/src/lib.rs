@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod cognito;
 pub mod contract;
 pub mod invariants;
 pub mod logs;
@@ -12,6 +13,6 @@ pub mod proxy;
 pub mod table;
 pub mod watch;
 
-pub use local_tools::{seed, tokens};
+pub use local_tools::seed;
 
 pub use api::{Caller, TestApi, TestResponse};

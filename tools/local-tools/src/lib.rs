@@ -1,7 +1,6 @@
-//! What the local stack and the tests both need: the table of template.yaml, local Bearer
-//! tokens shaped like Cognito's, and the demo data. The binaries `create-table`, `mint-token`
-//! and `seed-demo` (used by scripts/run-local and scripts/conformance) wrap them.
+//! What the local stack and the tests both need: the table of template.yaml and the demo data.
+//! The binaries `create-table` and `seed-demo` (used by scripts/run-local) wrap them; tokens
+//! come from the local Cognito emulator (`tools/local-cognito`).
 
 pub mod seed;
 pub mod table;
-pub mod tokens;
