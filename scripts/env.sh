@@ -18,8 +18,6 @@ export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:${COGNITO_PO
 export COGNITO_POOLS_FILE="${COGNITO_POOLS_FILE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.local/cognito-pools-${COGNITO_PORT}.json}"
 export SES_STORE_URL="http://127.0.0.1:${SES_PORT}/store"
 export TABLE_NAME="${TABLE_NAME:-client-contacts}"
-# Local only: the deployed template never sets LOCAL_JWT_SECRET (API Gateway verifies tokens).
-export LOCAL_JWT_SECRET="${LOCAL_JWT_SECRET:-local-dev-secret-change-me}"
 export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret-0123456789}"
 export DEFAULT_PHONE_REGION="${DEFAULT_PHONE_REGION:-US}"
 export SENDER_EMAIL="${SENDER_EMAIL:-no-reply@example.com}"

@@ -109,14 +109,8 @@ async fn every_success_response_of_every_route_matches_the_spec() {
         let (api, admin) = (&api, &admin);
         async move {
             let headers = req.header_pairs();
-            api.send(
-                admin,
-                &req.method,
-                &req.path_and_query,
-                &headers,
-                req.body.clone().map(|(_, b)| b),
-            )
-            .await
+            api.send(admin, &req.method, &req.path_and_query, &headers, req.body.clone().map(|(_, b)| b))
+                .await
         }
     })
     .await;

@@ -26,7 +26,9 @@ pub async fn pools() -> &'static LocalPools {
         .get_or_init(|| async {
             let endpoint = endpoint();
             let client = local_cognito::client(&endpoint).await;
-            local_cognito::pools::ensure(&client, &Template::of_repo(), &endpoint).await.expect("both user pools")
+            local_cognito::pools::ensure(&client, &Template::of_repo(), &endpoint)
+                .await
+                .expect("both user pools")
         })
         .await
 }
