@@ -2,7 +2,7 @@
 //! sample events use, and nothing added twice.
 
 use shared::domain::TenantId;
-use testkit::seed::{seed_demo, SeedReport, DEMO_CLIENT, DEMO_CONTACT};
+use testkit::seed::{seed_demo, SeedReport, DEMO_CLIENT, DEMO_CONTACT, DEMO_INVITATION_TOKEN};
 use testkit::TestApi;
 
 use crate::support::assert_invariants;
@@ -16,6 +16,7 @@ async fn seeding_twice_adds_the_demo_data_once() {
     let second = seed_demo(&api.app, &demo).await.unwrap();
 
     assert_eq!((first.clients_created, first.contacts_created, first.contacts_skipped), (3, 6, 0));
+    assert_eq!(first.invitations_created, 1, "the demo contact is invited with the demo token");
     assert_eq!(second, SeedReport::default());
     let reader = TestApi::reader("demo");
     let clients = api.get(&reader, "/clients").await.json();
@@ -46,4 +47,19 @@ async fn the_sample_invitation_event_can_invite_the_seeded_contact() {
         .await;
 
     assert_eq!(res.status, 202, "{}", res.body);
+}
+
+#[tokio::test]
+async fn the_seeded_invitation_is_accepted_with_the_demo_token_once() {
+    let api = TestApi::new().await;
+    seed_demo(&api.app, &TenantId::parse("demo").unwrap()).await.unwrap();
+    let accept =
+        serde_json::json!({ "token": DEMO_INVITATION_TOKEN, "password": "a long and private passphrase" });
+
+    let first = api.post(&testkit::Caller::Anonymous, "/invites/accept", accept.clone()).await;
+    let again = api.post(&testkit::Caller::Anonymous, "/invites/accept", accept).await;
+
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(again.status, 410, "{}", again.body);
+    assert_invariants(&api).await;
 }

@@ -4,10 +4,12 @@
 
 use serde_json::{json, Value};
 use shared::domain::dates::format_timestamp;
+use shared::domain::invite::TokenHash;
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
     DomainError, DomainResult, PortalState, Stamp, TenantId,
 };
+use shared::store::{Created, NewInvite};
 use shared::App;
 use time::{Date, Duration};
 
@@ -15,6 +17,10 @@ use time::{Date, Duration};
 pub const DEMO_CLIENT: &str = "01JDEM0C11ENT0000000000000";
 /// Its primary contact, which the sample events use.
 pub const DEMO_CONTACT: &str = "01JDEM0C0NTACT000000000000";
+/// The token of the portal invitation seeded for that contact (base64url, as the service's
+/// are), so that the sample event and openapi.yaml's example of accepting an invitation reach
+/// past "no such invitation" on a freshly seeded stack. Local demo data only.
+pub const DEMO_INVITATION_TOKEN: &str = "ZGVtby1pbnZpdGF0aW9uLWZvci1sb2NhbC11c2Utb25s";
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -22,6 +28,8 @@ pub struct SeedReport {
     pub contacts_created: usize,
     /// Seed contacts whose email another contact of the tenant already has.
     pub contacts_skipped: usize,
+    /// 1 when the demo contact was created now and invited with `DEMO_INVITATION_TOKEN`.
+    pub invitations_created: usize,
 }
 
 struct DemoClient {
@@ -143,6 +151,10 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                 audit: Audit::new(&stamp),
             };
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {
+                Ok(Created::New(created)) if contact_id.to_string() == DEMO_CONTACT => {
+                    report.contacts_created += 1;
+                    report.invitations_created += invite_demo_contact(app, tenant, &created, &stamp).await?;
+                }
                 Ok(_) => report.contacts_created += 1,
                 Err(DomainError::EmailTaken) => report.contacts_skipped += 1,
                 Err(e) => return Err(e),
@@ -150,4 +162,23 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
         }
     }
     Ok(report)
+}
+
+/// Invites the demo contact with the known demo token, valid as long as any invitation.
+async fn invite_demo_contact(
+    app: &App,
+    tenant: &TenantId,
+    contact: &Contact,
+    stamp: &Stamp,
+) -> DomainResult<usize> {
+    let Some(email) = &contact.fields.email else { return Ok(0) };
+    let hash = TokenHash::of(DEMO_INVITATION_TOKEN);
+    let ttl = Duration::hours(i64::from(app.email.invite_ttl_hours));
+    let invite = NewInvite {
+        hash: &hash,
+        email: email.as_str(),
+        valid_until: (app.clock.now() + ttl).unix_timestamp(),
+        reminded_for: None,
+    };
+    Ok(usize::from(app.store.begin_invite(tenant, contact, &invite, stamp).await?))
 }

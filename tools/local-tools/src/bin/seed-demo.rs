@@ -14,10 +14,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let tenant = TenantId::parse(&tenant).ok_or("tenant ids are [A-Za-z0-9_-]{1,64}")?;
     let app = shared::App::from_env().await?;
     let report = local_tools::seed::seed_demo(&app, &tenant).await?;
+    use local_tools::seed::DEMO_CONTACT;
     println!(
-        "seeded tenant {tenant}: {} clients and {} contacts added{}",
+        "seeded tenant {tenant}: {} clients and {} contacts added{}{}",
         report.clients_created,
         report.contacts_created,
+        if report.invitations_created > 0 {
+            format!(", {} invited (token {})", DEMO_CONTACT, local_tools::seed::DEMO_INVITATION_TOKEN)
+        } else {
+            String::new()
+        },
         if report.contacts_skipped > 0 {
             format!(", {} skipped (their email belongs to another contact)", report.contacts_skipped)
         } else {
