@@ -60,12 +60,13 @@ mod tests {
         Router::new(Template::of_repo().routes().unwrap())
     }
 
+    /// A route of template.yaml: every one but the public one is behind the staff authorizer.
     fn route(method: &str, path: &str, function: &str) -> TemplateRoute {
         TemplateRoute {
             method: method.into(),
             path: path.into(),
             function: function.into(),
-            authorizer: None,
+            authorizer: (function != "accept-invite").then(|| "StaffJwt".to_owned()),
         }
     }
 
