@@ -243,7 +243,7 @@ async fn without_a_local_secret_bearer_tokens_are_not_accepted() {
     let mut config = TestApi::config(&api.table);
     config.local_jwt_secret = None;
     let ses = api.app.mailer.clone();
-    api.app = shared::App::new(&config, api.db.clone(), ses.client());
+    api.app = shared::App::new(&config, api.db.clone(), ses.client(), testkit::cognito::client().await);
 
     let res = api.get(&TestApi::admin("t1"), "/clients").await;
 

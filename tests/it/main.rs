@@ -28,6 +28,7 @@ mod metrics;
 mod model;
 mod notifications;
 mod openapi;
+mod portal_users;
 mod primary;
 mod quota;
 mod races;

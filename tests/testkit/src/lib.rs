@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod cognito;
 pub mod contract;
 pub mod invariants;
 pub mod logs;
