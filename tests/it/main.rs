@@ -39,4 +39,5 @@ mod smoke;
 mod sweep;
 mod template;
 mod template_identity;
+mod template_portal_users;
 mod walk;
