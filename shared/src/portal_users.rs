@@ -131,7 +131,7 @@ impl PortalUsers {
         }
         let disabled = self.cognito.admin_disable_user().user_pool_id(pool).username(user.email).send().await;
         disabled.map_err(|e| DomainError::failed("AdminDisableUser", e.into_service_error()))?;
-        // Tokens already issued stop refreshing; the disabled user cannot sign in again anyway.
+        // Signing out ends its refresh tokens; disabled, it cannot sign in again anyway.
         let signed_out =
             self.cognito.admin_user_global_sign_out().user_pool_id(pool).username(user.email).send().await;
         if let Err(e) = signed_out {
