@@ -279,11 +279,6 @@ impl RawOps {
                     .expression_attribute_values(":expected", n(version))
                     .build()
                     .expect("delete");
-                let credential = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(keys::credential_pk(&self.tenant, id), keys::CREDENTIAL_SK)))
-                    .build()
-                    .expect("delete");
                 let items = vec![
                     TransactWriteItem::builder().delete(delete).build(),
                     TransactWriteItem::builder()
@@ -294,7 +289,6 @@ impl RawOps {
                         )
                         .build(),
                     self.marker_delete(email, id),
-                    TransactWriteItem::builder().delete(credential).build(),
                 ];
                 assert!(self.transact(items).await, "delete");
             }

@@ -9,7 +9,10 @@ use crate::email::{Mailer, Mailing};
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
 use crate::import::Importer;
+use crate::invites::Acceptance;
+use crate::portal_users::PortalUsers;
 use crate::store::Store;
+use crate::sweep::Sweeping;
 
 pub struct App {
     pub store: Store,
@@ -19,6 +22,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub email: EmailConfig,
+    /// The portal pool's users: accepting sets their passwords, ending access disables them.
+    pub portal_users: PortalUsers,
     /// How long a notification starts new sends (`notify::SEND_BUDGET`).
     pub notify_budget: std::time::Duration,
 }
@@ -39,10 +44,21 @@ impl<'a> From<&'a App> for Mailing<'a> {
     }
 }
 
+impl<'a> From<&'a App> for Sweeping<'a> {
+    fn from(app: &'a App) -> Self {
+        Sweeping { mail: app.into(), users: &app.portal_users }
+    }
+}
+
 impl App {
     /// What the invitation, notification and sweep services use of this wiring.
     pub fn mailing(&self) -> Mailing<'_> {
         self.into()
+    }
+
+    /// What accepting an invitation uses of this wiring.
+    pub fn acceptance(&self) -> Acceptance<'_> {
+        Acceptance { store: &self.store, clock: self.clock.as_ref(), users: &self.portal_users }
     }
 
     /// What the imports use of this wiring.
@@ -50,7 +66,12 @@ impl App {
         Importer { store: &self.store, phone_region: self.phone_region }
     }
 
-    pub fn new(config: &Config, dynamo: aws_sdk_dynamodb::Client, ses: aws_sdk_sesv2::Client) -> Self {
+    pub fn new(
+        config: &Config,
+        dynamo: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_sesv2::Client,
+        cognito: aws_sdk_cognitoidentityprovider::Client,
+    ) -> Self {
         Self {
             store: Store::new(dynamo, &config.table_name).with_reminder_days(config.reminder_days),
             auth: Authenticator::new(),
@@ -59,6 +80,7 @@ impl App {
             clock: Arc::new(SystemClock),
             mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name),
             email: config.email.clone(),
+            portal_users: PortalUsers::new(cognito, config.portal_user_pool_id.clone()),
             notify_budget: crate::notify::SEND_BUDGET,
         }
     }
@@ -69,7 +91,8 @@ impl App {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let ses = ses_client(&aws, config.email.max_attempts);
-        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), ses))
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&aws);
+        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), ses, cognito))
     }
 }
 

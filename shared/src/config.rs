@@ -19,6 +19,9 @@ pub struct Config {
     pub email: EmailConfig,
     /// Days before support ends that contacts get a reminder (`SUPPORT_REMINDER_DAYS`).
     pub reminder_days: u32,
+    /// The portal user pool (`PORTAL_USER_POOL_ID`), given only to the functions that
+    /// administer its users (accepting an invitation, ending portal access).
+    pub portal_user_pool_id: Option<String>,
 }
 
 /// Outgoing email and the portal its links lead to.
@@ -95,6 +98,7 @@ impl Config {
             phone_region,
             cursor_secret,
             reminder_days: number("SUPPORT_REMINDER_DAYS", 14)?,
+            portal_user_pool_id: var("PORTAL_USER_POOL_ID"),
             email: {
                 let d = EmailConfig::default();
                 EmailConfig {

@@ -1,22 +1,21 @@
 //! The invitation flows, between the handlers and the store: invite (write, then send, and
-//! undo the write if the email cannot be sent) and accept (single use, Argon2id password).
+//! undo the write if the email cannot be sent) and accept (single use; the password goes to the
+//! contact's portal user in Cognito, never to the table).
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, SaltString};
-use argon2::Argon2;
 use serde::Serialize;
 use time::Duration;
 
-use crate::domain::dates::format_timestamp;
+use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId,
 };
 use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail, Rendered};
+use crate::portal_users::{PortalUser, PortalUsers};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
-use crate::store::NewInvite;
+use crate::store::{NewInvite, Store};
 
 /// What an invitation did, as the API reports it.
 #[derive(Debug, Serialize)]
@@ -157,14 +156,27 @@ fn invite_email(
     )
 }
 
-/// Accepts an invitation with the password the contact chose.
-pub async fn accept(mail: &Mailing<'_>, token: &str, password: &str) -> DomainResult<()> {
+/// What accepting an invitation uses: the table, the time and the portal's users.
+#[derive(Clone, Copy)]
+pub struct Acceptance<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub users: &'a PortalUsers,
+}
+
+/// Accepts an invitation with the password the contact chose: once the invitation and the
+/// contact are checked, the contact's portal user gets the password, and only then is the
+/// invitation consumed and the contact made active. In that order a failure in between leaves
+/// a user whose contact is not active, which the sign-in trigger refuses; the other order
+/// could leave an active contact with no user.
+pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
     let hash = TokenHash::of(token);
+    let mut activated = false;
     for attempt in 0..MAX_ATTEMPTS {
-        let invite = mail.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+        let invite = with.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
         // The public route learns its tenant from the invitation.
         tracing::Span::current().record("tenant", invite.tenant_id.as_str());
-        let now = mail.clock.now();
+        let now = with.clock.now();
         if invite.used_at.is_some() {
             return Err(DomainError::Gone("this invitation was already used"));
         }
@@ -173,29 +185,18 @@ pub async fn accept(mail: &Mailing<'_>, token: &str, password: &str) -> DomainRe
         }
         let password =
             Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;
-        let password_hash = hash_password(password).await?;
+        let (tenant, client, contact) = invite.ids()?;
+        if !activated {
+            with.store.check_pending(&invite, &hash, now.date()).await?;
+            let user = PortalUser { email: &invite.email, tenant: &tenant, client, contact };
+            with.users.activate(&user, &password).await?;
+            activated = true;
+        }
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
-        match mail
-            .store
-            .accept_invite(&invite, &hash, &password_hash, now.unix_timestamp(), now.date(), &stamp)
-            .await
-        {
+        match with.store.accept_invite(&invite, &hash, now.unix_timestamp(), now.date(), &stamp).await {
             Err(DomainError::Contention) => backoff(attempt).await,
             other => return other,
         }
     }
     Err(DomainError::Contention)
-}
-
-/// Argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
-async fn hash_password(password: Password) -> DomainResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| DomainError::internal(format!("argon2: {e}")))
-    })
-    .await
-    .map_err(DomainError::internal)?
 }

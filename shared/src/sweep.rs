@@ -13,6 +13,7 @@ use tracing::Instrument;
 use crate::domain::sweep::format_instant;
 use crate::domain::{DomainResult, TenantId};
 use crate::email::Mailing;
+use crate::portal_users::PortalUsers;
 use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
 
@@ -45,9 +46,21 @@ pub struct SweepReport {
     pub stopped_early: bool,
 }
 
+/// What the sweep uses: the mailing (table, time, sender) and the portal's users, whose
+/// access ends with a revocation.
+#[derive(Clone, Copy)]
+pub struct Sweeping<'a> {
+    pub mail: Mailing<'a>,
+    pub users: &'a PortalUsers,
+}
+
 /// Runs one sweep; `deadline` is when the invocation must have returned.
-pub async fn sweep<'a>(mail: impl Into<Mailing<'a>>, deadline: Option<Instant>) -> DomainResult<SweepReport> {
-    let mail = &mail.into();
+pub async fn sweep<'a>(
+    with: impl Into<Sweeping<'a>>,
+    deadline: Option<Instant>,
+) -> DomainResult<SweepReport> {
+    let with = &with.into();
+    let mail = &with.mail;
     let now = mail.clock.now();
     // Keys start with `YYYY-MM-DDTHH:MM:SSZ#`; `$` sorts just after `#`, so this bound includes
     // everything due up to and including this second.
@@ -63,7 +76,7 @@ pub async fn sweep<'a>(mail: impl Into<Mailing<'a>>, deadline: Option<Instant>) 
         report.items_read += page.scanned;
         let budgets = Budgets::reserve(&mail.quota(), notices_wanted(&page.items)).await;
         let outcomes: Vec<Done> = stream::iter(page.items)
-            .map(|due| act(mail, due, &budgets))
+            .map(|due| act(with, due, &budgets))
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
@@ -121,7 +134,7 @@ fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line and as metrics, and return it.
 pub async fn run_scheduled<'a>(
-    mail: impl Into<Mailing<'a>>,
+    with: impl Into<Sweeping<'a>>,
     request_id: &str,
     trace_header: Option<&str>,
     deadline_epoch_ms: u64,
@@ -143,7 +156,7 @@ pub async fn run_scheduled<'a>(
             .unwrap_or_default();
         let budget_ms = budget_ms(deadline_epoch_ms, now_ms);
         let deadline = Instant::now() + StdDuration::from_millis(budget_ms);
-        let report = sweep(mail.into(), Some(deadline)).await?;
+        let report = sweep(with.into(), Some(deadline)).await?;
         tracing::info!(
             revoked = report.revoked,
             reminded = report.reminded,

@@ -15,6 +15,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("metrics", 1),
     ("telemetry", 1),
     ("store", 2),
+    // The portal user pool (Cognito), an outside store beside the table.
+    ("portal_users", 2),
     ("quota", 3),
     ("email", 3),
     ("invites", 3),

@@ -141,14 +141,36 @@ async fn an_invitation_not_keyed_by_a_token_hash_is_a_violation() {
 }
 
 #[tokio::test]
-async fn an_accepted_invitation_whose_contact_has_no_credential_is_a_violation() {
+async fn an_accepted_invitation_whose_contact_was_never_activated_is_a_violation() {
     let api = TestApi::new().await;
-    let (_, ada, token) = given_invited(&api, &unique_email("ada")).await;
+    let (acme, ada, token) = given_invited(&api, &unique_email("ada")).await;
     assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200);
-    let id = ada["id"].as_str().expect("id");
-    delete_raw(&api, (&format!("TENANT#t1#CREDENTIAL#{id}"), "CREDENTIAL")).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+    update_raw(&api, (&pk, &sk), "REMOVE activated_at", &[]).await;
 
-    assert_eq!(broken_rules(api).await, [Rule::Invitation, Rule::Credential]);
+    assert_eq!(broken_rules(api).await, [Rule::Invitation]);
+}
+
+#[tokio::test]
+async fn an_item_holding_password_material_is_a_violation() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET notes = :hash", &[(":hash", s(hash))])
+        .await;
+
+    assert_eq!(broken_rules(api).await, [Rule::NoPassword]);
+}
+
+#[tokio::test]
+async fn a_credential_item_is_an_unknown_item() {
+    let api = TestApi::new().await;
+    let (_, ada, _) = given_invited(&api, &unique_email("cred")).await;
+    let id = ada["id"].as_str().expect("id");
+    let pk = format!("TENANT#t1#CREDENTIAL#{id}");
+    put_raw(&api, &[("PK", s(&pk)), ("SK", s("CREDENTIAL")), ("entity", s("credential"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::UnknownItem]);
 }
 
 #[tokio::test]

@@ -104,8 +104,7 @@ const CLIENT: &str = "01J0000000000000000000000C";
 const CONTACT: &str = "01J0000000000000000000000K";
 
 /// A client with one contact (its primary, no email), support ending 2027-03-31, in `status`,
-/// reminded for `reminded_for`, indexed under `due#action`; with the credential an active
-/// contact has.
+/// reminded for `reminded_for`, indexed under `due#action`.
 fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item> {
     let item =
         |pairs: &[(&str, &str)]| -> Item { pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect() };
@@ -128,13 +127,7 @@ fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item
     if let Some(date) = reminded_for {
         contact.insert("reminded_for".into(), s(date));
     }
-    let credential = item(&[
-        ("PK", &format!("TENANT#t1#CREDENTIAL#{CONTACT}")),
-        ("SK", "CREDENTIAL"),
-        ("entity", "credential"),
-        ("contact_id", CONTACT),
-    ]);
-    vec![client, contact, credential]
+    vec![client, contact]
 }
 
 fn rules(items: &[Item]) -> Vec<Rule> {

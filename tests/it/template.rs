@@ -50,7 +50,7 @@ fn every_function_has_a_sample_event_that_parses_as_its_route() {
 }
 
 /// The parsed template (CloudFormation tags such as `!GetAtt` stay as tagged values).
-fn template_yaml() -> serde_yaml::Value {
+pub(crate) fn template_yaml() -> serde_yaml::Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
     serde_yaml::from_str(&text).unwrap()
 }
@@ -74,14 +74,14 @@ fn function_statements(template: &serde_yaml::Value) -> Vec<(String, Vec<serde_y
         .collect()
 }
 
-fn tagged(value: &serde_yaml::Value) -> Option<(String, String)> {
+pub(crate) fn tagged(value: &serde_yaml::Value) -> Option<(String, String)> {
     match value {
         serde_yaml::Value::Tagged(t) => Some((t.tag.to_string(), t.value.as_str()?.to_owned())),
         _ => None,
     }
 }
 
-fn actions(statement: &serde_yaml::Value) -> Vec<String> {
+pub(crate) fn actions(statement: &serde_yaml::Value) -> Vec<String> {
     match &statement["Action"] {
         serde_yaml::Value::Sequence(list) => {
             list.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect()
@@ -91,12 +91,12 @@ fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 }
 
 /// The key prefixes each function may touch, written down from the key layout (docs/table.md):
-/// the public accept-invite function reaches only invitations, contacts and credentials; the
+/// the public accept-invite function reaches only invitations and contacts; the
 /// sweep only contacts; staff functions only their tenant's items, plus invitations where they
 /// invite.
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
-        "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*", "TENANT#*#CREDENTIAL#*"],
+        "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
         "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
         "add-contact" | "invite-contact" => vec!["TENANT#*", "INVITE#*"],
         _ => vec!["TENANT#*"],

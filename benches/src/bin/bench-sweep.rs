@@ -90,7 +90,8 @@ async fn main() {
         let table = bench::fresh_table(&db, "bench-sweep").await;
         let mut config = TestApi::config(&table);
         config.email.max_attempts = 4;
-        api.app = shared::App::new(&config, db.clone(), api.app.mailer.client());
+        api.app =
+            shared::App::new(&config, db.clone(), api.app.mailer.client(), testkit::cognito::client().await);
         let seeded = Instant::now();
         seed(&db, &table, total, due).await;
         let seed_time = seeded.elapsed();

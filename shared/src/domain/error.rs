@@ -53,6 +53,10 @@ pub enum DomainError {
     NoEmail(&'static str),
     #[error("the contact already uses the portal")]
     PortalActive,
+    /// The portal pool is shared by every tenant: its user for this address belongs to another
+    /// contact (of another tenant, or one whose user could not be removed yet).
+    #[error("this email address already signs in to the portal as another contact")]
+    PortalUserTaken,
     #[error("the contact's support has not started yet")]
     SupportNotStarted,
     #[error("the contact's support has ended")]
@@ -128,6 +132,7 @@ impl DomainError {
             TooManyReports(_) => "too-many-reports",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
+            PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",
             PreconditionFailed => "precondition-failed",

@@ -43,7 +43,8 @@ impl TokenHash {
     }
 }
 
-/// A password that meets the portal's rules: 12 to 256 characters and not the email address.
+/// A password that meets the portal pool's policy (12 to 256 characters, no leading or trailing
+/// white space) and is not the email address.
 pub struct Password(String);
 
 impl Password {
@@ -58,6 +59,10 @@ impl Password {
         }
         if chars > Self::MAX_CHARS {
             return Err(weak("must be at most 256 characters"));
+        }
+        // Cognito refuses a password that starts or ends with white space.
+        if raw.trim() != raw {
+            return Err(weak("must not begin or end with a space"));
         }
         if raw.trim().eq_ignore_ascii_case(email.trim()) {
             return Err(weak("must not be the email address"));
@@ -101,10 +106,12 @@ mod tests {
     }
 
     #[test]
-    fn a_password_must_be_long_and_not_the_email() {
+    fn a_password_must_be_long_untrimmed_and_not_the_email() {
         assert!(Password::parse("correct horse battery", "ada@x.test").is_ok());
         assert!(Password::parse("short", "ada@x.test").is_err());
         assert!(Password::parse("ADA@longdomain.test", "ada@longdomain.test").is_err());
         assert!(Password::parse(&"x".repeat(257), "ada@x.test").is_err());
+        assert!(Password::parse(" correct horse battery", "ada@x.test").is_err());
+        assert!(Password::parse("correct horse battery ", "ada@x.test").is_err());
     }
 }

@@ -38,6 +38,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors).into());
     }
-    invites::accept(&call.app.mailing(), &token, &password).await?;
+    invites::accept(&call.app.acceptance(), &token, &password).await?;
     json(200, &json!({ "status": "active" }))
 }

@@ -4,6 +4,7 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::if_match;
 use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::portal_users::PortalUser;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -12,6 +13,12 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
-    call.app.store.delete_contact(call.tenant()?, client, id, if_match(&call.req)?, &call.stamp()).await?;
+    let tenant = call.tenant()?;
+    let deleted =
+        call.app.store.delete_contact(tenant, client, id, if_match(&call.req)?, &call.stamp()).await?;
+    // Its portal user goes too, after the table's change (see `portal_users`).
+    if let Some(email) = &deleted.fields.email {
+        call.app.portal_users.remove(&PortalUser::of(tenant, &deleted, email)).await;
+    }
     response::no_content()
 }

@@ -16,6 +16,7 @@ mod reports;
 mod update;
 
 pub use bulk::BATCH_ROWS;
+pub use update::Updated;
 
 use super::idempotency::Recorded;
 use super::items::{n, new_contact_item};
@@ -36,7 +37,6 @@ enum Role {
     OldManager,
     OldPrimary,
     Report,
-    Credential,
     Idempotency,
 }
 

@@ -179,21 +179,6 @@ impl Store {
         }
     }
 
-    /// Ends a contact's portal credential (with the contact's deletion).
-    pub(crate) fn credential_delete(
-        &self,
-        tenant: &TenantId,
-        contact: ContactId,
-    ) -> DomainResult<TransactWriteItem> {
-        let delete = built(
-            Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::credential_pk(tenant, contact), keys::CREDENTIAL_SK)))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
-    }
-
     pub async fn find_invite(&self, hash: &TokenHash) -> DomainResult<Option<InviteRecord>> {
         let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
         item.map(|i| from_item(i).map_err(DomainError::internal)).transpose()

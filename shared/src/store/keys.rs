@@ -50,13 +50,6 @@ pub fn invite_pk(token_hash: &str) -> String {
 
 pub const INVITE_SK: &str = "INVITE";
 
-/// A contact's portal credential: its own partition, so no contact query can ever read it.
-pub fn credential_pk(t: &TenantId, contact: ContactId) -> String {
-    format!("TENANT#{t}#CREDENTIAL#{contact}")
-}
-
-pub const CREDENTIAL_SK: &str = "CREDENTIAL";
-
 /// A tenant's email quota record (`store::quota`).
 pub fn quota_pk(t: &TenantId) -> String {
     format!("TENANT#{t}#QUOTA")

@@ -10,6 +10,7 @@ use crate::domain::{Contact, DomainError, DomainResult, PortalStatus, Stamp};
 use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail, Rendered};
 use crate::invites::greeting_name;
+use crate::portal_users::PortalUser;
 use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
 
@@ -45,8 +46,8 @@ struct SupportEmail<'a> {
     portal_url: &'a str,
 }
 
-pub(super) async fn act(mail: &Mailing<'_>, due: DueContact, budgets: &Budgets) -> Done {
-    match try_act(mail, &due, budgets).await {
+pub(super) async fn act(with: &super::Sweeping<'_>, due: DueContact, budgets: &Budgets) -> Done {
+    match try_act(with, &due, budgets).await {
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep action failed; retried on a later run");
@@ -55,7 +56,8 @@ pub(super) async fn act(mail: &Mailing<'_>, due: DueContact, budgets: &Budgets) 
     }
 }
 
-async fn try_act(mail: &Mailing<'_>, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
+async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
+    let mail = &with.mail;
     let now = mail.clock.now();
     let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
     // A reminder that comes due after support already ended (missed runs) becomes the revocation.
@@ -73,6 +75,11 @@ async fn try_act(mail: &Mailing<'_>, due: &DueContact, budgets: &Budgets) -> Dom
     let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
         return Ok(Done::Skipped);
     };
+    if let (SweepAction::Revoke, Some(email)) = (action, &due.contact.fields.email) {
+        // After the claim, which alone decides access (see `portal_users`); again on a retried
+        // notice, which costs a look-up and heals a disable that failed the first time.
+        with.users.end_access(&PortalUser::of(&due.tenant, &due.contact, email)).await;
+    }
 
     // After the reminder the revocation is next; after the revocation, nothing.
     let next = match action {

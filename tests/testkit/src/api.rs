@@ -192,7 +192,8 @@ impl TestApi {
         let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB");
         let proxy = crate::proxy::DynamoProxy::start(&upstream).await;
         let clock = api.app.clock.clone();
-        api.app = App::new(&Self::config(&api.table), proxy.client().await, api.app.mailer.client());
+        let cognito = crate::cognito::client().await;
+        api.app = App::new(&Self::config(&api.table), proxy.client().await, api.app.mailer.client(), cognito);
         api.app.clock = clock;
         (api, proxy)
     }
@@ -203,12 +204,14 @@ impl TestApi {
         self
     }
 
+    /// The app's configuration for `table` (the portal pool's id once a `TestApi` made it).
     pub fn config(table: &str) -> Config {
         Config {
             table_name: table.to_owned(),
             phone_region: PhoneRegion::parse("US").expect("US"),
             cursor_secret: CURSOR_SECRET.into(),
             reminder_days: REMINDER_DAYS,
+            portal_user_pool_id: crate::cognito::portal_pool_id(),
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
                 sender_name: "Acme Services".into(),
@@ -244,7 +247,8 @@ impl TestApi {
         let db = dynamo_client().await;
         let table = format!("test-{}", ulid::Ulid::new());
         create_table(&db, &table).await.expect("create test table");
-        let mut app = App::new(&Self::config(&table), db.clone(), ses);
+        crate::cognito::pools().await;
+        let mut app = App::new(&Self::config(&table), db.clone(), ses, crate::cognito::client().await);
         let clock = Arc::new(TestClock::now_utc());
         app.clock = clock.clone();
         Self { app, clock, table, db, path_parameters: true }

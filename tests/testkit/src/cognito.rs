@@ -1,5 +1,6 @@
 //! The local Cognito emulator's user pools (started by `scripts/test` or `scripts/stack`),
-//! made once per test binary from template.yaml, and real ID tokens of staff users: what the
+//! made once per test binary from template.yaml (later found by name, so every test's app
+//! administers the pool the portal signs in to), and real ID tokens of staff users: what the
 //! specs that go through the local API's JWT authorizer need.
 
 use local_api::{Authorizers, LocalPools, Template};
@@ -19,9 +20,10 @@ pub async fn client() -> aws_sdk_cognitoidentityprovider::Client {
     local_cognito::client(&endpoint()).await
 }
 
+static POOLS: OnceCell<LocalPools> = OnceCell::const_new();
+
 /// Both pools (later runs find them by name).
 pub async fn pools() -> &'static LocalPools {
-    static POOLS: OnceCell<LocalPools> = OnceCell::const_new();
     POOLS
         .get_or_init(|| async {
             let endpoint = endpoint();
@@ -31,6 +33,11 @@ pub async fn pools() -> &'static LocalPools {
                 .expect("both user pools")
         })
         .await
+}
+
+/// The portal pool's id, once `pools` has made it.
+pub fn portal_pool_id() -> Option<String> {
+    POOLS.get().map(|pools| pools.portal.pool_id.clone())
 }
 
 /// The local API's authorizers on those pools.

@@ -14,7 +14,7 @@ use crate::store::Store;
 
 impl Store {
     /// Deletes a contact, releasing its email claim, updates the client's count, and clears the
-    /// line-manager link of its reports, all in one transaction.
+    /// line-manager link of its reports, all in one transaction. Returns the contact as it was.
     pub async fn delete_contact(
         &self,
         tenant: &TenantId,
@@ -22,7 +22,7 @@ impl Store {
         id: ContactId,
         if_match: Option<u64>,
         stamp: &Stamp,
-    ) -> DomainResult<()> {
+    ) -> DomainResult<Contact> {
         retry_planned(move || async move {
             let record = self
                 .get(Self::contact_key(tenant, client, id))
@@ -45,7 +45,7 @@ impl Store {
             const PRECEDENCE: [Role; 5] =
                 [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
             match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => Ok(Attempt::Done(())),
+                Outcome::Committed => Ok(Attempt::Done(current)),
                 Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
                     Err(DomainError::PreconditionFailed)
                 }
@@ -64,7 +64,7 @@ impl Store {
 
     /// The delete's transaction: the contact (unchanged since read, its reports as counted),
     /// the client's side as the primary decision has it, its email claim, its manager's link,
-    /// its portal credential, and the link of each of its `reports`.
+    /// and the link of each of its `reports`.
     fn delete_plan(
         &self,
         tenant: &TenantId,
@@ -101,7 +101,6 @@ impl Store {
         if let Some(manager) = manager.filter(|m| !reports.contains(m)) {
             plan.push(Role::OldManager, self.report_link(tenant, client, manager, id, -1)?);
         }
-        plan.push(Role::Credential, self.credential_delete(tenant, id)?);
         for report in reports {
             let mut clear = UpdateExpr::new();
             clear.remove("line_manager_id").stamp(stamp).value(":manager", s(id.to_string()));

@@ -28,9 +28,22 @@ struct Change {
     manager_moves: bool,
 }
 
+/// A contact before and after a change.
+pub struct Updated {
+    pub before: Contact,
+    pub after: Contact,
+}
+
+impl From<Change> for Updated {
+    fn from(change: Change) -> Self {
+        Self { before: change.current, after: change.updated }
+    }
+}
+
 impl Store {
     /// Applies a merge patch. A change of plain fields is one conditional update; a change of
     /// email, line manager or primary role is one transaction over every item it touches.
+    /// Returns the contact before and after.
     pub async fn update_contact(
         &self,
         tenant: &TenantId,
@@ -39,7 +52,7 @@ impl Store {
         if_match: Option<u64>,
         patch: ContactPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Contact> {
+    ) -> DomainResult<Updated> {
         let needs_client = primary::asks_for_role(&patch.is_primary);
         let patch = &patch;
         retry_planned(move || async move {
@@ -59,7 +72,7 @@ impl Store {
             };
             let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
             if fields == current.fields && demote.is_none() && !revoke {
-                return Ok(Attempt::Done(current));
+                return Ok(Attempt::Done(Updated { before: current.clone(), after: current }));
             }
             let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
             updated.is_primary |= demote.is_some();
@@ -89,10 +102,10 @@ impl Store {
         contact_update: UpdateBuilder,
         if_match: Option<u64>,
         stamp: &Stamp,
-    ) -> DomainResult<Attempt<Contact>> {
+    ) -> DomainResult<Attempt<Updated>> {
         if !change.email_moves && !change.manager_moves && change.demote.is_none() {
             return match self.update_single(contact_update).await {
-                Ok(()) => Ok(Attempt::Done(change.updated)),
+                Ok(()) => Ok(Attempt::Done(change.into())),
                 Err(Some(e)) => Err(e),
                 Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
                 Err(None) => Ok(Attempt::Retry),
@@ -109,7 +122,7 @@ impl Store {
             Role::OldManager,
         ];
         match self.run_plan(plan, &PRECEDENCE).await? {
-            Outcome::Committed => Ok(Attempt::Done(change.updated)),
+            Outcome::Committed => Ok(Attempt::Done(change.into())),
             Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
             Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
             Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),

@@ -1,8 +1,9 @@
-//! Accepting an invitation: the token is consumed, the contact activated and its credential
-//! stored in one transaction, so of two concurrent accepts of one token exactly one commits.
+//! Accepting an invitation: the token is consumed and the contact activated in one
+//! transaction, so of two concurrent accepts of one token exactly one commits. The password is
+//! not the table's business (the contact's portal user in Cognito holds it).
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use time::Date;
 
@@ -15,24 +16,52 @@ use crate::store::tx::{Reason, TxOutcome};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
+impl InviteRecord {
+    /// The tenant, client and contact the invitation is for.
+    pub fn ids(&self) -> DomainResult<(TenantId, ClientId, ContactId)> {
+        let tenant =
+            TenantId::parse(&self.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
+        let client =
+            ClientId::parse(&self.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
+        let contact =
+            ContactId::parse(&self.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+        Ok((tenant, client, contact))
+    }
+}
+
 impl Store {
-    /// Consumes the invitation, activates the contact and stores its password hash, in one
-    /// transaction: of two concurrent accepts of one token exactly one commits.
+    /// Whether the contact still waits on this invitation today: it exists, holds this token
+    /// as its pending one and is inside its support window (what `accept_invite`'s transaction
+    /// requires, checked before anything is done outside the table).
+    pub async fn check_pending(
+        &self,
+        invite: &InviteRecord,
+        hash: &TokenHash,
+        today: Date,
+    ) -> DomainResult<()> {
+        let (tenant, client, contact) = invite.ids()?;
+        let record = match self.read_contact(&tenant, client, contact, false).await {
+            Ok((record, _)) => record,
+            Err(DomainError::NotFound(_)) => return Err(no_longer_valid()),
+            Err(e) => return Err(e),
+        };
+        if record.invite_hash.as_deref() != Some(hash.as_str()) {
+            return Err(no_longer_valid());
+        }
+        check_support_window(&record.into_contact()?.fields, today)
+    }
+
+    /// Consumes the invitation and activates the contact in one transaction: of two
+    /// concurrent accepts of one token exactly one commits.
     pub async fn accept_invite(
         &self,
         invite: &InviteRecord,
         hash: &TokenHash,
-        password_hash: &str,
         now_epoch: i64,
         today: Date,
         stamp: &Stamp,
     ) -> DomainResult<()> {
-        let tenant =
-            TenantId::parse(&invite.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
-        let client =
-            ClientId::parse(&invite.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
-        let contact =
-            ContactId::parse(&invite.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+        let (tenant, client, contact) = invite.ids()?;
         let mut consume = UpdateExpr::new();
         consume.set("used_at", s(&stamp.at)).value(":now", AttributeValue::N(now_epoch.to_string()));
         let consume = built(
@@ -46,18 +75,7 @@ impl Store {
                 .build(),
         )?;
         let activate = self.activation(&tenant, client, contact, hash, today, stamp)?;
-        let mut credential = Self::key(keys::credential_pk(&tenant, contact), keys::CREDENTIAL_SK);
-        credential.insert("entity".into(), s("credential"));
-        credential.insert("contact_id".into(), s(contact.to_string()));
-        credential.insert("password_hash".into(), s(password_hash));
-        credential.insert("updated_at".into(), s(&stamp.at));
-        let store_password =
-            built(Put::builder().table_name(&self.table).set_item(Some(credential)).build())?;
-        let items = vec![
-            TransactWriteItem::builder().update(consume).build(),
-            activate,
-            TransactWriteItem::builder().put(store_password).build(),
-        ];
+        let items = vec![TransactWriteItem::builder().update(consume).build(), activate];
         let reasons = match self.transact(items).await? {
             TxOutcome::Committed => return Ok(()),
             // Another write to these items is in flight (perhaps an accept of the same token):
@@ -105,7 +123,11 @@ impl Store {
     }
 }
 
-/// Why an accept was cancelled (`reasons`, in request order: invitation, contact, credential):
+fn no_longer_valid() -> DomainError {
+    DomainError::Gone("this invitation is no longer valid")
+}
+
+/// Why an accept was cancelled (`reasons`, in request order: invitation, contact):
 /// a used or expired invitation, a token the contact no longer holds, or the support window.
 fn accept_refused(reasons: Vec<Reason>, hash: &TokenHash, today: Date) -> DomainResult<DomainError> {
     if reasons.first().is_some_and(|r| r.failed_condition()) {
@@ -122,6 +144,6 @@ fn accept_refused(reasons: Vec<Reason>, hash: &TokenHash, today: Date) -> Domain
         Some(record) => Ok(check_support_window(&record.into_contact()?.fields, today)
             .err()
             .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
-        None => Ok(DomainError::Gone("this invitation is no longer valid")),
+        None => Ok(no_longer_valid()),
     }
 }

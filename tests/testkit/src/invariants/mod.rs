@@ -25,12 +25,12 @@ pub enum Rule {
     /// An item's `entity` is the one its key shape calls for (none on idempotency records).
     Entity,
     /// The ids an item carries agree with the ids in its key (a contact's `id` and `client_id`,
-    /// a client's `id`, a credential's `contact_id`), and a contact id is under one client.
+    /// a client's `id`), and a contact id is under one client.
     KeyAttributes,
     /// An idempotency record has a well-formed key, an expiry, its fingerprint and response.
     IdempotencyRecord,
     /// An invitation is keyed by a token hash, names a contact, expires a week after its
-    /// validity; once used, its contact (while it exists) holds a portal credential.
+    /// validity; once used, its contact (while it exists) was activated (`activated_at`).
     Invitation,
     /// Every contact is under an existing client of its tenant.
     OrphanContact,
@@ -56,8 +56,9 @@ pub enum Rule {
     /// Only an invited contact holds an invitation, and every invited one does: an existing,
     /// unused invitation naming it, sent to its address.
     PendingInvitation,
-    /// Every portal credential belongs to an existing contact, and every active contact has one.
-    Credential,
+    /// No item holds password material: passwords live only in the portal user pool, so no
+    /// attribute is named like a password and no value is a password hash.
+    NoPassword,
     /// The sweep index holds exactly the sweepable contacts, each under its next due action
     /// (or that action's lease while a sweep sends its email), and nothing else.
     SweepIndex,
@@ -83,7 +84,7 @@ impl Rule {
             Rule::LineManager => "line-manager",
             Rule::ReportCount => "report-count",
             Rule::PendingInvitation => "pending-invitation",
-            Rule::Credential => "credential",
+            Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
         }
@@ -119,7 +120,25 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
+    no_password(items, &mut found);
     found.0
+}
+
+/// The formats password hashes are written in (PHC strings and their elders), whatever the
+/// attribute holding one is called.
+const HASH_PREFIXES: [&str; 6] = ["$argon2", "$scrypt$", "$pbkdf2", "$2a$", "$2b$", "$2y$"];
+
+/// No attribute is named like a password and no string value is a password hash.
+fn no_password(items: &[Item], found: &mut Found) {
+    for item in items {
+        let key = (s(item, "PK").unwrap_or("?"), s(item, "SK").unwrap_or("?"));
+        for (name, value) in item {
+            let hash = value.as_s().is_ok_and(|v| HASH_PREFIXES.iter().any(|p| v.starts_with(p)));
+            if name.to_ascii_lowercase().contains("password") || hash {
+                found.add(Rule::NoPassword, format!("item {key:?} holds password material in {name}"));
+            }
+        }
+    }
 }
 
 /// `Err` naming every broken rule, one per line, unless the items keep them all.

@@ -1,5 +1,5 @@
 //! The rules between items: clients and their contacts, email markers, line managers,
-//! invitations and credentials.
+//! invitations and what accepting one leaves.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,7 +24,6 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
     clients(t, found);
     managers(t, &by_id, found);
     invitations(t, found);
-    credentials(t, &by_id, found);
 }
 
 /// Every contact is under an existing client of its tenant.
@@ -154,34 +153,22 @@ fn invitations(t: &Table, found: &mut Found) {
             );
         }
     }
-    // Accepting activates the contact and stores its credential in one transaction, and only
-    // deleting the contact deletes the credential.
-    let credentials: HashSet<(&str, &str)> = t.credentials.iter().map(|c| (c.tenant, c.id)).collect();
+    // Accepting consumes the invitation and activates the contact in one transaction, and
+    // nothing but a deletion takes `activated_at` away again.
     for (hash, invite) in &t.invitations {
         let (Some(tenant), Some(contact)) = (s(invite, "tenant_id"), s(invite, "contact_id")) else {
             continue;
         };
-        let exists = t.contacts.iter().any(|c| c.tenant == tenant && c.id == contact);
-        if s(invite, "used_at").is_some() && exists && !credentials.contains(&(tenant, contact)) {
+        let accepted = t
+            .contacts
+            .iter()
+            .find(|c| c.tenant == tenant && c.id == contact)
+            .map(|c| s(c.item, "activated_at").is_some());
+        if s(invite, "used_at").is_some() && accepted == Some(false) {
             found.add(
                 Rule::Invitation,
-                format!("invitation {hash} was used, yet its contact {contact} has no credential"),
+                format!("invitation {hash} was used, yet its contact {contact} was never activated"),
             );
-        }
-    }
-}
-
-/// Every portal credential belongs to an existing contact, and an active contact (one that
-/// accepted an invitation) has one.
-fn credentials(t: &Table, by_id: &ById, found: &mut Found) {
-    for credential in &t.credentials {
-        if !by_id.contains_key(&(credential.tenant, credential.id)) {
-            found.add(Rule::Credential, format!("credential of missing contact {}", credential.id));
-        }
-    }
-    for c in t.contacts.iter().filter(|c| s(c.item, "portal_status") == Some("active")) {
-        if !t.credentials.iter().any(|k| k.tenant == c.tenant && k.id == c.id) {
-            found.add(Rule::Credential, format!("active contact {} has no credential", c.id));
         }
     }
 }

@@ -34,10 +34,6 @@ pub(crate) enum Shape<'a> {
     Invitation {
         hash: &'a str,
     },
-    Credential {
-        tenant: &'a str,
-        contact: &'a str,
-    },
     /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
     Quota,
 }
@@ -51,7 +47,6 @@ impl Shape<'_> {
             Shape::Marker { .. } => Some("email"),
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
-            Shape::Credential { .. } => Some("credential"),
             Shape::Quota => Some("quota"),
         }
     }
@@ -95,13 +90,11 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         }
         ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
         ("IDEM", "IDEM") => Shape::Idempotency { key: id },
-        ("CREDENTIAL", "CREDENTIAL") => Shape::Credential { tenant, contact: ulid(id)? },
         _ => return None,
     })
 }
 
-/// An item of a tenant, with the id its key gives it (a marker's: its email key; a
-/// credential's: its contact).
+/// An item of a tenant, with the id its key gives it (a marker's: its email key).
 pub(crate) struct Keyed<'a> {
     pub tenant: &'a str,
     pub id: &'a str,
@@ -121,7 +114,6 @@ pub(crate) struct Table<'a> {
     pub clients: Vec<Keyed<'a>>,
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
-    pub credentials: Vec<Keyed<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
     /// Every item and its shape (`None`: unknown).
@@ -175,10 +167,6 @@ impl<'a> Table<'a> {
                 self.contacts.push(Contact { tenant, client, id, item });
             }
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
-            Shape::Credential { tenant, contact } => {
-                disagreements.extend(agrees("contact_id", contact));
-                self.credentials.push(Keyed { tenant, id: contact, item });
-            }
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
             Shape::Invitation { hash } => {

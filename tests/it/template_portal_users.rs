@@ -1,0 +1,52 @@
+//! template.yaml and `shared::portal_users` agree: the functions that administer the portal
+//! pool's users are given its id and exactly the admin calls they make, on that pool only.
+
+use crate::template::{actions, tagged, template_yaml};
+
+/// The portal pool's admin calls each function makes (`shared::portal_users`): accepting
+/// creates or enables the user and sets its password; a revoke, an email change, a deletion and
+/// the sweep look the user up and end its access (and move or delete it).
+fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
+    let end_access =
+        ["cognito-idp:AdminGetUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"];
+    let mut actions = match function {
+        "accept-invite" => vec![
+            "cognito-idp:AdminGetUser",
+            "cognito-idp:AdminCreateUser",
+            "cognito-idp:AdminEnableUser",
+            "cognito-idp:AdminSetUserPassword",
+        ],
+        "update-contact" => [&end_access[..], &["cognito-idp:AdminUpdateUserAttributes"]].concat(),
+        "delete-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
+        "support-expiry-sweep" => end_access.to_vec(),
+        _ => vec![],
+    };
+    actions.sort();
+    actions
+}
+
+#[test]
+fn only_the_functions_that_administer_portal_users_may_and_only_on_the_portal_pool() {
+    let template = template_yaml();
+    let resources = template["Resources"].as_mapping().unwrap();
+    for resource in resources.values().filter(|r| r["Type"] == "AWS::Serverless::Function") {
+        let function = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let statements: Vec<serde_yaml::Value> = resource["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .filter(|s| actions(s).iter().any(|a| a.starts_with("cognito-idp:")))
+            .collect();
+        let mut granted: Vec<String> = statements.iter().flat_map(actions).collect();
+        granted.sort();
+        assert_eq!(granted, expected_portal_user_actions(function), "{function}");
+        for statement in &statements {
+            let pool = tagged(&statement["Resource"]);
+            assert_eq!(pool, Some(("!GetAtt".to_owned(), "PortalUserPool.Arn".to_owned())), "{function}");
+        }
+        let pool_id = tagged(&resource["Properties"]["Environment"]["Variables"]["PORTAL_USER_POOL_ID"]);
+        let wanted = (!granted.is_empty()).then(|| ("!Ref".to_owned(), "PortalUserPool".to_owned()));
+        assert_eq!(pool_id, wanted, "{function}: PORTAL_USER_POOL_ID exactly where users are administered");
+    }
+}
