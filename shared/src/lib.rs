@@ -11,6 +11,7 @@ pub mod import;
 pub mod invites;
 pub mod metrics;
 pub mod notify;
+pub mod portal;
 pub mod quota;
 pub mod store;
 pub mod sweep;

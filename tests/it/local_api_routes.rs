@@ -54,7 +54,7 @@ async fn every_template_route_answers_through_the_local_api() {
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
 
-    let steps = walk_every_route(|req| over_http(&base, req)).await;
+    let steps = walk_every_route(|req| over_http(&base, req), false).await;
 
     let reached = fake.invoked.lock().unwrap().clone();
     let expected: Vec<String> = steps.iter().map(|s| s.route.function.clone()).collect();

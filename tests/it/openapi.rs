@@ -57,9 +57,15 @@ fn the_spec_has_exactly_the_template_routes_with_the_function_as_operation_id() 
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap().iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
             let function = op["operationId"].as_str().unwrap_or_default().to_owned();
-            // `security: []` is a public route; any other operation needs the staff pool's token.
-            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
-            let authorizer = (!public).then(|| "StaffJwt".to_owned());
+            // `security: []` is a public route, the `portal` scheme the portal pool's token; any
+            // other operation needs the staff pool's token.
+            let authorizer = match op["security"].as_array() {
+                Some(schemes) if schemes.is_empty() => None,
+                Some(schemes) if schemes.iter().any(|s| s.get("portal").is_some()) => {
+                    Some("PortalJwt".to_owned())
+                }
+                _ => Some("StaffJwt".to_owned()),
+            };
             in_spec.insert(TemplateRoute {
                 method: method.to_uppercase(),
                 path: path.clone(),
@@ -104,20 +110,23 @@ async fn every_success_response_of_every_route_matches_the_spec() {
     let spec = spec();
     let api = TestApi::new().await;
 
-    let steps = walk_every_route(|req: WalkRequest| {
-        let api = &api;
-        async move {
-            let headers = req.header_pairs();
-            api.send(
-                &Caller::Anonymous,
-                &req.method,
-                &req.path_and_query,
-                &headers,
-                req.body.clone().map(|(_, b)| b),
-            )
-            .await
-        }
-    })
+    let steps = walk_every_route(
+        |req: WalkRequest| {
+            let api = &api;
+            async move {
+                let headers = req.header_pairs();
+                api.send(
+                    req.portal.as_ref().unwrap_or(&Caller::Anonymous),
+                    &req.method,
+                    &req.path_and_query,
+                    &headers,
+                    req.body.clone().map(|(_, b)| b),
+                )
+                .await
+            }
+        },
+        true,
+    )
     .await;
 
     for step in &steps {

@@ -1,8 +1,8 @@
 //! template.yaml's user pools: no user-writable attribute grants rights, nobody signs themselves
 //! up, and each authorizer trusts exactly its pool.
 
-use testkit::table::repo_root;
 use serde_yaml::Value;
+use testkit::table::repo_root;
 
 fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();

@@ -471,3 +471,18 @@ async fn dispatch(
         .unwrap_or_else(|| panic!("no handler wired for {}", route.function));
     handler(app, req).await
 }
+
+impl TestApi {
+    /// A client contact signed in to the portal, as the `PortalJwt` authorizer passes the
+    /// portal pool's ID token: its ids in the pool's immutable attributes, `token_use` `id`.
+    pub fn portal_user(tenant: &str, client: &str, contact: &str) -> Caller {
+        Caller::Authorizer(HashMap::from([
+            ("sub".to_owned(), format!("portal-user-{contact}")),
+            ("token_use".to_owned(), "id".to_owned()),
+            ("iss".to_owned(), "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Portal".to_owned()),
+            ("custom:tenant_id".to_owned(), tenant.to_owned()),
+            ("custom:client_id".to_owned(), client.to_owned()),
+            ("custom:contact_id".to_owned(), contact.to_owned()),
+        ]))
+    }
+}

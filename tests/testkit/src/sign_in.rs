@@ -1,0 +1,141 @@
+//! Real Cognito sign-ins in the tests: both pools of template.yaml on the Cognito emulator, and
+//! the portal pool's sign-in gate where the emulator calls it.
+//!
+//! The emulator calls its pre token generation trigger (`portal-sign-in`) through the Lambda
+//! invoke API at `127.0.0.1:$LAMBDA_PORT`, fixed in its configuration when `scripts/stack up`
+//! started it; under `scripts/run-local` `cargo lambda watch` answers there. The tests have no
+//! `cargo lambda watch`, so the first use in a test binary starts a stand-in on that port, on a
+//! thread and runtime of its own (each `#[tokio::test]` has its own runtime, which ends with
+//! its test), for the rest of the run. It runs the real gate (`shared::portal::gate`) for
+//! every invocation, staff sign-ins included (they pass through, as with the function), reading
+//! the contact from the table a test registered for the user's tenant: tests run in parallel,
+//! each with its own table, so each portal spec uses a tenant of its own.
+//!
+//! `LAMBDA_PORT` must be the port the stack was started with (`scripts/env.sh` defaults both to
+//! 9000), and nothing else may listen there during the run (not `scripts/run-local`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use local_api::proxy::{bind_loopback, serve};
+use local_api::{LocalPools, Template};
+use serde_json::{json, Value};
+use shared::domain::dates::Clock;
+use shared::portal::gate::{portal_user, Gate};
+use shared::store::Store;
+use tokio::sync::OnceCell;
+
+/// Where a tenant's contacts are: its test's table and clock.
+#[derive(Clone)]
+struct Registered {
+    table: String,
+    clock: Arc<dyn Clock>,
+}
+
+type Registry = Arc<Mutex<HashMap<String, Registered>>>;
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::default)
+}
+
+/// The Cognito emulator's endpoint (`source scripts/env.sh`).
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").expect("source scripts/env.sh")
+}
+
+pub async fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
+    local_cognito::client(&endpoint()).await
+}
+
+/// Both pools, made once per test run from template.yaml (later runs find them by name), with
+/// the sign-in gate listening where the emulator calls it.
+pub async fn pools() -> &'static LocalPools {
+    static POOLS: OnceCell<LocalPools> = OnceCell::const_new();
+    POOLS
+        .get_or_init(|| async {
+            let endpoint = endpoint();
+            let client = local_cognito::client(&endpoint).await;
+            let pools = local_cognito::pools::ensure(&client, &Template::of_repo(), &endpoint)
+                .await
+                .expect("both pools");
+            start_gate(&pools.portal.pool_id);
+            pools
+        })
+        .await
+}
+
+/// From now on, sign-ins of `tenant`'s portal users are checked against `table` at `clock`'s time.
+pub fn register(tenant: &str, table: &str, clock: Arc<dyn Clock>) {
+    let entry = Registered { table: table.to_owned(), clock };
+    registry().lock().expect("registry").insert(tenant.to_owned(), entry);
+}
+
+fn start_gate(portal_pool_id: &str) {
+    let port: u16 = std::env::var("LAMBDA_PORT")
+        .expect("LAMBDA_PORT (source scripts/env.sh)")
+        .parse()
+        .expect("LAMBDA_PORT is a port number");
+    let pool = portal_pool_id.to_owned();
+    let (bound, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build();
+        let runtime = runtime.expect("the gate's runtime");
+        runtime.block_on(async move {
+            let listener = match bind_loopback(port).await {
+                Ok(listener) => listener,
+                Err(e) => return bound.send(Err(e.to_string())).expect("waiting"),
+            };
+            let db = crate::table::dynamo_client().await;
+            bound.send(Ok(())).expect("waiting");
+            let pool: Arc<str> = pool.into();
+            let _ = serve(listener, move |req| invoke(req, db.clone(), pool.clone())).await;
+        })
+    });
+    let started = listening.recv().expect("the gate's thread");
+    started.unwrap_or_else(|e| {
+        panic!("the sign-in gate cannot listen on 127.0.0.1:{port} (LAMBDA_PORT): {e}; is scripts/run-local running?")
+    });
+}
+
+/// One invocation of the Lambda invoke API: the gate's answer, or its error as Lambda reports
+/// an unhandled one (`X-Amz-Function-Error`), which Cognito turns into a refused sign-in.
+async fn invoke(
+    req: Request<Incoming>,
+    db: aws_sdk_dynamodb::Client,
+    pool: Arc<str>,
+) -> Response<Full<Bytes>> {
+    let function_error = |message: String| {
+        let body = json!({ "errorType": "GateError", "errorMessage": message }).to_string();
+        let mut res = Response::new(Full::new(Bytes::from(body)));
+        res.headers_mut()
+            .insert("x-amz-function-error", hyper::header::HeaderValue::from_static("Unhandled"));
+        res
+    };
+    if req.uri().path() != "/2015-03-31/functions/portal-sign-in/invocations" {
+        return function_error(format!("no function at {}", req.uri().path()));
+    }
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let Ok(event) = serde_json::from_slice::<Value>(&body) else {
+        return function_error("the event is not JSON".into());
+    };
+    let tenant = match portal_user(&event, Some(&pool)) {
+        Ok(Some(user)) => user.tenant.as_str().to_owned(),
+        // Another pool's event passes through; a bad one is the gate's to refuse.
+        _ => String::new(),
+    };
+    let registered = registry().lock().expect("registry").get(&tenant).cloned();
+    let (table, clock) = match registered {
+        Some(r) => (r.table, r.clock),
+        None => (String::from("no-table-registered"), Arc::new(shared::domain::dates::SystemClock) as _),
+    };
+    let store = Store::new(db, &table);
+    let gate = Gate { store: &store, clock: clock.as_ref(), portal_pool_id: Some(&pool) };
+    match gate.answer(event).await {
+        Ok(answer) => Response::new(Full::new(Bytes::from(answer.to_string()))),
+        Err(refused) => function_error(refused.to_string()),
+    }
+}
