@@ -1,5 +1,5 @@
 //! The client portal's rules: who may use it today, and what a contact may change about
-//! itself there. The sign-in gate (`crate::portal::gate`) and the portal routes both decide
+//! itself there. The sign-in gate (the service `portal::gate`) and the portal routes both decide
 //! with `check_access`, so a token still valid after a revoke opens nothing.
 
 use std::fmt;
