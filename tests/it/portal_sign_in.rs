@@ -160,12 +160,17 @@ async fn a_staff_sign_in_passes_the_gate_unchanged() {
     assert!(claims.get("permissions").is_none() && claims.get("contact_id").is_none(), "{claims}");
 }
 
-/// Status and body of `GET path` with a Bearer token, through the local API.
-async fn get(base: &str, path: &str, token: &str) -> (u16, String) {
+/// Status and body of `method path` with a Bearer token and an optional JSON body, through
+/// the local API.
+async fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, String) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request =
-        hyper::Request::get(format!("{base}{path}")).header("authorization", format!("Bearer {token}"));
-    let response = client.request(request.body(Full::default()).unwrap()).await.unwrap();
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(format!("{base}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/merge-patch+json");
+    let body = body.map(|b| Full::new(Bytes::from(b.to_string()))).unwrap_or_default();
+    let response = client.request(request.body(body).unwrap()).await.unwrap();
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&body).into_owned())
@@ -190,17 +195,26 @@ async fn through_the_local_api_each_pools_token_opens_only_its_own_routes() {
     let staff = staff_token(&cognito().await, &pools().await.staff, &user).await.unwrap();
 
     // When each token calls the portal profile and the staff list of clients
-    let me = get(&base, "/portal/me", id_token(&portal)).await;
-    let clients_as_portal = get(&base, "/clients", id_token(&portal)).await;
-    let me_as_staff = get(&base, "/portal/me", &staff).await;
+    let portal = id_token(&portal);
+    let me = call(&base, "GET", "/portal/me", portal, None).await;
+    let retitled = call(&base, "PATCH", "/portal/me", portal, Some(json!({"job_title": "CFO"}))).await;
+    let new_email = call(&base, "PATCH", "/portal/me", portal, Some(json!({"email": "x@example.com"}))).await;
+    let clients_as_portal = call(&base, "GET", "/clients", portal, None).await;
+    let me_as_staff = call(&base, "GET", "/portal/me", &staff, None).await;
 
-    // Then the portal user reads its profile and nothing else, and the staff user not the portal
+    // Then the portal user reads and edits its profile and nothing else, and the staff user
+    // does not reach the portal
     assert_eq!(me.0, 200, "{}", me.1);
     let me: Value = serde_json::from_str(&me.1).unwrap();
     assert_eq!((&me["id"], &me["permissions"]), (&json!(ada.id()), &json!(["invoices", "support"])));
+    assert_eq!(retitled.0, 200, "{}", retitled.1);
+    assert_eq!(serde_json::from_str::<Value>(&retitled.1).unwrap()["job_title"], "CFO");
+    assert_eq!(new_email.0, 422, "{}", new_email.1);
+    assert!(new_email.1.contains("\"field\":\"email\""), "{}", new_email.1);
     assert_eq!(clients_as_portal.0, 401, "{}", clients_as_portal.1);
     assert_eq!(me_as_staff.0, 401, "{}", me_as_staff.1);
-    assert_eq!(fake.invoked.lock().unwrap().as_slice(), ["get-portal-profile"]);
+    let reached = fake.invoked.lock().unwrap().clone();
+    assert_eq!(reached, ["get-portal-profile", "update-portal-profile", "update-portal-profile"]);
     drop(ada);
     assert_eq!(Arc::strong_count(&api), 1, "the server holds it weakly: the check on drop runs here");
 }
