@@ -2,7 +2,7 @@
 //! wiring only; the behaviour lives in `shared::portal::gate`. An error answer is a refused
 //! sign-in (or refresh).
 
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use lambda_runtime::{run, service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use shared::portal::gate::Gate;
 
@@ -15,7 +15,9 @@ async fn main() -> Result<(), Error> {
     let gate = Gate { store: &app.store, clock: app.clock.as_ref(), portal_pool_id: pool.as_deref() };
     let gate = &gate;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, Error>(gate.answer(event.payload).await?)
+        gate.answer(event.payload)
+            .await
+            .map_err(|e| Diagnostic { error_type: e.kind().to_owned(), error_message: e.to_string() })
     }))
     .await
 }

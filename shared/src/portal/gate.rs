@@ -60,6 +60,18 @@ pub enum GateError {
     Failed(#[source] DomainError),
 }
 
+impl GateError {
+    /// The error's type as the trigger reports it to Lambda (`errorType`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GateError::Refused(_) => "PortalAccessRefused",
+            GateError::NotAContact => "NotAPortalUser",
+            GateError::NotAnEvent(_) => "NotAPreTokenGenerationEvent",
+            GateError::Failed(_) => "CheckFailed",
+        }
+    }
+}
+
 /// What the gate needs: the store, the clock, and the portal pool's id. Without the id every
 /// event is gated (in AWS only the portal pool calls the trigger; the template cannot pass
 /// the pool its own trigger's id without a circular dependency); with it, events of any

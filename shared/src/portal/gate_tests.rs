@@ -131,3 +131,15 @@ fn an_event_of_another_trigger_is_not_answered() {
     assert!(matches!(portal_user(&other, POOL), Err(GateError::NotAnEvent(_))));
     assert!(matches!(portal_user(&json!({ "hello": 1 }), POOL), Err(GateError::NotAnEvent(_))));
 }
+
+#[test]
+fn lambda_hears_what_kind_of_error_each_refusal_is() {
+    let refused = answer(event(SIGN_IN), None).unwrap_err();
+    assert_eq!(
+        (refused.kind(), refused.to_string().as_str()),
+        ("PortalAccessRefused", "this contact no longer has portal access")
+    );
+    let mut staff_like = event(SIGN_IN);
+    staff_like["request"]["userAttributes"] = json!({ "sub": "s" });
+    assert_eq!(portal_user(&staff_like, POOL).unwrap_err().kind(), "NotAPortalUser");
+}

@@ -102,25 +102,28 @@ fn start_gate(portal_pool_id: &str) {
 }
 
 /// One invocation of the Lambda invoke API: the gate's answer, or its error as Lambda reports
-/// an unhandled one (`X-Amz-Function-Error`), which Cognito turns into a refused sign-in.
+/// an unhandled one (200 with `X-Amz-Function-Error: Unhandled` and `errorType`/`errorMessage`),
+/// which Cognito turns into a refused sign-in whose message carries the gate's words.
+/// (`cargo lambda watch` answers a function error with a 500 instead, so under
+/// `scripts/run-local` the emulator refuses with "Unexpected error when invoking lambda".)
 async fn invoke(
     req: Request<Incoming>,
     db: aws_sdk_dynamodb::Client,
     pool: Arc<str>,
 ) -> Response<Full<Bytes>> {
-    let function_error = |message: String| {
-        let body = json!({ "errorType": "GateError", "errorMessage": message }).to_string();
+    let function_error = |kind: &str, message: String| {
+        let body = json!({ "errorType": kind, "errorMessage": message }).to_string();
         let mut res = Response::new(Full::new(Bytes::from(body)));
         res.headers_mut()
             .insert("x-amz-function-error", hyper::header::HeaderValue::from_static("Unhandled"));
         res
     };
     if req.uri().path() != "/2015-03-31/functions/portal-sign-in/invocations" {
-        return function_error(format!("no function at {}", req.uri().path()));
+        return function_error("ResourceNotFound", format!("no function at {}", req.uri().path()));
     }
     let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let Ok(event) = serde_json::from_slice::<Value>(&body) else {
-        return function_error("the event is not JSON".into());
+        return function_error("InvalidRequestContent", "the event is not JSON".into());
     };
     let tenant = match portal_user(&event, Some(&pool)) {
         Ok(Some(user)) => user.tenant.as_str().to_owned(),
@@ -136,6 +139,6 @@ async fn invoke(
     let gate = Gate { store: &store, clock: clock.as_ref(), portal_pool_id: Some(&pool) };
     match gate.answer(event).await {
         Ok(answer) => Response::new(Full::new(Bytes::from(answer.to_string()))),
-        Err(refused) => function_error(refused.to_string()),
+        Err(refused) => function_error(refused.kind(), refused.to_string()),
     }
 }
