@@ -134,6 +134,8 @@ async fn a_revoked_contact_is_refused_at_once_though_its_token_is_still_valid() 
     for res in [
         api.get(&ada.caller, "/portal/me").await,
         api.patch(&ada.caller, "/portal/me", json!({ "job_title": "CTO" })).await,
+        // Not even which fields a portal user may change.
+        api.patch(&ada.caller, "/portal/me", json!({ "email": "new@example.com" })).await,
     ] {
         assert_eq!(res.status, 403, "{}", res.body);
         assert_eq!(res.problem_code(), "portal-not-active");

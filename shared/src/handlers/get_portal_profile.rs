@@ -12,8 +12,9 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let who = call.portal()?;
-    let me = Me { tenant: &who.tenant, client: who.client, contact: who.contact };
-    let (contact, client_name) = profile::open(&call.app.store, call.app.clock.as_ref(), &me).await?;
+    let (store, clock) = (&call.app.store, call.app.clock.as_ref());
+    let me = Me { store, clock, tenant: &who.tenant, client: who.client, contact: who.contact };
+    let (contact, client_name) = me.open().await?;
     let body = profile::profile(&contact, &client_name)?.to_string();
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

@@ -15,12 +15,13 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let who = call.portal()?;
-    let me = Me { tenant: &who.tenant, client: who.client, contact: who.contact };
+    let (store, clock) = (&call.app.store, call.app.clock.as_ref());
+    let me = Me { store, clock, tenant: &who.tenant, client: who.client, contact: who.contact };
+    // Access first: a contact that lost it learns nothing, not even which fields it may change.
+    let (checked, client_name) = me.open().await?;
     let patch = self_service_patch(json_object(&call.req)?, call.app.phone_region)?;
     let expected = if_match(&call.req)?;
-    let (store, clock) = (&call.app.store, call.app.clock.as_ref());
-    let (_, client_name) = profile::open(store, clock, &me).await?;
-    let contact = profile::update(store, clock, &me, expected, patch, &call.stamp()).await?;
+    let contact = me.update(checked, expected, patch, &call.stamp()).await?;
     let body = profile::profile(&contact, &client_name)?.to_string();
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

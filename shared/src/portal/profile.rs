@@ -9,8 +9,10 @@ use crate::domain::portal::{check_access, PortalRefusal};
 use crate::domain::{ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::Store;
 
-/// The contact a portal user is.
+/// The contact a portal user is, and where to find it.
 pub struct Me<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
     pub tenant: &'a TenantId,
     pub client: ClientId,
     pub contact: ContactId,
@@ -41,52 +43,60 @@ const VISIBLE: &[&str] = &[
     "updated_at",
 ];
 
-/// The user's contact, if it may use the portal now, and its client's name (two reads side
-/// by side).
-pub async fn open(store: &Store, clock: &dyn Clock, me: &Me<'_>) -> DomainResult<(Contact, String)> {
-    let (contact, client) = tokio::join!(checked(store, clock, me), store.get_client(me.tenant, me.client));
-    let contact = contact?;
-    let client = client.map_err(|e| match e {
-        DomainError::NotFound(_) => DomainError::PortalAccess(PortalRefusal::Gone),
-        other => other,
-    })?;
-    Ok((contact, client.fields.name.as_str().to_owned()))
-}
-
-/// The user's contact, if it may use the portal now.
-async fn checked(store: &Store, clock: &dyn Clock, me: &Me<'_>) -> DomainResult<Contact> {
-    let found = match store.get_contact(me.tenant, me.client, me.contact).await {
-        Ok(contact) => Some(contact),
-        Err(DomainError::NotFound(_)) => None,
-        Err(other) => return Err(other),
-    };
-    check_access(found.as_ref(), clock.now().date()).map_err(DomainError::PortalAccess)?;
-    found.ok_or(DomainError::PortalAccess(PortalRefusal::Gone))
-}
-
-/// Applies a self-service patch to the version just checked, so that a revoke (or any change)
-/// landing in between is seen: the check runs again, up to `UPDATE_ATTEMPTS` times. With
-/// `if_match`, a version other than the caller's is 412 at once.
-pub async fn update(
-    store: &Store,
-    clock: &dyn Clock,
-    me: &Me<'_>,
-    if_match: Option<u64>,
-    patch: ContactPatch,
-    stamp: &Stamp,
-) -> DomainResult<Contact> {
-    for _ in 0..UPDATE_ATTEMPTS {
-        let current = checked(store, clock, me).await?;
-        if if_match.is_some_and(|v| v != current.audit.version) {
-            return Err(DomainError::PreconditionFailed);
-        }
-        let version = Some(current.audit.version);
-        match store.update_contact(me.tenant, me.client, me.contact, version, patch.clone(), stamp).await {
-            Err(DomainError::PreconditionFailed) if if_match.is_none() => continue,
-            other => return other,
-        }
+impl Me<'_> {
+    /// The user's contact, if it may use the portal now, and its client's name (two reads
+    /// side by side).
+    pub async fn open(&self) -> DomainResult<(Contact, String)> {
+        let (contact, client) = tokio::join!(self.checked(), self.store.get_client(self.tenant, self.client));
+        let contact = contact?;
+        let client = client.map_err(|e| match e {
+            DomainError::NotFound(_) => DomainError::PortalAccess(PortalRefusal::Gone),
+            other => other,
+        })?;
+        Ok((contact, client.fields.name.as_str().to_owned()))
     }
-    Err(DomainError::Contention)
+
+    /// The user's contact, if it may use the portal now.
+    async fn checked(&self) -> DomainResult<Contact> {
+        let found = match self.store.get_contact(self.tenant, self.client, self.contact).await {
+            Ok(contact) => Some(contact),
+            Err(DomainError::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        };
+        check_access(found.as_ref(), self.clock.now().date()).map_err(DomainError::PortalAccess)?;
+        found.ok_or(DomainError::PortalAccess(PortalRefusal::Gone))
+    }
+
+    /// Applies a self-service patch to the version `checked` (from `open`), so that a revoke
+    /// (or any change) landing in between is seen: the contact is read and checked again, up to
+    /// `UPDATE_ATTEMPTS` times in all. With `if_match`, a version other than the caller's is 412
+    /// at once.
+    pub async fn update(
+        &self,
+        checked: Contact,
+        if_match: Option<u64>,
+        patch: ContactPatch,
+        stamp: &Stamp,
+    ) -> DomainResult<Contact> {
+        let mut current = checked;
+        for attempt in 0..UPDATE_ATTEMPTS {
+            if attempt > 0 {
+                current = self.checked().await?;
+            }
+            if if_match.is_some_and(|v| v != current.audit.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let (store, version) = (self.store, Some(current.audit.version));
+            match store
+                .update_contact(self.tenant, self.client, self.contact, version, patch.clone(), stamp)
+                .await
+            {
+                Err(DomainError::PreconditionFailed) if if_match.is_none() => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::Contention)
+    }
 }
 
 /// The profile a portal user reads: its contact's visible fields and its client's name.
