@@ -6,7 +6,10 @@
 : "${SES_PORT:=8005}"
 # The Cognito emulator sits next to the SES one unless told otherwise.
 : "${COGNITO_PORT:=$((SES_PORT + 2))}"
-export DYNAMODB_PORT SES_PORT COGNITO_PORT
+# Where the functions' Lambda invoke API listens (cargo lambda watch under scripts/run-local, a
+# stand-in in the tests): the Cognito emulator calls the portal pool's sign-in trigger there.
+: "${LAMBDA_PORT:=9000}"
+export DYNAMODB_PORT SES_PORT COGNITO_PORT LAMBDA_PORT
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID_LOCAL:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY_LOCAL:-local}"
 export AWS_REGION=us-east-1

@@ -11,6 +11,7 @@ pub mod import;
 pub mod invites;
 pub mod metrics;
 pub mod notify;
+pub mod portal;
 pub mod portal_users;
 pub mod quota;
 pub mod store;

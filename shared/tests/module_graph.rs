@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("notify", 3),
     ("sweep", 3),
     ("import", 3),
+    ("portal", 3),
     ("http", 4),
     // The per-cold-start wiring (`App`) and the handlers that build services from it.
     ("app", 5),

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use serde_json::json;
+use shared::domain::{ClientId, ContactId};
 use shared::http::routes::{self, Route};
 use testkit::{Caller, TestApi};
 
+use crate::portal::given_portal_user;
 use crate::support::{given_client, given_contact};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +25,8 @@ enum Who {
     /// `custom:privileges` names the privilege, but attributes grant nothing, only groups do.
     PrivilegeAttribute,
     GroupHoldingAWriterName,
+    /// A client contact with a portal pool token (its contact active, on the portal routes).
+    PortalUser,
 }
 
 const EVERYONE: &[Who] = &[
@@ -35,6 +39,7 @@ const EVERYONE: &[Who] = &[
     Who::Manager,
     Who::PrivilegeAttribute,
     Who::GroupHoldingAWriterName,
+    Who::PortalUser,
 ];
 
 fn claims(tenant: &str, extra: &[(&str, &str)]) -> Caller {
@@ -57,6 +62,10 @@ fn caller(who: Who) -> Caller {
         Who::Manager => claims("t1", &[("cognito:groups", "[manage_all_clients]")]),
         Who::PrivilegeAttribute => claims("t1", &[("custom:privileges", "manage_all_clients")]),
         Who::GroupHoldingAWriterName => claims("t1", &[("cognito:groups", "[sales,psa_admins]")]),
+        Who::PortalUser => {
+            let (client, contact) = (ClientId::generate().to_string(), ContactId::generate().to_string());
+            TestApi::portal_user("t1", &client, &contact)
+        }
     }
 }
 
@@ -69,6 +78,8 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
+/// Only for portal users, each for its own contact.
+const PORTAL_ROUTES: &[(&str, &str)] = &[("GET", "/portal/me"), ("PATCH", "/portal/me")];
 const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients"),
     ("PATCH", "/clients/{clientId}"),
@@ -104,6 +115,10 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
     match who {
         // A public route ignores who calls: the body's token decides (unknown here).
         _ if is(PUBLIC_ROUTES, route) => (404, "not-found"),
+        // Each pool's tokens open only its own routes.
+        Who::PortalUser if is(PORTAL_ROUTES, route) => success(route),
+        _ if is(PORTAL_ROUTES, route) => (401, "unauthenticated"),
+        Who::PortalUser => (401, "unauthenticated"),
         Who::NoToken | Who::HeaderWithoutClaims => (401, "unauthenticated"),
         Who::Reader | Who::PrivilegeAttribute | Who::GroupHoldingAWriterName if write => (403, "forbidden"),
         // Another tenant's ids do not exist for this caller.
@@ -115,10 +130,12 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
 #[test]
 fn the_written_down_access_lists_cover_exactly_the_routes() {
     for route in routes::ALL {
-        let lists = [READ_ROUTES, PUBLIC_ROUTES, WRITE_ROUTES].iter().filter(|l| is(l, route)).count();
+        let lists =
+            [READ_ROUTES, PUBLIC_ROUTES, WRITE_ROUTES, PORTAL_ROUTES].iter().filter(|l| is(l, route)).count();
         assert_eq!(lists, 1, "{} {} must be in exactly one list", route.method, route.template);
     }
-    assert_eq!(READ_ROUTES.len() + PUBLIC_ROUTES.len() + WRITE_ROUTES.len(), routes::ALL.len());
+    let listed = READ_ROUTES.len() + PUBLIC_ROUTES.len() + WRITE_ROUTES.len() + PORTAL_ROUTES.len();
+    assert_eq!(listed, routes::ALL.len());
 }
 
 #[tokio::test]
@@ -147,7 +164,7 @@ async fn every_route_answers_every_caller_as_specified() {
             let body = match route.function {
                 "create-client" | "update-client" => Some(json!({ "name": "Renamed" })),
                 "add-contact" => Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") })),
-                "update-contact" => Some(json!({ "job_title": "CTO" })),
+                "update-contact" | "update-portal-profile" => Some(json!({ "job_title": "CTO" })),
                 "accept-invite" => {
                     Some(json!({ "token": "no-such-token", "password": "a long enough password" }))
                 }
@@ -163,7 +180,11 @@ async fn every_route_answers_every_caller_as_specified() {
                 _ => (&[], None),
             };
 
-            let res = api.send(&caller(who), route.method, &path, headers, body).await;
+            let caller = match who {
+                Who::PortalUser if is(PORTAL_ROUTES, route) => given_portal_user(&api, "t1").await.caller,
+                _ => caller(who),
+            };
+            let res = api.send(&caller, route.method, &path, headers, body).await;
 
             let (status, code) = expected(route, who);
             assert_eq!(res.status, status, "{} {} as {who:?}: {}", route.method, route.template, res.body);

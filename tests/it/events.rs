@@ -1,10 +1,12 @@
 //! The sample events in `events/` run: each function's event, through its real handler,
 //! against the demo data of `seed-demo` (the ids the events use), gets an answer the OpenAPI
-//! document lists for that route, never a 5xx. The sweep's event is a scheduled event.
+//! document lists for that route, never a 5xx. The sweep's event is a scheduled event; the
+//! sign-in gate's events (a sign-in and a refresh) go through the gate.
 
 use local_api::Template;
 use serde_json::Value;
 use shared::domain::TenantId;
+use shared::portal::gate::Gate;
 use testkit::seed::seed_demo;
 use testkit::table::repo_root;
 use testkit::TestApi;
@@ -28,9 +30,23 @@ async fn every_sample_event_runs_against_the_demo_data() {
         assert!(res.status < 500, "events/{}.json: {} {}", route.function, res.status, res.body);
         assert_documented(&spec, &route, &res);
     }
+    // The demo primary contact has not accepted an invitation: the gate refuses its sign-in.
+    let gate = Gate { store: &api.app.store, clock: api.app.clock.as_ref(), portal_pool_id: None };
     let routed: Vec<String> = template.routes().unwrap().into_iter().map(|r| r.function).collect();
     for function in template.functions().into_iter().filter(|f| !routed.contains(f)) {
-        let scheduled: Value = serde_json::from_str(&event(&function)).unwrap();
-        assert_eq!(scheduled["detail-type"], "Scheduled Event", "events/{function}.json");
+        let other: Value = serde_json::from_str(&event(&function)).unwrap();
+        match function.as_str() {
+            "portal-sign-in" => {
+                for sample in ["portal-sign-in", "portal-sign-in-refresh"] {
+                    let refused = gate.run(serde_json::from_str(&event(sample)).unwrap()).await.unwrap_err();
+                    assert_eq!(
+                        refused.to_string(),
+                        "portal access is not active for this contact",
+                        "{sample}"
+                    );
+                }
+            }
+            _ => assert_eq!(other["detail-type"], "Scheduled Event", "events/{function}.json"),
+        }
     }
 }

@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use http_body_util::{BodyExt, Full};
@@ -13,13 +12,29 @@ use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::{bind_loopback, serve};
-use local_api::{Authorizers, Proxy, Router, Template};
-use local_cognito::users::sign_in;
+use local_api::{Authorizers, LocalPools, Proxy, Router, Template};
+use local_cognito::users::{staff_token, Role, StaffUser};
+use testkit::TestApi;
+
+use crate::portal_sign_in::given_signed_up;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "Local-authorizer-spec-1";
 
-use testkit::cognito::{admin_id_token as admin_token, client as cognito, pools};
+/// Both pools, with the sign-in gate listening where the emulator calls it.
+async fn pools() -> &'static LocalPools {
+    testkit::sign_in::pools().await
+}
+
+async fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
+    testkit::sign_in::cognito().await
+}
+
+async fn admin_token(tenant: &str) -> String {
+    let email = format!("admin-{tenant}@authorizer.test");
+    let user = StaffUser { email: &email, tenant, role: Role::Admin, password: PASSWORD };
+    staff_token(&cognito().await, &pools().await.staff, &user).await.unwrap()
+}
 
 /// The events the functions were invoked with; every function answers 200 `{}`.
 async fn fake_functions(seen: Arc<Mutex<Vec<Value>>>) -> String {
@@ -127,29 +142,11 @@ async fn a_token_signed_with_a_shared_secret_instead_of_the_pools_key_is_refused
 #[tokio::test]
 async fn a_portal_users_token_is_refused_on_a_staff_route() {
     let given = local_api().await;
-    let pool = &pools().await.portal;
-    let cognito = cognito().await;
-    let email = "contact@portal-on-staff.test";
-    let attribute = |n: &str, v: &str| AttributeType::builder().name(n).value(v).build().unwrap();
-    let _ = cognito
-        .admin_create_user()
-        .user_pool_id(&pool.pool_id)
-        .username(email)
-        .message_action(MessageActionType::Suppress)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("custom:tenant_id", "acme"))
-        .send()
-        .await;
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool.pool_id)
-        .username(email)
-        .password(PASSWORD)
-        .permanent(true)
-        .send()
-        .await
-        .unwrap();
-    let token = sign_in(&cognito, pool, email, PASSWORD).await.unwrap();
+    // A portal user signs in only as a contact the sign-in gate lets through.
+    let api = TestApi::new().await;
+    let ada = given_signed_up(&api).await;
+    let tokens = crate::portal_sign_in::sign_in(&ada.email).await.unwrap();
+    let token = tokens.id_token().unwrap();
     let answer = call(&given.base, "GET", "/clients", Some(&format!("Bearer {token}"))).await;
     refused(&answer, &given);
     assert!(answer.1.contains("issuer"), "{answer:?}");

@@ -56,9 +56,10 @@ async fn every_template_route_answers_through_the_local_api() {
     let fake = watch::start(&api).await;
     let base = start_local_api(&fake.url).await;
 
-    let token = testkit::cognito::admin_id_token(&format!("walk-{}", ulid::Ulid::new())).await;
+    let tenant = format!("walk-{}", ulid::Ulid::new());
+    let token = testkit::cognito::admin_id_token(&tenant).await;
 
-    let steps = walk_every_route(token, |req| over_http(&base, req)).await;
+    let steps = walk_every_route(&tenant, token, |req| over_http(&base, req), false).await;
 
     let reached = fake.invoked.lock().unwrap().clone();
     let expected: Vec<String> = steps.iter().map(|s| s.route.function.clone()).collect();

@@ -28,6 +28,8 @@ mod metrics;
 mod model;
 mod notifications;
 mod openapi;
+mod portal;
+mod portal_sign_in;
 mod portal_users;
 mod primary;
 mod quota;

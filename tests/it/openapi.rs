@@ -57,9 +57,15 @@ fn the_spec_has_exactly_the_template_routes_with_the_function_as_operation_id() 
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap().iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
             let function = op["operationId"].as_str().unwrap_or_default().to_owned();
-            // `security: []` is a public route; any other operation needs the staff pool's token.
-            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
-            let authorizer = (!public).then(|| "StaffJwt".to_owned());
+            // `security: []` is a public route, the `portal` scheme the portal pool's token; any
+            // other operation needs the staff pool's token.
+            let authorizer = match op["security"].as_array() {
+                Some(schemes) if schemes.is_empty() => None,
+                Some(schemes) if schemes.iter().any(|s| s.get("portal").is_some()) => {
+                    Some("PortalJwt".to_owned())
+                }
+                _ => Some("StaffJwt".to_owned()),
+            };
             in_spec.insert(TemplateRoute {
                 method: method.to_uppercase(),
                 path: path.clone(),
@@ -104,15 +110,22 @@ async fn every_success_response_of_every_route_matches_the_spec() {
     let spec = spec();
     let api = TestApi::new().await;
 
-    let admin = TestApi::admin(&format!("walk-{}", ulid::Ulid::new()));
-    let steps = walk_every_route(testkit::api::VERIFIED_TOKEN.to_owned(), |req: WalkRequest| {
-        let (api, admin) = (&api, &admin);
-        async move {
-            let headers = req.header_pairs();
-            api.send(admin, &req.method, &req.path_and_query, &headers, req.body.clone().map(|(_, b)| b))
-                .await
-        }
-    })
+    let tenant = format!("walk-{}", ulid::Ulid::new());
+    let admin = TestApi::admin(&tenant);
+    let steps = walk_every_route(
+        &tenant,
+        testkit::api::VERIFIED_TOKEN.to_owned(),
+        |req: WalkRequest| {
+            let (api, admin) = (&api, &admin);
+            async move {
+                let headers = req.header_pairs();
+                let caller = req.portal.as_ref().unwrap_or(admin);
+                api.send(caller, &req.method, &req.path_and_query, &headers, req.body.clone().map(|(_, b)| b))
+                    .await
+            }
+        },
+        true,
+    )
     .await;
 
     for step in &steps {

@@ -19,7 +19,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// The user that signs in with `email`, if there is one.
 async fn portal_user(email: &str) -> Option<AdminGetUserOutput> {
-    let pool = &testkit::cognito::pools().await.portal;
+    let pool = &testkit::sign_in::pools().await.portal;
     let found = testkit::cognito::client()
         .await
         .admin_get_user()
@@ -36,7 +36,7 @@ async fn portal_user(email: &str) -> Option<AdminGetUserOutput> {
 
 /// The claims of the ID token the portal pool gives for `email` and `password`, if any.
 async fn sign_in(email: &str, password: &str) -> Option<Value> {
-    let pool = &testkit::cognito::pools().await.portal;
+    let pool = &testkit::sign_in::pools().await.portal;
     let token =
         local_cognito::users::sign_in(&testkit::cognito::client().await, pool, email, password).await.ok()?;
     let payload = token.split('.').nth(1).expect("a JWT");

@@ -99,6 +99,8 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
         "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
         "add-contact" | "invite-contact" => vec!["TENANT#*", "INVITE#*"],
+        // The sign-in gate reads only the contact its user is.
+        "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
         _ => vec!["TENANT#*"],
     }
 }
@@ -107,7 +109,11 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
 fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() {
     let template = template_yaml();
     let functions = function_statements(&template);
-    assert_eq!(functions.len(), routes::ALL.len() + 1, "every route's function and the sweep");
+    assert_eq!(
+        functions.len(),
+        routes::ALL.len() + 2,
+        "every route's function, the sweep and the sign-in gate"
+    );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements
             .iter()
@@ -200,7 +206,7 @@ fn every_function_has_an_alarm_on_its_errors_and_throttles_that_notifies_the_ala
 fn every_alarm_says_what_to_do_and_notifies_the_alarm_topic() {
     let template = template_yaml();
     let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
-    assert!(alarms.len() >= 16 + 6, "one per function, the API's two, the sweep's two and SES's two");
+    assert!(alarms.len() >= 19 + 6, "one per function, the API's two, the sweep's two and SES's two");
     for (name, alarm) in alarms {
         let description = alarm["Properties"]["AlarmDescription"].as_str().unwrap_or_default();
         assert!(description.contains("docs/operations.md"), "{name} points to the runbook: {description}");

@@ -76,3 +76,37 @@ fn the_default_authorizer_trusts_the_staff_pool_and_its_app_client() {
     let audience = serde_yaml::to_string(&jwt["audience"]).unwrap();
     assert!(audience.contains("StaffUserPoolClient") && audience.contains("ExistingStaffUserPoolClientId"));
 }
+
+#[test]
+fn the_portal_authorizer_trusts_only_the_portal_pool_and_guards_exactly_the_portal_routes() {
+    let template = template();
+    let jwt =
+        &resource(&template, "HttpApi")["Properties"]["Auth"]["Authorizers"]["PortalJwt"]["JwtConfiguration"];
+    let issuer = serde_yaml::to_string(&jwt["issuer"]).unwrap();
+    assert!(issuer.contains("${PortalUserPool}") && !issuer.contains("Staff"), "{issuer}");
+    assert_eq!(serde_yaml::to_string(&jwt["audience"]).unwrap().trim(), "- !Ref PortalUserPoolClient");
+    for route in local_api::Template::of_repo().routes().unwrap() {
+        let portal = route.authorizer.as_deref() == Some("PortalJwt");
+        assert_eq!(portal, route.path.starts_with("/portal/"), "{} {}", route.method, route.path);
+    }
+}
+
+#[test]
+fn the_portal_pool_signs_in_only_through_its_gate_which_only_cognito_may_call_for_that_pool() {
+    let template = template();
+    let trigger = &resource(&template, "PortalUserPool")["Properties"]["LambdaConfig"]["PreTokenGeneration"];
+    assert_eq!(serde_yaml::to_string(trigger).unwrap().trim(), "!GetAtt PortalSignInFunction.Arn");
+    let function = resource(&template, "PortalSignInFunction");
+    assert_eq!(function["Metadata"]["BuildProperties"]["Binary"], "portal-sign-in");
+    let permission = &resource(&template, "PortalSignInPermission")["Properties"];
+    assert_eq!(permission["Principal"], "cognito-idp.amazonaws.com");
+    assert_eq!(serde_yaml::to_string(&permission["SourceArn"]).unwrap().trim(), "!GetAtt PortalUserPool.Arn");
+    assert_eq!(
+        serde_yaml::to_string(&permission["FunctionName"]).unwrap().trim(),
+        "!GetAtt PortalSignInFunction.Arn"
+    );
+    assert!(
+        resource(&template, "StaffUserPool")["Properties"]["LambdaConfig"].is_null(),
+        "staff sign in ungated"
+    );
+}

@@ -7,7 +7,7 @@ use std::future::Future;
 use local_api::{router, Template, TemplateRoute};
 use serde_json::{json, Value};
 use testkit::mail::{invite_token, messages_to};
-use testkit::TestResponse;
+use testkit::{Caller, TestApi, TestResponse};
 
 /// A request as the walk sends it.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub struct WalkRequest {
     pub headers: Vec<(String, String)>,
     /// Content type and body.
     pub body: Option<(String, String)>,
+    /// On a portal route: the portal user, as the authorizer's claims (no `Authorization`).
+    pub portal: Option<Caller>,
 }
 
 impl WalkRequest {
@@ -39,6 +41,8 @@ pub struct Step {
 struct Walk<F> {
     send: F,
     token: String,
+    /// Set for the portal steps: who calls instead of the staff token.
+    portal: Option<Caller>,
     routes: Vec<TemplateRoute>,
     steps: Vec<Step>,
 }
@@ -78,11 +82,16 @@ where
                 .map(|(_, v)| v.to_string())
                 .expect("an id for each parameter")
         });
+        let headers = match self.portal {
+            Some(_) => Vec::new(),
+            None => vec![("authorization".into(), format!("Bearer {}", self.token))],
+        };
         let request = WalkRequest {
             method: method.into(),
             path_and_query: format!("{path}{query}"),
-            headers: vec![("authorization".into(), format!("Bearer {}", self.token))],
+            headers,
             body,
+            portal: self.portal.clone(),
         };
         let response = (self.send)(request.clone()).await;
         assert_eq!(response.status, status, "{method} {path}{query}: {}", response.body);
@@ -92,15 +101,18 @@ where
     }
 }
 
-/// Walks every route as the administrator whose ID token is `token` (in the
-/// `Authorization` header of each request); returns each step in order.
-pub async fn walk_every_route<F, Fut>(token: String, send: F) -> Vec<Step>
+/// Walks every route as the administrator of `tenant` whose ID token is `token` (in the
+/// `Authorization` header of each staff request), and the portal routes as the portal user of
+/// its contact when the transport can pass an authorizer's claims (`portal`; the local API
+/// passes only what its authorizers verified: the portal over HTTP is walked with real tokens
+/// in `portal_sign_in`); returns each step in order.
+pub async fn walk_every_route<F, Fut>(tenant: &str, token: String, send: F, portal: bool) -> Vec<Step>
 where
     F: Fn(WalkRequest) -> Fut,
     Fut: Future<Output = TestResponse>,
 {
     let routes = Template::of_repo().routes().unwrap();
-    let mut walk = Walk { send, token, routes: routes.clone(), steps: Vec::new() };
+    let mut walk = Walk { send, token, portal: None, routes: routes.clone(), steps: Vec::new() };
     let email = format!("ada.{}@walk.test", ulid::Ulid::new()).to_lowercase();
 
     let client = walk.call("POST", "/clients", &[], "", json_body(json!({"name": "Acme"})), 201).await;
@@ -127,6 +139,14 @@ where
     let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
     let accept = json_body(json!({"token": token, "password": "correct horse battery staple"}));
     walk.call("POST", "/invites/accept", &[], "", accept, 200).await;
+    if portal {
+        walk.portal = Some(TestApi::portal_user(tenant, &c, &k));
+        let me = walk.call("GET", "/portal/me", &[], "", None, 200).await;
+        assert_eq!(me["permissions"], json!(["support"]), "{me}");
+        let title = json_body(json!({"job_title": "Finance lead"}));
+        walk.call("PATCH", "/portal/me", &[], "", title, 200).await;
+        walk.portal = None;
+    }
     let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
     let sent = walk.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
     assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
@@ -141,7 +161,9 @@ where
     walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 204).await;
     walk.call("DELETE", "/clients/{clientId}", &ids, "", None, 204).await;
 
-    let missed: Vec<_> = routes.iter().filter(|r| !walk.steps.iter().any(|s| &s.route == *r)).collect();
+    let walked = |r: &TemplateRoute| walk.steps.iter().any(|s| &s.route == r);
+    let portal_route = |r: &TemplateRoute| r.authorizer.as_deref() == Some("PortalJwt");
+    let missed: Vec<_> = routes.iter().filter(|r| !walked(r) && (portal || !portal_route(r))).collect();
     assert!(missed.is_empty(), "routes the walk did not call: {missed:?}");
     walk.steps
 }

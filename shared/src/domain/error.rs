@@ -61,6 +61,10 @@ pub enum DomainError {
     SupportNotStarted,
     #[error("the contact's support has ended")]
     SupportEnded,
+    /// A portal user whose contact may not use the portal now (revoked, deleted, outside its
+    /// support window), even with a token that is still valid.
+    #[error("{0}")]
+    PortalAccess(super::portal::PortalRefusal),
     /// The version the caller read (`If-Match`) is not the stored one.
     #[error("the resource changed since it was read (If-Match does not match)")]
     PreconditionFailed,
@@ -135,6 +139,7 @@ impl DomainError {
             PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",
+            PortalAccess(refusal) => refusal.code(),
             PreconditionFailed => "precondition-failed",
             IdempotencyKeyReused => "idempotency-key-reused",
             Contention => "contention",

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod invite;
 pub mod patch;
 pub mod phone;
+pub mod portal;
 pub mod primary;
 pub mod quota;
 pub mod sweep;

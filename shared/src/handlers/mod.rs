@@ -7,6 +7,7 @@ pub mod delete_client;
 pub mod delete_contact;
 pub mod get_client;
 pub mod get_contact;
+pub mod get_portal_profile;
 pub mod import_clients;
 pub mod import_contacts;
 pub mod invite_contact;
@@ -16,6 +17,7 @@ pub mod notify_contacts;
 pub mod registry;
 pub mod update_client;
 pub mod update_contact;
+pub mod update_portal_profile;
 
 use lambda_http::{Body, Response};
 

@@ -41,6 +41,8 @@ registry! {
     NOTIFY_CONTACTS => notify_contacts,
     IMPORT_CONTACTS => import_contacts,
     IMPORT_CLIENTS => import_clients,
+    GET_PORTAL_PROFILE => get_portal_profile,
+    UPDATE_PORTAL_PROFILE => update_portal_profile,
 }
 
 #[cfg(test)]

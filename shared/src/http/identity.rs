@@ -112,6 +112,58 @@ fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Ide
     Ok(Identity { tenant, user, groups })
 }
 
+/// A client contact signed in to the portal: the portal pool's ID token, as the `PortalJwt`
+/// authorizer passes its claims. Who it is comes only from the pool's immutable attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalIdentity {
+    pub tenant: TenantId,
+    pub client: ClientId,
+    pub contact: ContactId,
+    pub user: UserId,
+}
+
+/// The claim only portal users have: the staff pool has no such attribute.
+const PORTAL_CLAIM: &str = "custom:contact_id";
+
+use crate::domain::{ClientId, ContactId};
+
+impl Authenticator {
+    /// A staff caller (`authenticate`), refusing a portal user's token outright: the two pools
+    /// are told apart by their claims, so a portal token that reached a staff route (an
+    /// authorizer misconfigured) is no reader of its tenant.
+    pub fn authenticate_staff(&self, req: &Request) -> DomainResult<Identity> {
+        let claims = authorizer_claims(req);
+        if claims.is_some_and(|c| c.contains_key(PORTAL_CLAIM) || c.contains_key("custom:client_id")) {
+            return Err(DomainError::Unauthenticated("a portal user's token is not valid here"));
+        }
+        self.authenticate(req)
+    }
+
+    /// A portal caller, from the authorizer's claims only (portal routes have no other
+    /// identity path): an ID token (`token_use` `id`, which alone carries the attributes) with
+    /// the contact's tenant, client and contact; a staff token has no contact and is refused.
+    pub fn authenticate_portal(&self, req: &Request) -> DomainResult<PortalIdentity> {
+        let claims = authorizer_claims(req).ok_or(DomainError::Unauthenticated("no verified identity"))?;
+        let claim = |name: &str| claims.get(name).map(String::as_str);
+        if claim("token_use") != Some("id") {
+            return Err(DomainError::Unauthenticated("a portal user's ID token is required"));
+        }
+        let refused = DomainError::Unauthenticated;
+        Ok(PortalIdentity {
+            contact: claim(PORTAL_CLAIM)
+                .and_then(ContactId::parse)
+                .ok_or(refused("a portal user's token is required"))?,
+            client: claim("custom:client_id")
+                .and_then(ClientId::parse)
+                .ok_or(refused("token has no valid custom:client_id"))?,
+            tenant: claim("custom:tenant_id")
+                .and_then(TenantId::parse)
+                .ok_or(refused("token has no valid custom:tenant_id"))?,
+            user: claim("sub").and_then(UserId::parse).ok_or(refused("token has no valid sub"))?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ClaimValue;

@@ -17,7 +17,7 @@ use tracing::{info, info_span, warn, Instrument};
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
 pub use error::{HttpError, HttpResult, RequestError};
-use identity::{Authenticator, Identity};
+use identity::{Authenticator, Identity, PortalIdentity};
 use routes::{Access, Route};
 
 /// What the adapter needs from the wiring a handler runs with: who may call, and the time.
@@ -26,11 +26,12 @@ pub trait Context {
     fn clock(&self) -> &dyn Clock;
 }
 
-/// One request on its way through a handler, with the handler's wiring `app` and its caller's
-/// identity (`None` only on public routes).
+/// One request on its way through a handler, with the handler's wiring `app` and its caller:
+/// a staff `identity` on staff routes, a `portal` user on portal routes, neither on public ones.
 pub struct Call<'a, A> {
     pub app: &'a A,
     pub identity: Option<Identity>,
+    pub portal: Option<PortalIdentity>,
     pub req: Request,
     pub route: Route,
 }
@@ -63,8 +64,14 @@ impl<A: Context> Call<'_, A> {
         Ok(&self.identity()?.tenant)
     }
 
+    /// The portal user calling; portal routes always have one.
+    pub fn portal(&self) -> DomainResult<&PortalIdentity> {
+        self.portal.as_ref().ok_or(DomainError::Unauthenticated("no portal identity"))
+    }
+
     pub fn stamp(&self) -> Stamp {
-        let by = self.identity.as_ref().map(|i| i.user.as_str().to_owned()).unwrap_or_default();
+        let user = self.identity.as_ref().map(|i| &i.user).or(self.portal.as_ref().map(|p| &p.user));
+        let by = user.map(|u| u.as_str().to_owned()).unwrap_or_default();
         Stamp { at: format_timestamp(self.app.clock().now()), by }
     }
 
@@ -109,6 +116,34 @@ fn refuse(err: &HttpError) -> Response<Body> {
     problem.response()
 }
 
+/// Who calls a route with `access`: a staff user of the role it needs, a portal user, or
+/// nobody on a public route. Each kind of route takes only its own kind of token.
+fn caller(
+    auth: &Authenticator,
+    req: &Request,
+    access: Access,
+) -> HttpResult<(Option<Identity>, Option<PortalIdentity>)> {
+    let tenant = |t: &TenantId| {
+        tracing::Span::current().record("tenant", t.as_str());
+    };
+    match access {
+        Access::Public => Ok((None, None)),
+        Access::Portal => {
+            let portal = auth.authenticate_portal(req)?;
+            tenant(&portal.tenant);
+            Ok((None, Some(portal)))
+        }
+        Access::Read | Access::Write => {
+            let identity = auth.authenticate_staff(req)?;
+            tenant(&identity.tenant);
+            if access == Access::Write {
+                identity.require_writer()?;
+            }
+            Ok((Some(identity), None))
+        }
+    }
+}
+
 /// Authenticates, checks the role the route needs, runs `handler` and maps any error to a
 /// problem response. Logs one line per request with its outcome.
 pub async fn serve<'a, A, F, Fut>(
@@ -135,18 +170,8 @@ where
     async move {
         let started = Instant::now();
         let result = async {
-            let identity = match route.access {
-                Access::Public => None,
-                access => {
-                    let identity = app.authenticator().authenticate(&req)?;
-                    tracing::Span::current().record("tenant", identity.tenant.as_str());
-                    if access == Access::Write {
-                        identity.require_writer()?;
-                    }
-                    Some(identity)
-                }
-            };
-            handler(Call { app, identity, req, route }).await
+            let (identity, portal) = caller(app.authenticator(), &req, route.access)?;
+            handler(Call { app, identity, portal, req, route }).await
         }
         .await;
         let response = result.unwrap_or_else(|err| refuse(&err));

@@ -11,6 +11,8 @@ pub enum Access {
     Read,
     /// Administrators and holders of `manage_all_clients`.
     Write,
+    /// A client contact signed in to the portal pool, for its own contact only.
+    Portal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,8 @@ routes! {
     NOTIFY_CONTACTS = "POST" "/clients/{clientId}/notifications" => "notify-contacts", Write;
     IMPORT_CONTACTS = "POST" "/clients/{clientId}/contacts/import" => "import-contacts", Write;
     IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
+    GET_PORTAL_PROFILE = "GET" "/portal/me" => "get-portal-profile", Portal;
+    UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

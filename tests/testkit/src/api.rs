@@ -251,6 +251,8 @@ impl TestApi {
         let mut app = App::new(&Self::config(&table), db.clone(), ses, crate::cognito::client().await);
         let clock = Arc::new(TestClock::now_utc());
         app.clock = clock.clone();
+        // A portal user's sign-in (through the emulator's trigger) finds its contact here.
+        crate::sign_in::register_table(&table, clock.clone());
         Self { app, clock, table, db, path_parameters: true }
     }
 
@@ -472,4 +474,19 @@ async fn dispatch(
     let handler = registry::handler(route.function)
         .unwrap_or_else(|| panic!("no handler wired for {}", route.function));
     handler(app, req).await
+}
+
+impl TestApi {
+    /// A client contact signed in to the portal, as the `PortalJwt` authorizer passes the
+    /// portal pool's ID token: its ids in the pool's immutable attributes, `token_use` `id`.
+    pub fn portal_user(tenant: &str, client: &str, contact: &str) -> Caller {
+        Caller::Authorizer(HashMap::from([
+            ("sub".to_owned(), format!("portal-user-{contact}")),
+            ("token_use".to_owned(), "id".to_owned()),
+            ("iss".to_owned(), "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Portal".to_owned()),
+            ("custom:tenant_id".to_owned(), tenant.to_owned()),
+            ("custom:client_id".to_owned(), client.to_owned()),
+            ("custom:contact_id".to_owned(), contact.to_owned()),
+        ]))
+    }
 }

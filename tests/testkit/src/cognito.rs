@@ -22,7 +22,7 @@ pub async fn client() -> aws_sdk_cognitoidentityprovider::Client {
 
 static POOLS: OnceCell<LocalPools> = OnceCell::const_new();
 
-/// Both pools (later runs find them by name).
+/// Both pools (later runs find them by name). Signing in needs more: `sign_in::pools`.
 pub async fn pools() -> &'static LocalPools {
     POOLS
         .get_or_init(|| async {
@@ -49,7 +49,9 @@ pub async fn authorizers() -> Authorizers {
 pub async fn staff_id_token(tenant: &str, role: Role) -> String {
     let email = format!("{role:?}-{tenant}@staff.test").to_lowercase();
     let user = StaffUser { email: &email, tenant, role, password: STAFF_PASSWORD };
-    staff_token(&client().await, &pools().await.staff, &user).await.expect("a staff token")
+    // Every sign-in reaches the emulator's trigger, so the gate must listen.
+    let pools = crate::sign_in::pools().await;
+    staff_token(&client().await, &pools.staff, &user).await.expect("a staff token")
 }
 
 /// An administrator's ID token.

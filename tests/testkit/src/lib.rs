@@ -10,6 +10,7 @@ pub mod invariants;
 pub mod logs;
 pub mod mail;
 pub mod proxy;
+pub mod sign_in;
 pub mod table;
 pub mod watch;
 

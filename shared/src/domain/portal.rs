@@ -1,0 +1,95 @@
+//! The client portal's rules: who may use it today, and what a contact may change about
+//! itself there. The sign-in gate (the service `portal::gate`) and the portal routes both decide
+//! with `check_access`, so a token still valid after a revoke opens nothing.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use time::Date;
+
+use super::contact::{Contact, ContactPatch};
+use super::error::{DomainError, FieldError};
+use super::phone::PhoneRegion;
+use super::topics::PortalStatus;
+
+/// Why a contact may not use the portal now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalRefusal {
+    /// The contact no longer exists.
+    Gone,
+    /// Its portal status is not `active` (none, invited or revoked).
+    NotActive,
+    SupportNotStarted,
+    SupportEnded,
+}
+
+impl PortalRefusal {
+    /// The problem code a portal route answers with (403), and the words Cognito shows when it
+    /// refuses a sign-in; a deleted contact has no access, like one that never had it.
+    pub fn code(self) -> &'static str {
+        match self {
+            PortalRefusal::Gone | PortalRefusal::NotActive => "portal-not-active",
+            PortalRefusal::SupportNotStarted => "portal-support-not-started",
+            PortalRefusal::SupportEnded => "portal-support-ended",
+        }
+    }
+}
+
+impl fmt::Display for PortalRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PortalRefusal::Gone => "this contact no longer has portal access",
+            PortalRefusal::NotActive => "portal access is not active for this contact",
+            PortalRefusal::SupportNotStarted => "this contact's support has not started yet",
+            PortalRefusal::SupportEnded => "this contact's support has ended",
+        })
+    }
+}
+
+/// Whether `contact` (None: it is gone) may use the portal on `today`: its status is `active`
+/// and today lies within its support window (both ends included; an open end is no limit).
+pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, PortalRefusal> {
+    let contact = contact.ok_or(PortalRefusal::Gone)?;
+    if contact.portal.status != PortalStatus::Active {
+        return Err(PortalRefusal::NotActive);
+    }
+    if contact.fields.support_start.is_some_and(|start| today < start) {
+        return Err(PortalRefusal::SupportNotStarted);
+    }
+    if contact.fields.support_end.is_some_and(|end| today > end) {
+        return Err(PortalRefusal::SupportEnded);
+    }
+    Ok(contact)
+}
+
+/// The fields a contact changes about itself in the portal. Everything else (its email, which
+/// is its sign-in name, its permissions, recipient lists, support window, role at the client)
+/// is the service company's to set.
+pub const SELF_SERVICE_FIELDS: &[&str] =
+    &["salutation", "first_name", "last_name", "job_title", "mobile", "phone", "secondary_phone", "address"];
+
+/// A portal user's merge patch of its own contact: every field outside `SELF_SERVICE_FIELDS`
+/// is reported, together with any bad value of the allowed ones, in one 422.
+pub fn self_service_patch(
+    body: Map<String, Value>,
+    region: PhoneRegion,
+) -> Result<ContactPatch, DomainError> {
+    let (allowed, refused): (Map<String, Value>, Map<String, Value>) =
+        body.into_iter().partition(|(name, _)| SELF_SERVICE_FIELDS.contains(&name.as_str()));
+    let mut errors: Vec<FieldError> = refused
+        .keys()
+        .map(|name| FieldError::new(name.as_str(), "cannot be changed in the portal"))
+        .collect();
+    match ContactPatch::parse(allowed, region, false) {
+        Ok(patch) if errors.is_empty() => return Ok(patch),
+        Ok(_) => {}
+        Err(DomainError::Validation(bad)) => errors.extend(bad),
+        Err(other) => return Err(other),
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    Err(DomainError::Validation(errors))
+}
+
+#[cfg(test)]
+#[path = "portal_tests.rs"]
+mod tests;

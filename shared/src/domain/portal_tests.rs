@@ -1,0 +1,106 @@
+//! Specs of the portal rules (`portal.rs`).
+use super::*;
+use crate::domain::contact::{Audit, ContactFields, PortalState, Stamp};
+use crate::domain::{ClientId, ContactId};
+use serde_json::json;
+use time::macros::date;
+
+const TODAY: Date = date!(2026 - 06 - 15);
+
+fn contact(status: PortalStatus, start: Option<Date>, end: Option<Date>) -> Contact {
+    let body = json!({ "last_name": "Lovelace", "email": "ada@x.test" });
+    let patch = ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), true).unwrap();
+    let mut fields = ContactFields::create(patch).unwrap();
+    fields.support_start = start;
+    fields.support_end = end;
+    Contact {
+        id: ContactId::generate(),
+        client_id: ClientId::generate(),
+        fields,
+        is_primary: true,
+        portal: PortalState { status, ..PortalState::default() },
+        audit: Audit::new(&Stamp { at: "2026-01-01T00:00:00Z".into(), by: "u".into() }),
+    }
+}
+
+#[test]
+fn an_active_contact_within_its_window_may_use_the_portal_on_both_end_days() {
+    for (start, end) in [(Some(TODAY), Some(TODAY)), (None, None), (Some(date!(2026 - 01 - 01)), None)] {
+        let ada = contact(PortalStatus::Active, start, end);
+        assert_eq!(check_access(Some(&ada), TODAY), Ok(&ada), "{start:?}..{end:?}");
+    }
+}
+
+#[test]
+fn a_contact_that_is_gone_may_not() {
+    assert_eq!(check_access(None, TODAY), Err(PortalRefusal::Gone));
+}
+
+#[test]
+fn a_contact_whose_status_is_not_active_may_not_even_within_its_window() {
+    for status in [PortalStatus::None, PortalStatus::Invited, PortalStatus::Revoked] {
+        let ada = contact(status, None, None);
+        assert_eq!(check_access(Some(&ada), TODAY), Err(PortalRefusal::NotActive), "{status}");
+    }
+}
+
+#[test]
+fn an_active_contact_outside_its_window_may_not() {
+    let early = contact(PortalStatus::Active, Some(date!(2026 - 06 - 16)), None);
+    assert_eq!(check_access(Some(&early), TODAY), Err(PortalRefusal::SupportNotStarted));
+    let late = contact(PortalStatus::Active, None, Some(date!(2026 - 06 - 14)));
+    assert_eq!(check_access(Some(&late), TODAY), Err(PortalRefusal::SupportEnded));
+}
+
+#[test]
+fn each_refusal_has_a_stable_problem_code() {
+    let codes: Vec<&str> = [
+        PortalRefusal::Gone,
+        PortalRefusal::NotActive,
+        PortalRefusal::SupportNotStarted,
+        PortalRefusal::SupportEnded,
+    ]
+    .iter()
+    .map(|r| r.code())
+    .collect();
+    assert_eq!(
+        codes,
+        ["portal-not-active", "portal-not-active", "portal-support-not-started", "portal-support-ended"]
+    );
+}
+
+fn self_service(body: serde_json::Value) -> Result<ContactPatch, DomainError> {
+    self_service_patch(body.as_object().unwrap().clone(), PhoneRegion::default())
+}
+
+fn invalid_fields(result: Result<ContactPatch, DomainError>) -> Vec<String> {
+    match result {
+        Err(DomainError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected 422, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_contact_may_change_its_names_title_phones_and_address() {
+    let patch = self_service(json!({
+        "salutation": "Dr.", "first_name": "Ada", "last_name": "King", "job_title": "CTO",
+        "mobile": "+1 202 555 0101", "phone": null, "secondary_phone": null,
+        "address": { "city": "London", "country": "GB" }
+    }))
+    .unwrap();
+    assert_eq!(patch.job_title, crate::domain::Patch::Set(crate::domain::Text::from_stored("CTO".into())));
+    assert!(patch.email.is_absent() && patch.permissions.is_absent());
+}
+
+#[test]
+fn every_other_field_is_refused_by_name_with_the_bad_values_of_allowed_ones() {
+    let fields = invalid_fields(self_service(json!({
+        "email": "new@x.test", "permissions": ["support"], "portal": { "status": "revoked" },
+        "is_primary": true, "notifications": [], "department": "IT", "mobile": "not a phone",
+        "unknown": 1
+    })));
+    assert_eq!(
+        fields,
+        ["department", "email", "is_primary", "mobile", "notifications", "permissions", "portal", "unknown"]
+    );
+}
