@@ -38,6 +38,7 @@ mod reports;
 mod requests;
 mod seed;
 mod smoke;
+mod staff_users;
 mod sweep;
 mod template;
 mod template_identity;

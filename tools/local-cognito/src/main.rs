@@ -5,10 +5,15 @@
 //! `local-cognito token --tenant T --role admin|manager|reader [--email E] [--password P]`:
 //! a staff user of that tenant and role (created if missing), signed in; prints its ID token,
 //! and with `--show-password` first a line `password: P`.
+//!
+//! `local-cognito portal-sign-in --email E --password P`: a client contact's sign-in to the
+//! portal pool (through its sign-in gate); prints its ID token.
 
 use local_api::Template;
 use local_cognito::users::{new_password, staff_token, Role, StaffUser};
 use local_cognito::{pools, Error, LocalPools};
+
+const USAGE: &str = "usage: local-cognito setup | token --tenant T --role admin|manager|reader [--email E] [--password P] [--show-password] | portal-sign-in --email E --password P";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -34,7 +39,8 @@ async fn main() -> Result<(), Error> {
             let pools = LocalPools::load(&pools_file)?;
             let tenant = flag(&args, "--tenant").ok_or("--tenant is required")?;
             let role = Role::parse(&flag(&args, "--role").ok_or("--role is required")?)?;
-            let email = flag(&args, "--email").unwrap_or_else(|| format!("{}@{tenant}.local.test", role_name(role)));
+            let email =
+                flag(&args, "--email").unwrap_or_else(|| format!("{}@{tenant}.local.test", role_name(role)));
             let password = match flag(&args, "--password") {
                 Some(p) => p,
                 None => new_password()?,
@@ -46,7 +52,15 @@ async fn main() -> Result<(), Error> {
             }
             println!("{token}");
         }
-        _ => return Err("usage: local-cognito setup | token --tenant T --role admin|manager|reader [--email E] [--password P] [--show-password]".into()),
+        Some("portal-sign-in") => {
+            // What the portal does: the contact signs in with the password it chose when it
+            // accepted its invitation; the portal pool's sign-in gate decides.
+            let pools = LocalPools::load(&pools_file)?;
+            let email = flag(&args, "--email").ok_or("--email is required")?;
+            let password = flag(&args, "--password").ok_or("--password is required")?;
+            println!("{}", local_cognito::users::sign_in(&client, &pools.portal, &email, &password).await?);
+        }
+        _ => return Err(USAGE.into()),
     }
     Ok(())
 }
