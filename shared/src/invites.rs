@@ -1,6 +1,6 @@
-//! The invitation flows, between the handlers and the store: invite (write, then send, and
-//! undo the write if the email cannot be sent) and accept (single use; the password goes to the
-//! contact's portal user in Cognito, never to the table).
+//! The invitation flows, between the handlers and the store: invite or reset a password (write,
+//! then send, and undo the write if the email cannot be sent) and accept (single use; the
+//! password goes to the contact's portal user in Cognito, never to the table).
 
 use serde::Serialize;
 use time::Duration;
@@ -27,13 +27,63 @@ pub struct Invitation {
     pub expires_at: String,
 }
 
+/// What a password reset did, as the API reports it (never the token).
+#[derive(Debug, Serialize)]
+pub struct PasswordReset {
+    pub contact_id: ContactId,
+    pub email: String,
+    pub status: PortalStatus,
+    pub sent_at: String,
+    pub expires_at: String,
+}
+
 #[derive(Serialize)]
-struct InviteEmail<'a> {
+struct LinkEmail<'a> {
     contact_name: String,
     client_name: &'a str,
     sender_name: &'a str,
     link: String,
     expires_at: &'a str,
+}
+
+/// The two single-use links a contact can be sent. Both are accepted by `POST /invites/accept`
+/// (the stored record says which it is): the same token rules, store and quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Invite,
+    Reset,
+}
+
+impl Link {
+    /// The email template, and the metrics' `Kind`.
+    fn name(self) -> &'static str {
+        match self {
+            Link::Invite => "invite",
+            Link::Reset => "password-reset",
+        }
+    }
+
+    /// The portal page the link opens.
+    fn page(self) -> &'static str {
+        match self {
+            Link::Invite => "accept-invite",
+            Link::Reset => "reset-password",
+        }
+    }
+
+    fn subject(self, sender: &str) -> String {
+        match self {
+            Link::Invite => format!("Your client portal invitation from {sender}"),
+            Link::Reset => format!("Set a new password for the client portal of {sender}"),
+        }
+    }
+}
+
+/// What sending a link did.
+struct Sent {
+    contact_id: ContactId,
+    email: String,
+    expires_at: String,
 }
 
 /// The name an email greets a contact by.
@@ -54,22 +104,59 @@ pub async fn invite(
     id: ContactId,
     stamp: &Stamp,
 ) -> DomainResult<Invitation> {
+    let sent = send_link(mail, tenant, (client, id), stamp, Link::Invite).await?;
+    Ok(Invitation {
+        contact_id: sent.contact_id,
+        email: sent.email,
+        status: PortalStatus::Invited,
+        invited_at: stamp.at.clone(),
+        expires_at: sent.expires_at,
+    })
+}
+
+/// Sends an active contact a link to set a new password (older links die); the contact stays
+/// active and its current password keeps working until the link is used. The email counts
+/// against the tenant's quota unless sending fails.
+pub async fn reset(
+    mail: &Mailing<'_>,
+    tenant: &TenantId,
+    client: ClientId,
+    id: ContactId,
+    stamp: &Stamp,
+) -> DomainResult<PasswordReset> {
+    let sent = send_link(mail, tenant, (client, id), stamp, Link::Reset).await?;
+    Ok(PasswordReset {
+        contact_id: sent.contact_id,
+        email: sent.email,
+        status: PortalStatus::Active,
+        sent_at: stamp.at.clone(),
+        expires_at: sent.expires_at,
+    })
+}
+
+async fn send_link(
+    mail: &Mailing<'_>,
+    tenant: &TenantId,
+    ids: (ClientId, ContactId),
+    stamp: &Stamp,
+    link: Link,
+) -> DomainResult<Sent> {
     let mut reserved = None;
-    let result = try_invite(mail, tenant, client, id, stamp, &mut reserved).await;
+    let result = try_send_link(mail, tenant, ids, stamp, link, &mut reserved).await;
     if let (Err(_), Some(reservation)) = (&result, &reserved) {
         quota::release(&mail.quota(), reservation, 1).await;
     }
     result
 }
 
-async fn try_invite(
+async fn try_send_link(
     mail: &Mailing<'_>,
     tenant: &TenantId,
-    client: ClientId,
-    id: ContactId,
+    (client, id): (ClientId, ContactId),
     stamp: &Stamp,
+    link: Link,
     reserved: &mut Option<Reservation>,
-) -> DomainResult<Invitation> {
+) -> DomainResult<Sent> {
     for attempt in 0..MAX_ATTEMPTS {
         let (record, client_item) = mail.store.read_contact(tenant, client, id, true).await?;
         let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
@@ -77,7 +164,10 @@ async fn try_invite(
         let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
         let now = mail.clock.now();
-        let email = invitable(&contact, now.date())?;
+        let email = match link {
+            Link::Invite => invitable(&contact, now.date())?,
+            Link::Reset => resettable(&contact)?,
+        };
 
         // Over quota, nothing is written.
         if reserved.is_none() {
@@ -91,6 +181,7 @@ async fn try_invite(
             email: email.as_str(),
             valid_until: expires.unix_timestamp(),
             reminded_for,
+            reset: link == Link::Reset,
         };
         if !mail.store.begin_invite(tenant, &contact, &invite, stamp).await? {
             backoff(attempt).await;
@@ -98,24 +189,18 @@ async fn try_invite(
         }
 
         let expires_at = format_timestamp(expires);
-        let body = invite_email(mail, &contact, client_item.fields.name.as_str(), &token, &expires_at)?;
-        let subject = format!("Your client portal invitation from {}", mail.mailer.sender_name);
+        let body = link_email(mail, link, &contact, client_item.fields.name.as_str(), &token, &expires_at)?;
+        let subject = link.subject(&mail.mailer.sender_name);
         let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
-        crate::metrics::emails("invite", u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
+        crate::metrics::emails(link.name(), u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
         if let Err(err) = sent {
-            tracing::warn!(error = %crate::telemetry::chain(&err), "invitation email not sent; undoing the invitation");
+            tracing::warn!(error = %crate::telemetry::chain(&err), kind = link.name(), "link email not sent; undoing it");
             mail.store
                 .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
                 .await?;
             return Err(err);
         }
-        return Ok(Invitation {
-            contact_id: contact.id,
-            email: email.as_str().to_owned(),
-            status: PortalStatus::Invited,
-            invited_at: stamp.at.clone(),
-            expires_at,
-        });
+        return Ok(Sent { contact_id: contact.id, email: email.as_str().to_owned(), expires_at });
     }
     Err(DomainError::Contention)
 }
@@ -132,23 +217,34 @@ fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
     Ok(email)
 }
 
-/// The invitation email, its link carrying the token in the fragment.
-fn invite_email(
+/// The contact's address, if it may be sent a new password: it uses the portal (an active
+/// contact always has an address; the check is for the type).
+fn resettable(contact: &Contact) -> DomainResult<Email> {
+    if contact.portal.status != PortalStatus::Active {
+        return Err(DomainError::PortalNotActive);
+    }
+    contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))
+}
+
+/// The link's email, the link carrying the token in the fragment.
+fn link_email(
     mail: &Mailing<'_>,
+    link: Link,
     contact: &Contact,
     client_name: &str,
     token: &InviteToken,
     expires_at: &str,
 ) -> DomainResult<Rendered> {
     render(
-        "invite",
-        &InviteEmail {
+        link.name(),
+        &LinkEmail {
             contact_name: greeting_name(contact),
             client_name,
             sender_name: &mail.mailer.sender_name,
             link: format!(
-                "{}/accept-invite#token={}",
+                "{}/{}#token={}",
                 mail.email.portal_url.trim_end_matches('/'),
+                link.page(),
                 token.as_str()
             ),
             expires_at,

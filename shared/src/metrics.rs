@@ -94,7 +94,8 @@ impl MetricLine {
     }
 }
 
-/// Emails of one kind (`invite`, `notification`, `reminder`, `revocation`) by outcome.
+/// Emails of one kind (`invite`, `password-reset`, `notification`, `reminder`, `revocation`) by
+/// outcome.
 pub fn emails(kind: &'static str, sent: u64, failed: u64, not_sent: u64) {
     MetricLine::new()
         .dimension("Kind", kind)

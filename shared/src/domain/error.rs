@@ -53,6 +53,9 @@ pub enum DomainError {
     NoEmail(&'static str),
     #[error("the contact already uses the portal")]
     PortalActive,
+    /// A new password can only be sent to a contact that uses the portal already.
+    #[error("the contact does not use the portal (accept an invitation first)")]
+    PortalNotActive,
     /// The portal pool is shared by every tenant: its user for this address belongs to another
     /// contact (of another tenant, or one whose user could not be removed yet).
     #[error("this email address already signs in to the portal as another contact")]
@@ -136,6 +139,7 @@ impl DomainError {
             TooManyReports(_) => "too-many-reports",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
+            PortalNotActive => "portal-not-active",
             PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",

@@ -16,6 +16,8 @@ fn environment() -> &'static Environment<'static> {
         for (name, source) in [
             ("invite.txt", include_str!("../../templates/invite.txt")),
             ("invite.html", include_str!("../../templates/invite.html")),
+            ("password-reset.txt", include_str!("../../templates/password-reset.txt")),
+            ("password-reset.html", include_str!("../../templates/password-reset.html")),
             ("notification.txt", include_str!("../../templates/notification.txt")),
             ("notification.html", include_str!("../../templates/notification.html")),
             ("support-reminder.txt", include_str!("../../templates/support-reminder.txt")),

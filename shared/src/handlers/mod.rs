@@ -15,6 +15,7 @@ pub mod list_clients;
 pub mod list_contacts;
 pub mod notify_contacts;
 pub mod registry;
+pub mod reset_contact_password;
 pub mod update_client;
 pub mod update_contact;
 pub mod update_portal_profile;

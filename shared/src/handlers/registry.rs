@@ -37,6 +37,7 @@ registry! {
     UPDATE_CONTACT => update_contact,
     DELETE_CONTACT => delete_contact,
     INVITE_CONTACT => invite_contact,
+    RESET_CONTACT_PASSWORD => reset_contact_password,
     ACCEPT_INVITE => accept_invite,
     NOTIFY_CONTACTS => notify_contacts,
     IMPORT_CONTACTS => import_contacts,

@@ -43,6 +43,7 @@ routes! {
     UPDATE_CONTACT = "PATCH" "/clients/{clientId}/contacts/{contactId}" => "update-contact", Write;
     DELETE_CONTACT = "DELETE" "/clients/{clientId}/contacts/{contactId}" => "delete-contact", Write;
     INVITE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/invite" => "invite-contact", Write;
+    RESET_CONTACT_PASSWORD = "POST" "/clients/{clientId}/contacts/{contactId}/password-reset" => "reset-contact-password", Write;
     ACCEPT_INVITE = "POST" "/invites/accept" => "accept-invite", Public;
     NOTIFY_CONTACTS = "POST" "/clients/{clientId}/notifications" => "notify-contacts", Write;
     IMPORT_CONTACTS = "POST" "/clients/{clientId}/contacts/import" => "import-contacts", Write;

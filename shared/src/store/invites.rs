@@ -27,6 +27,8 @@ pub struct NewInvite<'a> {
     pub email: &'a str,
     pub valid_until: i64,
     pub reminded_for: Option<time::Date>,
+    /// A new password for a contact that uses the portal already, not an invitation.
+    pub reset: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +43,10 @@ pub struct InviteRecord {
     /// Absent until used: a NULL attribute would count as present in conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_at: Option<String>,
+    /// Set on a password reset: accepting it gives the active contact's portal user a new
+    /// password and leaves the contact as it is. Absent on invitations (and on older items).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -57,7 +63,8 @@ impl Store {
     }
 
     /// Records a new invitation and marks the contact invited, if it is still at `version`.
-    /// Returns false when the contact changed meanwhile (read it again and retry).
+    /// A reset is recorded on an active contact, which stays active (only its pending token
+    /// changes). Returns false when the contact changed meanwhile (read it again and retry).
     pub async fn begin_invite(
         &self,
         tenant: &TenantId,
@@ -65,27 +72,33 @@ impl Store {
         invite: &NewInvite<'_>,
         stamp: &Stamp,
     ) -> DomainResult<bool> {
-        let NewInvite { hash, reminded_for, .. } = *invite;
+        let NewInvite { hash, reminded_for, reset, .. } = *invite;
         let put = self.invite_put(tenant, contact, invite)?;
-        let invited = Contact {
-            portal: crate::domain::PortalState { status: PortalStatus::Invited, ..contact.portal.clone() },
-            ..contact.clone()
-        };
         let mut mark = UpdateExpr::new();
-        mark.set("portal_status", s(PortalStatus::Invited.as_str()))
-            .set("invited_at", s(&stamp.at))
-            .set("invite_hash", s(hash.as_str()))
-            .stamp(stamp)
-            .value(":expected", n(contact.audit.version));
-        // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
-        if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
-            mark.sweep_index(Some(keys));
-        }
+        mark.set("invite_hash", s(hash.as_str())).stamp(stamp).value(":expected", n(contact.audit.version));
+        let condition = if reset {
+            mark.value(":active", s(PortalStatus::Active.as_str()));
+            "version = :expected AND portal_status = :active"
+        } else {
+            let invited = Contact {
+                portal: crate::domain::PortalState {
+                    status: PortalStatus::Invited,
+                    ..contact.portal.clone()
+                },
+                ..contact.clone()
+            };
+            mark.set("portal_status", s(PortalStatus::Invited.as_str())).set("invited_at", s(&stamp.at));
+            // Only a sweepable invitation is indexed; one that is not leaves the index as it is.
+            if let Some(keys) = self.sweep_index(tenant, &invited, reminded_for) {
+                mark.sweep_index(Some(keys));
+            }
+            "version = :expected"
+        };
         let mark = built(
             mark.apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(self.contact_item_key(tenant, contact.client_id, contact.id)))
-                .condition_expression("version = :expected")
+                .condition_expression(condition)
                 .build(),
         )?;
         let items = vec![put, TransactWriteItem::builder().update(mark).build()];
@@ -102,7 +115,7 @@ impl Store {
         contact: &Contact,
         invite: &NewInvite<'_>,
     ) -> DomainResult<TransactWriteItem> {
-        let NewInvite { hash, email, valid_until, .. } = *invite;
+        let NewInvite { hash, email, valid_until, reset, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
@@ -110,6 +123,7 @@ impl Store {
             email: email.to_owned(),
             valid_until,
             used_at: None,
+            reset,
         };
         let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
         item.insert(keys::PK.into(), s(keys::invite_pk(hash.as_str())));

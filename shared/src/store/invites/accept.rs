@@ -74,7 +74,7 @@ impl Store {
                 )
                 .build(),
         )?;
-        let activate = self.activation(&tenant, client, contact, hash, today, stamp)?;
+        let activate = self.activation(&tenant, client, contact, (hash, invite.reset), today, stamp)?;
         let items = vec![TransactWriteItem::builder().update(consume).build(), activate];
         let reasons = match self.transact(items).await? {
             TxOutcome::Committed => return Ok(()),
@@ -87,23 +87,26 @@ impl Store {
     }
 
     /// The contact's side of an accept: active, no longer holding the token, if the token is
-    /// still its pending one and today is inside its support window.
+    /// still its pending one and today is inside its support window. A reset's contact must
+    /// be active already, and keeps its `activated_at`.
     fn activation(
         &self,
         tenant: &TenantId,
         client: ClientId,
         contact: ContactId,
-        hash: &TokenHash,
+        (hash, reset): (&TokenHash, bool),
         today: Date,
         stamp: &Stamp,
     ) -> DomainResult<TransactWriteItem> {
         let mut activate = UpdateExpr::new();
+        let expected = if reset { PortalStatus::Active } else { PortalStatus::Invited };
+        if !reset {
+            activate.set("portal_status", s(PortalStatus::Active.as_str())).set("activated_at", s(&stamp.at));
+        }
         activate
-            .set("portal_status", s(PortalStatus::Active.as_str()))
-            .set("activated_at", s(&stamp.at))
             .stamp(stamp)
             .remove("invite_hash")
-            .value(":invited", s(PortalStatus::Invited.as_str()))
+            .value(":invited", s(expected.as_str()))
             .value(":hash", s(hash.as_str()))
             .value(":today", s(format_date(today)));
         let activate = built(

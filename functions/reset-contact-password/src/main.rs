@@ -1,0 +1,13 @@
+//! Lambda function `reset-contact-password`: wiring only; the behaviour lives in `shared::handlers::reset_contact_password`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::reset_contact_password;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| reset_contact_password::handle(app, req))).await
+}
