@@ -28,6 +28,7 @@ mod metrics;
 mod model;
 mod notifications;
 mod openapi;
+mod password_resets;
 mod portal;
 mod portal_sign_in;
 mod portal_users;

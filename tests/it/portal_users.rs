@@ -35,7 +35,7 @@ async fn portal_user(email: &str) -> Option<AdminGetUserOutput> {
 }
 
 /// The claims of the ID token the portal pool gives for `email` and `password`, if any.
-async fn sign_in(email: &str, password: &str) -> Option<Value> {
+pub(crate) async fn sign_in(email: &str, password: &str) -> Option<Value> {
     let pool = &testkit::sign_in::pools().await.portal;
     let token =
         local_cognito::users::sign_in(&testkit::cognito::client().await, pool, email, password).await.ok()?;

@@ -25,7 +25,7 @@ fn until_this_hour_leaves_the_window(api: &TestApi) -> u64 {
 }
 
 /// A 429 `email-quota-exceeded` as the spec documents it, with its `Retry-After` in seconds.
-fn assert_over_quota(res: &TestResponse, route: &str) -> u64 {
+pub(crate) fn assert_over_quota(res: &TestResponse, route: &str) -> u64 {
     assert_eq!(res.status, 429, "{}", res.body);
     assert_eq!(res.problem_code(), "email-quota-exceeded");
     let routes = local_api::Template::of_repo().routes().unwrap();

@@ -93,12 +93,12 @@ pub(crate) fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 /// The key prefixes each function may touch, written down from the key layout (docs/table.md):
 /// the public accept-invite function reaches only invitations and contacts; the
 /// sweep only contacts; staff functions only their tenant's items, plus invitations where they
-/// invite.
+/// invite or send a password reset.
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
         "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
-        "add-contact" | "invite-contact" => vec!["TENANT#*", "INVITE#*"],
+        "add-contact" | "invite-contact" | "reset-contact-password" => vec!["TENANT#*", "INVITE#*"],
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
         _ => vec!["TENANT#*"],
@@ -143,7 +143,10 @@ fn every_permission_to_send_email_is_pinned_to_the_sender_address() {
             senders += 1;
         }
     }
-    assert_eq!(senders, 4, "add-contact, invite-contact, notify-contacts and the sweep send email");
+    assert_eq!(
+        senders, 5,
+        "add-contact, invite-contact, reset-contact-password, notify-contacts and the sweep send email"
+    );
 }
 
 #[test]
@@ -153,11 +156,13 @@ fn the_templates_defaults_are_the_services_defaults() {
     let default =
         |name: &str| template.parameter_default(name).unwrap_or_else(|| panic!("{name} has no default"));
     assert_eq!(default("InviteTtlHours"), email.invite_ttl_hours.to_string());
-    assert_eq!(
-        template.function_timeout("invite-contact"),
-        Some(10),
-        "the SES timeouts (6 s a send) fit in it"
-    );
+    for function in ["invite-contact", "reset-contact-password"] {
+        assert_eq!(
+            template.function_timeout(function),
+            Some(10),
+            "{function}: the SES timeouts (6 s a send) fit in it"
+        );
+    }
 }
 
 fn resources_of_type<'a>(

@@ -32,6 +32,15 @@ pub async fn messages_to(address: &str) -> Vec<Value> {
 
 /// The `token` in the fragment of the first link to `/accept-invite` in a text body.
 pub fn invite_token(text: &str) -> Option<String> {
-    let start = text.find("/accept-invite#token=")? + "/accept-invite#token=".len();
+    token_after(text, "/accept-invite#token=")
+}
+
+/// The token of the password reset link in an email's text.
+pub fn reset_token(text: &str) -> Option<String> {
+    token_after(text, "/reset-password#token=")
+}
+
+fn token_after(text: &str, marker: &str) -> Option<String> {
+    let start = text.find(marker)? + marker.len();
     Some(text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
 }

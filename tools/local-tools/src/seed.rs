@@ -179,6 +179,7 @@ async fn invite_demo_contact(
         email: email.as_str(),
         valid_until: (app.clock.now() + ttl).unix_timestamp(),
         reminded_for: None,
+        reset: false,
     };
     Ok(usize::from(app.store.begin_invite(tenant, contact, &invite, stamp).await?))
 }
