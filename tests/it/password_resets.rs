@@ -125,7 +125,7 @@ async fn a_contact_that_does_not_use_the_portal_gets_409_and_no_email() {
         let before = messages_to(email).await.len();
         let res = send_reset(&api, &admin, &contact_path(&acme, contact)).await;
 
-        assert_eq!((res.status, res.problem_code().as_str()), (409, "portal-not-active"), "{}", res.body);
+        assert_eq!((res.status, res.problem_code().as_str()), (409, "portal-not-in-use"), "{}", res.body);
         assert_eq!(messages_to(email).await.len(), before, "no email to {email}");
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use local_api::{router, Template, TemplateRoute};
 use serde_json::{json, Value};
-use testkit::mail::{invite_token, messages_to};
+use testkit::mail::{invite_token, messages_to, reset_token};
 use testkit::{Caller, TestApi, TestResponse};
 
 /// A request as the walk sends it.
@@ -139,6 +139,11 @@ where
     let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
     let accept = json_body(json!({"token": token, "password": "correct horse battery staple"}));
     walk.call("POST", "/invites/accept", &[], "", accept, 200).await;
+    walk.call("POST", "/clients/{clientId}/contacts/{contactId}/password-reset", &both, "", None, 202).await;
+    let mail = messages_to(&email).await;
+    let token = reset_token(mail.last().expect("the reset")["body"]["text"].as_str().unwrap()).unwrap();
+    let reset = json_body(json!({"token": token, "password": "a new and longer passphrase"}));
+    walk.call("POST", "/invites/accept", &[], "", reset, 200).await;
     if portal {
         walk.portal = Some(TestApi::portal_user(tenant, &c, &k));
         let me = walk.call("GET", "/portal/me", &[], "", None, 200).await;

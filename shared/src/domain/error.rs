@@ -139,7 +139,7 @@ impl DomainError {
             TooManyReports(_) => "too-many-reports",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
-            PortalNotActive => "portal-not-active",
+            PortalNotActive => "portal-not-in-use",
             PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",

@@ -114,26 +114,28 @@ fn managers(t: &Table, by_id: &ById, found: &mut Found) {
 
 /// An invitation is live only while its contact holds its hash, and only an `invited`
 /// contact holds one, and every invited contact does: an existing, unused invitation naming
-/// it, sent to its address (so no deleted or revoked contact has a live invitation).
+/// it, sent to its address (so no deleted or revoked contact has a live invitation). The one
+/// other link a contact may hold is a password reset, and only while it is `active`.
 fn invitations(t: &Table, found: &mut Found) {
     for c in &t.contacts {
-        let invited = s(c.item, "portal_status") == Some("invited");
+        let status = s(c.item, "portal_status");
+        let invited = status == Some("invited");
         let Some(hash) = s(c.item, "invite_hash") else {
             if invited {
                 found.add(Rule::PendingInvitation, format!("invited contact {} holds no invitation", c.id));
             }
             continue;
         };
-        if !invited {
-            found.add(
-                Rule::PendingInvitation,
-                format!("contact {} holds an invitation but is not invited", c.id),
-            );
-        }
         let Some(invite) = t.invitations.get(hash) else {
             found.add(Rule::PendingInvitation, format!("the invitation of {} is missing", c.id));
             continue;
         };
+        let reset = flag(invite, "reset");
+        if (reset && status != Some("active")) || (!reset && !invited) {
+            let held =
+                if reset { "a password reset but is not active" } else { "an invitation but is not invited" };
+            found.add(Rule::PendingInvitation, format!("contact {} holds {held}", c.id));
+        }
         let names = [s(invite, "tenant_id"), s(invite, "client_id"), s(invite, "contact_id")];
         if names != [Some(c.tenant), Some(c.client), Some(c.id)] {
             found.add(
