@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use testkit::mail::{messages_to, reset_token};
+use testkit::proxy::SesFault;
 use testkit::{Caller, TestApi, TestResponse};
 
 use crate::invites::{accept, given_invited};
@@ -172,4 +173,22 @@ async fn a_revoked_contacts_pending_reset_link_is_gone() {
 
     assert_eq!((res.status, res.problem_code().as_str()), (410, "gone"), "{}", res.body);
     assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_none());
+}
+
+#[tokio::test]
+async fn a_reset_whose_email_is_rejected_is_undone_and_the_older_link_still_works() {
+    let (api, proxy) = TestApi::behind_ses_proxy().await;
+    let ada = given_portal_user(&api, "t1").await;
+    let older = reset_link_of(&api, &ada).await;
+    proxy.take_sends();
+    proxy.fail_next(1, SesFault::Reject);
+
+    let res = send_reset(&api, &TestApi::admin("t1"), &ada.path()).await;
+
+    assert_eq!((res.status, res.problem_code().as_str()), (502, "email-rejected"), "{}", res.body);
+    let unsent = reset_token(&proxy.take_sends()[0].text).expect("the refused email's link");
+    assert_eq!(accept(&api, &unsent, NEW_PASSWORD).await.status, 404, "the unsent link leads nowhere");
+    assert_invariants(&api).await;
+    assert_eq!(accept(&api, &older, NEW_PASSWORD).await.status, 200, "the delivered one still works");
+    assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_some());
 }

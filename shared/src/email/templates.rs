@@ -68,4 +68,17 @@ mod tests {
         assert!(out.text.contains("<b>Ada</b>"));
         assert!(out.text.contains("https://portal.test/accept-invite#token=abc"));
     }
+
+    #[test]
+    fn the_password_reset_email_carries_its_link_in_both_parts_and_escapes_names_in_html() {
+        let context = json!({
+            "contact_name": "<i>Ada</i>", "sender_name": "Acme", "client_name": "Tom & Co",
+            "link": "https://portal.test/reset-password#token=abc", "expires_at": "2026-11-24T10:00:00Z",
+        });
+        let out = render("password-reset", &context).unwrap();
+        assert!(out.html.contains("href=\"https://portal.test/reset-password#token=abc\""), "{}", out.html);
+        assert!(out.html.contains("&lt;i&gt;Ada") && out.html.contains("Tom &amp; Co"), "{}", out.html);
+        assert!(out.text.contains("https://portal.test/reset-password#token=abc"));
+        assert!(out.text.contains("2026-11-24T10:00:00Z"));
+    }
 }
