@@ -1,7 +1,9 @@
-//! A stand-in for the client portal's accept-invite page, so that the link in a locally sent
-//! invitation (`PORTAL_URL` defaults to `http://127.0.0.1:3000/portal`) opens a page that
-//! posts the token and a password to `POST /invites/accept`, as the real portal would. The
-//! portal is not part of this service: the deployed API has no such page.
+//! A stand-in for the client portal's accept-invite and reset-password pages, so that the link
+//! in a locally sent invitation or password reset (`PORTAL_URL` defaults to
+//! `http://127.0.0.1:3000/portal`) opens a page that posts the token and a password to
+//! `POST /invites/accept`, as the real portal would (that route redeems both kinds of link, so
+//! one page serves both). The portal is not part of this service: the deployed API has no such
+//! page.
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -10,6 +12,8 @@ use hyper::Response;
 
 /// Where the page is served: `PORTAL_URL`'s path plus `/accept-invite`.
 pub const ACCEPT_INVITE_PATH: &str = "/portal/accept-invite";
+/// Where a password reset's link opens the same page.
+pub const RESET_PASSWORD_PATH: &str = "/portal/reset-password";
 
 /// The page reads the token from its URL's fragment (`#token=...`, which browsers never send to
 /// a server, so it stays out of access logs and Referer headers) and shows the API's answer as
@@ -19,11 +23,11 @@ const PAGE: &str = r#"<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="referrer" content="no-referrer">
-<title>Accept invitation (local portal stand-in)</title>
+<title>Choose your portal password (local portal stand-in)</title>
 <style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto}input,button{font-size:1rem;padding:.4rem}pre{background:#f4f4f4;padding:.6rem;white-space:pre-wrap}</style>
 </head>
 <body>
-<h1>Accept invitation</h1>
+<h1>Choose your portal password</h1>
 <p>Local stand-in for the client portal's page: it posts the token from this link and your
 password to <code>POST /invites/accept</code>.</p>
 <form id="accept">

@@ -4,8 +4,9 @@
 //! invoke API that `cargo lambda watch` serves; the function's status, headers and body go
 //! back as API Gateway would send them, except CORS headers, which are the API's (see `cors`).
 //! Unknown paths answer 404 and known paths with another method 405, as
-//! `application/problem+json`. `GET /portal/accept-invite` is a local stand-in for the portal's
-//! page that invitation links open (see `portal`).
+//! `application/problem+json`. `GET /portal/accept-invite` and `GET /portal/reset-password` are
+//! a local stand-in for the portal's page that invitation and password reset links open (see
+//! `portal`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -112,7 +113,9 @@ impl Proxy {
             _ if preflight.is_some() => {
                 ("cors preflight", preflight.map(|c| c.preflight(&request_headers)).unwrap_or_default())
             }
-            _ if method == "GET" && path == portal::ACCEPT_INVITE_PATH => {
+            _ if method == "GET"
+                && [portal::ACCEPT_INVITE_PATH, portal::RESET_PASSWORD_PATH].contains(&path.as_str()) =>
+            {
                 ("portal stand-in", portal::accept_invite_page())
             }
             Match::Found(route) => (route.function.as_str(), self.forward(route, req).await),

@@ -331,3 +331,20 @@ async fn invitation_links_open_a_page_that_posts_to_accept_invite_without_reflec
     );
     assert!(seen.lock().unwrap().is_empty(), "no function runs for the page");
 }
+
+#[tokio::test]
+async fn password_reset_links_open_the_same_page_since_the_same_route_redeems_them() {
+    // Given the local API
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api = local_api(&fake_watch(seen.clone()).await).await;
+
+    // When a developer opens the link from a locally sent password reset email
+    let (status, headers, body) =
+        send(Request::get(format!("{api}/portal/reset-password")).body(Full::default()).unwrap()).await;
+
+    // Then the page that posts the token and a password to /invites/accept answers
+    assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "no-store"));
+    let page = String::from_utf8(body.to_vec()).unwrap();
+    assert!(page.contains(r#"fetch("/invites/accept""#) && page.contains("location.hash"), "{page}");
+    assert!(seen.lock().unwrap().is_empty(), "no function runs for the page");
+}
