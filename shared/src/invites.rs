@@ -15,7 +15,7 @@ use crate::email::{render, OutgoingEmail, Rendered};
 use crate::portal_users::{PortalUser, PortalUsers};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
-use crate::store::{NewInvite, Store};
+use crate::store::{gone, Gone, NewInvite, Store};
 
 /// What an invitation did, as the API reports it.
 #[derive(Debug, Serialize)]
@@ -274,10 +274,10 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
         tracing::Span::current().record("tenant", invite.tenant_id.as_str());
         let now = with.clock.now();
         if invite.used_at.is_some() {
-            return Err(DomainError::Gone("this invitation was already used"));
+            return Err(gone(invite.reset, Gone::Used));
         }
         if now.unix_timestamp() >= invite.valid_until {
-            return Err(DomainError::Gone("this invitation has expired"));
+            return Err(gone(invite.reset, Gone::Expired));
         }
         let password =
             Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;

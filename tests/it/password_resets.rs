@@ -82,6 +82,7 @@ async fn a_reset_link_works_once() {
     let again = accept(&api, &token, "yet another long password").await;
 
     assert_eq!((again.status, again.problem_code().as_str()), (410, "gone"), "{}", again.body);
+    assert_eq!(again.json()["detail"], "this password reset link was already used");
     assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_some());
     assert!(sign_in(&ada.email, "yet another long password").await.is_none());
 }
@@ -96,6 +97,7 @@ async fn a_new_reset_invalidates_the_older_link() {
     let res = accept(&api, &older, NEW_PASSWORD).await;
 
     assert_eq!((res.status, res.problem_code().as_str()), (410, "gone"), "{}", res.body);
+    assert_eq!(res.json()["detail"], "this password reset link is no longer valid");
     assert!(sign_in(&ada.email, PASSWORD).await.is_some(), "nothing changed");
     assert_eq!(accept(&api, &newer, NEW_PASSWORD).await.status, 200);
 }

@@ -16,6 +16,8 @@ use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Por
 
 mod accept;
 
+pub use accept::{gone, Gone};
+
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 

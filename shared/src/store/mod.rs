@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use contacts::{ContactFilter, RenderRecord, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
-pub use invites::{InviteRecord, NewInvite};
+pub use invites::{gone, Gone, InviteRecord, NewInvite};
 
 use crate::domain::{DomainError, DomainResult};
 use tx::Item;

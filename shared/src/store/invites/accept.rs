@@ -42,11 +42,11 @@ impl Store {
         let (tenant, client, contact) = invite.ids()?;
         let record = match self.read_contact(&tenant, client, contact, false).await {
             Ok((record, _)) => record,
-            Err(DomainError::NotFound(_)) => return Err(no_longer_valid()),
+            Err(DomainError::NotFound(_)) => return Err(gone(invite.reset, Gone::NoLongerValid)),
             Err(e) => return Err(e),
         };
         if record.invite_hash.as_deref() != Some(hash.as_str()) {
-            return Err(no_longer_valid());
+            return Err(gone(invite.reset, Gone::NoLongerValid));
         }
         check_support_window(&record.into_contact()?.fields, today)
     }
@@ -83,7 +83,7 @@ impl Store {
             TxOutcome::Conflict => return Err(DomainError::Contention),
             TxOutcome::Cancelled(reasons) => reasons,
         };
-        Err(accept_refused(reasons, hash, today)?)
+        Err(accept_refused(reasons, (hash, invite.reset), today)?)
     }
 
     /// The contact's side of an accept: active, no longer holding the token, if the token is
@@ -126,15 +126,39 @@ impl Store {
     }
 }
 
-fn no_longer_valid() -> DomainError {
-    DomainError::Gone("this invitation is no longer valid")
+/// Why a link answers 410.
+#[derive(Debug, Clone, Copy)]
+pub enum Gone {
+    Used,
+    Expired,
+    UsedOrExpired,
+    /// Superseded by a newer link, an email change, a revoke or a deletion.
+    NoLongerValid,
+}
+
+/// The 410 for a link, named as its email named it: an invitation or a password reset link.
+pub fn gone(reset: bool, why: Gone) -> DomainError {
+    DomainError::Gone(match (reset, why) {
+        (false, Gone::Used) => "this invitation was already used",
+        (false, Gone::Expired) => "this invitation has expired",
+        (false, Gone::UsedOrExpired) => "this invitation was already used or has expired",
+        (false, Gone::NoLongerValid) => "this invitation is no longer valid",
+        (true, Gone::Used) => "this password reset link was already used",
+        (true, Gone::Expired) => "this password reset link has expired",
+        (true, Gone::UsedOrExpired) => "this password reset link was already used or has expired",
+        (true, Gone::NoLongerValid) => "this password reset link is no longer valid",
+    })
 }
 
 /// Why an accept was cancelled (`reasons`, in request order: invitation, contact):
 /// a used or expired invitation, a token the contact no longer holds, or the support window.
-fn accept_refused(reasons: Vec<Reason>, hash: &TokenHash, today: Date) -> DomainResult<DomainError> {
+fn accept_refused(
+    reasons: Vec<Reason>,
+    (hash, reset): (&TokenHash, bool),
+    today: Date,
+) -> DomainResult<DomainError> {
     if reasons.first().is_some_and(|r| r.failed_condition()) {
-        return Ok(DomainError::Gone("this invitation was already used or has expired"));
+        return Ok(gone(reset, Gone::UsedOrExpired));
     }
     let contact_reason = reasons.into_iter().nth(1);
     let pending = contact_reason
@@ -147,6 +171,6 @@ fn accept_refused(reasons: Vec<Reason>, hash: &TokenHash, today: Date) -> Domain
         Some(record) => Ok(check_support_window(&record.into_contact()?.fields, today)
             .err()
             .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
-        None => Ok(no_longer_valid()),
+        None => Ok(gone(reset, Gone::NoLongerValid)),
     }
 }
