@@ -102,6 +102,23 @@ async fn an_unknown_token_is_404_and_a_weak_password_422() {
 }
 
 #[tokio::test]
+async fn a_password_outside_the_pools_policy_is_422_whatever_the_token() {
+    // Given a token already used, and one that never existed
+    let api = TestApi::new().await;
+    let (_, _, token) = given_invited(&api, &unique_email("policy")).await;
+    assert_eq!(accept(&api, &token, "correct horse battery staple").await.status, 200);
+
+    // When each is posted with a password the pool's policy refuses
+    for (token, password) in [(token.as_str(), "x".repeat(257)), ("no-such-token", "short".into())] {
+        let res = accept(&api, token, &password).await;
+
+        // Then the request itself is refused (422 naming the password), before any token is looked up
+        assert_eq!(res.status, 422, "{token}: {}", res.body);
+        assert_eq!(res.json()["errors"][0]["field"], "password");
+    }
+}
+
+#[tokio::test]
 async fn an_invitation_expires_after_its_lifetime() {
     let api = TestApi::new().await;
     let (_, _, token) = given_invited(&api, &unique_email("late")).await;

@@ -52,22 +52,28 @@ impl Password {
     pub const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str, email: &str) -> Result<Self, FieldError> {
+        Self::check_policy(raw).map_err(|m| FieldError::new("password", m))?;
+        if raw.trim().eq_ignore_ascii_case(email.trim()) {
+            return Err(FieldError::new("password", "must not be the email address"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The pool's policy alone, which needs no invitation: checked as the request is read,
+    /// so a password it refuses is 422 whatever the token (used, expired or unknown).
+    pub fn check_policy(raw: &str) -> Result<(), &'static str> {
         let chars = raw.chars().count();
-        let weak = |m: &str| FieldError::new("password", m);
         if chars < Self::MIN_CHARS {
-            return Err(weak("must be at least 12 characters"));
+            return Err("must be at least 12 characters");
         }
         if chars > Self::MAX_CHARS {
-            return Err(weak("must be at most 256 characters"));
+            return Err("must be at most 256 characters");
         }
         // Cognito refuses a password that starts or ends with white space.
         if raw.trim() != raw {
-            return Err(weak("must not begin or end with a space"));
+            return Err("must not begin or end with a space");
         }
-        if raw.trim().eq_ignore_ascii_case(email.trim()) {
-            return Err(weak("must not be the email address"));
-        }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     pub fn expose(&self) -> &str {

@@ -4,6 +4,7 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
 
 use crate::domain::fields::FieldReader;
+use crate::domain::invite::Password;
 use crate::domain::{DomainError, FieldError};
 use crate::http::request::json_object;
 use crate::http::response::json;
@@ -24,7 +25,10 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         }
     });
     // Passwords are taken as sent: no trimming.
-    let password = r.parsed("password", |p| Ok(p.to_owned()));
+    let password = r.parsed("password", |p| {
+        Password::check_policy(p).map_err(str::to_owned)?;
+        Ok(p.to_owned())
+    });
     let mut errors = r.finish();
     let (token, password) = (token.apply(None), password.apply(None));
     for (name, missing) in [("token", token.is_none()), ("password", password.is_none())] {
