@@ -12,29 +12,14 @@ use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use local_api::proxy::{bind_loopback, serve};
-use local_api::{Authorizers, LocalPools, Proxy, Router, Template};
-use local_cognito::users::{staff_token, Role, StaffUser};
+use local_api::{Authorizers, Proxy, Router, Template};
 use testkit::TestApi;
 
 use crate::portal_sign_in::given_signed_up;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "Local-authorizer-spec-1";
-
-/// Both pools, with the sign-in gate listening where the emulator calls it.
-async fn pools() -> &'static LocalPools {
-    testkit::sign_in::pools().await
-}
-
-async fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
-    testkit::sign_in::cognito().await
-}
-
-async fn admin_token(tenant: &str) -> String {
-    let email = format!("admin-{tenant}@authorizer.test");
-    let user = StaffUser { email: &email, tenant, role: Role::Admin, password: PASSWORD };
-    staff_token(&cognito().await, &pools().await.staff, &user).await.unwrap()
-}
+use testkit::cognito::admin_id_token as admin_token;
+use testkit::sign_in::pools;
 
 /// The events the functions were invoked with; every function answers 200 `{}`.
 async fn fake_functions(seen: Arc<Mutex<Vec<Value>>>) -> String {

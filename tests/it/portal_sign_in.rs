@@ -21,7 +21,8 @@ use local_api::{Authorizers, Proxy, Router, Template};
 use local_cognito::users::{staff_token, Role, StaffUser};
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
-use testkit::sign_in::{cognito, pools, register};
+use testkit::cognito::client as cognito;
+use testkit::sign_in::{pools, register};
 use testkit::{watch, TestApi};
 
 use crate::portal::{given_portal_user, PortalUser, PASSWORD};

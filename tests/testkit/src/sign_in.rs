@@ -70,15 +70,6 @@ async fn table_holding(
     None
 }
 
-/// The Cognito emulator's endpoint (`source scripts/env.sh`).
-pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").expect("source scripts/env.sh")
-}
-
-pub async fn cognito() -> aws_sdk_cognitoidentityprovider::Client {
-    local_cognito::client(&endpoint()).await
-}
-
 /// Both pools (`cognito::pools`), with the sign-in gate listening where the emulator calls it:
 /// started by the first caller in this test binary, for every sign-in after.
 pub async fn pools() -> &'static LocalPools {
