@@ -29,6 +29,7 @@ mod model;
 mod notifications;
 mod openapi;
 mod password_resets;
+mod plain_updates;
 mod portal;
 mod portal_sign_in;
 mod portal_users;

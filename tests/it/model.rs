@@ -1,5 +1,5 @@
 //! Model-based property: random sequences of contact operations on one client (add, PATCH,
-//! DELETE, invite, revoke), run against DynamoDB Local and, side by side, against a small model
+//! DELETE, invite, revoke; PATCHes of plain fields alone, written without a read, often), run against DynamoDB Local and, side by side, against a small model
 //! of what the API promises. Every step gets a clear answer (never a 5xx; errors are
 //! problem+json) and, where the rule is clear, the answer the model predicts; after every
 //! sequence the table's invariants hold and the API shows what the model holds.
@@ -52,7 +52,7 @@ impl<T> Merge<T> {
 
 /// Sequences per run, and steps per sequence at most.
 const CASES: u32 = 200;
-const MAX_STEPS: usize = 12;
+const MAX_STEPS: usize = 14;
 /// Contacts a sequence can name: the first `SLOTS` it adds. A slot not added yet names a
 /// contact that never existed.
 const SLOTS: usize = 5;
@@ -60,6 +60,9 @@ const SLOTS: usize = 5;
 /// same address for uniqueness, stored as entered.
 const EMAILS: [&str; 5] = ["ann", "ANN", "bob", "cy", "dee"];
 const PHONE: &str = "+12025550144";
+const MOBILE: &str = "+447911123456";
+/// Job titles a plain patch draws from, few so that a patch often changes nothing.
+const TITLES: [&str; 2] = ["CFO", "CEO"];
 /// A well-formed contact id that no sequence creates.
 const NEVER_CREATED: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
@@ -95,6 +98,8 @@ enum Step {
         manager: Merge<Slot>,
         email: Merge<usize>,
         phone: Merge<()>,
+        mobile: Merge<()>,
+        title: Merge<usize>,
         revoke: bool,
         if_match: IfMatch,
     },
@@ -143,12 +148,14 @@ impl fmt::Debug for Step {
                 }
                 Ok(())
             }
-            Step::Patch { slot, is_primary, manager, email, phone, revoke, if_match } => {
+            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, if_match } => {
                 write!(f, "patch {slot:?}")?;
                 field(f, "is_primary", is_primary)?;
                 field(f, "manager", manager)?;
                 field(f, "email", &email.clone().map(Address))?;
                 field(f, "phone", &phone.clone().map(|()| PHONE))?;
+                field(f, "mobile", &mobile.clone().map(|()| MOBILE))?;
+                field(f, "title", &title.clone().map(|t| TITLES[t]))?;
                 if *revoke {
                     f.write_str(" revoke")?;
                 }
@@ -205,27 +212,28 @@ fn add(phone: impl Strategy<Value = bool>) -> impl Strategy<Value = Step> {
 fn step() -> impl Strategy<Value = Step> {
     // Moving the primary role is where transactions touch the most items: ask for it often.
     let is_primary = prop_oneof![3 => Just(Merge::Keep), 3 => Just(Merge::Set(true)), 1 => Just(Merge::Set(false)), 1 => Just(Merge::Clear)];
+    let plain_fields = || (merge(Just(())), merge(Just(())), merge(0..TITLES.len()));
     let patch = (
-        slot(),
-        is_primary,
-        merge(slot()),
-        merge(address()),
-        merge(Just(())),
+        (slot(), is_primary, merge(slot()), merge(address())),
+        plain_fields(),
         prop::bool::weighted(0.15),
         if_match(),
     )
-        .prop_map(|(slot, is_primary, manager, email, phone, revoke, if_match)| Step::Patch {
-            slot,
-            is_primary,
-            manager,
-            email,
-            phone,
-            revoke,
-            if_match,
+        .prop_map(|((slot, is_primary, manager, email), (phone, mobile, title), revoke, if_match)| {
+            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, if_match }
         });
+    // Phones and title alone: the edit written in one conditional write, without a read. Its
+    // phones are often cleared, to reach the rule that one way to reach a contact remains.
+    let clears = || prop_oneof![2 => Just(Merge::Keep), 2 => Just(Merge::Clear), 1 => Just(Merge::Set(()))];
+    let plain_fields = (clears(), clears(), merge(0..TITLES.len()));
+    let plain = (slot(), plain_fields, if_match()).prop_map(|(slot, (phone, mobile, title), if_match)| {
+        let keep = (Merge::Keep, Merge::Keep, Merge::Keep);
+        let (is_primary, manager, email) = keep;
+        Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke: false, if_match }
+    });
     let delete = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Delete { slot, if_match });
     let invite = slot().prop_map(|slot| Step::Invite { slot });
-    prop_oneof![3 => add(any::<bool>()), 5 => patch, 2 => delete, 1 => invite]
+    prop_oneof![3 => add(any::<bool>()), 5 => patch, 3 => plain, 2 => delete, 2 => invite]
 }
 
 /// A few adds that can succeed first, so that the later steps have contacts to act on, then
@@ -257,6 +265,8 @@ struct Known {
     live: bool,
     email: Option<usize>,
     phone: bool,
+    mobile: bool,
+    title: Option<usize>,
     manager: Option<Slot>,
     portal: &'static str,
     version: u64,
@@ -312,15 +322,16 @@ impl Model {
                 let unknown_manager = manager.is_some_and(|m| self.live(m).is_none());
                 Self::store_refusal(taken, unknown_manager).unwrap_or(vec![CREATED])
             }
-            Step::Patch { slot, is_primary, manager, email, phone, if_match, .. } => {
+            Step::Patch { slot, is_primary, manager, email, phone, mobile, if_match, .. } => {
                 let Some(current) = self.live(*slot) else { return vec![NOT_FOUND] };
                 if *if_match == IfMatch::Stale {
                     return vec![STALE];
                 }
                 let new_email = email.clone().applied_to(current.email);
                 let new_phone = phone.clone().applied_to(current.phone.then_some(())).is_some();
+                let new_mobile = mobile.clone().applied_to(current.mobile.then_some(())).is_some();
                 let new_manager = manager.clone().applied_to(current.manager);
-                if new_manager == Some(*slot) || (new_email.is_none() && !new_phone) {
+                if new_manager == Some(*slot) || (new_email.is_none() && !new_phone && !new_mobile) {
                     return vec![INVALID];
                 }
                 let unsets_primary = matches!(is_primary, Merge::Set(false) | Merge::Clear);
@@ -371,16 +382,20 @@ impl Model {
                     live: true,
                     email,
                     phone,
+                    mobile: false,
+                    title: None,
                     manager,
                     portal: "none",
                     version: 1,
                 });
             }
-            Step::Patch { slot, is_primary, manager, email, phone, revoke, .. } => {
+            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, .. } => {
                 let before = self.contacts[slot.0].clone();
                 let c = &mut self.contacts[slot.0];
                 c.email = email.clone().applied_to(c.email);
                 c.phone = phone.clone().applied_to(c.phone.then_some(())).is_some();
+                c.mobile = mobile.clone().applied_to(c.mobile.then_some(())).is_some();
+                c.title = title.clone().applied_to(c.title);
                 c.manager = manager.clone().applied_to(c.manager);
                 if *revoke {
                     c.portal = "revoked";
@@ -391,10 +406,8 @@ impl Model {
                 }
                 let promoted = *is_primary == Merge::Set(true) && self.primary != Some(*slot);
                 let c = &mut self.contacts[slot.0];
-                if promoted
-                    || (c.email, c.phone, c.manager, c.portal)
-                        != (before.email, before.phone, before.manager, before.portal)
-                {
+                let shown = |c: &Known| (c.email, c.phone, c.mobile, c.title, c.manager, c.portal);
+                if promoted || shown(c) != shown(&before) {
                     c.version += 1;
                 }
                 if promoted {
@@ -442,6 +455,15 @@ impl Reached {
         let kind = match step {
             Step::Add { .. } => "add",
             Step::Patch { is_primary: Merge::Set(true), .. } => "patch is_primary=true",
+            Step::Patch { is_primary, manager, email, revoke, phone, mobile, title, .. }
+                if is_primary.is_absent()
+                    && manager.is_absent()
+                    && email.is_absent()
+                    && !revoke
+                    && !(phone.is_absent() && mobile.is_absent() && title.is_absent()) =>
+            {
+                "plain patch"
+            }
             Step::Patch { .. } => "patch",
             Step::Delete { .. } => "delete",
             Step::Invite { .. } => "invite",
@@ -541,7 +563,7 @@ impl<'a> Run<'a> {
                 }
                 self.api.post(&self.admin, &format!("/clients/{}/contacts", self.client), body).await
             }
-            Step::Patch { slot, is_primary, manager, email, phone, revoke, if_match } => {
+            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, if_match } => {
                 let mut body = json!({});
                 let mut put = |name: &str, value: Option<Value>| {
                     body[name] = value.unwrap_or(Value::Null);
@@ -558,6 +580,12 @@ impl<'a> Run<'a> {
                 }
                 if !phone.is_absent() {
                     put("phone", phone.clone().applied_to(None).map(|()| json!(PHONE)));
+                }
+                if !mobile.is_absent() {
+                    put("mobile", mobile.clone().applied_to(None).map(|()| json!(MOBILE)));
+                }
+                if !title.is_absent() {
+                    put("job_title", title.clone().applied_to(None).map(|t| json!(TITLES[t])));
                 }
                 if *revoke {
                     put("portal", Some(json!({ "status": "revoked" })));
@@ -633,6 +661,8 @@ impl<'a> Run<'a> {
                 "line_manager_id": known.manager.map(|m| self.model.id(m)),
                 "email": known.email.map(|e| self.address(e)),
                 "phone": known.phone.then_some(PHONE),
+                "mobile": known.mobile.then_some(MOBILE),
+                "job_title": known.title.map(|t| TITLES[t]),
                 "portal_status": known.portal,
                 "version": known.version,
             });
@@ -641,6 +671,8 @@ impl<'a> Run<'a> {
                 "line_manager_id": shown["line_manager_id"],
                 "email": shown["email"],
                 "phone": shown["phone"],
+                "mobile": shown["mobile"],
+                "job_title": shown["job_title"],
                 "portal_status": shown["portal"]["status"],
                 "version": shown["version"],
             });
@@ -694,9 +726,19 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
         })
     });
     eprintln!("model: {reached:?}");
-    for writes in
-        ["add -> 201 ", "patch -> 200 ", "patch is_primary=true -> 200 ", "delete -> 204 ", "invite -> 202 "]
-    {
+    for writes in [
+        "add -> 201 ",
+        "patch -> 200 ",
+        "patch is_primary=true -> 200 ",
+        "plain patch -> 200 ",
+        "delete -> 204 ",
+        "invite -> 202 ",
+    ] {
         assert!(reached.times(writes) >= CASES / 8, "too few `{writes}`: {reached:?}");
+    }
+    // A plain patch's refusals are read from the item its condition refused: each is reached.
+    for refusal in ["404 not-found", "412 precondition-failed", "422 validation-failed"] {
+        let answer = format!("plain patch -> {refusal}");
+        assert!(reached.times(&answer) >= 1, "no `{answer}`: {reached:?}");
     }
 }

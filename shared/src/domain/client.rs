@@ -60,6 +60,18 @@ pub struct ClientPatch {
 }
 
 impl ClientPatch {
+    /// Whether the patch's rules can be checked by a condition on the stored client instead of
+    /// on a read of it: it changes something, keeps the name, and at most clears the address
+    /// (merging one into the current needs the current).
+    pub fn is_plain(&self) -> bool {
+        let changes = !(self.name.is_absent()
+            && self.email.is_absent()
+            && self.phone.is_absent()
+            && self.website.is_absent()
+            && self.address.is_absent());
+        changes && !matches!(self.name, Patch::Null) && !self.address.is_set()
+    }
+
     /// Reads a JSON object; for a new client (`creating`) a missing name is reported with the rest.
     pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);

@@ -40,7 +40,8 @@ pub struct ContactFields {
     pub support_end: Option<Date>,
 }
 
-fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+/// Topics and permissions as a contact keeps them: sorted, each once.
+pub fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
     items.sort();
     items.dedup();
     items

@@ -99,6 +99,22 @@ impl ContactPatch {
             && self.is_primary.is_absent()
             && !self.revoke_portal
     }
+
+    /// Whether the patch's rules can be checked by a condition on the stored contact instead
+    /// of on a read of it: it changes something, leaves the email, the primary role, the line
+    /// manager (whose reports are kept on other items) and the portal alone, keeps the last
+    /// name, and at most clears the address (merging one into the current needs the current).
+    pub fn is_plain(&self) -> bool {
+        !self.is_empty()
+            && self.email.is_absent()
+            && self.is_primary.is_absent()
+            && self.line_manager_id.is_absent()
+            && self.support_start.is_absent()
+            && self.support_end.is_absent()
+            && !self.revoke_portal
+            && !matches!(self.last_name, Patch::Null)
+            && !self.address.is_set()
+    }
 }
 
 /// Reads `portal`: its support window, and whether it asks to revoke access (the only status a

@@ -18,7 +18,9 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let tenant = call.tenant()?;
     let updated = call.app.store.update_contact(tenant, client, id, expected, patch, &call.stamp()).await?;
     // After the table's change, which alone decides access (see `portal_users`).
-    call.app.portal_users.follow_change(tenant, &updated.before, &updated.after).await;
+    if let Some(before) = &updated.before {
+        call.app.portal_users.follow_change(tenant, before, &updated.after).await;
+    }
     let contact = updated.after;
     let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)

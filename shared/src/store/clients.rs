@@ -5,7 +5,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::idempotency::{replay, Created, Idempotency, Recorded};
-use super::items::{client_editable_item, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE};
+use super::items::{
+    client_editable_item, client_plain_attrs, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE,
+};
+use super::plain::{PlainOutcome, PlainWrite};
 use super::tx::{retry_planned, Attempt, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
@@ -83,8 +86,10 @@ impl Store {
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 
-    /// Applies a merge patch with optimistic locking: the write is conditioned on the version
-    /// read, and re-planned when another writer got there first (unless `If-Match` pinned it).
+    /// Applies a merge patch. A plain patch (`ClientPatch::is_plain`) is one conditional write
+    /// without reading first; any other is read and written with optimistic locking: the write
+    /// is conditioned on the version read, and re-planned when another writer got there first
+    /// (unless `If-Match` pinned it).
     pub async fn update_client(
         &self,
         tenant: &TenantId,
@@ -93,6 +98,11 @@ impl Store {
         patch: ClientPatch,
         stamp: &Stamp,
     ) -> DomainResult<Client> {
+        if patch.is_plain() {
+            if let Some(client) = self.update_client_plain(tenant, id, if_match, &patch, stamp).await? {
+                return Ok(client);
+            }
+        }
         let patch = &patch;
         retry_planned(move || async move {
             let current = self.get_client(tenant, id).await?;
@@ -129,6 +139,33 @@ impl Store {
             }
         })
         .await
+    }
+
+    /// Applies a plain patch in one conditional write (see `store::plain`). `Ok(None)`: refused
+    /// for a reason the item as it was does not show; the caller then reads and writes.
+    async fn update_client_plain(
+        &self,
+        tenant: &TenantId,
+        id: ClientId,
+        if_match: Option<u64>,
+        patch: &ClientPatch,
+        stamp: &Stamp,
+    ) -> DomainResult<Option<Client>> {
+        let mut write = PlainWrite::new(stamp, if_match);
+        for (attr, value) in client_plain_attrs(patch) {
+            write.write(attr, value);
+        }
+        let key = Self::key(keys::tenant_pk(tenant), keys::client_sk(id));
+        let old = match self.write_plain(key, write).await? {
+            PlainOutcome::Written(item) => return Ok(Some(ClientRecord::from_item(item)?.into_client()?)),
+            PlainOutcome::Refused(old) => old.ok_or(DomainError::NotFound("client"))?,
+        };
+        // The rules in the order the read-then-write path checks them.
+        let current = ClientRecord::from_item(old)?.into_client()?;
+        if if_match.is_some_and(|v| v != current.audit.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        Ok((current.fields.patched(patch.clone())? == current.fields).then_some(current))
     }
 
     /// Deletes a client that has no contacts left; one conditional delete decides.

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 mod add;
 mod bulk;
 mod delete;
+mod plain;
 mod primary;
 mod read;
 mod reports;

@@ -15,8 +15,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 mod client;
 mod contact;
 
-pub use client::{client_editable_item, new_client_item, ClientRecord, CLIENT_EDITABLE};
-pub use contact::{contact_editable_item, new_contact_item, ContactRecord, CONTACT_EDITABLE};
+pub use client::{client_editable_item, client_plain_attrs, new_client_item, ClientRecord, CLIENT_EDITABLE};
+pub use contact::{
+    contact_editable_item, contact_plain_attrs, new_contact_item, ContactRecord, CONTACT_EDITABLE,
+};
 
 #[derive(Debug, Serialize, Deserialize, Default)]
 pub struct AddressItem {

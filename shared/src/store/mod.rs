@@ -8,6 +8,7 @@ pub mod idempotency;
 mod invites;
 pub mod items;
 pub mod keys;
+mod plain;
 pub mod quota;
 mod stamp;
 pub mod sweep;

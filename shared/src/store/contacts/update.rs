@@ -30,20 +30,23 @@ struct Change {
 
 /// A contact before and after a change.
 pub struct Updated {
-    pub before: Contact,
+    /// `None` after a plain patch written without reading first: it moved neither the email
+    /// nor portal access, which is what a caller needs the contact before for.
+    pub before: Option<Contact>,
     pub after: Contact,
 }
 
 impl From<Change> for Updated {
     fn from(change: Change) -> Self {
-        Self { before: change.current, after: change.updated }
+        Self { before: Some(change.current), after: change.updated }
     }
 }
 
 impl Store {
-    /// Applies a merge patch. A change of plain fields is one conditional update; a change of
-    /// email, line manager or primary role is one transaction over every item it touches.
-    /// Returns the contact before and after.
+    /// Applies a merge patch. A plain patch (`ContactPatch::is_plain`) is one conditional
+    /// update, without reading first; any other change of the contact alone is a read and one
+    /// conditional update; a change of email, line manager or primary role is a read and one
+    /// transaction over every item it touches. Returns the contact before and after.
     pub async fn update_contact(
         &self,
         tenant: &TenantId,
@@ -53,6 +56,11 @@ impl Store {
         patch: ContactPatch,
         stamp: &Stamp,
     ) -> DomainResult<Updated> {
+        if patch.is_plain() {
+            if let Some(updated) = self.update_plain(tenant, (client, id), if_match, &patch, stamp).await? {
+                return Ok(updated);
+            }
+        }
         let needs_client = primary::asks_for_role(&patch.is_primary);
         let patch = &patch;
         retry_planned(move || async move {
@@ -72,7 +80,7 @@ impl Store {
             };
             let revoke = patch.revoke_portal && current.portal.status != PortalStatus::Revoked;
             if fields == current.fields && demote.is_none() && !revoke {
-                return Ok(Attempt::Done(Updated { before: current.clone(), after: current }));
+                return Ok(Attempt::Done(Updated { before: Some(current.clone()), after: current }));
             }
             let mut updated = Contact { fields, audit: current.audit.next(stamp), ..current.clone() };
             updated.is_primary |= demote.is_some();

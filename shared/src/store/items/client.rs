@@ -6,10 +6,12 @@ use serde_dynamo::from_item;
 use super::{audit_attrs, corrupt, n, phone, s, stored_audit, to_attrs, AddressItem};
 use crate::domain::client::Website;
 use crate::domain::{
-    Client, ClientFields, ClientId, ContactId, DomainError, DomainResult, Email, PhoneNumber, TenantId, Text,
+    Client, ClientFields, ClientId, ClientPatch, ContactId, DomainError, DomainResult, Email, Patch,
+    PhoneNumber, TenantId, Text,
 };
 use crate::store::keys;
 use crate::store::tx::Item;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 /// The user-editable attributes of a client.
 #[derive(Serialize)]
@@ -35,6 +37,35 @@ pub fn client_editable_item(f: &ClientFields) -> DomainResult<Item> {
         website: f.website.as_ref().map(|w| w.as_str().to_owned()),
         address: f.address.as_ref().map(AddressItem::from_address),
     })
+}
+
+/// What a plain merge patch (`ClientPatch::is_plain`) writes, attribute by attribute: `Some`
+/// to set, `None` to remove; as `client_editable_item` writes the same fields.
+pub fn client_plain_attrs(p: &ClientPatch) -> Vec<(&'static str, Option<AttributeValue>)> {
+    fn value<T>(
+        name: &'static str,
+        patch: &Patch<T>,
+        as_str: fn(&T) -> &str,
+    ) -> Option<(&'static str, Option<AttributeValue>)> {
+        match patch {
+            Patch::Absent => None,
+            Patch::Null => Some((name, None)),
+            Patch::Set(v) => Some((name, Some(s(as_str(v))))),
+        }
+    }
+    let mut attrs: Vec<_> = [
+        value("name", &p.name, Text::as_str),
+        value("email", &p.email, Email::as_str),
+        value("phone", &p.phone, PhoneNumber::as_str),
+        value("website", &p.website, Website::as_str),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if matches!(p.address, Patch::Null) {
+        attrs.push(("address", None));
+    }
+    attrs
 }
 
 pub fn new_client_item(t: &TenantId, c: &Client) -> DomainResult<Item> {

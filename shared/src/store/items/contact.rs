@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::from_item;
 
 use super::{audit_attrs, corrupt, phone, s, stored_audit, stored_text, text, to_attrs, AddressItem};
+use crate::domain::contact::sorted_unique;
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
-    ClientId, Contact, ContactFields, ContactId, DomainError, DomainResult, Email, NotificationTopic,
-    Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, Email,
+    NotificationTopic, Patch, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
 };
 use crate::store::keys;
 use crate::store::tx::Item;
@@ -86,6 +87,48 @@ pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
         support_start: f.support_start.map(format_date),
         support_end: f.support_end.map(format_date),
     })
+}
+
+/// What a plain merge patch (`ContactPatch::is_plain`) writes, attribute by attribute: `Some`
+/// to set, `None` to remove; as `contact_editable_item` writes the same fields (lists sorted,
+/// each value once, and kept when cleared, as empty lists).
+pub fn contact_plain_attrs(p: &ContactPatch) -> Vec<(&'static str, Option<AttributeValue>)> {
+    fn value<T>(patch: &Patch<T>, as_str: impl Fn(&T) -> &str) -> Option<Option<AttributeValue>> {
+        match patch {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Set(v) => Some(Some(s(as_str(v)))),
+        }
+    }
+    fn list<T: Ord + Clone>(
+        patch: &Patch<Vec<T>>,
+        as_str: fn(&T) -> &'static str,
+    ) -> Option<Option<AttributeValue>> {
+        let items = match patch {
+            Patch::Absent => return None,
+            Patch::Null => Vec::new(),
+            Patch::Set(items) => sorted_unique(items.clone()),
+        };
+        Some(Some(AttributeValue::L(items.iter().map(|t| s(as_str(t))).collect())))
+    }
+    let texts = [
+        ("salutation", &p.salutation),
+        ("first_name", &p.first_name),
+        ("last_name", &p.last_name),
+        ("job_title", &p.job_title),
+        ("department", &p.department),
+        ("description", &p.description),
+    ];
+    let phones = [("mobile", &p.mobile), ("phone", &p.phone), ("secondary_phone", &p.secondary_phone)];
+    let mut attrs: Vec<_> =
+        texts.into_iter().filter_map(|(name, t)| Some((name, value(t, Text::as_str)?))).collect();
+    attrs.extend(phones.into_iter().filter_map(|(name, t)| Some((name, value(t, PhoneNumber::as_str)?))));
+    attrs.extend(list(&p.notifications, |t| t.as_str()).map(|v| ("notifications", v)));
+    attrs.extend(list(&p.permissions, |p| p.as_str()).map(|v| ("permissions", v)));
+    if matches!(p.address, Patch::Null) {
+        attrs.push(("address", None));
+    }
+    attrs
 }
 
 /// The whole item of a new contact.
