@@ -6,16 +6,18 @@
 use std::collections::HashMap;
 use std::time::{Duration as StdDuration, Instant};
 
+use futures_util::future;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::domain::sweep::format_instant;
+use crate::domain::sweep::{format_instant, sweep_partitions};
 use crate::domain::{DomainResult, TenantId};
 use crate::email::Mailing;
 use crate::portal_users::PortalUsers;
 use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
+use crate::store::tx::Item;
 
 mod act;
 
@@ -54,60 +56,86 @@ pub struct Sweeping<'a> {
     pub users: &'a PortalUsers,
 }
 
-/// Runs one sweep; `deadline` is when the invocation must have returned.
+/// Runs one sweep; `deadline` is when the invocation must have returned. Each round reads a
+/// page of every index partition's due range side by side (`sweep_partitions`: one query per
+/// partition, so 17 in the first round, then one per partition with more due), then works
+/// what they found a page at a time; a run that nears its deadline leaves the rest, still due,
+/// to the next run.
 pub async fn sweep<'a>(
     with: impl Into<Sweeping<'a>>,
     deadline: Option<Instant>,
 ) -> DomainResult<SweepReport> {
     let with = &with.into();
-    let mail = &with.mail;
-    let now = mail.clock.now();
+    let store = &with.mail.store;
+    let now = with.mail.clock.now();
     // Keys start with `YYYY-MM-DDTHH:MM:SSZ#`; `$` sorts just after `#`, so this bound includes
     // everything due up to and including this second.
     let bound = format!("{}$", format_instant(now));
     let mut report = SweepReport::default();
-    let mut start = None;
-    loop {
-        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < SAFETY_MARGIN) {
+    let near_deadline =
+        || deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < SAFETY_MARGIN);
+    let mut pending: Vec<(String, Option<Item>)> =
+        sweep_partitions().into_iter().map(|p| (p, None)).collect();
+    while !pending.is_empty() {
+        if near_deadline() {
             report.stopped_early = true;
             break;
         }
-        let page = mail.store.due_contacts(&bound, start, PAGE).await?;
-        report.items_read += page.scanned;
-        let budgets = Budgets::reserve(&mail.quota(), notices_wanted(&page.items)).await;
-        let outcomes: Vec<Done> = stream::iter(page.items)
-            .map(|due| act(with, due, &budgets))
-            .buffer_unordered(CONCURRENT_SENDS)
-            .collect()
-            .await;
-        budgets.settle(&mail.quota()).await;
-        for outcome in outcomes {
-            match outcome {
-                Done::Revoked => report.revoked += 1,
-                Done::RevokedNoticeFailed => {
-                    report.revoked += 1;
-                    report.failed += 1;
-                }
-                Done::Reminded => report.reminded += 1,
-                Done::NoticeRetried => report.notices_retried += 1,
-                Done::Undeliverable { revoked } => {
-                    report.revoked += u32::from(revoked);
-                    report.undeliverable += 1;
-                }
-                Done::Held { revoked } => {
-                    report.revoked += u32::from(revoked);
-                    report.held += 1;
-                }
-                Done::Skipped => report.skipped += 1,
-                Done::Failed => report.failed += 1,
+        let reads = pending
+            .iter()
+            .map(|(partition, start)| store.due_contacts(partition, &bound, start.clone(), PAGE));
+        let pages = future::try_join_all(reads).await?;
+        let mut due = Vec::new();
+        let mut more = Vec::new();
+        for ((partition, _), page) in pending.into_iter().zip(pages) {
+            report.items_read += page.scanned;
+            due.extend(page.items);
+            more.extend(page.next.map(|next| (partition, Some(next))));
+        }
+        while !due.is_empty() {
+            if near_deadline() {
+                report.stopped_early = true;
+                return Ok(report);
             }
+            let rest = due.split_off(due.len().min(PAGE as usize));
+            work_page(with, std::mem::replace(&mut due, rest), &mut report).await;
         }
-        match page.next {
-            Some(next) => start = Some(next),
-            None => break,
-        }
+        pending = more;
     }
     Ok(report)
+}
+
+/// Acts on one page of due contacts, side by side, within their tenants' quotas.
+async fn work_page(with: &Sweeping<'_>, items: Vec<DueContact>, report: &mut SweepReport) {
+    let mail = &with.mail;
+    let budgets = Budgets::reserve(&mail.quota(), notices_wanted(&items)).await;
+    let outcomes: Vec<Done> = stream::iter(items)
+        .map(|due| act(with, due, &budgets))
+        .buffer_unordered(CONCURRENT_SENDS)
+        .collect()
+        .await;
+    budgets.settle(&mail.quota()).await;
+    for outcome in outcomes {
+        match outcome {
+            Done::Revoked => report.revoked += 1,
+            Done::RevokedNoticeFailed => {
+                report.revoked += 1;
+                report.failed += 1;
+            }
+            Done::Reminded => report.reminded += 1,
+            Done::NoticeRetried => report.notices_retried += 1,
+            Done::Undeliverable { revoked } => {
+                report.revoked += u32::from(revoked);
+                report.undeliverable += 1;
+            }
+            Done::Held { revoked } => {
+                report.revoked += u32::from(revoked);
+                report.held += 1;
+            }
+            Done::Skipped => report.skipped += 1,
+            Done::Failed => report.failed += 1,
+        }
+    }
 }
 
 /// Emails a page could send, per tenant: one per contact with an address. Counted against

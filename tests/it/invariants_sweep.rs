@@ -10,6 +10,11 @@ use time::{Duration, OffsetDateTime};
 use crate::invariants::{broken_rules, contact_key, s, update_raw};
 use crate::support::{contact_path, given_client, given_contact, unique_email};
 
+/// The sweep index partition of the contact `id`, as the service computes it.
+fn shard_of(id: &str) -> String {
+    shared::domain::sweep::sweep_partition(shared::domain::ContactId::parse(id).expect("contact id"))
+}
+
 fn day(offset: i64) -> String {
     (OffsetDateTime::now_utc().date() + Duration::days(offset)).to_string()
 }
@@ -73,8 +78,8 @@ async fn a_contact_without_portal_access_in_the_index_is_a_violation() {
     let id = c["id"].as_str().unwrap();
     let (pk, sk) = contact_key(&acme, &c);
     let key = format!("{}T00:00:00Z#REMIND#t1#{acme}#{id}", day(16));
-    update_raw(&api, (&pk, &sk), "SET GSI1PK = :p, GSI1SK = :k", &[(":p", s("SWEEP")), (":k", s(&key))])
-        .await;
+    let values = [(":p", s(&shard_of(id))), (":k", s(&key))];
+    update_raw(&api, (&pk, &sk), "SET GSI1PK = :p, GSI1SK = :k", &values).await;
 
     assert_eq!(broken_rules(api).await, [Rule::SweepIndex]);
 }
@@ -84,7 +89,7 @@ async fn an_item_other_than_a_contact_in_the_index_is_a_violation() {
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
     let key = format!("{}T00:00:00Z#REVOKE#t1#{acme}#{acme}", day(1));
-    let values = [(":p", s("SWEEP")), (":k", s(&key))];
+    let values = [(":p", s(&shard_of(&acme))), (":k", s(&key))];
     update_raw(&api, ("TENANT#t1", &format!("CLIENT#{acme}")), "SET GSI1PK = :p, GSI1SK = :k", &values).await;
 
     assert_eq!(broken_rules(api).await, [Rule::SweepIndex]);
@@ -96,6 +101,28 @@ async fn an_index_key_outside_the_sweep_partition_is_a_violation() {
     let (acme, c) = given_invited_with_support_end(&api).await;
     let (pk, sk) = contact_key(&acme, &c);
     update_raw(&api, (&pk, &sk), "SET GSI1PK = :p", &[(":p", s("SWEPT"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::SweepIndex]);
+}
+
+#[tokio::test]
+async fn an_index_key_in_another_shard_than_the_contacts_own_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, c) = given_invited_with_support_end(&api).await;
+    let own = shard_of(c["id"].as_str().unwrap());
+    let other = if own == "SWEEP#00" { "SWEEP#01" } else { "SWEEP#00" };
+    let (pk, sk) = contact_key(&acme, &c);
+    update_raw(&api, (&pk, &sk), "SET GSI1PK = :p", &[(":p", s(other))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::SweepIndex]);
+}
+
+#[tokio::test]
+async fn an_index_key_in_the_unsharded_partition_of_old_tables_is_a_violation_in_a_new_one() {
+    let api = TestApi::new().await;
+    let (acme, c) = given_invited_with_support_end(&api).await;
+    let (pk, sk) = contact_key(&acme, &c);
+    update_raw(&api, (&pk, &sk), "SET GSI1PK = :p", &[(":p", s("SWEEP"))]).await;
 
     assert_eq!(broken_rules(api).await, [Rule::SweepIndex]);
 }
@@ -120,7 +147,7 @@ fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item
         ("client_id", CLIENT),
         ("portal_status", status),
         ("support_end", "2027-03-31"),
-        ("GSI1PK", "SWEEP"),
+        ("GSI1PK", &shard_of(CONTACT)),
         ("GSI1SK", &format!("{due_action}#t1#{CLIENT}#{CONTACT}")),
     ]);
     contact.insert("is_primary".into(), AttributeValue::Bool(true));

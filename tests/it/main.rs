@@ -42,6 +42,7 @@ mod seed;
 mod smoke;
 mod staff_users;
 mod sweep;
+mod sweep_shards;
 mod template;
 mod template_identity;
 mod template_portal_users;

@@ -8,8 +8,38 @@ use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::{ClientId, ContactId, PortalStatus, TenantId};
 
-/// The index partition holding every sweepable contact.
-pub const SWEEP_PARTITION: &str = "SWEEP";
+/// How many index partitions (`GSI1PK` values) the sweepable contacts are spread over, each
+/// contact by its id (`sweep_partition`). One partition of a DynamoDB index takes at most
+/// 1,000 write units a second, and every invitation, acceptance, revocation, support-date change
+/// and sweep action moves a contact's index key (2 index writes when the key changes): under one
+/// value, all tenants together could make about 500 such changes a second. 16 shards take
+/// 16,000 write units a second, about 8,000 changes, which is where the table's own default
+/// quota (40,000 write units a second, an invitation costing about 5) binds anyway; more shards
+/// would buy nothing before that quota is raised. The price is one query per shard on every run
+/// (16 an hour, 0.5 read units each when nothing is due).
+pub const SWEEP_SHARDS: u32 = 16;
+
+/// The one partition every sweepable contact was indexed under before the index was sharded.
+/// The sweep still reads it, so that a table written before keeps every contact swept; each
+/// contact found there moves to its shard when the sweep acts on it.
+pub const UNSHARDED_PARTITION: &str = "SWEEP";
+
+/// The index partition of a contact: `SWEEP#nn`, `nn` its shard, the 32-bit FNV-1a hash of its
+/// id's text modulo `SWEEP_SHARDS` (ids are random in their last 16 characters, so contacts
+/// spread evenly; any hash of the id would do, as long as it never changes).
+pub fn sweep_partition(contact: ContactId) -> String {
+    let hash = contact
+        .to_string()
+        .bytes()
+        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    format!("{UNSHARDED_PARTITION}#{:02}", hash % SWEEP_SHARDS)
+}
+
+/// Every partition the sweep reads: each shard, then the unsharded one.
+pub fn sweep_partitions() -> Vec<String> {
+    let shards = (0..SWEEP_SHARDS).map(|shard| format!("{UNSHARDED_PARTITION}#{shard:02}"));
+    shards.chain([UNSHARDED_PARTITION.to_owned()]).collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepAction {
@@ -141,6 +171,33 @@ mod tests {
         assert_eq!(latest.due.date(), Date::MAX);
         let first = SweepKey::next(PortalStatus::Active, Some(date!(1900 - 01 - 01)), None, 14).unwrap();
         assert_eq!(format_instant(first.due), "1899-12-18T00:00:00Z");
+    }
+
+    #[test]
+    fn contacts_spread_over_every_shard_and_each_keeps_its_own() {
+        let ids: Vec<ContactId> = (0..400).map(|_| ContactId::generate()).collect();
+        let partitions = sweep_partitions();
+        for id in &ids {
+            assert_eq!(sweep_partition(*id), sweep_partition(*id));
+            assert!(partitions[..SWEEP_SHARDS as usize].contains(&sweep_partition(*id)));
+        }
+        let used: std::collections::BTreeSet<String> = ids.iter().map(|id| sweep_partition(*id)).collect();
+        assert_eq!(used.len(), SWEEP_SHARDS as usize, "400 random ids reach all 16 shards");
+        assert_eq!(partitions.len(), SWEEP_SHARDS as usize + 1);
+        assert_eq!(partitions.last().map(String::as_str), Some(UNSHARDED_PARTITION));
+    }
+
+    #[test]
+    fn a_contacts_shard_never_changes_its_fnv_1a_hash_of_the_id_modulo_16() {
+        // Stored index keys depend on it: these are FNV-1a 32 of each id, worked out apart.
+        for (id, partition) in [
+            ("01ARZ3NDEKTSV4RRFFQ69G5FAV", "SWEEP#00"), // 0x5c004d80
+            ("01J0000000000000000000000K", "SWEEP#01"), // 0x00561761
+            ("01ARZ3NDEKTSV4RRFFQ69G5FAW", "SWEEP#03"), // 0x5d004f13
+            ("01JD00000000000000000000AB", "SWEEP#15"), // 0x10368f1f
+        ] {
+            assert_eq!(sweep_partition(ContactId::parse(id).unwrap()), partition, "{id}");
+        }
     }
 
     #[test]

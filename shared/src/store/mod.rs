@@ -57,14 +57,14 @@ impl Store {
         contact: &crate::domain::Contact,
         reminded_for: Option<time::Date>,
     ) -> Option<(String, String)> {
-        use crate::domain::sweep::{SweepKey, SWEEP_PARTITION};
+        use crate::domain::sweep::{sweep_partition, SweepKey};
         let key = SweepKey::next(
             contact.portal.status,
             contact.fields.support_end,
             reminded_for,
             self.reminder_days,
         )?;
-        Some((SWEEP_PARTITION.to_owned(), key.sort_key(tenant, contact.client_id, contact.id)))
+        Some((sweep_partition(contact.id), key.sort_key(tenant, contact.client_id, contact.id)))
     }
 
     pub fn table(&self) -> &str {

@@ -10,7 +10,7 @@ use super::tx::Item;
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
-use crate::domain::sweep::{SweepAction, SWEEP_PARTITION};
+use crate::domain::sweep::{sweep_partition, SweepAction};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
 
 pub const SWEEP_INDEX: &str = "GSI1";
@@ -41,15 +41,22 @@ fn tenant_of(sort_key: &str) -> Option<TenantId> {
 }
 
 impl Store {
-    /// One page of contacts whose next action is due before `bound` (an index timestamp).
-    pub async fn due_contacts(&self, bound: &str, start: Option<Item>, limit: i32) -> DomainResult<DuePage> {
+    /// One page of the contacts of index partition `partition` whose next action is due before
+    /// `bound` (an index timestamp).
+    pub async fn due_contacts(
+        &self,
+        partition: &str,
+        bound: &str,
+        start: Option<Item>,
+        limit: i32,
+    ) -> DomainResult<DuePage> {
         let out = self
             .db
             .query()
             .table_name(&self.table)
             .index_name(SWEEP_INDEX)
             .key_condition_expression("GSI1PK = :pk AND GSI1SK < :bound")
-            .expression_attribute_values(":pk", s(SWEEP_PARTITION))
+            .expression_attribute_values(":pk", s(partition))
             .expression_attribute_values(":bound", s(bound))
             .set_exclusive_start_key(start)
             .limit(limit)
@@ -89,7 +96,13 @@ impl Store {
         stamp: &Stamp,
     ) -> DomainResult<Option<bool>> {
         let mut claim = UpdateExpr::new();
-        claim.set("GSI1SK", s(lease_key)).stamp(stamp).value(":key", s(&due.sort_key));
+        // The partition is written too: a contact found in the unsharded one moves to its shard.
+        let partition = sweep_partition(due.contact.id);
+        claim
+            .set("GSI1PK", s(partition))
+            .set("GSI1SK", s(lease_key))
+            .stamp(stamp)
+            .value(":key", s(&due.sort_key));
         match action {
             // The version moves with the reminder too: an edit planned before it (which would
             // write back the reminder's index key) fails its version condition and plans again.

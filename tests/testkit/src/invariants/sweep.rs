@@ -1,6 +1,7 @@
 //! The sweep index (README "Support-expiry sweep"): it holds exactly the sweepable contacts
 //! (portal `invited` or `active`, with a `support_end`), each under the key of its next due
-//! action, `GSI1PK = SWEEP`, `GSI1SK = <due>#REMIND|REVOKE#<tenant>#<client>#<contact>`.
+//! action, `GSI1PK = SWEEP#<shard>`, `GSI1SK = <due>#REMIND|REVOKE#<tenant>#<client>#<contact>`.
+//! The shard (`00` to `15`) is the contact's own: the 32-bit FNV-1a hash of its id modulo 16.
 //!
 //! The next action follows from the contact's own fields: the reminder, due `REMINDER_DAYS`
 //! before the end, until `reminded_for` is the current `support_end`; then the revocation,
@@ -15,7 +16,18 @@ use super::shapes::{keys, Contact, Table};
 use super::{s, Found, Rule};
 use crate::api::REMINDER_DAYS;
 
-const PARTITION: &str = "SWEEP";
+/// Index partitions the sweepable contacts are spread over.
+const SHARDS: u32 = 16;
+
+/// The index partition of the contact `id`: `SWEEP#<FNV-1a 32 of the id, modulo SHARDS>`.
+fn partition(id: &str) -> String {
+    let mut hash: u32 = 2_166_136_261;
+    for byte in id.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(16_777_619);
+    }
+    format!("SWEEP#{:02}", hash % SHARDS)
+}
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
     for (shape, item) in &t.all {
@@ -67,8 +79,8 @@ fn contact(c: &Contact) -> Result<(), String> {
         (Some(pk), Some(sk)) => (pk, sk),
         (pk, sk) => return Err(format!("half an index key: GSI1PK {pk:?}, GSI1SK {sk:?}")),
     };
-    if pk != PARTITION {
-        return Err(format!("GSI1PK is {pk:?}, not {PARTITION}"));
+    if pk != partition(c.id) {
+        return Err(format!("GSI1PK is {pk:?}, not its shard {}", partition(c.id)));
     }
     let parts: Vec<&str> = sk.split('#').collect();
     let [due, action, tenant, client, id] = parts[..] else {
