@@ -205,6 +205,11 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
     /// Where the process's stdout and stderr go (appended).
     pub log: PathBuf,
+    /// The memory size the function is told it has (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
+    pub memory_mb: u32,
+    /// A CPU cgroup (v1, `/sys/fs/cgroup/cpu/...`) the process runs in from its first
+    /// instruction: Lambda's CPU share for `memory_mb`, set by `scripts/bench cpu-share`.
+    pub cgroup: Option<PathBuf>,
 }
 
 /// One execution environment: its Runtime API and its function process.
@@ -236,6 +241,9 @@ impl Function {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
+        if let Some(cgroup) = &launch.cgroup {
+            join_cgroup(&mut command, cgroup.join("cgroup.procs"));
+        }
         let spawned = Instant::now();
         let child = command.spawn().unwrap_or_else(|e| panic!("start {}: {e}", launch.program.display()));
         let pid = child.id();
@@ -280,6 +288,19 @@ impl Function {
     }
 }
 
+/// Moves the process into the cgroup whose `cgroup.procs` is `procs` between fork and exec, so
+/// that all it runs (its runtime's start-up included) is throttled, and the harness is not.
+fn join_cgroup(command: &mut std::process::Command, procs: PathBuf) {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // work is sound. It opens a short path (std converts it on the stack, no allocation) and
+    // writes "0", which moves the writing process itself; nothing locks or allocates.
+    unsafe {
+        command.pre_exec(move || std::fs::OpenOptions::new().write(true).open(&procs)?.write_all(b"0"));
+    }
+}
+
 /// Ends the process (as Lambda ends an environment) and reaps it.
 impl Drop for Function {
     fn drop(&mut self) {
@@ -306,7 +327,7 @@ pub fn peak_rss(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The variables Lambda sets for every function (a 128 MB on-demand function here), with the
+/// The variables Lambda sets for every function (an on-demand function of `memory_mb`), with the
 /// caller's credentials and region: the emulators keep data per access key and region.
 fn lambda_environment(launch: &Launch, api: SocketAddr) -> Vec<(String, String)> {
     let inherited = |name: &str| std::env::var(name).unwrap_or_default();
@@ -316,7 +337,7 @@ fn lambda_environment(launch: &Launch, api: SocketAddr) -> Vec<(String, String)>
         ("AWS_LAMBDA_RUNTIME_API", api.to_string()),
         ("AWS_LAMBDA_FUNCTION_NAME", launch.name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", launch.memory_mb.to_string()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", launch.name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]0123456789abcdef".into()),

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use futures_util::stream::{self, StreamExt};
 
+pub mod functions;
 pub mod lambda;
 pub mod raw;
 pub mod tls;

@@ -9,31 +9,35 @@
 //! Usage: bench-cold-start [runs] [--warm N] [--bootstrap label=path]...
 //!   runs         cold starts per variant (default 10)
 //!   --warm N     invocations per function for the warm table (default 1000; 0: no warm table)
+//!   --prime N    add-contact requests that warm DynamoDB Local first (default 300)
 //!   --bootstrap  another add-contact bootstrap to time next to target/release/add-contact
 //!                (e.g. one built with other features)
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use bench::functions::{
+    add_event, body, cold_start, function_env, logs, prime, python_launch, python_versions, release_dir,
+    rust_launch, Cold, Endpoints, TENANT,
+};
 use bench::lambda::{fresh_log, Function, Launch};
 use bench::tls::TlsFront;
 use bench::{mib, Spread};
 use serde_json::{json, Value};
-use testkit::table::repo_root;
 use testkit::{Caller, TestApi};
 
-const TENANT: &str = "bench";
 const LAMBDA_MEMORY: u64 = 128 * 1024 * 1024;
 
 struct Args {
     runs: usize,
     warm: usize,
+    prime: usize,
     bootstraps: Vec<(String, PathBuf)>,
 }
 
 fn args() -> Args {
-    let mut args = Args { runs: 10, warm: 1000, bootstraps: Vec::new() };
+    let mut args = Args { runs: 10, warm: 1000, prime: 300, bootstraps: Vec::new() };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -41,6 +45,7 @@ fn args() -> Args {
                 args.warm = it.next().and_then(|n| n.parse().ok()).expect("--warm N");
                 assert!(args.warm != 1, "--warm 0 (none) or at least 2: the first invocation is a cold one");
             }
+            "--prime" => args.prime = it.next().and_then(|n| n.parse().ok()).expect("--prime N"),
             "--bootstrap" => {
                 let spec = it.next().expect("--bootstrap label=path");
                 let (label, path) = spec.split_once('=').expect("--bootstrap label=path");
@@ -51,132 +56,6 @@ fn args() -> Args {
         }
     }
     args
-}
-
-/// Where `cargo build --release` put the functions.
-fn release_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| repo_root().join("target"), PathBuf::from)
-        .join("release")
-}
-
-/// How the functions reach the emulators.
-struct Endpoints {
-    name: &'static str,
-    dynamodb: String,
-}
-
-/// The variables a function gets from the template, plus the emulators' endpoints and the CA
-/// bundle (the system's, plus the TLS front's CA).
-fn function_env(table: &str, endpoints: &Endpoints, ca_bundle: &Path) -> Vec<(String, String)> {
-    let ses = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2 (scripts/env.sh)");
-    [
-        ("TABLE_NAME", table.to_owned()),
-        ("CURSOR_SECRET", "bench-cursor-secret-0123456789".to_owned()),
-        ("DEFAULT_PHONE_REGION", "US".to_owned()),
-        ("SENDER_EMAIL", "no-reply@bench.example".to_owned()),
-        ("SENDER_NAME", "Bench".to_owned()),
-        ("PORTAL_URL", "https://portal.bench.example".to_owned()),
-        ("INVITE_TTL_HOURS", "48".to_owned()),
-        ("SUPPORT_REMINDER_DAYS", "14".to_owned()),
-        ("RUST_LOG", "info".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoints.dynamodb.clone()),
-        ("AWS_ENDPOINT_URL_SESV2", ses),
-        ("SSL_CERT_FILE", ca_bundle.display().to_string()),
-        ("AWS_CA_BUNDLE", ca_bundle.display().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-fn logs() -> PathBuf {
-    repo_root().join(".local/bench")
-}
-
-fn rust_launch(function: &str, program: &Path, env: Vec<(String, String)>) -> Launch {
-    assert!(program.exists(), "{} is missing: cargo build --release -p {function}", program.display());
-    Launch {
-        name: function.to_owned(),
-        program: program.to_owned(),
-        args: Vec::new(),
-        dir: program.parent().expect("a folder").to_owned(),
-        handler: "bootstrap".to_owned(),
-        env,
-        log: logs().join(format!("{function}.log")),
-    }
-}
-
-fn python() -> PathBuf {
-    let python = repo_root().join(".venv/bench/bin/python");
-    assert!(python.exists(), "{} is missing: scripts/venv bench", python.display());
-    python
-}
-
-fn python_launch(mut env: Vec<(String, String)>) -> Launch {
-    // Lambda's task root is read-only: a handler shipped without .pyc is compiled at every cold
-    // start (boto3 in the runtime comes compiled, as pip compiled it in the venv).
-    env.push(("PYTHONDONTWRITEBYTECODE".to_owned(), "1".to_owned()));
-    let _ = std::fs::remove_dir_all(repo_root().join("benches/python/__pycache__"));
-    Launch {
-        name: "add-contact-python".to_owned(),
-        program: python(),
-        args: ["-m", "awslambdaric", "handler.add_contact"].map(String::from).to_vec(),
-        dir: repo_root().join("benches/python"),
-        handler: "handler.add_contact".to_owned(),
-        env,
-        log: logs().join("add-contact-python.log"),
-    }
-}
-
-fn python_versions() -> String {
-    let out = std::process::Command::new(python())
-        .args([
-            "-c",
-            "import sys, importlib.metadata as m; \
-             print(f'Python {sys.version.split()[0]}, boto3 {m.version(\"boto3\")}, \
-             awslambdaric {m.version(\"awslambdaric\")}')",
-        ])
-        .output()
-        .expect("run the bench venv's python");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// One cold start: a fresh process, one event, then its peak RSS.
-struct Cold {
-    init: Duration,
-    first_response: Duration,
-    peak_rss: u64,
-    answer: Value,
-}
-
-async fn cold_start(launch: &Launch, event: &Value) -> Cold {
-    let mut function = Function::start(launch).await;
-    let reply = function.invoke(event).await;
-    let cold = Cold {
-        init: function.init_time(),
-        first_response: reply.at - function.spawned,
-        peak_rss: function.peak_rss(),
-        answer: reply.body,
-    };
-    drop(function);
-    assert_eq!(cold.answer["statusCode"], 201, "{}: {}", launch.name, cold.answer);
-    cold
-}
-
-fn add_event(api: &TestApi, caller: &Caller, client: &str, n: usize) -> Value {
-    let body = json!({
-        "first_name": "Ada",
-        "last_name": format!("Lovelace {n}"),
-        "email": format!("ada.{n}@bench.example"),
-        "notifications": ["invoice"],
-    });
-    api.json_event(caller, "POST", &format!("/clients/{client}/contacts"), Some(body))
-}
-
-/// The JSON an answer carries in its `body`.
-fn body(answer: &Value) -> Value {
-    serde_json::from_str(answer["body"].as_str().expect("a body")).expect("a JSON body")
 }
 
 /// A JSON value with every leaf replaced by its type: what two implementations must agree on.
@@ -370,6 +249,8 @@ async fn main() {
         fresh_log(&logs(), name);
     }
 
+    let priming =
+        prime(&api, &caller, &client, args.prime, &function_env(&api.table, &tls, &front.ca_bundle)).await;
     let mut bootstraps = vec![("Rust add-contact".to_owned(), release_dir().join("add-contact"))];
     bootstraps.extend(args.bootstraps.iter().map(|(l, p)| (format!("Rust add-contact ({l})"), p.clone())));
     let mut variants = Vec::new();
@@ -396,6 +277,7 @@ async fn main() {
         python_versions(),
         release_dir().display()
     );
+    println!("{}", priming.show());
     println!();
     println!("| handler | DynamoDB over | init, ms: median (p10-p90) | first response, ms | peak RSS, MiB |");
     println!("|---|---|---:|---:|---:|");

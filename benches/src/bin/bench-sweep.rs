@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::Item;
-use shared::domain::sweep::{SweepAction, SweepKey, SWEEP_PARTITION};
+use shared::domain::sweep::{sweep_partition, SweepAction, SweepKey};
 use shared::domain::{ClientId, ContactId, TenantId};
 use testkit::table::dynamo_client;
 use testkit::TestApi;
@@ -49,7 +49,7 @@ fn contact(tenant: &TenantId, client: ClientId, i: usize, due: bool, today: time
         ("updated_at".into(), s("2026-01-01T00:00:00Z")),
         ("created_by".into(), s("bench")),
         ("updated_by".into(), s("bench")),
-        ("GSI1PK".into(), s(SWEEP_PARTITION)),
+        ("GSI1PK".into(), s(sweep_partition(id))),
         ("GSI1SK".into(), s(key.sort_key(tenant, client, id))),
     ])
 }
