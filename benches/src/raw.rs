@@ -253,8 +253,9 @@ impl RawOps {
                 let key = self.contact_key(t.client, id);
                 self.plain_update(key, "job_title", format!("Role {i}")).await;
             }
+            // Another name than the handler's run of the same `i` gave the shared client.
             "update client" => {
-                self.plain_update(self.client_key(t.client), "name", format!("Client {i}")).await
+                self.plain_update(self.client_key(t.client), "name", format!("Client {i} (raw)")).await
             }
             "update contact email" => {
                 let (id, old) = t.contact();
