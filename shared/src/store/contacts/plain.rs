@@ -32,7 +32,7 @@ impl Store {
         // A patch that sets a channel keeps one; one that clears some needs one of the others.
         let written = |channel: &&str| attrs.iter().any(|(attr, _)| attr == channel);
         let sets_one = attrs.iter().any(|(attr, value)| CHANNELS.contains(attr) && value.is_some());
-        if !sets_one && CHANNELS.iter().any(|c| written(c)) {
+        if !sets_one && CHANNELS.iter().any(&written) {
             let kept: Vec<&str> = CHANNELS.iter().filter(|c| !written(c)).copied().collect();
             write.require_any(&kept);
         }
