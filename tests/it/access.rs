@@ -76,6 +76,7 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}"),
     ("GET", "/clients/{clientId}/contacts"),
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
+    ("GET", "/contacts"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.
@@ -165,6 +166,8 @@ async fn every_route_answers_every_caller_as_specified() {
                 "reset-contact-password" => {
                     format!("{}/password-reset", given_portal_user(&api, "t1").await.path())
                 }
+                // A lookup needs what to look for.
+                "find-contacts" => "/contacts?q=l".to_owned(),
                 _ => {
                     route.template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
                 }

@@ -11,6 +11,7 @@ mod email_faults;
 mod email_refusals;
 mod email_uniqueness;
 mod events;
+mod finding;
 mod faults;
 mod hostile;
 mod idempotency;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod invite;
+pub mod lookup;
 pub mod patch;
 pub mod phone;
 pub mod portal;

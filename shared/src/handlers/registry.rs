@@ -44,6 +44,7 @@ registry! {
     IMPORT_CLIENTS => import_clients,
     GET_PORTAL_PROFILE => get_portal_profile,
     UPDATE_PORTAL_PROFILE => update_portal_profile,
+    FIND_CONTACTS => find_contacts,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::domain::{
     Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
     Patch, PortalState, Stamp, TenantId,
 };
-use crate::store::BATCH_ROWS;
+use crate::store::batch_lengths;
 
 /// The columns of a contacts file (see `docs/import-contacts-template.csv`).
 pub const COLUMNS: &[(&str, Cell)] = &[
@@ -108,7 +108,10 @@ async fn create_all(
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<()> {
-    for batch in creates.chunks(BATCH_ROWS) {
+    let mut rest = creates.as_slice();
+    for length in batch_lengths(creates.iter().map(|(_, c)| c)) {
+        let (batch, next) = rest.split_at(length);
+        rest = next;
         let (numbers, contacts): (Vec<usize>, Vec<Contact>) = batch.iter().cloned().unzip();
         let results = if dry_run {
             contacts.into_iter().map(Ok).collect()

@@ -15,7 +15,7 @@ mod read;
 mod reports;
 mod update;
 
-pub use bulk::BATCH_ROWS;
+pub use bulk::{batch_lengths, BATCH_ROWS};
 pub use update::Updated;
 
 use super::idempotency::Recorded;
@@ -38,6 +38,8 @@ enum Role {
     OldPrimary,
     Report,
     Idempotency,
+    /// A topic or search item (`store::index`): unconditional.
+    Index,
 }
 
 struct Plan {
@@ -53,6 +55,12 @@ impl Plan {
     fn push(&mut self, role: Role, item: TransactWriteItem) {
         self.items.push(item);
         self.roles.push(role);
+    }
+
+    fn push_index(&mut self, writes: Vec<TransactWriteItem>) {
+        for write in writes {
+            self.push(Role::Index, write);
+        }
     }
 }
 
@@ -76,6 +84,18 @@ pub struct ContactFilter {
     pub portal_status: Option<PortalStatus>,
     /// Only contacts that have an email address (recipients).
     pub with_email: bool,
+    /// In name order (`GSI2`) rather than by id; not with `topic`.
+    pub by_name: bool,
+}
+
+impl ContactFilter {
+    /// Whether `contact` passes every filter but the topic (a topic list reads only the
+    /// topic's recipients, then applies these).
+    pub(crate) fn keeps_besides_topic(&self, contact: &Contact) -> bool {
+        self.primary.is_none_or(|p| contact.is_primary == p)
+            && self.portal_status.is_none_or(|s| contact.portal.status == s)
+            && (!self.with_email || contact.fields.email.is_some())
+    }
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {

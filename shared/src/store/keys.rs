@@ -56,3 +56,27 @@ pub fn quota_pk(t: &TenantId) -> String {
 }
 
 pub const QUOTA_SK: &str = "EMAIL";
+
+/// What a client's topic items' sort keys start with, for one topic (`store::index`).
+pub fn topic_sk_prefix(topic: crate::domain::NotificationTopic) -> String {
+    format!("TOPIC#{}#", topic.as_str())
+}
+
+/// A topic item: the contact `id` receives emails of `topic` (under its client's partition).
+pub fn topic_sk(topic: crate::domain::NotificationTopic, id: ContactId) -> String {
+    format!("{}{id}", topic_sk_prefix(topic))
+}
+
+/// The partition of a tenant's search items (`store::index`).
+pub fn find_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}#FIND")
+}
+
+/// A search item: a folded `term` the contact `id` is found by, then its id.
+pub fn find_sk(term: &str, id: ContactId) -> String {
+    format!("{term}#{id}")
+}
+
+/// The name sort index: the contact items of a client (`PK`) by `GSI2SK`, a name key.
+pub const NAME_INDEX: &str = "GSI2";
+pub const NAME_SK: &str = "GSI2SK";

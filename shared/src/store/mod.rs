@@ -5,7 +5,9 @@ mod clients;
 mod contacts;
 mod email_claims;
 pub mod idempotency;
+pub(crate) mod index;
 mod invites;
+mod lookup;
 pub mod items;
 pub mod keys;
 pub mod quota;
@@ -17,7 +19,7 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderRecord, Updated, BATCH_ROWS};
+pub use contacts::{batch_lengths, ContactFilter, RenderRecord, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 

@@ -1,5 +1,5 @@
 //! Adding one contact: the contact, its email claim, the client's count (and primary) and its
-//! line manager's report count, in one transaction.
+//! line manager's report count and its index items, in one transaction.
 
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
@@ -79,6 +79,7 @@ impl Store {
         let client_side = PrimaryWrite::on_add(decision, contact.id);
         plan.push(Role::Client, self.client_contacts_update(tenant, client, 1, client_side, stamp)?);
         plan.push(Role::Contact, self.put_new(new_contact_item(tenant, contact)?)?);
+        plan.push_index(self.index_writes(tenant, None, Some(contact))?);
         if let Some(email) = &contact.fields.email {
             plan.push(Role::NewEmailClaim, self.claim_email(tenant, email, contact)?);
         }

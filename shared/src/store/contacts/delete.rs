@@ -63,8 +63,8 @@ impl Store {
     }
 
     /// The delete's transaction: the contact (unchanged since read, its reports as counted),
-    /// the client's side as the primary decision has it, its email claim, its manager's link,
-    /// and the link of each of its `reports`.
+    /// the client's side as the primary decision has it, its email claim, its index items, its
+    /// manager's link, and the link of each of its `reports`.
     fn delete_plan(
         &self,
         tenant: &TenantId,
@@ -95,6 +95,7 @@ impl Store {
         if let Some(email) = &current.fields.email {
             plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
         }
+        plan.push_index(self.index_writes(tenant, Some(current), None)?);
         // A transaction takes one operation per item: when this contact's own manager is
         // also one of its reports, clearing that report's link also lowers its count.
         let manager = current.fields.line_manager_id;

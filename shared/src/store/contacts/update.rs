@@ -1,5 +1,5 @@
 //! Changing a contact by merge patch: a single conditional update for plain fields, one
-//! transaction when its email, line manager or primary role moves.
+//! transaction when its email, line manager, primary role or index items move.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
@@ -26,6 +26,8 @@ struct Change {
     demote: Option<ContactId>,
     email_moves: bool,
     manager_moves: bool,
+    /// Its names, address or topics change, so its index items do (`store::index`).
+    index_moves: bool,
 }
 
 /// A contact before and after a change.
@@ -79,7 +81,10 @@ impl Store {
             let email_moves = current.fields.email.as_ref().map(Email::key)
                 != updated.fields.email.as_ref().map(Email::key);
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
-            let mut change = Change { current, updated, demote, email_moves, manager_moves };
+            let index_moves = crate::store::index::index_items(tenant, &current).keys().ne(
+                crate::store::index::index_items(tenant, &updated).keys(),
+            );
+            let mut change = Change { current, updated, demote, email_moves, manager_moves, index_moves };
             let edit = self.contact_edit(tenant, &mut change, revoke, pending_invite, reminded_for)?;
             let contact_update = edit
                 .apply(Update::builder())
@@ -103,7 +108,7 @@ impl Store {
         if_match: Option<u64>,
         stamp: &Stamp,
     ) -> DomainResult<Attempt<Updated>> {
-        if !change.email_moves && !change.manager_moves && change.demote.is_none() {
+        if !change.email_moves && !change.manager_moves && !change.index_moves && change.demote.is_none() {
             return match self.update_single(contact_update).await {
                 Ok(()) => Ok(Attempt::Done(change.into())),
                 Err(Some(e)) => Err(e),
@@ -197,6 +202,7 @@ impl Store {
             Vec::new()
         };
         let demoted_reports = self.push_report_links(&mut plan, tenant, client, id, &changes, *demote)?;
+        plan.push_index(self.index_writes(tenant, Some(current), Some(updated))?);
         if let Some(old) = *demote {
             let moves = PrimaryWrite::Moves { from: old, to: id };
             plan.push(Role::Client, self.client_contacts_update(tenant, client, 0, moves, stamp)?);

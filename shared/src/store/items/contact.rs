@@ -45,6 +45,10 @@ struct ContactEditable {
     support_start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     support_end: Option<String>,
+    /// The name sort key (`GSI2`, `domain::lookup::name_key`), derived from the names, so it
+    /// changes in the write that changes them.
+    #[serde(rename = "GSI2SK")]
+    name_key: String,
 }
 
 /// Every attribute `ContactEditable` may write.
@@ -65,6 +69,7 @@ pub const CONTACT_EDITABLE: &[&str] = &[
     "permissions",
     "support_start",
     "support_end",
+    "GSI2SK",
 ];
 
 pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
@@ -85,6 +90,7 @@ pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
         permissions: f.permissions.iter().map(|p| p.as_str().to_owned()).collect(),
         support_start: f.support_start.map(format_date),
         support_end: f.support_end.map(format_date),
+        name_key: crate::domain::lookup::name_key(f),
     })
 }
 

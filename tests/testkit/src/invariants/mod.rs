@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod index;
 mod markers;
 mod relations;
 mod shapes;
@@ -64,6 +65,12 @@ pub enum Rule {
     SweepIndex,
     /// A tenant's email quota counts no more emails in its day than its limit.
     EmailQuota,
+    /// Topic and search items match the contacts exactly: one topic item per topic a contact
+    /// receives, one search item per folded term (last name, first name, email), each naming
+    /// its contact, and no others.
+    IndexItems,
+    /// A contact's name sort key (`GSI2SK`) is its folded last name, `\u{1}`, folded first name.
+    NameKey,
 }
 
 impl Rule {
@@ -87,6 +94,8 @@ impl Rule {
             Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
+            Rule::IndexItems => "index-items",
+            Rule::NameKey => "name-key",
         }
     }
 }
@@ -120,6 +129,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
+    index::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

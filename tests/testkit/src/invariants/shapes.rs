@@ -36,6 +36,19 @@ pub(crate) enum Shape<'a> {
     },
     /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
     Quota,
+    /// A contact receives emails of a topic: under its client, keyed by topic and contact id.
+    Topic {
+        tenant: &'a str,
+        client: &'a str,
+        topic: &'a str,
+        id: &'a str,
+    },
+    /// A contact is found by a folded term (its last name, first name or address).
+    Find {
+        tenant: &'a str,
+        term: &'a str,
+        id: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -48,6 +61,8 @@ impl Shape<'_> {
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
             Shape::Quota => Some("quota"),
+            Shape::Topic { .. } => Some("topic"),
+            Shape::Find { .. } => Some("find"),
         }
     }
 }
@@ -83,8 +98,18 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     if !tenant_shaped(tenant) {
         return None;
     }
+    if tail == "FIND" {
+        // `{term}#{contact id}`: the id is the last 26 characters.
+        let (term, id) = sk.split_at_checked(sk.len().checked_sub(26)?)?;
+        let term = term.strip_suffix('#').filter(|t| !t.is_empty())?;
+        return Some(Shape::Find { tenant, term, id: ulid(id)? });
+    }
     let (kind, id) = tail.split_once('#')?;
     Some(match (kind, sk) {
+        ("CLIENT", sk) if sk.starts_with("TOPIC#") => {
+            let (topic, contact) = sk.strip_prefix("TOPIC#")?.split_once('#')?;
+            Shape::Topic { tenant, client: ulid(id)?, topic, id: ulid(contact)? }
+        }
         ("CLIENT", sk) => {
             Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
         }
@@ -116,6 +141,8 @@ pub(crate) struct Table<'a> {
     pub markers: Vec<Keyed<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
+    /// Topic and search items (`Shape::Topic`, `Shape::Find`).
+    pub index: Vec<(Shape<'a>, &'a Item)>,
     /// Every item and its shape (`None`: unknown).
     pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
 }
@@ -172,6 +199,15 @@ impl<'a> Table<'a> {
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
+            }
+            Shape::Topic { client, id, .. } => {
+                disagreements.extend(agrees("client_id", client));
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
+            }
+            Shape::Find { id, .. } => {
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
             }
         }
         for detail in disagreements {
