@@ -21,7 +21,13 @@ fn id(contact: &Value) -> String {
 async fn a_contact_is_found_by_its_address_in_any_case_by_any_user_of_the_tenant() {
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    let ada = given_contact(&api, &TestApi::admin("t1"), &acme, json!({ "last_name": "Lovelace", "email": "Ada@X.test" })).await;
+    let ada = given_contact(
+        &api,
+        &TestApi::admin("t1"),
+        &acme,
+        json!({ "last_name": "Lovelace", "email": "Ada@X.test" }),
+    )
+    .await;
 
     let res = api.get(&TestApi::reader("t1"), "/contacts?email=%20aDA@x.TEST").await;
 
@@ -43,7 +49,13 @@ async fn an_address_no_contact_has_finds_an_empty_list() {
 async fn another_tenants_contact_is_never_found_by_its_address() {
     let api = TestApi::new().await;
     let theirs = given_client(&api, &TestApi::admin("t2"), "Theirs").await;
-    given_contact(&api, &TestApi::admin("t2"), &theirs, json!({ "last_name": "Secret", "email": "s@x.test" })).await;
+    given_contact(
+        &api,
+        &TestApi::admin("t2"),
+        &theirs,
+        json!({ "last_name": "Secret", "email": "s@x.test" }),
+    )
+    .await;
 
     let res = api.get(&TestApi::admin("t1"), "/contacts?email=s@x.test").await;
 
@@ -55,7 +67,8 @@ async fn a_changed_address_finds_the_contact_and_the_old_one_finds_nothing() {
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Lovelace", "email": "old@x.test" })).await;
+    let ada =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Lovelace", "email": "old@x.test" })).await;
 
     api.patch(&admin, &contact_path(&acme, &ada), json!({ "email": "new@x.test" })).await;
 
@@ -98,7 +111,11 @@ async fn given_people(api: &TestApi, client: &str, people: &[(&str, &str, &str)]
 async fn a_search_finds_the_start_of_a_last_name_first_name_or_address_whatever_the_case_and_accents() {
     let api = TestApi::new().await;
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    let people = [("Jürgen", "Müller", "jm@x.test"), ("Ada", "Lovelace", "countess@x.test"), ("Émile", "Zola", "ez@x.test")];
+    let people = [
+        ("Jürgen", "Müller", "jm@x.test"),
+        ("Ada", "Lovelace", "countess@x.test"),
+        ("Émile", "Zola", "ez@x.test"),
+    ];
     let [muller, ada, zola] = given_people(&api, &acme, &people).await.try_into().unwrap();
     let reader = TestApi::reader("t1");
 
@@ -152,7 +169,8 @@ async fn a_search_pages_through_every_match_exactly_once() {
     let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
     let people: Vec<(String, String, String)> =
         (0..7).map(|i| (format!("Kim{i}"), format!("Kane{i}"), format!("k{i}@x.test"))).collect();
-    let refs: Vec<(&str, &str, &str)> = people.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
+    let refs: Vec<(&str, &str, &str)> =
+        people.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
     let added = given_people(&api, &acme, &refs).await;
     let reader = TestApi::reader("t1");
 
@@ -196,7 +214,8 @@ async fn a_renamed_contact_is_found_by_its_new_name_only_and_a_deleted_one_not_a
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Byron", "email": "a@x.test" })).await;
-    let bob = given_contact(&api, &admin, &acme, json!({ "last_name": "Babbage", "email": "b@x.test" })).await;
+    let bob =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Babbage", "email": "b@x.test" })).await;
 
     api.patch(&admin, &contact_path(&acme, &ada), json!({ "last_name": "Lovelace" })).await;
     api.delete(&admin, &contact_path(&acme, &bob)).await;
@@ -213,7 +232,13 @@ async fn imported_contacts_are_found() {
     let csv = "first_name,last_name,email\nGrace,Hopper,grace@x.test\nAlan,Turing,alan@x.test\n";
 
     let res = api
-        .send(&admin, "POST", &format!("/clients/{acme}/contacts/import"), &[("content-type", "text/csv")], Some(csv.into()))
+        .send(
+            &admin,
+            "POST",
+            &format!("/clients/{acme}/contacts/import"),
+            &[("content-type", "text/csv")],
+            Some(csv.into()),
+        )
         .await;
 
     assert_eq!(res.status, 200, "{}", res.body);

@@ -242,7 +242,9 @@ async fn two_contacts_whose_addresses_differ_only_in_case_are_a_violation() {
     update_raw(&api, (&pk, &sk), "SET email = :ada", &[(":ada", s("ADA@x.test"))]).await;
     delete_raw(&api, ("TENANT#t1#EMAIL#bob@x.test", "EMAIL")).await;
 
-    assert_eq!(broken_rules(api).await, [Rule::MissingMarker, Rule::DuplicateEmail]);
+    // The raw change also leaves Bob's search items behind (one stray, one missing).
+    let rules = [Rule::MissingMarker, Rule::DuplicateEmail, Rule::IndexItems, Rule::IndexItems];
+    assert_eq!(broken_rules(api).await, rules);
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::domain::{NotificationTopic, PortalStatus};
+use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{routes, serve, Call, HttpResult};
-use crate::http::error::RequestError;
 use crate::store::keys::{topic_sk_prefix, CONTACT_SK_PREFIX};
 use crate::store::ContactFilter;
 use crate::App;

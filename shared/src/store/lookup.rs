@@ -129,8 +129,11 @@ impl Store {
         }
         let ids: Vec<ContactId> = out.items().iter().filter_map(named).map(|(_, id)| id).collect();
         let mut contacts = self.get_contacts(tenant, client, &ids).await?;
-        let items =
-            ids.iter().filter_map(|id| contacts.remove(id)).filter(|c| filter.keeps_besides_topic(c)).collect();
+        let items = ids
+            .iter()
+            .filter_map(|id| contacts.remove(id))
+            .filter(|c| filter.keeps_besides_topic(c))
+            .collect();
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 

@@ -81,9 +81,9 @@ impl Store {
             let email_moves = current.fields.email.as_ref().map(Email::key)
                 != updated.fields.email.as_ref().map(Email::key);
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
-            let index_moves = crate::store::index::index_items(tenant, &current).keys().ne(
-                crate::store::index::index_items(tenant, &updated).keys(),
-            );
+            let index_moves = crate::store::index::index_items(tenant, &current)
+                .keys()
+                .ne(crate::store::index::index_items(tenant, &updated).keys());
             let mut change = Change { current, updated, demote, email_moves, manager_moves, index_moves };
             let edit = self.contact_edit(tenant, &mut change, revoke, pending_invite, reminded_for)?;
             let contact_update = edit

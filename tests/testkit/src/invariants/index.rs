@@ -24,7 +24,8 @@ type Entry = (String, String, &'static str, String, String);
 pub(crate) fn check(t: &Table, found: &mut Found) {
     let mut expected: BTreeSet<Entry> = BTreeSet::new();
     for c in &t.contacts {
-        let entry = |kind, key: String| (c.tenant.to_owned(), c.client.to_owned(), kind, key, c.id.to_owned());
+        let entry =
+            |kind, key: String| (c.tenant.to_owned(), c.client.to_owned(), kind, key, c.id.to_owned());
         let topics = c.item.get("notifications").and_then(|v| v.as_l().ok()).cloned().unwrap_or_default();
         for topic in topics.iter().filter_map(|v| v.as_s().ok()) {
             expected.insert(entry("topic", topic.clone()));
