@@ -217,3 +217,33 @@ async fn concurrent_changes_of_one_contacts_names_and_topics_leave_its_index_ite
         assert_eq!(has, recipients.contains(topic), "{topic}");
     }
 }
+
+#[tokio::test]
+async fn reindexing_gives_a_contact_stored_before_the_index_its_items_and_name_key() {
+    // Given a contact stored before index items existed: none of them, no name key
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let body = json!({ "first_name": "Ada", "last_name": "Lovelace", "email": "ada@x.test", "notifications": ["invoice"] });
+    let ada = given_contact(&api, &admin, &acme, body).await;
+    let id = ada["id"].as_str().unwrap();
+    let (pk, sk) = crate::invariants::contact_key(&acme, &ada);
+    crate::invariants::update_raw(&api, (&pk, &sk), "REMOVE GSI2SK", &[]).await;
+    crate::invariants::delete_raw(&api, (&pk, &format!("TOPIC#invoice#{id}"))).await;
+    for term in ["ada", "ada@x.test", "lovelace"] {
+        crate::invariants::delete_raw(&api, ("TENANT#t1#FIND", &format!("{term}#{id}"))).await;
+    }
+    assert_eq!(api.get(&admin, "/contacts?q=lov").await.json()["items"], json!([]));
+
+    // When the table is reindexed
+    let done = testkit::reindex::reindex(&api.app.store).await.unwrap();
+
+    // Then it is found, listed by topic and by name again, and the table is sound
+    assert_eq!(done, 1);
+    assert_invariants(&api).await;
+    assert_eq!(api.get(&admin, "/contacts?q=lov").await.json()["items"][0]["id"], ada["id"]);
+    let recipients = api.get(&admin, &format!("/clients/{acme}/contacts?topic=invoice")).await.json();
+    assert_eq!(recipients["items"][0]["id"], ada["id"]);
+    let by_name = api.get(&admin, &format!("/clients/{acme}/contacts?sort=name")).await.json();
+    assert_eq!(by_name["items"][0]["id"], ada["id"]);
+}

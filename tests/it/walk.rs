@@ -131,6 +131,9 @@ where
     let recipients =
         walk.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
     assert_eq!(recipients["items"][0]["id"], k.as_str());
+    let found = walk.call("GET", "/contacts", &[], &format!("?email={email}"), None, 200).await;
+    assert_eq!(found["items"][0]["id"], k.as_str());
+    walk.call("GET", "/contacts", &[], "?q=lovel", None, 200).await;
     walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
     let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
     walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;

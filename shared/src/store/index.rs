@@ -14,11 +14,14 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
-use super::tx::Item;
+use super::items::ContactRecord;
+use super::tx::{retry_planned, Attempt, Item, TxOutcome};
 use super::{keys, Store};
-use crate::domain::{lookup, Contact, DomainError, DomainResult, NotificationTopic, TenantId};
+use crate::domain::{
+    lookup, ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId,
+};
 
 /// Index items of one contact at most: one per topic and one per term.
 pub const MAX_INDEX_ITEMS: usize = NotificationTopic::ALL.len() + 3;
@@ -82,12 +85,49 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes a contact's index items and name sort key from the contact as stored, for
+    /// contacts stored before they existed (`local-tools reindex`). The write is conditional on
+    /// the version read, so a change in between wins and this plans again.
+    pub async fn reindex_contact(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        id: ContactId,
+    ) -> DomainResult<()> {
+        retry_planned(move || async move {
+            let Some(item) = self.get(Self::contact_key(tenant, client, id)).await? else {
+                return Ok(Attempt::Done(()));
+            };
+            let contact = ContactRecord::from_item(item)?.into_contact()?;
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::contact_key(tenant, client, id)))
+                .update_expression("SET #name = :name")
+                .condition_expression("version = :expected")
+                .expression_attribute_names("#name", keys::NAME_SK)
+                .expression_attribute_values(":name", s(lookup::name_key(&contact.fields)))
+                .expression_attribute_values(
+                    ":expected",
+                    AttributeValue::N(contact.audit.version.to_string()),
+                )
+                .build()
+                .map_err(DomainError::internal)?;
+            let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+            writes.extend(self.index_writes(tenant, None, Some(&contact))?);
+            Ok(match self.transact(writes).await? {
+                TxOutcome::Committed => Attempt::Done(()),
+                TxOutcome::Conflict | TxOutcome::Cancelled(_) => Attempt::Retry,
+            })
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{
-        Audit, ClientId, ContactFields, ContactId, ContactPatch, Email, Patch, PortalState, Stamp, Text,
-    };
+    use crate::domain::{Audit, ContactFields, ContactPatch, Email, Patch, PortalState, Stamp, Text};
 
     fn contact(first: &str, email: &str, topics: Vec<NotificationTopic>) -> Contact {
         let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };

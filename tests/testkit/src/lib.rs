@@ -14,6 +14,7 @@ pub mod sign_in;
 pub mod table;
 pub mod watch;
 
+pub use local_tools::reindex;
 pub use local_tools::seed;
 
 pub use api::{Caller, TestApi, TestResponse};

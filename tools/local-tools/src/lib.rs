@@ -2,5 +2,6 @@
 //! The binaries `create-table` and `seed-demo` (used by scripts/run-local) wrap them; tokens
 //! come from the local Cognito emulator (`tools/local-cognito`).
 
+pub mod reindex;
 pub mod seed;
 pub mod table;
