@@ -36,7 +36,7 @@ pub fn index_count(contact: &Contact) -> usize {
 }
 
 /// Every index item of `contact`, by key (`PK`, `SK`).
-pub(crate) fn index_items(tenant: &TenantId, contact: &Contact) -> BTreeMap<(String, String), Item> {
+pub fn index_items(tenant: &TenantId, contact: &Contact) -> BTreeMap<(String, String), Item> {
     let mut items = BTreeMap::new();
     let mut add = |pk: String, sk: String, entity: &str| {
         let mut item = Store::key(pk.clone(), sk.clone());

@@ -5,7 +5,7 @@ mod clients;
 mod contacts;
 mod email_claims;
 pub mod idempotency;
-pub(crate) mod index;
+pub mod index;
 mod invites;
 pub mod items;
 pub mod keys;
