@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::{ms, Item, Spread};
 use shared::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, PortalState,
-    Stamp, TenantId, Text,
+    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch,
+    PortalState, Stamp, TenantId, Text,
 };
 use shared::store::{items::new_contact_item, ContactFilter, Store};
 use testkit::table::dynamo_client;
@@ -52,7 +52,12 @@ fn s(v: impl Into<String>) -> AttributeValue {
 }
 
 /// The query `?topic=` made before topic items: the client's contacts, filtered.
-async fn filtered(db: &aws_sdk_dynamodb::Client, table: &str, tenant: &TenantId, client: ClientId) -> (usize, usize) {
+async fn filtered(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: ClientId,
+) -> (usize, usize) {
     let (mut read, mut found, mut start) = (0, 0, None);
     loop {
         let out = db
@@ -78,7 +83,12 @@ async fn filtered(db: &aws_sdk_dynamodb::Client, table: &str, tenant: &TenantId,
 }
 
 /// Topic items a topic list reads (its `BatchGetItem` then reads as many contacts).
-async fn topic_items_read(db: &aws_sdk_dynamodb::Client, table: &str, tenant: &TenantId, client: ClientId) -> usize {
+async fn topic_items_read(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: ClientId,
+) -> usize {
     let out = db
         .query()
         .table_name(table)
@@ -98,14 +108,18 @@ async fn recipients(db: &aws_sdk_dynamodb::Client, total: usize, receiving: usiz
     let every = total / receiving.max(1);
     let all: Vec<Item> = (0..total)
         .flat_map(|i| {
-            let topics =
-                if i % every == 0 && i / every < receiving { vec![NotificationTopic::Invoice] } else { vec![] };
+            let topics = if i % every == 0 && i / every < receiving {
+                vec![NotificationTopic::Invoice]
+            } else {
+                vec![]
+            };
             items(&tenant, &contact(client, &format!("Contact {i}"), &format!("c{i}@bench.example"), topics))
         })
         .collect();
     bench::batch_write(db, &table, all, 16).await;
     let store = Store::new(db.clone(), table.clone());
-    let filter = ContactFilter { topic: Some(NotificationTopic::Invoice), with_email: true, ..Default::default() };
+    let filter =
+        ContactFilter { topic: Some(NotificationTopic::Invoice), with_email: true, ..Default::default() };
     let (mut by_index, mut by_filter) = (Vec::new(), Vec::new());
     let mut found = (0, 0);
     for _ in 0..RUNS {
@@ -149,7 +163,10 @@ async fn search(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
                 } else {
                     format!("Contact {i}")
                 };
-                items(&tenant, &contact(clients[i % clients.len()], &last, &format!("c{i}@bench.example"), vec![]))
+                items(
+                    &tenant,
+                    &contact(clients[i % clients.len()], &last, &format!("c{i}@bench.example"), vec![]),
+                )
             })
             .collect();
         let seeded = Instant::now();
