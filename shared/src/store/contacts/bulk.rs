@@ -153,3 +153,44 @@ fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<
     }
     Ok(taken)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        Audit, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, PortalState, Text,
+    };
+
+    /// A contact with a last name, an address (2 search items) and `topics`.
+    fn contact(topics: &[NotificationTopic]) -> Contact {
+        let mut fields = ContactFields::create(ContactPatch {
+            last_name: Patch::Set(Text::from_stored("Lovelace".into())),
+            email: Patch::Set(Email::parse("ada@x.test").expect("valid")),
+            ..ContactPatch::default()
+        })
+        .expect("valid fields");
+        fields.notifications = topics.to_vec();
+        let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };
+        let (id, client_id) = (ContactId::generate(), ClientId::generate());
+        Contact {
+            id,
+            client_id,
+            fields,
+            is_primary: false,
+            portal: PortalState::default(),
+            audit: Audit::new(&stamp),
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_as_many_rows_as_fit_one_transaction_with_the_clients_update() {
+        // Contact, claim and 2 search items: 4 actions, so 24 rows and the client's update.
+        let plain = vec![contact(&[]); 50];
+        // And all 8 topics: 12 actions, so 8 rows.
+        let busy = vec![contact(NotificationTopic::ALL); 9];
+
+        assert_eq!(batch_lengths(&plain), [24, 24, 2]);
+        assert_eq!(batch_lengths(&busy), [8, 1]);
+        assert_eq!(batch_lengths(&[]), Vec::<usize>::new());
+    }
+}
