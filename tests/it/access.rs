@@ -76,6 +76,7 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}"),
     ("GET", "/clients/{clientId}/contacts"),
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
+    ("GET", "/settings"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.
@@ -92,6 +93,7 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/notifications"),
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
+    ("PATCH", "/settings"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -177,6 +179,7 @@ async fn every_route_answers_every_caller_as_specified() {
                     Some(json!({ "token": "no-such-token", "password": "a long enough password" }))
                 }
                 "notify-contacts" => Some(json!({ "topic": "invoice", "subject": "Hi", "text": "Hello" })),
+                "update-settings" => Some(json!({ "invite_on_add": false })),
                 _ => None,
             };
             let (headers, body): (&[(&str, &str)], Option<String>) = match route.function {

@@ -38,6 +38,8 @@ mod races;
 mod reports;
 mod requests;
 mod seed;
+mod settings;
+mod settings_defaults;
 mod smoke;
 mod staff_users;
 mod sweep;

@@ -119,6 +119,8 @@ where
     let c = client["id"].as_str().unwrap().to_owned();
     let ids = [("clientId", c.as_str())];
     walk.call("GET", "/clients", &[], "?limit=10", None, 200).await;
+    walk.call("GET", "/settings", &[], "", None, 200).await;
+    walk.call("PATCH", "/settings", &[], "", json_body(json!({"invite_ttl_hours": 24})), 200).await;
     walk.call("GET", "/clients/{clientId}", &ids, "", None, 200).await;
     let website =
         json_body(json!({"website": "https://acme.test", "address": {"city": "Leeds", "country": "gb"}}));

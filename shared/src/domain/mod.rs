@@ -17,6 +17,7 @@ pub mod phone;
 pub mod portal;
 pub mod primary;
 pub mod quota;
+pub mod settings;
 pub mod sweep;
 pub mod text;
 pub mod topics;

@@ -8,6 +8,7 @@ pub mod delete_contact;
 pub mod get_client;
 pub mod get_contact;
 pub mod get_portal_profile;
+pub mod get_settings;
 pub mod import_clients;
 pub mod import_contacts;
 pub mod invite_contact;
@@ -19,6 +20,7 @@ pub mod reset_contact_password;
 pub mod update_client;
 pub mod update_contact;
 pub mod update_portal_profile;
+pub mod update_settings;
 
 use lambda_http::{Body, Response};
 

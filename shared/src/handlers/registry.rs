@@ -44,6 +44,8 @@ registry! {
     IMPORT_CLIENTS => import_clients,
     GET_PORTAL_PROFILE => get_portal_profile,
     UPDATE_PORTAL_PROFILE => update_portal_profile,
+    GET_SETTINGS => get_settings,
+    UPDATE_SETTINGS => update_settings,
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ routes! {
     IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
     GET_PORTAL_PROFILE = "GET" "/portal/me" => "get-portal-profile", Portal;
     UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
+    GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
+    UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

@@ -9,6 +9,7 @@ mod invites;
 pub mod items;
 pub mod keys;
 pub mod quota;
+mod settings;
 mod stamp;
 pub mod sweep;
 pub mod tx;

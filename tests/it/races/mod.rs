@@ -9,6 +9,7 @@
 mod background;
 mod contacts;
 mod emails;
+mod settings;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -64,6 +64,9 @@ pub enum Rule {
     SweepIndex,
     /// A tenant's email quota counts no more emails in its day than its limit.
     EmailQuota,
+    /// A tenant's settings are versioned and within their bounds (invitation lifetime,
+    /// signature length).
+    Settings,
 }
 
 impl Rule {
@@ -87,6 +90,7 @@ impl Rule {
             Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
+            Rule::Settings => "settings",
         }
     }
 }

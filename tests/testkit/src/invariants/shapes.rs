@@ -36,6 +36,8 @@ pub(crate) enum Shape<'a> {
     },
     /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
     Quota,
+    /// A tenant's settings (`PK = TENANT#t`, `SK = SETTINGS`), versioned, within its bounds.
+    Settings,
 }
 
 impl Shape<'_> {
@@ -48,6 +50,7 @@ impl Shape<'_> {
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
             Shape::Quota => Some("quota"),
+            Shape::Settings => Some("settings"),
         }
     }
 }
@@ -77,6 +80,9 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return (tenant_shaped(tenant) && sk == "EMAIL").then_some(Shape::Quota);
     }
     let Some((tenant, tail)) = rest.split_once('#') else {
+        if sk == "SETTINGS" {
+            return tenant_shaped(rest).then_some(Shape::Settings);
+        }
         let id = ulid(sk.strip_prefix("CLIENT#")?)?;
         return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
     };
@@ -169,6 +175,7 @@ impl<'a> Table<'a> {
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
+            Shape::Settings => settings(item, found),
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
@@ -196,6 +203,28 @@ fn quota(item: &Item, found: &mut Found) {
             Rule::EmailQuota,
             format!("{} counts {counted:?} emails against a limit of {limit:?}", keys(item)),
         ),
+    }
+}
+
+/// A tenant's settings as the API writes them: versioned from 1, an invitation lifetime of
+/// 1 to 168 hours and a signature of at most 100 characters when set.
+fn settings(item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    if num(item, "version").is_none_or(|v| v < 1) {
+        wrong.push("it has no version of 1 or more");
+    }
+    if item.get("invite_ttl_hours").is_some()
+        && num(item, "invite_ttl_hours").is_none_or(|h| !(1..=168).contains(&h))
+    {
+        wrong.push("its invitation lifetime is not 1 to 168 hours");
+    }
+    if item.get("signature_name").is_some()
+        && s(item, "signature_name").is_none_or(|n| n.trim().is_empty() || n.chars().count() > 100)
+    {
+        wrong.push("its signature name is not 1 to 100 characters");
+    }
+    for what in wrong {
+        found.add(Rule::Settings, format!("{}: {what}", keys(item)));
     }
 }
 
