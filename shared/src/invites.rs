@@ -8,7 +8,8 @@ use time::Duration;
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId,
+    ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp,
+    TenantId,
 };
 use crate::email::Mailing;
 use crate::email::{render, OutgoingEmail, Rendered};
@@ -166,6 +167,9 @@ async fn try_send_link(
         let contact = record.into_contact()?;
         let now = mail.clock.now();
         let email = match link {
+            Link::Invite if client_item.fields.status == ClientStatus::Inactive => {
+                return Err(DomainError::ClientInactive)
+            }
             Link::Invite => invitable(&contact, now.date())?,
             Link::Reset => resettable(&contact)?,
         };

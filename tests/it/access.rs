@@ -94,6 +94,7 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
     ("PATCH", "/settings"),
+    ("POST", "/clients/{clientId}/invite"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -102,7 +103,7 @@ fn is(list: &[(&str, &str)], route: &Route) -> bool {
 
 fn success(route: &Route) -> (u16, &'static str) {
     let status = match (route.method, route.function) {
-        (_, "invite-contact" | "reset-contact-password" | "notify-contacts") => 202,
+        (_, "invite-contact" | "invite-client" | "reset-contact-password" | "notify-contacts") => 202,
         (_, "import-contacts" | "import-clients") => 200,
         ("POST", _) => 201,
         ("DELETE", _) => 204,

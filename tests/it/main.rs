@@ -4,6 +4,8 @@
 mod support;
 
 mod access;
+mod client_invite;
+mod client_status;
 mod clients;
 mod contacts;
 mod dates;

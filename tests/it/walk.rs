@@ -136,6 +136,7 @@ where
     walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
     let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
     walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
+    walk.call("POST", "/clients/{clientId}/invite", &ids, "", None, 202).await;
     walk.call("POST", "/clients/{clientId}/contacts/{contactId}/invite", &both, "", None, 202).await;
     let mail = messages_to(&email).await;
     let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();

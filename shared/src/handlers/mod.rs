@@ -11,6 +11,7 @@ pub mod get_portal_profile;
 pub mod get_settings;
 pub mod import_clients;
 pub mod import_contacts;
+pub mod invite_client;
 pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;

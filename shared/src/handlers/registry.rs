@@ -46,6 +46,7 @@ registry! {
     UPDATE_PORTAL_PROFILE => update_portal_profile,
     GET_SETTINGS => get_settings,
     UPDATE_SETTINGS => update_settings,
+    INVITE_CLIENT => invite_client,
 }
 
 #[cfg(test)]

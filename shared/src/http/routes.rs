@@ -52,6 +52,7 @@ routes! {
     UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
     GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
     UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
+    INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

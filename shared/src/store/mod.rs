@@ -18,6 +18,7 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
+pub use clients::ClientFilter;
 pub use contacts::{ContactFilter, RenderRecord, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};

@@ -7,6 +7,7 @@
 //! made again where the scenario needs it.
 
 mod background;
+mod clients;
 mod contacts;
 mod emails;
 mod settings;
