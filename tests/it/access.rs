@@ -95,6 +95,7 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/import"),
     ("PATCH", "/settings"),
     ("POST", "/clients/{clientId}/invite"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/duplicate"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -181,6 +182,8 @@ async fn every_route_answers_every_caller_as_specified() {
                 }
                 "notify-contacts" => Some(json!({ "topic": "invoice", "subject": "Hi", "text": "Hello" })),
                 "update-settings" => Some(json!({ "invite_on_add": false })),
+                // The source has only an email, which a copy does not take.
+                "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
                 _ => None,
             };
             let (headers, body): (&[(&str, &str)], Option<String>) = match route.function {

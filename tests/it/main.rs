@@ -9,6 +9,7 @@ mod client_status;
 mod clients;
 mod contacts;
 mod dates;
+mod duplicates;
 mod email_faults;
 mod email_refusals;
 mod email_uniqueness;

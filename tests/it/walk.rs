@@ -134,6 +134,12 @@ where
         walk.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
     assert_eq!(recipients["items"][0]["id"], k.as_str());
     walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
+    let augusta = json_body(json!({"first_name": "Augusta"}));
+    let copy = walk
+        .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", augusta, 201)
+        .await;
+    let copy = [("clientId", c.as_str()), ("contactId", copy["id"].as_str().unwrap())];
+    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
     let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
     walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
     walk.call("POST", "/clients/{clientId}/invite", &ids, "", None, 202).await;

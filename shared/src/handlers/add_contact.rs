@@ -21,7 +21,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 /// The 201 response for a contact as stored (its primary flag is only known after the write).
-fn created_response(contact: &Contact) -> StoredResponse {
+pub(crate) fn created_response(contact: &Contact) -> StoredResponse {
     StoredResponse {
         status: 201,
         body: serde_json::to_string(contact).unwrap_or_default(),
@@ -31,7 +31,7 @@ fn created_response(contact: &Contact) -> StoredResponse {
 }
 
 /// The 201 response as the store records it for replays.
-fn created_record(contact: &Contact) -> Recorded {
+pub(crate) fn created_record(contact: &Contact) -> Recorded {
     created_response(contact).record()
 }
 

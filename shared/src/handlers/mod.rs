@@ -5,6 +5,7 @@ pub mod add_contact;
 pub mod create_client;
 pub mod delete_client;
 pub mod delete_contact;
+pub mod duplicate_contact;
 pub mod get_client;
 pub mod get_contact;
 pub mod get_portal_profile;

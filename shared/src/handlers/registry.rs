@@ -47,6 +47,7 @@ registry! {
     GET_SETTINGS => get_settings,
     UPDATE_SETTINGS => update_settings,
     INVITE_CLIENT => invite_client,
+    DUPLICATE_CONTACT => duplicate_contact,
 }
 
 #[cfg(test)]

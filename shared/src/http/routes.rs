@@ -53,6 +53,7 @@ routes! {
     GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
     UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
     INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
+    DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table
