@@ -213,3 +213,20 @@ async fn an_import_sets_status_and_service_levels_from_their_columns() {
     assert_eq!(acme["sla"], json!({ "high": times(30, 240) }));
     assert_eq!(names(&api, "?status=inactive").await, ["Gone Ltd"]);
 }
+
+#[tokio::test]
+async fn a_client_whose_service_level_responds_after_it_resolves_is_a_violation() {
+    use crate::invariants::{broken_rules, update_raw};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let api = TestApi::new().await;
+    let id = given_client(&api, &admin(), "Acme").await;
+    let times = std::collections::HashMap::from([
+        ("response_minutes".to_owned(), AttributeValue::N("90".into())),
+        ("resolution_minutes".to_owned(), AttributeValue::N("60".into())),
+    ]);
+    let sla = AttributeValue::M([("high".to_owned(), AttributeValue::M(times))].into());
+
+    update_raw(&api, ("TENANT#t1", &format!("CLIENT#{id}")), "SET sla = :sla", &[(":sla", sla)]).await;
+
+    assert_eq!(broken_rules(api).await, [testkit::invariants::Rule::ClientLevels]);
+}

@@ -42,8 +42,13 @@ pub async fn import(
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<ImportReport> {
-    // The tenant's default permissions and topics for new rows, in the client's read.
-    let (_, settings) = importer.store.get_client_with_settings(tenant, client).await?;
+    // The client must exist; the tenant's settings give new rows their default permissions
+    // and topics. Two reads side by side, once per file.
+    let (_, settings) = futures_util::future::try_join(
+        importer.store.get_client(tenant, client),
+        importer.store.get_settings(tenant),
+    )
+    .await?;
     let rows = read_rows(bytes, COLUMNS, &["email"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 

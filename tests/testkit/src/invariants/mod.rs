@@ -67,6 +67,9 @@ pub enum Rule {
     /// A tenant's settings are versioned and within their bounds (invitation lifetime,
     /// signature length).
     Settings,
+    /// A client's status is active or inactive (or absent: active), and each of its service
+    /// levels has a positive response time no later than its resolution time.
+    ClientLevels,
 }
 
 impl Rule {
@@ -91,6 +94,7 @@ impl Rule {
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
             Rule::Settings => "settings",
+            Rule::ClientLevels => "client-levels",
         }
     }
 }
