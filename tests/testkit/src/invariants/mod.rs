@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod levels;
 mod markers;
 mod relations;
 mod shapes;
