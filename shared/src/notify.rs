@@ -144,8 +144,9 @@ pub async fn notify(
     n: &Notification,
 ) -> DomainResult<NotifyReport> {
     let stop_at = Instant::now() + budget;
-    let client_item = mail.store.get_client(tenant, client).await?;
+    let (client_item, settings) = mail.store.get_client_with_settings(tenant, client).await?;
     let client_name = client_item.fields.name.as_str();
+    let signature = settings.settings.effective(&mail.fallbacks()).signature_name;
     // Once per notification; markup with nothing left after sanitising shows the text instead.
     let html = n.html.as_deref().map(|h| sanitize(h, mail.email.allow_remote_images));
     let html = html.as_deref().filter(|h| !h.trim().is_empty());
@@ -180,7 +181,7 @@ pub async fn notify(
                 break;
             }
         };
-        let letter = Letter { notification: n, client_name, html, stop_at };
+        let letter = Letter { notification: n, client_name, signature: &signature, html, stop_at };
         report.record(send_page(mail, &letter, recipients, &reservation).await);
         match page.last_sort_key {
             None => break,
@@ -217,6 +218,8 @@ fn log_report(report: &NotifyReport) {
 struct Letter<'a> {
     notification: &'a Notification,
     client_name: &'a str,
+    /// The name the email is signed with (the tenant's settings).
+    signature: &'a str,
     /// The sanitised HTML part, if any is left.
     html: Option<&'a str>,
     stop_at: Instant,
@@ -229,9 +232,8 @@ async fn send_page(
     recipients: Vec<(Contact, Email)>,
     reservation: &crate::quota::Reservation,
 ) -> Vec<(Delivery, Outcome)> {
-    let Letter { notification: n, client_name, html, stop_at } = *letter;
     let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
-        .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
+        .map(|(contact, email)| deliver(mail, letter, contact, email))
         .buffer_unordered(CONCURRENT_SENDS)
         .collect()
         .await;
@@ -245,13 +247,11 @@ async fn send_page(
 /// slot is free for it.
 async fn deliver(
     mail: &Mailing<'_>,
-    n: &Notification,
-    client_name: &str,
-    html: Option<&str>,
+    letter: &Letter<'_>,
     contact: Contact,
     email: Email,
-    stop_at: Instant,
 ) -> (Delivery, Outcome) {
+    let Letter { notification: n, client_name, signature, html, stop_at } = *letter;
     let mut delivery = Delivery::of(&contact, &email);
     // Polled when a send slot frees up, so this is the moment the send would start.
     if Instant::now() >= stop_at {
@@ -260,7 +260,7 @@ async fn deliver(
     let context = NotificationEmail {
         contact_name: greeting_name(&contact),
         client_name,
-        sender_name: &mail.mailer.sender_name,
+        sender_name: signature,
         topic: n.topic.as_str(),
         text: n.text.as_str(),
         html,

@@ -77,6 +77,7 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}/contacts"),
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
     ("GET", "/contacts"),
+    ("GET", "/settings"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.
@@ -93,6 +94,9 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/notifications"),
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
+    ("PATCH", "/settings"),
+    ("POST", "/clients/{clientId}/invite"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/duplicate"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -101,7 +105,7 @@ fn is(list: &[(&str, &str)], route: &Route) -> bool {
 
 fn success(route: &Route) -> (u16, &'static str) {
     let status = match (route.method, route.function) {
-        (_, "invite-contact" | "reset-contact-password" | "notify-contacts") => 202,
+        (_, "invite-contact" | "invite-client" | "reset-contact-password" | "notify-contacts") => 202,
         (_, "import-contacts" | "import-clients") => 200,
         ("POST", _) => 201,
         ("DELETE", _) => 204,
@@ -180,6 +184,9 @@ async fn every_route_answers_every_caller_as_specified() {
                     Some(json!({ "token": "no-such-token", "password": "a long enough password" }))
                 }
                 "notify-contacts" => Some(json!({ "topic": "invoice", "subject": "Hi", "text": "Hello" })),
+                "update-settings" => Some(json!({ "invite_on_add": false })),
+                // The source has only an email, which a copy does not take.
+                "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
                 _ => None,
             };
             let (headers, body): (&[(&str, &str)], Option<String>) = match route.function {

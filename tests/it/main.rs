@@ -4,9 +4,12 @@
 mod support;
 
 mod access;
+mod client_invite;
+mod client_status;
 mod clients;
 mod contacts;
 mod dates;
+mod duplicates;
 mod email_faults;
 mod email_refusals;
 mod email_uniqueness;
@@ -41,6 +44,8 @@ mod races;
 mod reports;
 mod requests;
 mod seed;
+mod settings;
+mod settings_defaults;
 mod smoke;
 mod staff_users;
 mod sweep;

@@ -98,7 +98,9 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
         "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
-        "add-contact" | "invite-contact" | "reset-contact-password" => vec!["TENANT#*", "INVITE#*"],
+        "add-contact" | "invite-contact" | "invite-client" | "reset-contact-password" => {
+            vec!["TENANT#*", "INVITE#*"]
+        }
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
         _ => vec!["TENANT#*"],
@@ -144,8 +146,8 @@ fn every_permission_to_send_email_is_pinned_to_the_sender_address() {
         }
     }
     assert_eq!(
-        senders, 5,
-        "add-contact, invite-contact, reset-contact-password, notify-contacts and the sweep send email"
+        senders, 6,
+        "add-contact, invite-contact, invite-client, reset-contact-password, notify-contacts and the sweep send email"
     );
 }
 
@@ -156,7 +158,7 @@ fn the_templates_defaults_are_the_services_defaults() {
     let default =
         |name: &str| template.parameter_default(name).unwrap_or_else(|| panic!("{name} has no default"));
     assert_eq!(default("InviteTtlHours"), email.invite_ttl_hours.to_string());
-    for function in ["invite-contact", "reset-contact-password"] {
+    for function in ["invite-contact", "invite-client", "reset-contact-password"] {
         assert_eq!(
             template.function_timeout(function),
             Some(10),

@@ -57,6 +57,14 @@ impl ContactFields {
         Self::build(Some(self.clone()), patch, Some(id))
     }
 
+    /// The fields of a new contact `id` copied from this one (Kafinea's "Duplicate"): all but
+    /// the email address, which belongs to one contact of the tenant, and the support window,
+    /// which goes with portal access; then `overrides` merged in and the add's rules checked.
+    pub fn duplicated(&self, overrides: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
+        let copy = Self { email: None, support_start: None, support_end: None, ..self.clone() };
+        Self::build(Some(copy), overrides, Some(id))
+    }
+
     fn build(
         base: Option<ContactFields>,
         patch: ContactPatch,

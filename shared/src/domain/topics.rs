@@ -65,6 +65,18 @@ vocabulary!(Permission, "permission", {
     Projects => "projects",
 });
 
+vocabulary!(ClientStatus, "client status", {
+    Active => "active",
+    Inactive => "inactive",
+});
+
+vocabulary!(Priority, "priority", {
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+    Urgent => "urgent",
+});
+
 vocabulary!(PortalStatus, "portal status", {
     None => "none",
     Invited => "invited",

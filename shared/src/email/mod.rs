@@ -11,6 +11,7 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
 use crate::config::EmailConfig;
 use crate::domain::dates::Clock;
+use crate::domain::settings::Fallbacks;
 use crate::domain::{DomainError, DomainResult, Email};
 use crate::quota::Quota;
 use crate::store::Store;
@@ -42,6 +43,12 @@ impl<'a> Mailing<'a> {
     /// The tenant quota these emails count against.
     pub fn quota(&self) -> Quota<'a> {
         Quota { store: self.store, clock: self.clock, daily_limit: self.email.daily_quota }
+    }
+
+    /// What a tenant's settings fall back to: the deployment's sender name and invitation
+    /// lifetime.
+    pub fn fallbacks(&self) -> Fallbacks<'a> {
+        Fallbacks { signature_name: &self.mailer.sender_name, invite_ttl_hours: self.email.invite_ttl_hours }
     }
 }
 

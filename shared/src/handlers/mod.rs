@@ -6,11 +6,14 @@ pub mod create_client;
 pub mod delete_client;
 pub mod delete_contact;
 pub mod find_contacts;
+pub mod duplicate_contact;
 pub mod get_client;
 pub mod get_contact;
 pub mod get_portal_profile;
+pub mod get_settings;
 pub mod import_clients;
 pub mod import_contacts;
+pub mod invite_client;
 pub mod invite_contact;
 pub mod list_clients;
 pub mod list_contacts;
@@ -20,6 +23,7 @@ pub mod reset_contact_password;
 pub mod update_client;
 pub mod update_contact;
 pub mod update_portal_profile;
+pub mod update_settings;
 
 use lambda_http::{Body, Response};
 

@@ -127,7 +127,7 @@ impl Store {
         Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
     }
 
-    fn client_key(tenant: &TenantId, client: ClientId) -> Item {
+    pub(super) fn client_key(tenant: &TenantId, client: ClientId) -> Item {
         Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
     }
 

@@ -3,7 +3,7 @@
 //! while its hash is still the contact's, so a new invite, an email change, a revoke or a
 //! delete invalidates older tokens without finding them.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
@@ -12,7 +12,9 @@ use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::invite::TokenHash;
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::domain::{
+    ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId,
+};
 
 mod accept;
 
@@ -103,11 +105,29 @@ impl Store {
                 .condition_expression(condition)
                 .build(),
         )?;
-        let items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        let mut items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        if !reset {
+            items.push(self.client_is_active(tenant, contact.client_id)?);
+        }
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(true),
             TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
         }
+    }
+
+    /// A condition that the client is active (clients stored without a status are): an
+    /// inactive client's contacts are not invited, also when it is made inactive while an
+    /// invitation is on its way (the invitation then reads the client again and says so).
+    fn client_is_active(&self, tenant: &TenantId, client: ClientId) -> DomainResult<TransactWriteItem> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(client))))
+            .condition_expression("attribute_not_exists(#status) OR #status = :client_active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":client_active", s(ClientStatus::Active.as_str()))
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// The invitation's item, keyed by its token's hash; it must be new.

@@ -16,6 +16,9 @@ pub fn client_sk(c: ClientId) -> String {
 
 pub const CLIENT_SK_PREFIX: &str = "CLIENT#";
 
+/// A tenant's settings (`store::settings`), in the partition of its clients.
+pub const SETTINGS_SK: &str = "SETTINGS";
+
 pub fn contacts_pk(t: &TenantId, c: ClientId) -> String {
     format!("TENANT#{t}#CLIENT#{c}")
 }

@@ -11,6 +11,7 @@ pub mod items;
 pub mod keys;
 mod lookup;
 pub mod quota;
+mod settings;
 mod stamp;
 pub mod sweep;
 pub mod tx;
@@ -19,6 +20,7 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
+pub use clients::ClientFilter;
 pub use contacts::{batch_lengths, ContactFilter, RenderRecord, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};

@@ -160,6 +160,18 @@ impl TestResponse {
         );
         body["code"].as_str().expect("problem has a code").to_owned()
     }
+
+    /// The fields a 422 names in `errors`, sorted.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = self.json()["errors"]
+            .as_array()
+            .expect("a 422 with errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("a field").to_owned())
+            .collect();
+        fields.sort();
+        fields
+    }
 }
 
 impl TestApi {

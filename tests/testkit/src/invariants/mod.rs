@@ -6,6 +6,7 @@
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
 mod index;
+mod levels;
 mod markers;
 mod relations;
 mod shapes;
@@ -71,6 +72,12 @@ pub enum Rule {
     IndexItems,
     /// A contact's name sort key (`GSI2SK`) is its folded last name, `\u{1}`, folded first name.
     NameKey,
+    /// A tenant's settings are versioned and within their bounds (invitation lifetime,
+    /// signature length).
+    Settings,
+    /// A client's status is active or inactive (or absent: active), and each of its service
+    /// levels has a positive response time no later than its resolution time.
+    ClientLevels,
 }
 
 impl Rule {
@@ -96,6 +103,8 @@ impl Rule {
             Rule::EmailQuota => "email-quota",
             Rule::IndexItems => "index-items",
             Rule::NameKey => "name-key",
+            Rule::Settings => "settings",
+            Rule::ClientLevels => "client-levels",
         }
     }
 }

@@ -49,6 +49,8 @@ pub(crate) enum Shape<'a> {
         term: &'a str,
         id: &'a str,
     },
+    /// A tenant's settings (`PK = TENANT#t`, `SK = SETTINGS`), versioned, within its bounds.
+    Settings,
 }
 
 impl Shape<'_> {
@@ -63,6 +65,7 @@ impl Shape<'_> {
             Shape::Quota => Some("quota"),
             Shape::Topic { .. } => Some("topic"),
             Shape::Find { .. } => Some("find"),
+            Shape::Settings => Some("settings"),
         }
     }
 }
@@ -92,6 +95,9 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return (tenant_shaped(tenant) && sk == "EMAIL").then_some(Shape::Quota);
     }
     let Some((tenant, tail)) = rest.split_once('#') else {
+        if sk == "SETTINGS" {
+            return tenant_shaped(rest).then_some(Shape::Settings);
+        }
         let id = ulid(sk.strip_prefix("CLIENT#")?)?;
         return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
     };
@@ -186,6 +192,7 @@ impl<'a> Table<'a> {
         match shape {
             Shape::Client { tenant, id } => {
                 disagreements.extend(agrees("id", id));
+                super::levels::client_levels(item, found);
                 self.clients.push(Keyed { tenant, id, item });
             }
             Shape::Contact { tenant, client, id } => {
@@ -196,6 +203,7 @@ impl<'a> Table<'a> {
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
+            Shape::Settings => super::levels::settings(item, found),
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
