@@ -78,7 +78,8 @@ impl App {
             cursors: CursorSigner::new(config.cursor_secret.as_bytes()),
             phone_region: config.phone_region,
             clock: Arc::new(SystemClock),
-            mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name),
+            mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name)
+                .with_configuration_set(config.email.configuration_set.clone()),
             email: config.email.clone(),
             portal_users: PortalUsers::new(cognito, config.portal_user_pool_id.clone()),
             notify_budget: crate::notify::SEND_BUDGET,

@@ -67,6 +67,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         fields: ContactFields::create(patch)?,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp),
     };
     if invite {

@@ -10,12 +10,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 mod add;
 mod bulk;
 mod delete;
+mod email_status;
 mod primary;
 mod read;
 mod reports;
 mod update;
 
 pub use bulk::BATCH_ROWS;
+pub use email_status::StatusChange;
 pub use update::Updated;
 
 use super::idempotency::Recorded;
@@ -23,7 +25,8 @@ use super::items::{n, new_contact_item};
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, TenantId,
+    ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus,
+    TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -74,6 +77,8 @@ pub struct ContactFilter {
     pub topic: Option<NotificationTopic>,
     pub primary: Option<bool>,
     pub portal_status: Option<PortalStatus>,
+    /// Only contacts whose address is in this state (absent `email_status` = `ok`).
+    pub email_status: Option<EmailStatus>,
     /// Only contacts that have an email address (recipients).
     pub with_email: bool,
 }

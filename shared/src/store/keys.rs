@@ -56,3 +56,17 @@ pub fn quota_pk(t: &TenantId) -> String {
 }
 
 pub const QUOTA_SK: &str = "EMAIL";
+
+/// A contact's activity history (`store::activity`): under the contact alone, not its client,
+/// so the history is one query and erasing a contact's items needs only its id.
+pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
+    format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
+}
+
+pub const ACTIVITY_SK_PREFIX: &str = "AT#";
+
+/// An activity's sort key: its time (`domain::activity::activity_time`, which sorts as text),
+/// then what makes it unique at that time (an email's SES message id...).
+pub fn activity_sk(at: &str, suffix: &str) -> String {
+    format!("{ACTIVITY_SK_PREFIX}{at}#{suffix}")
+}

@@ -1,5 +1,6 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
+mod activity;
 mod batch_get;
 mod clients;
 mod contacts;
@@ -17,7 +18,7 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderRecord, Updated, BATCH_ROWS};
+pub use contacts::{ContactFilter, RenderRecord, StatusChange, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 
