@@ -6,6 +6,7 @@ use crate::config::{Config, EmailConfig};
 use crate::domain::dates::{Clock, SystemClock};
 use crate::domain::PhoneRegion;
 use crate::email::{Mailer, Mailing};
+use crate::feedback::Feedback;
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
 use crate::import::Importer;
@@ -59,6 +60,11 @@ impl App {
     /// What accepting an invitation uses of this wiring.
     pub fn acceptance(&self) -> Acceptance<'_> {
         Acceptance { store: &self.store, clock: self.clock.as_ref(), users: &self.portal_users }
+    }
+
+    /// What recording SES's delivery events uses of this wiring.
+    pub fn feedback(&self) -> Feedback<'_> {
+        Feedback { store: &self.store, retention_days: self.email.activity_retention_days }
     }
 
     /// What the imports use of this wiring.

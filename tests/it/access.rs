@@ -76,6 +76,7 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}"),
     ("GET", "/clients/{clientId}/contacts"),
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
+    ("GET", "/clients/{clientId}/contacts/{contactId}/activity"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.

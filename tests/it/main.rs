@@ -4,9 +4,11 @@
 mod support;
 
 mod access;
+mod activity;
 mod clients;
 mod contacts;
 mod dates;
+mod delivery_feedback;
 mod email_faults;
 mod email_refusals;
 mod email_uniqueness;

@@ -44,6 +44,7 @@ registry! {
     IMPORT_CLIENTS => import_clients,
     GET_PORTAL_PROFILE => get_portal_profile,
     UPDATE_PORTAL_PROFILE => update_portal_profile,
+    LIST_CONTACT_ACTIVITY => list_contact_activity,
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ routes! {
     IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
     GET_PORTAL_PROFILE = "GET" "/portal/me" => "get-portal-profile", Portal;
     UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
+    LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

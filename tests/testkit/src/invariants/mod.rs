@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod activity;
 mod markers;
 mod relations;
 mod shapes;
@@ -64,6 +65,9 @@ pub enum Rule {
     SweepIndex,
     /// A tenant's email quota counts no more emails in its day than its limit.
     EmailQuota,
+    /// An activity entry has its kind's attributes, no address, expires whole days after it
+    /// happened, and names the client its (live) contact is under.
+    Activity,
 }
 
 impl Rule {
@@ -87,6 +91,7 @@ impl Rule {
             Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
+            Rule::Activity => "activity",
         }
     }
 }
@@ -120,6 +125,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
+    activity::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }
