@@ -193,6 +193,7 @@ fn report_metrics(report: &SweepReport) {
         .count("SweepUndeliverable", report.undeliverable.into())
         .count("SweepFailed", report.failed.into())
         .count("SweepHeld", report.held.into())
+        .count("SweepSuppressed", report.suppressed.into())
         .count("SweepSkipped", report.skipped.into())
         .count("SweepItemsRead", report.items_read.into())
         .count("SweepStoppedEarly", report.stopped_early.into())
