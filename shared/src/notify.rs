@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::fields::FieldReader;
+use crate::domain::Patch;
 use crate::domain::{
     Contact, ContactId, DomainError, DomainResult, Email, EmailStatus, FieldError, NotificationTopic, Text,
 };
@@ -49,11 +50,16 @@ impl Notification {
     pub fn parse(body: Map<String, Value>) -> DomainResult<Self> {
         let mut r = FieldReader::new(body);
         let topic = r.parsed("topic", NotificationTopic::parse).apply(None);
-        let ids = r
-            .list("contact_ids", MAX_CONTACT_IDS, |id| {
-                ContactId::parse(id).ok_or_else(|| "must be a contact id".to_owned())
-            })
-            .apply(None);
+        let ids = match r.list("contact_ids", MAX_CONTACT_IDS, |id| {
+            ContactId::parse(id).ok_or_else(|| "must be a contact id".to_owned())
+        }) {
+            // `null` names no recipients; it is not "absent".
+            Patch::Null => {
+                r.error("contact_ids", "must be a list of contact ids");
+                None
+            }
+            ids => ids.apply(None),
+        };
         let include_primary = r.boolean("include_primary").apply(None).unwrap_or(false);
         let subject = r.text("subject", 200).apply(None);
         let text = r.multiline_text("text", 20_000).apply(None);
@@ -191,5 +197,7 @@ mod tests {
         assert_eq!(fields(too_many.err().unwrap()), ["contact_ids"]);
         let junk = parsed(json!({"contact_ids": ["nope"], "subject": "s", "text": "t"}));
         assert_eq!(fields(junk.err().unwrap()), ["contact_ids[0]"]);
+        let null = parsed(json!({"topic": "invoice", "contact_ids": null, "subject": "s", "text": "t"}));
+        assert_eq!(fields(null.err().unwrap()), ["contact_ids"]);
     }
 }
