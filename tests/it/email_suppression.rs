@@ -16,6 +16,12 @@ use crate::support::{
 
 const ENDED: &str = "Your client portal access has ended";
 
+/// A contact of t1's `client` named `name`, opted into `invoice`.
+async fn given_invoice_contact(api: &TestApi, client: &str, name: &str) -> Value {
+    let body = json!({ "last_name": name, "email": unique_email(name), "notifications": ["invoice"] });
+    given_contact(api, &TestApi::admin("t1"), client, body).await
+}
+
 /// Records a permanent bounce of the last email `contact` (of t1's `client`) was sent.
 async fn bounced(api: &TestApi, client: &str, contact: &Value) {
     let address = contact["email"].as_str().unwrap().to_owned();
@@ -67,13 +73,7 @@ async fn the_primary_contact_gets_a_topic_notification_once_when_asked_opted_in_
     let primary =
         given_contact(&api, &admin, &acme, json!({ "last_name": "Prim", "email": unique_email("prim") }))
             .await;
-    let opted = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Opted", "email": unique_email("opted"), "notifications": ["invoice"] }),
-    )
-    .await;
+    let opted = given_invoice_contact(&api, &acme, "Opted").await;
     let path = format!("/clients/{acme}/notifications");
     let body = |include: bool| json!({ "topic": "invoice", "include_primary": include, "subject": "Invoice", "text": "Ready." });
 
@@ -119,4 +119,35 @@ async fn an_invitation_whose_activity_cannot_be_written_is_still_sent_once_and_a
     assert_eq!(history["items"], json!([]));
     let contact = api.get(&admin, &contact_path(&acme, &ada)).await.json();
     assert_eq!(contact["portal"]["status"], "invited");
+}
+
+#[tokio::test]
+async fn every_email_names_the_configuration_set_and_tags_its_tenant_client_contact_and_kind() {
+    let (api, proxy) = TestApi::behind_ses_proxy().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    let ada = given_invoice_contact(&api, &acme, "Ada").await;
+    let invited = api.post(&admin, &format!("{}/invite", contact_path(&acme, &ada)), json!({})).await;
+    let body = json!({ "topic": "invoice", "subject": "Invoice", "text": "Ready." });
+    let notified = api.post(&admin, &format!("/clients/{acme}/notifications"), body).await;
+    assert_eq!((invited.status, notified.status), (202, 202));
+
+    let sends = proxy.take_sends();
+
+    let tags = |kind: &str| {
+        let id = ada["id"].as_str().unwrap().to_owned();
+        [
+            ("tenant", "t1".to_owned()),
+            ("client", acme.clone()),
+            ("contact", id),
+            ("email_kind", kind.to_owned()),
+        ]
+        .map(|(n, v)| (n.to_owned(), v))
+        .to_vec()
+    };
+    assert_eq!(sends.len(), 2, "{sends:?}");
+    for (send, kind) in sends.iter().zip(["invitation", "notification"]) {
+        assert_eq!(send.configuration_set.as_deref(), Some("client-contacts-test-email"));
+        assert_eq!(send.tags, tags(kind));
+    }
 }
