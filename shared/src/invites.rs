@@ -5,14 +5,14 @@
 use serde::Serialize;
 use time::Duration;
 
+use crate::domain::activity::EmailKind;
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{
     ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp,
     TenantId,
 };
-use crate::email::Mailing;
-use crate::email::{render, OutgoingEmail, Rendered};
+use crate::email::{self, render, Addressee, Mailing, OutgoingEmail, Rendered};
 use crate::portal_users::{PortalUser, PortalUsers};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
@@ -69,6 +69,14 @@ impl Link {
         match self {
             Link::Invite => "accept-invite",
             Link::Reset => "reset-password",
+        }
+    }
+
+    /// The email's kind in the contact's activity and its message tags.
+    fn kind(self) -> EmailKind {
+        match self {
+            Link::Invite => EmailKind::Invitation,
+            Link::Reset => EmailKind::PasswordReset,
         }
     }
 
@@ -201,15 +209,27 @@ async fn try_send_link(
         };
         let body = link_email(mail, link, &names, &token, &expires_at)?;
         let subject = link.subject(&settings.signature_name);
-        let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
+        let about = Addressee { tenant, client, contact: contact.id, kind: link.kind() };
+        let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body, about }).await;
         crate::metrics::emails(link.name(), u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
-        if let Err(err) = sent {
-            tracing::warn!(error = %crate::telemetry::chain(&err), kind = link.name(), "link email not sent; undoing it");
-            mail.store
-                .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
-                .await?;
-            return Err(err);
-        }
+        let message_id = match sent {
+            Ok(message_id) => message_id,
+            Err(err) => {
+                tracing::warn!(error = %crate::telemetry::chain(&err), kind = link.name(), "link email not sent; undoing it");
+                mail.store
+                    .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
+                    .await?;
+                return Err(err);
+            }
+        };
+        let record = email::Sent {
+            about,
+            message_id: &message_id,
+            topic: None,
+            subject: None,
+            actor: Some(&stamp.by),
+        };
+        mail.record_sent(record).await;
         return Ok(Sent { contact_id: contact.id, email: email.as_str().to_owned(), expires_at });
     }
     Err(DomainError::Contention)

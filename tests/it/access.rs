@@ -78,6 +78,7 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
     ("GET", "/contacts"),
     ("GET", "/settings"),
+    ("GET", "/clients/{clientId}/contacts/{contactId}/activity"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.

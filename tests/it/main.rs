@@ -4,14 +4,17 @@
 mod support;
 
 mod access;
+mod activity;
 mod client_invite;
 mod client_status;
 mod clients;
 mod contacts;
 mod dates;
+mod delivery_feedback;
 mod duplicates;
 mod email_faults;
 mod email_refusals;
+mod email_suppression;
 mod email_uniqueness;
 mod events;
 mod faults;
@@ -22,6 +25,7 @@ mod import_cells;
 mod imports;
 mod indexes;
 mod invariants;
+mod invariants_activity;
 mod invariants_drop;
 mod invariants_index;
 mod invariants_sweep;

@@ -97,7 +97,9 @@ pub(crate) fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
-        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
+        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA", "TENANT#*#CONTACT#*#ACTIVITY"],
+        // SES's events: the contact they name and its activity, nothing else.
+        "record-email-event" => vec!["TENANT#*#CLIENT#*", "TENANT#*#CONTACT#*#ACTIVITY"],
         "add-contact" | "invite-contact" | "invite-client" | "reset-contact-password" => {
             vec!["TENANT#*", "INVITE#*"]
         }
@@ -113,8 +115,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        routes::ALL.len() + 2,
-        "every route's function, the sweep and the sign-in gate"
+        routes::ALL.len() + 3,
+        "every route's function, the sweep, the sign-in gate and the SES event recorder"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements
@@ -158,6 +160,7 @@ fn the_templates_defaults_are_the_services_defaults() {
     let default =
         |name: &str| template.parameter_default(name).unwrap_or_else(|| panic!("{name} has no default"));
     assert_eq!(default("InviteTtlHours"), email.invite_ttl_hours.to_string());
+    assert_eq!(default("ActivityRetentionDays"), email.activity_retention_days.to_string());
     for function in ["invite-contact", "invite-client", "reset-contact-password"] {
         assert_eq!(
             template.function_timeout(function),

@@ -167,6 +167,10 @@ where
     let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
     let sent = walk.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
     assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
+    let history = walk
+        .call("GET", "/clients/{clientId}/contacts/{contactId}/activity", &both, "?limit=5", None, 200)
+        .await;
+    assert!(history["items"].as_array().is_some_and(|items| !items.is_empty()), "{history}");
     let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
     walk.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
     walk.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;

@@ -36,6 +36,7 @@ fn contact(client: ClientId, last: &str, email: &str, topics: Vec<NotificationTo
         fields,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp),
     }
 }

@@ -1,6 +1,7 @@
 //! The domain: types that cannot hold invalid values, and the rules of contacts and clients.
 //! Nothing here knows about HTTP or DynamoDB.
 
+pub mod activity;
 pub mod address;
 pub mod audit;
 pub mod client;
@@ -32,4 +33,4 @@ pub use ids::{ClientId, ContactId, TenantId, UserId};
 pub use patch::Patch;
 pub use phone::{PhoneNumber, PhoneRegion};
 pub use text::Text;
-pub use topics::{ClientStatus, NotificationTopic, Permission, PortalStatus, Priority};
+pub use topics::{ClientStatus, EmailStatus, NotificationTopic, Permission, PortalStatus, Priority};

@@ -84,6 +84,12 @@ vocabulary!(PortalStatus, "portal status", {
     Revoked => "revoked",
 });
 
+vocabulary!(EmailStatus, "email status", {
+    Ok => "ok",
+    Bouncing => "bouncing",
+    Complained => "complained",
+});
+
 #[cfg(test)]
 mod tests {
     use super::{NotificationTopic, Permission};

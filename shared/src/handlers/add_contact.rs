@@ -97,6 +97,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         fields: ContactFields::create(patch)?,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp),
     };
     // Asked for by the request: refuse before creating anything when it could not be sent.

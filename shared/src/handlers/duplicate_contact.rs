@@ -45,6 +45,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         fields: source.fields.duplicated(overrides, id)?,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp),
     };
     let idempotency = idempotent.as_ref().map(|request| Idempotency {

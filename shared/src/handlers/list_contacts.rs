@@ -1,8 +1,8 @@
-//! GET /clients/{clientId}/contacts?topic=&primary=&portal_status=&sort=&limit=&cursor=
+//! GET /clients/{clientId}/contacts?topic=&primary=&portal_status=&email_status=&sort=&limit=&cursor=
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{NotificationTopic, PortalStatus};
+use crate::domain::{EmailStatus, NotificationTopic, PortalStatus};
 use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
@@ -17,12 +17,16 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
-    let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status", "sort"])?;
+    let query = Query::parse(
+        &call.req,
+        &["limit", "cursor", "topic", "primary", "portal_status", "email_status", "sort"],
+    )?;
     let by_name = query.parsed("sort", |s| (s == "name").then_some(()))?.is_some();
     let filter = ContactFilter {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
         primary: query.parsed("primary", |p| p.parse::<bool>().ok())?,
         portal_status: query.parsed("portal_status", |s| s.parse::<PortalStatus>().ok())?,
+        email_status: query.parsed("email_status", |s| s.parse::<EmailStatus>().ok())?,
         with_email: false,
         by_name,
     };
@@ -32,11 +36,12 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     }
     // The cursor is bound to this tenant, client and filter set.
     let scope = format!(
-        "contacts|{}|{client}|{}|{}|{}",
+        "contacts|{}|{client}|{}|{}|{}|{}",
         call.tenant()?,
         filter.topic.map(|t| t.as_str()).unwrap_or_default(),
         filter.primary.map(|p| p.to_string()).unwrap_or_default(),
         filter.portal_status.map(|s| s.as_str()).unwrap_or_default(),
+        filter.email_status.map(|s| s.as_str()).unwrap_or_default(),
     ) + if by_name { "|name" } else { "" };
     let prefix = match filter.topic {
         Some(topic) => topic_sk_prefix(topic),

@@ -16,6 +16,7 @@ pub mod import_contacts;
 pub mod invite_client;
 pub mod invite_contact;
 pub mod list_clients;
+pub mod list_contact_activity;
 pub mod list_contacts;
 pub mod notify_contacts;
 pub mod registry;

@@ -49,6 +49,7 @@ registry! {
     UPDATE_SETTINGS => update_settings,
     INVITE_CLIENT => invite_client,
     DUPLICATE_CONTACT => duplicate_contact,
+    LIST_CONTACT_ACTIVITY => list_contact_activity,
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ routes! {
     UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
     INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
     DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
+    LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

@@ -112,6 +112,7 @@ fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contac
         fields,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(stamp),
     }
 }

@@ -10,12 +10,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 mod add;
 mod bulk;
 mod delete;
+mod email_status;
 mod primary;
 mod read;
 mod reports;
 mod update;
 
 pub use bulk::{batch_lengths, BATCH_ROWS};
+pub use email_status::StatusChange;
 pub use update::Updated;
 
 use super::idempotency::Recorded;
@@ -23,7 +25,8 @@ use super::items::{n, new_contact_item};
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, TenantId,
+    ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus,
+    TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -82,6 +85,8 @@ pub struct ContactFilter {
     pub topic: Option<NotificationTopic>,
     pub primary: Option<bool>,
     pub portal_status: Option<PortalStatus>,
+    /// Only contacts whose address is in this state (absent `email_status` = `ok`).
+    pub email_status: Option<EmailStatus>,
     /// Only contacts that have an email address (recipients).
     pub with_email: bool,
     /// In name order (`GSI2`) rather than by id; not with `topic`.
@@ -94,6 +99,7 @@ impl ContactFilter {
     pub(crate) fn keeps_besides_topic(&self, contact: &Contact) -> bool {
         self.primary.is_none_or(|p| contact.is_primary == p)
             && self.portal_status.is_none_or(|s| contact.portal.status == s)
+            && self.email_status.is_none_or(|s| contact.email_delivery.status == s)
             && (!self.with_email || contact.fields.email.is_some())
     }
 }

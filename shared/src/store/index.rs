@@ -145,6 +145,7 @@ mod tests {
             fields,
             is_primary: false,
             portal: PortalState::default(),
+            email_delivery: Default::default(),
             audit: Audit::new(&stamp),
         }
     }

@@ -16,7 +16,9 @@ mod client;
 mod contact;
 
 pub use client::{client_editable_item, new_client_item, ClientRecord, CLIENT_EDITABLE};
-pub use contact::{contact_editable_item, new_contact_item, ContactRecord, CONTACT_EDITABLE};
+pub use contact::{
+    contact_editable_item, new_contact_item, ContactRecord, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES,
+};
 
 #[derive(Debug, Serialize, Deserialize, Default)]
 pub struct AddressItem {

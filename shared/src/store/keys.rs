@@ -83,3 +83,17 @@ pub fn find_sk(term: &str, id: ContactId) -> String {
 /// The name sort index: the contact items of a client (`PK`) by `GSI2SK`, a name key.
 pub const NAME_INDEX: &str = "GSI2";
 pub const NAME_SK: &str = "GSI2SK";
+
+/// A contact's activity history (`store::activity`): under the contact alone, not its client,
+/// so the history is one query and erasing a contact's items needs only its id.
+pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
+    format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
+}
+
+pub const ACTIVITY_SK_PREFIX: &str = "AT#";
+
+/// An activity's sort key: its time (`domain::activity::activity_time`, which sorts as text),
+/// then what makes it unique at that time (an email's SES message id...).
+pub fn activity_sk(at: &str, suffix: &str) -> String {
+    format!("{ACTIVITY_SK_PREFIX}{at}#{suffix}")
+}

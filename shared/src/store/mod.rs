@@ -1,5 +1,6 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
+mod activity;
 mod batch_get;
 mod clients;
 mod contacts;
@@ -21,7 +22,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use clients::ClientFilter;
-pub use contacts::{batch_lengths, ContactFilter, RenderRecord, Updated, BATCH_ROWS};
+pub use contacts::{batch_lengths, ContactFilter, RenderRecord, StatusChange, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 

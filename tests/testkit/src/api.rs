@@ -230,6 +230,8 @@ impl TestApi {
                 portal_url: "https://portal.test/".into(),
                 invite_ttl_hours: 48,
                 max_attempts: TEST_EMAIL_ATTEMPTS,
+                // As deployed, every email names one (the emulator accepts and ignores it).
+                configuration_set: Some("client-contacts-test-email".into()),
                 ..EmailConfig::default()
             },
         }
@@ -242,7 +244,8 @@ impl TestApi {
             Self::ses(endpoint, TEST_EMAIL_ATTEMPTS).await,
             "no-reply@acme-services.test",
             "Acme Services",
-        );
+        )
+        .with_configuration_set(self.app.email.configuration_set.clone());
     }
 
     async fn ses(endpoint: Option<&str>, attempts: u32) -> aws_sdk_sesv2::Client {

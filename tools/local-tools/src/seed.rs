@@ -148,6 +148,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                 fields: ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
                 is_primary: false,
                 portal: PortalState::default(),
+                email_delivery: Default::default(),
                 audit: Audit::new(&stamp),
             };
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {

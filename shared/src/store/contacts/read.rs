@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{s, ContactFilter};
-use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, TenantId};
 use crate::store::items::{ClientRecord, ContactRecord};
 use crate::store::{keys, last_sort_key, Page, Store};
 
@@ -115,6 +115,14 @@ fn with_filters(mut query: QueryFluentBuilder, filter: &ContactFilter) -> QueryF
     if let Some(status) = filter.portal_status {
         filters.push("portal_status = :status");
         query = query.expression_attribute_values(":status", s(status.as_str()));
+    }
+    match filter.email_status {
+        None => {}
+        Some(EmailStatus::Ok) => filters.push("attribute_not_exists(email_status)"),
+        Some(status) => {
+            filters.push("email_status = :email_status");
+            query = query.expression_attribute_values(":email_status", s(status.as_str()));
+        }
     }
     if filter.with_email {
         filters.push("attribute_exists(email)");

@@ -8,12 +8,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Up
 use super::primary::{client_contacts, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
 use super::{built, n, Outcome, Plan, Role};
+use crate::domain::contact::EmailDelivery;
 use crate::domain::primary::{self, OnPromote};
 use crate::domain::{
     ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, PortalStatus, Stamp,
     TenantId,
 };
-use crate::store::items::{contact_editable_item, CONTACT_EDITABLE};
+use crate::store::items::{contact_editable_item, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES};
 use crate::store::tx::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
@@ -168,6 +169,13 @@ impl Store {
         if pending_invite && (revoke || change.email_moves) {
             edit.remove("invite_hash");
         }
+        // What SES said of the old address says nothing of the new one.
+        if change.email_moves && updated.email_delivery.suppressed() {
+            updated.email_delivery = EmailDelivery::default();
+            for name in EMAIL_STATUS_ATTRIBUTES {
+                edit.remove(name);
+            }
+        }
         edit.sweep_index(self.sweep_index(tenant, updated, reminded_for));
         Ok(edit)
     }
@@ -212,7 +220,7 @@ impl Store {
     }
 
     /// Runs a single conditional update. `Err(None)` means the condition failed.
-    async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
+    pub(super) async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
         let u = built(update.build()).map_err(Some)?;
         let result = self
             .db

@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::from_item;
 
 use super::{audit_attrs, corrupt, phone, s, stored_audit, stored_text, text, to_attrs, AddressItem};
+use crate::domain::contact::EmailDelivery;
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
-    ClientId, Contact, ContactFields, ContactId, DomainError, DomainResult, Email, NotificationTopic,
-    Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
+    ClientId, Contact, ContactFields, ContactId, DomainError, DomainResult, Email, EmailStatus,
+    NotificationTopic, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
 };
 use crate::store::keys;
 use crate::store::tx::Item;
@@ -71,6 +72,9 @@ pub const CONTACT_EDITABLE: &[&str] = &[
     "support_end",
     "GSI2SK",
 ];
+
+/// The attributes SES events set on a contact (`email_status` absent = `ok`).
+pub const EMAIL_STATUS_ATTRIBUTES: [&str; 3] = ["email_status", "email_status_at", "email_status_reason"];
 
 pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
     to_attrs(&ContactEditable {
@@ -145,6 +149,10 @@ pub struct ContactRecord {
     portal_status: Option<String>,
     invited_at: Option<String>,
     activated_at: Option<String>,
+    /// Set by SES events (`store::activity`); absent = `ok`.
+    email_status: Option<String>,
+    email_status_at: Option<String>,
+    email_status_reason: Option<String>,
     version: u64,
     created_at: String,
     updated_at: String,
@@ -198,6 +206,11 @@ impl ContactRecord {
                 status: self.portal_status.and_then(|s| s.parse().ok()).unwrap_or(PortalStatus::None),
                 invited_at: self.invited_at,
                 activated_at: self.activated_at,
+            },
+            email_delivery: EmailDelivery {
+                status: self.email_status.and_then(|s| s.parse().ok()).unwrap_or(EmailStatus::Ok),
+                at: self.email_status_at,
+                reason: self.email_status_reason,
             },
             audit: stored_audit(
                 self.version,

@@ -57,6 +57,7 @@ fn contact() -> Contact {
         },
         is_primary: true,
         portal: PortalState { status: PortalStatus::Active, invited_at: None, activated_at: None },
+        email_delivery: Default::default(),
         audit: audit(),
     }
 }

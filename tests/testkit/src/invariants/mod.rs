@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod activity;
 mod index;
 mod levels;
 mod markers;
@@ -78,6 +79,9 @@ pub enum Rule {
     /// A client's status is active or inactive (or absent: active), and each of its service
     /// levels has a positive response time no later than its resolution time.
     ClientLevels,
+    /// An activity entry has its kind's attributes, no address, expires whole days after it
+    /// happened, and names the client its (live) contact is under.
+    Activity,
 }
 
 impl Rule {
@@ -105,6 +109,7 @@ impl Rule {
             Rule::NameKey => "name-key",
             Rule::Settings => "settings",
             Rule::ClientLevels => "client-levels",
+            Rule::Activity => "activity",
         }
     }
 }
@@ -139,6 +144,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
     index::check(&table, &mut found);
+    activity::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

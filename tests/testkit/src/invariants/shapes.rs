@@ -51,6 +51,13 @@ pub(crate) enum Shape<'a> {
     },
     /// A tenant's settings (`PK = TENANT#t`, `SK = SETTINGS`), versioned, within its bounds.
     Settings,
+    /// An entry of a contact's activity history, keyed by the contact alone: its time (RFC
+    /// 3339 UTC with milliseconds) and what makes it unique then.
+    Activity {
+        tenant: &'a str,
+        contact: &'a str,
+        at: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -66,6 +73,7 @@ impl Shape<'_> {
             Shape::Topic { .. } => Some("topic"),
             Shape::Find { .. } => Some("find"),
             Shape::Settings => Some("settings"),
+            Shape::Activity { .. } => Some("activity"),
         }
     }
 }
@@ -79,6 +87,21 @@ pub(crate) fn tenant_shaped(t: &str) -> bool {
 pub(crate) fn ulid(id: &str) -> Option<&str> {
     let crockford = |b: u8| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b));
     (id.len() == 26 && id.bytes().all(crockford)).then_some(id)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: the one form whose text order is time order.
+fn activity_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() == 24
+        && digits(0..4)
+        && (b[4], b[7], b[10], b[13], b[16], b[19], b[23]) == (b'-', b'-', b'T', b':', b':', b'.', b'Z')
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
+        && digits(20..23)
 }
 
 fn hex64(text: &str) -> bool {
@@ -121,6 +144,14 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         }
         ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
         ("IDEM", "IDEM") => Shape::Idempotency { key: id },
+        ("CONTACT", sk) => {
+            let contact = ulid(id.strip_suffix("#ACTIVITY")?)?;
+            let (at, suffix) = sk.strip_prefix("AT#")?.split_once('#')?;
+            if !activity_time(at) || suffix.is_empty() {
+                return None;
+            }
+            Shape::Activity { tenant, contact, at }
+        }
         _ => return None,
     })
 }
@@ -129,6 +160,12 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
 pub(crate) struct Keyed<'a> {
     pub tenant: &'a str,
     pub id: &'a str,
+    pub item: &'a Item,
+}
+
+pub(crate) struct Activity<'a> {
+    pub tenant: &'a str,
+    pub contact: &'a str,
     pub item: &'a Item,
 }
 
@@ -145,6 +182,7 @@ pub(crate) struct Table<'a> {
     pub clients: Vec<Keyed<'a>>,
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
+    pub activities: Vec<Activity<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
     /// Topic and search items (`Shape::Topic`, `Shape::Find`).
@@ -204,6 +242,12 @@ impl<'a> Table<'a> {
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
             Shape::Settings => super::levels::settings(item, found),
+            Shape::Activity { tenant, contact, at } => {
+                disagreements.extend(agrees("tenant_id", tenant));
+                disagreements.extend(agrees("contact_id", contact));
+                disagreements.extend(agrees("at", at));
+                self.activities.push(Activity { tenant, contact, item });
+            }
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
