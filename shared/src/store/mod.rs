@@ -1,5 +1,6 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
+pub mod activity_changes;
 mod batch_get;
 mod clients;
 mod contacts;

@@ -15,8 +15,8 @@ use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
-/// claim and its own manager, plus one kept free (it held a portal credential once; the
-/// published limit of 95 reports stays).
+/// claim, its own manager and the idempotency record it was created by (the fifth slot held a
+/// portal credential once; the published limit of 95 reports stays).
 pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
 /// The most reports a contact may have.
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;

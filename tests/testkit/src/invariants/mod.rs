@@ -5,6 +5,7 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod activity;
 mod markers;
 mod relations;
 mod shapes;
@@ -64,6 +65,12 @@ pub enum Rule {
     SweepIndex,
     /// A tenant's email quota counts no more emails in its day than its limit.
     EmailQuota,
+    /// An activity item is keyed by its time, says the same time in `at` (RFC 3339, UTC,
+    /// milliseconds), expires (`expires_at`) after it, is of a known kind with that kind's
+    /// attributes and holds nothing else (no personal data); its contact exists under the
+    /// client it names, or no longer exists at all (until the deletion's stream record is
+    /// processed, which erases the contact's activity).
+    Activity,
 }
 
 impl Rule {
@@ -87,6 +94,7 @@ impl Rule {
             Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
+            Rule::Activity => "activity",
         }
     }
 }
@@ -120,6 +128,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
+    activity::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

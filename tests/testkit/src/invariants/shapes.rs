@@ -36,6 +36,12 @@ pub(crate) enum Shape<'a> {
     },
     /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
     Quota,
+    /// One entry of a contact's activity (`TENANT#{t}#CONTACT#{id}#ACTIVITY` / `AT#{at}#{suffix}`).
+    Activity {
+        tenant: &'a str,
+        contact: &'a str,
+        sk: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -48,6 +54,7 @@ impl Shape<'_> {
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
             Shape::Quota => Some("quota"),
+            Shape::Activity { .. } => Some("activity"),
         }
     }
 }
@@ -90,6 +97,9 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         }
         ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
         ("IDEM", "IDEM") => Shape::Idempotency { key: id },
+        ("CONTACT", sk) if sk.starts_with("AT#") => {
+            Shape::Activity { tenant, contact: ulid(id.strip_suffix("#ACTIVITY")?)?, sk }
+        }
         _ => return None,
     })
 }
@@ -116,6 +126,8 @@ pub(crate) struct Table<'a> {
     pub markers: Vec<Keyed<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
+    /// Contacts' activity items.
+    pub activity: Vec<Contact<'a>>,
     /// Every item and its shape (`None`: unknown).
     pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
 }
@@ -173,6 +185,13 @@ impl<'a> Table<'a> {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
             }
+            Shape::Activity { tenant, contact, sk } => {
+                disagreements.extend(agrees("tenant_id", tenant));
+                disagreements.extend(agrees("contact_id", contact));
+                super::activity::entry(sk, item, found);
+                let client = s(item, "client_id").unwrap_or_default();
+                self.activity.push(Contact { tenant, client, id: contact, item });
+            }
         }
         for detail in disagreements {
             found.add(Rule::KeyAttributes, detail);
@@ -221,8 +240,8 @@ fn idempotency_record(key: &str, item: &Item, found: &mut Found) {
     }
 }
 
-/// An invitation as written: keyed by the hash of its token, naming the contact it is for and
-/// the address it went to, valid until a time and kept a week beyond it.
+/// An invitation as written: keyed by the hash of its token, naming the contact it is for (and
+/// not its address), valid until a time and kept a week beyond it.
 fn invitation(hash: &str, item: &Item, found: &mut Found) {
     let mut wrong = Vec::new();
     if !hex64(hash) {
@@ -236,8 +255,9 @@ fn invitation(hash: &str, item: &Item, found: &mut Found) {
             wrong.push(format!("its {id} is not an id"));
         }
     }
-    if s(item, "email").is_none_or(str::is_empty) {
-        wrong.push("it names no address".to_owned());
+    // The address is the contact's; a copy here would outlive the contact's deletion.
+    if item.contains_key("email") {
+        wrong.push("it holds an address (invitations keep none)".to_owned());
     }
     match (num(item, "valid_until"), num(item, "expires_at")) {
         (Some(valid), Some(expires)) if expires == valid + INVITATION_KEPT_SECS => {}
