@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod activity_changes;
 mod clients;
 mod contacts;
 mod dates;
@@ -45,6 +46,7 @@ mod smoke;
 mod staff_users;
 mod sweep;
 mod template;
+mod template_events;
 mod template_identity;
 mod template_portal_users;
 mod walk;

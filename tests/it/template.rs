@@ -101,6 +101,8 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
         "add-contact" | "invite-contact" | "reset-contact-password" => vec!["TENANT#*", "INVITE#*"],
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
+        // The stream's consumer writes and erases contacts' activity only.
+        "change-events" => vec!["TENANT#*#CONTACT#*#ACTIVITY"],
         _ => vec!["TENANT#*"],
     }
 }
@@ -111,8 +113,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        routes::ALL.len() + 2,
-        "every route's function, the sweep and the sign-in gate"
+        routes::ALL.len() + 3,
+        "every route's function, the sweep, the sign-in gate and the stream's consumer"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements

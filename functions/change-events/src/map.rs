@@ -260,3 +260,7 @@ fn client_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "map_tests.rs"]
+mod tests;
