@@ -30,13 +30,19 @@ async fn remove_poison(api: &TestApi) {
         .expect("delete");
 }
 
-#[tokio::test]
-async fn a_batch_with_a_record_that_cannot_be_mapped_reports_it_and_the_records_after_it() {
+/// The stream holds: the poison item's INSERT, the client's INSERT, the poison's REMOVE.
+async fn given_a_poison_item_written_and_removed_around_a_new_client() -> (TestApi, EventStream) {
     let api = TestApi::new().await;
-    let mut stream = EventStream::of(&api).await;
+    let stream = EventStream::of(&api).await;
     put_poison(&api).await;
     given_client(&api, &TestApi::admin("t1"), "Acme").await;
     remove_poison(&api).await;
+    (api, stream)
+}
+
+#[tokio::test]
+async fn a_batch_with_a_record_that_cannot_be_mapped_reports_it_and_the_records_after_it() {
+    let (_api, mut stream) = given_a_poison_item_written_and_removed_around_a_new_client().await;
     let records = stream.poller.read_all().await.expect("read the stream");
     let sequences: Vec<String> =
         records.iter().map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned()).collect();
@@ -55,11 +61,7 @@ async fn a_batch_with_a_record_that_cannot_be_mapped_reports_it_and_the_records_
 
 #[tokio::test]
 async fn a_poison_record_goes_to_the_on_failure_destination_after_its_retries_and_later_records_publish() {
-    let api = TestApi::new().await;
-    let mut stream = EventStream::of(&api).await;
-    put_poison(&api).await;
-    given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    remove_poison(&api).await;
+    let (_api, mut stream) = given_a_poison_item_written_and_removed_around_a_new_client().await;
 
     let polled = stream.drain().await;
 
