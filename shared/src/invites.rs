@@ -191,7 +191,6 @@ async fn try_send_link(
         let expires = now.saturating_add(Duration::hours(i64::from(settings.invite_ttl_hours)));
         let invite = NewInvite {
             hash: &hash,
-            email: email.as_str(),
             valid_until: expires.unix_timestamp(),
             reminded_for,
             reset: link == Link::Reset,
@@ -315,12 +314,13 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
         if now.unix_timestamp() >= invite.valid_until {
             return Err(gone(invite.reset, Gone::Expired));
         }
-        let password =
-            Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;
         let (tenant, client, contact) = invite.ids()?;
         if !activated {
-            with.store.check_pending(&invite, &hash, now.date()).await?;
-            let user = PortalUser { email: &invite.email, tenant: &tenant, client, contact };
+            // The address is the contact's: the invitation keeps no copy of it.
+            let email = with.store.check_pending(&invite, &hash, now.date()).await?;
+            let password =
+                Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
+            let user = PortalUser { email: email.as_str(), tenant: &tenant, client, contact };
             with.users.activate(&user, &password).await?;
             activated = true;
         }

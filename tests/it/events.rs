@@ -68,6 +68,13 @@ async fn every_sample_event_runs_against_the_demo_data() {
                     );
                 }
             }
+            // A stream batch: handled whole, its event published to a bus of the test's own.
+            "change-events" => {
+                let stream = testkit::events::EventStream::of(&api).await;
+                let answer = stream.processor.invoke_json(other).await.expect("an answer");
+                assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "events/{function}.json");
+                assert_eq!(stream.published().await[0]["detail-type"], "contact.updated");
+            }
             _ => assert_eq!(other["detail-type"], "Scheduled Event", "events/{function}.json"),
         }
     }

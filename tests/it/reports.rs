@@ -1,4 +1,4 @@
-//! A line manager's reports are bounded (85, what one transaction can unlink when the manager
+//! A line manager's reports are bounded (84, what one transaction can unlink when the manager
 //! is deleted), and deleting a manager reads its reports from its own item: no query of the
 //! client, however many contacts it has.
 
@@ -10,7 +10,7 @@ use testkit::TestApi;
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 /// Most reports a contact may have.
-const MAX_REPORTS: usize = 85;
+const MAX_REPORTS: usize = 84;
 
 fn queries(calls: &[Call]) -> usize {
     calls.iter().filter(|c| c.operation == "Query").count()
@@ -70,8 +70,8 @@ async fn assert_unlinked(api: &TestApi, client: &str, reports: &[Value]) {
 }
 
 #[tokio::test]
-async fn naming_a_manager_who_has_85_reports_is_409_too_many_reports() {
-    // Given a manager with 85 reports and a contact without a manager
+async fn naming_a_manager_who_has_84_reports_is_409_too_many_reports() {
+    // Given a manager with 84 reports and a contact without a manager
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let (acme, boss) = given_manager(&api).await;
@@ -85,7 +85,7 @@ async fn naming_a_manager_who_has_85_reports_is_409_too_many_reports() {
     let patched =
         api.patch(&admin, &contact_path(&acme, &free), json!({ "line_manager_id": boss["id"] })).await;
 
-    // Then both are refused and the manager keeps 85 reports
+    // Then both are refused and the manager keeps 84 reports
     assert_eq!((added.status, added.problem_code().as_str()), (409, "too-many-reports"), "{}", added.body);
     assert_eq!(
         (patched.status, patched.problem_code().as_str()),
@@ -142,7 +142,7 @@ async fn a_manager_stored_without_report_ids_is_still_deleted_with_its_reports_u
 }
 
 #[tokio::test]
-async fn deleting_a_manager_stored_with_more_than_85_reports_is_refused_before_any_query() {
+async fn deleting_a_manager_stored_with_more_than_84_reports_is_refused_before_any_query() {
     // Given a manager stored (before the limit) with 86 reports and no report ids
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
@@ -166,8 +166,8 @@ async fn deleting_a_manager_stored_with_more_than_85_reports_is_refused_before_a
 }
 
 #[tokio::test]
-async fn a_new_primary_reporting_to_an_old_primary_with_85_reports_is_409_too_many_reports() {
-    // Given a client whose primary manages 85 others
+async fn a_new_primary_reporting_to_an_old_primary_with_84_reports_is_409_too_many_reports() {
+    // Given a client whose primary manages 84 others
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;

@@ -105,6 +105,8 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
         }
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
+        // The stream's consumer writes and erases contacts' activity only.
+        "change-events" => vec!["TENANT#*#CONTACT#*#ACTIVITY"],
         _ => vec!["TENANT#*"],
     }
 }
@@ -115,8 +117,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        routes::ALL.len() + 3,
-        "every route's function, the sweep, the sign-in gate and the SES event recorder"
+        routes::ALL.len() + 4,
+        "every route's function, the sweep, the sign-in gate, the SES event recorder and the stream's consumer"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements

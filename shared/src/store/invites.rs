@@ -23,12 +23,12 @@ pub use accept::{gone, Gone};
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
-/// What a new invitation is: its token's hash, where it goes, until when it is good, and the
-/// contact's reminder state (to keep the sweep index right).
+/// What a new invitation is: its token's hash, until when it is good, and the contact's
+/// reminder state (to keep the sweep index right). The address it goes to is the contact's and
+/// is not stored with it: deleting the contact leaves no copy of the address behind.
 #[derive(Clone, Copy)]
 pub struct NewInvite<'a> {
     pub hash: &'a TokenHash,
-    pub email: &'a str,
     pub valid_until: i64,
     pub reminded_for: Option<time::Date>,
     /// A new password for a contact that uses the portal already, not an invitation.
@@ -40,8 +40,6 @@ pub struct InviteRecord {
     pub tenant_id: String,
     pub client_id: String,
     pub contact_id: String,
-    /// The address the invitation went to (a password may not equal it).
-    pub email: String,
     /// Epoch seconds after which the token is expired.
     pub valid_until: i64,
     /// Absent until used: a NULL attribute would count as present in conditions.
@@ -137,12 +135,11 @@ impl Store {
         contact: &Contact,
         invite: &NewInvite<'_>,
     ) -> DomainResult<TransactWriteItem> {
-        let NewInvite { hash, email, valid_until, reset, .. } = *invite;
+        let NewInvite { hash, valid_until, reset, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
             contact_id: contact.id.to_string(),
-            email: email.to_owned(),
             valid_until,
             used_at: None,
             reset,

@@ -1,6 +1,7 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
 mod activity;
+pub mod activity_changes;
 mod batch_get;
 mod clients;
 mod contacts;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod clock;
 pub mod cognito;
 pub mod contract;
+pub mod events;
 pub mod invariants;
 pub mod logs;
 pub mod mail;

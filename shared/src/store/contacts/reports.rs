@@ -15,8 +15,9 @@ use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
-/// claim, its own manager and its index items (`store::index`).
-pub(super) const DELETE_FIXED_ITEMS: u64 = 4 + crate::store::index::MAX_INDEX_ITEMS as u64;
+/// claim, its own manager, the idempotency record it was created by, and its index items
+/// (`store::index`).
+pub(super) const DELETE_FIXED_ITEMS: u64 = 5 + crate::store::index::MAX_INDEX_ITEMS as u64;
 /// The most reports a contact may have.
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
 

@@ -136,6 +136,9 @@ pub struct ContactRecord {
     pub report_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
+    /// The idempotency record the contact was created by, while it may exist.
+    pub idempotency_pk: Option<String>,
+    pub idempotency_expires_at: Option<i64>,
     /// The support end date the last reminder was sent for.
     reminded_for: Option<String>,
     #[serde(default)]
@@ -163,6 +166,11 @@ pub struct ContactRecord {
 impl ContactRecord {
     pub fn from_item(item: Item) -> DomainResult<Self> {
         from_item(item).map_err(DomainError::internal)
+    }
+
+    pub fn created_by(&self) -> Option<crate::store::idempotency::CreatedBy> {
+        let (pk, expires_at) = (self.idempotency_pk.clone()?, self.idempotency_expires_at?);
+        Some(crate::store::idempotency::CreatedBy { pk, expires_at })
     }
 
     pub fn reminded_for(&self) -> Option<time::Date> {

@@ -79,8 +79,10 @@ pub enum Rule {
     /// A client's status is active or inactive (or absent: active), and each of its service
     /// levels has a positive response time no later than its resolution time.
     ClientLevels,
-    /// An activity entry has its kind's attributes, no address, expires whole days after it
-    /// happened, and names the client its (live) contact is under.
+    /// An activity entry is keyed by its time (RFC 3339, UTC, milliseconds, the same as its
+    /// `at`), has its kind's attributes, no address or message body, expires whole days after
+    /// it happened, and names the client its contact is under, or its contact no longer exists
+    /// (until the deletion's stream record is processed, which erases the contact's activity).
     Activity,
 }
 
