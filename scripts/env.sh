@@ -9,18 +9,25 @@
 # Where the functions' Lambda invoke API listens (cargo lambda watch under scripts/run-local, a
 # stand-in in the tests): the Cognito emulator calls the portal pool's sign-in trigger there.
 : "${LAMBDA_PORT:=9000}"
-export DYNAMODB_PORT SES_PORT COGNITO_PORT LAMBDA_PORT
+# The EventBridge emulator (moto's server; it serves SQS too, where rules deliver events).
+: "${EVENTBRIDGE_PORT:=$((SES_PORT + 4))}"
+export DYNAMODB_PORT SES_PORT COGNITO_PORT LAMBDA_PORT EVENTBRIDGE_PORT
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID_LOCAL:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY_LOCAL:-local}"
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DYNAMODB_PORT}"
+export AWS_ENDPOINT_URL_DYNAMODB_STREAMS="http://127.0.0.1:${DYNAMODB_PORT}"
+export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:${EVENTBRIDGE_PORT}"
+export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:${EVENTBRIDGE_PORT}"
 export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:${SES_PORT}"
 export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:${COGNITO_PORT}"
 # Both user pools' ids and issuers on that emulator (tools/local-cognito writes it).
 export COGNITO_POOLS_FILE="${COGNITO_POOLS_FILE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.local/cognito-pools-${COGNITO_PORT}.json}"
 export SES_STORE_URL="http://127.0.0.1:${SES_PORT}/store"
 export TABLE_NAME="${TABLE_NAME:-client-contacts}"
+# The bus the stream's domain events go to (the template's ContactsEventBus).
+export EVENT_BUS_NAME="${EVENT_BUS_NAME:-client-contacts}"
 export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret-0123456789}"
 export DEFAULT_PHONE_REGION="${DEFAULT_PHONE_REGION:-US}"
 export SENDER_EMAIL="${SENDER_EMAIL:-no-reply@example.com}"

@@ -120,6 +120,7 @@ impl RawOps {
             fields: ContactFields::create(patch).expect("valid contact"),
             is_primary: false,
             portal: PortalState::default(),
+            email_delivery: Default::default(),
             audit: Audit::new(&stamp),
         };
         let item = new_contact_item(&self.tenant, &contact).expect("contact item");

@@ -6,6 +6,7 @@ use crate::config::{Config, EmailConfig};
 use crate::domain::dates::{Clock, SystemClock};
 use crate::domain::PhoneRegion;
 use crate::email::{Mailer, Mailing};
+use crate::feedback::Feedback;
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
 use crate::import::Importer;
@@ -61,6 +62,11 @@ impl App {
         Acceptance { store: &self.store, clock: self.clock.as_ref(), users: &self.portal_users }
     }
 
+    /// What recording SES's delivery events uses of this wiring.
+    pub fn feedback(&self) -> Feedback<'_> {
+        Feedback { store: &self.store, retention_days: self.email.activity_retention_days }
+    }
+
     /// What the imports use of this wiring.
     pub fn importer(&self) -> Importer<'_> {
         Importer { store: &self.store, phone_region: self.phone_region }
@@ -78,7 +84,8 @@ impl App {
             cursors: CursorSigner::new(config.cursor_secret.as_bytes()),
             phone_region: config.phone_region,
             clock: Arc::new(SystemClock),
-            mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name),
+            mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name)
+                .with_configuration_set(config.email.configuration_set.clone()),
             email: config.email.clone(),
             portal_users: PortalUsers::new(cognito, config.portal_user_pool_id.clone()),
             notify_budget: crate::notify::SEND_BUDGET,

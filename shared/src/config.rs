@@ -41,6 +41,11 @@ pub struct EmailConfig {
     /// notifications and the sweep's notices, so one tenant cannot spend the reputation of
     /// the sender all tenants share.
     pub daily_quota: u32,
+    /// The SES configuration set every email names (`SES_CONFIGURATION_SET`), whose event
+    /// destination reports deliveries, bounces and complaints.
+    pub configuration_set: Option<String>,
+    /// Days a contact's activity items are kept (`ACTIVITY_RETENTION_DAYS`, default 365).
+    pub activity_retention_days: u32,
 }
 
 impl Default for EmailConfig {
@@ -53,6 +58,8 @@ impl Default for EmailConfig {
             max_attempts: 4,
             allow_remote_images: false,
             daily_quota: 1000,
+            configuration_set: None,
+            activity_retention_days: crate::domain::activity::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -109,6 +116,8 @@ impl Config {
                     max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
                     allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
                     daily_quota: number("EMAIL_DAILY_QUOTA", d.daily_quota)?,
+                    configuration_set: var("SES_CONFIGURATION_SET"),
+                    activity_retention_days: number("ACTIVITY_RETENTION_DAYS", d.activity_retention_days)?,
                 }
             },
         })

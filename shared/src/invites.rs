@@ -5,13 +5,14 @@
 use serde::Serialize;
 use time::Duration;
 
+use crate::domain::activity::EmailKind;
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{check_support_window, InviteToken, Password, TokenHash};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId,
+    ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp,
+    TenantId,
 };
-use crate::email::Mailing;
-use crate::email::{render, OutgoingEmail, Rendered};
+use crate::email::{self, render, Addressee, Mailing, OutgoingEmail, Rendered};
 use crate::portal_users::{PortalUser, PortalUsers};
 use crate::quota::{self, Reservation};
 use crate::store::tx::{backoff, MAX_ATTEMPTS};
@@ -68,6 +69,14 @@ impl Link {
         match self {
             Link::Invite => "accept-invite",
             Link::Reset => "reset-password",
+        }
+    }
+
+    /// The email's kind in the contact's activity and its message tags.
+    fn kind(self) -> EmailKind {
+        match self {
+            Link::Invite => EmailKind::Invitation,
+            Link::Reset => EmailKind::PasswordReset,
         }
     }
 
@@ -158,13 +167,17 @@ async fn try_send_link(
     reserved: &mut Option<Reservation>,
 ) -> DomainResult<Sent> {
     for attempt in 0..MAX_ATTEMPTS {
-        let (record, client_item) = mail.store.read_contact(tenant, client, id, true).await?;
+        let (record, client_item, settings) = mail.store.read_link_context(tenant, client, id).await?;
         let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
+        let settings = settings.settings.effective(&mail.fallbacks());
         let previous_hash = record.invite_hash.clone();
         let reminded_for = record.reminded_for();
         let contact = record.into_contact()?;
         let now = mail.clock.now();
         let email = match link {
+            Link::Invite if client_item.fields.status == ClientStatus::Inactive => {
+                return Err(DomainError::ClientInactive)
+            }
             Link::Invite => invitable(&contact, now.date())?,
             Link::Reset => resettable(&contact)?,
         };
@@ -175,10 +188,9 @@ async fn try_send_link(
         }
         let token = InviteToken::generate()?;
         let hash = token.hash();
-        let expires = now.saturating_add(Duration::hours(i64::from(mail.email.invite_ttl_hours)));
+        let expires = now.saturating_add(Duration::hours(i64::from(settings.invite_ttl_hours)));
         let invite = NewInvite {
             hash: &hash,
-            email: email.as_str(),
             valid_until: expires.unix_timestamp(),
             reminded_for,
             reset: link == Link::Reset,
@@ -189,17 +201,34 @@ async fn try_send_link(
         }
 
         let expires_at = format_timestamp(expires);
-        let body = link_email(mail, link, &contact, client_item.fields.name.as_str(), &token, &expires_at)?;
-        let subject = link.subject(&mail.mailer.sender_name);
-        let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body }).await;
+        let names = Names {
+            contact: &contact,
+            client: client_item.fields.name.as_str(),
+            sender: &settings.signature_name,
+        };
+        let body = link_email(mail, link, &names, &token, &expires_at)?;
+        let subject = link.subject(&settings.signature_name);
+        let about = Addressee { tenant, client, contact: contact.id, kind: link.kind() };
+        let sent = mail.mailer.send(OutgoingEmail { to: &email, subject: &subject, body, about }).await;
         crate::metrics::emails(link.name(), u64::from(sent.is_ok()), u64::from(sent.is_err()), 0);
-        if let Err(err) = sent {
-            tracing::warn!(error = %crate::telemetry::chain(&err), kind = link.name(), "link email not sent; undoing it");
-            mail.store
-                .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
-                .await?;
-            return Err(err);
-        }
+        let message_id = match sent {
+            Ok(message_id) => message_id,
+            Err(err) => {
+                tracing::warn!(error = %crate::telemetry::chain(&err), kind = link.name(), "link email not sent; undoing it");
+                mail.store
+                    .undo_invite(tenant, &contact, previous_hash.as_deref(), reminded_for, &hash, stamp)
+                    .await?;
+                return Err(err);
+            }
+        };
+        let record = email::Sent {
+            about,
+            message_id: &message_id,
+            topic: None,
+            subject: None,
+            actor: Some(&stamp.by),
+        };
+        mail.record_sent(record).await;
         return Ok(Sent { contact_id: contact.id, email: email.as_str().to_owned(), expires_at });
     }
     Err(DomainError::Contention)
@@ -226,21 +255,27 @@ fn resettable(contact: &Contact) -> DomainResult<Email> {
     contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))
 }
 
+/// Who a link's email is to, for which client, signed by whom (the tenant's settings).
+struct Names<'a> {
+    contact: &'a Contact,
+    client: &'a str,
+    sender: &'a str,
+}
+
 /// The link's email, the link carrying the token in the fragment.
 fn link_email(
     mail: &Mailing<'_>,
     link: Link,
-    contact: &Contact,
-    client_name: &str,
+    names: &Names<'_>,
     token: &InviteToken,
     expires_at: &str,
 ) -> DomainResult<Rendered> {
     render(
         link.name(),
         &LinkEmail {
-            contact_name: greeting_name(contact),
-            client_name,
-            sender_name: &mail.mailer.sender_name,
+            contact_name: greeting_name(names.contact),
+            client_name: names.client,
+            sender_name: names.sender,
             link: format!(
                 "{}/{}#token={}",
                 mail.email.portal_url.trim_end_matches('/'),
@@ -279,12 +314,13 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
         if now.unix_timestamp() >= invite.valid_until {
             return Err(gone(invite.reset, Gone::Expired));
         }
-        let password =
-            Password::parse(password, &invite.email).map_err(|e| DomainError::Validation(vec![e]))?;
         let (tenant, client, contact) = invite.ids()?;
         if !activated {
-            with.store.check_pending(&invite, &hash, now.date()).await?;
-            let user = PortalUser { email: &invite.email, tenant: &tenant, client, contact };
+            // The address is the contact's: the invitation keeps no copy of it.
+            let email = with.store.check_pending(&invite, &hash, now.date()).await?;
+            let password =
+                Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
+            let user = PortalUser { email: email.as_str(), tenant: &tenant, client, contact };
             with.users.activate(&user, &password).await?;
             activated = true;
         }

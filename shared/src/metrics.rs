@@ -105,6 +105,12 @@ pub fn emails(kind: &'static str, sent: u64, failed: u64, not_sent: u64) {
         .emit();
 }
 
+/// An activity item that could not be written (`ActivityWriteFailed`); what it records
+/// happened anyway.
+pub fn activity_write_failed() {
+    MetricLine::new().count("ActivityWriteFailed", 1).emit();
+}
+
 /// A change that lost a race to another writer and is planned again (`ContentionRetries`).
 pub fn contention_retry() {
     MetricLine::new().count("ContentionRetries", 1).emit();

@@ -1,23 +1,22 @@
-//! Sending one email to every contact of a client who opted into a topic.
+//! Sending one email to a client's contacts: those who opted into a topic, or contacts picked
+//! by hand (who get it whether they opted in or not), and the primary contact when asked.
+//! Addresses that bounced for good or complained are skipped and reported as suppressed.
+//! The sending itself is `notify/send.rs`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::fields::FieldReader;
+use crate::domain::Patch;
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, Email, NotificationTopic, TenantId, Text,
+    Contact, ContactId, DomainError, DomainResult, Email, EmailStatus, FieldError, NotificationTopic, Text,
 };
-use crate::email::sanitize::sanitize;
-use crate::email::Mailing;
-use crate::email::{render, OutgoingEmail};
-use crate::invites::greeting_name;
-use crate::store::ContactFilter;
 
-/// SES calls in flight at once: fast for hundreds of recipients, gentle on sending quotas.
-const CONCURRENT_SENDS: usize = 8;
+mod send;
+
+pub use send::notify;
 
 /// How long a notification reads recipients and starts new sends. API Gateway answers 503
 /// after 30 s while the function goes on sending, and a caller who retries then emails
@@ -26,9 +25,22 @@ const CONCURRENT_SENDS: usize = 8;
 /// latency). The last send ends within `email::SEND_TIMEOUT` after it.
 pub const SEND_BUDGET: Duration = Duration::from_secs(20);
 const MAX_HTML_BYTES: usize = 100 * 1024;
+/// Contacts one notification may pick by hand (`contact_ids`): one batch read.
+pub const MAX_CONTACT_IDS: usize = 100;
+
+/// Who a notification is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// The client's contacts who opted into the topic.
+    Topic(NotificationTopic),
+    /// These contacts of the client, opted in or not (no duplicates).
+    Contacts(Vec<ContactId>),
+}
 
 pub struct Notification {
-    pub topic: NotificationTopic,
+    pub audience: Audience,
+    /// Also the client's primary contact, opted in or not.
+    pub include_primary: bool,
     pub subject: Text,
     pub text: Text,
     pub html: Option<String>,
@@ -38,6 +50,17 @@ impl Notification {
     pub fn parse(body: Map<String, Value>) -> DomainResult<Self> {
         let mut r = FieldReader::new(body);
         let topic = r.parsed("topic", NotificationTopic::parse).apply(None);
+        let ids = match r.list("contact_ids", MAX_CONTACT_IDS, |id| {
+            ContactId::parse(id).ok_or_else(|| "must be a contact id".to_owned())
+        }) {
+            // `null` names no recipients; it is not "absent".
+            Patch::Null => {
+                r.error("contact_ids", "must be a list of contact ids");
+                None
+            }
+            ids => ids.apply(None),
+        };
+        let include_primary = r.boolean("include_primary").apply(None).unwrap_or(false);
         let subject = r.text("subject", 200).apply(None);
         let text = r.multiline_text("text", 20_000).apply(None);
         let html = r
@@ -50,18 +73,49 @@ impl Notification {
             })
             .apply(None);
         let mut errors = r.finish();
-        for (name, missing) in
-            [("topic", topic.is_none()), ("subject", subject.is_none()), ("text", text.is_none())]
-        {
+        let audience = audience(topic, ids, &mut errors);
+        for (name, missing) in [("subject", subject.is_none()), ("text", text.is_none())] {
             if missing && !errors.iter().any(|e| e.field == name) {
-                errors.push(crate::domain::FieldError::new(name, "is required"));
+                errors.push(FieldError::new(name, "is required"));
             }
         }
-        match (topic, subject, text) {
-            (Some(topic), Some(subject), Some(text)) if errors.is_empty() => {
-                Ok(Self { topic, subject, text, html })
+        match (audience, subject, text) {
+            (Some(audience), Some(subject), Some(text)) if errors.is_empty() => {
+                Ok(Self { audience, include_primary, subject, text, html })
             }
             _ => Err(DomainError::Validation(errors)),
+        }
+    }
+}
+
+/// Exactly one of `topic` and `contact_ids` names the recipients.
+fn audience(
+    topic: Option<NotificationTopic>,
+    ids: Option<Vec<ContactId>>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Audience> {
+    let reported = |errors: &[FieldError], name: &str| errors.iter().any(|e| e.field.starts_with(name));
+    match (topic, ids) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new("contact_ids", "give either topic or contact_ids, not both"));
+            None
+        }
+        (Some(topic), None) => Some(Audience::Topic(topic)),
+        (None, Some(ids)) if ids.is_empty() => {
+            errors.push(FieldError::new("contact_ids", "at least one contact id"));
+            None
+        }
+        (None, Some(mut ids)) => {
+            // Each contact gets the email once, however often it is named.
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(*id));
+            Some(Audience::Contacts(ids))
+        }
+        (None, None) => {
+            if !reported(errors, "topic") && !reported(errors, "contact_ids") {
+                errors.push(FieldError::new("topic", "is required (or contact_ids)"));
+            }
+            None
         }
     }
 }
@@ -76,9 +130,18 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+/// A recipient not written to: its address bounced for good or complained.
+#[derive(Debug, Serialize)]
+pub struct Suppressed {
+    pub contact_id: ContactId,
+    /// `bouncing` or `complained` (the contact's `email_status`).
+    pub reason: EmailStatus,
+}
+
 #[derive(Debug, Serialize)]
 pub struct NotifyReport {
-    pub topic: NotificationTopic,
+    /// The topic, or null for contacts picked by hand.
+    pub topic: Option<NotificationTopic>,
     pub sent: Vec<Delivery>,
     pub failed: Vec<Delivery>,
     /// Read but not attempted: the send budget ran out first. Safe to notify again.
@@ -86,6 +149,11 @@ pub struct NotifyReport {
     /// The budget ran out (or reading failed) before every recipient was read: others than
     /// those in `not_sent` may not have been reached either.
     pub not_sent_more: bool,
+    pub suppressed: Vec<Suppressed>,
+    /// Picked contacts (or the primary) that have no email address.
+    pub no_email: Vec<ContactId>,
+    /// `contact_ids` naming no contact of this client.
+    pub unknown_contact_ids: Vec<ContactId>,
 }
 
 impl Delivery {
@@ -94,190 +162,42 @@ impl Delivery {
     }
 }
 
-enum Outcome {
-    Sent,
-    Failed,
-    NotSent,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
 
-impl NotifyReport {
-    fn new(topic: NotificationTopic) -> Self {
-        Self { topic, sent: Vec::new(), failed: Vec::new(), not_sent: Vec::new(), not_sent_more: false }
+    fn parsed(body: Value) -> DomainResult<Notification> {
+        let Value::Object(body) = body else { unreachable!() };
+        Notification::parse(body)
     }
 
-    fn record(&mut self, deliveries: Vec<(Delivery, Outcome)>) {
-        for (delivery, outcome) in deliveries {
-            match outcome {
-                Outcome::Sent => self.sent.push(delivery),
-                Outcome::Failed => self.failed.push(delivery),
-                Outcome::NotSent => self.not_sent.push(delivery),
-            }
+    fn fields(err: DomainError) -> Vec<String> {
+        match err {
+            DomainError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("not a validation error: {other:?}"),
         }
     }
-}
 
-#[derive(Serialize)]
-struct NotificationEmail<'a> {
-    contact_name: String,
-    client_name: &'a str,
-    sender_name: &'a str,
-    topic: &'a str,
-    text: &'a str,
-    html: Option<&'a str>,
-}
-
-/// Recipients read per query. One page is read and sent to before the next is read, so memory
-/// holds one page and reading a large client's recipients counts against the send budget.
-const PAGE: i32 = 100;
-
-/// Sends to every contact of the client who opted into the topic and has an email address,
-/// page by page, until they are all reached or the send budget (which starts before anything
-/// is read) runs out. Each page's emails are counted against the tenant's quota before any of
-/// them is sent: a first page over the quota refuses the whole notification (nothing sent), a
-/// later one stops it there (the rest reported as not sent). What did not go out is given back.
-/// `budget` is how long new sends start (`SEND_BUDGET` when deployed).
-pub async fn notify(
-    mail: &Mailing<'_>,
-    budget: std::time::Duration,
-    tenant: &TenantId,
-    client: ClientId,
-    n: &Notification,
-) -> DomainResult<NotifyReport> {
-    let stop_at = Instant::now() + budget;
-    let client_item = mail.store.get_client(tenant, client).await?;
-    let client_name = client_item.fields.name.as_str();
-    // Once per notification; markup with nothing left after sanitising shows the text instead.
-    let html = n.html.as_deref().map(|h| sanitize(h, mail.email.allow_remote_images));
-    let html = html.as_deref().filter(|h| !h.trim().is_empty());
-    let filter = ContactFilter { topic: Some(n.topic), with_email: true, ..ContactFilter::default() };
-    let mut report = NotifyReport::new(n.topic);
-    let mut after = None;
-    loop {
-        let page = match mail.store.list_contacts(tenant, client, &filter, PAGE, after).await {
-            Ok(page) => page,
-            // Nothing sent yet: the caller may simply try again.
-            Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
-            // Some already have the email: say who, rather than fail the whole request.
-            Err(e) => {
-                tracing::warn!(error = %crate::telemetry::chain(&e), "reading notification recipients failed; the rest not sent");
-                report.not_sent_more = true;
-                break;
-            }
-        };
-        // The filter already keeps only contacts with an address; this makes it a type fact.
-        let recipients: Vec<(Contact, Email)> =
-            page.items.into_iter().filter_map(|c| c.fields.email.clone().map(|e| (c, e))).collect();
-        let wanted = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
-        let reservation = match crate::quota::reserve(&mail.quota(), tenant, wanted).await {
-            Ok(reservation) => reservation,
-            Err(e) if report.sent.is_empty() && report.failed.is_empty() => return Err(e),
-            Err(e) => {
-                tracing::warn!(error = %crate::telemetry::chain(&e), "email quota reached mid-notification; the rest not sent");
-                report.record(
-                    recipients.into_iter().map(|(c, e)| (Delivery::of(&c, &e), Outcome::NotSent)).collect(),
-                );
-                report.not_sent_more = page.last_sort_key.is_some();
-                break;
-            }
-        };
-        let letter = Letter { notification: n, client_name, html, stop_at };
-        report.record(send_page(mail, &letter, recipients, &reservation).await);
-        match page.last_sort_key {
-            None => break,
-            // Reading on would only list more people as not sent, past the budget.
-            Some(_) if Instant::now() >= stop_at => {
-                report.not_sent_more = true;
-                break;
-            }
-            Some(sk) => after = Some(sk),
-        }
+    #[test]
+    fn a_notification_names_its_recipients_by_topic_or_by_hand_but_not_both() {
+        let both = json!({"topic": "invoice", "contact_ids": ["01JD0000000000000000000000"], "subject": "s", "text": "t"});
+        let neither = json!({"subject": "s", "text": "t"});
+        assert_eq!(fields(parsed(both).err().unwrap()), ["contact_ids"]);
+        assert_eq!(fields(parsed(neither).err().unwrap()), ["topic"]);
     }
-    log_report(&report);
-    Ok(report)
-}
 
-/// The notification's figures as a metric line, and a warning when some were not sent.
-fn log_report(report: &NotifyReport) {
-    crate::metrics::emails(
-        "notification",
-        report.sent.len() as u64,
-        report.failed.len() as u64,
-        report.not_sent.len() as u64,
-    );
-    if !report.not_sent.is_empty() || report.not_sent_more {
-        tracing::warn!(
-            not_sent = report.not_sent.len(),
-            not_sent_more = report.not_sent_more,
-            "notification send budget ran out"
-        );
-    }
-}
-
-/// What every recipient of a notification gets, and until when sending may start.
-struct Letter<'a> {
-    notification: &'a Notification,
-    client_name: &'a str,
-    /// The sanitised HTML part, if any is left.
-    html: Option<&'a str>,
-    stop_at: Instant,
-}
-
-/// Sends one page's emails, a few at a time, and gives back the quota of those not sent.
-async fn send_page(
-    mail: &Mailing<'_>,
-    letter: &Letter<'_>,
-    recipients: Vec<(Contact, Email)>,
-    reservation: &crate::quota::Reservation,
-) -> Vec<(Delivery, Outcome)> {
-    let Letter { notification: n, client_name, html, stop_at } = *letter;
-    let deliveries: Vec<(Delivery, Outcome)> = stream::iter(recipients)
-        .map(|(contact, email)| deliver(mail, n, client_name, html, contact, email, stop_at))
-        .buffer_unordered(CONCURRENT_SENDS)
-        .collect()
-        .await;
-    // What did not go out does not count.
-    let unsent = deliveries.iter().filter(|(_, o)| !matches!(o, Outcome::Sent)).count();
-    crate::quota::release(&mail.quota(), reservation, u32::try_from(unsent).unwrap_or(u32::MAX)).await;
-    deliveries
-}
-
-/// Sends the notification to one recipient, unless the budget has run out by the time a send
-/// slot is free for it.
-async fn deliver(
-    mail: &Mailing<'_>,
-    n: &Notification,
-    client_name: &str,
-    html: Option<&str>,
-    contact: Contact,
-    email: Email,
-    stop_at: Instant,
-) -> (Delivery, Outcome) {
-    let mut delivery = Delivery::of(&contact, &email);
-    // Polled when a send slot frees up, so this is the moment the send would start.
-    if Instant::now() >= stop_at {
-        return (delivery, Outcome::NotSent);
-    }
-    let context = NotificationEmail {
-        contact_name: greeting_name(&contact),
-        client_name,
-        sender_name: &mail.mailer.sender_name,
-        topic: n.topic.as_str(),
-        text: n.text.as_str(),
-        html,
-    };
-    let result = match render("notification", &context) {
-        Ok(body) => mail.mailer.send(OutgoingEmail { to: &email, subject: n.subject.as_str(), body }).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(id) => {
-            delivery.message_id = Some(id);
-            (delivery, Outcome::Sent)
-        }
-        Err(e) => {
-            tracing::warn!(contact = %contact.id, error = %crate::telemetry::chain(&e), "notification not sent");
-            delivery.error = Some(e.code().to_owned());
-            (delivery, Outcome::Failed)
-        }
+    #[test]
+    fn hand_picked_contacts_are_at_most_a_hundred_each_once() {
+        let id = "01JD0000000000000000000000";
+        let twice = parsed(json!({"contact_ids": [id, id], "subject": "s", "text": "t"})).unwrap();
+        assert_eq!(twice.audience, Audience::Contacts(vec![ContactId::parse(id).unwrap()]));
+        let many: Vec<String> = (0..101).map(|_| ContactId::generate().to_string()).collect();
+        let too_many = parsed(json!({"contact_ids": many, "subject": "s", "text": "t"}));
+        assert_eq!(fields(too_many.err().unwrap()), ["contact_ids"]);
+        let junk = parsed(json!({"contact_ids": ["nope"], "subject": "s", "text": "t"}));
+        assert_eq!(fields(junk.err().unwrap()), ["contact_ids[0]"]);
+        let null = parsed(json!({"topic": "invoice", "contact_ids": null, "subject": "s", "text": "t"}));
+        assert_eq!(fields(null.err().unwrap()), ["contact_ids"]);
     }
 }

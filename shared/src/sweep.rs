@@ -41,6 +41,9 @@ pub struct SweepReport {
     /// Emails held back because their tenant's daily quota is used up; the action itself
     /// (a revocation) is done, and a later run sends the email.
     pub held: u32,
+    /// Emails not sent because the contact's address bounced for good or complained
+    /// (`email_status`); the action itself is done.
+    pub suppressed: u32,
     /// Found due but taken by another run or changed by a user meanwhile.
     pub skipped: u32,
     /// Index items read: the sweep's cost grows with this, not with the table.
@@ -132,6 +135,10 @@ async fn work_page(with: &Sweeping<'_>, items: Vec<DueContact>, report: &mut Swe
                 report.revoked += u32::from(revoked);
                 report.held += 1;
             }
+            Done::Suppressed { revoked } => {
+                report.revoked += u32::from(revoked);
+                report.suppressed += 1;
+            }
             Done::Skipped => report.skipped += 1,
             Done::Failed => report.failed += 1,
         }
@@ -214,6 +221,7 @@ fn report_metrics(report: &SweepReport) {
         .count("SweepUndeliverable", report.undeliverable.into())
         .count("SweepFailed", report.failed.into())
         .count("SweepHeld", report.held.into())
+        .count("SweepSuppressed", report.suppressed.into())
         .count("SweepSkipped", report.skipped.into())
         .count("SweepItemsRead", report.items_read.into())
         .count("SweepStoppedEarly", report.stopped_early.into())

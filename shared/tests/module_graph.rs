@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("invites", 3),
     ("notify", 3),
     ("sweep", 3),
+    ("feedback", 3),
     ("import", 3),
     ("portal", 3),
     ("http", 4),

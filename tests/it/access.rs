@@ -76,6 +76,9 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}"),
     ("GET", "/clients/{clientId}/contacts"),
     ("GET", "/clients/{clientId}/contacts/{contactId}"),
+    ("GET", "/contacts"),
+    ("GET", "/settings"),
+    ("GET", "/clients/{clientId}/contacts/{contactId}/activity"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.
@@ -92,6 +95,9 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/notifications"),
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
+    ("PATCH", "/settings"),
+    ("POST", "/clients/{clientId}/invite"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/duplicate"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -100,7 +106,7 @@ fn is(list: &[(&str, &str)], route: &Route) -> bool {
 
 fn success(route: &Route) -> (u16, &'static str) {
     let status = match (route.method, route.function) {
-        (_, "invite-contact" | "reset-contact-password" | "notify-contacts") => 202,
+        (_, "invite-contact" | "invite-client" | "reset-contact-password" | "notify-contacts") => 202,
         (_, "import-contacts" | "import-clients") => 200,
         ("POST", _) => 201,
         ("DELETE", _) => 204,
@@ -165,6 +171,8 @@ async fn every_route_answers_every_caller_as_specified() {
                 "reset-contact-password" => {
                     format!("{}/password-reset", given_portal_user(&api, "t1").await.path())
                 }
+                // A lookup needs what to look for.
+                "find-contacts" => "/contacts?q=l".to_owned(),
                 _ => {
                     route.template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
                 }
@@ -177,6 +185,9 @@ async fn every_route_answers_every_caller_as_specified() {
                     Some(json!({ "token": "no-such-token", "password": "a long enough password" }))
                 }
                 "notify-contacts" => Some(json!({ "topic": "invoice", "subject": "Hi", "text": "Hello" })),
+                "update-settings" => Some(json!({ "invite_on_add": false })),
+                // The source has only an email, which a copy does not take.
+                "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
                 _ => None,
             };
             let (headers, body): (&[(&str, &str)], Option<String>) = match route.function {

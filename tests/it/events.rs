@@ -1,11 +1,13 @@
 //! The sample events in `events/` run: each function's event, through its real handler,
 //! against the demo data of `seed-demo` (the ids the events use), gets an answer the OpenAPI
 //! document lists for that route, never a 5xx. The sweep's event is a scheduled event; the
-//! sign-in gate's events (a sign-in and a refresh) go through the gate.
+//! sign-in gate's events (a sign-in and a refresh) go through the gate, and SES's events through
+//! the function that records them.
 
 use local_api::Template;
 use serde_json::Value;
 use shared::domain::TenantId;
+use shared::feedback::{record, Recorded};
 use shared::portal::gate::Gate;
 use testkit::seed::seed_demo;
 use testkit::table::repo_root;
@@ -13,7 +15,16 @@ use testkit::TestApi;
 
 use crate::openapi::{assert_documented, spec};
 
-fn event(function: &str) -> String {
+/// The samples of SES's events (EventBridge's envelope, SES's event in `detail`).
+pub(crate) const RECORDED_SES_EVENTS: [&str; 5] = [
+    "record-email-event",
+    "record-email-event-transient-bounce",
+    "record-email-event-complaint",
+    "record-email-event-delivery",
+    "record-email-event-reject",
+];
+
+pub(crate) fn event(function: &str) -> String {
     let path = repo_root().join("events").join(format!("{function}.json"));
     std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()))
 }
@@ -45,6 +56,24 @@ async fn every_sample_event_runs_against_the_demo_data() {
                         "{sample}"
                     );
                 }
+            }
+            // SES's events are recorded on the demo primary contact their tags name.
+            "record-email-event" => {
+                for sample in RECORDED_SES_EVENTS {
+                    let event = serde_json::from_str(&event(sample)).unwrap();
+                    let recorded = record(&api.app.feedback(), event).await.unwrap();
+                    assert!(
+                        matches!(recorded, Recorded::Recorded { .. }),
+                        "events/{sample}.json: {recorded:?}"
+                    );
+                }
+            }
+            // A stream batch: handled whole, its event published to a bus of the test's own.
+            "change-events" => {
+                let stream = testkit::events::EventStream::of(&api).await;
+                let answer = stream.processor.invoke_json(other).await.expect("an answer");
+                assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "events/{function}.json");
+                assert_eq!(stream.published().await[0]["detail-type"], "contact.updated");
             }
             _ => assert_eq!(other["detail-type"], "Scheduled Event", "events/{function}.json"),
         }

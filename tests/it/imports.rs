@@ -214,6 +214,7 @@ fn new_contact(client: &str, last_name: &str, email: &str) -> Contact {
         fields: ContactFields::create(patch).unwrap(),
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp()),
     }
 }

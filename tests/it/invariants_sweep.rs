@@ -130,8 +130,8 @@ async fn an_index_key_in_the_unsharded_partition_of_old_tables_is_a_violation_in
 const CLIENT: &str = "01J0000000000000000000000C";
 const CONTACT: &str = "01J0000000000000000000000K";
 
-/// A client with one contact (its primary, no email), support ending 2027-03-31, in `status`,
-/// reminded for `reminded_for`, indexed under `due#action`.
+/// A client with one contact (its primary, last name L, no email) and its search item, support
+/// ending 2027-03-31, in `status`, reminded for `reminded_for`, indexed under `due#action`.
 fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item> {
     let item =
         |pairs: &[(&str, &str)]| -> Item { pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect() };
@@ -149,12 +149,21 @@ fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item
         ("support_end", "2027-03-31"),
         ("GSI1PK", &shard_of(CONTACT)),
         ("GSI1SK", &format!("{due_action}#t1#{CLIENT}#{CONTACT}")),
+        ("last_name", "L"),
+        ("GSI2SK", "l\u{1}"),
+    ]);
+    let find = item(&[
+        ("PK", "TENANT#t1#FIND"),
+        ("SK", &format!("l#{CONTACT}")),
+        ("entity", "find"),
+        ("client_id", CLIENT),
+        ("contact_id", CONTACT),
     ]);
     contact.insert("is_primary".into(), AttributeValue::Bool(true));
     if let Some(date) = reminded_for {
         contact.insert("reminded_for".into(), s(date));
     }
-    vec![client, contact]
+    vec![client, contact, find]
 }
 
 fn rules(items: &[Item]) -> Vec<Rule> {

@@ -175,7 +175,8 @@ async fn bad_list_parameters_are_400() {
         "topic=newsletter",
         "primary=yes",
         "portal_status=gone",
-        "sort=name",
+        "sort=email",
+        "sort=name&topic=invoice",
     ] {
         let res = api.get(&admin, &format!("/clients/{acme}/contacts?{query}")).await;
         assert_eq!(res.status, 400, "{query}");

@@ -1,5 +1,5 @@
-//! Plain edits in one round trip: a PATCH of a contact's names, title, phones, notes or
-//! notifications, or of a client's fields, is one conditional `UpdateItem`; when its condition
+//! Plain edits in one round trip: a PATCH of a contact's title, phones, notes or
+//! permissions, or of a client's fields, is one conditional `UpdateItem`; when its condition
 //! fails, the item as it was (returned with the refusal) says which rule failed, with the
 //! answer the read-then-write path gives.
 
@@ -35,19 +35,19 @@ async fn given_contact_behind_proxy() -> (TestApi, DynamoProxy, String) {
 }
 
 #[tokio::test]
-async fn a_patch_of_names_title_phones_notes_and_notifications_is_one_update_item() {
+async fn a_patch_of_title_phones_notes_and_permissions_is_one_update_item() {
     let (api, proxy, path) = given_contact_behind_proxy().await;
 
-    let body = json!({ "first_name": "Ada", "job_title": "CFO", "mobile": null, "phone": "+12025550144",
-        "description": "Met at the fair", "notifications": ["ticket", "invoice", "ticket"] });
+    let body = json!({ "salutation": "Ms.", "job_title": "CFO", "mobile": null, "phone": "+12025550144",
+        "description": "Met at the fair", "permissions": ["support", "invoices", "support"] });
     let res = patch_with(&api, &path, &if_match(1), body).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(operations(&proxy), vec!["UpdateItem"]);
     let after = res.json();
-    assert_eq!((after["first_name"].as_str(), after["job_title"].as_str()), (Some("Ada"), Some("CFO")));
+    assert_eq!((after["salutation"].as_str(), after["job_title"].as_str()), (Some("Ms."), Some("CFO")));
     assert_eq!((after["mobile"].clone(), after["phone"].clone()), (Value::Null, json!("+12025550144")));
-    assert_eq!(after["notifications"], json!(["invoice", "ticket"]));
+    assert_eq!(after["permissions"], json!(["invoices", "support"]));
     assert_eq!((after["version"].clone(), res.header("etag")), (json!(2), Some("\"v2\"")));
     assert_eq!(api.get(&TestApi::admin("t1"), &path).await.json(), after);
     assert_invariants(&api).await;

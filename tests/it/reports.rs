@@ -1,4 +1,4 @@
-//! A line manager's reports are bounded (95, what one transaction can unlink when the manager
+//! A line manager's reports are bounded (84, what one transaction can unlink when the manager
 //! is deleted), and deleting a manager reads its reports from its own item: no query of the
 //! client, however many contacts it has.
 
@@ -10,7 +10,7 @@ use testkit::TestApi;
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 /// Most reports a contact may have.
-const MAX_REPORTS: usize = 95;
+const MAX_REPORTS: usize = 84;
 
 fn queries(calls: &[Call]) -> usize {
     calls.iter().filter(|c| c.operation == "Query").count()
@@ -70,8 +70,8 @@ async fn assert_unlinked(api: &TestApi, client: &str, reports: &[Value]) {
 }
 
 #[tokio::test]
-async fn naming_a_manager_who_has_95_reports_is_409_too_many_reports() {
-    // Given a manager with 95 reports and a contact without a manager
+async fn naming_a_manager_who_has_84_reports_is_409_too_many_reports() {
+    // Given a manager with 84 reports and a contact without a manager
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let (acme, boss) = given_manager(&api).await;
@@ -80,12 +80,12 @@ async fn naming_a_manager_who_has_95_reports_is_409_too_many_reports() {
         given_contact(&api, &admin, &acme, json!({ "last_name": "Free", "phone": "+12025550144" })).await;
 
     // When a 96th report is added, or the free contact is given that manager
-    let body = json!({ "last_name": "R96", "phone": "+12025550145", "line_manager_id": boss["id"] });
+    let body = json!({ "last_name": "R86", "phone": "+12025550145", "line_manager_id": boss["id"] });
     let added = api.post(&admin, &format!("/clients/{acme}/contacts"), body).await;
     let patched =
         api.patch(&admin, &contact_path(&acme, &free), json!({ "line_manager_id": boss["id"] })).await;
 
-    // Then both are refused and the manager keeps 95 reports
+    // Then both are refused and the manager keeps 84 reports
     assert_eq!((added.status, added.problem_code().as_str()), (409, "too-many-reports"), "{}", added.body);
     assert_eq!(
         (patched.status, patched.problem_code().as_str()),
@@ -142,17 +142,17 @@ async fn a_manager_stored_without_report_ids_is_still_deleted_with_its_reports_u
 }
 
 #[tokio::test]
-async fn deleting_a_manager_stored_with_more_than_95_reports_is_refused_before_any_query() {
-    // Given a manager stored (before the limit) with 96 reports and no report ids
+async fn deleting_a_manager_stored_with_more_than_84_reports_is_refused_before_any_query() {
+    // Given a manager stored (before the limit) with 86 reports and no report ids
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
     let (acme, boss) = given_manager(&api).await;
     given_reports(&api, &acme, &boss, MAX_REPORTS).await;
     let extra =
-        given_contact(&api, &admin, &acme, json!({ "last_name": "R96", "phone": "+12025550145" })).await;
+        given_contact(&api, &admin, &acme, json!({ "last_name": "R86", "phone": "+12025550145" })).await;
     let link = AttributeValue::S(boss["id"].as_str().unwrap().to_owned());
     rewrite(&api, &acme, &extra, "SET line_manager_id = :v", Some(link)).await;
-    rewrite(&api, &acme, &boss, "SET report_count = :v", Some(AttributeValue::N("96".into()))).await;
+    rewrite(&api, &acme, &boss, "SET report_count = :v", Some(AttributeValue::N("86".into()))).await;
     forget_report_ids(&api, &acme, &boss).await;
     proxy.take_calls();
 
@@ -166,8 +166,8 @@ async fn deleting_a_manager_stored_with_more_than_95_reports_is_refused_before_a
 }
 
 #[tokio::test]
-async fn a_new_primary_reporting_to_an_old_primary_with_95_reports_is_409_too_many_reports() {
-    // Given a client whose primary manages 95 others
+async fn a_new_primary_reporting_to_an_old_primary_with_84_reports_is_409_too_many_reports() {
+    // Given a client whose primary manages 84 others
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;

@@ -143,3 +143,53 @@ pub async fn given_invited_with(api: &TestApi, client: &str, email: &str, portal
 pub fn day(offset: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string()
 }
+
+/// An email a contact was sent, as SES's events name it.
+pub struct SentEmail {
+    pub tenant: String,
+    pub client: String,
+    pub contact: String,
+    pub address: String,
+    pub message_id: String,
+}
+
+/// SES's event from the sample `events/{sample}.json`, made about `sent` and happening at `at`
+/// (RFC 3339): its tags, addresses, message id and event time.
+pub fn ses_event(sample: &str, sent: &SentEmail, at: &str) -> Value {
+    let mut event: Value = serde_json::from_str(&crate::events::event(sample)).expect("sample event is JSON");
+    let detail = &mut event["detail"];
+    let mail = &mut detail["mail"];
+    mail["messageId"] = json!(sent.message_id);
+    mail["destination"] = json!([sent.address]);
+    mail["commonHeaders"]["to"] = json!([sent.address]);
+    mail["timestamp"] = json!(at);
+    for (tag, value) in [("tenant", &sent.tenant), ("client", &sent.client), ("contact", &sent.contact)] {
+        mail["tags"][tag] = json!([value]);
+    }
+    for (object, list) in [("bounce", "bouncedRecipients"), ("complaint", "complainedRecipients")] {
+        // Only objects the sample has: indexing a missing one mutably would add it.
+        if let Some(recipients) =
+            detail.get_mut(object).and_then(|o| o.get_mut(list)).and_then(Value::as_array_mut)
+        {
+            for r in recipients {
+                r["emailAddress"] = json!(sent.address);
+            }
+        }
+    }
+    if detail["delivery"].is_object() {
+        detail["delivery"]["recipients"] = json!([sent.address]);
+    }
+    for object in ["bounce", "complaint", "delivery"] {
+        if detail[object].is_object() {
+            detail[object]["timestamp"] = json!(at);
+        }
+    }
+    event
+}
+
+/// `api`'s clock moved on by `seconds`, as SES's events write times.
+pub fn later(api: &TestApi, seconds: i64) -> String {
+    api.clock.advance(time::Duration::seconds(seconds));
+    let now = shared::domain::dates::Clock::now(api.clock.as_ref());
+    shared::domain::activity::activity_time(now)
+}

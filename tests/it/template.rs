@@ -97,10 +97,16 @@ pub(crate) fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
-        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA"],
-        "add-contact" | "invite-contact" | "reset-contact-password" => vec!["TENANT#*", "INVITE#*"],
+        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA", "TENANT#*#CONTACT#*#ACTIVITY"],
+        // SES's events: the contact they name and its activity, nothing else.
+        "record-email-event" => vec!["TENANT#*#CLIENT#*", "TENANT#*#CONTACT#*#ACTIVITY"],
+        "add-contact" | "invite-contact" | "invite-client" | "reset-contact-password" => {
+            vec!["TENANT#*", "INVITE#*"]
+        }
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
+        // The stream's consumer writes and erases contacts' activity only.
+        "change-events" => vec!["TENANT#*#CONTACT#*#ACTIVITY"],
         _ => vec!["TENANT#*"],
     }
 }
@@ -111,8 +117,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        routes::ALL.len() + 2,
-        "every route's function, the sweep and the sign-in gate"
+        routes::ALL.len() + 4,
+        "every route's function, the sweep, the sign-in gate, the SES event recorder and the stream's consumer"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements
@@ -144,8 +150,8 @@ fn every_permission_to_send_email_is_pinned_to_the_sender_address() {
         }
     }
     assert_eq!(
-        senders, 5,
-        "add-contact, invite-contact, reset-contact-password, notify-contacts and the sweep send email"
+        senders, 6,
+        "add-contact, invite-contact, invite-client, reset-contact-password, notify-contacts and the sweep send email"
     );
 }
 
@@ -156,7 +162,8 @@ fn the_templates_defaults_are_the_services_defaults() {
     let default =
         |name: &str| template.parameter_default(name).unwrap_or_else(|| panic!("{name} has no default"));
     assert_eq!(default("InviteTtlHours"), email.invite_ttl_hours.to_string());
-    for function in ["invite-contact", "reset-contact-password"] {
+    assert_eq!(default("ActivityRetentionDays"), email.activity_retention_days.to_string());
+    for function in ["invite-contact", "invite-client", "reset-contact-password"] {
         assert_eq!(
             template.function_timeout(function),
             Some(10),

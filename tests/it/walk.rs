@@ -119,6 +119,8 @@ where
     let c = client["id"].as_str().unwrap().to_owned();
     let ids = [("clientId", c.as_str())];
     walk.call("GET", "/clients", &[], "?limit=10", None, 200).await;
+    walk.call("GET", "/settings", &[], "", None, 200).await;
+    walk.call("PATCH", "/settings", &[], "", json_body(json!({"invite_ttl_hours": 24})), 200).await;
     walk.call("GET", "/clients/{clientId}", &ids, "", None, 200).await;
     let website =
         json_body(json!({"website": "https://acme.test", "address": {"city": "Leeds", "country": "gb"}}));
@@ -131,9 +133,19 @@ where
     let recipients =
         walk.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
     assert_eq!(recipients["items"][0]["id"], k.as_str());
+    let found = walk.call("GET", "/contacts", &[], &format!("?email={email}"), None, 200).await;
+    assert_eq!(found["items"][0]["id"], k.as_str());
+    walk.call("GET", "/contacts", &[], "?q=lovel", None, 200).await;
     walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
+    let augusta = json_body(json!({"first_name": "Augusta"}));
+    let copy = walk
+        .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", augusta, 201)
+        .await;
+    let copy = [("clientId", c.as_str()), ("contactId", copy["id"].as_str().unwrap())];
+    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
     let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
     walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
+    walk.call("POST", "/clients/{clientId}/invite", &ids, "", None, 202).await;
     walk.call("POST", "/clients/{clientId}/contacts/{contactId}/invite", &both, "", None, 202).await;
     let mail = messages_to(&email).await;
     let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
@@ -155,6 +167,10 @@ where
     let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
     let sent = walk.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
     assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
+    let history = walk
+        .call("GET", "/clients/{clientId}/contacts/{contactId}/activity", &both, "?limit=5", None, 200)
+        .await;
+    assert!(history["items"].as_array().is_some_and(|items| !items.is_empty()), "{history}");
     let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
     walk.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
     walk.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;

@@ -11,7 +11,9 @@ use super::fields::FieldReader;
 use super::ids::{ClientId, ContactId};
 use super::patch::Patch;
 use super::phone::{PhoneNumber, PhoneRegion};
+use super::sla::{Sla, SlaPatch};
 use super::text::Text;
+use super::topics::ClientStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClientFields {
@@ -20,6 +22,9 @@ pub struct ClientFields {
     pub phone: Option<PhoneNumber>,
     pub website: Option<Website>,
     pub address: Option<Address>,
+    /// `active` unless set otherwise; clients stored before statuses existed are active.
+    pub status: ClientStatus,
+    pub sla: Sla,
 }
 
 /// An `http(s)://` URL of at most 2,000 characters.
@@ -50,6 +55,12 @@ impl Website {
     }
 }
 
+/// A name as searches compare it: accents and other marks dropped (transliterated to ASCII),
+/// lower case, trimmed; `Société Générale` and `societe` share the prefix `societe`.
+pub fn search_key(name: &str) -> String {
+    deunicode::deunicode(name.trim()).to_lowercase()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ClientPatch {
     pub name: Patch<Text>,
@@ -57,11 +68,15 @@ pub struct ClientPatch {
     pub phone: Patch<PhoneNumber>,
     pub website: Patch<Website>,
     pub address: Patch<AddressPatch>,
+    /// `null` returns the client to `active`.
+    pub status: Patch<ClientStatus>,
+    pub sla: Patch<SlaPatch>,
 }
 
 impl ClientPatch {
     /// Whether the patch's rules can be checked by a condition on the stored client instead of
-    /// on a read of it: it changes something, keeps the name, and at most clears the address
+    /// on a read of it: it changes something, keeps the name, leaves the status and service
+    /// levels alone (levels merge into the current ones), and at most clears the address
     /// (merging one into the current needs the current).
     pub fn is_plain(&self) -> bool {
         let changes = !(self.name.is_absent()
@@ -69,7 +84,11 @@ impl ClientPatch {
             && self.phone.is_absent()
             && self.website.is_absent()
             && self.address.is_absent());
-        changes && !matches!(self.name, Patch::Null) && !self.address.is_set()
+        changes
+            && !matches!(self.name, Patch::Null)
+            && !self.address.is_set()
+            && self.status.is_absent()
+            && self.sla.is_absent()
     }
 
     /// Reads a JSON object; for a new client (`creating`) a missing name is reported with the rest.
@@ -81,6 +100,8 @@ impl ClientPatch {
             phone: r.parsed("phone", |s| PhoneNumber::parse(s, region)),
             website: r.parsed("website", Website::parse),
             address: r.object("address", AddressPatch::read),
+            status: r.parsed("status", |s| ClientStatus::parse(s.trim())),
+            sla: r.object("sla", SlaPatch::read),
         };
         let mut errors = r.finish();
         if creating && !patch.name.is_set() && !errors.iter().any(|e| e.field == "name") {
@@ -104,20 +125,30 @@ impl ClientFields {
     }
 
     fn build(base: Option<ClientFields>, patch: ClientPatch) -> Result<Self, DomainError> {
-        let (name, email, phone, website, address) = match base {
-            Some(b) => (Some(b.name), b.email, b.phone, b.website, b.address),
-            None => (None, None, None, None, None),
+        let (name, email, phone, website, address, status, sla) = match base {
+            Some(b) => (Some(b.name), b.email, b.phone, b.website, b.address, b.status, b.sla),
+            None => (None, None, None, None, None, ClientStatus::Active, Sla::default()),
         };
-        let name = patch
-            .name
-            .apply(name)
-            .ok_or_else(|| DomainError::Validation(vec![FieldError::new("name", "is required")]))?;
+        let name = patch.name.apply(name);
+        let sla = sla.patched(patch.sla);
+        let (name, sla) = match (name, sla) {
+            (Some(name), Ok(sla)) => (name, sla),
+            (name, sla) => {
+                let mut errors = sla.err().unwrap_or_default();
+                if name.is_none() {
+                    errors.insert(0, FieldError::new("name", "is required"));
+                }
+                return Err(DomainError::Validation(errors));
+            }
+        };
         Ok(Self {
             name,
             email: patch.email.apply(email),
             phone: patch.phone.apply(phone),
             website: patch.website.apply(website),
             address: Address::patched(address, patch.address),
+            status: patch.status.apply(Some(status)).unwrap_or(ClientStatus::Active),
+            sla,
         })
     }
 }
@@ -141,6 +172,8 @@ impl Serialize for Client {
             phone: &'a Option<PhoneNumber>,
             website: &'a Option<Website>,
             address: &'a Option<Address>,
+            status: ClientStatus,
+            sla: &'a Sla,
             primary_contact_id: Option<ContactId>,
             contact_count: u64,
             version: u64,
@@ -157,6 +190,8 @@ impl Serialize for Client {
             phone: &f.phone,
             website: &f.website,
             address: &f.address,
+            status: f.status,
+            sla: &f.sla,
             primary_contact_id: self.primary_contact_id,
             contact_count: self.contact_count,
             version: self.audit.version,

@@ -11,7 +11,7 @@ use super::error::{DomainError, FieldError};
 use super::ids::{ClientId, ContactId};
 use super::phone::PhoneNumber;
 use super::text::Text;
-use super::topics::{NotificationTopic, Permission, PortalStatus};
+use super::topics::{EmailStatus, NotificationTopic, Permission, PortalStatus};
 
 /// The error of a contact without any way to reach it (`contact_patch.rs` reports it too).
 pub(super) const NO_CHANNEL: &str = "at least one of email, mobile or phone is required";
@@ -56,6 +56,14 @@ impl ContactFields {
     /// The fields after applying a merge patch to this contact (`id`).
     pub fn patched(&self, patch: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
         Self::build(Some(self.clone()), patch, Some(id))
+    }
+
+    /// The fields of a new contact `id` copied from this one (Kafinea's "Duplicate"): all but
+    /// the email address, which belongs to one contact of the tenant, and the support window,
+    /// which goes with portal access; then `overrides` merged in and the add's rules checked.
+    pub fn duplicated(&self, overrides: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
+        let copy = Self { email: None, support_start: None, support_end: None, ..self.clone() };
+        Self::build(Some(copy), overrides, Some(id))
     }
 
     fn build(
@@ -144,6 +152,28 @@ impl Default for PortalState {
     }
 }
 
+/// What SES last said of the contact's address: `ok` until a permanent bounce or a complaint
+/// (`record-email-event`), with that event's time and reason; an email change resets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailDelivery {
+    pub status: EmailStatus,
+    pub at: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Default for EmailDelivery {
+    fn default() -> Self {
+        Self { status: EmailStatus::Ok, at: None, reason: None }
+    }
+}
+
+impl EmailDelivery {
+    /// Notifications and the sweep's notices skip an address in this state.
+    pub fn suppressed(&self) -> bool {
+        self.status != EmailStatus::Ok
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     pub id: ContactId,
@@ -151,6 +181,7 @@ pub struct Contact {
     pub fields: ContactFields,
     pub is_primary: bool,
     pub portal: PortalState,
+    pub email_delivery: EmailDelivery,
     pub audit: Audit,
 }
 
@@ -166,7 +197,7 @@ impl Serialize for Contact {
         }
         let f = &self.fields;
         let a = &self.audit;
-        let mut st = s.serialize_struct("Contact", 25)?;
+        let mut st = s.serialize_struct("Contact", 28)?;
         st.serialize_field("id", &self.id)?;
         st.serialize_field("client_id", &self.client_id)?;
         st.serialize_field("salutation", &f.salutation)?;
@@ -184,6 +215,9 @@ impl Serialize for Contact {
         st.serialize_field("is_primary", &self.is_primary)?;
         st.serialize_field("notifications", &f.notifications)?;
         st.serialize_field("permissions", &f.permissions)?;
+        st.serialize_field("email_status", &self.email_delivery.status)?;
+        st.serialize_field("email_status_at", &self.email_delivery.at)?;
+        st.serialize_field("email_status_reason", &self.email_delivery.reason)?;
         let portal = Portal {
             status: self.portal.status,
             support_start: f.support_start.map(format_date),

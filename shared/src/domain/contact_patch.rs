@@ -101,18 +101,21 @@ impl ContactPatch {
     }
 
     /// Whether the patch's rules can be checked by a condition on the stored contact instead
-    /// of on a read of it: it changes something, leaves the email, the primary role, the line
-    /// manager (whose reports are kept on other items) and the portal alone, keeps the last
-    /// name, and at most clears the address (merging one into the current needs the current).
+    /// of on a read of it: it changes something, leaves the email, the names and the topics
+    /// (whose index items must be moved with them, `store::index`), the primary role, the line
+    /// manager (whose reports are kept on other items) and the portal alone, and at most clears
+    /// the address (merging one into the current needs the current).
     pub fn is_plain(&self) -> bool {
         !self.is_empty()
             && self.email.is_absent()
+            && self.first_name.is_absent()
+            && self.last_name.is_absent()
+            && self.notifications.is_absent()
             && self.is_primary.is_absent()
             && self.line_manager_id.is_absent()
             && self.support_start.is_absent()
             && self.support_end.is_absent()
             && !self.revoke_portal
-            && !matches!(self.last_name, Patch::Null)
             && !self.address.is_set()
     }
 }

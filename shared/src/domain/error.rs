@@ -53,6 +53,12 @@ pub enum DomainError {
     NoEmail(&'static str),
     #[error("the contact already uses the portal")]
     PortalActive,
+    /// An inactive client's contacts cannot be invited to the portal.
+    #[error("the client is inactive; make it active to invite its contacts")]
+    ClientInactive,
+    /// Inviting a client means inviting its primary contact, which it does not have.
+    #[error("the client has no primary contact to invite; add a contact first")]
+    NoPrimaryContact,
     /// A new password can only be sent to a contact that uses the portal already.
     #[error("the contact does not use the portal (accept an invitation first)")]
     PortalNotActive,
@@ -139,6 +145,8 @@ impl DomainError {
             TooManyReports(_) => "too-many-reports",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
+            ClientInactive => "client-inactive",
+            NoPrimaryContact => "no-primary-contact",
             PortalNotActive => "portal-not-in-use",
             PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",

@@ -87,6 +87,23 @@ impl FieldReader {
         }
     }
 
+    /// A whole number within `bounds` (JSON numbers only: `"48"` is refused, as is `1.5`).
+    pub fn whole_number(&mut self, name: &str, bounds: std::ops::RangeInclusive<u32>) -> Patch<u32> {
+        match self.take(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Set(value) => match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
+                Some(v) if bounds.contains(&v) => Patch::Set(v),
+                _ => {
+                    let message =
+                        format!("must be a whole number from {} to {}", bounds.start(), bounds.end());
+                    self.error(name, message);
+                    Patch::Absent
+                }
+            },
+        }
+    }
+
     /// A list of strings, each parsed by `parse`; errors name the position (`name[2]`).
     pub fn list<T>(
         &mut self,

@@ -1,6 +1,7 @@
 //! The domain: types that cannot hold invalid values, and the rules of contacts and clients.
 //! Nothing here knows about HTTP or DynamoDB.
 
+pub mod activity;
 pub mod address;
 pub mod audit;
 pub mod client;
@@ -12,11 +13,14 @@ pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod invite;
+pub mod lookup;
 pub mod patch;
 pub mod phone;
 pub mod portal;
 pub mod primary;
 pub mod quota;
+pub mod settings;
+pub mod sla;
 pub mod sweep;
 pub mod text;
 pub mod topics;
@@ -29,4 +33,4 @@ pub use ids::{ClientId, ContactId, TenantId, UserId};
 pub use patch::Patch;
 pub use phone::{PhoneNumber, PhoneRegion};
 pub use text::Text;
-pub use topics::{NotificationTopic, Permission, PortalStatus};
+pub use topics::{ClientStatus, EmailStatus, NotificationTopic, Permission, PortalStatus, Priority};

@@ -19,6 +19,7 @@ fn contact(status: PortalStatus, start: Option<Date>, end: Option<Date>) -> Cont
         fields,
         is_primary: true,
         portal: PortalState { status, ..PortalState::default() },
+        email_delivery: Default::default(),
         audit: Audit::new(&Stamp { at: "2026-01-01T00:00:00Z".into(), by: "u".into() }),
     }
 }

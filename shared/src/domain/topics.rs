@@ -65,11 +65,29 @@ vocabulary!(Permission, "permission", {
     Projects => "projects",
 });
 
+vocabulary!(ClientStatus, "client status", {
+    Active => "active",
+    Inactive => "inactive",
+});
+
+vocabulary!(Priority, "priority", {
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+    Urgent => "urgent",
+});
+
 vocabulary!(PortalStatus, "portal status", {
     None => "none",
     Invited => "invited",
     Active => "active",
     Revoked => "revoked",
+});
+
+vocabulary!(EmailStatus, "email status", {
+    Ok => "ok",
+    Bouncing => "bouncing",
+    Complained => "complained",
 });
 
 #[cfg(test)]

@@ -7,14 +7,19 @@ pub mod templates;
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
 
 use crate::config::EmailConfig;
+use crate::domain::activity::EmailKind;
 use crate::domain::dates::Clock;
-use crate::domain::{DomainError, DomainResult, Email};
+use crate::domain::settings::Fallbacks;
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Email, TenantId};
 use crate::quota::Quota;
 use crate::store::Store;
+pub use record::Sent;
 pub use templates::{render, Rendered};
+
+mod record;
 
 /// One SES attempt that has not answered after this is abandoned and retried: SES answers in
 /// well under a second, and a connection that hangs must not use up the function's time.
@@ -43,19 +48,64 @@ impl<'a> Mailing<'a> {
     pub fn quota(&self) -> Quota<'a> {
         Quota { store: self.store, clock: self.clock, daily_limit: self.email.daily_quota }
     }
+
+    /// What a tenant's settings fall back to: the deployment's sender name and invitation
+    /// lifetime.
+    pub fn fallbacks(&self) -> Fallbacks<'a> {
+        Fallbacks { signature_name: &self.mailer.sender_name, invite_ttl_hours: self.email.invite_ttl_hours }
+    }
 }
 
 pub struct OutgoingEmail<'a> {
     pub to: &'a Email,
     pub subject: &'a str,
     pub body: Rendered,
+    /// Whose email this is, as its SES message tags say.
+    pub about: Addressee<'a>,
 }
+
+/// The contact an email is for and which email it is: sent as SES message tags, so that SES's
+/// delivery events name their contact without a look-up (`feedback`). Tag values may hold
+/// only `[A-Za-z0-9_-]`: ids are ULIDs, tenant ids are restricted to that alphabet
+/// (`domain::ids`), and kinds are `[a-z_]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    pub tenant: &'a TenantId,
+    pub client: ClientId,
+    pub contact: ContactId,
+    pub kind: EmailKind,
+}
+
+impl Addressee<'_> {
+    fn tags(&self) -> DomainResult<Vec<MessageTag>> {
+        [
+            (TAG_TENANT, self.tenant.to_string()),
+            (TAG_CLIENT, self.client.to_string()),
+            (TAG_CONTACT, self.contact.to_string()),
+            (TAG_KIND, self.kind.as_str().to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| {
+            MessageTag::builder().name(name).value(value).build().map_err(DomainError::internal)
+        })
+        .collect()
+    }
+}
+
+/// The message tags every email carries (and `feedback` reads back).
+pub const TAG_TENANT: &str = "tenant";
+pub const TAG_CLIENT: &str = "client";
+pub const TAG_CONTACT: &str = "contact";
+pub const TAG_KIND: &str = "email_kind";
 
 #[derive(Clone)]
 pub struct Mailer {
     ses: aws_sdk_sesv2::Client,
     sender: String,
     pub sender_name: String,
+    /// The SES configuration set every email names (`SES_CONFIGURATION_SET`): its event
+    /// destination publishes the delivery events `record-email-event` records.
+    configuration_set: Option<String>,
 }
 
 impl Mailer {
@@ -64,7 +114,13 @@ impl Mailer {
         sender: impl Into<String>,
         sender_name: impl Into<String>,
     ) -> Self {
-        Self { ses, sender: sender.into(), sender_name: sender_name.into() }
+        Self { ses, sender: sender.into(), sender_name: sender_name.into(), configuration_set: None }
+    }
+
+    /// The same mailer, naming `set` (if any) on every email.
+    pub fn with_configuration_set(mut self, set: Option<String>) -> Self {
+        self.configuration_set = set;
+        self
     }
 
     pub fn client(&self) -> aws_sdk_sesv2::Client {
@@ -85,6 +141,8 @@ impl Mailer {
             .from_email_address(&self.sender)
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(Some(email.about.tags()?))
             .send()
             .await;
         match result {

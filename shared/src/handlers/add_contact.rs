@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::domain::invite::check_support_window;
 use crate::domain::primary;
 use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, PortalState,
+    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, PortalState,
 };
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
@@ -21,7 +21,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 /// The 201 response for a contact as stored (its primary flag is only known after the write).
-fn created_response(contact: &Contact) -> StoredResponse {
+pub(crate) fn created_response(contact: &Contact) -> StoredResponse {
     StoredResponse {
         status: 201,
         body: serde_json::to_string(contact).unwrap_or_default(),
@@ -31,34 +31,64 @@ fn created_response(contact: &Contact) -> StoredResponse {
 }
 
 /// The 201 response as the store records it for replays.
-fn created_record(contact: &Contact) -> Recorded {
+pub(crate) fn created_record(contact: &Contact) -> Recorded {
     created_response(contact).record()
 }
 
-/// Reads `"invite": true|false`, which is not a contact field, out of the body.
-fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<bool, FieldError> {
+/// Reads `"invite": true|false`, which is not a contact field, out of the body (`None`: left
+/// out, the tenant's setting decides).
+fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<Option<bool>, FieldError> {
     match body.remove("invite") {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(b),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
         Some(_) => Err(FieldError::new("invite", "must be true or false")),
     }
+}
+
+/// The body as a contact and the invite flag, every bad field named at once.
+fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bool>)> {
+    let mut body = json_object(&call.req)?;
+    let invite = take_invite_flag(&mut body);
+    match (ContactPatch::parse(body, call.app.phone_region, true), invite) {
+        (Ok(patch), Ok(invite)) => Ok((patch, invite)),
+        (Err(DomainError::Validation(mut errors)), Err(e)) => {
+            errors.push(e);
+            Err(DomainError::Validation(errors).into())
+        }
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), Err(e)) => Err(DomainError::Validation(vec![e]).into()),
+    }
+}
+
+/// Fills what the request left out from the tenant's settings (one `GetItem`, only when
+/// something was left out) and says whether to invite, and whether that was the tenant's
+/// default rather than the request's own `invite`.
+async fn apply_settings(
+    call: &Call<'_, App>,
+    patch: &mut ContactPatch,
+    invite: Option<bool>,
+) -> HttpResult<(bool, bool)> {
+    if let (Some(invite), false, false) =
+        (invite, patch.permissions.is_absent(), patch.notifications.is_absent())
+    {
+        return Ok((invite, false));
+    }
+    let stored = call.app.store.get_settings(call.tenant()?).await?;
+    let defaults = stored.settings.effective(&call.app.mailing().fallbacks());
+    if patch.permissions.is_absent() {
+        patch.permissions = Patch::Set(defaults.default_permissions);
+    }
+    if patch.notifications.is_absent() {
+        patch.notifications = Patch::Set(defaults.default_notifications);
+    }
+    Ok(invite.map_or((defaults.invite_on_add, true), |asked| (asked, false)))
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
-    let mut body = json_object(&call.req)?;
-    let invite = take_invite_flag(&mut body);
-    let patch = match (ContactPatch::parse(body, call.app.phone_region, true), invite) {
-        (Ok(patch), Ok(invite)) => (patch, invite),
-        (Err(DomainError::Validation(mut errors)), Err(e)) => {
-            errors.push(e);
-            return Err(DomainError::Validation(errors).into());
-        }
-        (Err(e), _) => return Err(e.into()),
-        (Ok(_), Err(e)) => return Err(DomainError::Validation(vec![e]).into()),
-    };
-    let (patch, invite) = patch;
+    let (mut patch, invite) = parse_body(&call)?;
+    let (invite, by_default) = apply_settings(&call, &mut patch, invite).await?;
     let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
     let contact = Contact {
@@ -67,10 +97,12 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         fields: ContactFields::create(patch)?,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(&stamp),
     };
-    if invite {
-        // Refuse before creating anything when the invitation could not be sent.
+    // Asked for by the request: refuse before creating anything when it could not be sent.
+    // The tenant's default only invites the contacts that can be.
+    if invite && !by_default {
         if contact.fields.email.is_none() {
             return Err(DomainError::NoEmail("an invitation needs an email address").into());
         }
@@ -91,11 +123,14 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         return created_response(&created).send();
     }
     // The contact exists now; an invitation that fails leaves it uninvited and says why.
-    let (contact, invite_error) =
-        match invites::invite(&call.app.mailing(), tenant, client_id, created.id, &stamp).await {
-            Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
-            Err(e) => (created, Some(e.code())),
-        };
+    let outcome = match created.fields.email {
+        None => Err(DomainError::NoEmail("the contact has no email address")),
+        Some(_) => invites::invite(&call.app.mailing(), tenant, client_id, created.id, &stamp).await,
+    };
+    let (contact, invite_error) = match outcome {
+        Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
+        Err(e) => (created, Some(e.code())),
+    };
     let mut res = created_response(&contact).send()?;
     if let Some(code) = invite_error {
         res.headers_mut().insert("invite-error", http::HeaderValue::from_static(code));

@@ -1,12 +1,13 @@
-//! GET /clients/{clientId}/contacts?topic=&primary=&portal_status=&limit=&cursor=
+//! GET /clients/{clientId}/contacts?topic=&primary=&portal_status=&email_status=&sort=&limit=&cursor=
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{NotificationTopic, PortalStatus};
+use crate::domain::{EmailStatus, NotificationTopic, PortalStatus};
+use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{routes, serve, Call, HttpResult};
-use crate::store::keys::CONTACT_SK_PREFIX;
+use crate::store::keys::{topic_sk_prefix, CONTACT_SK_PREFIX};
 use crate::store::ContactFilter;
 use crate::App;
 
@@ -16,22 +17,37 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
-    let query = Query::parse(&call.req, &["limit", "cursor", "topic", "primary", "portal_status"])?;
+    let query = Query::parse(
+        &call.req,
+        &["limit", "cursor", "topic", "primary", "portal_status", "email_status", "sort"],
+    )?;
+    let by_name = query.parsed("sort", |s| (s == "name").then_some(()))?.is_some();
     let filter = ContactFilter {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
         primary: query.parsed("primary", |p| p.parse::<bool>().ok())?,
         portal_status: query.parsed("portal_status", |s| s.parse::<PortalStatus>().ok())?,
+        email_status: query.parsed("email_status", |s| s.parse::<EmailStatus>().ok())?,
         with_email: false,
+        by_name,
     };
+    if by_name && filter.topic.is_some() {
+        // A topic reads only its recipients, in id order; sorting them needs them all.
+        return Err(RequestError::BadRequest("sort=name cannot be combined with topic".into()).into());
+    }
     // The cursor is bound to this tenant, client and filter set.
     let scope = format!(
-        "contacts|{}|{client}|{}|{}|{}",
+        "contacts|{}|{client}|{}|{}|{}|{}",
         call.tenant()?,
         filter.topic.map(|t| t.as_str()).unwrap_or_default(),
         filter.primary.map(|p| p.to_string()).unwrap_or_default(),
         filter.portal_status.map(|s| s.as_str()).unwrap_or_default(),
-    );
-    let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
+        filter.email_status.map(|s| s.as_str()).unwrap_or_default(),
+    ) + if by_name { "|name" } else { "" };
+    let prefix = match filter.topic {
+        Some(topic) => topic_sk_prefix(topic),
+        None => CONTACT_SK_PREFIX.to_owned(),
+    };
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), &prefix)?;
     let page = call.app.store.list_contacts(call.tenant()?, client, &filter, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
     json(200, &ListBody { items: page.items, next_cursor })

@@ -5,13 +5,18 @@ pub mod add_contact;
 pub mod create_client;
 pub mod delete_client;
 pub mod delete_contact;
+pub mod duplicate_contact;
+pub mod find_contacts;
 pub mod get_client;
 pub mod get_contact;
 pub mod get_portal_profile;
+pub mod get_settings;
 pub mod import_clients;
 pub mod import_contacts;
+pub mod invite_client;
 pub mod invite_contact;
 pub mod list_clients;
+pub mod list_contact_activity;
 pub mod list_contacts;
 pub mod notify_contacts;
 pub mod registry;
@@ -19,6 +24,7 @@ pub mod reset_contact_password;
 pub mod update_client;
 pub mod update_contact;
 pub mod update_portal_profile;
+pub mod update_settings;
 
 use lambda_http::{Body, Response};
 

@@ -1,4 +1,4 @@
-//! POST /clients/{clientId}/notifications `{topic, subject, text, html?}`
+//! POST /clients/{clientId}/notifications `{topic | contact_ids, include_primary?, subject, text, html?}`
 
 use lambda_http::{Body, Error, Request, Response};
 
@@ -15,7 +15,9 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let notification = Notification::parse(json_object(&call.req)?)?;
+    let actor = call.stamp().by;
+    let mailing = call.app.mailing();
     let report =
-        notify(&call.app.mailing(), call.app.notify_budget, call.tenant()?, client, &notification).await?;
+        notify(&mailing, call.app.notify_budget, call.tenant()?, client, &notification, &actor).await?;
     json(202, &report)
 }

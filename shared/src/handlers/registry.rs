@@ -44,6 +44,12 @@ registry! {
     IMPORT_CLIENTS => import_clients,
     GET_PORTAL_PROFILE => get_portal_profile,
     UPDATE_PORTAL_PROFILE => update_portal_profile,
+    FIND_CONTACTS => find_contacts,
+    GET_SETTINGS => get_settings,
+    UPDATE_SETTINGS => update_settings,
+    INVITE_CLIENT => invite_client,
+    DUPLICATE_CONTACT => duplicate_contact,
+    LIST_CONTACT_ACTIVITY => list_contact_activity,
 }
 
 #[cfg(test)]

@@ -50,6 +50,12 @@ routes! {
     IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
     GET_PORTAL_PROFILE = "GET" "/portal/me" => "get-portal-profile", Portal;
     UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
+    FIND_CONTACTS = "GET" "/contacts" => "find-contacts", Read;
+    GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
+    UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
+    INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
+    DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
+    LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

@@ -8,6 +8,7 @@ use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
 use crate::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, DomainResult, FieldError, Patch, Stamp, TenantId,
 };
+use crate::store::ClientFilter;
 
 /// The columns of a clients file (see `docs/import-clients-template.csv`).
 pub const COLUMNS: &[(&str, Cell)] = &[
@@ -21,6 +22,15 @@ pub const COLUMNS: &[(&str, Cell)] = &[
     ("address.region", Cell::Text),
     ("address.postal_code", Cell::Text),
     ("address.country", Cell::Text),
+    ("status", Cell::Text),
+    ("sla.low.response_minutes", Cell::Number),
+    ("sla.low.resolution_minutes", Cell::Number),
+    ("sla.medium.response_minutes", Cell::Number),
+    ("sla.medium.resolution_minutes", Cell::Number),
+    ("sla.high.response_minutes", Cell::Number),
+    ("sla.high.resolution_minutes", Cell::Number),
+    ("sla.urgent.response_minutes", Cell::Number),
+    ("sla.urgent.resolution_minutes", Cell::Number),
 ];
 
 fn name_key(name: &str) -> String {
@@ -41,7 +51,7 @@ pub async fn import(
     let mut existing: HashMap<String, Client> = HashMap::new();
     let mut after = None;
     loop {
-        let page = importer.store.list_clients(tenant, 100, after).await?;
+        let page = importer.store.list_clients(tenant, &ClientFilter::default(), 100, after).await?;
         for c in page.items {
             existing.entry(name_key(c.fields.name.as_str())).or_insert(c);
         }

@@ -3,11 +3,12 @@
 use super::csv_rows::{read_rows, Cell};
 use super::Importer;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use crate::domain::settings::TenantSettings;
 use crate::domain::{
     Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
     Patch, PortalState, Stamp, TenantId,
 };
-use crate::store::BATCH_ROWS;
+use crate::store::batch_lengths;
 
 /// The columns of a contacts file (see `docs/import-contacts-template.csv`).
 pub const COLUMNS: &[(&str, Cell)] = &[
@@ -41,7 +42,13 @@ pub async fn import(
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<ImportReport> {
-    importer.store.get_client(tenant, client).await?;
+    // The client must exist; the tenant's settings give new rows their default permissions
+    // and topics. Two reads side by side, once per file.
+    let (_, settings) = futures_util::future::try_join(
+        importer.store.get_client(tenant, client),
+        importer.store.get_settings(tenant),
+    )
+    .await?;
     let rows = read_rows(bytes, COLUMNS, &["email"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 
@@ -67,7 +74,7 @@ pub async fn import(
                 report.count(row.number, RowOutcome::Failed(vec![e]));
             }
             Some((_, id)) => updates.push((row.number, (id, row.patch))),
-            None => match ContactFields::create(row.patch) {
+            None => match ContactFields::create(with_defaults(row.patch, &settings.settings)) {
                 Ok(fields) => creates.push((row.number, new_contact(client, fields, stamp))),
                 Err(e) => report.count(row.number, RowOutcome::Failed(row_errors(e)?)),
             },
@@ -86,6 +93,18 @@ pub async fn import(
     Ok(report.finish("contacts"))
 }
 
+/// A new row's patch with the tenant's defaults where its file leaves permissions or
+/// topics out (a missing column or an empty cell; `[clear]` means none).
+fn with_defaults(mut patch: ContactPatch, settings: &TenantSettings) -> ContactPatch {
+    if let (Patch::Absent, Some(defaults)) = (&patch.permissions, &settings.default_permissions) {
+        patch.permissions = Patch::Set(defaults.clone());
+    }
+    if let (Patch::Absent, Some(defaults)) = (&patch.notifications, &settings.default_notifications) {
+        patch.notifications = Patch::Set(defaults.clone());
+    }
+    patch
+}
+
 fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contact {
     Contact {
         id: ContactId::generate(),
@@ -93,6 +112,7 @@ fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contac
         fields,
         is_primary: false,
         portal: PortalState::default(),
+        email_delivery: Default::default(),
         audit: Audit::new(stamp),
     }
 }
@@ -108,7 +128,10 @@ async fn create_all(
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<()> {
-    for batch in creates.chunks(BATCH_ROWS) {
+    let mut rest = creates.as_slice();
+    for length in batch_lengths(creates.iter().map(|(_, c)| c)) {
+        let (batch, next) = rest.split_at(length);
+        rest = next;
         let (numbers, contacts): (Vec<usize>, Vec<Contact>) = batch.iter().cloned().unzip();
         let results = if dry_run {
             contacts.into_iter().map(Ok).collect()

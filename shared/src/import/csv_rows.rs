@@ -27,6 +27,8 @@ pub enum Cell {
     List,
     /// `true`/`false`/`yes`/`no`/`1`/`0`.
     Flag,
+    /// A whole number (digits only); the field's own rule checks its range.
+    Number,
 }
 
 fn detect_delimiter(text: &str) -> u8 {
@@ -65,10 +67,14 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
             "false" | "no" | "0" => Value::Bool(false),
             _ => return Err("must be true or false".into()),
         },
+        Cell::Number => match raw.parse::<u64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => return Err("must be a whole number".into()),
+        },
     }))
 }
 
-/// Sets `path` (`a` or `a.b`) in `object`.
+/// Sets `path` (`a`, `a.b`, `a.b.c`...) in `object`.
 fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
         None => {
@@ -77,7 +83,7 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
         Some((outer, inner)) => {
             let nested = object.entry(outer.to_owned()).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(map) = nested {
-                map.insert(inner.to_owned(), value);
+                set_path(map, inner, value);
             }
         }
     }

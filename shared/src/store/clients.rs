@@ -11,7 +11,18 @@ use super::items::{
 use super::plain::{PlainOutcome, PlainWrite};
 use super::tx::{retry_planned, Attempt, TxOutcome};
 use super::{keys, last_sort_key, Page, Store};
-use crate::domain::{Client, ClientId, ClientPatch, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::client::search_key;
+use crate::domain::{
+    Client, ClientId, ClientPatch, ClientStatus, DomainError, DomainResult, Stamp, TenantId,
+};
+
+/// Which clients a list holds: of one status (`None`: all) and, when given, whose name's
+/// search key (`client::search_key`) starts with `name_prefix` (already folded).
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub status: Option<ClientStatus>,
+    pub name_prefix: Option<String>,
+}
 
 impl Store {
     /// Stores a new client; with an idempotency key, in one transaction with its recorded result.
@@ -59,14 +70,19 @@ impl Store {
         ClientRecord::from_item(item)?.into_client()
     }
 
+    /// One query per page of the tenant's clients (`limit` read). `filter.status` is a filter
+    /// expression (clients stored without a status count as active) and the name prefix is
+    /// matched here, on the folded name; so a filtered page can hold fewer than `limit`
+    /// clients, and `last_sort_key` still continues where the read stopped.
     pub async fn list_clients(
         &self,
         tenant: &TenantId,
+        filter: &ClientFilter,
         limit: i32,
         after: Option<String>,
     ) -> DomainResult<Page<Client>> {
         let start = after.map(|sk| Self::key(keys::tenant_pk(tenant), sk));
-        let out = self
+        let mut query = self
             .db
             .query()
             .table_name(&self.table)
@@ -74,15 +90,29 @@ impl Store {
             .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
             .expression_attribute_values(":prefix", AttributeValue::S(keys::CLIENT_SK_PREFIX.into()))
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
-        let items = out
-            .items()
-            .iter()
-            .map(|item| ClientRecord::from_item(item.clone())?.into_client())
-            .collect::<DomainResult<Vec<_>>>()?;
+            .set_exclusive_start_key(start);
+        if let Some(status) = filter.status {
+            let condition = match status {
+                ClientStatus::Active => "(attribute_not_exists(#status) OR #status = :status)",
+                ClientStatus::Inactive => "#status = :status",
+            };
+            query = query
+                .filter_expression(condition)
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()));
+        }
+        let out = query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+        let mut items = Vec::new();
+        for item in out.items() {
+            let client = ClientRecord::from_item(item.clone())?.into_client()?;
+            if filter
+                .name_prefix
+                .as_ref()
+                .is_none_or(|q| search_key(client.fields.name.as_str()).starts_with(q))
+            {
+                items.push(client);
+            }
+        }
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 

@@ -10,13 +10,15 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 mod add;
 mod bulk;
 mod delete;
+mod email_status;
 mod plain;
 mod primary;
 mod read;
 mod reports;
 mod update;
 
-pub use bulk::BATCH_ROWS;
+pub use bulk::{batch_lengths, BATCH_ROWS};
+pub use email_status::StatusChange;
 pub use update::Updated;
 
 use super::idempotency::Recorded;
@@ -24,7 +26,8 @@ use super::items::{n, new_contact_item};
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, PortalStatus, TenantId,
+    ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus,
+    TenantId,
 };
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
@@ -39,6 +42,8 @@ enum Role {
     OldPrimary,
     Report,
     Idempotency,
+    /// A topic or search item (`store::index`): unconditional.
+    Index,
 }
 
 struct Plan {
@@ -54,6 +59,12 @@ impl Plan {
     fn push(&mut self, role: Role, item: TransactWriteItem) {
         self.items.push(item);
         self.roles.push(role);
+    }
+
+    fn push_index(&mut self, writes: Vec<TransactWriteItem>) {
+        for write in writes {
+            self.push(Role::Index, write);
+        }
     }
 }
 
@@ -75,8 +86,23 @@ pub struct ContactFilter {
     pub topic: Option<NotificationTopic>,
     pub primary: Option<bool>,
     pub portal_status: Option<PortalStatus>,
+    /// Only contacts whose address is in this state (absent `email_status` = `ok`).
+    pub email_status: Option<EmailStatus>,
     /// Only contacts that have an email address (recipients).
     pub with_email: bool,
+    /// In name order (`GSI2`) rather than by id; not with `topic`.
+    pub by_name: bool,
+}
+
+impl ContactFilter {
+    /// Whether `contact` passes every filter but the topic (a topic list reads only the
+    /// topic's recipients, then applies these).
+    pub(crate) fn keeps_besides_topic(&self, contact: &Contact) -> bool {
+        self.primary.is_none_or(|p| contact.is_primary == p)
+            && self.portal_status.is_none_or(|s| contact.portal.status == s)
+            && self.email_status.is_none_or(|s| contact.email_delivery.status == s)
+            && (!self.with_email || contact.fields.email.is_some())
+    }
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -108,7 +134,7 @@ impl Store {
         Self::key(keys::contacts_pk(tenant, client), keys::contact_sk(id))
     }
 
-    fn client_key(tenant: &TenantId, client: ClientId) -> Item {
+    pub(super) fn client_key(tenant: &TenantId, client: ClientId) -> Item {
         Self::key(keys::tenant_pk(tenant), keys::client_sk(client))
     }
 

@@ -117,6 +117,7 @@ mod tests {
             .expect("valid fields"),
             is_primary: false,
             portal: PortalState::default(),
+            email_delivery: Default::default(),
             audit: Audit::new(&stamp),
         }
     }

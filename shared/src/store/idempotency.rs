@@ -2,7 +2,9 @@
 //! transaction as what it created, so a retry can only ever see "nothing happened" or "done".
 //! The store keeps that result opaque: the layer that answered records it and renders it again.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
@@ -75,6 +77,78 @@ impl Store {
             .build()
             .map_err(DomainError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// The record a contact was created by, which holds its first response (and so its personal
+/// data): the contact keeps its key and expiry (`idempotency_pk`, `idempotency_expires_at`),
+/// so deleting the contact erases it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatedBy {
+    pub pk: String,
+    pub expires_at: i64,
+}
+
+/// A record this close to its expiry may be replaced by a new request with its key while a
+/// delete is in flight; it is erased apart, only if it is still the contact's.
+const REPLACEABLE_WITHIN_SECS: i64 = 60;
+
+impl CreatedBy {
+    pub(crate) fn of(tenant: &TenantId, request: &IdempotentRequest, now_epoch: i64) -> Self {
+        Self { pk: keys::idempotency_pk(tenant, &request.key), expires_at: now_epoch + RETENTION_SECS }
+    }
+
+    /// The contact's attributes naming the record.
+    pub(crate) fn attributes(&self) -> [(String, AttributeValue); 2] {
+        [
+            ("idempotency_pk".to_owned(), AttributeValue::S(self.pk.clone())),
+            ("idempotency_expires_at".to_owned(), AttributeValue::N(self.expires_at.to_string())),
+        ]
+    }
+
+    /// Whether the record is surely still the contact's: a live record cannot be replaced.
+    pub(crate) fn live_at(&self, now_epoch: i64) -> bool {
+        self.expires_at > now_epoch + REPLACEABLE_WITHIN_SECS
+    }
+
+    fn key(&self) -> Item {
+        Item::from([
+            (keys::PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (keys::SK.to_owned(), AttributeValue::S(keys::IDEMPOTENCY_SK.into())),
+        ])
+    }
+}
+
+impl Store {
+    /// The transaction item erasing a live record (it cannot have been replaced).
+    pub(crate) fn idempotency_erase(&self, record: &CreatedBy) -> DomainResult<TransactWriteItem> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(record.key()))
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Erases an expired record that TTL has not removed yet, unless a new request has
+    /// replaced it (then it holds another contact's response, which stays).
+    pub(crate) async fn erase_expired_idempotency(&self, record: &CreatedBy) -> DomainResult<()> {
+        let out = self
+            .db
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(record.key()))
+            .condition_expression("expires_at = :expires")
+            .expression_attribute_values(":expires", AttributeValue::N(record.expires_at.to_string()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(())
+            }
+            Err(e) => Err(DomainError::failed("DeleteItem", e.into_service_error())),
+        }
     }
 }
 

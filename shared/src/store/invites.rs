@@ -3,7 +3,7 @@
 //! while its hash is still the contact's, so a new invite, an email change, a revoke or a
 //! delete invalidates older tokens without finding them.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
@@ -12,7 +12,9 @@ use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::invite::TokenHash;
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::domain::{
+    ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId,
+};
 
 mod accept;
 
@@ -21,12 +23,12 @@ pub use accept::{gone, Gone};
 /// Expired invitations stay this long (for a clear 410) before TTL deletes them.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
-/// What a new invitation is: its token's hash, where it goes, until when it is good, and the
-/// contact's reminder state (to keep the sweep index right).
+/// What a new invitation is: its token's hash, until when it is good, and the contact's
+/// reminder state (to keep the sweep index right). The address it goes to is the contact's and
+/// is not stored with it: deleting the contact leaves no copy of the address behind.
 #[derive(Clone, Copy)]
 pub struct NewInvite<'a> {
     pub hash: &'a TokenHash,
-    pub email: &'a str,
     pub valid_until: i64,
     pub reminded_for: Option<time::Date>,
     /// A new password for a contact that uses the portal already, not an invitation.
@@ -38,8 +40,6 @@ pub struct InviteRecord {
     pub tenant_id: String,
     pub client_id: String,
     pub contact_id: String,
-    /// The address the invitation went to (a password may not equal it).
-    pub email: String,
     /// Epoch seconds after which the token is expired.
     pub valid_until: i64,
     /// Absent until used: a NULL attribute would count as present in conditions.
@@ -103,11 +103,29 @@ impl Store {
                 .condition_expression(condition)
                 .build(),
         )?;
-        let items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        let mut items = vec![put, TransactWriteItem::builder().update(mark).build()];
+        if !reset {
+            items.push(self.client_is_active(tenant, contact.client_id)?);
+        }
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(true),
             TxOutcome::Conflict | TxOutcome::Cancelled(_) => Ok(false),
         }
+    }
+
+    /// A condition that the client is active (clients stored without a status are): an
+    /// inactive client's contacts are not invited, also when it is made inactive while an
+    /// invitation is on its way (the invitation then reads the client again and says so).
+    fn client_is_active(&self, tenant: &TenantId, client: ClientId) -> DomainResult<TransactWriteItem> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(client))))
+            .condition_expression("attribute_not_exists(#status) OR #status = :client_active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":client_active", s(ClientStatus::Active.as_str()))
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// The invitation's item, keyed by its token's hash; it must be new.
@@ -117,12 +135,11 @@ impl Store {
         contact: &Contact,
         invite: &NewInvite<'_>,
     ) -> DomainResult<TransactWriteItem> {
-        let NewInvite { hash, email, valid_until, reset, .. } = *invite;
+        let NewInvite { hash, valid_until, reset, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
             client_id: contact.client_id.to_string(),
             contact_id: contact.id.to_string(),
-            email: email.to_owned(),
             valid_until,
             used_at: None,
             reset,

@@ -16,6 +16,9 @@ pub fn client_sk(c: ClientId) -> String {
 
 pub const CLIENT_SK_PREFIX: &str = "CLIENT#";
 
+/// A tenant's settings (`store::settings`), in the partition of its clients.
+pub const SETTINGS_SK: &str = "SETTINGS";
+
 pub fn contacts_pk(t: &TenantId, c: ClientId) -> String {
     format!("TENANT#{t}#CLIENT#{c}")
 }
@@ -56,3 +59,41 @@ pub fn quota_pk(t: &TenantId) -> String {
 }
 
 pub const QUOTA_SK: &str = "EMAIL";
+
+/// What a client's topic items' sort keys start with, for one topic (`store::index`).
+pub fn topic_sk_prefix(topic: crate::domain::NotificationTopic) -> String {
+    format!("TOPIC#{}#", topic.as_str())
+}
+
+/// A topic item: the contact `id` receives emails of `topic` (under its client's partition).
+pub fn topic_sk(topic: crate::domain::NotificationTopic, id: ContactId) -> String {
+    format!("{}{id}", topic_sk_prefix(topic))
+}
+
+/// The partition of a tenant's search items (`store::index`).
+pub fn find_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}#FIND")
+}
+
+/// A search item: a folded `term` the contact `id` is found by, then its id.
+pub fn find_sk(term: &str, id: ContactId) -> String {
+    format!("{term}#{id}")
+}
+
+/// The name sort index: the contact items of a client (`PK`) by `GSI2SK`, a name key.
+pub const NAME_INDEX: &str = "GSI2";
+pub const NAME_SK: &str = "GSI2SK";
+
+/// A contact's activity history (`store::activity`): under the contact alone, not its client,
+/// so the history is one query and erasing a contact's items needs only its id.
+pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
+    format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
+}
+
+pub const ACTIVITY_SK_PREFIX: &str = "AT#";
+
+/// An activity's sort key: its time (`domain::activity::activity_time`, which sorts as text),
+/// then what makes it unique at that time (an email's SES message id...).
+pub fn activity_sk(at: &str, suffix: &str) -> String {
+    format!("{ACTIVITY_SK_PREFIX}{at}#{suffix}")
+}

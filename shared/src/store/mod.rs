@@ -1,15 +1,20 @@
 //! The DynamoDB store: one table, every multi-item change one conditional transaction.
 
+mod activity;
+pub mod activity_changes;
 mod batch_get;
 mod clients;
 mod contacts;
 mod email_claims;
 pub mod idempotency;
+pub mod index;
 mod invites;
 pub mod items;
 pub mod keys;
+mod lookup;
 mod plain;
 pub mod quota;
+mod settings;
 mod stamp;
 pub mod sweep;
 pub mod tx;
@@ -18,7 +23,8 @@ mod update_expr;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
-pub use contacts::{ContactFilter, RenderRecord, Updated, BATCH_ROWS};
+pub use clients::ClientFilter;
+pub use contacts::{batch_lengths, ContactFilter, RenderRecord, StatusChange, Updated, BATCH_ROWS};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 

@@ -27,7 +27,14 @@ pub struct Reason {
 /// addresses and phones, and an email claim's partition key is the address itself.
 impl std::fmt::Debug for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sort_key = self.old.as_ref().and_then(|item| item.get(super::keys::SK)?.as_s().ok());
+        let key = |name| self.old.as_ref().and_then(|item| item.get(name)?.as_s().ok());
+        let sort_key = match (key(super::keys::PK), key(super::keys::SK)) {
+            // A search item's sort key is a name or an address: only its contact id is shown.
+            (Some(pk), Some(sk)) if pk.ends_with("#FIND") => {
+                Some(format!("<term>#{}", sk.get(sk.len().saturating_sub(26)..).unwrap_or_default()))
+            }
+            (_, sk) => sk.cloned(),
+        };
         f.debug_struct("Reason").field("code", &self.code).field("item", &sort_key).finish()
     }
 }
@@ -156,6 +163,20 @@ mod tests {
         })
         .await;
         (result, attempts)
+    }
+
+    #[test]
+    fn a_search_items_reason_shows_its_contact_id_but_not_its_term() {
+        let item: Item = [("PK", "TENANT#t#FIND"), ("SK", "ada@x.test#01J0000000000000000000000K")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+            .collect();
+        let reason = Reason { code: "ValidationError".into(), old: Some(item) };
+
+        let shown = format!("{reason:?}");
+
+        assert!(shown.contains("<term>#01J0000000000000000000000K"), "{shown}");
+        assert!(!shown.contains("ada@x.test"), "{shown}");
     }
 
     #[tokio::test]

@@ -4,11 +4,11 @@
 use serde::Serialize;
 use time::Duration;
 
+use crate::domain::activity::EmailKind;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{SweepAction, SweepKey};
 use crate::domain::{Contact, DomainError, DomainResult, PortalStatus, Stamp};
-use crate::email::Mailing;
-use crate::email::{render, OutgoingEmail, Rendered};
+use crate::email::{self, render, Addressee, Mailing, OutgoingEmail, Rendered};
 use crate::invites::greeting_name;
 use crate::portal_users::PortalUser;
 use crate::quota::Budgets;
@@ -17,6 +17,9 @@ use crate::store::sweep::DueContact;
 /// How long a claimed action stays hidden from other runs while its email goes out; a run
 /// that dies meanwhile leaves it to be retried after this.
 const LEASE_MINUTES: i64 = 15;
+
+/// Who the sweep's changes and emails are by.
+const SWEEP_ACTOR: &str = "support-expiry-sweep";
 
 pub(super) enum Done {
     Revoked,
@@ -32,6 +35,11 @@ pub(super) enum Done {
     /// The tenant's quota is used up: the action was done (the revocation itself when
     /// `revoked`), and the email waits under the lease for a later run.
     Held {
+        revoked: bool,
+    },
+    /// The contact's address bounced for good or complained: the action was done without
+    /// its email (the revocation itself when `revoked`).
+    Suppressed {
         revoked: bool,
     },
     Skipped,
@@ -71,7 +79,7 @@ async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets
         due.contact.client_id,
         due.contact.id,
     );
-    let stamp = Stamp { at: format_timestamp(now), by: "support-expiry-sweep".into() };
+    let stamp = Stamp { at: format_timestamp(now), by: SWEEP_ACTOR.into() };
     let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
         return Ok(Done::Skipped);
     };
@@ -94,6 +102,11 @@ async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets
         return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
     };
     let revoked = action == SweepAction::Revoke && first_time;
+    // An address that bounced for good or complained is not written to again; the action stands.
+    if due.contact.email_delivery.suppressed() {
+        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+        return Ok(Done::Suppressed { revoked });
+    }
     let (subject, body) = support_email(mail, &due.contact, action, end)?;
     // Access rules never wait for quota (the claim above already did the state change); the
     // email does, under the lease, like an email that failed.
@@ -101,11 +114,18 @@ async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets
         tracing::info!(tenant = %due.tenant, contact = %due.contact.id, "tenant's email quota used up; the email waits for a later run");
         return Ok(Done::Held { revoked });
     }
-    let delivered = match send_notice(mail, due, budgets, OutgoingEmail { to: email, subject, body }).await {
-        Sent::Delivered => true,
-        Sent::RefusedForGood => false,
-        Sent::Failed => return Ok(if revoked { Done::RevokedNoticeFailed } else { Done::Failed }),
+    let kind = match action {
+        SweepAction::Remind => EmailKind::SupportReminder,
+        SweepAction::Revoke => EmailKind::Revocation,
     };
+    let about =
+        Addressee { tenant: &due.tenant, client: due.contact.client_id, contact: due.contact.id, kind };
+    let delivered =
+        match send_notice(mail, due, budgets, OutgoingEmail { to: email, subject, body, about }).await {
+            Sent::Delivered => true,
+            Sent::RefusedForGood => false,
+            Sent::Failed => return Ok(if revoked { Done::RevokedNoticeFailed } else { Done::Failed }),
+        };
     mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
     Ok(match (action, first_time) {
         _ if !delivered => Done::Undeliverable { revoked },
@@ -154,12 +174,24 @@ async fn send_notice(
     budgets: &Budgets,
     email: OutgoingEmail<'_>,
 ) -> Sent {
+    let about = email.about;
     let sent = mail.mailer.send(email).await;
     if sent.is_err() {
         budgets.give_back(&due.tenant);
     }
     match sent {
-        Ok(_) => Sent::Delivered,
+        Ok(message_id) => {
+            let actor = Some(SWEEP_ACTOR);
+            mail.record_sent(email::Sent {
+                about,
+                message_id: &message_id,
+                topic: None,
+                subject: None,
+                actor,
+            })
+            .await;
+            Sent::Delivered
+        }
         Err(e @ DomainError::EmailRejected(_)) => {
             tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep email refused for good; not retried");
             Sent::RefusedForGood

@@ -1,5 +1,5 @@
 //! Races of the work that runs beside the API: two sweeps at once, a file import against API
-//! adds of the same addresses.
+//! adds of the same addresses, SES's bounce against an edit.
 
 use serde_json::json;
 use shared::domain::dates::Clock;
@@ -7,8 +7,10 @@ use shared::sweep::sweep;
 
 use super::{given_client_with, race, racing_api, repeats, Gate, TRANSACTIONS};
 use crate::support::{
-    assert_invariants, contact_path, given_client, given_contact, given_invited_with, unique_email,
+    assert_invariants, contact_path, given_client, given_contact, given_invited_with, later, ses_event,
+    unique_email, SentEmail,
 };
+use shared::feedback::{record, Recorded};
 use testkit::mail::messages_to;
 use testkit::{TestApi, TestResponse};
 
@@ -142,5 +144,48 @@ async fn an_edit_racing_the_sweeps_reminder_never_brings_the_reminder_back() {
         let reminders = messages_to(&email).await.iter().filter(|m| m["subject"] == ENDS_SOON).count();
         assert_eq!(reminders, 1, "{email}");
         assert_eq!(api.get(&admin, &path).await.json()["job_title"], "CFO");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edit_racing_a_bounces_status_update_keeps_both() {
+    let (api, proxy) = racing_api().await;
+    let admin = TestApi::admin("t1");
+    for _ in 0..repeats() {
+        // Given a contact and SES's permanent bounce of an email to it
+        let acme = given_client(&api, &admin, "Acme").await;
+        let body = json!({ "last_name": "L", "email": unique_email("bounce-race") });
+        let contact = given_contact(&api, &admin, &acme, body).await;
+        let sent = SentEmail {
+            tenant: "t1".into(),
+            client: acme.clone(),
+            contact: contact["id"].as_str().unwrap().to_owned(),
+            address: contact["email"].as_str().unwrap().to_owned(),
+            message_id: "race-message".into(),
+        };
+        let event = ses_event("record-email-event", &sent, &later(&api, 1));
+        let path = contact_path(&acme, &contact);
+
+        // When the bounce's status update and an edit of the contact write at once, both
+        // planned from the contact as it was
+        proxy.take_calls();
+        proxy.hold_until_all_arrive(&["UpdateItem"], 2);
+        let (a, b, edit_path) = (api.clone(), api.clone(), path.clone());
+        let bounce = tokio::spawn(async move { record(&a.app.feedback(), event).await.unwrap() });
+        let edit = tokio::spawn(async move {
+            b.patch(&TestApi::admin("t1"), &edit_path, json!({ "job_title": "CFO" })).await
+        });
+        let (recorded, edited) = (bounce.await.unwrap(), edit.await.unwrap());
+
+        // Then the loser planned again from the winner's write: both changes are there
+        assert!(proxy.gate_report().released_together(2), "{:?}", proxy.gate_report());
+        assert_eq!(edited.status, 200, "{}", edited.body);
+        assert!(matches!(recorded, Recorded::Recorded { status: Some("bouncing"), .. }), "{recorded:?}");
+        let now = api.get(&admin, &path).await.json();
+        assert_eq!(
+            (now["job_title"].as_str(), now["email_status"].as_str()),
+            (Some("CFO"), Some("bouncing"))
+        );
+        assert_eq!(now["version"], contact["version"].as_u64().unwrap() + 2);
     }
 }

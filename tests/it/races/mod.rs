@@ -7,8 +7,10 @@
 //! made again where the scenario needs it.
 
 mod background;
+mod clients;
 mod contacts;
 mod emails;
+mod settings;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -160,6 +160,18 @@ impl TestResponse {
         );
         body["code"].as_str().expect("problem has a code").to_owned()
     }
+
+    /// The fields a 422 names in `errors`, sorted.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = self.json()["errors"]
+            .as_array()
+            .expect("a 422 with errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("a field").to_owned())
+            .collect();
+        fields.sort();
+        fields
+    }
 }
 
 impl TestApi {
@@ -218,6 +230,8 @@ impl TestApi {
                 portal_url: "https://portal.test/".into(),
                 invite_ttl_hours: 48,
                 max_attempts: TEST_EMAIL_ATTEMPTS,
+                // As deployed, every email names one (the emulator accepts and ignores it).
+                configuration_set: Some("client-contacts-test-email".into()),
                 ..EmailConfig::default()
             },
         }
@@ -230,7 +244,8 @@ impl TestApi {
             Self::ses(endpoint, TEST_EMAIL_ATTEMPTS).await,
             "no-reply@acme-services.test",
             "Acme Services",
-        );
+        )
+        .with_configuration_set(self.app.email.configuration_set.clone());
     }
 
     async fn ses(endpoint: Option<&str>, attempts: u32) -> aws_sdk_sesv2::Client {

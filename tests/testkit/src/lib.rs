@@ -6,6 +6,7 @@ pub mod api;
 pub mod clock;
 pub mod cognito;
 pub mod contract;
+pub mod events;
 pub mod invariants;
 pub mod logs;
 pub mod mail;
@@ -14,6 +15,7 @@ pub mod sign_in;
 pub mod table;
 pub mod watch;
 
+pub use local_tools::reindex;
 pub use local_tools::seed;
 
 pub use api::{Caller, TestApi, TestResponse};

@@ -148,6 +148,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                 fields: ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
                 is_primary: false,
                 portal: PortalState::default(),
+                email_delivery: Default::default(),
                 audit: Audit::new(&stamp),
             };
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {
@@ -171,12 +172,13 @@ async fn invite_demo_contact(
     contact: &Contact,
     stamp: &Stamp,
 ) -> DomainResult<usize> {
-    let Some(email) = &contact.fields.email else { return Ok(0) };
+    if contact.fields.email.is_none() {
+        return Ok(0);
+    }
     let hash = TokenHash::of(DEMO_INVITATION_TOKEN);
     let ttl = Duration::hours(i64::from(app.email.invite_ttl_hours));
     let invite = NewInvite {
         hash: &hash,
-        email: email.as_str(),
         valid_until: (app.clock.now() + ttl).unix_timestamp(),
         reminded_for: None,
         reset: false,

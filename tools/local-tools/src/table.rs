@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use local_api::Template;
@@ -30,7 +30,7 @@ fn key_schema(v: &Value) -> Vec<KeySchemaElement> {
         .collect()
 }
 
-/// Creates `name` with the template's keys, indexes and TTL, unless it exists.
+/// Creates `name` with the template's keys, indexes, stream and TTL, unless it exists.
 pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynamodb::Error> {
     if db.describe_table().table_name(name).send().await.is_ok() {
         return Ok(false);
@@ -59,6 +59,11 @@ pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynam
                 .build()
                 .expect("index"),
         );
+    }
+    if let Some(view) = props["StreamSpecification"]["StreamViewType"].as_str() {
+        let stream =
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view));
+        create = create.stream_specification(stream.build().expect("stream specification"));
     }
     create.send().await?;
     if let Some(ttl) = props["TimeToLiveSpecification"]["AttributeName"].as_str() {

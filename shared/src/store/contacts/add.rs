@@ -1,12 +1,12 @@
 //! Adding one contact: the contact, its email claim, the client's count (and primary) and its
-//! line manager's report count, in one transaction.
+//! line manager's report count and its index items, in one transaction.
 
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
 use super::{new_contact_item, Outcome, Plan, RenderRecord, Role};
 use crate::domain::primary::{self, ClientContacts, OnAdd};
 use crate::domain::{Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::idempotency::{replay, Created, Idempotency};
+use crate::store::idempotency::{replay, Created, CreatedBy, Idempotency};
 use crate::store::tx::{retry_planned_from, Attempt};
 use crate::store::Store;
 
@@ -78,7 +78,13 @@ impl Store {
         let mut plan = Plan::new();
         let client_side = PrimaryWrite::on_add(decision, contact.id);
         plan.push(Role::Client, self.client_contacts_update(tenant, client, 1, client_side, stamp)?);
-        plan.push(Role::Contact, self.put_new(new_contact_item(tenant, contact)?)?);
+        let mut item = new_contact_item(tenant, contact)?;
+        if let Some(idem) = idempotency {
+            // The record will hold the contact's data: the contact names it, to erase it with.
+            item.extend(CreatedBy::of(tenant, idem.request, idem.now_epoch).attributes());
+        }
+        plan.push(Role::Contact, self.put_new(item)?);
+        plan.push_index(self.index_writes(tenant, None, Some(contact))?);
         if let Some(email) = &contact.fields.email {
             plan.push(Role::NewEmailClaim, self.claim_email(tenant, email, contact)?);
         }

@@ -14,9 +14,37 @@ use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantI
 use crate::store::tx::{backoff, Reason, TxOutcome, MAX_ATTEMPTS};
 use crate::store::Store;
 
-/// Contacts per transaction: one client update plus a contact and an email claim per row fit in
-/// DynamoDB's 100 actions.
+/// Contacts per transaction at most: one client update plus a contact and an email claim per
+/// row fit in DynamoDB's 100 actions. Index items take room too: `batch_lengths` packs rows.
 pub const BATCH_ROWS: usize = 49;
+
+/// Actions of one transaction at most (DynamoDB's limit).
+const MAX_ACTIONS: usize = 100;
+
+/// The actions a contact takes in a batch: itself, its email claim and its index items.
+fn batch_actions(contact: &Contact) -> usize {
+    1 + usize::from(contact.fields.email.is_some()) + crate::store::index::index_count(contact)
+}
+
+/// How many of `contacts`, in order, go in each batch: as many as fit one transaction with
+/// the client's update, at most `BATCH_ROWS`.
+pub fn batch_lengths<'a>(contacts: impl IntoIterator<Item = &'a Contact>) -> Vec<usize> {
+    let mut lengths = Vec::new();
+    let (mut rows, mut actions) = (0, 1);
+    for contact in contacts {
+        let needs = batch_actions(contact);
+        if rows == BATCH_ROWS || actions + needs > MAX_ACTIONS {
+            lengths.push(rows);
+            (rows, actions) = (0, 1);
+        }
+        rows += 1;
+        actions += needs;
+    }
+    if rows > 0 {
+        lengths.push(rows);
+    }
+    lengths
+}
 
 impl Store {
     /// Adds new contacts of one client, at most `BATCH_ROWS`, in one transaction. The first
@@ -30,9 +58,9 @@ impl Store {
         contacts: Vec<Contact>,
         stamp: &Stamp,
     ) -> DomainResult<Vec<DomainResult<Contact>>> {
-        if contacts.len() > BATCH_ROWS || contacts.iter().any(|c| c.fields.line_manager_id.is_some()) {
+        if batch_lengths(&contacts).len() > 1 || contacts.iter().any(|c| c.fields.line_manager_id.is_some()) {
             // A line manager's report count would be one more item per row: not planned for.
-            return Err(DomainError::internal("batch add takes at most 49 contacts without line managers"));
+            return Err(DomainError::internal("batch add takes one batch of contacts without line managers"));
         }
         let mut results: Vec<Option<DomainResult<Contact>>> = contacts.iter().map(|_| None).collect();
         let mut pending: Vec<(usize, Contact)> = contacts.into_iter().enumerate().collect();
@@ -82,7 +110,7 @@ impl Store {
         Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
     }
 
-    /// The client update first, then each contact and its email claim; also, for each contact,
+    /// The client update first, then each contact, its index items and its email claim; also, for each contact,
     /// the position of its claim in the request (cancellation reasons come back by position).
     fn batch_plan(
         &self,
@@ -98,6 +126,7 @@ impl Store {
         let mut claim_of = Vec::with_capacity(pending.len());
         for (_, contact) in pending {
             items.push(self.put_new(new_contact_item(tenant, contact)?)?);
+            items.extend(self.index_writes(tenant, None, Some(contact))?);
             claim_of.push(match &contact.fields.email {
                 Some(email) => {
                     items.push(self.claim_email(tenant, email, contact)?);
@@ -123,4 +152,46 @@ fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<
         return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
     }
     Ok(taken)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        Audit, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, PortalState, Text,
+    };
+
+    /// A contact with a last name, an address (2 search items) and `topics`.
+    fn contact(topics: &[NotificationTopic]) -> Contact {
+        let mut fields = ContactFields::create(ContactPatch {
+            last_name: Patch::Set(Text::from_stored("Lovelace".into())),
+            email: Patch::Set(Email::parse("ada@x.test").expect("valid")),
+            ..ContactPatch::default()
+        })
+        .expect("valid fields");
+        fields.notifications = topics.to_vec();
+        let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };
+        let (id, client_id) = (ContactId::generate(), ClientId::generate());
+        Contact {
+            id,
+            client_id,
+            fields,
+            is_primary: false,
+            portal: PortalState::default(),
+            email_delivery: Default::default(),
+            audit: Audit::new(&stamp),
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_as_many_rows_as_fit_one_transaction_with_the_clients_update() {
+        // Contact, claim and 2 search items: 4 actions, so 24 rows and the client's update.
+        let plain = vec![contact(&[]); 50];
+        // And all 8 topics: 12 actions, so 8 rows.
+        let busy = vec![contact(NotificationTopic::ALL); 9];
+
+        assert_eq!(batch_lengths(&plain), [24, 24, 2]);
+        assert_eq!(batch_lengths(&busy), [8, 1]);
+        assert_eq!(batch_lengths(&[]), Vec::<usize>::new());
+    }
 }

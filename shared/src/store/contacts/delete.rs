@@ -12,9 +12,19 @@ use crate::store::tx::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
+/// The stamp's time in epoch seconds (now, when it was made).
+fn stamp_epoch(stamp: &Stamp) -> i64 {
+    time::OffsetDateTime::parse(&stamp.at, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(i64::MAX)
+}
+
 impl Store {
-    /// Deletes a contact, releasing its email claim, updates the client's count, and clears the
-    /// line-manager link of its reports, all in one transaction. Returns the contact as it was.
+    /// Deletes a contact, releasing its email claim, updates the client's count, clears the
+    /// line-manager link of its reports and erases the idempotency record it was created by
+    /// (which holds its data), all in one transaction. Returns the contact as it was.
+    /// (A record within a minute of expiry, which a new request may replace meanwhile, is
+    /// erased after the transaction, only if it is still the contact's.)
     pub async fn delete_contact(
         &self,
         tenant: &TenantId,
@@ -30,6 +40,7 @@ impl Store {
                 .ok_or(DomainError::NotFound("contact"))?;
             let record = ContactRecord::from_item(record)?;
             let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
+            let created_by = record.created_by();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -40,12 +51,22 @@ impl Store {
             }
             let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
             let decision = primary::on_delete(current.is_primary);
-            let plan = self.delete_plan(tenant, &current, decision, &reports, stamp)?;
+            let now = stamp_epoch(stamp);
+            let live_record = created_by.as_ref().filter(|r| r.live_at(now));
+            let mut plan = self.delete_plan(tenant, &current, decision, &reports, stamp)?;
+            if let Some(record) = live_record {
+                plan.push(Role::Idempotency, self.idempotency_erase(record)?);
+            }
 
             const PRECEDENCE: [Role; 5] =
                 [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
             match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => Ok(Attempt::Done(current)),
+                Outcome::Committed => {
+                    if let Some(record) = created_by.filter(|r| !r.live_at(now)) {
+                        self.erase_expired_idempotency(&record).await?;
+                    }
+                    Ok(Attempt::Done(current))
+                }
                 Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
                     Err(DomainError::PreconditionFailed)
                 }
@@ -63,8 +84,8 @@ impl Store {
     }
 
     /// The delete's transaction: the contact (unchanged since read, its reports as counted),
-    /// the client's side as the primary decision has it, its email claim, its manager's link,
-    /// and the link of each of its `reports`.
+    /// the client's side as the primary decision has it, its email claim, its index items, its
+    /// manager's link, and the link of each of its `reports`.
     fn delete_plan(
         &self,
         tenant: &TenantId,
@@ -95,6 +116,7 @@ impl Store {
         if let Some(email) = &current.fields.email {
             plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
         }
+        plan.push_index(self.index_writes(tenant, Some(current), None)?);
         // A transaction takes one operation per item: when this contact's own manager is
         // also one of its reports, clearing that report's link also lowers its count.
         let manager = current.fields.line_manager_id;

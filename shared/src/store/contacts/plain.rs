@@ -1,5 +1,5 @@
-//! A plain edit of a contact (`ContactPatch::is_plain`: names, title, phones, notes,
-//! notifications...) in one round trip: one conditional `UpdateItem` whose condition states the
+//! A plain edit of a contact (`ContactPatch::is_plain`: title, phones, notes,
+//! permissions...) in one round trip: one conditional `UpdateItem` whose condition states the
 //! rules the read-then-write path checks on the item it reads (see `store::plain`).
 
 use super::update::Updated;

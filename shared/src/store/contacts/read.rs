@@ -1,9 +1,10 @@
 //! Reading contacts: one by id, a client's page of them, and a contact with its client.
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{s, ContactFilter};
-use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, TenantId};
 use crate::store::items::{ClientRecord, ContactRecord};
 use crate::store::{keys, last_sort_key, Page, Store};
 
@@ -21,6 +22,7 @@ impl Store {
 
     /// One query per page. With filters a page may hold fewer than `limit` contacts (DynamoDB
     /// filters after reading `limit` items); `next_cursor` still continues where it stopped.
+    /// A topic reads only its recipients (`list_topic`); `by_name` reads the name index.
     pub async fn list_contacts(
         &self,
         tenant: &TenantId,
@@ -29,36 +31,28 @@ impl Store {
         limit: i32,
         after: Option<String>,
     ) -> DomainResult<Page<Contact>> {
+        if filter.topic.is_some() {
+            return self.list_topic(tenant, client, filter, limit, after).await;
+        }
         let pk = keys::contacts_pk(tenant, client);
         let first_page = after.is_none();
-        let mut query = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
-            .limit(limit)
-            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)));
-        let mut filters = Vec::new();
-        if let Some(topic) = filter.topic {
-            filters.push("contains(notifications, :topic)");
-            query = query.expression_attribute_values(":topic", s(topic.as_str()));
-        }
-        if let Some(primary) = filter.primary {
-            filters.push("is_primary = :primary");
-            query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
-        }
-        if let Some(status) = filter.portal_status {
-            filters.push("portal_status = :status");
-            query = query.expression_attribute_values(":status", s(status.as_str()));
-        }
-        if filter.with_email {
-            filters.push("attribute_exists(email)");
-        }
-        if !filters.is_empty() {
-            query = query.filter_expression(filters.join(" AND "));
-        }
+        let query = if filter.by_name {
+            let start = after.map(|position| Self::name_start_key(&pk, &position)).transpose()?;
+            self.db
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::NAME_INDEX)
+                .key_condition_expression("PK = :pk")
+                .set_exclusive_start_key(start)
+        } else {
+            self.db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
+                .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
+        };
+        let query = with_filters(query.expression_attribute_values(":pk", s(&pk)).limit(limit), filter);
         let out = query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
         if first_page && out.scanned_count() == 0 {
             // An empty partition: either a client without contacts or no such client here.
@@ -69,7 +63,12 @@ impl Store {
             .iter()
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+        let last_sort_key = if filter.by_name {
+            Self::name_position(out.last_evaluated_key())
+        } else {
+            last_sort_key(out.last_evaluated_key())
+        };
+        Ok(Page { items, last_sort_key })
     }
 
     /// The contact and, when asked for, its client, in one strongly consistent read.
@@ -103,5 +102,34 @@ impl Store {
             }
         }
         Ok((contact.ok_or(DomainError::NotFound("contact"))?, state))
+    }
+}
+
+/// The filters besides the topic, as a filter expression.
+fn with_filters(mut query: QueryFluentBuilder, filter: &ContactFilter) -> QueryFluentBuilder {
+    let mut filters = Vec::new();
+    if let Some(primary) = filter.primary {
+        filters.push("is_primary = :primary");
+        query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
+    }
+    if let Some(status) = filter.portal_status {
+        filters.push("portal_status = :status");
+        query = query.expression_attribute_values(":status", s(status.as_str()));
+    }
+    match filter.email_status {
+        None => {}
+        Some(EmailStatus::Ok) => filters.push("attribute_not_exists(email_status)"),
+        Some(status) => {
+            filters.push("email_status = :email_status");
+            query = query.expression_attribute_values(":email_status", s(status.as_str()));
+        }
+    }
+    if filter.with_email {
+        filters.push("attribute_exists(email)");
+    }
+    if filters.is_empty() {
+        query
+    } else {
+        query.filter_expression(filters.join(" AND "))
     }
 }

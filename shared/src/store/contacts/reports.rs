@@ -15,9 +15,9 @@ use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
 /// Items of a contact's deletion besides its reports: the contact, the client, the email
-/// claim and its own manager, plus one kept free (it held a portal credential once; the
-/// published limit of 95 reports stays).
-pub(super) const DELETE_FIXED_ITEMS: u64 = 5;
+/// claim, its own manager, the idempotency record it was created by, and its index items
+/// (`store::index`).
+pub(super) const DELETE_FIXED_ITEMS: u64 = 5 + crate::store::index::MAX_INDEX_ITEMS as u64;
 /// The most reports a contact may have.
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
 

@@ -1,5 +1,5 @@
 //! Changing a contact by merge patch: a single conditional update for plain fields, one
-//! transaction when its email, line manager or primary role moves.
+//! transaction when its email, line manager, primary role or index items move.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
@@ -8,12 +8,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Up
 use super::primary::{client_contacts, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
 use super::{built, n, Outcome, Plan, Role};
+use crate::domain::contact::EmailDelivery;
 use crate::domain::primary::{self, OnPromote};
 use crate::domain::{
     ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, PortalStatus, Stamp,
     TenantId,
 };
-use crate::store::items::{contact_editable_item, CONTACT_EDITABLE};
+use crate::store::items::{contact_editable_item, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES};
 use crate::store::tx::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
@@ -26,6 +27,8 @@ struct Change {
     demote: Option<ContactId>,
     email_moves: bool,
     manager_moves: bool,
+    /// Its names, address or topics change, so its index items do (`store::index`).
+    index_moves: bool,
 }
 
 /// A contact before and after a change.
@@ -87,7 +90,10 @@ impl Store {
             let email_moves = current.fields.email.as_ref().map(Email::key)
                 != updated.fields.email.as_ref().map(Email::key);
             let manager_moves = current.fields.line_manager_id != updated.fields.line_manager_id;
-            let mut change = Change { current, updated, demote, email_moves, manager_moves };
+            let index_moves = crate::store::index::index_items(tenant, &current)
+                .keys()
+                .ne(crate::store::index::index_items(tenant, &updated).keys());
+            let mut change = Change { current, updated, demote, email_moves, manager_moves, index_moves };
             let edit = self.contact_edit(tenant, &mut change, revoke, pending_invite, reminded_for)?;
             let contact_update = edit
                 .apply(Update::builder())
@@ -111,7 +117,7 @@ impl Store {
         if_match: Option<u64>,
         stamp: &Stamp,
     ) -> DomainResult<Attempt<Updated>> {
-        if !change.email_moves && !change.manager_moves && change.demote.is_none() {
+        if !change.email_moves && !change.manager_moves && !change.index_moves && change.demote.is_none() {
             return match self.update_single(contact_update).await {
                 Ok(()) => Ok(Attempt::Done(change.into())),
                 Err(Some(e)) => Err(e),
@@ -171,6 +177,13 @@ impl Store {
         if pending_invite && (revoke || change.email_moves) {
             edit.remove("invite_hash");
         }
+        // What SES said of the old address says nothing of the new one.
+        if change.email_moves && updated.email_delivery.suppressed() {
+            updated.email_delivery = EmailDelivery::default();
+            for name in EMAIL_STATUS_ATTRIBUTES {
+                edit.remove(name);
+            }
+        }
         edit.sweep_index(self.sweep_index(tenant, updated, reminded_for));
         Ok(edit)
     }
@@ -205,6 +218,7 @@ impl Store {
             Vec::new()
         };
         let demoted_reports = self.push_report_links(&mut plan, tenant, client, id, &changes, *demote)?;
+        plan.push_index(self.index_writes(tenant, Some(current), Some(updated))?);
         if let Some(old) = *demote {
             let moves = PrimaryWrite::Moves { from: old, to: id };
             plan.push(Role::Client, self.client_contacts_update(tenant, client, 0, moves, stamp)?);
@@ -214,7 +228,7 @@ impl Store {
     }
 
     /// Runs a single conditional update. `Err(None)` means the condition failed.
-    async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
+    pub(super) async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
         let u = built(update.build()).map_err(Some)?;
         let result = self
             .db

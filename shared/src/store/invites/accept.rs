@@ -10,7 +10,7 @@ use time::Date;
 use super::{built, s, InviteRecord};
 use crate::domain::dates::format_date;
 use crate::domain::invite::{check_support_window, TokenHash};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId};
 use crate::store::items::ContactRecord;
 use crate::store::tx::{Reason, TxOutcome};
 use crate::store::update_expr::UpdateExpr;
@@ -32,13 +32,14 @@ impl InviteRecord {
 impl Store {
     /// Whether the contact still waits on this invitation today: it exists, holds this token
     /// as its pending one and is inside its support window (what `accept_invite`'s transaction
-    /// requires, checked before anything is done outside the table).
+    /// requires, checked before anything is done outside the table). Returns the contact's
+    /// address, the one the invitation went to (an address change kills the token).
     pub async fn check_pending(
         &self,
         invite: &InviteRecord,
         hash: &TokenHash,
         today: Date,
-    ) -> DomainResult<()> {
+    ) -> DomainResult<Email> {
         let (tenant, client, contact) = invite.ids()?;
         let record = match self.read_contact(&tenant, client, contact, false).await {
             Ok((record, _)) => record,
@@ -48,7 +49,9 @@ impl Store {
         if record.invite_hash.as_deref() != Some(hash.as_str()) {
             return Err(gone(invite.reset, Gone::NoLongerValid));
         }
-        check_support_window(&record.into_contact()?.fields, today)
+        let contact = record.into_contact()?;
+        check_support_window(&contact.fields, today)?;
+        contact.fields.email.ok_or_else(|| gone(invite.reset, Gone::NoLongerValid))
     }
 
     /// Consumes the invitation and activates the contact in one transaction: of two

@@ -1,13 +1,16 @@
 //! A client's item: the attributes a user edits, and the whole item as stored.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_dynamo::from_item;
 
 use super::{audit_attrs, corrupt, n, phone, s, stored_audit, to_attrs, AddressItem};
 use crate::domain::client::Website;
+use crate::domain::sla::{Sla, SlaTimes};
 use crate::domain::{
-    Client, ClientFields, ClientId, ClientPatch, ContactId, DomainError, DomainResult, Email, Patch,
-    PhoneNumber, TenantId, Text,
+    Client, ClientFields, ClientId, ClientPatch, ClientStatus, ContactId, DomainError, DomainResult, Email,
+    Patch, PhoneNumber, Priority, TenantId, Text,
 };
 use crate::store::keys;
 use crate::store::tx::Item;
@@ -25,9 +28,41 @@ struct ClientEditable {
     website: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     address: Option<AddressItem>,
+    status: &'static str,
+    /// Priority name to its times; absent when the client has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sla: Option<BTreeMap<&'static str, SlaItem>>,
 }
 
-pub const CLIENT_EDITABLE: &[&str] = &["name", "email", "phone", "website", "address"];
+#[derive(Serialize, Deserialize)]
+struct SlaItem {
+    response_minutes: u32,
+    resolution_minutes: u32,
+}
+
+pub const CLIENT_EDITABLE: &[&str] = &["name", "email", "phone", "website", "address", "status", "sla"];
+
+fn sla_item(sla: &Sla) -> Option<BTreeMap<&'static str, SlaItem>> {
+    let levels = sla.0.iter().map(|(p, t)| {
+        (
+            p.as_str(),
+            SlaItem { response_minutes: t.response_minutes, resolution_minutes: t.resolution_minutes },
+        )
+    });
+    (!sla.0.is_empty()).then(|| levels.collect())
+}
+
+fn stored_sla(item: Option<BTreeMap<String, SlaItem>>) -> DomainResult<Sla> {
+    let mut sla = Sla::default();
+    for (name, t) in item.unwrap_or_default() {
+        let priority = Priority::parse(&name).map_err(|_| corrupt("sla priority"))?;
+        sla.0.insert(
+            priority,
+            SlaTimes { response_minutes: t.response_minutes, resolution_minutes: t.resolution_minutes },
+        );
+    }
+    Ok(sla)
+}
 
 pub fn client_editable_item(f: &ClientFields) -> DomainResult<Item> {
     to_attrs(&ClientEditable {
@@ -36,6 +71,8 @@ pub fn client_editable_item(f: &ClientFields) -> DomainResult<Item> {
         phone: phone(&f.phone),
         website: f.website.as_ref().map(|w| w.as_str().to_owned()),
         address: f.address.as_ref().map(AddressItem::from_address),
+        status: f.status.as_str(),
+        sla: sla_item(&f.sla),
     })
 }
 
@@ -87,6 +124,9 @@ pub struct ClientRecord {
     phone: Option<String>,
     website: Option<String>,
     address: Option<AddressItem>,
+    /// Absent on clients stored before statuses existed: active.
+    status: Option<String>,
+    sla: Option<BTreeMap<String, SlaItem>>,
     primary_contact_id: Option<String>,
     #[serde(default)]
     contact_count: u64,
@@ -111,6 +151,11 @@ impl ClientRecord {
                 phone: self.phone.map(PhoneNumber::from_stored),
                 website: self.website.map(Website::from_stored),
                 address: self.address.map(AddressItem::into_address),
+                status: match self.status.as_deref() {
+                    None => ClientStatus::Active,
+                    Some(s) => ClientStatus::parse(s).map_err(|_| corrupt("status"))?,
+                },
+                sla: stored_sla(self.sla)?,
             },
             primary_contact_id: self
                 .primary_contact_id

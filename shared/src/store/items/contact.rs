@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::from_item;
 
 use super::{audit_attrs, corrupt, phone, s, stored_audit, stored_text, text, to_attrs, AddressItem};
-use crate::domain::contact::sorted_unique;
+use crate::domain::contact::{sorted_unique, EmailDelivery};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
-    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, Email,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, Email, EmailStatus,
     NotificationTopic, Patch, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
 };
 use crate::store::keys;
@@ -46,6 +46,10 @@ struct ContactEditable {
     support_start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     support_end: Option<String>,
+    /// The name sort key (`GSI2`, `domain::lookup::name_key`), derived from the names, so it
+    /// changes in the write that changes them.
+    #[serde(rename = "GSI2SK")]
+    name_key: String,
 }
 
 /// Every attribute `ContactEditable` may write.
@@ -66,7 +70,11 @@ pub const CONTACT_EDITABLE: &[&str] = &[
     "permissions",
     "support_start",
     "support_end",
+    "GSI2SK",
 ];
+
+/// The attributes SES events set on a contact (`email_status` absent = `ok`).
+pub const EMAIL_STATUS_ATTRIBUTES: [&str; 3] = ["email_status", "email_status_at", "email_status_reason"];
 
 pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
     to_attrs(&ContactEditable {
@@ -86,6 +94,7 @@ pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
         permissions: f.permissions.iter().map(|p| p.as_str().to_owned()).collect(),
         support_start: f.support_start.map(format_date),
         support_end: f.support_end.map(format_date),
+        name_key: crate::domain::lookup::name_key(f),
     })
 }
 
@@ -169,6 +178,9 @@ pub struct ContactRecord {
     pub report_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
+    /// The idempotency record the contact was created by, while it may exist.
+    pub idempotency_pk: Option<String>,
+    pub idempotency_expires_at: Option<i64>,
     /// The support end date the last reminder was sent for.
     reminded_for: Option<String>,
     #[serde(default)]
@@ -182,6 +194,10 @@ pub struct ContactRecord {
     portal_status: Option<String>,
     invited_at: Option<String>,
     activated_at: Option<String>,
+    /// Set by SES events (`store::activity`); absent = `ok`.
+    email_status: Option<String>,
+    email_status_at: Option<String>,
+    email_status_reason: Option<String>,
     version: u64,
     created_at: String,
     updated_at: String,
@@ -192,6 +208,11 @@ pub struct ContactRecord {
 impl ContactRecord {
     pub fn from_item(item: Item) -> DomainResult<Self> {
         from_item(item).map_err(DomainError::internal)
+    }
+
+    pub fn created_by(&self) -> Option<crate::store::idempotency::CreatedBy> {
+        let (pk, expires_at) = (self.idempotency_pk.clone()?, self.idempotency_expires_at?);
+        Some(crate::store::idempotency::CreatedBy { pk, expires_at })
     }
 
     pub fn reminded_for(&self) -> Option<time::Date> {
@@ -235,6 +256,11 @@ impl ContactRecord {
                 status: self.portal_status.and_then(|s| s.parse().ok()).unwrap_or(PortalStatus::None),
                 invited_at: self.invited_at,
                 activated_at: self.activated_at,
+            },
+            email_delivery: EmailDelivery {
+                status: self.email_status.and_then(|s| s.parse().ok()).unwrap_or(EmailStatus::Ok),
+                at: self.email_status_at,
+                reason: self.email_status_reason,
             },
             audit: stored_audit(
                 self.version,

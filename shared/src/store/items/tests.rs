@@ -57,6 +57,7 @@ fn contact() -> Contact {
         },
         is_primary: true,
         portal: PortalState { status: PortalStatus::Active, invited_at: None, activated_at: None },
+        email_delivery: Default::default(),
         audit: audit(),
     }
 }
@@ -70,6 +71,14 @@ fn client() -> Client {
             phone: Some(PhoneNumber::from_stored("+12025550143".into())),
             website: Some(Website::from_stored("https://acme.test".into())),
             address: Some(address()),
+            status: crate::domain::ClientStatus::Inactive,
+            sla: crate::domain::sla::Sla(
+                [(
+                    crate::domain::Priority::High,
+                    crate::domain::sla::SlaTimes { response_minutes: 30, resolution_minutes: 240 },
+                )]
+                .into(),
+            ),
         },
         primary_contact_id: None,
         contact_count: 0,
@@ -183,6 +192,18 @@ fn a_client_item_naming_its_primary_reads_it_back() {
     let read = ClientRecord::from_item(item).unwrap().into_client().unwrap();
 
     assert_eq!((read.primary_contact_id, read.contact_count), (Some(primary), 2));
+}
+
+#[test]
+fn a_client_item_stored_before_statuses_and_service_levels_reads_as_active_without_them() {
+    let mut item = new_client_item(&tenant(), &client()).unwrap();
+    item.remove("status");
+    item.remove("sla");
+
+    let read = ClientRecord::from_item(item).unwrap().into_client().unwrap();
+
+    assert_eq!(read.fields.status, crate::domain::ClientStatus::Active);
+    assert!(read.fields.sla.0.is_empty());
 }
 
 #[test]

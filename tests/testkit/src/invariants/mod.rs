@@ -5,6 +5,9 @@
 //! email normalisation, sweep keys), borrowing nothing from the code under test. `violations`
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
+mod activity;
+mod index;
+mod levels;
 mod markers;
 mod relations;
 mod shapes;
@@ -64,6 +67,23 @@ pub enum Rule {
     SweepIndex,
     /// A tenant's email quota counts no more emails in its day than its limit.
     EmailQuota,
+    /// Topic and search items match the contacts exactly: one topic item per topic a contact
+    /// receives, one search item per folded term (last name, first name, email), each naming
+    /// its contact, and no others.
+    IndexItems,
+    /// A contact's name sort key (`GSI2SK`) is its folded last name, `\u{1}`, folded first name.
+    NameKey,
+    /// A tenant's settings are versioned and within their bounds (invitation lifetime,
+    /// signature length).
+    Settings,
+    /// A client's status is active or inactive (or absent: active), and each of its service
+    /// levels has a positive response time no later than its resolution time.
+    ClientLevels,
+    /// An activity entry is keyed by its time (RFC 3339, UTC, milliseconds, the same as its
+    /// `at`), has its kind's attributes, no address or message body, expires whole days after
+    /// it happened, and names the client its contact is under, or its contact no longer exists
+    /// (until the deletion's stream record is processed, which erases the contact's activity).
+    Activity,
 }
 
 impl Rule {
@@ -87,6 +107,11 @@ impl Rule {
             Rule::NoPassword => "no-password",
             Rule::SweepIndex => "sweep-index",
             Rule::EmailQuota => "email-quota",
+            Rule::IndexItems => "index-items",
+            Rule::NameKey => "name-key",
+            Rule::Settings => "settings",
+            Rule::ClientLevels => "client-levels",
+            Rule::Activity => "activity",
         }
     }
 }
@@ -120,6 +145,8 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     let table = shapes::Table::of(items, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
+    index::check(&table, &mut found);
+    activity::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

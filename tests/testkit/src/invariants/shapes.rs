@@ -36,6 +36,28 @@ pub(crate) enum Shape<'a> {
     },
     /// A tenant's email quota: hourly counts of the last day and the limit they were kept to.
     Quota,
+    /// A contact receives emails of a topic: under its client, keyed by topic and contact id.
+    Topic {
+        tenant: &'a str,
+        client: &'a str,
+        topic: &'a str,
+        id: &'a str,
+    },
+    /// A contact is found by a folded term (its last name, first name or address).
+    Find {
+        tenant: &'a str,
+        term: &'a str,
+        id: &'a str,
+    },
+    /// A tenant's settings (`PK = TENANT#t`, `SK = SETTINGS`), versioned, within its bounds.
+    Settings,
+    /// An entry of a contact's activity history, keyed by the contact alone: its time (RFC
+    /// 3339 UTC with milliseconds) and what makes it unique then.
+    Activity {
+        tenant: &'a str,
+        contact: &'a str,
+        at: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -48,6 +70,10 @@ impl Shape<'_> {
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
             Shape::Quota => Some("quota"),
+            Shape::Topic { .. } => Some("topic"),
+            Shape::Find { .. } => Some("find"),
+            Shape::Settings => Some("settings"),
+            Shape::Activity { .. } => Some("activity"),
         }
     }
 }
@@ -61,6 +87,21 @@ pub(crate) fn tenant_shaped(t: &str) -> bool {
 pub(crate) fn ulid(id: &str) -> Option<&str> {
     let crockford = |b: u8| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b));
     (id.len() == 26 && id.bytes().all(crockford)).then_some(id)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: the one form whose text order is time order.
+fn activity_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() == 24
+        && digits(0..4)
+        && (b[4], b[7], b[10], b[13], b[16], b[19], b[23]) == (b'-', b'-', b'T', b':', b':', b'.', b'Z')
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
+        && digits(20..23)
 }
 
 fn hex64(text: &str) -> bool {
@@ -77,19 +118,40 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return (tenant_shaped(tenant) && sk == "EMAIL").then_some(Shape::Quota);
     }
     let Some((tenant, tail)) = rest.split_once('#') else {
+        if sk == "SETTINGS" {
+            return tenant_shaped(rest).then_some(Shape::Settings);
+        }
         let id = ulid(sk.strip_prefix("CLIENT#")?)?;
         return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
     };
     if !tenant_shaped(tenant) {
         return None;
     }
+    if tail == "FIND" {
+        // `{term}#{contact id}`: the id is the last 26 characters.
+        let (term, id) = sk.split_at_checked(sk.len().checked_sub(26)?)?;
+        let term = term.strip_suffix('#').filter(|t| !t.is_empty())?;
+        return Some(Shape::Find { tenant, term, id: ulid(id)? });
+    }
     let (kind, id) = tail.split_once('#')?;
     Some(match (kind, sk) {
+        ("CLIENT", sk) if sk.starts_with("TOPIC#") => {
+            let (topic, contact) = sk.strip_prefix("TOPIC#")?.split_once('#')?;
+            Shape::Topic { tenant, client: ulid(id)?, topic, id: ulid(contact)? }
+        }
         ("CLIENT", sk) => {
             Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
         }
         ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
         ("IDEM", "IDEM") => Shape::Idempotency { key: id },
+        ("CONTACT", sk) => {
+            let contact = ulid(id.strip_suffix("#ACTIVITY")?)?;
+            let (at, suffix) = sk.strip_prefix("AT#")?.split_once('#')?;
+            if !activity_time(at) || suffix.is_empty() {
+                return None;
+            }
+            Shape::Activity { tenant, contact, at }
+        }
         _ => return None,
     })
 }
@@ -98,6 +160,12 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
 pub(crate) struct Keyed<'a> {
     pub tenant: &'a str,
     pub id: &'a str,
+    pub item: &'a Item,
+}
+
+pub(crate) struct Activity<'a> {
+    pub tenant: &'a str,
+    pub contact: &'a str,
     pub item: &'a Item,
 }
 
@@ -114,8 +182,11 @@ pub(crate) struct Table<'a> {
     pub clients: Vec<Keyed<'a>>,
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
+    pub activities: Vec<Activity<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
+    /// Topic and search items (`Shape::Topic`, `Shape::Find`).
+    pub index: Vec<(Shape<'a>, &'a Item)>,
     /// Every item and its shape (`None`: unknown).
     pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
 }
@@ -159,6 +230,7 @@ impl<'a> Table<'a> {
         match shape {
             Shape::Client { tenant, id } => {
                 disagreements.extend(agrees("id", id));
+                super::levels::client_levels(item, found);
                 self.clients.push(Keyed { tenant, id, item });
             }
             Shape::Contact { tenant, client, id } => {
@@ -169,9 +241,25 @@ impl<'a> Table<'a> {
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
+            Shape::Settings => super::levels::settings(item, found),
+            Shape::Activity { tenant, contact, at } => {
+                disagreements.extend(agrees("tenant_id", tenant));
+                disagreements.extend(agrees("contact_id", contact));
+                disagreements.extend(agrees("at", at));
+                self.activities.push(Activity { tenant, contact, item });
+            }
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
+            }
+            Shape::Topic { client, id, .. } => {
+                disagreements.extend(agrees("client_id", client));
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
+            }
+            Shape::Find { id, .. } => {
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
             }
         }
         for detail in disagreements {
@@ -221,8 +309,8 @@ fn idempotency_record(key: &str, item: &Item, found: &mut Found) {
     }
 }
 
-/// An invitation as written: keyed by the hash of its token, naming the contact it is for and
-/// the address it went to, valid until a time and kept a week beyond it.
+/// An invitation as written: keyed by the hash of its token, naming the contact it is for (and
+/// not its address), valid until a time and kept a week beyond it.
 fn invitation(hash: &str, item: &Item, found: &mut Found) {
     let mut wrong = Vec::new();
     if !hex64(hash) {
@@ -236,8 +324,9 @@ fn invitation(hash: &str, item: &Item, found: &mut Found) {
             wrong.push(format!("its {id} is not an id"));
         }
     }
-    if s(item, "email").is_none_or(str::is_empty) {
-        wrong.push("it names no address".to_owned());
+    // The address is the contact's; a copy here would outlive the contact's deletion.
+    if item.contains_key("email") {
+        wrong.push("it holds an address (invitations keep none)".to_owned());
     }
     match (num(item, "valid_until"), num(item, "expires_at")) {
         (Some(valid), Some(expires)) if expires == valid + INVITATION_KEPT_SECS => {}

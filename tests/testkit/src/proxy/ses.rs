@@ -49,6 +49,10 @@ pub struct SesSend {
     pub status: u16,
     /// Whether the send reached the emulator (whose store then holds the message).
     pub delivered: bool,
+    /// `ConfigurationSetName`.
+    pub configuration_set: Option<String>,
+    /// `EmailTags`, as name and value.
+    pub tags: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -137,9 +141,17 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
     let text = request["Content"]["Simple"]["Body"]["Text"]["Data"].as_str().unwrap_or_default().to_owned();
+    let configuration_set = request["ConfigurationSetName"].as_str().map(str::to_owned);
+    let tags: Vec<(String, String)> = request["EmailTags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["Name"].as_str()?.to_owned(), t["Value"].as_str()?.to_owned())))
+        .collect();
     let fault = SesProxy::take_fault(&state, &to);
     let record = |status: u16, delivered: bool| {
-        let send = SesSend { to: to.clone(), text: text.clone(), status, delivered };
+        let (configuration_set, tags) = (configuration_set.clone(), tags.clone());
+        let send = SesSend { to: to.clone(), text: text.clone(), status, delivered, configuration_set, tags };
         state.lock().expect("proxy state").sends.push(send);
     };
 

@@ -1,0 +1,216 @@
+//! Benchmark: finding people reads what it finds, not the client or the tenant.
+//! - A topic's recipients: a client of 5,000 contacts of which 3 receive invoices, read
+//!   through the topic items (the service) next to the query-and-filter of the client's
+//!   contacts that served `?topic=` before (raw SDK, the same query the store made).
+//! - `?q=` prefix search: tenants of growing size, each with 10 contacts matching the prefix.
+//!
+//! Items read are DynamoDB's own counts (`ScannedCount` of each query, the items a
+//! `BatchGetItem` returned); times are medians (p10-p90) of 21 interleaved runs.
+//! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...]
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use bench::{ms, Item, Spread};
+use shared::domain::{
+    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch,
+    PortalState, Stamp, TenantId, Text,
+};
+use shared::store::{items::new_contact_item, ContactFilter, Store};
+use testkit::table::dynamo_client;
+
+const RUNS: usize = 21;
+
+fn contact(client: ClientId, last: &str, email: &str, topics: Vec<NotificationTopic>) -> Contact {
+    let mut fields = ContactFields::create(ContactPatch {
+        last_name: Patch::Set(Text::from_stored(last.into())),
+        email: Patch::Set(Email::parse(email).expect("valid")),
+        ..ContactPatch::default()
+    })
+    .expect("valid fields");
+    fields.notifications = topics;
+    let stamp = Stamp { at: "2026-01-01T00:00:00Z".into(), by: "bench".into() };
+    Contact {
+        id: ContactId::generate(),
+        client_id: client,
+        fields,
+        is_primary: false,
+        portal: PortalState::default(),
+        email_delivery: Default::default(),
+        audit: Audit::new(&stamp),
+    }
+}
+
+/// The contact item and its index items, as the service writes them.
+fn items(tenant: &TenantId, c: &Contact) -> Vec<Item> {
+    let mut all = vec![new_contact_item(tenant, c).expect("item")];
+    all.extend(shared::store::index::index_items(tenant, c).into_values());
+    all
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// The query `?topic=` made before topic items: the client's contacts, filtered.
+async fn filtered(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: ClientId,
+) -> (usize, usize) {
+    let (mut read, mut found, mut start) = (0, 0, None);
+    loop {
+        let out = db
+            .query()
+            .table_name(table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .filter_expression("contains(notifications, :topic) AND attribute_exists(email)")
+            .expression_attribute_values(":pk", s(format!("TENANT#{tenant}#CLIENT#{client}")))
+            .expression_attribute_values(":prefix", s("CONTACT#"))
+            .expression_attribute_values(":topic", s("invoice"))
+            .limit(100)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("query");
+        read += out.scanned_count() as usize;
+        found += out.count() as usize;
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return (read, found);
+        }
+    }
+}
+
+/// Topic items a topic list reads (its `BatchGetItem` then reads as many contacts).
+async fn topic_items_read(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: ClientId,
+) -> usize {
+    let out = db
+        .query()
+        .table_name(table)
+        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+        .expression_attribute_values(":pk", s(format!("TENANT#{tenant}#CLIENT#{client}")))
+        .expression_attribute_values(":prefix", s("TOPIC#invoice#"))
+        .send()
+        .await
+        .expect("query");
+    out.scanned_count() as usize
+}
+
+async fn recipients(db: &aws_sdk_dynamodb::Client, total: usize, receiving: usize) {
+    let tenant = TenantId::parse("bench").expect("tenant");
+    let client = ClientId::generate();
+    let table = bench::fresh_table(db, "bench-find").await;
+    let every = total / receiving.max(1);
+    let all: Vec<Item> = (0..total)
+        .flat_map(|i| {
+            let topics = if i % every == 0 && i / every < receiving {
+                vec![NotificationTopic::Invoice]
+            } else {
+                vec![]
+            };
+            items(&tenant, &contact(client, &format!("Contact {i}"), &format!("c{i}@bench.example"), topics))
+        })
+        .collect();
+    bench::batch_write(db, &table, all, 16).await;
+    let store = Store::new(db.clone(), table.clone());
+    let filter =
+        ContactFilter { topic: Some(NotificationTopic::Invoice), with_email: true, ..Default::default() };
+    let (mut by_index, mut by_filter) = (Vec::new(), Vec::new());
+    let mut found = (0, 0);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        found.0 = store.list_contacts(&tenant, client, &filter, 100, None).await.expect("list").items.len();
+        by_index.push(started.elapsed());
+        let started = Instant::now();
+        found.1 = filtered(db, &table, &tenant, client).await.1;
+        by_filter.push(started.elapsed());
+    }
+    let index_read = topic_items_read(db, &table, &tenant, client).await;
+    let filter_read = filtered(db, &table, &tenant, client).await.0;
+    println!("| way | contacts of the client | recipients found | items read | round trips | time, median (p10-p90) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| topic items (the service) | {total} | {} | {index_read} topic items + {index_read} contacts | 2 | {} |",
+        found.0,
+        Spread::of(by_index).show(ms)
+    );
+    println!(
+        "| query + filter (before) | {total} | {} | {filter_read} | {} | {} |",
+        found.1,
+        total.div_ceil(100),
+        Spread::of(by_filter).show(ms)
+    );
+    bench::drop_table(db, &table).await;
+}
+
+async fn search(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
+    const MATCHES: usize = 10;
+    println!("| contacts in the tenant | matches of `zeph` | search items read | contacts read | time, median (p10-p90) | seed time |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for &size in sizes {
+        let tenant = TenantId::parse("bench").expect("tenant");
+        let table = bench::fresh_table(db, "bench-find").await;
+        let clients: Vec<ClientId> = (0..50).map(|_| ClientId::generate()).collect();
+        let all: Vec<Item> = (0..size)
+            .flat_map(|i| {
+                let last = if i % (size / MATCHES) == 0 && i / (size / MATCHES) < MATCHES {
+                    format!("Zephyr {i}")
+                } else {
+                    format!("Contact {i}")
+                };
+                items(
+                    &tenant,
+                    &contact(clients[i % clients.len()], &last, &format!("c{i}@bench.example"), vec![]),
+                )
+            })
+            .collect();
+        let seeded = Instant::now();
+        bench::batch_write(db, &table, all, 16).await;
+        let seed_time = seeded.elapsed();
+        let store = Store::new(db.clone(), table.clone());
+        let mut times: Vec<Duration> = Vec::new();
+        let mut found = 0;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            found = store.search_contacts(&tenant, "zeph", 25, None).await.expect("search").items.len();
+            times.push(started.elapsed());
+        }
+        let read = db
+            .query()
+            .table_name(&table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :q)")
+            .expression_attribute_values(":pk", s(format!("TENANT#{tenant}#FIND")))
+            .expression_attribute_values(":q", s("zeph"))
+            .send()
+            .await
+            .expect("query")
+            .scanned_count();
+        println!(
+            "| {size} | {found} | {read} | {found} | {} | {:.1} s |",
+            Spread::of(times).show(ms),
+            seed_time.as_secs_f64()
+        );
+        bench::drop_table(db, &table).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("numbers")).collect();
+    let receiving = args.first().copied().unwrap_or(3);
+    let sizes = if args.len() > 1 { args[1..].to_vec() } else { vec![1_000, 10_000, 50_000] };
+    let db = dynamo_client().await;
+    println!("### A topic's recipients: 5,000 contacts, {receiving} receiving invoices");
+    println!();
+    recipients(&db, 5_000, receiving).await;
+    println!();
+    println!("### Prefix search: cost against tenant size");
+    println!();
+    search(&db, &sizes).await;
+}

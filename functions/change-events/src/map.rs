@@ -1,0 +1,266 @@
+//! From one stream record (an item's old and new image) to the domain events and activity it
+//! means. Only contact and client items are mapped; every other item (email claims, quota,
+//! idempotency records, invitations, activity) means nothing here. Attributes the service
+//! derives (counts, versions, `updated_at`, index keys, invitation hashes, `is_primary`) never
+//! make an event on their own: only the attributes a user sets are compared.
+
+use serde_json::{json, Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use shared::domain::{ClientId, ContactId, TenantId};
+use shared::store::activity_changes::{ActivityChange, ChangeKind};
+use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE};
+
+pub type Item = std::collections::HashMap<String, AttributeValue>;
+
+/// One record of the table's stream, as the event source mapping hands it over.
+#[derive(Debug, Clone)]
+pub struct StreamChange {
+    /// The stream's id of the record: the same on every redelivery.
+    pub event_id: String,
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+    /// When the change was written (the record's approximate creation time).
+    pub written_at: OffsetDateTime,
+}
+
+/// A domain event, ready to publish: `detail-type` is `kind`, `detail` is `detail()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainEvent {
+    /// Stable: the stream record's id and the kind, so a redelivered record has the same id.
+    pub id: String,
+    pub kind: &'static str,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub contact_id: Option<String>,
+    pub actor: Option<String>,
+    pub at: String,
+    pub data: Value,
+}
+
+impl DomainEvent {
+    pub fn detail(&self) -> Value {
+        json!({
+            "id": self.id, "type": self.kind, "tenant_id": self.tenant_id, "client_id": self.client_id,
+            "contact_id": self.contact_id, "actor": self.actor, "at": self.at, "data": self.data,
+        })
+    }
+}
+
+/// What one record means: events to publish, activity to write, and whose activity to erase.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub events: Vec<DomainEvent>,
+    pub activity: Vec<ActivityChange>,
+    pub erase_activity_of: Option<(TenantId, ContactId)>,
+}
+
+/// A record that cannot be mapped: a contact or client item whose keys or times are not the
+/// service's. Reported as a batch item failure, and after the retries sent on to the on-failure
+/// destination.
+#[derive(Debug)]
+pub struct Unmappable(pub String);
+
+impl std::error::Error for Unmappable {}
+
+impl std::fmt::Display for Unmappable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unmappable stream record: {}", self.0)
+    }
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// An attribute as JSON (absent = null).
+fn value(item: Option<&Item>, name: &str) -> Value {
+    item.and_then(|i| i.get(name))
+        .and_then(|v| serde_dynamo::from_attribute_value::<_, Value>(v.clone()).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The names of `fields` whose values differ between the images, in `fields`' order.
+fn changed<'a>(old: &Item, new: &Item, fields: &[&'a str]) -> Vec<&'a str> {
+    fields.iter().copied().filter(|f| old.get(*f) != new.get(*f)).collect()
+}
+
+fn changes(old: &Item, new: &Item, fields: &[&str]) -> Value {
+    fields
+        .iter()
+        .map(|f| json!({"field": f, "old": value(Some(old), f), "new": value(Some(new), f)}))
+        .collect()
+}
+
+/// The public fields of an item, as JSON (what a `*.created` event carries).
+fn snapshot(item: &Item, fields: &[&str]) -> Value {
+    Value::Object(fields.iter().map(|f| ((*f).to_owned(), value(Some(item), f))).collect::<Map<_, _>>())
+}
+
+/// The contact fields a user edits, except the email (its own event).
+fn contact_fields() -> impl Iterator<Item = &'static str> {
+    CONTACT_EDITABLE.iter().copied().filter(|f| *f != "email")
+}
+
+struct Keys {
+    tenant: TenantId,
+    client: ClientId,
+    contact: Option<ContactId>,
+}
+
+/// The tenant, client (and contact) a contact or client item belongs to, from its keys.
+fn keys_of(item: &Item, entity: &str) -> Result<Keys, Unmappable> {
+    let bad = || Unmappable(format!("{entity} item with keys {:?}/{:?}", text(item, "PK"), text(item, "SK")));
+    let (pk, sk) = (text(item, "PK").ok_or_else(bad)?, text(item, "SK").ok_or_else(bad)?);
+    let pk = pk.strip_prefix("TENANT#").ok_or_else(bad)?;
+    match entity {
+        "client" => Ok(Keys {
+            tenant: TenantId::parse(pk).ok_or_else(bad)?,
+            client: sk.strip_prefix("CLIENT#").and_then(ClientId::parse).ok_or_else(bad)?,
+            contact: None,
+        }),
+        _ => {
+            let (tenant, client) = pk.split_once("#CLIENT#").ok_or_else(bad)?;
+            Ok(Keys {
+                tenant: TenantId::parse(tenant).ok_or_else(bad)?,
+                client: ClientId::parse(client).ok_or_else(bad)?,
+                contact: Some(sk.strip_prefix("CONTACT#").and_then(ContactId::parse).ok_or_else(bad)?),
+            })
+        }
+    }
+}
+
+fn parse_time(at: &str) -> Result<OffsetDateTime, Unmappable> {
+    OffsetDateTime::parse(at, &Rfc3339).map_err(|_| Unmappable(format!("updated_at {at:?}")))
+}
+
+/// Maps one record. Pure: the same record always maps to the same events and activity.
+pub fn map(change: &StreamChange) -> Result<Mapped, Unmappable> {
+    let image = change.new.as_ref().or(change.old.as_ref());
+    let Some(entity) = image.and_then(|i| text(i, "entity")) else { return Ok(Mapped::default()) };
+    if entity != "contact" && entity != "client" {
+        return Ok(Mapped::default());
+    }
+    let keys = keys_of(image.expect("an image named the entity"), entity)?;
+    // A write's time and actor are on its new image; a removal's are not known from the item.
+    let (at, actor) = match &change.new {
+        Some(new) => {
+            let at = text(new, "updated_at").ok_or_else(|| Unmappable("no updated_at".into()))?;
+            (parse_time(at)?, text(new, "updated_by").map(str::to_owned))
+        }
+        None => (change.written_at, None),
+    };
+    let mut out = Mapped::default();
+    let ctx = Ctx { change, keys: &keys, at, actor: &actor };
+    match (entity, &change.old, &change.new) {
+        ("contact", _, _) => contact(&ctx, &mut out),
+        (_, None, Some(new)) => {
+            out.events.push(ctx.event("client.created", json!({"client": snapshot(new, CLIENT_EDITABLE)})))
+        }
+        (_, Some(_), None) => out.events.push(ctx.event("client.deleted", json!({}))),
+        (_, Some(old), Some(new)) => client_modified(&ctx, old, new, &mut out),
+        _ => {}
+    }
+    Ok(out)
+}
+
+struct Ctx<'a> {
+    change: &'a StreamChange,
+    keys: &'a Keys,
+    at: OffsetDateTime,
+    actor: &'a Option<String>,
+}
+
+impl Ctx<'_> {
+    fn event(&self, kind: &'static str, data: Value) -> DomainEvent {
+        DomainEvent {
+            id: format!("{}:{kind}", self.change.event_id),
+            kind,
+            tenant_id: self.keys.tenant.to_string(),
+            client_id: self.keys.client.to_string(),
+            contact_id: self.keys.contact.map(|c| c.to_string()),
+            actor: self.actor.clone(),
+            at: self.at.format(&Rfc3339).unwrap_or_default(),
+            data,
+        }
+    }
+
+    fn activity(&self, suffix: String, kind: ChangeKind) -> ActivityChange {
+        ActivityChange {
+            tenant: self.keys.tenant.clone(),
+            client: self.keys.client,
+            contact: self.keys.contact.expect("a contact's change"),
+            at: self.at,
+            suffix,
+            actor: self.actor.clone(),
+            kind,
+        }
+    }
+}
+
+fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
+    match (&ctx.change.old, &ctx.change.new) {
+        (None, Some(new)) => {
+            let mut fields: Vec<&str> = CONTACT_EDITABLE.to_vec();
+            fields.extend(["is_primary", "portal_status"]);
+            out.events.push(ctx.event("contact.created", json!({"contact": snapshot(new, &fields)})));
+        }
+        (Some(_), None) => {
+            // Only ids: a deleted contact's personal data goes nowhere else.
+            out.events.push(ctx.event("contact.deleted", json!({})));
+            out.erase_activity_of = Some((ctx.keys.tenant.clone(), ctx.keys.contact.expect("a contact")));
+        }
+        (Some(old), Some(new)) => contact_modified(ctx, old, new, out),
+        (None, None) => {}
+    }
+}
+
+fn contact_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
+    let fields: Vec<&str> = contact_fields().collect();
+    let others = changed(old, new, &fields);
+    let email = old.get("email") != new.get("email");
+    if email {
+        let data = json!({"old": value(Some(old), "email"), "new": value(Some(new), "email")});
+        out.events.push(ctx.event("contact.email_changed", data));
+    }
+    if !others.is_empty() {
+        out.events.push(ctx.event("contact.updated", json!({"changes": changes(old, new, &others)})));
+    }
+    let mut names: Vec<String> = others.iter().map(|f| (*f).to_owned()).collect();
+    if email {
+        names.insert(0, "email".to_owned());
+    }
+    if !names.is_empty() {
+        out.activity.push(ctx.activity(ctx.change.event_id.clone(), ChangeKind::FieldsChanged(names)));
+    }
+    let status = |i: &Item| text(i, "portal_status").unwrap_or("none").to_owned();
+    let (from, to) = (status(old), status(new));
+    if from != to {
+        let data = json!({"old": from, "new": to});
+        out.events.push(ctx.event("contact.portal_status_changed", data));
+        let suffix = format!("{}.portal_status", ctx.change.event_id);
+        out.activity.push(ctx.activity(suffix, ChangeKind::PortalStatus { from, to }));
+    }
+}
+
+fn client_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
+    let fields = changed(old, new, CLIENT_EDITABLE);
+    if !fields.is_empty() {
+        out.events.push(ctx.event("client.updated", json!({"changes": changes(old, new, &fields)})));
+    }
+    // A move from one primary to another; the first contact becoming primary is part of its
+    // `contact.created`, and the last one leaving is its `contact.deleted`.
+    if let (Some(from), Some(to)) = (text(old, "primary_contact_id"), text(new, "primary_contact_id")) {
+        if from != to {
+            let mut event = ctx.event("contact.primary_changed", json!({"old": from, "new": to}));
+            event.contact_id = Some(to.to_owned());
+            out.events.push(event);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "map_tests.rs"]
+mod tests;

@@ -1,0 +1,119 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::*;
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+const CLIENT: &str = "01JC0000000000000000000000";
+const ADA: &str = "01JD0000000000000000000000";
+
+fn contact(extra: &[(&str, AttributeValue)]) -> Item {
+    let mut item = Item::from([
+        ("PK".to_owned(), s(&format!("TENANT#acme#CLIENT#{CLIENT}"))),
+        ("SK".to_owned(), s(&format!("CONTACT#{ADA}"))),
+        ("entity".to_owned(), s("contact")),
+        ("last_name".to_owned(), s("Lovelace")),
+        ("email".to_owned(), s("ada@example.com")),
+        ("portal_status".to_owned(), s("none")),
+        ("version".to_owned(), AttributeValue::N("1".into())),
+        ("updated_at".to_owned(), s("2026-11-28T10:00:00.123456Z")),
+        ("updated_by".to_owned(), s("user-1")),
+    ]);
+    item.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    item
+}
+
+fn change(old: Option<Item>, new: Option<Item>) -> StreamChange {
+    StreamChange {
+        event_id: "ev-1".into(),
+        old,
+        new,
+        written_at: OffsetDateTime::from_unix_timestamp(1_795_860_000).unwrap(),
+    }
+}
+
+fn kinds(m: &Mapped) -> Vec<&str> {
+    m.events.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn a_redelivered_record_maps_to_events_with_the_same_ids() {
+    let record = change(Some(contact(&[])), Some(contact(&[("email", s("new@example.com"))])));
+
+    let (first, again) = (map(&record).unwrap(), map(&record).unwrap());
+
+    assert_eq!(first.events, again.events);
+    assert_eq!(first.events[0].id, "ev-1:contact.email_changed");
+}
+
+#[test]
+fn changes_of_derived_attributes_alone_map_to_nothing() {
+    let derived = [
+        ("version", AttributeValue::N("2".into())),
+        ("updated_at", s("2026-11-28T11:00:00Z")),
+        ("report_count", AttributeValue::N("1".into())),
+        ("report_ids", AttributeValue::Ss(vec!["x".into()])),
+        ("GSI1PK", s("SWEEP")),
+        ("GSI1SK", s("2026-12-01#x")),
+        ("invite_hash", s("abc")),
+        ("is_primary", AttributeValue::Bool(true)),
+    ];
+
+    let mapped = map(&change(Some(contact(&[])), Some(contact(&derived)))).unwrap();
+
+    assert!(mapped.events.is_empty() && mapped.activity.is_empty(), "{mapped:?}");
+}
+
+#[test]
+fn an_email_and_another_field_changed_together_are_one_email_event_and_one_update() {
+    let new = contact(&[("email", s("new@example.com")), ("job_title", s("CFO"))]);
+
+    let mapped = map(&change(Some(contact(&[])), Some(new))).unwrap();
+
+    assert_eq!(kinds(&mapped), ["contact.email_changed", "contact.updated"]);
+    assert_eq!(
+        mapped.events[1].data,
+        json!({"changes": [{"field": "job_title", "old": null, "new": "CFO"}]})
+    );
+    assert_eq!(mapped.activity.len(), 1);
+    let fields = vec!["email".to_owned(), "job_title".to_owned()];
+    assert_eq!(mapped.activity[0].kind, ChangeKind::FieldsChanged(fields));
+    assert_eq!(mapped.activity[0].actor.as_deref(), Some("user-1"));
+}
+
+#[test]
+fn a_removed_contact_maps_to_a_deletion_carrying_only_ids_and_erases_its_activity() {
+    let mapped = map(&change(Some(contact(&[])), None)).unwrap();
+
+    assert_eq!(kinds(&mapped), ["contact.deleted"]);
+    let detail = mapped.events[0].detail().to_string();
+    assert!(!detail.contains("Lovelace") && !detail.contains("ada@"), "{detail}");
+    assert_eq!(mapped.events[0].at, "2026-11-28T10:00:00Z");
+    assert!(mapped.events[0].actor.is_none());
+    assert!(mapped.erase_activity_of.is_some());
+}
+
+#[test]
+fn items_other_than_contacts_and_clients_map_to_nothing() {
+    let marker = Item::from([
+        ("PK".to_owned(), s("TENANT#acme#EMAIL#ada@example.com")),
+        ("SK".to_owned(), s("EMAIL")),
+        ("entity".to_owned(), s("email")),
+    ]);
+
+    let mapped = map(&change(None, Some(marker))).unwrap();
+
+    assert!(mapped.events.is_empty());
+}
+
+#[test]
+fn a_contact_item_under_keys_that_are_not_the_services_is_unmappable() {
+    let mut item = contact(&[]);
+    item.insert("PK".into(), s("TENANT#acme#CLIENT#not-an-id"));
+
+    assert!(map(&change(None, Some(item))).is_err());
+}

@@ -1,0 +1,146 @@
+//! One batch of stream records, in order: publish each record's events, write its activity,
+//! erase what its deletion erases. The first record that fails is reported (with every record
+//! after it, which the event source mapping then delivers again in order), so one shard's
+//! records are never published out of order.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::map::{map, DomainEvent, Item, StreamChange};
+use shared::store::Store;
+
+/// The `source` of every event the service publishes.
+pub const SOURCE: &str = "client-contacts";
+
+/// Lambda's partial batch response for a stream event source.
+#[derive(Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResponse {
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemFailure {
+    /// The failed record's sequence number.
+    pub item_identifier: String,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub struct Processor {
+    pub store: Store,
+    pub events: aws_sdk_eventbridge::Client,
+    pub bus: String,
+    pub retention_days: u32,
+}
+
+fn image(item: serde_dynamo::Item) -> Option<Item> {
+    let item: Item = item.into();
+    (!item.is_empty()).then_some(item)
+}
+
+/// A record of a Lambda DynamoDB event as the mapping reads it, with its sequence number.
+pub fn stream_change(record: EventRecord) -> (String, StreamChange) {
+    let change = record.change;
+    let written_at = OffsetDateTime::from_unix_timestamp(change.approximate_creation_date_time.timestamp())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let sequence = change.sequence_number.unwrap_or_default();
+    let change = StreamChange {
+        event_id: record.event_id,
+        old: image(change.old_image),
+        new: image(change.new_image),
+        written_at,
+    };
+    (sequence, change)
+}
+
+impl Processor {
+    /// Reads the configuration from the environment: `TABLE_NAME`, `EVENT_BUS_NAME`,
+    /// `ACTIVITY_RETENTION_DAYS` (default 365).
+    pub async fn from_env() -> Result<Self, BoxError> {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+        let bus = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?;
+        let retention_days = match std::env::var("ACTIVITY_RETENTION_DAYS") {
+            Ok(days) => days.parse().map_err(|_| "ACTIVITY_RETENTION_DAYS is not a number of days")?,
+            Err(_) => shared::store::activity_changes::DEFAULT_RETENTION_DAYS,
+        };
+        Ok(Self {
+            store: Store::new(aws_sdk_dynamodb::Client::new(&aws), table),
+            events: aws_sdk_eventbridge::Client::new(&aws),
+            bus,
+            retention_days,
+        })
+    }
+
+    /// Handles a Lambda DynamoDB stream event.
+    pub async fn handle(&self, event: Event) -> BatchResponse {
+        self.process(event.records.into_iter().map(stream_change).collect()).await
+    }
+
+    /// Handles an event given as JSON (as Lambda's runtime hands it over), answering JSON.
+    pub async fn invoke_json(&self, event: serde_json::Value) -> Result<serde_json::Value, String> {
+        let event: Event =
+            serde_json::from_value(event).map_err(|e| format!("not a DynamoDB stream event: {e}"))?;
+        serde_json::to_value(self.handle(event).await).map_err(|e| e.to_string())
+    }
+
+    /// Handles records in order; the first one that fails and all after it are reported.
+    pub async fn process(&self, records: Vec<(String, StreamChange)>) -> BatchResponse {
+        let mut response = BatchResponse::default();
+        for (at, (sequence, change)) in records.iter().enumerate() {
+            if let Err(error) = self.one(change).await {
+                tracing::error!(event_id = %change.event_id, sequence = %sequence, error = %error, "stream record failed");
+                response.batch_item_failures = records[at..]
+                    .iter()
+                    .map(|(sequence, _)| ItemFailure { item_identifier: sequence.clone() })
+                    .collect();
+                break;
+            }
+        }
+        response
+    }
+
+    async fn one(&self, change: &StreamChange) -> Result<(), BoxError> {
+        let mapped = map(change)?;
+        self.publish(&mapped.events).await?;
+        for activity in &mapped.activity {
+            self.store.put_activity_change(activity, self.retention_days).await?;
+        }
+        if let Some((tenant, contact)) = &mapped.erase_activity_of {
+            self.store.erase_activity(tenant, *contact).await?;
+        }
+        for event in &mapped.events {
+            tracing::info!(id = %event.id, kind = event.kind, tenant = %event.tenant_id, "event published");
+        }
+        Ok(())
+    }
+
+    async fn publish(&self, events: &[DomainEvent]) -> Result<(), BoxError> {
+        // PutEvents takes at most 10 entries; one record makes at most 3.
+        for chunk in events.chunks(10) {
+            let entries = chunk
+                .iter()
+                .map(|e| {
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(SOURCE)
+                        .detail_type(e.kind)
+                        .detail(e.detail().to_string())
+                        .build()
+                })
+                .collect();
+            let out = self.events.put_events().set_entries(Some(entries)).send().await?;
+            if out.failed_entry_count() > 0 {
+                let codes: Vec<_> = out.entries().iter().filter_map(|e| e.error_code()).collect();
+                return Err(
+                    format!("PutEvents refused {} entries: {codes:?}", out.failed_entry_count()).into()
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,13 @@
+//! Lambda function `duplicate-contact`: wiring only; the behaviour lives in `shared::handlers::duplicate_contact`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::duplicate_contact;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| duplicate_contact::handle(app, req))).await
+}

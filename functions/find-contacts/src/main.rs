@@ -1,0 +1,13 @@
+//! Lambda function `find-contacts`: wiring only; the behaviour lives in `shared::handlers::find_contacts`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::find_contacts;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| find_contacts::handle(app, req))).await
+}

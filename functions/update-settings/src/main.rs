@@ -1,0 +1,13 @@
+//! Lambda function `update-settings`: wiring only; the behaviour lives in `shared::handlers::update_settings`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::update_settings;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| update_settings::handle(app, req))).await
+}

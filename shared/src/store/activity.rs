@@ -1,0 +1,79 @@
+//! A contact's activity history: `PK = TENANT#t#CONTACT#id#ACTIVITY`, `SK = AT#{time}#{suffix}`
+//! (docs/table.md). Each item is written once, by whoever saw the event (the email senders,
+//! the SES feedback function, the change stream), and expires by TTL after the retention.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_dynamo::{from_item, to_item};
+
+use super::items::n;
+use super::{keys, last_sort_key, Page, Store};
+use crate::domain::activity::Activity;
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+impl Store {
+    /// Writes one activity item. Writing the same event again (same time and suffix) puts the
+    /// same item, so a redelivered event leaves one entry.
+    pub async fn put_activity(
+        &self,
+        tenant: &TenantId,
+        activity: &Activity,
+        suffix: &str,
+        expires_at: i64,
+    ) -> DomainResult<()> {
+        let contact = ContactId::parse(&activity.contact_id)
+            .ok_or_else(|| DomainError::internal("an activity names no contact id"))?;
+        let mut item: super::tx::Item = to_item(activity).map_err(DomainError::internal)?;
+        item.insert(keys::PK.into(), s(keys::activity_pk(tenant, contact)));
+        item.insert(keys::SK.into(), s(keys::activity_sk(&activity.at, suffix)));
+        item.insert("entity".into(), s("activity"));
+        item.insert("tenant_id".into(), s(tenant.as_str()));
+        item.insert("expires_at".into(), n(u64::try_from(expires_at).unwrap_or(0)));
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
+        Ok(())
+    }
+
+    /// One page of a contact's history, newest first. The contact must exist under `client`
+    /// (404 otherwise), so a path naming another client's contact shows nothing.
+    pub async fn list_activity(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Activity>> {
+        self.get(Self::contact_key(tenant, client, contact))
+            .await?
+            .ok_or(DomainError::NotFound("contact"))?;
+        let pk = keys::activity_pk(tenant, contact);
+        let out = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":prefix", s(keys::ACTIVITY_SK_PREFIX))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
+            .send()
+            .await
+            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+        let items = out
+            .items()
+            .iter()
+            .map(|item| from_item(item.clone()).map_err(DomainError::internal))
+            .collect::<DomainResult<Vec<Activity>>>()?;
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+    }
+}

@@ -1,0 +1,199 @@
+//! A contact's change activity, written from the table's stream (`change-events`): what changed
+//! (field names, no values) and portal status moves. The items share the activity partition of
+//! the contact, `PK = TENANT#{t}#CONTACT#{contactId}#ACTIVITY`,
+//! `SK = AT#{at, RFC 3339 UTC with milliseconds}#{suffix}`, with `expires_at` for TTL.
+//! A put is keyed by the stream record it came from, so a redelivered record writes the same
+//! item again (a plain PutItem is idempotent by key). Deleting a contact erases its partition.
+
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::keys;
+use super::tx::Item;
+use super::Store;
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+
+/// How long activity is kept by default (`ACTIVITY_RETENTION_DAYS`).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+/// The partition of one contact's activity.
+pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
+    format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
+}
+
+/// An activity time as its items spell it: RFC 3339, UTC, milliseconds (`...10:00:00.123Z`),
+/// so sort keys sort by time.
+pub fn activity_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let millis = at.replace_nanosecond(at.millisecond() as u32 * 1_000_000).unwrap_or(at);
+    let text = millis.format(&Rfc3339).unwrap_or_default();
+    // Rfc3339 drops trailing zero digits; the sort key needs exactly three.
+    match text.split_once('.') {
+        Some((secs, _)) => format!("{secs}.{:03}Z", at.millisecond()),
+        None => format!("{}.000Z", text.trim_end_matches('Z')),
+    }
+}
+
+/// What changed, as an activity item says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeKind {
+    /// `kind = fields_changed`, `fields`: the names of the changed fields.
+    FieldsChanged(Vec<String>),
+    /// `kind = portal_status`, `from`, `to`.
+    PortalStatus { from: String, to: String },
+}
+
+/// One activity item of a contact.
+#[derive(Debug, Clone)]
+pub struct ActivityChange {
+    pub tenant: TenantId,
+    pub client: ClientId,
+    pub contact: ContactId,
+    pub at: OffsetDateTime,
+    /// Unique within the contact's activity at `at`: the stream record's id (and, when one
+    /// record gives two items, the kind).
+    pub suffix: String,
+    pub actor: Option<String>,
+    pub kind: ChangeKind,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+impl ActivityChange {
+    pub fn item(&self, retention_days: u32) -> Item {
+        let at = activity_time(self.at);
+        let expires = self.at.unix_timestamp() + i64::from(retention_days) * 86_400;
+        let mut item = Item::from([
+            (keys::PK.to_owned(), s(activity_pk(&self.tenant, self.contact))),
+            (keys::SK.to_owned(), s(format!("AT#{at}#{}", self.suffix))),
+            ("entity".to_owned(), s("activity")),
+            ("tenant_id".to_owned(), s(self.tenant.to_string())),
+            ("client_id".to_owned(), s(self.client.to_string())),
+            ("contact_id".to_owned(), s(self.contact.to_string())),
+            ("at".to_owned(), s(at)),
+            ("expires_at".to_owned(), AttributeValue::N(expires.to_string())),
+        ]);
+        if let Some(actor) = &self.actor {
+            item.insert("actor".to_owned(), s(actor));
+        }
+        match &self.kind {
+            ChangeKind::FieldsChanged(fields) => {
+                item.insert("kind".to_owned(), s("fields_changed"));
+                item.insert("fields".to_owned(), AttributeValue::L(fields.iter().map(s).collect()));
+            }
+            ChangeKind::PortalStatus { from, to } => {
+                item.insert("kind".to_owned(), s("portal_status"));
+                item.insert("from".to_owned(), s(from));
+                item.insert("to".to_owned(), s(to));
+            }
+        }
+        item
+    }
+}
+
+impl Store {
+    /// Writes one activity item (again, with the same key and content, on a redelivery).
+    pub async fn put_activity_change(
+        &self,
+        change: &ActivityChange,
+        retention_days: u32,
+    ) -> DomainResult<()> {
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(change.item(retention_days)))
+            .send()
+            .await
+            .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
+        Ok(())
+    }
+
+    /// Erases every activity item of a contact (all kinds, whoever wrote them); returns how
+    /// many. Safe to repeat.
+    pub async fn erase_activity(&self, tenant: &TenantId, contact: ContactId) -> DomainResult<usize> {
+        let pk = activity_pk(tenant, contact);
+        let mut erased = 0;
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(&pk))
+                .projection_expression("PK, SK")
+                .consistent_read(true)
+                .limit(25)
+                .send()
+                .await
+                .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+            let keys = page.items.unwrap_or_default();
+            if keys.is_empty() {
+                return Ok(erased);
+            }
+            erased += keys.len();
+            self.delete_keys(keys).await?;
+        }
+    }
+
+    /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed.
+    async fn delete_keys(&self, keys: Vec<Item>) -> DomainResult<()> {
+        let mut requests: Vec<WriteRequest> = keys
+            .into_iter()
+            .map(|key| {
+                let delete =
+                    DeleteRequest::builder().set_key(Some(key)).build().map_err(DomainError::internal)?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<DomainResult<_>>()?;
+        for attempt in 0..super::tx::MAX_ATTEMPTS {
+            let out = self
+                .db
+                .batch_write_item()
+                .request_items(&self.table, requests)
+                .send()
+                .await
+                .map_err(|e| DomainError::failed("BatchWriteItem", e.into_service_error()))?;
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+        }
+        Err(DomainError::Contention)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_activity_time_has_exactly_three_fraction_digits_in_utc() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_795_860_000_123_456_789).unwrap();
+        assert_eq!(activity_time(at), "2026-11-28T10:00:00.123Z");
+        let whole = OffsetDateTime::from_unix_timestamp(1_795_860_000).unwrap();
+        assert_eq!(activity_time(whole), "2026-11-28T10:00:00.000Z");
+    }
+
+    #[test]
+    fn an_activity_item_expires_after_the_retention_and_names_its_contact() {
+        let change = ActivityChange {
+            tenant: TenantId::parse("acme").unwrap(),
+            client: ClientId::parse("01JC0000000000000000000000").unwrap(),
+            contact: ContactId::parse("01JD0000000000000000000000").unwrap(),
+            at: OffsetDateTime::from_unix_timestamp(1_795_860_000).unwrap(),
+            suffix: "ev1".into(),
+            actor: None,
+            kind: ChangeKind::PortalStatus { from: "invited".into(), to: "active".into() },
+        };
+        let item = change.item(2);
+        assert_eq!(item["PK"], s("TENANT#acme#CONTACT#01JD0000000000000000000000#ACTIVITY"));
+        assert_eq!(item["SK"], s("AT#2026-11-28T10:00:00.000Z#ev1"));
+        assert_eq!(item["expires_at"], AttributeValue::N((1_795_860_000 + 2 * 86_400).to_string()));
+        assert_eq!(item["kind"], s("portal_status"));
+        assert!(!item.contains_key("actor"));
+    }
+}

@@ -1,0 +1,93 @@
+//! A contact's changes become its activity (written from the stream), with field names and
+//! statuses, never values; the invariant checker knows the shape exactly.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::json;
+use testkit::events::EventStream;
+use testkit::invariants::Rule;
+use testkit::TestApi;
+
+use crate::invariants::{broken_rules, put_raw, s};
+use crate::support::{contact_path, given_client, given_contact};
+
+async fn activity_of(
+    api: &TestApi,
+    contact: &serde_json::Value,
+) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+    let pk = format!("TENANT#t1#CONTACT#{}#ACTIVITY", contact["id"].as_str().unwrap());
+    testkit::table::items_under(&api.db, &api.table, &pk).await
+}
+
+#[tokio::test]
+async fn an_edit_becomes_one_activity_item_naming_the_changed_fields_and_who_changed_them() {
+    let api = TestApi::new().await;
+    let mut stream = EventStream::of(&api).await;
+    let admin = TestApi::admin("t1");
+    let client = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(&api, &admin, &client, json!({"last_name": "L", "mobile": "+14155550105"})).await;
+
+    let res = api
+        .patch(&admin, &contact_path(&client, &ada), json!({"job_title": "CFO", "department": "Finance"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    stream.events().await;
+
+    let items = activity_of(&api, &ada).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    let item = &items[0];
+    assert_eq!(item["kind"], s("fields_changed"));
+    assert_eq!(item["fields"], AttributeValue::L(vec![s("job_title"), s("department")]));
+    assert_eq!(item["actor"], s(res.json()["updated_by"].as_str().unwrap()));
+    assert!(!format!("{item:?}").contains("CFO"), "no values: {item:?}");
+    let at = item["at"].as_s().unwrap();
+    assert_eq!(item["SK"].as_s().unwrap().strip_prefix("AT#").unwrap().split_once('#').unwrap().0, at);
+}
+
+/// An activity item as the stream writes it for a portal status change.
+fn activity_item(
+    contact: &str,
+    extra: &[(&'static str, AttributeValue)],
+) -> Vec<(&'static str, AttributeValue)> {
+    let mut item = vec![
+        ("PK", s(&format!("TENANT#t1#CONTACT#{contact}#ACTIVITY"))),
+        ("SK", s("AT#2026-11-28T10:00:00.123Z#ev-1")),
+        ("entity", s("activity")),
+        ("tenant_id", s("t1")),
+        ("client_id", s("01J00000000000000000000000")),
+        ("contact_id", s(contact)),
+        ("kind", s("portal_status")),
+        ("at", s("2026-11-28T10:00:00.123Z")),
+        ("from", s("invited")),
+        ("to", s("active")),
+        ("expires_at", AttributeValue::N("1827396000".into())),
+    ];
+    item.extend(extra.iter().cloned());
+    item
+}
+
+#[tokio::test]
+async fn the_activity_of_a_deleted_contact_that_holds_only_ids_and_statuses_is_sound() {
+    let api = TestApi::new().await;
+    put_raw(&api, &activity_item("01J00000000000000000000001", &[])).await;
+
+    assert_eq!(broken_rules(api).await, []);
+}
+
+#[tokio::test]
+async fn an_activity_item_holding_personal_data_is_a_violation() {
+    let api = TestApi::new().await;
+    put_raw(&api, &activity_item("01J00000000000000000000001", &[("email", s("ada@x.test"))])).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Activity]);
+}
+
+#[tokio::test]
+async fn an_activity_item_whose_time_is_not_its_keys_is_a_violation() {
+    let api = TestApi::new().await;
+    let mut item = activity_item("01J00000000000000000000001", &[]);
+    item.retain(|(k, _)| *k != "at");
+    item.push(("at", s("2026-11-28T10:00:00Z")));
+    put_raw(&api, &item).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::Activity]);
+}

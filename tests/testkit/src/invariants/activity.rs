@@ -1,0 +1,74 @@
+//! A contact's activity history: each entry is one of the four kinds with its attributes,
+//! expires a whole number of days after it happened (TTL), names the client its live contact
+//! is under, and holds no address. Entries of a deleted contact may remain until erased, so
+//! the client rule applies only while the contact exists.
+
+use std::collections::HashMap;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::shapes::{keys, ulid, Table};
+use super::{num, s, Found, Item, Rule};
+
+const EMAIL_KINDS: [&str; 5] =
+    ["invitation", "password_reset", "notification", "support_reminder", "revocation"];
+const OUTCOMES: [&str; 4] = ["delivered", "bounced", "complained", "rejected"];
+const DAY: i64 = 86_400;
+
+pub(crate) fn check(t: &Table, found: &mut Found) {
+    let clients: HashMap<(&str, &str), &str> =
+        t.contacts.iter().map(|c| ((c.tenant, c.id), c.client)).collect();
+    for a in &t.activities {
+        let mut wrong = kind(a.item);
+        wrong.extend(expiry(a.item));
+        match (clients.get(&(a.tenant, a.contact)), s(a.item, "client_id")) {
+            (_, None) => wrong.push("it names no client".to_owned()),
+            (_, Some(named)) if ulid(named).is_none() => {
+                wrong.push(format!("its client_id {named:?} is not an id"))
+            }
+            (Some(client), Some(named)) if client != &named => {
+                wrong.push(format!("it names client {named}, its contact is under {client}"))
+            }
+            _ => {}
+        }
+        if ["email", "to", "destination", "body", "text", "html"]
+            .iter()
+            .any(|name| a.item.contains_key(*name))
+        {
+            wrong.push("it holds an address or a message body".to_owned());
+        }
+        for what in wrong {
+            found.add(Rule::Activity, format!("{}: {what}", keys(a.item)));
+        }
+    }
+}
+
+/// The attributes its `kind` calls for.
+fn kind(item: &Item) -> Vec<String> {
+    let has = |name: &str| s(item, name).is_some_and(|v| !v.is_empty());
+    let one_of = |name: &str, values: &[&str]| s(item, name).is_some_and(|v| values.contains(&v));
+    let ok = match s(item, "kind") {
+        Some("email") => one_of("email_kind", &EMAIL_KINDS) && has("message_id"),
+        Some("delivery") => one_of("outcome", &OUTCOMES) && has("message_id"),
+        Some("fields_changed") => {
+            item.get("fields").and_then(|f| f.as_l().ok()).is_some_and(|l| l.iter().all(|v| v.as_s().is_ok()))
+        }
+        Some("portal_status") => has("from") && has("to"),
+        other => return vec![format!("unknown kind {other:?}")],
+    };
+    if ok {
+        Vec::new()
+    } else {
+        vec![format!("its attributes do not fit kind {:?}", s(item, "kind"))]
+    }
+}
+
+/// `expires_at` is a positive whole number of days after `at`.
+fn expiry(item: &Item) -> Option<String> {
+    let at = s(item, "at").and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok())?;
+    match num(item, "expires_at").map(|e| e - at.unix_timestamp()) {
+        Some(kept) if kept > 0 && kept % DAY == 0 => None,
+        kept => Some(format!("it is kept {kept:?} s after it happened, not a whole number of days")),
+    }
+}
