@@ -1,7 +1,8 @@
-//! A contact's activity history: each entry is one of the four kinds with its attributes,
-//! expires a whole number of days after it happened (TTL), names the client its live contact
-//! is under, and holds no address. Entries of a deleted contact may remain until erased, so
-//! the client rule applies only while the contact exists.
+//! A contact's activity history: each entry is one of the four kinds with its attributes and
+//! nothing else (so no address, value or message body), says in `at` the time its key gives it,
+//! expires a whole number of days after it happened (TTL), and names the client its live
+//! contact is under. Entries of a deleted contact may remain until erased, so the client rule
+//! applies only while the contact exists.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,21 @@ const EMAIL_KINDS: [&str; 5] =
     ["invitation", "password_reset", "notification", "support_reminder", "revocation"];
 const OUTCOMES: [&str; 4] = ["delivered", "bounced", "complained", "rejected"];
 const DAY: i64 = 86_400;
+/// What every entry may hold (`actor` only when known).
+const COMMON: [&str; 10] =
+    ["PK", "SK", "entity", "tenant_id", "client_id", "contact_id", "kind", "at", "expires_at", "actor"];
+
+/// What each kind holds besides the common attributes.
+fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "email" => Some(&["email_kind", "message_id", "topic", "subject"]),
+        "delivery" => Some(&["message_id", "outcome", "reason"]),
+        "fields_changed" => Some(&["fields"]),
+        "portal_status" => Some(&["from", "to"]),
+        // An unknown kind is reported as such (`kind`).
+        _ => None,
+    }
+}
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
     let clients: HashMap<(&str, &str), &str> =
@@ -32,11 +48,14 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
             }
             _ => {}
         }
-        if ["email", "to", "destination", "body", "text", "html"]
-            .iter()
-            .any(|name| a.item.contains_key(*name))
-        {
-            wrong.push("it holds an address or a message body".to_owned());
+        if s(a.item, "at") != Some(a.at) {
+            wrong.push(format!("its at {:?} is not its key's time {}", s(a.item, "at"), a.at));
+        }
+        if let Some(own) = own_attributes(s(a.item, "kind").unwrap_or_default()) {
+            for name in a.item.keys().filter(|n| !COMMON.contains(&n.as_str()) && !own.contains(&n.as_str()))
+            {
+                wrong.push(format!("it holds {name}, which its kind does not (no address, value or body)"));
+            }
         }
         for what in wrong {
             found.add(Rule::Activity, format!("{}: {what}", keys(a.item)));
