@@ -51,7 +51,10 @@ fn the_function_may_publish_only_to_the_services_bus() {
     assert_eq!(tagged(&publishing[0]["Resource"]), tag("!GetAtt", "ContactsEventBus.Arn"));
     let env = &function["Properties"]["Environment"]["Variables"];
     assert_eq!(tagged(&env["EVENT_BUS_NAME"]), tag("!Ref", "ContactsEventBus"));
-    assert_eq!(tagged(&env["ACTIVITY_RETENTION_DAYS"]), tag("!Ref", "ActivityRetentionDays"));
+    // The retention is every function's (Globals), this one's too.
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(env.get("ACTIVITY_RETENTION_DAYS").is_none(), "set once, in Globals");
+    assert_eq!(tagged(&globals["ACTIVITY_RETENTION_DAYS"]), tag("!Ref", "ActivityRetentionDays"));
 }
 
 #[test]

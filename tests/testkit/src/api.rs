@@ -14,7 +14,7 @@ use shared::http::routes::{self, percent_decode_lossy, Match, Route, RouteShape}
 use shared::App;
 
 use crate::clock::TestClock;
-use crate::table::{create_table, dynamo_client};
+use crate::table::{create_table_with, dynamo_client, Stream};
 
 /// The `Authorization` header API Gateway leaves on a request whose token its authorizer
 /// verified: functions never read it, and it must never reach a log line.
@@ -261,7 +261,8 @@ impl TestApi {
         crate::logs::install();
         let db = dynamo_client().await;
         let table = format!("test-{}", ulid::Ulid::new());
-        create_table(&db, &table).await.expect("create test table");
+        // Without its stream until a test reads it (`events::EventStream::of` turns it on).
+        create_table_with(&db, &table, Stream::Off).await.expect("create test table");
         crate::cognito::pools().await;
         let mut app = App::new(&Self::config(&table), db.clone(), ses, crate::cognito::client().await);
         let clock = Arc::new(TestClock::now_utc());

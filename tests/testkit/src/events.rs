@@ -30,6 +30,9 @@ pub struct EventStream {
 impl EventStream {
     /// The stream of `api`'s table, from its start, into a bus named after the table.
     pub async fn of(api: &TestApi) -> Self {
+        local_tools::table::enable_stream(&api.db, &api.table)
+            .await
+            .expect("turn on the test table's stream");
         let (events, sqs) = local_tools::bus::clients().await;
         create_bus(&events, &api.table)
             .await

@@ -32,6 +32,25 @@ fn key_schema(v: &Value) -> Vec<KeySchemaElement> {
 
 /// Creates `name` with the template's keys, indexes, stream and TTL, unless it exists.
 pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynamodb::Error> {
+    create_table_with(db, name, Stream::AsTemplate).await
+}
+
+/// Whether a table created here has the template's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    AsTemplate,
+    /// None until `enable_stream`: DynamoDB Local keeps every stream record of every table it
+    /// holds, and writing them doubles the cost of the tests' writes, most of which no stream
+    /// reader ever reads (a test suite makes hundreds of tables on one emulator).
+    Off,
+}
+
+/// Creates `name` as `create_table` does, with or without the template's stream.
+pub async fn create_table_with(
+    db: &Client,
+    name: &str,
+    stream: Stream,
+) -> Result<bool, aws_sdk_dynamodb::Error> {
     if db.describe_table().table_name(name).send().await.is_ok() {
         return Ok(false);
     }
@@ -60,10 +79,10 @@ pub async fn create_table(db: &Client, name: &str) -> Result<bool, aws_sdk_dynam
                 .expect("index"),
         );
     }
-    if let Some(view) = props["StreamSpecification"]["StreamViewType"].as_str() {
-        let stream =
-            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view));
-        create = create.stream_specification(stream.build().expect("stream specification"));
+    if stream == Stream::AsTemplate {
+        if let Some(spec) = template_stream(&props) {
+            create = create.stream_specification(spec);
+        }
     }
     create.send().await?;
     if let Some(ttl) = props["TimeToLiveSpecification"]["AttributeName"].as_str() {
@@ -86,4 +105,20 @@ pub async fn dynamo_client() -> Client {
     );
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     Client::new(&config)
+}
+
+/// The template's stream specification, if it has one.
+fn template_stream(props: &serde_yaml::Value) -> Option<StreamSpecification> {
+    let view = props["StreamSpecification"]["StreamViewType"].as_str()?;
+    let stream =
+        StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view));
+    Some(stream.build().expect("stream specification"))
+}
+
+/// Turns on the template's stream on a table made with `Stream::Off`: changes from then on are
+/// in it.
+pub async fn enable_stream(db: &Client, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    let spec = template_stream(&template_table()).expect("template.yaml's table has a stream");
+    db.update_table().table_name(name).stream_specification(spec).send().await?;
+    Ok(())
 }
