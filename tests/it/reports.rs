@@ -143,16 +143,24 @@ async fn a_manager_stored_without_report_ids_is_still_deleted_with_its_reports_u
 
 #[tokio::test]
 async fn deleting_a_manager_stored_with_more_than_84_reports_is_refused_before_any_query() {
-    // Given a manager stored (before the limit) with 86 reports and no report ids
+    // Given a manager stored (before the limit) with one report too many and no report ids
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
     let (acme, boss) = given_manager(&api).await;
     given_reports(&api, &acme, &boss, MAX_REPORTS).await;
     let extra =
-        given_contact(&api, &admin, &acme, json!({ "last_name": "R86", "phone": "+12025550145" })).await;
+        given_contact(&api, &admin, &acme, json!({ "last_name": "One too many", "phone": "+12025550145" }))
+            .await;
     let link = AttributeValue::S(boss["id"].as_str().unwrap().to_owned());
     rewrite(&api, &acme, &extra, "SET line_manager_id = :v", Some(link)).await;
-    rewrite(&api, &acme, &boss, "SET report_count = :v", Some(AttributeValue::N("86".into()))).await;
+    rewrite(
+        &api,
+        &acme,
+        &boss,
+        "SET report_count = :v",
+        Some(AttributeValue::N((MAX_REPORTS + 1).to_string())),
+    )
+    .await;
     forget_report_ids(&api, &acme, &boss).await;
     proxy.take_calls();
 
