@@ -30,6 +30,20 @@ fn named(item: &Item) -> Option<(ClientId, ContactId)> {
 const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
 
 impl Store {
+    /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
+    /// `after`, read consistently (index items are written with their contacts).
+    fn prefix_page(&self, pk: &str, prefix: &str, limit: i32, after: Option<String>) -> QueryFluentBuilder {
+        self.db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|sk| Self::key(pk.to_owned(), sk)))
+            .consistent_read(true)
+    }
+
     async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
         query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))
     }
@@ -59,17 +73,7 @@ impl Store {
         after: Option<String>,
     ) -> DomainResult<Page<Contact>> {
         let pk = keys::find_pk(tenant);
-        let query = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .limit(limit)
-            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
-            .consistent_read(true);
-        let out = self.run_query(query).await?;
+        let out = self.run_query(self.prefix_page(&pk, prefix, limit, after)).await?;
         let hits: Vec<(String, ClientId, ContactId)> = out
             .items()
             .iter()
@@ -112,17 +116,9 @@ impl Store {
     ) -> DomainResult<Page<Contact>> {
         let topic = filter.topic.ok_or_else(|| DomainError::internal("a topic list without a topic"))?;
         let pk = keys::contacts_pk(tenant, client);
-        let query = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":prefix", s(keys::topic_sk_prefix(topic)))
-            .limit(limit)
-            .set_exclusive_start_key(after.clone().map(|sk| Self::key(pk.clone(), sk)))
-            .consistent_read(true);
-        let out = self.run_query(query).await?;
+        let out = self
+            .run_query(self.prefix_page(&pk, &keys::topic_sk_prefix(topic), limit, after.clone()))
+            .await?;
         if after.is_none() && out.count() == 0 {
             // No recipients: either a client without any or no such client here.
             self.get_client(tenant, client).await?;
