@@ -121,6 +121,7 @@ impl RawOps {
             is_primary: false,
             portal: PortalState::default(),
             email_delivery: Default::default(),
+            project_count: 0,
             audit: Audit::new(&stamp),
         };
         let item = new_contact_item(&self.tenant, &contact).expect("contact item");

@@ -215,6 +215,7 @@ fn new_contact(client: &str, last_name: &str, email: &str) -> Contact {
         is_primary: false,
         portal: PortalState::default(),
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(&stamp()),
     }
 }

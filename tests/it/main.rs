@@ -48,6 +48,8 @@ mod portal;
 mod portal_sign_in;
 mod portal_users;
 mod primary;
+mod projects;
+mod projects_bound;
 mod quota;
 mod races;
 mod reports;

@@ -37,6 +37,7 @@ fn contact(client: ClientId, last: &str, email: &str, topics: Vec<NotificationTo
         is_primary: false,
         portal: PortalState::default(),
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(&stamp),
     }
 }

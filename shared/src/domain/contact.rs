@@ -180,6 +180,8 @@ pub struct Contact {
     pub client_id: ClientId,
     pub fields: ContactFields,
     pub is_primary: bool,
+    /// How many projects it is linked to (`domain::project`); kept by the links, not edited.
+    pub project_count: u64,
     pub portal: PortalState,
     pub email_delivery: EmailDelivery,
     pub audit: Audit,
@@ -197,7 +199,7 @@ impl Serialize for Contact {
         }
         let f = &self.fields;
         let a = &self.audit;
-        let mut st = s.serialize_struct("Contact", 28)?;
+        let mut st = s.serialize_struct("Contact", 29)?;
         st.serialize_field("id", &self.id)?;
         st.serialize_field("client_id", &self.client_id)?;
         st.serialize_field("salutation", &f.salutation)?;
@@ -213,6 +215,7 @@ impl Serialize for Contact {
         st.serialize_field("address", &f.address)?;
         st.serialize_field("line_manager_id", &f.line_manager_id)?;
         st.serialize_field("is_primary", &self.is_primary)?;
+        st.serialize_field("project_count", &self.project_count)?;
         st.serialize_field("notifications", &f.notifications)?;
         st.serialize_field("permissions", &f.permissions)?;
         st.serialize_field("email_status", &self.email_delivery.status)?;

@@ -48,6 +48,8 @@ pub enum DomainError {
     ClientHasContacts,
     #[error("a contact manages at most {0} others; reassign some of its reports first")]
     TooManyReports(u64),
+    #[error("a contact is linked to at most {0} projects; unlink one first")]
+    TooManyProjects(u64),
     /// An invitation needs an email address; the detail says which request lacked one.
     #[error("{0}")]
     NoEmail(&'static str),
@@ -143,6 +145,7 @@ impl DomainError {
             PrimaryRequired => "primary-required",
             ClientHasContacts => "client-has-contacts",
             TooManyReports(_) => "too-many-reports",
+            TooManyProjects(_) => "too-many-projects",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
             ClientInactive => "client-inactive",

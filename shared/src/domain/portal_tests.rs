@@ -20,6 +20,7 @@ fn contact(status: PortalStatus, start: Option<Date>, end: Option<Date>) -> Cont
         is_primary: true,
         portal: PortalState { status, ..PortalState::default() },
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(&Stamp { at: "2026-01-01T00:00:00Z".into(), by: "u".into() }),
     }
 }

@@ -98,6 +98,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         is_primary: false,
         portal: PortalState::default(),
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(&stamp),
     };
     // Asked for by the request: refuse before creating anything when it could not be sent.

@@ -46,6 +46,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         is_primary: false,
         portal: PortalState::default(),
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(&stamp),
     };
     let idempotency = idempotent.as_ref().map(|request| Idempotency {

@@ -50,6 +50,10 @@ registry! {
     INVITE_CLIENT => invite_client,
     DUPLICATE_CONTACT => duplicate_contact,
     LIST_CONTACT_ACTIVITY => list_contact_activity,
+    LINK_PROJECT => link_project,
+    UNLINK_PROJECT => unlink_project,
+    LIST_CONTACT_PROJECTS => list_contact_projects,
+    LIST_PROJECT_CONTACTS => list_project_contacts,
 }
 
 #[cfg(test)]

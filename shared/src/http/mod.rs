@@ -15,7 +15,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::domain::dates::{format_timestamp, Clock};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::project::PROJECT_ID_RULE;
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, ProjectId, Stamp, TenantId};
 pub use error::{HttpError, HttpResult, RequestError};
 use identity::{Authenticator, Identity, PortalIdentity};
 use routes::{Access, Route};
@@ -43,6 +44,13 @@ impl<A: Context> Call<'_, A> {
 
     pub fn contact_id(&self) -> DomainResult<ContactId> {
         self.param("contactId").and_then(|id| ContactId::parse(&id)).ok_or(DomainError::NotFound("contact"))
+    }
+
+    /// The `{projectId}` of the path. Projects belong to another module, so a project id is not
+    /// looked up, only checked to be one (400 otherwise).
+    pub fn project_id(&self) -> HttpResult<ProjectId> {
+        let id = self.param("projectId").and_then(|id| ProjectId::parse(&id));
+        id.ok_or_else(|| RequestError::BadRequest(PROJECT_ID_RULE.to_owned()).into())
     }
 
     /// The value of `{name}` in the request's path: from API Gateway's `pathParameters` or, when

@@ -95,8 +95,10 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
         EmailTaken => (409, "Email already in use"),
         PrimaryRequired => (409, "Primary contact required"),
         ClientHasContacts => (409, "Client still has contacts"),
-        TooManyReports(_) | NoEmail(_) | PortalActive | PortalNotActive | PortalUserTaken
-        | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact => (409, "Conflict"),
+        TooManyReports(_) | TooManyProjects(_) | NoEmail(_) | PortalActive | PortalNotActive
+        | PortalUserTaken | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact => {
+            (409, "Conflict")
+        }
         PreconditionFailed => (412, "Precondition failed"),
         IdempotencyKeyReused => (422, "Idempotency key reused"),
         Contention => (409, "Concurrent modification"),

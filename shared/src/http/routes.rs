@@ -56,6 +56,10 @@ routes! {
     INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
     DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
     LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;
+    LINK_PROJECT = "PUT" "/clients/{clientId}/contacts/{contactId}/projects/{projectId}" => "link-project", Write;
+    UNLINK_PROJECT = "DELETE" "/clients/{clientId}/contacts/{contactId}/projects/{projectId}" => "unlink-project", Write;
+    LIST_CONTACT_PROJECTS = "GET" "/clients/{clientId}/contacts/{contactId}/projects" => "list-contact-projects", Read;
+    LIST_PROJECT_CONTACTS = "GET" "/clients/{clientId}/projects/{projectId}/contacts" => "list-project-contacts", Read;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table

@@ -113,6 +113,7 @@ fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contac
         is_primary: false,
         portal: PortalState::default(),
         email_delivery: Default::default(),
+        project_count: 0,
         audit: Audit::new(stamp),
     }
 }

@@ -13,6 +13,7 @@ mod delete;
 mod email_status;
 mod plain;
 mod primary;
+mod projects;
 mod read;
 mod reports;
 mod update;
@@ -44,6 +45,8 @@ enum Role {
     Idempotency,
     /// A topic or search item (`store::index`): unconditional.
     Index,
+    /// A link to a project (`projects`).
+    ProjectLink,
 }
 
 struct Plan {

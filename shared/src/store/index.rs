@@ -146,6 +146,7 @@ mod tests {
             is_primary: false,
             portal: PortalState::default(),
             email_delivery: Default::default(),
+            project_count: 0,
             audit: Audit::new(&stamp),
         }
     }

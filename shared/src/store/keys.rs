@@ -97,3 +97,13 @@ pub const ACTIVITY_SK_PREFIX: &str = "AT#";
 pub fn activity_sk(at: &str, suffix: &str) -> String {
     format!("{ACTIVITY_SK_PREFIX}{at}#{suffix}")
 }
+
+/// What the sort keys of a project's link items start with (under the client's partition).
+pub fn project_sk_prefix(project: &crate::domain::ProjectId) -> String {
+    format!("PROJECT#{project}#")
+}
+
+/// A link item: the contact `id` works on `project` (`store::contacts::projects`).
+pub fn project_sk(project: &crate::domain::ProjectId, id: ContactId) -> String {
+    format!("{}{id}", project_sk_prefix(project))
+}

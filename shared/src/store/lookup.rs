@@ -32,7 +32,13 @@ const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
 impl Store {
     /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
     /// `after`, read consistently (index items are written with their contacts).
-    fn prefix_page(&self, pk: &str, prefix: &str, limit: i32, after: Option<String>) -> QueryFluentBuilder {
+    pub(super) fn prefix_page(
+        &self,
+        pk: &str,
+        prefix: &str,
+        limit: i32,
+        after: Option<String>,
+    ) -> QueryFluentBuilder {
         self.db
             .query()
             .table_name(&self.table)
@@ -44,7 +50,7 @@ impl Store {
             .consistent_read(true)
     }
 
-    async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
+    pub(super) async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
         query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))
     }
 

@@ -10,6 +10,7 @@ mod background;
 mod clients;
 mod contacts;
 mod emails;
+mod projects;
 mod settings;
 
 use std::future::Future;

@@ -149,6 +149,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                 is_primary: false,
                 portal: PortalState::default(),
                 email_delivery: Default::default(),
+                project_count: 0,
                 audit: Audit::new(&stamp),
             };
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {

@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use super::primary::{client_contacts_of_item, PrimaryWrite};
+use super::projects::project_ids;
 use super::reports::{report_id, too_many_reports, MAX_REPORTS};
 use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::primary::{self, OnDelete, Refused};
@@ -21,7 +22,7 @@ fn stamp_epoch(stamp: &Stamp) -> i64 {
 
 impl Store {
     /// Deletes a contact, releasing its email claim, updates the client's count, clears the
-    /// line-manager link of its reports and erases the idempotency record it was created by
+    /// line-manager link of its reports, deletes its project links and erases the idempotency record it was created by
     /// (which holds its data), all in one transaction. Returns the contact as it was.
     /// (A record within a minute of expiry, which a new request may replace meanwhile, is
     /// erased after the transaction, only if it is still the contact's.)
@@ -40,6 +41,7 @@ impl Store {
                 .ok_or(DomainError::NotFound("contact"))?;
             let record = ContactRecord::from_item(record)?;
             let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
+            let projects = project_ids(&record)?;
             let created_by = record.created_by();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
@@ -54,6 +56,10 @@ impl Store {
             let now = stamp_epoch(stamp);
             let live_record = created_by.as_ref().filter(|r| r.live_at(now));
             let mut plan = self.delete_plan(tenant, &current, decision, &reports, stamp)?;
+            // Counted by the contact's condition: a link made meanwhile fails the transaction.
+            for delete in self.link_deletes(tenant, &current, &projects)? {
+                plan.push(Role::ProjectLink, delete);
+            }
             if let Some(record) = live_record {
                 plan.push(Role::Idempotency, self.idempotency_erase(record)?);
             }
@@ -101,10 +107,12 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(Self::contact_key(tenant, client, id)))
                 .condition_expression(
-                    "version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports)",
+                    "version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports) \
+                     AND (attribute_not_exists(project_count) OR project_count = :projects)",
                 )
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .expression_attribute_values(":reports", n(reports.len() as u64))
+                .expression_attribute_values(":projects", n(current.project_count))
                 .build(),
         )?;
         plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());

@@ -1,8 +1,8 @@
 //! A line manager's reports. The manager's item keeps `report_count` and `report_ids` (a
 //! string set), changed in the same transaction as each report's link, so deleting a manager
 //! finds its reports in the item it reads anyway instead of querying the whole client. A
-//! contact manages at most `MAX_REPORTS` others: its deletion unlinks every report in one
-//! transaction, and a transaction holds at most 100 items.
+//! contact manages at most `MAX_REPORTS` others: its deletion unlinks every report (and deletes
+//! every project link) in one transaction, and a transaction holds at most 100 items.
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -18,8 +18,9 @@ use crate::store::{keys, Store};
 /// claim, its own manager, the idempotency record it was created by, and its index items
 /// (`store::index`).
 pub(super) const DELETE_FIXED_ITEMS: u64 = 5 + crate::store::index::MAX_INDEX_ITEMS as u64;
-/// The most reports a contact may have.
-pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS;
+/// The most reports a contact may have: what its deletion's transaction has left once its
+/// other items and the most project links it may have (`domain::project`) are counted.
+pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS - crate::domain::project::MAX_PROJECTS;
 
 pub(super) fn too_many_reports() -> DomainError {
     DomainError::TooManyReports(MAX_REPORTS)

@@ -176,6 +176,12 @@ pub struct ContactRecord {
     /// before they were kept).
     #[serde(default)]
     pub report_ids: Vec<String>,
+    /// How many projects it is linked to, and their ids (a string set, absent when empty;
+    /// `store::contacts::projects`).
+    #[serde(default)]
+    pub project_count: u64,
+    #[serde(default)]
+    pub project_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
     /// The idempotency record the contact was created by, while it may exist.
@@ -252,6 +258,7 @@ impl ContactRecord {
             client_id: ClientId::parse(&self.client_id).ok_or_else(|| corrupt("client_id"))?,
             fields,
             is_primary: self.is_primary,
+            project_count: self.project_count,
             portal: PortalState {
                 status: self.portal_status.and_then(|s| s.parse().ok()).unwrap_or(PortalStatus::None),
                 invited_at: self.invited_at,

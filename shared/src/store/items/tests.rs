@@ -58,6 +58,7 @@ fn contact() -> Contact {
         is_primary: true,
         portal: PortalState { status: PortalStatus::Active, invited_at: None, activated_at: None },
         email_delivery: Default::default(),
+        project_count: 0,
         audit: audit(),
     }
 }

@@ -1,0 +1,13 @@
+//! Lambda function `link-project`: wiring only; the behaviour lives in `shared::handlers::link_project`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::link_project;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| link_project::handle(app, req))).await
+}

@@ -1,0 +1,13 @@
+//! Lambda function `list-contact-projects`: wiring only; the behaviour lives in `shared::handlers::list_contact_projects`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::list_contact_projects;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| list_contact_projects::handle(app, req))).await
+}

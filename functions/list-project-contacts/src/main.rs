@@ -1,0 +1,13 @@
+//! Lambda function `list-project-contacts`: wiring only; the behaviour lives in `shared::handlers::list_project_contacts`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::list_project_contacts;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| list_project_contacts::handle(app, req))).await
+}

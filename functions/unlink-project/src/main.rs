@@ -1,0 +1,13 @@
+//! Lambda function `unlink-project`: wiring only; the behaviour lives in `shared::handlers::unlink_project`.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::unlink_project;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| unlink_project::handle(app, req))).await
+}

@@ -1,0 +1,235 @@
+//! A contact's links to projects (`domain::project`). Each link is an item under the client's
+//! partition (`PROJECT#{project}#{contact}`), so a project's contacts are one query; the
+//! contact's item keeps `project_count` and `project_ids` (a string set), changed in the same
+//! transaction as the link, so the count is exact however links race, and deleting the contact
+//! finds its links in the item it reads anyway.
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+
+use super::{built, n, s, Outcome, Plan, Role};
+use crate::domain::project::MAX_PROJECTS;
+use crate::domain::{
+    ClientId, Contact, ContactId, DomainError, DomainResult, ProjectId, ProjectLink, Stamp, TenantId,
+};
+use crate::store::items::ContactRecord;
+use crate::store::tx::{retry_planned, Attempt, Item};
+use crate::store::update_expr::UpdateExpr;
+use crate::store::{keys, last_sort_key, Page, Store};
+
+fn too_many_projects() -> DomainError {
+    DomainError::TooManyProjects(MAX_PROJECTS)
+}
+
+/// The one-id set that `ADD` or `DELETE` puts into or takes out of `project_ids`.
+fn project_set(project: &ProjectId) -> AttributeValue {
+    AttributeValue::Ss(vec![project.to_string()])
+}
+
+fn link_item(tenant: &TenantId, link: &ProjectLink) -> Item {
+    let key = Store::key(
+        keys::contacts_pk(tenant, link.client_id),
+        keys::project_sk(&link.project_id, link.contact_id),
+    );
+    let attrs = [
+        ("entity", "project_link".to_owned()),
+        ("client_id", link.client_id.to_string()),
+        ("contact_id", link.contact_id.to_string()),
+        ("project_id", link.project_id.to_string()),
+        ("linked_at", link.linked_at.clone()),
+        ("linked_by", link.linked_by.clone()),
+    ];
+    key.into_iter().chain(attrs.into_iter().map(|(name, value)| (name.to_owned(), s(value)))).collect()
+}
+
+fn link_of_item(item: &Item) -> DomainResult<ProjectLink> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok());
+    let corrupt = || DomainError::internal("stored project link is malformed");
+    Ok(ProjectLink {
+        client_id: text("client_id").and_then(|id| ClientId::parse(id)).ok_or_else(corrupt)?,
+        contact_id: text("contact_id").and_then(|id| ContactId::parse(id)).ok_or_else(corrupt)?,
+        project_id: text("project_id").and_then(|id| ProjectId::parse(id)).ok_or_else(corrupt)?,
+        linked_at: text("linked_at").ok_or_else(corrupt)?.clone(),
+        linked_by: text("linked_by").ok_or_else(corrupt)?.clone(),
+    })
+}
+
+impl Store {
+    fn link_key(tenant: &TenantId, client: ClientId, contact: ContactId, project: &ProjectId) -> Item {
+        Self::key(keys::contacts_pk(tenant, client), keys::project_sk(project, contact))
+    }
+
+    /// The contact's side of a link (`delta` = 1) or unlink (-1): its count and ids, on the
+    /// condition that it exists and, for a link, has room for one more. On failure the old
+    /// image tells which: none means no such contact.
+    fn project_count_update(
+        &self,
+        tenant: &TenantId,
+        link: &ProjectLink,
+        delta: i64,
+    ) -> DomainResult<TransactWriteItem> {
+        let mut change = UpdateExpr::new();
+        change.count("project_count", delta);
+        let condition = if delta > 0 {
+            change.add_to_set("project_ids", project_set(&link.project_id)).value(":max", n(MAX_PROJECTS));
+            "attribute_exists(PK) AND (attribute_not_exists(project_count) OR project_count < :max)"
+        } else {
+            change.delete_from_set("project_ids", project_set(&link.project_id));
+            "attribute_exists(PK)"
+        };
+        let update = change
+            .apply(Update::builder())
+            .table_name(&self.table)
+            .set_key(Some(Self::contact_key(tenant, link.client_id, link.contact_id)))
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+    }
+
+    /// Links the contact to `project` and counts it, in one transaction; a link that exists
+    /// already is returned as it is (made once, whoever asks again).
+    pub async fn link_project(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+        project: &ProjectId,
+        stamp: &Stamp,
+    ) -> DomainResult<ProjectLink> {
+        let link = ProjectLink {
+            client_id: client,
+            contact_id: contact,
+            project_id: project.clone(),
+            linked_at: stamp.at.clone(),
+            linked_by: stamp.by.clone(),
+        };
+        let link = &link;
+        retry_planned(move || async move {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(link_item(tenant, link)))
+                .condition_expression("attribute_not_exists(PK)")
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            let mut plan = Plan::new();
+            plan.push(Role::ProjectLink, TransactWriteItem::builder().put(built(put.build())?).build());
+            plan.push(Role::Contact, self.project_count_update(tenant, link, 1)?);
+            match self.run_plan(plan, &[Role::ProjectLink, Role::Contact]).await? {
+                Outcome::Committed => Ok(Attempt::Done(link.clone())),
+                Outcome::Retry => Ok(Attempt::Retry),
+                Outcome::Failed(Role::ProjectLink, r) => match r.old {
+                    Some(existing) => Ok(Attempt::Done(link_of_item(&existing)?)),
+                    // Unlinked between the check and now: try again.
+                    None => Ok(Attempt::Retry),
+                },
+                Outcome::Failed(Role::Contact, r) => match r.old {
+                    None => Err(DomainError::NotFound("contact")),
+                    Some(_) => Err(too_many_projects()),
+                },
+                Outcome::Failed(role, _) => Err(DomainError::internal(format!("link cancelled on {role:?}"))),
+            }
+        })
+        .await
+    }
+
+    /// Unlinks the contact from `project` and counts it, in one transaction; unlinking a
+    /// project it is not linked to changes nothing. Not found when there is no such contact.
+    pub async fn unlink_project(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+        project: &ProjectId,
+    ) -> DomainResult<()> {
+        let link = ProjectLink {
+            client_id: client,
+            contact_id: contact,
+            project_id: project.clone(),
+            linked_at: String::new(),
+            linked_by: String::new(),
+        };
+        let link = &link;
+        retry_planned(move || async move {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::link_key(tenant, client, contact, project)))
+                .condition_expression("attribute_exists(PK)");
+            let mut plan = Plan::new();
+            plan.push(Role::ProjectLink, TransactWriteItem::builder().delete(built(delete.build())?).build());
+            plan.push(Role::Contact, self.project_count_update(tenant, link, -1)?);
+            match self.run_plan(plan, &[Role::Contact, Role::ProjectLink]).await? {
+                Outcome::Committed | Outcome::Failed(Role::ProjectLink, _) => Ok(Attempt::Done(())),
+                Outcome::Retry => Ok(Attempt::Retry),
+                Outcome::Failed(Role::Contact, _) => Err(DomainError::NotFound("contact")),
+                Outcome::Failed(role, _) => {
+                    Err(DomainError::internal(format!("unlink cancelled on {role:?}")))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Every link of the contact, by project id: its item's ids, then one `BatchGetItem`.
+    pub async fn contact_projects(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+    ) -> DomainResult<Vec<ProjectLink>> {
+        let item = self.get(Self::contact_key(tenant, client, contact)).await?;
+        let record = ContactRecord::from_item(item.ok_or(DomainError::NotFound("contact"))?)?;
+        let projects = project_ids(&record)?;
+        let keys = projects.iter().map(|p| Self::link_key(tenant, client, contact, p)).collect();
+        let mut links =
+            self.batch_get(keys).await?.iter().map(link_of_item).collect::<DomainResult<Vec<_>>>()?;
+        links.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+        Ok(links)
+    }
+
+    /// A page of the client's contacts linked to `project`, in contact id order: one query of
+    /// the project's link items and one `BatchGetItem` of their contacts.
+    pub async fn project_contacts(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        project: &ProjectId,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Contact>> {
+        let pk = keys::contacts_pk(tenant, client);
+        let out =
+            self.run_query(self.prefix_page(&pk, &keys::project_sk_prefix(project), limit, after)).await?;
+        let ids: Vec<ContactId> = out
+            .items()
+            .iter()
+            .filter_map(|item| ContactId::parse(item.get("contact_id")?.as_s().ok()?))
+            .collect();
+        let mut contacts = self.get_contacts(tenant, client, &ids).await?;
+        let items = ids.iter().filter_map(|id| contacts.remove(id)).collect();
+        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+    }
+
+    /// The deletes of a contact's links, for the transaction that deletes it.
+    pub(super) fn link_deletes(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+        projects: &[ProjectId],
+    ) -> DomainResult<Vec<TransactWriteItem>> {
+        let delete = |project| {
+            let key = Self::link_key(tenant, contact.client_id, contact.id, project);
+            let delete = built(Delete::builder().table_name(&self.table).set_key(Some(key)).build())?;
+            Ok(TransactWriteItem::builder().delete(delete).build())
+        };
+        projects.iter().map(delete).collect()
+    }
+}
+
+/// The projects a contact's item says it is linked to; they account for its count.
+pub(super) fn project_ids(record: &ContactRecord) -> DomainResult<Vec<ProjectId>> {
+    let corrupt = || DomainError::internal("stored item has invalid project ids");
+    if record.project_ids.len() as u64 != record.project_count {
+        return Err(corrupt());
+    }
+    record.project_ids.iter().map(|p| ProjectId::parse(p).ok_or_else(corrupt)).collect()
+}
