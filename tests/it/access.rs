@@ -79,6 +79,8 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/contacts"),
     ("GET", "/settings"),
     ("GET", "/clients/{clientId}/contacts/{contactId}/activity"),
+    ("GET", "/clients/{clientId}/contacts/{contactId}/projects"),
+    ("GET", "/clients/{clientId}/projects/{projectId}/contacts"),
 ];
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 /// Only for portal users, each for its own contact.
@@ -98,6 +100,8 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/settings"),
     ("POST", "/clients/{clientId}/invite"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/duplicate"),
+    ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
+    ("DELETE", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
 ];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
@@ -108,6 +112,7 @@ fn success(route: &Route) -> (u16, &'static str) {
     let status = match (route.method, route.function) {
         (_, "invite-contact" | "invite-client" | "reset-contact-password" | "notify-contacts") => 202,
         (_, "import-contacts" | "import-clients") => 200,
+        (_, "link-project") => 200,
         ("POST", _) => 201,
         ("DELETE", _) => 204,
         _ => 200,
@@ -174,7 +179,8 @@ async fn every_route_answers_every_caller_as_specified() {
                 // A lookup needs what to look for.
                 "find-contacts" => "/contacts?q=l".to_owned(),
                 _ => {
-                    route.template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
+                    let template = route.template.replace("{projectId}", "P-1");
+                    template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
                 }
             };
             let body = match route.function {

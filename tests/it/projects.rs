@@ -266,6 +266,27 @@ async fn a_project_nobody_is_linked_to_has_no_contacts() {
 }
 
 #[tokio::test]
+async fn the_contacts_of_a_project_of_a_client_that_does_not_exist_is_404() {
+    let api = TestApi::new().await;
+
+    let res = api.get(&admin(), "/clients/01JD0000000000000000000000/projects/P-1/contacts").await;
+
+    assert_eq!((res.status, res.problem_code().as_str()), (404, "not-found"), "{}", res.body);
+}
+
+#[tokio::test]
+async fn project_count_cannot_be_written_by_a_patch() {
+    let api = TestApi::new().await;
+    let (_, ada) = given_ada(&api).await;
+
+    let res = api.patch(&admin(), &ada, json!({ "project_count": 5 })).await;
+
+    assert_eq!((res.status, res.problem_code().as_str()), (422, "validation-failed"), "{}", res.body);
+    assert_eq!(res.invalid_fields(), ["project_count"]);
+    assert_eq!(project_count(&api, &ada).await, 0);
+}
+
+#[tokio::test]
 async fn another_tenant_neither_sees_nor_links_a_contacts_projects() {
     // Given a t1 contact linked to P-1
     let api = TestApi::new().await;
@@ -280,10 +301,9 @@ async fn another_tenant_neither_sees_nor_links_a_contacts_projects() {
     let contacts = api.get(&intruder, &format!("/clients/{acme}/projects/P-1/contacts")).await;
 
     // Then it finds nothing and changes nothing
-    for res in [&listed, &linked, &unlinked] {
+    for res in [&listed, &linked, &unlinked, &contacts] {
         assert_eq!(res.status, 404, "{}", res.body);
     }
-    assert_eq!(contacts.json()["items"], json!([]), "{}", contacts.body);
     assert_eq!(projects_of(&api, &ada).await, ["P-1"]);
 }
 

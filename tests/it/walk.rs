@@ -171,6 +171,27 @@ where
         .call("GET", "/clients/{clientId}/contacts/{contactId}/activity", &both, "?limit=5", None, 200)
         .await;
     assert!(history["items"].as_array().is_some_and(|items| !items.is_empty()), "{history}");
+    let project = [("clientId", c.as_str()), ("contactId", k.as_str()), ("projectId", "website-redesign")];
+    let linked = walk
+        .call("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}", &project, "", None, 200)
+        .await;
+    assert_eq!(linked["project_id"], "website-redesign", "{linked}");
+    let links =
+        walk.call("GET", "/clients/{clientId}/contacts/{contactId}/projects", &both, "", None, 200).await;
+    assert_eq!(links["items"][0]["project_id"], "website-redesign", "{links}");
+    let team = [("clientId", c.as_str()), ("projectId", "website-redesign")];
+    let team =
+        walk.call("GET", "/clients/{clientId}/projects/{projectId}/contacts", &team, "", None, 200).await;
+    assert_eq!(team["items"][0]["id"], k.as_str(), "{team}");
+    walk.call(
+        "DELETE",
+        "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",
+        &project,
+        "",
+        None,
+        204,
+    )
+    .await;
     let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
     walk.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
     walk.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;

@@ -244,7 +244,7 @@ async fn a_preflight_is_answered_with_the_template_cors_and_reaches_no_function(
                 "access-control-allow-headers".into(),
                 "authorization,content-type,if-match,idempotency-key".into()
             ),
-            ("access-control-allow-methods".into(), "GET,POST,PATCH,DELETE,OPTIONS".into()),
+            ("access-control-allow-methods".into(), "GET,POST,PUT,PATCH,DELETE,OPTIONS".into()),
             ("access-control-allow-origin".into(), "http://localhost:5173".into()),
             ("access-control-max-age".into(), "600".into()),
         ]

@@ -187,7 +187,8 @@ impl Store {
     }
 
     /// A page of the client's contacts linked to `project`, in contact id order: one query of
-    /// the project's link items and one `BatchGetItem` of their contacts.
+    /// the project's link items and one `BatchGetItem` of their contacts (or, when nobody is
+    /// linked, one `GetItem` of the client, which must exist).
     pub async fn project_contacts(
         &self,
         tenant: &TenantId,
@@ -197,8 +198,12 @@ impl Store {
         after: Option<String>,
     ) -> DomainResult<Page<Contact>> {
         let pk = keys::contacts_pk(tenant, client);
-        let out =
-            self.run_query(self.prefix_page(&pk, &keys::project_sk_prefix(project), limit, after)).await?;
+        let prefix = keys::project_sk_prefix(project);
+        let out = self.run_query(self.prefix_page(&pk, &prefix, limit, after.clone())).await?;
+        if after.is_none() && out.count() == 0 {
+            // Nobody linked: either a project of this client or no such client here.
+            self.get_client(tenant, client).await?;
+        }
         let ids: Vec<ContactId> = out
             .items()
             .iter()
