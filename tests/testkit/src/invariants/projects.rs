@@ -2,7 +2,7 @@
 //! and names an existing contact of its client, and each contact's `project_count` and
 //! `project_ids` say exactly which links it has, no more than `MAX_PROJECTS` of them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -20,13 +20,12 @@ const LINK_ATTRIBUTES: [&str; 8] =
 type Owner<'a> = (&'a str, &'a str, &'a str);
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
-    let contacts: HashMap<Owner, &Contact> =
-        t.contacts.iter().map(|c| ((c.tenant, c.client, c.id), c)).collect();
+    let contacts: HashSet<Owner> = t.contacts.iter().map(|c| (c.tenant, c.client, c.id)).collect();
     let mut linked: HashMap<Owner, BTreeSet<&str>> = HashMap::new();
     for link in &t.links {
         let owner = (link.tenant, link.client, link.contact);
         let mut wrong = link_item(link);
-        if !contacts.contains_key(&owner) {
+        if !contacts.contains(&owner) {
             wrong.push(format!("its client {} has no contact {}", link.client, link.contact));
         }
         for what in wrong {
@@ -34,8 +33,8 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
         }
         linked.entry(owner).or_default().insert(link.project);
     }
-    for (owner, c) in &contacts {
-        for what in counts(c, linked.remove(owner).unwrap_or_default()) {
+    for c in &t.contacts {
+        for what in counts(c, linked.remove(&(c.tenant, c.client, c.id)).unwrap_or_default()) {
             found.add(Rule::ProjectLinks, format!("contact {}: {what}", c.id));
         }
     }
@@ -59,7 +58,7 @@ fn link_item(link: &Link) -> Vec<String> {
             wrong.push(format!("its {name} {:?} is not its key's {part}", s(link.item, name)));
         }
     }
-    if !s(link.item, "linked_at").is_some_and(|at| OffsetDateTime::parse(at, &Rfc3339).is_ok()) {
+    if s(link.item, "linked_at").is_none_or(|at| OffsetDateTime::parse(at, &Rfc3339).is_err()) {
         wrong.push(format!("its linked_at {:?} is not an RFC 3339 time", link.item.get("linked_at")));
     }
     if s(link.item, "linked_by").is_none_or(str::is_empty) {

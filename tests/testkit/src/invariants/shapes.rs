@@ -211,6 +211,7 @@ pub(crate) struct Table<'a> {
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
     pub activities: Vec<Activity<'a>>,
+    /// Project link items (`Shape::ProjectLink`).
     pub links: Vec<Link<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
