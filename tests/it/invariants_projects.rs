@@ -39,16 +39,13 @@ fn link(client: &str, contact: &str, project: &str) -> Vec<(&'static str, Attrib
     ]
 }
 
-/// Sets the contact's `project_count` to `count` and its `project_ids` to `ids` (none: absent).
+/// Sets the contact's `project_count` to `count` and its `project_ids` to `ids` (at least one:
+/// DynamoDB has no empty sets).
 async fn set_projects(api: &TestApi, client: &str, contact: &str, count: usize, ids: &[&str]) {
     let (pk, sk) = (format!("TENANT#t1#CLIENT#{client}"), format!("CONTACT#{contact}"));
     let n = (":n", AttributeValue::N(count.to_string()));
-    if ids.is_empty() {
-        update_raw(api, (&pk, &sk), "SET project_count = :n REMOVE project_ids", &[n]).await;
-    } else {
-        let ids = (":ids", AttributeValue::Ss(ids.iter().map(|p| p.to_string()).collect()));
-        update_raw(api, (&pk, &sk), "SET project_count = :n, project_ids = :ids", &[n, ids]).await;
-    }
+    let ids = (":ids", AttributeValue::Ss(ids.iter().map(|p| p.to_string()).collect()));
+    update_raw(api, (&pk, &sk), "SET project_count = :n, project_ids = :ids", &[n, ids]).await;
 }
 
 /// Ada linked to `project` as the service would: the link item, her count and ids.
