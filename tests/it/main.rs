@@ -32,6 +32,7 @@ mod invariants;
 mod invariants_activity;
 mod invariants_drop;
 mod invariants_index;
+mod invariants_projects;
 mod invariants_sweep;
 mod invites;
 mod lists;

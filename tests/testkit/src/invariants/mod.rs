@@ -9,6 +9,7 @@ mod activity;
 mod index;
 mod levels;
 mod markers;
+mod projects;
 mod relations;
 mod shapes;
 mod sweep;
@@ -84,6 +85,12 @@ pub enum Rule {
     /// it happened, and names the client its contact is under, or its contact no longer exists
     /// (until the deletion's stream record is processed, which erases the contact's activity).
     Activity,
+    /// A project link is a link item naming an existing contact of its tenant and client, with
+    /// a project id of 1-64 letters, digits, `-`, `_` or `.`, attributes equal to its key's
+    /// parts, when (RFC 3339) and by whom it was made, and nothing else; a contact's
+    /// `project_count` (absent: 0) is the number of its link items, at most 30, and its
+    /// `project_ids` (a string set, absent: none) are exactly their project ids.
+    ProjectLinks,
 }
 
 impl Rule {
@@ -112,6 +119,7 @@ impl Rule {
             Rule::Settings => "settings",
             Rule::ClientLevels => "client-levels",
             Rule::Activity => "activity",
+            Rule::ProjectLinks => "project-links",
         }
     }
 }
@@ -147,6 +155,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     sweep::check(&table, &mut found);
     index::check(&table, &mut found);
     activity::check(&table, &mut found);
+    projects::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

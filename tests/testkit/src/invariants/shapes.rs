@@ -49,6 +49,14 @@ pub(crate) enum Shape<'a> {
         term: &'a str,
         id: &'a str,
     },
+    /// A contact's link to a project (kept by another module): under its client, keyed by
+    /// project id and contact id, so a project's contacts are one query of its client.
+    ProjectLink {
+        tenant: &'a str,
+        client: &'a str,
+        project: &'a str,
+        id: &'a str,
+    },
     /// A tenant's settings (`PK = TENANT#t`, `SK = SETTINGS`), versioned, within its bounds.
     Settings,
     /// An entry of a contact's activity history, keyed by the contact alone: its time (RFC
@@ -72,6 +80,7 @@ impl Shape<'_> {
             Shape::Quota => Some("quota"),
             Shape::Topic { .. } => Some("topic"),
             Shape::Find { .. } => Some("find"),
+            Shape::ProjectLink { .. } => Some("project_link"),
             Shape::Settings => Some("settings"),
             Shape::Activity { .. } => Some("activity"),
         }
@@ -139,6 +148,14 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
             let (topic, contact) = sk.strip_prefix("TOPIC#")?.split_once('#')?;
             Shape::Topic { tenant, client: ulid(id)?, topic, id: ulid(contact)? }
         }
+        ("CLIENT", sk) if sk.starts_with("PROJECT#") => {
+            // `{project id}#{contact id}`: the id is the last 26 characters. The project id's
+            // form is the project-links rule's (`projects::check`), so a malformed one is named.
+            let rest = sk.strip_prefix("PROJECT#")?;
+            let (project, contact) = rest.split_at_checked(rest.len().checked_sub(26)?)?;
+            let project = project.strip_suffix('#')?;
+            Shape::ProjectLink { tenant, client: ulid(id)?, project, id: ulid(contact)? }
+        }
         ("CLIENT", sk) => {
             Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
         }
@@ -171,6 +188,15 @@ pub(crate) struct Activity<'a> {
     pub item: &'a Item,
 }
 
+/// A link item, with the parts its key gives it; what it holds is the project-links rule's.
+pub(crate) struct Link<'a> {
+    pub tenant: &'a str,
+    pub client: &'a str,
+    pub project: &'a str,
+    pub contact: &'a str,
+    pub item: &'a Item,
+}
+
 pub(crate) struct Contact<'a> {
     pub tenant: &'a str,
     pub client: &'a str,
@@ -185,6 +211,8 @@ pub(crate) struct Table<'a> {
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
     pub activities: Vec<Activity<'a>>,
+    /// Project link items (`Shape::ProjectLink`).
+    pub links: Vec<Link<'a>>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
     /// Topic and search items (`Shape::Topic`, `Shape::Find`).
@@ -262,6 +290,10 @@ impl<'a> Table<'a> {
             Shape::Find { id, .. } => {
                 disagreements.extend(agrees("contact_id", id));
                 self.index.push((shape, item));
+            }
+            // Its attributes against its key are the project-links rule's, with the rest of it.
+            Shape::ProjectLink { tenant, client, project, id } => {
+                self.links.push(Link { tenant, client, project, contact: id, item })
             }
         }
         for detail in disagreements {
