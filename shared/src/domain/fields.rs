@@ -14,6 +14,13 @@ pub struct FieldReader {
     errors: Vec<FieldError>,
 }
 
+/// A JSON number with no fractional part, as a `u64`: `142` or `142.0` (JSON Schema's integers
+/// include both, and clients that hold numbers as floats send the second).
+fn whole(value: &Value) -> Option<u64> {
+    let float = || value.as_f64().filter(|f| f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(f));
+    value.as_u64().or_else(|| float().map(|f| f as u64))
+}
+
 impl FieldReader {
     pub fn new(object: Map<String, Value>) -> Self {
         Self::nested(String::new(), object)
@@ -92,7 +99,7 @@ impl FieldReader {
         match self.take(name) {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Null,
-            Patch::Set(value) => match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Patch::Set(value) => match whole(&value).and_then(|v| u32::try_from(v).ok()) {
                 Some(v) if bounds.contains(&v) => Patch::Set(v),
                 _ => {
                     let message =

@@ -237,6 +237,14 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_number_of_hours_written_with_a_zero_fraction_is_that_number() {
+        // JSON Schema's integers include 142.0, and clients that hold numbers as floats send it.
+        let patch = parse(json!({ "invite_ttl_hours": 142.0 })).expect("142.0 is a whole number");
+        assert_eq!(patch.invite_ttl_hours, Patch::Set(142));
+        assert!(parse(json!({ "invite_ttl_hours": 169.0 })).is_err());
+    }
+
+    #[test]
     fn unset_settings_follow_the_fallbacks_and_null_returns_to_them() {
         let set = TenantSettings::default()
             .patched(parse(json!({ "signature_name": " Acme ", "invite_ttl_hours": 24 })).unwrap());
