@@ -51,6 +51,7 @@ mod portal_users;
 mod primary;
 mod projects;
 mod projects_bound;
+mod projects_lists;
 mod quota;
 mod races;
 mod reports;
