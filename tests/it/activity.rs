@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use shared::feedback::record;
 use testkit::TestApi;
 
+use crate::portal::given_portal_user;
 use crate::support::{
     assert_invariants, contact_path, given_client, given_contact, later, ses_event, unique_email, SentEmail,
 };
@@ -78,6 +79,30 @@ async fn the_activity_shows_the_invitation_the_notification_and_the_bounce_newes
     assert_eq!(body["next_cursor"], Value::Null);
     assert!(items.iter().all(|i| i.get("email").is_none()), "no address in the history");
     assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_password_reset_shows_in_the_activity_as_a_password_reset_email_newest_first() {
+    let api = TestApi::new().await;
+    let ada = given_portal_user(&api, "t1").await;
+    later(&api, 1);
+
+    let res = api.post(&TestApi::admin("t1"), &format!("{}/password-reset", ada.path()), json!({})).await;
+
+    assert_eq!(res.status, 202, "{}", res.body);
+    let mail = testkit::mail::messages_to(&ada.email).await;
+    let ids: Vec<&str> = mail.iter().map(|m| m["messageId"].as_str().expect("a message id")).collect();
+    let [invitation, reset] = ids[..] else { panic!("an invitation and a reset: {mail:?}") };
+    let history = api.get(&TestApi::reader("t1"), &activity_path(&ada.client, &ada.contact)).await.json();
+    let items = history["items"].as_array().unwrap();
+    let emails: Vec<(&str, &str)> = items
+        .iter()
+        .filter(|i| i["kind"] == "email")
+        .map(|i| (i["email_kind"].as_str().unwrap(), i["message_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(emails, [("password_reset", reset), ("invitation", invitation)]);
+    assert_eq!((items[0]["kind"].as_str(), items[0]["message_id"].as_str()), (Some("email"), Some(reset)));
+    assert_eq!(items[0]["actor"], "user-of-t1", "{}", items[0]);
 }
 
 #[tokio::test]
