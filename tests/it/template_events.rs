@@ -1,5 +1,6 @@
 //! template.yaml's domain events: the table's stream, the bus, the stream's consumer with its
-//! failure handling, its least privilege and its alarms (docs/events.md, docs/operations.md).
+//! failure handling, its least privilege and its alarms; and the failure handling of SES's
+//! delivery feedback (docs/events.md, docs/email.md, docs/operations.md).
 
 use crate::template::{actions, tagged, template_yaml};
 
@@ -70,6 +71,55 @@ fn records_on_the_failure_queue_and_a_lagging_stream_raise_alarms_on_the_alarm_t
     for alarm in [queue, age] {
         assert_eq!(tagged(&alarm["Properties"]["AlarmActions"][0]), tag("!Ref", "AlarmTopic"));
     }
+}
+
+#[test]
+fn an_email_event_still_undelivered_after_its_retries_goes_to_an_encrypted_dead_letter_queue() {
+    let template = template_yaml();
+    let rule = &resource(&template, "RecordEmailEventFunction")["Properties"]["Events"]["SesEvents"];
+    assert_eq!(rule["Type"], "EventBridgeRule");
+    let retry = &rule["Properties"]["RetryPolicy"];
+    assert!(retry["MaximumRetryAttempts"].as_u64().is_some_and(|n| n >= 1), "{retry:?}");
+    assert!(retry["MaximumEventAgeInSeconds"].as_u64().is_some(), "{retry:?}");
+    let dead_letters = &rule["Properties"]["DeadLetterConfig"];
+    assert_eq!(tagged(&dead_letters["Arn"]), tag("!GetAtt", "EmailEventsDeadLetterQueue.Arn"));
+    let queue = resource(&template, "EmailEventsDeadLetterQueue");
+    assert_eq!(queue["Type"], "AWS::SQS::Queue");
+    assert_eq!(queue["Properties"]["SqsManagedSseEnabled"], true);
+    assert_eq!(queue["Properties"]["MessageRetentionPeriod"], 14 * 24 * 3600);
+}
+
+#[test]
+fn only_the_email_events_rule_may_send_to_its_dead_letter_queue() {
+    let template = template_yaml();
+    let policy = resource(&template, "EmailEventsDeadLetterQueuePolicy");
+    assert_eq!(policy["Type"], "AWS::SQS::QueuePolicy");
+    assert_eq!(tagged(&policy["Properties"]["Queues"][0]), tag("!Ref", "EmailEventsDeadLetterQueue"));
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    let statement = &statements[0];
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(actions(statement), ["sqs:SendMessage"]);
+    assert_eq!(tagged(&statement["Resource"]), tag("!GetAtt", "EmailEventsDeadLetterQueue.Arn"));
+    // SAM names the rule it generates after the function and the event.
+    let source = &statement["Condition"]["ArnEquals"]["aws:SourceArn"];
+    assert_eq!(tagged(source), tag("!GetAtt", "RecordEmailEventFunctionSesEvents.Arn"));
+}
+
+#[test]
+fn email_events_on_the_dead_letter_queue_raise_an_alarm_on_the_alarm_topic() {
+    let template = template_yaml();
+    let alarm = &resource(&template, "EmailEventsDeadLettersAlarm")["Properties"];
+    assert_eq!(alarm["Namespace"], "AWS/SQS");
+    assert_eq!(alarm["MetricName"], "ApproximateNumberOfMessagesVisible");
+    assert_eq!(
+        tagged(&alarm["Dimensions"][0]["Value"]),
+        tag("!GetAtt", "EmailEventsDeadLetterQueue.QueueName")
+    );
+    assert_eq!(alarm["Threshold"], 0);
+    assert_eq!(alarm["ComparisonOperator"], "GreaterThanThreshold");
+    assert_eq!(tagged(&alarm["AlarmActions"][0]), tag("!Ref", "AlarmTopic"));
 }
 
 #[test]
