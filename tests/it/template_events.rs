@@ -90,7 +90,7 @@ fn an_email_event_still_undelivered_after_its_retries_goes_to_an_encrypted_dead_
 }
 
 #[test]
-fn only_the_email_events_rule_may_send_to_its_dead_letter_queue() {
+fn of_the_aws_services_only_the_email_events_rule_may_send_to_its_dead_letter_queue() {
     let template = template_yaml();
     let policy = resource(&template, "EmailEventsDeadLetterQueuePolicy");
     assert_eq!(policy["Type"], "AWS::SQS::QueuePolicy");
@@ -105,6 +105,26 @@ fn only_the_email_events_rule_may_send_to_its_dead_letter_queue() {
     // SAM names the rule it generates after the function and the event.
     let source = &statement["Condition"]["ArnEquals"]["aws:SourceArn"];
     assert_eq!(tagged(source), tag("!GetAtt", "RecordEmailEventFunctionSesEvents.Arn"));
+}
+
+#[test]
+fn an_email_event_the_function_fails_on_after_its_retries_goes_to_the_dead_letter_queue_too() {
+    let template = template_yaml();
+    let function = resource(&template, "RecordEmailEventFunction");
+    let invoke = &function["Properties"]["EventInvokeConfig"];
+    assert_eq!(invoke["MaximumRetryAttempts"], 2, "{invoke:?}");
+    // Lambda keeps an asynchronous event (throttled or between retries) for at most 6 h.
+    let age = invoke["MaximumEventAgeInSeconds"].as_u64();
+    assert!(age.is_some_and(|s| (60..=21600).contains(&s)), "{invoke:?}");
+    let on_failure = &invoke["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"], "SQS");
+    assert_eq!(tagged(&on_failure["Destination"]), tag("!GetAtt", "EmailEventsDeadLetterQueue.Arn"));
+    // SAM grants the function's generated role sqs:SendMessage on an SQS destination it is
+    // given; the queue's policy allows the rule and denies no one, so the role may send too.
+    assert!(function["Properties"]["Role"].is_null(), "SAM generates the role");
+    let policy = resource(&template, "EmailEventsDeadLetterQueuePolicy");
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap();
+    assert!(statements.iter().all(|s| s["Effect"] == "Allow"), "{statements:?}");
 }
 
 #[test]
