@@ -1,0 +1,55 @@
+//! Accepting an invitation or a password reset link: single use, and the password goes to the
+//! contact's portal user in Cognito, never to the table.
+
+use crate::domain::dates::{format_timestamp, Clock};
+use crate::domain::invite::{Password, TokenHash};
+use crate::domain::{DomainError, DomainResult, Stamp};
+use crate::portal_users::{PortalUser, PortalUsers};
+use crate::store::tx::{backoff, MAX_ATTEMPTS};
+use crate::store::{gone, Gone, Store};
+
+/// What accepting an invitation uses: the table, the time and the portal's users.
+#[derive(Clone, Copy)]
+pub struct Acceptance<'a> {
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub users: &'a PortalUsers,
+}
+
+/// Accepts an invitation with the password the contact chose: once the invitation and the
+/// contact are checked, the contact's portal user gets the password, and only then is the
+/// invitation consumed and the contact made active. In that order a failure in between leaves
+/// a user whose contact is not active, which the sign-in trigger refuses; the other order
+/// could leave an active contact with no user.
+pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
+    let hash = TokenHash::of(token);
+    let mut activated = false;
+    for attempt in 0..MAX_ATTEMPTS {
+        let invite = with.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+        // The public route learns its tenant from the invitation.
+        tracing::Span::current().record("tenant", invite.tenant_id.as_str());
+        let now = with.clock.now();
+        if invite.used_at.is_some() {
+            return Err(gone(invite.reset, Gone::Used));
+        }
+        if now.unix_timestamp() >= invite.valid_until {
+            return Err(gone(invite.reset, Gone::Expired));
+        }
+        let (tenant, client, contact) = invite.ids()?;
+        if !activated {
+            // The address is the contact's: the invitation keeps no copy of it.
+            let email = with.store.check_pending(&invite, &hash, now.date()).await?;
+            let password =
+                Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
+            let user = PortalUser { email: email.as_str(), tenant: &tenant, client, contact };
+            with.users.activate(&user, &password).await?;
+            activated = true;
+        }
+        let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
+        match with.store.accept_invite(&invite, &hash, now.unix_timestamp(), now.date(), &stamp).await {
+            Err(DomainError::Contention) => backoff(attempt).await,
+            other => return other,
+        }
+    }
+    Err(DomainError::Contention)
+}
