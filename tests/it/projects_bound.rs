@@ -65,7 +65,8 @@ async fn a_link_is_one_transaction_whether_it_is_made_found_or_refused() {
     let (api, proxy) = TestApi::behind_proxy().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
-    let ada = given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "phone": "+12025550140" })).await;
+    let ada =
+        given_contact(&api, &admin, &acme, json!({ "last_name": "Ada", "phone": "+12025550140" })).await;
     let path = contact_path(&acme, &ada);
     for i in 0..MAX_PROJECTS - 1 {
         link(&api, &admin, &path, &format!("P{i}")).await;
@@ -91,7 +92,8 @@ async fn a_page_of_a_projects_contacts_is_one_query_and_one_batch_read() {
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;
     for name in ["A", "B", "C"] {
-        let contact = given_contact(&api, &admin, &acme, json!({ "last_name": name, "phone": "+12025550140" })).await;
+        let contact =
+            given_contact(&api, &admin, &acme, json!({ "last_name": name, "phone": "+12025550140" })).await;
         link(&api, &admin, &contact_path(&acme, &contact), "P-1").await;
     }
     proxy.take_calls();
