@@ -153,3 +153,37 @@ async fn a_link_racing_its_contacts_deletion_never_outlives_it() {
     eprintln!("delete vs link: the link landed first in {linked_first} of {} runs", repeats());
     assert_invariants(&api).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_link_racing_a_conditional_delete_does_not_make_its_etag_stale() {
+    let (api, proxy) = racing_api().await;
+    let admin = TestApi::admin("t1");
+    let mut linked_first = 0;
+    for round in 0..repeats() {
+        // Given a contact (not the primary) and its ETag
+        let (_, paths) =
+            given_client_with(&api, &[format!("p{round}@x.test"), format!("n{round}@x.test")]).await;
+        let path = paths[1].clone();
+        let etag = api.get(&admin, &path).await.header("etag").unwrap().to_owned();
+
+        // When it is deleted with that ETag as it is linked to a project
+        let run = race(&proxy, TRANSACTIONS, 2, |i| {
+            let (api, admin, path, etag) = (api.clone(), admin.clone(), path.clone(), etag.clone());
+            async move {
+                match i {
+                    0 => api.send(&admin, "DELETE", &path, &[("if-match", &etag)], None).await,
+                    _ => link(&api, &admin, &path, "P-new").await,
+                }
+            }
+        })
+        .await;
+
+        // Then the delete succeeds either way: a link moves no version, so the ETag held
+        run.assert_overlapped(2);
+        assert_eq!(run.responses[0].status, 204, "{}", run.responses[0].body);
+        linked_first += usize::from(run.responses[1].status == 200);
+        assert_eq!(link_items_of(&api.scan().await, &path), 0);
+    }
+    eprintln!("conditional delete vs link: the link landed first in {linked_first} of {} runs", repeats());
+    assert_invariants(&api).await;
+}

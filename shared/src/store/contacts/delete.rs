@@ -1,6 +1,6 @@
 //! Deleting a contact with everything that points at it, in one transaction.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::projects::project_ids;
@@ -9,7 +9,7 @@ use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::primary::{self, OnDelete, Refused};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::items::ContactRecord;
-use crate::store::tx::{retry_planned, Attempt};
+use crate::store::tx::{retry_planned, Attempt, Reason};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
@@ -18,6 +18,12 @@ fn stamp_epoch(stamp: &Stamp) -> i64 {
     time::OffsetDateTime::parse(&stamp.at, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
         .unwrap_or(i64::MAX)
+}
+
+/// Whether the item a cancellation reason shows is still at `version` (gone is not).
+fn at_version(reason: &Reason, version: u64) -> bool {
+    let stored = reason.old.as_ref().and_then(|item| item.get("version")?.as_n().ok()?.parse::<u64>().ok());
+    stored == Some(version)
 }
 
 impl Store {
@@ -73,7 +79,9 @@ impl Store {
                     }
                     Ok(Attempt::Done(current))
                 }
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
+                // Its reports or links changed, which moves no version: only another version
+                // makes the caller's `If-Match` stale.
+                Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
                     Err(DomainError::PreconditionFailed)
                 }
                 Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
@@ -113,6 +121,7 @@ impl Store {
                 .expression_attribute_values(":expected", n(current.audit.version))
                 .expression_attribute_values(":reports", n(reports.len() as u64))
                 .expression_attribute_values(":projects", n(current.project_count))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build(),
         )?;
         plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
