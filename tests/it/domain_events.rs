@@ -12,6 +12,15 @@ fn admin() -> testkit::Caller {
     TestApi::admin("t1")
 }
 
+/// An admin of t1 other than `admin()`: a user whose `sub` made nothing the test deletes.
+fn another_admin() -> testkit::Caller {
+    let mut caller = admin();
+    if let testkit::Caller::Authorizer(claims) = &mut caller {
+        claims.insert("sub".to_owned(), "another-admin".to_owned());
+    }
+    caller
+}
+
 /// A table with a client of t1, its stream drained of what making the client published.
 async fn given_a_client() -> (TestApi, EventStream, String) {
     let api = TestApi::new().await;
@@ -55,6 +64,29 @@ async fn adding_changing_the_email_of_and_deleting_a_contact_publish_exactly_thr
     let deleted = detail(&events[2]);
     assert_eq!(deleted["data"], json!({}));
     assert!(!deleted.to_string().contains("Lovelace") && !deleted.to_string().contains(&new));
+}
+
+#[tokio::test]
+async fn deleting_a_contact_publishes_one_deletion_naming_the_deleter_not_its_last_editor() {
+    let (api, mut stream, client) = given_a_client().await;
+    let ada =
+        given_contact(&api, &admin(), &client, json!({"last_name": "L", "mobile": "+14155550105"})).await;
+    assert_eq!(stream.kinds().await, ["contact.created"]);
+
+    let res = api.delete(&another_admin(), &contact_path(&client, &ada)).await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    let events = stream.events().await;
+
+    let kinds: Vec<&str> = events.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["contact.deleted"]);
+    let deleted = detail(&events[0]);
+    assert_ne!(ada["updated_by"], "another-admin");
+    assert_eq!(deleted["actor"], "another-admin");
+    assert_eq!(
+        (deleted["client_id"].as_str(), deleted["contact_id"].as_str()),
+        (Some(client.as_str()), ada["id"].as_str())
+    );
+    assert_eq!(deleted["data"], json!({}));
 }
 
 #[tokio::test]
@@ -139,6 +171,25 @@ async fn updating_and_deleting_a_client_publish_client_updated_and_client_delete
         json!([{"field": "name", "old": "Acme", "new": "Acme Ltd"}])
     );
     assert_eq!(detail(&events[1])["contact_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn deleting_a_client_publishes_one_deletion_naming_the_deleter_not_its_last_editor() {
+    let (api, mut stream, client) = given_a_client().await;
+
+    let res = api.delete(&another_admin(), &format!("/clients/{client}")).await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    let events = stream.events().await;
+
+    let kinds: Vec<&str> = events.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["client.deleted"]);
+    let deleted = detail(&events[0]);
+    assert_eq!(deleted["actor"], "another-admin");
+    assert_eq!(
+        (deleted["tenant_id"].as_str(), deleted["client_id"].as_str()),
+        (Some("t1"), Some(client.as_str()))
+    );
+    assert_eq!((&deleted["contact_id"], &deleted["data"]), (&Value::Null, &json!({})));
 }
 
 #[tokio::test]
