@@ -30,6 +30,7 @@ mod imports;
 mod indexes;
 mod invariants;
 mod invariants_activity;
+mod invariants_deletions;
 mod invariants_drop;
 mod invariants_index;
 mod invariants_projects;

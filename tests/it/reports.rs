@@ -1,4 +1,4 @@
-//! A line manager's reports are bounded (54, what one transaction can unlink when the manager
+//! A line manager's reports are bounded (53, what one transaction can unlink when the manager
 //! is deleted), and deleting a manager reads its reports from its own item: no query of the
 //! client, however many contacts it has.
 
@@ -10,7 +10,7 @@ use testkit::TestApi;
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 /// Most reports a contact may have.
-const MAX_REPORTS: usize = 54;
+const MAX_REPORTS: usize = 53;
 
 fn queries(calls: &[Call]) -> usize {
     calls.iter().filter(|c| c.operation == "Query").count()
@@ -71,7 +71,7 @@ async fn assert_unlinked(api: &TestApi, client: &str, reports: &[Value]) {
 
 #[tokio::test]
 async fn naming_a_manager_who_has_84_reports_is_409_too_many_reports() {
-    // Given a manager with 54 reports and a contact without a manager
+    // Given a manager with 53 reports and a contact without a manager
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let (acme, boss) = given_manager(&api).await;
@@ -85,7 +85,7 @@ async fn naming_a_manager_who_has_84_reports_is_409_too_many_reports() {
     let patched =
         api.patch(&admin, &contact_path(&acme, &free), json!({ "line_manager_id": boss["id"] })).await;
 
-    // Then both are refused and the manager keeps 54 reports
+    // Then both are refused and the manager keeps 53 reports
     assert_eq!((added.status, added.problem_code().as_str()), (409, "too-many-reports"), "{}", added.body);
     assert_eq!(
         (patched.status, patched.problem_code().as_str()),
@@ -175,7 +175,7 @@ async fn deleting_a_manager_stored_with_more_than_84_reports_is_refused_before_a
 
 #[tokio::test]
 async fn a_new_primary_reporting_to_an_old_primary_with_84_reports_is_409_too_many_reports() {
-    // Given a client whose primary manages 54 others
+    // Given a client whose primary manages 53 others
     let api = TestApi::new().await;
     let admin = TestApi::admin("t1");
     let acme = given_client(&api, &admin, "Acme").await;

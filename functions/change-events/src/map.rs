@@ -1,8 +1,10 @@
 //! From one stream record (an item's old and new image) to the domain events and activity it
-//! means. Only contact and client items are mapped; every other item (email claims, quota,
-//! idempotency records, invitations, activity) means nothing here. Attributes the service
-//! derives (counts, versions, `updated_at`, index keys, invitation hashes, `is_primary`) never
-//! make an event on their own: only the attributes a user sets are compared.
+//! means. Only contact and client items and deletion records are mapped; every other item
+//! (email claims, quota, idempotency records, invitations, activity) means nothing here.
+//! Attributes the service derives (counts, versions, `updated_at`, index keys, invitation
+//! hashes, `is_primary`) never make an event on their own: only the attributes a user sets are
+//! compared. A deletion's event comes from its deletion record's insertion, which names the
+//! deleter (`shared::store::deletions`); the deleted item's removal only erases activity.
 
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -11,7 +13,9 @@ use time::OffsetDateTime;
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::domain::{ClientId, ContactId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
+use shared::store::deletions::DELETION_ENTITY;
 use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE};
+use shared::store::keys;
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
 
@@ -110,11 +114,17 @@ struct Keys {
     contact: Option<ContactId>,
 }
 
-/// The tenant, client (and contact) a contact or client item belongs to, from its keys.
+/// The tenant, client (and contact) a contact or client item belongs to, from its keys; a
+/// deletion record's are those of the item it names (its sort key after `DELETED#`).
 fn keys_of(item: &Item, entity: &str) -> Result<Keys, Unmappable> {
     let bad = || Unmappable(format!("{entity} item with keys {:?}/{:?}", text(item, "PK"), text(item, "SK")));
-    let (pk, sk) = (text(item, "PK").ok_or_else(bad)?, text(item, "SK").ok_or_else(bad)?);
+    let (pk, mut sk) = (text(item, "PK").ok_or_else(bad)?, text(item, "SK").ok_or_else(bad)?);
     let pk = pk.strip_prefix("TENANT#").ok_or_else(bad)?;
+    let mut entity = entity;
+    if entity == DELETION_ENTITY {
+        sk = sk.strip_prefix(keys::DELETED_SK_PREFIX).ok_or_else(bad)?;
+        entity = if sk.starts_with(keys::CLIENT_SK_PREFIX) { "client" } else { "contact" };
+    }
     match entity {
         "client" => Ok(Keys {
             tenant: TenantId::parse(pk).ok_or_else(bad)?,
@@ -132,24 +142,27 @@ fn keys_of(item: &Item, entity: &str) -> Result<Keys, Unmappable> {
     }
 }
 
-fn parse_time(at: &str) -> Result<OffsetDateTime, Unmappable> {
-    OffsetDateTime::parse(at, &Rfc3339).map_err(|_| Unmappable(format!("updated_at {at:?}")))
+/// The time in attribute `name` of `item` (RFC 3339).
+fn time_of(item: &Item, name: &str) -> Result<OffsetDateTime, Unmappable> {
+    let at = text(item, name).ok_or_else(|| Unmappable(format!("no {name}")))?;
+    OffsetDateTime::parse(at, &Rfc3339).map_err(|_| Unmappable(format!("{name} {at:?}")))
 }
 
 /// Maps one record. Pure: the same record always maps to the same events and activity.
 pub fn map(change: &StreamChange) -> Result<Mapped, Unmappable> {
     let image = change.new.as_ref().or(change.old.as_ref());
     let Some(entity) = image.and_then(|i| text(i, "entity")) else { return Ok(Mapped::default()) };
+    if entity == DELETION_ENTITY {
+        return deletion(change);
+    }
     if entity != "contact" && entity != "client" {
         return Ok(Mapped::default());
     }
     let keys = keys_of(image.expect("an image named the entity"), entity)?;
-    // A write's time and actor are on its new image; a removal's are not known from the item.
+    // A write's time and actor are on its new image; a removal makes no event (its deletion
+    // record's insertion does) and is only seen through its time.
     let (at, actor) = match &change.new {
-        Some(new) => {
-            let at = text(new, "updated_at").ok_or_else(|| Unmappable("no updated_at".into()))?;
-            (parse_time(at)?, text(new, "updated_by").map(str::to_owned))
-        }
+        Some(new) => (time_of(new, "updated_at")?, text(new, "updated_by").map(str::to_owned)),
         None => (change.written_at, None),
     };
     let mut out = Mapped::default();
@@ -159,11 +172,22 @@ pub fn map(change: &StreamChange) -> Result<Mapped, Unmappable> {
         (_, None, Some(new)) => {
             out.events.push(ctx.event("client.created", json!({"client": snapshot(new, CLIENT_EDITABLE)})))
         }
-        (_, Some(_), None) => out.events.push(ctx.event("client.deleted", json!({}))),
         (_, Some(old), Some(new)) => client_modified(&ctx, old, new, &mut out),
         _ => {}
     }
     Ok(out)
+}
+
+/// A deletion record's insertion is its item's `*.deleted`, by its deleter, at its time; only
+/// ids, so a deleted contact's personal data goes nowhere else. Its removal (TTL) and any
+/// change of it mean nothing.
+fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
+    let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
+    let keys = keys_of(new, DELETION_ENTITY)?;
+    let actor = text(new, "deleted_by").map(str::to_owned);
+    let ctx = Ctx { change, keys: &keys, at: time_of(new, "deleted_at")?, actor: &actor };
+    let kind = if keys.contact.is_some() { "contact.deleted" } else { "client.deleted" };
+    Ok(Mapped { events: vec![ctx.event(kind, json!({}))], ..Mapped::default() })
 }
 
 struct Ctx<'a> {
@@ -208,8 +232,8 @@ fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
             out.events.push(ctx.event("contact.created", json!({"contact": snapshot(new, &fields)})));
         }
         (Some(_), None) => {
-            // Only ids: a deleted contact's personal data goes nowhere else.
-            out.events.push(ctx.event("contact.deleted", json!({})));
+            // Its `contact.deleted` is its deletion record's. Erased here, not then: the
+            // contact's earlier changes, whose activity this erases, are all handled by now.
             out.erase_activity_of = Some((ctx.keys.tenant.clone(), ctx.keys.contact.expect("a contact")));
         }
         (Some(old), Some(new)) => contact_modified(ctx, old, new, out),

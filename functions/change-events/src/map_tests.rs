@@ -85,16 +85,94 @@ fn an_email_and_another_field_changed_together_are_one_email_event_and_one_updat
     assert_eq!(mapped.activity[0].actor.as_deref(), Some("user-1"));
 }
 
+/// The record a deletion writes beside the deleted contact (`contact: true`) or client.
+fn deletion_record(contact: bool) -> Item {
+    let (pk, sk) = match contact {
+        true => (format!("TENANT#acme#CLIENT#{CLIENT}"), format!("DELETED#CONTACT#{ADA}")),
+        false => ("TENANT#acme".to_owned(), format!("DELETED#CLIENT#{CLIENT}")),
+    };
+    let mut item = Item::from([
+        ("PK".to_owned(), s(&pk)),
+        ("SK".to_owned(), s(&sk)),
+        ("entity".to_owned(), s("deletion")),
+        ("tenant_id".to_owned(), s("acme")),
+        ("client_id".to_owned(), s(CLIENT)),
+        ("deleted_by".to_owned(), s("deleter")),
+        ("deleted_at".to_owned(), s("2026-11-28T12:00:00.5Z")),
+        ("expires_at".to_owned(), AttributeValue::N("1795953600".into())),
+    ]);
+    if contact {
+        item.insert("contact_id".to_owned(), s(ADA));
+    }
+    item
+}
+
 #[test]
-fn a_removed_contact_maps_to_a_deletion_carrying_only_ids_and_erases_its_activity() {
+fn a_removed_contact_erases_its_activity_and_publishes_nothing() {
     let mapped = map(&change(Some(contact(&[])), None)).unwrap();
 
+    assert!(mapped.events.is_empty(), "{mapped:?}");
+    let erased = mapped.erase_activity_of.map(|(t, c)| (t.to_string(), c.to_string()));
+    assert_eq!(erased, Some(("acme".to_owned(), ADA.to_owned())));
+}
+
+#[test]
+fn a_contacts_deletion_record_maps_to_its_deletion_by_the_deleter_carrying_only_ids() {
+    let mapped = map(&change(None, Some(deletion_record(true)))).unwrap();
+
     assert_eq!(kinds(&mapped), ["contact.deleted"]);
-    let detail = mapped.events[0].detail().to_string();
-    assert!(!detail.contains("Lovelace") && !detail.contains("ada@"), "{detail}");
-    assert_eq!(mapped.events[0].at, "2026-11-28T10:00:00Z");
-    assert!(mapped.events[0].actor.is_none());
-    assert!(mapped.erase_activity_of.is_some());
+    let event = &mapped.events[0];
+    assert_eq!(event.id, "ev-1:contact.deleted");
+    assert_eq!((event.actor.as_deref(), event.at.as_str()), (Some("deleter"), "2026-11-28T12:00:00.5Z"));
+    assert_eq!(
+        (event.tenant_id.as_str(), event.client_id.as_str(), event.contact_id.as_deref()),
+        ("acme", CLIENT, Some(ADA))
+    );
+    assert_eq!(event.data, json!({}));
+    assert!(mapped.activity.is_empty() && mapped.erase_activity_of.is_none());
+}
+
+#[test]
+fn a_clients_deletion_record_maps_to_its_deletion_by_the_deleter() {
+    let mapped = map(&change(None, Some(deletion_record(false)))).unwrap();
+
+    assert_eq!(kinds(&mapped), ["client.deleted"]);
+    let event = &mapped.events[0];
+    assert_eq!((event.actor.as_deref(), event.contact_id.as_deref()), (Some("deleter"), None));
+    assert_eq!((event.client_id.as_str(), &event.data), (CLIENT, &json!({})));
+}
+
+#[test]
+fn a_removed_client_maps_to_nothing() {
+    let client = Item::from([
+        ("PK".to_owned(), s("TENANT#acme")),
+        ("SK".to_owned(), s(&format!("CLIENT#{CLIENT}"))),
+        ("entity".to_owned(), s("client")),
+        ("updated_at".to_owned(), s("2026-11-28T10:00:00Z")),
+    ]);
+
+    let mapped = map(&change(Some(client), None)).unwrap();
+
+    assert!(mapped.events.is_empty(), "{mapped:?}");
+}
+
+#[test]
+fn a_deletion_records_expiry_and_changes_map_to_nothing() {
+    let expired = change(Some(deletion_record(true)), None);
+    let changed = change(Some(deletion_record(false)), Some(deletion_record(false)));
+
+    for record in [expired, changed] {
+        let mapped = map(&record).unwrap();
+        assert!(mapped.events.is_empty() && mapped.erase_activity_of.is_none(), "{mapped:?}");
+    }
+}
+
+#[test]
+fn a_deletion_record_under_keys_that_are_not_the_services_is_unmappable() {
+    let mut item = deletion_record(true);
+    item.insert("PK".into(), s("TENANT#acme"));
+
+    assert!(map(&change(None, Some(item))).is_err());
 }
 
 #[test]

@@ -12,6 +12,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let id = call.client_id()?;
-    call.app.store.delete_client(call.tenant()?, id, if_match(&call.req)?).await?;
+    call.app.store.delete_client(call.tenant()?, id, if_match(&call.req)?, &call.stamp()).await?;
     response::no_content()
 }

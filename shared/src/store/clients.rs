@@ -1,8 +1,9 @@
 //! Client items: `PK = TENANT#t`, `SK = CLIENT#id`, so a tenant's clients are one query.
 
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 
 use super::idempotency::{replay, Created, Idempotency, Recorded};
 use super::items::{
@@ -198,41 +199,58 @@ impl Store {
         Ok((current.fields.patched(patch.clone())? == current.fields).then_some(current))
     }
 
-    /// Deletes a client that has no contacts left; one conditional delete decides.
+    /// Deletes a client that has no contacts left; one conditional delete decides, in one
+    /// transaction with the record of who deleted it (`store::deletions`).
     pub async fn delete_client(
         &self,
         tenant: &TenantId,
         id: ClientId,
         if_match: Option<u64>,
+        stamp: &Stamp,
     ) -> DomainResult<()> {
+        retry_planned(move || async move {
+            let items =
+                vec![self.client_delete(tenant, id, if_match)?, self.deletion_put(tenant, id, None, stamp)?];
+            let reasons = match self.transact(items).await? {
+                TxOutcome::Committed => return Ok(Attempt::Done(())),
+                TxOutcome::Conflict => return Ok(Attempt::Retry),
+                TxOutcome::Cancelled(reasons) => reasons,
+            };
+            let refused = reasons.into_iter().next().filter(|r| r.failed_condition());
+            let Some(refused) = refused else {
+                return Err(DomainError::internal("client deletion cancelled on its record"));
+            };
+            let Some(old) = refused.old else {
+                return Err(DomainError::NotFound("client"));
+            };
+            let client = ClientRecord::from_item(old)?.into_client()?;
+            if if_match.is_some_and(|v| v != client.audit.version) {
+                Err(DomainError::PreconditionFailed)
+            } else {
+                Err(DomainError::ClientHasContacts)
+            }
+        })
+        .await
+    }
+
+    /// The client's delete: only while it exists without contacts (and at `if_match`).
+    fn client_delete(
+        &self,
+        tenant: &TenantId,
+        id: ClientId,
+        if_match: Option<u64>,
+    ) -> DomainResult<TransactWriteItem> {
         let mut condition = "attribute_exists(PK) AND contact_count = :zero".to_owned();
-        let mut request = self
-            .db
-            .delete_item()
+        let mut delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))
             .expression_attribute_values(":zero", n(0))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(v) = if_match {
             condition.push_str(" AND version = :expected");
-            request = request.expression_attribute_values(":expected", n(v));
+            delete = delete.expression_attribute_values(":expected", n(v));
         }
-        match request.condition_expression(condition).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => match e.into_service_error() {
-                DeleteItemError::ConditionalCheckFailedException(e) => {
-                    let Some(old) = e.item else {
-                        return Err(DomainError::NotFound("client"));
-                    };
-                    let client = ClientRecord::from_item(old)?.into_client()?;
-                    if if_match.is_some_and(|v| v != client.audit.version) {
-                        Err(DomainError::PreconditionFailed)
-                    } else {
-                        Err(DomainError::ClientHasContacts)
-                    }
-                }
-                other => Err(DomainError::failed("DeleteItem", other)),
-            },
-        }
+        let delete = delete.condition_expression(condition).build().map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 }

@@ -47,6 +47,8 @@ enum Role {
     Index,
     /// A link to a project (`projects`).
     ProjectLink,
+    /// The record of who deleted the contact (`store::deletions`): unconditional.
+    Deletion,
 }
 
 struct Plan {

@@ -107,3 +107,12 @@ pub fn project_sk_prefix(project: &crate::domain::ProjectId) -> String {
 pub fn project_sk(project: &crate::domain::ProjectId, id: ContactId) -> String {
     format!("{}{id}", project_sk_prefix(project))
 }
+
+/// What a deletion record's sort key starts with: the deleted item's sort key follows, under
+/// the deleted item's partition (`store::deletions`).
+pub const DELETED_SK_PREFIX: &str = "DELETED#";
+
+/// The sort key of the record of the deletion of the item whose sort key is `sk`.
+pub fn deleted_sk(sk: &str) -> String {
+    format!("{DELETED_SK_PREFIX}{sk}")
+}

@@ -5,6 +5,7 @@ pub mod activity_changes;
 mod batch_get;
 mod clients;
 mod contacts;
+pub mod deletions;
 mod email_claims;
 pub mod idempotency;
 pub mod index;

@@ -98,8 +98,8 @@ impl Store {
     }
 
     /// The delete's transaction: the contact (unchanged since read, its reports as counted),
-    /// the client's side as the primary decision has it, its email claim, its index items, its
-    /// manager's link, and the link of each of its `reports`.
+    /// its deletion record, the client's side as the primary decision has it, its email claim,
+    /// its index items, its manager's link, and the link of each of its `reports`.
     fn delete_plan(
         &self,
         tenant: &TenantId,
@@ -125,6 +125,8 @@ impl Store {
                 .build(),
         )?;
         plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
+        // Who deleted it, for `contact.deleted` (the removal's image names its last editor).
+        plan.push(Role::Deletion, self.deletion_put(tenant, client, Some(id), stamp)?);
         let client_side = match decision {
             OnDelete::OnlyAsLast => PrimaryWrite::LastGoes(id),
             OnDelete::KeepsPrimary => PrimaryWrite::Stays,

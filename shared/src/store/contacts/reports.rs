@@ -14,10 +14,10 @@ use crate::store::tx::Reason;
 use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
 
-/// Items of a contact's deletion besides its reports: the contact, the client, the email
-/// claim, its own manager, the idempotency record it was created by, and its index items
-/// (`store::index`).
-pub(super) const DELETE_FIXED_ITEMS: u64 = 5 + crate::store::index::MAX_INDEX_ITEMS as u64;
+/// Items of a contact's deletion besides its reports: the contact, its deletion record
+/// (`store::deletions`), the client, the email claim, its own manager, the idempotency record
+/// it was created by, and its index items (`store::index`).
+pub(super) const DELETE_FIXED_ITEMS: u64 = 6 + crate::store::index::MAX_INDEX_ITEMS as u64;
 /// The most reports a contact may have: what its deletion's transaction has left once its
 /// other items and the most project links it may have (`domain::project`) are counted.
 pub const MAX_REPORTS: u64 = 100 - DELETE_FIXED_ITEMS - crate::domain::project::MAX_PROJECTS;

@@ -6,6 +6,7 @@
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
 mod activity;
+mod deletions;
 mod index;
 mod levels;
 mod markers;
@@ -91,6 +92,10 @@ pub enum Rule {
     /// `project_count` (absent: 0) is the number of its link items, at most 30, and its
     /// `project_ids` (a string set, absent: none) are exactly their project ids.
     ProjectLinks,
+    /// A deletion record names its tenant, client (and contact) as its key does, who deleted
+    /// it (`deleted_by`) and when (`deleted_at`, RFC 3339), expires two days after that, holds
+    /// nothing else (no name or address of what it names), and what it names no longer exists.
+    Deletion,
 }
 
 impl Rule {
@@ -120,6 +125,7 @@ impl Rule {
             Rule::ClientLevels => "client-levels",
             Rule::Activity => "activity",
             Rule::ProjectLinks => "project-links",
+            Rule::Deletion => "deletion",
         }
     }
 }
@@ -156,6 +162,7 @@ pub fn violations(items: &[Item]) -> Vec<Violation> {
     index::check(&table, &mut found);
     activity::check(&table, &mut found);
     projects::check(&table, &mut found);
+    deletions::check(&table, &mut found);
     no_password(items, &mut found);
     found.0
 }

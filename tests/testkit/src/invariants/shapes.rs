@@ -66,6 +66,13 @@ pub(crate) enum Shape<'a> {
         contact: &'a str,
         at: &'a str,
     },
+    /// Who deleted a client (`contact: None`, under its tenant) or a contact (under its
+    /// client): `SK = DELETED#` and the deleted item's sort key, kept two days for the stream.
+    Deletion {
+        tenant: &'a str,
+        client: &'a str,
+        contact: Option<&'a str>,
+    },
 }
 
 impl Shape<'_> {
@@ -83,6 +90,7 @@ impl Shape<'_> {
             Shape::ProjectLink { .. } => Some("project_link"),
             Shape::Settings => Some("settings"),
             Shape::Activity { .. } => Some("activity"),
+            Shape::Deletion { .. } => Some("deletion"),
         }
     }
 }
@@ -130,6 +138,10 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         if sk == "SETTINGS" {
             return tenant_shaped(rest).then_some(Shape::Settings);
         }
+        if let Some(deleted) = sk.strip_prefix("DELETED#CLIENT#") {
+            let client = ulid(deleted)?;
+            return tenant_shaped(rest).then_some(Shape::Deletion { tenant: rest, client, contact: None });
+        }
         let id = ulid(sk.strip_prefix("CLIENT#")?)?;
         return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
     };
@@ -155,6 +167,10 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
             let (project, contact) = rest.split_at_checked(rest.len().checked_sub(26)?)?;
             let project = project.strip_suffix('#')?;
             Shape::ProjectLink { tenant, client: ulid(id)?, project, id: ulid(contact)? }
+        }
+        ("CLIENT", sk) if sk.starts_with("DELETED#") => {
+            let contact = ulid(sk.strip_prefix("DELETED#CONTACT#")?)?;
+            Shape::Deletion { tenant, client: ulid(id)?, contact: Some(contact) }
         }
         ("CLIENT", sk) => {
             Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
@@ -213,6 +229,9 @@ pub(crate) struct Table<'a> {
     pub activities: Vec<Activity<'a>>,
     /// Project link items (`Shape::ProjectLink`).
     pub links: Vec<Link<'a>>,
+    /// Deletion records (`Shape::Deletion`), with their shapes; what they hold is the
+    /// deletions rule's.
+    pub deletions: Vec<(Shape<'a>, &'a Item)>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
     /// Topic and search items (`Shape::Topic`, `Shape::Find`).
@@ -295,6 +314,7 @@ impl<'a> Table<'a> {
             Shape::ProjectLink { tenant, client, project, id } => {
                 self.links.push(Link { tenant, client, project, contact: id, item })
             }
+            Shape::Deletion { .. } => self.deletions.push((shape, item)),
         }
         for detail in disagreements {
             found.add(Rule::KeyAttributes, detail);

@@ -1,0 +1,106 @@
+//! Deletion records: a short-lived item written in the same transaction as the deletion of a
+//! client or contact, naming who deleted it and when. The stream's removal of the deleted
+//! item carries only its last state, whose `updated_by` is its last editor, not its deleter:
+//! `change-events` publishes `client.deleted` / `contact.deleted` from this record's insertion
+//! instead. `PK` = the deleted item's `PK`, `SK = DELETED#{its SK}`; ids, `deleted_by`,
+//! `deleted_at` and `expires_at` (TTL), nothing of the deleted item's data.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::tx::Item;
+use super::{keys, Store};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
+
+/// The `entity` of a deletion record.
+pub const DELETION_ENTITY: &str = "deletion";
+
+/// How long a record is kept: longer than the stream trigger's oldest record age (24 h), so
+/// every retry of its insertion still finds it meaningful; TTL removes it after.
+pub const DELETION_KEPT_SECS: i64 = 2 * 86_400;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// The deletion record of a client (`contact: None`) or of one of its contacts.
+pub fn deletion_item(tenant: &TenantId, client: ClientId, contact: Option<ContactId>, stamp: &Stamp) -> Item {
+    let (pk, sk) = match contact {
+        Some(id) => (keys::contacts_pk(tenant, client), keys::contact_sk(id)),
+        None => (keys::tenant_pk(tenant), keys::client_sk(client)),
+    };
+    // A stamp is always RFC 3339 (it is made from the clock); were it not, the record would
+    // still expire, at once.
+    let at = OffsetDateTime::parse(&stamp.at, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
+    let mut item = Item::from([
+        (keys::PK.to_owned(), s(pk)),
+        (keys::SK.to_owned(), s(keys::deleted_sk(&sk))),
+        ("entity".to_owned(), s(DELETION_ENTITY)),
+        ("tenant_id".to_owned(), s(tenant.to_string())),
+        ("client_id".to_owned(), s(client.to_string())),
+        ("deleted_by".to_owned(), s(&stamp.by)),
+        ("deleted_at".to_owned(), s(&stamp.at)),
+        ("expires_at".to_owned(), AttributeValue::N((at + DELETION_KEPT_SECS).to_string())),
+    ]);
+    if let Some(id) = contact {
+        item.insert("contact_id".to_owned(), s(id.to_string()));
+    }
+    item
+}
+
+impl Store {
+    /// The put of a deletion record, for the deletion's transaction. Unconditional: ids are
+    /// ULIDs, so no deleted id comes back to be deleted again within the record's life.
+    pub(crate) fn deletion_put(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: Option<ContactId>,
+        stamp: &Stamp,
+    ) -> DomainResult<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(deletion_item(tenant, client, contact, stamp)))
+            .build()
+            .map_err(DomainError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp() -> Stamp {
+        Stamp { at: "2026-11-28T10:00:00.123456Z".into(), by: "deleter".into() }
+    }
+
+    #[test]
+    fn a_contacts_deletion_record_sits_beside_it_names_the_deleter_and_expires_two_days_later() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let (client, contact) = (ClientId::generate(), ContactId::generate());
+
+        let item = deletion_item(&tenant, client, Some(contact), &stamp());
+
+        assert_eq!(item["PK"], s(format!("TENANT#acme#CLIENT#{client}")));
+        assert_eq!(item["SK"], s(format!("DELETED#CONTACT#{contact}")));
+        assert_eq!(item["contact_id"], s(contact.to_string()));
+        assert_eq!((&item["deleted_by"], &item["deleted_at"]), (&s("deleter"), &s(stamp().at)));
+        let at = OffsetDateTime::parse(&stamp().at, &Rfc3339).unwrap().unix_timestamp();
+        assert_eq!(item["expires_at"], AttributeValue::N((at + 2 * 86_400).to_string()));
+        assert_eq!(item.len(), 9);
+    }
+
+    #[test]
+    fn a_clients_deletion_record_is_under_its_tenant_and_names_no_contact() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let client = ClientId::generate();
+
+        let item = deletion_item(&tenant, client, None, &stamp());
+
+        assert_eq!((&item["PK"], &item["SK"]), (&s("TENANT#acme"), &s(format!("DELETED#CLIENT#{client}"))));
+        assert!(!item.contains_key("contact_id"));
+        assert_eq!(item["entity"], s("deletion"));
+    }
+}
