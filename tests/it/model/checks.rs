@@ -27,8 +27,7 @@ impl Run<'_> {
         assert_eq!(self.model.primary.is_some(), self.model.live_count() > 0, "the model keeps one primary");
 
         let path = format!("/clients/{}/contacts?limit=100", self.client);
-        let listed = self.api.get(&self.admin, &path).await.json();
-        let listed = listed["items"].as_array().expect("items").clone();
+        let listed = one_page(&self.api.get(&self.admin, &path).await, "the contacts", &self.story());
         assert_eq!(listed.len(), self.model.live_count(), "{}", self.story());
         for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live) {
             let shown = listed
@@ -62,7 +61,7 @@ impl Run<'_> {
     }
 
     /// The links read both ways agree with the model: each live contact's projects (by
-    /// project id, with the first link's `linked_at`), and each project's contacts (live ones
+    /// project id, with the first link's `linked_at` and `linked_by`), and each project's contacts (live ones
     /// only, in id order: a deleted contact's links went with it).
     pub(super) async fn assert_links_agree(&self) {
         for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live) {
@@ -70,12 +69,12 @@ impl Run<'_> {
             let what = format!("the projects of #{i}");
             let shown: Vec<Value> = one_page(&res, &what, &self.story())
                 .iter()
-                .map(|link| json!([link["project_id"], link["linked_at"]]))
+                .map(|link| json!([link["project_id"], link["linked_at"], link["linked_by"]]))
                 .collect();
-            let mut expected: Vec<(&str, &str)> =
-                known.projects.iter().map(|(p, at)| (PROJECTS[*p], at.as_str())).collect();
-            expected.sort_unstable();
-            let expected: Vec<Value> = expected.into_iter().map(|(p, at)| json!([p, at])).collect();
+            let mut expected: Vec<(&str, &Value)> =
+                known.projects.iter().map(|(p, l)| (PROJECTS[*p], l)).collect();
+            expected.sort_unstable_by_key(|(p, _)| *p);
+            let expected: Vec<Value> = expected.into_iter().map(|(p, l)| json!([p, l[0], l[1]])).collect();
             assert_eq!(shown, expected, "{what}\n{}", self.story());
         }
         for (p, project) in PROJECTS.iter().enumerate() {

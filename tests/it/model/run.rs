@@ -100,7 +100,7 @@ impl<'a> Run<'a> {
                 self.api.post(&self.admin, &format!("{}/invite", self.contact_path(*slot)), json!({})).await
             }
             Step::Link { slot, project } => {
-                self.api.send(&self.admin, "PUT", &self.link_path(*slot, *project), &[], None).await
+                self.api.send(&self.linker(), "PUT", &self.link_path(*slot, *project), &[], None).await
             }
             Step::Unlink { slot, project } => {
                 self.api.delete(&self.admin, &self.link_path(*slot, *project)).await
@@ -154,6 +154,7 @@ impl<'a> Run<'a> {
             }
             _ => false,
         };
+        let by = self.linker_sub();
         let res = self.request(step).await;
         let problem: Option<Value> =
             (res.status >= 400).then(|| serde_json::from_str(&res.body).ok()).flatten();
@@ -169,21 +170,35 @@ impl<'a> Run<'a> {
             let shown = (answer == CREATED || (answer == OK && matches!(step, Step::Link { .. })))
                 .then(|| res.json());
             if let (Step::Link { slot, project }, Some(link)) = (step, &shown) {
-                self.assert_link(*slot, *project, link);
+                self.assert_link(*slot, *project, link, &by);
             }
             self.model.apply(step, shown.as_ref());
         }
     }
 
+    /// The user a link step is sent by: an admin of its own, named after the step, so that a
+    /// link made again (in the same instant of the test clock) shows whose link it answers.
+    fn linker(&self) -> Caller {
+        let Caller::Authorizer(mut claims) = self.admin.clone() else { unreachable!("an admin") };
+        claims.insert("sub".to_owned(), self.linker_sub());
+        Caller::Authorizer(claims)
+    }
+
+    /// The number the step being sent will have in the story.
+    fn linker_sub(&self) -> String {
+        format!("linker-{}", self.transcript.len() + 1)
+    }
+
     /// A link's answer names the client, the contact and the project; linking again answers
-    /// the first link.
-    fn assert_link(&self, slot: Slot, project: usize, link: &Value) {
+    /// the first link (its `linked_at` and `linked_by`), a new link is made by its caller (`by`).
+    fn assert_link(&self, slot: Slot, project: usize, link: &Value, by: &str) {
         let names = json!([link["client_id"], link["contact_id"], link["project_id"]]);
         let expected = json!([self.client, self.model.id(slot), PROJECTS[project]]);
         assert_eq!(names, expected, "the link {link}\n{}", self.story());
-        if let Some(first) = self.model.link(slot, project) {
-            let answered = link["linked_at"].as_str();
-            assert_eq!(answered, Some(first), "linking again answers the first link\n{}", self.story());
+        let made = json!([link["linked_at"], link["linked_by"]]);
+        match self.model.link(slot, project) {
+            Some(first) => assert_eq!(&made, first, "linking again answers the first link\n{}", self.story()),
+            None => assert_eq!(made[1], by, "a new link is made by its caller\n{}", self.story()),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::merge::Merge;
 use super::steps::{Slot, Step};
@@ -21,9 +21,9 @@ pub(super) struct Known {
     pub(super) manager: Option<Slot>,
     pub(super) portal: &'static str,
     pub(super) version: u64,
-    /// Its links: each project of `PROJECTS` it is linked to, with the `linked_at` of the
-    /// first link (linking again keeps it).
-    pub(super) projects: BTreeMap<usize, String>,
+    /// Its links: each project of `PROJECTS` it is linked to, with the `[linked_at, linked_by]`
+    /// of the first link (linking again keeps them).
+    pub(super) projects: BTreeMap<usize, Value>,
 }
 
 #[derive(Default)]
@@ -50,9 +50,9 @@ impl Model {
         self.contacts.get(slot.0).map_or(NEVER_CREATED, |c| c.id.as_str())
     }
 
-    /// The `linked_at` of the live contact's link to the project, if it is linked.
-    pub(super) fn link(&self, slot: Slot, project: usize) -> Option<&str> {
-        self.live(slot).and_then(|c| c.projects.get(&project)).map(String::as_str)
+    /// The `[linked_at, linked_by]` of the live contact's link to the project, if it is linked.
+    pub(super) fn link(&self, slot: Slot, project: usize) -> Option<&Value> {
+        self.live(slot).and_then(|c| c.projects.get(&project))
     }
 
     /// The ids of the live contacts linked to the project, in id order.
@@ -116,8 +116,8 @@ impl Model {
                 c.version += 1;
             }
             Step::Link { slot, project } => {
-                let linked_at = shown.and_then(|l| l["linked_at"].as_str()).expect("the link's linked_at");
-                self.contacts[slot.0].projects.entry(*project).or_insert_with(|| linked_at.to_owned());
+                let link = shown.map(|l| json!([l["linked_at"], l["linked_by"]])).expect("the link");
+                self.contacts[slot.0].projects.entry(*project).or_insert(link);
             }
             Step::Unlink { slot, project } => {
                 self.contacts[slot.0].projects.remove(project);
