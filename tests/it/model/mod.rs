@@ -42,8 +42,9 @@ const MOBILE: &str = "+447911123456";
 const TITLES: [&str; 2] = ["CFO", "CEO"];
 /// Project ids the links draw from, few so that they collide (the bound of 30 links a contact
 /// is out of reach; `projects_bound` specifies it). Out of id order, so that a contact's
-/// projects are listed in an order of their own.
-const PROJECTS: [&str; 3] = ["web.2", "CRM", "app_1"];
+/// projects are listed in an order of their own; `web` begins `web.2`, so that a project's
+/// contacts are its own, not those of every project its id begins.
+const PROJECTS: [&str; 3] = ["web.2", "CRM", "web"];
 /// A well-formed contact id that no sequence creates.
 const NEVER_CREATED: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
