@@ -27,7 +27,8 @@ use testkit::TestApi;
 
 use crate::support::{check, runtime};
 
-/// Sequences per run, and steps per sequence at most.
+/// Sequences per run, and steps per sequence at most (enough for links to meet each other
+/// without thinning out the other kinds of step).
 const CASES: u32 = 200;
 const MAX_STEPS: usize = 18;
 /// Contacts a sequence can name: the first `SLOTS` it adds. A slot not added yet names a
