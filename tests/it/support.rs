@@ -58,9 +58,12 @@ fn property_seed() -> u64 {
 }
 
 /// Where a property's failing cases are kept, to be tried first on every later run until they
-/// pass: `tests/proptest-regressions/<spec file>.txt` (commit them with the fix).
+/// pass: `tests/proptest-regressions/<spec file>.txt` (commit them with the fix); a spec that is
+/// a directory module (`model/mod.rs`) is named after its directory.
 fn regressions_of(source: &str) -> &'static str {
-    let stem = std::path::Path::new(source).file_stem().and_then(|s| s.to_str()).unwrap_or("properties");
+    let source = std::path::Path::new(source);
+    let spec = if source.file_stem().is_some_and(|s| s == "mod") { source.parent() } else { Some(source) };
+    let stem = spec.and_then(|s| s.file_stem()).and_then(|s| s.to_str()).unwrap_or("properties");
     let path = testkit::table::repo_root().join("tests/proptest-regressions").join(format!("{stem}.txt"));
     Box::leak(path.to_string_lossy().into_owned().into_boxed_str())
 }

@@ -1,0 +1,117 @@
+//! After a sequence: the API shows what the model holds, and the table's invariants hold.
+
+use std::panic::AssertUnwindSafe;
+
+use serde_json::{json, Value};
+
+use super::run::Run;
+use super::steps::Slot;
+use super::{MOBILE, PHONE, PROJECTS, TITLES};
+
+/// The `items` of a list the API answered in one page (`next_cursor` null).
+fn one_page(res: &testkit::TestResponse, what: &str, story: &str) -> Vec<Value> {
+    assert_eq!(res.status, 200, "{what}: {}\n{story}", res.body);
+    let page = res.json();
+    assert_eq!(page["next_cursor"], Value::Null, "{what} is one page\n{story}");
+    page["items"].as_array().expect("items").clone()
+}
+
+impl Run<'_> {
+    /// The API shows what the model holds: the client's count and primary, and each contact's
+    /// primary flag, manager, email, portal status and project count.
+    pub(super) async fn assert_api_agrees(&self) {
+        let client = self.api.get(&self.admin, &format!("/clients/{}", self.client)).await.json();
+        let primary_id = self.model.primary.map(|p| self.model.id(p));
+        assert_eq!(client["contact_count"], json!(self.model.live_count()), "{}", self.story());
+        assert_eq!(client["primary_contact_id"].as_str(), primary_id, "{}", self.story());
+        assert_eq!(self.model.primary.is_some(), self.model.live_count() > 0, "the model keeps one primary");
+
+        let path = format!("/clients/{}/contacts?limit=100", self.client);
+        let listed = one_page(&self.api.get(&self.admin, &path).await, "the contacts", &self.story());
+        assert_eq!(listed.len(), self.model.live_count(), "{}", self.story());
+        for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live) {
+            let shown = listed
+                .iter()
+                .find(|c| c["id"] == known.id.as_str())
+                .unwrap_or_else(|| panic!("#{i} is not listed\n{}", self.story()));
+            let expected = json!({
+                "is_primary": self.model.primary == Some(Slot(i)),
+                "line_manager_id": known.manager.map(|m| self.model.id(m)),
+                "email": known.email.map(|e| self.address(e)),
+                "phone": known.phone.then_some(PHONE),
+                "mobile": known.mobile.then_some(MOBILE),
+                "job_title": known.title.map(|t| TITLES[t]),
+                "portal_status": known.portal,
+                "version": known.version,
+                "project_count": known.projects.len(),
+            });
+            let actual = json!({
+                "is_primary": shown["is_primary"],
+                "line_manager_id": shown["line_manager_id"],
+                "email": shown["email"],
+                "phone": shown["phone"],
+                "mobile": shown["mobile"],
+                "job_title": shown["job_title"],
+                "portal_status": shown["portal"]["status"],
+                "version": shown["version"],
+                "project_count": shown["project_count"],
+            });
+            assert_eq!(actual, expected, "contact #{i}\n{}", self.story());
+        }
+    }
+
+    /// The links read both ways agree with the model: each live contact's projects (by
+    /// project id, with the first link's `linked_at` and `linked_by`), and each project's contacts (live ones
+    /// only, in id order: a deleted contact's links went with it).
+    pub(super) async fn assert_links_agree(&self) {
+        for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live) {
+            let res = self.api.get(&self.admin, &format!("{}/projects", self.contact_path(Slot(i)))).await;
+            let what = format!("the projects of #{i}");
+            let shown: Vec<Value> = one_page(&res, &what, &self.story())
+                .iter()
+                .map(|link| json!([link["project_id"], link["linked_at"], link["linked_by"]]))
+                .collect();
+            let mut expected: Vec<(&str, &Value)> =
+                known.projects.iter().map(|(p, l)| (PROJECTS[*p], l)).collect();
+            expected.sort_unstable_by_key(|(p, _)| *p);
+            let expected: Vec<Value> = expected.into_iter().map(|(p, l)| json!([p, l[0], l[1]])).collect();
+            assert_eq!(shown, expected, "{what}\n{}", self.story());
+        }
+        for (p, project) in PROJECTS.iter().enumerate() {
+            let path = format!("/clients/{}/projects/{project}/contacts?limit=100", self.client);
+            let what = format!("the contacts of {project}");
+            let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
+            let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
+            assert_eq!(shown, self.model.linked_to(p), "{what}\n{}", self.story());
+        }
+    }
+
+    /// The table's invariants over this sequence's items: its tenant's, and its tenant's
+    /// invitations (keyed by token hash, they name their tenant).
+    pub(super) async fn assert_invariants(&self) {
+        let (own_pk, own_prefix) = (format!("TENANT#{}", self.tenant), format!("TENANT#{}#", self.tenant));
+        let items: Vec<_> = self
+            .api
+            .scan()
+            .await
+            .into_iter()
+            .filter(|item| {
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map_or("", String::as_str);
+                let pk = text("PK");
+                pk == own_pk
+                    || pk.starts_with(&own_prefix)
+                    || (pk.starts_with("INVITE#") && text("tenant_id") == self.tenant)
+            })
+            .collect();
+        // The checker panics with what broke; the steps that broke it go with it.
+        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| testkit::invariants::check(&items)));
+        if let Err(cause) = checked {
+            let cause = cause
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| cause.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("invariant broken: {cause}\n{}", self.story());
+        }
+    }
+}
