@@ -7,7 +7,7 @@ use time::Duration;
 use crate::domain::activity::EmailKind;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{SweepAction, SweepKey};
-use crate::domain::{Contact, DomainError, DomainResult, PortalStatus, Stamp};
+use crate::domain::{Contact, DomainError, DomainResult, Email, PortalStatus, Stamp};
 use crate::email::{self, render, Addressee, Mailing, OutgoingEmail, Rendered};
 use crate::invites::greeting_name;
 use crate::portal_users::PortalUser;
@@ -66,29 +66,8 @@ pub(super) async fn act(with: &super::Sweeping<'_>, due: DueContact, budgets: &B
 
 async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
     let mail = &with.mail;
-    let now = mail.clock.now();
-    let Some(end) = due.contact.fields.support_end else { return Ok(Done::Skipped) };
-    // A reminder that comes due after support already ended (missed runs) becomes the revocation.
-    let action = match SweepKey::action_of(&due.sort_key) {
-        Some(SweepAction::Remind) if now.date() > end => SweepAction::Revoke,
-        Some(action) => action,
-        None => return Ok(Done::Skipped),
-    };
-    let lease = SweepKey { due: now.saturating_add(Duration::minutes(LEASE_MINUTES)), action }.sort_key(
-        &due.tenant,
-        due.contact.client_id,
-        due.contact.id,
-    );
-    let stamp = Stamp { at: format_timestamp(now), by: SWEEP_ACTOR.into() };
-    let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
-        return Ok(Done::Skipped);
-    };
-    if let (SweepAction::Revoke, Some(email)) = (action, &due.contact.fields.email) {
-        // After the claim, which alone decides access (see `portal_users`); again on a retried
-        // notice, which costs a look-up and heals a disable that failed the first time.
-        with.users.end_access(&PortalUser::of(&due.tenant, &due.contact, email)).await;
-    }
-
+    let Some(claimed) = claim(with, due).await? else { return Ok(Done::Skipped) };
+    let Claimed { action, end, ref lease, first_time } = claimed;
     // After the reminder the revocation is next; after the revocation, nothing.
     let next = match action {
         SweepAction::Remind => SweepKey::next(PortalStatus::Active, Some(end), Some(end), 0)
@@ -98,15 +77,69 @@ async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets
     let Some(email) = &due.contact.fields.email else {
         // Nobody to tell; the state change is what matters, and a reminder still leads on to
         // the revocation (a contact can keep portal access after its address is removed).
-        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, lease, next).await?;
         return Ok(if action == SweepAction::Revoke { Done::Revoked } else { Done::Skipped });
     };
-    let revoked = action == SweepAction::Revoke && first_time;
     // An address that bounced for good or complained is not written to again; the action stands.
     if due.contact.email_delivery.suppressed() {
-        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+        let revoked = action == SweepAction::Revoke && first_time;
+        mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, lease, next).await?;
         return Ok(Done::Suppressed { revoked });
     }
+    notify(mail, due, budgets, &claimed, email, next).await
+}
+
+/// A due action this run has claimed, under its lease.
+struct Claimed {
+    action: SweepAction,
+    /// The contact's support end the action is about.
+    end: time::Date,
+    lease: String,
+    /// False when the action was done before and only its email is retried.
+    first_time: bool,
+}
+
+/// Claims `due`'s action for this run (`None`: nothing to do, or another run has it), ending
+/// portal access when it is the revocation.
+async fn claim(with: &super::Sweeping<'_>, due: &DueContact) -> DomainResult<Option<Claimed>> {
+    let mail = &with.mail;
+    let now = mail.clock.now();
+    let Some(end) = due.contact.fields.support_end else { return Ok(None) };
+    // A reminder that comes due after support already ended (missed runs) becomes the revocation.
+    let action = match SweepKey::action_of(&due.sort_key) {
+        Some(SweepAction::Remind) if now.date() > end => SweepAction::Revoke,
+        Some(action) => action,
+        None => return Ok(None),
+    };
+    let lease = SweepKey { due: now.saturating_add(Duration::minutes(LEASE_MINUTES)), action }.sort_key(
+        &due.tenant,
+        due.contact.client_id,
+        due.contact.id,
+    );
+    let stamp = Stamp { at: format_timestamp(now), by: SWEEP_ACTOR.into() };
+    let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
+        return Ok(None);
+    };
+    if let (SweepAction::Revoke, Some(email)) = (action, &due.contact.fields.email) {
+        // After the claim, which alone decides access (see `portal_users`); again on a retried
+        // notice, which costs a look-up and heals a disable that failed the first time.
+        with.users.end_access(&PortalUser::of(&due.tenant, &due.contact, email)).await;
+    }
+    Ok(Some(Claimed { action, end, lease, first_time }))
+}
+
+/// Emails `email` of a claimed action (within the tenant's quota) and, unless the send failed,
+/// moves the contact on to `next`.
+async fn notify(
+    mail: &Mailing<'_>,
+    due: &DueContact,
+    budgets: &Budgets,
+    claimed: &Claimed,
+    email: &Email,
+    next: Option<String>,
+) -> DomainResult<Done> {
+    let Claimed { action, end, ref lease, first_time } = *claimed;
+    let revoked = action == SweepAction::Revoke && first_time;
     let (subject, body) = support_email(mail, &due.contact, action, end)?;
     // Access rules never wait for quota (the claim above already did the state change); the
     // email does, under the lease, like an email that failed.
@@ -126,7 +159,7 @@ async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets
             Sent::RefusedForGood => false,
             Sent::Failed => return Ok(if revoked { Done::RevokedNoticeFailed } else { Done::Failed }),
         };
-    mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, &lease, next).await?;
+    mail.store.complete_due(&due.tenant, due.contact.client_id, due.contact.id, lease, next).await?;
     Ok(match (action, first_time) {
         _ if !delivered => Done::Undeliverable { revoked },
         (SweepAction::Remind, _) => Done::Reminded,
