@@ -29,35 +29,14 @@ pub fn request_event(
     request_id: &str,
     claims: Option<Map<String, Value>>,
 ) -> Value {
-    let mut headers: Map<String, Value> = Map::new();
-    let mut cookies: Vec<String> = Vec::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        if name == "cookie" {
-            cookies.extend(value.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned));
-            continue;
-        }
-        match headers.get_mut(name.as_str()) {
-            Some(Value::String(joined)) => {
-                joined.push(',');
-                joined.push_str(&value);
-            }
-            _ => {
-                headers.insert(name.as_str().to_owned(), Value::String(value));
-            }
-        }
-    }
+    let (headers, cookies) = headers_and_cookies(parts);
     let path = parts.uri.path();
     let path_parameters: Map<String, Value> = path_parameters(&route.path, path);
     let route_key = route.key();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let user_agent = parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or("");
-    let (body, encoded) = match std::str::from_utf8(body) {
-        _ if body.is_empty() => (Value::Null, false),
-        Ok(text) => (Value::String(text.to_owned()), false),
-        Err(_) => (Value::String(BASE64.encode(body)), true),
-    };
+    let (body, encoded) = event_body(body);
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -91,6 +70,39 @@ pub fn request_event(
         event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
     }
     event
+}
+
+/// The request's headers, repeated ones joined with commas, and apart from them its cookies.
+fn headers_and_cookies(parts: &Parts) -> (Map<String, Value>, Vec<String>) {
+    let mut headers: Map<String, Value> = Map::new();
+    let mut cookies: Vec<String> = Vec::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == "cookie" {
+            cookies.extend(value.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned));
+            continue;
+        }
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            _ => {
+                headers.insert(name.as_str().to_owned(), Value::String(value));
+            }
+        }
+    }
+    (headers, cookies)
+}
+
+/// The event's `body` and `isBase64Encoded`: no body is null, UTF-8 text is passed as it came,
+/// anything else base64-encoded.
+fn event_body(body: &[u8]) -> (Value, bool) {
+    match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::String(text.to_owned()), false),
+        Err(_) => (Value::String(BASE64.encode(body)), true),
+    }
 }
 
 /// The `{name}` segments of `template` in `path` (which the router matched to it),
