@@ -8,6 +8,7 @@ use super::reports::{report_id, too_many_reports, MAX_REPORTS};
 use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::primary::{self, OnDelete, Refused};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Stamp, TenantId};
+use crate::store::idempotency::CreatedBy;
 use crate::store::items::ContactRecord;
 use crate::store::tx::{retry_planned, Attempt, Reason};
 use crate::store::update_expr::UpdateExpr;
@@ -72,29 +73,44 @@ impl Store {
 
             const PRECEDENCE: [Role; 5] =
                 [Role::Contact, Role::Client, Role::Report, Role::OldEmailClaim, Role::OldManager];
-            match self.run_plan(plan, &PRECEDENCE).await? {
-                Outcome::Committed => {
-                    if let Some(record) = created_by.filter(|r| !r.live_at(now)) {
-                        self.erase_expired_idempotency(&record).await?;
-                    }
-                    Ok(Attempt::Done(current))
-                }
-                // Its reports or links changed, which moves no version: only another version
-                // makes the caller's `If-Match` stale.
-                Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
-                    Err(DomainError::PreconditionFailed)
-                }
-                Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
-                    let client_now = r.old.map(client_contacts_of_item).transpose()?;
-                    match primary::on_refused_delete(client_now) {
-                        Refused::PrimaryRequired => Err(DomainError::PrimaryRequired),
-                        Refused::PlanAgain => Ok(Attempt::Retry),
-                    }
-                }
-                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
-            }
+            let outcome = self.run_plan(plan, &PRECEDENCE).await?;
+            let expired_record = created_by.filter(|r| !r.live_at(now));
+            self.delete_outcome(outcome, current, if_match, decision, expired_record).await
         })
         .await
+    }
+
+    /// What the delete's transaction ending in `outcome` means: the contact deleted (then its
+    /// `expired_record` erased, if any), a stale `If-Match`, a refused primary, or another try.
+    async fn delete_outcome(
+        &self,
+        outcome: Outcome,
+        current: Contact,
+        if_match: Option<u64>,
+        decision: OnDelete,
+        expired_record: Option<CreatedBy>,
+    ) -> DomainResult<Attempt<Contact>> {
+        match outcome {
+            Outcome::Committed => {
+                if let Some(record) = expired_record {
+                    self.erase_expired_idempotency(&record).await?;
+                }
+                Ok(Attempt::Done(current))
+            }
+            // Its reports or links changed, which moves no version: only another version
+            // makes the caller's `If-Match` stale.
+            Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
+                Err(DomainError::PreconditionFailed)
+            }
+            Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
+                let client_now = r.old.map(client_contacts_of_item).transpose()?;
+                match primary::on_refused_delete(client_now) {
+                    Refused::PrimaryRequired => Err(DomainError::PrimaryRequired),
+                    Refused::PlanAgain => Ok(Attempt::Retry),
+                }
+            }
+            Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
+        }
     }
 
     /// The delete's transaction: the contact (unchanged since read, its reports as counted),
