@@ -39,65 +39,74 @@ struct DemoClient {
 }
 
 fn demo_data(today: Date) -> Vec<DemoClient> {
+    vec![acme(today), globex(), initech()]
+}
+
+/// The client the sample events use: its primary contact (invited to the portal) and two more.
+fn acme(today: Date) -> DemoClient {
     // A support window around today, so the portal invitation of the sample event is allowed.
     let portal = json!({
         "support_start": (today - Duration::days(30)).to_string(),
         "support_end": (today + Duration::days(365)).to_string(),
     });
-    vec![
-        DemoClient {
-            id: DEMO_CLIENT,
-            body: json!({"name": "Acme Ltd", "email": "billing@acme.example", "website": "https://acme.example",
-                         "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}}),
-            contacts: vec![
-                (
-                    DEMO_CONTACT,
-                    json!({"salutation": "Ms.", "first_name": "Ada", "last_name": "Lovelace",
-                    "job_title": "CFO", "department": "Finance", "email": "ada.lovelace@acme.example",
-                    "mobile": "+1 202 555 0101", "notifications": ["invoice", "credit_note", "estimate"],
-                    "permissions": ["invoices", "estimates", "support"], "portal": portal}),
-                ),
-                (
-                    "01JDEM0C0NTACT000000000001",
-                    json!({"first_name": "Grace", "last_name": "Hopper",
-                    "job_title": "Head of Engineering", "email": "grace.hopper@acme.example",
-                    "line_manager_id": DEMO_CONTACT, "notifications": ["invoice", "timesheet_approval", "project"],
-                    "permissions": ["projects", "support"]}),
-                ),
-                (
-                    "01JDEM0C0NTACT000000000002",
-                    json!({"first_name": "Charles", "last_name": "Babbage",
-                    "job_title": "Engineer", "mobile": "+1 202 555 0102", "notifications": ["ticket"]}),
-                ),
-            ],
-        },
-        DemoClient {
-            id: "01JDEM0C11ENT0000000000001",
-            body: json!({"name": "Globex Corporation", "email": "accounts@globex.example", "phone": "+1 202 555 0110"}),
-            contacts: vec![
-                (
-                    "01JDEM0C0NTACT000000000003",
-                    json!({"first_name": "Hank", "last_name": "Scorpio",
-                    "job_title": "CEO", "email": "hank@globex.example",
-                    "notifications": ["invoice", "contract", "estimate"], "permissions": ["contracts", "invoices"]}),
-                ),
-                (
-                    "01JDEM0C0NTACT000000000004",
-                    json!({"first_name": "Frank", "last_name": "Grimes",
-                    "email": "frank@globex.example", "phone": "+1 202 555 0111", "notifications": ["ticket", "task"]}),
-                ),
-            ],
-        },
-        DemoClient {
-            id: "01JDEM0C11ENT0000000000002",
-            body: json!({"name": "Initech", "website": "https://initech.example"}),
-            contacts: vec![(
-                "01JDEM0C0NTACT000000000005",
-                json!({"first_name": "Peter", "last_name": "Gibbons",
-                "email": "peter@initech.example", "notifications": ["invoice", "timesheet_approval"]}),
-            )],
-        },
-    ]
+    DemoClient {
+        id: DEMO_CLIENT,
+        body: json!({"name": "Acme Ltd", "email": "billing@acme.example", "website": "https://acme.example",
+                     "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}}),
+        contacts: vec![
+            (
+                DEMO_CONTACT,
+                json!({"salutation": "Ms.", "first_name": "Ada", "last_name": "Lovelace",
+                "job_title": "CFO", "department": "Finance", "email": "ada.lovelace@acme.example",
+                "mobile": "+1 202 555 0101", "notifications": ["invoice", "credit_note", "estimate"],
+                "permissions": ["invoices", "estimates", "support"], "portal": portal}),
+            ),
+            (
+                "01JDEM0C0NTACT000000000001",
+                json!({"first_name": "Grace", "last_name": "Hopper",
+                "job_title": "Head of Engineering", "email": "grace.hopper@acme.example",
+                "line_manager_id": DEMO_CONTACT, "notifications": ["invoice", "timesheet_approval", "project"],
+                "permissions": ["projects", "support"]}),
+            ),
+            (
+                "01JDEM0C0NTACT000000000002",
+                json!({"first_name": "Charles", "last_name": "Babbage",
+                "job_title": "Engineer", "mobile": "+1 202 555 0102", "notifications": ["ticket"]}),
+            ),
+        ],
+    }
+}
+
+fn globex() -> DemoClient {
+    DemoClient {
+        id: "01JDEM0C11ENT0000000000001",
+        body: json!({"name": "Globex Corporation", "email": "accounts@globex.example", "phone": "+1 202 555 0110"}),
+        contacts: vec![
+            (
+                "01JDEM0C0NTACT000000000003",
+                json!({"first_name": "Hank", "last_name": "Scorpio",
+                "job_title": "CEO", "email": "hank@globex.example",
+                "notifications": ["invoice", "contract", "estimate"], "permissions": ["contracts", "invoices"]}),
+            ),
+            (
+                "01JDEM0C0NTACT000000000004",
+                json!({"first_name": "Frank", "last_name": "Grimes",
+                "email": "frank@globex.example", "phone": "+1 202 555 0111", "notifications": ["ticket", "task"]}),
+            ),
+        ],
+    }
+}
+
+fn initech() -> DemoClient {
+    DemoClient {
+        id: "01JDEM0C11ENT0000000000002",
+        body: json!({"name": "Initech", "website": "https://initech.example"}),
+        contacts: vec![(
+            "01JDEM0C0NTACT000000000005",
+            json!({"first_name": "Peter", "last_name": "Gibbons",
+            "email": "peter@initech.example", "notifications": ["invoice", "timesheet_approval"]}),
+        )],
+    }
 }
 
 fn object(value: Value) -> serde_json::Map<String, Value> {
