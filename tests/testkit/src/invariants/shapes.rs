@@ -1,15 +1,19 @@
 //! Which item is which: every item is recognised by its key (README "Table"), never by its own
 //! say-so; its `entity` and the ids it carries must then agree with the key, and the records
 //! no other item points at (idempotency records, invitations) must be well formed.
+//!
+//! This file reads a key into its [`Shape`]; the [`Table`] the checker works on is assembled
+//! in `table`, the records checked on their own are in `records`, and the id and time forms
+//! keys hold are in `formats`.
 
-use std::collections::HashMap;
+mod formats;
+mod records;
+mod table;
 
-use super::{num, s, Found, Item, Rule};
+pub(crate) use formats::{tenant_shaped, ulid};
+pub(crate) use table::{keys, Contact, Keyed, Link, Table};
 
-/// How long an invitation outlives its validity before TTL deletes it (README: a week).
-const INVITATION_KEPT_SECS: i64 = 7 * 24 * 3600;
-/// The longest `Idempotency-Key` a request may send.
-const IDEMPOTENCY_KEY_MAX: usize = 255;
+use formats::activity_time;
 
 /// What an item is, read from its key alone.
 #[derive(Clone, Copy, Debug)]
@@ -95,36 +99,6 @@ impl Shape<'_> {
     }
 }
 
-/// A tenant id as keys may hold it: 1-64 characters of `[A-Za-z0-9_-]`.
-pub(crate) fn tenant_shaped(t: &str) -> bool {
-    (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// A client or contact id: a ULID (26 characters of Crockford base 32, upper case).
-pub(crate) fn ulid(id: &str) -> Option<&str> {
-    let crockford = |b: u8| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b));
-    (id.len() == 26 && id.bytes().all(crockford)).then_some(id)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: the one form whose text order is time order.
-fn activity_time(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    b.len() == 24
-        && digits(0..4)
-        && (b[4], b[7], b[10], b[13], b[16], b[19], b[23]) == (b'-', b'-', b'T', b':', b':', b'.', b'Z')
-        && digits(5..7)
-        && digits(8..10)
-        && digits(11..13)
-        && digits(14..16)
-        && digits(17..19)
-        && digits(20..23)
-}
-
-fn hex64(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// The shape of the item keyed `pk`/`sk`, if it has one.
 pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     if let Some(hash) = pk.strip_prefix("INVITE#") {
@@ -187,211 +161,4 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         }
         _ => return None,
     })
-}
-
-/// An item of a tenant, with the id its key gives it (a marker's: its email key).
-pub(crate) struct Keyed<'a> {
-    pub tenant: &'a str,
-    pub id: &'a str,
-    pub item: &'a Item,
-}
-
-pub(crate) struct Activity<'a> {
-    pub tenant: &'a str,
-    pub contact: &'a str,
-    /// The time its key gives it.
-    pub at: &'a str,
-    pub item: &'a Item,
-}
-
-/// A link item, with the parts its key gives it; what it holds is the project-links rule's.
-pub(crate) struct Link<'a> {
-    pub tenant: &'a str,
-    pub client: &'a str,
-    pub project: &'a str,
-    pub contact: &'a str,
-    pub item: &'a Item,
-}
-
-pub(crate) struct Contact<'a> {
-    pub tenant: &'a str,
-    pub client: &'a str,
-    pub id: &'a str,
-    pub item: &'a Item,
-}
-
-/// The items sorted by shape.
-#[derive(Default)]
-pub(crate) struct Table<'a> {
-    pub clients: Vec<Keyed<'a>>,
-    pub contacts: Vec<Contact<'a>>,
-    pub markers: Vec<Keyed<'a>>,
-    pub activities: Vec<Activity<'a>>,
-    /// Project link items (`Shape::ProjectLink`).
-    pub links: Vec<Link<'a>>,
-    /// Deletion records (`Shape::Deletion`), with their shapes; what they hold is the
-    /// deletions rule's.
-    pub deletions: Vec<(Shape<'a>, &'a Item)>,
-    /// By token hash.
-    pub invitations: HashMap<&'a str, &'a Item>,
-    /// Topic and search items (`Shape::Topic`, `Shape::Find`).
-    pub index: Vec<(Shape<'a>, &'a Item)>,
-    /// Every item and its shape (`None`: unknown).
-    pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
-}
-
-impl<'a> Table<'a> {
-    /// Recognises every item by its key and checks what each item must be on its own.
-    pub(crate) fn of(items: &'a [Item], found: &mut Found) -> Self {
-        let mut table = Table::default();
-        for item in items {
-            let shape = match (s(item, "PK"), s(item, "SK")) {
-                (Some(pk), Some(sk)) => shape_of(pk, sk),
-                _ => None,
-            };
-            match shape {
-                Some(shape) => table.add(shape, item, found),
-                None => found.add(Rule::UnknownItem, format!("no known key shape: {}", keys(item))),
-            }
-            table.all.push((shape, item));
-        }
-        table
-    }
-
-    fn add(&mut self, shape: Shape<'a>, item: &'a Item, found: &mut Found) {
-        if s(item, "entity") != shape.entity() {
-            let entity = s(item, "entity");
-            found.add(
-                Rule::Entity,
-                format!("{} has entity {entity:?}; its key says {:?}", keys(item), shape.entity()),
-            );
-        }
-        let agrees = |name: &str, expected: &str| {
-            if s(item, name) != Some(expected) {
-                let detail =
-                    format!("{} has {name} {:?}, its key says {expected}", keys(item), s(item, name));
-                Some(detail)
-            } else {
-                None
-            }
-        };
-        let mut disagreements = Vec::new();
-        match shape {
-            Shape::Client { tenant, id } => {
-                disagreements.extend(agrees("id", id));
-                super::levels::client_levels(item, found);
-                self.clients.push(Keyed { tenant, id, item });
-            }
-            Shape::Contact { tenant, client, id } => {
-                disagreements.extend(agrees("id", id));
-                disagreements.extend(agrees("client_id", client));
-                self.contacts.push(Contact { tenant, client, id, item });
-            }
-            Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
-            Shape::Idempotency { key } => idempotency_record(key, item, found),
-            Shape::Quota => quota(item, found),
-            Shape::Settings => super::levels::settings(item, found),
-            Shape::Activity { tenant, contact, at } => {
-                disagreements.extend(agrees("tenant_id", tenant));
-                disagreements.extend(agrees("contact_id", contact));
-                // The time in the key against `at` is the activity rule's (`activity::check`).
-                self.activities.push(Activity { tenant, contact, at, item });
-            }
-            Shape::Invitation { hash } => {
-                invitation(hash, item, found);
-                self.invitations.insert(hash, item);
-            }
-            Shape::Topic { client, id, .. } => {
-                disagreements.extend(agrees("client_id", client));
-                disagreements.extend(agrees("contact_id", id));
-                self.index.push((shape, item));
-            }
-            Shape::Find { id, .. } => {
-                disagreements.extend(agrees("contact_id", id));
-                self.index.push((shape, item));
-            }
-            // Its attributes against its key are the project-links rule's, with the rest of it.
-            Shape::ProjectLink { tenant, client, project, id } => {
-                self.links.push(Link { tenant, client, project, contact: id, item })
-            }
-            Shape::Deletion { .. } => self.deletions.push((shape, item)),
-        }
-        for detail in disagreements {
-            found.add(Rule::KeyAttributes, detail);
-        }
-    }
-}
-
-/// `PK / SK` of an item, for messages.
-pub(crate) fn keys(item: &Item) -> String {
-    format!("{} / {}", s(item, "PK").unwrap_or("<no PK>"), s(item, "SK").unwrap_or("<no SK>"))
-}
-
-/// A quota never counts more emails in its day than its limit: its writes are conditional.
-fn quota(item: &Item, found: &mut Found) {
-    let hours = item.get("hours").and_then(|h| h.as_m().ok());
-    let counted: Option<i64> =
-        hours.map(|h| h.values().filter_map(|n| n.as_n().ok()?.parse::<i64>().ok()).sum());
-    match (counted, num(item, "daily_limit")) {
-        (Some(counted), Some(limit)) if counted <= limit => {}
-        (counted, limit) => found.add(
-            Rule::EmailQuota,
-            format!("{} counts {counted:?} emails against a limit of {limit:?}", keys(item)),
-        ),
-    }
-}
-
-/// A stored first response: the request's key as the API accepts it, the request's
-/// fingerprint, the response, and an expiry for TTL.
-fn idempotency_record(key: &str, item: &Item, found: &mut Found) {
-    let mut wrong = Vec::new();
-    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        wrong.push("its key is not 1-255 visible ASCII characters");
-    }
-    if num(item, "expires_at").is_none() {
-        wrong.push("it has no expires_at");
-    }
-    if s(item, "fingerprint").filter(|f| hex64(f)).is_none() {
-        wrong.push("it has no request fingerprint");
-    }
-    let status = item.get("response").and_then(|r| r.as_m().ok()).and_then(|r| r.get("status"));
-    if status.and_then(|v| v.as_n().ok()).is_none() {
-        wrong.push("it holds no response");
-    }
-    for what in wrong {
-        found.add(Rule::IdempotencyRecord, format!("{}: {what}", keys(item)));
-    }
-}
-
-/// An invitation as written: keyed by the hash of its token, naming the contact it is for (and
-/// not its address), valid until a time and kept a week beyond it.
-fn invitation(hash: &str, item: &Item, found: &mut Found) {
-    let mut wrong = Vec::new();
-    if !hex64(hash) {
-        wrong.push("its key is not a token hash (64 lower-case hex digits)".to_owned());
-    }
-    if !s(item, "tenant_id").is_some_and(tenant_shaped) {
-        wrong.push("it names no tenant".to_owned());
-    }
-    for id in ["client_id", "contact_id"] {
-        if s(item, id).and_then(ulid).is_none() {
-            wrong.push(format!("its {id} is not an id"));
-        }
-    }
-    // The address is the contact's; a copy here would outlive the contact's deletion.
-    if item.contains_key("email") {
-        wrong.push("it holds an address (invitations keep none)".to_owned());
-    }
-    match (num(item, "valid_until"), num(item, "expires_at")) {
-        (Some(valid), Some(expires)) if expires == valid + INVITATION_KEPT_SECS => {}
-        (valid, expires) => {
-            wrong.push(format!("it expires at {expires:?}, not a week after its validity ends ({valid:?})"))
-        }
-    }
-    if item.get("used_at").is_some_and(|v| v.as_s().is_err()) {
-        wrong.push("its used_at is not a time".to_owned());
-    }
-    for what in wrong {
-        found.add(Rule::Invitation, format!("{}: {what}", keys(item)));
-    }
 }

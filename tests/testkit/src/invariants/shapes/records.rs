@@ -1,0 +1,80 @@
+//! The records no other item points at, checked on their own: idempotency records,
+//! invitations and email quotas.
+
+use super::formats::{hex64, tenant_shaped, ulid};
+use super::keys;
+use crate::invariants::{num, s, Found, Item, Rule};
+
+/// How long an invitation outlives its validity before TTL deletes it (README: a week).
+const INVITATION_KEPT_SECS: i64 = 7 * 24 * 3600;
+/// The longest `Idempotency-Key` a request may send.
+const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// A quota never counts more emails in its day than its limit: its writes are conditional.
+pub(super) fn quota(item: &Item, found: &mut Found) {
+    let hours = item.get("hours").and_then(|h| h.as_m().ok());
+    let counted: Option<i64> =
+        hours.map(|h| h.values().filter_map(|n| n.as_n().ok()?.parse::<i64>().ok()).sum());
+    match (counted, num(item, "daily_limit")) {
+        (Some(counted), Some(limit)) if counted <= limit => {}
+        (counted, limit) => found.add(
+            Rule::EmailQuota,
+            format!("{} counts {counted:?} emails against a limit of {limit:?}", keys(item)),
+        ),
+    }
+}
+
+/// A stored first response: the request's key as the API accepts it, the request's
+/// fingerprint, the response, and an expiry for TTL.
+pub(super) fn idempotency_record(key: &str, item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        wrong.push("its key is not 1-255 visible ASCII characters");
+    }
+    if num(item, "expires_at").is_none() {
+        wrong.push("it has no expires_at");
+    }
+    if s(item, "fingerprint").filter(|f| hex64(f)).is_none() {
+        wrong.push("it has no request fingerprint");
+    }
+    let status = item.get("response").and_then(|r| r.as_m().ok()).and_then(|r| r.get("status"));
+    if status.and_then(|v| v.as_n().ok()).is_none() {
+        wrong.push("it holds no response");
+    }
+    for what in wrong {
+        found.add(Rule::IdempotencyRecord, format!("{}: {what}", keys(item)));
+    }
+}
+
+/// An invitation as written: keyed by the hash of its token, naming the contact it is for (and
+/// not its address), valid until a time and kept a week beyond it.
+pub(super) fn invitation(hash: &str, item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    if !hex64(hash) {
+        wrong.push("its key is not a token hash (64 lower-case hex digits)".to_owned());
+    }
+    if !s(item, "tenant_id").is_some_and(tenant_shaped) {
+        wrong.push("it names no tenant".to_owned());
+    }
+    for id in ["client_id", "contact_id"] {
+        if s(item, id).and_then(ulid).is_none() {
+            wrong.push(format!("its {id} is not an id"));
+        }
+    }
+    // The address is the contact's; a copy here would outlive the contact's deletion.
+    if item.contains_key("email") {
+        wrong.push("it holds an address (invitations keep none)".to_owned());
+    }
+    match (num(item, "valid_until"), num(item, "expires_at")) {
+        (Some(valid), Some(expires)) if expires == valid + INVITATION_KEPT_SECS => {}
+        (valid, expires) => {
+            wrong.push(format!("it expires at {expires:?}, not a week after its validity ends ({valid:?})"))
+        }
+    }
+    if item.get("used_at").is_some_and(|v| v.as_s().is_err()) {
+        wrong.push("its used_at is not a time".to_owned());
+    }
+    for what in wrong {
+        found.add(Rule::Invitation, format!("{}: {what}", keys(item)));
+    }
+}

@@ -1,0 +1,146 @@
+//! The items sorted by their shapes, each checked against its key on the way in: what the
+//! other rules work on.
+
+use std::collections::HashMap;
+
+use super::records::{idempotency_record, invitation, quota};
+use super::{shape_of, Shape};
+use crate::invariants::{s, Found, Item, Rule};
+
+/// An item of a tenant, with the id its key gives it (a marker's: its email key).
+pub(crate) struct Keyed<'a> {
+    pub tenant: &'a str,
+    pub id: &'a str,
+    pub item: &'a Item,
+}
+
+pub(crate) struct Activity<'a> {
+    pub tenant: &'a str,
+    pub contact: &'a str,
+    /// The time its key gives it.
+    pub at: &'a str,
+    pub item: &'a Item,
+}
+
+/// A link item, with the parts its key gives it; what it holds is the project-links rule's.
+pub(crate) struct Link<'a> {
+    pub tenant: &'a str,
+    pub client: &'a str,
+    pub project: &'a str,
+    pub contact: &'a str,
+    pub item: &'a Item,
+}
+
+pub(crate) struct Contact<'a> {
+    pub tenant: &'a str,
+    pub client: &'a str,
+    pub id: &'a str,
+    pub item: &'a Item,
+}
+
+/// The items sorted by shape.
+#[derive(Default)]
+pub(crate) struct Table<'a> {
+    pub clients: Vec<Keyed<'a>>,
+    pub contacts: Vec<Contact<'a>>,
+    pub markers: Vec<Keyed<'a>>,
+    pub activities: Vec<Activity<'a>>,
+    /// Project link items (`Shape::ProjectLink`).
+    pub links: Vec<Link<'a>>,
+    /// Deletion records (`Shape::Deletion`), with their shapes; what they hold is the
+    /// deletions rule's.
+    pub deletions: Vec<(Shape<'a>, &'a Item)>,
+    /// By token hash.
+    pub invitations: HashMap<&'a str, &'a Item>,
+    /// Topic and search items (`Shape::Topic`, `Shape::Find`).
+    pub index: Vec<(Shape<'a>, &'a Item)>,
+    /// Every item and its shape (`None`: unknown).
+    pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
+}
+
+impl<'a> Table<'a> {
+    /// Recognises every item by its key and checks what each item must be on its own.
+    pub(crate) fn of(items: &'a [Item], found: &mut Found) -> Self {
+        let mut table = Table::default();
+        for item in items {
+            let shape = match (s(item, "PK"), s(item, "SK")) {
+                (Some(pk), Some(sk)) => shape_of(pk, sk),
+                _ => None,
+            };
+            match shape {
+                Some(shape) => table.add(shape, item, found),
+                None => found.add(Rule::UnknownItem, format!("no known key shape: {}", keys(item))),
+            }
+            table.all.push((shape, item));
+        }
+        table
+    }
+
+    fn add(&mut self, shape: Shape<'a>, item: &'a Item, found: &mut Found) {
+        if s(item, "entity") != shape.entity() {
+            let entity = s(item, "entity");
+            found.add(
+                Rule::Entity,
+                format!("{} has entity {entity:?}; its key says {:?}", keys(item), shape.entity()),
+            );
+        }
+        let agrees = |name: &str, expected: &str| {
+            if s(item, name) != Some(expected) {
+                let detail =
+                    format!("{} has {name} {:?}, its key says {expected}", keys(item), s(item, name));
+                Some(detail)
+            } else {
+                None
+            }
+        };
+        let mut disagreements = Vec::new();
+        match shape {
+            Shape::Client { tenant, id } => {
+                disagreements.extend(agrees("id", id));
+                crate::invariants::levels::client_levels(item, found);
+                self.clients.push(Keyed { tenant, id, item });
+            }
+            Shape::Contact { tenant, client, id } => {
+                disagreements.extend(agrees("id", id));
+                disagreements.extend(agrees("client_id", client));
+                self.contacts.push(Contact { tenant, client, id, item });
+            }
+            Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
+            Shape::Idempotency { key } => idempotency_record(key, item, found),
+            Shape::Quota => quota(item, found),
+            Shape::Settings => crate::invariants::levels::settings(item, found),
+            Shape::Activity { tenant, contact, at } => {
+                disagreements.extend(agrees("tenant_id", tenant));
+                disagreements.extend(agrees("contact_id", contact));
+                // The time in the key against `at` is the activity rule's (`activity::check`).
+                self.activities.push(Activity { tenant, contact, at, item });
+            }
+            Shape::Invitation { hash } => {
+                invitation(hash, item, found);
+                self.invitations.insert(hash, item);
+            }
+            Shape::Topic { client, id, .. } => {
+                disagreements.extend(agrees("client_id", client));
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
+            }
+            Shape::Find { id, .. } => {
+                disagreements.extend(agrees("contact_id", id));
+                self.index.push((shape, item));
+            }
+            // Its attributes against its key are the project-links rule's, with the rest of it.
+            Shape::ProjectLink { tenant, client, project, id } => {
+                self.links.push(Link { tenant, client, project, contact: id, item })
+            }
+            Shape::Deletion { .. } => self.deletions.push((shape, item)),
+        }
+        for detail in disagreements {
+            found.add(Rule::KeyAttributes, detail);
+        }
+    }
+}
+
+/// `PK / SK` of an item, for messages.
+pub(crate) fn keys(item: &Item) -> String {
+    format!("{} / {}", s(item, "PK").unwrap_or("<no PK>"), s(item, "SK").unwrap_or("<no SK>"))
+}
