@@ -32,13 +32,7 @@ const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
 impl Store {
     /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
     /// `after`, read consistently (index items are written with their contacts).
-    pub(super) fn prefix_page(
-        &self,
-        pk: &str,
-        prefix: &str,
-        limit: i32,
-        after: Option<String>,
-    ) -> QueryFluentBuilder {
+    fn prefix_page(&self, pk: &str, prefix: &str, limit: i32, after: Option<String>) -> QueryFluentBuilder {
         self.db
             .query()
             .table_name(&self.table)
@@ -50,7 +44,7 @@ impl Store {
             .consistent_read(true)
     }
 
-    pub(super) async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
+    async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
         query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))
     }
 
@@ -121,21 +115,32 @@ impl Store {
         after: Option<String>,
     ) -> DomainResult<Page<Contact>> {
         let topic = filter.topic.ok_or_else(|| DomainError::internal("a topic list without a topic"))?;
+        let mut page =
+            self.named_contacts_page(tenant, client, &keys::topic_sk_prefix(topic), limit, after).await?;
+        page.items.retain(|c| filter.keeps_besides_topic(c));
+        Ok(page)
+    }
+
+    /// A page of the client's contacts named by the items of its partition whose sort keys
+    /// start with `prefix` (topic items, project links), in those items' order: one query and
+    /// one `BatchGetItem`. An empty first page reads the client instead, which must exist.
+    pub(super) async fn named_contacts_page(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        prefix: &str,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Contact>> {
         let pk = keys::contacts_pk(tenant, client);
-        let out = self
-            .run_query(self.prefix_page(&pk, &keys::topic_sk_prefix(topic), limit, after.clone()))
-            .await?;
+        let out = self.run_query(self.prefix_page(&pk, prefix, limit, after.clone())).await?;
         if after.is_none() && out.count() == 0 {
-            // No recipients: either a client without any or no such client here.
+            // Nothing named: either a client without such items or no such client here.
             self.get_client(tenant, client).await?;
         }
         let ids: Vec<ContactId> = out.items().iter().filter_map(named).map(|(_, id)| id).collect();
         let mut contacts = self.get_contacts(tenant, client, &ids).await?;
-        let items = ids
-            .iter()
-            .filter_map(|id| contacts.remove(id))
-            .filter(|c| filter.keeps_besides_topic(c))
-            .collect();
+        let items = ids.iter().filter_map(|id| contacts.remove(id)).collect();
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 

@@ -16,7 +16,7 @@ use crate::domain::{
 use crate::store::items::ContactRecord;
 use crate::store::tx::{retry_planned, Attempt, Item};
 use crate::store::update_expr::UpdateExpr;
-use crate::store::{keys, last_sort_key, Page, Store};
+use crate::store::{keys, Page, Store};
 
 fn too_many_projects() -> DomainError {
     DomainError::TooManyProjects(MAX_PROJECTS)
@@ -66,22 +66,23 @@ impl Store {
     fn project_count_update(
         &self,
         tenant: &TenantId,
-        link: &ProjectLink,
+        (client, contact): (ClientId, ContactId),
+        project: &ProjectId,
         delta: i64,
     ) -> DomainResult<TransactWriteItem> {
         let mut change = UpdateExpr::new();
         change.count("project_count", delta);
         let condition = if delta > 0 {
-            change.add_to_set("project_ids", project_set(&link.project_id)).value(":max", n(MAX_PROJECTS));
+            change.add_to_set("project_ids", project_set(project)).value(":max", n(MAX_PROJECTS));
             "attribute_exists(PK) AND (attribute_not_exists(project_count) OR project_count < :max)"
         } else {
-            change.delete_from_set("project_ids", project_set(&link.project_id));
+            change.delete_from_set("project_ids", project_set(project));
             "attribute_exists(PK)"
         };
         let update = change
             .apply(Update::builder())
             .table_name(&self.table)
-            .set_key(Some(Self::contact_key(tenant, link.client_id, link.contact_id)))
+            .set_key(Some(Self::contact_key(tenant, client, contact)))
             .condition_expression(condition)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         Ok(TransactWriteItem::builder().update(built(update.build())?).build())
@@ -113,7 +114,7 @@ impl Store {
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
             let mut plan = Plan::new();
             plan.push(Role::ProjectLink, TransactWriteItem::builder().put(built(put.build())?).build());
-            plan.push(Role::Contact, self.project_count_update(tenant, link, 1)?);
+            plan.push(Role::Contact, self.project_count_update(tenant, (client, contact), project, 1)?);
             match self.run_plan(plan, &[Role::ProjectLink, Role::Contact]).await? {
                 Outcome::Committed => Ok(Attempt::Done(link.clone())),
                 Outcome::Retry => Ok(Attempt::Retry),
@@ -141,14 +142,6 @@ impl Store {
         contact: ContactId,
         project: &ProjectId,
     ) -> DomainResult<()> {
-        let link = ProjectLink {
-            client_id: client,
-            contact_id: contact,
-            project_id: project.clone(),
-            linked_at: String::new(),
-            linked_by: String::new(),
-        };
-        let link = &link;
         retry_planned(move || async move {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -156,7 +149,7 @@ impl Store {
                 .condition_expression("attribute_exists(PK)");
             let mut plan = Plan::new();
             plan.push(Role::ProjectLink, TransactWriteItem::builder().delete(built(delete.build())?).build());
-            plan.push(Role::Contact, self.project_count_update(tenant, link, -1)?);
+            plan.push(Role::Contact, self.project_count_update(tenant, (client, contact), project, -1)?);
             match self.run_plan(plan, &[Role::Contact, Role::ProjectLink]).await? {
                 Outcome::Committed | Outcome::Failed(Role::ProjectLink, _) => Ok(Attempt::Done(())),
                 Outcome::Retry => Ok(Attempt::Retry),
@@ -186,9 +179,8 @@ impl Store {
         Ok(links)
     }
 
-    /// A page of the client's contacts linked to `project`, in contact id order: one query of
-    /// the project's link items and one `BatchGetItem` of their contacts (or, when nobody is
-    /// linked, one `GetItem` of the client, which must exist).
+    /// A page of the client's contacts linked to `project`, in contact id order (its link
+    /// items name them: `named_contacts_page`).
     pub async fn project_contacts(
         &self,
         tenant: &TenantId,
@@ -197,21 +189,7 @@ impl Store {
         limit: i32,
         after: Option<String>,
     ) -> DomainResult<Page<Contact>> {
-        let pk = keys::contacts_pk(tenant, client);
-        let prefix = keys::project_sk_prefix(project);
-        let out = self.run_query(self.prefix_page(&pk, &prefix, limit, after.clone())).await?;
-        if after.is_none() && out.count() == 0 {
-            // Nobody linked: either a project of this client or no such client here.
-            self.get_client(tenant, client).await?;
-        }
-        let ids: Vec<ContactId> = out
-            .items()
-            .iter()
-            .filter_map(|item| ContactId::parse(item.get("contact_id")?.as_s().ok()?))
-            .collect();
-        let mut contacts = self.get_contacts(tenant, client, &ids).await?;
-        let items = ids.iter().filter_map(|id| contacts.remove(id)).collect();
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+        self.named_contacts_page(tenant, client, &keys::project_sk_prefix(project), limit, after).await
     }
 
     /// The deletes of a contact's links, for the transaction that deletes it.
