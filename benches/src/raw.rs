@@ -9,8 +9,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use serde_json::{json, Value};
 use shared::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, PhoneRegion, PortalState, Stamp,
-    TenantId,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, PhoneRegion, Stamp, TenantId,
 };
 use shared::store::items::new_contact_item;
 use shared::store::keys;
@@ -114,16 +113,12 @@ impl RawOps {
         )
         .expect("valid contact");
         let stamp = Stamp { at: now(), by: "bench".into() };
-        let contact = Contact {
-            id: ContactId::generate(),
-            client_id: client,
-            fields: ContactFields::create(patch).expect("valid contact"),
-            is_primary: false,
-            portal: PortalState::default(),
-            email_delivery: Default::default(),
-            project_count: 0,
-            audit: Audit::new(&stamp),
-        };
+        let contact = Contact::new(
+            ContactId::generate(),
+            client,
+            ContactFields::create(patch).expect("valid contact"),
+            &stamp,
+        );
         let item = new_contact_item(&self.tenant, &contact).expect("contact item");
         (contact, item)
     }

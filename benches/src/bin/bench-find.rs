@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::{ms, Item, Spread};
 use shared::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch,
-    PortalState, Stamp, TenantId, Text,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, Stamp,
+    TenantId, Text,
 };
 use shared::store::{items::new_contact_item, ContactFilter, Store};
 use testkit::table::dynamo_client;
@@ -30,16 +30,7 @@ fn contact(client: ClientId, last: &str, email: &str, topics: Vec<NotificationTo
     .expect("valid fields");
     fields.notifications = topics;
     let stamp = Stamp { at: "2026-01-01T00:00:00Z".into(), by: "bench".into() };
-    Contact {
-        id: ContactId::generate(),
-        client_id: client,
-        fields,
-        is_primary: false,
-        portal: PortalState::default(),
-        email_delivery: Default::default(),
-        project_count: 0,
-        audit: Audit::new(&stamp),
-    }
+    Contact::new(ContactId::generate(), client, fields, &stamp)
 }
 
 /// The contact item and its index items, as the service writes them.

@@ -187,6 +187,23 @@ pub struct Contact {
     pub audit: Audit,
 }
 
+impl Contact {
+    /// A contact as it is first stored: not primary (the store decides), without portal
+    /// access or projects, its address in good standing, at its first version.
+    pub fn new(id: ContactId, client_id: ClientId, fields: ContactFields, stamp: &Stamp) -> Self {
+        Self {
+            id,
+            client_id,
+            fields,
+            is_primary: false,
+            project_count: 0,
+            portal: PortalState::default(),
+            email_delivery: EmailDelivery::default(),
+            audit: Audit::new(stamp),
+        }
+    }
+}
+
 impl Serialize for Contact {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]

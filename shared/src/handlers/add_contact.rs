@@ -6,9 +6,7 @@ use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
 use crate::domain::primary;
-use crate::domain::{
-    Audit, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, PortalState,
-};
+use crate::domain::{Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
 use crate::http::response::StoredResponse;
@@ -91,16 +89,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (invite, by_default) = apply_settings(&call, &mut patch, invite).await?;
     let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
-    let contact = Contact {
-        id: ContactId::generate(),
-        client_id,
-        fields: ContactFields::create(patch)?,
-        is_primary: false,
-        portal: PortalState::default(),
-        email_delivery: Default::default(),
-        project_count: 0,
-        audit: Audit::new(&stamp),
-    };
+    let contact = Contact::new(ContactId::generate(), client_id, ContactFields::create(patch)?, &stamp);
     // Asked for by the request: refuse before creating anything when it could not be sent.
     // The tenant's default only invites the contacts that can be.
     if invite && !by_default {

@@ -7,7 +7,7 @@ use lambda_http::{Body, Error, Request, Response};
 
 use super::add_contact::{created_record, created_response};
 use crate::domain::primary;
-use crate::domain::{Audit, Contact, ContactId, ContactPatch, DomainError, PortalState};
+use crate::domain::{Contact, ContactId, ContactPatch, DomainError};
 use crate::http::request::{body_bytes, idempotency, json_object};
 use crate::http::response;
 use crate::http::{routes, serve, Call, HttpResult};
@@ -39,16 +39,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let source = call.app.store.get_contact(tenant, client_id, source_id).await?;
     let id = ContactId::generate();
     let stamp = call.stamp();
-    let copy = Contact {
-        id,
-        client_id,
-        fields: source.fields.duplicated(overrides, id)?,
-        is_primary: false,
-        portal: PortalState::default(),
-        email_delivery: Default::default(),
-        project_count: 0,
-        audit: Audit::new(&stamp),
-    };
+    let copy = Contact::new(id, client_id, source.fields.duplicated(overrides, id)?, &stamp);
     let idempotency = idempotent.as_ref().map(|request| Idempotency {
         request,
         record: created_record as RenderRecord,

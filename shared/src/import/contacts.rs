@@ -5,8 +5,8 @@ use super::Importer;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError,
-    Patch, PortalState, Stamp, TenantId,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
+    Stamp, TenantId,
 };
 use crate::store::batch_lengths;
 
@@ -106,16 +106,7 @@ fn with_defaults(mut patch: ContactPatch, settings: &TenantSettings) -> ContactP
 }
 
 fn new_contact(client: ClientId, fields: ContactFields, stamp: &Stamp) -> Contact {
-    Contact {
-        id: ContactId::generate(),
-        client_id: client,
-        fields,
-        is_primary: false,
-        portal: PortalState::default(),
-        email_delivery: Default::default(),
-        project_count: 0,
-        audit: Audit::new(stamp),
-    }
+    Contact::new(ContactId::generate(), client, fields, stamp)
 }
 
 /// New contacts go in batches, one transaction each, one batch at a time: every batch moves

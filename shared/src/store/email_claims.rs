@@ -102,25 +102,21 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Audit, ContactFields, ContactPatch, Patch, PortalState, Stamp, Text};
+    use crate::domain::{ContactFields, ContactPatch, Patch, Stamp, Text};
 
     fn contact(email: &str) -> Contact {
         let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };
-        Contact {
-            id: ContactId::generate(),
-            client_id: ClientId::generate(),
-            fields: ContactFields::create(ContactPatch {
+        Contact::new(
+            ContactId::generate(),
+            ClientId::generate(),
+            ContactFields::create(ContactPatch {
                 last_name: Patch::Set(Text::from_stored("Lovelace".into())),
                 email: Patch::Set(Email::parse(email).expect("valid")),
                 ..ContactPatch::default()
             })
             .expect("valid fields"),
-            is_primary: false,
-            portal: PortalState::default(),
-            email_delivery: Default::default(),
-            project_count: 0,
-            audit: Audit::new(&stamp),
-        }
+            &stamp,
+        )
     }
 
     #[test]

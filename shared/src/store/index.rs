@@ -127,7 +127,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Audit, ContactFields, ContactPatch, Email, Patch, PortalState, Stamp, Text};
+    use crate::domain::{ContactFields, ContactPatch, Email, Patch, Stamp, Text};
 
     fn contact(first: &str, email: &str, topics: Vec<NotificationTopic>) -> Contact {
         let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };
@@ -139,16 +139,7 @@ mod tests {
         })
         .expect("valid fields");
         fields.notifications = topics;
-        Contact {
-            id: ContactId::generate(),
-            client_id: ClientId::generate(),
-            fields,
-            is_primary: false,
-            portal: PortalState::default(),
-            email_delivery: Default::default(),
-            project_count: 0,
-            audit: Audit::new(&stamp),
-        }
+        Contact::new(ContactId::generate(), ClientId::generate(), fields, &stamp)
     }
 
     #[test]

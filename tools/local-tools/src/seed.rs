@@ -7,7 +7,7 @@ use shared::domain::dates::format_timestamp;
 use shared::domain::invite::TokenHash;
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
-    DomainError, DomainResult, PortalState, Stamp, TenantId,
+    DomainError, DomainResult, Stamp, TenantId,
 };
 use shared::store::{Created, NewInvite};
 use shared::App;
@@ -151,16 +151,12 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                 Err(DomainError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
-            let contact = Contact {
-                id: contact_id,
+            let contact = Contact::new(
+                contact_id,
                 client_id,
-                fields: ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
-                is_primary: false,
-                portal: PortalState::default(),
-                email_delivery: Default::default(),
-                project_count: 0,
-                audit: Audit::new(&stamp),
-            };
+                ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
+                &stamp,
+            );
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {
                 Ok(Created::New(created)) if contact_id.to_string() == DEMO_CONTACT => {
                     report.contacts_created += 1;

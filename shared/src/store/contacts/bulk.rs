@@ -157,9 +157,7 @@ fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{
-        Audit, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, PortalState, Text,
-    };
+    use crate::domain::{ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, Text};
 
     /// A contact with a last name, an address (2 search items) and `topics`.
     fn contact(topics: &[NotificationTopic]) -> Contact {
@@ -172,16 +170,7 @@ mod tests {
         fields.notifications = topics.to_vec();
         let stamp = Stamp { at: "2024-01-01T00:00:00Z".into(), by: "u".into() };
         let (id, client_id) = (ContactId::generate(), ClientId::generate());
-        Contact {
-            id,
-            client_id,
-            fields,
-            is_primary: false,
-            portal: PortalState::default(),
-            email_delivery: Default::default(),
-            project_count: 0,
-            audit: Audit::new(&stamp),
-        }
+        Contact::new(id, client_id, fields, &stamp)
     }
 
     #[test]
