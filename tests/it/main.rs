@@ -50,6 +50,7 @@ mod portal;
 mod portal_sign_in;
 mod portal_users;
 mod primary;
+mod problem_codes;
 mod projects;
 mod projects_bound;
 mod projects_lists;

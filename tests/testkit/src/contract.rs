@@ -116,10 +116,16 @@ pub fn record_problem(status: u16, code: &str) {
     let new =
         SEEN.get_or_init(Default::default).lock().expect("seen problems").insert((status, code.to_owned()));
     if let (true, Ok(path)) = (new, std::env::var("PROBLEM_CODES_FILE")) {
-        let mut file =
-            std::fs::OpenOptions::new().create(true).append(true).open(path).expect("problem codes file");
-        writeln!(file, "{status} {code}").expect("record a problem code");
+        append_problem(std::path::Path::new(&path), status, code).expect("record a problem code");
     }
+}
+
+/// Appends one `<status> <code>` line to the run's file of problem codes. The line goes out in
+/// one `write` to a file opened for appending, so lines from other threads and processes land
+/// whole; `writeln!` on a `File` writes each piece of the format on its own and tore lines apart.
+pub fn append_problem(path: &std::path::Path, status: u16, code: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(format!("{status} {code}\n").as_bytes())
 }
 
 /// The problem codes openapi.yaml documents (`ProblemCode`).
