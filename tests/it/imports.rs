@@ -2,8 +2,7 @@
 
 use serde_json::{json, Value};
 use shared::domain::{
-    Audit, ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, PhoneRegion, PortalState,
-    Stamp, TenantId,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, PhoneRegion, Stamp, TenantId,
 };
 use testkit::{TestApi, TestResponse};
 
@@ -208,16 +207,12 @@ async fn clients_are_created_or_updated_by_name() {
 fn new_contact(client: &str, last_name: &str, email: &str) -> Contact {
     let body = json!({ "last_name": last_name, "email": email }).as_object().unwrap().clone();
     let patch = ContactPatch::parse(body, PhoneRegion::parse("US").unwrap(), true).unwrap();
-    Contact {
-        id: ContactId::generate(),
-        client_id: ClientId::parse(client).unwrap(),
-        fields: ContactFields::create(patch).unwrap(),
-        is_primary: false,
-        portal: PortalState::default(),
-        email_delivery: Default::default(),
-        project_count: 0,
-        audit: Audit::new(&stamp()),
-    }
+    Contact::new(
+        ContactId::generate(),
+        ClientId::parse(client).unwrap(),
+        ContactFields::create(patch).unwrap(),
+        &stamp(),
+    )
 }
 
 fn stamp() -> Stamp {
