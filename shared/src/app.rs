@@ -78,6 +78,16 @@ impl App {
         ses: aws_sdk_sesv2::Client,
         cognito: aws_sdk_cognitoidentityprovider::Client,
     ) -> Self {
+        let portal_users = PortalUsers::new(cognito, config.portal_user_pool_id.clone());
+        Self::with_portal_users(config, dynamo, ses, portal_users)
+    }
+
+    fn with_portal_users(
+        config: &Config,
+        dynamo: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_sesv2::Client,
+        portal_users: PortalUsers,
+    ) -> Self {
         Self {
             store: Store::new(dynamo, &config.table_name).with_reminder_days(config.reminder_days),
             auth: Authenticator::new(),
@@ -87,7 +97,7 @@ impl App {
             mailer: Mailer::new(ses, &config.email.sender, &config.email.sender_name)
                 .with_configuration_set(config.email.configuration_set.clone()),
             email: config.email.clone(),
-            portal_users: PortalUsers::new(cognito, config.portal_user_pool_id.clone()),
+            portal_users,
             notify_budget: crate::notify::SEND_BUDGET,
         }
     }
@@ -98,8 +108,9 @@ impl App {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let ses = ses_client(&aws, config.email.max_attempts);
-        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&aws);
-        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), ses, cognito))
+        // Only the functions given the portal pool build a Cognito client (`PortalUsers`).
+        let portal_users = PortalUsers::from_config(&aws, config.portal_user_pool_id.clone());
+        Ok(Self::with_portal_users(&config, aws_sdk_dynamodb::Client::new(&aws), ses, portal_users))
     }
 }
 

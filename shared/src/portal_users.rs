@@ -18,9 +18,9 @@ use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Ema
 /// The portal pool's users, administered with the pool's admin API.
 #[derive(Clone)]
 pub struct PortalUsers {
-    cognito: Client,
-    /// `PORTAL_USER_POOL_ID`; only the functions that administer users are given it.
-    pool_id: Option<String>,
+    /// The pool's client and `PORTAL_USER_POOL_ID`. Only the functions that administer users
+    /// are given the id, and the others build no Cognito client at all.
+    pool: Option<(Client, String)>,
 }
 
 /// A contact as its portal user: who it is and the address it signs in with.
@@ -48,20 +48,25 @@ enum Holder {
 
 impl PortalUsers {
     pub fn new(cognito: Client, pool_id: Option<String>) -> Self {
-        Self { cognito, pool_id }
+        Self { pool: pool_id.map(|id| (cognito, id)) }
     }
 
-    fn pool(&self) -> DomainResult<&str> {
-        self.pool_id.as_deref().ok_or_else(|| DomainError::internal("PORTAL_USER_POOL_ID is not set"))
+    /// The pool's users with a client built from `aws`, if this function is given a pool.
+    pub fn from_config(aws: &aws_config::SdkConfig, pool_id: Option<String>) -> Self {
+        Self { pool: pool_id.map(|id| (Client::new(aws), id)) }
+    }
+
+    fn pool(&self) -> DomainResult<(&Client, &str)> {
+        let pool = self.pool.as_ref().map(|(cognito, id)| (cognito, id.as_str()));
+        pool.ok_or_else(|| DomainError::internal("PORTAL_USER_POOL_ID is not set"))
     }
 
     /// Lets the contact sign in with `password`: creates its user (no welcome message: the
     /// invitation was the message), or enables the one it already has, then sets the password
     /// as permanent. An address whose user belongs to another contact is refused.
     pub async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> DomainResult<()> {
-        let pool = self.pool()?;
-        let created = self
-            .cognito
+        let (cognito, pool) = self.pool()?;
+        let created = cognito
             .admin_create_user()
             .user_pool_id(pool)
             .username(user.email)
@@ -76,17 +81,16 @@ impl PortalUsers {
         match created.map_err(|e| e.into_service_error()) {
             Ok(_) => {}
             Err(e) if e.is_username_exists_exception() => {
-                if self.holder(pool, user).await? != Holder::Contact {
+                if Self::holder(cognito, pool, user).await? != Holder::Contact {
                     return Err(DomainError::PortalUserTaken);
                 }
                 let enabled =
-                    self.cognito.admin_enable_user().user_pool_id(pool).username(user.email).send().await;
+                    cognito.admin_enable_user().user_pool_id(pool).username(user.email).send().await;
                 enabled.map_err(|e| DomainError::failed("AdminEnableUser", e.into_service_error()))?;
             }
             Err(e) => return Err(DomainError::failed("AdminCreateUser", e)),
         }
-        let set = self
-            .cognito
+        let set = cognito
             .admin_set_user_password()
             .user_pool_id(pool)
             .username(user.email)
@@ -125,21 +129,20 @@ impl PortalUsers {
     }
 
     async fn try_end_access(&self, user: &PortalUser<'_>, delete: bool) -> DomainResult<()> {
-        let pool = self.pool()?;
-        if self.holder(pool, user).await? != Holder::Contact {
+        let (cognito, pool) = self.pool()?;
+        if Self::holder(cognito, pool, user).await? != Holder::Contact {
             return Ok(());
         }
-        let disabled = self.cognito.admin_disable_user().user_pool_id(pool).username(user.email).send().await;
+        let disabled = cognito.admin_disable_user().user_pool_id(pool).username(user.email).send().await;
         disabled.map_err(|e| DomainError::failed("AdminDisableUser", e.into_service_error()))?;
         // Signing out ends its refresh tokens; disabled, it cannot sign in again anyway.
         let signed_out =
-            self.cognito.admin_user_global_sign_out().user_pool_id(pool).username(user.email).send().await;
+            cognito.admin_user_global_sign_out().user_pool_id(pool).username(user.email).send().await;
         if let Err(e) = signed_out {
             warn(user, &DomainError::failed("AdminUserGlobalSignOut", e.into_service_error()));
         }
         if delete {
-            let deleted =
-                self.cognito.admin_delete_user().user_pool_id(pool).username(user.email).send().await;
+            let deleted = cognito.admin_delete_user().user_pool_id(pool).username(user.email).send().await;
             deleted.map_err(|e| DomainError::failed("AdminDeleteUser", e.into_service_error()))?;
         }
         Ok(())
@@ -165,12 +168,11 @@ impl PortalUsers {
 
     /// Moves the contact's user, if it has one, to its new address.
     async fn move_address(&self, user: &PortalUser<'_>, new: &Email) -> DomainResult<()> {
-        let pool = self.pool()?;
-        if self.holder(pool, user).await? != Holder::Contact {
+        let (cognito, pool) = self.pool()?;
+        if Self::holder(cognito, pool, user).await? != Holder::Contact {
             return Ok(());
         }
-        let moved = self
-            .cognito
+        let moved = cognito
             .admin_update_user_attributes()
             .user_pool_id(pool)
             .username(user.email)
@@ -185,8 +187,8 @@ impl PortalUsers {
 
     /// Whose user, if any, signs in with `user.email`: the pool is shared by every tenant, so
     /// the same address may belong to another tenant's contact.
-    async fn holder(&self, pool: &str, user: &PortalUser<'_>) -> DomainResult<Holder> {
-        let found = self.cognito.admin_get_user().user_pool_id(pool).username(user.email).send().await;
+    async fn holder(cognito: &Client, pool: &str, user: &PortalUser<'_>) -> DomainResult<Holder> {
+        let found = cognito.admin_get_user().user_pool_id(pool).username(user.email).send().await;
         let found = match found.map_err(|e| e.into_service_error()) {
             Ok(found) => found,
             Err(e) if e.is_user_not_found_exception() => return Ok(Holder::Nobody),
@@ -216,4 +218,33 @@ fn warn(user: &PortalUser<'_>, error: &DomainError) {
         error = %crate::telemetry::chain(error),
         "portal user not updated; the contact's own state still governs its access"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws() -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build()
+    }
+
+    #[test]
+    fn a_function_not_given_the_portal_pool_builds_no_cognito_client() {
+        // Given a function's configuration without PORTAL_USER_POOL_ID
+        // When its portal users are built
+        let users = PortalUsers::from_config(&aws(), None);
+        // Then it holds no client, and any use is an internal error naming the missing pool
+        assert!(users.pool.is_none());
+        let refused = users.pool().err().map(|e| crate::telemetry::chain(&e)).unwrap_or_default();
+        assert!(refused.contains("PORTAL_USER_POOL_ID"), "{refused}");
+    }
+
+    #[test]
+    fn a_function_given_the_portal_pool_administers_that_pool() {
+        // Given a function's configuration with PORTAL_USER_POOL_ID
+        // When its portal users are built
+        let users = PortalUsers::from_config(&aws(), Some("eu-west-1_pool".into()));
+        // Then its calls name that pool
+        assert_eq!(users.pool().map(|(_, id)| id.to_owned()).ok(), Some("eu-west-1_pool".to_owned()));
+    }
 }
