@@ -7,13 +7,16 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
-use hyper::{Request, Response};
+use hyper::Request;
 use serde_json::Value;
 
 use super::gate::{pass, Gate, GateReport};
 use super::{relay, Answer, Dropped, Upstream};
+use wire::{all_unprocessed, answered_call, cancellation, error_response, item_count, operation_of};
+
+mod wire;
 
 /// One call the proxy saw.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,119 +192,56 @@ impl DynamoProxy {
     }
 }
 
-fn error_response(status: u16, kind: &str) -> Response<Full<Bytes>> {
-    let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": "injected by the test proxy" });
-    error_body(status, kind, body)
-}
-
-fn error_body(status: u16, kind: &str, body: Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/x-amz-json-1.0")
-        .header("x-amzn-errortype", kind)
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("error response")
-}
-
-/// A cancellation whose reasons all have `code`, each holding its action's own item (or key).
-fn cancellation(request: &Value, code: &str) -> Response<Full<Bytes>> {
-    let reasons: Vec<Value> = request["TransactItems"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|action| {
-            let item = ["Put", "Update", "Delete", "ConditionCheck"]
-                .iter()
-                .find_map(|kind| action[kind].get("Item").or_else(|| action[kind].get("Key")))
-                .cloned()
-                .unwrap_or(Value::Null);
-            serde_json::json!({ "Code": code, "Message": "injected", "Item": item })
-        })
-        .collect();
-    let kind = "TransactionCanceledException";
-    let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"),
-        "Message": "Transaction cancelled (injected)", "CancellationReasons": reasons });
-    error_body(400, kind, body)
-}
-
-/// A `BatchGetItem` answer that read nothing and leaves every requested key unprocessed.
-fn all_unprocessed(request: &Value) -> Response<Full<Bytes>> {
-    let tables = request["RequestItems"].as_object().cloned().unwrap_or_default();
-    let responses: serde_json::Map<String, Value> =
-        tables.keys().map(|t| (t.clone(), Value::Array(Vec::new()))).collect();
-    let body = serde_json::json!({ "Responses": responses, "UnprocessedKeys": tables });
-    Response::builder()
-        .status(200)
-        .header("content-type", "application/x-amz-json-1.0")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("batch response")
-}
-
-/// Items named by a request: transaction actions, batch keys or writes, else 1.
-fn item_count(request: &Value) -> usize {
-    if let Some(items) = request["TransactItems"].as_array() {
-        return items.len();
-    }
-    let per_table = |field: &str, inner: Option<&str>| -> Option<usize> {
-        let tables = request[field].as_object()?;
-        Some(tables.values().map(|v| inner.map_or(v, |k| &v[k]).as_array().map_or(0, Vec::len)).sum())
-    };
-    per_table("RequestItems", Some("Keys"))
-        .filter(|n| *n > 0)
-        .or_else(|| per_table("RequestItems", None))
-        .unwrap_or(1)
-}
-
-/// Sums `ConsumedCapacity` (an object, or a list for transactions and batches).
-fn capacity(response: &Value) -> (f64, f64) {
-    let entries: Vec<&Value> = match &response["ConsumedCapacity"] {
-        Value::Array(list) => list.iter().collect(),
-        Value::Null => Vec::new(),
-        one => vec![one],
-    };
-    let mut read = 0.0;
-    let mut write = 0.0;
-    for e in entries {
-        let total = e["CapacityUnits"].as_f64().unwrap_or(0.0);
-        match (e["ReadCapacityUnits"].as_f64(), e["WriteCapacityUnits"].as_f64()) {
-            (None, None) if total > 0.0 => {
-                // Only a total: reads and writes are told apart by the operation below.
-                write += total;
-            }
-            (r, w) => {
-                read += r.unwrap_or(0.0);
-                write += w.unwrap_or(0.0);
-            }
-        }
-    }
-    (read, write)
-}
-
 async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Upstream) -> Answer {
     let (parts, body) = req.into_parts();
-    let operation = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|t| t.split('.').nth(1))
-        .unwrap_or("unknown")
-        .to_owned();
+    let operation = operation_of(&parts.headers);
     let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let mut request: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let items = item_count(&request);
 
     let fault = DynamoProxy::take_fault(&state, &operation);
+    if let Some(answer) = answer_without_dynamodb(&state, fault, &request, &operation, items) {
+        return answer;
+    }
+
+    if CAPACITY_OPERATIONS.contains(&operation.as_str()) && request.is_object() {
+        request["ReturnConsumedCapacity"] = Value::from("TOTAL");
+    }
+    let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
+    wait_at_gate(&state, &operation).await;
+    let Some((parts, bytes)) = upstream.send(&parts, body).await else {
+        return Ok(error_response(500, "InternalServerError"));
+    };
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let call = answered_call(operation, items, parts.status.as_u16(), &answer);
+    state.lock().expect("proxy state").calls.push(call);
+    match fault {
+        Some(Fault::LoseResponse) => return Ok(error_response(500, "InternalServerError")),
+        Some(Fault::DropAfterCommit) => return Err(Dropped),
+        _ => {}
+    }
+    Ok(relay(&parts, bytes))
+}
+
+/// The answer to a call whose fault keeps it from DynamoDB (an injected error, or the
+/// connection closed), recorded as a call DynamoDB never answered; None for any other call.
+fn answer_without_dynamodb(
+    state: &Mutex<State>,
+    fault: Option<Fault>,
+    request: &Value,
+    operation: &str,
+    items: usize,
+) -> Option<Answer> {
     let injected = match fault {
         Some(Fault::Throttle) => Some(error_response(400, "ProvisionedThroughputExceededException")),
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
-        Some(Fault::CancelUnexpectedly) => Some(cancellation(&request, "ValidationError")),
-        Some(Fault::Conflict) => Some(cancellation(&request, "TransactionConflict")),
-        Some(Fault::Unprocessed) => Some(all_unprocessed(&request)),
+        Some(Fault::CancelUnexpectedly) => Some(cancellation(request, "ValidationError")),
+        Some(Fault::Conflict) => Some(cancellation(request, "TransactionConflict")),
+        Some(Fault::Unprocessed) => Some(all_unprocessed(request)),
         _ => None,
     };
     let unanswered = |status| Call {
-        operation: operation.clone(),
+        operation: operation.to_owned(),
         items,
         read_units: 0.0,
         write_units: 0.0,
@@ -311,18 +251,17 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     };
     if fault == Some(Fault::DropConnection) {
         state.lock().expect("proxy state").calls.push(unanswered(0));
-        return Err(Dropped);
+        return Some(Err(Dropped));
     }
-    if let Some(response) = injected {
-        state.lock().expect("proxy state").calls.push(unanswered(response.status().as_u16()));
-        return Ok(response);
-    }
+    let response = injected?;
+    state.lock().expect("proxy state").calls.push(unanswered(response.status().as_u16()));
+    Some(Ok(response))
+}
 
-    if CAPACITY_OPERATIONS.contains(&operation.as_str()) && request.is_object() {
-        request["ReturnConsumedCapacity"] = Value::from("TOTAL");
-    }
-    let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
-    let held = state.lock().expect("proxy state").gate.as_mut().and_then(|g| g.admit(&operation));
+/// Holds the call at the gate `hold_in_rounds` set, if the gate waits for its operation, until
+/// its round is complete; a gate that gave up waiting counts it.
+async fn wait_at_gate(state: &Mutex<State>, operation: &str) {
+    let held = state.lock().expect("proxy state").gate.as_mut().and_then(|g| g.admit(operation));
     if let Some(open) = held {
         if !pass(open).await {
             if let Some(gate) = state.lock().expect("proxy state").gate.as_mut() {
@@ -330,36 +269,4 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
             }
         }
     }
-    let Some((parts, bytes)) = upstream.send(&parts, body).await else {
-        return Ok(error_response(500, "InternalServerError"));
-    };
-    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let (mut read_units, mut write_units) = capacity(&answer);
-    if matches!(operation.as_str(), "GetItem" | "Query" | "Scan" | "BatchGetItem" | "TransactGetItems") {
-        read_units += write_units;
-        write_units = 0.0;
-    }
-    let error = answer["__type"].as_str().and_then(|t| t.rsplit('#').next()).map(str::to_owned);
-    let reasons = answer["CancellationReasons"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|r| r["Code"].as_str().unwrap_or("None").to_owned())
-        .collect();
-    state.lock().expect("proxy state").calls.push(Call {
-        operation,
-        items,
-        read_units,
-        write_units,
-        status: parts.status.as_u16(),
-        error,
-        reasons,
-    });
-    match fault {
-        Some(Fault::LoseResponse) => return Ok(error_response(500, "InternalServerError")),
-        Some(Fault::DropAfterCommit) => return Err(Dropped),
-        _ => {}
-    }
-    Ok(relay(&parts, bytes))
 }
