@@ -4,7 +4,7 @@
 //! by these is what the service adds.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use serde_json::{json, Value};
@@ -15,6 +15,8 @@ use shared::store::items::new_contact_item;
 use shared::store::keys;
 
 use crate::Item;
+
+mod operations;
 
 /// What an operation acts on.
 pub struct Target {
@@ -158,67 +160,6 @@ impl RawOps {
         out.expect("GetItem").item.expect("item exists")
     }
 
-    /// As the store adds: assuming the client has contacts; when it has none (its condition
-    /// fails), again as the client's primary.
-    async fn add(&self, client: ClientId, i: usize, first: bool) {
-        let (contact, item) = self.new_contact(client, i);
-        let email = contact.fields.email.as_ref().expect("email").as_str().to_owned();
-        let marker = self.marker(&email, client, contact.id);
-        let assumed = self
-            .client_count_update(client, "+", "attribute_exists(PK) AND contact_count > :zero", "")
-            .expression_attribute_values(":zero", n(0));
-        let items = vec![
-            TransactWriteItem::builder().update(assumed.build().expect("update")).build(),
-            put_new(&self.table, item.clone()),
-            put_new(&self.table, marker.clone()),
-        ];
-        assert_eq!(self.transact(items).await, !first, "only a first contact is planned again");
-        if first {
-            let mut primary = item;
-            primary.insert("is_primary".into(), AttributeValue::Bool(true));
-            let update = self
-                .client_count_update(
-                    client,
-                    "+",
-                    "attribute_exists(PK) AND contact_count = :zero",
-                    ", primary_contact_id = :new",
-                )
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":new", s(contact.id.to_string()));
-            let items = vec![
-                TransactWriteItem::builder().update(update.build().expect("update")).build(),
-                put_new(&self.table, primary),
-                put_new(&self.table, marker),
-            ];
-            assert!(self.transact(items).await, "primary add");
-        }
-    }
-
-    /// One plain edit as the store writes it (`store::plain`): no read, one `UpdateItem` whose
-    /// condition checks the item exists and the edit changes it, answering the item as it is.
-    async fn plain_update(&self, key: Item, attr: &str, value: String) {
-        self.db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .update_expression(format!(
-                "SET #{attr} = :{attr}, version = version + :one, updated_at = :at, updated_by = :by"
-            ))
-            .condition_expression(format!(
-                "attribute_exists(PK) AND (attribute_not_exists(#{attr}) OR #{attr} <> :{attr})"
-            ))
-            .expression_attribute_names(format!("#{attr}"), attr)
-            .expression_attribute_values(format!(":{attr}"), s(value))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":at", s(now()))
-            .expression_attribute_values(":by", s("bench"))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await
-            .expect("UpdateItem");
-    }
-
     /// Runs the DynamoDB calls of one operation (see bench-ops for the names).
     pub async fn run(&self, op: &str, t: &Target, i: usize) {
         match op {
@@ -231,20 +172,7 @@ impl RawOps {
             "get client" => {
                 self.get(self.client_key(t.client)).await;
             }
-            "list contacts, one page of 25" => {
-                let out = self
-                    .db
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", s(keys::contacts_pk(&self.tenant, t.client)))
-                    .expression_attribute_values(":prefix", s(keys::CONTACT_SK_PREFIX))
-                    .limit(25)
-                    .send()
-                    .await
-                    .expect("Query");
-                assert_eq!(out.items().len(), 25);
-            }
+            "list contacts, one page of 25" => self.list_contacts(t.client).await,
             "update contact" => {
                 let (id, _) = t.contact();
                 let key = self.contact_key(t.client, id);
@@ -254,73 +182,9 @@ impl RawOps {
             "update client" => {
                 self.plain_update(self.client_key(t.client), "name", format!("Client {i} (raw)")).await
             }
-            "update contact email" => {
-                let (id, old) = t.contact();
-                // The version the write is conditioned on is the one just read, as in the store.
-                let version = self.version_of(self.contact_key(t.client, id)).await;
-                let new = format!("moved.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(self.contact_key(t.client, id)))
-                    .update_expression(
-                        "SET email = :email, version = version + :one, updated_at = :at, updated_by = :by",
-                    )
-                    .condition_expression("version = :expected")
-                    .expression_attribute_values(":email", s(&new))
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":expected", n(version))
-                    .expression_attribute_values(":at", s(now()))
-                    .expression_attribute_values(":by", s("bench"))
-                    .build()
-                    .expect("update");
-                let items = vec![
-                    TransactWriteItem::builder().update(update).build(),
-                    self.marker_delete(old, id),
-                    put_new(&self.table, self.marker(&new, t.client, id)),
-                ];
-                assert!(self.transact(items).await, "email change");
-            }
-            "delete contact" => {
-                let (id, email) = t.contact();
-                // The version the write is conditioned on is the one just read, as in the store.
-                let version = self.version_of(self.contact_key(t.client, id)).await;
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(self.contact_key(t.client, id)))
-                    .condition_expression("version = :expected")
-                    .expression_attribute_values(":expected", n(version))
-                    .build()
-                    .expect("delete");
-                let items = vec![
-                    TransactWriteItem::builder().delete(delete).build(),
-                    TransactWriteItem::builder()
-                        .update(
-                            self.client_count_update(t.client, "-", "attribute_exists(PK)", "")
-                                .build()
-                                .expect("update"),
-                        )
-                        .build(),
-                    self.marker_delete(email, id),
-                ];
-                assert!(self.transact(items).await, "delete");
-            }
-            "create client" => {
-                let id = ClientId::generate();
-                let mut item = self.client_key(id);
-                for (k, v) in [("entity", "client"), ("id", &id.to_string()), ("name", &format!("Raw {i}"))] {
-                    item.insert(k.into(), s(v));
-                }
-                item.insert("contact_count".into(), n(0));
-                item.insert("version".into(), n(1));
-                self.db
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(PK)")
-                    .send()
-                    .await
-                    .expect("PutItem");
-            }
+            "update contact email" => self.change_email(t, i).await,
+            "delete contact" => self.delete_contact(t).await,
+            "create client" => self.create_client(i).await,
             other => panic!("no raw form of {other}"),
         }
     }
