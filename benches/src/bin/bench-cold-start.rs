@@ -13,19 +13,28 @@
 //!   --bootstrap  another add-contact bootstrap to time next to target/release/add-contact
 //!                (e.g. one built with other features)
 
-use std::path::PathBuf;
+// The bin's own modules, kept beside it under its name (a bin's root resolves modules in
+// src/bin/ itself, where each file is a bin of its own).
+#[path = "bench-cold-start/same_work.rs"]
+mod same_work;
+#[path = "bench-cold-start/warm.rs"]
+mod warm;
+
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use bench::functions::{
-    add_event, body, cold_start, function_env, logs, prime, python_launch, python_versions, release_dir,
+    add_event, cold_start, function_env, logs, prime, python_launch, python_versions, release_dir,
     rust_launch, Cold, Endpoints, TENANT,
 };
-use bench::lambda::{fresh_log, Function, Launch};
+use bench::lambda::{fresh_log, Launch};
 use bench::tls::TlsFront;
-use bench::{mib, Spread};
+use bench::Spread;
 use serde_json::{json, Value};
-use testkit::{Caller, TestApi};
+use testkit::TestApi;
+
+use same_work::check_same_work;
+use warm::warm;
 
 const LAMBDA_MEMORY: u64 = 128 * 1024 * 1024;
 
@@ -56,73 +65,6 @@ fn args() -> Args {
         }
     }
     args
-}
-
-/// A JSON value with every leaf replaced by its type: what two implementations must agree on.
-fn shape(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
-        Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
-        Value::String(_) => json!("string"),
-        Value::Number(_) => json!("number"),
-        Value::Bool(_) => json!("bool"),
-        Value::Null => json!("null"),
-    }
-}
-
-/// An item's attribute names and types.
-fn item_shape(item: &std::collections::HashMap<String, AttributeValue>) -> Vec<(String, &'static str)> {
-    let mut shape: Vec<(String, &'static str)> = item
-        .iter()
-        .map(|(k, v)| {
-            let kind = match v {
-                AttributeValue::S(_) => "S",
-                AttributeValue::N(_) => "N",
-                AttributeValue::Bool(_) => "BOOL",
-                AttributeValue::L(_) => "L",
-                AttributeValue::M(_) => "M",
-                _ => "other",
-            };
-            (k.clone(), kind)
-        })
-        .collect();
-    shape.sort();
-    shape
-}
-
-async fn get_item(
-    api: &TestApi,
-    pk: String,
-    sk: String,
-) -> std::collections::HashMap<String, AttributeValue> {
-    api.db
-        .get_item()
-        .table_name(&api.table)
-        .key("PK", AttributeValue::S(pk))
-        .key("SK", AttributeValue::S(sk))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get item")
-        .item
-        .expect("the item exists")
-}
-
-/// Refuses to compare unequal work: the Python handler must answer and write exactly what the
-/// Rust function answers and writes (same body shape, same attributes and types).
-async fn check_same_work(api: &TestApi, rust: &Value, python: &Value) {
-    let (rust, python) = (body(rust), body(python));
-    assert_eq!(shape(&rust), shape(&python), "201 bodies differ:\n{rust}\n{python}");
-    let mut shapes = Vec::new();
-    for contact in [&rust, &python] {
-        let client = contact["client_id"].as_str().expect("client id");
-        let id = contact["id"].as_str().expect("contact id");
-        let email = contact["email"].as_str().expect("email").to_lowercase();
-        let item = get_item(api, format!("TENANT#{TENANT}#CLIENT#{client}"), format!("CONTACT#{id}")).await;
-        let marker = get_item(api, format!("TENANT#{TENANT}#EMAIL#{email}"), "EMAIL".to_owned()).await;
-        shapes.push((item_shape(&item), item_shape(&marker)));
-    }
-    assert_eq!(shapes[0], shapes[1], "items differ (Rust, then Python)");
 }
 
 /// One way of running add-contact: which handler, how it reaches DynamoDB, how it starts.
@@ -174,55 +116,74 @@ fn cold_row(variant: &Variant, runs: &[Cold]) -> Medians {
     Medians { init: init.median, first_response: first.median, peak_rss: rss.median }
 }
 
-/// Warm invocations of add-contact, get-contact and list-contacts: one process of each kept for
-/// the whole run (each function is its own bootstrap), `n` events each, in turn (add, get,
-/// list, add...), so that reads see the contacts added so far.
-async fn warm(api: &TestApi, caller: &Caller, client: &str, n: usize, env: &[(String, String)]) {
-    let mut functions = Vec::new();
-    for name in ["add-contact", "get-contact", "list-contacts"] {
-        let launch = rust_launch(name, &release_dir().join(name), env.to_vec());
-        functions.push((name, Function::start(&launch).await, Vec::new(), 0));
-    }
-    let mut ids: Vec<String> = Vec::new();
-    for i in 0..n {
-        for (name, function, took, first_rss) in functions.iter_mut() {
-            let event = match *name {
-                "add-contact" => add_event(api, caller, client, 1_000_000 + i),
-                "get-contact" => {
-                    let id = &ids[(i * 7919) % ids.len()];
-                    api.json_event(caller, "GET", &format!("/clients/{client}/contacts/{id}"), None)
-                }
-                _ => {
-                    let query = ["limit=25", "limit=25&topic=invoice", "limit=100"][i % 3];
-                    api.json_event(caller, "GET", &format!("/clients/{client}/contacts?{query}"), None)
-                }
-            };
-            let reply = function.invoke(&event).await;
-            let expected = if *name == "add-contact" { 201 } else { 200 };
-            assert_eq!(reply.body["statusCode"], expected, "{name}: {}", reply.body);
-            if *name == "add-contact" {
-                ids.push(body(&reply.body)["id"].as_str().expect("id").to_owned());
-            }
-            // The first invocation is the cold one: only the others count as warm.
-            if i == 0 {
-                *first_rss = function.peak_rss();
-            } else {
-                took.push(reply.took);
-            }
+/// The tenant's client every add-contact goes to. It already has its primary, so every add
+/// the benchmark makes is the common one-write case.
+async fn given_target_client(api: &TestApi) -> String {
+    let admin = TestApi::admin(TENANT);
+    let client = api.post(&admin, "/clients", json!({ "name": "Cold start target" })).await.json();
+    let client = client["id"].as_str().expect("client id").to_owned();
+    let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
+    let first = api.post(&admin, &format!("/clients/{client}/contacts"), primary).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    client
+}
+
+/// DynamoDB Local over plain HTTP, and over HTTPS through a TLS front (which must live as long
+/// as the functions that use it).
+async fn endpoints() -> (TlsFront, Endpoints, Endpoints) {
+    let dynamodb =
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB (scripts/env.sh)");
+    let upstream = dynamodb.trim_start_matches("http://").trim_end_matches('/').parse().expect("host:port");
+    let front = TlsFront::start(upstream, &logs()).await;
+    let plain = Endpoints { name: "HTTP", dynamodb };
+    let tls = Endpoints { name: "HTTPS", dynamodb: front.url.clone() };
+    (front, plain, tls)
+}
+
+/// Every variant: each Rust bootstrap and the Python handler, over each way to DynamoDB. The
+/// first is the release add-contact over HTTP; Python over HTTP comes right after the
+/// bootstraps.
+fn variants(
+    table: &str,
+    bootstraps: &[(String, PathBuf)],
+    over: [&Endpoints; 2],
+    ca_bundle: &Path,
+) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    for endpoints in over {
+        let env = function_env(table, endpoints, ca_bundle);
+        for (handler, path) in bootstraps {
+            let launch = rust_launch("add-contact", path, env.clone());
+            variants.push(Variant { handler: handler.clone(), over: endpoints.name, launch });
         }
+        let launch = python_launch(env);
+        variants.push(Variant { handler: "Python add-contact".to_owned(), over: endpoints.name, launch });
     }
-    println!("| function | invocations | warm latency, ms: median (p10-p90) | peak RSS after 1 | peak RSS after {n} | left of 128 MB |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for (name, function, took, first_rss) in functions {
-        let peak = function.peak_rss();
+    variants
+}
+
+/// The cold start table, one row per variant, then Python's medians over Rust's for each way
+/// to DynamoDB.
+fn print_cold_tables(variants: &[Variant], results: &[Vec<Cold>], over: [&str; 2]) {
+    println!("| handler | DynamoDB over | init, ms: median (p10-p90) | first response, ms | peak RSS, MiB |");
+    println!("|---|---|---:|---:|---:|");
+    let medians: Vec<Medians> = variants.iter().zip(results).map(|(v, runs)| cold_row(v, runs)).collect();
+    println!();
+    println!("| Python / Rust, medians | init | first response | peak RSS |");
+    println!("|---|---:|---:|---:|");
+    let of = |handler: &str, over: &str| {
+        let i = variants.iter().position(|v| v.handler == handler && v.over == over).expect("variant");
+        &medians[i]
+    };
+    let ratio = |p: f64, r: f64| format!("{:.1}x", p / r);
+    for over in over {
+        let (python, rust) = (of("Python add-contact", over), of("Rust add-contact", over));
         println!(
-            "| {name} | {n} | {} | {} | {} | {:.0}% |",
-            Spread::of(took).show(ms),
-            mib(first_rss),
-            mib(peak),
-            100.0 * (LAMBDA_MEMORY.saturating_sub(peak)) as f64 / LAMBDA_MEMORY as f64
+            "| over {over} | {} | {} | {} |",
+            ratio(python.init.as_secs_f64(), rust.init.as_secs_f64()),
+            ratio(python.first_response.as_secs_f64(), rust.first_response.as_secs_f64()),
+            ratio(python.peak_rss as f64, rust.peak_rss as f64)
         );
-        drop(function);
     }
 }
 
@@ -230,21 +191,9 @@ async fn warm(api: &TestApi, caller: &Caller, client: &str, n: usize, env: &[(St
 async fn main() {
     let args = args();
     let api = TestApi::new().await;
-    let admin = TestApi::admin(TENANT);
-    let client = api.post(&admin, "/clients", json!({ "name": "Cold start target" })).await.json();
-    let client = client["id"].as_str().expect("client id").to_owned();
-    // The client already has its primary, so every add below is the common one-write case.
-    let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
-    let first = api.post(&admin, &format!("/clients/{client}/contacts"), primary).await;
-    assert_eq!(first.status, 201, "{}", first.body);
+    let client = given_target_client(&api).await;
     let caller = TestApi::admin(TENANT);
-
-    let dynamodb =
-        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB (scripts/env.sh)");
-    let upstream = dynamodb.trim_start_matches("http://").trim_end_matches('/').parse().expect("host:port");
-    let front = TlsFront::start(upstream, &logs()).await;
-    let plain = Endpoints { name: "HTTP", dynamodb };
-    let tls = Endpoints { name: "HTTPS", dynamodb: front.url.clone() };
+    let (front, plain, tls) = endpoints().await;
     for name in ["add-contact", "get-contact", "list-contacts", "add-contact-python"] {
         fresh_log(&logs(), name);
     }
@@ -253,16 +202,7 @@ async fn main() {
         prime(&api, &caller, &client, args.prime, &function_env(&api.table, &tls, &front.ca_bundle)).await;
     let mut bootstraps = vec![("Rust add-contact".to_owned(), release_dir().join("add-contact"))];
     bootstraps.extend(args.bootstraps.iter().map(|(l, p)| (format!("Rust add-contact ({l})"), p.clone())));
-    let mut variants = Vec::new();
-    for endpoints in [&plain, &tls] {
-        let env = function_env(&api.table, endpoints, &front.ca_bundle);
-        for (handler, path) in &bootstraps {
-            let launch = rust_launch("add-contact", path, env.clone());
-            variants.push(Variant { handler: handler.clone(), over: endpoints.name, launch });
-        }
-        let launch = python_launch(env);
-        variants.push(Variant { handler: "Python add-contact".to_owned(), over: endpoints.name, launch });
-    }
+    let variants = variants(&api.table, &bootstraps, [&plain, &tls], &front.ca_bundle);
     let mut n = 0;
     let results = cold_starts(&variants, args.runs, || {
         n += 1;
@@ -279,26 +219,7 @@ async fn main() {
     );
     println!("{}", priming.show());
     println!();
-    println!("| handler | DynamoDB over | init, ms: median (p10-p90) | first response, ms | peak RSS, MiB |");
-    println!("|---|---|---:|---:|---:|");
-    let medians: Vec<Medians> = variants.iter().zip(&results).map(|(v, runs)| cold_row(v, runs)).collect();
-    println!();
-    println!("| Python / Rust, medians | init | first response | peak RSS |");
-    println!("|---|---:|---:|---:|");
-    let of = |handler: &str, over: &str| {
-        let i = variants.iter().position(|v| v.handler == handler && v.over == over).expect("variant");
-        &medians[i]
-    };
-    let ratio = |p: f64, r: f64| format!("{:.1}x", p / r);
-    for over in [plain.name, tls.name] {
-        let (python, rust) = (of("Python add-contact", over), of("Rust add-contact", over));
-        println!(
-            "| over {over} | {} | {} | {} |",
-            ratio(python.init.as_secs_f64(), rust.init.as_secs_f64()),
-            ratio(python.first_response.as_secs_f64(), rust.first_response.as_secs_f64()),
-            ratio(python.peak_rss as f64, rust.peak_rss as f64)
-        );
-    }
+    print_cold_tables(&variants, &results, [plain.name, tls.name]);
 
     if args.warm > 0 {
         println!();
