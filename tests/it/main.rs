@@ -16,6 +16,7 @@ mod domain_events;
 mod domain_events_failures;
 mod duplicates;
 mod email_faults;
+mod email_faults_notices;
 mod email_refusals;
 mod email_suppression;
 mod email_uniqueness;
