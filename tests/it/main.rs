@@ -69,5 +69,6 @@ mod sweep_shards;
 mod template;
 mod template_events;
 mod template_identity;
+mod template_observability;
 mod template_portal_users;
 mod walk;
