@@ -37,6 +37,7 @@ mod invariants_index;
 mod invariants_projects;
 mod invariants_sweep;
 mod invites;
+mod invites_conditions;
 mod lists;
 mod local_api_authorizer;
 mod local_api_routes;
