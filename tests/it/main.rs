@@ -31,6 +31,7 @@ mod imports;
 mod indexes;
 mod invariants;
 mod invariants_activity;
+mod invariants_contacts;
 mod invariants_deletions;
 mod invariants_drop;
 mod invariants_index;
