@@ -25,6 +25,7 @@ mod events;
 mod faults;
 mod finding;
 mod hostile;
+mod hostile_requests;
 mod idempotency;
 mod import_cells;
 mod imports;
