@@ -10,6 +10,7 @@ mod client_invite;
 mod client_status;
 mod clients;
 mod contacts;
+mod contacts_links;
 mod dates;
 mod delivery_feedback;
 mod domain_events;
