@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod access_claims;
 mod activity;
 mod activity_changes;
 mod client_invite;
