@@ -134,109 +134,113 @@ async fn every_success_response_of_every_route_matches_the_spec() {
     }
 }
 
+/// One request that must answer a problem: who sends it, the method, path, headers and body,
+/// and the status and code of the problem.
+type Case<'a> = (&'a Caller, &'a str, String, &'a [(&'a str, &'a str)], Option<String>, u16, &'a str);
+
+const JSON_TYPE: &[(&str, &str)] = &[("content-type", "application/json")];
+
+/// What the problem cases name: client Acme with two contacts, Ada (its primary) and Byron,
+/// and a client that does not exist.
+struct ProblemPaths {
+    acme: String,
+    ada: String,
+    missing: String,
+}
+
+async fn given_problem_paths(api: &TestApi, admin: &Caller) -> ProblemPaths {
+    let acme = given_client(api, admin, "Acme").await;
+    let ada =
+        given_contact(api, admin, &acme, json!({"last_name": "Lovelace", "email": "ada@problems.test"}))
+            .await;
+    given_contact(api, admin, &acme, json!({"last_name": "Byron", "email": "byron@problems.test"})).await;
+    let ada = format!("/clients/{acme}/contacts/{}", ada["id"].as_str().unwrap());
+    let missing = format!("/clients/{}", shared::domain::ClientId::generate());
+    ProblemPaths { acme, ada, missing }
+}
+
+/// The cases answered 400 to 409: malformed requests, no identity, no right, nothing there,
+/// and the conflicts.
+fn refusal_cases<'a>(admin: &'a Caller, reader: &'a Caller, p: &ProblemPaths) -> Vec<Case<'a>> {
+    let (acme, ada, missing) = (&p.acme, &p.ada, &p.missing);
+    vec![
+        (admin, "GET", "/clients?limit=0".into(), &[], None, 400, "bad-request"),
+        (admin, "POST", "/clients".into(), JSON_TYPE, Some("[1]".into()), 400, "bad-request"),
+        (&Caller::Anonymous, "GET", format!("/clients/{acme}"), &[], None, 401, "unauthenticated"),
+        (reader, "POST", "/clients".into(), JSON_TYPE, Some("{}".into()), 403, "forbidden"),
+        (admin, "GET", missing.clone(), &[], None, 404, "not-found"),
+        (admin, "GET", format!("{missing}/contacts"), &[], None, 404, "not-found"),
+        (
+            admin,
+            "POST",
+            format!("/clients/{acme}/contacts"),
+            JSON_TYPE,
+            Some(json!({"last_name": "L", "email": "BYRON@problems.test"}).to_string()),
+            409,
+            "email-taken",
+        ),
+        (admin, "DELETE", format!("/clients/{acme}"), &[], None, 409, "client-has-contacts"),
+        (admin, "DELETE", ada.clone(), &[], None, 409, "primary-required"),
+    ]
+}
+
+/// The cases answered 409 to 422: a failed precondition, a body too large or of the wrong
+/// type, invalid fields, an invitation with nowhere to go, an unknown token.
+fn invalid_request_cases<'a>(admin: &'a Caller, p: &ProblemPaths) -> Vec<Case<'a>> {
+    let (acme, ada) = (&p.acme, &p.ada);
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(70 * 1024));
+    let if_match_v9: &[(&str, &str)] = &[("content-type", "application/json"), ("if-match", "\"v9\"")];
+    let text_plain: &[(&str, &str)] = &[("content-type", "text/plain")];
+    let accept = "/invites/accept".to_owned();
+    let unknown_token = json!({"token": "unknown", "password": "correct horse battery staple"}).to_string();
+    vec![
+        (admin, "PATCH", ada.clone(), if_match_v9, Some("{}".into()), 412, "precondition-failed"),
+        (admin, "POST", "/clients".into(), JSON_TYPE, Some(big), 413, "payload-too-large"),
+        (admin, "POST", "/clients".into(), text_plain, Some("x".into()), 415, "unsupported-media-type"),
+        (
+            admin,
+            "POST",
+            "/clients/import".into(),
+            JSON_TYPE,
+            Some("{}".into()),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            admin,
+            "POST",
+            format!("/clients/{acme}/contacts"),
+            JSON_TYPE,
+            Some(json!({"email": "nope", "notifications": ["fax"]}).to_string()),
+            422,
+            "validation-failed",
+        ),
+        (admin, "POST", format!("{ada}/invite"), &[], None, 409, "no-email"),
+        (&Caller::Anonymous, "POST", accept.clone(), JSON_TYPE, Some(unknown_token), 404, "not-found"),
+        (&Caller::Anonymous, "POST", accept, JSON_TYPE, Some("{}".into()), 422, "validation-failed"),
+        (
+            admin,
+            "POST",
+            format!("/clients/{acme}/notifications"),
+            JSON_TYPE,
+            Some(json!({"topic": "fax"}).to_string()),
+            422,
+            "validation-failed",
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn problem_responses_match_the_spec() {
     let spec = spec();
     let api = TestApi::new().await;
     let router = Router::new(Template::of_repo().routes().unwrap());
     let (admin, reader) = (TestApi::admin("t1"), TestApi::reader("t1"));
-    let acme = given_client(&api, &admin, "Acme").await;
-    let ada =
-        given_contact(&api, &admin, &acme, json!({"last_name": "Lovelace", "email": "ada@problems.test"}))
-            .await;
-    given_contact(&api, &admin, &acme, json!({"last_name": "Byron", "email": "byron@problems.test"})).await;
-    let ada = format!("/clients/{acme}/contacts/{}", ada["id"].as_str().unwrap());
-    let missing = format!("/clients/{}", shared::domain::ClientId::generate());
-    let json_type = [("content-type", "application/json")];
-    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(70 * 1024));
-
-    type Case<'a> = (&'a Caller, &'a str, String, &'a [(&'a str, &'a str)], Option<String>, u16, &'a str);
-    let cases: Vec<Case> = vec![
-        (&admin, "GET", "/clients?limit=0".into(), &[], None, 400, "bad-request"),
-        (&admin, "POST", "/clients".into(), &json_type, Some("[1]".into()), 400, "bad-request"),
-        (&Caller::Anonymous, "GET", format!("/clients/{acme}"), &[], None, 401, "unauthenticated"),
-        (&reader, "POST", "/clients".into(), &json_type, Some("{}".into()), 403, "forbidden"),
-        (&admin, "GET", missing.clone(), &[], None, 404, "not-found"),
-        (&admin, "GET", format!("{missing}/contacts"), &[], None, 404, "not-found"),
-        (
-            &admin,
-            "POST",
-            format!("/clients/{acme}/contacts"),
-            &json_type,
-            Some(json!({"last_name": "L", "email": "BYRON@problems.test"}).to_string()),
-            409,
-            "email-taken",
-        ),
-        (&admin, "DELETE", format!("/clients/{acme}"), &[], None, 409, "client-has-contacts"),
-        (&admin, "DELETE", ada.clone(), &[], None, 409, "primary-required"),
-        (
-            &admin,
-            "PATCH",
-            ada.clone(),
-            &[("content-type", "application/json"), ("if-match", "\"v9\"")],
-            Some("{}".into()),
-            412,
-            "precondition-failed",
-        ),
-        (&admin, "POST", "/clients".into(), &json_type, Some(big), 413, "payload-too-large"),
-        (
-            &admin,
-            "POST",
-            "/clients".into(),
-            &[("content-type", "text/plain")],
-            Some("x".into()),
-            415,
-            "unsupported-media-type",
-        ),
-        (
-            &admin,
-            "POST",
-            "/clients/import".into(),
-            &json_type,
-            Some("{}".into()),
-            415,
-            "unsupported-media-type",
-        ),
-        (
-            &admin,
-            "POST",
-            format!("/clients/{acme}/contacts"),
-            &json_type,
-            Some(json!({"email": "nope", "notifications": ["fax"]}).to_string()),
-            422,
-            "validation-failed",
-        ),
-        (&admin, "POST", format!("{ada}/invite"), &[], None, 409, "no-email"),
-        (
-            &Caller::Anonymous,
-            "POST",
-            "/invites/accept".into(),
-            &json_type,
-            Some(json!({"token": "unknown", "password": "correct horse battery staple"}).to_string()),
-            404,
-            "not-found",
-        ),
-        (
-            &Caller::Anonymous,
-            "POST",
-            "/invites/accept".into(),
-            &json_type,
-            Some("{}".into()),
-            422,
-            "validation-failed",
-        ),
-        (
-            &admin,
-            "POST",
-            format!("/clients/{acme}/notifications"),
-            &json_type,
-            Some(json!({"topic": "fax"}).to_string()),
-            422,
-            "validation-failed",
-        ),
-    ];
+    let paths = given_problem_paths(&api, &admin).await;
+    let mut cases = refusal_cases(&admin, &reader, &paths);
+    cases.extend(invalid_request_cases(&admin, &paths));
     // Ada has an email: clear it so the invitation has nowhere to go.
-    let cleared = api.patch(&admin, &ada, json!({"email": null, "mobile": "+1 202 555 0101"})).await;
+    let cleared = api.patch(&admin, &paths.ada, json!({"email": null, "mobile": "+1 202 555 0101"})).await;
     assert_eq!(cleared.status, 200, "{}", cleared.body);
 
     for (caller, method, path, headers, body, status, code) in cases {
