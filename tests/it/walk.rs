@@ -115,97 +115,150 @@ where
     let mut walk = Walk { send, token, portal: None, routes: routes.clone(), steps: Vec::new() };
     let email = format!("ada.{}@walk.test", ulid::Ulid::new()).to_lowercase();
 
-    let client = walk.call("POST", "/clients", &[], "", json_body(json!({"name": "Acme"})), 201).await;
-    let c = client["id"].as_str().unwrap().to_owned();
-    let ids = [("clientId", c.as_str())];
-    walk.call("GET", "/clients", &[], "?limit=10", None, 200).await;
-    walk.call("GET", "/settings", &[], "", None, 200).await;
-    walk.call("PATCH", "/settings", &[], "", json_body(json!({"invite_ttl_hours": 24})), 200).await;
-    walk.call("GET", "/clients/{clientId}", &ids, "", None, 200).await;
-    let website =
-        json_body(json!({"website": "https://acme.test", "address": {"city": "Leeds", "country": "gb"}}));
-    walk.call("PATCH", "/clients/{clientId}", &ids, "", website, 200).await;
-    let contact = json!({"first_name": "Ada", "last_name": "Lovelace", "email": email, "mobile": "+44 7911 123456",
-                         "notifications": ["invoice"], "permissions": ["support"]});
-    let contact = walk.call("POST", "/clients/{clientId}/contacts", &ids, "", json_body(contact), 201).await;
-    let k = contact["id"].as_str().unwrap().to_owned();
-    let both = [("clientId", c.as_str()), ("contactId", k.as_str())];
-    let recipients =
-        walk.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
-    assert_eq!(recipients["items"][0]["id"], k.as_str());
-    let found = walk.call("GET", "/contacts", &[], &format!("?email={email}"), None, 200).await;
-    assert_eq!(found["items"][0]["id"], k.as_str());
-    walk.call("GET", "/contacts", &[], "?q=lovel", None, 200).await;
-    walk.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
-    let augusta = json_body(json!({"first_name": "Augusta"}));
-    let copy = walk
-        .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", augusta, 201)
-        .await;
-    let copy = [("clientId", c.as_str()), ("contactId", copy["id"].as_str().unwrap())];
-    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
-    let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
-    walk.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
-    walk.call("POST", "/clients/{clientId}/invite", &ids, "", None, 202).await;
-    walk.call("POST", "/clients/{clientId}/contacts/{contactId}/invite", &both, "", None, 202).await;
-    let mail = messages_to(&email).await;
-    let token = invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
-    let accept = json_body(json!({"token": token, "password": "correct horse battery staple"}));
-    walk.call("POST", "/invites/accept", &[], "", accept, 200).await;
-    walk.call("POST", "/clients/{clientId}/contacts/{contactId}/password-reset", &both, "", None, 202).await;
-    let mail = messages_to(&email).await;
-    let token = reset_token(mail.last().expect("the reset")["body"]["text"].as_str().unwrap()).unwrap();
-    let reset = json_body(json!({"token": token, "password": "a new and longer passphrase"}));
-    walk.call("POST", "/invites/accept", &[], "", reset, 200).await;
+    let c = walk.clients_and_settings().await;
+    let k = walk.contacts(&c, &email).await;
+    walk.invitation_and_password_reset(&c, &k, &email).await;
     if portal {
-        walk.portal = Some(TestApi::portal_user(tenant, &c, &k));
-        let me = walk.call("GET", "/portal/me", &[], "", None, 200).await;
-        assert_eq!(me["permissions"], json!(["support"]), "{me}");
-        let title = json_body(json!({"job_title": "Finance lead"}));
-        walk.call("PATCH", "/portal/me", &[], "", title, 200).await;
-        walk.portal = None;
+        walk.portal_as(tenant, &c, &k).await;
     }
-    let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
-    let sent = walk.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
-    assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
-    let history = walk
-        .call("GET", "/clients/{clientId}/contacts/{contactId}/activity", &both, "?limit=5", None, 200)
-        .await;
-    assert!(history["items"].as_array().is_some_and(|items| !items.is_empty()), "{history}");
-    let project = [("clientId", c.as_str()), ("contactId", k.as_str()), ("projectId", "website-redesign")];
-    let linked = walk
-        .call("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}", &project, "", None, 200)
-        .await;
-    assert_eq!(linked["project_id"], "website-redesign", "{linked}");
-    let links =
-        walk.call("GET", "/clients/{clientId}/contacts/{contactId}/projects", &both, "", None, 200).await;
-    assert_eq!(links["items"][0]["project_id"], "website-redesign", "{links}");
-    let team = [("clientId", c.as_str()), ("projectId", "website-redesign")];
-    let team =
-        walk.call("GET", "/clients/{clientId}/projects/{projectId}/contacts", &team, "", None, 200).await;
-    assert_eq!(team["items"][0]["id"], k.as_str(), "{team}");
-    walk.call(
-        "DELETE",
-        "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",
-        &project,
-        "",
-        None,
-        204,
-    )
-    .await;
-    let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
-    walk.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
-    walk.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;
-    let list = walk.call("GET", "/clients/{clientId}/contacts", &ids, "", None, 200).await;
-    let other =
-        list["items"].as_array().unwrap().iter().find(|i| i["id"] != k.as_str()).unwrap()["id"].clone();
-    let other = [("clientId", c.as_str()), ("contactId", other.as_str().unwrap())];
-    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &other, "", None, 204).await;
-    walk.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 204).await;
-    walk.call("DELETE", "/clients/{clientId}", &ids, "", None, 204).await;
-
+    walk.notification_activity_and_projects(&c, &k).await;
+    walk.imports_and_deletions(&c, &k).await;
     let walked = |r: &TemplateRoute| walk.steps.iter().any(|s| &s.route == r);
     let portal_route = |r: &TemplateRoute| r.authorizer.as_deref() == Some("PortalJwt");
     let missed: Vec<_> = routes.iter().filter(|r| !walked(r) && (portal || !portal_route(r))).collect();
     assert!(missed.is_empty(), "routes the walk did not call: {missed:?}");
     walk.steps
+}
+
+impl<F, Fut> Walk<F>
+where
+    F: Fn(WalkRequest) -> Fut,
+    Fut: Future<Output = TestResponse>,
+{
+    /// Creates the client, reads and changes it and the tenant's settings; returns its id.
+    async fn clients_and_settings(&mut self) -> String {
+        let client = self.call("POST", "/clients", &[], "", json_body(json!({"name": "Acme"})), 201).await;
+        let c = client["id"].as_str().unwrap().to_owned();
+        let ids = [("clientId", c.as_str())];
+        self.call("GET", "/clients", &[], "?limit=10", None, 200).await;
+        self.call("GET", "/settings", &[], "", None, 200).await;
+        self.call("PATCH", "/settings", &[], "", json_body(json!({"invite_ttl_hours": 24})), 200).await;
+        self.call("GET", "/clients/{clientId}", &ids, "", None, 200).await;
+        let website =
+            json_body(json!({"website": "https://acme.test", "address": {"city": "Leeds", "country": "gb"}}));
+        self.call("PATCH", "/clients/{clientId}", &ids, "", website, 200).await;
+        c
+    }
+
+    /// Adds Ada to client `c` with `email`, lists, finds, reads, copies and changes her;
+    /// returns her id.
+    async fn contacts(&mut self, c: &str, email: &str) -> String {
+        let ids = [("clientId", c)];
+        let contact = json!({"first_name": "Ada", "last_name": "Lovelace", "email": email, "mobile": "+44 7911 123456",
+                             "notifications": ["invoice"], "permissions": ["support"]});
+        let contact =
+            self.call("POST", "/clients/{clientId}/contacts", &ids, "", json_body(contact), 201).await;
+        let k = contact["id"].as_str().unwrap().to_owned();
+        let both = [("clientId", c), ("contactId", k.as_str())];
+        let recipients =
+            self.call("GET", "/clients/{clientId}/contacts", &ids, "?topic=invoice", None, 200).await;
+        assert_eq!(recipients["items"][0]["id"], k.as_str());
+        let found = self.call("GET", "/contacts", &[], &format!("?email={email}"), None, 200).await;
+        assert_eq!(found["items"][0]["id"], k.as_str());
+        self.call("GET", "/contacts", &[], "?q=lovel", None, 200).await;
+        self.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
+        let augusta = json_body(json!({"first_name": "Augusta"}));
+        let copy = self
+            .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", augusta, 201)
+            .await;
+        let copy = [("clientId", c), ("contactId", copy["id"].as_str().unwrap())];
+        self.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
+        let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
+        self.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
+        k
+    }
+
+    /// Invites the client's contacts and Ada, accepts her invitation, then resets her password
+    /// with the emailed link.
+    async fn invitation_and_password_reset(&mut self, c: &str, k: &str, email: &str) {
+        let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
+        self.call("POST", "/clients/{clientId}/invite", &ids, "", None, 202).await;
+        self.call("POST", "/clients/{clientId}/contacts/{contactId}/invite", &both, "", None, 202).await;
+        let mail = messages_to(email).await;
+        let token =
+            invite_token(mail.last().expect("the invitation")["body"]["text"].as_str().unwrap()).unwrap();
+        let accept = json_body(json!({"token": token, "password": "correct horse battery staple"}));
+        self.call("POST", "/invites/accept", &[], "", accept, 200).await;
+        self.call("POST", "/clients/{clientId}/contacts/{contactId}/password-reset", &both, "", None, 202)
+            .await;
+        let mail = messages_to(email).await;
+        let token = reset_token(mail.last().expect("the reset")["body"]["text"].as_str().unwrap()).unwrap();
+        let reset = json_body(json!({"token": token, "password": "a new and longer passphrase"}));
+        self.call("POST", "/invites/accept", &[], "", reset, 200).await;
+    }
+
+    /// The portal routes as Ada, signed in to the portal of `tenant`.
+    async fn portal_as(&mut self, tenant: &str, c: &str, k: &str) {
+        self.portal = Some(TestApi::portal_user(tenant, c, k));
+        let me = self.call("GET", "/portal/me", &[], "", None, 200).await;
+        assert_eq!(me["permissions"], json!(["support"]), "{me}");
+        let title = json_body(json!({"job_title": "Finance lead"}));
+        self.call("PATCH", "/portal/me", &[], "", title, 200).await;
+        self.portal = None;
+    }
+
+    /// Notifies the client's contacts, reads Ada's activity, links her to a project, reads the
+    /// links both ways and unlinks her.
+    async fn notification_activity_and_projects(&mut self, c: &str, k: &str) {
+        let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
+        let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
+        let sent = self.call("POST", "/clients/{clientId}/notifications", &ids, "", notify, 202).await;
+        assert_eq!(sent["sent"].as_array().map(Vec::len), Some(1), "{sent}");
+        let history = self
+            .call("GET", "/clients/{clientId}/contacts/{contactId}/activity", &both, "?limit=5", None, 200)
+            .await;
+        assert!(history["items"].as_array().is_some_and(|items| !items.is_empty()), "{history}");
+        let project = [("clientId", c), ("contactId", k), ("projectId", "website-redesign")];
+        let linked = self
+            .call(
+                "PUT",
+                "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",
+                &project,
+                "",
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(linked["project_id"], "website-redesign", "{linked}");
+        let links =
+            self.call("GET", "/clients/{clientId}/contacts/{contactId}/projects", &both, "", None, 200).await;
+        assert_eq!(links["items"][0]["project_id"], "website-redesign", "{links}");
+        let team = [("clientId", c), ("projectId", "website-redesign")];
+        let team =
+            self.call("GET", "/clients/{clientId}/projects/{projectId}/contacts", &team, "", None, 200).await;
+        assert_eq!(team["items"][0]["id"], k, "{team}");
+        self.call(
+            "DELETE",
+            "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",
+            &project,
+            "",
+            None,
+            204,
+        )
+        .await;
+    }
+
+    /// Imports contacts and clients, then deletes the contacts and the client.
+    async fn imports_and_deletions(&mut self, c: &str, k: &str) {
+        let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
+        let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
+        self.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
+        self.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;
+        let list = self.call("GET", "/clients/{clientId}/contacts", &ids, "", None, 200).await;
+        let other = list["items"].as_array().unwrap().iter().find(|i| i["id"] != k).unwrap()["id"].clone();
+        let other = [("clientId", c), ("contactId", other.as_str().unwrap())];
+        self.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &other, "", None, 204).await;
+        self.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 204).await;
+        self.call("DELETE", "/clients/{clientId}", &ids, "", None, 204).await;
+    }
 }
