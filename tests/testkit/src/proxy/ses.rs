@@ -135,40 +135,14 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         return Ok(upstream.send(&parts, bytes).await.map_or_else(unreachable, |(p, b)| relay(&p, b)));
     }
 
-    let request: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let to: Vec<String> = request["Destination"]["ToAddresses"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let text = request["Content"]["Simple"]["Body"]["Text"]["Data"].as_str().unwrap_or_default().to_owned();
-    let configuration_set = request["ConfigurationSetName"].as_str().map(str::to_owned);
-    let tags: Vec<(String, String)> = request["EmailTags"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Some((t["Name"].as_str()?.to_owned(), t["Value"].as_str()?.to_owned())))
-        .collect();
-    let fault = SesProxy::take_fault(&state, &to);
+    let requested = requested_send(&bytes);
+    let fault = SesProxy::take_fault(&state, &requested.to);
     let record = |status: u16, delivered: bool| {
-        let (configuration_set, tags) = (configuration_set.clone(), tags.clone());
-        let send = SesSend { to: to.clone(), text: text.clone(), status, delivered, configuration_set, tags };
+        let send = SesSend { status, delivered, ..requested.clone() };
         state.lock().expect("proxy state").sends.push(send);
     };
 
-    let injected = match fault {
-        Some(SesFault::Throttle) => {
-            Some(error_response(429, "TooManyRequestsException", "Maximum sending rate exceeded."))
-        }
-        Some(SesFault::InternalError) => Some(error_response(500, "InternalFailure", "Internal failure.")),
-        Some(SesFault::Reject) => Some(error_response(
-            400,
-            "MessageRejected",
-            "Email address is not verified (rejected by the test proxy).",
-        )),
-        Some(SesFault::RejectSaying(message)) => Some(error_response(400, "MessageRejected", message)),
-        _ => None,
-    };
-    if let Some(response) = injected {
+    if let Some(response) = fault.and_then(injected_error) {
         record(response.status().as_u16(), false);
         return Ok(response);
     }
@@ -192,4 +166,41 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     }
     record(parts.status.as_u16(), parts.status.is_success());
     Ok(relay(&parts, bytes))
+}
+
+/// What a `SendEmail` request asks for (recipients, text, configuration set, tags), before any
+/// answer: unanswered and undelivered until the proxy records how it went.
+fn requested_send(bytes: &[u8]) -> SesSend {
+    let request: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let to: Vec<String> = request["Destination"]["ToAddresses"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let text = request["Content"]["Simple"]["Body"]["Text"]["Data"].as_str().unwrap_or_default().to_owned();
+    let configuration_set = request["ConfigurationSetName"].as_str().map(str::to_owned);
+    let tags: Vec<(String, String)> = request["EmailTags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["Name"].as_str()?.to_owned(), t["Value"].as_str()?.to_owned())))
+        .collect();
+    SesSend { to, text, status: 0, delivered: false, configuration_set, tags }
+}
+
+/// The error SES answers for `fault` without the send reaching it; None for the faults that
+/// are not an answer (a closed or silent connection, or a lost answer after the send).
+fn injected_error(fault: SesFault) -> Option<Response<Full<Bytes>>> {
+    match fault {
+        SesFault::Throttle => {
+            Some(error_response(429, "TooManyRequestsException", "Maximum sending rate exceeded."))
+        }
+        SesFault::InternalError => Some(error_response(500, "InternalFailure", "Internal failure.")),
+        SesFault::Reject => Some(error_response(
+            400,
+            "MessageRejected",
+            "Email address is not verified (rejected by the test proxy).",
+        )),
+        SesFault::RejectSaying(message) => Some(error_response(400, "MessageRejected", message)),
+        _ => None,
+    }
 }
