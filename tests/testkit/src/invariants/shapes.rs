@@ -109,15 +109,7 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return (tenant_shaped(tenant) && sk == "EMAIL").then_some(Shape::Quota);
     }
     let Some((tenant, tail)) = rest.split_once('#') else {
-        if sk == "SETTINGS" {
-            return tenant_shaped(rest).then_some(Shape::Settings);
-        }
-        if let Some(deleted) = sk.strip_prefix("DELETED#CLIENT#") {
-            let client = ulid(deleted)?;
-            return tenant_shaped(rest).then_some(Shape::Deletion { tenant: rest, client, contact: None });
-        }
-        let id = ulid(sk.strip_prefix("CLIENT#")?)?;
-        return tenant_shaped(rest).then_some(Shape::Client { tenant: rest, id });
+        return tenant_item_shape(rest, sk);
     };
     if !tenant_shaped(tenant) {
         return None;
@@ -129,6 +121,27 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         return Some(Shape::Find { tenant, term, id: ulid(id)? });
     }
     let (kind, id) = tail.split_once('#')?;
+    keyed_item_shape(tenant, kind, id, sk)
+}
+
+/// The items keyed by the tenant alone (`TENANT#{tenant}`): its settings, its clients and the
+/// records of its deleted clients.
+fn tenant_item_shape<'a>(tenant: &'a str, sk: &'a str) -> Option<Shape<'a>> {
+    if sk == "SETTINGS" {
+        return tenant_shaped(tenant).then_some(Shape::Settings);
+    }
+    if let Some(deleted) = sk.strip_prefix("DELETED#CLIENT#") {
+        let client = ulid(deleted)?;
+        return tenant_shaped(tenant).then_some(Shape::Deletion { tenant, client, contact: None });
+    }
+    let id = ulid(sk.strip_prefix("CLIENT#")?)?;
+    tenant_shaped(tenant).then_some(Shape::Client { tenant, id })
+}
+
+/// The items keyed `TENANT#{tenant}#{kind}#{id}` (the tenant already checked): a client's
+/// contacts with their topic, project-link and deletion items, email markers, idempotency
+/// records and contacts' activity.
+fn keyed_item_shape<'a>(tenant: &'a str, kind: &'a str, id: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     Some(match (kind, sk) {
         ("CLIENT", sk) if sk.starts_with("TOPIC#") => {
             let (topic, contact) = sk.strip_prefix("TOPIC#")?.split_once('#')?;

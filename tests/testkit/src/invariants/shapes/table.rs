@@ -84,50 +84,26 @@ impl<'a> Table<'a> {
                 format!("{} has entity {entity:?}; its key says {:?}", keys(item), shape.entity()),
             );
         }
-        let agrees = |name: &str, expected: &str| {
-            if s(item, name) != Some(expected) {
-                let detail =
-                    format!("{} has {name} {:?}, its key says {expected}", keys(item), s(item, name));
-                Some(detail)
-            } else {
-                None
-            }
-        };
-        let mut disagreements = Vec::new();
+        let disagreements = key_disagreements(&shape, item);
         match shape {
             Shape::Client { tenant, id } => {
-                disagreements.extend(agrees("id", id));
                 crate::invariants::levels::client_levels(item, found);
                 self.clients.push(Keyed { tenant, id, item });
             }
-            Shape::Contact { tenant, client, id } => {
-                disagreements.extend(agrees("id", id));
-                disagreements.extend(agrees("client_id", client));
-                self.contacts.push(Contact { tenant, client, id, item });
-            }
+            Shape::Contact { tenant, client, id } => self.contacts.push(Contact { tenant, client, id, item }),
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             Shape::Quota => quota(item, found),
             Shape::Settings => crate::invariants::levels::settings(item, found),
+            // The time in the key against `at` is the activity rule's (`activity::check`).
             Shape::Activity { tenant, contact, at } => {
-                disagreements.extend(agrees("tenant_id", tenant));
-                disagreements.extend(agrees("contact_id", contact));
-                // The time in the key against `at` is the activity rule's (`activity::check`).
-                self.activities.push(Activity { tenant, contact, at, item });
+                self.activities.push(Activity { tenant, contact, at, item })
             }
             Shape::Invitation { hash } => {
                 invitation(hash, item, found);
                 self.invitations.insert(hash, item);
             }
-            Shape::Topic { client, id, .. } => {
-                disagreements.extend(agrees("client_id", client));
-                disagreements.extend(agrees("contact_id", id));
-                self.index.push((shape, item));
-            }
-            Shape::Find { id, .. } => {
-                disagreements.extend(agrees("contact_id", id));
-                self.index.push((shape, item));
-            }
+            Shape::Topic { .. } | Shape::Find { .. } => self.index.push((shape, item)),
             // Its attributes against its key are the project-links rule's, with the rest of it.
             Shape::ProjectLink { tenant, client, project, id } => {
                 self.links.push(Link { tenant, client, project, contact: id, item })
@@ -143,4 +119,24 @@ impl<'a> Table<'a> {
 /// `PK / SK` of an item, for messages.
 pub(crate) fn keys(item: &Item) -> String {
     format!("{} / {}", s(item, "PK").unwrap_or("<no PK>"), s(item, "SK").unwrap_or("<no SK>"))
+}
+
+/// Where an item's own attributes name the ids in its key, each must hold the key's: one
+/// detail per attribute that does not (reported after the item's other findings).
+fn key_disagreements(shape: &Shape, item: &Item) -> Vec<String> {
+    let expected: Vec<(&str, &str)> = match *shape {
+        Shape::Client { id, .. } => vec![("id", id)],
+        Shape::Contact { client, id, .. } => vec![("id", id), ("client_id", client)],
+        Shape::Activity { tenant, contact, .. } => vec![("tenant_id", tenant), ("contact_id", contact)],
+        Shape::Topic { client, id, .. } => vec![("client_id", client), ("contact_id", id)],
+        Shape::Find { id, .. } => vec![("contact_id", id)],
+        _ => Vec::new(),
+    };
+    expected
+        .into_iter()
+        .filter(|(name, expected)| s(item, name) != Some(*expected))
+        .map(|(name, expected)| {
+            format!("{} has {name} {:?}, its key says {expected}", keys(item), s(item, name))
+        })
+        .collect()
 }
