@@ -9,6 +9,51 @@ use testkit::{Caller, TestApi};
 
 use crate::support::{contact_path, given_client, given_contact};
 
+/// Every kind of request the logs must cover: an invitation and its acceptance (the public
+/// route), a notification with a body, a request with a token that is no token, and a sweep.
+/// Returns the invitation's token, which must not be logged.
+async fn when_each_kind_of_request_is_made(
+    api: &TestApi,
+    admin: &Caller,
+    email: &str,
+    password: &str,
+    body_text: &str,
+) -> String {
+    let acme = given_client(api, admin, "Acme").await;
+    let ada = given_contact(
+        api,
+        admin,
+        &acme,
+        json!({"last_name": "Lovelace", "email": email,
+        "notifications": ["invoice"]}),
+    )
+    .await;
+    let invited = api.post(admin, &format!("{}/invite", contact_path(&acme, &ada)), json!({})).await;
+    assert_eq!(invited.status, 202, "{}", invited.body);
+    let mail = messages_to(email).await;
+    let invitation = invite_token(mail[0]["body"]["text"].as_str().unwrap()).unwrap();
+    let accepted = api
+        .post(&Caller::Anonymous, "/invites/accept", json!({"token": invitation, "password": password}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let notify = json!({"topic": "invoice", "subject": "Invoice 42", "text": body_text, "html": format!("<p>{body_text}</p>")});
+    assert_eq!(api.post(admin, &format!("/clients/{acme}/notifications"), notify).await.status, 202);
+    let garbage = Caller::RawAuthorization("Bearer not.a.valid-token-value".into());
+    assert_eq!(api.get(&garbage, &format!("/clients/{acme}")).await.status, 401);
+    shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", None, u64::MAX).await.unwrap();
+    invitation
+}
+
+/// The tenant of each line logged with `message` on `route`.
+fn tenants_logged(lines: &[&str], message: &str, route: &str) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["message"] == message && e["span"]["route"] == route)
+        .map(|e| e["span"]["tenant"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     // A current-thread runtime: every line of this test's requests is logged on this thread.
@@ -19,28 +64,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     let email = format!("ada.{}@logs.test", ulid::Ulid::new()).to_lowercase();
     let (password, body_text) = ("correct horse battery staple", "Invoice 42 is ready: the secret body text");
 
-    let acme = given_client(&api, &admin, "Acme").await;
-    let ada = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({"last_name": "Lovelace", "email": email,
-        "notifications": ["invoice"]}),
-    )
-    .await;
-    let invited = api.post(&admin, &format!("{}/invite", contact_path(&acme, &ada)), json!({})).await;
-    assert_eq!(invited.status, 202, "{}", invited.body);
-    let mail = messages_to(&email).await;
-    let invitation = invite_token(mail[0]["body"]["text"].as_str().unwrap()).unwrap();
-    let accepted = api
-        .post(&Caller::Anonymous, "/invites/accept", json!({"token": invitation, "password": password}))
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    let notify = json!({"topic": "invoice", "subject": "Invoice 42", "text": body_text, "html": format!("<p>{body_text}</p>")});
-    assert_eq!(api.post(&admin, &format!("/clients/{acme}/notifications"), notify).await.status, 202);
-    let garbage = Caller::RawAuthorization("Bearer not.a.valid-token-value".into());
-    assert_eq!(api.get(&garbage, &format!("/clients/{acme}")).await.status, 401);
-    shared::sweep::run_scheduled(&api.app, "sweep-invocation-1", None, u64::MAX).await.unwrap();
+    let invitation = when_each_kind_of_request_is_made(&api, &admin, &email, password, body_text).await;
 
     let text = capture.text();
     let all: Vec<&str> = text.lines().collect();
@@ -58,14 +82,7 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
         }
         assert_eq!(line.matches("\"request_id\"").count(), 1, "{line}");
     }
-    let tenant_of = |message: &str, route: &str| -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|e| e["message"] == message && e["span"]["route"] == route)
-            .map(|e| e["span"]["tenant"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let tenant_of = |message: &str, route: &str| tenants_logged(&lines, message, route);
     assert_eq!(tenant_of("request done", "/clients/{clientId}/notifications"), [tenant.as_str()]);
     assert_eq!(
         tenant_of("request done", "/invites/accept"),
