@@ -9,6 +9,33 @@ use crate::support::{
     addresses, contact_path, given_client, given_contact, given_recipients, notify_invoice, unique_email,
 };
 
+/// Acme's contacts of every kind: Ada (invoices), Bob (tickets only), one opted in to invoices
+/// without an email, Cy (invoices and tickets), and one opted in who has been deleted.
+async fn given_contacts_of_every_kind(
+    api: &TestApi,
+    acme: &str,
+    (ada, bob, cy, gone): (&str, &str, &str, &str),
+) {
+    let admin = TestApi::admin("t1");
+    let bodies = [
+        json!({ "first_name": "Ada", "last_name": "L", "email": ada, "notifications": ["invoice"] }),
+        json!({ "last_name": "Bob", "email": bob, "notifications": ["ticket"] }),
+        json!({ "last_name": "NoMail", "phone": "+12025550143", "notifications": ["invoice"] }),
+        json!({ "last_name": "Cy", "email": cy, "notifications": ["invoice", "ticket"] }),
+    ];
+    for body in bodies {
+        given_contact(api, &admin, acme, body).await;
+    }
+    let deleted = given_contact(
+        api,
+        &admin,
+        acme,
+        json!({ "last_name": "Gone", "email": gone, "notifications": ["invoice"] }),
+    )
+    .await;
+    api.delete(&admin, &contact_path(acme, &deleted)).await;
+}
+
 #[tokio::test]
 async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {
     let api = TestApi::new().await;
@@ -16,42 +43,7 @@ async fn a_notification_reaches_exactly_the_opted_in_contacts_with_an_email() {
     let acme = given_client(&api, &admin, "Acme").await;
     let (ada, bob, cy, gone) =
         (unique_email("ada"), unique_email("bob"), unique_email("cy"), unique_email("gone"));
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "first_name": "Ada", "last_name": "L", "email": ada, "notifications": ["invoice"] }),
-    )
-    .await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Bob", "email": bob, "notifications": ["ticket"] }),
-    )
-    .await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "NoMail", "phone": "+12025550143", "notifications": ["invoice"] }),
-    )
-    .await;
-    given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Cy", "email": cy, "notifications": ["invoice", "ticket"] }),
-    )
-    .await;
-    let deleted = given_contact(
-        &api,
-        &admin,
-        &acme,
-        json!({ "last_name": "Gone", "email": gone, "notifications": ["invoice"] }),
-    )
-    .await;
-    api.delete(&admin, &contact_path(&acme, &deleted)).await;
+    given_contacts_of_every_kind(&api, &acme, (&ada, &bob, &cy, &gone)).await;
 
     let res = api
         .post(&admin, &format!("/clients/{acme}/notifications"), json!({ "topic": "invoice", "subject": "Invoice INV-7", "text": "Your invoice <INV-7> is ready." }))
