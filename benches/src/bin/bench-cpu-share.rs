@@ -204,6 +204,51 @@ fn spread(runs: &[Cold], of: fn(&Cold) -> Duration) -> Spread {
     Spread::of(runs.iter().map(of).collect())
 }
 
+/// Per memory size: the Rust and the Python cold starts, and the warm figures of each function.
+type Results = [(u32, Vec<Cold>, Vec<Cold>, Vec<Warm>)];
+
+/// Cold starts per memory size, Rust next to Python.
+fn print_cold_table(results: &Results) {
+    println!("| memory (CPU share) | Rust init, ms | Rust first response, ms | Python init, ms | Python first response, ms | Python / Rust, first response |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (mb, rust, python, _) in results {
+        let (ri, rf) = (spread(rust, |c| c.init), spread(rust, |c| c.first_response));
+        let (pi, pf) = (spread(python, |c| c.init), spread(python, |c| c.first_response));
+        let ratio = pf.median.as_secs_f64() / rf.median.as_secs_f64();
+        println!(
+            "| {} | {} | {} | {} | {} | {ratio:.1}x |",
+            label(*mb),
+            ri.show(ms),
+            rf.show(ms),
+            pi.show(ms),
+            pf.show(ms)
+        );
+    }
+}
+
+/// Warm latency and billed duration per memory size and function.
+fn print_warm_table(results: &Results) {
+    println!("| memory | function | warm p50, ms | warm p99, ms | billed, ms (mean) |");
+    println!("|---|---|---:|---:|---:|");
+    for (mb, _, _, warm) in results {
+        for (name, w) in FUNCTIONS.iter().zip(warm) {
+            println!("| {} | {name} | {} | {} | {:.2} |", label(*mb), ms(w.p50), ms(w.p99), w.billed_ms);
+        }
+    }
+}
+
+/// What a million warm requests cost per memory size and function.
+fn print_costs(results: &Results) {
+    println!("Cost per million warm requests, arm64, ${PRICE_GB_SECOND}/GB-s + ${PRICE_PER_MILLION_REQUESTS:.2}/1M requests (us-east-1):");
+    println!();
+    println!("| memory | {} |", FUNCTIONS.join(" | "));
+    println!("|---|---:|---:|---:|---:|");
+    for (mb, _, _, warm) in results.iter().filter(|(mb, ..)| *mb > 0) {
+        let costs: Vec<String> = warm.iter().map(|w| format!("${:.3}", w.cost(*mb))).collect();
+        println!("| {mb} MB | {} |", costs.join(" | "));
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
@@ -241,37 +286,10 @@ async fn main() {
     );
     println!("{}", priming.show());
     println!();
-    println!("| memory (CPU share) | Rust init, ms | Rust first response, ms | Python init, ms | Python first response, ms | Python / Rust, first response |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for (mb, rust, python, _) in &results {
-        let (ri, rf) = (spread(rust, |c| c.init), spread(rust, |c| c.first_response));
-        let (pi, pf) = (spread(python, |c| c.init), spread(python, |c| c.first_response));
-        let ratio = pf.median.as_secs_f64() / rf.median.as_secs_f64();
-        println!(
-            "| {} | {} | {} | {} | {} | {ratio:.1}x |",
-            label(*mb),
-            ri.show(ms),
-            rf.show(ms),
-            pi.show(ms),
-            pf.show(ms)
-        );
-    }
+    print_cold_table(&results);
     println!();
-    println!("| memory | function | warm p50, ms | warm p99, ms | billed, ms (mean) |");
-    println!("|---|---|---:|---:|---:|");
-    for (mb, _, _, warm) in &results {
-        for (name, w) in FUNCTIONS.iter().zip(warm) {
-            println!("| {} | {name} | {} | {} | {:.2} |", label(*mb), ms(w.p50), ms(w.p99), w.billed_ms);
-        }
-    }
+    print_warm_table(&results);
     println!();
-    println!("Cost per million warm requests, arm64, ${PRICE_GB_SECOND}/GB-s + ${PRICE_PER_MILLION_REQUESTS:.2}/1M requests (us-east-1):");
-    println!();
-    println!("| memory | {} |", FUNCTIONS.join(" | "));
-    println!("|---|---:|---:|---:|---:|");
-    for (mb, _, _, warm) in results.iter().filter(|(mb, ..)| *mb > 0) {
-        let costs: Vec<String> = warm.iter().map(|w| format!("${:.3}", w.cost(*mb))).collect();
-        println!("| {mb} MB | {} |", costs.join(" | "));
-    }
+    print_costs(&results);
     bench::drop_table(&api.db, &api.table).await;
 }

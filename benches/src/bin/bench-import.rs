@@ -133,6 +133,37 @@ fn rate(rows: usize, took: Duration) -> String {
     format!("{:.0} rows/s", rows as f64 / took.as_secs_f64())
 }
 
+/// The items the import wrote for client `target`: those keyed under it, and the email markers
+/// that name it.
+async fn written_for(db: &aws_sdk_dynamodb::Client, table: &str, target: &str) -> Vec<Item> {
+    scan_all(db, table)
+        .await
+        .into_iter()
+        .filter(|i| {
+            let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).map_or("", String::as_str);
+            let key = format!("{}/{}", text("PK"), text("SK"));
+            key.contains(target) || (text("entity") == "email" && text("client_id") == target)
+        })
+        .collect()
+}
+
+/// The report: each line's time, its throughput and its ratio to `baseline` (the raw SDK with
+/// the same transactions as the import).
+fn print_report(rows: usize, items: usize, lines: &[(String, Duration)], baseline: Duration) {
+    println!("{rows} rows, {items} items written ({CONCURRENT_ROWS} rows in flight)");
+    println!();
+    println!("| what | time | throughput | vs. raw SDK, same transactions |");
+    println!("|---|---:|---:|---:|");
+    for (what, took) in lines {
+        println!(
+            "| {what} | {:.2} s | {} | {:.2}x |",
+            took.as_secs_f64(),
+            rate(rows, *took),
+            took.as_secs_f64() / baseline.as_secs_f64()
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let rows: usize = std::env::args().nth(1).map_or(10_000, |a| a.parse().expect("a row count"));
@@ -150,15 +181,7 @@ async fn main() {
     let again = import(&api, target, &body, "").await;
     assert_eq!(again.report["unchanged"], rows, "{}", again.report);
 
-    let written: Vec<Item> = scan_all(&db, &api.table)
-        .await
-        .into_iter()
-        .filter(|i| {
-            let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).map_or("", String::as_str);
-            let key = format!("{}/{}", text("PK"), text("SK"));
-            key.contains(target) || (text("entity") == "email" && text("client_id") == target)
-        })
-        .collect();
+    let written = written_for(&db, &api.table, target).await;
     let (client_item, per_row) = rows_of(&written);
     assert_eq!(per_row.len(), rows);
 
@@ -180,27 +203,18 @@ async fn main() {
     let batch = started.elapsed();
     tables.push(batch_table);
 
-    println!("{rows} rows, {} items written ({CONCURRENT_ROWS} rows in flight)", written.len());
-    println!();
-    println!("| what | time | throughput | vs. raw SDK, same transactions |");
-    println!("|---|---:|---:|---:|");
-    let line = |what: &str, took: Duration| {
-        println!(
-            "| {what} | {:.2} s | {} | {:.2}x |",
-            took.as_secs_f64(),
-            rate(rows, took),
-            took.as_secs_f64() / tx_batched.as_secs_f64()
-        );
-    };
-    line("dry run of the file (validate, look up emails)", dry_run.took);
-    line("import through the handler, all rows new", first.took);
-    line("same file again (all unchanged)", again.took);
-    line(&format!("raw SDK: same items, TransactWriteItems of {BATCH_ROWS} rows, one at a time"), tx_batched);
-    line(
-        &format!("raw SDK: same items, one TransactWriteItems per row, {CONCURRENT_ROWS} at once"),
-        tx_per_row,
-    );
-    line("raw SDK: same items, BatchWriteItem, no conditions", batch);
+    let lines = [
+        ("dry run of the file (validate, look up emails)".to_owned(), dry_run.took),
+        ("import through the handler, all rows new".to_owned(), first.took),
+        ("same file again (all unchanged)".to_owned(), again.took),
+        (format!("raw SDK: same items, TransactWriteItems of {BATCH_ROWS} rows, one at a time"), tx_batched),
+        (
+            format!("raw SDK: same items, one TransactWriteItems per row, {CONCURRENT_ROWS} at once"),
+            tx_per_row,
+        ),
+        ("raw SDK: same items, BatchWriteItem, no conditions".to_owned(), batch),
+    ];
+    print_report(rows, written.len(), &lines, tx_batched);
     for table in &tables {
         drop_table(&db, table).await;
     }

@@ -138,11 +138,8 @@ fn pattern(calls: &[Call]) -> String {
         .join(" + ")
 }
 
-#[tokio::main]
-async fn main() {
-    let iterations: usize = std::env::args().nth(1).map_or(200, |a| a.parse().expect("a count"));
-
-    // 1. Round trips and capacity, through the counting proxy.
+/// Round trips and capacity per operation, through the handler behind the counting proxy.
+async fn round_trips_and_capacity() {
     let (counted, proxy) = TestApi::behind_proxy().await;
     let populated = populated_client(&counted).await;
     println!("Round trips and capacity per operation (through the handler, counted at the SDK's endpoint;");
@@ -163,11 +160,11 @@ async fn main() {
     println!();
     println!("Largest item written: {} bytes (the WCU column assumes at most 1 KB).", largest.unwrap_or(0));
     drop_table(&counted.db, &counted.table).await;
+}
 
-    if iterations == 0 {
-        return;
-    }
-    // 2. Handler overhead: handler and raw SDK interleaved, one operation at a time.
+/// Handler overhead: the handler and the raw SDK interleaved, `iterations` times each, one
+/// operation at a time.
+async fn handler_overhead(iterations: usize) {
     let api = TestApi::new().await;
     let populated = populated_client(&api).await;
     let raw = RawOps::new(api.db.clone(), api.table.clone(), "bench");
@@ -205,6 +202,20 @@ async fn main() {
         );
     }
     drop_table(&api.db, &api.table).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let iterations: usize = std::env::args().nth(1).map_or(200, |a| a.parse().expect("a count"));
+
+    // 1. Round trips and capacity, through the counting proxy.
+    round_trips_and_capacity().await;
+
+    if iterations == 0 {
+        return;
+    }
+    // 2. Handler overhead: handler and raw SDK interleaved, one operation at a time.
+    handler_overhead(iterations).await;
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {
