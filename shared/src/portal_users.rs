@@ -151,7 +151,9 @@ impl PortalUsers {
     /// What a change of a contact means for its user: access that ended ends in the pool too,
     /// and a new address becomes the one it signs in with (so the old one is free for others).
     pub async fn follow_change(&self, tenant: &TenantId, before: &Contact, after: &Contact) {
-        let Some(old) = &before.fields.email else { return };
+        let Some(old) = before.fields.email.as_ref().filter(|_| before.may_have_portal_user()) else {
+            return;
+        };
         let user = PortalUser::of(tenant, before, old);
         if before.portal.status != PortalStatus::Revoked && after.portal.status == PortalStatus::Revoked {
             self.end_access(&user).await;

@@ -55,6 +55,7 @@ mod plain_updates;
 mod portal;
 mod portal_sign_in;
 mod portal_users;
+mod portal_users_calls;
 mod primary;
 mod problem_codes;
 mod projects;

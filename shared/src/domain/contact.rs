@@ -202,6 +202,14 @@ impl Contact {
             audit: Audit::new(stamp),
         }
     }
+
+    /// Whether the portal pool may hold a user of this contact. A user is made only by accepting
+    /// an invitation, and `invited_at` is set when one is sent and kept from then on (only an
+    /// invitation whose email failed is undone, and its link reached no one). So a contact
+    /// never invited has no user, and its changes need not ask the pool.
+    pub fn may_have_portal_user(&self) -> bool {
+        self.portal.invited_at.is_some()
+    }
 }
 
 impl Serialize for Contact {

@@ -16,8 +16,8 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let tenant = call.tenant()?;
     let deleted =
         call.app.store.delete_contact(tenant, client, id, if_match(&call.req)?, &call.stamp()).await?;
-    // Its portal user goes too, after the table's change (see `portal_users`).
-    if let Some(email) = &deleted.fields.email {
+    // Its portal user goes too, after the table's change (see `portal_users`), if it can have one.
+    if let (Some(email), true) = (&deleted.fields.email, deleted.may_have_portal_user()) {
         call.app.portal_users.remove(&PortalUser::of(tenant, &deleted, email)).await;
     }
     response::no_content()

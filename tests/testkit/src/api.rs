@@ -79,6 +79,16 @@ impl TestApi {
         (api, proxy)
     }
 
+    /// Like `new`, but the portal pool cannot be reached: every call the app makes to it fails,
+    /// and the app logs each one as a warning (`portal_users`), so a test sees which it made.
+    pub async fn with_unreachable_portal_pool() -> Self {
+        let mut api = Self::new().await;
+        let cognito = local_cognito::client(UNREACHABLE).await;
+        api.app.portal_users =
+            shared::portal_users::PortalUsers::new(cognito, crate::cognito::portal_pool_id());
+        api
+    }
+
     /// The same app with a quota of `limit` emails a day per tenant (`EMAIL_DAILY_QUOTA`).
     pub fn with_daily_email_quota(mut self, limit: u32) -> Self {
         self.app.email.daily_quota = limit;
