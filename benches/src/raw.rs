@@ -12,7 +12,7 @@ use shared::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, PhoneRegion, Stamp, TenantId,
 };
 use shared::store::items::new_contact_item;
-use shared::store::keys;
+use shared::store::{keys, Store};
 
 use crate::Item;
 
@@ -21,33 +21,41 @@ mod operations;
 /// What an operation acts on.
 pub struct Target {
     client: ClientId,
-    contact: Option<(ContactId, String)>,
+    contact: Option<Contact>,
 }
 
 impl Target {
     /// From the client id and, where the operation needs one, the contact as the API returned it.
     pub fn from_prepared(client: &str, contact: Option<&Value>) -> Self {
-        Self {
-            client: ClientId::parse(client).expect("client id"),
-            contact: contact.map(|c| {
-                (
-                    ContactId::parse(c["id"].as_str().expect("id")).expect("contact id"),
-                    c["email"].as_str().expect("email").to_owned(),
-                )
-            }),
-        }
+        let client = ClientId::parse(client).expect("client id");
+        Self { client, contact: contact.map(|c| stored_contact(client, c)) }
     }
 
-    fn contact(&self) -> (ContactId, &str) {
-        let (id, email) = self.contact.as_ref().expect("the operation needs a contact");
-        (*id, email)
+    fn contact(&self) -> &Contact {
+        self.contact.as_ref().expect("the operation needs a contact")
     }
+
+    fn email(&self) -> &str {
+        self.contact().fields.email.as_ref().expect("the contact has an email").as_str()
+    }
+}
+
+/// The contact the API returned, with what its index items are made of (names, email, topics).
+fn stored_contact(client: ClientId, c: &Value) -> Contact {
+    let fields = ["first_name", "last_name", "email", "notifications"];
+    let body = fields.iter().map(|f| (f.to_string(), c[*f].clone())).collect();
+    let patch = ContactPatch::parse(body, PhoneRegion::parse("US").expect("US"), true).expect("its fields");
+    let id = ContactId::parse(c["id"].as_str().expect("id")).expect("contact id");
+    let stamp = Stamp { at: now(), by: "bench".into() };
+    Contact::new(id, client, ContactFields::create(patch).expect("its fields"), &stamp)
 }
 
 pub struct RawOps {
     db: Client,
     table: String,
     tenant: TenantId,
+    /// Builds the index writes exactly as the store does (`Store::index_writes`); sends nothing.
+    store: Store,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -79,7 +87,13 @@ fn now() -> String {
 
 impl RawOps {
     pub fn new(db: Client, table: String, tenant: &str) -> Self {
-        Self { db, table, tenant: TenantId::parse(tenant).expect("tenant") }
+        let store = Store::new(db.clone(), table.clone());
+        Self { db, table, tenant: TenantId::parse(tenant).expect("tenant"), store }
+    }
+
+    /// The writes of a contact's index items from `before` to `after`, as the store sends them.
+    fn index(&self, before: Option<&Contact>, after: Option<&Contact>) -> Vec<TransactWriteItem> {
+        self.store.index_writes(&self.tenant, before, after).expect("index writes")
     }
 
     fn contact_key(&self, client: ClientId, id: ContactId) -> Item {
@@ -107,7 +121,7 @@ impl RawOps {
     fn new_contact(&self, client: ClientId, i: usize) -> (Contact, Item) {
         let email = format!("raw.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
         let body = json!({ "first_name": "Bench", "last_name": format!("Raw {i}"), "email": email,
-            "notifications": ["invoice"], "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" } });
+            "notifications": ["invoice"], "permissions": ["support"], "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" } });
         let patch = ContactPatch::parse(
             body.as_object().expect("object").clone(),
             PhoneRegion::parse("US").expect("US"),
@@ -166,16 +180,14 @@ impl RawOps {
             "add contact" => self.add(t.client, i, false).await,
             "add first contact of a client" => self.add(t.client, i, true).await,
             "get contact" => {
-                let (id, _) = t.contact();
-                self.get(self.contact_key(t.client, id)).await;
+                self.get(self.contact_key(t.client, t.contact().id)).await;
             }
             "get client" => {
                 self.get(self.client_key(t.client)).await;
             }
             "list contacts, one page of 25" => self.list_contacts(t.client).await,
             "update contact" => {
-                let (id, _) = t.contact();
-                let key = self.contact_key(t.client, id);
+                let key = self.contact_key(t.client, t.contact().id);
                 self.plain_update(key, "job_title", format!("Role {i}")).await;
             }
             // Another name than the handler's run of the same `i` gave the shared client.

@@ -2,9 +2,10 @@
 //! transactions the store uses, and the list's query.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use shared::domain::ClientId;
+use shared::domain::{ClientId, Email, Stamp};
+use shared::store::deletions::deletion_item;
 use shared::store::keys;
 
 use super::{n, now, put_new, s, RawOps, Target};
@@ -12,7 +13,8 @@ use crate::Item;
 
 impl RawOps {
     /// As the store adds: assuming the client has contacts; when it has none (its condition
-    /// fails), again as the client's primary.
+    /// fails), again as the client's primary. The contact's index items go in the same
+    /// transaction.
     pub(super) async fn add(&self, client: ClientId, i: usize, first: bool) {
         let (contact, item) = self.new_contact(client, i);
         let email = contact.fields.email.as_ref().expect("email").as_str().to_owned();
@@ -20,11 +22,12 @@ impl RawOps {
         let assumed = self
             .client_count_update(client, "+", "attribute_exists(PK) AND contact_count > :zero", "")
             .expression_attribute_values(":zero", n(0));
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(assumed.build().expect("update")).build(),
             put_new(&self.table, item.clone()),
             put_new(&self.table, marker.clone()),
         ];
+        items.extend(self.index(None, Some(&contact)));
         assert_eq!(self.transact(items).await, !first, "only a first contact is planned again");
         if first {
             let mut primary = item;
@@ -38,11 +41,12 @@ impl RawOps {
                 )
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":new", s(contact.id.to_string()));
-            let items = vec![
+            let mut items = vec![
                 TransactWriteItem::builder().update(update.build().expect("update")).build(),
                 put_new(&self.table, primary),
                 put_new(&self.table, marker),
             ];
+            items.extend(self.index(None, Some(&contact)));
             assert!(self.transact(items).await, "primary add");
         }
     }
@@ -89,9 +93,10 @@ impl RawOps {
     }
 
     /// An email change as the store writes it: the contact conditioned on the version just
-    /// read, the old address's marker released and the new one claimed, in one transaction.
+    /// read, the old address's marker released and the new one claimed, and the search item
+    /// of the old address swapped for the new one's, in one transaction.
     pub(super) async fn change_email(&self, t: &Target, i: usize) {
-        let (id, old) = t.contact();
+        let (id, old) = (t.contact().id, t.email());
         // The version the write is conditioned on is the one just read, as in the store.
         let version = self.version_of(self.contact_key(t.client, id)).await;
         let new = format!("moved.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase());
@@ -109,29 +114,43 @@ impl RawOps {
             .expression_attribute_values(":by", s("bench"))
             .build()
             .expect("update");
-        let items = vec![
+        let mut after = t.contact().clone();
+        after.fields.email = Some(Email::parse(&new).expect("an address"));
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.marker_delete(old, id),
             put_new(&self.table, self.marker(&new, t.client, id)),
         ];
+        items.extend(self.index(Some(t.contact()), Some(&after)));
         assert!(self.transact(items).await, "email change");
     }
 
-    /// A deletion as the store writes it: the contact conditioned on the version just read, the
-    /// client's count and the address's marker, in one transaction.
+    /// A deletion as the store writes it: the contact conditioned on the version just read and
+    /// on its counts of reports and projects (none here), its deletion record, the client's
+    /// count, the address's marker and its index items, in one transaction.
     pub(super) async fn delete_contact(&self, t: &Target) {
-        let (id, email) = t.contact();
+        let (id, email) = (t.contact().id, t.email());
         // The version the write is conditioned on is the one just read, as in the store.
         let version = self.version_of(self.contact_key(t.client, id)).await;
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(self.contact_key(t.client, id)))
-            .condition_expression("version = :expected")
+            .condition_expression(
+                "version = :expected AND (attribute_not_exists(report_count) OR report_count = :reports) \
+                 AND (attribute_not_exists(project_count) OR project_count = :projects)",
+            )
             .expression_attribute_values(":expected", n(version))
+            .expression_attribute_values(":reports", n(0))
+            .expression_attribute_values(":projects", n(0))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("delete");
-        let items = vec![
+        let stamp = Stamp { at: now(), by: "bench".into() };
+        let record = deletion_item(&self.tenant, t.client, Some(id), &stamp);
+        let record = Put::builder().table_name(&self.table).set_item(Some(record)).build().expect("put");
+        let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().put(record).build(),
             TransactWriteItem::builder()
                 .update(
                     self.client_count_update(t.client, "-", "attribute_exists(PK)", "")
@@ -141,6 +160,7 @@ impl RawOps {
                 .build(),
             self.marker_delete(email, id),
         ];
+        items.extend(self.index(Some(t.contact()), None));
         assert!(self.transact(items).await, "delete");
     }
 

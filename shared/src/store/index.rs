@@ -58,7 +58,8 @@ impl Store {
     /// The writes that take a contact's index items from what `before` needs to what `after`
     /// needs (`None`: no contact): puts of the new ones, deletes of the gone ones. They carry no
     /// condition: the contact's own write in the same transaction is the one that decides.
-    pub(crate) fn index_writes(
+    /// Public for the benchmarks' raw operations, which send the same writes.
+    pub fn index_writes(
         &self,
         tenant: &TenantId,
         before: Option<&Contact>,
