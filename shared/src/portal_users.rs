@@ -32,9 +32,12 @@ pub struct PortalUser<'a> {
 }
 
 impl<'a> PortalUser<'a> {
-    /// The user of `contact` under `email` (its current address or an earlier one).
-    pub fn of(tenant: &'a TenantId, contact: &Contact, email: &'a Email) -> Self {
-        Self { email: email.as_str(), tenant, client: contact.client_id, contact: contact.id }
+    /// The user `contact` may have, under its address: none without an address, and none if it
+    /// was never invited (`Contact::may_have_portal_user`), so such a contact costs the pool no
+    /// call.
+    pub fn of(tenant: &'a TenantId, contact: &'a Contact) -> Option<Self> {
+        let email = contact.fields.email.as_ref().filter(|_| contact.may_have_portal_user())?;
+        Some(Self { email: email.as_str(), tenant, client: contact.client_id, contact: contact.id })
     }
 }
 
@@ -151,10 +154,9 @@ impl PortalUsers {
     /// What a change of a contact means for its user: access that ended ends in the pool too,
     /// and a new address becomes the one it signs in with (so the old one is free for others).
     pub async fn follow_change(&self, tenant: &TenantId, before: &Contact, after: &Contact) {
-        let Some(old) = before.fields.email.as_ref().filter(|_| before.may_have_portal_user()) else {
+        let (Some(user), Some(old)) = (PortalUser::of(tenant, before), &before.fields.email) else {
             return;
         };
-        let user = PortalUser::of(tenant, before, old);
         if before.portal.status != PortalStatus::Revoked && after.portal.status == PortalStatus::Revoked {
             self.end_access(&user).await;
         }

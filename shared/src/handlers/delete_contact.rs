@@ -17,8 +17,8 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let deleted =
         call.app.store.delete_contact(tenant, client, id, if_match(&call.req)?, &call.stamp()).await?;
     // Its portal user goes too, after the table's change (see `portal_users`), if it can have one.
-    if let (Some(email), true) = (&deleted.fields.email, deleted.may_have_portal_user()) {
-        call.app.portal_users.remove(&PortalUser::of(tenant, &deleted, email)).await;
+    if let Some(user) = PortalUser::of(tenant, &deleted) {
+        call.app.portal_users.remove(&user).await;
     }
     response::no_content()
 }

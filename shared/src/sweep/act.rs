@@ -120,10 +120,10 @@ async fn claim(with: &super::Sweeping<'_>, due: &DueContact) -> DomainResult<Opt
     let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
         return Ok(None);
     };
-    if let (SweepAction::Revoke, Some(email)) = (action, &due.contact.fields.email) {
+    if let (SweepAction::Revoke, Some(user)) = (action, PortalUser::of(&due.tenant, &due.contact)) {
         // After the claim, which alone decides access (see `portal_users`); again on a retried
         // notice, which costs a look-up and heals a disable that failed the first time.
-        with.users.end_access(&PortalUser::of(&due.tenant, &due.contact, email)).await;
+        with.users.end_access(&user).await;
     }
     Ok(Some(Claimed { action, end, lease, first_time }))
 }
