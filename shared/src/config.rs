@@ -123,3 +123,22 @@ impl Config {
         })
     }
 }
+
+/// The portal sign-in trigger's view of the pools: the portal pool's id if it is given one
+/// (`PORTAL_USER_POOL_ID`; an event of any other pool is then refused), and the pool the local
+/// emulator's build passes through (`LOCAL_PASS_THROUGH_POOL_ID`: the staff pool, since the
+/// emulator calls one trigger for both pools). The trigger reads the second only when built
+/// with its `local-emulator` feature, so nothing passes ungated in AWS.
+pub struct SignInPools {
+    pub portal: Option<String>,
+    pub pass_through: Option<String>,
+}
+
+impl SignInPools {
+    pub fn from_env(local_emulator: bool) -> Self {
+        Self {
+            portal: var("PORTAL_USER_POOL_ID"),
+            pass_through: if local_emulator { var("LOCAL_PASS_THROUGH_POOL_ID") } else { None },
+        }
+    }
+}

@@ -1,18 +1,23 @@
-//! The portal user pool (Cognito): one user per contact that accepted an invitation, signing
-//! in with the contact's email and carrying its tenant, client and contact ids (immutable
-//! attributes). The service keeps no password: accepting sets it on this user.
+//! The portal user pool (Cognito): one user per contact that accepted an invitation, named
+//! after its tenant and address (`domain::portal::portal_username`; the pool is shared by
+//! every tenant, and an address is unique only within one) and carrying its tenant, client and
+//! contact ids (immutable attributes). The service keeps no password: accepting sets it on
+//! this user.
 //!
-//! Ending access (a revoke, the sweep, a deletion) disables the user and signs it out
-//! everywhere, as a best effort after the table's change: a failure is a logged warning and
-//! never undoes that change, because the pre token generation trigger and the portal routes
-//! read the contact itself on every sign-in, refresh and request, so a revoked contact is
-//! refused whether or not its user could be disabled.
+//! Ending access (a revoke, the sweep, a deletion, an address change) disables the user and
+//! signs it out everywhere, as a best effort after the table's change: a failure is a logged
+//! warning and never undoes that change, because the pre token generation trigger and the
+//! portal routes read the contact itself on every sign-in, refresh and request, so a revoked
+//! contact, or a user whose address is no longer its contact's, is refused whether or not its
+//! user could be disabled.
 
-use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use aws_sdk_cognitoidentityprovider::Client;
 
 use crate::domain::invite::Password;
+use crate::domain::portal::portal_username;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, TenantId};
 
 /// The portal pool's users, administered with the pool's admin API.
@@ -25,7 +30,7 @@ pub struct PortalUsers {
 
 /// A contact as its portal user: who it is and the address it signs in with.
 pub struct PortalUser<'a> {
-    pub email: &'a str,
+    pub email: &'a Email,
     pub tenant: &'a TenantId,
     pub client: ClientId,
     pub contact: ContactId,
@@ -37,11 +42,16 @@ impl<'a> PortalUser<'a> {
     /// call.
     pub fn of(tenant: &'a TenantId, contact: &'a Contact) -> Option<Self> {
         let email = contact.fields.email.as_ref().filter(|_| contact.may_have_portal_user())?;
-        Some(Self { email: email.as_str(), tenant, client: contact.client_id, contact: contact.id })
+        Some(Self { email, tenant, client: contact.client_id, contact: contact.id })
+    }
+
+    /// Its name in the pool.
+    pub fn username(&self) -> String {
+        portal_username(self.tenant, self.email)
     }
 }
 
-/// Whose user signs in with an address: no one's, the contact's, or another contact's.
+/// Whose user has a name: no one's, the contact's, or another contact's.
 #[derive(Debug, PartialEq, Eq)]
 enum Holder {
     Nobody,
@@ -64,39 +74,35 @@ impl PortalUsers {
         pool.ok_or_else(|| DomainError::internal("PORTAL_USER_POOL_ID is not set"))
     }
 
-    /// Lets the contact sign in with `password`: creates its user (no welcome message: the
-    /// invitation was the message), or enables the one it already has, then sets the password
-    /// as permanent. An address whose user belongs to another contact is refused.
+    /// Lets the contact sign in with `password`: creates its user (the address counts as
+    /// verified: the invitation was read there), or enables the one it already has, then sets the password as permanent.
+    /// A user of another contact under the name is stale: the name holds this tenant's
+    /// address, which this contact holds now (the tenant's email claim is unique), so that
+    /// user outlived an address change whose removal failed. It is replaced.
     pub async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> DomainResult<()> {
         let (cognito, pool) = self.pool()?;
-        let created = cognito
-            .admin_create_user()
-            .user_pool_id(pool)
-            .username(user.email)
-            .message_action(MessageActionType::Suppress)
-            .user_attributes(attribute("email", user.email)?)
-            .user_attributes(attribute("email_verified", "true")?)
-            .user_attributes(attribute("custom:tenant_id", user.tenant.as_str())?)
-            .user_attributes(attribute("custom:client_id", &user.client.to_string())?)
-            .user_attributes(attribute("custom:contact_id", &user.contact.to_string())?)
-            .send()
-            .await;
+        let username = user.username();
+        let created = Self::create(cognito, pool, &username, user).await;
         match created.map_err(|e| e.into_service_error()) {
             Ok(_) => {}
             Err(e) if e.is_username_exists_exception() => {
-                if Self::holder(cognito, pool, user).await? != Holder::Contact {
-                    return Err(DomainError::PortalUserTaken);
+                if Self::holder(cognito, pool, &username, user).await? == Holder::Contact {
+                    let enabled =
+                        cognito.admin_enable_user().user_pool_id(pool).username(&username).send().await;
+                    enabled.map_err(|e| DomainError::failed("AdminEnableUser", e.into_service_error()))?;
+                } else {
+                    tracing::warn!(contact = %user.contact, "replacing a stale portal user of another contact");
+                    Self::delete(cognito, pool, &username).await?;
+                    let again = Self::create(cognito, pool, &username, user).await;
+                    again.map_err(|e| DomainError::failed("AdminCreateUser", e.into_service_error()))?;
                 }
-                let enabled =
-                    cognito.admin_enable_user().user_pool_id(pool).username(user.email).send().await;
-                enabled.map_err(|e| DomainError::failed("AdminEnableUser", e.into_service_error()))?;
             }
             Err(e) => return Err(DomainError::failed("AdminCreateUser", e)),
         }
         let set = cognito
             .admin_set_user_password()
             .user_pool_id(pool)
-            .username(user.email)
+            .username(&username)
             .password(password.expose())
             .permanent(true)
             .send()
@@ -114,85 +120,122 @@ impl PortalUsers {
         }
     }
 
+    /// Creates the contact's user, without a message (the invitation was the message).
+    async fn create(
+        cognito: &Client,
+        pool: &str,
+        username: &str,
+        user: &PortalUser<'_>,
+    ) -> Result<(), SdkError<AdminCreateUserError>> {
+        let attributes = [
+            ("email", user.email.as_str().to_owned()),
+            ("email_verified", "true".to_owned()),
+            ("custom:tenant_id", user.tenant.as_str().to_owned()),
+            ("custom:client_id", user.client.to_string()),
+            ("custom:contact_id", user.contact.to_string()),
+        ];
+        let attributes =
+            attributes.iter().map(|(name, value)| AttributeType::builder().name(*name).value(value).build());
+        let created = cognito
+            .admin_create_user()
+            .user_pool_id(pool)
+            .username(username)
+            .message_action(MessageActionType::Suppress)
+            .set_user_attributes(Some(
+                attributes.collect::<Result<_, _>>().map_err(SdkError::construction_failure)?,
+            ))
+            .send()
+            .await;
+        created.map(|_| ())
+    }
+
+    async fn delete(cognito: &Client, pool: &str, username: &str) -> DomainResult<()> {
+        let deleted = cognito.admin_delete_user().user_pool_id(pool).username(username).send().await;
+        deleted.map(|_| ()).map_err(|e| DomainError::failed("AdminDeleteUser", e.into_service_error()))
+    }
+
     /// Ends the contact's portal access in the pool: its user is disabled and signed out
     /// everywhere. No user (the contact never accepted), or a user of another contact under
-    /// the address, is left alone. Best effort (see the module).
+    /// the name, is left alone. Best effort (see the module).
     pub async fn end_access(&self, user: &PortalUser<'_>) {
         if let Err(e) = self.try_end_access(user, false).await {
             warn(user, &e);
         }
     }
 
-    /// Ends the access of a deleted contact and deletes its user, which frees its address for
-    /// another contact's user. Best effort (see the module).
+    /// Ends the access of a deleted contact, or of a contact whose address changed, and
+    /// deletes its user: its name holds the old address. Best effort (see the module).
     pub async fn remove(&self, user: &PortalUser<'_>) {
         if let Err(e) = self.try_end_access(user, true).await {
             warn(user, &e);
         }
     }
 
+    /// Signs the contact's user out everywhere, ending every session but the next: after a
+    /// password reset, whoever knew the old password keeps no refresh token. Best effort.
+    pub async fn sign_out_everywhere(&self, user: &PortalUser<'_>) {
+        let signed_out = match self.pool() {
+            Ok((cognito, pool)) => Self::sign_out(cognito, pool, &user.username()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = signed_out {
+            warn(user, &e);
+        }
+    }
+
+    async fn sign_out(cognito: &Client, pool: &str, username: &str) -> DomainResult<()> {
+        let signed_out =
+            cognito.admin_user_global_sign_out().user_pool_id(pool).username(username).send().await;
+        signed_out
+            .map(|_| ())
+            .map_err(|e| DomainError::failed("AdminUserGlobalSignOut", e.into_service_error()))
+    }
+
     async fn try_end_access(&self, user: &PortalUser<'_>, delete: bool) -> DomainResult<()> {
         let (cognito, pool) = self.pool()?;
-        if Self::holder(cognito, pool, user).await? != Holder::Contact {
+        let username = user.username();
+        if Self::holder(cognito, pool, &username, user).await? != Holder::Contact {
             return Ok(());
         }
-        let disabled = cognito.admin_disable_user().user_pool_id(pool).username(user.email).send().await;
+        let disabled = cognito.admin_disable_user().user_pool_id(pool).username(&username).send().await;
         disabled.map_err(|e| DomainError::failed("AdminDisableUser", e.into_service_error()))?;
         // Signing out ends its refresh tokens; disabled, it cannot sign in again anyway.
-        let signed_out =
-            cognito.admin_user_global_sign_out().user_pool_id(pool).username(user.email).send().await;
-        if let Err(e) = signed_out {
-            warn(user, &DomainError::failed("AdminUserGlobalSignOut", e.into_service_error()));
+        if let Err(e) = Self::sign_out(cognito, pool, &username).await {
+            warn(user, &e);
         }
         if delete {
-            let deleted = cognito.admin_delete_user().user_pool_id(pool).username(user.email).send().await;
-            deleted.map_err(|e| DomainError::failed("AdminDeleteUser", e.into_service_error()))?;
+            Self::delete(cognito, pool, &username).await?;
         }
         Ok(())
     }
 
-    /// What a change of a contact means for its user: access that ended ends in the pool too,
-    /// and a new address becomes the one it signs in with (so the old one is free for others).
+    /// What a change of a contact means for its user. A new address, or none, ends access:
+    /// the user signs in with the old one, so it is removed, and the contact needs a new
+    /// invitation to the new one (the store has made its portal status say so). A revoke
+    /// disables the user.
     pub async fn follow_change(&self, tenant: &TenantId, before: &Contact, after: &Contact) {
-        let (Some(user), Some(old)) = (PortalUser::of(tenant, before), &before.fields.email) else {
+        let Some(user) = PortalUser::of(tenant, before) else {
             return;
         };
-        if before.portal.status != PortalStatus::Revoked && after.portal.status == PortalStatus::Revoked {
+        let address_moved =
+            before.fields.email.as_ref().map(Email::key) != after.fields.email.as_ref().map(Email::key);
+        if address_moved {
+            self.remove(&user).await;
+        } else if before.portal.status != PortalStatus::Revoked
+            && after.portal.status == PortalStatus::Revoked
+        {
             self.end_access(&user).await;
         }
-        match &after.fields.email {
-            Some(new) if new.key() != old.key() => {
-                if let Err(e) = self.move_address(&user, new).await {
-                    warn(&user, &e);
-                }
-            }
-            _ => {}
-        }
     }
 
-    /// Moves the contact's user, if it has one, to its new address.
-    async fn move_address(&self, user: &PortalUser<'_>, new: &Email) -> DomainResult<()> {
-        let (cognito, pool) = self.pool()?;
-        if Self::holder(cognito, pool, user).await? != Holder::Contact {
-            return Ok(());
-        }
-        let moved = cognito
-            .admin_update_user_attributes()
-            .user_pool_id(pool)
-            .username(user.email)
-            .user_attributes(attribute("email", new.as_str())?)
-            .user_attributes(attribute("email_verified", "true")?)
-            .send()
-            .await;
-        moved
-            .map(|_| ())
-            .map_err(|e| DomainError::failed("AdminUpdateUserAttributes", e.into_service_error()))
-    }
-
-    /// Whose user, if any, signs in with `user.email`: the pool is shared by every tenant, so
-    /// the same address may belong to another tenant's contact.
-    async fn holder(cognito: &Client, pool: &str, user: &PortalUser<'_>) -> DomainResult<Holder> {
-        let found = cognito.admin_get_user().user_pool_id(pool).username(user.email).send().await;
+    /// Whose user, if any, is named `username`.
+    async fn holder(
+        cognito: &Client,
+        pool: &str,
+        username: &str,
+        user: &PortalUser<'_>,
+    ) -> DomainResult<Holder> {
+        let found = cognito.admin_get_user().user_pool_id(pool).username(username).send().await;
         let found = match found.map_err(|e| e.into_service_error()) {
             Ok(found) => found,
             Err(e) if e.is_user_not_found_exception() => return Ok(Holder::Nobody),
@@ -210,10 +253,6 @@ impl PortalUsers {
             && value("custom:contact_id") == Some(user.contact.to_string());
         Ok(if theirs { Holder::Contact } else { Holder::Other })
     }
-}
-
-fn attribute(name: &str, value: &str) -> DomainResult<AttributeType> {
-    AttributeType::builder().name(name).value(value).build().map_err(DomainError::internal)
 }
 
 fn warn(user: &PortalUser<'_>, error: &DomainError) {

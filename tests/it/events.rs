@@ -8,7 +8,7 @@ use local_api::Template;
 use serde_json::Value;
 use shared::domain::TenantId;
 use shared::feedback::{record, Recorded};
-use shared::portal::gate::Gate;
+use shared::portal::gate::{Gate, Pools};
 use testkit::seed::seed_demo;
 use testkit::table::repo_root;
 use testkit::TestApi;
@@ -42,7 +42,7 @@ async fn every_sample_event_runs_against_the_demo_data() {
         assert_documented(&spec, &route, &res);
     }
     // The demo primary contact has not accepted an invitation: the gate refuses its sign-in.
-    let gate = Gate { store: &api.app.store, clock: api.app.clock.as_ref(), portal_pool_id: None };
+    let gate = Gate { store: &api.app.store, clock: api.app.clock.as_ref(), pools: Pools::default() };
     let routed: Vec<String> = template.routes().unwrap().into_iter().map(|r| r.function).collect();
     for function in template.functions().into_iter().filter(|f| !routed.contains(f)) {
         let other: Value = serde_json::from_str(&event(&function)).unwrap();

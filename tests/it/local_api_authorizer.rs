@@ -130,7 +130,7 @@ async fn a_portal_users_token_is_refused_on_a_staff_route() {
     // A portal user signs in only as a contact the sign-in gate lets through.
     let api = TestApi::new().await;
     let ada = given_signed_up(&api).await;
-    let tokens = crate::portal_sign_in::sign_in(&ada.email).await.unwrap();
+    let tokens = crate::portal_sign_in::sign_in(&ada).await.unwrap();
     let token = tokens.id_token().unwrap();
     let answer = call(&given.base, "GET", "/clients", Some(&format!("Bearer {token}"))).await;
     refused(&answer, &given);

@@ -56,6 +56,7 @@ mod portal;
 mod portal_sign_in;
 mod portal_users;
 mod portal_users_calls;
+mod portal_users_migration;
 mod primary;
 mod problem_codes;
 mod projects;

@@ -9,6 +9,7 @@ use testkit::{Caller, TestApi, TestResponse};
 
 use crate::invites::{accept, given_invited};
 use crate::portal::{given_portal_user, PortalUser, PASSWORD};
+use crate::portal_sign_in::{self, given_signed_up, refresh};
 use crate::portal_users::sign_in;
 use crate::quota::assert_over_quota;
 use crate::support::{assert_invariants, contact_path, given_contact, unique_email};
@@ -38,8 +39,8 @@ async fn a_reset_email_arrives_and_its_link_signs_the_contact_in_with_the_new_pa
     let res = accept(&api, &token, NEW_PASSWORD).await;
 
     assert_eq!(res.status, 200, "{}", res.body);
-    assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_some(), "the new password signs in");
-    assert!(sign_in(&ada.email, PASSWORD).await.is_none(), "the old one no longer does");
+    assert!(sign_in(&ada.tenant, &ada.email, NEW_PASSWORD).await.is_some(), "the new password signs in");
+    assert!(sign_in(&ada.tenant, &ada.email, PASSWORD).await.is_none(), "the old one no longer does");
     let after = api.get(&TestApi::admin("t1"), &ada.path()).await.json();
     assert_eq!(after["portal"]["status"], "active");
     assert_eq!(
@@ -69,7 +70,7 @@ async fn the_reset_email_has_both_parts_and_the_response_says_what_was_sent_with
     assert!(email["body"]["html"].as_str().unwrap().contains(&format!("/reset-password#token={token}")));
     assert!(!res.body.contains(&token), "the token only travels in the email");
     // Until the link is used the current password keeps working.
-    assert!(sign_in(&ada.email, PASSWORD).await.is_some());
+    assert!(sign_in(&ada.tenant, &ada.email, PASSWORD).await.is_some());
 }
 
 #[tokio::test]
@@ -83,8 +84,8 @@ async fn a_reset_link_works_once() {
 
     assert_eq!((again.status, again.problem_code().as_str()), (410, "gone"), "{}", again.body);
     assert_eq!(again.json()["detail"], "this password reset link was already used");
-    assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_some());
-    assert!(sign_in(&ada.email, "yet another long password").await.is_none());
+    assert!(sign_in(&ada.tenant, &ada.email, NEW_PASSWORD).await.is_some());
+    assert!(sign_in(&ada.tenant, &ada.email, "yet another long password").await.is_none());
 }
 
 #[tokio::test]
@@ -98,7 +99,7 @@ async fn a_new_reset_invalidates_the_older_link() {
 
     assert_eq!((res.status, res.problem_code().as_str()), (410, "gone"), "{}", res.body);
     assert_eq!(res.json()["detail"], "this password reset link is no longer valid");
-    assert!(sign_in(&ada.email, PASSWORD).await.is_some(), "nothing changed");
+    assert!(sign_in(&ada.tenant, &ada.email, PASSWORD).await.is_some(), "nothing changed");
     assert_eq!(accept(&api, &newer, NEW_PASSWORD).await.status, 200);
 }
 
@@ -111,7 +112,7 @@ async fn a_weak_new_password_is_422_and_the_link_stays_usable() {
     let weak = accept(&api, &token, "short").await;
 
     assert_eq!((weak.status, weak.problem_code().as_str()), (422, "validation-failed"), "{}", weak.body);
-    assert!(sign_in(&ada.email, PASSWORD).await.is_some());
+    assert!(sign_in(&ada.tenant, &ada.email, PASSWORD).await.is_some());
     assert_eq!(accept(&api, &token, NEW_PASSWORD).await.status, 200);
 }
 
@@ -174,7 +175,7 @@ async fn a_revoked_contacts_pending_reset_link_is_gone() {
     let res = accept(&api, &token, NEW_PASSWORD).await;
 
     assert_eq!((res.status, res.problem_code().as_str()), (410, "gone"), "{}", res.body);
-    assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_none());
+    assert!(sign_in(&ada.tenant, &ada.email, NEW_PASSWORD).await.is_none());
 }
 
 #[tokio::test]
@@ -192,5 +193,24 @@ async fn a_reset_whose_email_is_rejected_is_undone_and_the_older_link_still_work
     assert_eq!(accept(&api, &unsent, NEW_PASSWORD).await.status, 404, "the unsent link leads nowhere");
     assert_invariants(&api).await;
     assert_eq!(accept(&api, &older, NEW_PASSWORD).await.status, 200, "the delivered one still works");
-    assert!(sign_in(&ada.email, NEW_PASSWORD).await.is_some());
+    assert!(sign_in(&ada.tenant, &ada.email, NEW_PASSWORD).await.is_some());
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_the_sessions_the_old_password_opened() {
+    // Given a contact signed in to its portal, whose session still refreshes
+    let api = TestApi::new().await;
+    let ada = given_signed_up(&api).await;
+    let session = portal_sign_in::sign_in(&ada).await.expect("signs in");
+    assert!(refresh(&session).await.is_ok(), "the session refreshes before the reset");
+
+    // When it sets a new password through a reset link
+    let token = reset_link_of(&api, &ada).await;
+    assert_eq!(accept(&api, &token, NEW_PASSWORD).await.status, 200);
+
+    // Then the old session no longer refreshes (the pool signed the user out everywhere), and
+    // the new password signs in
+    let refused = refresh(&session).await.expect_err("the old session is over");
+    assert!(refused.contains("NotAuthorized"), "{refused}");
+    assert!(sign_in(&ada.tenant, &ada.email, NEW_PASSWORD).await.is_some());
 }

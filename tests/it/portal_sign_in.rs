@@ -26,6 +26,8 @@ use testkit::sign_in::{pools, register};
 use testkit::{watch, TestApi};
 
 use crate::portal::{given_portal_user, PortalUser, PASSWORD};
+use crate::portal_users::username;
+use crate::support::unique_email;
 
 /// A contact of a tenant of its own (the gate finds a tenant's table by its id), active in
 /// the portal, with its user in the emulator's portal pool.
@@ -40,7 +42,7 @@ pub(crate) async fn given_signed_up(api: &TestApi) -> PortalUser {
     let created = cognito
         .admin_create_user()
         .user_pool_id(&pool.pool_id)
-        .username(&ada.email)
+        .username(username(&tenant, &ada.email))
         .message_action(MessageActionType::Suppress)
         .user_attributes(attribute("email", &ada.email))
         .user_attributes(attribute("custom:tenant_id", &tenant))
@@ -52,8 +54,11 @@ pub(crate) async fn given_signed_up(api: &TestApi) -> PortalUser {
     if let Err(e) = created {
         assert!(e.as_service_error().is_some_and(|s| s.is_username_exists_exception()), "{e:?}");
     }
-    let password =
-        cognito.admin_set_user_password().user_pool_id(&pool.pool_id).username(&ada.email).password(PASSWORD);
+    let password = cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool.pool_id)
+        .username(username(&tenant, &ada.email))
+        .password(PASSWORD);
     password.permanent(true).send().await.unwrap();
     ada
 }
@@ -73,13 +78,14 @@ async fn initiate(
     Ok(answer.authentication_result().expect("tokens, not a challenge").clone())
 }
 
-/// A portal user's sign-in with its password.
-pub(crate) async fn sign_in(email: &str) -> Result<AuthenticationResultType, String> {
-    initiate(AuthFlowType::UserPasswordAuth, &[("USERNAME", email), ("PASSWORD", PASSWORD)]).await
+/// A portal user's sign-in with its password, at its tenant's portal.
+pub(crate) async fn sign_in(user: &PortalUser) -> Result<AuthenticationResultType, String> {
+    let username = username(&user.tenant, &user.email);
+    initiate(AuthFlowType::UserPasswordAuth, &[("USERNAME", &username), ("PASSWORD", PASSWORD)]).await
 }
 
 /// New tokens for the refresh token of a sign-in: its new ID token.
-async fn refresh(tokens: &AuthenticationResultType) -> Result<String, String> {
+pub(crate) async fn refresh(tokens: &AuthenticationResultType) -> Result<String, String> {
     let refresh_token = tokens.refresh_token().expect("a refresh token");
     let fresh = initiate(AuthFlowType::RefreshTokenAuth, &[("REFRESH_TOKEN", refresh_token)]).await?;
     Ok(id_token(&fresh).to_owned())
@@ -99,7 +105,7 @@ async fn an_active_contact_in_its_window_signs_in_and_its_id_token_carries_its_p
     let api = TestApi::new().await;
     let ada = given_signed_up(&api).await;
 
-    let tokens = sign_in(&ada.email).await.unwrap();
+    let tokens = sign_in(&ada).await.unwrap();
 
     let claims = claims_of(id_token(&tokens));
     assert_eq!(claims["permissions"], "invoices support");
@@ -114,11 +120,11 @@ async fn an_active_contact_in_its_window_signs_in_and_its_id_token_carries_its_p
 async fn once_support_has_ended_neither_sign_in_nor_refresh_gives_tokens() {
     let api = TestApi::new().await;
     let ada = given_signed_up(&api).await;
-    let tokens = sign_in(&ada.email).await.unwrap();
+    let tokens = sign_in(&ada).await.unwrap();
 
     api.clock.advance(time::Duration::days(31));
 
-    let refused = sign_in(&ada.email).await.unwrap_err();
+    let refused = sign_in(&ada).await.unwrap_err();
     assert!(refused.contains("support has ended"), "{refused}");
     let refused = refresh(&tokens).await.unwrap_err();
     assert!(refused.contains("support has ended"), "{refused}");
@@ -131,9 +137,27 @@ async fn a_revoked_contact_cannot_sign_in() {
     let revoke = json!({ "portal": { "status": "revoked" } });
     assert_eq!(api.patch(&TestApi::admin(&ada.tenant), &ada.path(), revoke).await.status, 200);
 
-    let refused = sign_in(&ada.email).await.unwrap_err();
+    let refused = sign_in(&ada).await.unwrap_err();
 
     assert!(refused.contains("portal access is not active"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_user_whose_address_is_no_longer_its_contacts_cannot_sign_in() {
+    // Given an active contact whose user signs in with another address than the contact's
+    // (what a failed removal after an address change would leave)
+    let api = TestApi::new().await;
+    let ada = given_signed_up(&api).await;
+    let stale = AttributeType::builder().name("email").value(unique_email("stale")).build().unwrap();
+    let pool = &pools().await.portal;
+    let update = cognito().await.admin_update_user_attributes().user_pool_id(&pool.pool_id);
+    update.username(username(&ada.tenant, &ada.email)).user_attributes(stale).send().await.unwrap();
+
+    // When it signs in with its password
+    let refused = sign_in(&ada).await.unwrap_err();
+
+    // Then the gate refuses it
+    assert!(refused.contains("this address no longer has portal access"), "{refused}");
 }
 
 #[tokio::test]
@@ -142,7 +166,7 @@ async fn a_deleted_contact_cannot_sign_in() {
     let ada = given_signed_up(&api).await;
     assert_eq!(api.delete(&TestApi::admin(&ada.tenant), &ada.path()).await.status, 204);
 
-    let refused = sign_in(&ada.email).await.unwrap_err();
+    let refused = sign_in(&ada).await.unwrap_err();
 
     // Deleting removes the portal user too (portal_users::deleting_the_contact_removes_its_portal_user);
     // had that call failed, the gate would refuse the user whose contact is gone
@@ -195,7 +219,7 @@ async fn through_the_local_api_each_pools_token_opens_only_its_own_routes() {
     proxy.authorizers = Some(Authorizers::new(pools().await));
     tokio::spawn(Arc::new(proxy).serve(listener));
     let ada = given_signed_up(&api).await;
-    let portal = sign_in(&ada.email).await.unwrap();
+    let portal = sign_in(&ada).await.unwrap();
     let email = format!("staff-{}@gate.test", ulid::Ulid::new()).to_lowercase();
     let user =
         StaffUser { email: &email, tenant: &ada.tenant, role: Role::Admin, password: "Local-gate-spec-1A" };

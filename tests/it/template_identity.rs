@@ -110,3 +110,31 @@ fn the_portal_pool_signs_in_only_through_its_gate_which_only_cognito_may_call_fo
         "staff sign in ungated"
     );
 }
+
+#[test]
+fn portal_usernames_are_not_the_email_so_one_address_may_hold_a_user_at_each_tenant() {
+    // Given the portal pool
+    let template = template();
+    let pool = &resource(&template, "PortalUserPool")["Properties"];
+    // Then the email is neither the username nor an alias (both would make it unique in the
+    // pool, which every tenant shares), and names compare without case, as the derived ones do
+    assert!(pool["UsernameAttributes"].is_null(), "{:?}", pool["UsernameAttributes"]);
+    assert!(pool["AliasAttributes"].is_null(), "{:?}", pool["AliasAttributes"]);
+    assert_eq!(pool["UsernameConfiguration"]["CaseSensitive"], false);
+}
+
+#[test]
+fn the_portal_pool_has_no_self_service_recovery_only_the_services_reset() {
+    // Given the portal pool
+    let template = template();
+    let pool = &resource(&template, "PortalUserPool")["Properties"];
+    // Then only an administrator recovers an account: Cognito's forgot-password, which bypasses
+    // the tenant's email quota and the contact's activity, is off
+    let mechanisms: Vec<&str> = pool["AccountRecoverySetting"]["RecoveryMechanisms"]
+        .as_sequence()
+        .expect("recovery mechanisms")
+        .iter()
+        .filter_map(|m| m["Name"].as_str())
+        .collect();
+    assert_eq!(mechanisms, ["admin_only"]);
+}

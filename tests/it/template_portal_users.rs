@@ -4,8 +4,9 @@
 use crate::template::{actions, tagged, template_yaml};
 
 /// The portal pool's admin calls each function makes (`shared::portal_users`): accepting
-/// creates or enables the user and sets its password; a revoke, an email change, a deletion and
-/// the sweep look the user up and end its access (and move or delete it).
+/// creates or enables the user (replacing a stale one) and sets its password, and a reset signs
+/// it out everywhere; a revoke, an email change, a deletion and the sweep look the user up and
+/// end its access (and an email change or a deletion deletes it).
 fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
     let end_access =
         ["cognito-idp:AdminGetUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"];
@@ -15,8 +16,10 @@ fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
             "cognito-idp:AdminCreateUser",
             "cognito-idp:AdminEnableUser",
             "cognito-idp:AdminSetUserPassword",
+            "cognito-idp:AdminDeleteUser",
+            "cognito-idp:AdminUserGlobalSignOut",
         ],
-        "update-contact" => [&end_access[..], &["cognito-idp:AdminUpdateUserAttributes"]].concat(),
+        "update-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
         "delete-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
         "support-expiry-sweep" => end_access.to_vec(),
         _ => vec![],

@@ -4,15 +4,17 @@
 
 use lambda_runtime::{run, service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
-use shared::portal::gate::Gate;
+use shared::config::SignInPools;
+use shared::portal::gate::{Gate, Pools};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let app = shared::App::from_env().await?;
-    // Set only where one trigger serves several pools (the local emulator); see `Gate`.
-    let pool = std::env::var("PORTAL_USER_POOL_ID").ok().filter(|id| !id.is_empty());
-    let gate = Gate { store: &app.store, clock: app.clock.as_ref(), portal_pool_id: pool.as_deref() };
+    // Only the local stack builds the trigger with `local-emulator` (see `SignInPools`).
+    let pools = SignInPools::from_env(cfg!(feature = "local-emulator"));
+    let pools = Pools { portal: pools.portal.as_deref(), pass_through: pools.pass_through.as_deref() };
+    let gate = Gate { store: &app.store, clock: app.clock.as_ref(), pools };
     let gate = &gate;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         gate.answer(event.payload)

@@ -64,10 +64,6 @@ pub enum DomainError {
     /// A new password can only be sent to a contact that uses the portal already.
     #[error("the contact does not use the portal (accept an invitation first)")]
     PortalNotActive,
-    /// The portal pool is shared by every tenant: its user for this address belongs to another
-    /// contact (of another tenant, or one whose user could not be removed yet).
-    #[error("this email address already signs in to the portal as another contact")]
-    PortalUserTaken,
     #[error("the contact's support has not started yet")]
     SupportNotStarted,
     #[error("the contact's support has ended")]
@@ -151,7 +147,6 @@ impl DomainError {
             ClientInactive => "client-inactive",
             NoPrimaryContact => "no-primary-contact",
             PortalNotActive => "portal-not-in-use",
-            PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",
             PortalAccess(refusal) => refusal.code(),

@@ -5,10 +5,13 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use time::Date;
 
 use super::contact::{Contact, ContactPatch};
+use super::email::Email;
 use super::error::{DomainError, FieldError};
+use super::ids::TenantId;
 use super::phone::PhoneRegion;
 use super::topics::PortalStatus;
 
@@ -21,6 +24,9 @@ pub enum PortalRefusal {
     NotActive,
     SupportNotStarted,
     SupportEnded,
+    /// The user signs in with an address that is no longer the contact's: an address change
+    /// ends access until the new address accepts a new invitation.
+    AddressChanged,
 }
 
 impl PortalRefusal {
@@ -28,7 +34,9 @@ impl PortalRefusal {
     /// refuses a sign-in; a deleted contact has no access, like one that never had it.
     pub fn code(self) -> &'static str {
         match self {
-            PortalRefusal::Gone | PortalRefusal::NotActive => "portal-not-active",
+            PortalRefusal::Gone | PortalRefusal::NotActive | PortalRefusal::AddressChanged => {
+                "portal-not-active"
+            }
             PortalRefusal::SupportNotStarted => "portal-support-not-started",
             PortalRefusal::SupportEnded => "portal-support-ended",
         }
@@ -42,6 +50,9 @@ impl fmt::Display for PortalRefusal {
             PortalRefusal::NotActive => "portal access is not active for this contact",
             PortalRefusal::SupportNotStarted => "this contact's support has not started yet",
             PortalRefusal::SupportEnded => "this contact's support has ended",
+            PortalRefusal::AddressChanged => {
+                "this address no longer has portal access; ask for a new invitation"
+            }
         })
     }
 }
@@ -60,6 +71,39 @@ pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, 
         return Err(PortalRefusal::SupportEnded);
     }
     Ok(contact)
+}
+
+/// Whether the portal user signing in with `user_email` may use the portal as `contact` on
+/// `today`: `check_access`, and the address must still be the contact's. Accepting an invitation
+/// makes a user for the contact's address, and an address change removes it; this refuses a user
+/// that outlived such a change (a removal that failed), whatever its password.
+pub fn check_sign_in<'a>(
+    contact: Option<&'a Contact>,
+    user_email: Option<&str>,
+    today: Date,
+) -> Result<&'a Contact, PortalRefusal> {
+    let contact = check_access(contact, today)?;
+    let current = contact.fields.email.as_ref().map(Email::key);
+    let signing_in = user_email.and_then(|e| Email::parse(e).ok()).map(|e| e.key());
+    match (current, signing_in) {
+        (Some(current), Some(signing_in)) if current == signing_in => Ok(contact),
+        _ => Err(PortalRefusal::AddressChanged),
+    }
+}
+
+/// The portal pool's username of a tenant's contact with `email`: the tenant, a colon, and
+/// the first 48 hex digits (192 bits) of the SHA-256 of the address's uniqueness key
+/// (`Email::key`, the address in lower case). The pool is shared by every tenant, and an
+/// address is unique only within one, so the tenant is part of the name: one person may use
+/// the portal of each tenant it is a contact of, and no tenant can take an address from
+/// another. A portal front end derives it the same way from the tenant in its URL and the
+/// address typed in (docs/decisions.md). It names no address (CloudTrail logs usernames),
+/// stays within Cognito's 128 characters for a 64-character tenant, and changes with the
+/// address, so a new address needs a new user, made by accepting a new invitation.
+pub fn portal_username(tenant: &TenantId, email: &Email) -> String {
+    let digest = Sha256::digest(email.key().as_bytes());
+    let hex: String = digest.iter().take(24).map(|b| format!("{b:02x}")).collect();
+    format!("{}:{hex}", tenant.as_str())
 }
 
 /// The fields a contact changes about itself in the portal. Everything else (its email, which

@@ -106,3 +106,79 @@ fn every_other_field_is_refused_by_name_with_the_bad_values_of_allowed_ones() {
         ["department", "email", "is_primary", "mobile", "notifications", "permissions", "portal", "unknown"]
     );
 }
+
+#[test]
+fn a_user_signing_in_with_the_contacts_address_in_any_case_is_let_in() {
+    // Given an active contact at ada@x.test
+    let ada = contact(PortalStatus::Active, None, None);
+    // When its user signs in with that address, in other case
+    let allowed = check_sign_in(Some(&ada), Some("ADA@x.test"), TODAY);
+    // Then it may
+    assert_eq!(allowed.map(|c| c.id), Ok(ada.id));
+}
+
+#[test]
+fn a_user_whose_address_is_no_longer_the_contacts_is_refused() {
+    // Given an active contact at ada@x.test
+    let ada = contact(PortalStatus::Active, None, None);
+    // When a user with another address, or none, signs in as it
+    for email in [Some("old@x.test"), None, Some("not an address")] {
+        // Then it is refused as an address change
+        assert_eq!(
+            check_sign_in(Some(&ada), email, TODAY).err(),
+            Some(PortalRefusal::AddressChanged),
+            "{email:?}"
+        );
+    }
+}
+
+#[test]
+fn a_contact_without_an_address_lets_no_user_in() {
+    // Given an active contact whose address was cleared
+    let mut ada = contact(PortalStatus::Active, None, None);
+    ada.fields.email = None;
+    // When its old user signs in
+    let refused = check_sign_in(Some(&ada), Some("ada@x.test"), TODAY).err();
+    // Then it is refused
+    assert_eq!(refused, Some(PortalRefusal::AddressChanged));
+}
+
+#[test]
+fn the_address_check_comes_after_the_access_rules() {
+    // Given a contact whose support ended, signing in with an old address
+    let ada = contact(PortalStatus::Active, None, Some(date!(2026 - 06 - 01)));
+    // Then the refusal says support ended (the reason that stays after a new invitation)
+    assert_eq!(check_sign_in(Some(&ada), Some("old@x.test"), TODAY).err(), Some(PortalRefusal::SupportEnded));
+}
+
+fn username(tenant: &str, email: &str) -> String {
+    portal_username(&TenantId::parse(tenant).unwrap(), &Email::parse(email).unwrap())
+}
+
+#[test]
+fn a_portal_username_names_the_tenant_and_hides_the_address() {
+    // Given a tenant and an address
+    let name = username("acme", "Ada.Lovelace@Example.test");
+    // Then the username is the tenant, a colon and 48 hex digits of the address's hash
+    let (tenant, hash) = name.split_once(':').unwrap();
+    assert_eq!(tenant, "acme");
+    assert_eq!(hash.len(), 48);
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{hash}");
+    assert!(!name.to_lowercase().contains("lovelace"));
+    // (the SHA-256 of "ada.lovelace@example.test" as `sha256sum` prints it)
+    assert_eq!(hash, "3eb9ff6aeba9ec10cc46c0407437003906364055739acd8a");
+}
+
+#[test]
+fn one_address_has_a_username_at_each_tenant_and_keeps_it_whatever_its_case() {
+    assert_ne!(username("acme", "ada@x.test"), username("globex", "ada@x.test"));
+    assert_eq!(username("acme", "ada@x.test"), username("acme", " ADA@X.test "));
+    assert_ne!(username("acme", "ada@x.test"), username("acme", "ada2@x.test"));
+}
+
+#[test]
+fn the_longest_tenant_still_gives_a_username_cognito_accepts() {
+    // Cognito usernames hold at most 128 characters
+    let longest = username(&"t".repeat(64), &format!("{}@{}.test", "a".repeat(64), "b".repeat(63)));
+    assert_eq!(longest.chars().count(), 64 + 1 + 48);
+}

@@ -23,7 +23,7 @@ pub struct Acceptance<'a> {
 /// could leave an active contact with no user.
 pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
     let hash = TokenHash::of(token);
-    let mut activated = false;
+    let mut activated = None;
     for attempt in 0..MAX_ATTEMPTS {
         let invite = with.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
         // The public route learns its tenant from the invitation.
@@ -36,18 +36,27 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
             return Err(gone(invite.reset, Gone::Expired));
         }
         let (tenant, client, contact) = invite.ids()?;
-        if !activated {
+        if activated.is_none() {
             // The address is the contact's: the invitation keeps no copy of it.
             let email = with.store.check_pending(&invite, &hash, now.date()).await?;
             let password =
                 Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
-            let user = PortalUser { email: email.as_str(), tenant: &tenant, client, contact };
-            with.users.activate(&user, &password).await?;
-            activated = true;
+            with.users
+                .activate(&PortalUser { email: &email, tenant: &tenant, client, contact }, &password)
+                .await?;
+            activated = Some(email);
         }
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
         match with.store.accept_invite(&invite, &hash, now.unix_timestamp(), now.date(), &stamp).await {
             Err(DomainError::Contention) => backoff(attempt).await,
+            Ok(()) if invite.reset => {
+                // A new password ends the sessions the old one opened.
+                if let Some(email) = &activated {
+                    let user = PortalUser { email, tenant: &tenant, client, contact };
+                    with.users.sign_out_everywhere(&user).await;
+                }
+                return Ok(());
+            }
             other => return other,
         }
     }

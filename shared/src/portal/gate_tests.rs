@@ -7,7 +7,10 @@ use time::macros::date;
 
 const SIGN_IN: &str = include_str!("../../../events/portal-sign-in.json");
 const REFRESH: &str = include_str!("../../../events/portal-sign-in-refresh.json");
-const POOL: Option<&str> = Some("us-east-1_PortalDemo");
+const POOL: Pools = Pools { portal: Some("us-east-1_PortalDemo"), pass_through: None };
+/// The local emulator's build: the staff pool's events pass through.
+const LOCAL: Pools =
+    Pools { portal: Some("us-east-1_PortalDemo"), pass_through: Some("us-east-1_StaffDemo") };
 const TODAY: Date = date!(2026 - 06 - 15);
 
 fn event(text: &str) -> Value {
@@ -97,19 +100,54 @@ fn a_user_without_the_contact_attributes_is_refused() {
     assert!(matches!(portal_user(&forged, POOL), Err(GateError::NotAContact)));
 }
 
-#[test]
-fn another_pools_event_passes_through_unchanged() {
+fn staff_event() -> Value {
     let mut staff = event(SIGN_IN);
     staff["userPoolId"] = json!("us-east-1_StaffDemo");
     staff["request"]["userAttributes"] = json!({ "sub": "s", "custom:tenant_id": "demo" });
-    assert_eq!(answer(staff.clone(), None).unwrap(), staff);
+    staff
+}
+
+#[test]
+fn the_pass_through_pools_event_passes_through_unchanged() {
+    // Given the local emulator's build, which names the staff pool
+    // When a staff user signs in
+    let staff = staff_event();
+    // Then its event comes back as it came
+    assert_eq!(portal_user(&staff, LOCAL).unwrap(), None);
+}
+
+#[test]
+fn an_event_of_another_pool_than_the_configured_one_is_refused_not_passed_through() {
+    // Given a gate told the portal pool's id (a misconfigured id looks the same)
+    // When another pool's event arrives
+    let refused = portal_user(&staff_event(), POOL).unwrap_err();
+    // Then the sign-in is refused, naming both pools for the log
+    assert!(
+        matches!(&refused, GateError::WrongPool { configured, called_by }
+            if configured == "us-east-1_PortalDemo" && called_by == "us-east-1_StaffDemo"),
+        "{refused:?}"
+    );
+    assert_eq!(refused.kind(), "WrongUserPool");
 }
 
 #[test]
 fn without_a_configured_pool_every_event_is_gated() {
     let mut other = event(SIGN_IN);
     other["userPoolId"] = json!("us-east-1_Other");
-    assert!(portal_user(&other, None).unwrap().is_some());
+    assert!(portal_user(&other, Pools::default()).unwrap().is_some());
+}
+
+#[test]
+fn a_user_whose_address_is_no_longer_the_contacts_is_refused() {
+    // Given an active contact whose address changed after its user was made
+    let mut ada = contact(PortalStatus::Active, None);
+    ada.fields.email = Some(crate::domain::Email::parse("ada.new@demo.example").unwrap());
+    // When the old user signs in or refreshes
+    for sample in [SIGN_IN, REFRESH] {
+        let refused = answer(event(sample), Some(&ada)).unwrap_err();
+        // Then it is refused
+        assert!(matches!(refused, GateError::Refused(PortalRefusal::AddressChanged)), "{refused:?}");
+    }
 }
 
 #[test]

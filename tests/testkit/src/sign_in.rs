@@ -24,7 +24,7 @@ use local_api::proxy::{bind_loopback, serve};
 use local_api::LocalPools;
 use serde_json::{json, Value};
 use shared::domain::dates::Clock;
-use shared::portal::gate::{portal_user, Gate};
+use shared::portal::gate::{portal_user, Gate, Pools};
 use shared::store::Store;
 use tokio::sync::OnceCell;
 
@@ -75,7 +75,7 @@ async fn table_holding(
 pub async fn pools() -> &'static LocalPools {
     static GATE: OnceCell<()> = OnceCell::const_new();
     let pools = crate::cognito::pools().await;
-    GATE.get_or_init(|| async { start_gate(&pools.portal.pool_id) }).await;
+    GATE.get_or_init(|| async { start_gate(&pools.portal.pool_id, &pools.staff.pool_id) }).await;
     pools
 }
 
@@ -85,12 +85,14 @@ pub fn register(tenant: &str, table: &str, clock: Arc<dyn Clock>) {
     registry().lock().expect("registry").insert(tenant.to_owned(), entry);
 }
 
-fn start_gate(portal_pool_id: &str) {
+/// The stand-in gates the portal pool's events and passes the staff pool's through, as the
+/// trigger's `local-emulator` build does under `scripts/run-local`.
+fn start_gate(portal_pool_id: &str, staff_pool_id: &str) {
     let port: u16 = std::env::var("LAMBDA_PORT")
         .expect("LAMBDA_PORT (source scripts/env.sh)")
         .parse()
         .expect("LAMBDA_PORT is a port number");
-    let pool = portal_pool_id.to_owned();
+    let pools: Arc<(String, String)> = Arc::new((portal_pool_id.to_owned(), staff_pool_id.to_owned()));
     let (bound, listening) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build();
@@ -102,8 +104,7 @@ fn start_gate(portal_pool_id: &str) {
             };
             let db = crate::table::dynamo_client().await;
             bound.send(Ok(())).expect("waiting");
-            let pool: Arc<str> = pool.into();
-            let _ = serve(listener, move |req| invoke(req, db.clone(), pool.clone())).await;
+            let _ = serve(listener, move |req| invoke(req, db.clone(), pools.clone())).await;
         })
     });
     let started = listening.recv().expect("the gate's thread");
@@ -120,8 +121,9 @@ fn start_gate(portal_pool_id: &str) {
 async fn invoke(
     req: Request<Incoming>,
     db: aws_sdk_dynamodb::Client,
-    pool: Arc<str>,
+    pools: Arc<(String, String)>,
 ) -> Response<Full<Bytes>> {
+    let pools = Pools { portal: Some(&pools.0), pass_through: Some(&pools.1) };
     let function_error = |kind: &str, message: String| {
         let body = json!({ "errorType": kind, "errorMessage": message }).to_string();
         let mut res = Response::new(Full::new(Bytes::from(body)));
@@ -136,7 +138,7 @@ async fn invoke(
     let Ok(event) = serde_json::from_slice::<Value>(&body) else {
         return function_error("InvalidRequestContent", "the event is not JSON".into());
     };
-    let user = portal_user(&event, Some(&pool)).ok().flatten();
+    let user = portal_user(&event, pools).ok().flatten();
     // Another pool's event passes through; a bad one is the gate's to refuse.
     let tenant = user.as_ref().map(|u| u.tenant.as_str().to_owned()).unwrap_or_default();
     let mut registered = registry().lock().expect("registry").get(&tenant).cloned();
@@ -148,7 +150,7 @@ async fn invoke(
         None => (String::from("no-table-registered"), Arc::new(shared::domain::dates::SystemClock) as _),
     };
     let store = Store::new(db, &table);
-    let gate = Gate { store: &store, clock: clock.as_ref(), portal_pool_id: Some(&pool) };
+    let gate = Gate { store: &store, clock: clock.as_ref(), pools };
     match gate.answer(event).await {
         Ok(answer) => Response::new(Full::new(Bytes::from(answer.to_string()))),
         Err(refused) => function_error(refused.kind(), refused.to_string()),

@@ -6,14 +6,18 @@
 //! a staff user of that tenant and role (created if missing), signed in; prints its ID token,
 //! and with `--show-password` first a line `password: P`.
 //!
-//! `local-cognito portal-sign-in --email E --password P`: a client contact's sign-in to the
-//! portal pool (through its sign-in gate); prints its ID token.
+//! `local-cognito portal-sign-in --tenant T --email E --password P`: a client contact's
+//! sign-in to the portal pool (through its sign-in gate), as a portal front end makes it: with
+//! the username the tenant and address give (`shared::domain::portal::portal_username`);
+//! prints its ID token.
 
 use local_api::Template;
 use local_cognito::users::{new_password, staff_token, Role, StaffUser};
 use local_cognito::{pools, Error, LocalPools};
+use shared::domain::portal::portal_username;
+use shared::domain::{Email, TenantId};
 
-const USAGE: &str = "usage: local-cognito setup | token --tenant T --role admin|manager|reader [--email E] [--password P] [--show-password] | portal-sign-in --email E --password P";
+const USAGE: &str = "usage: local-cognito setup | token --tenant T --role admin|manager|reader [--email E] [--password P] [--show-password] | portal-sign-in --tenant T --email E --password P";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -56,9 +60,16 @@ async fn main() -> Result<(), Error> {
             // What the portal does: the contact signs in with the password it chose when it
             // accepted its invitation; the portal pool's sign-in gate decides.
             let pools = LocalPools::load(&pools_file)?;
+            let tenant = flag(&args, "--tenant").ok_or("--tenant is required")?;
+            let tenant = TenantId::parse(&tenant).ok_or("--tenant is not a tenant id")?;
             let email = flag(&args, "--email").ok_or("--email is required")?;
+            let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
             let password = flag(&args, "--password").ok_or("--password is required")?;
-            println!("{}", local_cognito::users::sign_in(&client, &pools.portal, &email, &password).await?);
+            let username = portal_username(&tenant, &email);
+            println!(
+                "{}",
+                local_cognito::users::sign_in(&client, &pools.portal, &username, &password).await?
+            );
         }
         _ => return Err(USAGE.into()),
     }

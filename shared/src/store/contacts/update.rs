@@ -149,8 +149,8 @@ impl Store {
     }
 
     /// The contact's own update: its editable fields, its primary flag and portal status as the
-    /// change has them (a revoke, or an email change that kills a pending invitation, also
-    /// moves `change.updated`'s status), and its sweep index keys.
+    /// change has them (a revoke, or an email change that kills a pending invitation or ends
+    /// access, also moves `change.updated`'s status), and its sweep index keys.
     fn contact_edit(
         &self,
         tenant: &TenantId,
@@ -169,10 +169,19 @@ impl Store {
             updated.portal.status = PortalStatus::Revoked;
             edit.set("portal_status", AttributeValue::S(PortalStatus::Revoked.as_str().into()));
         }
-        // A pending invitation was sent to the old address: it dies with the change.
-        if change.email_moves && updated.portal.status == PortalStatus::Invited {
-            updated.portal.status = PortalStatus::None;
-            edit.set("portal_status", AttributeValue::S(PortalStatus::None.as_str().into()));
+        // A pending invitation was sent to the old address: it dies with the change. A portal
+        // user signs in with the old address: access ends, and the new address needs a new
+        // invitation (`PortalUsers::follow_change` removes the user).
+        if change.email_moves {
+            let ended = match updated.portal.status {
+                PortalStatus::Invited => Some(PortalStatus::None),
+                PortalStatus::Active => Some(PortalStatus::Revoked),
+                PortalStatus::None | PortalStatus::Revoked => None,
+            };
+            if let Some(status) = ended {
+                updated.portal.status = status;
+                edit.set("portal_status", AttributeValue::S(status.as_str().into()));
+            }
         }
         if pending_invite && (revoke || change.email_moves) {
             edit.remove("invite_hash");
