@@ -75,6 +75,7 @@ mod sweep_shards;
 mod template;
 mod template_events;
 mod template_identity;
+mod template_limits;
 mod template_observability;
 mod template_portal_users;
 mod walk;
