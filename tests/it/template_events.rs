@@ -59,6 +59,27 @@ fn the_function_may_publish_only_to_the_services_bus() {
 }
 
 #[test]
+fn only_the_change_events_role_may_put_events_on_the_bus() {
+    // Given the bus's resource policy
+    let template = template_yaml();
+    let policy = resource(&template, "ContactsEventBusPolicy");
+    assert_eq!(policy["Type"], "AWS::Events::EventBusPolicy");
+    assert_eq!(tagged(&policy["Properties"]["EventBusName"]), tag("!Ref", "ContactsEventBus"));
+
+    // Then it denies PutEvents to every principal but the function's role: an Allow alone
+    // would not stop a principal of the account whose own policy allows events:PutEvents
+    let statement = &policy["Properties"]["Statement"];
+    assert_eq!(statement["Effect"], "Deny");
+    assert_eq!(statement["Principal"], "*");
+    assert_eq!(actions(statement), ["events:PutEvents"]);
+    assert_eq!(tagged(&statement["Resource"]), tag("!GetAtt", "ContactsEventBus.Arn"));
+    let except = &statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"];
+    assert_eq!(tagged(except), tag("!GetAtt", "ChangeEventsFunctionRole.Arn"));
+    // And that role is the one SAM generates for the function, under that name
+    assert!(resource(&template, "ChangeEventsFunction")["Properties"]["Role"].is_null());
+}
+
+#[test]
 fn records_on_the_failure_queue_and_a_lagging_stream_raise_alarms_on_the_alarm_topic() {
     let template = template_yaml();
     let queue = resource(&template, "ChangeEventsFailedRecordsAlarm");
