@@ -80,6 +80,28 @@ fn only_the_change_events_role_may_put_events_on_the_bus() {
 }
 
 #[test]
+fn the_email_events_rule_takes_only_this_accounts_events_of_the_stacks_configuration_set() {
+    // Given the rule that routes SES's events to record-email-event
+    let template = template_yaml();
+    let rule = &resource(&template, "RecordEmailEventFunction")["Properties"]["Events"]["SesEvents"];
+    let pattern = &rule["Properties"]["Pattern"];
+
+    // Then it matches only events of this account
+    let accounts = pattern["account"].as_sequence().expect("an account filter");
+    assert_eq!(accounts.iter().map(tagged).collect::<Vec<_>>(), [tag("!Ref", "AWS::AccountId")]);
+    // And only those of the emails the stack sent, which name its configuration set
+    let sets = pattern["detail"]["mail"]["tags"]["ses:configuration-set"].as_sequence();
+    let sets = sets.expect("a configuration set filter");
+    assert_eq!(sets.iter().map(tagged).collect::<Vec<_>>(), [tag("!Ref", "EmailConfigurationSet")]);
+    // Where SES's events carry it (the samples are SES's format)
+    for sample in crate::events::RECORDED_SES_EVENTS {
+        let event: serde_json::Value = serde_json::from_str(&crate::events::event(sample)).unwrap();
+        let named = &event["detail"]["mail"]["tags"]["ses:configuration-set"];
+        assert!(named.as_array().is_some_and(|sets| sets.len() == 1 && sets[0].is_string()), "{sample}");
+    }
+}
+
+#[test]
 fn records_on_the_failure_queue_and_a_lagging_stream_raise_alarms_on_the_alarm_topic() {
     let template = template_yaml();
     let queue = resource(&template, "ChangeEventsFailedRecordsAlarm");
