@@ -16,6 +16,7 @@ mod dates;
 mod delivery_feedback;
 mod domain_events;
 mod domain_events_failures;
+mod domain_events_notes;
 mod duplicates;
 mod email_faults;
 mod email_faults_notices;

@@ -102,6 +102,25 @@ fn the_email_events_rule_takes_only_this_accounts_events_of_the_stacks_configura
 }
 
 #[test]
+fn events_carry_the_text_of_internal_notes_only_where_the_deployment_opts_in() {
+    // Given the template
+    let template = template_yaml();
+
+    // Then a parameter, off by default, says whether notes are published
+    let parameter = &template["Parameters"]["EventsPublishInternalNotes"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(
+        parameter["AllowedValues"],
+        serde_yaml::from_str::<serde_yaml::Value>("[\"true\", \"false\"]").unwrap()
+    );
+    // And only the function that publishes events is told
+    let env = &resource(&template, "ChangeEventsFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(tagged(&env["EVENTS_PUBLISH_INTERNAL_NOTES"]), tag("!Ref", "EventsPublishInternalNotes"));
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("EVENTS_PUBLISH_INTERNAL_NOTES").is_none(), "change-events only");
+}
+
+#[test]
 fn records_on_the_failure_queue_and_a_lagging_stream_raise_alarms_on_the_alarm_topic() {
     let template = template_yaml();
     let queue = resource(&template, "ChangeEventsFailedRecordsAlarm");
