@@ -110,9 +110,15 @@ fn snapshot(item: &Item, fields: &[&str]) -> Value {
     Value::Object(fields.iter().map(|f| ((*f).to_owned(), value(Some(item), f))).collect::<Map<_, _>>())
 }
 
+/// The contact attributes a user sets: those its edits write, but the name index's key, which
+/// they derive from the names.
+fn user_set_contact_fields() -> impl Iterator<Item = &'static str> {
+    CONTACT_EDITABLE.iter().copied().filter(|f| *f != keys::NAME_SK)
+}
+
 /// The contact fields a user edits, except the email (its own event).
 fn contact_fields() -> impl Iterator<Item = &'static str> {
-    CONTACT_EDITABLE.iter().copied().filter(|f| *f != "email")
+    user_set_contact_fields().filter(|f| *f != "email")
 }
 
 struct Keys {
@@ -241,8 +247,7 @@ impl Ctx<'_> {
 fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
     match (&ctx.change.old, &ctx.change.new) {
         (None, Some(new)) => {
-            let mut fields: Vec<&str> =
-                CONTACT_EDITABLE.iter().copied().filter(|f| ctx.discloses(f)).collect();
+            let mut fields: Vec<&str> = user_set_contact_fields().filter(|f| ctx.discloses(f)).collect();
             fields.extend(["is_primary", "portal_status"]);
             out.events.push(ctx.event("contact.created", json!({"contact": snapshot(new, &fields)})));
         }

@@ -61,6 +61,7 @@ fn changes_of_derived_attributes_alone_map_to_nothing() {
         ("report_ids", AttributeValue::Ss(vec!["x".into()])),
         ("GSI1PK", s("SWEEP")),
         ("GSI1SK", s("2026-12-01#x")),
+        ("GSI2SK", s("lovelace\u{1}")),
         ("invite_hash", s("abc")),
         ("is_primary", AttributeValue::Bool(true)),
     ];
@@ -68,6 +69,17 @@ fn changes_of_derived_attributes_alone_map_to_nothing() {
     let mapped = map(&change(Some(contact(&[])), Some(contact(&derived))), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty() && mapped.activity.is_empty(), "{mapped:?}");
+}
+
+#[test]
+fn a_new_contacts_event_carries_the_fields_a_user_sets_but_not_the_name_index_key() {
+    let new = contact(&[("GSI2SK", s("lovelace\u{1}"))]);
+
+    let mapped = map(&change(None, Some(new)), InternalNotes::Withheld).unwrap();
+
+    let created = &mapped.events[0].data["contact"];
+    assert_eq!(created["last_name"], "Lovelace");
+    assert!(created.get(keys::NAME_SK).is_none(), "{created}");
 }
 
 #[test]
