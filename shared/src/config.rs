@@ -64,6 +64,43 @@ impl Default for EmailConfig {
     }
 }
 
+/// The `change-events` function's settings: where its events go and what they may carry.
+#[derive(Clone, Debug)]
+pub struct EventsConfig {
+    pub table_name: String,
+    /// The bus the domain events go to (`EVENT_BUS_NAME`).
+    pub bus_name: String,
+    /// Days a contact's activity items are kept (`ACTIVITY_RETENTION_DAYS`, default 365).
+    pub activity_retention_days: u32,
+    /// `EVENTS_PUBLISH_INTERNAL_NOTES` (default off).
+    pub internal_notes: InternalNotes,
+}
+
+/// Whether change events carry the text of a contact's internal notes (`description`). Every
+/// subscriber of the bus reads what it carries, and the notes are the service company's own,
+/// which not even the contact's portal user sees; withheld, a change of them is still named.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InternalNotes {
+    #[default]
+    Withheld,
+    Published,
+}
+
+impl EventsConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let publish_notes = flag("EVENTS_PUBLISH_INTERNAL_NOTES", false)?;
+        Ok(Self {
+            table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            bus_name: var("EVENT_BUS_NAME").ok_or(ConfigError::Missing("EVENT_BUS_NAME"))?,
+            activity_retention_days: number(
+                "ACTIVITY_RETENTION_DAYS",
+                crate::domain::activity::DEFAULT_RETENTION_DAYS,
+            )?,
+            internal_notes: if publish_notes { InternalNotes::Published } else { InternalNotes::Withheld },
+        })
+    }
+}
+
 fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
     match var(name) {
         None => Ok(default),

@@ -59,6 +59,68 @@ fn the_function_may_publish_only_to_the_services_bus() {
 }
 
 #[test]
+fn only_the_change_events_role_may_put_events_on_the_bus() {
+    // Given the bus's resource policy
+    let template = template_yaml();
+    let policy = resource(&template, "ContactsEventBusPolicy");
+    assert_eq!(policy["Type"], "AWS::Events::EventBusPolicy");
+    assert_eq!(tagged(&policy["Properties"]["EventBusName"]), tag("!Ref", "ContactsEventBus"));
+
+    // Then it denies PutEvents to every principal but the function's role: an Allow alone
+    // would not stop a principal of the account whose own policy allows events:PutEvents
+    let statement = &policy["Properties"]["Statement"];
+    assert_eq!(statement["Effect"], "Deny");
+    assert_eq!(statement["Principal"], "*");
+    assert_eq!(actions(statement), ["events:PutEvents"]);
+    assert_eq!(tagged(&statement["Resource"]), tag("!GetAtt", "ContactsEventBus.Arn"));
+    let except = &statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"];
+    assert_eq!(tagged(except), tag("!GetAtt", "ChangeEventsFunctionRole.Arn"));
+    // And that role is the one SAM generates for the function, under that name
+    assert!(resource(&template, "ChangeEventsFunction")["Properties"]["Role"].is_null());
+}
+
+#[test]
+fn the_email_events_rule_takes_only_this_accounts_events_of_the_stacks_configuration_set() {
+    // Given the rule that routes SES's events to record-email-event
+    let template = template_yaml();
+    let rule = &resource(&template, "RecordEmailEventFunction")["Properties"]["Events"]["SesEvents"];
+    let pattern = &rule["Properties"]["Pattern"];
+
+    // Then it matches only events of this account
+    let accounts = pattern["account"].as_sequence().expect("an account filter");
+    assert_eq!(accounts.iter().map(tagged).collect::<Vec<_>>(), [tag("!Ref", "AWS::AccountId")]);
+    // And only those of the emails the stack sent, which name its configuration set
+    let sets = pattern["detail"]["mail"]["tags"]["ses:configuration-set"].as_sequence();
+    let sets = sets.expect("a configuration set filter");
+    assert_eq!(sets.iter().map(tagged).collect::<Vec<_>>(), [tag("!Ref", "EmailConfigurationSet")]);
+    // Where SES's events carry it (the samples are SES's format)
+    for sample in crate::events::RECORDED_SES_EVENTS {
+        let event: serde_json::Value = serde_json::from_str(&crate::events::event(sample)).unwrap();
+        let named = &event["detail"]["mail"]["tags"]["ses:configuration-set"];
+        assert!(named.as_array().is_some_and(|sets| sets.len() == 1 && sets[0].is_string()), "{sample}");
+    }
+}
+
+#[test]
+fn events_carry_the_text_of_internal_notes_only_where_the_deployment_opts_in() {
+    // Given the template
+    let template = template_yaml();
+
+    // Then a parameter, off by default, says whether notes are published
+    let parameter = &template["Parameters"]["EventsPublishInternalNotes"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(
+        parameter["AllowedValues"],
+        serde_yaml::from_str::<serde_yaml::Value>("[\"true\", \"false\"]").unwrap()
+    );
+    // And only the function that publishes events is told
+    let env = &resource(&template, "ChangeEventsFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(tagged(&env["EVENTS_PUBLISH_INTERNAL_NOTES"]), tag("!Ref", "EventsPublishInternalNotes"));
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("EVENTS_PUBLISH_INTERNAL_NOTES").is_none(), "change-events only");
+}
+
+#[test]
 fn records_on_the_failure_queue_and_a_lagging_stream_raise_alarms_on_the_alarm_topic() {
     let template = template_yaml();
     let queue = resource(&template, "ChangeEventsFailedRecordsAlarm");

@@ -4,17 +4,20 @@
 //! Attributes the service derives (counts, versions, `updated_at`, index keys, invitation
 //! hashes, `is_primary`) never make an event on their own: only the attributes a user sets are
 //! compared. A deletion's event comes from its deletion record's insertion, which names the
-//! deleter (`shared::store::deletions`); the deleted item's removal only erases activity.
+//! deleter (`shared::store::deletions`); the deleted item's removal only erases activity. The
+//! contact's staff-only fields (its internal notes) are named, their values published only
+//! where the deployment says so (`InternalNotes`).
 
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use shared::config::InternalNotes;
 use shared::domain::{ClientId, ContactId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
 use shared::store::deletions::DELETION_ENTITY;
-use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE};
+use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
 use shared::store::keys;
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
@@ -91,10 +94,14 @@ fn changed<'a>(old: &Item, new: &Item, fields: &[&'a str]) -> Vec<&'a str> {
     fields.iter().copied().filter(|f| old.get(*f) != new.get(*f)).collect()
 }
 
-fn changes(old: &Item, new: &Item, fields: &[&str]) -> Value {
+/// Each field's old and new value; a field whose values `discloses` refuses, by name only.
+fn changes(old: &Item, new: &Item, fields: &[&str], discloses: impl Fn(&str) -> bool) -> Value {
     fields
         .iter()
-        .map(|f| json!({"field": f, "old": value(Some(old), f), "new": value(Some(new), f)}))
+        .map(|f| match discloses(f) {
+            true => json!({"field": f, "old": value(Some(old), f), "new": value(Some(new), f)}),
+            false => json!({"field": f}),
+        })
         .collect()
 }
 
@@ -103,9 +110,15 @@ fn snapshot(item: &Item, fields: &[&str]) -> Value {
     Value::Object(fields.iter().map(|f| ((*f).to_owned(), value(Some(item), f))).collect::<Map<_, _>>())
 }
 
+/// The contact attributes a user sets: those its edits write, but the name index's key, which
+/// they derive from the names.
+fn user_set_contact_fields() -> impl Iterator<Item = &'static str> {
+    CONTACT_EDITABLE.iter().copied().filter(|f| *f != keys::NAME_SK)
+}
+
 /// The contact fields a user edits, except the email (its own event).
 fn contact_fields() -> impl Iterator<Item = &'static str> {
-    CONTACT_EDITABLE.iter().copied().filter(|f| *f != "email")
+    user_set_contact_fields().filter(|f| *f != "email")
 }
 
 struct Keys {
@@ -149,7 +162,7 @@ fn time_of(item: &Item, name: &str) -> Result<OffsetDateTime, Unmappable> {
 }
 
 /// Maps one record. Pure: the same record always maps to the same events and activity.
-pub fn map(change: &StreamChange) -> Result<Mapped, Unmappable> {
+pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmappable> {
     let image = change.new.as_ref().or(change.old.as_ref());
     let Some(entity) = image.and_then(|i| text(i, "entity")) else { return Ok(Mapped::default()) };
     if entity == DELETION_ENTITY {
@@ -166,7 +179,7 @@ pub fn map(change: &StreamChange) -> Result<Mapped, Unmappable> {
         None => (change.written_at, None),
     };
     let mut out = Mapped::default();
-    let ctx = Ctx { change, keys: &keys, at, actor: &actor };
+    let ctx = Ctx { change, keys: &keys, at, actor: &actor, notes };
     match (entity, &change.old, &change.new) {
         ("contact", _, _) => contact(&ctx, &mut out),
         (_, None, Some(new)) => {
@@ -185,7 +198,8 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
     let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
     let keys = keys_of(new, DELETION_ENTITY)?;
     let actor = text(new, "deleted_by").map(str::to_owned);
-    let ctx = Ctx { change, keys: &keys, at: time_of(new, "deleted_at")?, actor: &actor };
+    let at = time_of(new, "deleted_at")?;
+    let ctx = Ctx { change, keys: &keys, at, actor: &actor, notes: InternalNotes::Withheld };
     let kind = if keys.contact.is_some() { "contact.deleted" } else { "client.deleted" };
     Ok(Mapped { events: vec![ctx.event(kind, json!({}))], ..Mapped::default() })
 }
@@ -195,9 +209,15 @@ struct Ctx<'a> {
     keys: &'a Keys,
     at: OffsetDateTime,
     actor: &'a Option<String>,
+    notes: InternalNotes,
 }
 
 impl Ctx<'_> {
+    /// Whether this contact field's values may be published.
+    fn discloses(&self, field: &str) -> bool {
+        self.notes == InternalNotes::Published || !CONTACT_STAFF_ONLY.contains(&field)
+    }
+
     fn event(&self, kind: &'static str, data: Value) -> DomainEvent {
         DomainEvent {
             id: format!("{}:{kind}", self.change.event_id),
@@ -227,7 +247,7 @@ impl Ctx<'_> {
 fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
     match (&ctx.change.old, &ctx.change.new) {
         (None, Some(new)) => {
-            let mut fields: Vec<&str> = CONTACT_EDITABLE.to_vec();
+            let mut fields: Vec<&str> = user_set_contact_fields().filter(|f| ctx.discloses(f)).collect();
             fields.extend(["is_primary", "portal_status"]);
             out.events.push(ctx.event("contact.created", json!({"contact": snapshot(new, &fields)})));
         }
@@ -250,7 +270,8 @@ fn contact_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
         out.events.push(ctx.event("contact.email_changed", data));
     }
     if !others.is_empty() {
-        out.events.push(ctx.event("contact.updated", json!({"changes": changes(old, new, &others)})));
+        let changes = changes(old, new, &others, |f| ctx.discloses(f));
+        out.events.push(ctx.event("contact.updated", json!({"changes": changes})));
     }
     let mut names: Vec<String> = others.iter().map(|f| (*f).to_owned()).collect();
     if email {
@@ -272,7 +293,8 @@ fn contact_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
 fn client_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {
     let fields = changed(old, new, CLIENT_EDITABLE);
     if !fields.is_empty() {
-        out.events.push(ctx.event("client.updated", json!({"changes": changes(old, new, &fields)})));
+        let changes = changes(old, new, &fields, |_| true);
+        out.events.push(ctx.event("client.updated", json!({"changes": changes})));
     }
     // A move from one primary to another; the first contact becoming primary is part of its
     // `contact.created`, and the last one leaving is its `contact.deleted`.

@@ -3,6 +3,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::*;
+use shared::config::InternalNotes;
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -44,7 +45,8 @@ fn kinds(m: &Mapped) -> Vec<&str> {
 fn a_redelivered_record_maps_to_events_with_the_same_ids() {
     let record = change(Some(contact(&[])), Some(contact(&[("email", s("new@example.com"))])));
 
-    let (first, again) = (map(&record).unwrap(), map(&record).unwrap());
+    let (first, again) =
+        (map(&record, InternalNotes::Withheld).unwrap(), map(&record, InternalNotes::Withheld).unwrap());
 
     assert_eq!(first.events, again.events);
     assert_eq!(first.events[0].id, "ev-1:contact.email_changed");
@@ -59,20 +61,32 @@ fn changes_of_derived_attributes_alone_map_to_nothing() {
         ("report_ids", AttributeValue::Ss(vec!["x".into()])),
         ("GSI1PK", s("SWEEP")),
         ("GSI1SK", s("2026-12-01#x")),
+        ("GSI2SK", s("lovelace\u{1}")),
         ("invite_hash", s("abc")),
         ("is_primary", AttributeValue::Bool(true)),
     ];
 
-    let mapped = map(&change(Some(contact(&[])), Some(contact(&derived)))).unwrap();
+    let mapped = map(&change(Some(contact(&[])), Some(contact(&derived))), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty() && mapped.activity.is_empty(), "{mapped:?}");
+}
+
+#[test]
+fn a_new_contacts_event_carries_the_fields_a_user_sets_but_not_the_name_index_key() {
+    let new = contact(&[("GSI2SK", s("lovelace\u{1}"))]);
+
+    let mapped = map(&change(None, Some(new)), InternalNotes::Withheld).unwrap();
+
+    let created = &mapped.events[0].data["contact"];
+    assert_eq!(created["last_name"], "Lovelace");
+    assert!(created.get(keys::NAME_SK).is_none(), "{created}");
 }
 
 #[test]
 fn an_email_and_another_field_changed_together_are_one_email_event_and_one_update() {
     let new = contact(&[("email", s("new@example.com")), ("job_title", s("CFO"))]);
 
-    let mapped = map(&change(Some(contact(&[])), Some(new))).unwrap();
+    let mapped = map(&change(Some(contact(&[])), Some(new)), InternalNotes::Withheld).unwrap();
 
     assert_eq!(kinds(&mapped), ["contact.email_changed", "contact.updated"]);
     assert_eq!(
@@ -109,7 +123,7 @@ fn deletion_record(contact: bool) -> Item {
 
 #[test]
 fn a_removed_contact_erases_its_activity_and_publishes_nothing() {
-    let mapped = map(&change(Some(contact(&[])), None)).unwrap();
+    let mapped = map(&change(Some(contact(&[])), None), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty(), "{mapped:?}");
     let erased = mapped.erase_activity_of.map(|(t, c)| (t.to_string(), c.to_string()));
@@ -118,7 +132,7 @@ fn a_removed_contact_erases_its_activity_and_publishes_nothing() {
 
 #[test]
 fn a_contacts_deletion_record_maps_to_its_deletion_by_the_deleter_carrying_only_ids() {
-    let mapped = map(&change(None, Some(deletion_record(true)))).unwrap();
+    let mapped = map(&change(None, Some(deletion_record(true))), InternalNotes::Withheld).unwrap();
 
     assert_eq!(kinds(&mapped), ["contact.deleted"]);
     let event = &mapped.events[0];
@@ -134,7 +148,7 @@ fn a_contacts_deletion_record_maps_to_its_deletion_by_the_deleter_carrying_only_
 
 #[test]
 fn a_clients_deletion_record_maps_to_its_deletion_by_the_deleter() {
-    let mapped = map(&change(None, Some(deletion_record(false)))).unwrap();
+    let mapped = map(&change(None, Some(deletion_record(false))), InternalNotes::Withheld).unwrap();
 
     assert_eq!(kinds(&mapped), ["client.deleted"]);
     let event = &mapped.events[0];
@@ -151,7 +165,7 @@ fn a_removed_client_maps_to_nothing() {
         ("updated_at".to_owned(), s("2026-11-28T10:00:00Z")),
     ]);
 
-    let mapped = map(&change(Some(client), None)).unwrap();
+    let mapped = map(&change(Some(client), None), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty(), "{mapped:?}");
 }
@@ -162,7 +176,7 @@ fn a_deletion_records_expiry_and_changes_map_to_nothing() {
     let changed = change(Some(deletion_record(false)), Some(deletion_record(false)));
 
     for record in [expired, changed] {
-        let mapped = map(&record).unwrap();
+        let mapped = map(&record, InternalNotes::Withheld).unwrap();
         assert!(mapped.events.is_empty() && mapped.erase_activity_of.is_none(), "{mapped:?}");
     }
 }
@@ -172,7 +186,7 @@ fn a_deletion_record_under_keys_that_are_not_the_services_is_unmappable() {
     let mut item = deletion_record(true);
     item.insert("PK".into(), s("TENANT#acme"));
 
-    assert!(map(&change(None, Some(item))).is_err());
+    assert!(map(&change(None, Some(item)), InternalNotes::Withheld).is_err());
 }
 
 #[test]
@@ -183,7 +197,7 @@ fn items_other_than_contacts_and_clients_map_to_nothing() {
         ("entity".to_owned(), s("email")),
     ]);
 
-    let mapped = map(&change(None, Some(marker))).unwrap();
+    let mapped = map(&change(None, Some(marker)), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty());
 }
@@ -193,5 +207,5 @@ fn a_contact_item_under_keys_that_are_not_the_services_is_unmappable() {
     let mut item = contact(&[]);
     item.insert("PK".into(), s("TENANT#acme#CLIENT#not-an-id"));
 
-    assert!(map(&change(None, Some(item))).is_err());
+    assert!(map(&change(None, Some(item)), InternalNotes::Withheld).is_err());
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::map::{map, DomainEvent, Item, StreamChange};
+use shared::config::{EventsConfig, InternalNotes};
 use shared::store::Store;
 
 /// The `source` of every event the service publishes.
@@ -35,6 +36,7 @@ pub struct Processor {
     pub events: aws_sdk_eventbridge::Client,
     pub bus: String,
     pub retention_days: u32,
+    pub internal_notes: InternalNotes,
 }
 
 fn image(item: serde_dynamo::Item) -> Option<Item> {
@@ -58,21 +60,16 @@ pub fn stream_change(record: EventRecord) -> (String, StreamChange) {
 }
 
 impl Processor {
-    /// Reads the configuration from the environment: `TABLE_NAME`, `EVENT_BUS_NAME`,
-    /// `ACTIVITY_RETENTION_DAYS` (default 365).
+    /// Reads its configuration from the environment (`shared::config::EventsConfig`).
     pub async fn from_env() -> Result<Self, BoxError> {
+        let config = EventsConfig::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let bus = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?;
-        let retention_days = match std::env::var("ACTIVITY_RETENTION_DAYS") {
-            Ok(days) => days.parse().map_err(|_| "ACTIVITY_RETENTION_DAYS is not a number of days")?,
-            Err(_) => shared::store::activity_changes::DEFAULT_RETENTION_DAYS,
-        };
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&aws), table),
+            store: Store::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name),
             events: aws_sdk_eventbridge::Client::new(&aws),
-            bus,
-            retention_days,
+            bus: config.bus_name,
+            retention_days: config.activity_retention_days,
+            internal_notes: config.internal_notes,
         })
     }
 
@@ -105,7 +102,7 @@ impl Processor {
     }
 
     async fn one(&self, change: &StreamChange) -> Result<(), BoxError> {
-        let mapped = map(change)?;
+        let mapped = map(change, self.internal_notes)?;
         self.publish(&mapped.events).await?;
         for activity in &mapped.activity {
             self.store.put_activity_change(activity, self.retention_days).await?;

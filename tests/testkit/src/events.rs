@@ -48,6 +48,7 @@ impl EventStream {
             events,
             bus: api.table.clone(),
             retention_days: shared::store::activity_changes::DEFAULT_RETENTION_DAYS,
+            internal_notes: shared::config::InternalNotes::default(),
         };
         Self { processor, poller, tap }
     }

@@ -52,6 +52,11 @@ struct ContactEditable {
     name_key: String,
 }
 
+/// The editable attributes only the service company's staff see: its internal notes, which
+/// neither the contact's portal user nor a change event's subscriber reads (unless the
+/// deployment publishes them: `shared::config::InternalNotes`).
+pub const CONTACT_STAFF_ONLY: &[&str] = &["description"];
+
 /// Every attribute `ContactEditable` may write.
 pub const CONTACT_EDITABLE: &[&str] = &[
     "salutation",
