@@ -26,8 +26,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum DomainError {
     #[error("authentication required: {0}")]
     Unauthenticated(&'static str),
-    #[error("this operation needs an administrator or the manage_all_clients privilege")]
-    Forbidden,
+    /// The caller's groups do not grant what the route needs; the detail says what does.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     /// An import file over the byte limit.
@@ -136,7 +137,7 @@ impl DomainError {
         use DomainError::*;
         match self {
             Unauthenticated(_) => "unauthenticated",
-            Forbidden => "forbidden",
+            Forbidden(_) => "forbidden",
             NotFound(_) => "not-found",
             FileTooLarge(_) | TooManyRows(_) => "payload-too-large",
             UnreadableFile(_) => "bad-request",

@@ -9,12 +9,17 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
+use super::routes::Access;
 use crate::domain::{DomainError, DomainResult, TenantId, UserId};
 
-/// The groups whose members write: the administrators' two and the "manage all clients"
-/// privilege's. Only administrators change group membership; no attribute a user could write
+/// The administrators' groups: they alone change what holds for the whole tenant (its
+/// settings). Only administrators change group membership; no attribute a user could write
 /// grants anything.
-const WRITER_GROUPS: &[&str] = &["global_admins", "psa_admins", "manage_all_clients"];
+const ADMIN_GROUPS: &[&str] = &["global_admins", "psa_admins"];
+
+/// The group of the "manage all clients" privilege: its members write clients and their
+/// contacts, as administrators do, but not the tenant's settings.
+const MANAGER_GROUP: &str = "manage_all_clients";
 
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -24,15 +29,35 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn can_write(&self) -> bool {
-        self.groups.iter().any(|g| WRITER_GROUPS.contains(&g.as_str()))
+    fn in_any(&self, groups: &[&str]) -> bool {
+        self.groups.iter().any(|g| groups.contains(&g.as_str()))
     }
 
-    pub fn require_writer(&self) -> DomainResult<()> {
-        if self.can_write() {
+    pub fn is_admin(&self) -> bool {
+        self.in_any(ADMIN_GROUPS)
+    }
+
+    pub fn can_write(&self) -> bool {
+        self.is_admin() || self.in_any(&[MANAGER_GROUP])
+    }
+
+    /// Whether the caller's groups grant `access` (a staff route's): anyone of the tenant
+    /// reads, writers write, administrators alone change the tenant's settings.
+    pub fn require(&self, access: Access) -> DomainResult<()> {
+        let (allowed, needs) = match access {
+            Access::Write => (
+                self.can_write(),
+                "this operation needs an administrator or the manage_all_clients privilege",
+            ),
+            Access::Admin => {
+                (self.is_admin(), "this operation needs an administrator (global_admins or psa_admins)")
+            }
+            Access::Read | Access::Public | Access::Portal => (true, ""),
+        };
+        if allowed {
             Ok(())
         } else {
-            Err(DomainError::Forbidden)
+            Err(DomainError::Forbidden(needs))
         }
     }
 }

@@ -86,7 +86,7 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
     use DomainError::*;
     match err {
         Unauthenticated(_) => (401, "Authentication required"),
-        Forbidden => (403, "Not allowed"),
+        Forbidden(_) => (403, "Not allowed"),
         PortalAccess(_) => (403, "No portal access"),
         NotFound(_) => (404, "Not found"),
         UnreadableFile(_) => (400, "Bad request"),
