@@ -106,21 +106,17 @@ impl ClaimValue {
     /// `cognito:groups` in exactly the two forms a JWT authorizer produces: a JSON array of
     /// strings (as the token carries it), or API Gateway's flattening of it, `[a b c]`, split on
     /// single spaces (Cognito group names hold no whitespace, but may hold commas, brackets and
-    /// quotes, so nothing else is split or stripped). Any other shape grants nothing.
+    /// quotes, so nothing else is split or stripped). Text is never read as JSON: a group named
+    /// `"psa_admins"`, quotes included, flattens to `["psa_admins"]`, which is that one name.
+    /// Any other shape grants nothing.
     fn as_groups(&self) -> Vec<String> {
-        let strings = |items: &[Value]| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-        match self {
-            ClaimValue::Json(Value::Array(items)) => strings(items),
-            other => {
-                let text = other.as_text().unwrap_or_default();
-                if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&text) {
-                    return strings(&items);
-                }
-                match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-                    Some(inner) => inner.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                    None => Vec::new(),
-                }
-            }
+        if let ClaimValue::Json(Value::Array(items)) = self {
+            return items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        }
+        let text = self.as_text().unwrap_or_default();
+        match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            Some(inner) => inner.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            None => Vec::new(),
         }
     }
 }
@@ -202,9 +198,20 @@ mod tests {
     fn groups_arrive_as_a_json_array_or_api_gateways_bracketed_list() {
         let expected = vec!["global_admins".to_owned(), "staff".to_owned()];
         assert_eq!(groups(ClaimValue::Text("[global_admins staff]".into())), expected);
-        assert_eq!(groups(ClaimValue::Text("[\"global_admins\",\"staff\"]".into())), expected);
         assert_eq!(groups(ClaimValue::Json(json!(["global_admins", "staff"]))), expected);
         assert!(groups(ClaimValue::Text("[]".into())).is_empty());
+    }
+
+    #[test]
+    fn text_that_looks_like_a_json_array_is_read_as_api_gateways_list_not_as_json() {
+        // Given group names holding quotes, as API Gateway flattens them: `"psa_admins"`, and
+        // `"global_admins","staff"` (one name, with a comma)
+        let quoted_name = ClaimValue::Text("[\"psa_admins\"]".into());
+        let quoted_pair = ClaimValue::Text("[\"global_admins\",\"staff\"]".into());
+
+        // When they are read, then each is the one name it was, quotes included
+        assert_eq!(groups(quoted_name), ["\"psa_admins\""]);
+        assert_eq!(groups(quoted_pair), ["\"global_admins\",\"staff\""]);
     }
 
     #[test]
