@@ -62,6 +62,10 @@ pub enum DomainError {
     /// Inviting a client means inviting its primary contact, which it does not have.
     #[error("the client has no primary contact to invite; add a contact first")]
     NoPrimaryContact,
+    /// SES reported the contact's address bouncing or complained: no invitation or new
+    /// password goes to it until the address changes.
+    #[error("the contact's address is {}: no portal email is sent to it until the address changes", .0.as_str())]
+    EmailSuppressed(super::EmailStatus),
     /// A new password can only be sent to a contact that uses the portal already.
     #[error("the contact does not use the portal (accept an invitation first)")]
     PortalNotActive,
@@ -152,6 +156,7 @@ impl DomainError {
             ClientInactive => "client-inactive",
             NoPrimaryContact => "no-primary-contact",
             PortalNotActive => "portal-not-in-use",
+            EmailSuppressed(_) => "email-suppressed",
             PortalUserTaken => "portal-user-taken",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",

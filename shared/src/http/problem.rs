@@ -96,9 +96,8 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
         PrimaryRequired => (409, "Primary contact required"),
         ClientHasContacts => (409, "Client still has contacts"),
         TooManyReports(_) | TooManyProjects(_) | NoEmail(_) | PortalActive | PortalNotActive
-        | PortalUserTaken | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact => {
-            (409, "Conflict")
-        }
+        | PortalUserTaken | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact
+        | EmailSuppressed(_) => (409, "Conflict"),
         PreconditionFailed => (412, "Precondition failed"),
         IdempotencyKeyReused => (422, "Idempotency key reused"),
         Contention => (409, "Concurrent modification"),
