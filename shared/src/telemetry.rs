@@ -66,9 +66,49 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// `text` with every email address in it replaced by `<address>`: for the words of another
+/// service (SES names a message's recipient when it refuses it) on their way into a log line,
+/// which must hold no address. An address is a run of the characters an address may hold with
+/// an `@` inside it.
+pub fn redact_addresses(text: &str) -> String {
+    let in_address = |c: char| c.is_alphanumeric() || "@.!#$%&'*+/=?^_`{|}~-".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let is_address =
+            word.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        out.push_str(if is_address { "<address>" } else { word });
+        word.clear();
+    };
+    for c in text.chars() {
+        if in_address(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_address_in_a_text_is_replaced_and_the_rest_kept() {
+        let ses = "Address blacklisted: <Ada.Lovelace+x@acme.example>, also bob@b.test. Code 554";
+
+        assert_eq!(redact_addresses(ses), "Address blacklisted: <<address>>, also <address> Code 554");
+    }
+
+    #[test]
+    fn text_without_an_address_is_unchanged() {
+        for text in ["MessageRejected: Email address is not verified.", "a @ b", "@handle", "x@", ""] {
+            assert_eq!(redact_addresses(text), text);
+        }
+    }
 
     #[test]
     fn the_trace_id_is_the_root_of_the_trace_header() {

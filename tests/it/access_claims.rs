@@ -45,10 +45,12 @@ fn authorizer_with_groups(groups: &str) -> Caller {
 }
 
 #[tokio::test]
-async fn a_writer_group_counts_in_either_form_a_jwt_authorizer_passes() {
+async fn a_writer_group_counts_in_api_gateways_flattened_form() {
     let api = TestApi::new().await;
 
-    for groups in ["[sales psa_admins]", "[global_admins]", r#"["sales","psa_admins"]"#] {
+    // API Gateway passes every claim as text, arrays as `[a b]` (the JSON array a token
+    // carries is `identity`'s unit specs).
+    for groups in ["[sales psa_admins]", "[global_admins]"] {
         let res = api.post(&authorizer_with_groups(groups), "/clients", json!({ "name": "Acme" })).await;
 
         assert_eq!(res.status, 201, "groups {groups}: {}", res.body);
@@ -69,12 +71,28 @@ async fn group_names_are_compared_whole_so_a_name_holding_a_writer_group_grants_
         "[PSA_ADMINS]",
         "[ psa_admins",
         r#"["sales,psa_admins"]"#,
+        r#"["sales","psa_admins"]"#,
     ] {
         let res = api.post(&authorizer_with_groups(groups), "/clients", json!({ "name": "Acme" })).await;
 
         assert_eq!(res.status, 403, "groups {groups}: {}", res.body);
         assert_eq!(res.problem_code(), "forbidden");
     }
+}
+
+#[tokio::test]
+async fn a_group_named_with_quotes_that_flattens_to_json_text_grants_nothing_on_a_write() {
+    // Given a user in a group literally named `"psa_admins"` (quotes included), which API
+    // Gateway flattens to text that looks like a JSON array
+    let api = TestApi::new().await;
+    let quoted = authorizer_with_groups(r#"["psa_admins"]"#);
+
+    // When it writes
+    let res = api.post(&quoted, "/clients", json!({ "name": "Acme" })).await;
+
+    // Then the text is one group name, not JSON, and grants nothing
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert_eq!(res.problem_code(), "forbidden");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! Addresses SES reported as bad are not written to again, by notifications or the sweep; the
-//! primary contact is added on request; the history never costs an email.
+//! Addresses SES reported as bad are not written to again, by notifications, the sweep,
+//! invitations or password resets; the primary contact is added on request; the history never
+//! costs an email.
 
 use serde_json::{json, Value};
 use shared::feedback::record;
@@ -9,6 +10,7 @@ use testkit::proxy::Fault;
 use testkit::TestApi;
 use time::Duration;
 
+use crate::portal::given_portal_user;
 use crate::support::{
     assert_invariants, contact_path, day, given_client, given_contact, given_invited_with, later, ses_event,
     unique_email, SentEmail,
@@ -24,6 +26,12 @@ async fn given_invoice_contact(api: &TestApi, client: &str, name: &str) -> Value
 
 /// Records a permanent bounce of the last email `contact` (of t1's `client`) was sent.
 async fn bounced(api: &TestApi, client: &str, contact: &Value) {
+    reported(api, "record-email-event", client, contact).await;
+}
+
+/// Records SES's event `sample` (a bounce, a complaint...) about the last email `contact` (of
+/// t1's `client`) was sent.
+async fn reported(api: &TestApi, sample: &str, client: &str, contact: &Value) {
     let address = contact["email"].as_str().unwrap().to_owned();
     let mail = messages_to(&address).await;
     let sent = SentEmail {
@@ -33,7 +41,68 @@ async fn bounced(api: &TestApi, client: &str, contact: &Value) {
         address,
         message_id: mail.last().unwrap()["messageId"].as_str().unwrap().to_owned(),
     };
-    record(&api.app.feedback(), ses_event("record-email-event", &sent, &later(api, 60))).await.unwrap();
+    record(&api.app.feedback(), ses_event(sample, &sent, &later(api, 60))).await.unwrap();
+}
+
+/// A new client of t1 whose only (so primary) contact was invited and its invitation bounced
+/// for good: the client, the contact and its address.
+async fn given_bounced_invitee(api: &TestApi) -> (String, Value, String) {
+    let acme = given_client(api, &TestApi::admin("t1"), "Acme").await;
+    let email = unique_email("bounces");
+    let contact = given_invited_with(api, &acme, &email, json!({})).await;
+    bounced(api, &acme, &contact).await;
+    (acme, contact, email)
+}
+
+#[tokio::test]
+async fn an_invitation_to_a_bouncing_address_is_409_email_suppressed_and_sends_nothing() {
+    // Given an invited contact whose invitation bounced for good
+    let api = TestApi::new().await;
+    let (acme, contact, email) = given_bounced_invitee(&api).await;
+
+    // When it is invited again
+    let res = api
+        .post(&TestApi::admin("t1"), &format!("{}/invite", contact_path(&acme, &contact)), json!({}))
+        .await;
+
+    // Then it is refused with a code of its own, and no second email goes out
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.problem_code(), "email-suppressed");
+    assert_eq!(messages_to(&email).await.len(), 1);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_password_reset_to_an_address_that_complained_is_409_email_suppressed_and_sends_nothing() {
+    // Given a portal user whose address complained about the invitation
+    let api = TestApi::new().await;
+    let ada = given_portal_user(&api, "t1").await;
+    reported(&api, "record-email-event-complaint", &ada.client, &ada.contact).await;
+    let sent_before = messages_to(&ada.email).await.len();
+
+    // When it is sent a new password
+    let res = api.post(&TestApi::admin("t1"), &format!("{}/password-reset", ada.path()), json!({})).await;
+
+    // Then it is refused with the same code, and nothing is sent
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.problem_code(), "email-suppressed");
+    assert_eq!(messages_to(&ada.email).await.len(), sent_before);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn inviting_a_client_whose_primary_bounced_is_409_email_suppressed_and_sends_nothing() {
+    // Given a client whose primary contact's address bounced for good
+    let api = TestApi::new().await;
+    let (acme, _primary, email) = given_bounced_invitee(&api).await;
+
+    // When the client is invited
+    let res = api.post(&TestApi::admin("t1"), &format!("/clients/{acme}/invite"), json!({})).await;
+
+    // Then the primary is refused as an invitation to it is, and nothing is sent
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.problem_code(), "email-suppressed");
+    assert_eq!(messages_to(&email).await.len(), 1);
 }
 
 #[tokio::test]

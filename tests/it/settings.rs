@@ -76,6 +76,36 @@ async fn a_reader_cannot_change_the_settings() {
 }
 
 #[tokio::test]
+async fn the_manage_all_clients_privilege_cannot_change_the_settings() {
+    // Given a holder of "manage all clients", who writes clients and contacts
+    let api = TestApi::new().await;
+    let manager = TestApi::staff("t1", &["manage_all_clients"]);
+
+    // When it changes a tenant-wide default
+    let res = api.patch(&manager, "/settings", json!({ "invite_on_add": true })).await;
+
+    // Then it is refused, saying who may, and nothing is saved
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert_eq!(res.problem_code(), "forbidden");
+    assert_eq!(res.json()["detail"], "this operation needs an administrator (global_admins or psa_admins)");
+    assert_eq!(api.get(&admin(), "/settings").await.json()["version"], 0, "nothing saved");
+}
+
+#[tokio::test]
+async fn a_global_administrator_changes_the_settings() {
+    // Given a member of global_admins
+    let api = TestApi::new().await;
+    let global = TestApi::staff("t1", &["global_admins"]);
+
+    // When it changes a tenant-wide default
+    let res = api.patch(&global, "/settings", json!({ "invite_on_add": true })).await;
+
+    // Then it is saved
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["invite_on_add"], true);
+}
+
+#[tokio::test]
 async fn bad_settings_are_422_naming_every_bad_field_and_save_nothing() {
     let api = TestApi::new().await;
 

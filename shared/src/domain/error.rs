@@ -26,8 +26,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum DomainError {
     #[error("authentication required: {0}")]
     Unauthenticated(&'static str),
-    #[error("this operation needs an administrator or the manage_all_clients privilege")]
-    Forbidden,
+    /// The caller's groups do not grant what the route needs; the detail says what does.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     /// An import file over the byte limit.
@@ -61,6 +62,10 @@ pub enum DomainError {
     /// Inviting a client means inviting its primary contact, which it does not have.
     #[error("the client has no primary contact to invite; add a contact first")]
     NoPrimaryContact,
+    /// SES reported the contact's address bouncing or complained: no invitation or new
+    /// password goes to it until the address changes.
+    #[error("the contact's address is {}: no portal email is sent to it until the address changes", .0.as_str())]
+    EmailSuppressed(super::EmailStatus),
     /// A new password can only be sent to a contact that uses the portal already.
     #[error("the contact does not use the portal (accept an invitation first)")]
     PortalNotActive,
@@ -132,7 +137,7 @@ impl DomainError {
         use DomainError::*;
         match self {
             Unauthenticated(_) => "unauthenticated",
-            Forbidden => "forbidden",
+            Forbidden(_) => "forbidden",
             NotFound(_) => "not-found",
             FileTooLarge(_) | TooManyRows(_) => "payload-too-large",
             UnreadableFile(_) => "bad-request",
@@ -147,6 +152,7 @@ impl DomainError {
             ClientInactive => "client-inactive",
             NoPrimaryContact => "no-primary-contact",
             PortalNotActive => "portal-not-in-use",
+            EmailSuppressed(_) => "email-suppressed",
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",
             PortalAccess(refusal) => refusal.code(),

@@ -1,12 +1,14 @@
-//! Portal invitations: the secret token, the password a contact chooses, the support window.
+//! Portal invitations: the secret token, the password a contact chooses, the support window,
+//! and the address a link may be sent to.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use time::Date;
 
+use super::contact::EmailDelivery;
 use super::error::{DomainError, FieldError};
-use super::ContactFields;
+use super::{ContactFields, EmailStatus};
 
 /// A fresh invitation token: 256 random bits, shown once (in the email link) and stored only
 /// as its SHA-256 hash.
@@ -96,6 +98,16 @@ pub fn support_ended() -> DomainError {
     DomainError::SupportEnded
 }
 
+/// Whether a link (an invitation or a new password) may be emailed to the contact's address:
+/// not once SES reported it bouncing or complained, since every such email counts against the
+/// reputation of the sender all tenants share. A new address is `ok` again.
+pub fn check_deliverable(delivery: &EmailDelivery) -> Result<(), DomainError> {
+    match delivery.status {
+        EmailStatus::Ok => Ok(()),
+        refused => Err(DomainError::EmailSuppressed(refused)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +121,24 @@ mod tests {
         assert_eq!(a.hash(), TokenHash::of(a.as_str()));
         assert_eq!(a.hash().as_str().len(), 64);
         assert!(!a.hash().as_str().contains(a.as_str()));
+    }
+
+    fn delivery(status: EmailStatus) -> EmailDelivery {
+        EmailDelivery { status, ..EmailDelivery::default() }
+    }
+
+    #[test]
+    fn a_link_may_go_to_an_address_ses_has_not_reported() {
+        assert!(check_deliverable(&delivery(EmailStatus::Ok)).is_ok());
+    }
+
+    #[test]
+    fn no_link_goes_to_an_address_that_bounced_or_complained() {
+        for status in [EmailStatus::Bouncing, EmailStatus::Complained] {
+            let refusal = check_deliverable(&delivery(status)).unwrap_err();
+
+            assert_eq!(refusal.code(), "email-suppressed", "{status:?}");
+        }
     }
 
     #[test]

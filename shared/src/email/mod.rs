@@ -157,9 +157,11 @@ impl Mailer {
 /// account is put right (sending paused or suspended, sender domain or configuration set
 /// missing), which a later try can get through. Either keeps SES's code and words for the
 /// log line of whoever handles it; they name the account's identities, sandbox state and
-/// region, so `http::problem` never shows them to API callers.
+/// region, so `http::problem` never shows them to API callers. SES's words may name the
+/// recipient too: they are kept with every address replaced, so no log line holds one.
 fn classify(err: SendEmailError) -> DomainError {
-    let detail = format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or("no detail"));
+    let words = crate::telemetry::redact_addresses(err.message().unwrap_or("no detail"));
+    let detail = format!("{}: {words}", err.code().unwrap_or("error"));
     match err {
         SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
             DomainError::EmailRejected(detail.into())
@@ -179,6 +181,18 @@ mod tests {
         let throttled = SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build());
         assert!(matches!(classify(rejected), DomainError::EmailRejected(_)));
         assert!(matches!(classify(throttled), DomainError::EmailUnavailable(_)));
+    }
+
+    #[test]
+    fn a_refusal_keeps_ses_code_and_words_without_the_address_they_name() {
+        let said = "Address blacklisted: ada@acme.example";
+        let meta =
+            aws_sdk_sesv2::error::ErrorMetadata::builder().code("MessageRejected").message(said).build();
+        let rejected = SendEmailError::MessageRejected(MessageRejected::builder().meta(meta).build());
+
+        let logged = crate::telemetry::chain(&classify(rejected));
+
+        assert_eq!(logged, "the email was refused: MessageRejected: Address blacklisted: <address>");
     }
 
     #[test]

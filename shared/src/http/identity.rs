@@ -9,12 +9,17 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
+use super::routes::Access;
 use crate::domain::{DomainError, DomainResult, TenantId, UserId};
 
-/// The groups whose members write: the administrators' two and the "manage all clients"
-/// privilege's. Only administrators change group membership; no attribute a user could write
+/// The administrators' groups: they alone change what holds for the whole tenant (its
+/// settings). Only administrators change group membership; no attribute a user could write
 /// grants anything.
-const WRITER_GROUPS: &[&str] = &["global_admins", "psa_admins", "manage_all_clients"];
+const ADMIN_GROUPS: &[&str] = &["global_admins", "psa_admins"];
+
+/// The group of the "manage all clients" privilege: its members write clients and their
+/// contacts, as administrators do, but not the tenant's settings.
+const MANAGER_GROUP: &str = "manage_all_clients";
 
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -24,15 +29,35 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn can_write(&self) -> bool {
-        self.groups.iter().any(|g| WRITER_GROUPS.contains(&g.as_str()))
+    fn in_any(&self, groups: &[&str]) -> bool {
+        self.groups.iter().any(|g| groups.contains(&g.as_str()))
     }
 
-    pub fn require_writer(&self) -> DomainResult<()> {
-        if self.can_write() {
+    pub fn is_admin(&self) -> bool {
+        self.in_any(ADMIN_GROUPS)
+    }
+
+    pub fn can_write(&self) -> bool {
+        self.is_admin() || self.in_any(&[MANAGER_GROUP])
+    }
+
+    /// Whether the caller's groups grant `access` (a staff route's): anyone of the tenant
+    /// reads, writers write, administrators alone change the tenant's settings.
+    pub fn require(&self, access: Access) -> DomainResult<()> {
+        let (allowed, needs) = match access {
+            Access::Write => (
+                self.can_write(),
+                "this operation needs an administrator or the manage_all_clients privilege",
+            ),
+            Access::Admin => {
+                (self.is_admin(), "this operation needs an administrator (global_admins or psa_admins)")
+            }
+            Access::Read | Access::Public | Access::Portal => (true, ""),
+        };
+        if allowed {
             Ok(())
         } else {
-            Err(DomainError::Forbidden)
+            Err(DomainError::Forbidden(needs))
         }
     }
 }
@@ -81,21 +106,17 @@ impl ClaimValue {
     /// `cognito:groups` in exactly the two forms a JWT authorizer produces: a JSON array of
     /// strings (as the token carries it), or API Gateway's flattening of it, `[a b c]`, split on
     /// single spaces (Cognito group names hold no whitespace, but may hold commas, brackets and
-    /// quotes, so nothing else is split or stripped). Any other shape grants nothing.
+    /// quotes, so nothing else is split or stripped). Text is never read as JSON: a group named
+    /// `"psa_admins"`, quotes included, flattens to `["psa_admins"]`, which is that one name.
+    /// Any other shape grants nothing.
     fn as_groups(&self) -> Vec<String> {
-        let strings = |items: &[Value]| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-        match self {
-            ClaimValue::Json(Value::Array(items)) => strings(items),
-            other => {
-                let text = other.as_text().unwrap_or_default();
-                if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&text) {
-                    return strings(&items);
-                }
-                match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-                    Some(inner) => inner.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                    None => Vec::new(),
-                }
-            }
+        if let ClaimValue::Json(Value::Array(items)) = self {
+            return items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        }
+        let text = self.as_text().unwrap_or_default();
+        match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            Some(inner) => inner.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            None => Vec::new(),
         }
     }
 }
@@ -177,9 +198,20 @@ mod tests {
     fn groups_arrive_as_a_json_array_or_api_gateways_bracketed_list() {
         let expected = vec!["global_admins".to_owned(), "staff".to_owned()];
         assert_eq!(groups(ClaimValue::Text("[global_admins staff]".into())), expected);
-        assert_eq!(groups(ClaimValue::Text("[\"global_admins\",\"staff\"]".into())), expected);
         assert_eq!(groups(ClaimValue::Json(json!(["global_admins", "staff"]))), expected);
         assert!(groups(ClaimValue::Text("[]".into())).is_empty());
+    }
+
+    #[test]
+    fn text_that_looks_like_a_json_array_is_read_as_api_gateways_list_not_as_json() {
+        // Given group names holding quotes, as API Gateway flattens them: `"psa_admins"`, and
+        // `"global_admins","staff"` (one name, with a comma)
+        let quoted_name = ClaimValue::Text("[\"psa_admins\"]".into());
+        let quoted_pair = ClaimValue::Text("[\"global_admins\",\"staff\"]".into());
+
+        // When they are read, then each is the one name it was, quotes included
+        assert_eq!(groups(quoted_name), ["\"psa_admins\""]);
+        assert_eq!(groups(quoted_pair), ["\"global_admins\",\"staff\""]);
     }
 
     #[test]

@@ -141,12 +141,10 @@ fn caller(
             tenant(&portal.tenant);
             Ok((None, Some(portal)))
         }
-        Access::Read | Access::Write => {
+        Access::Read | Access::Write | Access::Admin => {
             let identity = auth.authenticate_staff(req)?;
             tenant(&identity.tenant);
-            if access == Access::Write {
-                identity.require_writer()?;
-            }
+            identity.require(access)?;
             Ok((Some(identity), None))
         }
     }

@@ -86,7 +86,7 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
     use DomainError::*;
     match err {
         Unauthenticated(_) => (401, "Authentication required"),
-        Forbidden => (403, "Not allowed"),
+        Forbidden(_) => (403, "Not allowed"),
         PortalAccess(_) => (403, "No portal access"),
         NotFound(_) => (404, "Not found"),
         UnreadableFile(_) => (400, "Bad request"),
@@ -96,7 +96,9 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
         PrimaryRequired => (409, "Primary contact required"),
         ClientHasContacts => (409, "Client still has contacts"),
         TooManyReports(_) | TooManyProjects(_) | NoEmail(_) | PortalActive | PortalNotActive
-        | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact => (409, "Conflict"),
+        | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact | EmailSuppressed(_) => {
+            (409, "Conflict")
+        }
         PreconditionFailed => (412, "Precondition failed"),
         IdempotencyKeyReused => (422, "Idempotency key reused"),
         Contention => (409, "Concurrent modification"),

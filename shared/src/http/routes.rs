@@ -9,8 +9,10 @@ pub enum Access {
     Public,
     /// Any authenticated user of the tenant.
     Read,
-    /// Administrators and holders of `manage_all_clients`.
+    /// Administrators and holders of `manage_all_clients`: clients and their contacts.
     Write,
+    /// Administrators only (`global_admins`, `psa_admins`): what holds for the whole tenant.
+    Admin,
     /// A client contact signed in to the portal pool, for its own contact only.
     Portal,
 }
@@ -52,7 +54,7 @@ routes! {
     UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
     FIND_CONTACTS = "GET" "/contacts" => "find-contacts", Read;
     GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
-    UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Write;
+    UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Admin;
     INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
     DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
     LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;

@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::link::{link_email, Link, Names};
 use crate::domain::dates::format_timestamp;
-use crate::domain::invite::{check_support_window, InviteToken};
+use crate::domain::invite::{check_deliverable, check_support_window, InviteToken};
 use crate::domain::settings::Effective;
 use crate::domain::{
     Client, ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus,
@@ -201,11 +201,12 @@ async fn read_target(
     Ok(Target { contact, email, client: client_item, settings, previous_hash, reminded_for, now })
 }
 
-/// The contact's address, if it may be invited today: it has one, its support window is open
-/// and it does not use the portal already.
+/// The contact's address, if it may be invited today: it has one that SES has not reported
+/// bouncing or complained, its support window is open and it does not use the portal already.
 fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
     let email =
         contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
+    check_deliverable(&contact.email_delivery)?;
     check_support_window(&contact.fields, today)?;
     if contact.portal.status == PortalStatus::Active {
         return Err(DomainError::PortalActive);
@@ -214,10 +215,14 @@ fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
 }
 
 /// The contact's address, if it may be sent a new password: it uses the portal (an active
-/// contact always has an address; the check is for the type).
+/// contact always has an address; the check is for the type) and SES has not reported the
+/// address bouncing or complained.
 fn resettable(contact: &Contact) -> DomainResult<Email> {
     if contact.portal.status != PortalStatus::Active {
         return Err(DomainError::PortalNotActive);
     }
-    contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))
+    let email =
+        contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
+    check_deliverable(&contact.email_delivery)?;
+    Ok(email)
 }

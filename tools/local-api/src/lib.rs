@@ -1,9 +1,11 @@
 //! Local development tools: the service's HTTP API on one port in front of `cargo lambda
-//! watch` (routes read from template.yaml), and the template reader the tests share.
+//! watch` (routes read from template.yaml), the template reader the tests share, and the
+//! local tools' guard against a real AWS account (`loopback`).
 
 pub mod authorizer;
 pub mod cors;
 pub mod event;
+pub mod loopback;
 pub mod portal;
 pub mod proxy;
 pub mod router;

@@ -30,6 +30,7 @@ fn env(name: &str) -> Result<String, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    local_api::loopback::exit_unless_local("local-cognito", &["COGNITO_IDENTITY_PROVIDER"]);
     let endpoint = env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")?;
     let pools_file = std::path::PathBuf::from(env("COGNITO_POOLS_FILE")?);
     let client = local_cognito::client(&endpoint).await;

@@ -28,6 +28,9 @@ pub enum SesFault {
     /// `Reject` with this message, as SES words its refusals (which name identities, regions
     /// and account state).
     RejectSaying(&'static str),
+    /// `Reject` with a message naming the recipients, as SES words some refusals ("Address
+    /// blacklisted: ...", the sandbox's unverified identities).
+    RejectNamingRecipients,
     /// The connection closes before the send reaches SES.
     DropConnection,
     /// The email is sent, then the connection closes without an answer: the caller cannot know
@@ -142,7 +145,7 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
         state.lock().expect("proxy state").sends.push(send);
     };
 
-    if let Some(response) = fault.and_then(injected_error) {
+    if let Some(response) = fault.and_then(|f| injected_error(f, &requested.to)) {
         record(response.status().as_u16(), false);
         return Ok(response);
     }
@@ -187,9 +190,10 @@ fn requested_send(bytes: &[u8]) -> SesSend {
     SesSend { to, text, status: 0, delivered: false, configuration_set, tags }
 }
 
-/// The error SES answers for `fault` without the send reaching it; None for the faults that
-/// are not an answer (a closed or silent connection, or a lost answer after the send).
-fn injected_error(fault: SesFault) -> Option<Response<Full<Bytes>>> {
+/// The error SES answers for `fault` to a send to `to` without the send reaching it; None for
+/// the faults that are not an answer (a closed or silent connection, or a lost answer after
+/// the send).
+fn injected_error(fault: SesFault, to: &[String]) -> Option<Response<Full<Bytes>>> {
     match fault {
         SesFault::Throttle => {
             Some(error_response(429, "TooManyRequestsException", "Maximum sending rate exceeded."))
@@ -201,6 +205,10 @@ fn injected_error(fault: SesFault) -> Option<Response<Full<Bytes>>> {
             "Email address is not verified (rejected by the test proxy).",
         )),
         SesFault::RejectSaying(message) => Some(error_response(400, "MessageRejected", message)),
+        SesFault::RejectNamingRecipients => {
+            let message = format!("Address blacklisted: {}", to.join(", "));
+            Some(error_response(400, "MessageRejected", &message))
+        }
         _ => None,
     }
 }

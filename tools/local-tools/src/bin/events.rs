@@ -7,6 +7,7 @@ use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    local_api::loopback::exit_unless_local("events", &["EVENTBRIDGE", "SQS"]);
     let args: Vec<String> = std::env::args().collect();
     let wait = match args.iter().position(|a| a == "--wait") {
         Some(at) => {

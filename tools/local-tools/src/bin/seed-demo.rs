@@ -5,6 +5,9 @@ use shared::domain::TenantId;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // It writes an invitation whose token the README prints; the App it runs with wires SES
+    // and Cognito clients too.
+    local_api::loopback::exit_unless_local("seed-demo", &["DYNAMODB", "SESV2", "COGNITO_IDENTITY_PROVIDER"]);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let tenant = match args.as_slice() {
         [] => "demo".to_owned(),

@@ -44,6 +44,10 @@ fn env(name: &str) -> Result<String, BoxError> {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    local_api::loopback::exit_unless_local(
+        "stream-poller",
+        &["DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS"],
+    );
     let (table, bus) = (env("TABLE_NAME")?, env("EVENT_BUS_NAME")?);
     let (lambda_port, dynamodb_port) = (env("LAMBDA_PORT")?, env("DYNAMODB_PORT")?);
     let (events, sqs) = local_tools::bus::clients().await;
