@@ -83,15 +83,33 @@ impl Password {
     }
 }
 
+/// Where a day lies against a contact's support window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Within,
+    NotStarted,
+    Ended,
+}
+
+/// Where `today` lies against the contact's support window: both ends included, an open end is
+/// no limit. Inviting, accepting and the portal's own checks all decide with this.
+pub fn support_window(fields: &ContactFields, today: Date) -> Window {
+    if fields.support_start.is_some_and(|start| today < start) {
+        Window::NotStarted
+    } else if fields.support_end.is_some_and(|end| today > end) {
+        Window::Ended
+    } else {
+        Window::Within
+    }
+}
+
 /// Whether portal access may be granted today, given the contact's support window.
 pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), DomainError> {
-    if fields.support_start.is_some_and(|start| today < start) {
-        return Err(DomainError::SupportNotStarted);
+    match support_window(fields, today) {
+        Window::Within => Ok(()),
+        Window::NotStarted => Err(DomainError::SupportNotStarted),
+        Window::Ended => Err(support_ended()),
     }
-    if fields.support_end.is_some_and(|end| today > end) {
-        return Err(support_ended());
-    }
-    Ok(())
 }
 
 pub fn support_ended() -> DomainError {

@@ -12,6 +12,7 @@ use super::contact::{Contact, ContactPatch};
 use super::email::Email;
 use super::error::{DomainError, FieldError};
 use super::ids::TenantId;
+use super::invite::{support_window, Window};
 use super::phone::PhoneRegion;
 use super::topics::PortalStatus;
 
@@ -64,13 +65,11 @@ pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, 
     if contact.portal.status != PortalStatus::Active {
         return Err(PortalRefusal::NotActive);
     }
-    if contact.fields.support_start.is_some_and(|start| today < start) {
-        return Err(PortalRefusal::SupportNotStarted);
+    match support_window(&contact.fields, today) {
+        Window::Within => Ok(contact),
+        Window::NotStarted => Err(PortalRefusal::SupportNotStarted),
+        Window::Ended => Err(PortalRefusal::SupportEnded),
     }
-    if contact.fields.support_end.is_some_and(|end| today > end) {
-        return Err(PortalRefusal::SupportEnded);
-    }
-    Ok(contact)
 }
 
 /// Whether the portal user signing in with `user_email` may use the portal as `contact` on

@@ -2,17 +2,13 @@
 //! (docs/table.md). Each item is written once, by whoever saw the event (the email senders,
 //! the SES feedback function, the change stream), and expires by TTL after the retention.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_dynamo::{from_item, to_item};
 
 use super::items::n;
+use super::s;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::activity::Activity;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 impl Store {
     /// Writes one activity item. Writing the same event again (same time and suffix) puts the

@@ -6,34 +6,18 @@
 //! item again (a plain PutItem is idempotent by key). Deleting a contact erases its partition.
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::keys;
+use super::s;
 use super::tx::Item;
 use super::Store;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 
-/// How long activity is kept by default (`ACTIVITY_RETENTION_DAYS`).
-pub const DEFAULT_RETENTION_DAYS: u32 = 365;
-
-/// The partition of one contact's activity.
-pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
-    format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
-}
-
-/// An activity time as its items spell it: RFC 3339, UTC, milliseconds (`...10:00:00.123Z`),
-/// so sort keys sort by time.
-pub fn activity_time(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let millis = at.replace_nanosecond(at.millisecond() as u32 * 1_000_000).unwrap_or(at);
-    let text = millis.format(&Rfc3339).unwrap_or_default();
-    // Rfc3339 drops trailing zero digits; the sort key needs exactly three.
-    match text.split_once('.') {
-        Some((secs, _)) => format!("{secs}.{:03}Z", at.millisecond()),
-        None => format!("{}.000Z", text.trim_end_matches('Z')),
-    }
-}
+// One spelling of the partition, the time and the retention, shared with the activity the
+// service writes itself (`store::activity`).
+pub use super::keys::activity_pk;
+pub use crate::domain::activity::{activity_time, DEFAULT_RETENTION_DAYS};
 
 /// What changed, as an activity item says it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,10 +40,6 @@ pub struct ActivityChange {
     pub suffix: String,
     pub actor: Option<String>,
     pub kind: ChangeKind,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 impl ActivityChange {

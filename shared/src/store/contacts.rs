@@ -5,7 +5,7 @@
 //! one item changes). Items are planned from what was read; the conditions make the write fail
 //! if that changed meanwhile, and the change is then planned again from fresh state.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 mod add;
 mod bulk;
@@ -24,6 +24,7 @@ pub use update::Updated;
 
 use super::idempotency::Recorded;
 use super::items::{n, new_contact_item};
+use super::s;
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
@@ -108,10 +109,6 @@ impl ContactFilter {
             && self.email_status.is_none_or(|s| contact.email_delivery.status == s)
             && (!self.with_email || contact.fields.email.is_some())
     }
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::s;
 use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
@@ -19,10 +20,6 @@ pub const DELETION_ENTITY: &str = "deletion";
 /// How long a record is kept: longer than the stream trigger's oldest record age (24 h), so
 /// every retry of its insertion still finds it meaningful; TTL removes it after.
 pub const DELETION_KEPT_SECS: i64 = 2 * 86_400;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 /// The deletion record of a client (`contact: None`) or of one of its contacts.
 pub fn deletion_item(tenant: &TenantId, client: ClientId, contact: Option<ContactId>, stamp: &Stamp) -> Item {

@@ -24,15 +24,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
+use super::s;
 use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Email, TenantId};
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 fn claim_key(tenant: &TenantId, email: &Email) -> Item {
     Store::key(keys::email_claim_pk(tenant, email), keys::EMAIL_CLAIM_SK)

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::items::ContactRecord;
+use super::s;
 use super::tx::{retry_planned, Attempt, Item, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
@@ -25,10 +26,6 @@ use crate::domain::{
 
 /// Index items of one contact at most: one per topic and one per term.
 pub const MAX_INDEX_ITEMS: usize = NotificationTopic::ALL.len() + 3;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 /// How many index items `contact` has.
 pub fn index_count(contact: &Contact) -> usize {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
 use super::items::n;
+use super::s;
 use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
@@ -49,10 +50,6 @@ pub struct InviteRecord {
     /// password and leaves the contact as it is. Absent on invitations (and on older items).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_dynamo::to_item;
 
+use super::s;
 use super::tx::Item;
 pub use super::update_expr::UpdateExpr;
 use crate::domain::address::{Address, CountryCode};
@@ -75,10 +76,6 @@ fn phone(p: &Option<PhoneNumber>) -> Option<String> {
 
 fn to_attrs<T: Serialize>(value: &T) -> DomainResult<Item> {
     to_item(value).map_err(DomainError::internal)
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 pub fn n(value: u64) -> AttributeValue {

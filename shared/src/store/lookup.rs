@@ -9,13 +9,10 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 
 use super::contacts::ContactFilter;
 use super::items::ContactRecord;
+use super::s;
 use super::tx::Item;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::{lookup, ClientId, Contact, ContactId, DomainError, DomainResult, Email, TenantId};
-
-fn s(value: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
-    aws_sdk_dynamodb::types::AttributeValue::S(value.into())
-}
 
 fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)

@@ -32,6 +32,11 @@ pub use invites::{gone, Gone, InviteRecord, NewInvite};
 use crate::domain::{DomainError, DomainResult};
 use tx::Item;
 
+/// A string attribute: the one spelling every store module uses.
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: DynamoClient,

@@ -3,9 +3,10 @@
 //! index key it read).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
 
 use super::items::ContactRecord;
+use super::s;
 use super::tx::Item;
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
@@ -29,10 +30,6 @@ pub struct DuePage {
     /// Items the query read (what it costs; filters would not reduce it).
     pub scanned: u32,
     pub read_units: f64,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 /// The tenant of an index sort key `due#ACTION#tenant#client#contact`.
