@@ -1,7 +1,9 @@
 //! The crate's top-level modules form layers that point one way: the domain at the bottom,
 //! then the store, the services, the HTTP adapter, the wiring and the handlers. This spec reads
-//! `shared/src`, builds the graph of `crate::<module>` references between top-level modules
-//! and fails on any cycle or any reference that points up a layer.
+//! the code of `shared/src` (comments and string literals left out), builds the graph of
+//! `crate::<module>` references between top-level modules and fails on any cycle or any
+//! reference that points up a layer. The store's own sub-modules (`store/<m>`, referred to as
+//! `super::<m>` or `crate::store::<m>`) must form no cycle either.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -61,6 +63,51 @@ fn ident(text: &str) -> &str {
     &text[..end]
 }
 
+/// `text` without its comments (line, doc and block) and with its string literals emptied, so
+/// that only code names modules.
+fn code_only(text: &str) -> String {
+    let mut code = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("//") {
+            rest = &rest[rest.find('\n').unwrap_or(rest.len())..];
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            rest = body.find("*/").map_or("", |end| &body[end + 2..]);
+        } else if let Some(body) = rest.strip_prefix('"') {
+            let mut escaped = false;
+            let end = body.find(|c| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            });
+            rest = end.map_or("", |end| &body[end + 1..]);
+            code.push_str("\"\"");
+        } else {
+            code.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    code
+}
+
+/// The modules a source text names after `prefix` (`crate::`, `super::`): `<prefix><m>` or
+/// `<prefix>{<m>, ...}`.
+fn named_after(text: &str, prefix: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (at, _) in text.match_indices(prefix) {
+        let rest = &text[at + prefix.len()..];
+        let names: Vec<&str> = match rest.strip_prefix('{') {
+            Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                .split(',')
+                .map(|part| ident(part.trim()))
+                .collect(),
+            None => vec![ident(rest)],
+        };
+        found.extend(names.into_iter().filter(|n| !n.is_empty()).map(str::to_owned));
+    }
+    found
+}
+
 /// The top-level modules a source text names through `crate::<m>`, `crate::{<m>, ...}` or the
 /// crate root's re-export `crate::App`.
 fn references(text: &str) -> BTreeSet<String> {
@@ -87,9 +134,32 @@ fn graph(src: &Path) -> Graph {
     let mut graph = Graph::new();
     for file in files {
         let Some(module) = module_of(src, &file) else { continue };
-        let text = std::fs::read_to_string(&file).expect("readable source file");
+        let text = code_only(&std::fs::read_to_string(&file).expect("readable source file"));
         let edges = graph.entry(module.clone()).or_default();
         edges.extend(references(&text).into_iter().filter(|m| *m != module && !m.is_empty()));
+    }
+    graph
+}
+
+/// The graph of the store's sub-modules: `store/<m>.rs` and `store/<m>/...` are `<m>`; a file
+/// one level down names a sibling as `super::<m>`, two levels down as `super::super::<m>`, and
+/// any file as `crate::store::<m>`. Names that are not sub-modules (the store's root items,
+/// such as `Store`) are left out.
+fn store_graph(src: &Path) -> Graph {
+    let store = src.join("store");
+    let mut files = Vec::new();
+    rust_files(&store, &mut files);
+    let module = |file: &Path| module_of(&store, file).filter(|m| m != "mod");
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| module(f)).collect();
+    let mut graph = Graph::new();
+    for file in &files {
+        let Some(from) = module(file) else { continue };
+        let text = code_only(&std::fs::read_to_string(file).expect("readable source file"));
+        let depth = file.strip_prefix(&store).map(|p| p.components().count()).unwrap_or(1);
+        let siblings = if depth == 1 { "super::" } else { "super::super::" };
+        let named = named_after(&text, siblings).into_iter().chain(named_after(&text, "crate::store::"));
+        let edges = graph.entry(from.clone()).or_default();
+        edges.extend(named.filter(|m| *m != from && modules.contains(m)));
     }
     graph
 }
@@ -132,6 +202,12 @@ fn the_references_between_top_level_modules_are_read_from_use_and_paths() {
     let text = "use crate::store::Store;\nuse crate::{invites, App};\nlet x = crate::quota::reserve(q);";
     let expected: BTreeSet<String> = ["store", "invites", "app", "quota"].map(String::from).into();
     assert_eq!(references(text), expected);
+}
+
+#[test]
+fn comments_and_string_literals_name_no_module() {
+    let text = "/// uses crate::http\n// crate::app\n/* crate::handlers */ let u = \"crate::sweep \\\" crate::notify\"; crate::store::x";
+    assert_eq!(references(&code_only(text)), BTreeSet::from(["store".to_owned()]));
 }
 
 #[test]
@@ -180,4 +256,11 @@ fn the_http_adapter_uses_no_service_and_no_wiring() {
         beyond.is_empty(),
         "http uses {beyond:?}; it may use only the domain, the store and the utilities"
     );
+}
+
+#[test]
+fn the_stores_sub_modules_form_no_cycle() {
+    let graph = store_graph(&src_dir());
+    assert!(graph.contains_key("items") && graph.contains_key("tx"), "read store/: {graph:?}");
+    assert_eq!(find_cycle(&graph), None, "module cycle in shared/src/store; edges: {graph:?}");
 }

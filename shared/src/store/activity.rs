@@ -4,7 +4,7 @@
 
 use serde_dynamo::{from_item, to_item};
 
-use super::items::n;
+use super::n;
 use super::s;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::activity::Activity;

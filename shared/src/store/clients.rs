@@ -7,10 +7,12 @@ use aws_sdk_dynamodb::types::{
 
 use super::idempotency::{replay, Created, Idempotency, Recorded};
 use super::items::{
-    client_editable_item, client_plain_attrs, n, new_client_item, ClientRecord, UpdateExpr, CLIENT_EDITABLE,
+    client_editable_item, client_plain_attrs, new_client_item, ClientRecord, CLIENT_EDITABLE,
 };
+use super::n;
 use super::plain::{PlainOutcome, PlainWrite};
 use super::tx::{retry_planned, Attempt, TxOutcome};
+use super::update_expr::UpdateExpr;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::client::search_key;
 use crate::domain::{

@@ -23,7 +23,8 @@ pub use email_status::StatusChange;
 pub use update::Updated;
 
 use super::idempotency::Recorded;
-use super::items::{n, new_contact_item};
+use super::items::new_contact_item;
+use super::n;
 use super::s;
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};

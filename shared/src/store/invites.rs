@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Trans
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
-use super::items::n;
+use super::n;
 use super::s;
 use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;

@@ -6,12 +6,10 @@
 use serde::{Deserialize, Serialize};
 use serde_dynamo::to_item;
 
-use super::s;
 use super::tx::Item;
-pub use super::update_expr::UpdateExpr;
+use super::{n, s};
 use crate::domain::address::{Address, CountryCode};
 use crate::domain::{Audit, DomainError, DomainResult, PhoneNumber, Text};
-use aws_sdk_dynamodb::types::AttributeValue;
 
 mod client;
 mod contact;
@@ -76,10 +74,6 @@ fn phone(p: &Option<PhoneNumber>) -> Option<String> {
 
 fn to_attrs<T: Serialize>(value: &T) -> DomainResult<Item> {
     to_item(value).map_err(DomainError::internal)
-}
-
-pub fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
 }
 
 fn audit_attrs(item: &mut Item, a: &Audit) {

@@ -37,6 +37,11 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
+/// A number attribute, likewise.
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: DynamoClient,

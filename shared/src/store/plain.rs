@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::items::n;
+use super::n;
 use super::tx::Item;
 use super::update_expr::UpdateExpr;
 use super::Store;

@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use serde::{Deserialize, Serialize};
 use serde_dynamo::{from_item, to_item};
 
-use super::items::{n, ClientRecord, ContactRecord};
+use super::items::{ClientRecord, ContactRecord};
+use super::n;
 use super::tx::{retry_planned, Attempt, Item};
 use super::{keys, Store};
 use crate::domain::settings::{SettingsPatch, StoredSettings, TenantSettings};

@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::n;
+use super::n;
 use crate::domain::Stamp;
 
 /// The stamp's clauses, to join with the other clauses of a `SET`; its values are `:one`,

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::n;
+use super::n;
 use super::stamp;
 use super::tx::Item;
 use crate::domain::{Audit, Stamp};
