@@ -111,21 +111,8 @@ fn named_after(text: &str, prefix: &str) -> BTreeSet<String> {
 /// The top-level modules a source text names through `crate::<m>`, `crate::{<m>, ...}` or the
 /// crate root's re-export `crate::App`.
 fn references(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for (at, _) in text.match_indices("crate::") {
-        let rest = &text[at + "crate::".len()..];
-        let names: Vec<&str> = match rest.strip_prefix('{') {
-            Some(group) => group[..group.find('}').unwrap_or(group.len())]
-                .split(',')
-                .map(|part| ident(part.trim()))
-                .collect(),
-            None => vec![ident(rest)],
-        };
-        for name in names {
-            found.insert(if name == "App" { "app".to_owned() } else { name.to_owned() });
-        }
-    }
-    found
+    let named = named_after(text, "crate::").into_iter();
+    named.map(|name| if name == "App" { "app".to_owned() } else { name }).collect()
 }
 
 fn graph(src: &Path) -> Graph {
