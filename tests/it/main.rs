@@ -75,6 +75,7 @@ mod staff_users;
 mod sweep;
 mod sweep_shards;
 mod template;
+mod template_encryption;
 mod template_events;
 mod template_identity;
 mod template_limits;
