@@ -78,6 +78,19 @@ async fn a_stray_marker_cannot_stand_in_for_a_missing_one() {
 }
 
 #[tokio::test]
+async fn a_marker_that_names_no_client_is_a_violation() {
+    // Given a contact whose marker then loses its client_id (every claim the service writes
+    // names the contact's client: `store::email_claims`)
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Ada", "email": "ada@x.test" })).await;
+    update_raw(&api, ("TENANT#t1#EMAIL#ada@x.test", "EMAIL"), "REMOVE client_id", &[]).await;
+
+    // Then the check names the marker's owner
+    assert_eq!(broken_rules(api).await, [Rule::MarkerOwner]);
+}
+
+#[tokio::test]
 async fn two_contacts_whose_addresses_differ_only_in_case_are_a_violation() {
     let api = TestApi::new().await;
     let acme = given_client(&api, &admin(), "Acme").await;

@@ -36,6 +36,7 @@ mod indexes;
 mod invariants;
 mod invariants_activity;
 mod invariants_contacts;
+mod invariants_counts;
 mod invariants_deletions;
 mod invariants_drop;
 mod invariants_index;

@@ -42,7 +42,7 @@ pub enum Rule {
     /// An email marker is keyed by the normalised address (trimmed, lower case) of the contact
     /// it points at, and says so in its `email`.
     MarkerKey,
-    /// An email marker points at an existing contact of its tenant (and client).
+    /// An email marker points at an existing contact of its tenant and names that contact's client.
     MarkerOwner,
     /// Every contact with an email has the marker of its normalised address, pointing at it.
     MissingMarker,
