@@ -82,12 +82,19 @@ pub fn check_sign_in<'a>(
     today: Date,
 ) -> Result<&'a Contact, PortalRefusal> {
     let contact = check_access(contact, today)?;
-    let current = contact.fields.email.as_ref().map(Email::key);
-    let signing_in = user_email.and_then(|e| Email::parse(e).ok()).map(|e| e.key());
-    match (current, signing_in) {
-        (Some(current), Some(signing_in)) if current == signing_in => Ok(contact),
-        _ => Err(PortalRefusal::AddressChanged),
+    if is_current_address(contact, user_email) {
+        Ok(contact)
+    } else {
+        Err(PortalRefusal::AddressChanged)
     }
+}
+
+/// Whether `address` (a portal user's, as Cognito holds it) is the contact's address now,
+/// compared as the tenant's uniqueness claim compares them (`Email::key`).
+pub fn is_current_address(contact: &Contact, address: Option<&str>) -> bool {
+    let current = contact.fields.email.as_ref().map(Email::key);
+    let given = address.and_then(|a| Email::parse(a).ok()).map(|a| a.key());
+    current.is_some() && current == given
 }
 
 /// The portal pool's username of a tenant's contact with `email`: the tenant, a colon, and

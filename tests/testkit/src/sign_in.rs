@@ -139,7 +139,7 @@ async fn invoke(
         return function_error("InvalidRequestContent", "the event is not JSON".into());
     };
     let user = portal_user(&event, pools).ok().flatten();
-    // Another pool's event passes through; a bad one is the gate's to refuse.
+    // The staff pool's event passes through; any other is the gate's to refuse.
     let tenant = user.as_ref().map(|u| u.tenant.as_str().to_owned()).unwrap_or_default();
     let mut registered = registry().lock().expect("registry").get(&tenant).cloned();
     if let (None, Some(user)) = (&registered, &user) {

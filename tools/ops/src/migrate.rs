@@ -8,7 +8,8 @@
 use aws_sdk_cognitoidentityprovider::types::UserType;
 use aws_sdk_cognitoidentityprovider::Client;
 use shared::domain::dates::format_timestamp;
-use shared::domain::{ClientId, ContactId, DomainError, Email, PortalStatus, Stamp, TenantId};
+use shared::domain::portal::is_current_address;
+use shared::domain::{ClientId, ContactId, DomainError, PortalStatus, Stamp, TenantId};
 use shared::App;
 
 /// A user of the old pool, as its attributes name its contact.
@@ -72,11 +73,7 @@ pub async fn plan(app: &App, user: &OldUser) -> Outcome {
     if contact.portal.status != PortalStatus::Active {
         return Outcome::Skipped("its contact no longer uses the portal");
     }
-    let same_address = match (&contact.fields.email, user.email.as_deref().map(Email::parse)) {
-        (Some(current), Some(Ok(old))) => current.key() == old.key(),
-        _ => false,
-    };
-    if !same_address {
+    if !is_current_address(&contact, user.email.as_deref()) {
         return Outcome::Skipped("its contact's address changed");
     }
     Outcome::ResetDue
