@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::json;
 use shared::domain::{ClientId, ContactId};
-use shared::http::routes::{self, Route};
+use shared::handlers::ROUTES;
+use shared::http::routes::Route;
 use testkit::{Caller, TestApi};
 
 use crate::portal::given_portal_user;
@@ -148,7 +149,7 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
 
 #[test]
 fn the_written_down_access_lists_cover_exactly_the_routes() {
-    for route in routes::ALL {
+    for route in ROUTES {
         let lists = [READ_ROUTES, PUBLIC_ROUTES, WRITE_ROUTES, ADMIN_ROUTES, PORTAL_ROUTES]
             .iter()
             .filter(|l| is(l, route))
@@ -160,7 +161,7 @@ fn the_written_down_access_lists_cover_exactly_the_routes() {
         + WRITE_ROUTES.len()
         + ADMIN_ROUTES.len()
         + PORTAL_ROUTES.len();
-    assert_eq!(listed, routes::ALL.len());
+    assert_eq!(listed, ROUTES.len());
 }
 
 /// The path of `route` for the `n`th cell of the matrix, on resources made for that cell alone:
@@ -215,7 +216,7 @@ async fn every_route_answers_every_caller_as_specified() {
     let owner = TestApi::admin("t1");
     let mut checked = 0;
     let mut n = 0;
-    for route in routes::ALL {
+    for route in ROUTES {
         for &who in EVERYONE {
             n += 1;
             let path = given_path_for(&api, &owner, route, n).await;
@@ -238,5 +239,5 @@ async fn every_route_answers_every_caller_as_specified() {
             checked += 1;
         }
     }
-    assert_eq!(checked, routes::ALL.len() * EVERYONE.len());
+    assert_eq!(checked, ROUTES.len() * EVERYONE.len());
 }

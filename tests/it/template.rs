@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use local_api::Template;
-use shared::http::routes;
+use shared::handlers::ROUTES;
 use testkit::table::repo_root;
 
 #[test]
@@ -21,10 +21,8 @@ fn every_function_crate_has_a_function_resource_in_the_template() {
 fn the_template_routes_are_exactly_the_service_routes() {
     let in_template: HashSet<(String, String, String)> =
         Template::of_repo().routes().unwrap().into_iter().map(|r| (r.function, r.method, r.path)).collect();
-    let in_code: HashSet<(String, String, String)> = routes::ALL
-        .iter()
-        .map(|r| (r.function.to_owned(), r.method.to_owned(), r.template.to_owned()))
-        .collect();
+    let in_code: HashSet<(String, String, String)> =
+        ROUTES.iter().map(|r| (r.function.to_owned(), r.method.to_owned(), r.template.to_owned())).collect();
     assert_eq!(in_template, in_code);
 }
 
@@ -36,7 +34,7 @@ fn the_template_never_sets_the_local_jwt_secret() {
 
 #[test]
 fn every_function_has_a_sample_event_that_parses_as_its_route() {
-    for route in routes::ALL {
+    for route in ROUTES {
         let path = repo_root().join("events").join(format!("{}.json", route.function));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
         let request =
@@ -119,7 +117,7 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        routes::ALL.len() + 4,
+        ROUTES.len() + 4,
         "every route's function, the sweep, the sign-in gate, the SES event recorder and the stream's consumer"
     );
     for (function, statements) in functions {

@@ -3,6 +3,7 @@
 pub mod cursor;
 pub mod error;
 pub mod identity;
+pub mod operation;
 pub mod problem;
 pub mod request;
 pub mod response;
