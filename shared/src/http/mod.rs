@@ -56,7 +56,7 @@ impl<A: Context> Call<'_, A> {
 
     /// The value of `{name}` in the request's path: from API Gateway's `pathParameters` or, when
     /// absent (a raw invocation passes the path without them), from the path's tail.
-    fn param(&self, name: &str) -> Option<String> {
+    pub fn param(&self, name: &str) -> Option<String> {
         if let Some(value) = self.req.path_parameters_ref().and_then(|p| p.first(name)) {
             return Some(value.to_owned());
         }

@@ -82,8 +82,13 @@ fn function(out: &mut String, op: &Operation) {
             "      Environment:\n        Variables:\n          PORTAL_USER_POOL_ID: !Ref PortalUserPool\n",
         );
     }
-    out.push_str("      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n");
-    statements(out, op);
+    let mut policy = String::new();
+    statements(&mut policy, op);
+    // A function that touches nothing gets only the basic execution role SAM gives every function.
+    if !policy.is_empty() {
+        out.push_str("      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n");
+        out.push_str(&policy);
+    }
     let _ = write!(
         out,
         "      LoggingConfig:
