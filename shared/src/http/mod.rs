@@ -18,7 +18,7 @@ use tracing::{info, info_span, warn, Instrument};
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::project::PROJECT_ID_RULE;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, ProjectId, Stamp, TenantId};
-pub use error::{HttpError, HttpResult, RequestError};
+pub use error::{AccessError, HttpError, HttpResult, RequestError};
 use identity::{Authenticator, Identity, PortalIdentity};
 use routes::{Access, Route};
 
@@ -65,17 +65,17 @@ impl<A: Context> Call<'_, A> {
     }
 
     /// The caller's identity; routes that are not public always have one.
-    pub fn identity(&self) -> DomainResult<&Identity> {
-        self.identity.as_ref().ok_or(DomainError::Unauthenticated("no identity"))
+    pub fn identity(&self) -> Result<&Identity, AccessError> {
+        self.identity.as_ref().ok_or(AccessError::Unauthenticated("no identity"))
     }
 
-    pub fn tenant(&self) -> DomainResult<&TenantId> {
+    pub fn tenant(&self) -> Result<&TenantId, AccessError> {
         Ok(&self.identity()?.tenant)
     }
 
     /// The portal user calling; portal routes always have one.
-    pub fn portal(&self) -> DomainResult<&PortalIdentity> {
-        self.portal.as_ref().ok_or(DomainError::Unauthenticated("no portal identity"))
+    pub fn portal(&self) -> Result<&PortalIdentity, AccessError> {
+        self.portal.as_ref().ok_or(AccessError::Unauthenticated("no portal identity"))
     }
 
     pub fn stamp(&self) -> Stamp {
