@@ -17,12 +17,14 @@ pub struct Acceptance<'a> {
 }
 
 /// Accepts an invitation with the password the contact chose: once the invitation and the
-/// contact are checked, the contact's portal user gets the password, and only then is the
-/// invitation consumed and the contact made active. In that order a failure in between leaves
-/// a user whose contact is not active, which the sign-in trigger refuses; the other order
-/// could leave an active contact with no user.
+/// contact are checked and this accept holds the invitation's claim, the contact's portal user
+/// gets the password, and only then is the invitation consumed and the contact made active. In
+/// that order a failure in between leaves a user whose contact is not active, which the sign-in
+/// trigger refuses; the other order could leave an active contact with no user. The claim keeps
+/// a concurrent accept from setting its password too (it waits, then finds the link used).
 pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
     let hash = TokenHash::of(token);
+    let claim = ulid::Ulid::new().to_string();
     let mut activated = None;
     for attempt in 0..MAX_ATTEMPTS {
         let invite = with.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
@@ -41,13 +43,20 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
             let email = with.store.check_pending(&invite, &hash, now.date()).await?;
             let password =
                 Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
-            with.users
-                .activate(&PortalUser { email: &email, tenant: &tenant, client, contact }, &password)
-                .await?;
+            if !with.store.claim_invite(&hash, &claim, now.unix_timestamp()).await? {
+                backoff(attempt).await;
+                continue;
+            }
+            let user = PortalUser { email: &email, tenant: &tenant, client, contact };
+            if let Err(e) = with.users.activate(&user, &password).await {
+                with.store.release_invite_claim(&hash, &claim).await;
+                return Err(e);
+            }
             activated = Some(email);
         }
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
-        match with.store.accept_invite(&invite, &hash, now.unix_timestamp(), now.date(), &stamp).await {
+        let claimed = (&hash, claim.as_str());
+        match with.store.accept_invite(&invite, claimed, now.unix_timestamp(), now.date(), &stamp).await {
             Err(DomainError::Contention) => backoff(attempt).await,
             Ok(()) if invite.reset => {
                 // A new password ends the sessions the old one opened.
