@@ -178,9 +178,9 @@ async fn of_two_concurrent_accepts_exactly_one_wins_and_its_password_is_the_one_
         let email = unique_email("race");
         let (_, _, token) = given_invited(&api, &email).await;
 
-        // When its invitation is accepted twice with different passwords, both checked against
-        // the unused invitation before either is consumed, the first's consuming write landing
-        // first, last, or both at once
+        // When its invitation is accepted twice with different passwords, both having read the
+        // unused invitation before either writes, the first accept's write let go first, last,
+        // or both at once
         let order = landing(round, &[&[0, 1], &[1, 0]]);
         let run = race_landing(&proxy, FIRST_WRITES, order, 2, |i| {
             let (api, token) = (api.clone(), token.clone());

@@ -22,7 +22,8 @@ use testkit::{TestApi, TestResponse};
 
 use crate::support::{contact_path, given_client, given_contact};
 
-/// Repetitions per scenario: `RACE_REPEATS` (default 50).
+/// Repetitions per scenario: `RACE_REPEATS` (default 50; at least 3, so that a steered race
+/// tries each of its landing orders and sees each promised outcome).
 pub fn repeats() -> usize {
     std::env::var("RACE_REPEATS").ok().and_then(|n| n.parse().ok()).unwrap_or(50)
 }
