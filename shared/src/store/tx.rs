@@ -134,12 +134,6 @@ impl Backoff {
     }
 }
 
-/// A short randomised pause before re-planning after a conflict, growing with the attempt, and
-/// counted (`Backoff::Contention`).
-pub async fn backoff(attempt: u32) {
-    Backoff::Contention.wait(attempt).await;
-}
-
 /// How one attempt ended. `K` is what the loop knows or has done so far, handed from one
 /// attempt to the next (`()` when every attempt starts afresh).
 pub enum Attempt<T, K = ()> {
