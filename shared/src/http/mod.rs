@@ -178,7 +178,9 @@ where
         let started = Instant::now();
         let result = async {
             let (identity, portal) = caller(app.authenticator(), &req, route.access)?;
-            handler(Call { app, identity, portal, req, route }).await
+            // Boxed so that each operation's future is laid out on its own, not nested in this
+            // one (the nesting overflowed the compiler's query depth for the deepest operations).
+            Box::pin(handler(Call { app, identity, portal, req, route })).await
         }
         .await;
         let response = result.unwrap_or_else(|err| refuse(&err));

@@ -167,7 +167,9 @@ where
 {
     let mut n = 0;
     while n < policy.attempts {
-        let lost = match attempt(known.clone()).await? {
+        // Boxed: an attempt's future nests the whole read-plan-write chain; inline, the callers'
+        // futures grew deep enough to overflow the compiler's layout depth (invite-contact).
+        let lost = match Box::pin(attempt(known.clone())).await? {
             Attempt::Done(value) => return Ok(value),
             Attempt::Retry => true,
             Attempt::RetryFrom(learned) => {
