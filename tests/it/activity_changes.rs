@@ -65,10 +65,20 @@ fn activity_item(
     item
 }
 
+/// `item`, an activity entry of a contact that was deleted (its deletion record written with
+/// the deletion, its erasure not yet run).
+async fn given_deleted_contacts_entry(api: &TestApi, item: &[(&'static str, AttributeValue)]) {
+    let record = crate::invariants_deletions::contact_deletion("01J00000000000000000000000", DELETED);
+    put_raw(api, &record).await;
+    put_raw(api, item).await;
+}
+
+const DELETED: &str = "01J00000000000000000000001";
+
 #[tokio::test]
 async fn the_activity_of_a_deleted_contact_that_holds_only_ids_and_statuses_is_sound() {
     let api = TestApi::new().await;
-    put_raw(&api, &activity_item("01J00000000000000000000001", &[])).await;
+    given_deleted_contacts_entry(&api, &activity_item(DELETED, &[])).await;
 
     assert_eq!(broken_rules(api).await, []);
 }
@@ -76,7 +86,7 @@ async fn the_activity_of_a_deleted_contact_that_holds_only_ids_and_statuses_is_s
 #[tokio::test]
 async fn an_activity_item_holding_personal_data_is_a_violation() {
     let api = TestApi::new().await;
-    put_raw(&api, &activity_item("01J00000000000000000000001", &[("email", s("ada@x.test"))])).await;
+    given_deleted_contacts_entry(&api, &activity_item(DELETED, &[("email", s("ada@x.test"))])).await;
 
     assert_eq!(broken_rules(api).await, [Rule::Activity]);
 }
@@ -84,10 +94,10 @@ async fn an_activity_item_holding_personal_data_is_a_violation() {
 #[tokio::test]
 async fn an_activity_item_whose_time_is_not_its_keys_is_a_violation() {
     let api = TestApi::new().await;
-    let mut item = activity_item("01J00000000000000000000001", &[]);
+    let mut item = activity_item(DELETED, &[]);
     item.retain(|(k, _)| *k != "at");
     item.push(("at", s("2026-11-28T10:00:00Z")));
-    put_raw(&api, &item).await;
+    given_deleted_contacts_entry(&api, &item).await;
 
     assert_eq!(broken_rules(api).await, [Rule::Activity]);
 }

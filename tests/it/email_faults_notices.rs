@@ -10,7 +10,7 @@ use testkit::proxy::{SesFault, SesProxy};
 use testkit::TestApi;
 use time::Duration;
 
-use crate::email_faults::{attempts, given_reachable_contact, invite, statuses};
+use crate::email_faults::{given_reachable_contact, invite, statuses, SES_ATTEMPTS};
 use crate::support::{
     addresses, assert_invariants, contact_path, given_client, given_recipients, notify_invoice,
 };
@@ -84,7 +84,7 @@ async fn a_revocation_email_that_fails_is_sent_on_the_next_run_revoking_once() {
     let (api, proxy) = TestApi::behind_ses_proxy().await;
     let (acme, contact, email) = given_invited_contact_whose_support_ends_in(&api, &proxy, 1, "Ends").await;
     api.clock.advance(Duration::days(2));
-    proxy.fail_next_to(&email, attempts(&api), SesFault::Throttle);
+    proxy.fail_next_to(&email, SES_ATTEMPTS, SesFault::Throttle);
 
     let failing = sweep(&api.app, None).await.unwrap();
     // Access ended, the notice pending: the contact sits under its lease in the index.
@@ -97,7 +97,7 @@ async fn a_revocation_email_that_fails_is_sent_on_the_next_run_revoking_once() {
     let done = sweep(&api.app, None).await.unwrap();
 
     assert_eq!((failing.revoked, failing.failed), (1, 1), "access ends even if the email fails: {failing:?}");
-    assert_eq!(throttled, vec![429; attempts(&api)]);
+    assert_eq!(throttled, vec![429; SES_ATTEMPTS]);
     assert_eq!((retry.revoked, retry.notices_retried), (0, 1), "{retry:?}");
     assert_eq!(retried, vec![200]);
     assert_eq!(done, SweepReport::default());

@@ -1,20 +1,25 @@
 //! The activity rule bites: an entry of a live contact naming another client, an entry of no
-//! known kind, one holding an address, one that does not expire whole days after it happened.
+//! known kind, one holding an address, one that does not expire whole days after it happened,
+//! an entry its contact's erasure left behind.
 
 use serde_json::json;
 use shared::domain::ClientId;
 use testkit::invariants::Rule;
 use testkit::TestApi;
 
-use crate::invariants::{broken_rules, put_raw, s};
-use crate::support::{given_client, given_contact};
+use crate::invariants::{broken_rules, delete_raw, put_raw, s};
+use crate::support::{contact_path, given_client, given_contact};
 
 const AT: &str = "2026-11-28T10:00:00.123Z";
 /// `AT` in epoch seconds, and 365 days after it.
 const AT_EPOCH: i64 = 1_795_860_000;
 
 /// A contact of t1 and an activity item of it as the service writes one, with `changes`.
-async fn given_entry(api: &TestApi, changes: &[(&str, aws_sdk_dynamodb::types::AttributeValue)]) {
+/// Returns (client, contact id).
+async fn given_entry(
+    api: &TestApi,
+    changes: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+) -> (String, String) {
     let admin = TestApi::admin("t1");
     let client = given_client(api, &admin, "Acme").await;
     let ada =
@@ -39,6 +44,7 @@ async fn given_entry(api: &TestApi, changes: &[(&str, aws_sdk_dynamodb::types::A
         item.push((*name, value.clone()));
     }
     put_raw(api, &item).await;
+    (client, id.to_owned())
 }
 
 #[tokio::test]
@@ -75,5 +81,31 @@ async fn an_activity_entry_kept_other_than_whole_days_is_a_violation() {
     )
     .await;
 
+    assert_eq!(broken_rules(api).await, [Rule::Activity]);
+}
+
+#[tokio::test]
+async fn the_entries_of_a_deleted_contact_break_no_rule_while_its_deletion_record_is_kept() {
+    // Given an entry of Ada, who is then deleted through the service (her erasure not yet run)
+    let api = TestApi::new().await;
+    let (client, ada) = given_entry(&api, &[]).await;
+    let deleted = api.delete(&TestApi::admin("t1"), &contact_path(&client, &json!({ "id": ada }))).await;
+    assert_eq!(deleted.status, 204);
+
+    // Then the entry waits for its erasure, which the deletion record announces
+    assert_eq!(broken_rules(api).await, []);
+}
+
+#[tokio::test]
+async fn an_entry_of_a_deleted_contact_without_its_deletion_record_is_a_violation() {
+    // Given an entry of Ada, who is deleted, and whose deletion record is then gone
+    let api = TestApi::new().await;
+    let (client, ada) = given_entry(&api, &[]).await;
+    let deleted = api.delete(&TestApi::admin("t1"), &contact_path(&client, &json!({ "id": ada }))).await;
+    assert_eq!(deleted.status, 204);
+    let record = (format!("TENANT#t1#CLIENT#{client}"), format!("DELETED#CONTACT#{ada}"));
+    delete_raw(&api, (&record.0, &record.1)).await;
+
+    // Then the entry is one its erasure left behind
     assert_eq!(broken_rules(api).await, [Rule::Activity]);
 }

@@ -32,6 +32,25 @@ async fn an_invitation_not_keyed_by_a_token_hash_is_a_violation() {
 }
 
 #[tokio::test]
+async fn an_invitation_naming_another_client_than_its_contacts_is_a_violation() {
+    // Given Ada invited through the service, and a copy of her invitation under another hash
+    // that names another client
+    let api = TestApi::new().await;
+    given_invited(&api, &unique_email("ada")).await;
+    let items = api.scan().await;
+    let invite =
+        items.iter().find(|i| i["PK"].as_s().is_ok_and(|pk| pk.starts_with("INVITE#"))).expect("invitation");
+    let mut copy = invite.clone();
+    copy.insert("PK".into(), s(&format!("INVITE#{}", "0".repeat(64))));
+    copy.insert("client_id".into(), s("01J00000000000000000000000"));
+    let copy: Vec<(&str, AttributeValue)> = copy.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    put_raw(&api, &copy).await;
+
+    // Then the copy names a client its contact is not under
+    assert_eq!(broken_rules(api).await, [Rule::Invitation]);
+}
+
+#[tokio::test]
 async fn an_accepted_invitation_whose_contact_was_never_activated_is_a_violation() {
     let api = TestApi::new().await;
     let (acme, ada, token) = given_invited(&api, &unique_email("ada")).await;

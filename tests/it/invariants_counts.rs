@@ -96,3 +96,15 @@ async fn a_manager_listing_other_ids_than_its_reports_is_a_violation() {
     // Then the check names the ids
     assert_eq!(broken_rules(api).await, [Rule::ReportCount]);
 }
+
+#[tokio::test]
+async fn a_manager_without_report_ids_is_a_violation() {
+    // Given a manager of one report, whose report ids are then removed (its count stays right)
+    let api = TestApi::new().await;
+    let (acme, boss, _) = given_manager_and_report(&api).await;
+    let (pk, sk) = contact_key(&acme, &boss);
+    update_raw(&api, (&pk, &sk), "REMOVE report_ids", &[]).await;
+
+    // Then the check names the ids
+    assert_eq!(broken_rules(api).await, [Rule::ReportCount]);
+}

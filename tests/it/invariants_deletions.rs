@@ -23,7 +23,7 @@ async fn given_ada(api: &TestApi) -> (String, String) {
 }
 
 /// The record of `contact`'s deletion (of `client`), as the service writes it.
-fn contact_deletion(client: &str, contact: &str) -> Vec<(&'static str, AttributeValue)> {
+pub(crate) fn contact_deletion(client: &str, contact: &str) -> Vec<(&'static str, AttributeValue)> {
     vec![
         ("PK", s(&format!("TENANT#t1#CLIENT#{client}"))),
         ("SK", s(&format!("DELETED#CONTACT#{contact}"))),

@@ -80,3 +80,46 @@ fn a_broken_table_whose_last_reference_dies_in_a_cancelled_task_still_fails_the_
     assert!(!child.status.success(), "the broken table went unnoticed:\n{stdout}\n{stderr}");
     assert!(stderr.contains("[marker-owner] marker without contact"), "{stderr}");
 }
+
+/// `check-table` (what `scripts/conformance` runs over the table the local API leaves) on the
+/// test table: its exit status and what it printed.
+fn check_table(api: &TestApi) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_check-table"))
+        .arg(&api.table)
+        .output()
+        .expect("check-table runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+#[tokio::test]
+async fn check_table_passes_a_sound_table_saying_how_many_items_it_read() {
+    // Given a table the service wrote: a client and its contact
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let acme = given_client(&api, &admin, "Acme").await;
+    given_contact(&api, &admin, &acme, json!({ "last_name": "Ok", "email": "ok@x.test" })).await;
+
+    // When check-table reads it
+    let (status, text) = check_table(&api);
+
+    // Then it exits 0, having read every item (the contact's index items too)
+    assert_eq!(status, Some(0), "{text}");
+    let items = api.scan().await.len();
+    assert!(text.contains(&format!(": {items} items, every invariant holds")), "{text}");
+}
+
+#[tokio::test]
+async fn check_table_fails_a_broken_table_naming_the_rule() {
+    // Given a table with a marker whose contact does not exist
+    let api = TestApi::new().await;
+    break_table(&api).await;
+
+    // When check-table reads it
+    let (status, text) = check_table(&api);
+
+    // Then it exits 1 naming the broken rule (and the drop check agrees)
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("[marker-owner] marker without contact"), "{text}");
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(api))).is_err());
+}

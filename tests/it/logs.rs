@@ -167,7 +167,7 @@ async fn an_unexpected_transaction_cancellation_logs_reason_codes_and_keys_but_n
 
     let res = api.post(&admin, &format!("/clients/{acme}/contacts"), personal).await;
 
-    assert_eq!(res.status, 500, "{}", res.body);
+    assert_eq!((res.status, res.problem_code().as_str()), (500, "internal"), "{}", res.body);
     let text = capture.text();
     assert!(text.contains("ValidationError"), "the reason codes are logged:\n{text}");
     assert!(text.contains("CONTACT#"), "and the keys of the items:\n{text}");

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use testkit::contract::append_problem;
+use testkit::contract::{append_line, Problem};
 
 #[test]
 fn problem_codes_recorded_at_the_same_time_from_many_threads_each_stay_a_whole_line() {
@@ -18,19 +18,29 @@ fn problem_codes_recorded_at_the_same_time_from_many_threads_each_stay_a_whole_l
             let path = &path;
             scope.spawn(move || {
                 for i in 0..per_thread {
-                    append_problem(path, 400 + t, &format!("code-{t}-{i}")).expect("append");
+                    let code = format!("code-{t}-{i}");
+                    let problem = Problem { status: 400 + t, code: &code, method: "GET", path: "/clients" };
+                    append_line(path, &problem.line()).expect("append");
                 }
             });
         }
     });
-    // Then every line is one `<status> <code>` as written, and none is lost
+    // Then every line is one `<status> <code> <method> <path>` as written, and none is lost
     let recorded = std::fs::read_to_string(&path).expect("the record");
     std::fs::remove_file(&path).ok();
     let expected: BTreeSet<String> = (0..threads)
-        .flat_map(|t| (0..per_thread).map(move |i| format!("{} code-{t}-{i}", 400 + t)))
+        .flat_map(|t| (0..per_thread).map(move |i| format!("{} code-{t}-{i} GET /clients", 400 + t)))
         .collect();
     let lines: BTreeSet<String> = recorded.lines().map(str::to_owned).collect();
     let torn: Vec<&String> = lines.difference(&expected).take(5).collect();
     assert!(torn.is_empty(), "torn lines: {torn:?}");
     assert_eq!(lines, expected);
+}
+
+#[test]
+fn a_recorded_problem_reads_back_as_it_was_written() {
+    let problem = Problem { status: 409, code: "email-taken", method: "PATCH", path: "/clients/{clientId}" };
+
+    assert_eq!(Problem::parse(problem.line().trim_end()), Some(problem));
+    assert_eq!(Problem::parse("409 email-taken"), None, "a line of another shape is no problem");
 }

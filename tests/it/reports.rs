@@ -170,7 +170,8 @@ async fn deleting_a_manager_stored_with_more_than_84_reports_is_refused_before_a
     // Then the answer is too-many-reports, known from its item alone
     assert_eq!((res.status, res.problem_code().as_str()), (409, "too-many-reports"), "{}", res.body);
     assert_eq!(queries(&proxy.take_calls()), 0);
-    assert_invariants(&api).await;
+    // and the table is as it was: sound but for the manager stored without its report ids
+    assert_eq!(crate::invariants::broken_rules(api).await, [testkit::invariants::Rule::ReportCount]);
 }
 
 #[tokio::test]

@@ -1,12 +1,11 @@
 //! The service's answers against openapi.yaml, for every request any test sends through
 //! `TestApi`: each response's status must be documented for its operation, with its content
 //! type, required headers and a body valid against the schema (OpenAPI 3.1 schemas are JSON
-//! Schema 2020-12). Every problem code seen is recorded; with `PROBLEM_CODES_FILE` set (as
-//! `scripts/test` does for a full run) it is also appended there, so the run can show that every
-//! documented code was produced by some test.
+//! Schema 2020-12). Every problem seen is recorded; with `PROBLEM_CODES_FILE` set (as
+//! `scripts/test` does for a full run) it is appended there with its operation and status, so
+//! the run can show which documented codes and problem responses some test produced.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{json, Value};
@@ -113,26 +112,29 @@ pub fn assert_documented(method: &str, path: &str, res: &TestResponse) {
     };
     check(&cached_validator(&media["schema"]), &body, &what);
     if let Some(code) = body["code"].as_str().filter(|_| res.status >= 400) {
-        record_problem(res.status, code);
+        record_problem(&Problem { status: res.status, code, method, path });
     }
 }
 
-/// Notes that a test saw a problem with this status and code.
-pub fn record_problem(status: u16, code: &str) {
-    static SEEN: OnceLock<Mutex<BTreeSet<(u16, String)>>> = OnceLock::new();
-    let new =
-        SEEN.get_or_init(Default::default).lock().expect("seen problems").insert((status, code.to_owned()));
-    if let (true, Ok(path)) = (new, std::env::var("PROBLEM_CODES_FILE")) {
-        append_problem(std::path::Path::new(&path), status, code).expect("record a problem code");
-    }
-}
+pub use local_api::problem_log::{append_line, record as record_problem, Problem};
 
-/// Appends one `<status> <code>` line to the run's file of problem codes. The line goes out in
-/// one `write` to a file opened for appending, so lines from other threads and processes land
-/// whole; `writeln!` on a `File` writes each piece of the format on its own and tore lines apart.
-pub fn append_problem(path: &std::path::Path, status: u16, code: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(format!("{status} {code}\n").as_bytes())
+/// Every problem response openapi.yaml documents: (method, path template, status) of each
+/// operation's responses of 400 and above that can be `application/problem+json`.
+pub fn documented_problem_responses() -> BTreeSet<(String, String, u16)> {
+    let spec = spec();
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let Ok(status) = status.parse::<u16>() else { continue };
+                let problem = resolve(spec, response)["content"].get("application/problem+json").is_some();
+                if status >= 400 && problem {
+                    documented.insert((method.to_uppercase(), path.clone(), status));
+                }
+            }
+        }
+    }
+    documented
 }
 
 /// The problem codes openapi.yaml documents (`ProblemCode`).

@@ -7,6 +7,7 @@ pub mod cors;
 pub mod event;
 pub mod loopback;
 pub mod portal;
+pub mod problem_log;
 pub mod proxy;
 pub mod router;
 pub mod template;

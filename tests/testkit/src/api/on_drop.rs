@@ -27,7 +27,7 @@ impl Drop for TestApi {
                 tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
                 let db = crate::table::dynamo_client().await;
-                scan_table(&db, &table).await
+                crate::table::scan_table(&db, &table).await
             })
         })
         .join()
@@ -51,39 +51,9 @@ impl Drop for TestApi {
     }
 }
 
-/// Every item of a table, or None if the table is gone.
-async fn scan_table(
-    db: &aws_sdk_dynamodb::Client,
-    table: &str,
-) -> Option<Vec<HashMap<String, AttributeValue>>> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = match db
-            .scan()
-            .table_name(table)
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
-                return None
-            }
-            Err(e) => panic!("scan {table}: {e:?}"),
-        };
-        items.extend(out.items().iter().cloned());
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Some(items);
-        }
-    }
-}
-
 impl TestApi {
     /// Every item of the test table.
     pub async fn scan(&self) -> Vec<HashMap<String, AttributeValue>> {
-        scan_table(&self.db, &self.table).await.expect("the test table exists")
+        crate::table::scan_table(&self.db, &self.table).await.expect("the test table exists")
     }
 }

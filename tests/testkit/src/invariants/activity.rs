@@ -1,15 +1,17 @@
 //! A contact's activity history: each entry is one of the four kinds with its attributes and
 //! nothing else (so no address, value or message body), says in `at` the time its key gives it,
 //! expires a whole number of days after it happened (TTL), and names the client its live
-//! contact is under. Entries of a deleted contact may remain until erased, so the client rule
-//! applies only while the contact exists.
+//! contact is under. Entries of a deleted contact may remain only until the deletion's stream
+//! record erases them, which is while the contact's deletion record is kept (it outlives the
+//! stream's retention): an entry of a contact that neither exists nor has a deletion record
+//! was left behind by an erasure.
 
 use std::collections::HashMap;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::shapes::{keys, ulid, Table};
+use super::shapes::{keys, ulid, Shape, Table};
 use super::{num, s, Found, Item, Rule};
 
 const EMAIL_KINDS: [&str; 5] =
@@ -35,8 +37,28 @@ fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {
 pub(crate) fn check(t: &Table, found: &mut Found) {
     let clients: HashMap<(&str, &str), &str> =
         t.contacts.iter().map(|c| ((c.tenant, c.id), c.client)).collect();
+    let deleted: HashMap<(&str, &str), &str> = t
+        .deletions
+        .iter()
+        .filter_map(|&(shape, _)| match shape {
+            Shape::Deletion { tenant, client, contact: Some(contact) } => Some(((tenant, contact), client)),
+            _ => None,
+        })
+        .collect();
     for a in &t.activities {
         let mut wrong = kind(a.item);
+        let live = clients.contains_key(&(a.tenant, a.contact));
+        match deleted.get(&(a.tenant, a.contact)) {
+            None if !live => wrong.push(format!(
+                "its contact {} does not exist and has no deletion record: its erasure left it",
+                a.contact
+            )),
+            Some(client) if !live && s(a.item, "client_id") != Some(*client) => wrong.push(format!(
+                "it names client {:?}, its deleted contact was under {client}",
+                s(a.item, "client_id")
+            )),
+            _ => {}
+        }
         wrong.extend(expiry(a.item));
         match (clients.get(&(a.tenant, a.contact)), s(a.item, "client_id")) {
             (_, None) => wrong.push("it names no client".to_owned()),

@@ -36,7 +36,8 @@ pub enum Rule {
     /// An idempotency record has a well-formed key, an expiry, its fingerprint and response.
     IdempotencyRecord,
     /// An invitation is keyed by a token hash, names a contact, expires a week after its
-    /// validity; once used, its contact (while it exists) was activated (`activated_at`).
+    /// validity; names the client its contact is under (while the contact exists), and once
+    /// used, its contact (while it exists) was activated (`activated_at`).
     Invitation,
     /// Every contact is under an existing client of its tenant.
     OrphanContact,
@@ -57,7 +58,7 @@ pub enum Rule {
     /// A line manager is an existing contact of the same client.
     LineManager,
     /// A contact's `report_count` is the number of contacts it manages, and its `report_ids`
-    /// (where the item has them) are exactly their ids.
+    /// are exactly their ids (absent when it manages none).
     ReportCount,
     /// Only an invited contact holds an invitation, and every invited one does: an existing,
     /// unused invitation naming it, sent to its address.
@@ -86,8 +87,9 @@ pub enum Rule {
     ClientLevels,
     /// An activity entry is keyed by its time (RFC 3339, UTC, milliseconds, the same as its
     /// `at`), has its kind's attributes, no address or message body, expires whole days after
-    /// it happened, and names the client its contact is under, or its contact no longer exists
-    /// (until the deletion's stream record is processed, which erases the contact's activity).
+    /// it happened, and names the client its contact is under; an entry of a deleted contact
+    /// waits for its erasure (the deletion's stream record) only while the deletion record is
+    /// kept, and names the client the record does.
     Activity,
     /// A project link is a link item naming an existing contact of its tenant and client, with
     /// a project id of 1-64 letters, digits, `-`, `_` or `.`, attributes equal to its key's

@@ -98,16 +98,14 @@ fn managers(t: &Table, by_id: &ById, found: &mut Found) {
                 format!("contact {} counts {counted:?} reports, has {}", c.id, reports.len()),
             );
         }
-        // Absent only on items written before report ids were kept.
-        if let Some(ids) = c.item.get("report_ids") {
-            let ids: Option<std::collections::BTreeSet<&str>> =
-                ids.as_ss().ok().map(|ids| ids.iter().map(String::as_str).collect());
-            if ids.as_ref() != Some(&reports) {
-                found.add(
-                    Rule::ReportCount,
-                    format!("contact {} lists reports {ids:?}, has {reports:?}", c.id),
-                );
-            }
+        // A string set cannot be empty: a contact without reports has no `report_ids`, a
+        // manager lists every report.
+        let ids: Option<std::collections::BTreeSet<&str>> = match c.item.get("report_ids") {
+            None => Some(Default::default()),
+            Some(ids) => ids.as_ss().ok().map(|ids| ids.iter().map(String::as_str).collect()),
+        };
+        if ids.as_ref() != Some(&reports) {
+            found.add(Rule::ReportCount, format!("contact {} lists reports {ids:?}, has {reports:?}", c.id));
         }
     }
 }
@@ -150,6 +148,27 @@ fn invitations(t: &Table, found: &mut Found) {
         // kills it), so a pending one needs an address to have gone to.
         if s(c.item, "email").is_none() {
             found.add(Rule::PendingInvitation, format!("the pending invitation of {} has no address", c.id));
+        }
+    }
+    // A link its contact no longer holds (a newer invitation, a changed address, a revocation,
+    // a deletion) is kept until its TTL, so that following it answers 410 "no longer valid"
+    // rather than 404, and it can never be accepted (accepting needs the contact to hold its
+    // hash). It still names its contact as it was when sent: under the client the contact is
+    // under while the contact exists.
+    let under: HashMap<(&str, &str), &str> =
+        t.contacts.iter().map(|c| ((c.tenant, c.id), c.client)).collect();
+    for (hash, invite) in &t.invitations {
+        let (Some(tenant), Some(contact)) = (s(invite, "tenant_id"), s(invite, "contact_id")) else {
+            continue;
+        };
+        if let Some(client) = under.get(&(tenant, contact)).filter(|c| Some(**c) != s(invite, "client_id")) {
+            found.add(
+                Rule::Invitation,
+                format!(
+                    "invitation {hash} names client {:?}, its contact is under {client}",
+                    s(invite, "client_id")
+                ),
+            );
         }
     }
     // Accepting consumes the invitation and activates the contact in one transaction, and

@@ -90,9 +90,18 @@ pub async fn send(req: Request<Full<Bytes>>) -> (u16, HeaderMap, Bytes) {
 
 /// An answer that must be an RFC 9457 problem whose `status` is the HTTP status.
 pub async fn problem(req: Request<Full<Bytes>>) -> (u16, HeaderMap, Value) {
+    let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
     let (status, headers, body) = send(req).await;
     assert_eq!(headers["content-type"], "application/problem+json");
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["status"], status);
+    let code = body["code"].as_str().expect("a problem has a code");
+    // The run's record of problems (`problem-coverage`): the local API's own are produced here.
+    local_api::problem_log::record(&local_api::problem_log::Problem {
+        status,
+        code,
+        method: &method,
+        path: &path,
+    });
     (status, headers, body)
 }
