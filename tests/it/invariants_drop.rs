@@ -23,12 +23,17 @@ async fn break_table(api: &TestApi) {
     put_raw(api, &marker).await;
 }
 
+/// What the service writes for a client and one contact.
+async fn given_sound_table(api: &TestApi) {
+    let admin = TestApi::admin("t1");
+    let acme = given_client(api, &admin, "Acme").await;
+    given_contact(api, &admin, &acme, json!({ "last_name": "Ok", "email": "ok@x.test" })).await;
+}
+
 #[tokio::test]
 async fn a_healthy_table_passes_the_check_on_drop() {
     let api = TestApi::new().await;
-    let admin = TestApi::admin("t1");
-    let acme = given_client(&api, &admin, "Acme").await;
-    given_contact(&api, &admin, &acme, json!({ "last_name": "Ok", "email": "ok@x.test" })).await;
+    given_sound_table(&api).await;
 
     assert_eq!(broken_rules(api).await, []);
 }
@@ -96,9 +101,7 @@ fn check_table(api: &TestApi) -> (Option<i32>, String) {
 async fn check_table_passes_a_sound_table_saying_how_many_items_it_read() {
     // Given a table the service wrote: a client and its contact
     let api = TestApi::new().await;
-    let admin = TestApi::admin("t1");
-    let acme = given_client(&api, &admin, "Acme").await;
-    given_contact(&api, &admin, &acme, json!({ "last_name": "Ok", "email": "ok@x.test" })).await;
+    given_sound_table(&api).await;
 
     // When check-table reads it
     let (status, text) = check_table(&api);
