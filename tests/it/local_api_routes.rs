@@ -47,6 +47,7 @@ async fn over_http(base: &str, req: WalkRequest) -> TestResponse {
         status: parts.status.as_u16(),
         headers: parts.headers,
         body: String::from_utf8_lossy(&body).into(),
+        bytes: body.to_vec(),
     }
 }
 

@@ -32,6 +32,7 @@ mod hostile_requests;
 mod idempotency;
 mod import_cells;
 mod import_templates;
+mod import_xlsx;
 mod imports;
 mod indexes;
 mod invariants;

@@ -1,93 +1,54 @@
-//! GET /imports/templates/{kind}: the CSV file a user fills in to import `contacts` or
-//! `clients`: a header of every column that import reads, in its order, and two example rows:
-//! one filled in, one that leaves cells empty and clears a field with `[clear]` (CSV has no
-//! comments, so the rules of docs/import.md are shown by example).
-//! The columns come from the import itself (`import::contacts::COLUMNS`,
-//! `import::clients::COLUMNS`), so the template cannot drift from what is read.
+//! GET /imports/templates/{kind}: the file a user fills in to import `contacts` or `clients`
+//! (`import::template`), as CSV (the default) or as an XLSX workbook: `?format=xlsx`, or an
+//! `Accept` naming the XLSX media type and not CSV.
 
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::domain::DomainError;
+use crate::http::error::RequestError;
+use crate::http::request::Query;
 use crate::http::{serve, Call, HttpError, HttpResult};
-use crate::import::{clients, contacts, csv_rows::Cell};
+use crate::import::{template, xlsx};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, super::GET_IMPORT_TEMPLATE.route, run).await
 }
 
-/// Example rows, their values by column; a column without one is left empty.
-type Example = &'static [&'static [(&'static str, &'static str)]];
-
-const CONTACT_EXAMPLE: Example = &[&[
-    ("first_name", "Ada"),
-    ("last_name", "Lovelace"),
-    ("job_title", "CFO"),
-    ("department", "Finance"),
-    ("email", "ada@example.com"),
-    ("mobile", "+44 7911 123456"),
-    ("address.line1", "1 Bridge St"),
-    ("address.city", "London"),
-    ("address.postal_code", "N1 1AA"),
-    ("address.country", "GB"),
-    ("notifications", "invoice|timesheet_approval"),
-    ("permissions", "invoices|support"),
-    ("portal.support_start", "2026-01-01"),
-    ("portal.support_end", "2026-12-31"),
-], &[
-    ("first_name", "Grace"),
-    ("last_name", "Hopper"),
-    ("email", "grace@example.com"),
-    ("phone", "+1 202 555 0143"),
-    ("job_title", "[clear]"),
-    ("notifications", "ticket"),
-]];
-
-const CLIENT_EXAMPLE: Example = &[&[
-    ("name", "Acme Ltd"),
-    ("email", "billing@acme.example"),
-    ("phone", "+1 202 555 0143"),
-    ("website", "https://acme.example"),
-    ("address.line1", "1 Main St"),
-    ("address.city", "Springfield"),
-    ("address.postal_code", "12345"),
-    ("address.country", "US"),
-    ("status", "active"),
-    ("sla.high.response_minutes", "30"),
-    ("sla.high.resolution_minutes", "240"),
-], &[("name", "Globex"), ("website", "[clear]")]];
-
-/// The template of an import kind: its columns and example values.
-fn template(kind: &str) -> Option<(&'static [(&'static str, Cell)], Example)> {
-    match kind {
-        "contacts" => Some((contacts::COLUMNS, CONTACT_EXAMPLE)),
-        "clients" => Some((clients::COLUMNS, CLIENT_EXAMPLE)),
-        _ => None,
-    }
+/// The file formats a template comes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Xlsx,
 }
 
-/// The CSV text: the header, then the example rows (UTF-8, no byte-order mark, as the import
-/// reads).
-pub fn csv(kind: &str) -> Option<String> {
-    let (columns, examples) = template(kind)?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(columns.iter().map(|(c, _)| *c)).ok()?;
-    for example in examples {
-        let value = |column: &str| example.iter().find(|(c, _)| *c == column).map_or("", |(_, v)| *v);
-        writer.write_record(columns.iter().map(|(c, _)| value(c))).ok()?;
+/// The format asked for: `format` first, then `Accept`; CSV when neither says.
+fn format(query: &Query, accept: &str) -> HttpResult<Format> {
+    match query.get("format") {
+        Some("csv") => Ok(Format::Csv),
+        Some("xlsx") => Ok(Format::Xlsx),
+        Some(_) => Err(RequestError::BadRequest("format must be csv or xlsx".into()).into()),
+        None if accept.contains(xlsx::MEDIA_TYPE) && !accept.contains("text/csv") => Ok(Format::Xlsx),
+        None => Ok(Format::Csv),
     }
-    String::from_utf8(writer.into_inner().ok()?).ok()
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     call.tenant()?;
+    let query = Query::parse(&call.req, &["format"])?;
+    let accept = call.req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let format = format(&query, accept)?;
     let kind = call.param("kind").unwrap_or_default();
-    let text = csv(&kind).ok_or(DomainError::NotFound("import template"))?;
+    let template = template::of(&kind).ok_or(DomainError::NotFound("import template"))?;
+    let (media, extension, body) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv", Body::Text(template.csv())),
+        Format::Xlsx => (xlsx::MEDIA_TYPE, "xlsx", Body::Binary(template.xlsx().map_err(HttpError::internal)?)),
+    };
     Response::builder()
         .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", format!("attachment; filename=\"{kind}-import-template.csv\""))
-        .body(Body::Text(text))
+        .header("content-type", media)
+        .header("content-disposition", format!("attachment; filename=\"{kind}-import-template.{extension}\""))
+        .body(body)
         .map_err(HttpError::internal)
 }
 
@@ -95,26 +56,31 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_example_value_names_a_column_of_its_import() {
-        for kind in ["contacts", "clients"] {
-            let (columns, examples) = template(kind).unwrap();
-            for (column, _) in examples.iter().copied().flatten() {
-                assert!(columns.iter().any(|(c, _)| c == column), "{kind}: {column}");
-            }
+    fn query(format: Option<&str>) -> Query {
+        let mut req = lambda_http::http::Request::builder().uri("/imports/templates/contacts");
+        if let Some(format) = format {
+            req = req.uri(format!("/imports/templates/contacts?format={format}"));
         }
+        let req = lambda_http::RequestExt::with_query_string_parameters(
+            req.body(Body::Empty).unwrap(),
+            format.map(|f| std::collections::HashMap::from([("format".to_owned(), f.to_owned())])).unwrap_or_default(),
+        );
+        Query::parse(&req, &["format"]).unwrap()
     }
 
     #[test]
-    fn the_header_is_every_column_the_import_reads_in_its_order() {
-        let text = csv("contacts").unwrap();
-        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-        let columns: Vec<&str> = contacts::COLUMNS.iter().map(|(c, _)| *c).collect();
-        assert_eq!(header, columns);
+    fn csv_is_the_default_and_xlsx_is_asked_for_by_parameter_or_accept() {
+        assert_eq!(format(&query(None), "").unwrap(), Format::Csv);
+        assert_eq!(format(&query(None), "*/*").unwrap(), Format::Csv);
+        assert_eq!(format(&query(Some("xlsx")), "").unwrap(), Format::Xlsx);
+        assert_eq!(format(&query(None), xlsx::MEDIA_TYPE).unwrap(), Format::Xlsx);
+        let both = format!("text/csv, {}", xlsx::MEDIA_TYPE);
+        assert_eq!(format(&query(None), &both).unwrap(), Format::Csv, "CSV when both are welcome");
+        assert_eq!(format(&query(Some("csv")), xlsx::MEDIA_TYPE).unwrap(), Format::Csv, "the parameter wins");
     }
 
     #[test]
-    fn an_unknown_kind_has_no_template() {
-        assert_eq!(csv("projects"), None);
+    fn another_format_is_a_bad_request() {
+        assert!(format(&query(Some("ods")), "").is_err());
     }
 }

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::error::{HttpResult, RequestError};
 use crate::domain::DomainError;
+use crate::import::xlsx::MEDIA_TYPE as XLSX;
+use crate::import::ImportFile;
 use crate::store::IdempotentRequest;
 
 /// Largest JSON body accepted. A contact is well under 8 KiB; this leaves room without
@@ -48,19 +50,26 @@ pub fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
     }
 }
 
-/// A CSV upload: 415 unless `text/csv`, 413 past `max_bytes` (the import's limit).
-pub fn csv_body(req: &Request, max_bytes: usize) -> HttpResult<&[u8]> {
+/// An import's upload, by its media type (CSV or an XLSX workbook): 415 for any other, 413
+/// past `max_bytes` (the import's limit, the same for both).
+pub fn import_file(req: &Request, max_bytes: usize) -> HttpResult<ImportFile<'_>> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if media != "text/csv" {
-        return Err(RequestError::UnsupportedMediaType("text/csv").into());
-    }
     let bytes = body_bytes(req);
+    let file = match media.as_str() {
+        "text/csv" => ImportFile::Csv(bytes),
+        XLSX => ImportFile::Xlsx(bytes),
+        _ => return Err(RequestError::UnsupportedMediaType(IMPORT_MEDIA_TYPES).into()),
+    };
     if bytes.len() > max_bytes {
         return Err(RequestError::PayloadTooLarge(max_bytes).into());
     }
-    Ok(bytes)
+    Ok(file)
 }
+
+/// What an import takes, as a 415 names it.
+const IMPORT_MEDIA_TYPES: &str =
+    "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The version an `If-Match` header pins, if any. `*` pins nothing; a tag this service never
 /// issued matches no version and so fails the precondition.

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::csv_rows::{read_rows, Cell};
-use super::Importer;
+use super::csv_rows::Cell;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use super::{ImportFile, Importer};
 use crate::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, DomainResult, FieldError, Patch, Stamp, TenantId,
 };
@@ -14,7 +14,7 @@ use crate::store::ClientFilter;
 pub const COLUMNS: &[(&str, Cell)] = &[
     ("name", Cell::Text),
     ("email", Cell::Text),
-    ("phone", Cell::Text),
+    ("phone", Cell::Phone),
     ("website", Cell::Text),
     ("address.line1", Cell::Text),
     ("address.line2", Cell::Text),
@@ -40,11 +40,11 @@ fn name_key(name: &str) -> String {
 pub async fn import(
     importer: &Importer<'_>,
     tenant: &TenantId,
-    bytes: &[u8],
+    file: ImportFile<'_>,
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<ImportReport> {
-    let rows = read_rows(bytes, COLUMNS, &["name"])?;
+    let rows = file.rows(COLUMNS, &["name"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 
     // The tenant's clients by name: one query per 100 clients.

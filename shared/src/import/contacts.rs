@@ -1,8 +1,8 @@
 //! `POST /clients/{clientId}/contacts/import`: create or update a client's contacts by email.
 
-use super::csv_rows::{read_rows, Cell};
-use super::Importer;
+use super::csv_rows::Cell;
 use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use super::{ImportFile, Importer};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
@@ -19,9 +19,9 @@ pub const COLUMNS: &[(&str, Cell)] = &[
     ("department", Cell::Text),
     ("description", Cell::Text),
     ("email", Cell::Text),
-    ("mobile", Cell::Text),
-    ("phone", Cell::Text),
-    ("secondary_phone", Cell::Text),
+    ("mobile", Cell::Phone),
+    ("phone", Cell::Phone),
+    ("secondary_phone", Cell::Phone),
     ("address.line1", Cell::Text),
     ("address.line2", Cell::Text),
     ("address.city", Cell::Text),
@@ -30,15 +30,15 @@ pub const COLUMNS: &[(&str, Cell)] = &[
     ("address.country", Cell::Text),
     ("notifications", Cell::List),
     ("permissions", Cell::List),
-    ("portal.support_start", Cell::Text),
-    ("portal.support_end", Cell::Text),
+    ("portal.support_start", Cell::Date),
+    ("portal.support_end", Cell::Date),
 ];
 
 pub async fn import(
     importer: &Importer<'_>,
     tenant: &TenantId,
     client: ClientId,
-    bytes: &[u8],
+    file: ImportFile<'_>,
     dry_run: bool,
     stamp: &Stamp,
 ) -> DomainResult<ImportReport> {
@@ -49,7 +49,7 @@ pub async fn import(
         importer.store.get_settings(tenant),
     )
     .await?;
-    let rows = read_rows(bytes, COLUMNS, &["email"])?;
+    let rows = file.rows(COLUMNS, &["email"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 
     let parsed = keyed_rows(

@@ -1,6 +1,7 @@
 //! Reading an uploaded CSV file: UTF-8 with or without BOM, comma or semicolon (detected from
 //! the header line), quoted fields with separators and line breaks. Each data row becomes the
-//! JSON object the API would take, so rows are validated by exactly the API's rules.
+//! JSON object the API would take, so rows are validated by exactly the API's rules; an XLSX
+//! upload (`xlsx.rs`) is read into the same rows by the same rules here.
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,7 @@ pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_ROWS: usize = 10_000;
 
 /// One data row: its number as a spreadsheet shows it (the header is row 1) and its fields.
+#[derive(Debug)]
 pub struct Row {
     pub number: usize,
     pub fields: Map<String, Value>,
@@ -29,6 +31,12 @@ pub enum Cell {
     Flag,
     /// A whole number (digits only); the field's own rule checks its range.
     Number,
+    /// A date (`YYYY-MM-DD`, the field's rule checks it): text in a CSV file; in a spreadsheet
+    /// also a date cell.
+    Date,
+    /// A phone number: text, which a spreadsheet must not have turned into a number (dropping
+    /// a leading `+` or `0`).
+    Phone,
 }
 
 fn detect_delimiter(text: &str) -> u8 {
@@ -55,7 +63,7 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
         return Ok(Some(Value::Null));
     }
     Ok(Some(match kind {
-        Cell::Text => Value::String(raw.to_owned()),
+        Cell::Text | Cell::Date | Cell::Phone => Value::String(raw.to_owned()),
         Cell::List => Value::Array(
             raw.split(['|', ',', ';', ' '])
                 .filter(|s| !s.is_empty())
@@ -105,21 +113,45 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
         .headers()
         .map_err(|e| DomainError::UnreadableFile(format!("unreadable header row: {e}")))?
         .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
+        .map(str::to_owned)
         .collect();
-    check_header(&header, columns, required)?;
+    // The header is row 1; records may span lines, so count records, not lines.
+    let records = reader.records().enumerate().map(|(i, record)| RawRow {
+        number: i + 2,
+        cells: record
+            .map(|r| r.iter().map(|c| Ok(c.to_owned())).collect())
+            .map_err(|e| format!("unreadable: {e}")),
+    });
+    parse_rows(header, records, columns, required)
+}
 
+/// A data row as a file holds it: its number as a spreadsheet shows it, and its cells' text
+/// (each cell its text, or why the file's cell cannot be taken as text), or why the whole row
+/// cannot be read.
+pub(crate) struct RawRow {
+    pub number: usize,
+    pub cells: Result<Vec<Result<String, String>>, String>,
+}
+
+/// The rows of a file whose header row is `header`: the header checked against `columns`
+/// (names trimmed, any case), blank rows skipped, at most `MAX_ROWS` data rows.
+pub(crate) fn parse_rows(
+    header: Vec<String>,
+    records: impl Iterator<Item = RawRow>,
+    columns: &[(&str, Cell)],
+    required: &[&str],
+) -> DomainResult<Vec<ParsedRow>> {
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    check_header(&header, columns, required)?;
     let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
+    for RawRow { number, cells } in records {
         if rows.len() >= MAX_ROWS {
             return Err(DomainError::TooManyRows(MAX_ROWS));
         }
-        // The header is row 1; records may span lines, so count records, not lines.
-        let number = i + 2;
-        match record {
-            Ok(record) if record.iter().all(|c| c.trim().is_empty()) => {}
-            Ok(record) => rows.push(read_row(number, &record, &header, columns)),
-            Err(e) => rows.push(Err((number, vec![FieldError::new("row", format!("unreadable: {e}"))]))),
+        match cells {
+            Ok(cells) if cells.iter().all(|c| c.as_ref().is_ok_and(|t| t.trim().is_empty())) => {}
+            Ok(cells) => rows.push(read_row(number, &cells, &header, columns)),
+            Err(e) => rows.push(Err((number, vec![FieldError::new("row", e)]))),
         }
     }
     Ok(rows)
@@ -151,18 +183,18 @@ fn check_header(header: &[String], columns: &[(&str, Cell)], required: &[&str]) 
 /// One data row (`number`) as the JSON object the API would take, or every bad cell of it.
 fn read_row(
     number: usize,
-    record: &csv::StringRecord,
+    cells: &[Result<String, String>],
     header: &[String],
     columns: &[(&str, Cell)],
 ) -> ParsedRow {
     let mut fields = Map::new();
     let mut errors = Vec::new();
-    if record.len() > header.len() {
-        errors.push(FieldError::new("row", format!("{} cells for {} columns", record.len(), header.len())));
+    if cells.len() > header.len() {
+        errors.push(FieldError::new("row", format!("{} cells for {} columns", cells.len(), header.len())));
     }
-    for (name, raw) in header.iter().zip(record.iter()) {
+    for (name, cell) in header.iter().zip(cells) {
         let kind = columns.iter().find(|(c, _)| c == name).map(|(_, k)| *k).unwrap_or(Cell::Text);
-        match cell_value(raw, kind) {
+        match cell.as_deref().map_err(String::clone).and_then(|raw| cell_value(raw, kind)) {
             Ok(Some(v)) => set_path(&mut fields, name, v),
             Ok(None) => {}
             Err(m) => errors.push(FieldError::new(name.clone(), m)),

@@ -1,4 +1,4 @@
-//! Bulk imports from CSV: contacts of one client (matched by email) and clients (matched by
+//! Bulk imports from CSV or XLSX: contacts of one client (matched by email) and clients (matched by
 //! name). Every row is validated by the API's rules and written all-or-nothing (new contacts
 //! in batch transactions that drop a row whose email was taken meanwhile, updates as one
 //! conditional update each), good rows land even when others fail, and the report names each
@@ -7,6 +7,8 @@
 pub mod clients;
 pub mod contacts;
 pub mod csv_rows;
+pub mod template;
+pub mod xlsx;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,6 +26,23 @@ use csv_rows::{ParsedRow, Row};
 pub struct Importer<'a> {
     pub store: &'a Store,
     pub phone_region: PhoneRegion,
+}
+
+/// An uploaded file, by its media type: read into the same rows either way.
+#[derive(Clone, Copy)]
+pub enum ImportFile<'a> {
+    Csv(&'a [u8]),
+    Xlsx(&'a [u8]),
+}
+
+impl ImportFile<'_> {
+    /// Its data rows, each the JSON object the API would take or what is wrong with it.
+    pub fn rows(self, columns: &[(&str, csv_rows::Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
+        match self {
+            ImportFile::Csv(bytes) => csv_rows::read_rows(bytes, columns, required),
+            ImportFile::Xlsx(bytes) => xlsx::read_rows(bytes, columns, required),
+        }
+    }
 }
 
 /// Rows written at once: quick for thousands of rows without starving the table.

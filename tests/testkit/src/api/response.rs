@@ -8,6 +8,8 @@ pub struct TestResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as it came (a download such as an XLSX workbook).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -49,16 +51,15 @@ impl TestResponse {
     }
 }
 
-/// The handler's response as the specs read it (a binary body must be UTF-8).
+/// The handler's response as the specs read it: a binary body as it came (`bytes`), and as
+/// text where it is UTF-8 (`body`; lossily otherwise, for messages).
 pub(super) fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
-    {
-        let (parts, body) = response.into_parts();
-        let body = match body {
-            lambda_http::Body::Empty => String::new(),
-            lambda_http::Body::Text(t) => t,
-            lambda_http::Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
-            _ => String::new(),
-        };
-        TestResponse { status: parts.status.as_u16(), headers: parts.headers, body }
-    }
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    TestResponse { status: parts.status.as_u16(), headers: parts.headers, body, bytes }
 }
