@@ -41,7 +41,14 @@ CONTACT_WRITES = {"add-contact", "update-contact", "duplicate-contact"}
 PHONE_WRITES = {"create-client", "update-client", "update-portal-profile"} | CONTACT_WRITES
 CREATES = {"create-client", "add-contact", "duplicate-contact"}
 LISTS = {"list-clients", "list-contacts", "list-contact-activity", "list-project-contacts", "find-contacts"}
-FIND_RULES = {"give exactly one of email and q", "email finds one contact: it takes no limit or cursor"}
+FIND_RULES = {
+    "give exactly one of email and q",
+    "email finds one contact: it takes no limit or cursor",
+    # `q` is compared folded (accents dropped, transliterated to ASCII, trimmed): one that folds
+    # to nothing, such as a lone control character, finds nothing to search for. What folds to
+    # what is deunicode's table, which no pattern states.
+    "q must hold 1 to 100 characters besides white space",
+}
 LINE_MANAGER_RULES = {"no such contact of this client", "a contact cannot be its own line manager"}
 LIST_CONTACTS_RULES = {"sort=name cannot be combined with topic"}
 SLA_RULES = {"is required for a priority that has times", "must not exceed resolution_minutes"}
