@@ -1,9 +1,9 @@
 //! Malformed and hostile requests get a clear problem response, never a 500.
 
-use serde_json::json;
-use testkit::TestApi;
+use serde_json::{json, Value};
+use testkit::{Caller, TestApi};
 
-use crate::support::{contact_path, given_client, given_contact};
+use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 #[tokio::test]
 async fn malformed_json_is_400() {
@@ -140,8 +140,59 @@ async fn a_malformed_if_match_or_idempotency_key_is_refused() {
     let headers = [("content-type", "application/json"), ("idempotency-key", long_key.as_str())];
     let create = api.send(&admin, "POST", "/clients", &headers, Some("{\"name\":\"n\"}".into())).await;
 
-    assert_eq!(patch.status, 412, "a tag this service never issued matches nothing");
+    assert_eq!(patch.status, 400, "{}", patch.body);
+    assert_eq!(patch.problem_code(), "bad-request");
     assert_eq!(create.status, 400);
+}
+
+/// Every operation that takes `If-Match`: a value of another shape than `"v<version>"` (with
+/// `W/` or not) or `*` is 400 and changes nothing; a well-formed tag of a version the resource
+/// is not at (also one past any version a counter reaches) is 412.
+#[tokio::test]
+async fn if_match_of_another_shape_is_400_and_a_stale_tag_is_412_on_every_operation() {
+    let api = TestApi::new().await;
+    let admin = TestApi::admin("t1");
+    let ada = crate::portal::given_portal_user(&api, "t1").await;
+    let acme = given_client(&api, &admin, "Acme").await;
+    let bob = given_contact(&api, &admin, &acme, json!({ "last_name": "B", "email": "b@x.test" })).await;
+    let bob = contact_path(&acme, &bob);
+    let acme = format!("/clients/{acme}");
+    let json = |v: Value| Some(v.to_string());
+    let operations: [(&Caller, &str, &str, Option<String>); 6] = [
+        (&admin, "PATCH", &acme, json(json!({ "name": "n" }))),
+        (&admin, "PATCH", &bob, json(json!({ "job_title": "CFO" }))),
+        (&admin, "PATCH", "/settings", json(json!({ "invite_on_add": true }))),
+        (&ada.caller, "PATCH", "/portal/me", json(json!({ "job_title": "CTO" }))),
+        (&admin, "DELETE", &bob, None),
+        (&admin, "DELETE", &acme, None),
+    ];
+    let versions = || async {
+        let mut seen = Vec::new();
+        for path in [&acme, &bob, "/settings"] {
+            seen.push(api.get(&admin, path).await.json()["version"].clone());
+        }
+        seen.push(api.get(&ada.caller, "/portal/me").await.json()["version"].clone());
+        seen
+    };
+    let before = versions().await;
+    let malformed =
+        ["garbage", "v1", "\"v\"", "\"v-1\"", "\"v1", "w/\"v1\"", "\"v1\", \"v2\"", "\"V1\"", "**"];
+    let stale = ["\"v99\"", "W/\"v99\"", "\"v99999999999999999999999\""];
+
+    for (caller, method, path, body) in &operations {
+        for (values, status, code) in
+            [(&malformed[..], 400, "bad-request"), (&stale[..], 412, "precondition-failed")]
+        {
+            for value in values {
+                let headers = [("content-type", "application/json"), ("if-match", *value)];
+                let res = api.send(caller, method, path, &headers, body.clone()).await;
+                assert_eq!(res.status, status, "{method} {path} with If-Match {value}: {}", res.body);
+                assert_eq!(res.problem_code(), code, "{method} {path} with If-Match {value}");
+            }
+        }
+    }
+    assert_eq!(versions().await, before, "nothing changed");
+    assert_invariants(&api).await;
 }
 
 #[tokio::test]

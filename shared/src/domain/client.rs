@@ -40,7 +40,11 @@ impl Website {
             .or_else(|| url.strip_prefix("http://"))
             .ok_or("must start with http:// or https://")?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty() || url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // Characters, as openapi.yaml's `maxLength` counts them (not UTF-8 bytes).
+        if host.is_empty()
+            || url.chars().count() > 2000
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err("must be a web address".to_owned());
         }
         Ok(Self(url.to_owned()))
@@ -201,5 +205,28 @@ impl Serialize for Client {
             updated_by: &self.audit.updated_by,
         }
         .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Website;
+
+    #[test]
+    fn a_website_of_2000_characters_is_taken_whatever_their_utf8_length() {
+        let at_limit = format!("https://x.test/{}", "é".repeat(2000 - 15));
+        assert_eq!(at_limit.chars().count(), 2000);
+        assert!(Website::parse(&at_limit).is_ok());
+        assert!(Website::parse(&format!("{at_limit}é")).is_err(), "2,001 characters");
+    }
+
+    #[test]
+    fn a_website_needs_a_scheme_a_host_and_no_white_space() {
+        for bad in
+            ["x.test", "HTTPS://x.test", "ftp://x.test", "https://", "https:///p", "https://x.test/a b"]
+        {
+            assert!(Website::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert_eq!(Website::parse(" https://x.test/p?q#f ").unwrap().as_str(), "https://x.test/p?q#f");
     }
 }

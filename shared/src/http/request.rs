@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::error::{HttpResult, RequestError};
+use super::error::{HttpError, HttpResult, RequestError};
 use crate::domain::DomainError;
 use crate::import::xlsx::MEDIA_TYPE as XLSX;
 use crate::import::ImportFile;
@@ -71,24 +71,29 @@ pub fn import_file(req: &Request, max_bytes: usize) -> HttpResult<ImportFile<'_>
 const IMPORT_MEDIA_TYPES: &str =
     "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The version an `If-Match` header pins, if any. `*` pins nothing; a tag this service never
-/// issued matches no version and so fails the precondition.
+/// The version an `If-Match` header pins, if any. `*` (or an empty header) pins nothing. A tag
+/// of the shape this service issues, `"v<digits>"` (weak `W/` too), pins its version: one the
+/// resource is not at fails the precondition (412), also one past any version a counter reaches.
+/// Any other value is no entity tag this service could have issued: 400.
 pub fn if_match(req: &Request) -> HttpResult<Option<u64>> {
     let Some(value) = req.headers().get("if-match") else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| DomainError::PreconditionFailed)?.trim();
-    if value == "*" {
+    let malformed = || -> HttpError {
+        RequestError::BadRequest(r#"If-Match must be an ETag of this API ("v<version>") or *"#.into()).into()
+    };
+    let value = value.to_str().map_err(|_| malformed())?.trim();
+    if value.is_empty() || value == "*" {
         return Ok(None);
     }
-    value
+    let digits = value
         .strip_prefix("W/")
         .unwrap_or(value)
         .strip_prefix("\"v")
         .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Some)
-        .ok_or(DomainError::PreconditionFailed.into())
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(malformed)?;
+    Ok(Some(digits.parse::<u64>().unwrap_or(u64::MAX)))
 }
 
 /// The `Idempotency-Key` of a creating request, with a fingerprint of what it asks for.
