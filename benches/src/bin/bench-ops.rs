@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use bench::raw::{RawOps, Target};
-use bench::{drop_table, ms, Spread};
+use bench::{contact_body, drop_table, ms, pattern, Spread};
 use serde_json::{json, Value};
 use testkit::proxy::Call;
 use testkit::TestApi;
@@ -34,20 +34,6 @@ const OPS: &[(&str, &str)] = &[
 
 fn admin() -> testkit::Caller {
     TestApi::admin("bench")
-}
-
-fn contact_body(i: usize, tag: &str) -> Value {
-    json!({
-        "first_name": "Bench",
-        "last_name": format!("Contact {i}"),
-        "email": format!("{tag}.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase()),
-        "notifications": ["invoice"],
-        "permissions": ["support"],
-        // Naming permissions, notifications and invite leaves nothing to the tenant's
-        // settings, so the add reads nothing first (docs/benchmarks.md counts the other case).
-        "invite": false,
-        "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" },
-    })
 }
 
 /// What an operation acts on, made before it is measured.
@@ -131,15 +117,6 @@ async fn run(api: &TestApi, op: &str, p: &Prepared, i: usize) -> u16 {
     };
     assert!(res.status < 300, "{op}: {} {}", res.status, res.body);
     res.status
-}
-
-/// `GetItem + TransactWriteItems(3)`: the calls of one operation, in order.
-fn pattern(calls: &[Call]) -> String {
-    calls
-        .iter()
-        .map(|c| if c.items > 1 { format!("{}({})", c.operation, c.items) } else { c.operation.clone() })
-        .collect::<Vec<_>>()
-        .join(" + ")
 }
 
 /// Round trips and capacity per operation, through the handler behind the counting proxy.
