@@ -142,12 +142,16 @@ pub async fn client_with_primary(api: &TestApi, tenant: &str, name: &str) -> Str
     client
 }
 
+/// An add of a contact with a name, an address and a topic that names its permissions and
+/// `invite` too, so the add reads nothing first: one `TransactWriteItems`.
 pub fn add_event(api: &TestApi, caller: &Caller, client: &str, n: usize) -> Value {
     let body = json!({
         "first_name": "Ada",
         "last_name": format!("Lovelace {n}"),
         "email": format!("ada.{n}@bench.example"),
         "notifications": ["invoice"],
+        "permissions": ["support"],
+        "invite": false,
     });
     api.json_event(caller, "POST", &format!("/clients/{client}/contacts"), Some(body))
 }

@@ -5,8 +5,9 @@
 //! Each function is started once, as Lambda starts it, and given the same request in a tenant
 //! of its own, with DynamoDB reached through the counting proxy (`testkit::proxy`). What each
 //! wrote is what the table holds after its add that it did not hold before. Values are compared
-//! after naming what must differ between the two runs (the tenant, its user, the client, the
-//! new contact's id) and masking the digits of time stamps, which differ by when each ran.
+//! after naming what must differ between the two runs (the tenant, its user, the client, its
+//! primary, the new contact's id) and masking the digits of time stamps, which differ by when
+//! each ran.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,9 +41,14 @@ impl Names {
         for (value, name) in &self.0 {
             out = out.replace(value.as_str(), name);
         }
-        // Time stamps differ by when each ran; their format must not.
+        // Time stamps differ by when each ran; their format must not, but for how many digits
+        // of the second's fraction there are (Rust's clock has nine and drops trailing zeros,
+        // Python's has six).
         if looks_like_time(&out) {
-            out = out.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
+            let (whole, fraction) = out.split_once('.').unwrap_or((out.as_str(), "Z"));
+            let masked: String = whole.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
+            let fraction = if fraction == "Z" { "Z" } else { ".fZ" };
+            out = format!("{masked}{fraction}");
         }
         out
     }
@@ -113,6 +119,11 @@ pub async fn check_same_work(rust: &Path, ca_bundle: &Path) {
     for (tenant, launch) in runs {
         let client = client_with_primary(&api, tenant, "Same work").await;
         let before = scan_all(&api.db, &api.table).await;
+        let primary = before
+            .iter()
+            .find(|i| key_of(i) == (format!("TENANT#{tenant}"), format!("CLIENT#{client}")))
+            .and_then(|i| i.get("primary_contact_id")?.as_s().ok().cloned())
+            .expect("the client names its primary");
         proxy.take_calls();
         let answer = cold_start(&launch, &add_event(&api, &TestApi::admin(tenant), &client, 0)).await.answer;
         let calls = pattern(&proxy.take_calls());
@@ -120,6 +131,7 @@ pub async fn check_same_work(rust: &Path, ca_bundle: &Path) {
         let contact = body["id"].as_str().expect("contact id").to_owned();
         let names = Names(vec![
             (contact, "{contact}"),
+            (primary, "{primary}"),
             (client, "{client}"),
             (format!("user-of-{tenant}"), "{user}"),
             (tenant.to_owned(), "{tenant}"),
