@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bench::raw::{RawOps, Target};
 use bench::{contact_body, drop_table, ms, pattern, Spread};
 use serde_json::{json, Value};
-use testkit::proxy::Call;
+use testkit::proxy::{Call, DynamoProxy};
 use testkit::TestApi;
 
 /// The operations measured, with the design's round-trip target.
@@ -119,15 +119,30 @@ async fn run(api: &TestApi, op: &str, p: &Prepared, i: usize) -> u16 {
     res.status
 }
 
-/// Round trips and capacity per operation, through the handler behind the counting proxy.
+/// The calls of `op` as the raw side makes them, counted by `proxy` (None: it has no raw side).
+async fn raw_calls(counted: &TestApi, proxy: &DynamoProxy, op: &str, populated: &str) -> Option<Vec<Call>> {
+    if op == "invite contact" {
+        return None;
+    }
+    let raw = RawOps::new(proxy.client().await, counted.table.clone(), "bench");
+    let prepared = prepare(counted, op, populated, 1).await;
+    let target = Target::from_prepared(&prepared.client, prepared.contact.as_ref());
+    proxy.take_calls();
+    raw.run(op, &target, 1).await;
+    Some(proxy.take_calls())
+}
+
+/// Round trips and capacity per operation, through the handler behind the counting proxy; and
+/// the check that the raw side makes the same calls for the same units, which the overhead's
+/// ratios assume.
 async fn round_trips_and_capacity() {
     let (counted, proxy) = TestApi::behind_proxy().await;
     let populated = populated_client(&counted).await;
     println!("Round trips and capacity per operation (through the handler, counted at the SDK's endpoint;");
     println!("RCU as DynamoDB Local reports it, WCU as DynamoDB bills items up to 1 KB)");
     println!();
-    println!("| operation | design target | round trips | calls | RCU | WCU |");
-    println!("|---|---:|---:|---|---:|---:|");
+    println!("| operation | design target | round trips | calls | RCU | WCU | raw side |");
+    println!("|---|---:|---:|---|---:|---:|---|");
     for (op, target) in OPS {
         let prepared = prepare(&counted, op, &populated, 0).await;
         proxy.take_calls();
@@ -135,7 +150,20 @@ async fn round_trips_and_capacity() {
         let calls = proxy.take_calls();
         let read: f64 = calls.iter().map(|c| c.read_units).sum();
         let write: f64 = calls.iter().map(Call::billed_write_units).sum();
-        println!("| {op} | {target} | {} | {} | {read} | {write} |", calls.len(), pattern(&calls));
+        let raw = match raw_calls(&counted, &proxy, op, &populated).await {
+            None => "none",
+            Some(raw) => {
+                let raw_read: f64 = raw.iter().map(|c| c.read_units).sum();
+                let raw_write: f64 = raw.iter().map(Call::billed_write_units).sum();
+                assert_eq!(
+                    (pattern(&raw), raw_read, raw_write),
+                    (pattern(&calls), read, write),
+                    "{op}: the raw side (left) no longer makes the handler's calls"
+                );
+                "same calls"
+            }
+        };
+        println!("| {op} | {target} | {} | {} | {read} | {write} | {raw} |", calls.len(), pattern(&calls));
     }
     let largest = bench::scan_all(&counted.db, &counted.table).await.iter().map(bench::item_size).max();
     println!();
