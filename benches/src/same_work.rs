@@ -109,6 +109,7 @@ pub async fn check_same_work(rust: &Path, ca_bundle: &Path) {
     let upstream =
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB (scripts/env.sh)");
     let proxy = DynamoProxy::start(&upstream).await;
+    proxy.count_transactions();
     let counted = Endpoints { name: "HTTP, counted", dynamodb: proxy.url.clone() };
     let env = function_env(&api.table, &counted, ca_bundle);
     let runs = [
