@@ -26,9 +26,7 @@ pub fn set_sink(sink: impl Fn(&str) + Send + Sync + 'static) {
 
 fn namespace() -> &'static str {
     static NAMESPACE: OnceLock<String> = OnceLock::new();
-    NAMESPACE.get_or_init(|| {
-        std::env::var("METRICS_NAMESPACE").ok().filter(|n| !n.is_empty()).unwrap_or("ClientContacts".into())
-    })
+    NAMESPACE.get_or_init(crate::config::metrics_namespace)
 }
 
 /// One EMF line: counts that share the same dimensions.

@@ -10,13 +10,13 @@ use futures_util::stream::{self, StreamExt};
 use crate::domain::dates::Clock;
 use crate::domain::quota::{hour_of, SendWindow};
 use crate::domain::{DomainError, DomainResult, TenantId};
-use crate::store::tx::backoff;
+use crate::store::tx::{retry, Attempt, Backoff, Retry};
 use crate::store::Store;
 
-/// Rounds of read-and-conditional-write before giving up with `contention`. Every sending
-/// request of a tenant writes its one record, so it sees more races than other items; each
-/// round lets at least one of the racing writers through.
-const ATTEMPTS: u32 = 16;
+/// Rounds of read-and-conditional-write before giving up with `contention`, with a contention
+/// backoff between two. Every sending request of a tenant writes its one record, so it sees more
+/// races than other items; each round lets at least one of the racing writers through.
+const ROUNDS: Retry = Retry { attempts: 16, backoff: Backoff::Contention };
 
 /// Tenants' records read and written at once by `Budgets` (each is a different item).
 const CONCURRENT_TENANTS: usize = 8;
@@ -42,19 +42,18 @@ pub struct Reservation {
 async fn update<T>(
     quota: &Quota<'_>,
     tenant: &TenantId,
-    mut change: impl FnMut(&mut SendWindow, i64) -> DomainResult<T>,
+    change: impl Fn(&mut SendWindow, i64) -> DomainResult<T>,
 ) -> DomainResult<T> {
-    for attempt in 0..ATTEMPTS {
+    let change = &change;
+    retry(ROUNDS, || async move {
         let now = quota.clock.now().unix_timestamp();
         let mut record = quota.store.email_quota(tenant).await?;
         let out = change(&mut record.window, now)?;
         let limit = quota.daily_limit;
-        if quota.store.save_email_quota(tenant, record.version, &record.window, limit, now).await? {
-            return Ok(out);
-        }
-        backoff(attempt).await;
-    }
-    Err(DomainError::Contention)
+        let saved = quota.store.save_email_quota(tenant, record.version, &record.window, limit, now).await?;
+        Ok(if saved { Attempt::Done(out) } else { Attempt::Retry })
+    })
+    .await
 }
 
 /// Counts `wanted` emails if all of them fit in the tenant's quota; otherwise

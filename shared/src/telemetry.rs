@@ -27,7 +27,7 @@ where
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(lambda_log_level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())));
+        .unwrap_or_else(|_| EnvFilter::new(lambda_log_level(crate::config::lambda_log_level())));
     // A second init (tests) is harmless: keep the first subscriber.
     let _ = subscriber(std::io::stdout, filter).try_init();
 }

@@ -156,17 +156,3 @@ async fn a_blank_cell_in_a_clients_file_keeps_the_clients_field_and_clear_clears
     let after = api.get(&admin, &path).await.json();
     assert_eq!((after["website"].clone(), after["phone"].clone()), (Value::Null, json!("+12025550143")));
 }
-
-#[tokio::test]
-async fn the_csv_templates_import_cleanly() {
-    let api = TestApi::new().await;
-    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
-    let read =
-        |name: &str| std::fs::read_to_string(testkit::table::repo_root().join("docs").join(name)).unwrap();
-
-    let contacts = import_contacts(&api, &acme, &read("import-contacts-template.csv")).await;
-    let clients = import_clients(&api, &read("import-clients-template.csv")).await;
-
-    assert_eq!(totals(&contacts), (2, 0, 0, 0), "{contacts}");
-    assert_eq!(totals(&clients), (2, 0, 0, 0), "{clients}");
-}

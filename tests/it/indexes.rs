@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 use testkit::TestApi;
 
+use crate::races::{race, racing_api, repeats, Gate, TRANSACTIONS};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact};
 
 fn names(body: &Value) -> Vec<String> {
@@ -178,43 +179,54 @@ async fn a_topic_list_of_a_client_of_another_tenant_is_404() {
     assert_eq!(res.status, 404, "{}", res.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_changes_of_one_contacts_names_and_topics_leave_its_index_items_matching_it() {
-    let api = TestApi::new().await;
-    let admin = TestApi::admin("t1");
-    let acme = given_client(&api, &admin, "Acme").await;
-    let body = json!({ "first_name": "Ada", "last_name": "Byron", "email": "a@x.test", "notifications": ["invoice"] });
-    let ada = given_contact(&api, &admin, &acme, body).await;
-    let path = contact_path(&acme, &ada);
-    let patches = [
-        json!({ "last_name": "Lovelace", "notifications": ["ticket"] }),
-        json!({ "first_name": "Augusta", "notifications": ["estimate", "invoice"] }),
-        json!({ "last_name": "King", "email": "k@x.test" }),
-        json!({ "notifications": [] }),
-    ];
+    let (api, proxy) = racing_api().await;
+    for round in 0..repeats() {
+        // Given a contact of a tenant of its own, found by its names and topic
+        let admin = TestApi::admin(&format!("idx{round}"));
+        let acme = given_client(&api, &admin, "Acme").await;
+        let body = json!({ "first_name": "Ada", "last_name": "Byron", "email": "a@x.test", "notifications": ["invoice"] });
+        let ada = given_contact(&api, &admin, &acme, body).await;
+        let path = contact_path(&acme, &ada);
+        let patches = [
+            json!({ "last_name": "Lovelace", "notifications": ["ticket"] }),
+            json!({ "first_name": "Augusta", "notifications": ["estimate", "invoice"] }),
+            json!({ "last_name": "King", "email": "k@x.test" }),
+            json!({ "notifications": [] }),
+        ];
 
-    let results =
-        futures_util::future::join_all(patches.iter().map(|p| api.patch(&admin, &path, p.clone()))).await;
+        // When four changes of its names and topics are planned on the same contact, and in
+        // each round the losers, planned again on the winner's, race again
+        let gate = Gate { rounds: 3, shrinking: true, ..TRANSACTIONS };
+        let run = race(&proxy, gate, 4, |i| {
+            let (api, admin, path, patch) = (api.clone(), admin.clone(), path.clone(), patches[i].clone());
+            async move { api.patch(&admin, &path, patch).await }
+        })
+        .await;
 
-    assert!(
-        results.iter().all(|r| r.status == 200),
-        "{:?}",
-        results.iter().map(|r| &r.body).collect::<Vec<_>>()
-    );
-    assert_invariants(&api).await;
-    let now = api.get(&admin, &path).await.json();
-    let q = now["last_name"].as_str().unwrap().to_lowercase();
-    let found = api.get(&admin, &format!("/contacts?q={q}")).await.json();
-    assert_eq!(found["items"].as_array().unwrap().len(), 1);
-    let recipients: HashSet<String> = ["invoice", "ticket", "estimate"]
-        .into_iter()
-        .filter(|topic| now["notifications"].as_array().unwrap().contains(&json!(topic)))
-        .map(str::to_owned)
-        .collect();
-    for topic in ["invoice", "ticket", "estimate"] {
-        let listed = api.get(&admin, &format!("/clients/{acme}/contacts?topic={topic}")).await.json();
-        let has = !listed["items"].as_array().unwrap().is_empty();
-        assert_eq!(has, recipients.contains(topic), "{topic}");
+        // Then every change lands, one after another (in rounds of 4, 3 and 2 one landed and
+        // the contact's version refused the others), and its index items match what it is now
+        run.assert_overlapped(4 + 3 + 2);
+        let bodies: Vec<&String> = run.responses.iter().map(|r| &r.body).collect();
+        assert!(run.statuses().iter().all(|s| *s == 200), "{bodies:?}");
+        assert_eq!((run.committed(), run.failed_conditions()), (4, 3 + 2 + 1), "{:?}", run.calls);
+        assert_invariants(&api).await;
+        let now = api.get(&admin, &path).await.json();
+        assert_eq!(now["version"], 5);
+        let q = now["last_name"].as_str().unwrap().to_lowercase();
+        let found = api.get(&admin, &format!("/contacts?q={q}")).await.json();
+        assert_eq!(found["items"].as_array().unwrap().len(), 1);
+        let recipients: HashSet<String> = ["invoice", "ticket", "estimate"]
+            .into_iter()
+            .filter(|topic| now["notifications"].as_array().unwrap().contains(&json!(topic)))
+            .map(str::to_owned)
+            .collect();
+        for topic in ["invoice", "ticket", "estimate"] {
+            let listed = api.get(&admin, &format!("/clients/{acme}/contacts?topic={topic}")).await.json();
+            let has = !listed["items"].as_array().unwrap().is_empty();
+            assert_eq!(has, recipients.contains(topic), "{topic}");
+        }
     }
 }
 

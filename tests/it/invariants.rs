@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
-use testkit::invariants::{violations, Rule};
+use testkit::invariants::{violations_in, Deployment, Rule};
 use testkit::{Caller, TestApi};
 
 use crate::invites::given_invited;
@@ -61,7 +61,8 @@ pub fn panic_text(cause: Box<dyn std::any::Any + Send>) -> String {
 /// The rules the table breaks, one entry per violation, sorted; the check on drop fails
 /// naming each of them (and passes when there are none).
 pub async fn broken_rules(api: TestApi) -> Vec<Rule> {
-    let mut rules: Vec<Rule> = violations(&api.scan().await).iter().map(|v| v.rule).collect();
+    let deployment = Deployment::of(&api.app);
+    let mut rules: Vec<Rule> = violations_in(&api.scan().await, &deployment).iter().map(|v| v.rule).collect();
     rules.sort();
     match catch_unwind(AssertUnwindSafe(|| drop(api))) {
         Ok(()) => assert!(rules.is_empty(), "the check on drop passed, yet {rules:?} are broken"),
@@ -163,23 +164,57 @@ async fn a_contact_whose_client_id_disagrees_with_its_key_is_a_violation() {
     assert_eq!(broken_rules(api).await, [Rule::KeyAttributes]);
 }
 
-#[tokio::test]
-async fn an_email_quota_counting_past_its_limit_is_a_violation() {
-    // What a lost race between two quota writes would leave: 3 emails counted of 2.
-    let api = TestApi::new().await;
-    let hours = std::collections::HashMap::from([("493000".to_owned(), AttributeValue::N("3".into()))]);
+/// A tenant's quota record written behind the service's back: `hours` (hour since the epoch,
+/// emails counted) and the limit it says it was kept to.
+async fn given_quota_record(api: &TestApi, hours: &[(i64, u32)], daily_limit: u32) {
+    let hours = hours.iter().map(|(h, n)| (h.to_string(), AttributeValue::N(n.to_string()))).collect();
     put_raw(
-        &api,
+        api,
         &[
             ("PK", s("TENANT#t1#QUOTA")),
             ("SK", s("EMAIL")),
             ("entity", s("quota")),
             ("hours", AttributeValue::M(hours)),
-            ("daily_limit", AttributeValue::N("2".into())),
+            ("daily_limit", AttributeValue::N(daily_limit.to_string())),
             ("version", AttributeValue::N("1".into())),
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn an_email_quota_counting_past_its_limit_is_a_violation() {
+    // What a lost race between two quota writes would leave: 3 emails counted of 2.
+    let api = TestApi::new().await.with_daily_email_quota(2);
+    given_quota_record(&api, &[(493_000, 3)], 2).await;
 
     assert_eq!(broken_rules(api).await, [Rule::EmailQuota]);
+}
+
+#[tokio::test]
+async fn an_email_quota_past_the_deployments_limit_is_a_violation_whatever_limit_it_records() {
+    // A record that says it was kept to 1000 (a write with the wrong limit) counts 6 in an hour
+    // of a deployment allowing 5.
+    let api = TestApi::new().await.with_daily_email_quota(5);
+    given_quota_record(&api, &[(493_000, 6)], 1000).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::EmailQuota]);
+}
+
+#[tokio::test]
+async fn an_email_quota_past_its_limit_within_24_hours_is_a_violation() {
+    // 3 and 3 emails 23 hours apart: 6 in one day of 5.
+    let api = TestApi::new().await.with_daily_email_quota(5);
+    given_quota_record(&api, &[(493_000, 3), (493_023, 3)], 5).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::EmailQuota]);
+}
+
+#[tokio::test]
+async fn emails_counted_more_than_24_hours_apart_are_not_summed() {
+    // 3 and 3 emails 24 hours apart: never more than 3 in one day of 5.
+    let api = TestApi::new().await.with_daily_email_quota(5);
+    given_quota_record(&api, &[(493_000, 3), (493_024, 3)], 5).await;
+
+    assert_eq!(broken_rules(api).await, []);
 }

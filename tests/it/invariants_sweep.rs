@@ -184,16 +184,86 @@ fn the_next_action_is_derived_from_the_contacts_support_end_and_reminder() {
     );
 }
 
+/// `items` with the contact's last change (a claim stamps it) at `at`.
+fn changed_at(mut items: Vec<Item>, at: &str) -> Vec<Item> {
+    items[1].insert("updated_at".into(), s(at));
+    items
+}
+
+/// `items` with the contact's activity recording a sweep email of `kind` sent at `at`.
+fn with_notice(mut items: Vec<Item>, kind: &str, at: &str) -> Vec<Item> {
+    let expires = OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
+        + Duration::days(365);
+    let mut entry: Item = [
+        ("PK", format!("TENANT#t1#CONTACT#{CONTACT}#ACTIVITY")),
+        ("SK", format!("AT#{at}#m-1")),
+        ("entity", "activity".into()),
+        ("tenant_id", "t1".into()),
+        ("client_id", CLIENT.into()),
+        ("contact_id", CONTACT.into()),
+        ("kind", "email".into()),
+        ("email_kind", kind.into()),
+        ("message_id", "m-1".into()),
+        ("at", at.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), s(&v)))
+    .collect();
+    entry.insert("expires_at".into(), AttributeValue::N(expires.unix_timestamp().to_string()));
+    items.push(entry);
+    items
+}
+
 #[test]
 fn a_claimed_action_may_sit_under_its_lease_after_it_was_due() {
     // A reminder claimed on 2027-03-20 at 10:00 (recorded for this end), its email pending.
-    assert_eq!(rules(&table("active", Some("2027-03-31"), "2027-03-20T10:15:00Z#REMIND")), []);
+    let reminder = table("active", Some("2027-03-31"), "2027-03-20T10:15:00Z#REMIND");
+    assert_eq!(rules(&changed_at(reminder, "2027-03-20T10:00:00.000Z")), []);
     // A revocation claimed on 2027-04-02 (access ended), its email pending.
-    assert_eq!(rules(&table("revoked", None, "2027-04-02T00:15:00Z#REVOKE")), []);
+    let revocation = table("revoked", None, "2027-04-02T00:15:00Z#REVOKE");
+    assert_eq!(rules(&changed_at(revocation, "2027-04-02T00:00:00.000Z")), []);
 
     // A lease is never before the action was due, nor left by anything but a claim.
-    assert_eq!(rules(&table("revoked", None, "2027-04-01T00:00:00Z#REVOKE")), [Rule::SweepIndex]);
-    assert_eq!(rules(&table("revoked", None, "2027-03-20T10:15:00Z#REMIND")), [Rule::SweepIndex]);
-    assert_eq!(rules(&table("active", None, "2027-03-20T10:15:00Z#REMIND")), [Rule::SweepIndex]);
-    assert_eq!(rules(&table("none", Some("2027-03-31"), "2027-03-20T10:15:00Z#REMIND")), [Rule::SweepIndex]);
+    let claimed =
+        |status, reminded_for, key| changed_at(table(status, reminded_for, key), "2027-03-20T10:00:00.000Z");
+    assert_eq!(rules(&claimed("revoked", None, "2027-04-01T00:00:00Z#REVOKE")), [Rule::SweepIndex]);
+    assert_eq!(rules(&claimed("revoked", None, "2027-03-20T10:15:00Z#REMIND")), [Rule::SweepIndex]);
+    assert_eq!(rules(&claimed("active", None, "2027-03-20T10:15:00Z#REMIND")), [Rule::SweepIndex]);
+    assert_eq!(
+        rules(&claimed("none", Some("2027-03-31"), "2027-03-20T10:15:00Z#REMIND")),
+        [Rule::SweepIndex]
+    );
+}
+
+#[test]
+fn a_lease_ending_more_than_fifteen_minutes_after_its_claim_is_a_violation() {
+    let revoked_under = |lease: &str| {
+        let items = table("revoked", None, &format!("{lease}#REVOKE"));
+        rules(&changed_at(items, "2027-04-02T00:00:00.000Z"))
+    };
+    assert_eq!(revoked_under("2027-04-02T00:15:00Z"), []);
+
+    assert_eq!(revoked_under("2027-04-02T00:15:01Z"), [Rule::SweepIndex]);
+    assert_eq!(revoked_under("9999-12-31T00:00:00Z"), [Rule::SweepIndex], "a lease that never ends");
+    let unstamped = table("revoked", None, "2027-04-02T00:15:00Z#REVOKE");
+    assert_eq!(rules(&unstamped), [Rule::SweepIndex], "a lease no claim stamped");
+}
+
+#[test]
+fn a_contact_left_under_its_lease_after_its_email_went_out_is_a_violation() {
+    let claimed_revocation =
+        || changed_at(table("revoked", None, "2027-04-02T00:15:00Z#REVOKE"), "2027-04-02T00:00:00.000Z");
+    let claimed_reminder = || {
+        let items = table("active", Some("2027-03-31"), "2027-03-20T10:15:00Z#REMIND");
+        changed_at(items, "2027-03-20T10:00:00.000Z")
+    };
+    // An email of another window, before the claim, leaves the lease standing.
+    assert_eq!(rules(&with_notice(claimed_revocation(), "revocation", "2026-04-02T00:00:00.000Z")), []);
+    assert_eq!(rules(&with_notice(claimed_revocation(), "support_reminder", "2027-04-02T00:00:01.000Z")), []);
+
+    // The notice went out after the claim, yet the contact was never moved out of the index.
+    let notified = with_notice(claimed_revocation(), "revocation", "2027-04-02T00:00:01.000Z");
+    assert_eq!(rules(&notified), [Rule::SweepIndex], "a revoked contact left in the index");
+    let reminded = with_notice(claimed_reminder(), "support_reminder", "2027-03-20T10:00:00.000Z");
+    assert_eq!(rules(&reminded), [Rule::SweepIndex], "a reminded contact left under the reminder's lease");
 }

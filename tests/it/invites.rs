@@ -2,12 +2,12 @@
 //! resend, invalidation, and the race between two accepts (`invites_conditions`: when an
 //! invitation can be sent and accepted).
 
-use std::sync::Arc;
-
 use serde_json::{json, Value};
 use testkit::mail::{invite_token, messages_to};
 use testkit::TestApi;
 
+use crate::portal_users::sign_in;
+use crate::races::{landing, race_landing, racing_api, repeats, Held, Outcomes};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 pub(crate) async fn given_invited(api: &TestApi, email: &str) -> (String, Value, String) {
@@ -169,21 +169,55 @@ async fn a_new_invitation_invalidates_the_previous_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn of_two_concurrent_accepts_exactly_one_wins() {
-    let api = Arc::new(TestApi::new().await);
-    let (_, _, token) = given_invited(&api, &unique_email("race")).await;
+async fn of_two_concurrent_accepts_exactly_one_wins_and_its_password_is_the_one_that_works() {
+    let (api, proxy) = racing_api().await;
+    let passwords = ["correct horse battery staple", "another long pass phrase"];
+    let mut outcomes = Outcomes::of("two accepts", &[FIRST_WON, SECOND_WON]);
+    for round in 0..repeats() {
+        // Given an invited contact
+        let email = unique_email("race");
+        let (_, _, token) = given_invited(&api, &email).await;
 
-    let handles: Vec<_> = (0..2)
-        .map(|_| {
+        // When its invitation is accepted twice with different passwords, both having read the
+        // unused invitation before either writes, the first accept's write let go first, last,
+        // or both at once
+        let order = landing(round, &[&[0, 1], &[1, 0]]);
+        let run = race_landing(&proxy, FIRST_WRITES, order, 2, |i| {
             let (api, token) = (api.clone(), token.clone());
-            tokio::spawn(async move { accept(&api, &token, "correct horse battery staple").await.status })
+            async move { accept(&api, &token, passwords[i]).await }
         })
-        .collect();
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.unwrap());
-    }
-    statuses.sort();
+        .await;
 
-    assert_eq!(statuses, vec![200, 410]);
+        // Then exactly one wins, the other finds the invitation used (or, let go at once, may
+        // still find the winner at work and be told to try again), and the password that signs
+        // in is the winner's, never the loser's
+        run.assert_overlapped(2);
+        let bodies: Vec<&String> = run.responses.iter().map(|r| &r.body).collect();
+        let (winner, outcome) = match run.statuses()[..] {
+            [200, _] => (0, FIRST_WON),
+            [_, 200] => (1, SECOND_WON),
+            _ => panic!("no accept won: {bodies:?}"),
+        };
+        let loser = &run.responses[1 - winner];
+        match order {
+            Some(order) => {
+                assert_eq!(winner, order[0], "the write let go first wins");
+                assert_eq!((loser.status, loser.problem_code().as_str()), (410, "gone"), "{bodies:?}");
+            }
+            None => assert!(
+                [(410, "gone"), (409, "contention")].contains(&(loser.status, loser.problem_code().as_str())),
+                "{bodies:?}"
+            ),
+        }
+        outcomes.saw(outcome);
+        assert!(sign_in("t1", &email, passwords[winner]).await.is_some(), "the winner's password signs in");
+        assert!(sign_in("t1", &email, passwords[1 - winner]).await.is_none(), "the loser's does not");
+    }
+    outcomes.assert_each_occurred();
+    assert_invariants(&api).await;
 }
+
+/// The first write of an accept, whichever it is.
+const FIRST_WRITES: Held = Held { operations: &["TransactWriteItems", "UpdateItem"], skip: 0 };
+const FIRST_WON: &str = "the first accept won";
+const SECOND_WON: &str = "the second accept won";

@@ -70,9 +70,10 @@ async fn every_line_is_json_with_request_id_route_and_tenant_and_no_secrets() {
     let all: Vec<&str> = text.lines().collect();
     let is_metric = |line: &str| serde_json::from_str::<Value>(line).is_ok_and(|e| e.get("_aws").is_some());
     let metric_lines = all.iter().filter(|l| is_metric(l)).count();
-    assert!(metric_lines >= 3, "invite, notification and sweep metrics:\n{text}");
+    assert_eq!(metric_lines, 3, "one each for the invitation, the notification and the sweep:\n{text}");
     let lines: Vec<&str> = all.into_iter().filter(|l| !is_metric(l)).collect();
-    assert!(lines.len() >= 8, "one line per request at least:\n{text}");
+    let requests_done = lines.iter().filter(|l| l.contains("\"message\":\"request done\"")).count();
+    assert_eq!(requests_done, 6, "one line for each of the six requests:\n{text}");
     for line in &lines {
         let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         let span = &entry["span"];
@@ -123,7 +124,8 @@ async fn every_line_of_a_traced_request_carries_its_x_ray_trace_id() {
     assert_eq!(res.status, 201, "{}", res.body);
     let text = capture.text();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(!lines.is_empty(), "the request logged");
+    let done = lines.iter().filter(|e| e["message"] == "request done").count();
+    assert_eq!(done, 1, "the request logged once it was done:\n{text}");
     for entry in &lines {
         assert_eq!(entry["span"]["trace_id"], "1-6745a1b2-0123456789abcdef01234567", "{entry}");
     }

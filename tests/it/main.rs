@@ -31,6 +31,7 @@ mod hostile;
 mod hostile_requests;
 mod idempotency;
 mod import_cells;
+mod import_templates;
 mod imports;
 mod indexes;
 mod invariants;

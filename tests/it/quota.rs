@@ -13,6 +13,7 @@ use testkit::{TestApi, TestResponse};
 use time::Duration;
 
 use crate::openapi::{assert_documented, spec};
+use crate::races::{race, Gate, TRANSACTIONS};
 use crate::support::{
     assert_invariants, contact_path, given_client, given_contact, given_recipients, notify_invoice,
     unique_email,
@@ -158,7 +159,8 @@ async fn recipients_not_sent_do_not_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_notifications_never_together_exceed_the_quota() {
     // Given a quota of 5 and four clients of 2 recipients each
-    let api = Arc::new(TestApi::new().await.with_daily_email_quota(5));
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let api = Arc::new(api.with_daily_email_quota(5));
     let mut clients = Vec::new();
     let mut emails = Vec::new();
     for name in ["A", "B", "C", "D"] {
@@ -167,31 +169,34 @@ async fn concurrent_notifications_never_together_exceed_the_quota() {
         clients.push(client);
     }
 
-    // When all four are notified at once
-    let handles: Vec<_> = clients
-        .iter()
-        .map(|client| {
-            let (api, client) = (api.clone(), client.clone());
-            tokio::spawn(async move { notify_invoice(&api, &client).await })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for h in handles {
-        let res = h.await.expect("task");
-        if res.status == 429 {
-            assert_eq!(res.problem_code(), "email-quota-exceeded");
-        }
-        statuses.push(res.status);
-    }
+    // When all four are notified at once, each counting its 2 emails on the same unused quota
+    // (the gate holds the four writes of the tenant's quota record until all have planned one)
+    let gate = Gate { operations: &["PutItem"], ..TRANSACTIONS };
+    let run = race(&proxy, gate, 4, |i| {
+        let (api, client) = (api.clone(), clients[i].clone());
+        async move { notify_invoice(&api, &client).await }
+    })
+    .await;
 
-    // Then exactly two fit (4 emails of 5), the others are refused, and no more went out
-    statuses.sort();
-    assert_eq!(statuses, vec![202, 202, 429, 429]);
+    // Then exactly two fit (4 emails of 5), the others are refused, and no more went out: of
+    // the four first writes one landed and the record's version refused three (a write planned
+    // again may be refused again)
+    run.assert_overlapped(4);
+    let mut statuses = run.statuses();
+    statuses.sort_unstable();
+    let bodies: Vec<&String> = run.responses.iter().map(|r| &r.body).collect();
+    assert_eq!(statuses, [202, 202, 429, 429], "{bodies:?}");
+    let over: Vec<String> =
+        run.responses.iter().filter(|r| r.status == 429).map(|r| r.problem_code()).collect();
+    assert_eq!(over, ["email-quota-exceeded"; 2]);
+    let refused = run.calls.iter().filter(|c| c.error.as_deref() == Some("ConditionalCheckFailedException"));
+    assert!(refused.count() >= 3, "{:?}", run.calls);
     let mut delivered = 0;
     for address in &emails {
         delivered += messages_to(address).await.len();
     }
     assert_eq!(delivered, 4);
+    assert_invariants(&api).await;
 }
 
 const ENDED: &str = "Your client portal access has ended";

@@ -27,7 +27,7 @@ pub fn contact_path(client: &str, contact: &Value) -> String {
 /// Scans the table and checks what must always hold (see `testkit::invariants`). Every test
 /// also gets this check when its `TestApi` is dropped; calling it states the point mid-test.
 pub async fn assert_invariants(api: &TestApi) {
-    testkit::invariants::check(&api.scan().await);
+    testkit::invariants::check(&api.scan().await, &testkit::invariants::Deployment::of(&api.app));
 }
 
 /// An address no other test uses (the SES emulator's store is shared by every test).

@@ -36,8 +36,8 @@ fn only_the_functions_that_administer_portal_users_may_and_only_on_the_portal_po
         let function = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
         let statements: Vec<serde_yaml::Value> = resource["Properties"]["Policies"]
             .as_sequence()
-            .unwrap()
-            .iter()
+            .into_iter()
+            .flatten()
             .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
             .filter(|s| actions(s).iter().any(|a| a.starts_with("cognito-idp:")))
             .collect();

@@ -251,6 +251,7 @@ where
     /// Imports contacts and clients, then deletes the contacts and the client.
     async fn imports_and_deletions(&mut self, c: &str, k: &str) {
         let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
+        self.call("GET", "/imports/templates/{kind}", &[("kind", "contacts")], "", None, 200).await;
         let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
         self.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;
         self.call("POST", "/clients/import", &[], "", csv("name\nGlobex\n"), 200).await;

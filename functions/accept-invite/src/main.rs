@@ -1,4 +1,5 @@
 //! Lambda function `accept-invite`: wiring only; the behaviour lives in `shared::handlers::accept_invite`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::accept_invite;

@@ -1,4 +1,5 @@
 //! Lambda function `add-contact`: wiring only; the behaviour lives in `shared::handlers::add_contact`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::add_contact;

@@ -1,4 +1,5 @@
 //! Lambda function `find-contacts`: wiring only; the behaviour lives in `shared::handlers::find_contacts`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::find_contacts;

@@ -1,4 +1,5 @@
 //! Lambda function `get-contact`: wiring only; the behaviour lives in `shared::handlers::get_contact`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::get_contact;

@@ -1,4 +1,5 @@
 //! Lambda function `list-clients`: wiring only; the behaviour lives in `shared::handlers::list_clients`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::list_clients;

@@ -1,4 +1,5 @@
 //! Lambda function `reset-contact-password`: wiring only; the behaviour lives in `shared::handlers::reset_contact_password`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::reset_contact_password;

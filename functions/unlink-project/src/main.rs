@@ -1,4 +1,5 @@
 //! Lambda function `unlink-project`: wiring only; the behaviour lives in `shared::handlers::unlink_project`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
 
 use lambda_http::{run, service_fn, Error};
 use shared::handlers::unlink_project;

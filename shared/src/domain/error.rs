@@ -24,16 +24,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// their source. Malformed requests are the HTTP adapter's own errors (`http::RequestError`).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
-    #[error("authentication required: {0}")]
-    Unauthenticated(&'static str),
-    /// The caller's groups do not grant what the route needs; the detail says what does.
-    #[error("{0}")]
-    Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// An import file over the byte limit.
-    #[error("request body larger than {0} bytes")]
-    FileTooLarge(usize),
     #[error("the file has more than {0} rows; split it into smaller files")]
     TooManyRows(usize),
     /// An import file that is not UTF-8 CSV with a readable header row.
@@ -136,10 +128,8 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         use DomainError::*;
         match self {
-            Unauthenticated(_) => "unauthenticated",
-            Forbidden(_) => "forbidden",
             NotFound(_) => "not-found",
-            FileTooLarge(_) | TooManyRows(_) => "payload-too-large",
+            TooManyRows(_) => "payload-too-large",
             UnreadableFile(_) => "bad-request",
             Validation(_) => "validation-failed",
             EmailTaken => "email-taken",

@@ -8,11 +8,11 @@ use crate::domain::invite::Password;
 use crate::domain::{DomainError, FieldError};
 use crate::http::request::json_object;
 use crate::http::response::json;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::ACCEPT_INVITE, run).await
+    serve(app, req, super::ACCEPT_INVITE.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

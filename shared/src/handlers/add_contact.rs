@@ -10,12 +10,12 @@ use crate::domain::{Contact, ContactFields, ContactId, ContactPatch, DomainError
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
 use crate::http::response::StoredResponse;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::{Created, Idempotency, Recorded, RenderRecord};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::ADD_CONTACT, run).await
+    serve(app, req, super::ADD_CONTACT.route, run).await
 }
 
 /// The 201 response for a contact as stored (its primary flag is only known after the write).

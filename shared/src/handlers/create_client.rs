@@ -5,12 +5,12 @@ use lambda_http::{Body, Error, Request, Response};
 use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response::StoredResponse;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::Idempotency;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::CREATE_CLIENT, run).await
+    serve(app, req, super::CREATE_CLIENT.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

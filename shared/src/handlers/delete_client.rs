@@ -3,11 +3,11 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::if_match;
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::DELETE_CLIENT, run).await
+    serve(app, req, super::DELETE_CLIENT.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -3,12 +3,12 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::if_match;
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::portal_users::PortalUser;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::DELETE_CONTACT, run).await
+    serve(app, req, super::DELETE_CONTACT.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -10,12 +10,12 @@ use crate::domain::primary;
 use crate::domain::{Contact, ContactId, ContactPatch, DomainError};
 use crate::http::request::{body_bytes, idempotency, json_object};
 use crate::http::response;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::{Created, Idempotency, RenderRecord};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::DUPLICATE_CONTACT, run).await
+    serve(app, req, super::DUPLICATE_CONTACT.route, run).await
 }
 
 /// The overrides: no body, `{}`, or contact fields as in a PATCH (absent = copied, `null` =

@@ -7,14 +7,14 @@ use lambda_http::{Body, Error, Request, Response};
 use crate::domain::{lookup, Email};
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call, HttpResult, RequestError};
+use crate::http::{serve, Call, HttpResult, RequestError};
 use crate::App;
 
 /// The longest `q`, in characters: search terms are kept this long (`lookup::MAX_TERM_CHARS`).
 const MAX_QUERY_CHARS: usize = lookup::MAX_TERM_CHARS;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::FIND_CONTACTS, run).await
+    serve(app, req, super::FIND_CONTACTS.route, run).await
 }
 
 fn bad(detail: &str) -> crate::http::HttpError {

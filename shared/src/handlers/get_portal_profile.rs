@@ -2,12 +2,12 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::portal::profile::{self, Me};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::GET_PORTAL_PROFILE, run).await
+    serve(app, req, super::GET_PORTAL_PROFILE.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -3,11 +3,11 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::domain::DomainError;
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::GET_SETTINGS, run).await
+    serve(app, req, super::GET_SETTINGS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

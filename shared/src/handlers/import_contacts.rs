@@ -4,11 +4,11 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::{csv_body, Query};
 use crate::http::response::json;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::{import, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::IMPORT_CONTACTS, run).await
+    serve(app, req, super::IMPORT_CONTACTS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

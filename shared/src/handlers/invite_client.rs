@@ -6,11 +6,11 @@ use lambda_http::{Body, Error, Request, Response};
 use crate::domain::{ClientStatus, DomainError};
 use crate::http::request::{body_bytes, json_object};
 use crate::http::response::json;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::{invites, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::INVITE_CLIENT, run).await
+    serve(app, req, super::INVITE_CLIENT.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -3,11 +3,11 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::response::json;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::LINK_PROJECT, run).await
+    serve(app, req, super::LINK_PROJECT.route, run).await
 }
 
 /// Idempotent: linking again answers the link as it was first made.

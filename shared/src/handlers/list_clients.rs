@@ -7,7 +7,7 @@ use crate::domain::ClientStatus;
 use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::keys::CLIENT_SK_PREFIX;
 use crate::store::ClientFilter;
 use crate::App;
@@ -16,7 +16,7 @@ use crate::App;
 const MAX_QUERY: usize = 200;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::LIST_CLIENTS, run).await
+    serve(app, req, super::LIST_CLIENTS.route, run).await
 }
 
 /// `status` (default `active`; `all` lists every client) and `q`, a name prefix compared

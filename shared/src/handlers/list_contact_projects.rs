@@ -4,11 +4,11 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::LIST_CONTACT_PROJECTS, run).await
+    serve(app, req, super::LIST_CONTACT_PROJECTS.route, run).await
 }
 
 /// Every link on one page: a contact has at most `MAX_PROJECTS`, so there is never a next one.

@@ -6,13 +6,13 @@ use crate::domain::{EmailStatus, NotificationTopic, PortalStatus};
 use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::keys::{topic_sk_prefix, CONTACT_SK_PREFIX};
 use crate::store::ContactFilter;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::LIST_CONTACTS, run).await
+    serve(app, req, super::LIST_CONTACTS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

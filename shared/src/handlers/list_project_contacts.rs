@@ -4,12 +4,12 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::store::keys::project_sk_prefix;
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::LIST_PROJECT_CONTACTS, run).await
+    serve(app, req, super::LIST_PROJECT_CONTACTS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -4,12 +4,12 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::http::request::json_object;
 use crate::http::response::json;
-use crate::http::{routes, serve, Call, HttpResult};
+use crate::http::{serve, Call, HttpResult};
 use crate::notify::{notify, Notification};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::NOTIFY_CONTACTS, run).await
+    serve(app, req, super::NOTIFY_CONTACTS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -2,11 +2,11 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::UNLINK_PROJECT, run).await
+    serve(app, req, super::UNLINK_PROJECT.route, run).await
 }
 
 /// Idempotent: unlinking a project the contact is not linked to is done already.

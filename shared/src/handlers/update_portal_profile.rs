@@ -5,12 +5,12 @@ use lambda_http::{Body, Error, Request, Response};
 
 use crate::domain::portal::self_service_patch;
 use crate::http::request::{if_match, json_object};
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::portal::profile::{self, Me};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::UPDATE_PORTAL_PROFILE, run).await
+    serve(app, req, super::UPDATE_PORTAL_PROFILE.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

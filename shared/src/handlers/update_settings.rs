@@ -5,11 +5,11 @@ use lambda_http::{Body, Error, Request, Response};
 use crate::domain::settings::SettingsPatch;
 use crate::domain::DomainError;
 use crate::http::request::{if_match, json_object};
-use crate::http::{response, routes, serve, Call, HttpResult};
+use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    serve(app, req, routes::UPDATE_SETTINGS, run).await
+    serve(app, req, super::UPDATE_SETTINGS.route, run).await
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {

@@ -1,5 +1,6 @@
-//! The HTTP adapter's errors: requests refused before any rule sees them (malformed, of the
-//! wrong media type, too large), beside every error of the layers below. `problem` maps both.
+//! The HTTP adapter's errors: callers refused before any rule sees the request (no verified
+//! identity, groups that do not grant the route) and requests it cannot read (malformed, of the
+//! wrong media type, too large), beside every error of the layers below. `problem` maps them.
 
 use crate::domain::DomainError;
 
@@ -14,9 +15,21 @@ pub enum RequestError {
     PayloadTooLarge(usize),
 }
 
+/// A caller the route does not let in.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("authentication required: {0}")]
+    Unauthenticated(&'static str),
+    /// The caller's groups do not grant what the route needs; the detail says what does.
+    #[error("{0}")]
+    Forbidden(&'static str),
+}
+
 /// What a handler fails with.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error(transparent)]
     Request(#[from] RequestError),
     #[error(transparent)]

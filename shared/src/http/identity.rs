@@ -9,8 +9,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
+use super::error::AccessError;
 use super::routes::Access;
-use crate::domain::{DomainError, DomainResult, TenantId, UserId};
+use crate::domain::{TenantId, UserId};
 
 /// The administrators' groups: they alone change what holds for the whole tenant (its
 /// settings). Only administrators change group membership; no attribute a user could write
@@ -43,7 +44,7 @@ impl Identity {
 
     /// Whether the caller's groups grant `access` (a staff route's): anyone of the tenant
     /// reads, writers write, administrators alone change the tenant's settings.
-    pub fn require(&self, access: Access) -> DomainResult<()> {
+    pub fn require(&self, access: Access) -> Result<(), AccessError> {
         let (allowed, needs) = match access {
             Access::Write => (
                 self.can_write(),
@@ -57,7 +58,7 @@ impl Identity {
         if allowed {
             Ok(())
         } else {
-            Err(DomainError::Forbidden(needs))
+            Err(AccessError::Forbidden(needs))
         }
     }
 }
@@ -71,8 +72,8 @@ impl Authenticator {
         Self
     }
 
-    pub fn authenticate(&self, req: &Request) -> DomainResult<Identity> {
-        let claims = authorizer_claims(req).ok_or(DomainError::Unauthenticated("no verified identity"))?;
+    pub fn authenticate(&self, req: &Request) -> Result<Identity, AccessError> {
+        let claims = authorizer_claims(req).ok_or(AccessError::Unauthenticated("no verified identity"))?;
         identity_from(|name| claims.get(name).map(|v| ClaimValue::Text(v.clone())))
     }
 }
@@ -121,14 +122,14 @@ impl ClaimValue {
     }
 }
 
-fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> DomainResult<Identity> {
+fn identity_from(claim: impl Fn(&str) -> Option<ClaimValue>) -> Result<Identity, AccessError> {
     let text = |name: &str| claim(name).and_then(|v| v.as_text());
     let tenant = text("custom:tenant_id")
         .and_then(|t| TenantId::parse(&t))
-        .ok_or(DomainError::Unauthenticated("token has no valid custom:tenant_id"))?;
+        .ok_or(AccessError::Unauthenticated("token has no valid custom:tenant_id"))?;
     let user = text("sub")
         .and_then(|s| UserId::parse(&s))
-        .ok_or(DomainError::Unauthenticated("token has no valid sub"))?;
+        .ok_or(AccessError::Unauthenticated("token has no valid sub"))?;
     let groups = claim("cognito:groups").map(|v| v.as_groups()).unwrap_or_default();
     Ok(Identity { tenant, user, groups })
 }
@@ -152,10 +153,10 @@ impl Authenticator {
     /// A staff caller (`authenticate`), refusing a portal user's token outright: the two pools
     /// are told apart by their claims, so a portal token that reached a staff route (an
     /// authorizer misconfigured) is no reader of its tenant.
-    pub fn authenticate_staff(&self, req: &Request) -> DomainResult<Identity> {
+    pub fn authenticate_staff(&self, req: &Request) -> Result<Identity, AccessError> {
         let claims = authorizer_claims(req);
         if claims.is_some_and(|c| c.contains_key(PORTAL_CLAIM) || c.contains_key("custom:client_id")) {
-            return Err(DomainError::Unauthenticated("a portal user's token is not valid here"));
+            return Err(AccessError::Unauthenticated("a portal user's token is not valid here"));
         }
         self.authenticate(req)
     }
@@ -163,13 +164,13 @@ impl Authenticator {
     /// A portal caller, from the authorizer's claims only (portal routes have no other
     /// identity path): an ID token (`token_use` `id`, which alone carries the attributes) with
     /// the contact's tenant, client and contact; a staff token has no contact and is refused.
-    pub fn authenticate_portal(&self, req: &Request) -> DomainResult<PortalIdentity> {
-        let claims = authorizer_claims(req).ok_or(DomainError::Unauthenticated("no verified identity"))?;
+    pub fn authenticate_portal(&self, req: &Request) -> Result<PortalIdentity, AccessError> {
+        let claims = authorizer_claims(req).ok_or(AccessError::Unauthenticated("no verified identity"))?;
         let claim = |name: &str| claims.get(name).map(String::as_str);
         if claim("token_use") != Some("id") {
-            return Err(DomainError::Unauthenticated("a portal user's ID token is required"));
+            return Err(AccessError::Unauthenticated("a portal user's ID token is required"));
         }
-        let refused = DomainError::Unauthenticated;
+        let refused = AccessError::Unauthenticated;
         Ok(PortalIdentity {
             contact: claim(PORTAL_CLAIM)
                 .and_then(ContactId::parse)

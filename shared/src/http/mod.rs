@@ -3,6 +3,7 @@
 pub mod cursor;
 pub mod error;
 pub mod identity;
+pub mod operation;
 pub mod problem;
 pub mod request;
 pub mod response;
@@ -17,7 +18,7 @@ use tracing::{info, info_span, warn, Instrument};
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::project::PROJECT_ID_RULE;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, ProjectId, Stamp, TenantId};
-pub use error::{HttpError, HttpResult, RequestError};
+pub use error::{AccessError, HttpError, HttpResult, RequestError};
 use identity::{Authenticator, Identity, PortalIdentity};
 use routes::{Access, Route};
 
@@ -55,7 +56,7 @@ impl<A: Context> Call<'_, A> {
 
     /// The value of `{name}` in the request's path: from API Gateway's `pathParameters` or, when
     /// absent (a raw invocation passes the path without them), from the path's tail.
-    fn param(&self, name: &str) -> Option<String> {
+    pub fn param(&self, name: &str) -> Option<String> {
         if let Some(value) = self.req.path_parameters_ref().and_then(|p| p.first(name)) {
             return Some(value.to_owned());
         }
@@ -64,17 +65,17 @@ impl<A: Context> Call<'_, A> {
     }
 
     /// The caller's identity; routes that are not public always have one.
-    pub fn identity(&self) -> DomainResult<&Identity> {
-        self.identity.as_ref().ok_or(DomainError::Unauthenticated("no identity"))
+    pub fn identity(&self) -> Result<&Identity, AccessError> {
+        self.identity.as_ref().ok_or(AccessError::Unauthenticated("no identity"))
     }
 
-    pub fn tenant(&self) -> DomainResult<&TenantId> {
+    pub fn tenant(&self) -> Result<&TenantId, AccessError> {
         Ok(&self.identity()?.tenant)
     }
 
     /// The portal user calling; portal routes always have one.
-    pub fn portal(&self) -> DomainResult<&PortalIdentity> {
-        self.portal.as_ref().ok_or(DomainError::Unauthenticated("no portal identity"))
+    pub fn portal(&self) -> Result<&PortalIdentity, AccessError> {
+        self.portal.as_ref().ok_or(AccessError::Unauthenticated("no portal identity"))
     }
 
     pub fn stamp(&self) -> Stamp {
@@ -177,7 +178,9 @@ where
         let started = Instant::now();
         let result = async {
             let (identity, portal) = caller(app.authenticator(), &req, route.access)?;
-            handler(Call { app, identity, portal, req, route }).await
+            // Boxed so that each operation's future is laid out on its own, not nested in this
+            // one (the nesting overflowed the compiler's query depth for the deepest operations).
+            Box::pin(handler(Call { app, identity, portal, req, route })).await
         }
         .await;
         let response = result.unwrap_or_else(|err| refuse(&err));

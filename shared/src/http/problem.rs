@@ -4,7 +4,7 @@
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-use super::error::{HttpError, RequestError};
+use super::error::{AccessError, HttpError, RequestError};
 use crate::domain::{DomainError, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -47,10 +47,14 @@ pub struct ProblemSpec<'e> {
 /// The one mapping from errors to problems. The code comes from the error itself.
 pub fn describe(err: &HttpError) -> ProblemSpec<'_> {
     let (status, title) = match err {
+        HttpError::Access(AccessError::Unauthenticated(_)) => (401, "Authentication required"),
+        HttpError::Access(AccessError::Forbidden(_)) => (403, "Not allowed"),
         HttpError::Request(e) => request_status(e),
         HttpError::Domain(e) => domain_status(e),
     };
     let code = match err {
+        HttpError::Access(AccessError::Unauthenticated(_)) => "unauthenticated",
+        HttpError::Access(AccessError::Forbidden(_)) => "forbidden",
         HttpError::Request(e) => request_code(e),
         HttpError::Domain(e) => e.code(),
     };
@@ -85,12 +89,10 @@ fn request_status(err: &RequestError) -> (u16, &'static str) {
 fn domain_status(err: &DomainError) -> (u16, &'static str) {
     use DomainError::*;
     match err {
-        Unauthenticated(_) => (401, "Authentication required"),
-        Forbidden(_) => (403, "Not allowed"),
         PortalAccess(_) => (403, "No portal access"),
         NotFound(_) => (404, "Not found"),
         UnreadableFile(_) => (400, "Bad request"),
-        FileTooLarge(_) | TooManyRows(_) => (413, "Payload too large"),
+        TooManyRows(_) => (413, "Payload too large"),
         Validation(_) => (422, "Validation failed"),
         EmailTaken => (409, "Email already in use"),
         PrimaryRequired => (409, "Primary contact required"),

@@ -1,5 +1,6 @@
-//! The HTTP routes of the service, as in template.yaml, and the one matcher that picks a route
-//! for a request as API Gateway's HTTP API does. No AWS types here: the local API, the tests'
+//! What a route is (method, path template, function, who may call it) and the one matcher that
+//! picks a route for a request as API Gateway's HTTP API does. The service's routes are declared
+//! with their operations in `crate::handlers`. No AWS types here: the local API, the tests'
 //! dispatcher and the handlers all route with this module.
 
 /// Who may call a route.
@@ -24,44 +25,6 @@ pub struct Route {
     /// The function (crate and template resource) that serves the route.
     pub function: &'static str,
     pub access: Access,
-}
-
-macro_rules! routes {
-    ($($name:ident = $method:literal $template:literal => $function:literal, $access:ident;)+) => {
-        $(pub const $name: Route = Route { method: $method, template: $template, function: $function, access: Access::$access };)+
-        pub const ALL: &[Route] = &[$($name),+];
-    };
-}
-
-routes! {
-    CREATE_CLIENT = "POST" "/clients" => "create-client", Write;
-    LIST_CLIENTS = "GET" "/clients" => "list-clients", Read;
-    GET_CLIENT = "GET" "/clients/{clientId}" => "get-client", Read;
-    UPDATE_CLIENT = "PATCH" "/clients/{clientId}" => "update-client", Write;
-    DELETE_CLIENT = "DELETE" "/clients/{clientId}" => "delete-client", Write;
-    ADD_CONTACT = "POST" "/clients/{clientId}/contacts" => "add-contact", Write;
-    LIST_CONTACTS = "GET" "/clients/{clientId}/contacts" => "list-contacts", Read;
-    GET_CONTACT = "GET" "/clients/{clientId}/contacts/{contactId}" => "get-contact", Read;
-    UPDATE_CONTACT = "PATCH" "/clients/{clientId}/contacts/{contactId}" => "update-contact", Write;
-    DELETE_CONTACT = "DELETE" "/clients/{clientId}/contacts/{contactId}" => "delete-contact", Write;
-    INVITE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/invite" => "invite-contact", Write;
-    RESET_CONTACT_PASSWORD = "POST" "/clients/{clientId}/contacts/{contactId}/password-reset" => "reset-contact-password", Write;
-    ACCEPT_INVITE = "POST" "/invites/accept" => "accept-invite", Public;
-    NOTIFY_CONTACTS = "POST" "/clients/{clientId}/notifications" => "notify-contacts", Write;
-    IMPORT_CONTACTS = "POST" "/clients/{clientId}/contacts/import" => "import-contacts", Write;
-    IMPORT_CLIENTS = "POST" "/clients/import" => "import-clients", Write;
-    GET_PORTAL_PROFILE = "GET" "/portal/me" => "get-portal-profile", Portal;
-    UPDATE_PORTAL_PROFILE = "PATCH" "/portal/me" => "update-portal-profile", Portal;
-    FIND_CONTACTS = "GET" "/contacts" => "find-contacts", Read;
-    GET_SETTINGS = "GET" "/settings" => "get-settings", Read;
-    UPDATE_SETTINGS = "PATCH" "/settings" => "update-settings", Admin;
-    INVITE_CLIENT = "POST" "/clients/{clientId}/invite" => "invite-client", Write;
-    DUPLICATE_CONTACT = "POST" "/clients/{clientId}/contacts/{contactId}/duplicate" => "duplicate-contact", Write;
-    LIST_CONTACT_ACTIVITY = "GET" "/clients/{clientId}/contacts/{contactId}/activity" => "list-contact-activity", Read;
-    LINK_PROJECT = "PUT" "/clients/{clientId}/contacts/{contactId}/projects/{projectId}" => "link-project", Write;
-    UNLINK_PROJECT = "DELETE" "/clients/{clientId}/contacts/{contactId}/projects/{projectId}" => "unlink-project", Write;
-    LIST_CONTACT_PROJECTS = "GET" "/clients/{clientId}/contacts/{contactId}/projects" => "list-contact-projects", Read;
-    LIST_PROJECT_CONTACTS = "GET" "/clients/{clientId}/projects/{projectId}/contacts" => "list-project-contacts", Read;
 }
 
 /// What the matcher needs of a route: its method and path template. The service's own table
@@ -93,11 +56,6 @@ pub enum Match<'a, R> {
     /// The path exists under other methods (sorted, for an `Allow` header).
     MethodNotAllowed(Vec<&'a str>),
     NotFound,
-}
-
-/// The service's route for `method` and `path` (the raw path, without the query).
-pub fn route(method: &str, path: &str) -> Match<'static, Route> {
-    find(ALL, method, path)
 }
 
 /// Matches `method` and `path` against `routes` as API Gateway's HTTP API does: a `{param}`

@@ -93,9 +93,6 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// empty cell, like a missing column, leaves its field out of the row (unchanged on an update,
 /// no value on a new record); a `[clear]` cell makes it `null` (cleared).
 pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
-    if bytes.len() > MAX_BYTES {
-        return Err(DomainError::FileTooLarge(MAX_BYTES));
-    }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| DomainError::UnreadableFile("the file is not UTF-8 text".into()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

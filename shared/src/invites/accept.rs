@@ -3,9 +3,9 @@
 
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{Password, TokenHash};
-use crate::domain::{DomainError, DomainResult, Stamp};
+use crate::domain::{DomainError, DomainResult, Email, Stamp};
 use crate::portal_users::{PortalUser, PortalUsers};
-use crate::store::tx::{backoff, MAX_ATTEMPTS};
+use crate::store::tx::{contended, retry_from, Attempt, Retry};
 use crate::store::{gone, Gone, Store};
 
 /// What accepting an invitation uses: the table, the time and the portal's users.
@@ -17,15 +17,17 @@ pub struct Acceptance<'a> {
 }
 
 /// Accepts an invitation with the password the contact chose: once the invitation and the
-/// contact are checked, the contact's portal user gets the password, and only then is the
-/// invitation consumed and the contact made active. In that order a failure in between leaves
-/// a user whose contact is not active, which the sign-in trigger refuses; the other order
-/// could leave an active contact with no user.
+/// contact are checked and this accept holds the invitation's claim, the contact's portal user
+/// gets the password, and only then is the invitation consumed and the contact made active. In
+/// that order a failure in between leaves a user whose contact is not active, which the sign-in
+/// trigger refuses; the other order could leave an active contact with no user. The claim keeps
+/// a concurrent accept from setting its password too (it waits, then finds the link used).
 pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
-    let hash = TokenHash::of(token);
-    let mut activated = None;
-    for attempt in 0..MAX_ATTEMPTS {
-        let invite = with.store.find_invite(&hash).await?.ok_or(DomainError::NotFound("invitation"))?;
+    let hash = &TokenHash::of(token);
+    let claim = &ulid::Ulid::new().to_string();
+    // What each attempt starts from: the address whose portal user got the password, once done.
+    let attempt = move |activated: Option<Email>| async move {
+        let invite = with.store.find_invite(hash).await?.ok_or(DomainError::NotFound("invitation"))?;
         // The public route learns its tenant from the invitation.
         tracing::Span::current().record("tenant", invite.tenant_id.as_str());
         let now = with.clock.now();
@@ -36,29 +38,38 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
             return Err(gone(invite.reset, Gone::Expired));
         }
         let (tenant, client, contact) = invite.ids()?;
-        if activated.is_none() {
-            // The address is the contact's: the invitation keeps no copy of it.
-            let email = with.store.check_pending(&invite, &hash, now.date()).await?;
-            let password =
-                Password::parse(password, email.as_str()).map_err(|e| DomainError::Validation(vec![e]))?;
-            with.users
-                .activate(&PortalUser { email: &email, tenant: &tenant, client, contact }, &password)
-                .await?;
-            activated = Some(email);
-        }
+        let email = match activated {
+            Some(email) => email,
+            None => {
+                // The address is the contact's: the invitation keeps no copy of it.
+                let email = with.store.check_pending(&invite, hash, now.date()).await?;
+                let password = Password::parse(password, email.as_str())
+                    .map_err(|e| DomainError::Validation(vec![e]))?;
+                // Another accept holds the claim: wait, then find the link used (or the claim
+                // lapsed).
+                if !with.store.claim_invite(hash, claim, now.unix_timestamp()).await? {
+                    return Ok(Attempt::RetryFrom(None));
+                }
+                let user = PortalUser { email: &email, tenant: &tenant, client, contact };
+                if let Err(e) = with.users.activate(&user, &password).await {
+                    with.store.release_invite_claim(hash, claim).await;
+                    return Err(e);
+                }
+                email
+            }
+        };
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
-        match with.store.accept_invite(&invite, &hash, now.unix_timestamp(), now.date(), &stamp).await {
-            Err(DomainError::Contention) => backoff(attempt).await,
+        let claimed = (hash, claim.as_str());
+        match with.store.accept_invite(&invite, claimed, now.unix_timestamp(), now.date(), &stamp).await {
+            Err(DomainError::Contention) => Ok(Attempt::RetryFrom(Some(email))),
             Ok(()) if invite.reset => {
                 // A new password ends the sessions the old one opened.
-                if let Some(email) = &activated {
-                    let user = PortalUser { email, tenant: &tenant, client, contact };
-                    with.users.sign_out_everywhere(&user).await;
-                }
-                return Ok(());
+                let user = PortalUser { email: &email, tenant: &tenant, client, contact };
+                with.users.sign_out_everywhere(&user).await;
+                Ok(Attempt::Done(()))
             }
-            other => return other,
+            other => other.map(Attempt::Done),
         }
-    }
-    Err(DomainError::Contention)
+    };
+    retry_from(Retry::PLANNED, None, attempt, contended).await
 }

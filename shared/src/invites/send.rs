@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
+use tokio::sync::OnceCell;
 
 use super::link::{link_email, Link, Names};
 use crate::domain::dates::format_timestamp;
@@ -15,7 +16,7 @@ use crate::domain::{
 };
 use crate::email::{self, Addressee, Mailing, OutgoingEmail};
 use crate::quota::{self, Reservation};
-use crate::store::tx::{backoff, MAX_ATTEMPTS};
+use crate::store::tx::{retry_planned, Attempt};
 use crate::store::NewInvite;
 
 /// What an invitation did, as the API reports it.
@@ -91,30 +92,30 @@ async fn send_link(
     stamp: &Stamp,
     link: Link,
 ) -> DomainResult<Sent> {
-    let mut reserved = None;
-    let result = try_send_link(mail, tenant, ids, stamp, link, &mut reserved).await;
-    if let (Err(_), Some(reservation)) = (&result, &reserved) {
+    let reserved = OnceCell::new();
+    let result = try_send_link(mail, tenant, ids, stamp, link, &reserved).await;
+    if let (Err(_), Some(reservation)) = (&result, reserved.get()) {
         quota::release(&mail.quota(), reservation, 1).await;
     }
     result
 }
 
+/// Writes the link and sends it, planned again when the contact changed in between. The email is
+/// counted against the quota once (`reserved`), by the first attempt that gets that far.
 async fn try_send_link(
     mail: &Mailing<'_>,
     tenant: &TenantId,
     (client, id): (ClientId, ContactId),
     stamp: &Stamp,
     link: Link,
-    reserved: &mut Option<Reservation>,
+    reserved: &OnceCell<Reservation>,
 ) -> DomainResult<Sent> {
-    for attempt in 0..MAX_ATTEMPTS {
+    retry_planned(move || async move {
         let Target { contact, email, client: client_item, settings, previous_hash, reminded_for, now } =
             read_target(mail, tenant, (client, id), link).await?;
 
         // Over quota, nothing is written.
-        if reserved.is_none() {
-            *reserved = Some(quota::reserve(&mail.quota(), tenant, 1).await?);
-        }
+        reserved.get_or_try_init(|| async { quota::reserve(&mail.quota(), tenant, 1).await }).await?;
         let token = InviteToken::generate()?;
         let hash = token.hash();
         let expires = now.saturating_add(Duration::hours(i64::from(settings.invite_ttl_hours)));
@@ -125,8 +126,7 @@ async fn try_send_link(
             reset: link == Link::Reset,
         };
         if !mail.store.begin_invite(tenant, &contact, &invite, stamp).await? {
-            backoff(attempt).await;
-            continue;
+            return Ok(Attempt::Retry);
         }
 
         let expires_at = format_timestamp(expires);
@@ -158,9 +158,9 @@ async fn try_send_link(
             actor: Some(&stamp.by),
         };
         mail.record_sent(record).await;
-        return Ok(Sent { contact_id: contact.id, email: email.as_str().to_owned(), expires_at });
-    }
-    Err(DomainError::Contention)
+        Ok(Attempt::Done(Sent { contact_id: contact.id, email: email.as_str().to_owned(), expires_at }))
+    })
+    .await
 }
 
 /// The contact a link is for, read with its client and the tenant's settings on each attempt.

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::domain::dates::Clock;
 use crate::domain::portal::{check_access, PortalRefusal};
 use crate::domain::{ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Stamp, TenantId};
+use crate::store::tx::{contended, retry_from, Attempt, Backoff, Retry};
 use crate::store::Store;
 
 /// The contact a portal user is, and where to find it.
@@ -18,8 +19,9 @@ pub struct Me<'a> {
     pub contact: ContactId,
 }
 
-/// Attempts of a self-service update whose contact changed between its check and its write.
-const UPDATE_ATTEMPTS: usize = 3;
+/// Attempts of a self-service update whose contact changed between its check and its write,
+/// each reading and checking the contact again at once.
+const UPDATE_ATTEMPTS: Retry = Retry { attempts: 3, backoff: Backoff::None };
 
 /// The fields of a contact its portal user sees: not the service company's notes
 /// (`description`), recipient lists, line manager or audit names.
@@ -78,24 +80,31 @@ impl Me<'_> {
         patch: ContactPatch,
         stamp: &Stamp,
     ) -> DomainResult<Contact> {
-        let mut current = checked;
-        for attempt in 0..UPDATE_ATTEMPTS {
-            if attempt > 0 {
-                current = self.checked().await?;
+        // What the next attempt starts from: the checked contact, or nothing (read it again).
+        let attempt = move |known: Option<Contact>| {
+            let patch = patch.clone();
+            async move {
+                let current = match known {
+                    Some(contact) => contact,
+                    None => self.checked().await?,
+                };
+                if if_match.is_some_and(|v| v != current.audit.version) {
+                    return Err(DomainError::PreconditionFailed);
+                }
+                let version = Some(current.audit.version);
+                match self
+                    .store
+                    .update_contact(self.tenant, self.client, self.contact, version, patch, stamp)
+                    .await
+                {
+                    Err(DomainError::PreconditionFailed) if if_match.is_none() => {
+                        Ok(Attempt::RetryFrom(None))
+                    }
+                    other => other.map(|updated| Attempt::Done(updated.after)),
+                }
             }
-            if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
-            }
-            let (store, version) = (self.store, Some(current.audit.version));
-            match store
-                .update_contact(self.tenant, self.client, self.contact, version, patch.clone(), stamp)
-                .await
-            {
-                Err(DomainError::PreconditionFailed) if if_match.is_none() => continue,
-                other => return other.map(|updated| updated.after),
-            }
-        }
-        Err(DomainError::Contention)
+        };
+        retry_from(UPDATE_ATTEMPTS, Some(checked), attempt, contended).await
     }
 }
 

@@ -5,12 +5,14 @@
 //! A put is keyed by the stream record it came from, so a redelivered record writes the same
 //! item again (a plain PutItem is idempotent by key). Deleting a contact erases its partition.
 
+use std::time::Duration;
+
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use time::OffsetDateTime;
 
 use super::keys;
 use super::s;
-use super::tx::Item;
+use super::tx::{contended, retry_from, Attempt, Backoff, Item, Retry};
 use super::Store;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 
@@ -18,6 +20,10 @@ use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 // service writes itself (`store::activity`).
 pub use super::keys::activity_pk;
 pub use crate::domain::activity::{activity_time, DEFAULT_RETENTION_DAYS};
+
+/// Requests of a batch of deletions before giving up while DynamoDB leaves some unprocessed,
+/// waiting 20 ms after the first, doubling.
+const DELETE_ATTEMPTS: Retry = Retry { attempts: 8, backoff: Backoff::Doubling(Duration::from_millis(20)) };
 
 /// What changed, as an activity item says it.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +126,7 @@ impl Store {
 
     /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed.
     async fn delete_keys(&self, keys: Vec<Item>) -> DomainResult<()> {
-        let mut requests: Vec<WriteRequest> = keys
+        let requests: Vec<WriteRequest> = keys
             .into_iter()
             .map(|key| {
                 let delete =
@@ -128,7 +134,8 @@ impl Store {
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
             .collect::<DomainResult<_>>()?;
-        for attempt in 0..super::tx::MAX_ATTEMPTS {
+        // What each attempt starts from: the deletions DynamoDB has not processed yet.
+        let attempt = move |requests: Vec<WriteRequest>| async move {
             let out = self
                 .db
                 .batch_write_item()
@@ -136,13 +143,10 @@ impl Store {
                 .send()
                 .await
                 .map_err(|e| DomainError::failed("BatchWriteItem", e.into_service_error()))?;
-            requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-            if requests.is_empty() {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-        }
-        Err(DomainError::Contention)
+            let left = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            Ok(if left.is_empty() { Attempt::Done(()) } else { Attempt::RetryFrom(left) })
+        };
+        retry_from(DELETE_ATTEMPTS, requests, attempt, contended).await
     }
 }
 

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use super::items::ContactRecord;
-use super::tx::{backoff, Item};
+use super::tx::{retry_from, Attempt, Backoff, Item, Retry};
 use super::Store;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
 
 /// BatchGetItem takes at most 100 keys.
 const BATCH: usize = 100;
 /// Requests per chunk of keys before giving up: DynamoDB leaves keys unprocessed when it is
-/// throttled, and asking forever would hold the function until its timeout. With `backoff`
-/// growing to about 0.3 s, eight attempts wait about a second at most.
-const BATCH_GET_ATTEMPTS: u32 = 8;
+/// throttled, and asking forever would hold the function until its timeout. With the contention
+/// backoff growing to about 0.3 s, eight attempts wait about a second at most.
+const BATCH_GET_ATTEMPTS: Retry = Retry { attempts: 8, backoff: Backoff::Contention };
 
 impl Store {
     /// The contacts of one client among `ids` that exist, by id.
@@ -40,10 +40,10 @@ impl Store {
     pub(super) async fn batch_get(&self, keys: Vec<Item>) -> DomainResult<Vec<Item>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(BATCH) {
-            let mut pending: Vec<Item> = chunk.to_vec();
-            for attempt in 1..=BATCH_GET_ATTEMPTS {
+            // What each attempt starts from: the keys still to read, and the items read so far.
+            let attempt = move |(pending, mut read): (Vec<Item>, Vec<Item>)| async move {
                 let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .set_keys(Some(pending))
                     .consistent_read(true)
                     .build()
                     .map_err(DomainError::internal)?;
@@ -54,25 +54,22 @@ impl Store {
                     .send()
                     .await
                     .map_err(|e| DomainError::failed("BatchGetItem", e.into_service_error()))?;
-                found.extend(out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
+                read.extend(out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
                 // Keys DynamoDB did not get to (throttling, size): ask again after a pause.
-                pending = out
+                let pending = out
                     .unprocessed_keys
                     .and_then(|mut u| u.remove(&self.table))
                     .map(|k| k.keys)
                     .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt == BATCH_GET_ATTEMPTS {
-                    tracing::warn!(
-                        unprocessed = pending.len(),
-                        "BatchGetItem keys still unprocessed; giving up"
-                    );
-                    return Err(DomainError::StoreBusy);
-                }
-                backoff(attempt - 1).await;
-            }
+                Ok(if pending.is_empty() { Attempt::Done(read) } else { Attempt::RetryFrom((pending, read)) })
+            };
+            let give_up = |(pending, _): (Vec<Item>, Vec<Item>)| {
+                tracing::warn!(unprocessed = pending.len(), "BatchGetItem keys still unprocessed; giving up");
+                Err(DomainError::StoreBusy)
+            };
+            found.extend(
+                retry_from(BATCH_GET_ATTEMPTS, (chunk.to_vec(), Vec::new()), attempt, give_up).await?,
+            );
         }
         Ok(found)
     }

@@ -104,7 +104,9 @@ impl Run<'_> {
             })
             .collect();
         // The checker panics with what broke; the steps that broke it go with it.
-        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| testkit::invariants::check(&items)));
+        let deployment = testkit::invariants::Deployment::of(&self.api.app);
+        let checked =
+            std::panic::catch_unwind(AssertUnwindSafe(|| testkit::invariants::check(&items, &deployment)));
         if let Err(cause) = checked {
             let cause = cause
                 .downcast_ref::<String>()

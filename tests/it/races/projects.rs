@@ -4,7 +4,10 @@
 use serde_json::json;
 use testkit::TestApi;
 
-use super::{given_client_with, race, racing_api, repeats, TRANSACTIONS};
+use super::{
+    delete_vs_change, given_client_with, landing, race, race_landing, racing_api, repeats, Outcomes,
+    CHANGED_THEN_DELETED, DELETED_FIRST, DELETE_VS_CHANGE, HELD_TRANSACTIONS, TRANSACTIONS,
+};
 use crate::projects::link;
 use crate::support::assert_invariants;
 
@@ -44,8 +47,7 @@ async fn concurrent_links_of_new_projects_stop_exactly_at_thirty() {
             .iter()
             .filter(|r| r.status != 200)
             .all(|r| r.problem_code() == "too-many-projects"));
-        assert_eq!(run.committed(), 2, "{:?}", run.calls);
-        assert!(run.failed_conditions() >= 2, "{:?}", run.calls);
+        assert_eq!((run.committed(), run.failed_conditions()), (2, 2), "{:?}", run.calls);
         assert_eq!(api.get(&admin, &path).await.json()["project_count"], 30);
     }
     assert_invariants(&api).await;
@@ -118,7 +120,7 @@ async fn links_and_unlinks_at_once_keep_the_count_exact() {
 async fn a_link_racing_its_contacts_deletion_never_outlives_it() {
     let (api, proxy) = racing_api().await;
     let admin = TestApi::admin("t1");
-    let mut linked_first = 0;
+    let mut outcomes = Outcomes::of("delete vs link", &[CHANGED_THEN_DELETED, DELETED_FIRST]);
     for round in 0..repeats() {
         // Given a contact (not the primary) linked to one project
         let (acme, paths) =
@@ -126,8 +128,10 @@ async fn a_link_racing_its_contacts_deletion_never_outlives_it() {
         let path = paths[1].clone();
         link(&api, &admin, &path, "P-old").await;
 
-        // When it is deleted as it is linked to another project
-        let run = race(&proxy, TRANSACTIONS, 2, |i| {
+        // When it is deleted as it is linked to another project, both planned on the same
+        // contact, the delete's write landing first, last, or as it happens
+        let order = landing(round, &[&[0, 1], &[1, 0]]);
+        let run = race_landing(&proxy, HELD_TRANSACTIONS, order, 2, |i| {
             let (api, admin, path) = (api.clone(), admin.clone(), path.clone());
             async move {
                 match i {
@@ -138,19 +142,14 @@ async fn a_link_racing_its_contacts_deletion_never_outlives_it() {
         })
         .await;
 
-        // Then the deletion wins whole: a link that landed first went with it
-        run.assert_overlapped(2);
-        assert_eq!(run.responses[0].status, 204, "{}", run.responses[0].body);
-        match run.responses[1].status {
-            200 => linked_first += 1,
-            404 => {}
-            other => panic!("link {other}: {}", run.responses[1].body),
-        }
+        // Then the deletion wins whole: a link that landed first went with it (the delete's
+        // `project_count` condition refused its plan, and it planned again)
+        outcomes.saw_in(delete_vs_change(&run), order, &DELETE_VS_CHANGE);
         assert_eq!(link_items_of(&api.scan().await, &path), 0);
         let contacts = api.get(&admin, &format!("/clients/{acme}/projects/P-new/contacts")).await.json();
         assert_eq!(contacts["items"], json!([]));
     }
-    eprintln!("delete vs link: the link landed first in {linked_first} of {} runs", repeats());
+    outcomes.assert_each_occurred();
     assert_invariants(&api).await;
 }
 
@@ -158,7 +157,7 @@ async fn a_link_racing_its_contacts_deletion_never_outlives_it() {
 async fn a_link_racing_a_conditional_delete_does_not_make_its_etag_stale() {
     let (api, proxy) = racing_api().await;
     let admin = TestApi::admin("t1");
-    let mut linked_first = 0;
+    let mut outcomes = Outcomes::of("conditional delete vs link", &[CHANGED_THEN_DELETED, DELETED_FIRST]);
     for round in 0..repeats() {
         // Given a contact (not the primary) and its ETag
         let (_, paths) =
@@ -166,8 +165,10 @@ async fn a_link_racing_a_conditional_delete_does_not_make_its_etag_stale() {
         let path = paths[1].clone();
         let etag = api.get(&admin, &path).await.header("etag").unwrap().to_owned();
 
-        // When it is deleted with that ETag as it is linked to a project
-        let run = race(&proxy, TRANSACTIONS, 2, |i| {
+        // When it is deleted with that ETag as it is linked to a project, the delete's write
+        // landing first, last, or as it happens
+        let order = landing(round, &[&[0, 1], &[1, 0]]);
+        let run = race_landing(&proxy, HELD_TRANSACTIONS, order, 2, |i| {
             let (api, admin, path, etag) = (api.clone(), admin.clone(), path.clone(), etag.clone());
             async move {
                 match i {
@@ -179,11 +180,9 @@ async fn a_link_racing_a_conditional_delete_does_not_make_its_etag_stale() {
         .await;
 
         // Then the delete succeeds either way: a link moves no version, so the ETag held
-        run.assert_overlapped(2);
-        assert_eq!(run.responses[0].status, 204, "{}", run.responses[0].body);
-        linked_first += usize::from(run.responses[1].status == 200);
+        outcomes.saw_in(delete_vs_change(&run), order, &DELETE_VS_CHANGE);
         assert_eq!(link_items_of(&api.scan().await, &path), 0);
     }
-    eprintln!("conditional delete vs link: the link landed first in {linked_first} of {} runs", repeats());
+    outcomes.assert_each_occurred();
     assert_invariants(&api).await;
 }

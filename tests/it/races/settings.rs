@@ -3,11 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::{race, racing_api, repeats, Gate};
+use super::{race, racing_api, repeats, Gate, TRANSACTIONS};
 use crate::support::assert_invariants;
 use testkit::TestApi;
 
-const PUTS: Gate = Gate { operations: &["PutItem"], size: None, rounds: 1 };
+const PUTS: Gate = Gate { operations: &["PutItem"], ..TRANSACTIONS };
 
 fn patch(body: Value, etag: Option<&'static str>) -> (Vec<(&'static str, &'static str)>, String) {
     let mut headers = vec![("content-type", "application/merge-patch+json")];

@@ -17,9 +17,73 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
-use shared::http::routes::{captures, percent_decode, RouteShape};
+use shared::http::routes::{captures, percent_decode, percent_decode_lossy};
 
 use crate::template::TemplateRoute;
+
+/// What a request event is made of, however the request arrived (over HTTP to the local API,
+/// or built by the tests): the one place the event's shape is written.
+pub struct EventParts<'a> {
+    /// The route's method and template (`routeKey`), and where its parameters are.
+    pub method: &'a str,
+    pub template: &'a str,
+    /// The raw path and query, as the client sent them.
+    pub path: &'a str,
+    pub query: &'a str,
+    /// Header names lower-cased, repeated ones joined with commas; cookies apart.
+    pub headers: Map<String, Value>,
+    pub cookies: Vec<String>,
+    pub body: &'a [u8],
+    pub request_id: &'a str,
+    /// The claims of the token the route's authorizer verified, if it has one.
+    pub claims: Option<Map<String, Value>>,
+}
+
+/// The payload format 2.0 event of a request.
+pub fn event(parts: EventParts<'_>) -> Value {
+    let path_parameters: Map<String, Value> = path_parameters(parts.template, parts.path);
+    let query_parameters = query_parameters(parts.query);
+    let route_key = format!("{} {}", parts.method, parts.template);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let header = |name: &str| parts.headers.get(name).and_then(Value::as_str).map(str::to_owned);
+    let host = header("host").unwrap_or_else(|| "localhost".to_owned());
+    let user_agent = header("user-agent").unwrap_or_default();
+    let (body, encoded) = event_body(parts.body);
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": parts.path,
+        "rawQueryString": parts.query,
+        "cookies": if parts.cookies.is_empty() { Value::Null } else { json!(parts.cookies) },
+        "headers": parts.headers,
+        "queryStringParameters": if query_parameters.is_empty() { Value::Null } else { Value::Object(query_parameters) },
+        "pathParameters": if path_parameters.is_empty() { Value::Null } else { Value::Object(path_parameters) },
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": host.split('.').next().unwrap_or(&host),
+            "http": {
+                "method": parts.method,
+                "path": parts.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": user_agent,
+            },
+            "requestId": parts.request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": "",
+            "timeEpoch": now,
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    });
+    if let Some(claims) = parts.claims {
+        event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+    }
+    event
+}
 
 /// The event for `route`, from the request's head and its whole body.
 pub fn request_event(
@@ -30,46 +94,37 @@ pub fn request_event(
     claims: Option<Map<String, Value>>,
 ) -> Value {
     let (headers, cookies) = headers_and_cookies(parts);
-    let path = parts.uri.path();
-    let path_parameters: Map<String, Value> = path_parameters(&route.path, path);
-    let route_key = route.key();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let user_agent = parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or("");
-    let (body, encoded) = event_body(body);
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": parts.uri.query().unwrap_or(""),
-        "cookies": if cookies.is_empty() { Value::Null } else { json!(cookies) },
-        "headers": headers,
-        "pathParameters": if path_parameters.is_empty() { Value::Null } else { Value::Object(path_parameters) },
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": host,
-            "domainPrefix": host.split('.').next().unwrap_or(host),
-            "http": {
-                "method": parts.method.as_str(),
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": user_agent,
-            },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": "",
-            "timeEpoch": now,
-        },
-        "body": body,
-        "isBase64Encoded": encoded,
-    });
-    if let Some(claims) = claims {
-        event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+    event(EventParts {
+        method: &route.method,
+        template: &route.path,
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers,
+        cookies,
+        body,
+        request_id,
+        claims,
+    })
+}
+
+/// The query string's parameters, percent-decoded as API Gateway passes them, repeated ones
+/// joined with commas.
+fn query_parameters(query: &str) -> Map<String, Value> {
+    let mut parameters = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (percent_decode_lossy(name), percent_decode_lossy(value));
+        match parameters.get_mut(&name) {
+            Some(Value::String(joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            _ => {
+                parameters.insert(name, Value::String(value));
+            }
+        }
     }
-    event
+    parameters
 }
 
 /// The request's headers, repeated ones joined with commas, and apart from them its cookies.
@@ -218,6 +273,7 @@ mod tests {
         assert_eq!(event["rawQueryString"], "x=a%2Bb&x=2");
         assert_eq!(event["headers"]["x-multi"], "one,two");
         assert_eq!(event["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(event["queryStringParameters"], json!({ "x": "a+b,2" }));
         assert_eq!(event["requestContext"]["http"]["method"], "POST");
     }
 

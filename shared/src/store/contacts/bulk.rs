@@ -11,7 +11,7 @@ use super::new_contact_item;
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use crate::domain::primary::{self, ClientContacts, OnImport};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::tx::{backoff, Reason, TxOutcome, MAX_ATTEMPTS};
+use crate::store::tx::{retry_from, Attempt, Reason, Retry, TxOutcome};
 use crate::store::Store;
 
 /// Contacts per transaction at most: one client update plus a contact and an email claim per
@@ -62,50 +62,45 @@ impl Store {
             // A line manager's report count would be one more item per row: not planned for.
             return Err(DomainError::internal("batch add takes one batch of contacts without line managers"));
         }
-        let mut results: Vec<Option<DomainResult<Contact>>> = contacts.iter().map(|_| None).collect();
-        let mut pending: Vec<(usize, Contact)> = contacts.into_iter().enumerate().collect();
-        let mut known: Option<ClientContacts> = None;
-        let mut attempt = 0;
-        while !pending.is_empty() {
-            if attempt == MAX_ATTEMPTS {
-                for (i, _) in pending.drain(..) {
-                    results[i] = Some(Err(DomainError::Contention));
-                }
-                break;
+        let rows = contacts.len();
+        let start =
+            Batch { pending: contacts.into_iter().enumerate().collect(), known: None, taken: Vec::new() };
+        let attempt = move |mut batch: Batch| async move {
+            if batch.pending.is_empty() {
+                return Ok(Attempt::Done((batch, true)));
             }
-            let decision = primary::on_import(known);
-            for (k, (_, contact)) in pending.iter_mut().enumerate() {
+            let decision = primary::on_import(batch.known);
+            for (k, (_, contact)) in batch.pending.iter_mut().enumerate() {
                 contact.is_primary = decision.is_primary(k);
             }
-            let (items, claim_of) = self.batch_plan(tenant, client, &pending, decision, stamp)?;
+            let (items, claim_of) = self.batch_plan(tenant, client, &batch.pending, decision, stamp)?;
             let reasons = match self.transact(items).await? {
-                TxOutcome::Committed => {
-                    for (i, contact) in pending.drain(..) {
-                        results[i] = Some(Ok(contact));
-                    }
-                    break;
-                }
-                TxOutcome::Conflict => {
-                    backoff(attempt).await;
-                    attempt += 1;
-                    continue;
-                }
+                TxOutcome::Committed => return Ok(Attempt::Done((batch, true))),
+                TxOutcome::Conflict => return Ok(Attempt::Retry),
                 TxOutcome::Cancelled(reasons) => reasons,
             };
             if let Some(client_reason) = reasons.first().filter(|r| r.failed_condition()) {
                 match &client_reason.old {
                     None => return Err(DomainError::NotFound("client")),
-                    Some(item) => known = Some(client_contacts_of_item(item.clone())?),
+                    Some(item) => batch.known = Some(client_contacts_of_item(item.clone())?),
                 }
-                attempt += 1;
-                continue;
+                return Ok(Attempt::Replan(batch));
             }
             // A contact whose address someone took meanwhile drops out; the rest is written again.
-            let taken = taken_claims(&claim_of, &reasons)?;
-            for k in taken.into_iter().rev() {
-                let (i, _) = pending.remove(k);
-                results[i] = Some(Err(DomainError::EmailTaken));
+            for k in taken_claims(&claim_of, &reasons)?.into_iter().rev() {
+                let (i, _) = batch.pending.remove(k);
+                batch.taken.push(i);
             }
+            Ok(Attempt::Progress(batch))
+        };
+        // Given up after its attempts, the contacts still pending are `Contention` each.
+        let (batch, written) = retry_from(Retry::PLANNED, start, attempt, |batch| Ok((batch, false))).await?;
+        let mut results: Vec<Option<DomainResult<Contact>>> = (0..rows).map(|_| None).collect();
+        for i in batch.taken {
+            results[i] = Some(Err(DomainError::EmailTaken));
+        }
+        for (i, contact) in batch.pending {
+            results[i] = Some(if written { Ok(contact) } else { Err(DomainError::Contention) });
         }
         Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
     }
@@ -137,6 +132,17 @@ impl Store {
         }
         Ok((items, claim_of))
     }
+}
+
+/// Where adding a batch stands between attempts.
+#[derive(Clone)]
+struct Batch {
+    /// The contacts still to write, with their positions in the request.
+    pending: Vec<(usize, Contact)>,
+    /// The client's contacts as the last cancellation showed them (first: assumed to have none).
+    known: Option<ClientContacts>,
+    /// The positions of the contacts dropped because someone took their address meanwhile.
+    taken: Vec<usize>,
 }
 
 /// The pending contacts (by position) whose email claim failed its condition; a cancellation

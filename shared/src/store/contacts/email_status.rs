@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
 use super::n;
 use crate::domain::contact::EmailDelivery;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{ClientId, ContactId, DomainResult, TenantId};
 use crate::store::items::ContactRecord;
-use crate::store::tx::{backoff, MAX_ATTEMPTS};
+use crate::store::tx::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
@@ -36,17 +36,17 @@ impl Store {
         address_key: &str,
         delivery: &EmailDelivery,
     ) -> DomainResult<StatusChange> {
-        for attempt in 0..MAX_ATTEMPTS {
+        retry_planned(move || async move {
             let Some(item) = self.get(Self::contact_key(tenant, client, id)).await? else {
-                return Ok(StatusChange::NoContact);
+                return Ok(Attempt::Done(StatusChange::NoContact));
             };
             let current = ContactRecord::from_item(item)?.into_contact()?;
             if current.fields.email.as_ref().map(|e| e.key()).as_deref() != Some(address_key) {
-                return Ok(StatusChange::NotItsAddress);
+                return Ok(Attempt::Done(StatusChange::NotItsAddress));
             }
             if let (Some(recorded), Some(at)) = (&current.email_delivery.at, &delivery.at) {
                 if recorded >= at {
-                    return Ok(StatusChange::Stale);
+                    return Ok(Attempt::Done(StatusChange::Stale));
                 }
             }
             let mut edit = UpdateExpr::new();
@@ -66,11 +66,11 @@ impl Store {
                 .set_key(Some(Self::contact_key(tenant, client, id)))
                 .condition_expression("version = :expected");
             match self.update_single(update).await {
-                Ok(()) => return Ok(StatusChange::Recorded),
-                Err(Some(e)) => return Err(e),
-                Err(None) => backoff(attempt).await,
+                Ok(()) => Ok(Attempt::Done(StatusChange::Recorded)),
+                Err(Some(e)) => Err(e),
+                Err(None) => Ok(Attempt::Retry),
             }
-        }
-        Err(DomainError::Contention)
+        })
+        .await
     }
 }

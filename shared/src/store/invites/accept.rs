@@ -1,7 +1,9 @@
 //! Accepting an invitation: the token is consumed and the contact activated in one
 //! transaction, so of two concurrent accepts of one token exactly one commits. The password is
-//! not the table's business (the contact's portal user in Cognito holds it).
+//! not the table's business (the contact's portal user in Cognito holds it), but which accept
+//! may set it is: the one holding the invitation's claim, which the transaction requires.
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -15,6 +17,10 @@ use crate::store::items::ContactRecord;
 use crate::store::tx::{Reason, TxOutcome};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
+
+/// How long a claim (`Store::claim_invite`) keeps other accepts of the invitation away from
+/// the portal user pool: well beyond what one accept's calls to the pool take.
+const CLAIM_SECS: i64 = 60;
 
 impl InviteRecord {
     /// The tenant, client and contact the invitation is for.
@@ -54,26 +60,73 @@ impl Store {
         contact.fields.email.ok_or_else(|| gone(invite.reset, Gone::NoLongerValid))
     }
 
-    /// Consumes the invitation and activates the contact in one transaction: of two
-    /// concurrent accepts of one token exactly one commits.
+    /// Claims the invitation for the accept `claim` before it sets a password on the portal
+    /// user: of concurrent accepts only the claim's holder reaches the pool, and only it can
+    /// consume the invitation (`accept_invite`), so the password that works is the winner's.
+    /// False when the invitation is gone, used, expired, or claimed by another accept in the
+    /// last `CLAIM_SECS`.
+    pub async fn claim_invite(&self, hash: &TokenHash, claim: &str, now_epoch: i64) -> DomainResult<bool> {
+        let mut expr = UpdateExpr::new();
+        expr.set("claimed_by", s(claim))
+            .set("claimed_until", AttributeValue::N((now_epoch + CLAIM_SECS).to_string()))
+            .value(":now", AttributeValue::N(now_epoch.to_string()));
+        let update = expr
+            .apply(self.db.update_item())
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
+            .condition_expression(
+                "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now \
+                 AND (attribute_not_exists(claimed_until) OR claimed_until <= :now)",
+            );
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(DomainError::failed("UpdateItem invitation claim", other)),
+            },
+        }
+    }
+
+    /// Gives up the claim of an accept that failed before consuming the invitation, so that
+    /// its link works again at once. Best effort: a claim left behind lapses anyway.
+    pub async fn release_invite_claim(&self, hash: &TokenHash, claim: &str) {
+        let release = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
+            .update_expression("REMOVE claimed_by, claimed_until")
+            .condition_expression("claimed_by = :claim")
+            .expression_attribute_values(":claim", s(claim));
+        if let Err(e) = release.send().await {
+            tracing::warn!(error = %crate::telemetry::chain(&e), "invitation claim not given up; it lapses");
+        }
+    }
+
+    /// Consumes the invitation and activates the contact in one transaction, if the accept
+    /// holds the invitation's claim: of two concurrent accepts of one token exactly one commits.
     pub async fn accept_invite(
         &self,
         invite: &InviteRecord,
-        hash: &TokenHash,
+        (hash, claim): (&TokenHash, &str),
         now_epoch: i64,
         today: Date,
         stamp: &Stamp,
     ) -> DomainResult<()> {
         let (tenant, client, contact) = invite.ids()?;
         let mut consume = UpdateExpr::new();
-        consume.set("used_at", s(&stamp.at)).value(":now", AttributeValue::N(now_epoch.to_string()));
+        consume
+            .set("used_at", s(&stamp.at))
+            .value(":now", AttributeValue::N(now_epoch.to_string()))
+            .value(":claim", s(claim));
         let consume = built(
             consume
                 .apply(Update::builder())
                 .table_name(&self.table)
                 .set_key(Some(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)))
                 .condition_expression(
-                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now",
+                    "attribute_exists(PK) AND attribute_not_exists(used_at) AND valid_until > :now \
+                     AND claimed_by = :claim",
                 )
                 .build(),
         )?;

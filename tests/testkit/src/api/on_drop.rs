@@ -33,7 +33,8 @@ impl Drop for TestApi {
         .join()
         .expect("invariant scan");
         let Some(items) = scanned else { return };
-        let Err(broken) = crate::invariants::verdict(&items) else { return };
+        let deployment = crate::invariants::Deployment::of(&self.app);
+        let Err(broken) = crate::invariants::verdict(&items, &deployment) else { return };
         if tokio::task::try_id().is_some() {
             use std::io::Write;
             let note = "the TestApi was dropped inside a tokio task, where a panic goes unreported: aborting";

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use shared::handlers::registry;
-use shared::http::routes::{self, Match, Route};
+use shared::handlers;
+use shared::http::routes::{Match, Route};
 use shared::App;
 
 use super::response::into_test_response;
@@ -101,7 +101,7 @@ impl TestApi {
     /// Runs `function`'s handler on an API Gateway HTTP API v2 event (as `cargo lambda invoke
     /// --data-file` does). `None` when no route of the service is served by `function`.
     pub async fn invoke_event(&self, function: &str, event: &str) -> Option<TestResponse> {
-        let route = routes::ALL.iter().find(|r| r.function == function)?;
+        let route = handlers::ROUTES.iter().find(|r| r.function == function)?;
         let request = lambda_http::request::from_str(event).expect("valid API Gateway event");
         let response = dispatch(&self.app, route, request).await.expect("handlers never fail the invocation");
         Some(into_test_response(response))
@@ -110,7 +110,7 @@ impl TestApi {
 
 /// The route API Gateway would pick for `method` and `path`.
 fn route_for(method: &str, path: &str) -> &'static Route {
-    match routes::route(method, path) {
+    match handlers::route(method, path) {
         Match::Found(route) => route,
         other => panic!("no route for {method} {path}: {other:?}"),
     }
@@ -122,7 +122,7 @@ async fn dispatch(
     route: &Route,
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
-    let handler = registry::handler(route.function)
+    let handler = handlers::handler(route.function)
         .unwrap_or_else(|| panic!("no handler wired for {}", route.function));
     handler(app, req).await
 }

@@ -11,6 +11,7 @@ mod index;
 mod levels;
 mod markers;
 mod projects;
+mod quota;
 mod relations;
 mod shapes;
 mod sweep;
@@ -65,9 +66,11 @@ pub enum Rule {
     /// attribute is named like a password and no value is a password hash.
     NoPassword,
     /// The sweep index holds exactly the sweepable contacts, each under its next due action
-    /// (or that action's lease while a sweep sends its email), and nothing else.
+    /// (or that action's lease while a sweep sends its email: ending at most 15 minutes after
+    /// the claim, and only until the email has gone out), and nothing else.
     SweepIndex,
-    /// A tenant's email quota counts no more emails in its day than its limit.
+    /// A tenant's email quota counts no more emails in any 24 hours than the deployment's
+    /// limit (`EMAIL_DAILY_QUOTA`), whatever limit the record says it was kept to.
     EmailQuota,
     /// Topic and search items match the contacts exactly: one topic item per topic a contact
     /// receives, one search item per folded term (last name, first name, email), each naming
@@ -153,10 +156,38 @@ impl Found {
     }
 }
 
-/// Every rule the items break (empty when the table is sound).
+/// What the items alone cannot tell: the deployment that wrote them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    /// Emails a tenant may send in any 24 hours (`EMAIL_DAILY_QUOTA`).
+    pub daily_email_quota: u32,
+}
+
+impl Default for Deployment {
+    /// A deployment with the configuration's defaults.
+    fn default() -> Self {
+        Self { daily_email_quota: shared::config::EmailConfig::default().daily_quota }
+    }
+}
+
+impl Deployment {
+    /// The deployment `app` is configured as.
+    pub fn of(app: &shared::App) -> Self {
+        Self { daily_email_quota: app.email.daily_quota }
+    }
+}
+
+/// Every rule the items break under a deployment with the default configuration (empty when
+/// the table is sound).
 pub fn violations(items: &[Item]) -> Vec<Violation> {
+    violations_in(items, &Deployment::default())
+}
+
+/// Every rule the items written by `deployment` break (empty when the table is sound).
+pub fn violations_in(items: &[Item], deployment: &Deployment) -> Vec<Violation> {
     let mut found = Found::default();
     let table = shapes::Table::of(items, &mut found);
+    quota::check(&table, deployment, &mut found);
     relations::check(&table, &mut found);
     sweep::check(&table, &mut found);
     index::check(&table, &mut found);
@@ -184,9 +215,10 @@ fn no_password(items: &[Item], found: &mut Found) {
     }
 }
 
-/// `Err` naming every broken rule, one per line, unless the items keep them all.
-pub fn verdict(items: &[Item]) -> Result<(), String> {
-    let found = violations(items);
+/// `Err` naming every broken rule, one per line, unless the items `deployment` wrote keep them
+/// all.
+pub fn verdict(items: &[Item], deployment: &Deployment) -> Result<(), String> {
+    let found = violations_in(items, deployment);
     if found.is_empty() {
         return Ok(());
     }
@@ -194,9 +226,9 @@ pub fn verdict(items: &[Item]) -> Result<(), String> {
     Err(format!("table invariants broken:\n{}", lines.join("\n")))
 }
 
-/// Panics, naming every broken rule, unless the items keep them all.
-pub fn check(items: &[Item]) {
-    if let Err(broken) = verdict(items) {
+/// Panics, naming every broken rule, unless the items `deployment` wrote keep them all.
+pub fn check(items: &[Item], deployment: &Deployment) {
+    if let Err(broken) = verdict(items, deployment) {
         panic!("{broken}");
     }
 }

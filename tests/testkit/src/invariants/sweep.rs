@@ -7,10 +7,15 @@
 //! before the end, until `reminded_for` is the current `support_end`; then the revocation,
 //! due the day after the end. What cannot be derived without the clock is a lease: while a
 //! sweep sends an action's email (or after the send failed, until a later run retries it) the
-//! key's due time is the claim time plus the lease. There only the action, the state the claim
-//! left, and that the lease falls after the action was due are checked.
+//! key's due time is the claim time plus the lease. There the action, the state the claim
+//! left, that the lease falls after the action was due and ends no later than the lease after
+//! the claim (which stamps the contact's `updated_at`), and that the action's email has not
+//! gone out since the claim (its activity entry), are checked.
 
-use time::{Date, Duration, Month};
+use std::collections::HashMap;
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime};
 
 use super::shapes::{keys, Contact, Table};
 use super::{s, Found, Rule};
@@ -18,6 +23,12 @@ use crate::api::REMINDER_DAYS;
 
 /// Index partitions the sweepable contacts are spread over.
 const SHARDS: u32 = 16;
+/// How long a claim hides a contact from other runs (docs/sweep.md: 15 minutes).
+const LEASE: Duration = Duration::minutes(15);
+
+/// The sweep emails recorded in activity: per tenant, contact and kind of email, when each went
+/// out.
+type Notices<'a> = HashMap<(&'a str, &'a str, &'a str), Vec<OffsetDateTime>>;
 
 /// The index partition of the contact `id`: `SWEEP#<FNV-1a 32 of the id, modulo SHARDS>`.
 fn partition(id: &str) -> String {
@@ -39,8 +50,18 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
             );
         }
     }
+    let mut notices: Notices = HashMap::new();
+    for a in &t.activities {
+        let kind = match (s(a.item, "kind"), s(a.item, "email_kind")) {
+            (Some("email"), Some(kind @ ("support_reminder" | "revocation"))) => kind,
+            _ => continue,
+        };
+        if let Ok(at) = OffsetDateTime::parse(a.at, &Rfc3339) {
+            notices.entry((a.tenant, a.contact, kind)).or_default().push(at);
+        }
+    }
     for c in &t.contacts {
-        if let Err(what) = contact(c) {
+        if let Err(what) = contact(c, &notices) {
             found.add(Rule::SweepIndex, format!("contact {}: {what}", c.id));
         }
     }
@@ -69,7 +90,7 @@ fn index_time(text: &str) -> bool {
         && text.bytes().zip(shape).all(|(b, &p)| if p == b'd' { b.is_ascii_digit() } else { b == p })
 }
 
-fn contact(c: &Contact) -> Result<(), String> {
+fn contact(c: &Contact, notices: &Notices) -> Result<(), String> {
     let status = s(c.item, "portal_status").unwrap_or("none");
     let end = s(c.item, "support_end").and_then(date);
     let sweepable = matches!(status, "invited" | "active") && end.is_some();
@@ -102,9 +123,11 @@ fn contact(c: &Contact) -> Result<(), String> {
         ("invited" | "active", "REMIND") if !reminded => due == remind,
         ("invited" | "active", "REVOKE") if reminded => due == revoke,
         // A reminder claimed: recorded for this end, its email out or to be retried.
-        ("invited" | "active", "REMIND") => due > remind.as_str(),
+        ("invited" | "active", "REMIND") if due > remind.as_str() => {
+            return lease(c, due, "support_reminder", notices);
+        }
         // A revocation claimed: access ended, its email out or to be retried.
-        ("revoked", "REVOKE") => due > revoke.as_str(),
+        ("revoked", "REVOKE") if due > revoke.as_str() => return lease(c, due, "revocation", notices),
         _ => false,
     };
     if fits {
@@ -112,5 +135,25 @@ fn contact(c: &Contact) -> Result<(), String> {
     } else {
         let next = if reminded { format!("REVOKE at {revoke}") } else { format!("REMIND at {remind}") };
         Err(format!("{status}, support ends {end}, reminded {reminded}: next is {next}, yet indexed {sk:?}"))
+    }
+}
+
+/// A claimed action under its lease (`due`, after the action was due): the lease ends at most
+/// `LEASE` after the claim, which stamped the contact's `updated_at` (a later change only moves
+/// that on), and the action's email (`kind`) has not gone out since the claim, or the contact
+/// would have moved on to its next key.
+fn lease(c: &Contact, due: &str, kind: &str, notices: &Notices) -> Result<(), String> {
+    let lease_ends = OffsetDateTime::parse(due, &Rfc3339).map_err(|_| format!("lease {due:?} is no time"))?;
+    let stamped = s(c.item, "updated_at").and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok());
+    let Some(claimed) = stamped else {
+        return Err(format!("under a lease to {due} that no claim stamped (no updated_at)"));
+    };
+    if lease_ends > claimed + LEASE {
+        return Err(format!("under a lease to {due}, more than {LEASE} after its claim at {claimed}"));
+    }
+    let sent = notices.get(&(c.tenant, c.id, kind)).into_iter().flatten().find(|at| **at >= claimed);
+    match sent {
+        Some(at) => Err(format!("its {kind} email went out at {at}, after its claim at {claimed}, yet it is still under the lease to {due}")),
+        None => Ok(()),
     }
 }

@@ -144,6 +144,14 @@ impl DynamoProxy {
         self.state.lock().expect("proxy state").count_transactions = true;
     }
 
+    /// How many attempts the SDK client `client` gives makes of one call before it gives up
+    /// (its retry configuration: the SDK's standard one, as the deployed functions use).
+    pub async fn sdk_attempts(&self) -> usize {
+        let client = self.client().await;
+        let retry = client.config().retry_config().map_or(1, |r| r.max_attempts());
+        usize::try_from(retry).expect("attempts")
+    }
+
     /// The calls seen since the last `take_calls`, left in place.
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().expect("proxy state").calls.clone()
@@ -185,10 +193,36 @@ impl DynamoProxy {
     /// released when all its `n` have arrived: a second round catches the writes re-planned
     /// after the first round's losers read the winner's state.
     pub fn hold_in_rounds(&self, operations: &[&str], skip: usize, n: usize, rounds: usize) {
-        self.state.lock().expect("proxy state").gate = Some(Gate::new(operations, skip, n, rounds));
+        self.hold_rounds_of(operations, skip, &vec![n; rounds]);
     }
 
-    /// What the gate set by `hold_until_all_arrive` saw.
+    /// Like `hold_in_rounds`, with rounds of the sizes given, in order: when each round's
+    /// losers plan again, fewer of them race in the next.
+    pub fn hold_rounds_of(&self, operations: &[&str], skip: usize, sizes: &[usize]) {
+        self.state.lock().expect("proxy state").gate = Some(Gate::new(operations, skip, sizes));
+    }
+
+    /// Lets `skip` calls of `operations` through, then holds the next `n`, each until the test
+    /// lets it go with `release`: the test picks the order in which writes planned on one state
+    /// land.
+    pub fn hold_each(&self, operations: &[&str], skip: usize, n: usize) {
+        self.state.lock().expect("proxy state").gate = Some(Gate::steered(operations, skip, n));
+    }
+
+    /// Lets the `arrival`th call (from 0) held by `hold_each` go on to DynamoDB.
+    ///
+    /// # Panics
+    /// Before all the calls `hold_each` holds have arrived (they would not have overlapped),
+    /// or without such a call.
+    pub fn release(&self, arrival: usize) {
+        let mut state = self.state.lock().expect("proxy state");
+        let released = state.gate.as_mut().is_some_and(|g| g.release(arrival));
+        let report = state.gate.as_ref().map(Gate::report);
+        drop(state);
+        assert!(released, "call {arrival} cannot be released: {report:?}");
+    }
+
+    /// What the gate set by `hold_until_all_arrive`, `hold_in_rounds` or `hold_each` saw.
     pub fn gate_report(&self) -> GateReport {
         let state = self.state.lock().expect("proxy state");
         state.gate.as_ref().map_or(GateReport { held: 0, timed_out: 0 }, Gate::report)

@@ -1,5 +1,5 @@
-//! The records no other item points at, checked on their own: idempotency records,
-//! invitations and email quotas.
+//! The records no other item points at, checked on their own: idempotency records and
+//! invitations (email quotas: `invariants::quota`, against the deployment's limit).
 
 use super::formats::{hex64, tenant_shaped, ulid};
 use super::keys;
@@ -9,20 +9,6 @@ use crate::invariants::{num, s, Found, Item, Rule};
 const INVITATION_KEPT_SECS: i64 = 7 * 24 * 3600;
 /// The longest `Idempotency-Key` a request may send.
 const IDEMPOTENCY_KEY_MAX: usize = 255;
-
-/// A quota never counts more emails in its day than its limit: its writes are conditional.
-pub(super) fn quota(item: &Item, found: &mut Found) {
-    let hours = item.get("hours").and_then(|h| h.as_m().ok());
-    let counted: Option<i64> =
-        hours.map(|h| h.values().filter_map(|n| n.as_n().ok()?.parse::<i64>().ok()).sum());
-    match (counted, num(item, "daily_limit")) {
-        (Some(counted), Some(limit)) if counted <= limit => {}
-        (counted, limit) => found.add(
-            Rule::EmailQuota,
-            format!("{} counts {counted:?} emails against a limit of {limit:?}", keys(item)),
-        ),
-    }
-}
 
 /// A stored first response: the request's key as the API accepts it, the request's
 /// fingerprint, the response, and an expiry for TTL.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::records::{idempotency_record, invitation, quota};
+use super::records::{idempotency_record, invitation};
 use super::{shape_of, Shape};
 use crate::invariants::{s, Found, Item, Rule};
 
@@ -93,7 +93,8 @@ impl<'a> Table<'a> {
             Shape::Contact { tenant, client, id } => self.contacts.push(Contact { tenant, client, id, item }),
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
-            Shape::Quota => quota(item, found),
+            // Checked against the deployment's limit (`invariants::quota`).
+            Shape::Quota => {}
             Shape::Settings => crate::invariants::levels::settings(item, found),
             // The time in the key against `at` is the activity rule's (`activity::check`).
             Shape::Activity { tenant, contact, at } => {
