@@ -13,11 +13,13 @@ use crate::lambda::{Function, Launch};
 
 pub const TENANT: &str = "bench";
 
-/// Where `cargo build --release` put the functions.
-pub fn release_dir() -> PathBuf {
+/// Where `scripts/bench` built the functions: `target/release`, or the profile `BENCH_PROFILE`
+/// names (`debug` for `scripts/bench smoke`).
+pub fn build_dir() -> PathBuf {
+    let profile = std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "release".to_owned());
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| repo_root().join("target"), PathBuf::from)
-        .join("release")
+        .join(profile)
 }
 
 /// How the functions reach the emulators.
@@ -55,7 +57,7 @@ pub fn logs() -> PathBuf {
 }
 
 pub fn rust_launch(function: &str, program: &Path, env: Vec<(String, String)>) -> Launch {
-    assert!(program.exists(), "{} is missing: cargo build --release -p {function}", program.display());
+    assert!(program.exists(), "{} is missing: build it with scripts/bench", program.display());
     Launch {
         name: function.to_owned(),
         program: program.to_owned(),
@@ -128,12 +130,28 @@ pub async fn cold_start(launch: &Launch, event: &Value) -> Cold {
     cold
 }
 
+/// A client of `tenant` that already has its primary contact, made through the in-process API,
+/// so that every add the benchmarks make to it is the common one-write case.
+pub async fn client_with_primary(api: &TestApi, tenant: &str, name: &str) -> String {
+    let admin = TestApi::admin(tenant);
+    let client = api.post(&admin, "/clients", json!({ "name": name })).await.json();
+    let client = client["id"].as_str().expect("client id").to_owned();
+    let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
+    let first = api.post(&admin, &format!("/clients/{client}/contacts"), primary).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    client
+}
+
+/// An add of a contact with a name, an address and a topic that names its permissions and
+/// `invite` too, so the add reads nothing first: one `TransactWriteItems`.
 pub fn add_event(api: &TestApi, caller: &Caller, client: &str, n: usize) -> Value {
     let body = json!({
         "first_name": "Ada",
         "last_name": format!("Lovelace {n}"),
         "email": format!("ada.{n}@bench.example"),
         "notifications": ["invoice"],
+        "permissions": ["support"],
+        "invite": false,
     });
     api.json_event(caller, "POST", &format!("/clients/{client}/contacts"), Some(body))
 }
@@ -176,7 +194,7 @@ pub async fn prime(
     env: &[(String, String)],
 ) -> Priming {
     assert!(n >= 100, "prime with at least 100 requests");
-    let launch = rust_launch("add-contact", &release_dir().join("add-contact"), env.to_vec());
+    let launch = rust_launch("add-contact", &build_dir().join("add-contact"), env.to_vec());
     let mut function = Function::start(&launch).await;
     let started = std::time::Instant::now();
     let mut took = Vec::with_capacity(n);

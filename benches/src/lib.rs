@@ -12,6 +12,7 @@ use futures_util::stream::{self, StreamExt};
 pub mod functions;
 pub mod lambda;
 pub mod raw;
+pub mod same_work;
 pub mod tls;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -38,6 +39,45 @@ pub async fn batch_write(db: &Client, table: &str, items: Vec<Item>, concurrency
         .buffer_unordered(concurrency)
         .collect::<Vec<_>>()
         .await;
+}
+
+/// A contact as the operations benchmarks add it: it names `permissions`, `notifications` and
+/// `invite`, so the add leaves nothing to the tenant's settings and reads nothing first
+/// (docs/benchmarks.md counts the other case), and it has a support window, so it can be
+/// invited. `tag` and `i` make its address unique.
+pub fn contact_body(i: usize, tag: &str) -> serde_json::Value {
+    serde_json::json!({
+        "first_name": "Bench",
+        "last_name": format!("Contact {i}"),
+        "email": format!("{tag}.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase()),
+        "notifications": ["invoice"],
+        "permissions": ["support"],
+        "invite": false,
+        "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" },
+    })
+}
+
+/// A CSV file of `rows` new contacts for the contacts import, their addresses made unique by
+/// `tag` (a quarter of them receive no topic, the others one or two).
+pub fn contacts_csv(rows: usize, tag: &str) -> String {
+    let mut out = String::from("first_name,last_name,email,mobile,notifications,address.city\n");
+    for i in 0..rows {
+        let topics = ["invoice", "invoice|ticket", "project|task", ""][i % 4];
+        out.push_str(&format!(
+            "Person,Number {i},person.{i}{tag}@bench.example,+1 202 555 {:04},{topics},Springfield\n",
+            i % 10_000
+        ));
+    }
+    out
+}
+
+/// `GetItem + TransactWriteItems(3)`: the calls the counting proxy saw, in order.
+pub fn pattern(calls: &[testkit::proxy::Call]) -> String {
+    calls
+        .iter()
+        .map(|c| if c.items > 1 { format!("{}({})", c.operation, c.items) } else { c.operation.clone() })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Every item of a table.

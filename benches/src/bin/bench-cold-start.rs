@@ -15,8 +15,6 @@
 
 // The bin's own modules, kept beside it under its name (a bin's root resolves modules in
 // src/bin/ itself, where each file is a bin of its own).
-#[path = "bench-cold-start/same_work.rs"]
-mod same_work;
 #[path = "bench-cold-start/warm.rs"]
 mod warm;
 
@@ -24,16 +22,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bench::functions::{
-    add_event, cold_start, function_env, logs, prime, python_launch, python_versions, release_dir,
-    rust_launch, Cold, Endpoints, TENANT,
+    add_event, build_dir, client_with_primary, cold_start, function_env, logs, prime, python_launch,
+    python_versions, rust_launch, Cold, Endpoints, TENANT,
 };
 use bench::lambda::{fresh_log, Launch};
 use bench::tls::TlsFront;
 use bench::Spread;
-use serde_json::{json, Value};
+use serde_json::Value;
 use testkit::TestApi;
 
-use same_work::check_same_work;
+use bench::same_work::check_same_work;
 use warm::warm;
 
 const LAMBDA_MEMORY: u64 = 128 * 1024 * 1024;
@@ -116,18 +114,6 @@ fn cold_row(variant: &Variant, runs: &[Cold]) -> Medians {
     Medians { init: init.median, first_response: first.median, peak_rss: rss.median }
 }
 
-/// The tenant's client every add-contact goes to. It already has its primary, so every add
-/// the benchmark makes is the common one-write case.
-async fn given_target_client(api: &TestApi) -> String {
-    let admin = TestApi::admin(TENANT);
-    let client = api.post(&admin, "/clients", json!({ "name": "Cold start target" })).await.json();
-    let client = client["id"].as_str().expect("client id").to_owned();
-    let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
-    let first = api.post(&admin, &format!("/clients/{client}/contacts"), primary).await;
-    assert_eq!(first.status, 201, "{}", first.body);
-    client
-}
-
 /// DynamoDB Local over plain HTTP, and over HTTPS through a TLS front (which must live as long
 /// as the functions that use it).
 async fn endpoints() -> (TlsFront, Endpoints, Endpoints) {
@@ -191,16 +177,18 @@ fn print_cold_tables(variants: &[Variant], results: &[Vec<Cold>], over: [&str; 2
 async fn main() {
     let args = args();
     let api = TestApi::new().await;
-    let client = given_target_client(&api).await;
+    let client = client_with_primary(&api, TENANT, "Cold start target").await;
     let caller = TestApi::admin(TENANT);
     let (front, plain, tls) = endpoints().await;
     for name in ["add-contact", "get-contact", "list-contacts", "add-contact-python"] {
         fresh_log(&logs(), name);
     }
 
+    // Nothing is timed unless the Python twin does the Rust function's work.
+    check_same_work(&build_dir().join("add-contact"), &front.ca_bundle).await;
     let priming =
         prime(&api, &caller, &client, args.prime, &function_env(&api.table, &tls, &front.ca_bundle)).await;
-    let mut bootstraps = vec![("Rust add-contact".to_owned(), release_dir().join("add-contact"))];
+    let mut bootstraps = vec![("Rust add-contact".to_owned(), build_dir().join("add-contact"))];
     bootstraps.extend(args.bootstraps.iter().map(|(l, p)| (format!("Rust add-contact ({l})"), p.clone())));
     let variants = variants(&api.table, &bootstraps, [&plain, &tls], &front.ca_bundle);
     let mut n = 0;
@@ -209,13 +197,12 @@ async fn main() {
         add_event(&api, &caller, &client, n)
     })
     .await;
-    check_same_work(&api, &results[0][0].answer, &results[bootstraps.len()][0].answer).await;
 
     println!(
         "{} cold starts each, {}; bootstraps from {}",
         args.runs,
         python_versions(),
-        release_dir().display()
+        build_dir().display()
     );
     println!("{}", priming.show());
     println!();

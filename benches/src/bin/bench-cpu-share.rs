@@ -17,13 +17,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bench::functions::{
-    add_event, body, cold_start, function_env, logs, prime, python_launch, python_versions, release_dir,
-    rust_launch, Cold, Endpoints, TENANT,
+    add_event, body, build_dir, client_with_primary, cold_start, function_env, logs, prime, python_launch,
+    python_versions, rust_launch, Cold, Endpoints, TENANT,
 };
 use bench::lambda::{fresh_log, Function, Launch};
 use bench::tls::TlsFront;
 use bench::Spread;
-use serde_json::json;
 use testkit::{Caller, TestApi};
 
 /// Lambda's memory size at which a function has one full vCPU.
@@ -128,7 +127,7 @@ async fn warm(s: &Setup<'_>, mb: u32, n: usize, offset: usize) -> Vec<Warm> {
     for name in FUNCTIONS {
         let launch = match name {
             "add-contact-python" => python_launch(s.env.clone()),
-            rust => rust_launch(rust, &release_dir().join(rust), s.env.clone()),
+            rust => rust_launch(rust, &build_dir().join(rust), s.env.clone()),
         };
         functions.push((name, Function::start(&sized(launch, mb, s.cgroups, name)).await, Vec::new()));
     }
@@ -175,7 +174,7 @@ async fn warm(s: &Setup<'_>, mb: u32, n: usize, offset: usize) -> Vec<Warm> {
 /// Cold starts of the Rust and Python add-contact at `mb`, interleaved: (Rust, Python).
 async fn cold(s: &Setup<'_>, mb: u32, runs: usize, offset: usize) -> (Vec<Cold>, Vec<Cold>) {
     let rust = sized(
-        rust_launch("add-contact", &release_dir().join("add-contact"), s.env.clone()),
+        rust_launch("add-contact", &build_dir().join("add-contact"), s.env.clone()),
         mb,
         s.cgroups,
         "add-contact",
@@ -254,10 +253,7 @@ async fn main() {
     let args = args();
     let api = TestApi::new().await;
     let caller = TestApi::admin(TENANT);
-    let client = api.post(&caller, "/clients", json!({ "name": "CPU share target" })).await.json();
-    let client = client["id"].as_str().expect("client id").to_owned();
-    let primary = json!({ "last_name": "Primary", "email": "primary@bench.example" });
-    assert_eq!(api.post(&caller, &format!("/clients/{client}/contacts"), primary).await.status, 201);
+    let client = client_with_primary(&api, TENANT, "CPU share target").await;
     let dynamodb =
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB (scripts/env.sh)");
     let upstream = dynamodb.trim_start_matches("http://").trim_end_matches('/').parse().expect("host:port");
@@ -266,6 +262,8 @@ async fn main() {
     for name in FUNCTIONS {
         fresh_log(&logs(), name);
     }
+    // Nothing is timed unless the Python twin does the Rust function's work.
+    bench::same_work::check_same_work(&build_dir().join("add-contact"), &front.ca_bundle).await;
     let env = function_env(&api.table, &https, &front.ca_bundle);
     let setup = Setup { api: &api, caller: &caller, client: &client, env, cgroups: &args.cgroups };
     let priming = prime(&api, &caller, &client, args.prime, &setup.env).await;

@@ -6,7 +6,8 @@
 //!
 //! Items read are DynamoDB's own counts (`ScannedCount` of each query, the items a
 //! `BatchGetItem` returned); times are medians (p10-p90) of 21 interleaved runs.
-//! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...]
+//! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...] [--of N]
+//!   --of N   contacts of the client whose recipients are read (default 5000)
 
 use std::time::{Duration, Instant};
 
@@ -194,13 +195,19 @@ async fn search(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("numbers")).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut of = 5_000;
+    if let Some(at) = args.iter().position(|a| a == "--of") {
+        of = args.get(at + 1).and_then(|n| n.parse().ok()).expect("--of N");
+        args.drain(at..at + 2);
+    }
+    let args: Vec<usize> = args.iter().map(|a| a.parse().expect("numbers")).collect();
     let receiving = args.first().copied().unwrap_or(3);
     let sizes = if args.len() > 1 { args[1..].to_vec() } else { vec![1_000, 10_000, 50_000] };
     let db = dynamo_client().await;
-    println!("### A topic's recipients: 5,000 contacts, {receiving} receiving invoices");
+    println!("### A topic's recipients: {of} contacts, {receiving} receiving invoices");
     println!();
-    recipients(&db, 5_000, receiving).await;
+    recipients(&db, of, receiving).await;
     println!();
     println!("### Prefix search: cost against tenant size");
     println!();

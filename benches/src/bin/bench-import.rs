@@ -16,18 +16,6 @@ use shared::store::BATCH_ROWS;
 use testkit::table::dynamo_client;
 use testkit::TestApi;
 
-fn csv(rows: usize) -> String {
-    let mut out = String::from("first_name,last_name,email,mobile,notifications,address.city\n");
-    for i in 0..rows {
-        let topics = ["invoice", "invoice|ticket", "project|task", ""][i % 4];
-        out.push_str(&format!(
-            "Person,Number {i},person.{i}@bench.example,+1 202 555 {:04},{topics},Springfield\n",
-            i % 10_000
-        ));
-    }
-    out
-}
-
 struct Timed {
     took: Duration,
     report: serde_json::Value,
@@ -170,7 +158,7 @@ async fn main() {
     let db = dynamo_client().await;
     let api = TestApi::new().await;
     let admin = TestApi::admin("bench");
-    let body = csv(rows);
+    let body = bench::contacts_csv(rows, "");
     let target = api.post(&admin, "/clients", serde_json::json!({ "name": "Import target" })).await.json();
     let target = target["id"].as_str().expect("client id");
 

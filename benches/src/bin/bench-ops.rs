@@ -12,9 +12,9 @@
 use std::time::{Duration, Instant};
 
 use bench::raw::{RawOps, Target};
-use bench::{drop_table, ms, Spread};
+use bench::{contact_body, drop_table, ms, pattern, Spread};
 use serde_json::{json, Value};
-use testkit::proxy::Call;
+use testkit::proxy::{Call, DynamoProxy};
 use testkit::TestApi;
 
 /// The operations measured, with the design's round-trip target.
@@ -34,20 +34,6 @@ const OPS: &[(&str, &str)] = &[
 
 fn admin() -> testkit::Caller {
     TestApi::admin("bench")
-}
-
-fn contact_body(i: usize, tag: &str) -> Value {
-    json!({
-        "first_name": "Bench",
-        "last_name": format!("Contact {i}"),
-        "email": format!("{tag}.{i}.{}@bench.example", ulid::Ulid::new().to_string().to_lowercase()),
-        "notifications": ["invoice"],
-        "permissions": ["support"],
-        // Naming permissions, notifications and invite leaves nothing to the tenant's
-        // settings, so the add reads nothing first (docs/benchmarks.md counts the other case).
-        "invite": false,
-        "portal": { "support_start": "2026-01-01", "support_end": "2099-12-31" },
-    })
 }
 
 /// What an operation acts on, made before it is measured.
@@ -133,24 +119,34 @@ async fn run(api: &TestApi, op: &str, p: &Prepared, i: usize) -> u16 {
     res.status
 }
 
-/// `GetItem + TransactWriteItems(3)`: the calls of one operation, in order.
-fn pattern(calls: &[Call]) -> String {
-    calls
-        .iter()
-        .map(|c| if c.items > 1 { format!("{}({})", c.operation, c.items) } else { c.operation.clone() })
-        .collect::<Vec<_>>()
-        .join(" + ")
+/// The calls of `op` as the raw side makes them, counted by `proxy` (None: it has no raw side).
+async fn raw_calls(counted: &TestApi, proxy: &DynamoProxy, op: &str, populated: &str) -> Option<Vec<Call>> {
+    if op == "invite contact" {
+        return None;
+    }
+    let raw = RawOps::new(proxy.client().await, counted.table.clone(), "bench");
+    let prepared = prepare(counted, op, populated, 1).await;
+    let target = Target::from_prepared(&prepared.client, prepared.contact.as_ref());
+    proxy.take_calls();
+    raw.run(op, &target, 1).await;
+    Some(proxy.take_calls())
 }
 
-/// Round trips and capacity per operation, through the handler behind the counting proxy.
+/// Round trips and capacity per operation, through the handler behind the counting proxy; and
+/// the check that the raw side makes the same calls for the same units, which the overhead's
+/// ratios assume.
 async fn round_trips_and_capacity() {
     let (counted, proxy) = TestApi::behind_proxy().await;
+    proxy.count_transactions();
     let populated = populated_client(&counted).await;
-    println!("Round trips and capacity per operation (through the handler, counted at the SDK's endpoint;");
-    println!("RCU as DynamoDB Local reports it, WCU as DynamoDB bills items up to 1 KB)");
+    println!("Round trips and capacity per operation (through the handler, counted at the SDK's endpoint:");
+    println!("RCU and WCU as DynamoDB Local reports them, but a transaction's WCU, which the proxy counts");
+    println!("item by item: 2 per KB of each item, 1 per KB of each index entry written)");
     println!();
-    println!("| operation | design target | round trips | calls | RCU | WCU |");
-    println!("|---|---:|---:|---|---:|---:|");
+    println!(
+        "| operation | design target | round trips | calls | RCU | WCU | of which index entries | raw side |"
+    );
+    println!("|---|---:|---:|---|---:|---:|---:|---|");
     for (op, target) in OPS {
         let prepared = prepare(&counted, op, &populated, 0).await;
         proxy.take_calls();
@@ -158,11 +154,29 @@ async fn round_trips_and_capacity() {
         let calls = proxy.take_calls();
         let read: f64 = calls.iter().map(|c| c.read_units).sum();
         let write: f64 = calls.iter().map(Call::billed_write_units).sum();
-        println!("| {op} | {target} | {} | {} | {read} | {write} |", calls.len(), pattern(&calls));
+        let index: f64 = calls.iter().filter(|c| c.status == 200).map(|c| c.index_units).sum();
+        let raw = match raw_calls(&counted, &proxy, op, &populated).await {
+            None => "none",
+            Some(raw) => {
+                let raw_read: f64 = raw.iter().map(|c| c.read_units).sum();
+                let raw_write: f64 = raw.iter().map(Call::billed_write_units).sum();
+                assert_eq!(
+                    (pattern(&raw), raw_read, raw_write),
+                    (pattern(&calls), read, write),
+                    "{op}: the raw side (left) no longer makes the handler's calls"
+                );
+                "same calls"
+            }
+        };
+        println!(
+            "| {op} | {target} | {} | {} | {read} | {write} | {index} | {raw} |",
+            calls.len(),
+            pattern(&calls)
+        );
     }
     let largest = bench::scan_all(&counted.db, &counted.table).await.iter().map(bench::item_size).max();
     println!();
-    println!("Largest item written: {} bytes (the WCU column assumes at most 1 KB).", largest.unwrap_or(0));
+    println!("Largest item written: {} bytes.", largest.unwrap_or(0));
     drop_table(&counted.db, &counted.table).await;
 }
 

@@ -1,6 +1,6 @@
 //! The warm table: latency and memory of functions kept running for many invocations.
 
-use bench::functions::{add_event, body, release_dir, rust_launch};
+use bench::functions::{add_event, body, build_dir, rust_launch};
 use bench::lambda::Function;
 use bench::{mib, Spread};
 use testkit::{Caller, TestApi};
@@ -13,7 +13,7 @@ use crate::{ms, LAMBDA_MEMORY};
 pub(crate) async fn warm(api: &TestApi, caller: &Caller, client: &str, n: usize, env: &[(String, String)]) {
     let mut functions = Vec::new();
     for name in ["add-contact", "get-contact", "list-contacts"] {
-        let launch = rust_launch(name, &release_dir().join(name), env.to_vec());
+        let launch = rust_launch(name, &build_dir().join(name), env.to_vec());
         functions.push((name, Function::start(&launch).await, Vec::new(), 0));
     }
     let mut ids: Vec<String> = Vec::new();

@@ -1,8 +1,8 @@
 //! A DynamoDB proxy between the SDK and DynamoDB Local: it counts every call by operation with
 //! the capacity DynamoDB reports for it (benchmarks), and can fail chosen calls the way the
 //! real service fails (tests of what the store does under faults). Requests are forwarded
-//! byte for byte, except that `ReturnConsumedCapacity: TOTAL` is added where the operation
-//! takes it, so capacity is known without changing the store.
+//! byte for byte, except that `ReturnConsumedCapacity: INDEXES` is added where the operation
+//! takes it, so capacity, the indexes' included, is known without changing the store.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use super::gate::{pass, Gate, GateReport};
 use super::{relay, Answer, Dropped, Upstream};
 use wire::{all_unprocessed, answered_call, cancellation, error_response, item_count, operation_of};
 
+mod transaction;
 mod wire;
 
 /// One call the proxy saw.
@@ -25,8 +26,13 @@ pub struct Call {
     pub operation: String,
     /// Items in a transaction or batch request (1 for single-item operations).
     pub items: usize,
+    /// Capacity units as DynamoDB reports them (`ReturnConsumedCapacity: INDEXES`): the table's
+    /// and its global secondary indexes', by the items' sizes, a transaction's at its rate.
     pub read_units: f64,
     pub write_units: f64,
+    /// Of those units, the global secondary indexes' (reads of a query on an index, writes
+    /// of the index entries a write adds, changes or removes).
+    pub index_units: f64,
     pub status: u16,
     /// The error DynamoDB answered (`TransactionCanceledException`...), if any.
     pub error: Option<String>,
@@ -40,18 +46,15 @@ impl Call {
         self.reasons.iter().any(|r| r == "ConditionalCheckFailed")
     }
 
-    /// Write capacity as DynamoDB bills it for items up to 1 KB: 1 unit per item written, 2 per
-    /// item of a transaction. DynamoDB Local reports transactional writes at the standard rate,
-    /// so its own figure would understate them.
+    /// Write units of a call that succeeded: 1 per KB of each item written and per index entry
+    /// it writes, as DynamoDB Local reports them, but for a transaction, which it counts as a
+    /// whole: 2 per KB of each of its items, and per index entry, as the proxy counts them
+    /// when `count_transactions` is on (`transaction.rs`).
     pub fn billed_write_units(&self) -> f64 {
         if self.status != 200 {
             return 0.0;
         }
-        match self.operation.as_str() {
-            "TransactWriteItems" => 2.0 * self.items as f64,
-            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" => self.items as f64,
-            _ => 0.0,
-        }
+        self.write_units
     }
 }
 
@@ -95,6 +98,10 @@ struct State {
     calls: Vec<Call>,
     faults: VecDeque<Rule>,
     gate: Option<Gate>,
+    /// Count each transaction's units item by item (`transaction.rs`), and the tables' schemas
+    /// that needs.
+    count_transactions: bool,
+    schemas: std::collections::HashMap<String, transaction::Schema>,
 }
 
 #[derive(Clone)]
@@ -129,6 +136,12 @@ impl DynamoProxy {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let config = aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(&self.url).build();
         aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// From now on, counts each transaction's write units item by item, reading its items
+    /// before and after it (benchmarks; it slows every transaction by two reads).
+    pub fn count_transactions(&self) {
+        self.state.lock().expect("proxy state").count_transactions = true;
     }
 
     /// How many attempts the SDK client `client` gives makes of one call before it gives up
@@ -239,15 +252,30 @@ async fn forward(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Ups
     }
 
     if CAPACITY_OPERATIONS.contains(&operation.as_str()) && request.is_object() {
-        request["ReturnConsumedCapacity"] = Value::from("TOTAL");
+        request["ReturnConsumedCapacity"] = Value::from("INDEXES");
     }
     let body = if request.is_object() { Bytes::from(request.to_string()) } else { bytes };
     wait_at_gate(&state, &operation).await;
-    let Some((parts, bytes)) = upstream.send(&parts, body).await else {
+    let before =
+        match operation == "TransactWriteItems" && state.lock().expect("proxy state").count_transactions {
+            true => {
+                let mut schemas = std::mem::take(&mut state.lock().expect("proxy state").schemas);
+                let before = transaction::Before::read(&upstream, &parts, &request, &mut schemas).await;
+                state.lock().expect("proxy state").schemas = schemas;
+                before
+            }
+            false => None,
+        };
+    let Some((answered, bytes)) = upstream.send(&parts, body).await else {
         return Ok(error_response(500, "InternalServerError"));
     };
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let call = answered_call(operation, items, parts.status.as_u16(), &answer);
+    let mut call = answered_call(operation, items, answered.status.as_u16(), &answer);
+    if let Some(before) = before.filter(|_| call.status == 200) {
+        let units = before.units(&upstream, &parts).await;
+        (call.write_units, call.index_units) = (units.write, units.index);
+    }
+    let parts = answered;
     state.lock().expect("proxy state").calls.push(call);
     match fault {
         Some(Fault::LoseResponse) => return Ok(error_response(500, "InternalServerError")),
@@ -279,6 +307,7 @@ fn answer_without_dynamodb(
         items,
         read_units: 0.0,
         write_units: 0.0,
+        index_units: 0.0,
         status,
         error: None,
         reasons: Vec::new(),

@@ -22,10 +22,10 @@ pub(super) fn operation_of(headers: &HeaderMap) -> String {
 /// The call as DynamoDB answered it: its capacity (reads told apart from writes by the
 /// operation), its error and a cancelled transaction's reasons.
 pub(super) fn answered_call(operation: String, items: usize, status: u16, answer: &Value) -> Call {
-    let (mut read_units, mut write_units) = capacity(answer);
+    let Capacity { mut read, mut write, index } = capacity(answer);
     if matches!(operation.as_str(), "GetItem" | "Query" | "Scan" | "BatchGetItem" | "TransactGetItems") {
-        read_units += write_units;
-        write_units = 0.0;
+        read += write;
+        write = 0.0;
     }
     let error = answer["__type"].as_str().and_then(|t| t.rsplit('#').next()).map(str::to_owned);
     let reasons = answer["CancellationReasons"]
@@ -35,7 +35,16 @@ pub(super) fn answered_call(operation: String, items: usize, status: u16, answer
         .iter()
         .map(|r| r["Code"].as_str().unwrap_or("None").to_owned())
         .collect();
-    Call { operation, items, read_units, write_units, status, error, reasons }
+    Call {
+        operation,
+        items,
+        read_units: read,
+        write_units: write,
+        index_units: index,
+        status,
+        error,
+        reasons,
+    }
 }
 
 pub(super) fn error_response(status: u16, kind: &str) -> Response<Full<Bytes>> {
@@ -102,27 +111,36 @@ pub(super) fn item_count(request: &Value) -> usize {
         .unwrap_or(1)
 }
 
+/// What an answer's `ConsumedCapacity` adds up to.
+struct Capacity {
+    read: f64,
+    write: f64,
+    /// Of the two, the global secondary indexes' units.
+    index: f64,
+}
+
 /// Sums `ConsumedCapacity` (an object, or a list for transactions and batches).
-fn capacity(response: &Value) -> (f64, f64) {
+fn capacity(response: &Value) -> Capacity {
     let entries: Vec<&Value> = match &response["ConsumedCapacity"] {
         Value::Array(list) => list.iter().collect(),
         Value::Null => Vec::new(),
         one => vec![one],
     };
-    let mut read = 0.0;
-    let mut write = 0.0;
+    let mut sum = Capacity { read: 0.0, write: 0.0, index: 0.0 };
     for e in entries {
         let total = e["CapacityUnits"].as_f64().unwrap_or(0.0);
         match (e["ReadCapacityUnits"].as_f64(), e["WriteCapacityUnits"].as_f64()) {
             (None, None) if total > 0.0 => {
-                // Only a total: reads and writes are told apart by the operation below.
-                write += total;
+                // Only a total: reads and writes are told apart by the operation.
+                sum.write += total;
             }
             (r, w) => {
-                read += r.unwrap_or(0.0);
-                write += w.unwrap_or(0.0);
+                sum.read += r.unwrap_or(0.0);
+                sum.write += w.unwrap_or(0.0);
             }
         }
+        let indexes = e["GlobalSecondaryIndexes"].as_object().into_iter().flat_map(|m| m.values());
+        sum.index += indexes.map(|i| i["CapacityUnits"].as_f64().unwrap_or(0.0)).sum::<f64>();
     }
-    (read, write)
+    sum
 }
