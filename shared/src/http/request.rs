@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{HttpError, HttpResult, RequestError};
-use crate::domain::DomainError;
 use crate::import::xlsx::MEDIA_TYPE as XLSX;
 use crate::import::ImportFile;
 use crate::store::IdempotentRequest;
