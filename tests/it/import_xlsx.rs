@@ -50,6 +50,12 @@ async fn import_contacts(
     res.json()
 }
 
+/// Acme of t1 and Globex of t2.
+async fn given_a_client_in_each_of_two_tenants(api: &TestApi) -> (String, String) {
+    let acme = given_client(api, &TestApi::admin("t1"), "Acme").await;
+    (acme, given_client(api, &TestApi::admin("t2"), "Globex").await)
+}
+
 #[tokio::test]
 async fn the_xlsx_template_has_every_column_the_import_reads_and_marks_the_required_one() {
     // Given a reader; when it downloads the contacts template as XLSX
@@ -74,9 +80,7 @@ async fn the_xlsx_template_has_every_column_the_import_reads_and_marks_the_requi
 async fn the_xlsx_template_imports_as_served_with_the_same_report_as_the_csv_template() {
     // Given a client in each of two tenants, and both templates as served
     let api = TestApi::new().await;
-    let admin = TestApi::admin("t1");
-    let acme = given_client(&api, &admin, "Acme").await;
-    let globex = given_client(&api, &TestApi::admin("t2"), "Globex").await;
+    let (acme, globex) = given_a_client_in_each_of_two_tenants(&api).await;
     let csv = api.get(&TestApi::reader("t1"), "/imports/templates/contacts").await.bytes;
     let workbook = xlsx_template(&api, "contacts").await;
 
@@ -123,9 +127,7 @@ const SAME_ROWS_IN_CSV: &str = "last_name,email,mobile,address.postal_code,porta
 async fn a_workbook_filled_in_a_spreadsheet_imports_with_the_same_report_and_contacts_as_the_same_csv() {
     // Given a client in each of two tenants; the same rows as a filled workbook and as CSV
     let api = TestApi::new().await;
-    let admin = TestApi::admin("t1");
-    let acme = given_client(&api, &admin, "Acme").await;
-    let globex = given_client(&api, &TestApi::admin("t2"), "Globex").await;
+    let (acme, globex) = given_a_client_in_each_of_two_tenants(&api).await;
 
     // When each is imported into its own client
     let from_csv = import_contacts(&api, ("t1", &acme), "text/csv", SAME_ROWS_IN_CSV.as_bytes()).await;

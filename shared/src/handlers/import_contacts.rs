@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::http::request::{import_file, Query};
+use crate::http::request::{upload, Query};
 use crate::http::response::json;
 use crate::http::{serve, Call, HttpResult};
 use crate::{import, App};
@@ -14,7 +14,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let dry_run = Query::parse(&call.req, &["dry_run"])?.flag("dry_run")?;
-    let file = import_file(&call.req, import::csv_rows::MAX_BYTES)?;
+    let (media, bytes) = upload(&call.req, import::MEDIA_TYPES, import::csv_rows::MAX_BYTES)?;
+    let file = import::ImportFile::of(media, bytes);
     let report =
         import::contacts::import(&call.app.importer(), call.tenant()?, client, file, dry_run, &call.stamp())
             .await?;

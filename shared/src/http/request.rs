@@ -6,8 +6,6 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{HttpError, HttpResult, RequestError};
-use crate::import::xlsx::MEDIA_TYPE as XLSX;
-use crate::import::ImportFile;
 use crate::store::IdempotentRequest;
 
 /// Largest JSON body accepted. A contact is well under 8 KiB; this leaves room without
@@ -49,26 +47,23 @@ pub fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
     }
 }
 
-/// An import's upload, by its media type (CSV or an XLSX workbook): 415 for any other, 413
-/// past `max_bytes` (the import's limit, the same for both).
-pub fn import_file(req: &Request, max_bytes: usize) -> HttpResult<ImportFile<'_>> {
+/// An upload (an import's file): its media type, one of `accepted` (`describe` says them in
+/// the 415 for any other), and its body; 413 past `max_bytes`. Which types a route takes and
+/// what they mean is its handler's business.
+pub fn upload<'r>(
+    req: &'r Request,
+    (accepted, describe): (&[&'static str], &'static str),
+    max_bytes: usize,
+) -> HttpResult<(&'static str, &'r [u8])> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media = accepted.iter().find(|a| **a == media).ok_or(RequestError::UnsupportedMediaType(describe))?;
     let bytes = body_bytes(req);
-    let file = match media.as_str() {
-        "text/csv" => ImportFile::Csv(bytes),
-        XLSX => ImportFile::Xlsx(bytes),
-        _ => return Err(RequestError::UnsupportedMediaType(IMPORT_MEDIA_TYPES).into()),
-    };
     if bytes.len() > max_bytes {
         return Err(RequestError::PayloadTooLarge(max_bytes).into());
     }
-    Ok(file)
+    Ok((media, bytes))
 }
-
-/// What an import takes, as a 415 names it.
-const IMPORT_MEDIA_TYPES: &str =
-    "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The version an `If-Match` header pins, if any. `*` (or an empty header) pins nothing. A tag
 /// of the shape this service issues, `"v<digits>"` (weak `W/` too), pins its version: one the

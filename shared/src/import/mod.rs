@@ -35,7 +35,22 @@ pub enum ImportFile<'a> {
     Xlsx(&'a [u8]),
 }
 
-impl ImportFile<'_> {
+/// The media types an import takes, and how a 415 names them.
+pub const MEDIA_TYPES: (&[&str], &str) = (
+    &["text/csv", xlsx::MEDIA_TYPE],
+    "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+);
+
+impl<'a> ImportFile<'a> {
+    /// The file a body of `media` (one of `MEDIA_TYPES`) holds.
+    pub fn of(media: &str, bytes: &'a [u8]) -> Self {
+        if media == xlsx::MEDIA_TYPE {
+            ImportFile::Xlsx(bytes)
+        } else {
+            ImportFile::Csv(bytes)
+        }
+    }
+
     /// Its data rows, each the JSON object the API would take or what is wrong with it.
     pub fn rows(self, columns: &[(&str, csv_rows::Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
         match self {
