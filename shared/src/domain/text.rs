@@ -20,7 +20,9 @@ impl Text {
         if trimmed.is_empty() {
             return Err("must not be blank".to_owned());
         }
-        if trimmed.chars().count() > max {
+        // Counted as sent, as openapi.yaml's maxLength counts: white space around a value is
+        // trimmed, but does not let a value past its limit.
+        if raw.chars().count() > max {
             return Err(format!("at most {max} characters"));
         }
         if trimmed.chars().any(forbidden) {
@@ -40,5 +42,25 @@ impl Text {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn white_space_around_a_value_is_trimmed_but_counts_toward_its_limit() {
+        assert_eq!(Text::single_line(" 0 ", 3).map(|t| t.0), Ok("0".to_owned()));
+        assert_eq!(
+            Text::single_line(&format!("0{}", " ".repeat(20)), 20),
+            Err("at most 20 characters".to_owned())
+        );
+        assert_eq!(
+            Text::single_line("\r0\r", 3).map(|t| t.0),
+            Ok("0".to_owned()),
+            "trimmed control white space"
+        );
+        assert!(Text::single_line("0\r0", 3).is_err(), "inside, it is a control character");
     }
 }
