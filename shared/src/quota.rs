@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::domain::dates::Clock;
 use crate::domain::quota::{hour_of, SendWindow};
 use crate::domain::{DomainError, DomainResult, TenantId};
-use crate::store::tx::{retry, Attempt, Backoff, Retry};
+use crate::store::retry::{retry, Attempt, Backoff, Retry};
 use crate::store::Store;
 
 /// Rounds of read-and-conditional-write before giving up with `contention`, with a contention

@@ -5,7 +5,7 @@ use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{Password, TokenHash};
 use crate::domain::{DomainError, DomainResult, Email, Stamp};
 use crate::portal_users::{PortalUser, PortalUsers};
-use crate::store::tx::{contended, retry_from, Attempt, Retry};
+use crate::store::retry::{contended, retry_from, Attempt, Retry};
 use crate::store::{gone, Gone, Store};
 
 /// What accepting an invitation uses: the table, the time and the portal's users.

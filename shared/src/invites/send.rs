@@ -16,7 +16,7 @@ use crate::domain::{
 };
 use crate::email::{self, Addressee, Mailing, OutgoingEmail};
 use crate::quota::{self, Reservation};
-use crate::store::tx::{retry_planned, Attempt};
+use crate::store::retry::{retry_planned, Attempt};
 use crate::store::NewInvite;
 
 /// What an invitation did, as the API reports it.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::domain::dates::Clock;
 use crate::domain::portal::{check_access, PortalRefusal};
 use crate::domain::{ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::tx::{contended, retry_from, Attempt, Backoff, Retry};
+use crate::store::retry::{contended, retry_from, Attempt, Backoff, Retry};
 use crate::store::Store;
 
 /// The contact a portal user is, and where to find it.

@@ -11,8 +11,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use time::OffsetDateTime;
 
 use super::keys;
+use super::retry::{contended, retry_from, Attempt, Backoff, Retry};
 use super::s;
-use super::tx::{contended, retry_from, Attempt, Backoff, Item, Retry};
+use super::tx::Item;
 use super::Store;
 use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
 

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use super::items::ContactRecord;
-use super::tx::{retry_from, Attempt, Backoff, Item, Retry};
+use super::retry::{retry_from, Attempt, Backoff, Retry};
+use super::tx::Item;
 use super::Store;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
 

@@ -11,7 +11,8 @@ use super::items::{
 };
 use super::n;
 use super::plain::{PlainOutcome, PlainWrite};
-use super::tx::{retry_planned, Attempt, TxOutcome};
+use super::retry::{retry_planned, Attempt};
+use super::tx::TxOutcome;
 use super::update_expr::UpdateExpr;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::client::search_key;

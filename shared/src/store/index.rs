@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::items::ContactRecord;
+use super::retry::{retry_planned, Attempt};
 use super::s;
-use super::tx::{retry_planned, Attempt, Item, TxOutcome};
+use super::tx::{Item, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
     lookup, ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId,

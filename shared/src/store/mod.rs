@@ -15,6 +15,7 @@ pub mod keys;
 mod lookup;
 mod plain;
 pub mod quota;
+pub mod retry;
 mod settings;
 mod stamp;
 pub mod sweep;

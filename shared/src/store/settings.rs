@@ -8,7 +8,8 @@ use serde_dynamo::{from_item, to_item};
 
 use super::items::{ClientRecord, ContactRecord};
 use super::n;
-use super::tx::{retry_planned, Attempt, Item};
+use super::retry::{retry_planned, Attempt};
+use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::settings::{SettingsPatch, StoredSettings, TenantSettings};
 use crate::domain::{

@@ -7,7 +7,7 @@ use super::{new_contact_item, Outcome, Plan, RenderRecord, Role};
 use crate::domain::primary::{self, ClientContacts, OnAdd};
 use crate::domain::{Contact, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::idempotency::{replay, Created, CreatedBy, Idempotency};
-use crate::store::tx::{retry_planned_from, Attempt};
+use crate::store::retry::{retry_planned_from, Attempt};
 use crate::store::Store;
 
 impl Store {

@@ -11,7 +11,8 @@ use super::new_contact_item;
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use crate::domain::primary::{self, ClientContacts, OnImport};
 use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
-use crate::store::tx::{retry_from, Attempt, Reason, Retry, TxOutcome};
+use crate::store::retry::{retry_from, Attempt, Retry};
+use crate::store::tx::{Reason, TxOutcome};
 use crate::store::Store;
 
 /// Contacts per transaction at most: one client update plus a contact and an email claim per

@@ -10,7 +10,8 @@ use crate::domain::primary::{self, OnDelete, Refused};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Stamp, TenantId};
 use crate::store::idempotency::CreatedBy;
 use crate::store::items::ContactRecord;
-use crate::store::tx::{retry_planned, Attempt, Reason};
+use crate::store::retry::{retry_planned, Attempt};
+use crate::store::tx::Reason;
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 

@@ -8,7 +8,7 @@ use super::n;
 use crate::domain::contact::EmailDelivery;
 use crate::domain::{ClientId, ContactId, DomainResult, TenantId};
 use crate::store::items::ContactRecord;
-use crate::store::tx::{retry_planned, Attempt};
+use crate::store::retry::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 

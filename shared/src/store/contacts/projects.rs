@@ -14,7 +14,8 @@ use crate::domain::{
     ClientId, Contact, ContactId, DomainError, DomainResult, ProjectId, ProjectLink, Stamp, TenantId,
 };
 use crate::store::items::ContactRecord;
-use crate::store::tx::{retry_planned, Attempt, Item};
+use crate::store::retry::{retry_planned, Attempt};
+use crate::store::tx::Item;
 use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Page, Store};
 

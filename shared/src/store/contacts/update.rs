@@ -15,7 +15,7 @@ use crate::domain::{
     TenantId,
 };
 use crate::store::items::{contact_editable_item, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES};
-use crate::store::tx::{retry_planned, Attempt};
+use crate::store::retry::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
