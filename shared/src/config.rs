@@ -126,6 +126,24 @@ fn var(name: &'static str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+impl EmailConfig {
+    /// The email settings of the environment, each defaulting to `EmailConfig::default()`'s.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = EmailConfig::default();
+        Ok(EmailConfig {
+            sender: var("SENDER_EMAIL").unwrap_or(d.sender),
+            sender_name: var("SENDER_NAME").unwrap_or(d.sender_name),
+            portal_url: var("PORTAL_URL").unwrap_or(d.portal_url),
+            invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
+            max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
+            allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
+            daily_quota: number("EMAIL_DAILY_QUOTA", d.daily_quota)?,
+            configuration_set: var("SES_CONFIGURATION_SET"),
+            activity_retention_days: number("ACTIVITY_RETENTION_DAYS", d.activity_retention_days)?,
+        })
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let phone_region = match var("DEFAULT_PHONE_REGION") {
@@ -143,20 +161,7 @@ impl Config {
             cursor_secret,
             reminder_days: number("SUPPORT_REMINDER_DAYS", 14)?,
             portal_user_pool_id: var("PORTAL_USER_POOL_ID"),
-            email: {
-                let d = EmailConfig::default();
-                EmailConfig {
-                    sender: var("SENDER_EMAIL").unwrap_or(d.sender),
-                    sender_name: var("SENDER_NAME").unwrap_or(d.sender_name),
-                    portal_url: var("PORTAL_URL").unwrap_or(d.portal_url),
-                    invite_ttl_hours: number("INVITE_TTL_HOURS", d.invite_ttl_hours)?,
-                    max_attempts: number("EMAIL_MAX_ATTEMPTS", d.max_attempts)?,
-                    allow_remote_images: flag("EMAIL_ALLOW_REMOTE_IMAGES", d.allow_remote_images)?,
-                    daily_quota: number("EMAIL_DAILY_QUOTA", d.daily_quota)?,
-                    configuration_set: var("SES_CONFIGURATION_SET"),
-                    activity_retention_days: number("ACTIVITY_RETENTION_DAYS", d.activity_retention_days)?,
-                }
-            },
+            email: EmailConfig::from_env()?,
         })
     }
 }

@@ -84,13 +84,19 @@ async fn an_activity_entry_kept_other_than_whole_days_is_a_violation() {
     assert_eq!(broken_rules(api).await, [Rule::Activity]);
 }
 
+/// An entry of Ada, whom the service then deletes (her erasure not yet run): (client, Ada's id).
+async fn given_entry_of_a_deleted_contact(api: &TestApi) -> (String, String) {
+    let (client, ada) = given_entry(api, &[]).await;
+    let deleted = api.delete(&TestApi::admin("t1"), &contact_path(&client, &json!({ "id": ada }))).await;
+    assert_eq!(deleted.status, 204);
+    (client, ada)
+}
+
 #[tokio::test]
 async fn the_entries_of_a_deleted_contact_break_no_rule_while_its_deletion_record_is_kept() {
     // Given an entry of Ada, who is then deleted through the service (her erasure not yet run)
     let api = TestApi::new().await;
-    let (client, ada) = given_entry(&api, &[]).await;
-    let deleted = api.delete(&TestApi::admin("t1"), &contact_path(&client, &json!({ "id": ada }))).await;
-    assert_eq!(deleted.status, 204);
+    given_entry_of_a_deleted_contact(&api).await;
 
     // Then the entry waits for its erasure, which the deletion record announces
     assert_eq!(broken_rules(api).await, []);
@@ -100,9 +106,7 @@ async fn the_entries_of_a_deleted_contact_break_no_rule_while_its_deletion_recor
 async fn an_entry_of_a_deleted_contact_without_its_deletion_record_is_a_violation() {
     // Given an entry of Ada, who is deleted, and whose deletion record is then gone
     let api = TestApi::new().await;
-    let (client, ada) = given_entry(&api, &[]).await;
-    let deleted = api.delete(&TestApi::admin("t1"), &contact_path(&client, &json!({ "id": ada }))).await;
-    assert_eq!(deleted.status, 204);
+    let (client, ada) = given_entry_of_a_deleted_contact(&api).await;
     let record = (format!("TENANT#t1#CLIENT#{client}"), format!("DELETED#CONTACT#{ada}"));
     delete_raw(&api, (&record.0, &record.1)).await;
 

@@ -55,14 +55,14 @@ pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> D
             .map(|(c, data)| text(data, kinds.get(c).copied().unwrap_or(Cell::Text)))
             .collect();
         // The sheet is as wide as its widest row; cells past the header count only if filled.
-        while cells.len() > header.len()
+        while cells.len() > kinds.len()
             && cells.last().is_some_and(|c| c.as_ref().is_ok_and(String::is_empty))
         {
             cells.pop();
         }
         RawRow { number: first + 1 + i, cells: Ok(cells) }
     });
-    parse_rows(header.clone(), records, columns, required)
+    parse_rows(header, records, columns, required)
 }
 
 /// Refuses a workbook whose parts declare more than `MAX_UNPACKED_BYTES` unpacked.

@@ -13,10 +13,8 @@ async fn main() {
         .nth(1)
         .or_else(|| std::env::var("TABLE_NAME").ok())
         .expect("usage: check-table [TABLE] (or TABLE_NAME)");
-    let mut deployment = Deployment::default();
-    if let Ok(limit) = std::env::var("EMAIL_DAILY_QUOTA") {
-        deployment.daily_email_quota = limit.parse().expect("EMAIL_DAILY_QUOTA is a number");
-    }
+    let email = shared::config::EmailConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    let deployment = Deployment { daily_email_quota: email.daily_quota };
     let db = testkit::table::dynamo_client().await;
     let items = testkit::table::scan_table(&db, &table).await.unwrap_or_else(|| panic!("no table {table}"));
     match verdict(&items, &deployment) {
