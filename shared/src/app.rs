@@ -41,7 +41,13 @@ impl crate::http::Context for App {
 
 impl<'a> From<&'a App> for Mailing<'a> {
     fn from(app: &'a App) -> Self {
-        Mailing { store: &app.store, clock: app.clock.as_ref(), mailer: &app.mailer, email: &app.email }
+        Mailing {
+            store: &app.store,
+            clock: app.clock.as_ref(),
+            mailer: &app.mailer,
+            email: &app.email,
+            portal_url: &app.email.portal_url,
+        }
     }
 }
 

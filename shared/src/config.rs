@@ -53,7 +53,8 @@ impl Default for EmailConfig {
         Self {
             sender: "no-reply@example.com".into(),
             sender_name: "Your account team".into(),
-            portal_url: "https://portal.example.com".into(),
+            // Empty: the portal pages the stack serves, on the API's domain (`Call::portal_url`).
+            portal_url: String::new(),
             invite_ttl_hours: 48,
             max_attempts: 4,
             allow_remote_images: false,

@@ -46,7 +46,8 @@ async fn an_invitation_email_carries_a_working_link_in_both_parts() {
     assert_eq!(m["from"], "no-reply@acme-services.test");
     assert_eq!(m["subject"], "Your client portal invitation from Acme Services");
     let (text, html) = (m["body"]["text"].as_str().unwrap(), m["body"]["html"].as_str().unwrap());
-    let link = format!("https://portal.test/accept-invite#token={token}");
+    // The tenant in the query (the portal signs in with it), the token in the fragment.
+    let link = format!("https://portal.test/accept-invite?tenant=t1#token={token}");
     assert!(!text.contains("?token=") && !html.contains("?token="), "never in the query string: {text}");
     assert!(text.contains(&link) && text.contains("Ada Lovelace") && text.contains("Acme & Sons"), "{text}");
     assert!(html.contains(&link) && html.contains("Acme &amp; Sons"), "HTML escapes names: {html}");
@@ -54,6 +55,33 @@ async fn an_invitation_email_carries_a_working_link_in_both_parts() {
     let after = api.get(&TestApi::admin("t1"), &contact_path(&acme, &c)).await.json();
     assert_eq!(after["portal"]["status"], "invited");
     assert!(after["portal"]["invited_at"].is_string());
+}
+
+#[tokio::test]
+async fn without_a_portal_url_links_lead_to_the_pages_on_the_domain_the_api_was_called_on() {
+    // Given a deployment that names no portal of its own (template.yaml's PortalUrl left empty)
+    let api = TestApi::new().await.with_portal_url("");
+    let admin = TestApi::admin("t1");
+    let email = unique_email("grace");
+    let acme = given_client(&api, &admin, "Acme & Sons").await;
+    let c = given_contact(
+        &api,
+        &admin,
+        &acme,
+        json!({ "first_name": "Grace", "last_name": "Hopper", "email": email }),
+    )
+    .await;
+
+    // When an administrator invites the contact through the API's domain
+    let host = ("host", "abc123.execute-api.eu-west-1.amazonaws.com");
+    let path = format!("{}/invite", contact_path(&acme, &c));
+    let res = api.send(&admin, "POST", &path, &[host], None).await;
+
+    // Then the link leads to the portal pages the stack serves there, naming the tenant
+    assert_eq!(res.status, 202, "{}", res.body);
+    let text = messages_to(&email).await[0]["body"]["text"].as_str().unwrap().to_owned();
+    let page = "https://abc123.execute-api.eu-west-1.amazonaws.com/portal/accept-invite?tenant=t1#token=";
+    assert!(text.contains(page), "{text}");
 }
 
 #[tokio::test]

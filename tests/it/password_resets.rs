@@ -67,7 +67,8 @@ async fn the_reset_email_has_both_parts_and_the_response_says_what_was_sent_with
     let mail = messages_to(&ada.email).await;
     let email = mail.last().expect("a reset email");
     let token = reset_token(email["body"]["text"].as_str().unwrap()).expect("a link in the text part");
-    assert!(email["body"]["html"].as_str().unwrap().contains(&format!("/reset-password#token={token}")));
+    let link = format!("/reset-password?tenant={}#token={token}", ada.tenant);
+    assert!(email["body"]["html"].as_str().unwrap().contains(&link));
     assert!(!res.body.contains(&token), "the token only travels in the email");
     // Until the link is used the current password keeps working.
     assert!(sign_in(&ada.tenant, &ada.email, PASSWORD).await.is_some());

@@ -18,12 +18,19 @@ fn every_function_crate_has_a_function_resource_in_the_template() {
 }
 
 #[test]
-fn the_template_routes_are_exactly_the_service_routes() {
+fn the_template_routes_are_exactly_the_service_routes_and_the_portal_pages() {
+    let routes = Template::of_repo().routes().unwrap();
     let in_template: HashSet<(String, String, String)> =
-        Template::of_repo().routes().unwrap().into_iter().map(|r| (r.function, r.method, r.path)).collect();
+        routes.iter().map(|r| (r.function.clone(), r.method.clone(), r.path.clone())).collect();
+    let operations = ROUTES.iter().map(|r| (r.function, r.method, r.template));
+    let pages = portal_pages::ROUTES.iter().map(|(method, path)| ("portal-pages", *method, *path));
     let in_code: HashSet<(String, String, String)> =
-        ROUTES.iter().map(|r| (r.function.to_owned(), r.method.to_owned(), r.template.to_owned())).collect();
+        operations.chain(pages).map(|(f, m, p)| (f.to_owned(), m.to_owned(), p.to_owned())).collect();
     assert_eq!(in_template, in_code);
+    // The pages are public: nothing they serve is the contact's; the API checks its token.
+    for page in routes.iter().filter(|r| r.function == "portal-pages") {
+        assert_eq!(page.authorizer, None, "{} {}", page.method, page.path);
+    }
 }
 
 #[test]
@@ -117,8 +124,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        ROUTES.len() + 4,
-        "every route's function, the sweep, the sign-in gate, the SES event recorder and the stream's consumer"
+        ROUTES.len() + 5,
+        "every route's function, the sweep, the sign-in gate, the SES event recorder, the stream's consumer and the portal's pages"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements
@@ -128,8 +135,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
             })
             .collect();
         // Only a function declared to touch no item may go without a table statement.
-        let touches_nothing =
-            OPERATIONS.iter().any(|o| o.route.function == function && o.table_actions.is_empty());
+        let touches_nothing = function == "portal-pages"
+            || OPERATIONS.iter().any(|o| o.route.function == function && o.table_actions.is_empty());
         assert_eq!(on_table.is_empty(), touches_nothing, "{function}: table statements {on_table:?}");
         for statement in on_table {
             let condition = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];

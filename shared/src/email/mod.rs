@@ -41,9 +41,17 @@ pub struct Mailing<'a> {
     pub clock: &'a dyn Clock,
     pub mailer: &'a Mailer,
     pub email: &'a EmailConfig,
+    /// Where the links in these emails lead: `email.portal_url`, or, where that is empty, the
+    /// portal pages on the domain the request came in on (`http::Call::portal_url`).
+    pub portal_url: &'a str,
 }
 
 impl<'a> Mailing<'a> {
+    /// The same mailing, its links leading to `portal_url`.
+    pub fn linking_to(self, portal_url: &'a str) -> Self {
+        Self { portal_url, ..self }
+    }
+
     /// The tenant quota these emails count against.
     pub fn quota(&self) -> Quota<'a> {
         Quota { store: self.store, clock: self.clock, daily_limit: self.email.daily_quota }

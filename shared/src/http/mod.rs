@@ -84,6 +84,22 @@ impl<A: Context> Call<'_, A> {
         Stamp { at: format_timestamp(self.app.clock().now()), by }
     }
 
+    /// Where the links in this request's emails lead: `configured` (PORTAL_URL), or, where that is
+    /// empty (template.yaml's PortalUrl left empty), the portal pages this stack serves under
+    /// `/portal` on the domain API Gateway received the request on.
+    pub fn portal_url(&self, configured: &str) -> String {
+        if !configured.is_empty() {
+            return configured.to_owned();
+        }
+        match self.req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+                c.domain_name.as_deref().map(|domain| format!("https://{domain}/portal")).unwrap_or_default()
+            }
+            #[allow(unreachable_patterns)]
+            _ => String::new(),
+        }
+    }
+
     pub fn now_epoch(&self) -> i64 {
         self.app.clock().now().unix_timestamp()
     }

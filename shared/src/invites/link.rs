@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::greeting_name;
 use crate::domain::activity::EmailKind;
 use crate::domain::invite::InviteToken;
-use crate::domain::{Contact, DomainResult};
+use crate::domain::{Contact, DomainResult, TenantId};
 use crate::email::{render, Mailing, Rendered};
 
 #[derive(Serialize)]
@@ -60,6 +60,9 @@ impl Link {
 
 /// Who a link's email is to, for which client, signed by whom (the tenant's settings).
 pub(super) struct Names<'a> {
+    /// The tenant whose portal the contact signs in to (the link names it: the pages sign in
+    /// with the tenant and the address).
+    pub(super) tenant: &'a TenantId,
     pub(super) contact: &'a Contact,
     pub(super) client: &'a str,
     pub(super) sender: &'a str,
@@ -80,9 +83,10 @@ pub(super) fn link_email(
             client_name: names.client,
             sender_name: names.sender,
             link: format!(
-                "{}/{}#token={}",
-                mail.email.portal_url.trim_end_matches('/'),
+                "{}/{}?tenant={}#token={}",
+                mail.portal_url.trim_end_matches('/'),
                 link.page(),
+                names.tenant.as_str(),
                 token.as_str()
             ),
             expires_at,

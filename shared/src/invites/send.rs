@@ -131,6 +131,7 @@ async fn try_send_link(
 
         let expires_at = format_timestamp(expires);
         let names = Names {
+            tenant,
             contact: &contact,
             client: client_item.fields.name.as_str(),
             sender: &settings.signature_name,

@@ -185,7 +185,7 @@ fn support_email(
             contact_name: greeting_name(contact),
             sender_name: &mail.mailer.sender_name,
             support_end: format_date(end),
-            portal_url: &mail.email.portal_url,
+            portal_url: mail.portal_url,
         },
     )?;
     Ok((subject, body))

@@ -89,6 +89,12 @@ impl TestApi {
         api
     }
 
+    /// The same app with `url` as its PORTAL_URL (empty: the pages on the API's own domain).
+    pub fn with_portal_url(mut self, url: &str) -> Self {
+        self.app.email.portal_url = url.to_owned();
+        self
+    }
+
     /// The same app with a quota of `limit` emails a day per tenant (`EMAIL_DAILY_QUOTA`).
     pub fn with_daily_email_quota(mut self, limit: u32) -> Self {
         self.app.email.daily_quota = limit;

@@ -30,17 +30,20 @@ pub async fn messages_to(address: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The `token` in the fragment of the first link to `/accept-invite` in a text body.
+/// The `token` in the fragment of the first link to `/accept-invite` in a text body
+/// (`{portal}/accept-invite?tenant=...#token=...`).
 pub fn invite_token(text: &str) -> Option<String> {
-    token_after(text, "/accept-invite#token=")
+    token_after(text, "/accept-invite?tenant=")
 }
 
 /// The token of the password reset link in an email's text.
 pub fn reset_token(text: &str) -> Option<String> {
-    token_after(text, "/reset-password#token=")
+    token_after(text, "/reset-password?tenant=")
 }
 
-fn token_after(text: &str, marker: &str) -> Option<String> {
-    let start = text.find(marker)? + marker.len();
-    Some(text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+fn token_after(text: &str, page: &str) -> Option<String> {
+    let link = &text[text.find(page)?..];
+    let link = &link[..link.find(char::is_whitespace).unwrap_or(link.len())];
+    let start = link.find("#token=")? + "#token=".len();
+    Some(link[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
 }

@@ -12,10 +12,10 @@ use shared::http::operation::Operation;
 
 pub use template::{operations_block, with_operations_block, BEGIN, END};
 
-/// The functions that serve no route (a schedule, a stream, a Cognito trigger, SES's events):
-/// their crates and template blocks are written by hand.
+/// The functions that serve no operation (a schedule, a stream, a Cognito trigger, SES's events,
+/// the portal's pages): their crates and template blocks are written by hand.
 pub const BACKGROUND_FUNCTIONS: &[&str] =
-    &["change-events", "portal-sign-in", "record-email-event", "support-expiry-sweep"];
+    &["change-events", "portal-pages", "portal-sign-in", "record-email-event", "support-expiry-sweep"];
 
 /// A generated file: where it goes (relative to the repository) and what it holds.
 #[derive(Debug, PartialEq, Eq)]

@@ -6,7 +6,6 @@ pub mod authorizer;
 pub mod cors;
 pub mod event;
 pub mod loopback;
-pub mod portal;
 pub mod problem_log;
 pub mod proxy;
 pub mod router;

@@ -4,9 +4,8 @@
 //! invoke API that `cargo lambda watch` serves; the function's status, headers and body go
 //! back as API Gateway would send them, except CORS headers, which are the API's (see `cors`).
 //! Unknown paths answer 404 and known paths with another method 405, as
-//! `application/problem+json`. `GET /portal/accept-invite` and `GET /portal/reset-password` are
-//! a local stand-in for the portal's page that invitation and password reset links open (see
-//! `portal`).
+//! `application/problem+json`. The client portal's pages are a function like any other
+//! (`portal-pages`, on `GET /portal/...`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -27,9 +26,9 @@ use tokio::net::TcpListener;
 
 use crate::authorizer::Authorizers;
 use crate::cors::Cors;
+use crate::event;
 use crate::router::{Match, Router};
 use crate::template::TemplateRoute;
-use crate::{event, portal};
 
 /// API Gateway's limit on a request payload.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -112,11 +111,6 @@ impl Proxy {
             // API Gateway answers preflights itself, for any path, before routing.
             _ if preflight.is_some() => {
                 ("cors preflight", preflight.map(|c| c.preflight(&request_headers)).unwrap_or_default())
-            }
-            _ if method == "GET"
-                && [portal::ACCEPT_INVITE_PATH, portal::RESET_PASSWORD_PATH].contains(&path.as_str()) =>
-            {
-                ("portal stand-in", portal::accept_invite_page())
             }
             Match::Found(route) => (route.function.as_str(), self.forward(route, req).await),
             Match::NotFound => {

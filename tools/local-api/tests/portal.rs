@@ -1,5 +1,5 @@
-//! The page the local API serves at /portal for links in locally sent emails: it redeems their
-//! token through the accept-invite route, and no function runs for it.
+//! The client portal's pages are a function on the API (template.yaml's PortalPagesFunction),
+//! so the local API routes the links in locally sent emails to it as API Gateway would.
 
 mod common;
 
@@ -8,53 +8,48 @@ use std::sync::{Arc, Mutex};
 use common::{fake_watch, local_api, send};
 use http_body_util::Full;
 use hyper::Request;
-use local_api::Template;
 
 #[tokio::test]
-async fn invitation_links_open_a_page_that_posts_to_accept_invite_without_reflecting_the_token() {
+async fn invitation_links_reach_the_portal_pages_function_without_a_token() {
     // Given the local API (PORTAL_URL points invitation links at its /portal)
     let seen = Arc::new(Mutex::new(Vec::new()));
     let api = local_api(&fake_watch(seen.clone()).await).await;
 
-    // When a developer opens the link from a locally sent invitation (a browser sends no
-    // fragment, so the request has no token; a query string one must not be reflected either)
-    let link = format!("{api}/portal/accept-invite?token=Zq9XvW%3Cscript%3E7");
-    let (status, headers, body) = send(Request::get(link).body(Full::default()).unwrap()).await;
+    // When a browser opens an invitation's link (it sends no fragment, so no token), and the
+    // page then loads its script
+    for path in ["/portal/accept-invite?tenant=demo", "/portal/assets/portal.js", "/portal"] {
+        let (status, _, _) = send(Request::get(format!("{api}{path}")).body(Full::default()).unwrap()).await;
+        assert_eq!(status, 207, "{path}: the function's answer");
+    }
 
-    // Then a page answers that sends the token and a password to the accept-invite route
-    assert_eq!(status, 200);
-    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
-    assert_eq!(headers["cache-control"], "no-store");
-    let page = String::from_utf8(body.to_vec()).unwrap();
-    assert!(page.contains(r#"fetch("/invites/accept""#), "{page}");
-    assert!(page.contains("location.hash"), "the token is read from the fragment: {page}");
-    assert!(!page.contains("location.search"), "never from the query string: {page}");
-    assert!(page.contains(r#"<meta name="referrer" content="no-referrer">"#), "{page}");
-    assert!(Template::of_repo()
-        .routes()
-        .unwrap()
-        .iter()
-        .any(|r| r.method == "POST" && r.path == "/invites/accept"));
-    assert!(
-        !page.contains("Zq9XvW") && !page.contains("<script>7"),
-        "the token stays in the URL, not the HTML"
+    // Then each request went to the portal-pages function, with its page or file as a path
+    // parameter, and no authorizer refused it
+    let seen = seen.lock().unwrap();
+    let invoked: Vec<(&str, &serde_json::Value)> =
+        seen.iter().map(|r| (r.uri.as_str(), &r.event["pathParameters"])).collect();
+    let function = "/2015-03-31/functions/portal-pages/invocations";
+    assert_eq!(
+        invoked,
+        vec![
+            (function, &serde_json::json!({"page": "accept-invite"})),
+            (function, &serde_json::json!({"file": "portal.js"})),
+            (function, &serde_json::Value::Null),
+        ]
     );
-    assert!(seen.lock().unwrap().is_empty(), "no function runs for the page");
+    assert_eq!(seen[0].event["rawQueryString"], "tenant=demo");
 }
 
 #[tokio::test]
-async fn password_reset_links_open_the_same_page_since_the_same_route_redeems_them() {
+async fn the_portal_profile_route_stays_the_apis_own() {
     // Given the local API
     let seen = Arc::new(Mutex::new(Vec::new()));
     let api = local_api(&fake_watch(seen.clone()).await).await;
 
-    // When a developer opens the link from a locally sent password reset email
-    let (status, headers, body) =
-        send(Request::get(format!("{api}/portal/reset-password")).body(Full::default()).unwrap()).await;
+    // When /portal/me is called
+    send(Request::get(format!("{api}/portal/me")).body(Full::default()).unwrap()).await;
 
-    // Then the page that posts the token and a password to /invites/accept answers
-    assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "no-store"));
-    let page = String::from_utf8(body.to_vec()).unwrap();
-    assert!(page.contains(r#"fetch("/invites/accept""#) && page.contains("location.hash"), "{page}");
-    assert!(seen.lock().unwrap().is_empty(), "no function runs for the page");
+    // Then its own function answers it: the page route `/portal/{page}` does not catch it
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].uri, "/2015-03-31/functions/get-portal-profile/invocations");
 }

@@ -14,6 +14,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let pool = pool.ok_or("usage: portal-users-migrate --old-pool <user pool id> [--send]")?;
     let send = args.iter().any(|a| a == "--send");
     let app = shared::App::from_env().await?;
+    // The functions on the API may leave PORTAL_URL empty (links on the request's domain); run
+    // from here there is no request, so the stack's `PortalUrl` output must be given.
+    if send && app.email.portal_url.is_empty() {
+        return Err("set PORTAL_URL to the stack's PortalUrl output: the reset links lead there".into());
+    }
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&aws);
     let users = old_users(&cognito, pool).await?;
