@@ -2,6 +2,8 @@
 //! imported), the invitation on add, and the name and lifetime of the emails sent.
 
 use serde_json::json;
+use shared::domain::settings::SettingsPatch;
+use shared::store::settings_cache::SETTINGS_TTL;
 use testkit::mail::messages_to;
 use testkit::{Caller, TestApi};
 
@@ -199,4 +201,49 @@ async fn an_import_gives_new_rows_the_defaults_they_leave_out() {
     assert_eq!(by_name("A")["notifications"], json!(["ticket"]), "no column: the default");
     assert_eq!(by_name("B")["permissions"], json!(["invoices"]));
     assert_eq!(by_name("C")["permissions"], json!([]), "[clear] asks for none");
+}
+
+/// The settings an instance read stay in use for `SETTINGS_TTL` (docs/table.md): a change made
+/// through another instance reaches this one's adds once that time has passed.
+#[tokio::test]
+async fn a_settings_change_made_through_another_instance_applies_to_adds_within_the_cache_time() {
+    // Given an instance whose add filled its defaults from the tenant's settings
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let first =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "A", "phone": "+12025550100" })).await;
+    assert_ne!(first["permissions"], json!(["invoices"]));
+
+    // When another instance (another store on the same table) changes the default permissions
+    let other = shared::store::Store::new(api.db.clone(), api.table.clone());
+    let body = json!({ "default_permissions": ["invoices"] }).as_object().unwrap().clone();
+    let stamp = shared::domain::Stamp { at: "2026-12-06T00:00:00Z".into(), by: "another-instance".into() };
+    let tenant = shared::domain::TenantId::parse("t1").unwrap();
+    other.update_settings(&tenant, None, SettingsPatch::parse(body).unwrap(), &stamp).await.unwrap();
+
+    // Then this instance's adds keep what it read until SETTINGS_TTL has passed, then take it
+    let soon =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "B", "phone": "+12025550101" })).await;
+    assert_eq!(soon["permissions"], first["permissions"], "within the cache time");
+    api.clock.advance(SETTINGS_TTL);
+    let later =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "C", "phone": "+12025550102" })).await;
+    assert_eq!(later["permissions"], json!(["invoices"]), "once the cache time has passed");
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_settings_change_made_through_the_same_instance_applies_to_its_next_add_at_once() {
+    // Given an instance whose add filled its defaults from the tenant's settings
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "A", "phone": "+12025550100" })).await;
+
+    // When the default permissions are changed through it
+    given_settings(&api, json!({ "default_permissions": ["support"] })).await;
+
+    // Then its next add has them, without waiting
+    let next =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "B", "phone": "+12025550101" })).await;
+    assert_eq!(next["permissions"], json!(["support"]));
 }

@@ -71,7 +71,7 @@ async fn apply_settings(
     {
         return Ok((invite, false));
     }
-    let stored = call.app.store.get_settings(call.tenant()?).await?;
+    let stored = call.app.store.recent_settings(call.tenant()?, call.app.clock.now()).await?;
     let defaults = stored.settings.effective(&call.app.mailing().fallbacks());
     if patch.permissions.is_absent() {
         patch.permissions = Patch::Set(defaults.default_permissions);

@@ -17,6 +17,7 @@ mod plain;
 pub mod quota;
 pub mod retry;
 mod settings;
+pub mod settings_cache;
 mod stamp;
 pub mod sweep;
 pub mod tx;
@@ -49,6 +50,7 @@ pub struct Store {
     table: String,
     /// Days before support ends that the reminder is due (`SUPPORT_REMINDER_DAYS`).
     reminder_days: u32,
+    settings_cache: settings_cache::SettingsCache,
 }
 
 /// One page of a list: the items and, when more follow, the sort key to continue after.
@@ -60,7 +62,7 @@ pub struct Page<T> {
 
 impl Store {
     pub fn new(db: DynamoClient, table: impl Into<String>) -> Self {
-        Self { db, table: table.into(), reminder_days: 14 }
+        Self { db, table: table.into(), reminder_days: 14, settings_cache: Default::default() }
     }
 
     pub fn with_reminder_days(mut self, days: u32) -> Self {

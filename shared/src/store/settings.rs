@@ -141,7 +141,10 @@ impl Store {
                     .expression_attribute_values(":expected", n(v)),
             };
             match request.send().await {
-                Ok(_) => Ok(Attempt::Done(StoredSettings { settings, audit: Some(audit) })),
+                Ok(_) => {
+                    self.settings_cache.forget(tenant);
+                    Ok(Attempt::Done(StoredSettings { settings, audit: Some(audit) }))
+                }
                 Err(e) => match e.into_service_error() {
                     PutItemError::ConditionalCheckFailedException(_) if if_match.is_some() => {
                         Err(DomainError::PreconditionFailed)
