@@ -57,7 +57,9 @@ form.addEventListener("submit", (event) => {
         return say(message, "We could not reach the sign-in service. Check your connection and try again.");
       }
       if (error.refusal) return location.assign(page("ended", { reason: error.refusal }));
-      if (["NotAuthorizedException", "UserNotFoundException"].includes(error.type)) {
+      // Cognito answers NotAuthorized for a wrong password or an unknown user (the emulator:
+      // InvalidPassword for the former).
+      if (["NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"].includes(error.type)) {
         say(message, "Your email or password is wrong, or this is not your organisation's portal. Please try again.");
         return password.select();
       }

@@ -123,6 +123,37 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     }
 }
 
+/// The `portal-pages` function's settings: where the client portal's pages find Cognito and
+/// the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalPagesConfig {
+    /// Cognito's endpoint, which the pages call to sign in and to refresh a session: the
+    /// region's, or `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` where an emulator stands in.
+    pub cognito_endpoint: String,
+    /// The portal pool's app client (`PORTAL_CLIENT_ID`).
+    pub client_id: String,
+    /// The API's base URL (`PORTAL_API_URL`); by default `..`, relative to the pages, which the
+    /// API itself serves.
+    pub api_base: String,
+}
+
+impl PortalPagesConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let cognito_endpoint = match var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") {
+            Some(endpoint) => endpoint,
+            None => {
+                let region = var("AWS_REGION").ok_or(ConfigError::Missing("AWS_REGION"))?;
+                format!("https://cognito-idp.{region}.amazonaws.com/")
+            }
+        };
+        Ok(Self {
+            cognito_endpoint,
+            client_id: var("PORTAL_CLIENT_ID").ok_or(ConfigError::Missing("PORTAL_CLIENT_ID"))?,
+            api_base: var("PORTAL_API_URL").unwrap_or_else(|| "..".into()),
+        })
+    }
+}
+
 fn var(name: &'static str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

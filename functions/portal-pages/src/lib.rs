@@ -17,61 +17,31 @@ mod files {
 pub const ROUTES: &[(&str, &str)] =
     &[("GET", "/portal"), ("GET", "/portal/{page}"), ("GET", "/portal/assets/{file}")];
 
-/// Where the pages find Cognito and the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PagesConfig {
-    /// Cognito's endpoint, which the pages call to sign in and to refresh a session.
-    pub cognito_endpoint: String,
-    /// The portal pool's app client (`PORTAL_CLIENT_ID`).
-    pub client_id: String,
-    /// The API's base URL; by default `..`, relative to the pages, which the API itself serves.
-    pub api_base: String,
+pub use shared::config::PortalPagesConfig as PagesConfig;
+
+/// What the pages are told (`config.json`).
+fn config_json(config: &PagesConfig) -> String {
+    serde_json::json!({
+        "cognitoEndpoint": config.cognito_endpoint,
+        "clientId": config.client_id,
+        "apiBase": config.api_base.trim_end_matches('/'),
+        "passwordMinLength": Password::MIN_CHARS,
+    })
+    .to_string()
 }
 
-impl PagesConfig {
-    /// From the environment: `PORTAL_CLIENT_ID` (required), `PORTAL_API_URL` (default `..`),
-    /// and Cognito's regional endpoint, or `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` where
-    /// an emulator stands in for it.
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let client_id = var("PORTAL_CLIENT_ID").ok_or("PORTAL_CLIENT_ID is not set")?;
-        let cognito_endpoint = match var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") {
-            Some(endpoint) => endpoint,
-            None => {
-                let region = var("AWS_REGION").ok_or("AWS_REGION is not set")?;
-                format!("https://cognito-idp.{region}.amazonaws.com/")
-            }
-        };
-        Ok(Self {
-            cognito_endpoint,
-            client_id,
-            api_base: var("PORTAL_API_URL").unwrap_or_else(|| "..".into()),
-        })
+/// No inline script or style, nothing from elsewhere: the pages' own files, and calls to the
+/// API and to Cognito only.
+fn content_security_policy(config: &PagesConfig) -> String {
+    let mut connect = vec!["'self'".to_owned(), origin(&config.cognito_endpoint)];
+    if config.api_base.contains("://") {
+        connect.push(origin(&config.api_base));
     }
-
-    fn json(&self) -> String {
-        serde_json::json!({
-            "cognitoEndpoint": self.cognito_endpoint,
-            "clientId": self.client_id,
-            "apiBase": self.api_base.trim_end_matches('/'),
-            "passwordMinLength": Password::MIN_CHARS,
-        })
-        .to_string()
-    }
-
-    /// No inline script or style, nothing from elsewhere: the pages' own files, and calls to the
-    /// API and to Cognito only.
-    fn content_security_policy(&self) -> String {
-        let mut connect = vec!["'self'".to_owned(), origin(&self.cognito_endpoint)];
-        if self.api_base.contains("://") {
-            connect.push(origin(&self.api_base));
-        }
-        format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src {}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            connect.join(" ")
-        )
-    }
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src {}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        connect.join(" ")
+    )
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -103,7 +73,7 @@ pub fn respond(target: &Target<'_>, query: &str, config: &PagesConfig) -> Respon
             res.headers_mut().insert("location", location.parse().expect("a header value"));
             return res;
         }
-        Target::Page("config.json") => (200, "application/json", Body::Text(config.json())),
+        Target::Page("config.json") => (200, "application/json", Body::Text(config_json(config))),
         Target::Page(name) if !name.contains('.') => match file(&format!("{name}.html")) {
             Some(bytes) => (200, "text/html; charset=utf-8", Body::from(bytes)),
             None => not_found(),
@@ -165,7 +135,7 @@ fn secured(status: u16, kind: &str, body: Body, config: &PagesConfig) -> Respons
     let mut builder =
         Response::builder().status(status).header("content-type", kind).header("cache-control", cache);
     for (name, value) in [
-        ("content-security-policy", config.content_security_policy().as_str()),
+        ("content-security-policy", content_security_policy(config).as_str()),
         ("referrer-policy", "no-referrer"),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),

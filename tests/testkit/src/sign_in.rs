@@ -116,8 +116,8 @@ fn start_gate(portal_pool_id: &str, staff_pool_id: &str) {
 /// One invocation of the Lambda invoke API: the gate's answer, or its error as Lambda reports
 /// an unhandled one (200 with `X-Amz-Function-Error: Unhandled` and `errorType`/`errorMessage`),
 /// which Cognito turns into a refused sign-in whose message carries the gate's words.
-/// (`cargo lambda watch` answers a function error with a 500 instead, so under
-/// `scripts/run-local` the emulator refuses with "Unexpected error when invoking lambda".)
+/// (`cargo lambda watch` answers a function error with a 500 instead; the emulator's start
+/// script, `tools/local-cognito/start.js`, turns that into Lambda's answer.)
 async fn invoke(
     req: Request<Incoming>,
     db: aws_sdk_dynamodb::Client,
