@@ -26,7 +26,9 @@ export async function call(path, { method = "GET", body, headers = {}, portal } 
   const data = await res.json().catch(() => null);
   if (res.status === 403) {
     const code = NO_ACCESS.find((c) => String(data?.type ?? "").endsWith(c));
-    const date = { "portal-support-ended": portal?.support_end, "portal-support-not-started": portal?.support_start }[code];
+    // The problem's words name the day; else the support window last seen.
+    const seen = { "portal-support-ended": portal?.support_end, "portal-support-not-started": portal?.support_start }[code];
+    const date = session.supportDay(data?.detail) ?? seen;
     if (code) return session.end("session-ended", code, date);
   }
   return { status: res.status, ok: res.ok, etag: res.headers.get("ETag"), body: data };

@@ -10,12 +10,19 @@ const REFUSALS = [
   ["no longer has portal access", "portal-not-active"],
 ];
 
+/** The day (YYYY-MM-DD) a refusal's words name: "support has ended (on 2026-06-14)". */
+export function supportDay(words) {
+  return /\b(\d{4}-\d{2}-\d{2})\b/.exec(String(words ?? ""))?.[1] ?? null;
+}
+
 export class CognitoError extends Error {
   constructor(type, message) {
     super(message || type);
     this.type = type;
     /** The sign-in gate's refusal as a problem code of the ended page, or null. */
     this.refusal = REFUSALS.find(([words]) => this.message.toLowerCase().includes(words))?.[1] ?? null;
+    /** The day support starts or ended, when the gate's words name it. */
+    this.date = supportDay(this.message);
   }
 }
 
@@ -95,7 +102,7 @@ export function refresh() {
       schedule();
       return renewed;
     } catch (error) {
-      if (error instanceof CognitoError) return end("session-ended", error.refusal);
+      if (error instanceof CognitoError) return end("session-ended", error.refusal, error.date);
       throw error; // offline: keep the session, the next call tries again
     }
   })().finally(() => (refreshing = undefined));

@@ -56,7 +56,7 @@ form.addEventListener("submit", (event) => {
       if (!(error instanceof session.CognitoError)) {
         return say(message, "We could not reach the sign-in service. Check your connection and try again.");
       }
-      if (error.refusal) return location.assign(page("ended", { reason: error.refusal }));
+      if (error.refusal) return location.assign(page("ended", { reason: error.refusal, date: error.date }));
       // Cognito answers NotAuthorized for a wrong password or an unknown user (the emulator:
       // InvalidPassword for the former).
       if (["NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"].includes(error.type)) {

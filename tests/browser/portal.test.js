@@ -399,6 +399,7 @@ test("a call refused because support has ended leads to the ended page", async (
   await page.reload();
   await page.waitForURL(/\/ended\?reason=portal-support-ended/);
   assert.equal(await text(page, "h1"), "Your support has ended");
+  assert.equal(new URL(page.url()).searchParams.get("date"), yesterday(), "the 403's detail names the day");
   assert.equal(await session(page), null);
   assertClean(seen, [403]);
 });
@@ -411,6 +412,7 @@ test("after support has ended, signing in says so", async (t) => {
   await page.click("#sign-in-form button[type=submit]");
   await page.waitForURL(/\/ended\?reason=portal-support-ended/);
   assert.equal(await text(page, "h1"), "Your support has ended");
+  assert.equal(new URL(page.url()).searchParams.get("date"), yesterday(), "the gate's words name the day");
   await assertAccessible(page);
   assertClean(seen, [400]);
 });

@@ -23,8 +23,10 @@ pub enum PortalRefusal {
     Gone,
     /// Its portal status is not `active` (none, invited or revoked).
     NotActive,
-    SupportNotStarted,
-    SupportEnded,
+    /// Support starts on that day.
+    SupportNotStarted(Date),
+    /// Support ended on that day.
+    SupportEnded(Date),
     /// The user signs in with an address that is no longer the contact's: an address change
     /// ends access until the new address accepts a new invitation.
     AddressChanged,
@@ -38,23 +40,27 @@ impl PortalRefusal {
             PortalRefusal::Gone | PortalRefusal::NotActive | PortalRefusal::AddressChanged => {
                 "portal-not-active"
             }
-            PortalRefusal::SupportNotStarted => "portal-support-not-started",
-            PortalRefusal::SupportEnded => "portal-support-ended",
+            PortalRefusal::SupportNotStarted(_) => "portal-support-not-started",
+            PortalRefusal::SupportEnded(_) => "portal-support-ended",
         }
     }
 }
 
+/// The words Cognito shows a refused sign-in (and a portal route's 403 its `detail`): the
+/// portal's pages tell the contact why from them, and the day support starts or ended.
 impl fmt::Display for PortalRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PortalRefusal::Gone => "this contact no longer has portal access",
-            PortalRefusal::NotActive => "portal access is not active for this contact",
-            PortalRefusal::SupportNotStarted => "this contact's support has not started yet",
-            PortalRefusal::SupportEnded => "this contact's support has ended",
-            PortalRefusal::AddressChanged => {
-                "this address no longer has portal access; ask for a new invitation"
+        match self {
+            PortalRefusal::Gone => f.write_str("this contact no longer has portal access"),
+            PortalRefusal::NotActive => f.write_str("portal access is not active for this contact"),
+            PortalRefusal::SupportNotStarted(start) => {
+                write!(f, "this contact's support has not started yet (it starts on {start})")
             }
-        })
+            PortalRefusal::SupportEnded(end) => write!(f, "this contact's support has ended (on {end})"),
+            PortalRefusal::AddressChanged => {
+                f.write_str("this address no longer has portal access; ask for a new invitation")
+            }
+        }
     }
 }
 
@@ -67,8 +73,11 @@ pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, 
     }
     match support_window(&contact.fields, today) {
         Window::Within => Ok(contact),
-        Window::NotStarted => Err(PortalRefusal::SupportNotStarted),
-        Window::Ended => Err(PortalRefusal::SupportEnded),
+        // The window names the day that decided it.
+        Window::NotStarted => {
+            Err(PortalRefusal::SupportNotStarted(contact.fields.support_start.unwrap_or(today)))
+        }
+        Window::Ended => Err(PortalRefusal::SupportEnded(contact.fields.support_end.unwrap_or(today))),
     }
 }
 

@@ -49,9 +49,24 @@ fn a_contact_whose_status_is_not_active_may_not_even_within_its_window() {
 #[test]
 fn an_active_contact_outside_its_window_may_not() {
     let early = contact(PortalStatus::Active, Some(date!(2026 - 06 - 16)), None);
-    assert_eq!(check_access(Some(&early), TODAY), Err(PortalRefusal::SupportNotStarted));
+    assert_eq!(
+        check_access(Some(&early), TODAY),
+        Err(PortalRefusal::SupportNotStarted(date!(2026 - 06 - 16)))
+    );
     let late = contact(PortalStatus::Active, None, Some(date!(2026 - 06 - 14)));
-    assert_eq!(check_access(Some(&late), TODAY), Err(PortalRefusal::SupportEnded));
+    assert_eq!(check_access(Some(&late), TODAY), Err(PortalRefusal::SupportEnded(date!(2026 - 06 - 14))));
+}
+
+#[test]
+fn a_refusal_for_the_support_window_names_its_day() {
+    assert_eq!(
+        PortalRefusal::SupportEnded(date!(2026 - 06 - 14)).to_string(),
+        "this contact's support has ended (on 2026-06-14)"
+    );
+    assert_eq!(
+        PortalRefusal::SupportNotStarted(date!(2026 - 06 - 16)).to_string(),
+        "this contact's support has not started yet (it starts on 2026-06-16)"
+    );
 }
 
 #[test]
@@ -59,8 +74,8 @@ fn each_refusal_has_a_stable_problem_code() {
     let codes: Vec<&str> = [
         PortalRefusal::Gone,
         PortalRefusal::NotActive,
-        PortalRefusal::SupportNotStarted,
-        PortalRefusal::SupportEnded,
+        PortalRefusal::SupportNotStarted(TODAY),
+        PortalRefusal::SupportEnded(TODAY),
     ]
     .iter()
     .map(|r| r.code())
@@ -148,7 +163,8 @@ fn the_address_check_comes_after_the_access_rules() {
     // Given a contact whose support ended, signing in with an old address
     let ada = contact(PortalStatus::Active, None, Some(date!(2026 - 06 - 01)));
     // Then the refusal says support ended (the reason that stays after a new invitation)
-    assert_eq!(check_sign_in(Some(&ada), Some("old@x.test"), TODAY).err(), Some(PortalRefusal::SupportEnded));
+    let refused = check_sign_in(Some(&ada), Some("old@x.test"), TODAY).err();
+    assert_eq!(refused, Some(PortalRefusal::SupportEnded(date!(2026 - 06 - 01))));
 }
 
 fn username(tenant: &str, email: &str) -> String {

@@ -71,8 +71,8 @@ fn sign_in_and_refresh_are_refused_when_support_has_ended() {
     let ended = contact(PortalStatus::Active, Some(date!(2026 - 06 - 14)));
     for sample in [SIGN_IN, REFRESH] {
         let refused = answer(event(sample), Some(&ended)).unwrap_err();
-        assert!(matches!(refused, GateError::Refused(PortalRefusal::SupportEnded)), "{refused:?}");
-        assert_eq!(refused.to_string(), "this contact's support has ended");
+        assert!(matches!(refused, GateError::Refused(PortalRefusal::SupportEnded(_))), "{refused:?}");
+        assert_eq!(refused.to_string(), "this contact's support has ended (on 2026-06-14)");
     }
 }
 
