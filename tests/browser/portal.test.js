@@ -87,7 +87,7 @@ test("the accept page shows the password policy up front and says why a too-shor
   assertClean(seen);
 });
 
-test("a contact accepts its invitation and signs in with the keyboard alone (Tab, typing, Enter)", async (t) => {
+test("a contact accepts its invitation, signs in, corrects its details and signs out with the keyboard alone (Tab, typing, Enter)", async (t) => {
   const { page, seen } = await open(t);
   await page.goto(inviteLink);
   await tabTo(page, "#password");
@@ -112,6 +112,14 @@ test("a contact accepts its invitation and signs in with the keyboard alone (Tab
   await page.waitForURL(/\/profile$/);
   await page.locator("#content").waitFor();
   assert.equal(await text(page, "#welcome"), "Welcome, Grace Hopper");
+  await tabTo(page, "#f-address-city");
+  await page.keyboard.type("Arlington");
+  await page.keyboard.press("Enter");
+  await page.locator("#message", { hasText: "Your changes are saved." }).waitFor();
+  assert.equal((await staff("GET", contactPath())).body.address?.city, "Arlington");
+  await tabTo(page, "#sign-out", 40);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/portal\/index\.html\?notice=signed-out/);
   assertClean(seen);
 });
 
