@@ -60,8 +60,12 @@ async fn update<T>(
 /// `QuotaExceeded` (with when to retry) and nothing counted.
 pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
     let limit = quota.daily_limit;
+    let now = quota.clock.now().unix_timestamp();
     let hour = if wanted == 0 {
-        hour_of(quota.clock.now().unix_timestamp())
+        hour_of(now)
+    } else if quota.store.take_email_quota_in_hour(tenant, wanted, limit, now).await? {
+        // The common case: the tenant's record was counted this hour and there is room.
+        hour_of(now)
     } else {
         update(quota, tenant, |window, now| {
             window.take(wanted, limit, now).map_err(DomainError::QuotaExceeded)?;
@@ -74,6 +78,7 @@ pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> Domai
 
 /// Counts as many of `wanted` emails as fit in the tenant's quota.
 pub async fn reserve_up_to(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+    // Always read: the sweep runs once an hour, seldom after a count made in the same hour.
     let limit = quota.daily_limit;
     let (count, hour) =
         update(quota, tenant, |window, now| Ok((window.take_up_to(wanted, limit, now), hour_of(now))))

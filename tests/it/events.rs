@@ -36,7 +36,18 @@ async fn every_sample_event_runs_against_the_demo_data() {
     seed_demo(&api.app, &TenantId::parse("demo").unwrap()).await.unwrap();
     let template = Template::of_repo();
 
-    for route in template.routes().unwrap() {
+    // The portal's pages are HTML, not the API's operations: their event opens the page an
+    // invitation links to.
+    let page = lambda_http::request::from_str(&event("portal-pages")).expect("an API Gateway event");
+    let config = portal_pages::PagesConfig {
+        cognito_endpoint: "http://127.0.0.1:9229/".into(),
+        client_id: "sample".into(),
+        api_base: "..".into(),
+    };
+    let res = portal_pages::handle(&page, &config);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    for route in template.routes().unwrap().into_iter().filter(|r| r.function != "portal-pages") {
         let res = api.invoke_event(&route.function, &event(&route.function)).await.expect("a handler");
         assert!(res.status < 500, "events/{}.json: {} {}", route.function, res.status, res.body);
         assert_documented(&spec, &route, &res);

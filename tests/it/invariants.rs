@@ -183,6 +183,22 @@ async fn given_quota_record(api: &TestApi, hours: &[(i64, u32)], daily_limit: u3
 }
 
 #[tokio::test]
+async fn an_email_quota_whose_total_is_not_its_buckets_sum_is_a_violation() {
+    // What a one-write count that missed its bucket would leave: a total of 3 over buckets of 2.
+    let api = TestApi::new().await.with_daily_email_quota(5);
+    given_quota_record(&api, &[(493_000, 2)], 5).await;
+    update_raw(
+        &api,
+        ("TENANT#t1#QUOTA", "EMAIL"),
+        "SET used = :used, as_of_hour = :hour",
+        &[(":used", AttributeValue::N("3".into())), (":hour", AttributeValue::N("493000".into()))],
+    )
+    .await;
+
+    assert_eq!(broken_rules(api).await, [Rule::EmailQuota]);
+}
+
+#[tokio::test]
 async fn an_email_quota_counting_past_its_limit_is_a_violation() {
     // What a lost race between two quota writes would leave: 3 emails counted of 2.
     let api = TestApi::new().await.with_daily_email_quota(2);

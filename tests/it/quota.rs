@@ -96,6 +96,38 @@ async fn invitations_count_and_one_over_quota_changes_nothing() {
     assert_invariants(&api).await;
 }
 
+/// The quota's total, made when it was last read, stays exact until the hour turns, so an
+/// email counted in that hour needs one conditional write and no read (docs/table.md).
+#[tokio::test]
+async fn an_invitation_in_the_hour_the_quota_was_counted_reserves_with_one_write_and_reads_again_next_hour() {
+    // Given a tenant whose quota was counted this hour (a first invitation read and wrote it)
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let (ada, _) = given_reachable(&api, "t1", &acme).await;
+    let (bob, _) = given_reachable(&api, "t1", &acme).await;
+    let (cyd, _) = given_reachable(&api, "t1", &acme).await;
+    assert_eq!(invite(&api, "t1", &acme, &ada).await.status, 202);
+    let operations =
+        |calls: Vec<testkit::proxy::Call>| calls.into_iter().map(|c| c.operation).collect::<Vec<_>>();
+    proxy.take_calls();
+
+    // When another contact is invited in the same hour
+    assert_eq!(invite(&api, "t1", &acme, &bob).await.status, 202);
+
+    // Then its email is counted by one update: four round trips, where a read and a write were five
+    assert_eq!(
+        operations(proxy.take_calls()),
+        ["BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem"]
+    );
+
+    // And in the next hour the first count reads the record again (the oldest hour may have left)
+    api.clock.advance(Duration::hours(1));
+    assert_eq!(invite(&api, "t1", &acme, &cyd).await.status, 202);
+    let next_hour = operations(proxy.take_calls());
+    assert_eq!(next_hour[1..4], ["UpdateItem", "GetItem", "PutItem"], "{next_hour:?}");
+    assert_invariants(&api).await;
+}
+
 #[tokio::test]
 async fn adding_a_contact_with_invite_over_quota_creates_it_uninvited_and_says_why() {
     let api = TestApi::new().await.with_daily_email_quota(1);
@@ -196,6 +228,49 @@ async fn concurrent_notifications_never_together_exceed_the_quota() {
         delivered += messages_to(address).await.len();
     }
     assert_eq!(delivered, 4);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_notifications_counted_by_one_write_each_never_together_exceed_the_quota() {
+    // Given a quota of 5, of which a notification counted 1 this hour (the record's total is
+    // this hour's), and four clients of 2 recipients each
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let api = Arc::new(api.with_daily_email_quota(5));
+    let first = given_client(&api, &TestApi::admin("t1"), "First").await;
+    let mut emails = given_recipients(&api, &first, &["Z"]).await;
+    assert_eq!(notify_invoice(&api, &first).await.status, 202);
+    let mut clients = Vec::new();
+    for name in ["A", "B", "C", "D"] {
+        let client = given_client(&api, &TestApi::admin("t1"), name).await;
+        emails.extend(given_recipients(&api, &client, &["X", "Y"]).await);
+        clients.push(client);
+    }
+
+    // When all four are notified at once, each counting its 2 emails with one conditional
+    // update of the record (the gate holds the four updates until all have sent theirs)
+    let gate = Gate { operations: &["UpdateItem"], ..TRANSACTIONS };
+    let run = race(&proxy, gate, 4, |i| {
+        let (api, client) = (api.clone(), clients[i].clone());
+        async move { notify_invoice(&api, &client).await }
+    })
+    .await;
+
+    // Then exactly two fit (1 + 4 emails of 5): two updates landed, the condition refused the
+    // other two, which then read the counts and answered 429; no more went out
+    run.assert_overlapped(4);
+    let mut statuses = run.statuses();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [202, 202, 429, 429]);
+    let refused = |c: &&testkit::proxy::Call| {
+        c.operation == "UpdateItem" && c.error.as_deref() == Some("ConditionalCheckFailedException")
+    };
+    assert_eq!(run.calls.iter().filter(refused).count(), 2, "{:?}", run.calls);
+    let mut delivered = 0;
+    for address in &emails {
+        delivered += messages_to(address).await.len();
+    }
+    assert_eq!(delivered, 5);
     assert_invariants(&api).await;
 }
 

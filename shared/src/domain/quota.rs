@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 pub const WINDOW_HOURS: i64 = 24;
-const HOUR_SECS: i64 = 3600;
+pub const HOUR_SECS: i64 = 3600;
 
 /// The hour (since the Unix epoch) an instant falls in.
 pub fn hour_of(epoch_secs: i64) -> i64 {

@@ -1,17 +1,21 @@
 //! A tenant's email quota record: one item per tenant holding its hourly send counts of the
-//! last 24 hours (`domain::quota::SendWindow`) and a version. Every change reads the item and
-//! writes it back on condition that the version is still the one read, so concurrent
-//! requests cannot together count past the limit: all but one of them find the version moved
-//! and try again on fresh counts.
+//! last 24 hours (`domain::quota::SendWindow`), their total as of an hour (`used`,
+//! `as_of_hour`) and a version. A change that needs the counts reads the item and writes it
+//! back on condition that the version is still the one read, so concurrent requests cannot
+//! together count past the limit: all but one of them find the version moved and try again on
+//! fresh counts. Counting more emails in the hour the total was made needs no read
+//! (`take_email_quota_in_hour`): no hour has left the window since, so the total is exact and
+//! one conditional update both checks it against the limit and adds to it.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::tx::Item;
 use super::{keys, Store};
-use crate::domain::quota::SendWindow;
+use crate::domain::quota::{hour_of, SendWindow, HOUR_SECS, WINDOW_HOURS};
 use crate::domain::{DomainError, DomainResult, TenantId};
 
 /// The quota as read: its counts and the version a write must still find.
@@ -63,6 +67,8 @@ impl Store {
             ("tenant_id".to_owned(), AttributeValue::S(tenant.as_str().to_owned())),
             ("hours".to_owned(), AttributeValue::M(hours)),
             ("daily_limit".to_owned(), n(limit)),
+            ("used".to_owned(), n(window.used(now))),
+            ("as_of_hour".to_owned(), n(hour_of(now))),
             ("version".to_owned(), n(read_version + 1)),
             ("expires_at".to_owned(), n(window.expires_at().unwrap_or(now))),
         ]);
@@ -77,6 +83,45 @@ impl Store {
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(_) => Ok(false),
                 other => Err(DomainError::failed("PutItem quota", other)),
+            },
+        }
+    }
+
+    /// Counts `wanted` emails in the current hour with one conditional update, if the record's
+    /// total was made in this hour and `wanted` more fit under `limit`. False otherwise (no
+    /// record, a total from an earlier hour, or not enough room): the caller reads the counts.
+    pub async fn take_email_quota_in_hour(
+        &self,
+        tenant: &TenantId,
+        wanted: u32,
+        limit: u32,
+        now: i64,
+    ) -> DomainResult<bool> {
+        let Some(room) = limit.checked_sub(wanted) else { return Ok(false) };
+        let hour = hour_of(now);
+        let update = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::quota_pk(tenant), keys::QUOTA_SK)))
+            .update_expression(
+                "SET hours.#hour = if_not_exists(hours.#hour, :zero) + :wanted, used = used + :wanted, \
+                 version = version + :one, daily_limit = :limit, expires_at = :expires",
+            )
+            .condition_expression("as_of_hour = :hour AND used <= :room")
+            .expression_attribute_names("#hour", hour.to_string())
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":wanted", n(wanted))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit))
+            .expression_attribute_values(":expires", n((hour + WINDOW_HOURS) * HOUR_SECS))
+            .expression_attribute_values(":hour", n(hour))
+            .expression_attribute_values(":room", n(room));
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(DomainError::failed("UpdateItem quota", other)),
             },
         }
     }
