@@ -13,7 +13,7 @@ use testkit::{TestApi, TestResponse};
 use time::Duration;
 
 use crate::openapi::{assert_documented, spec};
-use crate::races::{race, Gate, TRANSACTIONS};
+use crate::races::{race, Gate, Race, TRANSACTIONS};
 use crate::support::{
     assert_invariants, contact_path, given_client, given_contact, given_recipients, notify_invoice,
     unique_email,
@@ -188,27 +188,51 @@ async fn recipients_not_sent_do_not_count() {
     assert_eq!(again.json()["sent"].as_array().unwrap().len(), 2);
 }
 
+/// Four clients of 2 invoice recipients each (tenant t1): their ids and the 8 addresses.
+async fn given_four_clients_of_two(api: &TestApi) -> (Vec<String>, Vec<String>) {
+    let (mut clients, mut emails) = (Vec::new(), Vec::new());
+    for name in ["A", "B", "C", "D"] {
+        let client = given_client(api, &TestApi::admin("t1"), name).await;
+        emails.extend(given_recipients(api, &client, &["X", "Y"]).await);
+        clients.push(client);
+    }
+    (clients, emails)
+}
+
+/// Every client notified at once, the gate holding the writes `gate` names until all four came.
+async fn notify_all_at_once(
+    api: &Arc<TestApi>,
+    proxy: &testkit::proxy::DynamoProxy,
+    gate: Gate<'_>,
+    clients: &[String],
+) -> Race {
+    race(proxy, gate, 4, |i| {
+        let (api, client) = (api.clone(), clients[i].clone());
+        async move { notify_invoice(&api, &client).await }
+    })
+    .await
+}
+
+/// Emails the addresses received, all told.
+async fn delivered(emails: &[String]) -> usize {
+    let mut delivered = 0;
+    for address in emails {
+        delivered += messages_to(address).await.len();
+    }
+    delivered
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_notifications_never_together_exceed_the_quota() {
     // Given a quota of 5 and four clients of 2 recipients each
     let (api, proxy) = TestApi::behind_proxy().await;
     let api = Arc::new(api.with_daily_email_quota(5));
-    let mut clients = Vec::new();
-    let mut emails = Vec::new();
-    for name in ["A", "B", "C", "D"] {
-        let client = given_client(&api, &TestApi::admin("t1"), name).await;
-        emails.extend(given_recipients(&api, &client, &["X", "Y"]).await);
-        clients.push(client);
-    }
+    let (clients, emails) = given_four_clients_of_two(&api).await;
 
     // When all four are notified at once, each counting its 2 emails on the same unused quota
     // (the gate holds the four writes of the tenant's quota record until all have planned one)
     let gate = Gate { operations: &["PutItem"], ..TRANSACTIONS };
-    let run = race(&proxy, gate, 4, |i| {
-        let (api, client) = (api.clone(), clients[i].clone());
-        async move { notify_invoice(&api, &client).await }
-    })
-    .await;
+    let run = notify_all_at_once(&api, &proxy, gate, &clients).await;
 
     // Then exactly two fit (4 emails of 5), the others are refused, and no more went out: of
     // the four first writes one landed and the record's version refused three (a write planned
@@ -223,11 +247,7 @@ async fn concurrent_notifications_never_together_exceed_the_quota() {
     assert_eq!(over, ["email-quota-exceeded"; 2]);
     let refused = run.calls.iter().filter(|c| c.error.as_deref() == Some("ConditionalCheckFailedException"));
     assert!(refused.count() >= 3, "{:?}", run.calls);
-    let mut delivered = 0;
-    for address in &emails {
-        delivered += messages_to(address).await.len();
-    }
-    assert_eq!(delivered, 4);
+    assert_eq!(delivered(&emails).await, 4);
     assert_invariants(&api).await;
 }
 
@@ -238,23 +258,14 @@ async fn concurrent_notifications_counted_by_one_write_each_never_together_excee
     let (api, proxy) = TestApi::behind_proxy().await;
     let api = Arc::new(api.with_daily_email_quota(5));
     let first = given_client(&api, &TestApi::admin("t1"), "First").await;
-    let mut emails = given_recipients(&api, &first, &["Z"]).await;
+    let first_emails = given_recipients(&api, &first, &["Z"]).await;
     assert_eq!(notify_invoice(&api, &first).await.status, 202);
-    let mut clients = Vec::new();
-    for name in ["A", "B", "C", "D"] {
-        let client = given_client(&api, &TestApi::admin("t1"), name).await;
-        emails.extend(given_recipients(&api, &client, &["X", "Y"]).await);
-        clients.push(client);
-    }
+    let (clients, emails) = given_four_clients_of_two(&api).await;
 
     // When all four are notified at once, each counting its 2 emails with one conditional
     // update of the record (the gate holds the four updates until all have sent theirs)
     let gate = Gate { operations: &["UpdateItem"], ..TRANSACTIONS };
-    let run = race(&proxy, gate, 4, |i| {
-        let (api, client) = (api.clone(), clients[i].clone());
-        async move { notify_invoice(&api, &client).await }
-    })
-    .await;
+    let run = notify_all_at_once(&api, &proxy, gate, &clients).await;
 
     // Then exactly two fit (1 + 4 emails of 5): two updates landed, the condition refused the
     // other two, which then read the counts and answered 429; no more went out
@@ -266,11 +277,7 @@ async fn concurrent_notifications_counted_by_one_write_each_never_together_excee
         c.operation == "UpdateItem" && c.error.as_deref() == Some("ConditionalCheckFailedException")
     };
     assert_eq!(run.calls.iter().filter(refused).count(), 2, "{:?}", run.calls);
-    let mut delivered = 0;
-    for address in &emails {
-        delivered += messages_to(address).await.len();
-    }
-    assert_eq!(delivered, 5);
+    assert_eq!(delivered(&first_emails).await + delivered(&emails).await, 5);
     assert_invariants(&api).await;
 }
 
