@@ -37,6 +37,10 @@ impl crate::http::Context for App {
     fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
     }
+
+    fn configured_portal_url(&self) -> &str {
+        &self.email.portal_url
+    }
 }
 
 impl<'a> From<&'a App> for Mailing<'a> {

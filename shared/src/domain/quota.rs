@@ -6,11 +6,16 @@
 use std::collections::BTreeMap;
 
 pub const WINDOW_HOURS: i64 = 24;
-pub const HOUR_SECS: i64 = 3600;
+const HOUR_SECS: i64 = 3600;
 
 /// The hour (since the Unix epoch) an instant falls in.
 pub fn hour_of(epoch_secs: i64) -> i64 {
     epoch_secs.div_euclid(HOUR_SECS)
+}
+
+/// When emails counted in `hour` leave the window (the epoch second).
+pub fn leaves_window_at(hour: i64) -> i64 {
+    (hour + WINDOW_HOURS) * HOUR_SECS
 }
 
 /// Emails counted per hour over the last 24 hours.
@@ -93,7 +98,7 @@ impl SendWindow {
         for (hour, n) in self.hours.range(oldest..) {
             excess -= i64::from(*n);
             if excess <= 0 {
-                return ((hour + WINDOW_HOURS) * HOUR_SECS - now).max(1) as u64;
+                return (leaves_window_at(*hour) - now).max(1) as u64;
             }
         }
         // Only when `wanted` exceeds `limit` itself; callers cap it.
@@ -103,7 +108,7 @@ impl SendWindow {
     /// When the newest hour leaves the window: after that the record counts nothing (the
     /// table's TTL removes it).
     pub fn expires_at(&self) -> Option<i64> {
-        self.hours.keys().next_back().map(|h| (h + WINDOW_HOURS) * HOUR_SECS)
+        self.hours.keys().next_back().map(|h| leaves_window_at(*h))
     }
 }
 

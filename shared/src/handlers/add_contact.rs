@@ -115,7 +115,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     // The contact exists now; an invitation that fails leaves it uninvited and says why.
     let outcome = match created.fields.email {
         None => Err(DomainError::NoEmail("the contact has no email address")),
-        Some(_) => invites::invite(&call.app.mailing().linking_to(&call.portal_url(&call.app.email.portal_url)), tenant, client_id, created.id, &stamp).await,
+        Some(_) => invites::invite(&call.app.mailing().linking_to(&call.portal_url()), tenant, client_id, created.id, &stamp).await,
     };
     let (contact, invite_error) = match outcome {
         Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),

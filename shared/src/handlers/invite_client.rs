@@ -26,6 +26,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let primary = client.primary_contact_id.ok_or(DomainError::NoPrimaryContact)?;
     // The primary's own checks (an email, its support window, not active already) and the
     // client's status again, in the invitation's one read.
-    let invitation = invites::invite(&call.app.mailing().linking_to(&call.portal_url(&call.app.email.portal_url)), tenant, client_id, primary, &call.stamp()).await?;
+    let invitation = invites::invite(&call.app.mailing().linking_to(&call.portal_url()), tenant, client_id, primary, &call.stamp()).await?;
     json(202, &invitation)
 }

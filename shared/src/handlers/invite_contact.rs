@@ -17,6 +17,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     if !body_bytes(&call.req).is_empty() && !crate::http::request::json_object(&call.req)?.is_empty() {
         return Err(crate::domain::DomainError::invalid("body", "send no body or {}").into());
     }
-    let invitation = invites::invite(&call.app.mailing().linking_to(&call.portal_url(&call.app.email.portal_url)), call.tenant()?, client, id, &call.stamp()).await?;
+    let invitation = invites::invite(&call.app.mailing().linking_to(&call.portal_url()), call.tenant()?, client, id, &call.stamp()).await?;
     json(202, &invitation)
 }

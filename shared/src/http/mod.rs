@@ -26,6 +26,8 @@ use routes::{Access, Route};
 pub trait Context {
     fn authenticator(&self) -> &Authenticator;
     fn clock(&self) -> &dyn Clock;
+    /// The deployment's portal URL (`PORTAL_URL`), empty when the stack's own pages are meant.
+    fn configured_portal_url(&self) -> &str;
 }
 
 /// One request on its way through a handler, with the handler's wiring `app` and its caller:
@@ -84,10 +86,11 @@ impl<A: Context> Call<'_, A> {
         Stamp { at: format_timestamp(self.app.clock().now()), by }
     }
 
-    /// Where the links in this request's emails lead: `configured` (PORTAL_URL), or, where that is
-    /// empty (template.yaml's PortalUrl left empty), the portal pages this stack serves under
+    /// Where the links in this request's emails lead: the deployment's PORTAL_URL, or, where that
+    /// is empty (template.yaml's PortalUrl left empty), the portal pages this stack serves under
     /// `/portal` on the domain API Gateway received the request on.
-    pub fn portal_url(&self, configured: &str) -> String {
+    pub fn portal_url(&self) -> String {
+        let configured = self.app.configured_portal_url();
         if !configured.is_empty() {
             return configured.to_owned();
         }

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::tx::Item;
 use super::{keys, Store};
-use crate::domain::quota::{hour_of, SendWindow, HOUR_SECS, WINDOW_HOURS};
+use crate::domain::quota::{hour_of, leaves_window_at, SendWindow};
 use crate::domain::{DomainError, DomainResult, TenantId};
 
 /// The quota as read: its counts and the version a write must still find.
@@ -114,7 +114,7 @@ impl Store {
             .expression_attribute_values(":wanted", n(wanted))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":limit", n(limit))
-            .expression_attribute_values(":expires", n((hour + WINDOW_HOURS) * HOUR_SECS))
+            .expression_attribute_values(":expires", n(leaves_window_at(hour)))
             .expression_attribute_values(":hour", n(hour))
             .expression_attribute_values(":room", n(room));
         match update.send().await {
