@@ -7,27 +7,45 @@ and expects it to be there unless the run deleted it through that same POST's li
 with an `Idempotency-Key` the generator has used before (with the same body) is answered with
 the first response, as openapi.yaml documents: the resource named there may have been deleted
 since by another sequence of the run, so its GET is rightly 404. The API marks such answers with
-`Idempotent-Replayed: true`; for every other creating response the built-in check runs unchanged.
+`Idempotent-Replayed: true`.
+
+Nor is it about what was created when schemathesis.toml pins the follow-up's path parameters
+(`reset-contact-password` always names the seeded demo contact): Schemathesis counts a configured
+value as one taken from the link, so a client created by `POST /clients` was "not found" at
+`/clients/{demo}/contacts/{demo}/password-reset` after the run had deleted the demo contact
+(CI, 2026-12-06, seed 21). The check runs only where every path parameter of the follow-up is a
+value the creating response holds; for every other creating response it runs unchanged.
 """
 
 import schemathesis
 from schemathesis.specs.openapi.checks import ensure_resource_availability, positive_data_acceptance
 
 
-def _was_replayed(ctx, case) -> bool:
+def _parent_response(ctx, case):
+    """The response to the case that led to this one in a stateful sequence, if recorded."""
     parent = ctx.internals.find_parent(case_id=case.id)
-    if parent is None:
-        return False
-    parent_response = ctx.internals.find_response(case_id=parent.id)
+    return None if parent is None else ctx.internals.find_response(case_id=parent.id)
+
+
+def _was_replayed(ctx, case) -> bool:
+    parent_response = _parent_response(ctx, case)
+    return parent_response is not None and parent_response.headers.get("idempotent-replayed", []) == ["true"]
+
+
+def _names_what_was_created(ctx, case) -> bool:
+    """Every path parameter of the case is a value the parent's response holds."""
+    parent_response = _parent_response(ctx, case)
     if parent_response is None:
-        return False
-    return parent_response.headers.get("idempotent-replayed", []) == ["true"]
+        return True
+    created = parent_response.content.decode("utf-8", "replace")
+    return all(str(value) in created for value in (case.path_parameters or {}).values())
 
 
 @schemathesis.check
 def resource_available_unless_replayed(ctx, response, case):
-    """ST302 (created resource not found), except after a replayed creating response."""
-    if response.status_code == 404 and _was_replayed(ctx, case):
+    """ST302 (created resource not found), except after a replayed creating response or where
+    the follow-up's path does not name what was created."""
+    if response.status_code == 404 and (_was_replayed(ctx, case) or not _names_what_was_created(ctx, case)):
         return None
     return ensure_resource_availability(ctx, response, case)
 

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use testkit::events::EventStream;
 use testkit::invariants::Rule;
+use testkit::proxy::Fault;
 use testkit::TestApi;
 
 use crate::invariants::{broken_rules, put_raw, s};
@@ -100,4 +101,43 @@ async fn an_activity_item_whose_time_is_not_its_keys_is_a_violation() {
     given_deleted_contacts_entry(&api, &item).await;
 
     assert_eq!(broken_rules(api).await, [Rule::Activity]);
+}
+
+#[tokio::test]
+async fn erasing_activity_that_dynamodb_keeps_leaving_unprocessed_gives_up_as_store_busy_and_erases_all_when_tried_again(
+) {
+    // Given a contact with activity, and batch writes that leave every deletion unprocessed
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let mut stream = EventStream::of(&api).await;
+    let admin = TestApi::admin("t1");
+    let client = given_client(&api, &admin, "Acme").await;
+    let ada = given_contact(&api, &admin, &client, json!({"last_name": "L", "mobile": "+14155550105"})).await;
+    for title in ["CFO", "CEO"] {
+        assert_eq!(
+            api.patch(&admin, &contact_path(&client, &ada), json!({"job_title": title})).await.status,
+            200
+        );
+    }
+    stream.events().await;
+    assert_eq!(activity_of(&api, &ada).await.len(), 2, "the activity to erase");
+    let store = shared::store::Store::new(proxy.client().await, &api.table);
+    let tenant = shared::domain::TenantId::parse("t1").unwrap();
+    let id = shared::domain::ContactId::parse(ada["id"].as_str().unwrap()).unwrap();
+    proxy.take_calls();
+    for _ in 0..8 {
+        proxy.fail_next("BatchWriteItem", Fault::Unprocessed);
+    }
+
+    // When the erasure runs
+    let given_up = store.erase_activity(&tenant, id).await;
+
+    // Then it gives up after its bounded attempts as a busy store (503 where a caller sees it,
+    // a batch delivered again by the stream), not as a lost race, and nothing was erased
+    assert!(matches!(given_up, Err(shared::domain::DomainError::StoreBusy)), "{given_up:?}");
+    let writes = proxy.take_calls().into_iter().filter(|c| c.operation == "BatchWriteItem").count();
+    assert_eq!(writes, 8, "a bounded number of attempts");
+    assert_eq!(activity_of(&api, &ada).await.len(), 2);
+    // and tried again once DynamoDB processes writes, it erases every item
+    assert_eq!(store.erase_activity(&tenant, id).await.unwrap(), 2);
+    assert!(activity_of(&api, &ada).await.is_empty());
 }

@@ -14,6 +14,7 @@ mod contacts;
 mod contacts_links;
 mod dates;
 mod delivery_feedback;
+mod docs_citations;
 mod domain_events;
 mod domain_events_failures;
 mod domain_events_notes;

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use time::OffsetDateTime;
 
 use super::keys;
-use super::retry::{contended, retry_from, Attempt, Backoff, Retry};
+use super::retry::{retry_from, Attempt, Backoff, Retry};
 use super::s;
 use super::tx::Item;
 use super::Store;
@@ -125,7 +125,8 @@ impl Store {
         }
     }
 
-    /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed.
+    /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed; `StoreBusy`
+    /// when DynamoDB still leaves some after `DELETE_ATTEMPTS`.
     async fn delete_keys(&self, keys: Vec<Item>) -> DomainResult<()> {
         let requests: Vec<WriteRequest> = keys
             .into_iter()
@@ -147,7 +148,9 @@ impl Store {
             let left = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
             Ok(if left.is_empty() { Attempt::Done(()) } else { Attempt::RetryFrom(left) })
         };
-        retry_from(DELETE_ATTEMPTS, requests, attempt, contended).await
+        // Still unprocessed after the bounded attempts: DynamoDB is throttling, as a batch read's
+        // unprocessed keys are (`batch_get`), not a lost race.
+        retry_from(DELETE_ATTEMPTS, requests, attempt, |_| Err(DomainError::StoreBusy)).await
     }
 }
 

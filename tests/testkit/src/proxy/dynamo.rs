@@ -80,8 +80,9 @@ pub enum Fault {
     /// A transaction is cancelled without reaching DynamoDB because another transaction held
     /// its items (`TransactionConflict` on every item): what a lost race looks like.
     Conflict,
-    /// `BatchGetItem` answers 200 without reaching DynamoDB, every key of the request left in
-    /// `UnprocessedKeys` (what DynamoDB does when throttled on all of them).
+    /// A batch answers 200 without reaching DynamoDB, every key of the request left in
+    /// `UnprocessedKeys` (`BatchGetItem`) or every write in `UnprocessedItems`
+    /// (`BatchWriteItem`): what DynamoDB does when throttled on all of them.
     Unprocessed,
 }
 
@@ -299,7 +300,7 @@ fn answer_without_dynamodb(
         Some(Fault::InternalError) => Some(error_response(500, "InternalServerError")),
         Some(Fault::CancelUnexpectedly) => Some(cancellation(request, "ValidationError")),
         Some(Fault::Conflict) => Some(cancellation(request, "TransactionConflict")),
-        Some(Fault::Unprocessed) => Some(all_unprocessed(request)),
+        Some(Fault::Unprocessed) => Some(all_unprocessed(request, operation)),
         _ => None,
     };
     let unanswered = |status| Call {

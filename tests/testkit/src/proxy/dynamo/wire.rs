@@ -83,12 +83,18 @@ pub(super) fn cancellation(request: &Value, code: &str) -> Response<Full<Bytes>>
     error_body(400, kind, body)
 }
 
-/// A `BatchGetItem` answer that read nothing and leaves every requested key unprocessed.
-pub(super) fn all_unprocessed(request: &Value) -> Response<Full<Bytes>> {
+/// A batch answer that did nothing: a `BatchGetItem` read nothing and leaves every requested key
+/// in `UnprocessedKeys`; a `BatchWriteItem` wrote nothing and leaves every request in
+/// `UnprocessedItems`.
+pub(super) fn all_unprocessed(request: &Value, operation: &str) -> Response<Full<Bytes>> {
     let tables = request["RequestItems"].as_object().cloned().unwrap_or_default();
-    let responses: serde_json::Map<String, Value> =
-        tables.keys().map(|t| (t.clone(), Value::Array(Vec::new()))).collect();
-    let body = serde_json::json!({ "Responses": responses, "UnprocessedKeys": tables });
+    let body = if operation == "BatchWriteItem" {
+        serde_json::json!({ "UnprocessedItems": tables })
+    } else {
+        let responses: serde_json::Map<String, Value> =
+            tables.keys().map(|t| (t.clone(), Value::Array(Vec::new()))).collect();
+        serde_json::json!({ "Responses": responses, "UnprocessedKeys": tables })
+    };
     Response::builder()
         .status(200)
         .header("content-type", "application/x-amz-json-1.0")
