@@ -12,6 +12,7 @@ pub mod import;
 pub mod invites;
 pub mod metrics;
 pub mod notify;
+pub mod personal_data;
 pub mod portal;
 pub mod portal_users;
 pub mod quota;

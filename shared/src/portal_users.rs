@@ -13,6 +13,8 @@
 
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
+use aws_sdk_cognitoidentityprovider::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use aws_sdk_cognitoidentityprovider::Client;
 
@@ -228,6 +230,58 @@ impl PortalUsers {
         }
     }
 
+    /// What the pool holds about the contact's user (for a person's data on request): none
+    /// when the contact may have no user, or when the name holds no user or another contact's.
+    pub async fn record(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+    ) -> DomainResult<Option<PortalUserRecord>> {
+        let Some(user) = PortalUser::of(tenant, contact) else {
+            return Ok(None);
+        };
+        let (cognito, pool) = self.pool()?;
+        let username = user.username();
+        let Some(found) = Self::get(cognito, pool, &username).await? else {
+            return Ok(None);
+        };
+        if !Self::is_theirs(&found, &user) {
+            return Ok(None);
+        }
+        let date = |d: Option<&DateTime>| d.and_then(|d| d.fmt(DateTimeFormat::DateTime).ok());
+        Ok(Some(PortalUserRecord {
+            username,
+            enabled: found.enabled(),
+            status: found.user_status().map(|s| s.as_str().to_owned()),
+            created_at: date(found.user_create_date()),
+            updated_at: date(found.user_last_modified_date()),
+            attributes: found
+                .user_attributes()
+                .iter()
+                .filter_map(|a| a.value().map(|v| (a.name().to_owned(), v.to_owned())))
+                .collect(),
+        }))
+    }
+
+    /// The user named `username`, if there is one.
+    async fn get(cognito: &Client, pool: &str, username: &str) -> DomainResult<Option<AdminGetUserOutput>> {
+        let found = cognito.admin_get_user().user_pool_id(pool).username(username).send().await;
+        match found.map_err(|e| e.into_service_error()) {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.is_user_not_found_exception() => Ok(None),
+            Err(e) => Err(DomainError::failed("AdminGetUser", e)),
+        }
+    }
+
+    /// Whether a user found under the contact's name carries the contact's own ids.
+    fn is_theirs(found: &AdminGetUserOutput, user: &PortalUser<'_>) -> bool {
+        let value =
+            |name: &str| found.user_attributes().iter().find(|a| a.name() == name).and_then(|a| a.value());
+        let contact = user.contact.to_string();
+        value("custom:tenant_id") == Some(user.tenant.as_str())
+            && value("custom:contact_id") == Some(contact.as_str())
+    }
+
     /// Whose user, if any, is named `username`.
     async fn holder(
         cognito: &Client,
@@ -235,24 +289,25 @@ impl PortalUsers {
         username: &str,
         user: &PortalUser<'_>,
     ) -> DomainResult<Holder> {
-        let found = cognito.admin_get_user().user_pool_id(pool).username(username).send().await;
-        let found = match found.map_err(|e| e.into_service_error()) {
-            Ok(found) => found,
-            Err(e) if e.is_user_not_found_exception() => return Ok(Holder::Nobody),
-            Err(e) => return Err(DomainError::failed("AdminGetUser", e)),
-        };
-        let value = |name: &str| {
-            found
-                .user_attributes()
-                .iter()
-                .find(|a| a.name() == name)
-                .and_then(|a| a.value())
-                .map(str::to_owned)
-        };
-        let theirs = value("custom:tenant_id").as_deref() == Some(user.tenant.as_str())
-            && value("custom:contact_id") == Some(user.contact.to_string());
-        Ok(if theirs { Holder::Contact } else { Holder::Other })
+        Ok(match Self::get(cognito, pool, username).await? {
+            None => Holder::Nobody,
+            Some(found) if Self::is_theirs(&found, user) => Holder::Contact,
+            Some(_) => Holder::Other,
+        })
     }
+}
+
+/// A contact's portal user as the pool holds it: its name, whether it may sign in, Cognito's
+/// status and dates, and its attributes (address, tenant, client and contact ids). The pool
+/// keeps no password the service can read.
+#[derive(Debug, serde::Serialize)]
+pub struct PortalUserRecord {
+    pub username: String,
+    pub enabled: bool,
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 fn warn(user: &PortalUser<'_>, error: &DomainError) {

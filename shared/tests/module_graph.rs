@@ -27,6 +27,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("feedback", 3),
     ("import", 3),
     ("portal", 3),
+    // A person's data on request: the store's and the pool's reads, gathered.
+    ("personal_data", 3),
     ("http", 4),
     // The per-cold-start wiring (`App`) and the handlers that build services from it.
     ("app", 5),

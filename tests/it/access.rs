@@ -110,7 +110,8 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
 
 /// What holds for the whole tenant: administrators only, not the "manage all clients"
 /// privilege, which writes clients and their contacts.
-const ADMIN_ROUTES: &[(&str, &str)] = &[("PATCH", "/settings")];
+const ADMIN_ROUTES: &[(&str, &str)] =
+    &[("PATCH", "/settings"), ("GET", "/clients/{clientId}/contacts/{contactId}/export")];
 
 fn is(list: &[(&str, &str)], route: &Route) -> bool {
     list.contains(&(route.method, route.template))

@@ -56,6 +56,7 @@ mod model;
 mod notifications;
 mod openapi;
 mod password_resets;
+mod personal_data;
 mod plain_updates;
 mod portal;
 mod portal_sign_in;

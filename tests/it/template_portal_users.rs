@@ -6,7 +6,8 @@ use crate::template::{actions, tagged, template_yaml};
 /// The portal pool's admin calls each function makes (`shared::portal_users`): accepting
 /// creates or enables the user (replacing a stale one) and sets its password, and a reset signs
 /// it out everywhere; a revoke, an email change, a deletion and the sweep look the user up and
-/// end its access (and an email change or a deletion deletes it).
+/// end its access (and an email change or a deletion deletes it); a person's data on request
+/// reads the user.
 fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
     let end_access =
         ["cognito-idp:AdminGetUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"];
@@ -22,6 +23,7 @@ fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
         "update-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
         "delete-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
         "support-expiry-sweep" => end_access.to_vec(),
+        "export-contact" => vec!["cognito-idp:AdminGetUser"],
         _ => vec![],
     };
     actions.sort();

@@ -212,7 +212,7 @@ where
     }
 
     /// Notifies the client's contacts, reads Ada's activity, links her to a project, reads the
-    /// links both ways and unlinks her.
+    /// links both ways, exports her data and unlinks her.
     async fn notification_activity_and_projects(&mut self, c: &str, k: &str) {
         let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
         let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
@@ -241,6 +241,9 @@ where
         let team =
             self.call("GET", "/clients/{clientId}/projects/{projectId}/contacts", &team, "", None, 200).await;
         assert_eq!(team["items"][0]["id"], k, "{team}");
+        let data =
+            self.call("GET", "/clients/{clientId}/contacts/{contactId}/export", &both, "", None, 200).await;
+        assert_eq!(data["project_links"][0]["project_id"], "website-redesign", "{data}");
         self.call(
             "DELETE",
             "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",

@@ -138,6 +138,12 @@ operations! {
     list_contact_activity: LIST_CONTACT_ACTIVITY =
         op("GET", "/clients/{clientId}/contacts/{contactId}/activity", "list-contact-activity", Read)
             .table(&["GetItem", "Query"]);
+    // A person's data on request (docs/decisions.md): the contact and its links (GetItem,
+    // BatchGetItem), its history (Query), and its portal user, read only.
+    export_contact: EXPORT_CONTACT =
+        op("GET", "/clients/{clientId}/contacts/{contactId}/export", "export-contact", Admin)
+            .table(&["GetItem", "BatchGetItem", "Query"])
+            .portal_users(&["AdminGetUser"]);
     // Project links (docs/table.md): a link is one transaction of the link item's Put and the
     // contact's Update (project_count, project_ids); GetItem reads the contact or the link. An
     // unlink is one transaction of the link item's Delete and the contact's Update.

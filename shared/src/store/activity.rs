@@ -51,6 +51,31 @@ impl Store {
         self.get(Self::contact_key(tenant, client, contact))
             .await?
             .ok_or(DomainError::NotFound("contact"))?;
+        self.activity_page(tenant, contact, limit, after).await
+    }
+
+    /// A contact's whole history, newest first, read a page of `ACTIVITY_PAGE` at a time (the
+    /// caller has read the contact). Bounded by the retention: what is older has expired.
+    pub async fn all_activity(&self, tenant: &TenantId, contact: ContactId) -> DomainResult<Vec<Activity>> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.activity_page(tenant, contact, ACTIVITY_PAGE, after).await?;
+            all.extend(page.items);
+            match page.last_sort_key {
+                Some(sk) => after = Some(sk),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    async fn activity_page(
+        &self,
+        tenant: &TenantId,
+        contact: ContactId,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<Activity>> {
         let pk = keys::activity_pk(tenant, contact);
         let out = self
             .db
@@ -73,3 +98,7 @@ impl Store {
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 }
+
+/// Activity items read per query of a whole history: a Query reads up to 1 MB, and an
+/// activity item is a few hundred bytes.
+const ACTIVITY_PAGE: i32 = 500;

@@ -170,6 +170,17 @@ impl Store {
         client: ClientId,
         contact: ContactId,
     ) -> DomainResult<Vec<ProjectLink>> {
+        Ok(self.contact_and_projects(tenant, client, contact).await?.1)
+    }
+
+    /// The contact and every link of it, by project id, from one read of its item (`GetItem`,
+    /// then one `BatchGetItem` of the links it names).
+    pub async fn contact_and_projects(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+    ) -> DomainResult<(Contact, Vec<ProjectLink>)> {
         let item = self.get(Self::contact_key(tenant, client, contact)).await?;
         let record = ContactRecord::from_item(item.ok_or(DomainError::NotFound("contact"))?)?;
         let projects = project_ids(&record)?;
@@ -177,7 +188,7 @@ impl Store {
         let mut links =
             self.batch_get(keys).await?.iter().map(link_of_item).collect::<DomainResult<Vec<_>>>()?;
         links.sort_by(|a, b| a.project_id.cmp(&b.project_id));
-        Ok(links)
+        Ok((record.into_contact()?, links))
     }
 
     /// A page of the client's contacts linked to `project`, in contact id order (its link
