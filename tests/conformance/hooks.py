@@ -60,7 +60,8 @@ PHONE_WRITES = {"create-client", "update-client", "update-portal-profile"} | CON
 CREATES = {"create-client", "add-contact", "duplicate-contact"}
 LISTS = {"list-clients", "list-contacts", "list-contact-activity", "list-project-contacts", "find-contacts"}
 FIND_RULES = {
-    "give exactly one of email and q",
+    "give at most one of email and q",
+    "filters and sort are for browsing: give neither email nor q",
     "email finds one contact: it takes no limit or cursor",
     # `q` is compared folded (accents dropped, transliterated to ASCII, trimmed): one that folds
     # to nothing, such as a lone control character, finds nothing to search for. What folds to
@@ -128,8 +129,9 @@ def _refusal_the_schema_cannot_state(case, response) -> bool:
         # `cursor` is opaque: only a `next_cursor` the API issued is valid.
         if "cursor" in query and problem.get("detail") == "invalid cursor":
             return True
-        # Finding people takes exactly one of `email` and `q`, and `email` no `limit` or
-        # `cursor`: rules between parameters, which OpenAPI's parameter list cannot state.
+        # Finding people takes at most one of `email` and `q`, `email` no `limit` or `cursor`,
+        # and neither the browsing filters: rules between parameters, which OpenAPI's
+        # parameter list cannot state.
         if operation == "find-contacts" and problem.get("detail") in FIND_RULES:
             return True
         # `sort=name` lists by name, `topic` reads the topic's items: not both (openapi.yaml).

@@ -12,7 +12,7 @@ use crate::support::{
 };
 
 /// A client of t1 with one contact opted into `invoice`; the contact as created.
-async fn given_recipient(api: &TestApi, name: &str) -> (String, Value) {
+pub(crate) async fn given_recipient(api: &TestApi, name: &str) -> (String, Value) {
     let admin = TestApi::admin("t1");
     let client = given_client(api, &admin, "Acme").await;
     let body = json!({ "last_name": name, "email": unique_email(name), "notifications": ["invoice"] });
@@ -31,7 +31,7 @@ fn invoice() -> Value {
 }
 
 /// Notifies the client's invoice contacts and returns the email `contact` was sent.
-async fn notified(api: &TestApi, client: &str, contact: &Value) -> SentEmail {
+pub(crate) async fn notified(api: &TestApi, client: &str, contact: &Value) -> SentEmail {
     let report = notify(api, client, invoice()).await;
     let delivery =
         report["sent"].as_array().unwrap().iter().find(|d| d["contact_id"] == contact["id"]).unwrap();
@@ -44,7 +44,7 @@ async fn notified(api: &TestApi, client: &str, contact: &Value) -> SentEmail {
     }
 }
 
-async fn deliver_event(api: &TestApi, event: Value) -> Recorded {
+pub(crate) async fn deliver_event(api: &TestApi, event: Value) -> Recorded {
     record(&api.app.feedback(), event).await.expect("the event is recorded")
 }
 

@@ -59,3 +59,26 @@ async fn a_renamed_contact_whose_search_item_and_name_key_stayed_is_a_violation(
     // The old term's item is stray, the new one's missing, and the name key stale.
     assert_eq!(broken_rules(api).await, [Rule::IndexItems, Rule::IndexItems, Rule::NameKey]);
 }
+
+#[tokio::test]
+async fn a_contact_without_its_tenant_wide_index_key_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, ada) = given_ada(&api).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+
+    // Missing, the contact would be left out of browsing the tenant's contacts.
+    update_raw(&api, (&pk, &sk), "REMOVE GSI3PK", &[]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::NameKey]);
+}
+
+#[tokio::test]
+async fn a_contact_indexed_under_another_tenant_is_a_violation() {
+    let api = TestApi::new().await;
+    let (acme, ada) = given_ada(&api).await;
+    let (pk, sk) = contact_key(&acme, &ada);
+
+    update_raw(&api, (&pk, &sk), "SET GSI3PK = :other", &[(":other", s("TENANT#t2#CONTACTS"))]).await;
+
+    assert_eq!(broken_rules(api).await, [Rule::NameKey]);
+}

@@ -151,6 +151,7 @@ fn table(status: &str, reminded_for: Option<&str>, due_action: &str) -> Vec<Item
         ("GSI1SK", &format!("{due_action}#t1#{CLIENT}#{CONTACT}")),
         ("last_name", "L"),
         ("GSI2SK", "l\u{1}"),
+        ("GSI3PK", "TENANT#t1#CONTACTS"),
     ]);
     let find = item(&[
         ("PK", "TENANT#t1#FIND"),

@@ -7,6 +7,7 @@ mod access;
 mod access_claims;
 mod activity;
 mod activity_changes;
+mod browse;
 mod client_invite;
 mod client_status;
 mod clients;

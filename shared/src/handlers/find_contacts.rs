@@ -1,17 +1,29 @@
 //! GET /contacts?email=  (the tenant's contact with that address)
 //! GET /contacts?q=&limit=&cursor=  (the tenant's contacts whose last name, first name or
 //! address starts with `q`, folded: case and accents do not matter)
+//! GET /contacts?client_id=&topic=&portal_status=&email_status=&has_email=&updated_since=&sort=name&limit=&cursor=
+//! (browsing: every contact of the tenant, every client's, in name order, filtered)
+//!
+//! Every contact listed carries its client's name (`client_name`), read once per page.
 
 use lambda_http::{Body, Error, Request, Response};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
-use crate::domain::{lookup, Email};
+use crate::domain::{lookup, ClientId, Email, EmailStatus, NotificationTopic, PortalStatus, TenantId};
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult, RequestError};
+use crate::store::keys::CONTACT_SK_PREFIX;
+use crate::store::{Browse, MAX_BROWSE_CLIENTS};
 use crate::App;
 
 /// The longest `q`, in characters: search terms are kept this long (`lookup::MAX_TERM_CHARS`).
 const MAX_QUERY_CHARS: usize = lookup::MAX_TERM_CHARS;
+
+/// The parameters only browsing takes.
+const BROWSE_PARAMETERS: &[&str] =
+    &["client_id", "topic", "portal_status", "email_status", "has_email", "updated_since", "sort"];
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, super::FIND_CONTACTS.route, run).await
@@ -22,29 +34,68 @@ fn bad(detail: &str) -> crate::http::HttpError {
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
-    let query = Query::parse(&call.req, &["email", "q", "limit", "cursor"])?;
+    let allowed = [&["email", "q", "limit", "cursor"][..], BROWSE_PARAMETERS].concat();
+    let query = Query::parse(&call.req, &allowed)?;
     let tenant = call.tenant()?;
+    let browsing_parameter = BROWSE_PARAMETERS.iter().any(|name| query.get(name).is_some());
     match (query.get("email"), query.get("q")) {
-        (Some(email), None) => {
-            if query.get("cursor").is_some() || query.get("limit").is_some() {
-                return Err(bad("email finds one contact: it takes no limit or cursor"));
-            }
-            let email = Email::parse(email).map_err(|_| bad("invalid value for email"))?;
-            let found = call.app.store.find_by_email(tenant, &email).await?;
-            json(200, &ListBody { items: found.into_iter().collect(), next_cursor: None })
+        (Some(_), Some(_)) => Err(bad("give at most one of email and q")),
+        (Some(_), None) | (None, Some(_)) if browsing_parameter => {
+            Err(bad("filters and sort are for browsing: give neither email nor q"))
         }
-        (None, Some(q)) => {
-            let prefix = lookup::fold(q);
-            if prefix.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
-                return Err(bad("q must hold 1 to 100 characters besides white space"));
-            }
-            // The cursor is bound to this tenant and search.
-            let scope = format!("find|{tenant}|{prefix}");
-            let after = call.app.cursors.resume(&scope, query.get("cursor"), &prefix)?;
-            let page = call.app.store.search_contacts(tenant, &prefix, query.limit()?, after).await?;
-            let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
-            json(200, &ListBody { items: page.items, next_cursor })
-        }
-        _ => Err(bad("give exactly one of email and q")),
+        (Some(email), None) => by_email(&call, &query, tenant, email).await,
+        (None, Some(q)) => search(&call, &query, tenant, q).await,
+        (None, None) => browse(&call, &query, tenant).await,
     }
+}
+
+async fn by_email(call: &Call<'_, App>, query: &Query, tenant: &TenantId, email: &str) -> HttpResult<Response<Body>> {
+    if query.get("cursor").is_some() || query.get("limit").is_some() {
+        return Err(bad("email finds one contact: it takes no limit or cursor"));
+    }
+    let email = Email::parse(email).map_err(|_| bad("invalid value for email"))?;
+    let found = call.app.store.find_by_email(tenant, &email).await?;
+    let items = call.app.store.with_client_names(tenant, found.into_iter().collect()).await?;
+    json(200, &ListBody { items, next_cursor: None })
+}
+
+async fn search(call: &Call<'_, App>, query: &Query, tenant: &TenantId, q: &str) -> HttpResult<Response<Body>> {
+    let prefix = lookup::fold(q);
+    if prefix.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+        return Err(bad("q must hold 1 to 100 characters besides white space"));
+    }
+    // The cursor is bound to this tenant and search.
+    let scope = format!("find|{tenant}|{prefix}");
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), &prefix)?;
+    let page = call.app.store.search_contacts(tenant, &prefix, query.limit()?, after).await?;
+    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
+    let items = call.app.store.with_client_names(tenant, page.items).await?;
+    json(200, &ListBody { items, next_cursor })
+}
+
+async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpResult<Response<Body>> {
+    // Name order is the one order (and the default).
+    query.parsed("sort", |s| (s == "name").then_some(()))?;
+    let browse = Browse {
+        clients: query.parsed("client_id", client_ids)?.unwrap_or_default(),
+        topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
+        portal_status: query.parsed("portal_status", |s| s.parse::<PortalStatus>().ok())?,
+        email_status: query.parsed("email_status", |s| s.parse::<EmailStatus>().ok())?,
+        has_email: query.parsed("has_email", |v| v.parse::<bool>().ok())?,
+        updated_since: query.parsed("updated_since", |v| OffsetDateTime::parse(v, &Rfc3339).ok())?,
+    };
+    // The cursor is bound to this tenant and filter set.
+    let scope = format!("browse|{tenant}|{browse:?}");
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
+    let page = call.app.store.browse_contacts(tenant, &browse, query.limit()?, after).await?;
+    let next_cursor = page.last_sort_key.map(|position| call.app.cursors.sign(&scope, &position));
+    json(200, &ListBody { items: page.items, next_cursor })
+}
+
+/// `client_id`: one to `MAX_BROWSE_CLIENTS` client ids, comma-separated, each once.
+fn client_ids(raw: &str) -> Option<Vec<ClientId>> {
+    let mut ids: Vec<ClientId> = raw.split(',').map(|id| ClientId::parse(id.trim())).collect::<Option<_>>()?;
+    ids.sort();
+    ids.dedup();
+    (ids.len() <= MAX_BROWSE_CLIENTS).then_some(ids)
 }

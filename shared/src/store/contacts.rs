@@ -8,7 +8,9 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 mod add;
+mod browse;
 mod bulk;
+mod conditions;
 mod delete;
 mod email_status;
 mod plain;
@@ -18,6 +20,7 @@ mod read;
 mod reports;
 mod update;
 
+pub use browse::{Browse, TenantContact, MAX_BROWSE_CLIENTS};
 pub use bulk::{batch_lengths, BATCH_ROWS};
 pub use email_status::StatusChange;
 pub use update::Updated;

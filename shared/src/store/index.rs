@@ -85,8 +85,8 @@ impl Store {
 }
 
 impl Store {
-    /// Writes a contact's index items and name sort key from the contact as stored, for
-    /// contacts stored before they existed (`local-tools reindex`). The write is conditional on
+    /// Writes a contact's index items, name sort key and tenant-wide index key from the contact
+    /// as stored, for contacts stored before they existed (`local-tools reindex`). The write is conditional on
     /// the version read, so a change in between wins and this plans again.
     pub async fn reindex_contact(
         &self,
@@ -102,10 +102,12 @@ impl Store {
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(Self::contact_key(tenant, client, id)))
-                .update_expression("SET #name = :name")
+                .update_expression("SET #name = :name, #tenant = :tenant")
                 .condition_expression("version = :expected")
                 .expression_attribute_names("#name", keys::NAME_SK)
+                .expression_attribute_names("#tenant", keys::TENANT_CONTACTS)
                 .expression_attribute_values(":name", s(lookup::name_key(&contact.fields)))
+                .expression_attribute_values(":tenant", s(keys::tenant_contacts_pk(tenant)))
                 .expression_attribute_values(
                     ":expected",
                     AttributeValue::N(contact.audit.version.to_string()),

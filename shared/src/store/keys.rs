@@ -84,6 +84,16 @@ pub fn find_sk(term: &str, id: ContactId) -> String {
 pub const NAME_INDEX: &str = "GSI2";
 pub const NAME_SK: &str = "GSI2SK";
 
+/// The tenant's contacts by name (browsing every client's contacts at once): the contact items
+/// of a tenant (`GSI3PK`, sparse: only contacts carry it) by `GSI2SK`, the same name key.
+pub const TENANT_NAME_INDEX: &str = "GSI3";
+pub const TENANT_CONTACTS: &str = "GSI3PK";
+
+/// A contact's `GSI3PK`: its tenant's contacts, every client's.
+pub fn tenant_contacts_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}#CONTACTS")
+}
+
 /// A contact's activity history (`store::activity`): under the contact alone, not its client,
 /// so the history is one query and erasing a contact's items needs only its id.
 pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {

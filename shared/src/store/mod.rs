@@ -27,7 +27,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use clients::ClientFilter;
-pub use contacts::{batch_lengths, ContactFilter, RenderRecord, StatusChange, Updated, BATCH_ROWS};
+pub use contacts::{
+    batch_lengths, Browse, ContactFilter, RenderRecord, StatusChange, TenantContact, Updated, BATCH_ROWS,
+    MAX_BROWSE_CLIENTS,
+};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 

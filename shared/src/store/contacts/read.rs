@@ -3,8 +3,9 @@
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::conditions::Conditions;
 use super::{s, ContactFilter};
-use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, TenantId};
+use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
 use crate::store::items::{ClientRecord, ContactRecord};
 use crate::store::{keys, last_sort_key, Page, Store};
 
@@ -106,30 +107,13 @@ impl Store {
 }
 
 /// The filters besides the topic, as a filter expression.
-fn with_filters(mut query: QueryFluentBuilder, filter: &ContactFilter) -> QueryFluentBuilder {
-    let mut filters = Vec::new();
+fn with_filters(query: QueryFluentBuilder, filter: &ContactFilter) -> QueryFluentBuilder {
+    let mut conditions = Conditions::default();
     if let Some(primary) = filter.primary {
-        filters.push("is_primary = :primary");
-        query = query.expression_attribute_values(":primary", AttributeValue::Bool(primary));
+        conditions.add("is_primary = :primary", [(":primary".to_owned(), AttributeValue::Bool(primary))]);
     }
-    if let Some(status) = filter.portal_status {
-        filters.push("portal_status = :status");
-        query = query.expression_attribute_values(":status", s(status.as_str()));
-    }
-    match filter.email_status {
-        None => {}
-        Some(EmailStatus::Ok) => filters.push("attribute_not_exists(email_status)"),
-        Some(status) => {
-            filters.push("email_status = :email_status");
-            query = query.expression_attribute_values(":email_status", s(status.as_str()));
-        }
-    }
-    if filter.with_email {
-        filters.push("attribute_exists(email)");
-    }
-    if filters.is_empty() {
-        query
-    } else {
-        query.filter_expression(filters.join(" AND "))
-    }
+    conditions.portal_status(filter.portal_status);
+    conditions.email_status(filter.email_status);
+    conditions.has_email(filter.with_email.then_some(true));
+    conditions.apply(query)
 }

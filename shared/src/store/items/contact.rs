@@ -150,6 +150,7 @@ pub fn new_contact_item(t: &TenantId, c: &Contact) -> DomainResult<Item> {
     let mut item = contact_editable_item(&c.fields)?;
     item.insert(keys::PK.into(), s(keys::contacts_pk(t, c.client_id)));
     item.insert(keys::SK.into(), s(keys::contact_sk(c.id)));
+    item.insert(keys::TENANT_CONTACTS.into(), s(keys::tenant_contacts_pk(t)));
     item.insert("entity".into(), s("contact"));
     item.insert("id".into(), s(c.id.to_string()));
     item.insert("client_id".into(), s(c.client_id.to_string()));

@@ -45,6 +45,11 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
             let detail = format!("contact {} has GSI2SK {:?}, not {name_key:?}", c.id, s(c.item, "GSI2SK"));
             found.add(Rule::NameKey, detail);
         }
+        let tenant_key = format!("TENANT#{}#CONTACTS", c.tenant);
+        if s(c.item, "GSI3PK") != Some(tenant_key.as_str()) {
+            let detail = format!("contact {} has GSI3PK {:?}, not {tenant_key:?}", c.id, s(c.item, "GSI3PK"));
+            found.add(Rule::NameKey, detail);
+        }
     }
     let mut actual: BTreeSet<Entry> = BTreeSet::new();
     for (shape, item) in &t.index {

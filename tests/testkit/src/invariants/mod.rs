@@ -78,6 +78,7 @@ pub enum Rule {
     /// its contact, and no others.
     IndexItems,
     /// A contact's name sort key (`GSI2SK`) is its folded last name, `\u{1}`, folded first name.
+    /// Its `GSI3PK` (the tenant's contacts by name) names its tenant.
     NameKey,
     /// A tenant's settings are versioned and within their bounds (invitation lifetime,
     /// signature length).

@@ -1,0 +1,197 @@
+//! Browsing a tenant's contacts, every client's at once, in name order: one `Query` of the
+//! tenant's name index (`GSI3`: `GSI3PK = TENANT#t#CONTACTS`, sorted by the name key
+//! `GSI2SK`) per page, the filters applied by DynamoDB to what the page read; then one
+//! `BatchGetItem` of the page's clients, for their names.
+
+use std::collections::{BTreeSet, HashMap};
+
+use time::OffsetDateTime;
+
+use super::conditions::Conditions;
+use super::s;
+use crate::domain::dates::format_timestamp;
+use crate::domain::{
+    ClientId, Contact, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus, TenantId,
+};
+use crate::store::items::{ClientRecord, ContactRecord};
+use crate::store::tx::Item;
+use crate::store::{keys, Page, Store};
+
+/// At most this many clients in one browse (`client_id`): a filter's `IN` takes 100 operands.
+pub const MAX_BROWSE_CLIENTS: usize = 25;
+
+/// What a browse keeps; every filter given must hold.
+#[derive(Debug, Default, Clone)]
+pub struct Browse {
+    /// Only these clients' contacts (none: every client's).
+    pub clients: Vec<ClientId>,
+    pub topic: Option<NotificationTopic>,
+    pub portal_status: Option<PortalStatus>,
+    /// Absent `email_status` = `ok`.
+    pub email_status: Option<EmailStatus>,
+    pub has_email: Option<bool>,
+    /// Only contacts changed at or after this time.
+    pub updated_since: Option<OffsetDateTime>,
+}
+
+/// A contact of a tenant-wide list, with its client's name.
+#[derive(Debug, serde::Serialize)]
+pub struct TenantContact {
+    #[serde(flatten)]
+    pub contact: Contact,
+    pub client_name: String,
+}
+
+impl Browse {
+    /// The filter expression's conditions.
+    fn conditions(&self) -> Conditions {
+        let mut conditions = Conditions::default();
+        if !self.clients.is_empty() {
+            let names: Vec<String> = (0..self.clients.len()).map(|i| format!(":client{i}")).collect();
+            let values = names.clone().into_iter().zip(self.clients.iter().map(|c| s(c.to_string())));
+            conditions.add(format!("client_id IN ({})", names.join(", ")), values);
+        }
+        if let Some(topic) = self.topic {
+            conditions.add("contains(notifications, :topic)", [(":topic".to_owned(), s(topic.as_str()))]);
+        }
+        conditions.portal_status(self.portal_status);
+        conditions.email_status(self.email_status);
+        conditions.has_email(self.has_email);
+        if let Some(since) = self.updated_since {
+            // Stored times are RFC 3339 in UTC, with a fraction only when it is not zero, so
+            // `…:57Z` sorts after `…:57.5Z` as text. Bounded by the whole second (`…:57`, which
+            // both follow), DynamoDB keeps a superset; `keeps` then compares the times exactly.
+            let second = format_timestamp(since.replace_nanosecond(0).unwrap_or(since));
+            conditions.add("updated_at >= :since", [(":since".to_owned(), s(second.trim_end_matches('Z')))]);
+        }
+        conditions
+    }
+
+    /// The exact comparisons DynamoDB's text comparison only bounds.
+    fn keeps(&self, contact: &Contact) -> bool {
+        let updated = || {
+            time::OffsetDateTime::parse(
+                &contact.audit.updated_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+        };
+        self.updated_since.is_none_or(|since| updated().is_ok_and(|at| at >= since))
+    }
+}
+
+impl Store {
+    /// One page of the tenant's contacts in name order (then by client and id), filtered. A page
+    /// reads `limit` contacts and returns those that pass, so a filtered page may hold fewer
+    /// (even none) and still have a next one; its cost grows with the page, not the tenant.
+    pub async fn browse_contacts(
+        &self,
+        tenant: &TenantId,
+        browse: &Browse,
+        limit: i32,
+        after: Option<String>,
+    ) -> DomainResult<Page<TenantContact>> {
+        let tenant_pk = keys::tenant_contacts_pk(tenant);
+        let start = after.map(|position| browse_start_key(tenant, &tenant_pk, &position)).transpose()?;
+        let query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::TENANT_NAME_INDEX)
+            .key_condition_expression("#tenant = :tenant")
+            .expression_attribute_names("#tenant", keys::TENANT_CONTACTS)
+            .expression_attribute_values(":tenant", s(&tenant_pk))
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        let out = browse
+            .conditions()
+            .apply(query)
+            .send()
+            .await
+            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+        let contacts = out
+            .items()
+            .iter()
+            .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
+            .filter(|c| c.as_ref().map_or(true, |c| browse.keeps(c)))
+            .collect::<DomainResult<Vec<_>>>()?;
+        let last_sort_key = browse_position(out.last_evaluated_key());
+        Ok(Page { items: self.with_client_names(tenant, contacts).await?, last_sort_key })
+    }
+
+    /// The contacts with their clients' names: one `BatchGetItem` of the distinct clients.
+    pub async fn with_client_names(
+        &self,
+        tenant: &TenantId,
+        contacts: Vec<Contact>,
+    ) -> DomainResult<Vec<TenantContact>> {
+        let clients: BTreeSet<ClientId> = contacts.iter().map(|c| c.client_id).collect();
+        let keys = clients.iter().map(|c| Self::client_key(tenant, *c)).collect();
+        let mut names = HashMap::new();
+        for item in self.batch_get(keys).await? {
+            let client = ClientRecord::from_item(item)?.into_client()?;
+            names.insert(client.id, client.fields.name.as_str().to_owned());
+        }
+        contacts
+            .into_iter()
+            .map(|contact| {
+                // A contact's client exists while it does (deleting a client needs it empty).
+                let name = names.get(&contact.client_id).cloned();
+                let name = name.ok_or_else(|| DomainError::internal("a contact's client is missing"))?;
+                Ok(TenantContact { contact, client_name: name })
+            })
+            .collect()
+    }
+}
+
+/// The length of a contact's `SK` (`CONTACT#` and a 26-character id) and of a client id.
+const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
+const CLIENT_ID_LEN: usize = 26;
+
+/// Where a browse page stopped: the contact's `SK`, its client's id, then its name key.
+fn browse_position(key: Option<&Item>) -> Option<String> {
+    let key = key?;
+    let text = |name: &str| key.get(name).and_then(|v| v.as_s().ok()).map(String::as_str);
+    let client = text(keys::PK)?.rsplit("#CLIENT#").next()?;
+    Some(format!("{}{client}{}", text(keys::SK)?, text(keys::NAME_SK)?))
+}
+
+/// The index's start key for a position `browse_position` made.
+fn browse_start_key(tenant: &TenantId, tenant_pk: &str, position: &str) -> DomainResult<Item> {
+    let short = || DomainError::internal("a browse position too short");
+    let sk = position.get(..CONTACT_SK_LEN).ok_or_else(short)?;
+    let client = position.get(CONTACT_SK_LEN..CONTACT_SK_LEN + CLIENT_ID_LEN).ok_or_else(short)?;
+    let name = position.get(CONTACT_SK_LEN + CLIENT_ID_LEN..).ok_or_else(short)?;
+    let client =
+        ClientId::parse(client).ok_or_else(|| DomainError::internal("a browse position's client"))?;
+    let mut key = Store::key(keys::contacts_pk(tenant, client), sk);
+    key.insert(keys::TENANT_CONTACTS.into(), s(tenant_pk));
+    key.insert(keys::NAME_SK.into(), s(name));
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browse_position_gives_back_the_key_it_was_made_from() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let client = ClientId::parse("01JC0000000000000000000000").unwrap();
+        let mut key = Store::key(keys::contacts_pk(&tenant, client), "CONTACT#01JD0000000000000000000000");
+        key.insert(keys::TENANT_CONTACTS.into(), s(keys::tenant_contacts_pk(&tenant)));
+        key.insert(keys::NAME_SK.into(), s("lovelace\u{1}ada"));
+
+        let position = browse_position(Some(&key)).unwrap();
+
+        assert_eq!(browse_start_key(&tenant, &keys::tenant_contacts_pk(&tenant), &position).unwrap(), key);
+    }
+
+    #[test]
+    fn updated_since_is_bounded_by_its_whole_second_and_compared_exactly() {
+        let since = OffsetDateTime::from_unix_timestamp_nanos(1_795_860_000_500_000_000).unwrap();
+        let browse = Browse { updated_since: Some(since), ..Browse::default() };
+        let (expression, values) = browse.conditions().expression().unwrap();
+        assert_eq!(expression, "updated_at >= :since");
+        assert_eq!(values, vec![(":since".to_owned(), s("2026-11-28T10:00:00"))]);
+    }
+}

@@ -1,0 +1,162 @@
+//! Browsing: `GET /contacts` without `email` or `q` lists every contact of the tenant, every
+//! client's, in name order, each with its client's name, paged, with filters that combine.
+
+use serde_json::{json, Value};
+use testkit::{Caller, TestApi};
+
+use crate::delivery_feedback::{deliver_event, given_recipient, notified};
+use crate::support::{assert_invariants, contact_path, given_client, given_contact, later, ses_event};
+
+fn names(page: &Value) -> Vec<String> {
+    let items = page["items"].as_array().unwrap_or_else(|| panic!("a page: {page}"));
+    items.iter().map(|c| c["last_name"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn browse(api: &TestApi, caller: &Caller, query: &str) -> Value {
+    let res = api.get(caller, &format!("/contacts{query}")).await;
+    assert_eq!(res.status, 200, "{query}: {}", res.body);
+    res.json()
+}
+
+/// Every contact of a browse, following `next_cursor` from `query` (pages of 2).
+async fn browse_all(api: &TestApi, query: &str) -> Vec<String> {
+    let (reader, mut all, mut cursor) = (TestApi::reader("t1"), Vec::new(), None::<String>);
+    loop {
+        let page = match &cursor {
+            None => browse(api, &reader, &format!("?limit=2{query}")).await,
+            Some(c) => browse(api, &reader, &format!("?limit=2{query}&cursor={c}")).await,
+        };
+        all.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+/// t1: Acme with Lovelace (invoices, with an address) and Babbage (a mobile only), Globex with
+/// Hopper (invoices), Initech with Turing; t2: Aaron. Returns t1's client ids.
+async fn given_tenant(api: &TestApi) -> [String; 3] {
+    let admin = TestApi::admin("t1");
+    let (acme, globex, initech) = (
+        given_client(api, &admin, "Acme").await,
+        given_client(api, &admin, "Globex").await,
+        given_client(api, &admin, "Initech").await,
+    );
+    let ada = json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@x.test", "notifications": ["invoice"]});
+    given_contact(api, &admin, &acme, ada).await;
+    given_contact(api, &admin, &acme, json!({"last_name": "Babbage", "mobile": "+14155550105"})).await;
+    let grace = json!({"last_name": "Hopper", "email": "grace@x.test", "notifications": ["invoice"]});
+    given_contact(api, &admin, &globex, grace).await;
+    given_contact(api, &admin, &initech, json!({"last_name": "Turing", "email": "alan@x.test"})).await;
+    let other = given_client(api, &TestApi::admin("t2"), "Other").await;
+    given_contact(api, &TestApi::admin("t2"), &other, json!({"last_name": "Aaron", "email": "a@x.test"}))
+        .await;
+    [acme, globex, initech]
+}
+
+#[tokio::test]
+async fn browsing_lists_every_contact_of_the_tenant_in_name_order_with_its_clients_name() {
+    let api = TestApi::new().await;
+    given_tenant(&api).await;
+
+    let page = browse(&api, &TestApi::reader("t1"), "").await;
+
+    assert_eq!(names(&page), ["Babbage", "Hopper", "Lovelace", "Turing"], "never another tenant's");
+    let clients: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|c| c["client_name"].as_str().unwrap()).collect();
+    assert_eq!(clients, ["Acme", "Globex", "Acme", "Initech"]);
+    assert_eq!(page["next_cursor"], Value::Null);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn browsing_in_pages_gives_every_contact_once_in_name_order() {
+    let api = TestApi::new().await;
+    given_tenant(&api).await;
+
+    assert_eq!(browse_all(&api, "").await, ["Babbage", "Hopper", "Lovelace", "Turing"]);
+}
+
+#[tokio::test]
+async fn browsing_one_or_several_clients_lists_only_their_contacts() {
+    let api = TestApi::new().await;
+    let [acme, globex, initech] = given_tenant(&api).await;
+
+    assert_eq!(browse_all(&api, &format!("&client_id={globex}")).await, ["Hopper"]);
+    assert_eq!(
+        browse_all(&api, &format!("&client_id={initech},{acme}")).await,
+        ["Babbage", "Lovelace", "Turing"]
+    );
+}
+
+#[tokio::test]
+async fn browsing_filters_by_topic_address_and_portal_status_and_they_combine() {
+    let api = TestApi::new().await;
+    let [acme, ..] = given_tenant(&api).await;
+
+    assert_eq!(browse_all(&api, "&topic=invoice").await, ["Hopper", "Lovelace"]);
+    assert_eq!(browse_all(&api, "&has_email=false").await, ["Babbage"]);
+    assert_eq!(browse_all(&api, "&has_email=true").await, ["Hopper", "Lovelace", "Turing"]);
+    assert_eq!(browse_all(&api, &format!("&topic=invoice&client_id={acme}")).await, ["Lovelace"]);
+    assert_eq!(browse_all(&api, "&portal_status=none&has_email=false").await, ["Babbage"]);
+    assert_eq!(browse_all(&api, "&portal_status=invited").await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn browsing_by_email_status_lists_the_contacts_whose_address_bounces() {
+    // Given a contact whose address bounced, and one in good standing
+    let api = TestApi::new().await;
+    let (client, ada) = given_recipient(&api, "ada").await;
+    given_contact(&api, &TestApi::admin("t1"), &client, json!({"last_name": "bob", "email": "bob@x.test"}))
+        .await;
+    let sent = notified(&api, &client, &ada).await;
+    deliver_event(&api, ses_event("record-email-event", &sent, &later(&api, 60))).await;
+
+    assert_eq!(browse_all(&api, "&email_status=bouncing").await, ["ada"]);
+    assert_eq!(browse_all(&api, "&email_status=ok").await, ["bob"]);
+}
+
+#[tokio::test]
+async fn browsing_contacts_updated_since_a_time_lists_only_those_changed_at_or_after_it() {
+    // Given four contacts, then, a minute later, one of them changed
+    let api = TestApi::new().await;
+    let [_, globex, _] = given_tenant(&api).await;
+    api.clock.advance(time::Duration::minutes(1));
+    let since = later(&api, 0);
+    api.clock.advance(time::Duration::milliseconds(1500));
+    let hopper =
+        browse(&api, &TestApi::reader("t1"), &format!("?client_id={globex}")).await["items"][0].clone();
+    assert_eq!(
+        api.patch(&TestApi::admin("t1"), &contact_path(&globex, &hopper), json!({"job_title": "CTO"}))
+            .await
+            .status,
+        200
+    );
+
+    let changed = browse_all(&api, &format!("&updated_since={}", since.replace('+', "%2B"))).await;
+
+    assert_eq!(changed, ["Hopper"]);
+}
+
+#[tokio::test]
+async fn a_browse_cursor_is_refused_with_other_filters_and_browsing_parameters_without_browsing_are_400() {
+    let api = TestApi::new().await;
+    given_tenant(&api).await;
+    let reader = TestApi::reader("t1");
+    let first = browse(&api, &reader, "?limit=1").await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+
+    for query in [
+        format!("?limit=1&cursor={cursor}&topic=invoice"),
+        "?q=lov&topic=invoice".to_owned(),
+        "?email=ada@x.test&sort=name".to_owned(),
+        "?sort=-updated_at".to_owned(),
+        "?client_id=acme".to_owned(),
+        "?has_email=maybe".to_owned(),
+        "?updated_since=yesterday".to_owned(),
+    ] {
+        let res = api.get(&reader, &format!("/contacts{query}")).await;
+        assert_eq!((res.status, res.problem_code().as_str()), (400, "bad-request"), "{query}: {}", res.body);
+    }
+}
