@@ -257,4 +257,5 @@ async fn every_route_answers_every_caller_as_specified() {
         }
     }
     assert_eq!(checked, ROUTES.len() * EVERYONE.len());
+    println!("access matrix: {} routes x {} kinds of caller = {checked} cells", ROUTES.len(), EVERYONE.len());
 }

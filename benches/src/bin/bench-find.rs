@@ -3,21 +3,25 @@
 //!   through the topic items (the service) next to the query-and-filter of the client's
 //!   contacts that served `?topic=` before (raw SDK, the same query the store made).
 //! - `?q=` prefix search: tenants of growing size, each with 10 contacts matching the prefix.
+//! - Browsing (`GET /contacts`): a page of 25 of the same tenants, unfiltered and filtered by
+//!   one of their 50 clients.
 //!
 //! Items read are DynamoDB's own counts (`ScannedCount` of each query, the items a
 //! `BatchGetItem` returned); times are medians (p10-p90) of 21 interleaved runs.
-//! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...] [--of N]
-//!   --of N   contacts of the client whose recipients are read (default 5000)
+//! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...] [--of N] [--only P]
+//!   --of N     contacts of the client whose recipients are read (default 5000)
+//!   --only P   one part: `recipients`, `search` or `browse`
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::{ms, Item, Spread};
 use shared::domain::{
-    ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, NotificationTopic, Patch, Stamp,
-    TenantId, Text,
+    Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
+    Email, NotificationTopic, Patch, Stamp, TenantId, Text,
 };
-use shared::store::{items::new_contact_item, ContactFilter, Store};
+use shared::store::items::{new_client_item, new_contact_item};
+use shared::store::{Browse, ContactFilter, Store};
 use testkit::table::dynamo_client;
 
 const RUNS: usize = 21;
@@ -142,6 +146,54 @@ async fn recipients(db: &aws_sdk_dynamodb::Client, total: usize, receiving: usiz
     bench::drop_table(db, &table).await;
 }
 
+/// Items one page of 25 of the tenant's name index reads (`ScannedCount`), with `filter` (a
+/// client id) or without.
+async fn browse_read(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: Option<ClientId>,
+) -> i32 {
+    let mut query = db
+        .query()
+        .table_name(table)
+        .index_name("GSI3")
+        .key_condition_expression("GSI3PK = :t")
+        .expression_attribute_values(":t", s(format!("TENANT#{tenant}#CONTACTS")))
+        .limit(25);
+    if let Some(client) = client {
+        query = query
+            .filter_expression("client_id = :c")
+            .expression_attribute_values(":c", s(client.to_string()));
+    }
+    query.send().await.expect("query").scanned_count()
+}
+
+/// Times a page of 25 of browsing, unfiltered and filtered by `client`: a table row per way.
+async fn browse_rows(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: &TenantId,
+    client: ClientId,
+    size: usize,
+) -> [String; 2] {
+    let store = Store::new(db.clone(), table.to_owned());
+    let ways = [Browse::default(), Browse { clients: vec![client], ..Browse::default() }];
+    let mut rows = [String::new(), String::new()];
+    for (way, row) in ways.iter().zip(rows.iter_mut()) {
+        let (mut times, mut listed) = (Vec::new(), 0);
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            listed = store.browse_contacts(tenant, way, 25, None).await.expect("browse").items.len();
+            times.push(started.elapsed());
+        }
+        let read = browse_read(db, table, tenant, way.clients.first().copied()).await;
+        let name = if way.clients.is_empty() { "every client" } else { "one client of 50" };
+        *row = format!("| {size} | {name} | {listed} | {read} | {} |", Spread::of(times).show(ms));
+    }
+    rows
+}
+
 async fn search(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
     const MATCHES: usize = 10;
     println!("| contacts in the tenant | matches of `zeph` | search items read | contacts read | time, median (p10-p90) | seed time |");
@@ -193,6 +245,48 @@ async fn search(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
     }
 }
 
+/// A client item as the service writes it.
+fn client_item(tenant: &TenantId, id: ClientId, i: usize) -> Item {
+    let fields = ClientFields::create(ClientPatch {
+        name: Patch::Set(Text::from_stored(format!("Client {i}"))),
+        ..ClientPatch::default()
+    })
+    .expect("valid client");
+    let stamp = Stamp { at: "2026-01-01T00:00:00Z".into(), by: "bench".into() };
+    let client = Client { id, fields, primary_contact_id: None, contact_count: 0, audit: Audit::new(&stamp) };
+    new_client_item(tenant, &client).expect("item")
+}
+
+/// Browsing: tenants of growing size, 50 clients each, holding their contact items only (the
+/// search and topic items play no part in browsing, and seeding them would triple the time).
+async fn browsing(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
+    println!("| contacts in the tenant | browsing | contacts listed | contacts read | time, median (p10-p90) | seed time |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    for &size in sizes {
+        let tenant = TenantId::parse("bench").expect("tenant");
+        let table = bench::fresh_table(db, "bench-browse").await;
+        let clients: Vec<ClientId> = (0..50).map(|_| ClientId::generate()).collect();
+        let mut all: Vec<Item> =
+            clients.iter().enumerate().map(|(i, c)| client_item(&tenant, *c, i)).collect();
+        all.extend((0..size).map(|i| {
+            let c = contact(
+                clients[i % clients.len()],
+                &format!("Contact {i}"),
+                &format!("c{i}@bench.example"),
+                vec![],
+            );
+            new_contact_item(&tenant, &c).expect("item")
+        }));
+        let seeded = Instant::now();
+        bench::batch_write(db, &table, all, 16).await;
+        let seed_time = seeded.elapsed();
+        for row in browse_rows(db, &table, &tenant, clients[0], size).await {
+            println!("{row} {:.1} s |", seed_time.as_secs_f64());
+        }
+        bench::drop_table(db, &table).await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -201,15 +295,31 @@ async fn main() {
         of = args.get(at + 1).and_then(|n| n.parse().ok()).expect("--of N");
         args.drain(at..at + 2);
     }
+    let mut only = None;
+    if let Some(at) = args.iter().position(|a| a == "--only") {
+        only = args.get(at + 1).cloned();
+        args.drain(at..at + 2);
+    }
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let args: Vec<usize> = args.iter().map(|a| a.parse().expect("numbers")).collect();
     let receiving = args.first().copied().unwrap_or(3);
     let sizes = if args.len() > 1 { args[1..].to_vec() } else { vec![1_000, 10_000, 50_000] };
     let db = dynamo_client().await;
-    println!("### A topic's recipients: {of} contacts, {receiving} receiving invoices");
-    println!();
-    recipients(&db, of, receiving).await;
-    println!();
-    println!("### Prefix search: cost against tenant size");
-    println!();
-    search(&db, &sizes).await;
+    if runs("recipients") {
+        println!("### A topic's recipients: {of} contacts, {receiving} receiving invoices");
+        println!();
+        recipients(&db, of, receiving).await;
+        println!();
+    }
+    if runs("search") {
+        println!("### Prefix search: cost against tenant size");
+        println!();
+        search(&db, &sizes).await;
+        println!();
+    }
+    if runs("browse") {
+        println!("### Browsing the tenant: a page of 25 against tenant size");
+        println!();
+        browsing(&db, &sizes).await;
+    }
 }
