@@ -161,6 +161,7 @@ def contact_item(tenant, contact):
         "notifications": {"L": [{"S": t} for t in contact["notifications"]]},
         "permissions": {"L": [{"S": p} for p in contact["permissions"]]},
         "GSI2SK": {"S": name_key(contact)},
+        "GSI3PK": {"S": f"TENANT#{tenant}#CONTACTS"},
         "version": {"N": "1"},
     }
     for name in TEXT_FIELDS + ("email", "created_at", "updated_at", "created_by", "updated_by"):
