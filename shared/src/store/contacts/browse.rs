@@ -186,6 +186,30 @@ mod tests {
         assert_eq!(browse_start_key(&tenant, &keys::tenant_contacts_pk(&tenant), &position).unwrap(), key);
     }
 
+    fn updated_at(at: &str) -> Contact {
+        use crate::domain::{ContactFields, ContactId, ContactPatch, Email, Patch, Stamp, Text};
+        let fields = ContactFields::create(ContactPatch {
+            last_name: Patch::Set(Text::from_stored("Lovelace".into())),
+            email: Patch::Set(Email::parse("ada@x.test").unwrap()),
+            ..ContactPatch::default()
+        })
+        .unwrap();
+        let stamp = Stamp { at: at.into(), by: "u".into() };
+        Contact::new(ContactId::generate(), ClientId::generate(), fields, &stamp)
+    }
+
+    #[test]
+    fn a_contact_changed_in_the_same_second_as_updated_since_is_kept_only_from_that_instant() {
+        let since = OffsetDateTime::from_unix_timestamp_nanos(1_795_860_000_500_000_000).unwrap();
+        let browse = Browse { updated_since: Some(since), ..Browse::default() };
+        // Both sort after the bound DynamoDB compares (`…T10:00:00`); only the later one is kept.
+        assert!(!browse.keeps(&updated_at("2026-11-28T10:00:00Z")));
+        assert!(!browse.keeps(&updated_at("2026-11-28T10:00:00.4Z")));
+        assert!(browse.keeps(&updated_at("2026-11-28T10:00:00.5Z")));
+        assert!(browse.keeps(&updated_at("2026-11-28T10:00:01Z")));
+        assert!(Browse::default().keeps(&updated_at("2020-01-01T00:00:00Z")));
+    }
+
     #[test]
     fn updated_since_is_bounded_by_its_whole_second_and_compared_exactly() {
         let since = OffsetDateTime::from_unix_timestamp_nanos(1_795_860_000_500_000_000).unwrap();
