@@ -30,7 +30,8 @@ pub struct PersonalData {
 }
 
 /// Gathers the contact's data: the contact and its project links (one read of its item and one
-/// of the links), its history, and its portal user. 404 when the contact is not the client's.
+/// of the links), then its history and its portal user together. 404 when the contact is not
+/// the client's.
 pub async fn gather(
     store: &Store,
     users: &PortalUsers,
@@ -39,8 +40,8 @@ pub async fn gather(
     exported_at: String,
 ) -> DomainResult<PersonalData> {
     let (contact, project_links) = store.contact_and_projects(tenant, client, id).await?;
-    let activity = store.all_activity(tenant, id).await?;
-    let portal_user = users.record(tenant, &contact).await?;
+    let (activity, portal_user) =
+        tokio::try_join!(store.all_activity(tenant, id), users.record(tenant, &contact))?;
     Ok(PersonalData {
         exported_at,
         tenant_id: tenant.as_str().to_owned(),

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use testkit::{Caller, TestApi};
 
 use crate::delivery_feedback::{deliver_event, given_recipient, notified};
+use crate::invariants::{delete_raw, put_raw, s};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, later, ses_event};
 
 fn names(page: &Value) -> Vec<String> {
@@ -159,4 +160,35 @@ async fn a_browse_cursor_is_refused_with_other_filters_and_browsing_parameters_w
         let res = api.get(&reader, &format!("/contacts{query}")).await;
         assert_eq!((res.status, res.problem_code().as_str()), (400, "bad-request"), "{query}: {}", res.body);
     }
+}
+
+#[tokio::test]
+async fn a_contact_the_tenants_index_still_holds_after_its_client_was_deleted_is_left_out_of_a_page() {
+    // Given: the tenant-wide index is eventually consistent in AWS, so for a moment it can hold
+    // a contact whose client (and the contact) are gone; here such an entry, written as is.
+    let api = TestApi::new().await;
+    let [acme, ..] = given_tenant(&api).await;
+    let ada =
+        browse(&api, &TestApi::reader("t1"), "?limit=3").await["items"][2]["id"].as_str().unwrap().to_owned();
+    let key = |client: &str| {
+        [("PK", s(&format!("TENANT#t1#CLIENT#{client}"))), ("SK", s(&format!("CONTACT#{ada}")))]
+    };
+    let read = api
+        .db
+        .get_item()
+        .table_name(&api.table)
+        .set_key(Some(key(&acme).into_iter().map(|(k, v)| (k.to_owned(), v)).collect()));
+    let lovelace = read.send().await.expect("get").item.expect("Lovelace's item");
+    let gone_client = "01JZZZZZZZZZZZZZZZZZZZZZZZ";
+    let mut stale = lovelace.clone();
+    stale.insert("PK".into(), s(&format!("TENANT#t1#CLIENT#{gone_client}")));
+    stale.insert("client_id".into(), s(gone_client));
+    put_raw(&api, &stale.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>()).await;
+
+    // When
+    let page = browse(&api, &TestApi::reader("t1"), "").await;
+
+    // Then: the page lists the others, as if the index had caught up.
+    assert_eq!(names(&page), ["Babbage", "Hopper", "Lovelace", "Turing"]);
+    delete_raw(&api, (&format!("TENANT#t1#CLIENT#{gone_client}"), &format!("CONTACT#{ada}"))).await;
 }

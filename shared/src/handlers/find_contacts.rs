@@ -85,7 +85,7 @@ async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpR
         updated_since: query.parsed("updated_since", |v| OffsetDateTime::parse(v, &Rfc3339).ok())?,
     };
     // The cursor is bound to this tenant and filter set.
-    let scope = format!("browse|{tenant}|{browse:?}");
+    let scope = format!("browse|{tenant}|{}", browse.scope());
     let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
     let page = call.app.store.browse_contacts(tenant, &browse, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|position| call.app.cursors.sign(&scope, &position));

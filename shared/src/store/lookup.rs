@@ -25,6 +25,7 @@ fn named(item: &Item) -> Option<(ClientId, ContactId)> {
 
 /// Length of a contact item's sort key (`CONTACT#` and a ULID), which a name cursor starts with.
 const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
+const CLIENT_ID_LEN: usize = 26;
 
 impl Store {
     /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
@@ -141,20 +142,51 @@ impl Store {
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 
-    /// The name index's key to continue after, from a position (`SK` then `GSI2SK`).
+    /// The name index's key to continue after, from a position of one client's contacts.
     pub(super) fn name_start_key(pk: &str, position: &str) -> DomainResult<Item> {
-        let (sk, name) = (position.get(..CONTACT_SK_LEN), position.get(CONTACT_SK_LEN..));
-        let (Some(sk), Some(name)) = (sk, name) else {
-            return Err(DomainError::internal("a name position too short"));
-        };
+        let (sk, _, name) = Self::split_name_position(position, Across::OneClient)?;
         let mut key = Self::key(pk.to_owned(), sk);
         key.insert(keys::NAME_SK.into(), s(name));
         Ok(key)
     }
 
-    /// The position a name page stops at (`SK` then `GSI2SK`).
-    pub(super) fn name_position(key: Option<&Item>) -> Option<String> {
+    /// The position a page in name order stops at: the contact's `SK`, its client's id when
+    /// the page spans clients (the key's `PK` names it), then its name key `GSI2SK`.
+    pub(super) fn name_position(key: Option<&Item>, across: Across) -> Option<String> {
         let key = key?;
-        Some(format!("{}{}", text(key, keys::SK)?, text(key, keys::NAME_SK)?))
+        let client = match across {
+            Across::OneClient => "",
+            Across::Clients => text(key, keys::PK)?.rsplit("#CLIENT#").next()?,
+        };
+        Some(format!("{}{client}{}", text(key, keys::SK)?, text(key, keys::NAME_SK)?))
     }
+
+    /// A position `name_position` made, in its parts: `SK`, the client, the name key.
+    pub(super) fn split_name_position(
+        position: &str,
+        across: Across,
+    ) -> DomainResult<(&str, Option<ClientId>, &str)> {
+        let client_len = match across {
+            Across::OneClient => 0,
+            Across::Clients => CLIENT_ID_LEN,
+        };
+        let short = || DomainError::internal("a name position too short");
+        let sk = position.get(..CONTACT_SK_LEN).ok_or_else(short)?;
+        let client = position.get(CONTACT_SK_LEN..CONTACT_SK_LEN + client_len).ok_or_else(short)?;
+        let name = position.get(CONTACT_SK_LEN + client_len..).ok_or_else(short)?;
+        let client = match across {
+            Across::OneClient => None,
+            Across::Clients => Some(
+                ClientId::parse(client).ok_or_else(|| DomainError::internal("a name position's client"))?,
+            ),
+        };
+        Ok((sk, client, name))
+    }
+}
+
+/// Whether a page in name order holds one client's contacts or spans a tenant's clients.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Across {
+    OneClient,
+    Clients,
 }

@@ -7,6 +7,7 @@ use super::conditions::Conditions;
 use super::{s, ContactFilter};
 use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
 use crate::store::items::{ClientRecord, ContactRecord};
+use crate::store::lookup::Across;
 use crate::store::{keys, last_sort_key, Page, Store};
 
 impl Store {
@@ -65,7 +66,7 @@ impl Store {
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .collect::<DomainResult<Vec<_>>>()?;
         let last_sort_key = if filter.by_name {
-            Self::name_position(out.last_evaluated_key())
+            Self::name_position(out.last_evaluated_key(), Across::OneClient)
         } else {
             last_sort_key(out.last_evaluated_key())
         };
