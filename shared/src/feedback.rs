@@ -16,9 +16,10 @@ use time::OffsetDateTime;
 
 use crate::domain::activity::{activity_time, expires_at, Activity, ActivityEvent, DeliveryOutcome};
 use crate::domain::contact::EmailDelivery;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, EmailStatus, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, EmailStatus, TenantId};
 use crate::email::{TAG_CLIENT, TAG_CONTACT, TAG_TENANT};
-use crate::store::{StatusChange, Store};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{StatusChange, Store, StoreError};
 
 /// Who the activity of an SES event is by.
 const SES_ACTOR: &str = "ses";
@@ -190,7 +191,7 @@ fn addresses(recipients: &[Recipient], mail: &Mail) -> Vec<String> {
 /// Records one EventBridge event from SES. Writing it again (EventBridge retries, SES sends
 /// twice) changes nothing: the activity item has the same key, and an event no later than the
 /// recorded status is stale.
-pub async fn record(with: &Feedback<'_>, event: Value) -> DomainResult<Recorded> {
+pub async fn record(with: &Feedback<'_>, event: Value) -> ServiceResult<Recorded> {
     let envelope = match serde_json::from_value::<Envelope>(event) {
         Ok(envelope) => envelope,
         Err(e) => {
@@ -210,8 +211,10 @@ pub async fn record(with: &Feedback<'_>, event: Value) -> DomainResult<Recorded>
     match store.get_contact(&who.tenant, who.client, who.contact).await {
         Ok(_) => {}
         // Deleted since (its history goes with it): nothing to record.
-        Err(DomainError::NotFound(_)) => return Ok(Recorded::Ignored { why: "no such contact" }),
-        Err(e) => return Err(e),
+        Err(StoreError::Refused(DomainError::NotFound(_))) => {
+            return Ok(Recorded::Ignored { why: "no such contact" })
+        }
+        Err(e) => return Err(e.into()),
     }
     let activity = Activity {
         client_id: who.client.to_string(),
@@ -224,7 +227,7 @@ pub async fn record(with: &Feedback<'_>, event: Value) -> DomainResult<Recorded>
             reason: reading.reason.clone(),
         },
     };
-    let at = OffsetDateTime::parse(&reading.at, &Rfc3339).map_err(DomainError::internal)?;
+    let at = OffsetDateTime::parse(&reading.at, &Rfc3339).map_err(ServiceError::internal)?;
     let suffix = format!("{}#{}", ses.mail.message_id, ses.event_type);
     store.put_activity(&who.tenant, &activity, &suffix, expires_at(at, with.retention_days)).await?;
     let mut status = None;

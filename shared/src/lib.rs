@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod email;
+pub mod error;
 pub mod feedback;
 pub mod handlers;
 pub mod http;

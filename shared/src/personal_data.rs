@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::domain::activity::Activity;
 use crate::domain::project::ProjectLink;
-use crate::domain::{ClientId, Contact, ContactId, DomainResult, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, TenantId};
+use crate::error::ServiceResult;
 use crate::portal_users::{PortalUserRecord, PortalUsers};
 use crate::store::Store;
 
@@ -38,7 +39,7 @@ pub async fn gather(
     tenant: &TenantId,
     (client, id): (ClientId, ContactId),
     exported_at: String,
-) -> DomainResult<PersonalData> {
+) -> ServiceResult<PersonalData> {
     let (contact, project_links) = store.contact_and_projects(tenant, client, id).await?;
     let (activity, portal_user) =
         tokio::try_join!(store.all_activity(tenant, id), users.record(tenant, &contact))?;

@@ -20,7 +20,8 @@ use aws_sdk_cognitoidentityprovider::Client;
 
 use crate::domain::invite::Password;
 use crate::domain::portal::portal_username;
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, Email, PortalStatus, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 /// The portal pool's users, administered with the pool's admin API.
 #[derive(Clone)]
@@ -71,9 +72,9 @@ impl PortalUsers {
         Self { pool: pool_id.map(|id| (Client::new(aws), id)) }
     }
 
-    fn pool(&self) -> DomainResult<(&Client, &str)> {
+    fn pool(&self) -> StoreResult<(&Client, &str)> {
         let pool = self.pool.as_ref().map(|(cognito, id)| (cognito, id.as_str()));
-        pool.ok_or_else(|| DomainError::internal("PORTAL_USER_POOL_ID is not set"))
+        pool.ok_or_else(|| StoreError::internal("PORTAL_USER_POOL_ID is not set"))
     }
 
     /// Lets the contact sign in with `password`: creates its user (the address counts as
@@ -81,7 +82,7 @@ impl PortalUsers {
     /// A user of another contact under the name is stale: the name holds this tenant's
     /// address, which this contact holds now (the tenant's email claim is unique), so that
     /// user outlived an address change whose removal failed. It is replaced.
-    pub async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> DomainResult<()> {
+    pub async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> StoreResult<()> {
         let (cognito, pool) = self.pool()?;
         let username = user.username();
         let created = Self::create(cognito, pool, &username, user).await;
@@ -91,15 +92,15 @@ impl PortalUsers {
                 if Self::holder(cognito, pool, &username, user).await? == Holder::Contact {
                     let enabled =
                         cognito.admin_enable_user().user_pool_id(pool).username(&username).send().await;
-                    enabled.map_err(|e| DomainError::failed("AdminEnableUser", e.into_service_error()))?;
+                    enabled.map_err(|e| StoreError::failed("AdminEnableUser", e.into_service_error()))?;
                 } else {
                     tracing::warn!(contact = %user.contact, "replacing a stale portal user of another contact");
                     Self::delete(cognito, pool, &username).await?;
                     let again = Self::create(cognito, pool, &username, user).await;
-                    again.map_err(|e| DomainError::failed("AdminCreateUser", e.into_service_error()))?;
+                    again.map_err(|e| StoreError::failed("AdminCreateUser", e.into_service_error()))?;
                 }
             }
-            Err(e) => return Err(DomainError::failed("AdminCreateUser", e)),
+            Err(e) => return Err(StoreError::failed("AdminCreateUser", e)),
         }
         let set = cognito
             .admin_set_user_password()
@@ -116,9 +117,9 @@ impl PortalUsers {
                     detail = e.message().unwrap_or_default(),
                     "the portal pool refused the password"
                 );
-                Err(DomainError::invalid("password", "does not meet the portal's password policy"))
+                Err(DomainError::invalid("password", "does not meet the portal's password policy").into())
             }
-            Err(e) => Err(DomainError::failed("AdminSetUserPassword", e)),
+            Err(e) => Err(StoreError::failed("AdminSetUserPassword", e)),
         }
     }
 
@@ -151,9 +152,9 @@ impl PortalUsers {
         created.map(|_| ())
     }
 
-    async fn delete(cognito: &Client, pool: &str, username: &str) -> DomainResult<()> {
+    async fn delete(cognito: &Client, pool: &str, username: &str) -> StoreResult<()> {
         let deleted = cognito.admin_delete_user().user_pool_id(pool).username(username).send().await;
-        deleted.map(|_| ()).map_err(|e| DomainError::failed("AdminDeleteUser", e.into_service_error()))
+        deleted.map(|_| ()).map_err(|e| StoreError::failed("AdminDeleteUser", e.into_service_error()))
     }
 
     /// Ends the contact's portal access in the pool: its user is disabled and signed out
@@ -185,22 +186,22 @@ impl PortalUsers {
         }
     }
 
-    async fn sign_out(cognito: &Client, pool: &str, username: &str) -> DomainResult<()> {
+    async fn sign_out(cognito: &Client, pool: &str, username: &str) -> StoreResult<()> {
         let signed_out =
             cognito.admin_user_global_sign_out().user_pool_id(pool).username(username).send().await;
         signed_out
             .map(|_| ())
-            .map_err(|e| DomainError::failed("AdminUserGlobalSignOut", e.into_service_error()))
+            .map_err(|e| StoreError::failed("AdminUserGlobalSignOut", e.into_service_error()))
     }
 
-    async fn try_end_access(&self, user: &PortalUser<'_>, delete: bool) -> DomainResult<()> {
+    async fn try_end_access(&self, user: &PortalUser<'_>, delete: bool) -> StoreResult<()> {
         let (cognito, pool) = self.pool()?;
         let username = user.username();
         if Self::holder(cognito, pool, &username, user).await? != Holder::Contact {
             return Ok(());
         }
         let disabled = cognito.admin_disable_user().user_pool_id(pool).username(&username).send().await;
-        disabled.map_err(|e| DomainError::failed("AdminDisableUser", e.into_service_error()))?;
+        disabled.map_err(|e| StoreError::failed("AdminDisableUser", e.into_service_error()))?;
         // Signing out ends its refresh tokens; disabled, it cannot sign in again anyway.
         if let Err(e) = Self::sign_out(cognito, pool, &username).await {
             warn(user, &e);
@@ -236,7 +237,7 @@ impl PortalUsers {
         &self,
         tenant: &TenantId,
         contact: &Contact,
-    ) -> DomainResult<Option<PortalUserRecord>> {
+    ) -> StoreResult<Option<PortalUserRecord>> {
         let Some(user) = PortalUser::of(tenant, contact) else {
             return Ok(None);
         };
@@ -264,12 +265,12 @@ impl PortalUsers {
     }
 
     /// The user named `username`, if there is one.
-    async fn get(cognito: &Client, pool: &str, username: &str) -> DomainResult<Option<AdminGetUserOutput>> {
+    async fn get(cognito: &Client, pool: &str, username: &str) -> StoreResult<Option<AdminGetUserOutput>> {
         let found = cognito.admin_get_user().user_pool_id(pool).username(username).send().await;
         match found.map_err(|e| e.into_service_error()) {
             Ok(found) => Ok(Some(found)),
             Err(e) if e.is_user_not_found_exception() => Ok(None),
-            Err(e) => Err(DomainError::failed("AdminGetUser", e)),
+            Err(e) => Err(StoreError::failed("AdminGetUser", e)),
         }
     }
 
@@ -288,7 +289,7 @@ impl PortalUsers {
         pool: &str,
         username: &str,
         user: &PortalUser<'_>,
-    ) -> DomainResult<Holder> {
+    ) -> StoreResult<Holder> {
         Ok(match Self::get(cognito, pool, username).await? {
             None => Holder::Nobody,
             Some(found) if Self::is_theirs(&found, user) => Holder::Contact,
@@ -310,7 +311,7 @@ pub struct PortalUserRecord {
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
-fn warn(user: &PortalUser<'_>, error: &DomainError) {
+fn warn(user: &PortalUser<'_>, error: &StoreError) {
     tracing::warn!(
         contact = %user.contact,
         error = %crate::telemetry::chain(error),

@@ -9,7 +9,8 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::domain::dates::Clock;
 use crate::domain::quota::{hour_of, SendWindow};
-use crate::domain::{DomainError, DomainResult, TenantId};
+use crate::domain::{DomainError, TenantId};
+use crate::error::ServiceResult;
 use crate::store::retry::{retry, Attempt, Backoff, Retry};
 use crate::store::Store;
 
@@ -42,8 +43,8 @@ pub struct Reservation {
 async fn update<T>(
     quota: &Quota<'_>,
     tenant: &TenantId,
-    change: impl Fn(&mut SendWindow, i64) -> DomainResult<T>,
-) -> DomainResult<T> {
+    change: impl Fn(&mut SendWindow, i64) -> ServiceResult<T>,
+) -> ServiceResult<T> {
     let change = &change;
     retry(ROUNDS, || async move {
         let now = quota.clock.now().unix_timestamp();
@@ -58,7 +59,7 @@ async fn update<T>(
 
 /// Counts `wanted` emails if all of them fit in the tenant's quota; otherwise
 /// `QuotaExceeded` (with when to retry) and nothing counted.
-pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> ServiceResult<Reservation> {
     let limit = quota.daily_limit;
     let now = quota.clock.now().unix_timestamp();
     let hour = if wanted == 0 {
@@ -77,7 +78,7 @@ pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> Domai
 }
 
 /// Counts as many of `wanted` emails as fit in the tenant's quota.
-pub async fn reserve_up_to(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> DomainResult<Reservation> {
+pub async fn reserve_up_to(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> ServiceResult<Reservation> {
     // Always read: the sweep runs once an hour, seldom after a count made in the same hour.
     let limit = quota.daily_limit;
     let (count, hour) =

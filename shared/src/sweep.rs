@@ -12,8 +12,9 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::domain::sweep::{format_instant, sweep_partitions};
-use crate::domain::{DomainResult, TenantId};
+use crate::domain::TenantId;
 use crate::email::Mailing;
+use crate::error::ServiceResult;
 use crate::portal_users::PortalUsers;
 use crate::quota::Budgets;
 use crate::store::sweep::DueContact;
@@ -67,7 +68,7 @@ pub struct Sweeping<'a> {
 pub async fn sweep<'a>(
     with: impl Into<Sweeping<'a>>,
     deadline: Option<Instant>,
-) -> DomainResult<SweepReport> {
+) -> ServiceResult<SweepReport> {
     let with = &with.into();
     let store = &with.mail.store;
     let now = with.mail.clock.now();
@@ -173,7 +174,7 @@ pub async fn run_scheduled<'a>(
     request_id: &str,
     trace_header: Option<&str>,
     deadline_epoch_ms: u64,
-) -> DomainResult<SweepReport> {
+) -> ServiceResult<SweepReport> {
     // Every line of the run carries its invocation, trace and route; the sweep serves all
     // tenants (`*`), and each line about one contact names its tenant too.
     let trace_id = crate::telemetry::trace_id(trace_header);

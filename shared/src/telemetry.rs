@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn an_internal_error_is_told_with_every_cause_under_it() {
         let cause = std::io::Error::other("connection reset");
-        let err = crate::domain::DomainError::failed("PutItem", cause);
+        #[derive(Debug, thiserror::Error)]
+        #[error("internal error")]
+        struct Internal(#[source] crate::domain::error::BoxError);
+        let err = Internal(crate::domain::error::Failed::boxed("PutItem", cause));
         assert_eq!(chain(&err), "internal error: PutItem: connection reset");
         let kept = std::error::Error::source(&err).and_then(|what| what.source());
         assert!(

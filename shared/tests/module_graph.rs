@@ -19,6 +19,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 2),
     // The portal user pool (Cognito), an outside store beside the table.
     ("portal_users", 2),
+    // The services' errors (and the email service's), beside the store's: the HTTP adapter maps them.
+    ("error", 2),
     ("quota", 3),
     ("email", 3),
     ("invites", 3),

@@ -133,7 +133,7 @@ async fn erasing_activity_that_dynamodb_keeps_leaving_unprocessed_gives_up_as_st
 
     // Then it gives up after its bounded attempts as a busy store (503 where a caller sees it,
     // a batch delivered again by the stream), not as a lost race, and nothing was erased
-    assert!(matches!(given_up, Err(shared::domain::DomainError::StoreBusy)), "{given_up:?}");
+    assert!(matches!(given_up, Err(shared::store::StoreError::Busy)), "{given_up:?}");
     let writes = proxy.take_calls().into_iter().filter(|c| c.operation == "BatchWriteItem").count();
     assert_eq!(writes, 8, "a bounded number of attempts");
     assert_eq!(activity_of(&api, &ada).await.len(), 2);

@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 use shared::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, PhoneRegion, Stamp, TenantId,
 };
+use shared::store::StoreError;
 use testkit::{TestApi, TestResponse};
 
 use crate::support::{assert_invariants, given_client, given_contact};
@@ -244,7 +245,7 @@ async fn a_batch_add_drops_only_the_row_whose_email_was_taken_meanwhile() {
         .expect("the batch as a whole succeeds");
 
     assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
-    assert!(matches!(results[1], Err(DomainError::EmailTaken)), "{results:?}");
+    assert!(matches!(results[1], Err(StoreError::Refused(DomainError::EmailTaken))), "{results:?}");
     let mut names: Vec<String> =
         contacts(&api, &acme).await.iter().map(|c| c["last_name"].as_str().unwrap().to_owned()).collect();
     names.sort();
@@ -289,6 +290,6 @@ async fn a_batch_add_to_a_client_that_does_not_exist_is_404() {
         )
         .await;
 
-    assert!(matches!(result, Err(DomainError::NotFound("client"))), "{result:?}");
+    assert!(matches!(result, Err(StoreError::Refused(DomainError::NotFound("client")))), "{result:?}");
     assert!(api.scan().await.iter().all(|i| i["entity"].as_s().unwrap() != "contact"));
 }

@@ -19,9 +19,10 @@ impl FieldError {
 /// Any error kept as the source of an internal one.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Why a request could not be done: one variant per rule (each with its problem code, see
-/// `code`), plus the store being busy, and email failures and internal errors, which keep
-/// their source. Malformed requests are the HTTP adapter's own errors (`http::RequestError`).
+/// Why the rules refuse a request: one variant per rule, each with its problem code (see
+/// `code`). Failures of what the rules run on are the layers' own: the store's
+/// (`store::StoreError`), the email service's and the services' (`crate::error`), and the HTTP
+/// adapter's (`http::HttpError`); `http::problem` maps them all to RFC 9457 responses.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     #[error("{0} not found")]
@@ -69,34 +70,17 @@ pub enum DomainError {
     /// support window), even with a token that is still valid.
     #[error("{0}")]
     PortalAccess(super::portal::PortalRefusal),
-    /// The version the caller read (`If-Match`) is not the stored one.
-    #[error("the resource changed since it was read (If-Match does not match)")]
-    PreconditionFailed,
-    #[error("this Idempotency-Key was already used with a different request")]
-    IdempotencyKeyReused,
-    #[error("the request conflicted with concurrent changes; retry it")]
-    Contention,
-    /// The mail service refused this message for good. The source (the service's code and
-    /// words) is for the logs; callers get a generic detail.
-    #[error("the email was refused")]
-    EmailRejected(#[source] BoxError),
-    /// The mail service could not take the message now (throttled, failing, paused).
-    #[error("email could not be sent right now")]
-    EmailUnavailable(#[source] BoxError),
     #[error(
         "sending {} email(s) would exceed this tenant's quota of {} a day ({} sent in the last 24 hours); nothing was sent",
         .0.wanted, .0.limit, .0.used
     )]
     QuotaExceeded(super::quota::OverQuota),
-    /// DynamoDB kept leaving reads unprocessed (throttling) after bounded retries.
-    #[error("the data store is busy; nothing was changed, retry in a moment")]
-    StoreBusy,
     #[error("{0}")]
     Gone(&'static str),
-    /// Anything the caller cannot fix. Its source chain is logged once, where the response is
-    /// made; the caller gets a generic detail.
-    #[error("internal error")]
-    Internal(#[source] BoxError),
+    /// Stored data that breaks a rule (a client with contacts and no primary): a fault of the
+    /// data, not of the request, answered as an internal error.
+    #[error("stored data breaks a rule: {0}")]
+    Inconsistent(&'static str),
 }
 
 /// What failed inside the service, with the error that made it fail as its source.
@@ -108,19 +92,16 @@ pub struct Failed {
     source: BoxError,
 }
 
+impl Failed {
+    /// A failure saying what failed (`PutItem`), keeping `source`.
+    pub fn boxed(what: impl Into<String>, source: impl Into<BoxError>) -> BoxError {
+        Box::new(Self { what: what.into(), source: source.into() })
+    }
+}
+
 impl DomainError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
-    }
-
-    /// An internal error: a broken invariant (a message) or an error passed on as it is.
-    pub fn internal(err: impl Into<BoxError>) -> Self {
-        Self::Internal(err.into())
-    }
-
-    /// An internal error saying what failed (`PutItem`), keeping `source`.
-    pub fn failed(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Internal(Box::new(Failed { what: what.into(), source: source.into() }))
     }
 
     /// The problem code callers switch on (`type` is `/problems/<code>`); stable, listed in
@@ -146,15 +127,9 @@ impl DomainError {
             SupportNotStarted => "support-not-started",
             SupportEnded => "support-ended",
             PortalAccess(refusal) => refusal.code(),
-            PreconditionFailed => "precondition-failed",
-            IdempotencyKeyReused => "idempotency-key-reused",
-            Contention => "contention",
-            Gone(_) => "gone",
-            EmailRejected(_) => "email-rejected",
-            EmailUnavailable(_) => "email-unavailable",
             QuotaExceeded(_) => "email-quota-exceeded",
-            StoreBusy => "store-busy",
-            Internal(_) => "internal",
+            Gone(_) => "gone",
+            Inconsistent(_) => "internal",
         }
     }
 }

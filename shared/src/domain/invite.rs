@@ -15,9 +15,10 @@ use super::{ContactFields, EmailStatus};
 pub struct InviteToken(String);
 
 impl InviteToken {
-    pub fn generate() -> Result<Self, DomainError> {
+    /// Fails only when the system has no randomness to give.
+    pub fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| DomainError::failed("no randomness", e))?;
+        getrandom::fill(&mut bytes)?;
         Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
     }
 

@@ -26,7 +26,7 @@ impl ClientContacts {
         match (count, primary) {
             (0, _) => Ok(Self::Empty),
             (count, Some(primary)) => Ok(Self::Led { primary, count }),
-            (_, None) => Err(DomainError::internal("client without primary")),
+            (_, None) => Err(DomainError::Inconsistent("a client with contacts and no primary")),
         }
     }
 }
@@ -106,7 +106,9 @@ pub fn on_promote(
     }
     match client {
         None => Err(DomainError::NotFound("client")),
-        Some(ClientContacts::Empty) => Err(DomainError::internal("client without primary")),
+        Some(ClientContacts::Empty) => {
+            Err(DomainError::Inconsistent("a client with contacts and no primary"))
+        }
         Some(ClientContacts::Led { primary, .. }) if primary == id => Ok(OnPromote::ReadAgain),
         Some(ClientContacts::Led { primary, .. }) => Ok(OnPromote::From { demote: primary }),
     }

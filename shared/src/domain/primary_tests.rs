@@ -19,7 +19,7 @@ fn a_client_with_contacts_is_led_by_the_primary_it_names() {
 
 #[test]
 fn a_client_with_contacts_but_no_primary_is_a_fault_of_the_data() {
-    assert!(matches!(ClientContacts::of(2, None), Err(DomainError::Internal(_))));
+    assert!(matches!(ClientContacts::of(2, None), Err(DomainError::Inconsistent(_))));
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn promoting_a_contact_of_a_client_that_is_gone_is_not_found() {
 fn promoting_while_the_client_has_no_primary_is_a_fault_of_the_data() {
     let refused = on_promote(ContactId::generate(), false, &Patch::Set(true), Some(ClientContacts::Empty));
 
-    assert!(matches!(refused, Err(DomainError::Internal(_))));
+    assert!(matches!(refused, Err(DomainError::Inconsistent(_))));
 }
 
 #[test]

@@ -13,7 +13,8 @@ use crate::config::EmailConfig;
 use crate::domain::activity::EmailKind;
 use crate::domain::dates::Clock;
 use crate::domain::settings::Fallbacks;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Email, TenantId};
+use crate::domain::{ClientId, ContactId, Email, TenantId};
+use crate::error::{EmailError, ServiceError, ServiceResult};
 use crate::quota::Quota;
 use crate::store::Store;
 pub use record::Sent;
@@ -85,7 +86,7 @@ pub struct Addressee<'a> {
 }
 
 impl Addressee<'_> {
-    fn tags(&self) -> DomainResult<Vec<MessageTag>> {
+    fn tags(&self) -> ServiceResult<Vec<MessageTag>> {
         [
             (TAG_TENANT, self.tenant.to_string()),
             (TAG_CLIENT, self.client.to_string()),
@@ -94,7 +95,7 @@ impl Addressee<'_> {
         ]
         .into_iter()
         .map(|(name, value)| {
-            MessageTag::builder().name(name).value(value).build().map_err(DomainError::internal)
+            MessageTag::builder().name(name).value(value).build().map_err(ServiceError::internal)
         })
         .collect()
     }
@@ -136,9 +137,9 @@ impl Mailer {
     }
 
     /// Sends one email; returns the SES message id.
-    pub async fn send(&self, email: OutgoingEmail<'_>) -> DomainResult<String> {
+    pub async fn send(&self, email: OutgoingEmail<'_>) -> ServiceResult<String> {
         let text =
-            |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(DomainError::internal);
+            |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(ServiceError::internal);
         let message = Message::builder()
             .subject(text(email.subject)?)
             .body(Body::builder().text(text(&email.body.text)?).html(text(&email.body.html)?).build())
@@ -155,7 +156,7 @@ impl Mailer {
             .await;
         match result {
             Ok(out) => Ok(out.message_id.unwrap_or_default()),
-            Err(err) => Err(classify(err.into_service_error())),
+            Err(err) => Err(classify(err.into_service_error()).into()),
         }
     }
 }
@@ -167,14 +168,14 @@ impl Mailer {
 /// log line of whoever handles it; they name the account's identities, sandbox state and
 /// region, so `http::problem` never shows them to API callers. SES's words may name the
 /// recipient too: they are kept with every address replaced, so no log line holds one.
-fn classify(err: SendEmailError) -> DomainError {
+fn classify(err: SendEmailError) -> EmailError {
     let words = crate::telemetry::redact_addresses(err.message().unwrap_or("no detail"));
     let detail = format!("{}: {words}", err.code().unwrap_or("error"));
     match err {
         SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
-            DomainError::EmailRejected(detail.into())
+            EmailError::Rejected(detail.into())
         }
-        _ => DomainError::EmailUnavailable(detail.into()),
+        _ => EmailError::Unavailable(detail.into()),
     }
 }
 
@@ -187,8 +188,8 @@ mod tests {
     fn a_rejected_message_is_permanent_and_throttling_is_unavailability() {
         let rejected = SendEmailError::MessageRejected(MessageRejected::builder().message("bad").build());
         let throttled = SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build());
-        assert!(matches!(classify(rejected), DomainError::EmailRejected(_)));
-        assert!(matches!(classify(throttled), DomainError::EmailUnavailable(_)));
+        assert!(matches!(classify(rejected), EmailError::Rejected(_)));
+        assert!(matches!(classify(throttled), EmailError::Unavailable(_)));
     }
 
     #[test]
@@ -206,6 +207,6 @@ mod tests {
     #[test]
     fn an_account_that_cannot_send_yet_is_unavailability_not_a_refusal_of_the_message() {
         let paused = SendEmailError::SendingPausedException(SendingPausedException::builder().build());
-        assert!(matches!(classify(paused), DomainError::EmailUnavailable(_)));
+        assert!(matches!(classify(paused), EmailError::Unavailable(_)));
     }
 }

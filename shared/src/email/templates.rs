@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::domain::{DomainError, DomainResult};
+use crate::error::{ServiceError, ServiceResult};
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -37,12 +37,12 @@ pub struct Rendered {
     pub html: String,
 }
 
-pub fn render(name: &str, context: &impl Serialize) -> DomainResult<Rendered> {
+pub fn render(name: &str, context: &impl Serialize) -> ServiceResult<Rendered> {
     let part = |ext: &str| {
         environment()
             .get_template(&format!("{name}.{ext}"))
             .and_then(|t| t.render(context))
-            .map_err(|e| DomainError::failed(format!("template {name}.{ext}"), e))
+            .map_err(|e| ServiceError::failed(format!("template {name}.{ext}"), e))
     };
     Ok(Rendered { text: part("txt")?, html: part("html")? })
 }

@@ -5,8 +5,7 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
-use crate::domain::primary;
-use crate::domain::{Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch};
+use crate::domain::{Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, primary};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
 use crate::http::response::StoredResponse;
@@ -114,7 +113,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     }
     // The contact exists now; an invitation that fails leaves it uninvited and says why.
     let outcome = match created.fields.email {
-        None => Err(DomainError::NoEmail("the contact has no email address")),
+        None => Err(DomainError::NoEmail("the contact has no email address").into()),
         Some(_) => invites::invite(&call.app.mailing().linking_to(&call.portal_url()), tenant, client_id, created.id, &stamp).await,
     };
     let (contact, invite_error) = match outcome {

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, DomainError};
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response::StoredResponse;
 use crate::http::{serve, Call, HttpResult};
@@ -26,7 +26,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     };
     let response = StoredResponse {
         status: 201,
-        body: serde_json::to_string(&client).map_err(DomainError::internal)?,
+        body: serde_json::to_string(&client).map_err(crate::http::HttpError::internal)?,
         location: Some(format!("/clients/{}", client.id)),
         etag: Some(client.audit.etag()),
     };

@@ -11,6 +11,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.app.store.get_client(call.tenant()?, call.client_id()?).await?;
-    let body = serde_json::to_string(&client).map_err(crate::domain::DomainError::internal)?;
+    let body = serde_json::to_string(&client).map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&client.audit.etag()), None)
 }

@@ -2,7 +2,6 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainError;
 use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
@@ -12,6 +11,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let contact = call.app.store.get_contact(call.tenant()?, call.client_id()?, call.contact_id()?).await?;
-    let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
+    let body = serde_json::to_string(&contact).map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

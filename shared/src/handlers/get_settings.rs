@@ -2,7 +2,6 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::DomainError;
 use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
 
@@ -13,6 +12,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let stored = call.app.store.get_settings(call.tenant()?).await?;
     let body = serde_json::to_string(&stored.view(&call.app.mailing().fallbacks()))
-        .map_err(DomainError::internal)?;
+        .map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&stored.etag()), None)
 }

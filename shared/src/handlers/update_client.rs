@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{ClientPatch, DomainError};
+use crate::domain::ClientPatch;
 use crate::http::request::{if_match, json_object};
 use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
@@ -16,6 +16,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let patch = ClientPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
     let expected = if_match(&call.req)?;
     let client = call.app.store.update_client(call.tenant()?, id, expected, patch, &call.stamp()).await?;
-    let body = serde_json::to_string(&client).map_err(DomainError::internal)?;
+    let body = serde_json::to_string(&client).map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&client.audit.etag()), None)
 }

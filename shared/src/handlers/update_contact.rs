@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{ContactPatch, DomainError};
+use crate::domain::ContactPatch;
 use crate::http::request::{if_match, json_object};
 use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
@@ -22,6 +22,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         call.app.portal_users.follow_change(tenant, before, &updated.after).await;
     }
     let contact = updated.after;
-    let body = serde_json::to_string(&contact).map_err(DomainError::internal)?;
+    let body = serde_json::to_string(&contact).map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

@@ -3,7 +3,6 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::domain::settings::SettingsPatch;
-use crate::domain::DomainError;
 use crate::http::request::{if_match, json_object};
 use crate::http::{response, serve, Call, HttpResult};
 use crate::App;
@@ -17,6 +16,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let expected = if_match(&call.req)?;
     let stored = call.app.store.update_settings(call.tenant()?, expected, patch, &call.stamp()).await?;
     let body = serde_json::to_string(&stored.view(&call.app.mailing().fallbacks()))
-        .map_err(DomainError::internal)?;
+        .map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&stored.etag()), None)
 }

@@ -3,6 +3,8 @@
 //! wrong media type, too large), beside every error of the layers below. `problem` maps them.
 
 use crate::domain::DomainError;
+use crate::error::{EmailError, ServiceError};
+use crate::store::StoreError;
 
 /// A request the adapter cannot read.
 #[derive(Debug, thiserror::Error)]
@@ -33,13 +35,39 @@ pub enum HttpError {
     #[error(transparent)]
     Request(#[from] RequestError),
     #[error(transparent)]
-    Domain(#[from] DomainError),
+    Service(#[from] ServiceError),
+}
+
+impl From<DomainError> for HttpError {
+    fn from(refusal: DomainError) -> Self {
+        Self::Service(refusal.into())
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(err: StoreError) -> Self {
+        Self::Service(err.into())
+    }
+}
+
+impl From<EmailError> for HttpError {
+    fn from(err: EmailError) -> Self {
+        Self::Service(err.into())
+    }
 }
 
 impl HttpError {
-    /// An internal error passed on as it is (see `DomainError::internal`).
+    /// An internal error passed on as it is (see `ServiceError::internal`).
     pub fn internal(err: impl Into<crate::domain::error::BoxError>) -> Self {
-        Self::Domain(DomainError::internal(err))
+        Self::Service(ServiceError::internal(err))
+    }
+
+    /// The rule's refusal, if a rule refused.
+    pub fn refusal(&self) -> Option<&DomainError> {
+        match self {
+            Self::Service(err) => err.refusal(),
+            _ => None,
+        }
     }
 }
 

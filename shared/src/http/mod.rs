@@ -136,7 +136,7 @@ fn trace_header(req: &Request) -> Option<String> {
 fn refuse(err: &HttpError) -> Response<Body> {
     let problem = problem::describe(err);
     match err {
-        HttpError::Domain(DomainError::Internal(_)) => {
+        HttpError::Service(e) if e.is_internal() => {
             warn!(error = %crate::telemetry::chain(err), "request failed")
         }
         _ => info!(problem = problem.code, "request refused"),

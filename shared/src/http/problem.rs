@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use super::error::{AccessError, HttpError, RequestError};
 use crate::domain::{DomainError, FieldError};
+use crate::error::{EmailError, ServiceError};
+use crate::store::StoreError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -50,21 +52,23 @@ pub fn describe(err: &HttpError) -> ProblemSpec<'_> {
         HttpError::Access(AccessError::Unauthenticated(_)) => (401, "Authentication required"),
         HttpError::Access(AccessError::Forbidden(_)) => (403, "Not allowed"),
         HttpError::Request(e) => request_status(e),
-        HttpError::Domain(e) => domain_status(e),
+        HttpError::Service(e) => service_status(e),
     };
     let code = match err {
         HttpError::Access(AccessError::Unauthenticated(_)) => "unauthenticated",
         HttpError::Access(AccessError::Forbidden(_)) => "forbidden",
         HttpError::Request(e) => request_code(e),
-        HttpError::Domain(e) => e.code(),
+        HttpError::Service(e) => e.code(),
     };
     let (errors, retry_after) = match err {
-        HttpError::Domain(DomainError::Validation(errors)) => (Some(errors.as_slice()), None),
-        HttpError::Domain(DomainError::QuotaExceeded(over)) => {
+        HttpError::Service(ServiceError::Refused(DomainError::Validation(errors))) => {
+            (Some(errors.as_slice()), None)
+        }
+        HttpError::Service(ServiceError::Refused(DomainError::QuotaExceeded(over))) => {
             (None, Some(over.retry_after_secs.to_string()))
         }
         // Throttling passes within a second or so; the retries already waited about one.
-        HttpError::Domain(DomainError::StoreBusy) => (None, Some("1".to_owned())),
+        HttpError::Service(ServiceError::Store(StoreError::Busy)) => (None, Some("1".to_owned())),
         _ => (None, None),
     };
     ProblemSpec { status, code, title, detail: detail(err), errors, retry_after }
@@ -86,7 +90,21 @@ fn request_status(err: &RequestError) -> (u16, &'static str) {
     }
 }
 
-fn domain_status(err: &DomainError) -> (u16, &'static str) {
+fn service_status(err: &ServiceError) -> (u16, &'static str) {
+    match err {
+        ServiceError::Refused(refusal) => refusal_status(refusal),
+        ServiceError::Store(StoreError::Refused(refusal)) => refusal_status(refusal),
+        ServiceError::Store(StoreError::PreconditionFailed) => (412, "Precondition failed"),
+        ServiceError::Store(StoreError::IdempotencyKeyReused) => (422, "Idempotency key reused"),
+        ServiceError::Store(StoreError::Contention) => (409, "Concurrent modification"),
+        ServiceError::Store(StoreError::Busy) => (503, "Store busy"),
+        ServiceError::Email(EmailError::Rejected(_)) => (502, "Email refused"),
+        ServiceError::Email(EmailError::Unavailable(_)) => (503, "Email unavailable"),
+        ServiceError::Store(StoreError::Internal(_)) | ServiceError::Internal(_) => (500, "Internal error"),
+    }
+}
+
+fn refusal_status(err: &DomainError) -> (u16, &'static str) {
     use DomainError::*;
     match err {
         PortalAccess(_) => (403, "No portal access"),
@@ -101,29 +119,23 @@ fn domain_status(err: &DomainError) -> (u16, &'static str) {
         | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact | EmailSuppressed(_) => {
             (409, "Conflict")
         }
-        PreconditionFailed => (412, "Precondition failed"),
-        IdempotencyKeyReused => (422, "Idempotency key reused"),
-        Contention => (409, "Concurrent modification"),
         Gone(_) => (410, "Gone"),
-        EmailRejected(_) => (502, "Email refused"),
-        EmailUnavailable(_) => (503, "Email unavailable"),
         QuotaExceeded(_) => (429, "Email quota exceeded"),
-        StoreBusy => (503, "Store busy"),
-        Internal(_) => (500, "Internal error"),
+        Inconsistent(_) => (500, "Internal error"),
     }
 }
 
 fn detail(err: &HttpError) -> String {
     match err {
         // Internals are logged where the response is made, never returned.
-        HttpError::Domain(DomainError::Internal(_)) => {
+        HttpError::Service(e) if e.is_internal() => {
             "the request could not be completed; it has been logged".to_owned()
         }
-        HttpError::Domain(DomainError::EmailUnavailable(_)) => {
+        HttpError::Service(ServiceError::Email(EmailError::Unavailable(_))) => {
             "email could not be sent right now; nothing was changed, try again later".to_owned()
         }
         // SES's words name the account's identities, sandbox state and region: logs only.
-        HttpError::Domain(DomainError::EmailRejected(_)) => {
+        HttpError::Service(ServiceError::Email(EmailError::Rejected(_))) => {
             "the email service refused this message; sending it again will not help".to_owned()
         }
         other => other.to_string(),

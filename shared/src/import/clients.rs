@@ -3,11 +3,10 @@
 use std::collections::HashMap;
 
 use super::csv_rows::Cell;
-use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use super::{failed_row, keyed_rows, write_rows, ImportReport, RowOutcome};
 use super::{ImportFile, Importer};
-use crate::domain::{
-    Audit, Client, ClientFields, ClientId, ClientPatch, DomainResult, FieldError, Patch, Stamp, TenantId,
-};
+use crate::domain::{Audit, Client, ClientFields, ClientId, ClientPatch, FieldError, Patch, Stamp, TenantId};
+use crate::error::ServiceResult;
 use crate::store::ClientFilter;
 
 /// The columns of a clients file (see `docs/import-clients-template.csv`).
@@ -43,7 +42,7 @@ pub async fn import(
     file: ImportFile<'_>,
     dry_run: bool,
     stamp: &Stamp,
-) -> DomainResult<ImportReport> {
+) -> ServiceResult<ImportReport> {
     let rows = file.rows(COLUMNS, &["name"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
 
@@ -65,7 +64,7 @@ pub async fn import(
         rows,
         &mut report,
         "name",
-        |fields| ClientPatch::parse(fields, importer.phone_region, true),
+        |fields| Ok(ClientPatch::parse(fields, importer.phone_region, true)?),
         |patch| match &patch.name {
             Patch::Set(name) => Ok(name_key(name.as_str())),
             _ => Err(FieldError::new("name", "is required: imported rows are matched by name")),
@@ -87,12 +86,11 @@ async fn import_row(
     patch: ClientPatch,
     dry_run: bool,
     stamp: &Stamp,
-) -> DomainResult<RowOutcome> {
-    let failed = |e| row_errors(e).map(RowOutcome::Failed);
+) -> ServiceResult<RowOutcome> {
     match current {
         // The name only found the client: its spelling stays as it is.
         Some(client) => match client.fields.patched(ClientPatch { name: Patch::Absent, ..patch.clone() }) {
-            Err(e) => failed(e),
+            Err(e) => failed_row(e),
             Ok(fields) if fields == client.fields => Ok(RowOutcome::Unchanged),
             Ok(_) if dry_run => Ok(RowOutcome::Updated),
             Ok(_) => match importer
@@ -101,13 +99,13 @@ async fn import_row(
                 .await
             {
                 Ok(_) => Ok(RowOutcome::Updated),
-                Err(e) => failed(e),
+                Err(e) => failed_row(e),
             },
         },
         None => {
             let fields = match ClientFields::create(patch) {
                 Ok(f) => f,
-                Err(e) => return failed(e),
+                Err(e) => return failed_row(e),
             };
             if dry_run {
                 return Ok(RowOutcome::Created);
@@ -121,7 +119,7 @@ async fn import_row(
             };
             match importer.store.create_client(tenant, &client, None).await {
                 Ok(_) => Ok(RowOutcome::Created),
-                Err(e) => failed(e),
+                Err(e) => failed_row(e),
             }
         }
     }

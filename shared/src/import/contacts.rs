@@ -1,13 +1,14 @@
 //! `POST /clients/{clientId}/contacts/import`: create or update a client's contacts by email.
 
 use super::csv_rows::Cell;
-use super::{keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
+use super::{failed_row, keyed_rows, row_errors, write_rows, ImportReport, RowOutcome};
 use super::{ImportFile, Importer};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{
-    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, FieldError, Patch,
-    Stamp, TenantId,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, Stamp,
+    TenantId,
 };
+use crate::error::ServiceResult;
 use crate::store::batch_lengths;
 
 /// The columns of a contacts file (see `docs/import-contacts-template.csv`).
@@ -41,7 +42,7 @@ pub async fn import(
     file: ImportFile<'_>,
     dry_run: bool,
     stamp: &Stamp,
-) -> DomainResult<ImportReport> {
+) -> ServiceResult<ImportReport> {
     // The client must exist; the tenant's settings give new rows their default permissions
     // and topics. Two reads side by side, once per file.
     let (_, settings) = futures_util::future::try_join(
@@ -56,7 +57,7 @@ pub async fn import(
         rows,
         &mut report,
         "email",
-        |fields| ContactPatch::parse(fields, importer.phone_region, false),
+        |fields| Ok(ContactPatch::parse(fields, importer.phone_region, false)?),
         |patch| match &patch.email {
             Patch::Set(email) => Ok(email.key()),
             _ => Err(FieldError::new("email", "is required: imported rows are matched by email")),
@@ -119,7 +120,7 @@ async fn create_all(
     report: &mut ImportReport,
     dry_run: bool,
     stamp: &Stamp,
-) -> DomainResult<()> {
+) -> ServiceResult<()> {
     let mut rest = creates.as_slice();
     for length in batch_lengths(creates.iter().map(|(_, c)| c)) {
         let (batch, next) = rest.split_at(length);
@@ -149,17 +150,16 @@ async fn update_row(
     patch: ContactPatch,
     dry_run: bool,
     stamp: &Stamp,
-) -> DomainResult<RowOutcome> {
-    let failed = |e| row_errors(e).map(RowOutcome::Failed);
+) -> ServiceResult<RowOutcome> {
     // Deleted since its email was looked up.
-    let Some(current) = current else { return failed(DomainError::NotFound("contact")) };
+    let Some(current) = current else { return failed_row(DomainError::NotFound("contact")) };
     match current.fields.patched(patch.clone(), current.id) {
-        Err(e) => failed(e),
+        Err(e) => failed_row(e),
         Ok(fields) if fields == current.fields => Ok(RowOutcome::Unchanged),
         Ok(_) if dry_run => Ok(RowOutcome::Updated),
         Ok(_) => match importer.store.update_contact(tenant, client, current.id, None, patch, stamp).await {
             Ok(_) => Ok(RowOutcome::Updated),
-            Err(e) => failed(e),
+            Err(e) => failed_row(e),
         },
     }
 }

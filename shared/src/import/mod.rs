@@ -17,8 +17,9 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::{DomainError, DomainResult, FieldError, PhoneRegion};
-use crate::store::Store;
+use crate::domain::{DomainError, FieldError, PhoneRegion};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{Store, StoreError};
 use csv_rows::{ParsedRow, Row};
 
 /// What an import needs: the store it writes to and the region phone numbers are read in.
@@ -52,11 +53,15 @@ impl<'a> ImportFile<'a> {
     }
 
     /// Its data rows, each the JSON object the API would take or what is wrong with it.
-    pub fn rows(self, columns: &[(&str, csv_rows::Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
-        match self {
+    pub fn rows(
+        self,
+        columns: &[(&str, csv_rows::Cell)],
+        required: &[&str],
+    ) -> ServiceResult<Vec<ParsedRow>> {
+        Ok(match self {
             ImportFile::Csv(bytes) => csv_rows::read_rows(bytes, columns, required),
             ImportFile::Xlsx(bytes) => xlsx::read_rows(bytes, columns, required),
-        }
+        }?)
     }
 }
 
@@ -119,21 +124,27 @@ impl ImportReport {
 
 /// The field errors a row's failure stands for; errors that are not about the row's content
 /// (the store being unavailable) fail the whole import instead.
-pub fn row_errors(err: DomainError) -> Result<Vec<FieldError>, DomainError> {
-    match err {
-        DomainError::Validation(errors) => Ok(errors),
-        DomainError::EmailTaken => {
+pub fn row_errors(err: impl Into<ServiceError>) -> ServiceResult<Vec<FieldError>> {
+    let row = |message: &str| Ok(vec![FieldError::new("row", message)]);
+    match err.into() {
+        ServiceError::Refused(DomainError::Validation(errors)) => Ok(errors),
+        ServiceError::Refused(DomainError::EmailTaken) => {
             Ok(vec![FieldError::new("email", "already used by another contact of this tenant")])
         }
-        DomainError::NotFound(what) => Ok(vec![FieldError::new("row", format!("{what} not found"))]),
-        DomainError::PreconditionFailed | DomainError::Contention => {
-            Ok(vec![FieldError::new("row", "changed by someone else during the import; import it again")])
+        ServiceError::Refused(DomainError::NotFound(what)) => row(&format!("{what} not found")),
+        ServiceError::Store(StoreError::PreconditionFailed | StoreError::Contention) => {
+            row("changed by someone else during the import; import it again")
         }
-        DomainError::PrimaryRequired => {
-            Ok(vec![FieldError::new("row", "a client keeps exactly one primary contact")])
+        ServiceError::Refused(DomainError::PrimaryRequired) => {
+            row("a client keeps exactly one primary contact")
         }
         other => Err(other),
     }
+}
+
+/// A row that failed for `err`, if it is about the row (see `row_errors`).
+pub fn failed_row(err: impl Into<ServiceError>) -> ServiceResult<RowOutcome> {
+    row_errors(err).map(RowOutcome::Failed)
 }
 
 /// A row that parsed and is the first of the file with its matching key (email or name).
@@ -149,9 +160,9 @@ pub fn keyed_rows<P>(
     rows: Vec<ParsedRow>,
     report: &mut ImportReport,
     key_field: &str,
-    parse: impl Fn(Map<String, Value>) -> DomainResult<P>,
+    parse: impl Fn(Map<String, Value>) -> ServiceResult<P>,
     key_of: impl Fn(&P) -> Result<String, FieldError>,
-) -> DomainResult<Vec<Keyed<P>>> {
+) -> ServiceResult<Vec<Keyed<P>>> {
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     let mut keyed = Vec::new();
     for row in rows {
@@ -190,11 +201,11 @@ pub async fn write_rows<T, F>(
     rows: Vec<(usize, T)>,
     report: &mut ImportReport,
     import_row: impl Fn(T) -> F,
-) -> DomainResult<()>
+) -> ServiceResult<()>
 where
-    F: Future<Output = DomainResult<RowOutcome>>,
+    F: Future<Output = ServiceResult<RowOutcome>>,
 {
-    let outcomes: Vec<(usize, DomainResult<RowOutcome>)> = stream::iter(rows)
+    let outcomes: Vec<(usize, ServiceResult<RowOutcome>)> = stream::iter(rows)
         .map(|(number, row)| {
             let written = import_row(row);
             async move { (number, written.await) }

@@ -3,10 +3,11 @@
 
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::invite::{Password, TokenHash};
-use crate::domain::{DomainError, DomainResult, Email, Stamp};
+use crate::domain::{DomainError, Email, Stamp};
+use crate::error::ServiceResult;
 use crate::portal_users::{PortalUser, PortalUsers};
 use crate::store::retry::{contended, retry_from, Attempt, Retry};
-use crate::store::{gone, Gone, Store};
+use crate::store::{gone, Gone, Store, StoreError};
 
 /// What accepting an invitation uses: the table, the time and the portal's users.
 #[derive(Clone, Copy)]
@@ -22,7 +23,7 @@ pub struct Acceptance<'a> {
 /// that order a failure in between leaves a user whose contact is not active, which the sign-in
 /// trigger refuses; the other order could leave an active contact with no user. The claim keeps
 /// a concurrent accept from setting its password too (it waits, then finds the link used).
-pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> DomainResult<()> {
+pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> ServiceResult<()> {
     let hash = &TokenHash::of(token);
     let claim = &ulid::Ulid::new().to_string();
     // What each attempt starts from: the address whose portal user got the password, once done.
@@ -32,10 +33,10 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
         tracing::Span::current().record("tenant", invite.tenant_id.as_str());
         let now = with.clock.now();
         if invite.used_at.is_some() {
-            return Err(gone(invite.reset, Gone::Used));
+            return Err(gone(invite.reset, Gone::Used).into());
         }
         if now.unix_timestamp() >= invite.valid_until {
-            return Err(gone(invite.reset, Gone::Expired));
+            return Err(gone(invite.reset, Gone::Expired).into());
         }
         let (tenant, client, contact) = invite.ids()?;
         let email = match activated {
@@ -53,23 +54,28 @@ pub async fn accept(with: &Acceptance<'_>, token: &str, password: &str) -> Domai
                 let user = PortalUser { email: &email, tenant: &tenant, client, contact };
                 if let Err(e) = with.users.activate(&user, &password).await {
                     with.store.release_invite_claim(hash, claim).await;
-                    return Err(e);
+                    return Err(e.into());
                 }
                 email
             }
         };
         let stamp = Stamp { at: format_timestamp(now), by: format!("contact:{}", invite.contact_id) };
         let claimed = (hash, claim.as_str());
-        match with.store.accept_invite(&invite, claimed, now.unix_timestamp(), now.date(), &stamp).await {
-            Err(DomainError::Contention) => Ok(Attempt::RetryFrom(Some(email))),
+        let accepted: ServiceResult<Attempt<(), Option<Email>>> = match with
+            .store
+            .accept_invite(&invite, claimed, now.unix_timestamp(), now.date(), &stamp)
+            .await
+        {
+            Err(StoreError::Contention) => Ok(Attempt::RetryFrom(Some(email))),
             Ok(()) if invite.reset => {
                 // A new password ends the sessions the old one opened.
                 let user = PortalUser { email: &email, tenant: &tenant, client, contact };
                 with.users.sign_out_everywhere(&user).await;
                 Ok(Attempt::Done(()))
             }
-            other => other.map(Attempt::Done),
-        }
+            other => Ok(other.map(Attempt::Done)?),
+        };
+        accepted
     };
     retry_from(Retry::PLANNED, None, attempt, contended).await
 }

@@ -5,8 +5,9 @@ use serde::Serialize;
 use super::greeting_name;
 use crate::domain::activity::EmailKind;
 use crate::domain::invite::InviteToken;
-use crate::domain::{Contact, DomainResult, TenantId};
+use crate::domain::{Contact, TenantId};
 use crate::email::{render, Mailing, Rendered};
+use crate::error::ServiceResult;
 
 #[derive(Serialize)]
 struct LinkEmail<'a> {
@@ -75,7 +76,7 @@ pub(super) fn link_email(
     names: &Names<'_>,
     token: &InviteToken,
     expires_at: &str,
-) -> DomainResult<Rendered> {
+) -> ServiceResult<Rendered> {
     render(
         link.name(),
         &LinkEmail {

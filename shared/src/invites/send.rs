@@ -11,10 +11,10 @@ use crate::domain::dates::format_timestamp;
 use crate::domain::invite::{check_deliverable, check_support_window, InviteToken};
 use crate::domain::settings::Effective;
 use crate::domain::{
-    Client, ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, Email, PortalStatus,
-    Stamp, TenantId,
+    Client, ClientId, ClientStatus, Contact, ContactId, DomainError, Email, PortalStatus, Stamp, TenantId,
 };
 use crate::email::{self, Addressee, Mailing, OutgoingEmail};
+use crate::error::{ServiceError, ServiceResult};
 use crate::quota::{self, Reservation};
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::NewInvite;
@@ -54,7 +54,7 @@ pub async fn invite(
     client: ClientId,
     id: ContactId,
     stamp: &Stamp,
-) -> DomainResult<Invitation> {
+) -> ServiceResult<Invitation> {
     let sent = send_link(mail, tenant, (client, id), stamp, Link::Invite).await?;
     Ok(Invitation {
         contact_id: sent.contact_id,
@@ -74,7 +74,7 @@ pub async fn reset(
     client: ClientId,
     id: ContactId,
     stamp: &Stamp,
-) -> DomainResult<PasswordReset> {
+) -> ServiceResult<PasswordReset> {
     let sent = send_link(mail, tenant, (client, id), stamp, Link::Reset).await?;
     Ok(PasswordReset {
         contact_id: sent.contact_id,
@@ -91,7 +91,7 @@ async fn send_link(
     ids: (ClientId, ContactId),
     stamp: &Stamp,
     link: Link,
-) -> DomainResult<Sent> {
+) -> ServiceResult<Sent> {
     let reserved = OnceCell::new();
     let result = try_send_link(mail, tenant, ids, stamp, link, &reserved).await;
     if let (Err(_), Some(reservation)) = (&result, reserved.get()) {
@@ -109,14 +109,14 @@ async fn try_send_link(
     stamp: &Stamp,
     link: Link,
     reserved: &OnceCell<Reservation>,
-) -> DomainResult<Sent> {
+) -> ServiceResult<Sent> {
     retry_planned(move || async move {
         let Target { contact, email, client: client_item, settings, previous_hash, reminded_for, now } =
             read_target(mail, tenant, (client, id), link).await?;
 
         // Over quota, nothing is written.
         reserved.get_or_try_init(|| async { quota::reserve(&mail.quota(), tenant, 1).await }).await?;
-        let token = InviteToken::generate()?;
+        let token = InviteToken::generate().map_err(|e| ServiceError::failed("no randomness", e))?;
         let hash = token.hash();
         let expires = now.saturating_add(Duration::hours(i64::from(settings.invite_ttl_hours)));
         let invite = NewInvite {
@@ -184,7 +184,7 @@ async fn read_target(
     tenant: &TenantId,
     (client, id): (ClientId, ContactId),
     link: Link,
-) -> DomainResult<Target> {
+) -> ServiceResult<Target> {
     let (record, client_item, settings) = mail.store.read_link_context(tenant, client, id).await?;
     let client_item = client_item.ok_or(DomainError::NotFound("client"))?;
     let settings = settings.settings.effective(&mail.fallbacks());
@@ -194,7 +194,7 @@ async fn read_target(
     let now = mail.clock.now();
     let email = match link {
         Link::Invite if client_item.fields.status == ClientStatus::Inactive => {
-            return Err(DomainError::ClientInactive)
+            return Err(DomainError::ClientInactive.into())
         }
         Link::Invite => invitable(&contact, now.date())?,
         Link::Reset => resettable(&contact)?,
@@ -204,13 +204,13 @@ async fn read_target(
 
 /// The contact's address, if it may be invited today: it has one that SES has not reported
 /// bouncing or complained, its support window is open and it does not use the portal already.
-fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
+fn invitable(contact: &Contact, today: time::Date) -> ServiceResult<Email> {
     let email =
         contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;
     check_deliverable(&contact.email_delivery)?;
     check_support_window(&contact.fields, today)?;
     if contact.portal.status == PortalStatus::Active {
-        return Err(DomainError::PortalActive);
+        return Err(DomainError::PortalActive.into());
     }
     Ok(email)
 }
@@ -218,9 +218,9 @@ fn invitable(contact: &Contact, today: time::Date) -> DomainResult<Email> {
 /// The contact's address, if it may be sent a new password: it uses the portal (an active
 /// contact always has an address; the check is for the type) and SES has not reported the
 /// address bouncing or complained.
-fn resettable(contact: &Contact) -> DomainResult<Email> {
+fn resettable(contact: &Contact) -> ServiceResult<Email> {
     if contact.portal.status != PortalStatus::Active {
-        return Err(DomainError::PortalNotActive);
+        return Err(DomainError::PortalNotActive.into());
     }
     let email =
         contact.fields.email.clone().ok_or(DomainError::NoEmail("the contact has no email address"))?;

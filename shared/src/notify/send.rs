@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::{Audience, Delivery, Notification, NotifyReport, Suppressed};
 use crate::domain::activity::EmailKind;
-use crate::domain::{Client, ClientId, Contact, DomainResult, Email, TenantId};
+use crate::domain::{Client, ClientId, Contact, Email, TenantId};
 use crate::email::sanitize::sanitize;
 use crate::email::{self, render, Addressee, Mailing, OutgoingEmail};
+use crate::error::ServiceResult;
 use crate::invites::greeting_name;
 use crate::store::ContactFilter;
 
@@ -97,7 +98,7 @@ pub async fn notify(
     client: ClientId,
     n: &Notification,
     actor: &str,
-) -> DomainResult<NotifyReport> {
+) -> ServiceResult<NotifyReport> {
     let stop_at = Instant::now() + budget;
     let (client_item, settings) = mail.store.get_client_with_settings(tenant, client).await?;
     let signature = settings.settings.effective(&mail.fallbacks()).signature_name;
@@ -137,7 +138,7 @@ pub async fn notify(
 
 /// Sends to the topic's opted-in contacts page by page; true when the budget or a failure
 /// stopped it before the end (the primary is then not added either).
-async fn by_topic(mail: &Mailing<'_>, letter: &Letter<'_>, report: &mut NotifyReport) -> DomainResult<bool> {
+async fn by_topic(mail: &Mailing<'_>, letter: &Letter<'_>, report: &mut NotifyReport) -> ServiceResult<bool> {
     let Audience::Topic(topic) = letter.notification.audience else { return Ok(false) };
     let filter = ContactFilter { topic: Some(topic), with_email: true, ..ContactFilter::default() };
     let mut after = None;
@@ -146,7 +147,7 @@ async fn by_topic(mail: &Mailing<'_>, letter: &Letter<'_>, report: &mut NotifyRe
         {
             Ok(page) => page,
             // Nothing sent yet: the caller may simply try again.
-            Err(e) if report.untouched() => return Err(e),
+            Err(e) if report.untouched() => return Err(e.into()),
             // Some already have the email: say who, rather than fail the whole request.
             Err(e) => {
                 tracing::warn!(error = %crate::telemetry::chain(&e), "reading notification recipients failed; the rest not sent");
@@ -178,7 +179,7 @@ async fn send_batch(
     letter: &Letter<'_>,
     report: &mut NotifyReport,
     contacts: Vec<Contact>,
-) -> DomainResult<bool> {
+) -> ServiceResult<bool> {
     let mut recipients: Vec<(Contact, Email)> = Vec::new();
     for contact in contacts {
         match contact.fields.email.clone() {

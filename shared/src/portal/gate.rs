@@ -24,7 +24,7 @@ use tracing::{info, warn};
 use crate::domain::dates::Clock;
 use crate::domain::portal::{check_sign_in, PortalRefusal};
 use crate::domain::{ClientId, Contact, ContactId, DomainError, TenantId};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -66,7 +66,7 @@ pub enum GateError {
     #[error("not a pre token generation event")]
     NotAnEvent(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the sign-in could not be checked; try again")]
-    Failed(#[source] DomainError),
+    Failed(#[source] StoreError),
 }
 
 impl GateError {
@@ -127,7 +127,7 @@ impl Gate<'_> {
         };
         let contact = match self.store.get_contact(&user.tenant, user.client, user.contact).await {
             Ok(contact) => Some(contact),
-            Err(DomainError::NotFound(_)) => None,
+            Err(StoreError::Refused(DomainError::NotFound(_))) => None,
             Err(other) => return Err(GateError::Failed(other)),
         };
         let claims = decide(contact.as_ref(), &user, self.clock.now().date())?;

@@ -6,9 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::domain::dates::Clock;
 use crate::domain::portal::{check_access, PortalRefusal};
-use crate::domain::{ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, ContactPatch, DomainError, Stamp, TenantId};
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::retry::{contended, retry_from, Attempt, Backoff, Retry};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// The contact a portal user is, and where to find it.
 pub struct Me<'a> {
@@ -48,25 +49,27 @@ const VISIBLE: &[&str] = &[
 impl Me<'_> {
     /// The user's contact, if it may use the portal now, and its client's name (two reads
     /// side by side).
-    pub async fn open(&self) -> DomainResult<(Contact, String)> {
+    pub async fn open(&self) -> ServiceResult<(Contact, String)> {
         let (contact, client) = tokio::join!(self.checked(), self.store.get_client(self.tenant, self.client));
         let contact = contact?;
         let client = client.map_err(|e| match e {
-            DomainError::NotFound(_) => DomainError::PortalAccess(PortalRefusal::Gone),
-            other => other,
+            StoreError::Refused(DomainError::NotFound(_)) => {
+                DomainError::PortalAccess(PortalRefusal::Gone).into()
+            }
+            other => ServiceError::from(other),
         })?;
         Ok((contact, client.fields.name.as_str().to_owned()))
     }
 
     /// The user's contact, if it may use the portal now.
-    async fn checked(&self) -> DomainResult<Contact> {
+    async fn checked(&self) -> ServiceResult<Contact> {
         let found = match self.store.get_contact(self.tenant, self.client, self.contact).await {
             Ok(contact) => Some(contact),
-            Err(DomainError::NotFound(_)) => None,
-            Err(other) => return Err(other),
+            Err(StoreError::Refused(DomainError::NotFound(_))) => None,
+            Err(other) => return Err(other.into()),
         };
         check_access(found.as_ref(), self.clock.now().date()).map_err(DomainError::PortalAccess)?;
-        found.ok_or(DomainError::PortalAccess(PortalRefusal::Gone))
+        Ok(found.ok_or(DomainError::PortalAccess(PortalRefusal::Gone))?)
     }
 
     /// Applies a self-service patch to the version `checked` (from `open`), so that a revoke
@@ -79,7 +82,7 @@ impl Me<'_> {
         if_match: Option<u64>,
         patch: ContactPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Contact> {
+    ) -> ServiceResult<Contact> {
         // What the next attempt starts from: the checked contact, or nothing (read it again).
         let attempt = move |known: Option<Contact>| {
             let patch = patch.clone();
@@ -89,7 +92,7 @@ impl Me<'_> {
                     None => self.checked().await?,
                 };
                 if if_match.is_some_and(|v| v != current.audit.version) {
-                    return Err(DomainError::PreconditionFailed);
+                    return Err(StoreError::PreconditionFailed.into());
                 }
                 let version = Some(current.audit.version);
                 match self
@@ -97,10 +100,8 @@ impl Me<'_> {
                     .update_contact(self.tenant, self.client, self.contact, version, patch, stamp)
                     .await
                 {
-                    Err(DomainError::PreconditionFailed) if if_match.is_none() => {
-                        Ok(Attempt::RetryFrom(None))
-                    }
-                    other => other.map(|updated| Attempt::Done(updated.after)),
+                    Err(StoreError::PreconditionFailed) if if_match.is_none() => Ok(Attempt::RetryFrom(None)),
+                    other => Ok(Attempt::Done(other?.after)),
                 }
             }
         };
@@ -109,9 +110,9 @@ impl Me<'_> {
 }
 
 /// The profile a portal user reads: its contact's visible fields and its client's name.
-pub fn profile(contact: &Contact, client_name: &str) -> DomainResult<Value> {
-    let Value::Object(all) = serde_json::to_value(contact).map_err(DomainError::internal)? else {
-        return Err(DomainError::internal("a contact serializes to an object"));
+pub fn profile(contact: &Contact, client_name: &str) -> ServiceResult<Value> {
+    let Value::Object(all) = serde_json::to_value(contact).map_err(ServiceError::internal)? else {
+        return Err(ServiceError::internal("a contact serializes to an object"));
     };
     let mut visible: Map<String, Value> =
         all.into_iter().filter(|(k, _)| VISIBLE.contains(&k.as_str())).collect();

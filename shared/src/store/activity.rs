@@ -8,7 +8,8 @@ use super::n;
 use super::s;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::activity::Activity;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 impl Store {
     /// Writes one activity item. Writing the same event again (same time and suffix) puts the
@@ -19,10 +20,10 @@ impl Store {
         activity: &Activity,
         suffix: &str,
         expires_at: i64,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         let contact = ContactId::parse(&activity.contact_id)
-            .ok_or_else(|| DomainError::internal("an activity names no contact id"))?;
-        let mut item: super::tx::Item = to_item(activity).map_err(DomainError::internal)?;
+            .ok_or_else(|| StoreError::internal("an activity names no contact id"))?;
+        let mut item: super::tx::Item = to_item(activity).map_err(StoreError::internal)?;
         item.insert(keys::PK.into(), s(keys::activity_pk(tenant, contact)));
         item.insert(keys::SK.into(), s(keys::activity_sk(&activity.at, suffix)));
         item.insert("entity".into(), s("activity"));
@@ -34,7 +35,7 @@ impl Store {
             .set_item(Some(item))
             .send()
             .await
-            .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
+            .map_err(|e| StoreError::failed("PutItem", e.into_service_error()))?;
         Ok(())
     }
 
@@ -47,7 +48,7 @@ impl Store {
         contact: ContactId,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Activity>> {
+    ) -> StoreResult<Page<Activity>> {
         self.get(Self::contact_key(tenant, client, contact))
             .await?
             .ok_or(DomainError::NotFound("contact"))?;
@@ -56,7 +57,7 @@ impl Store {
 
     /// A contact's whole history, newest first, read a page of `ACTIVITY_PAGE` at a time (the
     /// caller has read the contact). Bounded by the retention: what is older has expired.
-    pub async fn all_activity(&self, tenant: &TenantId, contact: ContactId) -> DomainResult<Vec<Activity>> {
+    pub async fn all_activity(&self, tenant: &TenantId, contact: ContactId) -> StoreResult<Vec<Activity>> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
@@ -75,7 +76,7 @@ impl Store {
         contact: ContactId,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Activity>> {
+    ) -> StoreResult<Page<Activity>> {
         let pk = keys::activity_pk(tenant, contact);
         let out = self
             .db
@@ -89,12 +90,12 @@ impl Store {
             .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
             .send()
             .await
-            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+            .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
         let items = out
             .items()
             .iter()
-            .map(|item| from_item(item.clone()).map_err(DomainError::internal))
-            .collect::<DomainResult<Vec<Activity>>>()?;
+            .map(|item| from_item(item.clone()).map_err(StoreError::internal))
+            .collect::<StoreResult<Vec<Activity>>>()?;
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
 }

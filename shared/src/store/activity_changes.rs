@@ -15,7 +15,8 @@ use super::retry::{retry_from, Attempt, Backoff, Retry};
 use super::s;
 use super::tx::Item;
 use super::Store;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{ClientId, ContactId, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 // One spelling of the partition, the time and the retention, shared with the activity the
 // service writes itself (`store::activity`).
@@ -83,24 +84,20 @@ impl ActivityChange {
 
 impl Store {
     /// Writes one activity item (again, with the same key and content, on a redelivery).
-    pub async fn put_activity_change(
-        &self,
-        change: &ActivityChange,
-        retention_days: u32,
-    ) -> DomainResult<()> {
+    pub async fn put_activity_change(&self, change: &ActivityChange, retention_days: u32) -> StoreResult<()> {
         self.db
             .put_item()
             .table_name(&self.table)
             .set_item(Some(change.item(retention_days)))
             .send()
             .await
-            .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
+            .map_err(|e| StoreError::failed("PutItem", e.into_service_error()))?;
         Ok(())
     }
 
     /// Erases every activity item of a contact (all kinds, whoever wrote them); returns how
     /// many. Safe to repeat.
-    pub async fn erase_activity(&self, tenant: &TenantId, contact: ContactId) -> DomainResult<usize> {
+    pub async fn erase_activity(&self, tenant: &TenantId, contact: ContactId) -> StoreResult<usize> {
         let pk = activity_pk(tenant, contact);
         let mut erased = 0;
         loop {
@@ -115,7 +112,7 @@ impl Store {
                 .limit(25)
                 .send()
                 .await
-                .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+                .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
             let keys = page.items.unwrap_or_default();
             if keys.is_empty() {
                 return Ok(erased);
@@ -127,15 +124,15 @@ impl Store {
 
     /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed; `StoreBusy`
     /// when DynamoDB still leaves some after `DELETE_ATTEMPTS`.
-    async fn delete_keys(&self, keys: Vec<Item>) -> DomainResult<()> {
+    async fn delete_keys(&self, keys: Vec<Item>) -> StoreResult<()> {
         let requests: Vec<WriteRequest> = keys
             .into_iter()
             .map(|key| {
                 let delete =
-                    DeleteRequest::builder().set_key(Some(key)).build().map_err(DomainError::internal)?;
+                    DeleteRequest::builder().set_key(Some(key)).build().map_err(StoreError::internal)?;
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
-            .collect::<DomainResult<_>>()?;
+            .collect::<StoreResult<_>>()?;
         // What each attempt starts from: the deletions DynamoDB has not processed yet.
         let attempt = move |requests: Vec<WriteRequest>| async move {
             let out = self
@@ -144,13 +141,13 @@ impl Store {
                 .request_items(&self.table, requests)
                 .send()
                 .await
-                .map_err(|e| DomainError::failed("BatchWriteItem", e.into_service_error()))?;
+                .map_err(|e| StoreError::failed("BatchWriteItem", e.into_service_error()))?;
             let left = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
             Ok(if left.is_empty() { Attempt::Done(()) } else { Attempt::RetryFrom(left) })
         };
         // Still unprocessed after the bounded attempts: DynamoDB is throttling, as a batch read's
         // unprocessed keys are (`batch_get`), not a lost race.
-        retry_from(DELETE_ATTEMPTS, requests, attempt, |_| Err(DomainError::StoreBusy)).await
+        retry_from(DELETE_ATTEMPTS, requests, attempt, |_| Err(StoreError::Busy)).await
     }
 }
 

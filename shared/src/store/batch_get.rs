@@ -10,7 +10,8 @@ use super::items::ContactRecord;
 use super::retry::{retry_from, Attempt, Backoff, Retry};
 use super::tx::Item;
 use super::Store;
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 /// BatchGetItem takes at most 100 keys.
 const BATCH: usize = 100;
@@ -26,7 +27,7 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         ids: &[ContactId],
-    ) -> DomainResult<HashMap<ContactId, Contact>> {
+    ) -> StoreResult<HashMap<ContactId, Contact>> {
         let keys = ids.iter().map(|id| Self::contact_key(tenant, client, *id)).collect();
         let mut contacts = HashMap::new();
         for item in self.batch_get(keys).await? {
@@ -38,7 +39,7 @@ impl Store {
 
     /// Every item of `keys` that exists (consistent reads), in no particular order; 503
     /// `store-busy` when DynamoDB still leaves keys unprocessed after `BATCH_GET_ATTEMPTS`.
-    pub(super) async fn batch_get(&self, keys: Vec<Item>) -> DomainResult<Vec<Item>> {
+    pub(super) async fn batch_get(&self, keys: Vec<Item>) -> StoreResult<Vec<Item>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(BATCH) {
             // What each attempt starts from: the keys still to read, and the items read so far.
@@ -47,14 +48,14 @@ impl Store {
                     .set_keys(Some(pending))
                     .consistent_read(true)
                     .build()
-                    .map_err(DomainError::internal)?;
+                    .map_err(StoreError::internal)?;
                 let out = self
                     .db
                     .batch_get_item()
                     .request_items(&self.table, request)
                     .send()
                     .await
-                    .map_err(|e| DomainError::failed("BatchGetItem", e.into_service_error()))?;
+                    .map_err(|e| StoreError::failed("BatchGetItem", e.into_service_error()))?;
                 read.extend(out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
                 // Keys DynamoDB did not get to (throttling, size): ask again after a pause.
                 let pending = out
@@ -66,7 +67,7 @@ impl Store {
             };
             let give_up = |(pending, _): (Vec<Item>, Vec<Item>)| {
                 tracing::warn!(unprocessed = pending.len(), "BatchGetItem keys still unprocessed; giving up");
-                Err(DomainError::StoreBusy)
+                Err(StoreError::Busy)
             };
             found.extend(
                 retry_from(BATCH_GET_ATTEMPTS, (chunk.to_vec(), Vec::new()), attempt, give_up).await?,

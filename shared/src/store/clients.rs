@@ -16,9 +16,8 @@ use super::tx::TxOutcome;
 use super::update_expr::UpdateExpr;
 use super::{keys, last_sort_key, Page, Store};
 use crate::domain::client::search_key;
-use crate::domain::{
-    Client, ClientId, ClientPatch, ClientStatus, DomainError, DomainResult, Stamp, TenantId,
-};
+use crate::domain::{Client, ClientId, ClientPatch, ClientStatus, DomainError, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 /// Which clients a list holds: of one status (`None`: all) and, when given, whose name's
 /// search key (`client::search_key`) starts with `name_prefix` (already folded).
@@ -35,7 +34,7 @@ impl Store {
         tenant: &TenantId,
         client: &Client,
         idempotency: Option<Idempotency<'_, Recorded>>,
-    ) -> DomainResult<Created<()>> {
+    ) -> StoreResult<Created<()>> {
         let item = new_client_item(tenant, client)?;
         let Some(idem) = idempotency else {
             self.db
@@ -45,7 +44,7 @@ impl Store {
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
                 .await
-                .map_err(|e| DomainError::failed("PutItem", e.into_service_error()))?;
+                .map_err(|e| StoreError::failed("PutItem", e.into_service_error()))?;
             return Ok(Created::New(()));
         };
         let (item, idem) = (&item, &idem);
@@ -59,14 +58,14 @@ impl Store {
                 TxOutcome::Conflict => Ok(Attempt::Retry),
                 TxOutcome::Cancelled(mut reasons) => match reasons.pop().filter(|r| r.failed_condition()) {
                     Some(r) => Ok(Attempt::Done(Created::Replayed(replay(r.old, idem.request)?))),
-                    None => Err(DomainError::internal("client id collision")),
+                    None => Err(StoreError::internal("client id collision")),
                 },
             }
         })
         .await
     }
 
-    pub async fn get_client(&self, tenant: &TenantId, id: ClientId) -> DomainResult<Client> {
+    pub async fn get_client(&self, tenant: &TenantId, id: ClientId) -> StoreResult<Client> {
         let item = self
             .get(Self::key(keys::tenant_pk(tenant), keys::client_sk(id)))
             .await?
@@ -84,7 +83,7 @@ impl Store {
         filter: &ClientFilter,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Client>> {
+    ) -> StoreResult<Page<Client>> {
         let start = after.map(|sk| Self::key(keys::tenant_pk(tenant), sk));
         let mut query = self
             .db
@@ -105,7 +104,7 @@ impl Store {
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()));
         }
-        let out = query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+        let out = query.send().await.map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
         let mut items = Vec::new();
         for item in out.items() {
             let client = ClientRecord::from_item(item.clone())?.into_client()?;
@@ -131,7 +130,7 @@ impl Store {
         if_match: Option<u64>,
         patch: ClientPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Client> {
+    ) -> StoreResult<Client> {
         if patch.is_plain() {
             if let Some(client) = self.update_client_plain(tenant, id, if_match, &patch, stamp).await? {
                 return Ok(client);
@@ -141,7 +140,7 @@ impl Store {
         retry_planned(move || async move {
             let current = self.get_client(tenant, id).await?;
             if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
+                return Err(StoreError::PreconditionFailed);
             }
             let fields = current.fields.patched(patch.clone())?;
             if fields == current.fields {
@@ -160,15 +159,15 @@ impl Store {
                 .await;
             match result {
                 Ok(out) => {
-                    let item = out.attributes.ok_or_else(|| DomainError::internal("no attributes"))?;
+                    let item = out.attributes.ok_or_else(|| StoreError::internal("no attributes"))?;
                     Ok(Attempt::Done(ClientRecord::from_item(item)?.into_client()?))
                 }
                 Err(e) => match e.into_service_error() {
                     UpdateItemError::ConditionalCheckFailedException(_) if if_match.is_some() => {
-                        Err(DomainError::PreconditionFailed)
+                        Err(StoreError::PreconditionFailed)
                     }
                     UpdateItemError::ConditionalCheckFailedException(_) => Ok(Attempt::Retry),
-                    other => Err(DomainError::failed("UpdateItem", other)),
+                    other => Err(StoreError::failed("UpdateItem", other)),
                 },
             }
         })
@@ -184,7 +183,7 @@ impl Store {
         if_match: Option<u64>,
         patch: &ClientPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Option<Client>> {
+    ) -> StoreResult<Option<Client>> {
         let mut write = PlainWrite::new(stamp, if_match);
         for (attr, value) in client_plain_attrs(patch) {
             write.write(attr, value);
@@ -197,7 +196,7 @@ impl Store {
         // The rules in the order the read-then-write path checks them.
         let current = ClientRecord::from_item(old)?.into_client()?;
         if if_match.is_some_and(|v| v != current.audit.version) {
-            return Err(DomainError::PreconditionFailed);
+            return Err(StoreError::PreconditionFailed);
         }
         Ok((current.fields.patched(patch.clone())? == current.fields).then_some(current))
     }
@@ -210,7 +209,7 @@ impl Store {
         id: ClientId,
         if_match: Option<u64>,
         stamp: &Stamp,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         retry_planned(move || async move {
             let items =
                 vec![self.client_delete(tenant, id, if_match)?, self.deletion_put(tenant, id, None, stamp)?];
@@ -221,16 +220,16 @@ impl Store {
             };
             let refused = reasons.into_iter().next().filter(|r| r.failed_condition());
             let Some(refused) = refused else {
-                return Err(DomainError::internal("client deletion cancelled on its record"));
+                return Err(StoreError::internal("client deletion cancelled on its record"));
             };
             let Some(old) = refused.old else {
-                return Err(DomainError::NotFound("client"));
+                return Err(DomainError::NotFound("client").into());
             };
             let client = ClientRecord::from_item(old)?.into_client()?;
             if if_match.is_some_and(|v| v != client.audit.version) {
-                Err(DomainError::PreconditionFailed)
+                Err(StoreError::PreconditionFailed)
             } else {
-                Err(DomainError::ClientHasContacts)
+                Err(DomainError::ClientHasContacts.into())
             }
         })
         .await
@@ -242,7 +241,7 @@ impl Store {
         tenant: &TenantId,
         id: ClientId,
         if_match: Option<u64>,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut condition = "attribute_exists(PK) AND contact_count = :zero".to_owned();
         let mut delete = Delete::builder()
             .table_name(&self.table)
@@ -253,7 +252,7 @@ impl Store {
             condition.push_str(" AND version = :expected");
             delete = delete.expression_attribute_values(":expected", n(v));
         }
-        let delete = delete.condition_expression(condition).build().map_err(DomainError::internal)?;
+        let delete = delete.condition_expression(condition).build().map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 }

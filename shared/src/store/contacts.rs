@@ -14,6 +14,7 @@ mod conditions;
 mod delete;
 mod email_status;
 mod plain;
+mod position;
 mod primary;
 mod projects;
 mod read;
@@ -32,9 +33,9 @@ use super::s;
 use super::tx::{Item, Reason, TxOutcome};
 use super::{keys, Store};
 use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus,
-    TenantId,
+    ClientId, Contact, ContactId, DomainError, EmailStatus, NotificationTopic, PortalStatus, TenantId,
 };
+use crate::store::error::{StoreError, StoreResult};
 
 /// The role of each item in a transaction, in request order, to read cancellation reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,13 +116,13 @@ impl ContactFilter {
     }
 }
 
-fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
-    r.map_err(DomainError::internal)
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> StoreResult<T> {
+    r.map_err(StoreError::internal)
 }
 
 impl Store {
     /// Runs a plan and names the item whose condition decided a cancellation.
-    async fn run_plan(&self, plan: Plan, precedence: &[Role]) -> DomainResult<Outcome> {
+    async fn run_plan(&self, plan: Plan, precedence: &[Role]) -> StoreResult<Outcome> {
         let mut reasons = match self.transact(plan.items).await? {
             TxOutcome::Committed => return Ok(Outcome::Committed),
             TxOutcome::Conflict => return Ok(Outcome::Retry),
@@ -132,7 +133,7 @@ impl Store {
         });
         match failed {
             Some(i) => Ok(Outcome::Failed(plan.roles[i], reasons.swap_remove(i))),
-            None => Err(DomainError::internal(format!("transaction cancelled: {reasons:?}"))),
+            None => Err(StoreError::internal(format!("transaction cancelled: {reasons:?}"))),
         }
     }
 
@@ -155,7 +156,7 @@ impl Store {
         report: ContactId,
         changes: &[(Role, Option<ContactId>, i64)],
         demoted: Option<ContactId>,
-    ) -> DomainResult<i64> {
+    ) -> StoreResult<i64> {
         let mut demoted_reports = 0;
         for &(role, manager, delta) in changes {
             match manager {

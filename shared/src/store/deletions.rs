@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use super::s;
 use super::tx::Item;
 use super::{keys, Store};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 /// The `entity` of a deletion record.
 pub const DELETION_ENTITY: &str = "deletion";
@@ -55,12 +56,12 @@ impl Store {
         client: ClientId,
         contact: Option<ContactId>,
         stamp: &Stamp,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(deletion_item(tenant, client, contact, stamp)))
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }

@@ -29,7 +29,8 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use super::s;
 use super::tx::Item;
 use super::{keys, Store};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Email, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, Email, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 fn claim_key(tenant: &TenantId, email: &Email) -> Item {
     Store::key(keys::email_claim_pk(tenant, email), keys::EMAIL_CLAIM_SK)
@@ -52,7 +53,7 @@ impl Store {
         tenant: &TenantId,
         email: &Email,
         contact: &Contact,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         self.put_new(claim_item(tenant, email, contact))
     }
 
@@ -62,14 +63,14 @@ impl Store {
         tenant: &TenantId,
         email: &Email,
         owner: ContactId,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(claim_key(tenant, email)))
             .condition_expression("contact_id = :owner")
             .expression_attribute_values(":owner", s(owner.to_string()))
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
@@ -79,7 +80,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         email_keys: &[String],
-    ) -> DomainResult<HashMap<String, (ClientId, ContactId)>> {
+    ) -> StoreResult<HashMap<String, (ClientId, ContactId)>> {
         let prefix = keys::email_claims_prefix(tenant);
         let keys =
             email_keys.iter().map(|k| Self::key(format!("{prefix}{k}"), keys::EMAIL_CLAIM_SK)).collect();

@@ -11,7 +11,8 @@ use serde_dynamo::{from_item, to_item};
 use super::keys;
 use super::tx::Item;
 use super::Store;
-use crate::domain::{DomainError, DomainResult, TenantId};
+use crate::domain::TenantId;
+use crate::store::error::{StoreError, StoreResult};
 
 /// Records live for 24 hours (TTL attribute `expires_at`, epoch seconds).
 pub const RETENTION_SECS: i64 = 24 * 60 * 60;
@@ -58,13 +59,13 @@ impl Store {
         request: &IdempotentRequest,
         response: Recorded,
         now_epoch: i64,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let record = Record {
             fingerprint: request.fingerprint.clone(),
             response,
             expires_at: now_epoch + RETENTION_SECS,
         };
-        let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
+        let mut item: Item = to_item(&record).map_err(StoreError::internal)?;
         item.insert(keys::PK.into(), AttributeValue::S(keys::idempotency_pk(tenant, &request.key)));
         item.insert(keys::SK.into(), AttributeValue::S(keys::IDEMPOTENCY_SK.into()));
         let put = Put::builder()
@@ -75,7 +76,7 @@ impl Store {
             .expression_attribute_values(":now", AttributeValue::N(now_epoch.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }
@@ -121,18 +122,18 @@ impl CreatedBy {
 
 impl Store {
     /// The transaction item erasing a live record (it cannot have been replaced).
-    pub(crate) fn idempotency_erase(&self, record: &CreatedBy) -> DomainResult<TransactWriteItem> {
+    pub(crate) fn idempotency_erase(&self, record: &CreatedBy) -> StoreResult<TransactWriteItem> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(record.key()))
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// Erases an expired record that TTL has not removed yet, unless a new request has
     /// replaced it (then it holds another contact's response, which stays).
-    pub(crate) async fn erase_expired_idempotency(&self, record: &CreatedBy) -> DomainResult<()> {
+    pub(crate) async fn erase_expired_idempotency(&self, record: &CreatedBy) -> StoreResult<()> {
         let out = self
             .db
             .delete_item()
@@ -147,19 +148,19 @@ impl Store {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(())
             }
-            Err(e) => Err(DomainError::failed("DeleteItem", e.into_service_error())),
+            Err(e) => Err(StoreError::failed("DeleteItem", e.into_service_error())),
         }
     }
 }
 
 /// What an existing record means for this request: the same request is answered with the first
 /// response; a different one reusing the key is refused.
-pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> DomainResult<Recorded> {
-    let item = old.ok_or_else(|| DomainError::internal("idempotency record vanished"))?;
-    let record: Record = from_item(item).map_err(DomainError::internal)?;
+pub(crate) fn replay(old: Option<Item>, request: &IdempotentRequest) -> StoreResult<Recorded> {
+    let item = old.ok_or_else(|| StoreError::internal("idempotency record vanished"))?;
+    let record: Record = from_item(item).map_err(StoreError::internal)?;
     if record.fingerprint == request.fingerprint {
         Ok(record.response)
     } else {
-        Err(DomainError::IdempotencyKeyReused)
+        Err(StoreError::IdempotencyKeyReused)
     }
 }

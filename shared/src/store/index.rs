@@ -21,9 +21,8 @@ use super::retry::{retry_planned, Attempt};
 use super::s;
 use super::tx::{Item, TxOutcome};
 use super::{keys, Store};
-use crate::domain::{
-    lookup, ClientId, Contact, ContactId, DomainError, DomainResult, NotificationTopic, TenantId,
-};
+use crate::domain::{lookup, ClientId, Contact, ContactId, NotificationTopic, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 /// Index items of one contact at most: one per topic and one per term.
 pub const MAX_INDEX_ITEMS: usize = NotificationTopic::ALL.len() + 3;
@@ -62,14 +61,14 @@ impl Store {
         tenant: &TenantId,
         before: Option<&Contact>,
         after: Option<&Contact>,
-    ) -> DomainResult<Vec<TransactWriteItem>> {
+    ) -> StoreResult<Vec<TransactWriteItem>> {
         let old = before.map(|c| index_items(tenant, c)).unwrap_or_default();
         let new = after.map(|c| index_items(tenant, c)).unwrap_or_default();
         let mut writes = Vec::new();
         for (key, item) in &new {
             if !old.contains_key(key) {
                 let put = Put::builder().table_name(&self.table).set_item(Some(item.clone())).build();
-                writes.push(TransactWriteItem::builder().put(put.map_err(DomainError::internal)?).build());
+                writes.push(TransactWriteItem::builder().put(put.map_err(StoreError::internal)?).build());
             }
         }
         for (pk, sk) in old.keys().filter(|key| !new.contains_key(*key)) {
@@ -77,7 +76,7 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(Self::key(pk.clone(), sk.clone())))
                 .build()
-                .map_err(DomainError::internal)?;
+                .map_err(StoreError::internal)?;
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
         Ok(writes)
@@ -93,7 +92,7 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         id: ContactId,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         retry_planned(move || async move {
             let Some(item) = self.get(Self::contact_key(tenant, client, id)).await? else {
                 return Ok(Attempt::Done(()));
@@ -113,7 +112,7 @@ impl Store {
                     AttributeValue::N(contact.audit.version.to_string()),
                 )
                 .build()
-                .map_err(DomainError::internal)?;
+                .map_err(StoreError::internal)?;
             let mut writes = vec![TransactWriteItem::builder().update(update).build()];
             writes.extend(self.index_writes(tenant, None, Some(&contact))?);
             Ok(match self.transact(writes).await? {

@@ -13,9 +13,8 @@ use super::tx::{Item, TxOutcome};
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::invite::TokenHash;
-use crate::domain::{
-    ClientId, ClientStatus, Contact, ContactId, DomainError, DomainResult, PortalStatus, Stamp, TenantId,
-};
+use crate::domain::{ClientId, ClientStatus, Contact, ContactId, PortalStatus, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 mod accept;
 
@@ -52,8 +51,8 @@ pub struct InviteRecord {
     pub reset: bool,
 }
 
-fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> DomainResult<T> {
-    r.map_err(DomainError::internal)
+fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> StoreResult<T> {
+    r.map_err(StoreError::internal)
 }
 
 impl Store {
@@ -70,7 +69,7 @@ impl Store {
         contact: &Contact,
         invite: &NewInvite<'_>,
         stamp: &Stamp,
-    ) -> DomainResult<bool> {
+    ) -> StoreResult<bool> {
         let NewInvite { hash, reminded_for, reset, .. } = *invite;
         let put = self.invite_put(tenant, contact, invite)?;
         let mut mark = UpdateExpr::new();
@@ -113,7 +112,7 @@ impl Store {
     /// A condition that the client is active (clients stored without a status are): an
     /// inactive client's contacts are not invited, also when it is made inactive while an
     /// invitation is on its way (the invitation then reads the client again and says so).
-    fn client_is_active(&self, tenant: &TenantId, client: ClientId) -> DomainResult<TransactWriteItem> {
+    fn client_is_active(&self, tenant: &TenantId, client: ClientId) -> StoreResult<TransactWriteItem> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(client))))
@@ -121,7 +120,7 @@ impl Store {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":client_active", s(ClientStatus::Active.as_str()))
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -131,7 +130,7 @@ impl Store {
         tenant: &TenantId,
         contact: &Contact,
         invite: &NewInvite<'_>,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let NewInvite { hash, valid_until, reset, .. } = *invite;
         let record = InviteRecord {
             tenant_id: tenant.to_string(),
@@ -141,7 +140,7 @@ impl Store {
             used_at: None,
             reset,
         };
-        let mut item: Item = to_item(&record).map_err(DomainError::internal)?;
+        let mut item: Item = to_item(&record).map_err(StoreError::internal)?;
         item.insert(keys::PK.into(), s(keys::invite_pk(hash.as_str())));
         item.insert(keys::SK.into(), s(keys::INVITE_SK));
         item.insert("entity".into(), s("invite"));
@@ -169,7 +168,7 @@ impl Store {
         reminded_for: Option<time::Date>,
         hash: &TokenHash,
         stamp: &Stamp,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         let mut undo = UpdateExpr::new();
         undo.set("portal_status", s(before.portal.status.as_str()))
             .stamp(stamp)
@@ -209,8 +208,8 @@ impl Store {
         }
     }
 
-    pub async fn find_invite(&self, hash: &TokenHash) -> DomainResult<Option<InviteRecord>> {
+    pub async fn find_invite(&self, hash: &TokenHash) -> StoreResult<Option<InviteRecord>> {
         let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
-        item.map(|i| from_item(i).map_err(DomainError::internal)).transpose()
+        item.map(|i| from_item(i).map_err(StoreError::internal)).transpose()
     }
 }

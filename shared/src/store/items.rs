@@ -9,7 +9,8 @@ use serde_dynamo::to_item;
 use super::tx::Item;
 use super::{n, s};
 use crate::domain::address::{Address, CountryCode};
-use crate::domain::{Audit, DomainError, DomainResult, PhoneNumber, Text};
+use crate::domain::{Audit, PhoneNumber, Text};
+use crate::store::error::{StoreError, StoreResult};
 
 mod client;
 mod contact;
@@ -72,8 +73,8 @@ fn phone(p: &Option<PhoneNumber>) -> Option<String> {
     p.as_ref().map(|p| p.as_str().to_owned())
 }
 
-fn to_attrs<T: Serialize>(value: &T) -> DomainResult<Item> {
-    to_item(value).map_err(DomainError::internal)
+fn to_attrs<T: Serialize>(value: &T) -> StoreResult<Item> {
+    to_item(value).map_err(StoreError::internal)
 }
 
 fn audit_attrs(item: &mut Item, a: &Audit) {
@@ -89,8 +90,8 @@ fn stored_audit(version: u64, [created_at, updated_at, created_by, updated_by]: 
     Audit { version, created_at, updated_at, created_by, updated_by }
 }
 
-fn corrupt(what: &str) -> DomainError {
-    DomainError::internal(format!("stored item has an invalid {what}"))
+fn corrupt(what: &str) -> StoreError {
+    StoreError::internal(format!("stored item has an invalid {what}"))
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use super::items::ContactRecord;
 use super::s;
 use super::tx::Item;
 use super::{keys, last_sort_key, Page, Store};
-use crate::domain::{lookup, ClientId, Contact, ContactId, DomainError, DomainResult, Email, TenantId};
+use crate::domain::{lookup, ClientId, Contact, ContactId, Email, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
@@ -22,10 +23,6 @@ fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 fn named(item: &Item) -> Option<(ClientId, ContactId)> {
     ClientId::parse(text(item, "client_id")?).zip(ContactId::parse(text(item, "contact_id")?))
 }
-
-/// Length of a contact item's sort key (`CONTACT#` and a ULID), which a name cursor starts with.
-const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
-const CLIENT_ID_LEN: usize = 26;
 
 impl Store {
     /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
@@ -42,13 +39,13 @@ impl Store {
             .consistent_read(true)
     }
 
-    async fn run_query(&self, query: QueryFluentBuilder) -> DomainResult<QueryOutput> {
-        query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))
+    async fn run_query(&self, query: QueryFluentBuilder) -> StoreResult<QueryOutput> {
+        query.send().await.map_err(|e| StoreError::failed("Query", e.into_service_error()))
     }
 
     /// The contact of the tenant whose address is `email` (compared as its key): the email
     /// claim, then the contact it names; two `GetItem`s.
-    pub async fn find_by_email(&self, tenant: &TenantId, email: &Email) -> DomainResult<Option<Contact>> {
+    pub async fn find_by_email(&self, tenant: &TenantId, email: &Email) -> StoreResult<Option<Contact>> {
         let claim = self.get(Self::key(keys::email_claim_pk(tenant, email), keys::EMAIL_CLAIM_SK)).await?;
         let Some((client, id)) = claim.as_ref().and_then(named) else {
             return Ok(None);
@@ -69,7 +66,7 @@ impl Store {
         prefix: &str,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
+    ) -> StoreResult<Page<Contact>> {
         let pk = keys::find_pk(tenant);
         let out = self.run_query(self.prefix_page(&pk, prefix, limit, after)).await?;
         let hits: Vec<(String, ClientId, ContactId)> = out
@@ -111,8 +108,8 @@ impl Store {
         filter: &ContactFilter,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
-        let topic = filter.topic.ok_or_else(|| DomainError::internal("a topic list without a topic"))?;
+    ) -> StoreResult<Page<Contact>> {
+        let topic = filter.topic.ok_or_else(|| StoreError::internal("a topic list without a topic"))?;
         let mut page =
             self.named_contacts_page(tenant, client, &keys::topic_sk_prefix(topic), limit, after).await?;
         page.items.retain(|c| filter.keeps_besides_topic(c));
@@ -129,7 +126,7 @@ impl Store {
         prefix: &str,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
+    ) -> StoreResult<Page<Contact>> {
         let pk = keys::contacts_pk(tenant, client);
         let out = self.run_query(self.prefix_page(&pk, prefix, limit, after.clone())).await?;
         if after.is_none() && out.count() == 0 {
@@ -141,52 +138,4 @@ impl Store {
         let items = ids.iter().filter_map(|id| contacts.remove(id)).collect();
         Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
     }
-
-    /// The name index's key to continue after, from a position of one client's contacts.
-    pub(super) fn name_start_key(pk: &str, position: &str) -> DomainResult<Item> {
-        let (sk, _, name) = Self::split_name_position(position, Across::OneClient)?;
-        let mut key = Self::key(pk.to_owned(), sk);
-        key.insert(keys::NAME_SK.into(), s(name));
-        Ok(key)
-    }
-
-    /// The position a page in name order stops at: the contact's `SK`, its client's id when
-    /// the page spans clients (the key's `PK` names it), then its name key `GSI2SK`.
-    pub(super) fn name_position(key: Option<&Item>, across: Across) -> Option<String> {
-        let key = key?;
-        let client = match across {
-            Across::OneClient => "",
-            Across::Clients => text(key, keys::PK)?.rsplit("#CLIENT#").next()?,
-        };
-        Some(format!("{}{client}{}", text(key, keys::SK)?, text(key, keys::NAME_SK)?))
-    }
-
-    /// A position `name_position` made, in its parts: `SK`, the client, the name key.
-    pub(super) fn split_name_position(
-        position: &str,
-        across: Across,
-    ) -> DomainResult<(&str, Option<ClientId>, &str)> {
-        let client_len = match across {
-            Across::OneClient => 0,
-            Across::Clients => CLIENT_ID_LEN,
-        };
-        let short = || DomainError::internal("a name position too short");
-        let sk = position.get(..CONTACT_SK_LEN).ok_or_else(short)?;
-        let client = position.get(CONTACT_SK_LEN..CONTACT_SK_LEN + client_len).ok_or_else(short)?;
-        let name = position.get(CONTACT_SK_LEN + client_len..).ok_or_else(short)?;
-        let client = match across {
-            Across::OneClient => None,
-            Across::Clients => Some(
-                ClientId::parse(client).ok_or_else(|| DomainError::internal("a name position's client"))?,
-            ),
-        };
-        Ok((sk, client, name))
-    }
-}
-
-/// Whether a page in name order holds one client's contacts or spans a tenant's clients.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Across {
-    OneClient,
-    Clients,
 }

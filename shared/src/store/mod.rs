@@ -7,6 +7,7 @@ mod clients;
 mod contacts;
 pub mod deletions;
 mod email_claims;
+pub mod error;
 pub mod idempotency;
 pub mod index;
 mod invites;
@@ -31,10 +32,10 @@ pub use contacts::{
     batch_lengths, Browse, ContactFilter, RenderRecord, StatusChange, TenantContact, Updated, BATCH_ROWS,
     MAX_BROWSE_CLIENTS,
 };
+pub use error::{StoreError, StoreResult};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
 
-use crate::domain::{DomainError, DomainResult};
 use tx::Item;
 
 /// A string attribute: the one spelling every store module uses.
@@ -106,7 +107,7 @@ impl Store {
     }
 
     /// A strongly consistent read of one item.
-    async fn get(&self, key: Item) -> DomainResult<Option<Item>> {
+    async fn get(&self, key: Item) -> StoreResult<Option<Item>> {
         let out = self
             .db
             .get_item()
@@ -115,18 +116,18 @@ impl Store {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| DomainError::failed("GetItem", e.into_service_error()))?;
+            .map_err(|e| StoreError::failed("GetItem", e.into_service_error()))?;
         Ok(out.item)
     }
 
     /// A put that only creates: fails its condition if the key exists.
-    fn put_new(&self, item: Item) -> DomainResult<TransactWriteItem> {
+    fn put_new(&self, item: Item) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
             .build()
-            .map_err(DomainError::internal)?;
+            .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }

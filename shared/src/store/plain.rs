@@ -12,7 +12,8 @@ use super::n;
 use super::tx::Item;
 use super::update_expr::UpdateExpr;
 use super::Store;
-use crate::domain::{DomainError, DomainResult, Stamp};
+use crate::domain::Stamp;
+use crate::store::error::{StoreError, StoreResult};
 
 /// How a plain write ended.
 pub enum PlainOutcome {
@@ -80,7 +81,7 @@ impl PlainWrite {
 
 impl Store {
     /// Runs a plain write on the item at `key`.
-    pub(super) async fn write_plain(&self, key: Item, write: PlainWrite) -> DomainResult<PlainOutcome> {
+    pub(super) async fn write_plain(&self, key: Item, write: PlainWrite) -> StoreResult<PlainOutcome> {
         let condition = write.condition();
         let result = write
             .expr
@@ -95,13 +96,13 @@ impl Store {
         match result {
             Ok(out) => match out.attributes {
                 Some(item) => Ok(PlainOutcome::Written(item)),
-                None => Err(DomainError::internal("UpdateItem returned no attributes")),
+                None => Err(StoreError::internal("UpdateItem returned no attributes")),
             },
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(refused) => {
                     Ok(PlainOutcome::Refused(refused.item))
                 }
-                other => Err(DomainError::failed("UpdateItem", other)),
+                other => Err(StoreError::failed("UpdateItem", other)),
             },
         }
     }

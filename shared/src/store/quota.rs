@@ -16,7 +16,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::quota::{hour_of, leaves_window_at, SendWindow};
-use crate::domain::{DomainError, DomainResult, TenantId};
+use crate::domain::TenantId;
+use crate::store::error::{StoreError, StoreResult};
 
 /// The quota as read: its counts and the version a write must still find.
 pub struct QuotaRecord {
@@ -34,7 +35,7 @@ fn number<T: std::str::FromStr>(value: Option<&AttributeValue>) -> Option<T> {
 }
 
 impl Store {
-    pub async fn email_quota(&self, tenant: &TenantId) -> DomainResult<QuotaRecord> {
+    pub async fn email_quota(&self, tenant: &TenantId) -> StoreResult<QuotaRecord> {
         let key = Self::key(keys::quota_pk(tenant), keys::QUOTA_SK);
         let Some(item) = self.get(key).await? else {
             return Ok(QuotaRecord { window: SendWindow::default(), version: 0 });
@@ -44,7 +45,7 @@ impl Store {
             hours.filter_map(|(hour, count)| Some((hour.parse().ok()?, number(Some(count))?))),
         );
         let version =
-            number(item.get("version")).ok_or_else(|| DomainError::internal("quota without version"))?;
+            number(item.get("version")).ok_or_else(|| StoreError::internal("quota without version"))?;
         Ok(QuotaRecord { window, version })
     }
 
@@ -58,7 +59,7 @@ impl Store {
         window: &SendWindow,
         limit: u32,
         now: i64,
-    ) -> DomainResult<bool> {
+    ) -> StoreResult<bool> {
         let hours: HashMap<String, AttributeValue> =
             window.hours().map(|(h, c)| (h.to_string(), n(c))).collect();
         let mut item: Item = Self::key(keys::quota_pk(tenant), keys::QUOTA_SK);
@@ -82,7 +83,7 @@ impl Store {
             Ok(_) => Ok(true),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(DomainError::failed("PutItem quota", other)),
+                other => Err(StoreError::failed("PutItem quota", other)),
             },
         }
     }
@@ -96,7 +97,7 @@ impl Store {
         wanted: u32,
         limit: u32,
         now: i64,
-    ) -> DomainResult<bool> {
+    ) -> StoreResult<bool> {
         let Some(room) = limit.checked_sub(wanted) else { return Ok(false) };
         let hour = hour_of(now);
         let update = self
@@ -121,7 +122,7 @@ impl Store {
             Ok(_) => Ok(true),
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(DomainError::failed("UpdateItem quota", other)),
+                other => Err(StoreError::failed("UpdateItem quota", other)),
             },
         }
     }

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::domain::{DomainError, DomainResult};
+use crate::store::error::StoreError;
 
 /// How many times a change is re-planned after losing a race before giving up with 409.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -83,14 +83,15 @@ pub enum Attempt<T, K = ()> {
 /// waiting `policy.backoff` after each lost race that another attempt follows; then hands what
 /// it last knew to `give_up`, whose answer is the loop's. An error ends the loop at once and is
 /// returned as it is. The attempt owns what it knows, so its future borrows nothing from the loop.
-pub async fn retry_from<T, K: Clone, Fut>(
+/// The error is the caller's layer's (`StoreError`, or a service's that holds it).
+pub async fn retry_from<T, K: Clone, E, Fut>(
     policy: Retry,
     mut known: K,
     mut attempt: impl FnMut(K) -> Fut,
-    give_up: impl FnOnce(K) -> DomainResult<T>,
-) -> DomainResult<T>
+    give_up: impl FnOnce(K) -> Result<T, E>,
+) -> Result<T, E>
 where
-    Fut: Future<Output = DomainResult<Attempt<T, K>>>,
+    Fut: Future<Output = Result<Attempt<T, K>, E>>,
 {
     let mut n = 0;
     while n < policy.attempts {
@@ -121,9 +122,12 @@ where
 }
 
 /// `retry_from` for attempts that each start afresh, giving up with `Contention` (409).
-pub async fn retry<T, Fut>(policy: Retry, mut attempt: impl FnMut() -> Fut) -> DomainResult<T>
+pub async fn retry<T, E: From<StoreError>, Fut>(
+    policy: Retry,
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T, E>
 where
-    Fut: Future<Output = DomainResult<Attempt<T>>>,
+    Fut: Future<Output = Result<Attempt<T>, E>>,
 {
     retry_from(policy, (), |()| attempt(), contended).await
 }
@@ -131,33 +135,38 @@ where
 /// Runs `attempt` (read, plan, write) until it is done under `Retry::PLANNED`: at most
 /// `MAX_ATTEMPTS` times, with a contention backoff between lost races; then gives up with
 /// `Contention` (409).
-pub async fn retry_planned<T, Fut>(attempt: impl FnMut() -> Fut) -> DomainResult<T>
+pub async fn retry_planned<T, E: From<StoreError>, Fut>(attempt: impl FnMut() -> Fut) -> Result<T, E>
 where
-    Fut: Future<Output = DomainResult<Attempt<T>>>,
+    Fut: Future<Output = Result<Attempt<T>, E>>,
 {
     retry(Retry::PLANNED, attempt).await
 }
 
 /// `retry_planned` for a change planned from what it knows (`known`, first an assumption), which
 /// an attempt may correct (`Attempt::Replan`); a lost race plans again from the same knowledge.
-pub async fn retry_planned_from<T, K: Clone, Fut>(known: K, attempt: impl FnMut(K) -> Fut) -> DomainResult<T>
+pub async fn retry_planned_from<T, K: Clone, E: From<StoreError>, Fut>(
+    known: K,
+    attempt: impl FnMut(K) -> Fut,
+) -> Result<T, E>
 where
-    Fut: Future<Output = DomainResult<Attempt<T, K>>>,
+    Fut: Future<Output = Result<Attempt<T, K>, E>>,
 {
     retry_from(Retry::PLANNED, known, attempt, contended).await
 }
 
 /// A loop's `give_up` that answers `Contention` (409), whatever it last knew.
-pub fn contended<K, T>(_: K) -> DomainResult<T> {
-    Err(DomainError::Contention)
+pub fn contended<K, T, E: From<StoreError>>(_: K) -> Result<T, E> {
+    Err(StoreError::Contention.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::DomainError;
+    use crate::store::StoreResult;
 
     /// Runs `retry_planned` with every attempt ending in `outcome`: its result and how many ran.
-    async fn every_attempt(outcome: fn() -> DomainResult<Attempt<()>>) -> (DomainResult<()>, u32) {
+    async fn every_attempt(outcome: fn() -> StoreResult<Attempt<()>>) -> (StoreResult<()>, u32) {
         let mut attempts = 0;
         let result = retry_planned(|| {
             attempts += 1;
@@ -172,8 +181,8 @@ mod tests {
     /// when (ms since the start, on tokio's paused clock) each began.
     async fn attempts_of(
         policy: Retry,
-        outcome: fn(u32, u32) -> DomainResult<Attempt<u32, u32>>,
-    ) -> (DomainResult<u32>, Vec<u32>, Vec<u128>) {
+        outcome: fn(u32, u32) -> StoreResult<Attempt<u32, u32>>,
+    ) -> (StoreResult<u32>, Vec<u32>, Vec<u128>) {
         let start = tokio::time::Instant::now();
         let (mut seen, mut began) = (Vec::new(), Vec::new());
         let result = retry_from(
@@ -206,7 +215,7 @@ mod tests {
     async fn a_change_that_keeps_losing_races_gives_up_with_contention_after_max_attempts() {
         let (result, attempts) = every_attempt(|| Ok(Attempt::Retry)).await;
 
-        assert!(matches!(result, Err(DomainError::Contention)), "{result:?}");
+        assert!(matches!(result, Err(StoreError::Contention)), "{result:?}");
         assert_eq!(attempts, MAX_ATTEMPTS);
     }
 
@@ -214,7 +223,7 @@ mod tests {
     async fn a_replan_starts_the_next_attempt_from_what_it_learned_and_a_lost_race_keeps_it() {
         let mut seen = Vec::new();
 
-        let result = retry_planned_from(0, |known: u32| {
+        let result: StoreResult<u32> = retry_planned_from(0, |known: u32| {
             seen.push(known);
             let step = seen.len();
             async move {
@@ -233,9 +242,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_ends_the_change_at_once() {
-        let (result, attempts) = every_attempt(|| Err(DomainError::EmailTaken)).await;
+        let (result, attempts) = every_attempt(|| Err(DomainError::EmailTaken.into())).await;
 
-        assert!(matches!(result, Err(DomainError::EmailTaken)), "{result:?}");
+        assert!(matches!(result, Err(StoreError::Refused(DomainError::EmailTaken))), "{result:?}");
         assert_eq!(attempts, 1);
     }
 
@@ -265,11 +274,11 @@ mod tests {
     async fn retry_passes_an_error_through_at_once_without_giving_up() {
         let (result, seen, began) = attempts_of(Retry::PLANNED, |n, _| match n {
             1 => Ok(Attempt::Retry),
-            _ => Err(DomainError::StoreBusy),
+            _ => Err(StoreError::Busy),
         })
         .await;
 
-        assert!(matches!(result, Err(DomainError::StoreBusy)), "{result:?}");
+        assert!(matches!(result, Err(StoreError::Busy)), "{result:?}");
         assert_eq!(seen.len(), 2);
         assert!(began[1] >= 5, "the lost race before it was backed off: {began:?}");
     }

@@ -13,9 +13,9 @@ use super::tx::Item;
 use super::{keys, Store};
 use crate::domain::settings::{SettingsPatch, StoredSettings, TenantSettings};
 use crate::domain::{
-    Audit, Client, ClientId, ContactId, DomainError, DomainResult, NotificationTopic, Permission, Stamp,
-    TenantId, Text,
+    Audit, Client, ClientId, ContactId, DomainError, NotificationTopic, Permission, Stamp, TenantId, Text,
 };
+use crate::store::error::{StoreError, StoreResult};
 
 /// The item's attributes besides its key; an unset setting has no attribute.
 #[derive(Serialize, Deserialize)]
@@ -45,14 +45,14 @@ fn names<T: Copy>(values: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Optio
 fn parsed<T>(
     values: Option<Vec<String>>,
     parse: fn(&str) -> Result<T, String>,
-) -> DomainResult<Option<Vec<T>>> {
+) -> StoreResult<Option<Vec<T>>> {
     values
         .map(|v| v.iter().map(|x| parse(x)).collect::<Result<Vec<T>, String>>())
         .transpose()
-        .map_err(|e| DomainError::internal(format!("stored settings: {e}")))
+        .map_err(|e| StoreError::internal(format!("stored settings: {e}")))
 }
 
-fn settings_item(tenant: &TenantId, s: &TenantSettings, audit: &Audit) -> DomainResult<Item> {
+fn settings_item(tenant: &TenantId, s: &TenantSettings, audit: &Audit) -> StoreResult<Item> {
     let record = SettingsItem {
         entity: "settings".into(),
         default_permissions: names(&s.default_permissions, Permission::as_str),
@@ -66,15 +66,15 @@ fn settings_item(tenant: &TenantId, s: &TenantSettings, audit: &Audit) -> Domain
         created_by: audit.created_by.clone(),
         updated_by: audit.updated_by.clone(),
     };
-    let mut item: Item = to_item(record).map_err(DomainError::internal)?;
+    let mut item: Item = to_item(record).map_err(StoreError::internal)?;
     item.extend(Store::settings_key(tenant));
     Ok(item)
 }
 
 /// The stored settings of an item read back (`None`: none saved yet).
-pub(crate) fn stored_settings(item: Option<Item>) -> DomainResult<StoredSettings> {
+pub(crate) fn stored_settings(item: Option<Item>) -> StoreResult<StoredSettings> {
     let Some(item) = item else { return Ok(StoredSettings::default()) };
-    let r: SettingsItem = from_item(item).map_err(DomainError::internal)?;
+    let r: SettingsItem = from_item(item).map_err(StoreError::internal)?;
     Ok(StoredSettings {
         settings: TenantSettings {
             default_permissions: parsed(r.default_permissions, Permission::parse)?,
@@ -104,7 +104,7 @@ impl Store {
     }
 
     /// The tenant's settings (version 0 when none were saved): one consistent `GetItem`.
-    pub async fn get_settings(&self, tenant: &TenantId) -> DomainResult<StoredSettings> {
+    pub async fn get_settings(&self, tenant: &TenantId) -> StoreResult<StoredSettings> {
         stored_settings(self.get(Self::settings_key(tenant)).await?)
     }
 
@@ -117,12 +117,12 @@ impl Store {
         if_match: Option<u64>,
         patch: SettingsPatch,
         stamp: &Stamp,
-    ) -> DomainResult<StoredSettings> {
+    ) -> StoreResult<StoredSettings> {
         let patch = &patch;
         retry_planned(move || async move {
             let current = self.get_settings(tenant).await?;
             if if_match.is_some_and(|v| v != current.version()) {
-                return Err(DomainError::PreconditionFailed);
+                return Err(StoreError::PreconditionFailed);
             }
             let settings = current.settings.patched(patch.clone());
             if settings == current.settings {
@@ -147,10 +147,10 @@ impl Store {
                 }
                 Err(e) => match e.into_service_error() {
                     PutItemError::ConditionalCheckFailedException(_) if if_match.is_some() => {
-                        Err(DomainError::PreconditionFailed)
+                        Err(StoreError::PreconditionFailed)
                     }
                     PutItemError::ConditionalCheckFailedException(_) => Ok(Attempt::Retry),
-                    other => Err(DomainError::failed("PutItem", other)),
+                    other => Err(StoreError::failed("PutItem", other)),
                 },
             }
         })
@@ -163,7 +163,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         client: ClientId,
-    ) -> DomainResult<(Client, StoredSettings)> {
+    ) -> StoreResult<(Client, StoredSettings)> {
         let items =
             self.batch_get(vec![Self::client_key(tenant, client), Self::settings_key(tenant)]).await?;
         let (settings, others): (Vec<Item>, Vec<Item>) = items.into_iter().partition(Self::is_settings);
@@ -178,7 +178,7 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         id: ContactId,
-    ) -> DomainResult<(ContactRecord, Option<Client>, StoredSettings)> {
+    ) -> StoreResult<(ContactRecord, Option<Client>, StoredSettings)> {
         let keys = vec![
             Self::contact_key(tenant, client, id),
             Self::client_key(tenant, client),

@@ -10,7 +10,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::Store;
 use crate::domain::settings::StoredSettings;
-use crate::domain::{DomainResult, TenantId};
+use crate::domain::TenantId;
+use crate::store::error::StoreResult;
 
 /// How long settings once read are reused.
 pub const SETTINGS_TTL: Duration = Duration::seconds(30);
@@ -54,7 +55,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         now: OffsetDateTime,
-    ) -> DomainResult<StoredSettings> {
+    ) -> StoreResult<StoredSettings> {
         if let Some(settings) = self.settings_cache.fresh(tenant, now) {
             return Ok(settings);
         }

@@ -12,7 +12,8 @@ use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
 use crate::domain::sweep::{sweep_partition, SweepAction};
-use crate::domain::{ClientId, Contact, DomainError, DomainResult, PortalStatus, Stamp, TenantId};
+use crate::domain::{ClientId, Contact, PortalStatus, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 
 pub const SWEEP_INDEX: &str = "GSI1";
 
@@ -46,7 +47,7 @@ impl Store {
         bound: &str,
         start: Option<Item>,
         limit: i32,
-    ) -> DomainResult<DuePage> {
+    ) -> StoreResult<DuePage> {
         let out = self
             .db
             .query()
@@ -60,12 +61,12 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| DomainError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
+            .map_err(|e| StoreError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
         let mut items = Vec::new();
         for item in out.items() {
             let sort_key = item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
             let tenant =
-                tenant_of(&sort_key).ok_or_else(|| DomainError::internal("sweep key without tenant"))?;
+                tenant_of(&sort_key).ok_or_else(|| StoreError::internal("sweep key without tenant"))?;
             let contact = ContactRecord::from_item(item.clone())?.into_contact()?;
             items.push(DueContact { tenant, contact, sort_key });
         }
@@ -91,7 +92,7 @@ impl Store {
         action: SweepAction,
         lease_key: &str,
         stamp: &Stamp,
-    ) -> DomainResult<Option<bool>> {
+    ) -> StoreResult<Option<bool>> {
         let mut claim = UpdateExpr::new();
         // The partition is written too: a contact found in the unsharded one moves to its shard.
         let partition = sweep_partition(due.contact.id);
@@ -105,7 +106,7 @@ impl Store {
             // write back the reminder's index key) fails its version condition and plans again.
             SweepAction::Remind => {
                 let end =
-                    due.contact.fields.support_end.ok_or_else(|| DomainError::internal("no support end"))?;
+                    due.contact.fields.support_end.ok_or_else(|| StoreError::internal("no support end"))?;
                 claim.set("reminded_for", s(format_date(end)));
             }
             SweepAction::Revoke => {
@@ -126,7 +127,7 @@ impl Store {
             }
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
-                other => Err(DomainError::failed("UpdateItem", other)),
+                other => Err(StoreError::failed("UpdateItem", other)),
             },
         }
     }
@@ -140,7 +141,7 @@ impl Store {
         contact: crate::domain::ContactId,
         lease_key: &str,
         next: Option<String>,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         let mut finish = UpdateExpr::new();
         match next {
             Some(key) => finish.set("GSI1SK", s(key)),
@@ -157,7 +158,7 @@ impl Store {
             Err(e) => match e.into_service_error() {
                 // Changed by a user meanwhile: their write already set the right index key.
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(DomainError::failed("UpdateItem", other)),
+                other => Err(StoreError::failed("UpdateItem", other)),
             },
         }
     }

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::Store;
-use crate::domain::{DomainError, DomainResult};
+use crate::store::error::{StoreError, StoreResult};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -49,7 +49,7 @@ pub enum TxOutcome {
 }
 
 impl Store {
-    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> DomainResult<TxOutcome> {
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<TxOutcome> {
         let result = self.db.transact_write_items().set_transact_items(Some(items)).send().await;
         let err = match result {
             Ok(_) => return Ok(TxOutcome::Committed),
@@ -69,7 +69,7 @@ impl Store {
                 }
             }
             TransactWriteItemsError::TransactionInProgressException(_) => Ok(TxOutcome::Conflict),
-            other => Err(DomainError::failed("TransactWriteItems", other)),
+            other => Err(StoreError::failed("TransactWriteItems", other)),
         }
     }
 }

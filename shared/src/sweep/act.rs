@@ -7,8 +7,9 @@ use time::Duration;
 use crate::domain::activity::EmailKind;
 use crate::domain::dates::{format_date, format_timestamp};
 use crate::domain::sweep::{SweepAction, SweepKey};
-use crate::domain::{Contact, DomainError, DomainResult, Email, PortalStatus, Stamp};
+use crate::domain::{Contact, Email, PortalStatus, Stamp};
 use crate::email::{self, render, Addressee, Mailing, OutgoingEmail, Rendered};
+use crate::error::{EmailError, ServiceError, ServiceResult};
 use crate::invites::greeting_name;
 use crate::portal_users::PortalUser;
 use crate::quota::Budgets;
@@ -64,7 +65,7 @@ pub(super) async fn act(with: &super::Sweeping<'_>, due: DueContact, budgets: &B
     }
 }
 
-async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets) -> DomainResult<Done> {
+async fn try_act(with: &super::Sweeping<'_>, due: &DueContact, budgets: &Budgets) -> ServiceResult<Done> {
     let mail = &with.mail;
     let Some(claimed) = claim(with, due).await? else { return Ok(Done::Skipped) };
     let Claimed { action, end, ref lease, first_time } = claimed;
@@ -101,7 +102,7 @@ struct Claimed {
 
 /// Claims `due`'s action for this run (`None`: nothing to do, or another run has it), ending
 /// portal access when it is the revocation.
-async fn claim(with: &super::Sweeping<'_>, due: &DueContact) -> DomainResult<Option<Claimed>> {
+async fn claim(with: &super::Sweeping<'_>, due: &DueContact) -> ServiceResult<Option<Claimed>> {
     let mail = &with.mail;
     let now = mail.clock.now();
     let Some(end) = due.contact.fields.support_end else { return Ok(None) };
@@ -137,7 +138,7 @@ async fn notify(
     claimed: &Claimed,
     email: &Email,
     next: Option<String>,
-) -> DomainResult<Done> {
+) -> ServiceResult<Done> {
     let Claimed { action, end, ref lease, first_time } = *claimed;
     let revoked = action == SweepAction::Revoke && first_time;
     let (subject, body) = support_email(mail, &due.contact, action, end)?;
@@ -174,7 +175,7 @@ fn support_email(
     contact: &Contact,
     action: SweepAction,
     end: time::Date,
-) -> DomainResult<(&'static str, Rendered)> {
+) -> ServiceResult<(&'static str, Rendered)> {
     let (template, subject) = match action {
         SweepAction::Remind => ("support-reminder", "Your client portal access ends soon"),
         SweepAction::Revoke => ("support-ended", "Your client portal access has ended"),
@@ -225,7 +226,7 @@ async fn send_notice(
             .await;
             Sent::Delivered
         }
-        Err(e @ DomainError::EmailRejected(_)) => {
+        Err(e @ ServiceError::Email(EmailError::Rejected(_))) => {
             tracing::warn!(tenant = %due.tenant, contact = %due.contact.id, error = %crate::telemetry::chain(&e), "sweep email refused for good; not retried");
             Sent::RefusedForGood
         }

@@ -7,9 +7,9 @@ use shared::domain::dates::format_timestamp;
 use shared::domain::invite::TokenHash;
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
-    DomainError, DomainResult, Stamp, TenantId,
+    DomainError, Stamp, TenantId,
 };
-use shared::store::{Created, NewInvite};
+use shared::store::{Created, NewInvite, StoreError, StoreResult};
 use shared::App;
 use time::{Date, Duration};
 
@@ -121,7 +121,7 @@ fn id<T>(raw: &str, parse: fn(&str) -> Option<T>) -> T {
 }
 
 /// Adds the demo clients and contacts that `tenant` does not have yet.
-pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport> {
+pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> {
     let now = app.clock.now();
     let stamp = Stamp { at: format_timestamp(now), by: "seed-demo".into() };
     let mut report = SeedReport::default();
@@ -129,7 +129,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
         let client_id = id(demo.id, ClientId::parse);
         match app.store.get_client(tenant, client_id).await {
             Ok(_) => {}
-            Err(DomainError::NotFound(_)) => {
+            Err(StoreError::Refused(DomainError::NotFound(_))) => {
                 let fields =
                     ClientFields::create(ClientPatch::parse(object(demo.body), app.phone_region, true)?)?;
                 let client = Client {
@@ -148,7 +148,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
             let contact_id = id(contact_id, ContactId::parse);
             match app.store.get_contact(tenant, client_id, contact_id).await {
                 Ok(_) => continue,
-                Err(DomainError::NotFound(_)) => {}
+                Err(StoreError::Refused(DomainError::NotFound(_))) => {}
                 Err(e) => return Err(e),
             }
             let contact = Contact::new(
@@ -163,7 +163,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> DomainResult<SeedReport>
                     report.invitations_created += invite_demo_contact(app, tenant, &created, &stamp).await?;
                 }
                 Ok(_) => report.contacts_created += 1,
-                Err(DomainError::EmailTaken) => report.contacts_skipped += 1,
+                Err(StoreError::Refused(DomainError::EmailTaken)) => report.contacts_skipped += 1,
                 Err(e) => return Err(e),
             }
         }
@@ -177,7 +177,7 @@ async fn invite_demo_contact(
     tenant: &TenantId,
     contact: &Contact,
     stamp: &Stamp,
-) -> DomainResult<usize> {
+) -> StoreResult<usize> {
     if contact.fields.email.is_none() {
         return Ok(0);
     }

@@ -10,6 +10,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use shared::domain::dates::format_timestamp;
 use shared::domain::portal::is_current_address;
 use shared::domain::{ClientId, ContactId, DomainError, PortalStatus, Stamp, TenantId};
+use shared::store::StoreError;
 use shared::App;
 
 /// A user of the old pool, as its attributes name its contact.
@@ -33,12 +34,12 @@ pub enum Outcome {
 }
 
 /// Every user of `pool`, page by page.
-pub async fn old_users(cognito: &Client, pool: &str) -> Result<Vec<OldUser>, DomainError> {
+pub async fn old_users(cognito: &Client, pool: &str) -> Result<Vec<OldUser>, StoreError> {
     let mut users = Vec::new();
     let mut token = None;
     loop {
         let page = cognito.list_users().user_pool_id(pool).set_pagination_token(token).send().await;
-        let page = page.map_err(|e| DomainError::failed("ListUsers", e.into_service_error()))?;
+        let page = page.map_err(|e| StoreError::failed("ListUsers", e.into_service_error()))?;
         users.extend(page.users().iter().map(old_user));
         token = page.pagination_token().map(str::to_owned);
         if token.is_none() {
@@ -67,7 +68,9 @@ pub async fn plan(app: &App, user: &OldUser) -> Outcome {
     };
     let contact = match app.store.get_contact(tenant, client, contact).await {
         Ok(contact) => contact,
-        Err(DomainError::NotFound(_)) => return Outcome::Skipped("its contact was deleted"),
+        Err(StoreError::Refused(DomainError::NotFound(_))) => {
+            return Outcome::Skipped("its contact was deleted")
+        }
         Err(e) => return Outcome::Failed(shared::telemetry::chain(&e)),
     };
     if contact.portal.status != PortalStatus::Active {

@@ -5,7 +5,8 @@ use super::primary::{client_contacts_of_item, PrimaryWrite};
 use super::reports::{demotion_full, link_refused, too_many_reports};
 use super::{new_contact_item, Outcome, Plan, RenderRecord, Role};
 use crate::domain::primary::{self, ClientContacts, OnAdd};
-use crate::domain::{Contact, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{Contact, DomainError, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::idempotency::{replay, Created, CreatedBy, Idempotency};
 use crate::store::retry::{retry_planned_from, Attempt};
 use crate::store::Store;
@@ -21,7 +22,7 @@ impl Store {
         wants_primary: bool,
         stamp: &Stamp,
         idempotency: Option<Idempotency<'_, RenderRecord>>,
-    ) -> DomainResult<Created<Contact>> {
+    ) -> StoreResult<Created<Contact>> {
         let (contact, idempotency) = (&contact, &idempotency);
         // Nothing is known of the client at first: the first plan assumes the common case.
         retry_planned_from(None, move |known: Option<ClientContacts>| async move {
@@ -46,17 +47,17 @@ impl Store {
                 }
                 // The client is not as assumed: its old image tells how it is.
                 Outcome::Failed(Role::Client, r) => match r.old {
-                    None => Err(DomainError::NotFound("client")),
+                    None => Err(DomainError::NotFound("client").into()),
                     Some(item) => Ok(Attempt::Replan(Some(client_contacts_of_item(item)?))),
                 },
-                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
-                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
+                Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken.into()),
+                Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r).into()),
                 Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                    Err(too_many_reports())
+                    Err(too_many_reports().into())
                 }
                 Outcome::Failed(Role::OldPrimary, _) => Ok(Attempt::Replan(None)),
                 Outcome::Failed(role, _) => {
-                    Err(DomainError::internal(format!("add-contact cancelled on {role:?}")))
+                    Err(StoreError::internal(format!("add-contact cancelled on {role:?}")))
                 }
             }
         })
@@ -73,7 +74,7 @@ impl Store {
         decision: OnAdd,
         stamp: &Stamp,
         idempotency: &Option<Idempotency<'_, RenderRecord>>,
-    ) -> DomainResult<(Plan, i64)> {
+    ) -> StoreResult<(Plan, i64)> {
         let client = contact.client_id;
         let mut plan = Plan::new();
         let client_side = PrimaryWrite::on_add(decision, contact.id);

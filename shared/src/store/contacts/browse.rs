@@ -8,13 +8,12 @@ use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 use super::conditions::Conditions;
+use super::position::{name_position, split_name_position, Across};
 use super::s;
 use crate::domain::dates::format_timestamp;
-use crate::domain::{
-    ClientId, Contact, DomainError, DomainResult, EmailStatus, NotificationTopic, PortalStatus, TenantId,
-};
+use crate::domain::{ClientId, Contact, EmailStatus, NotificationTopic, PortalStatus, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::{ClientRecord, ContactRecord};
-use crate::store::lookup::Across;
 use crate::store::tx::Item;
 use crate::store::{keys, Page, Store};
 
@@ -109,7 +108,7 @@ impl Store {
         browse: &Browse,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<TenantContact>> {
+    ) -> StoreResult<Page<TenantContact>> {
         let tenant_pk = keys::tenant_contacts_pk(tenant);
         let start = after.map(|position| browse_start_key(tenant, &tenant_pk, &position)).transpose()?;
         let query = self
@@ -127,13 +126,13 @@ impl Store {
             .apply(query)
             .send()
             .await
-            .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+            .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
         let contacts = out
             .items()
             .iter()
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .filter(|c| c.as_ref().map_or(true, |c| browse.keeps(c)))
-            .collect::<DomainResult<Vec<_>>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         let last_sort_key = browse_position(out.last_evaluated_key());
         Ok(Page { items: self.with_client_names(tenant, contacts).await?, last_sort_key })
     }
@@ -143,7 +142,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         contacts: Vec<Contact>,
-    ) -> DomainResult<Vec<TenantContact>> {
+    ) -> StoreResult<Vec<TenantContact>> {
         let clients: BTreeSet<ClientId> = contacts.iter().map(|c| c.client_id).collect();
         let keys = clients.iter().map(|c| Self::client_key(tenant, *c)).collect();
         let mut names = HashMap::new();
@@ -165,15 +164,15 @@ impl Store {
     }
 }
 
-/// Where a browse page stopped (see `Store::name_position`), the client's id included.
+/// Where a browse page stopped (see `position`), the client's id included.
 fn browse_position(key: Option<&Item>) -> Option<String> {
-    Store::name_position(key, Across::Clients)
+    name_position(key, Across::Clients)
 }
 
 /// The index's start key for a position `browse_position` made.
-fn browse_start_key(tenant: &TenantId, tenant_pk: &str, position: &str) -> DomainResult<Item> {
-    let (sk, client, name) = Store::split_name_position(position, Across::Clients)?;
-    let client = client.ok_or_else(|| DomainError::internal("a browse position's client"))?;
+fn browse_start_key(tenant: &TenantId, tenant_pk: &str, position: &str) -> StoreResult<Item> {
+    let (sk, client, name) = split_name_position(position, Across::Clients)?;
+    let client = client.ok_or_else(|| StoreError::internal("a browse position's client"))?;
     let mut key = Store::key(keys::contacts_pk(tenant, client), sk);
     key.insert(keys::TENANT_CONTACTS.into(), s(tenant_pk));
     key.insert(keys::NAME_SK.into(), s(name));

@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use super::new_contact_item;
 use super::primary::{client_contacts_of_item, PrimaryWrite};
 use crate::domain::primary::{self, ClientContacts, OnImport};
-use crate::domain::{ClientId, Contact, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{ClientId, Contact, DomainError, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::retry::{retry_from, Attempt, Retry};
 use crate::store::tx::{Reason, TxOutcome};
 use crate::store::Store;
@@ -58,10 +59,10 @@ impl Store {
         client: ClientId,
         contacts: Vec<Contact>,
         stamp: &Stamp,
-    ) -> DomainResult<Vec<DomainResult<Contact>>> {
+    ) -> StoreResult<Vec<StoreResult<Contact>>> {
         if batch_lengths(&contacts).len() > 1 || contacts.iter().any(|c| c.fields.line_manager_id.is_some()) {
             // A line manager's report count would be one more item per row: not planned for.
-            return Err(DomainError::internal("batch add takes one batch of contacts without line managers"));
+            return Err(StoreError::internal("batch add takes one batch of contacts without line managers"));
         }
         let rows = contacts.len();
         let start =
@@ -82,7 +83,7 @@ impl Store {
             };
             if let Some(client_reason) = reasons.first().filter(|r| r.failed_condition()) {
                 match &client_reason.old {
-                    None => return Err(DomainError::NotFound("client")),
+                    None => return Err(StoreError::Refused(DomainError::NotFound("client"))),
                     Some(item) => batch.known = Some(client_contacts_of_item(item.clone())?),
                 }
                 return Ok(Attempt::Replan(batch));
@@ -96,12 +97,12 @@ impl Store {
         };
         // Given up after its attempts, the contacts still pending are `Contention` each.
         let (batch, written) = retry_from(Retry::PLANNED, start, attempt, |batch| Ok((batch, false))).await?;
-        let mut results: Vec<Option<DomainResult<Contact>>> = (0..rows).map(|_| None).collect();
+        let mut results: Vec<Option<StoreResult<Contact>>> = (0..rows).map(|_| None).collect();
         for i in batch.taken {
-            results[i] = Some(Err(DomainError::EmailTaken));
+            results[i] = Some(Err(DomainError::EmailTaken.into()));
         }
         for (i, contact) in batch.pending {
-            results[i] = Some(if written { Ok(contact) } else { Err(DomainError::Contention) });
+            results[i] = Some(if written { Ok(contact) } else { Err(StoreError::Contention) });
         }
         Ok(results.into_iter().map(|r| r.expect("every contact has a result")).collect())
     }
@@ -115,7 +116,7 @@ impl Store {
         pending: &[(usize, Contact)],
         decision: OnImport,
         stamp: &Stamp,
-    ) -> DomainResult<(Vec<TransactWriteItem>, Vec<Option<usize>>)> {
+    ) -> StoreResult<(Vec<TransactWriteItem>, Vec<Option<usize>>)> {
         let client_side = PrimaryWrite::on_import(decision, pending[0].1.id);
         let added = pending.len() as i64;
         let mut items = vec![self.client_contacts_update(tenant, client, added, client_side, stamp)?];
@@ -148,7 +149,7 @@ struct Batch {
 
 /// The pending contacts (by position) whose email claim failed its condition; a cancellation
 /// for any other reason is not planned for.
-fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<Vec<usize>> {
+fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> StoreResult<Vec<usize>> {
     let taken: Vec<usize> = claim_of
         .iter()
         .enumerate()
@@ -156,7 +157,7 @@ fn taken_claims(claim_of: &[Option<usize>], reasons: &[Reason]) -> DomainResult<
         .map(|(k, _)| k)
         .collect();
     if taken.is_empty() {
-        return Err(DomainError::internal(format!("batch add cancelled: {reasons:?}")));
+        return Err(StoreError::internal(format!("batch add cancelled: {reasons:?}")));
     }
     Ok(taken)
 }

@@ -7,7 +7,8 @@ use super::projects::project_ids;
 use super::reports::{report_id, too_many_reports, MAX_REPORTS};
 use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::primary::{self, OnDelete, Refused};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::idempotency::CreatedBy;
 use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
@@ -41,7 +42,7 @@ impl Store {
         id: ContactId,
         if_match: Option<u64>,
         stamp: &Stamp,
-    ) -> DomainResult<Contact> {
+    ) -> StoreResult<Contact> {
         retry_planned(move || async move {
             let record = self
                 .get(Self::contact_key(tenant, client, id))
@@ -53,11 +54,11 @@ impl Store {
             let created_by = record.created_by();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
+                return Err(StoreError::PreconditionFailed);
             }
             // Only an item from before the limit can have more; known without any query.
             if report_count > MAX_REPORTS {
-                return Err(too_many_reports());
+                return Err(too_many_reports().into());
             }
             let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
             let decision = primary::on_delete(current.is_primary);
@@ -90,7 +91,7 @@ impl Store {
         if_match: Option<u64>,
         decision: OnDelete,
         expired_record: Option<CreatedBy>,
-    ) -> DomainResult<Attempt<Contact>> {
+    ) -> StoreResult<Attempt<Contact>> {
         match outcome {
             Outcome::Committed => {
                 if let Some(record) = expired_record {
@@ -101,12 +102,12 @@ impl Store {
             // Its reports or links changed, which moves no version: only another version
             // makes the caller's `If-Match` stale.
             Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
-                Err(DomainError::PreconditionFailed)
+                Err(StoreError::PreconditionFailed)
             }
             Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
                 let client_now = r.old.map(client_contacts_of_item).transpose()?;
                 match primary::on_refused_delete(client_now) {
-                    Refused::PrimaryRequired => Err(DomainError::PrimaryRequired),
+                    Refused::PrimaryRequired => Err(DomainError::PrimaryRequired.into()),
                     Refused::PlanAgain => Ok(Attempt::Retry),
                 }
             }
@@ -124,7 +125,7 @@ impl Store {
         decision: OnDelete,
         reports: &[ContactId],
         stamp: &Stamp,
-    ) -> DomainResult<Plan> {
+    ) -> StoreResult<Plan> {
         let (client, id) = (current.client_id, current.id);
         let mut plan = Plan::new();
         let delete = built(

@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
 use super::n;
 use crate::domain::contact::EmailDelivery;
-use crate::domain::{ClientId, ContactId, DomainResult, TenantId};
+use crate::domain::{ClientId, ContactId, TenantId};
+use crate::store::error::StoreResult;
 use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
@@ -35,7 +36,7 @@ impl Store {
         id: ContactId,
         address_key: &str,
         delivery: &EmailDelivery,
-    ) -> DomainResult<StatusChange> {
+    ) -> StoreResult<StatusChange> {
         retry_planned(move || async move {
             let Some(item) = self.get(Self::contact_key(tenant, client, id)).await? else {
                 return Ok(Attempt::Done(StatusChange::NoContact));

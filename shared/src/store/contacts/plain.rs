@@ -3,7 +3,8 @@
 //! rules the read-then-write path checks on the item it reads (see `store::plain`).
 
 use super::update::Updated;
-use crate::domain::{ClientId, ContactId, ContactPatch, DomainError, DomainResult, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, ContactPatch, DomainError, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::{contact_plain_attrs, ContactRecord};
 use crate::store::plain::{PlainOutcome, PlainWrite};
 use crate::store::tx::Item;
@@ -23,7 +24,7 @@ impl Store {
         if_match: Option<u64>,
         patch: &ContactPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Option<Updated>> {
+    ) -> StoreResult<Option<Updated>> {
         let mut write = PlainWrite::new(stamp, if_match);
         let attrs = contact_plain_attrs(patch);
         for (attr, value) in &attrs {
@@ -54,10 +55,10 @@ fn explain_refusal(
     id: ContactId,
     if_match: Option<u64>,
     patch: &ContactPatch,
-) -> DomainResult<Option<Updated>> {
+) -> StoreResult<Option<Updated>> {
     let current = ContactRecord::from_item(old.ok_or(DomainError::NotFound("contact"))?)?.into_contact()?;
     if if_match.is_some_and(|v| v != current.audit.version) {
-        return Err(DomainError::PreconditionFailed);
+        return Err(StoreError::PreconditionFailed);
     }
     if current.fields.patched(patch.clone(), id)? == current.fields {
         return Ok(Some(Updated { before: Some(current.clone()), after: current }));

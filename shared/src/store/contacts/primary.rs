@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::{
 use super::reports::{report_id, MAX_REPORTS, ROOM};
 use super::{built, n, s};
 use crate::domain::primary::{ClientContacts, OnAdd, OnImport};
-use crate::domain::{Client, ClientId, ContactId, DomainResult, Stamp, TenantId};
+use crate::domain::{Client, ClientId, ContactId, Stamp, TenantId};
+use crate::store::error::StoreResult;
 use crate::store::items::ClientRecord;
 use crate::store::tx::Item;
 use crate::store::update_expr::UpdateExpr;
@@ -48,12 +49,12 @@ impl PrimaryWrite {
 }
 
 /// The client's contacts in the rule's terms, from its item (a refusal's old image).
-pub(super) fn client_contacts_of_item(item: Item) -> DomainResult<ClientContacts> {
+pub(super) fn client_contacts_of_item(item: Item) -> StoreResult<ClientContacts> {
     client_contacts(&ClientRecord::from_item(item)?.into_client()?)
 }
 
-pub(super) fn client_contacts(client: &Client) -> DomainResult<ClientContacts> {
-    ClientContacts::of(client.contact_count, client.primary_contact_id)
+pub(super) fn client_contacts(client: &Client) -> StoreResult<ClientContacts> {
+    Ok(ClientContacts::of(client.contact_count, client.primary_contact_id)?)
 }
 
 impl Store {
@@ -67,7 +68,7 @@ impl Store {
         added: i64,
         primary: PrimaryWrite,
         stamp: &Stamp,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut expr = UpdateExpr::new();
         if added != 0 {
             expr.increment("contact_count", added);
@@ -110,7 +111,7 @@ impl Store {
         old: ContactId,
         (report, reports): (ContactId, i64),
         stamp: &Stamp,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut expr = UpdateExpr::new();
         expr.set("is_primary", AttributeValue::Bool(false))
             .stamp(stamp)

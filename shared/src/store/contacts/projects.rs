@@ -10,9 +10,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::project::MAX_PROJECTS;
-use crate::domain::{
-    ClientId, Contact, ContactId, DomainError, DomainResult, ProjectId, ProjectLink, Stamp, TenantId,
-};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, ProjectId, ProjectLink, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::Item;
@@ -44,9 +43,9 @@ fn link_item(tenant: &TenantId, link: &ProjectLink) -> Item {
     key.into_iter().chain(attrs.into_iter().map(|(name, value)| (name.to_owned(), s(value)))).collect()
 }
 
-fn link_of_item(item: &Item) -> DomainResult<ProjectLink> {
+fn link_of_item(item: &Item) -> StoreResult<ProjectLink> {
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok());
-    let corrupt = || DomainError::internal("stored project link is malformed");
+    let corrupt = || StoreError::internal("stored project link is malformed");
     Ok(ProjectLink {
         client_id: text("client_id").and_then(|id| ClientId::parse(id)).ok_or_else(corrupt)?,
         contact_id: text("contact_id").and_then(|id| ContactId::parse(id)).ok_or_else(corrupt)?,
@@ -70,7 +69,7 @@ impl Store {
         (client, contact): (ClientId, ContactId),
         project: &ProjectId,
         delta: i64,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut change = UpdateExpr::new();
         change.count("project_count", delta);
         let condition = if delta > 0 {
@@ -98,7 +97,7 @@ impl Store {
         contact: ContactId,
         project: &ProjectId,
         stamp: &Stamp,
-    ) -> DomainResult<ProjectLink> {
+    ) -> StoreResult<ProjectLink> {
         let link = ProjectLink {
             client_id: client,
             contact_id: contact,
@@ -125,10 +124,10 @@ impl Store {
                     None => Ok(Attempt::Retry),
                 },
                 Outcome::Failed(Role::Contact, r) => match r.old {
-                    None => Err(DomainError::NotFound("contact")),
-                    Some(_) => Err(too_many_projects()),
+                    None => Err(DomainError::NotFound("contact").into()),
+                    Some(_) => Err(too_many_projects().into()),
                 },
-                Outcome::Failed(role, _) => Err(DomainError::internal(format!("link cancelled on {role:?}"))),
+                Outcome::Failed(role, _) => Err(StoreError::internal(format!("link cancelled on {role:?}"))),
             }
         })
         .await
@@ -142,7 +141,7 @@ impl Store {
         client: ClientId,
         contact: ContactId,
         project: &ProjectId,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         retry_planned(move || async move {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -154,9 +153,9 @@ impl Store {
             match self.run_plan(plan, &[Role::Contact, Role::ProjectLink]).await? {
                 Outcome::Committed | Outcome::Failed(Role::ProjectLink, _) => Ok(Attempt::Done(())),
                 Outcome::Retry => Ok(Attempt::Retry),
-                Outcome::Failed(Role::Contact, _) => Err(DomainError::NotFound("contact")),
+                Outcome::Failed(Role::Contact, _) => Err(DomainError::NotFound("contact").into()),
                 Outcome::Failed(role, _) => {
-                    Err(DomainError::internal(format!("unlink cancelled on {role:?}")))
+                    Err(StoreError::internal(format!("unlink cancelled on {role:?}")))
                 }
             }
         })
@@ -169,7 +168,7 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         contact: ContactId,
-    ) -> DomainResult<Vec<ProjectLink>> {
+    ) -> StoreResult<Vec<ProjectLink>> {
         Ok(self.contact_and_projects(tenant, client, contact).await?.1)
     }
 
@@ -180,13 +179,13 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         contact: ContactId,
-    ) -> DomainResult<(Contact, Vec<ProjectLink>)> {
+    ) -> StoreResult<(Contact, Vec<ProjectLink>)> {
         let item = self.get(Self::contact_key(tenant, client, contact)).await?;
         let record = ContactRecord::from_item(item.ok_or(DomainError::NotFound("contact"))?)?;
         let projects = project_ids(&record)?;
         let keys = projects.iter().map(|p| Self::link_key(tenant, client, contact, p)).collect();
         let mut links =
-            self.batch_get(keys).await?.iter().map(link_of_item).collect::<DomainResult<Vec<_>>>()?;
+            self.batch_get(keys).await?.iter().map(link_of_item).collect::<StoreResult<Vec<_>>>()?;
         links.sort_by(|a, b| a.project_id.cmp(&b.project_id));
         Ok((record.into_contact()?, links))
     }
@@ -200,7 +199,7 @@ impl Store {
         project: &ProjectId,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
+    ) -> StoreResult<Page<Contact>> {
         self.named_contacts_page(tenant, client, &keys::project_sk_prefix(project), limit, after).await
     }
 
@@ -210,7 +209,7 @@ impl Store {
         tenant: &TenantId,
         contact: &Contact,
         projects: &[ProjectId],
-    ) -> DomainResult<Vec<TransactWriteItem>> {
+    ) -> StoreResult<Vec<TransactWriteItem>> {
         let delete = |project| {
             let key = Self::link_key(tenant, contact.client_id, contact.id, project);
             let delete = built(Delete::builder().table_name(&self.table).set_key(Some(key)).build())?;
@@ -221,8 +220,8 @@ impl Store {
 }
 
 /// The projects a contact's item says it is linked to; they account for its count.
-pub(super) fn project_ids(record: &ContactRecord) -> DomainResult<Vec<ProjectId>> {
-    let corrupt = || DomainError::internal("stored item has invalid project ids");
+pub(super) fn project_ids(record: &ContactRecord) -> StoreResult<Vec<ProjectId>> {
+    let corrupt = || StoreError::internal("stored item has invalid project ids");
     if record.project_ids.len() as u64 != record.project_count {
         return Err(corrupt());
     }

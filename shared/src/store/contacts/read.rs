@@ -4,10 +4,11 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::conditions::Conditions;
+use super::position::{name_position, name_start_key, Across};
 use super::{s, ContactFilter};
-use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{Client, ClientId, Contact, ContactId, DomainError, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::{ClientRecord, ContactRecord};
-use crate::store::lookup::Across;
 use crate::store::{keys, last_sort_key, Page, Store};
 
 impl Store {
@@ -16,7 +17,7 @@ impl Store {
         tenant: &TenantId,
         client: ClientId,
         id: ContactId,
-    ) -> DomainResult<Contact> {
+    ) -> StoreResult<Contact> {
         let item =
             self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
         ContactRecord::from_item(item)?.into_contact()
@@ -32,14 +33,14 @@ impl Store {
         filter: &ContactFilter,
         limit: i32,
         after: Option<String>,
-    ) -> DomainResult<Page<Contact>> {
+    ) -> StoreResult<Page<Contact>> {
         if filter.topic.is_some() {
             return self.list_topic(tenant, client, filter, limit, after).await;
         }
         let pk = keys::contacts_pk(tenant, client);
         let first_page = after.is_none();
         let query = if filter.by_name {
-            let start = after.map(|position| Self::name_start_key(&pk, &position)).transpose()?;
+            let start = after.map(|position| name_start_key(&pk, &position)).transpose()?;
             self.db
                 .query()
                 .table_name(&self.table)
@@ -55,7 +56,7 @@ impl Store {
                 .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
         };
         let query = with_filters(query.expression_attribute_values(":pk", s(&pk)).limit(limit), filter);
-        let out = query.send().await.map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+        let out = query.send().await.map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
         if first_page && out.scanned_count() == 0 {
             // An empty partition: either a client without contacts or no such client here.
             self.get_client(tenant, client).await?;
@@ -64,9 +65,9 @@ impl Store {
             .items()
             .iter()
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
-            .collect::<DomainResult<Vec<_>>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         let last_sort_key = if filter.by_name {
-            Self::name_position(out.last_evaluated_key(), Across::OneClient)
+            name_position(out.last_evaluated_key(), Across::OneClient)
         } else {
             last_sort_key(out.last_evaluated_key())
         };
@@ -80,7 +81,7 @@ impl Store {
         client: ClientId,
         id: ContactId,
         with_client: bool,
-    ) -> DomainResult<(ContactRecord, Option<Client>)> {
+    ) -> StoreResult<(ContactRecord, Option<Client>)> {
         if !with_client {
             let item = self
                 .get(Self::contact_key(tenant, client, id))

@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{built, n, s, unknown_manager};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::tx::Reason;
 use crate::store::update_expr::UpdateExpr;
 use crate::store::{keys, Store};
@@ -56,7 +57,7 @@ impl Store {
         manager: ContactId,
         report: ContactId,
         delta: i64,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut link = UpdateExpr::new();
         link.count("report_count", delta);
         let room = if delta > 0 {
@@ -85,9 +86,9 @@ impl Store {
         manager: ContactId,
         count: u64,
         ids: &[String],
-    ) -> DomainResult<Vec<ContactId>> {
+    ) -> StoreResult<Vec<ContactId>> {
         if ids.len() as u64 == count {
-            let corrupt = || DomainError::internal("stored item has an invalid report id");
+            let corrupt = || StoreError::internal("stored item has an invalid report id");
             return ids.iter().map(|id| ContactId::parse(id).ok_or_else(corrupt)).collect();
         }
         let mut reports = Vec::new();
@@ -106,7 +107,7 @@ impl Store {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| DomainError::failed("Query", e.into_service_error()))?;
+                .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
             let found = out.items().iter().filter_map(|item| item.get("id")?.as_s().ok());
             reports.extend(found.filter_map(|id| ContactId::parse(id)));
             start = out.last_evaluated_key;

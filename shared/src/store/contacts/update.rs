@@ -11,9 +11,9 @@ use super::{built, n, Outcome, Plan, Role};
 use crate::domain::contact::EmailDelivery;
 use crate::domain::primary::{self, OnPromote};
 use crate::domain::{
-    ClientId, Contact, ContactId, ContactPatch, DomainError, DomainResult, Email, PortalStatus, Stamp,
-    TenantId,
+    ClientId, Contact, ContactId, ContactPatch, DomainError, Email, PortalStatus, Stamp, TenantId,
 };
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::{contact_editable_item, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES};
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::update_expr::UpdateExpr;
@@ -58,7 +58,7 @@ impl Store {
         if_match: Option<u64>,
         patch: ContactPatch,
         stamp: &Stamp,
-    ) -> DomainResult<Updated> {
+    ) -> StoreResult<Updated> {
         if patch.is_plain() {
             if let Some(updated) = self.update_plain(tenant, (client, id), if_match, &patch, stamp).await? {
                 return Ok(updated);
@@ -73,7 +73,7 @@ impl Store {
             let reminded_for = record.reminded_for();
             let current = record.into_contact()?;
             if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(DomainError::PreconditionFailed);
+                return Err(StoreError::PreconditionFailed);
             }
             let fields = current.fields.patched(patch.clone(), id)?;
             let demote = match primary::on_promote(id, current.is_primary, &patch.is_primary, client_now)? {
@@ -116,12 +116,12 @@ impl Store {
         contact_update: UpdateBuilder,
         if_match: Option<u64>,
         stamp: &Stamp,
-    ) -> DomainResult<Attempt<Updated>> {
+    ) -> StoreResult<Attempt<Updated>> {
         if !change.email_moves && !change.manager_moves && !change.index_moves && change.demote.is_none() {
             return match self.update_single(contact_update).await {
                 Ok(()) => Ok(Attempt::Done(change.into())),
                 Err(Some(e)) => Err(e),
-                Err(None) if if_match.is_some() => Err(DomainError::PreconditionFailed),
+                Err(None) if if_match.is_some() => Err(StoreError::PreconditionFailed),
                 Err(None) => Ok(Attempt::Retry),
             };
         }
@@ -137,11 +137,11 @@ impl Store {
         ];
         match self.run_plan(plan, &PRECEDENCE).await? {
             Outcome::Committed => Ok(Attempt::Done(change.into())),
-            Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(DomainError::PreconditionFailed),
-            Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken),
-            Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r)),
+            Outcome::Failed(Role::Contact, _) if if_match.is_some() => Err(StoreError::PreconditionFailed),
+            Outcome::Failed(Role::NewEmailClaim, _) => Err(DomainError::EmailTaken.into()),
+            Outcome::Failed(Role::NewManager, r) => Err(link_refused(&r).into()),
             Outcome::Failed(Role::OldPrimary, r) if demotion_full(&r, demoted_reports > 0) => {
-                Err(too_many_reports())
+                Err(too_many_reports().into())
             }
             // The contact, the client or another contact changed since the read.
             Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
@@ -158,7 +158,7 @@ impl Store {
         revoke: bool,
         pending_invite: bool,
         reminded_for: Option<time::Date>,
-    ) -> DomainResult<UpdateExpr> {
+    ) -> StoreResult<UpdateExpr> {
         let updated = &mut change.updated;
         let mut edit =
             UpdateExpr::editable(contact_editable_item(&updated.fields)?, CONTACT_EDITABLE, &updated.audit);
@@ -205,7 +205,7 @@ impl Store {
         change: &Change,
         contact_update: UpdateBuilder,
         stamp: &Stamp,
-    ) -> DomainResult<(Plan, i64)> {
+    ) -> StoreResult<(Plan, i64)> {
         let Change { current, updated, demote, .. } = change;
         let (client, id) = (current.client_id, current.id);
         let mut plan = Plan::new();
@@ -237,7 +237,7 @@ impl Store {
     }
 
     /// Runs a single conditional update. `Err(None)` means the condition failed.
-    pub(super) async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<DomainError>> {
+    pub(super) async fn update_single(&self, update: UpdateBuilder) -> Result<(), Option<StoreError>> {
         let u = built(update.build()).map_err(Some)?;
         let result = self
             .db
@@ -255,7 +255,7 @@ impl Store {
             Ok(_) => Ok(()),
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Err(None),
-                other => Err(Some(DomainError::failed("UpdateItem", other))),
+                other => Err(Some(StoreError::failed("UpdateItem", other))),
             },
         }
     }

@@ -12,7 +12,8 @@ use time::Date;
 use super::{built, s, InviteRecord};
 use crate::domain::dates::format_date;
 use crate::domain::invite::{check_support_window, TokenHash};
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, Email, PortalStatus, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, Email, PortalStatus, Stamp, TenantId};
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::ContactRecord;
 use crate::store::tx::{Reason, TxOutcome};
 use crate::store::update_expr::UpdateExpr;
@@ -24,13 +25,11 @@ const CLAIM_SECS: i64 = 60;
 
 impl InviteRecord {
     /// The tenant, client and contact the invitation is for.
-    pub fn ids(&self) -> DomainResult<(TenantId, ClientId, ContactId)> {
-        let tenant =
-            TenantId::parse(&self.tenant_id).ok_or_else(|| DomainError::internal("invite tenant"))?;
-        let client =
-            ClientId::parse(&self.client_id).ok_or_else(|| DomainError::internal("invite client"))?;
+    pub fn ids(&self) -> StoreResult<(TenantId, ClientId, ContactId)> {
+        let tenant = TenantId::parse(&self.tenant_id).ok_or_else(|| StoreError::internal("invite tenant"))?;
+        let client = ClientId::parse(&self.client_id).ok_or_else(|| StoreError::internal("invite client"))?;
         let contact =
-            ContactId::parse(&self.contact_id).ok_or_else(|| DomainError::internal("invite contact"))?;
+            ContactId::parse(&self.contact_id).ok_or_else(|| StoreError::internal("invite contact"))?;
         Ok((tenant, client, contact))
     }
 }
@@ -45,19 +44,21 @@ impl Store {
         invite: &InviteRecord,
         hash: &TokenHash,
         today: Date,
-    ) -> DomainResult<Email> {
+    ) -> StoreResult<Email> {
         let (tenant, client, contact) = invite.ids()?;
         let record = match self.read_contact(&tenant, client, contact, false).await {
             Ok((record, _)) => record,
-            Err(DomainError::NotFound(_)) => return Err(gone(invite.reset, Gone::NoLongerValid)),
+            Err(StoreError::Refused(DomainError::NotFound(_))) => {
+                return Err(gone(invite.reset, Gone::NoLongerValid).into())
+            }
             Err(e) => return Err(e),
         };
         if record.invite_hash.as_deref() != Some(hash.as_str()) {
-            return Err(gone(invite.reset, Gone::NoLongerValid));
+            return Err(gone(invite.reset, Gone::NoLongerValid).into());
         }
         let contact = record.into_contact()?;
         check_support_window(&contact.fields, today)?;
-        contact.fields.email.ok_or_else(|| gone(invite.reset, Gone::NoLongerValid))
+        Ok(contact.fields.email.ok_or_else(|| gone(invite.reset, Gone::NoLongerValid))?)
     }
 
     /// Claims the invitation for the accept `claim` before it sets a password on the portal
@@ -65,7 +66,7 @@ impl Store {
     /// consume the invitation (`accept_invite`), so the password that works is the winner's.
     /// False when the invitation is gone, used, expired, or claimed by another accept in the
     /// last `CLAIM_SECS`.
-    pub async fn claim_invite(&self, hash: &TokenHash, claim: &str, now_epoch: i64) -> DomainResult<bool> {
+    pub async fn claim_invite(&self, hash: &TokenHash, claim: &str, now_epoch: i64) -> StoreResult<bool> {
         let mut expr = UpdateExpr::new();
         expr.set("claimed_by", s(claim))
             .set("claimed_until", AttributeValue::N((now_epoch + CLAIM_SECS).to_string()))
@@ -82,7 +83,7 @@ impl Store {
             Ok(_) => Ok(true),
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(DomainError::failed("UpdateItem invitation claim", other)),
+                other => Err(StoreError::failed("UpdateItem invitation claim", other)),
             },
         }
     }
@@ -112,7 +113,7 @@ impl Store {
         now_epoch: i64,
         today: Date,
         stamp: &Stamp,
-    ) -> DomainResult<()> {
+    ) -> StoreResult<()> {
         let (tenant, client, contact) = invite.ids()?;
         let mut consume = UpdateExpr::new();
         consume
@@ -136,7 +137,7 @@ impl Store {
             TxOutcome::Committed => return Ok(()),
             // Another write to these items is in flight (perhaps an accept of the same token):
             // the caller looks at the invitation again.
-            TxOutcome::Conflict => return Err(DomainError::Contention),
+            TxOutcome::Conflict => return Err(StoreError::Contention),
             TxOutcome::Cancelled(reasons) => reasons,
         };
         Err(accept_refused(reasons, (hash, invite.reset), today)?)
@@ -153,7 +154,7 @@ impl Store {
         (hash, reset): (&TokenHash, bool),
         today: Date,
         stamp: &Stamp,
-    ) -> DomainResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut activate = UpdateExpr::new();
         let expected = if reset { PortalStatus::Active } else { PortalStatus::Invited };
         if !reset {
@@ -212,9 +213,9 @@ fn accept_refused(
     reasons: Vec<Reason>,
     (hash, reset): (&TokenHash, bool),
     today: Date,
-) -> DomainResult<DomainError> {
+) -> StoreResult<StoreError> {
     if reasons.first().is_some_and(|r| r.failed_condition()) {
-        return Ok(gone(reset, Gone::UsedOrExpired));
+        return Ok(gone(reset, Gone::UsedOrExpired).into());
     }
     let contact_reason = reasons.into_iter().nth(1);
     let pending = contact_reason
@@ -224,9 +225,10 @@ fn accept_refused(
         .filter(|record| record.invite_hash.as_deref() == Some(hash.as_str()));
     match pending {
         // The token is the contact's current one: only the support window stood in the way.
-        Some(record) => Ok(check_support_window(&record.into_contact()?.fields, today)
-            .err()
-            .unwrap_or_else(|| DomainError::internal("accept refused inside the support window"))),
-        None => Ok(gone(reset, Gone::NoLongerValid)),
+        Some(record) => Ok(check_support_window(&record.into_contact()?.fields, today).err().map_or_else(
+            || StoreError::internal("accept refused inside the support window"),
+            StoreError::from,
+        )),
+        None => Ok(gone(reset, Gone::NoLongerValid).into()),
     }
 }

@@ -9,9 +9,10 @@ use super::{audit_attrs, corrupt, n, phone, s, stored_audit, to_attrs, AddressIt
 use crate::domain::client::Website;
 use crate::domain::sla::{Sla, SlaTimes};
 use crate::domain::{
-    Client, ClientFields, ClientId, ClientPatch, ClientStatus, ContactId, DomainError, DomainResult, Email,
-    Patch, PhoneNumber, Priority, TenantId, Text,
+    Client, ClientFields, ClientId, ClientPatch, ClientStatus, ContactId, Email, Patch, PhoneNumber,
+    Priority, TenantId, Text,
 };
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::keys;
 use crate::store::tx::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -52,7 +53,7 @@ fn sla_item(sla: &Sla) -> Option<BTreeMap<&'static str, SlaItem>> {
     (!sla.0.is_empty()).then(|| levels.collect())
 }
 
-fn stored_sla(item: Option<BTreeMap<String, SlaItem>>) -> DomainResult<Sla> {
+fn stored_sla(item: Option<BTreeMap<String, SlaItem>>) -> StoreResult<Sla> {
     let mut sla = Sla::default();
     for (name, t) in item.unwrap_or_default() {
         let priority = Priority::parse(&name).map_err(|_| corrupt("sla priority"))?;
@@ -64,7 +65,7 @@ fn stored_sla(item: Option<BTreeMap<String, SlaItem>>) -> DomainResult<Sla> {
     Ok(sla)
 }
 
-pub fn client_editable_item(f: &ClientFields) -> DomainResult<Item> {
+pub fn client_editable_item(f: &ClientFields) -> StoreResult<Item> {
     to_attrs(&ClientEditable {
         name: f.name.as_str().to_owned(),
         email: f.email.as_ref().map(|e| e.as_str().to_owned()),
@@ -105,7 +106,7 @@ pub fn client_plain_attrs(p: &ClientPatch) -> Vec<(&'static str, Option<Attribut
     attrs
 }
 
-pub fn new_client_item(t: &TenantId, c: &Client) -> DomainResult<Item> {
+pub fn new_client_item(t: &TenantId, c: &Client) -> StoreResult<Item> {
     let mut item = client_editable_item(&c.fields)?;
     item.insert(keys::PK.into(), s(keys::tenant_pk(t)));
     item.insert(keys::SK.into(), s(keys::client_sk(c.id)));
@@ -138,11 +139,11 @@ pub struct ClientRecord {
 }
 
 impl ClientRecord {
-    pub fn from_item(item: Item) -> DomainResult<Self> {
-        from_item(item).map_err(DomainError::internal)
+    pub fn from_item(item: Item) -> StoreResult<Self> {
+        from_item(item).map_err(StoreError::internal)
     }
 
-    pub fn into_client(self) -> DomainResult<Client> {
+    pub fn into_client(self) -> StoreResult<Client> {
         Ok(Client {
             id: ClientId::parse(&self.id).ok_or_else(|| corrupt("id"))?,
             fields: ClientFields {

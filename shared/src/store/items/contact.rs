@@ -7,9 +7,10 @@ use super::{audit_attrs, corrupt, phone, s, stored_audit, stored_text, text, to_
 use crate::domain::contact::{sorted_unique, EmailDelivery};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
-    ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, DomainResult, Email, EmailStatus,
-    NotificationTopic, Patch, Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
+    ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, EmailStatus, NotificationTopic, Patch,
+    Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
 };
+use crate::store::error::{StoreError, StoreResult};
 use crate::store::keys;
 use crate::store::tx::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -81,7 +82,7 @@ pub const CONTACT_EDITABLE: &[&str] = &[
 /// The attributes SES events set on a contact (`email_status` absent = `ok`).
 pub const EMAIL_STATUS_ATTRIBUTES: [&str; 3] = ["email_status", "email_status_at", "email_status_reason"];
 
-pub fn contact_editable_item(f: &ContactFields) -> DomainResult<Item> {
+pub fn contact_editable_item(f: &ContactFields) -> StoreResult<Item> {
     to_attrs(&ContactEditable {
         salutation: text(&f.salutation),
         first_name: text(&f.first_name),
@@ -146,7 +147,7 @@ pub fn contact_plain_attrs(p: &ContactPatch) -> Vec<(&'static str, Option<Attrib
 }
 
 /// The whole item of a new contact.
-pub fn new_contact_item(t: &TenantId, c: &Contact) -> DomainResult<Item> {
+pub fn new_contact_item(t: &TenantId, c: &Contact) -> StoreResult<Item> {
     let mut item = contact_editable_item(&c.fields)?;
     item.insert(keys::PK.into(), s(keys::contacts_pk(t, c.client_id)));
     item.insert(keys::SK.into(), s(keys::contact_sk(c.id)));
@@ -218,8 +219,8 @@ pub struct ContactRecord {
 }
 
 impl ContactRecord {
-    pub fn from_item(item: Item) -> DomainResult<Self> {
-        from_item(item).map_err(DomainError::internal)
+    pub fn from_item(item: Item) -> StoreResult<Self> {
+        from_item(item).map_err(StoreError::internal)
     }
 
     pub fn created_by(&self) -> Option<crate::store::idempotency::CreatedBy> {
@@ -231,7 +232,7 @@ impl ContactRecord {
         self.reminded_for.as_deref().and_then(parse_stored_date)
     }
 
-    pub fn into_contact(self) -> DomainResult<Contact> {
+    pub fn into_contact(self) -> StoreResult<Contact> {
         let date =
             |d: Option<String>| d.map(|d| parse_stored_date(&d).ok_or_else(|| corrupt("date"))).transpose();
         let fields = ContactFields {

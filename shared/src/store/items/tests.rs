@@ -7,6 +7,7 @@ use crate::domain::{
     Client, ClientFields, ClientId, Contact, ContactFields, ContactId, Email, NotificationTopic, Permission,
     PortalState, PortalStatus, TenantId,
 };
+use crate::store::StoreError;
 
 fn text(value: &str) -> Option<Text> {
     Some(Text::from_stored(value.into()))
@@ -147,7 +148,7 @@ fn a_contact_item_with_an_invalid_id_is_an_internal_error_naming_it() {
 
     let err = ContactRecord::from_item(item).unwrap().into_contact().unwrap_err();
 
-    assert!(matches!(&err, DomainError::Internal(m) if m.to_string().contains("line_manager_id")), "{err:?}");
+    assert!(matches!(&err, StoreError::Internal(m) if m.to_string().contains("line_manager_id")), "{err:?}");
 }
 
 #[test]
@@ -157,7 +158,7 @@ fn a_contact_item_with_an_unreadable_date_is_an_internal_error() {
 
     let err = ContactRecord::from_item(item).unwrap().into_contact().unwrap_err();
 
-    assert!(matches!(&err, DomainError::Internal(m) if m.to_string().contains("date")), "{err:?}");
+    assert!(matches!(&err, StoreError::Internal(m) if m.to_string().contains("date")), "{err:?}");
 }
 
 #[test]
@@ -212,5 +213,5 @@ fn an_item_missing_a_required_attribute_is_an_internal_error() {
     let mut item = new_client_item(&tenant(), &client()).unwrap();
     item.remove("name");
 
-    assert!(matches!(ClientRecord::from_item(item), Err(DomainError::Internal(_))));
+    assert!(matches!(ClientRecord::from_item(item), Err(StoreError::Internal(_))));
 }
