@@ -78,7 +78,7 @@ impl App {
     }
 
     /// What the imports use of this wiring.
-    pub fn importer(&self) -> Importer<'_> {
+    pub(crate) fn importer(&self) -> Importer<'_> {
         Importer { store: &self.store, phone_region: self.phone_region }
     }
 

@@ -219,12 +219,12 @@ impl SignInPools {
 
 /// The CloudWatch namespace of the service's metrics (`METRICS_NAMESPACE`, which the template
 /// sets per stack; `ClientContacts` without one).
-pub fn metrics_namespace() -> String {
+pub(crate) fn metrics_namespace() -> String {
     std::env::var("METRICS_NAMESPACE").ok().filter(|n| !n.is_empty()).unwrap_or("ClientContacts".into())
 }
 
 /// The application log level Lambda passes from the function's logging configuration
 /// (`AWS_LAMBDA_LOG_LEVEL`), if any.
-pub fn lambda_log_level() -> Option<String> {
+pub(crate) fn lambda_log_level() -> Option<String> {
     std::env::var("AWS_LAMBDA_LOG_LEVEL").ok()
 }

@@ -41,7 +41,7 @@ pub enum ServiceError {
     Internal(#[source] BoxError),
 }
 
-pub type ServiceResult<T> = Result<T, ServiceError>;
+pub(crate) type ServiceResult<T> = Result<T, ServiceError>;
 
 impl From<DomainError> for ServiceError {
     fn from(refusal: DomainError) -> Self {
@@ -78,7 +78,7 @@ impl ServiceError {
     }
 
     /// Whether nothing the caller did explains it (logged with its whole chain).
-    pub fn is_internal(&self) -> bool {
+    pub(crate) fn is_internal(&self) -> bool {
         matches!(
             self,
             Self::Internal(_)

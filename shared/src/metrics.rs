@@ -31,7 +31,7 @@ fn namespace() -> &'static str {
 
 /// One EMF line: counts that share the same dimensions.
 #[derive(Debug, Default)]
-pub struct MetricLine {
+pub(crate) struct MetricLine {
     dimensions: Vec<(&'static str, String)>,
     counts: Vec<(&'static str, u64)>,
 }
@@ -79,7 +79,7 @@ impl MetricLine {
     }
 
     /// Writes the line (nothing when it has no count).
-    pub fn emit(self) {
+    pub(crate) fn emit(self) {
         if self.counts.is_empty() {
             return;
         }
@@ -105,12 +105,12 @@ pub fn emails(kind: &'static str, sent: u64, failed: u64, not_sent: u64) {
 
 /// An activity item that could not be written (`ActivityWriteFailed`); what it records
 /// happened anyway.
-pub fn activity_write_failed() {
+pub(crate) fn activity_write_failed() {
     MetricLine::new().count("ActivityWriteFailed", 1).emit();
 }
 
 /// A change that lost a race to another writer and is planned again (`ContentionRetries`).
-pub fn contention_retry() {
+pub(crate) fn contention_retry() {
     MetricLine::new().count("ContentionRetries", 1).emit();
 }
 

@@ -26,7 +26,7 @@ pub use send::notify;
 pub const SEND_BUDGET: Duration = Duration::from_secs(20);
 const MAX_HTML_BYTES: usize = 100 * 1024;
 /// Contacts one notification may pick by hand (`contact_ids`): one batch read.
-pub const MAX_CONTACT_IDS: usize = 100;
+pub(crate) const MAX_CONTACT_IDS: usize = 100;
 
 /// Who a notification is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

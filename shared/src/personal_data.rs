@@ -17,7 +17,7 @@ use crate::store::Store;
 
 /// What the service holds about one contact.
 #[derive(Debug, Serialize)]
-pub struct PersonalData {
+pub(crate) struct PersonalData {
     pub exported_at: String,
     pub tenant_id: String,
     /// The contact as `GET` shows it: fields, primary role, topics, permissions, portal state,
@@ -33,7 +33,7 @@ pub struct PersonalData {
 /// Gathers the contact's data: the contact and its project links (one read of its item and one
 /// of the links), then its history and its portal user together. 404 when the contact is not
 /// the client's.
-pub async fn gather(
+pub(crate) async fn gather(
     store: &Store,
     users: &PortalUsers,
     tenant: &TenantId,

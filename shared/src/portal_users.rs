@@ -68,7 +68,7 @@ impl PortalUsers {
     }
 
     /// The pool's users with a client built from `aws`, if this function is given a pool.
-    pub fn from_config(aws: &aws_config::SdkConfig, pool_id: Option<String>) -> Self {
+    pub(crate) fn from_config(aws: &aws_config::SdkConfig, pool_id: Option<String>) -> Self {
         Self { pool: pool_id.map(|id| (Client::new(aws), id)) }
     }
 
@@ -82,7 +82,7 @@ impl PortalUsers {
     /// A user of another contact under the name is stale: the name holds this tenant's
     /// address, which this contact holds now (the tenant's email claim is unique), so that
     /// user outlived an address change whose removal failed. It is replaced.
-    pub async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> StoreResult<()> {
+    pub(crate) async fn activate(&self, user: &PortalUser<'_>, password: &Password) -> StoreResult<()> {
         let (cognito, pool) = self.pool()?;
         let username = user.username();
         let created = Self::create(cognito, pool, &username, user).await;
@@ -176,7 +176,7 @@ impl PortalUsers {
 
     /// Signs the contact's user out everywhere, ending every session but the next: after a
     /// password reset, whoever knew the old password keeps no refresh token. Best effort.
-    pub async fn sign_out_everywhere(&self, user: &PortalUser<'_>) {
+    pub(crate) async fn sign_out_everywhere(&self, user: &PortalUser<'_>) {
         let signed_out = match self.pool() {
             Ok((cognito, pool)) => Self::sign_out(cognito, pool, &user.username()).await,
             Err(e) => Err(e),
@@ -216,7 +216,7 @@ impl PortalUsers {
     /// the user signs in with the old one, so it is removed, and the contact needs a new
     /// invitation to the new one (the store has made its portal status say so). A revoke
     /// disables the user.
-    pub async fn follow_change(&self, tenant: &TenantId, before: &Contact, after: &Contact) {
+    pub(crate) async fn follow_change(&self, tenant: &TenantId, before: &Contact, after: &Contact) {
         let Some(user) = PortalUser::of(tenant, before) else {
             return;
         };

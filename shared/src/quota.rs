@@ -78,7 +78,11 @@ pub async fn reserve(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> Servi
 }
 
 /// Counts as many of `wanted` emails as fit in the tenant's quota.
-pub async fn reserve_up_to(quota: &Quota<'_>, tenant: &TenantId, wanted: u32) -> ServiceResult<Reservation> {
+pub(crate) async fn reserve_up_to(
+    quota: &Quota<'_>,
+    tenant: &TenantId,
+    wanted: u32,
+) -> ServiceResult<Reservation> {
     // Always read: the sweep runs once an hour, seldom after a count made in the same hour.
     let limit = quota.daily_limit;
     let (count, hour) =
@@ -106,7 +110,7 @@ pub async fn release(quota: &Quota<'_>, reservation: &Reservation, count: u32) {
 /// Quota for a batch of emails to several tenants' contacts (a sweep page): each tenant's
 /// share is counted with one write, handed out an email at a time, and what is left over is
 /// given back at the end.
-pub struct Budgets {
+pub(crate) struct Budgets {
     grants: Mutex<HashMap<TenantId, (Reservation, u32)>>,
 }
 
@@ -147,7 +151,7 @@ impl Budgets {
     }
 
     /// Returns one email taken but not sent.
-    pub fn give_back(&self, tenant: &TenantId) {
+    pub(crate) fn give_back(&self, tenant: &TenantId) {
         let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, left)) = grants.get_mut(tenant) {
             *left += 1;

@@ -70,7 +70,7 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 /// service (SES names a message's recipient when it refuses it) on their way into a log line,
 /// which must hold no address. An address is a run of the characters an address may hold with
 /// an `@` inside it.
-pub fn redact_addresses(text: &str) -> String {
+pub(crate) fn redact_addresses(text: &str) -> String {
     let in_address = |c: char| c.is_alphanumeric() || "@.!#$%&'*+/=?^_`{|}~-".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();

@@ -61,7 +61,7 @@ impl Website {
 
 /// A name as searches compare it: accents and other marks dropped (transliterated to ASCII),
 /// lower case, trimmed; `Société Générale` and `societe` share the prefix `societe`.
-pub fn search_key(name: &str) -> String {
+pub(crate) fn search_key(name: &str) -> String {
     deunicode::deunicode(name.trim()).to_lowercase()
 }
 
@@ -82,7 +82,7 @@ impl ClientPatch {
     /// on a read of it: it changes something, keeps the name, leaves the status and service
     /// levels alone (levels merge into the current ones), and at most clears the address
     /// (merging one into the current needs the current).
-    pub fn is_plain(&self) -> bool {
+    pub(crate) fn is_plain(&self) -> bool {
         let changes = !(self.name.is_absent()
             && self.email.is_absent()
             && self.phone.is_absent()

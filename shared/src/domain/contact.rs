@@ -41,7 +41,7 @@ pub struct ContactFields {
 }
 
 /// Topics and permissions as a contact keeps them: sorted, each once.
-pub fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+pub(crate) fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
     items.sort();
     items.dedup();
     items
@@ -61,7 +61,7 @@ impl ContactFields {
     /// The fields of a new contact `id` copied from this one (Kafinea's "Duplicate"): all but
     /// the email address, which belongs to one contact of the tenant, and the support window,
     /// which goes with portal access; then `overrides` merged in and the add's rules checked.
-    pub fn duplicated(&self, overrides: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
+    pub(crate) fn duplicated(&self, overrides: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
         let copy = Self { email: None, support_start: None, support_end: None, ..self.clone() };
         Self::build(Some(copy), overrides, Some(id))
     }
@@ -207,7 +207,7 @@ impl Contact {
     /// an invitation, and `invited_at` is set when one is sent and kept from then on (only an
     /// invitation whose email failed is undone, and its link reached no one). So a contact
     /// never invited has no user, and its changes need not ask the pool.
-    pub fn may_have_portal_user(&self) -> bool {
+    pub(crate) fn may_have_portal_user(&self) -> bool {
         self.portal.invited_at.is_some()
     }
 }

@@ -105,7 +105,7 @@ impl ContactPatch {
     /// (whose index items must be moved with them, `store::index`), the primary role, the line
     /// manager (whose reports are kept on other items) and the portal alone, and at most clears
     /// the address (merging one into the current needs the current).
-    pub fn is_plain(&self) -> bool {
+    pub(crate) fn is_plain(&self) -> bool {
         !self.is_empty()
             && self.email.is_absent()
             && self.first_name.is_absent()

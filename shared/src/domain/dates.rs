@@ -11,12 +11,12 @@ const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
 /// is fixed-width text that sorts in time order (the sweep index and the invitation's support
 /// condition compare dates as text), and every computation on one stays far from the limits
 /// of the date type.
-pub const FIRST_YEAR: i32 = 1900;
-pub const LAST_YEAR: i32 = 9999;
+pub(crate) const FIRST_YEAR: i32 = 1900;
+pub(crate) const LAST_YEAR: i32 = 9999;
 
 /// A date from input: exactly `YYYY-MM-DD` (surrounding blanks ignored), a real calendar day,
 /// year within `FIRST_YEAR..=LAST_YEAR`.
-pub fn parse_date(raw: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(raw: &str) -> Result<Date, String> {
     let raw = raw.trim();
     let shaped = raw.len() == 10
         && raw
@@ -35,7 +35,7 @@ pub fn parse_date(raw: &str) -> Result<Date, String> {
 
 /// A date as stored: any date this service ever formatted, read back without the input rules
 /// (an item written before they existed stays readable).
-pub fn parse_stored_date(raw: &str) -> Option<Date> {
+pub(crate) fn parse_stored_date(raw: &str) -> Option<Date> {
     Date::parse(raw, DATE).ok()
 }
 

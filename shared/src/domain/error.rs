@@ -94,7 +94,7 @@ pub struct Failed {
 
 impl Failed {
     /// A failure saying what failed (`PutItem`), keeping `source`.
-    pub fn boxed(what: impl Into<String>, source: impl Into<BoxError>) -> BoxError {
+    pub(crate) fn boxed(what: impl Into<String>, source: impl Into<BoxError>) -> BoxError {
         Box::new(Self { what: what.into(), source: source.into() })
     }
 }

@@ -78,11 +78,11 @@ impl FieldReader {
     }
 
     /// Free text of at most `max` characters, line breaks allowed.
-    pub fn multiline_text(&mut self, name: &str, max: usize) -> Patch<Text> {
+    pub(crate) fn multiline_text(&mut self, name: &str, max: usize) -> Patch<Text> {
         self.parsed(name, |s| Text::multi_line(s, max))
     }
 
-    pub fn boolean(&mut self, name: &str) -> Patch<bool> {
+    pub(crate) fn boolean(&mut self, name: &str) -> Patch<bool> {
         match self.take(name) {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Null,
@@ -95,7 +95,7 @@ impl FieldReader {
     }
 
     /// A whole number within `bounds` (JSON numbers only: `"48"` is refused, as is `1.5`).
-    pub fn whole_number(&mut self, name: &str, bounds: std::ops::RangeInclusive<u32>) -> Patch<u32> {
+    pub(crate) fn whole_number(&mut self, name: &str, bounds: std::ops::RangeInclusive<u32>) -> Patch<u32> {
         match self.take(name) {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Null,
@@ -188,7 +188,7 @@ impl FieldReader {
     }
 
     /// All errors found, unknown fields included.
-    pub fn finish(self) -> Vec<FieldError> {
+    pub(crate) fn finish(self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         self.finish_into(&mut errors);
         errors

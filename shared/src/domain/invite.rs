@@ -12,7 +12,7 @@ use super::{ContactFields, EmailStatus};
 
 /// A fresh invitation token: 256 random bits, shown once (in the email link) and stored only
 /// as its SHA-256 hash.
-pub struct InviteToken(String);
+pub(crate) struct InviteToken(String);
 
 impl InviteToken {
     /// Fails only when the system has no randomness to give.
@@ -52,7 +52,7 @@ pub struct Password(String);
 
 impl Password {
     pub const MIN_CHARS: usize = 12;
-    pub const MAX_CHARS: usize = 256;
+    pub(crate) const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str, email: &str) -> Result<Self, FieldError> {
         Self::check_policy(raw).map_err(|m| FieldError::new("password", m))?;
@@ -64,7 +64,7 @@ impl Password {
 
     /// The pool's policy alone, which needs no invitation: checked as the request is read,
     /// so a password it refuses is 422 whatever the token (used, expired or unknown).
-    pub fn check_policy(raw: &str) -> Result<(), &'static str> {
+    pub(crate) fn check_policy(raw: &str) -> Result<(), &'static str> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
             return Err("must be at least 12 characters");
@@ -86,7 +86,7 @@ impl Password {
 
 /// Where a day lies against a contact's support window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
+pub(crate) enum Window {
     Within,
     NotStarted,
     Ended,
@@ -94,7 +94,7 @@ pub enum Window {
 
 /// Where `today` lies against the contact's support window: both ends included, an open end is
 /// no limit. Inviting, accepting and the portal's own checks all decide with this.
-pub fn support_window(fields: &ContactFields, today: Date) -> Window {
+pub(crate) fn support_window(fields: &ContactFields, today: Date) -> Window {
     if fields.support_start.is_some_and(|start| today < start) {
         Window::NotStarted
     } else if fields.support_end.is_some_and(|end| today > end) {
@@ -105,7 +105,7 @@ pub fn support_window(fields: &ContactFields, today: Date) -> Window {
 }
 
 /// Whether portal access may be granted today, given the contact's support window.
-pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), DomainError> {
+pub(crate) fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), DomainError> {
     match support_window(fields, today) {
         Window::Within => Ok(()),
         Window::NotStarted => Err(DomainError::SupportNotStarted),
@@ -113,14 +113,14 @@ pub fn check_support_window(fields: &ContactFields, today: Date) -> Result<(), D
     }
 }
 
-pub fn support_ended() -> DomainError {
+pub(crate) fn support_ended() -> DomainError {
     DomainError::SupportEnded
 }
 
 /// Whether a link (an invitation or a new password) may be emailed to the contact's address:
 /// not once SES reported it bouncing or complained, since every such email counts against the
 /// reputation of the sender all tenants share. A new address is `ok` again.
-pub fn check_deliverable(delivery: &EmailDelivery) -> Result<(), DomainError> {
+pub(crate) fn check_deliverable(delivery: &EmailDelivery) -> Result<(), DomainError> {
     match delivery.status {
         EmailStatus::Ok => Ok(()),
         refused => Err(DomainError::EmailSuppressed(refused)),

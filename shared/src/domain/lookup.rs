@@ -9,7 +9,7 @@ use super::ContactFields;
 
 /// The longest term kept for a field, in characters: enough for any name or address a person
 /// types the start of, and well within a sort key's 1 KiB.
-pub const MAX_TERM_CHARS: usize = 100;
+pub(crate) const MAX_TERM_CHARS: usize = 100;
 
 /// Separates the folded last name from the folded first name in a name sort key: it sorts
 /// before every character folding can produce, so `Lee` comes before `Lee Ann`.
@@ -57,7 +57,7 @@ pub fn name_key(fields: &ContactFields) -> String {
 
 /// The first of a contact's `terms` that starts with `prefix` (already folded), if any: the one
 /// place a contact appears in a search, however many of its terms match.
-pub fn first_match<'a>(terms: &'a BTreeSet<String>, prefix: &str) -> Option<&'a str> {
+pub(crate) fn first_match<'a>(terms: &'a BTreeSet<String>, prefix: &str) -> Option<&'a str> {
     terms.iter().map(String::as_str).find(|t| t.starts_with(prefix))
 }
 

@@ -13,7 +13,7 @@ impl<T> Patch<T> {
         matches!(self, Patch::Absent)
     }
 
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         matches!(self, Patch::Set(_))
     }
 

@@ -66,7 +66,7 @@ impl fmt::Display for PortalRefusal {
 
 /// Whether `contact` (None: it is gone) may use the portal on `today`: its status is `active`
 /// and today lies within its support window (both ends included; an open end is no limit).
-pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, PortalRefusal> {
+pub(crate) fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, PortalRefusal> {
     let contact = contact.ok_or(PortalRefusal::Gone)?;
     if contact.portal.status != PortalStatus::Active {
         return Err(PortalRefusal::NotActive);
@@ -85,7 +85,7 @@ pub fn check_access(contact: Option<&Contact>, today: Date) -> Result<&Contact, 
 /// `today`: `check_access`, and the address must still be the contact's. Accepting an invitation
 /// makes a user for the contact's address, and an address change removes it; this refuses a user
 /// that outlived such a change (a removal that failed), whatever its password.
-pub fn check_sign_in<'a>(
+pub(crate) fn check_sign_in<'a>(
     contact: Option<&'a Contact>,
     user_email: Option<&str>,
     today: Date,
@@ -124,12 +124,12 @@ pub fn portal_username(tenant: &TenantId, email: &Email) -> String {
 /// The fields a contact changes about itself in the portal. Everything else (its email, which
 /// is its sign-in name, its permissions, recipient lists, support window, role at the client)
 /// is the service company's to set.
-pub const SELF_SERVICE_FIELDS: &[&str] =
+pub(crate) const SELF_SERVICE_FIELDS: &[&str] =
     &["salutation", "first_name", "last_name", "job_title", "mobile", "phone", "secondary_phone", "address"];
 
 /// A portal user's merge patch of its own contact: every field outside `SELF_SERVICE_FIELDS`
 /// is reported, together with any bad value of the allowed ones, in one 422.
-pub fn self_service_patch(
+pub(crate) fn self_service_patch(
     body: Map<String, Value>,
     region: PhoneRegion,
 ) -> Result<ContactPatch, DomainError> {

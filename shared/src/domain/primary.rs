@@ -33,7 +33,7 @@ impl ClientContacts {
 
 /// The primary role of a contact being added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnAdd {
+pub(crate) enum OnAdd {
     /// The client has no contacts: the new one becomes primary (the client must still have none).
     First,
     /// Asked for: the new one takes the role from `demote` (which must still hold it).
@@ -52,7 +52,7 @@ impl OnAdd {
 /// add writes without reading first), the common case is assumed: a contact asking for the
 /// role is the first, any other joins a client that has contacts. The write's conditions check
 /// the assumption, and a refusal returns the client's state to decide again.
-pub fn on_add(client: Option<ClientContacts>, wants_primary: bool) -> OnAdd {
+pub(crate) fn on_add(client: Option<ClientContacts>, wants_primary: bool) -> OnAdd {
     match client {
         None if wants_primary => OnAdd::First,
         None => OnAdd::Joins,
@@ -65,14 +65,14 @@ pub fn on_add(client: Option<ClientContacts>, wants_primary: bool) -> OnAdd {
 /// Whether a request's `is_primary` asks for the role (only `true` does: on a new contact
 /// `false` or `null` leave the choice to the rule). On a PATCH it can move the role, so the
 /// client must be read to know where the role is now.
-pub fn asks_for_role(requested: &Patch<bool>) -> bool {
+pub(crate) fn asks_for_role(requested: &Patch<bool>) -> bool {
     matches!(requested, Patch::Set(true))
 }
 
 /// What a patch's `is_primary` asks of a contact that currently is (or is not) primary.
 /// Promoting moves the role from the current primary; un-setting it is refused, because a
 /// client with contacts keeps exactly one primary.
-pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
+pub(crate) fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Result<bool, DomainError> {
     match (currently_primary, requested) {
         (false, Patch::Set(true)) => Ok(true),
         (true, Patch::Set(false) | Patch::Null) => Err(DomainError::PrimaryRequired),
@@ -82,7 +82,7 @@ pub fn wants_promotion(currently_primary: bool, requested: &Patch<bool>) -> Resu
 
 /// What a patch does to the primary role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnPromote {
+pub(crate) enum OnPromote {
     /// The role stays where it is.
     Unchanged,
     /// The contact takes the role from `demote`, which the client must still name primary.
@@ -95,7 +95,7 @@ pub enum OnPromote {
 
 /// Decides what a patch of contact `id` does to the primary role, given whether the contact is
 /// primary now and, when [`asks_for_role`] asked for it, the client's state.
-pub fn on_promote(
+pub(crate) fn on_promote(
     id: ContactId,
     currently_primary: bool,
     requested: &Patch<bool>,
@@ -118,7 +118,7 @@ pub fn on_promote(
 /// client, so the decision rests on the contact's own flag and the write's condition checks
 /// the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnDelete {
+pub(crate) enum OnDelete {
     /// Not the primary: the role stays where it is.
     KeepsPrimary,
     /// The primary: it may go only as the client's last contact (the client must have exactly
@@ -126,7 +126,7 @@ pub enum OnDelete {
     OnlyAsLast,
 }
 
-pub fn on_delete(is_primary: bool) -> OnDelete {
+pub(crate) fn on_delete(is_primary: bool) -> OnDelete {
     if is_primary {
         OnDelete::OnlyAsLast
     } else {
@@ -144,7 +144,7 @@ pub enum Refused {
     PlanAgain,
 }
 
-pub fn on_refused_delete(client: Option<ClientContacts>) -> Refused {
+pub(crate) fn on_refused_delete(client: Option<ClientContacts>) -> Refused {
     match client {
         Some(ClientContacts::Led { count, .. }) if count > 1 => Refused::PrimaryRequired,
         _ => Refused::PlanAgain,
@@ -153,7 +153,7 @@ pub fn on_refused_delete(client: Option<ClientContacts>) -> Refused {
 
 /// The primary role among the rows of an import, added to one client together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnImport {
+pub(crate) enum OnImport {
     /// The client has no contacts: the batch's first row becomes primary (the client must
     /// still have none).
     FirstRowPrimary,
@@ -171,7 +171,7 @@ impl OnImport {
 /// Decides the primary role among imported rows. An import row never asks for the role; with
 /// nothing known of the client (`None`), it is assumed to have contacts already, as most
 /// imports add to clients in use, and the write's condition checks that.
-pub fn on_import(client: Option<ClientContacts>) -> OnImport {
+pub(crate) fn on_import(client: Option<ClientContacts>) -> OnImport {
     match client {
         Some(ClientContacts::Empty) => OnImport::FirstRowPrimary,
         None | Some(ClientContacts::Led { .. }) => OnImport::KeepsPrimary,

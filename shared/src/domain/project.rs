@@ -19,7 +19,8 @@ pub const MAX_PROJECTS: u64 = 30;
 pub struct ProjectId(String);
 
 /// What a malformed project id is told, wherever it came from.
-pub const PROJECT_ID_RULE: &str = "projectId must be 1-64 letters, digits, '-', '_' or '.' (not . or ..)";
+pub(crate) const PROJECT_ID_RULE: &str =
+    "projectId must be 1-64 letters, digits, '-', '_' or '.' (not . or ..)";
 
 impl ProjectId {
     pub fn parse(raw: &str) -> Option<Self> {

@@ -14,13 +14,13 @@ pub fn hour_of(epoch_secs: i64) -> i64 {
 }
 
 /// When emails counted in `hour` leave the window (the epoch second).
-pub fn leaves_window_at(hour: i64) -> i64 {
+pub(crate) fn leaves_window_at(hour: i64) -> i64 {
     (hour + WINDOW_HOURS) * HOUR_SECS
 }
 
 /// Emails counted per hour over the last 24 hours.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SendWindow {
+pub(crate) struct SendWindow {
     hours: BTreeMap<i64, u32>,
 }
 
@@ -34,7 +34,7 @@ pub struct OverQuota {
 }
 
 impl SendWindow {
-    pub fn from_hours(hours: impl IntoIterator<Item = (i64, u32)>) -> Self {
+    pub(crate) fn from_hours(hours: impl IntoIterator<Item = (i64, u32)>) -> Self {
         Self { hours: hours.into_iter().filter(|(_, n)| *n > 0).collect() }
     }
 
@@ -67,14 +67,14 @@ impl SendWindow {
     }
 
     /// Counts as many of `wanted` emails at `now` as fit under `limit`; returns how many.
-    pub fn take_up_to(&mut self, wanted: u32, limit: u32, now: i64) -> u32 {
+    pub(crate) fn take_up_to(&mut self, wanted: u32, limit: u32, now: i64) -> u32 {
         let granted = wanted.min(limit.saturating_sub(self.used(now)));
         self.add(granted, now);
         granted
     }
 
     /// Uncounts `count` emails counted in `hour` that were not sent after all.
-    pub fn give_back(&mut self, hour: i64, count: u32, now: i64) {
+    pub(crate) fn give_back(&mut self, hour: i64, count: u32, now: i64) {
         if let Some(n) = self.hours.get_mut(&hour) {
             *n = n.saturating_sub(count);
         }

@@ -20,7 +20,7 @@ use super::topics::{NotificationTopic, Permission};
 /// is kept a week past its validity, and a longer-lived link is a longer-lived credential).
 pub const INVITE_TTL_HOURS: RangeInclusive<u32> = 1..=168;
 /// The longest name emails may be signed with.
-pub const SIGNATURE_NAME_MAX: usize = 100;
+pub(crate) const SIGNATURE_NAME_MAX: usize = 100;
 
 /// What a tenant has set; `None` = not set, the fallback applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl StoredSettings {
     }
 
     /// The audit of the next version, written by `stamp`.
-    pub fn next_audit(&self, stamp: &Stamp) -> Audit {
+    pub(crate) fn next_audit(&self, stamp: &Stamp) -> Audit {
         match &self.audit {
             Some(audit) => audit.next(stamp),
             None => Audit::new(stamp),
@@ -116,7 +116,7 @@ impl TenantSettings {
     }
 
     /// The settings in force: the tenant's, else the fallbacks.
-    pub fn effective(&self, fallbacks: &Fallbacks<'_>) -> Effective {
+    pub(crate) fn effective(&self, fallbacks: &Fallbacks<'_>) -> Effective {
         Effective {
             default_permissions: self.default_permissions.clone().unwrap_or_default(),
             default_notifications: self.default_notifications.clone().unwrap_or_default(),

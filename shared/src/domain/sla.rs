@@ -14,7 +14,7 @@ use super::patch::Patch;
 use super::topics::Priority;
 
 /// The longest time accepted: a year, in minutes.
-pub const MINUTES_MAX: u32 = 525_600;
+pub(crate) const MINUTES_MAX: u32 = 525_600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SlaTimes {

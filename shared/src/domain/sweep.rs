@@ -22,7 +22,7 @@ pub const SWEEP_SHARDS: u32 = 16;
 /// The one partition every sweepable contact was indexed under before the index was sharded.
 /// The sweep still reads it, so that a table written before keeps every contact swept; each
 /// contact found there moves to its shard when the sweep acts on it.
-pub const UNSHARDED_PARTITION: &str = "SWEEP";
+pub(crate) const UNSHARDED_PARTITION: &str = "SWEEP";
 
 /// The index partition of a contact: `SWEEP#nn`, `nn` its shard, the 32-bit FNV-1a hash of its
 /// id's text modulo `SWEEP_SHARDS` (ids are random in their last 16 characters, so contacts
@@ -36,7 +36,7 @@ pub fn sweep_partition(contact: ContactId) -> String {
 }
 
 /// Every partition the sweep reads: each shard, then the unsharded one.
-pub fn sweep_partitions() -> Vec<String> {
+pub(crate) fn sweep_partitions() -> Vec<String> {
     let shards = (0..SWEEP_SHARDS).map(|shard| format!("{UNSHARDED_PARTITION}#{shard:02}"));
     shards.chain([UNSHARDED_PARTITION.to_owned()]).collect()
 }
@@ -57,7 +57,7 @@ impl SweepAction {
 }
 
 /// Index timestamps: fixed width, so they sort as text in time order.
-pub fn format_instant(at: OffsetDateTime) -> String {
+pub(crate) fn format_instant(at: OffsetDateTime) -> String {
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     at.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
 }
@@ -100,13 +100,8 @@ impl SweepKey {
         format!("{}#{}#{tenant}#{client}#{contact}", format_instant(self.due), self.action.as_str())
     }
 
-    /// The same action, hidden from the sweep until `until` (while one sweep works on it).
-    pub fn leased(&self, until: OffsetDateTime) -> Self {
-        SweepKey { due: until, action: self.action }
-    }
-
     /// Reads the action back from an index sort key.
-    pub fn action_of(sort_key: &str) -> Option<SweepAction> {
+    pub(crate) fn action_of(sort_key: &str) -> Option<SweepAction> {
         match sort_key.split('#').nth(1)? {
             "REMIND" => Some(SweepAction::Remind),
             "REVOKE" => Some(SweepAction::Revoke),

@@ -7,11 +7,11 @@ use serde::Serialize;
 pub struct Text(String);
 
 impl Text {
-    pub fn single_line(raw: &str, max: usize) -> Result<Self, String> {
+    pub(crate) fn single_line(raw: &str, max: usize) -> Result<Self, String> {
         Self::parse(raw, max, |c| c.is_control())
     }
 
-    pub fn multi_line(raw: &str, max: usize) -> Result<Self, String> {
+    pub(crate) fn multi_line(raw: &str, max: usize) -> Result<Self, String> {
         Self::parse(raw, max, |c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     }
 
@@ -38,10 +38,6 @@ impl Text {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
     }
 }
 

@@ -32,7 +32,7 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
 /// The first retry waits up to this (jittered), doubling after: with 4 attempts at most
 /// 0.5 + 1 + 2 s of waiting, so every attempt fits in `SEND_TIMEOUT` (the SDK's 1 s default
 /// would wait up to 7 s and cut the last attempts off).
-pub const INITIAL_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
+pub(crate) const INITIAL_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What sending email in a tenant's name needs: the store (invitations, due contacts, quota
 /// records), the time, the sender and the email settings.
@@ -49,7 +49,7 @@ pub struct Mailing<'a> {
 
 impl<'a> Mailing<'a> {
     /// The same mailing, its links leading to `portal_url`.
-    pub fn linking_to(self, portal_url: &'a str) -> Self {
+    pub(crate) fn linking_to(self, portal_url: &'a str) -> Self {
         Self { portal_url, ..self }
     }
 
@@ -60,7 +60,7 @@ impl<'a> Mailing<'a> {
 
     /// What a tenant's settings fall back to: the deployment's sender name and invitation
     /// lifetime.
-    pub fn fallbacks(&self) -> Fallbacks<'a> {
+    pub(crate) fn fallbacks(&self) -> Fallbacks<'a> {
         Fallbacks { signature_name: &self.mailer.sender_name, invite_ttl_hours: self.email.invite_ttl_hours }
     }
 }
@@ -102,10 +102,10 @@ impl Addressee<'_> {
 }
 
 /// The message tags every email carries (and `feedback` reads back).
-pub const TAG_TENANT: &str = "tenant";
-pub const TAG_CLIENT: &str = "client";
-pub const TAG_CONTACT: &str = "contact";
-pub const TAG_KIND: &str = "email_kind";
+pub(crate) const TAG_TENANT: &str = "tenant";
+pub(crate) const TAG_CLIENT: &str = "client";
+pub(crate) const TAG_CONTACT: &str = "contact";
+pub(crate) const TAG_KIND: &str = "email_kind";
 
 #[derive(Clone)]
 pub struct Mailer {

@@ -19,7 +19,7 @@ impl Mailing<'_> {
     /// Records a sent email in its contact's history. A failed write is logged and counted
     /// (`ActivityWriteFailed`), never returned: the email has gone, and an error would have
     /// the caller send it again (or undo an invitation whose link is already in the inbox).
-    pub async fn record_sent(&self, sent: Sent<'_>) {
+    pub(crate) async fn record_sent(&self, sent: Sent<'_>) {
         let now = self.clock.now();
         let about = sent.about;
         let activity = Activity {

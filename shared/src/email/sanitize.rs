@@ -81,7 +81,7 @@ fn builder(remote_images: bool) -> Builder<'static> {
 
 /// `html` with only the allowed formatting and links left; `remote_images` keeps `img`
 /// elements with http(s) sources.
-pub fn sanitize(html: &str, remote_images: bool) -> String {
+pub(crate) fn sanitize(html: &str, remote_images: bool) -> String {
     static WITHOUT_IMAGES: OnceLock<Builder<'static>> = OnceLock::new();
     static WITH_IMAGES: OnceLock<Builder<'static>> = OnceLock::new();
     let cell = if remote_images { &WITH_IMAGES } else { &WITHOUT_IMAGES };

@@ -39,7 +39,12 @@ impl CursorSigner {
 
     /// Where a list resumes: at the start without a cursor, else after the position the cursor
     /// carries, which must have been made for `scope` and be a key starting with `prefix`.
-    pub fn resume(&self, scope: &str, cursor: Option<&str>, prefix: &str) -> HttpResult<Option<String>> {
+    pub(crate) fn resume(
+        &self,
+        scope: &str,
+        cursor: Option<&str>,
+        prefix: &str,
+    ) -> HttpResult<Option<String>> {
         let Some(cursor) = cursor else {
             return Ok(None);
         };

@@ -34,17 +34,17 @@ impl Identity {
         self.groups.iter().any(|g| groups.contains(&g.as_str()))
     }
 
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         self.in_any(ADMIN_GROUPS)
     }
 
-    pub fn can_write(&self) -> bool {
+    pub(crate) fn can_write(&self) -> bool {
         self.is_admin() || self.in_any(&[MANAGER_GROUP])
     }
 
     /// Whether the caller's groups grant `access` (a staff route's): anyone of the tenant
     /// reads, writers write, administrators alone change the tenant's settings.
-    pub fn require(&self, access: Access) -> Result<(), AccessError> {
+    pub(crate) fn require(&self, access: Access) -> Result<(), AccessError> {
         let (allowed, needs) = match access {
             Access::Write => (
                 self.can_write(),
@@ -153,7 +153,7 @@ impl Authenticator {
     /// A staff caller (`authenticate`), refusing a portal user's token outright: the two pools
     /// are told apart by their claims, so a portal token that reached a staff route (an
     /// authorizer misconfigured) is no reader of its tenant.
-    pub fn authenticate_staff(&self, req: &Request) -> Result<Identity, AccessError> {
+    pub(crate) fn authenticate_staff(&self, req: &Request) -> Result<Identity, AccessError> {
         let claims = authorizer_claims(req);
         if claims.is_some_and(|c| c.contains_key(PORTAL_CLAIM) || c.contains_key("custom:client_id")) {
             return Err(AccessError::Unauthenticated("a portal user's token is not valid here"));
@@ -164,7 +164,7 @@ impl Authenticator {
     /// A portal caller, from the authorizer's claims only (portal routes have no other
     /// identity path): an ID token (`token_use` `id`, which alone carries the attributes) with
     /// the contact's tenant, client and contact; a staff token has no contact and is refused.
-    pub fn authenticate_portal(&self, req: &Request) -> Result<PortalIdentity, AccessError> {
+    pub(crate) fn authenticate_portal(&self, req: &Request) -> Result<PortalIdentity, AccessError> {
         let claims = authorizer_claims(req).ok_or(AccessError::Unauthenticated("no verified identity"))?;
         let claim = |name: &str| claims.get(name).map(String::as_str);
         if claim("token_use") != Some("id") {

@@ -103,7 +103,7 @@ impl<A: Context> Call<'_, A> {
         }
     }
 
-    pub fn now_epoch(&self) -> i64 {
+    pub(crate) fn now_epoch(&self) -> i64 {
         self.app.clock().now().unix_timestamp()
     }
 }

@@ -6,9 +6,9 @@
 use super::routes::{Access, Route};
 
 /// The leading-key prefixes of a tenant's own items (docs/table.md).
-pub const TENANT_ITEMS: &[&str] = &["TENANT#*"];
+pub(crate) const TENANT_ITEMS: &[&str] = &["TENANT#*"];
 /// A tenant's items and the invitations (keyed by token, not tenant) that it writes.
-pub const TENANT_ITEMS_AND_INVITES: &[&str] = &["TENANT#*", "INVITE#*"];
+pub(crate) const TENANT_ITEMS_AND_INVITES: &[&str] = &["TENANT#*", "INVITE#*"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
@@ -33,8 +33,8 @@ pub struct Operation {
 
 /// The memory and timeout every function has unless its declaration says otherwise (the
 /// template's `Globals`).
-pub const DEFAULT_MEMORY_MB: u32 = 128;
-pub const DEFAULT_TIMEOUT_S: u32 = 10;
+pub(crate) const DEFAULT_MEMORY_MB: u32 = 128;
+pub(crate) const DEFAULT_TIMEOUT_S: u32 = 10;
 
 /// An operation serving `method template` by the function `function`, for callers `access`
 /// allows; the rest is added with the methods below.

@@ -159,7 +159,3 @@ impl ProblemSpec<'_> {
         builder.body(Body::Text(problem.to_json())).unwrap_or_default()
     }
 }
-
-pub fn problem_response(err: &HttpError) -> Response<Body> {
-    describe(err).response()
-}

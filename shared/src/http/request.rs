@@ -10,10 +10,10 @@ use crate::store::IdempotentRequest;
 
 /// Largest JSON body accepted. A contact is well under 8 KiB; this leaves room without
 /// letting one request occupy a 128 MB function.
-pub const MAX_JSON_BODY: usize = 64 * 1024;
+pub(crate) const MAX_JSON_BODY: usize = 64 * 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-pub fn body_bytes(req: &Request) -> &[u8] {
+pub(crate) fn body_bytes(req: &Request) -> &[u8] {
     match req.body() {
         Body::Empty => &[],
         Body::Text(t) => t.as_bytes(),
@@ -29,7 +29,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// The body as a JSON object: 415 unless JSON, 413 when too large, 400 when not an object.
-pub fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
+pub(crate) fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !is_json(content_type) {
         return Err(RequestError::UnsupportedMediaType("application/json").into());
@@ -50,7 +50,7 @@ pub fn json_object(req: &Request) -> HttpResult<Map<String, Value>> {
 /// An upload (an import's file): its media type, one of `accepted` (`describe` says them in
 /// the 415 for any other), and its body; 413 past `max_bytes`. Which types a route takes and
 /// what they mean is its handler's business.
-pub fn upload<'r>(
+pub(crate) fn upload<'r>(
     req: &'r Request,
     (accepted, describe): (&[&'static str], &'static str),
     max_bytes: usize,

@@ -9,7 +9,7 @@ use crate::store::Recorded;
 /// A creating request's first response, recorded (`Recorded`) in the transaction that created
 /// what it describes and replayed for retries of the same `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredResponse {
+pub(crate) struct StoredResponse {
     pub status: u16,
     pub body: String,
     pub location: Option<String>,
@@ -34,7 +34,7 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> HttpResult<Response<Body>> 
     with_body(status, body, None, None)
 }
 
-pub fn with_body(
+pub(crate) fn with_body(
     status: u16,
     body: String,
     etag: Option<&str>,
@@ -50,12 +50,12 @@ pub fn with_body(
     builder.body(Body::Text(body)).map_err(HttpError::internal)
 }
 
-pub fn no_content() -> HttpResult<Response<Body>> {
+pub(crate) fn no_content() -> HttpResult<Response<Body>> {
     Response::builder().status(204).body(Body::Empty).map_err(HttpError::internal)
 }
 
 /// A recorded first response sent again, marked as a replay.
-pub fn replay(recorded: Recorded) -> HttpResult<Response<Body>> {
+pub(crate) fn replay(recorded: Recorded) -> HttpResult<Response<Body>> {
     let stored: StoredResponse = serde_json::from_value(recorded.0).map_err(HttpError::internal)?;
     let mut response = stored.send()?;
     response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
@@ -64,7 +64,7 @@ pub fn replay(recorded: Recorded) -> HttpResult<Response<Body>> {
 
 /// A JSON page of a list.
 #[derive(Serialize)]
-pub struct ListBody<T> {
+pub(crate) struct ListBody<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }

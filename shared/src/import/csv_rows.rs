@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use crate::domain::{DomainError, DomainResult, FieldError};
 
 /// Largest file accepted, and most data rows: both well inside Lambda's 6 MB payload and time.
-pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-pub const MAX_ROWS: usize = 10_000;
+pub(crate) const MAX_BYTES: usize = 5 * 1024 * 1024;
+pub(crate) const MAX_ROWS: usize = 10_000;
 
 /// One data row: its number as a spreadsheet shows it (the header is row 1) and its fields.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub struct Row {
 }
 
 /// A data row, or its number and what is wrong with it.
-pub type ParsedRow = Result<Row, (usize, Vec<FieldError>)>;
+pub(crate) type ParsedRow = Result<Row, (usize, Vec<FieldError>)>;
 
 /// How a column's cells become JSON.
 #[derive(Clone, Copy)]
@@ -100,7 +100,11 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// Parses the file. Unknown or repeated columns make the whole file 422 (naming them). An
 /// empty cell, like a missing column, leaves its field out of the row (unchanged on an update,
 /// no value on a new record); a `[clear]` cell makes it `null` (cleared).
-pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
+pub(crate) fn read_rows(
+    bytes: &[u8],
+    columns: &[(&str, Cell)],
+    required: &[&str],
+) -> DomainResult<Vec<ParsedRow>> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| DomainError::UnreadableFile("the file is not UTF-8 text".into()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

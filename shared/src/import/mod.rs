@@ -37,7 +37,7 @@ pub enum ImportFile<'a> {
 }
 
 /// The media types an import takes, and how a 415 names them.
-pub const MEDIA_TYPES: (&[&str], &str) = (
+pub(crate) const MEDIA_TYPES: (&[&str], &str) = (
     &["text/csv", xlsx::MEDIA_TYPE],
     "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 );
@@ -107,7 +107,7 @@ impl ImportReport {
 
     /// Sorts the errors and, unless nothing was written (a dry run), counts the rows by
     /// outcome as metrics of the `import` (`clients` or `contacts`).
-    pub fn finish(mut self, import: &'static str) -> Self {
+    pub(crate) fn finish(mut self, import: &'static str) -> Self {
         self.errors.sort_by_key(|e| e.row);
         if !self.dry_run {
             crate::metrics::MetricLine::new()
@@ -124,7 +124,7 @@ impl ImportReport {
 
 /// The field errors a row's failure stands for; errors that are not about the row's content
 /// (the store being unavailable) fail the whole import instead.
-pub fn row_errors(err: impl Into<ServiceError>) -> ServiceResult<Vec<FieldError>> {
+pub(crate) fn row_errors(err: impl Into<ServiceError>) -> ServiceResult<Vec<FieldError>> {
     let row = |message: &str| Ok(vec![FieldError::new("row", message)]);
     match err.into() {
         ServiceError::Refused(DomainError::Validation(errors)) => Ok(errors),
@@ -143,7 +143,7 @@ pub fn row_errors(err: impl Into<ServiceError>) -> ServiceResult<Vec<FieldError>
 }
 
 /// A row that failed for `err`, if it is about the row (see `row_errors`).
-pub fn failed_row(err: impl Into<ServiceError>) -> ServiceResult<RowOutcome> {
+pub(crate) fn failed_row(err: impl Into<ServiceError>) -> ServiceResult<RowOutcome> {
     row_errors(err).map(RowOutcome::Failed)
 }
 
@@ -156,7 +156,7 @@ pub struct Keyed<P> {
 
 /// Parses every row and keeps the first row of each key; every other row is counted as failed
 /// here, before anything is written, so a file never fights with itself.
-pub fn keyed_rows<P>(
+pub(crate) fn keyed_rows<P>(
     rows: Vec<ParsedRow>,
     report: &mut ImportReport,
     key_field: &str,
@@ -197,7 +197,7 @@ pub fn keyed_rows<P>(
 
 /// Imports rows (each with its row number) `CONCURRENT_ROWS` at a time and counts each
 /// outcome in the report.
-pub async fn write_rows<T, F>(
+pub(crate) async fn write_rows<T, F>(
     rows: Vec<(usize, T)>,
     report: &mut ImportReport,
     import_row: impl Fn(T) -> F,

@@ -97,7 +97,7 @@ pub fn of(kind: &str) -> Option<Template> {
 }
 
 /// The values an enumerated column takes (a list column takes several, separated by `|`).
-pub fn allowed_values(column: &str) -> Option<Vec<&'static str>> {
+pub(crate) fn allowed_values(column: &str) -> Option<Vec<&'static str>> {
     match column {
         "notifications" => Some(NotificationTopic::ALL.iter().map(|t| t.as_str()).collect()),
         "permissions" => Some(Permission::ALL.iter().map(|p| p.as_str()).collect()),

@@ -14,7 +14,7 @@ use crate::domain::{DomainError, DomainResult};
 
 /// The most an upload's parts may unpack to. A filled template of `MAX_ROWS` rows unpacks to a
 /// few megabytes; a workbook declaring more is refused before it is unpacked (a zip bomb).
-pub const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The media type of an XLSX workbook.
 pub const MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -31,7 +31,11 @@ fn unreadable(why: impl std::fmt::Display) -> DomainError {
 }
 
 /// The rows of the workbook's first sheet.
-pub fn read_rows(bytes: &[u8], columns: &[(&str, Cell)], required: &[&str]) -> DomainResult<Vec<ParsedRow>> {
+pub(crate) fn read_rows(
+    bytes: &[u8],
+    columns: &[(&str, Cell)],
+    required: &[&str],
+) -> DomainResult<Vec<ParsedRow>> {
     check_unpacked_size(bytes)?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
     let range =

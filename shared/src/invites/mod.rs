@@ -14,7 +14,7 @@ pub use accept::{accept, Acceptance};
 pub use send::{invite, reset, Invitation, PasswordReset};
 
 /// The name an email greets a contact by.
-pub fn greeting_name(contact: &Contact) -> String {
+pub(crate) fn greeting_name(contact: &Contact) -> String {
     let f = &contact.fields;
     match &f.first_name {
         Some(first) => format!("{} {}", first.as_str(), f.last_name.as_str()),

@@ -180,7 +180,7 @@ pub fn decide(
 
 /// The event with `claims` to add to the ID token (claims Cognito reserves, such as `sub` or
 /// `iss`, are not among them).
-pub fn with_claims(mut event: Value, claims: BTreeMap<&'static str, String>) -> Value {
+pub(crate) fn with_claims(mut event: Value, claims: BTreeMap<&'static str, String>) -> Value {
     if !event["response"].is_object() {
         event["response"] = json!({});
     }

@@ -12,7 +12,7 @@ use crate::store::retry::{contended, retry_from, Attempt, Backoff, Retry};
 use crate::store::{Store, StoreError};
 
 /// The contact a portal user is, and where to find it.
-pub struct Me<'a> {
+pub(crate) struct Me<'a> {
     pub store: &'a Store,
     pub clock: &'a dyn Clock,
     pub tenant: &'a TenantId,

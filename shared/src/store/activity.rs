@@ -41,7 +41,7 @@ impl Store {
 
     /// One page of a contact's history, newest first. The contact must exist under `client`
     /// (404 otherwise), so a path naming another client's contact shows nothing.
-    pub async fn list_activity(
+    pub(crate) async fn list_activity(
         &self,
         tenant: &TenantId,
         client: ClientId,
@@ -57,7 +57,11 @@ impl Store {
 
     /// A contact's whole history, newest first, read a page of `ACTIVITY_PAGE` at a time (the
     /// caller has read the contact). Bounded by the retention: what is older has expired.
-    pub async fn all_activity(&self, tenant: &TenantId, contact: ContactId) -> StoreResult<Vec<Activity>> {
+    pub(crate) async fn all_activity(
+        &self,
+        tenant: &TenantId,
+        contact: ContactId,
+    ) -> StoreResult<Vec<Activity>> {
         let mut all = Vec::new();
         let mut after = None;
         loop {

@@ -22,7 +22,7 @@ const BATCH_GET_ATTEMPTS: Retry = Retry { attempts: 8, backoff: Backoff::Content
 
 impl Store {
     /// The contacts of one client among `ids` that exist, by id.
-    pub async fn get_contacts(
+    pub(crate) async fn get_contacts(
         &self,
         tenant: &TenantId,
         client: ClientId,

@@ -20,7 +20,7 @@ pub const DELETION_ENTITY: &str = "deletion";
 
 /// How long a record is kept: longer than the stream trigger's oldest record age (24 h), so
 /// every retry of its insertion still finds it meaningful; TTL removes it after.
-pub const DELETION_KEPT_SECS: i64 = 2 * 86_400;
+pub(crate) const DELETION_KEPT_SECS: i64 = 2 * 86_400;
 
 /// The deletion record of a client (`contact: None`) or of one of its contacts.
 pub fn deletion_item(tenant: &TenantId, client: ClientId, contact: Option<ContactId>, stamp: &Stamp) -> Item {

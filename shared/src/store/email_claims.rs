@@ -76,7 +76,7 @@ impl Store {
 
     /// The owner (client, contact) of each address key (`Email::key`) that is claimed, read in
     /// batches of keys (imports match their rows by address).
-    pub async fn email_owners(
+    pub(crate) async fn email_owners(
         &self,
         tenant: &TenantId,
         email_keys: &[String],

@@ -15,7 +15,7 @@ use crate::domain::TenantId;
 use crate::store::error::{StoreError, StoreResult};
 
 /// Records live for 24 hours (TTL attribute `expires_at`, epoch seconds).
-pub const RETENTION_SECS: i64 = 24 * 60 * 60;
+pub(crate) const RETENTION_SECS: i64 = 24 * 60 * 60;
 
 /// The key a client sent and a fingerprint of the request it sent it with.
 #[derive(Debug, Clone)]

@@ -25,10 +25,10 @@ use crate::domain::{lookup, ClientId, Contact, ContactId, NotificationTopic, Ten
 use crate::store::error::{StoreError, StoreResult};
 
 /// Index items of one contact at most: one per topic and one per term.
-pub const MAX_INDEX_ITEMS: usize = NotificationTopic::ALL.len() + 3;
+pub(crate) const MAX_INDEX_ITEMS: usize = NotificationTopic::ALL.len() + 3;
 
 /// How many index items `contact` has.
-pub fn index_count(contact: &Contact) -> usize {
+pub(crate) fn index_count(contact: &Contact) -> usize {
     contact.fields.notifications.len() + lookup::terms(&contact.fields).len()
 }
 

@@ -160,7 +160,7 @@ impl Store {
 
     /// Takes back an invitation whose email could not be sent: the contact returns to how it
     /// was (`before`, with its earlier pending invitation if any) unless it changed since.
-    pub async fn undo_invite(
+    pub(crate) async fn undo_invite(
         &self,
         tenant: &TenantId,
         before: &Contact,
@@ -208,7 +208,7 @@ impl Store {
         }
     }
 
-    pub async fn find_invite(&self, hash: &TokenHash) -> StoreResult<Option<InviteRecord>> {
+    pub(crate) async fn find_invite(&self, hash: &TokenHash) -> StoreResult<Option<InviteRecord>> {
         let item = self.get(Self::key(keys::invite_pk(hash.as_str()), keys::INVITE_SK)).await?;
         item.map(|i| from_item(i).map_err(StoreError::internal)).transpose()
     }

@@ -22,7 +22,7 @@ pub use contact::{
 };
 
 #[derive(Debug, Serialize, Deserialize, Default)]
-pub struct AddressItem {
+pub(crate) struct AddressItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     line1: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -17,7 +17,7 @@ pub fn client_sk(c: ClientId) -> String {
 pub const CLIENT_SK_PREFIX: &str = "CLIENT#";
 
 /// A tenant's settings (`store::settings`), in the partition of its clients.
-pub const SETTINGS_SK: &str = "SETTINGS";
+pub(crate) const SETTINGS_SK: &str = "SETTINGS";
 
 pub fn contacts_pk(t: &TenantId, c: ClientId) -> String {
     format!("TENANT#{t}#CLIENT#{c}")
@@ -30,67 +30,67 @@ pub fn contact_sk(id: ContactId) -> String {
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
 
 /// What every email claim's partition key of a tenant starts with; the address key follows.
-pub fn email_claims_prefix(t: &TenantId) -> String {
+pub(crate) fn email_claims_prefix(t: &TenantId) -> String {
     format!("TENANT#{t}#EMAIL#")
 }
 
 /// An email claim (`store::email_claims`): keyed by the address's key (trimmed, lower case).
-pub fn email_claim_pk(t: &TenantId, email: &Email) -> String {
+pub(crate) fn email_claim_pk(t: &TenantId, email: &Email) -> String {
     format!("{}{}", email_claims_prefix(t), email.key())
 }
 
 pub const EMAIL_CLAIM_SK: &str = "EMAIL";
 
-pub fn idempotency_pk(t: &TenantId, key: &str) -> String {
+pub(crate) fn idempotency_pk(t: &TenantId, key: &str) -> String {
     format!("TENANT#{t}#IDEM#{key}")
 }
 
-pub const IDEMPOTENCY_SK: &str = "IDEM";
+pub(crate) const IDEMPOTENCY_SK: &str = "IDEM";
 
-pub fn invite_pk(token_hash: &str) -> String {
+pub(crate) fn invite_pk(token_hash: &str) -> String {
     format!("INVITE#{token_hash}")
 }
 
-pub const INVITE_SK: &str = "INVITE";
+pub(crate) const INVITE_SK: &str = "INVITE";
 
 /// A tenant's email quota record (`store::quota`).
-pub fn quota_pk(t: &TenantId) -> String {
+pub(crate) fn quota_pk(t: &TenantId) -> String {
     format!("TENANT#{t}#QUOTA")
 }
 
-pub const QUOTA_SK: &str = "EMAIL";
+pub(crate) const QUOTA_SK: &str = "EMAIL";
 
 /// What a client's topic items' sort keys start with, for one topic (`store::index`).
-pub fn topic_sk_prefix(topic: crate::domain::NotificationTopic) -> String {
+pub(crate) fn topic_sk_prefix(topic: crate::domain::NotificationTopic) -> String {
     format!("TOPIC#{}#", topic.as_str())
 }
 
 /// A topic item: the contact `id` receives emails of `topic` (under its client's partition).
-pub fn topic_sk(topic: crate::domain::NotificationTopic, id: ContactId) -> String {
+pub(crate) fn topic_sk(topic: crate::domain::NotificationTopic, id: ContactId) -> String {
     format!("{}{id}", topic_sk_prefix(topic))
 }
 
 /// The partition of a tenant's search items (`store::index`).
-pub fn find_pk(t: &TenantId) -> String {
+pub(crate) fn find_pk(t: &TenantId) -> String {
     format!("TENANT#{t}#FIND")
 }
 
 /// A search item: a folded `term` the contact `id` is found by, then its id.
-pub fn find_sk(term: &str, id: ContactId) -> String {
+pub(crate) fn find_sk(term: &str, id: ContactId) -> String {
     format!("{term}#{id}")
 }
 
 /// The name sort index: the contact items of a client (`PK`) by `GSI2SK`, a name key.
-pub const NAME_INDEX: &str = "GSI2";
+pub(crate) const NAME_INDEX: &str = "GSI2";
 pub const NAME_SK: &str = "GSI2SK";
 
 /// The tenant's contacts by name (browsing every client's contacts at once): the contact items
 /// of a tenant (`GSI3PK`, sparse: only contacts carry it) by `GSI2SK`, the same name key.
-pub const TENANT_NAME_INDEX: &str = "GSI3";
-pub const TENANT_CONTACTS: &str = "GSI3PK";
+pub(crate) const TENANT_NAME_INDEX: &str = "GSI3";
+pub(crate) const TENANT_CONTACTS: &str = "GSI3PK";
 
 /// A contact's `GSI3PK`: its tenant's contacts, every client's.
-pub fn tenant_contacts_pk(t: &TenantId) -> String {
+pub(crate) fn tenant_contacts_pk(t: &TenantId) -> String {
     format!("TENANT#{t}#CONTACTS")
 }
 
@@ -100,21 +100,21 @@ pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {
     format!("TENANT#{t}#CONTACT#{contact}#ACTIVITY")
 }
 
-pub const ACTIVITY_SK_PREFIX: &str = "AT#";
+pub(crate) const ACTIVITY_SK_PREFIX: &str = "AT#";
 
 /// An activity's sort key: its time (`domain::activity::activity_time`, which sorts as text),
 /// then what makes it unique at that time (an email's SES message id...).
-pub fn activity_sk(at: &str, suffix: &str) -> String {
+pub(crate) fn activity_sk(at: &str, suffix: &str) -> String {
     format!("{ACTIVITY_SK_PREFIX}{at}#{suffix}")
 }
 
 /// What the sort keys of a project's link items start with (under the client's partition).
-pub fn project_sk_prefix(project: &crate::domain::ProjectId) -> String {
+pub(crate) fn project_sk_prefix(project: &crate::domain::ProjectId) -> String {
     format!("PROJECT#{project}#")
 }
 
 /// A link item: the contact `id` works on `project` (`store::contacts::projects`).
-pub fn project_sk(project: &crate::domain::ProjectId, id: ContactId) -> String {
+pub(crate) fn project_sk(project: &crate::domain::ProjectId, id: ContactId) -> String {
     format!("{}{id}", project_sk_prefix(project))
 }
 
@@ -123,6 +123,6 @@ pub fn project_sk(project: &crate::domain::ProjectId, id: ContactId) -> String {
 pub const DELETED_SK_PREFIX: &str = "DELETED#";
 
 /// The sort key of the record of the deletion of the item whose sort key is `sk`.
-pub fn deleted_sk(sk: &str) -> String {
+pub(crate) fn deleted_sk(sk: &str) -> String {
     format!("{DELETED_SK_PREFIX}{sk}")
 }

@@ -45,7 +45,11 @@ impl Store {
 
     /// The contact of the tenant whose address is `email` (compared as its key): the email
     /// claim, then the contact it names; two `GetItem`s.
-    pub async fn find_by_email(&self, tenant: &TenantId, email: &Email) -> StoreResult<Option<Contact>> {
+    pub(crate) async fn find_by_email(
+        &self,
+        tenant: &TenantId,
+        email: &Email,
+    ) -> StoreResult<Option<Contact>> {
         let claim = self.get(Self::key(keys::email_claim_pk(tenant, email), keys::EMAIL_CLAIM_SK)).await?;
         let Some((client, id)) = claim.as_ref().and_then(named) else {
             return Ok(None);

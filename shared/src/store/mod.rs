@@ -69,7 +69,7 @@ impl Store {
         Self { db, table: table.into(), reminder_days: 14, settings_cache: Default::default() }
     }
 
-    pub fn with_reminder_days(mut self, days: u32) -> Self {
+    pub(crate) fn with_reminder_days(mut self, days: u32) -> Self {
         self.reminder_days = days;
         self
     }

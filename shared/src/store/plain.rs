@@ -16,7 +16,7 @@ use crate::domain::Stamp;
 use crate::store::error::{StoreError, StoreResult};
 
 /// How a plain write ended.
-pub enum PlainOutcome {
+pub(crate) enum PlainOutcome {
     /// Written: the item as it now is.
     Written(Item),
     /// Refused: the item as it was, `None` when there is none.
@@ -24,7 +24,7 @@ pub enum PlainOutcome {
 }
 
 /// The attributes a plain patch writes, and the rules its condition states.
-pub struct PlainWrite {
+pub(crate) struct PlainWrite {
     expr: UpdateExpr,
     /// One clause per written attribute, true when the write would change it.
     changes: Vec<String>,
@@ -60,7 +60,7 @@ impl PlainWrite {
     }
 
     /// Requires that at least one of `attrs` exists on the item.
-    pub fn require_any(&mut self, attrs: &[&str]) -> &mut Self {
+    pub(crate) fn require_any(&mut self, attrs: &[&str]) -> &mut Self {
         let clauses: Vec<String> = attrs
             .iter()
             .map(|attr| {

@@ -20,7 +20,7 @@ use crate::domain::TenantId;
 use crate::store::error::{StoreError, StoreResult};
 
 /// The quota as read: its counts and the version a write must still find.
-pub struct QuotaRecord {
+pub(crate) struct QuotaRecord {
     pub window: SendWindow,
     /// 0 when the tenant has no record (yet, or again after its TTL).
     pub version: u64,
@@ -35,7 +35,7 @@ fn number<T: std::str::FromStr>(value: Option<&AttributeValue>) -> Option<T> {
 }
 
 impl Store {
-    pub async fn email_quota(&self, tenant: &TenantId) -> StoreResult<QuotaRecord> {
+    pub(crate) async fn email_quota(&self, tenant: &TenantId) -> StoreResult<QuotaRecord> {
         let key = Self::key(keys::quota_pk(tenant), keys::QUOTA_SK);
         let Some(item) = self.get(key).await? else {
             return Ok(QuotaRecord { window: SendWindow::default(), version: 0 });
@@ -52,7 +52,7 @@ impl Store {
     /// Writes `window` as the tenant's quota if its version is still `read_version`; false
     /// when another request wrote it first. `limit` is recorded for the invariant checks; the
     /// item expires (TTL) when its newest hour leaves the window, or at `now` when it is empty.
-    pub async fn save_email_quota(
+    pub(crate) async fn save_email_quota(
         &self,
         tenant: &TenantId,
         read_version: u64,
@@ -91,7 +91,7 @@ impl Store {
     /// Counts `wanted` emails in the current hour with one conditional update, if the record's
     /// total was made in this hour and `wanted` more fit under `limit`. False otherwise (no
     /// record, a total from an earlier hour, or not enough room): the caller reads the counts.
-    pub async fn take_email_quota_in_hour(
+    pub(crate) async fn take_email_quota_in_hour(
         &self,
         tenant: &TenantId,
         wanted: u32,

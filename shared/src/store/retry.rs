@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::store::error::StoreError;
 
 /// How many times a change is re-planned after losing a race before giving up with 409.
-pub const MAX_ATTEMPTS: u32 = 8;
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
 
 /// How a loop tries again: how many attempts it makes in all, and how long it waits before the
 /// next one. Every loop of the service that tries again runs through `retry_from` with its policy.
@@ -20,7 +20,7 @@ pub struct Retry {
 
 impl Retry {
     /// A change re-planned after losing a race: `MAX_ATTEMPTS`, with `Backoff::Contention`.
-    pub const PLANNED: Self = Self { attempts: MAX_ATTEMPTS, backoff: Backoff::Contention };
+    pub(crate) const PLANNED: Self = Self { attempts: MAX_ATTEMPTS, backoff: Backoff::Contention };
 }
 
 /// The pause before attempt `n + 1` once attempt `n` (from 0) lost; none after the last attempt.
@@ -38,7 +38,7 @@ pub enum Backoff {
 
 impl Backoff {
     /// How long to wait after attempt `n` (from 0) before the next one.
-    pub fn pause(self, n: u32) -> Duration {
+    pub(crate) fn pause(self, n: u32) -> Duration {
         match self {
             Self::None => Duration::ZERO,
             Self::Contention => {
@@ -84,7 +84,7 @@ pub enum Attempt<T, K = ()> {
 /// it last knew to `give_up`, whose answer is the loop's. An error ends the loop at once and is
 /// returned as it is. The attempt owns what it knows, so its future borrows nothing from the loop.
 /// The error is the caller's layer's (`StoreError`, or a service's that holds it).
-pub async fn retry_from<T, K: Clone, E, Fut>(
+pub(crate) async fn retry_from<T, K: Clone, E, Fut>(
     policy: Retry,
     mut known: K,
     mut attempt: impl FnMut(K) -> Fut,
@@ -135,7 +135,7 @@ where
 /// Runs `attempt` (read, plan, write) until it is done under `Retry::PLANNED`: at most
 /// `MAX_ATTEMPTS` times, with a contention backoff between lost races; then gives up with
 /// `Contention` (409).
-pub async fn retry_planned<T, E: From<StoreError>, Fut>(attempt: impl FnMut() -> Fut) -> Result<T, E>
+pub(crate) async fn retry_planned<T, E: From<StoreError>, Fut>(attempt: impl FnMut() -> Fut) -> Result<T, E>
 where
     Fut: Future<Output = Result<Attempt<T>, E>>,
 {
@@ -144,7 +144,7 @@ where
 
 /// `retry_planned` for a change planned from what it knows (`known`, first an assumption), which
 /// an attempt may correct (`Attempt::Replan`); a lost race plans again from the same knowledge.
-pub async fn retry_planned_from<T, K: Clone, E: From<StoreError>, Fut>(
+pub(crate) async fn retry_planned_from<T, K: Clone, E: From<StoreError>, Fut>(
     known: K,
     attempt: impl FnMut(K) -> Fut,
 ) -> Result<T, E>
@@ -155,7 +155,7 @@ where
 }
 
 /// A loop's `give_up` that answers `Contention` (409), whatever it last knew.
-pub fn contended<K, T, E: From<StoreError>>(_: K) -> Result<T, E> {
+pub(crate) fn contended<K, T, E: From<StoreError>>(_: K) -> Result<T, E> {
     Err(StoreError::Contention.into())
 }
 

@@ -159,7 +159,7 @@ impl Store {
 
     /// A client and the tenant's settings in one consistent `BatchGetItem` (a notification
     /// signs with the tenant's name).
-    pub async fn get_client_with_settings(
+    pub(crate) async fn get_client_with_settings(
         &self,
         tenant: &TenantId,
         client: ClientId,
@@ -173,7 +173,7 @@ impl Store {
 
     /// A contact, its client and the tenant's settings in one consistent `BatchGetItem`: what
     /// sending an invitation or a password reset needs, in the one read it always made.
-    pub async fn read_link_context(
+    pub(crate) async fn read_link_context(
         &self,
         tenant: &TenantId,
         client: ClientId,

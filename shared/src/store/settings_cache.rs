@@ -51,7 +51,7 @@ impl SettingsCache {
 
 impl Store {
     /// The tenant's settings as read within `SETTINGS_TTL` before `now`, else read now.
-    pub async fn recent_settings(
+    pub(crate) async fn recent_settings(
         &self,
         tenant: &TenantId,
         now: OffsetDateTime,

@@ -10,7 +10,7 @@ use crate::domain::Stamp;
 
 /// The stamp's clauses, to join with the other clauses of a `SET`; its values are `:one`,
 /// `:at` and `:by` (`values`).
-pub const STAMP: &str = "version = version + :one, updated_at = :at, updated_by = :by";
+pub(crate) const STAMP: &str = "version = version + :one, updated_at = :at, updated_by = :by";
 
 /// The values of the `STAMP` clauses.
 pub fn values(stamp: &Stamp) -> [(&'static str, AttributeValue); 3] {

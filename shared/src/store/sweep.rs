@@ -3,7 +3,7 @@
 //! index key it read).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::items::ContactRecord;
 use super::s;
@@ -15,22 +15,21 @@ use crate::domain::sweep::{sweep_partition, SweepAction};
 use crate::domain::{ClientId, Contact, PortalStatus, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 
-pub const SWEEP_INDEX: &str = "GSI1";
+pub(crate) const SWEEP_INDEX: &str = "GSI1";
 
 /// A contact the sweep found due.
-pub struct DueContact {
+pub(crate) struct DueContact {
     pub tenant: TenantId,
     pub contact: Contact,
     /// The index sort key it was found under: claims are conditioned on it.
     pub sort_key: String,
 }
 
-pub struct DuePage {
+pub(crate) struct DuePage {
     pub items: Vec<DueContact>,
     pub next: Option<Item>,
     /// Items the query read (what it costs; filters would not reduce it).
     pub scanned: u32,
-    pub read_units: f64,
 }
 
 /// The tenant of an index sort key `due#ACTION#tenant#client#contact`.
@@ -41,7 +40,7 @@ fn tenant_of(sort_key: &str) -> Option<TenantId> {
 impl Store {
     /// One page of the contacts of index partition `partition` whose next action is due before
     /// `bound` (an index timestamp).
-    pub async fn due_contacts(
+    pub(crate) async fn due_contacts(
         &self,
         partition: &str,
         bound: &str,
@@ -58,7 +57,6 @@ impl Store {
             .expression_attribute_values(":bound", s(bound))
             .set_exclusive_start_key(start)
             .limit(limit)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| StoreError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
@@ -70,12 +68,7 @@ impl Store {
             let contact = ContactRecord::from_item(item.clone())?.into_contact()?;
             items.push(DueContact { tenant, contact, sort_key });
         }
-        Ok(DuePage {
-            items,
-            next: out.last_evaluated_key.clone(),
-            scanned: out.scanned_count.max(0) as u32,
-            read_units: out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0),
-        })
+        Ok(DuePage { items, next: out.last_evaluated_key.clone(), scanned: out.scanned_count.max(0) as u32 })
     }
 
     fn due_key(due: &DueContact) -> Item {
@@ -86,7 +79,7 @@ impl Store {
     /// records the window it was sent for; a revocation ends portal access and kills pending
     /// invitations. `Ok(None)`: another sweep or a user got there first. `Ok(Some(first))`:
     /// claimed; `first` is false when a revocation only retries its email.
-    pub async fn claim_due(
+    pub(crate) async fn claim_due(
         &self,
         due: &DueContact,
         action: SweepAction,
@@ -134,7 +127,7 @@ impl Store {
 
     /// Finishes a claimed action once its email is sent: moves the contact to its next index
     /// key (`next`), or out of the index.
-    pub async fn complete_due(
+    pub(crate) async fn complete_due(
         &self,
         tenant: &TenantId,
         client: ClientId,

@@ -11,7 +11,7 @@ use crate::store::error::{StoreError, StoreResult};
 
 pub type Item = HashMap<String, AttributeValue>;
 
-pub struct Reason {
+pub(crate) struct Reason {
     pub code: String,
     /// The item as it was, when the request asked for `ALL_OLD` on condition failure.
     pub old: Option<Item>,
@@ -35,12 +35,12 @@ impl std::fmt::Debug for Reason {
 }
 
 impl Reason {
-    pub fn failed_condition(&self) -> bool {
+    pub(crate) fn failed_condition(&self) -> bool {
         self.code == "ConditionalCheckFailed"
     }
 }
 
-pub enum TxOutcome {
+pub(crate) enum TxOutcome {
     Committed,
     /// Cancelled because two transactions touched the same item: plan again.
     Conflict,

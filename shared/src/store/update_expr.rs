@@ -22,7 +22,7 @@ enum Clause {
 /// An update expression under construction. Each attribute `a` it changes is written `#a`
 /// with its value `:a`; a condition's own values are added with [`UpdateExpr::value`].
 #[derive(Debug, Default)]
-pub struct UpdateExpr {
+pub(crate) struct UpdateExpr {
     sets: Vec<String>,
     removes: Vec<String>,
     adds: Vec<String>,
@@ -38,7 +38,7 @@ impl UpdateExpr {
 
     /// Writes `attrs`, removes the editable attributes not in it, and records `audit` (the
     /// version after the change, to write under a `version = :expected` condition).
-    pub fn editable(attrs: Item, editable: &[&str], audit: &Audit) -> Self {
+    pub(crate) fn editable(attrs: Item, editable: &[&str], audit: &Audit) -> Self {
         let mut expr = Self::new();
         for (i, name) in editable.iter().enumerate() {
             expr.names.insert(format!("#e{i}"), (*name).to_owned());
@@ -71,7 +71,7 @@ impl UpdateExpr {
     }
 
     /// Moves the number `attr`, which must exist, by `delta`.
-    pub fn increment(&mut self, attr: &str, delta: i64) -> &mut Self {
+    pub(crate) fn increment(&mut self, attr: &str, delta: i64) -> &mut Self {
         let delta = AttributeValue::N(delta.to_string());
         self.write(Clause::Set, attr, delta, format!("#{attr} = #{attr} + :{attr}"))
     }
@@ -84,17 +84,17 @@ impl UpdateExpr {
     }
 
     /// Adds the elements of `value` to the set `attr`.
-    pub fn add_to_set(&mut self, attr: &str, value: AttributeValue) -> &mut Self {
+    pub(crate) fn add_to_set(&mut self, attr: &str, value: AttributeValue) -> &mut Self {
         self.write(Clause::Add, attr, value, format!("#{attr} :{attr}"))
     }
 
     /// Takes the elements of `value` out of the set `attr`.
-    pub fn delete_from_set(&mut self, attr: &str, value: AttributeValue) -> &mut Self {
+    pub(crate) fn delete_from_set(&mut self, attr: &str, value: AttributeValue) -> &mut Self {
         self.write(Clause::Delete, attr, value, format!("#{attr} :{attr}"))
     }
 
     /// Puts the contact in the sweep index under `keys`, or takes it out.
-    pub fn sweep_index(&mut self, keys: Option<(String, String)>) -> &mut Self {
+    pub(crate) fn sweep_index(&mut self, keys: Option<(String, String)>) -> &mut Self {
         match keys {
             Some((pk, sk)) => self.set("GSI1PK", AttributeValue::S(pk)).set("GSI1SK", AttributeValue::S(sk)),
             None => self.remove("GSI1PK").remove("GSI1SK"),
@@ -154,7 +154,7 @@ impl UpdateExpr {
 }
 
 /// An update request: a transaction's `Update` or an `UpdateItem`.
-pub trait Updates: Sized {
+pub(crate) trait Updates: Sized {
     fn expression(self, expression: String) -> Self;
     fn name(self, placeholder: String, name: String) -> Self;
     fn value(self, placeholder: String, value: AttributeValue) -> Self;

@@ -138,7 +138,7 @@ impl Store {
     }
 
     /// The contacts with their clients' names: one `BatchGetItem` of the distinct clients.
-    pub async fn with_client_names(
+    pub(crate) async fn with_client_names(
         &self,
         tenant: &TenantId,
         contacts: Vec<Contact>,

@@ -29,7 +29,7 @@ impl Store {
     /// Sets the contact's email status to `delivery` if `address_key` (trimmed, lower case, as
     /// the uniqueness rule compares) is still its address and nothing later is recorded.
     /// The version moves on: the contact's representation, and so its ETag, changed.
-    pub async fn set_email_status(
+    pub(crate) async fn set_email_status(
         &self,
         tenant: &TenantId,
         client: ClientId,

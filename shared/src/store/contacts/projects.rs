@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// Every link of the contact, by project id: its item's ids, then one `BatchGetItem`.
-    pub async fn contact_projects(
+    pub(crate) async fn contact_projects(
         &self,
         tenant: &TenantId,
         client: ClientId,
@@ -174,7 +174,7 @@ impl Store {
 
     /// The contact and every link of it, by project id, from one read of its item (`GetItem`,
     /// then one `BatchGetItem` of the links it names).
-    pub async fn contact_and_projects(
+    pub(crate) async fn contact_and_projects(
         &self,
         tenant: &TenantId,
         client: ClientId,
@@ -192,7 +192,7 @@ impl Store {
 
     /// A page of the client's contacts linked to `project`, in contact id order (its link
     /// items name them: `named_contacts_page`).
-    pub async fn project_contacts(
+    pub(crate) async fn project_contacts(
         &self,
         tenant: &TenantId,
         client: ClientId,

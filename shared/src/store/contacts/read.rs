@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// The contact and, when asked for, its client, in one strongly consistent read.
-    pub async fn read_contact(
+    pub(crate) async fn read_contact(
         &self,
         tenant: &TenantId,
         client: ClientId,

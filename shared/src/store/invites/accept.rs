@@ -39,7 +39,7 @@ impl Store {
     /// as its pending one and is inside its support window (what `accept_invite`'s transaction
     /// requires, checked before anything is done outside the table). Returns the contact's
     /// address, the one the invitation went to (an address change kills the token).
-    pub async fn check_pending(
+    pub(crate) async fn check_pending(
         &self,
         invite: &InviteRecord,
         hash: &TokenHash,
@@ -66,7 +66,12 @@ impl Store {
     /// consume the invitation (`accept_invite`), so the password that works is the winner's.
     /// False when the invitation is gone, used, expired, or claimed by another accept in the
     /// last `CLAIM_SECS`.
-    pub async fn claim_invite(&self, hash: &TokenHash, claim: &str, now_epoch: i64) -> StoreResult<bool> {
+    pub(crate) async fn claim_invite(
+        &self,
+        hash: &TokenHash,
+        claim: &str,
+        now_epoch: i64,
+    ) -> StoreResult<bool> {
         let mut expr = UpdateExpr::new();
         expr.set("claimed_by", s(claim))
             .set("claimed_until", AttributeValue::N((now_epoch + CLAIM_SECS).to_string()))
@@ -90,7 +95,7 @@ impl Store {
 
     /// Gives up the claim of an accept that failed before consuming the invitation, so that
     /// its link works again at once. Best effort: a claim left behind lapses anyway.
-    pub async fn release_invite_claim(&self, hash: &TokenHash, claim: &str) {
+    pub(crate) async fn release_invite_claim(&self, hash: &TokenHash, claim: &str) {
         let release = self
             .db
             .update_item()

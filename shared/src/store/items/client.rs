@@ -139,11 +139,11 @@ pub struct ClientRecord {
 }
 
 impl ClientRecord {
-    pub fn from_item(item: Item) -> StoreResult<Self> {
+    pub(crate) fn from_item(item: Item) -> StoreResult<Self> {
         from_item(item).map_err(StoreError::internal)
     }
 
-    pub fn into_client(self) -> StoreResult<Client> {
+    pub(crate) fn into_client(self) -> StoreResult<Client> {
         Ok(Client {
             id: ClientId::parse(&self.id).ok_or_else(|| corrupt("id"))?,
             fields: ClientFields {

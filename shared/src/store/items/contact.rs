@@ -219,7 +219,7 @@ pub struct ContactRecord {
 }
 
 impl ContactRecord {
-    pub fn from_item(item: Item) -> StoreResult<Self> {
+    pub(crate) fn from_item(item: Item) -> StoreResult<Self> {
         from_item(item).map_err(StoreError::internal)
     }
 
@@ -232,7 +232,7 @@ impl ContactRecord {
         self.reminded_for.as_deref().and_then(parse_stored_date)
     }
 
-    pub fn into_contact(self) -> StoreResult<Contact> {
+    pub(crate) fn into_contact(self) -> StoreResult<Contact> {
         let date =
             |d: Option<String>| d.map(|d| parse_stored_date(&d).ok_or_else(|| corrupt("date"))).transpose();
         let fields = ContactFields {
