@@ -38,6 +38,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use bench::functions::{build_dir, function_env, logs, rust_launch, Endpoints, TENANT};
 use bench::lambda::{fresh_log, Function};
 use bench::{contact_body, contacts_csv};
@@ -224,10 +225,14 @@ struct Stack {
     stream: StreamPoller,
 }
 
-const API_FUNCTIONS: [&str; 8] = [
+/// The functions the operations call: the API's, and the portal pool's sign-in trigger.
+const API_FUNCTIONS: [&str; 11] = [
     "add-contact",
     "get-contact",
     "list-contacts",
+    "find-contacts",
+    "export-contact",
+    "portal-sign-in",
     "update-contact",
     "delete-contact",
     "invite-contact",
@@ -311,13 +316,26 @@ impl Stack {
     async fn measure(&mut self, request: &Request) -> Usage {
         let function = &self.functions[request.function];
         let answer = function.call(&request.event).await;
-        let status = answer["statusCode"].as_u64().unwrap_or(0) as u16;
-        assert_eq!(status, request.expect, "{} answered {answer}", request.function);
         let taken = function.take().await;
         let calls = self.dynamo.take_calls();
-        let mut usage = Usage { runs: 1, api_requests: 1.0, ..Usage::default() };
+        let mut usage = Usage { runs: 1, ..Usage::default() };
         usage.add_calls(&calls, false);
         usage.add_invocations(&taken);
+        if request.via_api() {
+            self.api_request(request, &answer, &taken, &mut usage);
+        } else {
+            let claims = &answer["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"];
+            assert!(claims["contact_id"].is_string(), "{} answered {answer}", request.function);
+        }
+        self.what_it_set_off(&mut usage).await;
+        usage
+    }
+
+    /// The API request's part: the request itself and its access log line.
+    fn api_request(&self, request: &Request, answer: &Value, taken: &Taken, usage: &mut Usage) {
+        let status = answer["statusCode"].as_u64().unwrap_or(0) as u16;
+        assert_eq!(status, request.expect, "{} answered {answer}", request.function);
+        usage.api_requests = 1.0;
         let logged = AccessLogged {
             route_key: request.route_key.clone(),
             method: request.event["requestContext"]["http"]["method"].as_str().unwrap_or_default().to_owned(),
@@ -328,7 +346,10 @@ impl Stack {
             response_length: answer["body"].as_str().map_or(0, str::len),
         };
         usage.access_log_bytes = (self.deployment.access_log_line(&logged).len() + 1) as f64;
+    }
 
+    /// What a request set off, run as in AWS and counted with it.
+    async fn what_it_set_off(&mut self, usage: &mut Usage) {
         // The stream, as the event source mapping delivers it.
         self.drain_stream().await;
         let taken = self.change_events.take().await;
@@ -343,7 +364,6 @@ impl Stack {
         }
         usage.add_invocations(&self.email_events.take().await);
         usage.add_calls(&self.dynamo.take_calls(), true);
-        usage
     }
 }
 
@@ -400,6 +420,8 @@ fn delivery_event(to: &[String], tags: &[(String, String)]) -> Value {
 }
 
 /// One request an operation makes: its function, its event and the status it must answer.
+/// A trigger's request (`route_key` empty) comes from Cognito, not through API Gateway: no API
+/// request, no access log line, and its answer is the event with the claims to add.
 struct Request {
     function: &'static str,
     route_key: String,
@@ -407,11 +429,20 @@ struct Request {
     expect: u16,
 }
 
+impl Request {
+    fn via_api(&self) -> bool {
+        !self.route_key.is_empty()
+    }
+}
+
 /// The operations of the table, in its order.
-const OPERATIONS: [&str; 9] = [
+const OPERATIONS: [&str; 12] = [
     "add",
     "get",
     "list page (25)",
+    "browse page (25)",
+    "a person's data",
+    "portal sign-in",
     "plain update",
     "email change",
     "delete",
@@ -492,6 +523,19 @@ async fn prepare(api: &TestApi, f: &Fixtures, operation: &str, run: usize, args:
             let path = format!("/clients/{}/contacts?limit=25", f.client);
             request("list-contacts", "/clients/{clientId}/contacts", "GET", path, None, 200)
         }
+        "browse page (25)" => {
+            request("find-contacts", "/contacts", "GET", "/contacts?limit=25".to_owned(), None, 200)
+        }
+        "a person's data" => {
+            // Without an address, so without a portal user to look up: Cognito's admin reads
+            // carry no per-call charge, and the bench runs no user pool.
+            let body = json!({ "last_name": format!("Export {run}") });
+            let res = api.post(&admin(), &format!("/clients/{}/contacts", f.client), body).await;
+            assert_eq!(res.status, 201, "{}", res.body);
+            let path = format!("{}/export", contact_path(res.json()["id"].as_str().expect("contact id")));
+            request("export-contact", &format!("{contact_route}/export"), "GET", path, None, 200)
+        }
+        "portal sign-in" => sign_in_request(api, &f.client, run).await,
         "plain update" => {
             let id = new_contact(api, &f.client, run, "update").await;
             let body = json!({ "job_title": format!("Role {run}") });
@@ -528,6 +572,35 @@ async fn prepare(api: &TestApi, f: &Fixtures, operation: &str, run: usize, args:
         }
         other => panic!("unknown operation {other}"),
     }
+}
+
+/// A portal user's sign-in as Cognito hands it to the pre token generation trigger: the user of
+/// a contact made active past the service (the invitation's own cost is the invite row's).
+async fn sign_in_request(api: &TestApi, client: &str, run: usize) -> Request {
+    let body = contact_body(run, "sign-in");
+    let res = api.post(&admin(), &format!("/clients/{client}/contacts"), body).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let contact = res.json();
+    let id = contact["id"].as_str().expect("contact id");
+    api.db
+        .update_item()
+        .table_name(&api.table)
+        .key("PK", AttributeValue::S(format!("TENANT#{TENANT}#CLIENT#{client}")))
+        .key("SK", AttributeValue::S(format!("CONTACT#{id}")))
+        .update_expression("SET portal_status = :active")
+        .expression_attribute_values(":active", AttributeValue::S("active".into()))
+        .send()
+        .await
+        .expect("the contact made active");
+    let path = testkit::table::repo_root().join("events/portal-sign-in.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut event: Value = serde_json::from_str(&text).expect("a JSON event");
+    let attributes = &mut event["request"]["userAttributes"];
+    attributes["custom:tenant_id"] = json!(TENANT);
+    attributes["custom:client_id"] = json!(client);
+    attributes["custom:contact_id"] = json!(id);
+    attributes["email"] = contact["email"].clone();
+    Request { function: "portal-sign-in", route_key: String::new(), event, expect: 200 }
 }
 
 /// How many measured runs `operation` gets.
