@@ -20,11 +20,14 @@
 //!
 //! Then the cost per million operations at the prices in `bench-cost/prices.rs`.
 //!
-//! Run with `scripts/bench cost`. Usage: bench-cost [runs] [--recipients N] [--rows N]
+//! Last, cold starts of the portal's sign-in trigger next to add-contact's.
+//!
+//! Run with `scripts/bench cost`. Usage: bench-cost [runs] [--recipients N] [--rows N] [--cold-starts N]
 //!   runs          measured runs of each operation (default 20; notify and import run a fifth
 //!                 and a tenth as often, at least once), after one unmeasured warm-up run
 //!   --recipients  recipients of the notification (default 100)
 //!   --rows        rows of the import (default 1000)
+//!   --cold-starts N  cold starts of each of the two functions (default 10)
 //!   --cgroups DIR each function in DIR/<memory MB>, the CPU share of its memory size (scripts/bench
 //!                 cost makes them when it runs as root)
 
@@ -40,8 +43,9 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::functions::{build_dir, function_env, logs, rust_launch, Endpoints, TENANT};
-use bench::lambda::{fresh_log, Function};
+use bench::lambda::{fresh_log, Function, Launch};
 use bench::{contact_body, contacts_csv};
+use bench::{ms, Spread};
 use local_tools::streams::{Invoke, StreamPoller};
 use serde_json::{json, Value};
 use testkit::proxy::{DynamoProxy, SesProxy};
@@ -55,10 +59,11 @@ struct Args {
     recipients: usize,
     rows: usize,
     cgroups: Option<PathBuf>,
+    cold_starts: usize,
 }
 
 fn args() -> Args {
-    let mut args = Args { runs: 20, recipients: 100, rows: 1000, cgroups: None };
+    let mut args = Args { runs: 20, recipients: 100, rows: 1000, cgroups: None, cold_starts: 10 };
     let mut it = std::env::args().skip(1);
     let number =
         |v: Option<String>, what: &str| v.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{what} N"));
@@ -66,11 +71,15 @@ fn args() -> Args {
         match arg.as_str() {
             "--recipients" => args.recipients = number(it.next(), "--recipients"),
             "--rows" => args.rows = number(it.next(), "--rows"),
+            "--cold-starts" => args.cold_starts = number(it.next(), "--cold-starts"),
             "--cgroups" => args.cgroups = Some(PathBuf::from(it.next().expect("--cgroups DIR"))),
             n => args.runs = n.parse().unwrap_or_else(|_| panic!("unknown argument {n}")),
         }
     }
-    assert!(args.runs > 0 && args.recipients > 0 && args.rows > 0, "runs, recipients and rows: at least 1");
+    assert!(
+        args.runs > 0 && args.recipients > 0 && args.rows > 0 && args.cold_starts > 0,
+        "runs, recipients, rows and cold starts: at least 1"
+    );
     args
 }
 
@@ -112,11 +121,8 @@ impl Bootstrap {
         deployment: &Deployment,
         args: &Args,
     ) -> Self {
-        let memory_mb = deployment.memory_mb(name);
-        let mut launch = rust_launch(name, &build_dir().join(name), env.to_vec());
-        launch.memory_mb = memory_mb;
-        launch.log = fresh_log(&logs(), &format!("cost-{name}"));
-        launch.cgroup = args.cgroups.as_ref().map(|dir| dir.join(memory_mb.to_string()));
+        let launch = launch(name, env, deployment, args);
+        let memory_mb = launch.memory_mb;
         let log = std::sync::Mutex::new(LogTail::new(&launch.log));
         let function = tokio::sync::Mutex::new(Function::start(&launch).await);
         Self { memory_mb, function, took: std::sync::Mutex::new(Vec::new()), log }
@@ -142,6 +148,17 @@ impl Bootstrap {
             last_ms: took.last().map_or(0, |d| d.as_millis() as u64),
         }
     }
+}
+
+/// `name`'s release bootstrap as Lambda starts it: the template's memory size and, with
+/// `--cgroups`, that size's CPU share.
+fn launch(name: &str, env: &[(String, String)], deployment: &Deployment, args: &Args) -> Launch {
+    let memory_mb = deployment.memory_mb(name);
+    let mut launch = rust_launch(name, &build_dir().join(name), env.to_vec());
+    launch.memory_mb = memory_mb;
+    launch.log = fresh_log(&logs(), &format!("cost-{name}"));
+    launch.cgroup = args.cgroups.as_ref().map(|dir| dir.join(memory_mb.to_string()));
+    launch
 }
 
 /// What a function's invocations since the last look used.
@@ -220,6 +237,8 @@ struct Stack {
     ses: SesProxy,
     deployment: Deployment,
     functions: BTreeMap<&'static str, Bootstrap>,
+    /// The functions' environment, for the cold starts.
+    env: Vec<(String, String)>,
     change_events: Bootstrap,
     email_events: Bootstrap,
     stream: StreamPoller,
@@ -265,7 +284,7 @@ impl Stack {
         }
         let change_events = Bootstrap::start("change-events", &env, &deployment, args).await;
         let email_events = Bootstrap::start("record-email-event", &env, &deployment, args).await;
-        Self { api, dynamo, ses, deployment, functions, change_events, email_events, stream }
+        Self { api, dynamo, ses, deployment, functions, env, change_events, email_events, stream }
     }
 
     /// The functions' configuration: the template's variables (`bench::functions`), the bus,
@@ -603,6 +622,48 @@ async fn sign_in_request(api: &TestApi, client: &str, run: usize) -> Request {
     Request { function: "portal-sign-in", route_key: String::new(), event, expect: 200 }
 }
 
+/// Cold starts of the portal's sign-in trigger, which sits on every portal sign-in and token
+/// refresh (Cognito gives it 5 s), next to add-contact's, each a new process at its template
+/// memory (and, as root, that size's CPU share) answering one event: its init and its first
+/// answer, median (p10-p90) of `n` alternating starts.
+async fn cold_starts(stack: &Stack, args: &Args, client: &str, n: usize) {
+    let mut seen: BTreeMap<&str, (Vec<Duration>, Vec<Duration>)> = BTreeMap::new();
+    for run in 0..n {
+        for name in ["add-contact", "portal-sign-in"] {
+            let event = match name {
+                "add-contact" => {
+                    let path = format!("/clients/{client}/contacts");
+                    stack.api.json_event(&admin(), "POST", &path, Some(contact_body(run, "cold")))
+                }
+                _ => sign_in_request(&stack.api, client, 1000 + run).await.event,
+            };
+            let mut function = Function::start(&launch(name, &stack.env, &stack.deployment, args)).await;
+            let reply = function.invoke(&event).await;
+            let answered = reply.body["statusCode"] == 201
+                || reply.body["response"]["claimsOverrideDetails"].is_object();
+            assert!(answered, "{name} cold: {}", reply.body);
+            let (init, first) = seen.entry(name).or_default();
+            init.push(function.init_time());
+            first.push(reply.at - function.spawned);
+        }
+    }
+    println!(
+        "Cold starts at the template's memory{} ({n} each, alternating):",
+        if args.cgroups.is_some() { " and its CPU share" } else { "" }
+    );
+    println!();
+    println!("| function | memory | init | first answer |");
+    println!("|---|---:|---:|---:|");
+    for (name, (init, first)) in seen {
+        println!(
+            "| {name} | {} MB | {} | {} |",
+            stack.deployment.memory_mb(name),
+            Spread::of(init).show(ms),
+            Spread::of(first).show(ms)
+        );
+    }
+}
+
 /// How many measured runs `operation` gets.
 fn runs_of(operation: &str, args: &Args) -> usize {
     match operation {
@@ -728,5 +789,7 @@ async fn main() {
     print_costs(&results);
     println!();
     print_prices(&stack.deployment);
+    println!();
+    cold_starts(&stack, &args, &fixtures.client, args.cold_starts).await;
     bench::drop_table(&stack.api.db, &stack.api.table).await;
 }
