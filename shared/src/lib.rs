@@ -12,6 +12,7 @@ pub mod http;
 pub mod import;
 pub mod invites;
 pub mod metrics;
+pub mod notes;
 pub mod notify;
 pub mod personal_data;
 pub mod portal;

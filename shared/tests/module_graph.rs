@@ -31,6 +31,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("portal", 3),
     // A person's data on request: the store's and the pool's reads, gathered.
     ("personal_data", 3),
+    // Changing and deleting a note: the author rule over the store's reads and writes.
+    ("notes", 3),
     ("http", 4),
     // The per-cold-start wiring (`App`) and the handlers that build services from it.
     ("app", 5),

@@ -83,7 +83,19 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}/contacts/{contactId}/activity"),
     ("GET", "/clients/{clientId}/contacts/{contactId}/projects"),
     ("GET", "/clients/{clientId}/projects/{projectId}/contacts"),
+    // Any staff user of the tenant writes notes on contacts.
+    ("POST", "/clients/{clientId}/contacts/{contactId}/notes"),
 ];
+
+/// Reached by any staff user of the tenant, but a note is changed or deleted only by its author
+/// or an administrator: the matrix's notes are another user's (`NOTE_AUTHOR`).
+const AUTHOR_ROUTES: &[(&str, &str)] = &[
+    ("PATCH", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}"),
+    ("DELETE", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}"),
+];
+
+/// The author of the notes the matrix changes and deletes: none of its callers.
+const NOTE_AUTHOR: &str = "note-author";
 
 const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/invites/accept")];
 
@@ -158,6 +170,11 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
         Who::NoToken | Who::HeaderWithoutClaims => (401, "unauthenticated"),
         Who::Reader | Who::PrivilegeAttribute | Who::GroupHoldingAWriterName if write => (403, "forbidden"),
         Who::Manager if is(ADMIN_ROUTES, route) => (403, "forbidden"),
+        Who::Reader | Who::Manager | Who::PrivilegeAttribute | Who::GroupHoldingAWriterName
+            if is(AUTHOR_ROUTES, route) =>
+        {
+            (403, "forbidden")
+        }
         // Another tenant's ids do not exist for this caller.
         Who::OtherTenant if has_path_id => (404, "not-found"),
         _ => success(route),
@@ -167,7 +184,7 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
 #[test]
 fn the_written_down_access_lists_cover_exactly_the_routes() {
     for route in ROUTES {
-        let lists = [READ_ROUTES, PUBLIC_ROUTES, WRITE_ROUTES, ADMIN_ROUTES, PORTAL_ROUTES]
+        let lists = [READ_ROUTES, PUBLIC_ROUTES, WRITE_ROUTES, ADMIN_ROUTES, PORTAL_ROUTES, AUTHOR_ROUTES]
             .iter()
             .filter(|l| is(l, route))
             .count();
@@ -177,7 +194,8 @@ fn the_written_down_access_lists_cover_exactly_the_routes() {
         + PUBLIC_ROUTES.len()
         + WRITE_ROUTES.len()
         + ADMIN_ROUTES.len()
-        + PORTAL_ROUTES.len();
+        + PORTAL_ROUTES.len()
+        + AUTHOR_ROUTES.len();
     assert_eq!(listed, ROUTES.len());
 }
 
@@ -196,6 +214,16 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
         "reset-contact-password" => format!("{}/password-reset", given_portal_user(api, "t1").await.path()),
         // A lookup needs what to look for.
         "find-contacts" => "/contacts?q=l".to_owned(),
+        "update-note" | "delete-note" => {
+            let contact = format!("/clients/{client}/contacts/{contact_id}");
+            let author = Caller::Authorizer(HashMap::from([
+                ("sub".to_owned(), NOTE_AUTHOR.to_owned()),
+                ("custom:tenant_id".to_owned(), "t1".to_owned()),
+            ]));
+            let note = api.post(&author, &format!("{contact}/notes"), json!({ "text": "Theirs." })).await;
+            assert_eq!(note.status, 201, "{}", note.body);
+            format!("{contact}/notes/{}", note.json()["id"].as_str().unwrap())
+        }
         _ => {
             let template = route.template.replace("{projectId}", "P-1").replace("{kind}", "contacts");
             template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
@@ -215,6 +243,7 @@ fn request_for(route: &Route, n: u32) -> (&'static [(&'static str, &'static str)
         "update-settings" => Some(json!({ "invite_on_add": false })),
         // The source has only an email, which a copy does not take.
         "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
+        "add-note" | "update-note" => Some(json!({ "text": "Called back." })),
         _ => None,
     };
     match route.function {

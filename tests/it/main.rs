@@ -54,6 +54,7 @@ mod local_api_routes;
 mod logs;
 mod metrics;
 mod model;
+mod notes;
 mod notifications;
 mod openapi;
 mod password_resets;

@@ -213,6 +213,21 @@ where
 
     /// Notifies the client's contacts, reads Ada's activity, links her to a project, reads the
     /// links both ways, exports her data and unlinks her.
+    /// A logged call on the contact, changed, then deleted.
+    async fn notes(&mut self, c: &str, k: &str) {
+        let both = [("clientId", c), ("contactId", k)];
+        let call = json_body(json!({"kind": "call", "text": "Asked for a quote.", "outcome": "Quote sent."}));
+        let note =
+            self.call("POST", "/clients/{clientId}/contacts/{contactId}/notes", &both, "", call, 201).await;
+        let id = note["id"].as_str().expect("a note id").to_owned();
+        let one = [("clientId", c), ("contactId", k), ("noteId", id.as_str())];
+        let path = "/clients/{clientId}/contacts/{contactId}/notes/{noteId}";
+        let changed =
+            self.call("PATCH", path, &one, "", json_body(json!({"outcome": "Accepted."})), 200).await;
+        assert_eq!(changed["version"], 2, "{changed}");
+        self.call("DELETE", path, &one, "", None, 204).await;
+    }
+
     async fn notification_activity_and_projects(&mut self, c: &str, k: &str) {
         let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
         let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
@@ -244,6 +259,7 @@ where
         let data =
             self.call("GET", "/clients/{clientId}/contacts/{contactId}/export", &both, "", None, 200).await;
         assert_eq!(data["project_links"][0]["project_id"], "website-redesign", "{data}");
+        self.notes(c, k).await;
         self.call(
             "DELETE",
             "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",

@@ -168,6 +168,9 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
     if entity == DELETION_ENTITY {
         return deletion(change);
     }
+    if entity == "activity" {
+        return note(change, image.expect("an image named the entity"));
+    }
     if entity != "contact" && entity != "client" {
         return Ok(Mapped::default());
     }
@@ -189,6 +192,51 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
         _ => {}
     }
     Ok(out)
+}
+
+/// A note's insertion, change and removal (`shared::store::notes`) are `contact.note_added`,
+/// `contact.note_changed` (with the names of the fields that changed) and `contact.note_deleted`:
+/// ids and the note's kind, never its text. The rest of the history means nothing here.
+fn note(change: &StreamChange, image: &Item) -> Result<Mapped, Unmappable> {
+    if text(image, "kind") != Some("note") {
+        return Ok(Mapped::default());
+    }
+    let bad = |what: &str| Unmappable(format!("note item without {what}"));
+    let id = |name: &str| text(image, name).ok_or_else(|| bad(name));
+    let keys = Keys {
+        tenant: TenantId::parse(id("tenant_id")?).ok_or_else(|| bad("tenant_id"))?,
+        client: ClientId::parse(id("client_id")?).ok_or_else(|| bad("client_id"))?,
+        contact: Some(ContactId::parse(id("contact_id")?).ok_or_else(|| bad("contact_id"))?),
+    };
+    let data = |fields: Option<Vec<&str>>| {
+        let mut data = json!({ "note_id": id("note_id")?, "note_kind": id("note_kind")? });
+        if let Some(fields) = fields {
+            data["fields"] = json!(fields);
+        }
+        Ok::<_, Unmappable>(data)
+    };
+    let (kind, at, actor, data) = match (&change.old, &change.new) {
+        (None, Some(new)) => {
+            ("contact.note_added", time_of(new, "created_at")?, text(new, "actor"), data(None)?)
+        }
+        (Some(old), Some(new)) => {
+            let fields = changed(old, new, &["text", "occurred_at", "note_outcome"]);
+            if fields.is_empty() {
+                return Ok(Mapped::default());
+            }
+            (
+                "contact.note_changed",
+                time_of(new, "updated_at")?,
+                text(new, "updated_by"),
+                data(Some(fields))?,
+            )
+        }
+        _ => ("contact.note_deleted", change.written_at, None, data(None)?),
+    };
+    let actor = actor.map(str::to_owned);
+    let notes = InternalNotes::Withheld;
+    let ctx = Ctx { change, keys: &keys, at, actor: &actor, notes };
+    Ok(Mapped { events: vec![ctx.event(kind, data)], ..Mapped::default() })
 }
 
 /// A deletion record's insertion is its item's `*.deleted`, by its deleter, at its time; only

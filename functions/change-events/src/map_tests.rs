@@ -209,3 +209,57 @@ fn a_contact_item_under_keys_that_are_not_the_services_is_unmappable() {
 
     assert!(map(&change(None, Some(item)), InternalNotes::Withheld).is_err());
 }
+
+fn note(text: &str, version: &str) -> Item {
+    Item::from([
+        ("PK".to_owned(), s(&format!("TENANT#acme#CONTACT#{ADA}#ACTIVITY"))),
+        ("SK".to_owned(), s("AT#2026-12-07T10:00:00.000Z#NOTE#01JN0000000000000000000000")),
+        ("entity".to_owned(), s("activity")),
+        ("tenant_id".to_owned(), s("acme")),
+        ("client_id".to_owned(), s(CLIENT)),
+        ("contact_id".to_owned(), s(ADA)),
+        ("kind".to_owned(), s("note")),
+        ("note_id".to_owned(), s("01JN0000000000000000000000")),
+        ("note_kind".to_owned(), s("call")),
+        ("text".to_owned(), s(text)),
+        ("actor".to_owned(), s("author-1")),
+        ("created_at".to_owned(), s("2026-12-07T10:00:00Z")),
+        ("updated_at".to_owned(), s("2026-12-07T11:00:00Z")),
+        ("updated_by".to_owned(), s("editor-1")),
+        ("version".to_owned(), AttributeValue::N(version.into())),
+    ])
+}
+
+#[test]
+fn a_note_written_changed_and_deleted_publishes_its_ids_and_kind_never_its_text() {
+    let added = map(&change(None, Some(note("Asked about renewal", "1"))), InternalNotes::Published).unwrap();
+    let edited = change(Some(note("Asked about renewal", "1")), Some(note("Will renew", "2")));
+    let changed = map(&edited, InternalNotes::Published).unwrap();
+    let deleted = map(&change(Some(note("Will renew", "2")), None), InternalNotes::Published).unwrap();
+
+    assert_eq!(kinds(&added), ["contact.note_added"]);
+    assert_eq!(
+        (added.events[0].actor.as_deref(), added.events[0].at.as_str()),
+        (Some("author-1"), "2026-12-07T10:00:00Z")
+    );
+    assert_eq!(added.events[0].contact_id.as_deref(), Some(ADA));
+    assert_eq!(added.events[0].data, json!({ "note_id": "01JN0000000000000000000000", "note_kind": "call" }));
+    assert_eq!(kinds(&changed), ["contact.note_changed"]);
+    assert_eq!(changed.events[0].actor.as_deref(), Some("editor-1"));
+    assert_eq!(changed.events[0].data["fields"], json!(["text"]));
+    assert_eq!(kinds(&deleted), ["contact.note_deleted"]);
+    for event in [&added.events[0], &changed.events[0], &deleted.events[0]] {
+        let published = event.detail().to_string();
+        assert!(!published.contains("renew"), "{published}");
+    }
+}
+
+#[test]
+fn a_history_entry_that_is_not_a_note_publishes_nothing() {
+    let mut email = note("x", "1");
+    email.insert("kind".into(), s("email"));
+
+    let mapped = map(&change(None, Some(email)), InternalNotes::Withheld).unwrap();
+
+    assert!(mapped.events.is_empty() && mapped.activity.is_empty(), "{mapped:?}");
+}

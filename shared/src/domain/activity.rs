@@ -83,6 +83,23 @@ pub enum ActivityEvent {
     FieldsChanged { fields: Vec<String> },
     /// The contact's portal status moved.
     PortalStatus { from: String, to: String },
+    /// A note or logged interaction staff wrote (`domain::note`); its author is the entry's
+    /// `actor`. Unlike the others it is changed in place, and kept until deleted or until the
+    /// contact is.
+    Note {
+        note_id: String,
+        note_kind: super::note::NoteKind,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<String>,
+        /// An interaction's outcome (named apart from a delivery's `outcome`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note_outcome: Option<String>,
+        created_at: String,
+        updated_at: String,
+        updated_by: String,
+        version: u64,
+    },
 }
 
 /// One entry of a contact's history.

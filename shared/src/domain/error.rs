@@ -77,6 +77,9 @@ pub enum DomainError {
     QuotaExceeded(super::quota::OverQuota),
     #[error("{0}")]
     Gone(&'static str),
+    /// Only a note's author, or an administrator, changes or deletes it.
+    #[error("only the note's author or an administrator may change or delete it")]
+    NotTheAuthor,
     /// Stored data that breaks a rule (a client with contacts and no primary): a fault of the
     /// data, not of the request, answered as an internal error.
     #[error("stored data breaks a rule: {0}")]
@@ -129,6 +132,7 @@ impl DomainError {
             PortalAccess(refusal) => refusal.code(),
             QuotaExceeded(_) => "email-quota-exceeded",
             Gone(_) => "gone",
+            NotTheAuthor => "forbidden",
             Inconsistent(_) => "internal",
         }
     }

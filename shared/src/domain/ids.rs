@@ -37,6 +37,21 @@ macro_rules! ulid_id {
 
 ulid_id!(ClientId);
 ulid_id!(ContactId);
+ulid_id!(NoteId);
+
+impl NoteId {
+    /// A new id whose time is `at` (to the millisecond): a note's place in the history, so its
+    /// key follows from its id.
+    pub fn at(at: time::OffsetDateTime) -> Self {
+        Self(Ulid::from_datetime(std::time::SystemTime::from(at)))
+    }
+
+    /// The time the id was made at.
+    pub fn written_at(&self) -> time::OffsetDateTime {
+        let nanos = i128::from(self.0.timestamp_ms()) * 1_000_000;
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+}
 
 fn serialize_ulid<S: serde::Serializer>(id: &Ulid, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(id)

@@ -165,12 +165,40 @@ operations! {
     list_project_contacts: LIST_PROJECT_CONTACTS =
         op("GET", "/clients/{clientId}/projects/{projectId}/contacts", "list-project-contacts", Read)
             .table(&["Query", "BatchGetItem"]);
+    // Notes (docs/decisions.md): items of the contact's history, written by any staff user of
+    // the tenant. Adding one checks the contact in the same transaction; a change or a deletion
+    // reads the note (its author and version) first.
+    add_note: ADD_NOTE = op("POST", "/clients/{clientId}/contacts/{contactId}/notes", "add-note", Read)
+        .table(&["PutItem", "ConditionCheckItem"]);
+    update_note: UPDATE_NOTE =
+        op("PATCH", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}", "update-note", Read)
+            .table(&["GetItem", "PutItem"]);
+    delete_note: DELETE_NOTE =
+        op("DELETE", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}", "delete-note", Read)
+            .table(&["GetItem", "DeleteItem"]);
 }
 
 /// The service's route for `method` and `path` (the raw path, without the query), as API
 /// Gateway picks it.
 pub fn route(method: &str, path: &str) -> Match<'static, Route> {
     find(ROUTES, method, path)
+}
+
+/// A note's entity tag, as a contact's or a client's.
+fn note_etag(note: &crate::domain::note::Note) -> String {
+    format!("\"v{}\"", note.version)
+}
+
+/// The change of the note the path names, asked by the caller.
+fn note_change<'a>(call: &'a crate::http::Call<'_, App>) -> HttpResult<crate::notes::NoteChange<'a>> {
+    let identity = call.identity()?;
+    Ok(crate::notes::NoteChange {
+        store: &call.app.store,
+        tenant: &identity.tenant,
+        note: (call.client_id()?, call.contact_id()?, call.note_id()?),
+        caller: (identity.user.as_str(), identity.is_admin()),
+        if_match: crate::http::request::if_match(&call.req)?,
+    })
 }
 
 /// The response to a creating request: the first one, or a replay of it.

@@ -17,7 +17,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 use crate::domain::dates::{format_timestamp, Clock};
 use crate::domain::project::PROJECT_ID_RULE;
-use crate::domain::{ClientId, ContactId, DomainError, DomainResult, ProjectId, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, DomainError, DomainResult, NoteId, ProjectId, Stamp, TenantId};
 pub use error::{AccessError, HttpError, HttpResult, RequestError};
 use identity::{Authenticator, Identity, PortalIdentity};
 use routes::{Access, Route};
@@ -47,6 +47,10 @@ impl<A: Context> Call<'_, A> {
 
     pub fn contact_id(&self) -> DomainResult<ContactId> {
         self.param("contactId").and_then(|id| ContactId::parse(&id)).ok_or(DomainError::NotFound("contact"))
+    }
+
+    pub fn note_id(&self) -> DomainResult<NoteId> {
+        self.param("noteId").and_then(|id| NoteId::parse(&id)).ok_or(DomainError::NotFound("note"))
     }
 
     /// The `{projectId}` of the path. Projects belong to another module, so a project id is not

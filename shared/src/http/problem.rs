@@ -108,6 +108,7 @@ fn refusal_status(err: &DomainError) -> (u16, &'static str) {
     use DomainError::*;
     match err {
         PortalAccess(_) => (403, "No portal access"),
+        NotTheAuthor => (403, "Not allowed"),
         NotFound(_) => (404, "Not found"),
         UnreadableFile(_) => (400, "Bad request"),
         TooManyRows(_) => (413, "Payload too large"),

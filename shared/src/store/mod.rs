@@ -14,6 +14,7 @@ mod invites;
 pub mod items;
 pub mod keys;
 mod lookup;
+mod notes;
 mod plain;
 pub mod quota;
 pub mod retry;

@@ -5,9 +5,10 @@
 use serde_json::{json, Value};
 use shared::domain::dates::format_timestamp;
 use shared::domain::invite::TokenHash;
+use shared::domain::note::{Note, NotePatch};
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
-    DomainError, Stamp, TenantId,
+    DomainError, NoteId, Stamp, TenantId,
 };
 use shared::store::{Created, NewInvite, StoreError, StoreResult};
 use shared::App;
@@ -22,6 +23,10 @@ pub const DEMO_CONTACT: &str = "01JDEM0C0NTACT000000000000";
 /// past "no such invitation" on a freshly seeded stack. Local demo data only.
 pub const DEMO_INVITATION_TOKEN: &str = "ZGVtby1pbnZpdGF0aW9uLWZvci1sb2NhbC11c2Utb25s";
 
+/// A logged call on the demo contact, written with it, which the sample events of changing and
+/// deleting a note name.
+pub const DEMO_NOTE: &str = "01JDEM0N0TE000000000000000";
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub clients_created: usize,
@@ -30,6 +35,8 @@ pub struct SeedReport {
     pub contacts_skipped: usize,
     /// 1 when the demo contact was created now and invited with `DEMO_INVITATION_TOKEN`.
     pub invitations_created: usize,
+    /// 1 when the demo contact was created now with its logged call `DEMO_NOTE`.
+    pub notes_created: usize,
 }
 
 struct DemoClient {
@@ -161,6 +168,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
                 Ok(Created::New(created)) if contact_id.to_string() == DEMO_CONTACT => {
                     report.contacts_created += 1;
                     report.invitations_created += invite_demo_contact(app, tenant, &created, &stamp).await?;
+                    report.notes_created += note_on_demo_contact(app, tenant, &created, &stamp).await?;
                 }
                 Ok(_) => report.contacts_created += 1,
                 Err(StoreError::Refused(DomainError::EmailTaken)) => report.contacts_skipped += 1,
@@ -169,6 +177,21 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
         }
     }
     Ok(report)
+}
+
+/// Logs a call on the demo contact, with the known demo note id.
+async fn note_on_demo_contact(
+    app: &App,
+    tenant: &TenantId,
+    contact: &Contact,
+    stamp: &Stamp,
+) -> StoreResult<usize> {
+    let body = json!({ "kind": "call", "text": "Asked for the Q4 invoices by email.", "outcome": "Sent them the same day." });
+    let patch = NotePatch::parse(object(body), true)?;
+    let note = Note::create((contact.client_id, contact.id), patch, app.clock.now(), stamp)?;
+    let note = Note { id: id(DEMO_NOTE, NoteId::parse), ..note };
+    app.store.add_note(tenant, &note).await?;
+    Ok(1)
 }
 
 /// Invites the demo contact with the known demo token, valid as long as any invitation.

@@ -1,7 +1,9 @@
-//! A contact's activity history: each entry is one of the four kinds with its attributes and
+//! A contact's activity history: each entry is one of the five kinds with its attributes and
 //! nothing else (so no address, value or message body), says in `at` the time its key gives it,
 //! expires a whole number of days after it happened (TTL), and names the client its live
-//! contact is under. Entries of a deleted contact may remain only until the deletion's stream
+//! contact is under. A note (`kind: note`) is the exception to the TTL: staff wrote it, and it
+//! is kept until deleted, so it has no `expires_at`; it names its author (`actor`) and its key
+//! ends with its id. Entries of a deleted contact may remain only until the deletion's stream
 //! record erases them, which is while the contact's deletion record is kept (it outlives the
 //! stream's retention): an entry of a contact that neither exists nor has a deletion record
 //! was left behind by an erasure.
@@ -17,6 +19,7 @@ use super::{num, s, Found, Item, Rule};
 const EMAIL_KINDS: [&str; 5] =
     ["invitation", "password_reset", "notification", "support_reminder", "revocation"];
 const OUTCOMES: [&str; 4] = ["delivered", "bounced", "complained", "rejected"];
+const NOTE_KINDS: [&str; 4] = ["note", "call", "meeting", "email"];
 const DAY: i64 = 86_400;
 /// What every entry may hold (`actor` only when known).
 const COMMON: [&str; 10] =
@@ -29,6 +32,17 @@ fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {
         "delivery" => Some(&["message_id", "outcome", "reason"]),
         "fields_changed" => Some(&["fields"]),
         "portal_status" => Some(&["from", "to"]),
+        "note" => Some(&[
+            "note_id",
+            "note_kind",
+            "text",
+            "occurred_at",
+            "note_outcome",
+            "created_at",
+            "updated_at",
+            "updated_by",
+            "version",
+        ]),
         // An unknown kind is reported as such (`kind`).
         _ => None,
     }
@@ -96,6 +110,17 @@ fn kind(item: &Item) -> Vec<String> {
             item.get("fields").and_then(|f| f.as_l().ok()).is_some_and(|l| l.iter().all(|v| v.as_s().is_ok()))
         }
         Some("portal_status") => has("from") && has("to"),
+        Some("note") => {
+            let key_ends_with_id = s(item, "note_id").is_some_and(|id| {
+                ulid(id).is_some() && s(item, "SK").is_some_and(|sk| sk.ends_with(&format!("#NOTE#{id}")))
+            });
+            key_ends_with_id
+                && one_of("note_kind", &NOTE_KINDS)
+                && has("text")
+                && has("actor")
+                && has("updated_by")
+                && num(item, "version").is_some_and(|v| v >= 1)
+        }
         other => return vec![format!("unknown kind {other:?}")],
     };
     if ok {
@@ -105,8 +130,13 @@ fn kind(item: &Item) -> Vec<String> {
     }
 }
 
-/// `expires_at` is a positive whole number of days after `at`.
+/// `expires_at` is a positive whole number of days after `at`; a note has none.
 fn expiry(item: &Item) -> Option<String> {
+    if s(item, "kind") == Some("note") {
+        return item
+            .contains_key("expires_at")
+            .then(|| "it is a note, kept until deleted, yet expires".to_owned());
+    }
     let at = s(item, "at").and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok())?;
     match num(item, "expires_at").map(|e| e - at.unix_timestamp()) {
         Some(kept) if kept > 0 && kept % DAY == 0 => None,
