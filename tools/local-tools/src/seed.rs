@@ -23,9 +23,9 @@ pub const DEMO_CONTACT: &str = "01JDEM0C0NTACT000000000000";
 /// past "no such invitation" on a freshly seeded stack. Local demo data only.
 pub const DEMO_INVITATION_TOKEN: &str = "ZGVtby1pbnZpdGF0aW9uLWZvci1sb2NhbC11c2Utb25s";
 
-/// A logged call on the demo contact, written with it, which the sample events of changing and
-/// deleting a note name.
-pub const DEMO_NOTE: &str = "01JDEM0N0TE000000000000000";
+/// Two notes on the demo contact, written with it: a logged call, which the sample event of
+/// changing a note names, and a note the sample event of deleting one names.
+pub const DEMO_NOTES: [&str; 2] = ["01JDEM0N0TE000000000000000", "01JDEM0N0TE000000000000001"];
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -35,7 +35,7 @@ pub struct SeedReport {
     pub contacts_skipped: usize,
     /// 1 when the demo contact was created now and invited with `DEMO_INVITATION_TOKEN`.
     pub invitations_created: usize,
-    /// 1 when the demo contact was created now with its logged call `DEMO_NOTE`.
+    /// 2 when the demo contact was created now with its notes `DEMO_NOTES`.
     pub notes_created: usize,
 }
 
@@ -179,19 +179,23 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
     Ok(report)
 }
 
-/// Logs a call on the demo contact, with the known demo note id.
+/// Writes the demo contact's notes, with the known demo note ids.
 async fn note_on_demo_contact(
     app: &App,
     tenant: &TenantId,
     contact: &Contact,
     stamp: &Stamp,
 ) -> StoreResult<usize> {
-    let body = json!({ "kind": "call", "text": "Asked for the Q4 invoices by email.", "outcome": "Sent them the same day." });
-    let patch = NotePatch::parse(object(body), true)?;
-    let note = Note::create((contact.client_id, contact.id), patch, app.clock.now(), stamp)?;
-    let note = Note { id: id(DEMO_NOTE, NoteId::parse), ..note };
-    app.store.add_note(tenant, &note).await?;
-    Ok(1)
+    let bodies = [
+        json!({ "kind": "call", "text": "Asked for the Q4 invoices by email.", "outcome": "Sent them the same day." }),
+        json!({ "text": "Prefers to be called in the morning." }),
+    ];
+    for (demo_id, body) in DEMO_NOTES.into_iter().zip(bodies) {
+        let patch = NotePatch::parse(object(body), true)?;
+        let note = Note::create((contact.client_id, contact.id), patch, app.clock.now(), stamp)?;
+        app.store.add_note(tenant, &Note { id: id(demo_id, NoteId::parse), ..note }).await?;
+    }
+    Ok(DEMO_NOTES.len())
 }
 
 /// Invites the demo contact with the known demo token, valid as long as any invitation.
