@@ -69,14 +69,6 @@ impl ServiceError {
         Self::Internal(Failed::boxed(what, source))
     }
 
-    /// The refusal, if a rule refused.
-    pub fn refusal(&self) -> Option<&DomainError> {
-        match self {
-            Self::Refused(refusal) => Some(refusal),
-            _ => None,
-        }
-    }
-
     /// Whether nothing the caller did explains it (logged with its whole chain).
     pub(crate) fn is_internal(&self) -> bool {
         matches!(

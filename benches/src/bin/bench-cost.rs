@@ -48,6 +48,8 @@ use bench::{contact_body, contacts_csv};
 use bench::{ms, Spread};
 use local_tools::streams::{Invoke, StreamPoller};
 use serde_json::{json, Value};
+use shared::domain::{ClientId, ContactId, TenantId};
+use shared::store::keys;
 use testkit::proxy::{DynamoProxy, SesProxy};
 use testkit::TestApi;
 
@@ -601,11 +603,14 @@ async fn sign_in_request(api: &TestApi, client: &str, run: usize) -> Request {
     assert_eq!(res.status, 201, "{}", res.body);
     let contact = res.json();
     let id = contact["id"].as_str().expect("contact id");
+    let tenant = TenantId::parse(TENANT).expect("the bench tenant");
+    let (client_id, contact_id) =
+        (ClientId::parse(client).expect("a client id"), ContactId::parse(id).expect("a contact id"));
     api.db
         .update_item()
         .table_name(&api.table)
-        .key("PK", AttributeValue::S(format!("TENANT#{TENANT}#CLIENT#{client}")))
-        .key("SK", AttributeValue::S(format!("CONTACT#{id}")))
+        .key("PK", AttributeValue::S(keys::contacts_pk(&tenant, client_id)))
+        .key("SK", AttributeValue::S(keys::contact_sk(contact_id)))
         .update_expression("SET portal_status = :active")
         .expression_attribute_values(":active", AttributeValue::S("active".into()))
         .send()

@@ -39,6 +39,11 @@ impl Audit {
 
     /// The strong entity tag of this version.
     pub fn etag(&self) -> String {
-        format!("\"v{}\"", self.version)
+        etag_of(self.version)
     }
+}
+
+/// The strong entity tag of a stored `version` (`"v3"`), as `If-Match` names it.
+pub fn etag_of(version: u64) -> String {
+    format!("\"v{version}\"")
 }

@@ -164,6 +164,11 @@ impl Note {
         Ok(next)
     }
 
+    /// The entity tag of its version, as a contact's or a client's.
+    pub fn etag(&self) -> String {
+        super::audit::etag_of(self.version)
+    }
+
     /// Whether `caller` may change or delete it: its author, or an administrator.
     pub fn may_change(&self, caller: &str, is_admin: bool) -> Result<(), DomainError> {
         match is_admin || self.author == caller {

@@ -18,5 +18,5 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     call.app.store.add_note(call.tenant()?, &note).await?;
     let body = serde_json::to_string(&note).map_err(HttpError::internal)?;
     let location = format!("/clients/{client}/contacts/{contact}/notes/{}", note.id);
-    response::with_body(201, body, Some(&super::note_etag(&note)), Some(&location))
+    response::with_body(201, body, Some(&note.etag()), Some(&location))
 }

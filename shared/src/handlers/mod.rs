@@ -184,11 +184,6 @@ pub fn route(method: &str, path: &str) -> Match<'static, Route> {
     find(ROUTES, method, path)
 }
 
-/// A note's entity tag, as a contact's or a client's.
-fn note_etag(note: &crate::domain::note::Note) -> String {
-    format!("\"v{}\"", note.version)
-}
-
 /// The change of the note the path names, asked by the caller.
 fn note_change<'a>(call: &'a crate::http::Call<'_, App>) -> HttpResult<crate::notes::NoteChange<'a>> {
     let identity = call.identity()?;

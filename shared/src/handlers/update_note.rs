@@ -15,5 +15,5 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let patch = NotePatch::parse(json_object(&call.req)?, false)?;
     let note = super::note_change(&call)?.update(patch, &call.stamp()).await?;
     let body = serde_json::to_string(&note).map_err(HttpError::internal)?;
-    response::with_body(200, body, Some(&super::note_etag(&note)), None)
+    response::with_body(200, body, Some(&note.etag()), None)
 }

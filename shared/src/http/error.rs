@@ -61,14 +61,6 @@ impl HttpError {
     pub fn internal(err: impl Into<crate::domain::error::BoxError>) -> Self {
         Self::Service(ServiceError::internal(err))
     }
-
-    /// The rule's refusal, if a rule refused.
-    pub fn refusal(&self) -> Option<&DomainError> {
-        match self {
-            Self::Service(err) => err.refusal(),
-            _ => None,
-        }
-    }
 }
 
 pub type HttpResult<T> = Result<T, HttpError>;

@@ -168,7 +168,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
                 Ok(Created::New(created)) if contact_id.to_string() == DEMO_CONTACT => {
                     report.contacts_created += 1;
                     report.invitations_created += invite_demo_contact(app, tenant, &created, &stamp).await?;
-                    report.notes_created += note_on_demo_contact(app, tenant, &created, &stamp).await?;
+                    report.notes_created += notes_on_demo_contact(app, tenant, &created, &stamp).await?;
                 }
                 Ok(_) => report.contacts_created += 1,
                 Err(StoreError::Refused(DomainError::EmailTaken)) => report.contacts_skipped += 1,
@@ -180,7 +180,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
 }
 
 /// Writes the demo contact's notes, with the known demo note ids.
-async fn note_on_demo_contact(
+async fn notes_on_demo_contact(
     app: &App,
     tenant: &TenantId,
     contact: &Contact,
