@@ -56,9 +56,20 @@ impl Backoff {
         }
         let pause = self.pause(n);
         if !pause.is_zero() {
-            tokio::time::sleep(pause).await;
+            sleep(pause).await;
         }
     }
+}
+
+#[cfg(not(test))]
+use tokio::time::sleep;
+
+/// The unit specs' sleep: it moves a clock of this thread's own instead of waiting, so a spec
+/// sees the exact pauses at once. (Tokio's paused clock would need its `test-util` feature, and a
+/// feature only the tests turn on makes `cargo build` rebuild tokio and all that uses it.)
+#[cfg(test)]
+async fn sleep(pause: Duration) {
+    tests::CLOCK.with(|clock| clock.set(clock.get() + pause));
 }
 
 /// How one attempt ended. `K` is what the loop knows or has done so far, handed from one
@@ -165,6 +176,15 @@ mod tests {
     use crate::domain::DomainError;
     use crate::store::StoreResult;
 
+    thread_local! {
+        /// Time slept by `sleep` on this thread (each `#[tokio::test]` runs on one thread).
+        pub(super) static CLOCK: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+    }
+
+    fn now() -> Duration {
+        CLOCK.with(|clock| clock.get())
+    }
+
     /// Runs `retry_planned` with every attempt ending in `outcome`: its result and how many ran.
     async fn every_attempt(outcome: fn() -> StoreResult<Attempt<()>>) -> (StoreResult<()>, u32) {
         let mut attempts = 0;
@@ -178,19 +198,19 @@ mod tests {
 
     /// Runs `retry_from` under `policy` from `0`, the nth attempt (from 1) ending in `outcome(n,
     /// known)` and giving up with `Ok(known + 1000)`: its result, what each attempt knew and
-    /// when (ms since the start, on tokio's paused clock) each began.
+    /// when (ms since the start, on this thread's sleeping clock) each began.
     async fn attempts_of(
         policy: Retry,
         outcome: fn(u32, u32) -> StoreResult<Attempt<u32, u32>>,
     ) -> (StoreResult<u32>, Vec<u32>, Vec<u128>) {
-        let start = tokio::time::Instant::now();
+        let start = now();
         let (mut seen, mut began) = (Vec::new(), Vec::new());
         let result = retry_from(
             policy,
             0,
             |known: u32| {
                 seen.push(known);
-                began.push(start.elapsed().as_millis());
+                began.push((now() - start).as_millis());
                 let n = seen.len() as u32;
                 async move { outcome(n, known) }
             },
@@ -211,7 +231,7 @@ mod tests {
         LINES.with(|lines| lines.take()).iter().filter(|l| l.contains("\"ContentionRetries\":1")).count()
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_change_that_keeps_losing_races_gives_up_with_contention_after_max_attempts() {
         let (result, attempts) = every_attempt(|| Ok(Attempt::Retry)).await;
 
@@ -248,7 +268,7 @@ mod tests {
         assert_eq!(attempts, 1);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn retry_returns_the_first_success_and_makes_no_more_attempts() {
         let (result, seen, _) = attempts_of(AT_ONCE, |n, _| {
             Ok(match n {
@@ -262,7 +282,7 @@ mod tests {
         assert_eq!(seen.len(), 3);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn retry_stops_at_its_limit_and_gives_up_with_what_it_last_knew() {
         let (result, seen, _) = attempts_of(AT_ONCE, |_, known| Ok(Attempt::RetryFrom(known + 1))).await;
 
@@ -270,7 +290,7 @@ mod tests {
         assert_eq!(result.expect("given up"), 1005, "give_up gets what the fifth attempt learned");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn retry_passes_an_error_through_at_once_without_giving_up() {
         let (result, seen, began) = attempts_of(Retry::PLANNED, |n, _| match n {
             1 => Ok(Attempt::Retry),
@@ -283,21 +303,21 @@ mod tests {
         assert!(began[1] >= 5, "the lost race before it was backed off: {began:?}");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn retry_waits_its_doubling_backoff_between_attempts_and_not_after_the_last() {
         contention_retries_counted();
         let policy = Retry { attempts: 4, backoff: Backoff::Doubling(Duration::from_millis(20)) };
-        let start = tokio::time::Instant::now();
+        let start = now();
 
         let (result, _, began) = attempts_of(policy, |_, _| Ok(Attempt::Retry)).await;
 
         assert_eq!(began, [0, 20, 60, 140]);
-        assert_eq!(start.elapsed().as_millis(), 140, "no pause once the last attempt lost");
+        assert_eq!((now() - start).as_millis(), 140, "no pause once the last attempt lost");
         assert_eq!(result.expect("given up"), 1000);
         assert_eq!(contention_retries_counted(), 0, "a doubling backoff is not counted as contention");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_contention_backoff_pauses_within_its_growing_cap_and_counts_each_retry() {
         contention_retries_counted();
         let policy = Retry { attempts: 8, backoff: Backoff::Contention };
@@ -325,7 +345,7 @@ mod tests {
         assert_eq!(Backoff::Doubling(Duration::from_millis(20)).pause(7), Duration::from_millis(2560));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_replan_goes_on_at_once_and_counts_as_an_attempt() {
         let policy = Retry { attempts: 3, backoff: Backoff::Doubling(Duration::from_millis(50)) };
 
@@ -336,7 +356,7 @@ mod tests {
         assert_eq!(result.expect("given up"), 1003);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn progress_goes_on_at_once_without_counting_an_attempt() {
         let policy = Retry { attempts: 2, backoff: Backoff::Doubling(Duration::from_millis(50)) };
 
