@@ -20,6 +20,8 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DYNAMODB_PORT}"
 export AWS_ENDPOINT_URL_DYNAMODB_STREAMS="http://127.0.0.1:${DYNAMODB_PORT}"
 export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:${EVENTBRIDGE_PORT}"
 export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:${EVENTBRIDGE_PORT}"
+# moto's server is S3 too: the export bucket (addressed by path, as moto has no bucket host names).
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:${EVENTBRIDGE_PORT}"
 export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:${SES_PORT}"
 export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:${COGNITO_PORT}"
 # Both user pools' ids and issuers on that emulator (tools/local-cognito writes it).
@@ -28,6 +30,8 @@ export SES_STORE_URL="http://127.0.0.1:${SES_PORT}/store"
 export TABLE_NAME="${TABLE_NAME:-client-contacts}"
 # The bus the stream's domain events go to (the template's ContactsEventBus).
 export EVENT_BUS_NAME="${EVENT_BUS_NAME:-client-contacts}"
+# The bucket export files go to (the template's ExportBucket); the stream poller creates it.
+export EXPORT_BUCKET="${EXPORT_BUCKET:-client-contacts-exports}"
 export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret-0123456789}"
 export DEFAULT_PHONE_REGION="${DEFAULT_PHONE_REGION:-US}"
 export SENDER_EMAIL="${SENDER_EMAIL:-no-reply@example.com}"

@@ -6,6 +6,7 @@ use crate::config::{Config, EmailConfig};
 use crate::domain::dates::{Clock, SystemClock};
 use crate::domain::PhoneRegion;
 use crate::email::{Mailer, Mailing};
+use crate::exports::ExportBucket;
 use crate::feedback::Feedback;
 use crate::http::cursor::CursorSigner;
 use crate::http::identity::Authenticator;
@@ -27,6 +28,8 @@ pub struct App {
     pub portal_users: PortalUsers,
     /// How long a notification starts new sends (`notify::SEND_BUDGET`).
     pub notify_budget: std::time::Duration,
+    /// The export bucket, for the functions given one (`EXPORT_BUCKET`).
+    pub exports: Option<ExportBucket>,
 }
 
 impl crate::http::Context for App {
@@ -109,6 +112,7 @@ impl App {
             email: config.email.clone(),
             portal_users,
             notify_budget: crate::notify::SEND_BUDGET,
+            exports: None,
         }
     }
 
@@ -120,7 +124,12 @@ impl App {
         let ses = ses_client(&aws, config.email.max_attempts);
         // Only the functions given the portal pool build a Cognito client (`PortalUsers`).
         let portal_users = PortalUsers::from_config(&aws, config.portal_user_pool_id.clone());
-        Ok(Self::with_portal_users(&config, aws_sdk_dynamodb::Client::new(&aws), ses, portal_users))
+        let app = Self::with_portal_users(&config, aws_sdk_dynamodb::Client::new(&aws), ses, portal_users);
+        let exports = config
+            .export_bucket
+            .as_ref()
+            .map(|name| ExportBucket::from_config(&aws, name, config.s3_path_style));
+        Ok(Self { exports, ..app })
     }
 }
 

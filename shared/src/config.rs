@@ -22,6 +22,12 @@ pub struct Config {
     /// The portal user pool (`PORTAL_USER_POOL_ID`), given only to the functions that
     /// administer its users (accepting an invitation, ending portal access).
     pub portal_user_pool_id: Option<String>,
+    /// The export bucket (`EXPORT_BUCKET`), given only to the functions that write or hand out
+    /// export files.
+    pub export_bucket: Option<String>,
+    /// Address S3 by path (`bucket` after the host) rather than by host name: set when
+    /// `AWS_ENDPOINT_URL_S3` points at a local emulator, which has no per-bucket host names.
+    pub s3_path_style: bool,
 }
 
 /// Outgoing email and the portal its links lead to.
@@ -193,6 +199,8 @@ impl Config {
             cursor_secret,
             reminder_days: number("SUPPORT_REMINDER_DAYS", 14)?,
             portal_user_pool_id: var("PORTAL_USER_POOL_ID"),
+            export_bucket: var("EXPORT_BUCKET"),
+            s3_path_style: var("AWS_ENDPOINT_URL_S3").is_some(),
             email: EmailConfig::from_env()?,
         })
     }

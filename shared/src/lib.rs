@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod exports;
 pub mod feedback;
 pub mod handlers;
 pub mod http;

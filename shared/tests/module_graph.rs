@@ -33,6 +33,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("personal_data", 3),
     // Changing and deleting a note: the author rule over the store's reads and writes.
     ("notes", 3),
+    // Exports: browsing's pages written to the export bucket (S3), an outside store it owns.
+    ("exports", 3),
     ("http", 4),
     // The per-cold-start wiring (`App`) and the handlers that build services from it.
     ("app", 5),

@@ -85,6 +85,9 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/clients/{clientId}/projects/{projectId}/contacts"),
     // Any staff user of the tenant writes notes on contacts.
     ("POST", "/clients/{clientId}/contacts/{contactId}/notes"),
+    // An export holds what its caller may browse.
+    ("POST", "/exports"),
+    ("GET", "/exports/{exportId}"),
 ];
 
 /// Reached by any staff user of the tenant, but a note is changed or deleted only by its author
@@ -136,6 +139,7 @@ const ACCEPTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/invite"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/password-reset"),
     ("POST", "/clients/{clientId}/notifications"),
+    ("POST", "/exports"),
 ];
 /// Writes answering 200: an import's report, a project link made or already there.
 const OK_WRITE_ROUTES: &[(&str, &str)] = &[
@@ -214,6 +218,11 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
         "reset-contact-password" => format!("{}/password-reset", given_portal_user(api, "t1").await.path()),
         // A lookup needs what to look for.
         "find-contacts" => "/contacts?q=l".to_owned(),
+        "get-export" => {
+            let job = api.post(owner, "/exports", json!({})).await;
+            assert_eq!(job.status, 202, "{}", job.body);
+            format!("/exports/{}", job.json()["id"].as_str().unwrap())
+        }
         "update-note" | "delete-note" => {
             let contact = format!("/clients/{client}/contacts/{contact_id}");
             let author = Caller::Authorizer(HashMap::from([
@@ -244,6 +253,7 @@ fn request_for(route: &Route, n: u32) -> (&'static [(&'static str, &'static str)
         // The source has only an email, which a copy does not take.
         "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
         "add-note" | "update-note" => Some(json!({ "text": "Called back." })),
+        "create-export" => Some(json!({ "format": "json" })),
         _ => None,
     };
     match route.function {

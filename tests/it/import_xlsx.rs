@@ -65,7 +65,7 @@ async fn the_xlsx_template_has_every_column_the_import_reads_and_marks_the_requi
     // Then its header row is exactly the import's columns, in order
     let sheet = first_sheet(&workbook);
     let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    let columns: Vec<&str> = contacts::COLUMNS.iter().map(|(c, _)| *c).collect();
+    let columns: Vec<&str> = contacts::TEMPLATE_COLUMNS.iter().map(|(c, _)| *c).collect();
     assert_eq!(header, columns);
     // and the required column carries a note saying why, with its header highlighted
     assert!(part(&workbook, "xl/comments1.xml").contains("Required: each row is matched"));

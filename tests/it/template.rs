@@ -124,8 +124,8 @@ fn every_table_permission_is_limited_to_the_key_prefixes_its_function_touches() 
     let functions = function_statements(&template);
     assert_eq!(
         functions.len(),
-        ROUTES.len() + 5,
-        "every route's function, the sweep, the sign-in gate, the SES event recorder, the stream's consumer and the portal's pages"
+        ROUTES.len() + 6,
+        "every route's function, the sweep, the sign-in gate, the SES event recorder, the stream's consumer, the export jobs' runner and the portal's pages"
     );
     for (function, statements) in functions {
         let on_table: Vec<&serde_yaml::Value> = statements

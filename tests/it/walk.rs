@@ -274,6 +274,12 @@ where
     /// Imports contacts and clients, then deletes the contacts and the client.
     async fn imports_and_deletions(&mut self, c: &str, k: &str) {
         let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
+        // An export of the client's contacts, queued (it runs from the stream, not on the walk).
+        let export = json_body(json!({"client_ids": [c]}));
+        let job = self.call("POST", "/exports", &[], "", export, 202).await;
+        let job = [("exportId", job["id"].as_str().expect("a job id"))];
+        let read = self.call("GET", "/exports/{exportId}", &job, "", None, 200).await;
+        assert_eq!(read["format"], "csv", "{read}");
         self.call("GET", "/imports/templates/{kind}", &[("kind", "contacts")], "", None, 200).await;
         let rows = csv("last_name,email\nBabbage,charles.babbage@walk.test\n,bad\n");
         self.call("POST", "/clients/{clientId}/contacts/import", &ids, "", rows, 200).await;

@@ -32,12 +32,20 @@ macro_rules! ulid_id {
                 write!(f, "{}", self.0)
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&raw).ok_or_else(|| serde::de::Error::custom("not an id"))
+            }
+        }
     };
 }
 
 ulid_id!(ClientId);
 ulid_id!(ContactId);
 ulid_id!(NoteId);
+ulid_id!(ExportId);
 
 impl NoteId {
     /// A new id whose time is `at` (to the millisecond): a note's place in the history, so its

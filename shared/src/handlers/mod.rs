@@ -176,6 +176,11 @@ operations! {
     delete_note: DELETE_NOTE =
         op("DELETE", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}", "delete-note", Read)
             .table(&["GetItem", "DeleteItem"]);
+    // Exports (docs/api.md, "Exports"): the job's item is written here, and its insert on the
+    // table's stream starts `run-export`; reading a done job presigns a link to its file.
+    create_export: CREATE_EXPORT = op("POST", "/exports", "create-export", Read).table(&["PutItem"]);
+    get_export: GET_EXPORT =
+        op("GET", "/exports/{exportId}", "get-export", Read).table(&["GetItem"]).reads_exports();
 }
 
 /// The service's route for `method` and `path` (the raw path, without the query), as API

@@ -29,6 +29,9 @@ pub struct Operation {
     pub portal_users: &'static [&'static str],
     /// Whether a template parameter (`<Function>ReservedConcurrency`) can cap its concurrency.
     pub capped: bool,
+    /// Whether it hands out links to export files (`s3:GetObject` on the export bucket's
+    /// objects, which a presigned link is signed with); with it, the function is told the bucket.
+    pub reads_exports: bool,
 }
 
 /// The memory and timeout every function has unless its declaration says otherwise (the
@@ -54,6 +57,7 @@ pub const fn op(
         sends_email: false,
         portal_users: &[],
         capped: false,
+        reads_exports: false,
     }
 }
 
@@ -91,5 +95,9 @@ impl Operation {
 
     pub const fn capped(self) -> Self {
         Operation { capped: true, ..self }
+    }
+
+    pub const fn reads_exports(self) -> Self {
+        Operation { reads_exports: true, ..self }
     }
 }

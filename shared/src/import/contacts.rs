@@ -11,7 +11,8 @@ use crate::domain::{
 use crate::error::ServiceResult;
 use crate::store::batch_lengths;
 
-/// The columns of a contacts file (see `docs/import-contacts-template.csv`).
+/// The columns of a contacts file: the template's (`docs/import-contacts-template.csv`), then
+/// the two an export adds for people to read, which the import reads past.
 pub const COLUMNS: &[(&str, Cell)] = &[
     ("salutation", Cell::Text),
     ("first_name", Cell::Text),
@@ -33,7 +34,12 @@ pub const COLUMNS: &[(&str, Cell)] = &[
     ("permissions", Cell::List),
     ("portal.support_start", Cell::Date),
     ("portal.support_end", Cell::Date),
+    ("client_id", Cell::Reference),
+    ("client_name", Cell::Reference),
 ];
+
+/// The template's columns, every one the import reads: all but the export's last two.
+pub const TEMPLATE_COLUMNS: &[(&str, Cell)] = COLUMNS.split_at(COLUMNS.len() - 2).0;
 
 pub async fn import(
     importer: &Importer<'_>,

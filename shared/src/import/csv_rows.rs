@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::export::from_spreadsheet;
 use crate::domain::{DomainError, DomainResult, FieldError};
 
 /// Largest file accepted, and most data rows: both well inside Lambda's 6 MB payload and time.
@@ -37,6 +38,9 @@ pub enum Cell {
     /// A phone number: text, which a spreadsheet must not have turned into a number (dropping
     /// a leading `+` or `0`).
     Phone,
+    /// Written by an export for people to read (the contact's client); not in the template,
+    /// and read past by the import, which matches rows by email within its own client.
+    Reference,
 }
 
 fn detect_delimiter(text: &str) -> u8 {
@@ -55,7 +59,8 @@ const CLEAR: &str = "[clear]";
 /// from a spreadsheet are full of them, and a blank must never erase data), `Some(Null)`
 /// clears it (`[clear]`), anything else sets it.
 fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
-    let raw = raw.trim();
+    // An export puts `'` before a cell a spreadsheet would run as a formula.
+    let raw = from_spreadsheet(raw.trim());
     if raw.is_empty() {
         return Ok(None);
     }
@@ -64,6 +69,7 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
     }
     Ok(Some(match kind {
         Cell::Text | Cell::Date | Cell::Phone => Value::String(raw.to_owned()),
+        Cell::Reference => return Ok(None),
         Cell::List => Value::Array(
             raw.split(['|', ',', ';', ' '])
                 .filter(|s| !s.is_empty())

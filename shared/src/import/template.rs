@@ -1,5 +1,5 @@
 //! The file a user fills in to import `contacts` or `clients`, as CSV or XLSX: every column the
-//! import reads, in its order (`contacts::COLUMNS`, `clients::COLUMNS`, so the template cannot
+//! import reads, in its order (`contacts::TEMPLATE_COLUMNS`, `clients::COLUMNS`, so the template cannot
 //! drift from what is read), and two example rows: one filled in, one that leaves cells empty
 //! and clears a field with `[clear]`.
 //!
@@ -79,7 +79,7 @@ pub fn of(kind: &str) -> Option<Template> {
     match kind {
         "contacts" => Some(Template {
             kind: "contacts",
-            columns: contacts::COLUMNS,
+            columns: contacts::TEMPLATE_COLUMNS,
             required: (
                 "email",
                 "Required: each row is matched to a contact of the client by its email address.",
@@ -165,7 +165,9 @@ fn column_format(cell: Cell) -> Format {
     match cell {
         Cell::Date => Format::new().set_num_format("yyyy-mm-dd"),
         Cell::Number => Format::new().set_num_format("0"),
-        Cell::Text | Cell::Phone | Cell::List | Cell::Flag => Format::new().set_num_format("@"),
+        Cell::Text | Cell::Phone | Cell::List | Cell::Flag | Cell::Reference => {
+            Format::new().set_num_format("@")
+        }
     }
 }
 

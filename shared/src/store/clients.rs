@@ -37,14 +37,7 @@ impl Store {
     ) -> StoreResult<Created<()>> {
         let item = new_client_item(tenant, client)?;
         let Some(idem) = idempotency else {
-            self.db
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .send()
-                .await
-                .map_err(|e| StoreError::failed("PutItem", e.into_service_error()))?;
+            self.create(item).await?;
             return Ok(Created::New(()));
         };
         let (item, idem) = (&item, &idem);

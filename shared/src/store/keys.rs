@@ -16,6 +16,15 @@ pub fn client_sk(c: ClientId) -> String {
 
 pub const CLIENT_SK_PREFIX: &str = "CLIENT#";
 
+/// A tenant's export jobs (`store::exports`), in the partition of its clients: the job's
+/// function is started by such an item's insert on the table's stream, filtered on this prefix
+/// (template.yaml, `RunExportFunction`).
+pub const EXPORT_SK_PREFIX: &str = "EXPORT#";
+
+pub(crate) fn export_sk(id: crate::domain::ExportId) -> String {
+    format!("{EXPORT_SK_PREFIX}{id}")
+}
+
 /// A tenant's settings (`store::settings`), in the partition of its clients.
 pub(crate) const SETTINGS_SK: &str = "SETTINGS";
 

@@ -8,6 +8,7 @@ mod contacts;
 pub mod deletions;
 mod email_claims;
 pub mod error;
+mod exports;
 pub mod idempotency;
 pub mod index;
 mod invites;
@@ -119,6 +120,19 @@ impl Store {
             .await
             .map_err(|e| StoreError::failed("GetItem", e.into_service_error()))?;
         Ok(out.item)
+    }
+
+    /// Writes a new item on its own: an internal error if its key exists (ids are new ULIDs).
+    async fn create(&self, item: Item) -> StoreResult<()> {
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(|e| StoreError::failed("PutItem", e.into_service_error()))?;
+        Ok(())
     }
 
     /// A put that only creates: fails its condition if the key exists.

@@ -109,6 +109,9 @@ impl TestApi {
             cursor_secret: CURSOR_SECRET.into(),
             reminder_days: REMINDER_DAYS,
             portal_user_pool_id: crate::cognito::portal_pool_id(),
+            // A bucket of the test's own when it asks for one (`exports::ExportRun::of`).
+            export_bucket: None,
+            s3_path_style: true,
             email: EmailConfig {
                 sender: "no-reply@acme-services.test".into(),
                 sender_name: "Acme Services".into(),

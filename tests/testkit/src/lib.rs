@@ -7,6 +7,7 @@ pub mod clock;
 pub mod cognito;
 pub mod contract;
 pub mod events;
+pub mod exports;
 pub mod invariants;
 pub mod logs;
 pub mod mail;

@@ -14,8 +14,14 @@ pub use template::{operations_block, with_operations_block, BEGIN, END};
 
 /// The functions that serve no operation (a schedule, a stream, a Cognito trigger, SES's events,
 /// the portal's pages): their crates and template blocks are written by hand.
-pub const BACKGROUND_FUNCTIONS: &[&str] =
-    &["change-events", "portal-pages", "portal-sign-in", "record-email-event", "support-expiry-sweep"];
+pub const BACKGROUND_FUNCTIONS: &[&str] = &[
+    "change-events",
+    "portal-pages",
+    "portal-sign-in",
+    "record-email-event",
+    "run-export",
+    "support-expiry-sweep",
+];
 
 /// A generated file: where it goes (relative to the repository) and what it holds.
 #[derive(Debug, PartialEq, Eq)]

@@ -77,10 +77,16 @@ fn function(out: &mut String, op: &Operation) {
 "
         );
     }
+    let mut variables = String::new();
     if !op.portal_users.is_empty() {
-        out.push_str(
-            "      Environment:\n        Variables:\n          PORTAL_USER_POOL_ID: !Ref PortalUserPool\n",
-        );
+        variables.push_str("          PORTAL_USER_POOL_ID: !Ref PortalUserPool\n");
+    }
+    if op.reads_exports {
+        variables.push_str("          EXPORT_BUCKET: !Ref ExportBucket\n");
+    }
+    if !variables.is_empty() {
+        out.push_str("      Environment:\n        Variables:\n");
+        out.push_str(&variables);
     }
     let mut policy = String::new();
     statements(&mut policy, op);
@@ -161,6 +167,14 @@ fn statements(out: &mut String, op: &Operation) {
             let _ = writeln!(out, "                - cognito-idp:{action}");
         }
         out.push_str("              Resource: !GetAtt PortalUserPool.Arn\n");
+    }
+    if op.reads_exports {
+        out.push_str(
+            "            - Effect: Allow
+              Action: s3:GetObject
+              Resource: !Sub \"${ExportBucket.Arn}/*\"
+",
+        );
     }
 }
 

@@ -39,6 +39,8 @@ pub enum Rule {
     /// validity; names the client its contact is under (while the contact exists), and once
     /// used, its contact (while it exists) was activated (`activated_at`).
     Invitation,
+    /// An export job is well formed: a known state, its end and why it failed where it has one, a TTL.
+    ExportJob,
     /// Every contact is under an existing client of its tenant.
     OrphanContact,
     /// An email marker is keyed by the normalised address (trimmed, lower case) of the contact
@@ -112,6 +114,7 @@ impl Rule {
             Rule::KeyAttributes => "key-attributes",
             Rule::IdempotencyRecord => "idempotency-record",
             Rule::Invitation => "invitation",
+            Rule::ExportJob => "export-job",
             Rule::OrphanContact => "orphan-contact",
             Rule::MarkerKey => "marker-key",
             Rule::MarkerOwner => "marker-owner",

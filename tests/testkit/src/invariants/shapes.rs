@@ -77,6 +77,10 @@ pub(crate) enum Shape<'a> {
         client: &'a str,
         contact: Option<&'a str>,
     },
+    /// An export job (`PK = TENANT#t`, `SK = EXPORT#{id}`), kept for its TTL.
+    Export {
+        id: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -95,6 +99,7 @@ impl Shape<'_> {
             Shape::Settings => Some("settings"),
             Shape::Activity { .. } => Some("activity"),
             Shape::Deletion { .. } => Some("deletion"),
+            Shape::Export { .. } => Some("export"),
         }
     }
 }
@@ -124,11 +129,14 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     keyed_item_shape(tenant, kind, id, sk)
 }
 
-/// The items keyed by the tenant alone (`TENANT#{tenant}`): its settings, its clients and the
-/// records of its deleted clients.
+/// The items keyed by the tenant alone (`TENANT#{tenant}`): its settings, its clients, its
+/// export jobs and the records of its deleted clients.
 fn tenant_item_shape<'a>(tenant: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     if sk == "SETTINGS" {
         return tenant_shaped(tenant).then_some(Shape::Settings);
+    }
+    if let Some(id) = sk.strip_prefix("EXPORT#") {
+        return tenant_shaped(tenant).then_some(Shape::Export { id: ulid(id)? });
     }
     if let Some(deleted) = sk.strip_prefix("DELETED#CLIENT#") {
         let client = ulid(deleted)?;

@@ -1,7 +1,9 @@
-//! Reads the table's stream as Lambda's event source mapping does and invokes the function
-//! `change-events` with each batch through `cargo lambda watch`'s Lambda invoke API
-//! (`http://127.0.0.1:$LAMBDA_PORT`). Creates the event bus (`EVENT_BUS_NAME`) and the local
-//! event log's rule first. A record given up on after its retries is printed and appended to
+//! Reads the table's stream as Lambda's event source mappings do and invokes the function
+//! `change-events` with each batch, and `run-export` with each export job's insert (the
+//! template's filter, `shared::exports::stream`), through `cargo lambda watch`'s Lambda invoke
+//! API (`http://127.0.0.1:$LAMBDA_PORT`); each mapping reads the stream on its own, so a long
+//! export holds up no event. Creates the event bus (`EVENT_BUS_NAME`), the local event log's
+//! rule and the export bucket (`EXPORT_BUCKET`) first. A record given up on after its retries is printed and appended to
 //! `.local/stream-failures-$DYNAMODB_PORT.jsonl` (the on-failure destination's stand-in).
 //! Used by scripts/run-local; runs until stopped.
 
@@ -20,10 +22,20 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 struct HttpInvoke {
     client: Client<HttpConnector, Full<Bytes>>,
     url: String,
+    /// Only export jobs' inserts reach the function (its mapping's filter).
+    export_jobs_only: bool,
 }
 
 impl Invoke for HttpInvoke {
-    async fn invoke(&self, event: Value) -> Result<Value, String> {
+    async fn invoke(&self, mut event: Value) -> Result<Value, String> {
+        if self.export_jobs_only {
+            if let Some(records) = event["Records"].as_array_mut() {
+                records.retain(|record| shared::exports::stream::inserted_job(record).is_some());
+                if records.is_empty() {
+                    return Ok(serde_json::json!({ "batchItemFailures": [] }));
+                }
+            }
+        }
         let request = hyper::Request::post(&self.url)
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(event.to_string())))
@@ -46,7 +58,7 @@ fn env(name: &str) -> Result<String, BoxError> {
 async fn main() -> Result<(), BoxError> {
     local_api::loopback::exit_unless_local(
         "stream-poller",
-        &["DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS"],
+        &["DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "S3"],
     );
     let (table, bus) = (env("TABLE_NAME")?, env("EVENT_BUS_NAME")?);
     let (lambda_port, dynamodb_port) = (env("LAMBDA_PORT")?, env("DYNAMODB_PORT")?);
@@ -54,16 +66,31 @@ async fn main() -> Result<(), BoxError> {
     local_tools::bus::create_bus(&events, &bus).await?;
     let pattern = local_tools::bus::all_events();
     local_tools::bus::Tap::create(&events, &sqs, &bus, local_tools::bus::LOG_TAP, &pattern).await?;
+    let s3 = local_tools::bucket::client().await;
+    local_tools::bucket::create(&s3, &env("EXPORT_BUCKET")?).await?;
     let db = local_tools::table::dynamo_client().await;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let streams = aws_sdk_dynamodbstreams::Client::new(&config);
-    let mut poller = StreamPoller::of_table(&db, streams, &table).await?;
-    let function = HttpInvoke {
-        client: Client::builder(TokioExecutor::new()).build_http(),
-        url: format!("http://127.0.0.1:{lambda_port}/2015-03-31/functions/change-events/invocations"),
-    };
     let failures = format!(".local/stream-failures-{dynamodb_port}.jsonl");
-    println!("stream poller: {table}'s stream -> change-events -> bus {bus}");
+    println!("stream poller: {table}'s stream -> change-events -> bus {bus}; export jobs -> run-export");
+    let mapping = |function: &str, export_jobs_only| {
+        let streams = aws_sdk_dynamodbstreams::Client::new(&config);
+        let invoke = HttpInvoke {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            url: format!("http://127.0.0.1:{lambda_port}/2015-03-31/functions/{function}/invocations"),
+            export_jobs_only,
+        };
+        let (db, table, failures) = (db.clone(), table.clone(), failures.clone());
+        async move {
+            let poller = StreamPoller::of_table(&db, streams, &table).await?;
+            consume(poller, invoke, &failures).await
+        }
+    };
+    tokio::try_join!(mapping("change-events", false), mapping("run-export", true))?;
+    Ok(())
+}
+
+/// Delivers the stream to `function` until stopped.
+async fn consume(mut poller: StreamPoller, function: HttpInvoke, failures: &str) -> Result<(), BoxError> {
     loop {
         let polled = match poller.poll(&function).await {
             Ok(polled) => polled,
@@ -75,7 +102,7 @@ async fn main() -> Result<(), BoxError> {
         };
         for record in &polled.discarded {
             eprintln!("stream poller: gave up on a record after its retries (see {failures}): {record}");
-            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&failures)?;
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(failures)?;
             writeln!(file, "{record}")?;
         }
         if polled.delivered == 0 && polled.failed_batches == 0 {

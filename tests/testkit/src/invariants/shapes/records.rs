@@ -64,3 +64,29 @@ pub(super) fn invitation(hash: &str, item: &Item, found: &mut Found) {
         found.add(Rule::Invitation, format!("{}: {what}", keys(item)));
     }
 }
+
+/// An export job: a known state; done or failed ones have ended, and only failed ones say why;
+/// a TTL; who asked for it.
+pub(super) fn export_job(item: &Item, found: &mut Found) {
+    let mut wrong = Vec::new();
+    let state = s(item, "state");
+    if !matches!(state, Some("queued" | "running" | "done" | "failed")) {
+        wrong.push(format!("its state is {state:?}"));
+    }
+    let ended = matches!(state, Some("done" | "failed"));
+    if ended != item.contains_key("finished_at") {
+        wrong.push(format!("it is {state:?} with finished_at {:?}", s(item, "finished_at")));
+    }
+    if (state == Some("failed")) != item.contains_key("failure") {
+        wrong.push(format!("it is {state:?} with failure {:?}", s(item, "failure")));
+    }
+    if num(item, "expires_at").is_none() {
+        wrong.push("it has no expires_at (TTL)".to_owned());
+    }
+    if s(item, "created_by").is_none_or(str::is_empty) {
+        wrong.push("it names no one who asked for it".to_owned());
+    }
+    for what in wrong {
+        found.add(Rule::ExportJob, format!("{}: {what}", keys(item)));
+    }
+}

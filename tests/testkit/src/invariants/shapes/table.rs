@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::records::{idempotency_record, invitation};
+use super::records::{export_job, idempotency_record, invitation};
 use super::{shape_of, Shape};
 use crate::invariants::{s, Found, Item, Rule};
 
@@ -110,6 +110,7 @@ impl<'a> Table<'a> {
                 self.links.push(Link { tenant, client, project, contact: id, item })
             }
             Shape::Deletion { .. } => self.deletions.push((shape, item)),
+            Shape::Export { .. } => export_job(item, found),
         }
         for detail in disagreements {
             found.add(Rule::KeyAttributes, detail);
@@ -131,6 +132,7 @@ fn key_disagreements(shape: &Shape, item: &Item) -> Vec<String> {
         Shape::Activity { tenant, contact, .. } => vec![("tenant_id", tenant), ("contact_id", contact)],
         Shape::Topic { client, id, .. } => vec![("client_id", client), ("contact_id", id)],
         Shape::Find { id, .. } => vec![("contact_id", id)],
+        Shape::Export { id } => vec![("id", id)],
         _ => Vec::new(),
     };
     expected
