@@ -1,12 +1,14 @@
 //! The sample events in `events/` run: each function's event, through its real handler,
 //! against the demo data of `seed-demo` (the ids the events use), gets an answer the OpenAPI
 //! document lists for that route, never a 5xx. The sweep's event is a scheduled event; the
-//! sign-in gate's events (a sign-in and a refresh) go through the gate, and SES's events through
-//! the function that records them.
+//! sign-in gate's events (a sign-in and a refresh) go through the gate, SES's events through
+//! the function that records them, and an export job's insert through `run-export`'s code.
 
 use local_api::Template;
 use serde_json::Value;
-use shared::domain::TenantId;
+use shared::domain::export::{ExportFormat, ExportJob, ExportState};
+use shared::domain::{ExportId, Stamp, TenantId};
+use shared::exports::Exporter;
 use shared::feedback::{record, Recorded};
 use shared::portal::gate::{Gate, Pools};
 use testkit::seed::seed_demo;
@@ -85,6 +87,23 @@ async fn every_sample_event_runs_against_the_demo_data() {
                 let answer = stream.processor.invoke_json(other).await.expect("an answer");
                 assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "events/{function}.json");
                 assert_eq!(stream.published().await[0]["detail-type"], "contact.updated");
+            }
+            // An export job's insert: the job it names, of the demo tenant, runs to its file.
+            "run-export" => {
+                let s3 = testkit::bucket::client().await;
+                let bucket = testkit::bucket::create(&s3, &api.table.to_lowercase()).await.unwrap();
+                let new = &other["Records"][0]["dynamodb"]["NewImage"];
+                let id = ExportId::parse(new["id"]["S"].as_str().unwrap()).unwrap();
+                let stamp = Stamp { at: "2026-11-28T10:00:00Z".into(), by: "admin@demo".into() };
+                let job =
+                    ExportJob { id, ..ExportJob::queued(ExportFormat::Csv, Default::default(), &stamp) };
+                let demo = TenantId::parse("demo").unwrap();
+                api.app.store.put_export(&demo, &job, api.app.clock.now()).await.unwrap();
+                let exporter = Exporter { store: &api.app.store, bucket: &bucket };
+                let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                let answer = shared::exports::stream::run_records(&exporter, &other, far).await;
+                assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "events/{function}.json");
+                assert_eq!(api.app.store.get_export(&demo, id).await.unwrap().state, ExportState::Done);
             }
             _ => assert_eq!(other["detail-type"], "Scheduled Event", "events/{function}.json"),
         }

@@ -5,21 +5,25 @@
 //! - `?q=` prefix search: tenants of growing size, each with 10 contacts matching the prefix.
 //! - Browsing (`GET /contacts`): a page of 25 of the same tenants, unfiltered and filtered by
 //!   one of their 50 clients.
+//! - Exporting the same tenants whole (`run-export`'s code in-process, to a bucket on moto's
+//!   S3): its time and the process's peak memory while it runs (`VmHWM`, reset before).
 //!
 //! Items read are DynamoDB's own counts (`ScannedCount` of each query, the items a
 //! `BatchGetItem` returned); times are medians (p10-p90) of 21 interleaved runs.
 //! Run with `scripts/bench find`. Usage: bench-find [contacts receiving] [tenant sizes...] [--of N] [--only P]
 //!   --of N     contacts of the client whose recipients are read (default 5000)
-//!   --only P   one part: `recipients`, `search` or `browse`
+//!   --only P   one part: `recipients`, `search`, `browse` or `export`
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::{ms, Item, Spread};
+use shared::domain::export::{ExportFormat, ExportJob, ExportState};
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
     Email, NotificationTopic, Patch, Stamp, TenantId, Text,
 };
+use shared::exports::Exporter;
 use shared::store::items::{new_client_item, new_contact_item};
 use shared::store::{Browse, ContactFilter, Store};
 use testkit::table::dynamo_client;
@@ -287,6 +291,74 @@ async fn browsing(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
     }
 }
 
+/// The tenant of `browsing` (50 clients, `size` contacts) written to a fresh table, a few
+/// thousand items at a time so that the seeding's own memory stays small.
+async fn seeded_tenant(
+    db: &aws_sdk_dynamodb::Client,
+    tenant: &TenantId,
+    size: usize,
+) -> (String, Vec<ClientId>) {
+    let table = bench::fresh_table(db, "bench-export").await;
+    let clients: Vec<ClientId> = (0..50).map(|_| ClientId::generate()).collect();
+    let all: Vec<Item> = clients.iter().enumerate().map(|(i, c)| client_item(tenant, *c, i)).collect();
+    bench::batch_write(db, &table, all, 16).await;
+    for chunk in (0..size).collect::<Vec<_>>().chunks(5_000) {
+        let items = chunk.iter().map(|&i| {
+            let email = format!("c{i}@bench.example");
+            let c = contact(clients[i % clients.len()], &format!("Contact {i}"), &email, vec![]);
+            new_contact_item(tenant, &c).expect("item")
+        });
+        bench::batch_write(db, &table, items.collect(), 16).await;
+    }
+    (table, clients)
+}
+
+/// A figure of this process's `/proc/self/status` (`VmHWM`, `VmRSS`), in MiB.
+fn memory_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status.lines().find_map(|l| {
+        l.strip_prefix(field)?.strip_prefix(':')?.trim().strip_suffix(" kB")?.parse::<f64>().ok()
+    });
+    kib.unwrap_or(f64::NAN) / 1024.0
+}
+
+/// Exporting a whole tenant: one run per size (it reads the whole tenant: minutes at 50,000 in
+/// a debug build), its file checked to hold every contact.
+async fn exporting(db: &aws_sdk_dynamodb::Client, sizes: &[usize]) {
+    println!("| contacts in the tenant | rows | CSV file | time | peak memory of the process while it ran | memory before |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    let s3 = local_tools::bucket::client().await;
+    for &size in sizes {
+        let tenant = TenantId::parse("bench").expect("tenant");
+        let (table, _) = seeded_tenant(db, &tenant, size).await;
+        let bucket =
+            local_tools::bucket::create(&s3, &table.to_lowercase()).await.expect("bucket (moto up?)");
+        let store = Store::new(db.clone(), table.clone());
+        let stamp = Stamp { at: "2026-12-07T00:00:00Z".into(), by: "bench".into() };
+        let job = ExportJob::queued(ExportFormat::Csv, Default::default(), &stamp);
+        store.put_export(&tenant, &job, time::OffsetDateTime::now_utc()).await.expect("job");
+        // Writing 5 to clear_refs resets the peak (VmHWM) to what the process holds now.
+        std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak memory figure");
+        let before = memory_mib("VmRSS");
+        let started = Instant::now();
+        let exporter = Exporter { store: &store, bucket: &bucket };
+        let done =
+            exporter.run(&tenant, job.id, Instant::now() + Duration::from_secs(900)).await.expect("run");
+        let took = started.elapsed();
+        let peak = memory_mib("VmHWM");
+        assert_eq!((done.state, done.rows), (ExportState::Done, size as u64), "{done:?}");
+        let file =
+            s3.head_object().bucket(bucket.name()).key(job.object_key(&tenant)).send().await.expect("file");
+        let mib = file.content_length().unwrap_or(0) as f64 / 1_048_576.0;
+        println!(
+            "| {size} | {} | {mib:.1} MiB | {:.1} s | {peak:.0} MiB | {before:.0} MiB |",
+            done.rows,
+            took.as_secs_f64()
+        );
+        bench::drop_table(db, &table).await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -321,5 +393,11 @@ async fn main() {
         println!("### Browsing the tenant: a page of 25 against tenant size");
         println!();
         browsing(&db, &sizes).await;
+        println!();
+    }
+    if runs("export") {
+        println!("### Exporting the tenant: time and memory against tenant size");
+        println!();
+        exporting(&db, &sizes).await;
     }
 }

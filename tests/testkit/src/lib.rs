@@ -16,6 +16,7 @@ pub mod sign_in;
 pub mod table;
 pub mod watch;
 
+pub use local_tools::bucket;
 pub use local_tools::reindex;
 pub use local_tools::seed;
 
