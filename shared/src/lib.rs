@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod deadline;
 pub mod domain;
 pub mod email;
 pub mod error;

@@ -156,17 +156,6 @@ fn notices_wanted(items: &[DueContact]) -> HashMap<TenantId, u32> {
     wanted
 }
 
-/// Milliseconds left before `deadline`. Lambda passes an epoch time; `cargo lambda watch`
-/// passes the invocation's time budget itself (600000), which no real deadline can be.
-fn budget_ms(deadline: u64, now_ms: u64) -> u64 {
-    const YEAR_2001_MS: u64 = 978_307_200_000;
-    if deadline < YEAR_2001_MS {
-        deadline
-    } else {
-        deadline.saturating_sub(now_ms)
-    }
-}
-
 /// The Lambda entry point's work: sweep until done or the deadline nears, log the report as
 /// one JSON line and as metrics, and return it.
 pub async fn run_scheduled<'a>(
@@ -190,7 +179,7 @@ pub async fn run_scheduled<'a>(
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or_default();
-        let budget_ms = budget_ms(deadline_epoch_ms, now_ms);
+        let budget_ms = crate::deadline::budget_ms(deadline_epoch_ms, now_ms);
         let deadline = Instant::now() + StdDuration::from_millis(budget_ms);
         let report = sweep(with.into(), Some(deadline)).await?;
         tracing::info!(
@@ -227,17 +216,4 @@ fn report_metrics(report: &SweepReport) {
         .count("SweepItemsRead", report.items_read.into())
         .count("SweepStoppedEarly", report.stopped_early.into())
         .emit();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::budget_ms;
-
-    #[test]
-    fn the_budget_comes_from_an_epoch_deadline_or_from_cargo_lambdas_relative_one() {
-        let now = 1_795_000_000_000;
-        assert_eq!(budget_ms(now + 300_000, now), 300_000);
-        assert_eq!(budget_ms(now - 1, now), 0);
-        assert_eq!(budget_ms(600_000, now), 600_000);
-    }
 }

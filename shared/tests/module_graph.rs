@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("domain", 0),
     // Leaf utilities every layer may log, measure or configure with.
     ("config", 1),
+    ("deadline", 1),
     ("metrics", 1),
     ("telemetry", 1),
     ("store", 2),
