@@ -72,6 +72,26 @@ impl FieldReader {
         }
     }
 
+    /// A string field parsed by `parse` as it is: a blank string goes to `parse` too (a value
+    /// that must be one of a set, or a time, refuses it); only `null` is null.
+    pub(crate) fn exact<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Patch<T> {
+        match self.take(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Set(Value::String(s)) => match parse(&s) {
+                Ok(v) => Patch::Set(v),
+                Err(message) => {
+                    self.error(name, message);
+                    Patch::Absent
+                }
+            },
+            Patch::Set(_) => {
+                self.error(name, "must be a string");
+                Patch::Absent
+            }
+        }
+    }
+
     /// Free text of at most `max` characters on one line.
     pub fn text(&mut self, name: &str, max: usize) -> Patch<Text> {
         self.parsed(name, |s| Text::single_line(s, max))

@@ -83,11 +83,11 @@ impl NotePatch {
     /// a note is written, never changed.
     pub fn parse(body: Map<String, Value>, creating: bool) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
-        let kind = if creating { r.parsed("kind", NoteKind::parse) } else { Patch::Absent };
+        let kind = if creating { r.exact("kind", NoteKind::parse) } else { Patch::Absent };
         let patch = Self {
             kind,
             text: r.multiline_text("text", MAX_TEXT_CHARS),
-            occurred_at: r.parsed("occurred_at", |s| {
+            occurred_at: r.exact("occurred_at", |s| {
                 OffsetDateTime::parse(s.trim(), &Rfc3339)
                     .map_err(|_| "must be an RFC 3339 date-time".to_owned())
             }),
@@ -103,6 +103,13 @@ impl NotePatch {
         ];
         for (field, _) in removed.iter().filter(|(_, removed)| !creating && *removed) {
             errors.push(FieldError::new(*field, "cannot be removed"));
+        }
+        // A new note's kind and time are given or left out (a note; now), never null.
+        if creating && matches!(patch.kind, Patch::Null) {
+            errors.push(FieldError::new("kind", "must be one of note, call, meeting, email"));
+        }
+        if creating && matches!(patch.occurred_at, Patch::Null) {
+            errors.push(FieldError::new("occurred_at", "must be an RFC 3339 date-time"));
         }
         match errors.is_empty() {
             true => Ok(patch),

@@ -116,3 +116,22 @@ fn a_note_is_its_history_entry_at_the_millisecond_its_id_was_made() {
     assert_eq!(entry.actor.as_deref(), Some("author-sub"));
     assert_eq!(Note::from_activity(entry), Some(note));
 }
+
+#[test]
+fn a_blank_or_null_time_is_refused_not_taken_for_now() {
+    for occurred_at in [json!(""), json!("  "), Value::Null] {
+        let refused =
+            NotePatch::parse(body(json!({ "text": "x", "occurred_at": occurred_at })), true).unwrap_err();
+
+        assert_eq!(fields(refused), ["occurred_at"], "{occurred_at}");
+    }
+}
+
+#[test]
+fn a_blank_or_null_kind_is_refused_not_taken_for_a_note() {
+    for kind in [json!(""), Value::Null] {
+        let refused = NotePatch::parse(body(json!({ "text": "x", "kind": kind })), true).unwrap_err();
+
+        assert_eq!(fields(refused), ["kind"], "{kind}");
+    }
+}

@@ -21,17 +21,17 @@ impl ExportRequest {
     /// Reads a request body; every bad or unknown field is reported at once (422).
     pub fn parse(body: Map<String, Value>) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
-        let format = r.parsed("format", ExportFormat::parse);
+        let format = r.exact("format", ExportFormat::parse);
         let clients = r.list("client_ids", MAX_BROWSE_CLIENTS, |raw| {
             ClientId::parse(raw.trim()).ok_or_else(|| "must be a client id".to_owned())
         });
         let browse = Browse {
             clients: set(clients).map(sorted).unwrap_or_default(),
-            topic: set(r.parsed("topic", NotificationTopic::parse)),
-            portal_status: set(r.parsed("portal_status", PortalStatus::parse)),
-            email_status: set(r.parsed("email_status", EmailStatus::parse)),
+            topic: set(r.exact("topic", NotificationTopic::parse)),
+            portal_status: set(r.exact("portal_status", PortalStatus::parse)),
+            email_status: set(r.exact("email_status", EmailStatus::parse)),
             has_email: set(r.boolean("has_email")),
-            updated_since: set(r.parsed("updated_since", |raw| {
+            updated_since: set(r.exact("updated_since", |raw| {
                 OffsetDateTime::parse(raw.trim(), &Rfc3339)
                     .map_err(|_| "must be an RFC 3339 date-time".to_owned())
             })),
@@ -111,6 +111,19 @@ mod tests {
         for field in ["format", "client_ids[0]", "topic", "sort"] {
             assert!(fields.contains(&field), "{field} in {fields:?}");
         }
+    }
+
+    #[test]
+    fn a_blank_filter_is_refused_not_read_as_none() {
+        let err = ExportRequest::parse(body(json!({
+            "format": "", "topic": " ", "portal_status": "", "email_status": "", "updated_since": ""
+        })))
+        .expect_err("invalid");
+
+        let DomainError::Validation(errors) = err else { panic!("{err:?}") };
+        let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort();
+        assert_eq!(fields, ["email_status", "format", "portal_status", "topic", "updated_since"]);
     }
 
     #[test]
