@@ -213,3 +213,27 @@ async fn an_export_asked_with_bad_filters_is_422_naming_each() {
     fields.sort();
     assert_eq!(fields, ["client_ids", "format", "q", "topic"]);
 }
+
+#[tokio::test]
+async fn a_job_whose_record_is_delivered_again_is_not_run_again() {
+    // Given a job run to its end from the stream
+    let mut api = TestApi::new().await;
+    let mut run = ExportRun::of(&mut api).await;
+    given_contacts(&api).await;
+    let queued = export(&api, &TestApi::admin("t1"), json!({})).await;
+    run.drain().await;
+    let done = job(&api, &TestApi::admin("t1"), &queued["id"]).await;
+
+    // When its record is delivered again (Lambda delivers at least once)
+    let id = shared::domain::ExportId::parse(queued["id"].as_str().unwrap()).unwrap();
+    let tenant = shared::domain::TenantId::parse("t1").unwrap();
+    let exporter =
+        shared::exports::Exporter { store: &api.app.store, bucket: api.app.exports.as_ref().unwrap() };
+    let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let again = exporter.run(&tenant, id, far).await.unwrap();
+
+    // Then the job is left as it ended: not run a second time
+    assert_eq!(again.finished_at.as_deref(), done["finished_at"].as_str());
+    assert_eq!(job(&api, &TestApi::admin("t1"), &queued["id"]).await["finished_at"], done["finished_at"]);
+    assert_eq!(run.files().await.len(), 1);
+}
