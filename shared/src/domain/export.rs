@@ -12,7 +12,7 @@ use super::ids::ExportId;
 use super::Stamp;
 
 /// Days a job and its file are kept: the job item's TTL and the bucket's lifecycle rule
-/// (template.yaml, checked by `exports::the_bucket_deletes_exports_after_the_days_the_jobs_are_kept`).
+/// (template.yaml, checked by `template_exports::the_bucket_deletes_exports_after_the_days_the_jobs_are_kept`).
 pub const KEEP_DAYS: i64 = 3;
 
 /// Minutes a download link works.

@@ -1,6 +1,6 @@
 //! `run-export`'s event: the table's stream, filtered by its event source mapping to the inserts
 //! of export jobs (`FILTER_PATTERN`, which template.yaml's `RunExportFunction` uses as it is:
-//! `exports::the_run_export_functions_filter_is_the_one_the_code_declares`). Each job is run in
+//! `template_exports::the_run_export_functions_filter_is_the_one_the_code_declares`). Each job is run in
 //! turn; a record whose job could not even be marked failed is reported in the partial batch
 //! response, so the mapping delivers it again.
 
