@@ -237,3 +237,41 @@ async fn a_job_whose_record_is_delivered_again_is_not_run_again() {
     assert_eq!(job(&api, &TestApi::admin("t1"), &queued["id"]).await["finished_at"], done["finished_at"]);
     assert_eq!(run.files().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_file_larger_than_a_part_goes_up_in_parts_and_holds_every_contact() {
+    // Given 2,800 contacts whose notes fill 2,000 characters: a file of more than 5 MiB
+    let mut api = TestApi::new().await;
+    let mut run = ExportRun::of(&mut api).await;
+    let acme = given_client(&api, &TestApi::admin("t1"), "Acme").await;
+    let long = "x".repeat(2_000);
+    for batch in 0..2 {
+        let mut csv = String::from("last_name,email,description\n");
+        for i in 0..1_400 {
+            csv.push_str(&format!("Contact {batch}-{i},c{batch}-{i}@x.test,{long}\n"));
+        }
+        let path = format!("/clients/{acme}/contacts/import");
+        let res =
+            api.send(&TestApi::admin("t1"), "POST", &path, &[("content-type", "text/csv")], Some(csv)).await;
+        assert_eq!(res.json()["created"], 1_400, "{}", res.body);
+    }
+
+    // When it is exported
+    let queued = export(&api, &TestApi::admin("t1"), json!({})).await;
+    run.drain().await;
+
+    // Then the file went up in more than one part and holds every contact once
+    let done = job(&api, &TestApi::admin("t1"), &queued["id"]).await;
+    assert_eq!(done["rows"], 2_800, "{done}");
+    let key = run.files().await.pop().expect("the file");
+    let head = run.s3.head_object().bucket(&run.bucket).key(&key).send().await.expect("its head");
+    let parts =
+        head.e_tag().unwrap_or_default().trim_matches('"').rsplit_once('-').map(|(_, n)| n.to_owned());
+    assert!(
+        parts.as_deref().is_some_and(|n| n != "1"),
+        "a multipart ETag names its parts: {:?}",
+        head.e_tag()
+    );
+    assert!(head.content_length().unwrap_or(0) > 5 * 1024 * 1024);
+    assert_eq!(file_of(&done).await.matches("@x.test,").count(), 2_800);
+}

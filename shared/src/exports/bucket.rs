@@ -79,6 +79,11 @@ impl ExportBucket {
 }
 
 impl Upload<'_> {
+    /// Whether no part was sent yet (a file needs at least one, even an empty one).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// Sends the next part.
     pub(crate) async fn part(&mut self, bytes: Vec<u8>) -> ServiceResult<()> {
         let number = i32::try_from(self.parts.len() + 1).map_err(ServiceError::internal)?;

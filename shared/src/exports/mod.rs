@@ -185,7 +185,11 @@ impl Exporter<'_> {
             }
         }
         job.rows = file.rows();
-        upload.part(file.finish()).await?;
+        let rest = file.finish();
+        // The last part may be small, but an empty one after others would be a part for nothing.
+        if !rest.is_empty() || upload.is_empty() {
+            upload.part(rest).await?;
+        }
         Ok(())
     }
 }
