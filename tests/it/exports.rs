@@ -275,3 +275,19 @@ async fn a_file_larger_than_a_part_goes_up_in_parts_and_holds_every_contact() {
     assert!(head.content_length().unwrap_or(0) > 5 * 1024 * 1024);
     assert_eq!(file_of(&done).await.matches("@x.test,").count(), 2_800);
 }
+
+#[tokio::test]
+async fn a_job_that_never_ended_is_shown_failed_once_it_no_longer_can() {
+    // Given a job whose function never ran it (here: no stream reads the table)
+    let api = TestApi::new().await;
+    let queued = export(&api, &TestApi::reader("t1"), json!({})).await;
+
+    // When it is read well after the stream and its function would have given up
+    api.clock.advance(time::Duration::minutes(shared::domain::export::STALE_AFTER_MINUTES + 1));
+    let read = job(&api, &TestApi::reader("t1"), &queued["id"]).await;
+
+    // Then it is failed, saying what to do, and offers no file
+    assert_eq!(read["state"], "failed", "{read}");
+    assert!(read["failure"].as_str().unwrap().contains("ask for the export again"), "{read}");
+    assert!(read.get("download_url").is_none());
+}

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::ids::ExportId;
 use super::Stamp;
@@ -17,6 +19,11 @@ pub const KEEP_DAYS: i64 = 3;
 
 /// Minutes a download link works.
 pub const DOWNLOAD_MINUTES: u64 = 15;
+
+/// Minutes after which a job still queued or running can no longer end by itself: the stream
+/// keeps a record for at most an hour (`MaximumRecordAgeInSeconds`), and an invocation runs at
+/// most 15 minutes, so past this its function crashed or its record was given up on.
+pub const STALE_AFTER_MINUTES: i64 = 90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -112,6 +119,22 @@ impl ExportJob {
     pub fn is_done(&self) -> bool {
         self.state == ExportState::Done
     }
+
+    /// The job as it stands at `now`: one still queued or running `STALE_AFTER_MINUTES` after
+    /// it was asked for will never end, so it is shown failed, saying so, rather than running
+    /// for the rest of its days.
+    pub fn as_seen_at(self, now: OffsetDateTime) -> Self {
+        let asked = OffsetDateTime::parse(&self.created_at, &Rfc3339).unwrap_or(now);
+        let pending = matches!(self.state, ExportState::Queued | ExportState::Running);
+        if !pending || now - asked < time::Duration::minutes(STALE_AFTER_MINUTES) {
+            return self;
+        }
+        Self {
+            state: ExportState::Failed,
+            failure: Some("it was interrupted and did not finish; ask for the export again".to_owned()),
+            ..self
+        }
+    }
 }
 
 /// A cell as a spreadsheet may be handed it: one that starts with `=`, `+`, `-` or `@` (or a
@@ -160,6 +183,35 @@ mod tests {
             assert_eq!(from_spreadsheet(&spreadsheet_safe(cell)), cell, "{cell:?}");
         }
         assert_eq!(from_spreadsheet("'not a formula"), "'not a formula");
+    }
+
+    fn job_in(state: ExportState, asked: &str) -> ExportJob {
+        let stamp = Stamp { at: asked.into(), by: "user-1".into() };
+        ExportJob { state, ..ExportJob::queued(ExportFormat::Csv, Map::new(), &stamp) }
+    }
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &Rfc3339).expect("a time")
+    }
+
+    #[test]
+    fn a_job_still_pending_long_after_it_was_asked_for_is_seen_failed() {
+        for state in [ExportState::Queued, ExportState::Running] {
+            let seen = job_in(state, "2026-12-07T10:00:00Z").as_seen_at(at("2026-12-07T11:31:00Z"));
+
+            assert_eq!(seen.state, ExportState::Failed, "{state:?}");
+            assert!(seen.failure.as_deref().is_some_and(|f| f.contains("interrupted")));
+        }
+    }
+
+    #[test]
+    fn a_job_pending_within_its_time_or_ended_is_seen_as_it_is() {
+        let running = job_in(ExportState::Running, "2026-12-07T10:00:00Z");
+        assert_eq!(running.clone().as_seen_at(at("2026-12-07T11:29:00Z")), running);
+        for state in [ExportState::Done, ExportState::Failed] {
+            let ended = job_in(state, "2026-12-07T10:00:00Z");
+            assert_eq!(ended.clone().as_seen_at(at("2026-12-09T10:00:00Z")), ended);
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub async fn view(
     id: ExportId,
     now: OffsetDateTime,
 ) -> ServiceResult<ExportView> {
-    let job = store.get_export(tenant, id).await?;
+    let job = store.get_export(tenant, id).await?.as_seen_at(now);
     if !job.is_done() {
         return Ok(ExportView { job, download_url: None, download_expires_at: None });
     }
