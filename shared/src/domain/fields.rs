@@ -54,22 +54,11 @@ impl FieldReader {
 
     /// A string field parsed by `parse`; an empty or blank string counts as null.
     pub fn parsed<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Patch<T> {
-        match self.take(name) {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Null,
-            Patch::Set(Value::String(s)) if s.trim().is_empty() => Patch::Null,
-            Patch::Set(Value::String(s)) => match parse(&s) {
-                Ok(v) => Patch::Set(v),
-                Err(message) => {
-                    self.error(name, message);
-                    Patch::Absent
-                }
-            },
-            Patch::Set(_) => {
-                self.error(name, "must be a string");
-                Patch::Absent
-            }
+        if self.object.get(name).and_then(Value::as_str).is_some_and(|s| s.trim().is_empty()) {
+            self.object.remove(name);
+            return Patch::Null;
         }
+        self.exact(name, parse)
     }
 
     /// A string field parsed by `parse` as it is: a blank string goes to `parse` too (a value

@@ -42,6 +42,13 @@ pub struct ExportView {
     pub download_expires_at: Option<String>,
 }
 
+impl From<ExportJob> for ExportView {
+    /// A job as answered before its file is done: without a link.
+    fn from(job: ExportJob) -> Self {
+        Self { job, download_url: None, download_expires_at: None }
+    }
+}
+
 /// Queues an export of `body` (`ExportRequest`) asked for by `stamp.by`.
 pub async fn queue(
     store: &Store,
@@ -66,7 +73,7 @@ pub async fn view(
 ) -> ServiceResult<ExportView> {
     let job = store.get_export(tenant, id).await?.as_seen_at(now);
     if !job.is_done() {
-        return Ok(ExportView { job, download_url: None, download_expires_at: None });
+        return Ok(job.into());
     }
     let bucket = bucket.ok_or_else(|| ServiceError::internal("EXPORT_BUCKET is not set"))?;
     let url = bucket.download_url(&job.object_key(tenant), &job.file_name()).await?;

@@ -15,7 +15,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let body = json_object(&call.req)?;
     let job = exports::queue(&call.app.store, call.tenant()?, body, &call.stamp(), call.app.clock.now()).await?;
     let location = format!("/exports/{}", job.id);
-    let view = ExportView { job, download_url: None, download_expires_at: None };
+    let view = ExportView::from(job);
     let body = serde_json::to_string(&view).map_err(HttpError::internal)?;
     response::with_body(202, body, None, Some(&location))
 }
