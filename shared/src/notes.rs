@@ -1,4 +1,5 @@
-//! Changing and deleting a note (`domain::note`): only its author or an administrator, and
+//! Changing and deleting a note (`domain::note`): only its author or an administrator (and
+//! a task's assignee, to change it), and
 //! against the version the caller read (`If-Match`) or, without one, the version just read,
 //! read again when another change landed in between.
 
@@ -7,6 +8,9 @@ use crate::domain::{ClientId, ContactId, NoteId, Stamp, TenantId};
 use crate::error::ServiceResult;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::{Store, StoreError};
+
+/// A rule of who may do what to a note (`Note::may_change`, `Note::may_delete`).
+type Permission = fn(&Note, &str, bool) -> Result<(), crate::domain::DomainError>;
 
 /// Who asks, and which note.
 pub struct NoteChange<'a> {
@@ -20,11 +24,11 @@ pub struct NoteChange<'a> {
 }
 
 impl NoteChange<'_> {
-    /// The note as stored, if the caller may change it and read its version.
-    async fn checked(&self) -> ServiceResult<Note> {
+    /// The note as stored, if the caller may do `what` to it and read its version.
+    async fn checked(&self, what: Permission) -> ServiceResult<Note> {
         let (client, contact, id) = self.note;
         let note = self.store.get_note(self.tenant, (client, contact), id).await?;
-        note.may_change(self.caller.0, self.caller.1)?;
+        what(&note, self.caller.0, self.caller.1)?;
         if self.if_match.is_some_and(|version| version != note.version) {
             return Err(StoreError::PreconditionFailed.into());
         }
@@ -44,7 +48,7 @@ impl NoteChange<'_> {
     pub async fn update(&self, patch: NotePatch, stamp: &Stamp) -> ServiceResult<Note> {
         let patch = &patch;
         retry_planned(move || async move {
-            let note = self.checked().await?;
+            let note = self.checked(Note::may_change).await?;
             let next = note.patched(patch.clone(), stamp)?;
             if next == note {
                 return Ok(Attempt::Done(note));
@@ -59,7 +63,7 @@ impl NoteChange<'_> {
 
     pub async fn delete(&self) -> ServiceResult<()> {
         retry_planned(move || async move {
-            let note = self.checked().await?;
+            let note = self.checked(Note::may_delete).await?;
             match self.store.delete_note(self.tenant, &note, note.version).await? {
                 true => Ok(Attempt::Done(())),
                 false => self.lost(),

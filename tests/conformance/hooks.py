@@ -58,7 +58,14 @@ NO_CHANNEL = "at least one of email, mobile or phone is required"
 CONTACT_WRITES = {"add-contact", "update-contact", "duplicate-contact"}
 PHONE_WRITES = {"create-client", "update-client", "update-portal-profile"} | CONTACT_WRITES
 CREATES = {"create-client", "add-contact", "duplicate-contact"}
-LISTS = {"list-clients", "list-contacts", "list-contact-activity", "list-project-contacts", "find-contacts"}
+LISTS = {
+    "list-clients",
+    "list-contacts",
+    "list-contact-activity",
+    "list-project-contacts",
+    "find-contacts",
+    "list-tasks",
+}
 FIND_RULES = {
     "give at most one of email and q",
     "filters and sort are for browsing: give neither email nor q",
@@ -71,6 +78,7 @@ FIND_RULES = {
 LINE_MANAGER_RULES = {"no such contact of this client", "a contact cannot be its own line manager"}
 LIST_CONTACTS_RULES = {"sort=name cannot be combined with topic"}
 SLA_RULES = {"is required for a priority that has times", "must not exceed resolution_minutes"}
+TASK_FIELDS = {"due", "assignee", "done"}
 
 
 def _problem(response) -> dict:
@@ -111,6 +119,10 @@ def _explained(operation: str, field: str, message: str) -> bool:
     # between two fields, in a merge patch one of them maybe stored.
     if field.startswith("sla.") and field.endswith("_minutes") and message in SLA_RULES:
         return operation in {"create-client", "update-client"}
+    # A task's fields on a note that is not a task: a patch does not say the stored note's kind
+    # (add-note's schema states the rule with `if`/`then`/`else`).
+    if field in TASK_FIELDS and message == "only a task has it":
+        return operation == "update-note"
     return False
 
 

@@ -88,6 +88,8 @@ const READ_ROUTES: &[(&str, &str)] = &[
     // An export holds what its caller may browse.
     ("POST", "/exports"),
     ("GET", "/exports/{exportId}"),
+    // Open tasks: the caller's own, or a colleague's of the tenant.
+    ("GET", "/tasks"),
 ];
 
 /// Reached by any staff user of the tenant, but a note is changed or deleted only by its author

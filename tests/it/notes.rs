@@ -2,8 +2,6 @@
 //! the author (or an administrator) changes or deletes one, they sit in the contact's history
 //! with the system's entries, publish their ids, and go with the contact.
 
-use std::collections::HashMap;
-
 use serde_json::{json, Value};
 use testkit::events::EventStream;
 use testkit::{Caller, TestApi};
@@ -12,12 +10,7 @@ use crate::support::{assert_invariants, contact_path, given_client, given_contac
 
 /// A staff user of tenant `t1` with its own `sub`, in `groups`.
 fn staff(sub: &str, groups: &[&str]) -> Caller {
-    Caller::Authorizer(HashMap::from([
-        ("sub".to_owned(), sub.to_owned()),
-        ("custom:tenant_id".to_owned(), "t1".to_owned()),
-        ("cognito:groups".to_owned(), format!("[{}]", groups.join(" "))),
-        ("token_use".to_owned(), "id".to_owned()),
-    ]))
+    TestApi::staff_user("t1", sub, groups)
 }
 
 fn reader(sub: &str) -> Caller {

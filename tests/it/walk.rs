@@ -226,6 +226,13 @@ where
             self.call("PATCH", path, &one, "", json_body(json!({"outcome": "Accepted."})), 200).await;
         assert_eq!(changed["version"], 2, "{changed}");
         self.call("DELETE", path, &one, "", None, 204).await;
+        let task = json_body(json!({"kind": "task", "text": "Send the contract.", "due": "2026-12-10"}));
+        let task =
+            self.call("POST", "/clients/{clientId}/contacts/{contactId}/notes", &both, "", task, 201).await;
+        let open = self.call("GET", "/tasks", &[], "?due_before=2026-12-11", None, 200).await;
+        let listed =
+            open["items"].as_array().is_some_and(|items| items.iter().any(|t| t["id"] == task["id"]));
+        assert!(listed, "the caller's open task is listed: {open}");
     }
 
     async fn notification_activity_and_projects(&mut self, c: &str, k: &str) {

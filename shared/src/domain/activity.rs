@@ -95,6 +95,13 @@ pub enum ActivityEvent {
         /// An interaction's outcome (named apart from a delivery's `outcome`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note_outcome: Option<String>,
+        /// A task's due day, assignee and state (`domain::task`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<bool>,
         created_at: String,
         updated_at: String,
         updated_by: String,

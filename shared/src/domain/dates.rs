@@ -33,6 +33,15 @@ pub(crate) fn parse_date(raw: &str) -> Result<Date, String> {
     Ok(date)
 }
 
+/// A date from input exactly as `parse_date` takes it, surrounding blanks refused: for fields
+/// and parameters new enough to have no callers that send them.
+pub(crate) fn parse_exact_date(raw: &str) -> Result<Date, String> {
+    match raw.trim() == raw {
+        true => parse_date(raw),
+        false => Err("must be a date as YYYY-MM-DD".to_owned()),
+    }
+}
+
 /// A date as stored: any date this service ever formatted, read back without the input rules
 /// (an item written before they existed stays readable).
 pub(crate) fn parse_stored_date(raw: &str) -> Option<Date> {

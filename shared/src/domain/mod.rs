@@ -25,6 +25,7 @@ pub mod quota;
 pub mod settings;
 pub mod sla;
 pub mod sweep;
+pub mod task;
 pub mod text;
 pub mod topics;
 

@@ -1,7 +1,9 @@
 //! Notes and logged interactions on a contact: what staff write down about it. A note is free
 //! text; a call, a meeting or an email sent outside the service also says when it happened
-//! (now, unless given) and, if given, how it went. Any staff user of the tenant writes them; only the author changes or
-//! deletes one, or an administrator (`may_change`). They sit in the contact's activity history
+//! (now, unless given) and, if given, how it went; a task is due on a day, assigned, and done
+//! or not (`domain::task`). Any staff user of the tenant writes them; only the author changes or
+//! deletes one, or an administrator, and a task's assignee changes it (`may_change`,
+//! `may_delete`). They sit in the contact's activity history
 //! (`Note::activity`), kept until deleted or until the contact is.
 
 use serde::Serialize;
@@ -13,6 +15,7 @@ use super::activity::{activity_time, Activity, ActivityEvent};
 use super::dates::format_timestamp;
 use super::fields::FieldReader;
 use super::ids::NoteId;
+use super::task::{Task, TaskPatch};
 use super::{ClientId, ContactId, DomainError, FieldError, Patch, Stamp, Text};
 
 /// At most this many characters: even as JSON escapes (12 bytes for a character outside the
@@ -29,7 +32,12 @@ pub enum NoteKind {
     Meeting,
     /// An email sent outside the service (the service's own are in the history already).
     Email,
+    /// Something to do by a day (`domain::task`).
+    Task,
 }
+
+/// What a kind that is not one of them is told.
+const KINDS: &str = "must be one of note, call, meeting, email, task";
 
 impl NoteKind {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -38,13 +46,15 @@ impl NoteKind {
             "call" => Ok(Self::Call),
             "meeting" => Ok(Self::Meeting),
             "email" => Ok(Self::Email),
-            _ => Err("must be one of note, call, meeting, email".to_owned()),
+            "task" => Ok(Self::Task),
+            _ => Err(KINDS.to_owned()),
         }
     }
 
-    /// Whether it happened at a time (`occurred_at`, now unless given): every kind but a note.
+    /// Whether it happened at a time (`occurred_at`, now unless given): a call, a meeting, an
+    /// email.
     fn is_interaction(self) -> bool {
-        self != Self::Note
+        matches!(self, Self::Call | Self::Meeting | Self::Email)
     }
 }
 
@@ -61,6 +71,9 @@ pub struct Note {
     pub occurred_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Text>,
+    /// A task's due day, assignee and state; none for the other kinds.
+    #[serde(flatten)]
+    pub task: Option<Task>,
     /// The `sub` of the staff user who wrote it.
     pub author: String,
     pub created_at: String,
@@ -76,6 +89,7 @@ pub struct NotePatch {
     pub text: Patch<Text>,
     pub occurred_at: Patch<OffsetDateTime>,
     pub outcome: Patch<Text>,
+    pub task: TaskPatch,
 }
 
 impl NotePatch {
@@ -92,8 +106,20 @@ impl NotePatch {
                     .map_err(|_| "must be an RFC 3339 date-time".to_owned())
             }),
             outcome: r.multiline_text("outcome", MAX_OUTCOME_CHARS),
+            task: TaskPatch::read(&mut r),
         };
         let mut errors = r.finish();
+        let task_errors = match (creating, &patch.kind) {
+            (true, Patch::Set(NoteKind::Task)) => patch.task.on_new_task(),
+            (true, _) => patch.task.on_other_kinds(),
+            // Whether the note is a task is known once it is read (`Note::patched`).
+            (false, _) => patch.task.nulls(),
+        };
+        for error in task_errors {
+            if !errors.iter().any(|e| e.field == error.field) {
+                errors.push(error);
+            }
+        }
         if creating && !matches!(patch.text, Patch::Set(_)) && !errors.iter().any(|e| e.field == "text") {
             errors.push(FieldError::new("text", "is required"));
         }
@@ -106,7 +132,7 @@ impl NotePatch {
         }
         // A new note's kind and time are given or left out (a note; now), never null.
         if creating && matches!(patch.kind, Patch::Null) {
-            errors.push(FieldError::new("kind", "must be one of note, call, meeting, email"));
+            errors.push(FieldError::new("kind", KINDS));
         }
         if creating && matches!(patch.occurred_at, Patch::Null) {
             errors.push(FieldError::new("occurred_at", "must be an RFC 3339 date-time"));
@@ -134,6 +160,13 @@ impl Note {
         let Patch::Set(text) = patch.text.clone() else {
             return Err(DomainError::invalid("text", "is required"));
         };
+        let task = match kind {
+            NoteKind::Task => Some(
+                (patch.task.clone().new_task(&stamp.by))
+                    .ok_or_else(|| DomainError::invalid("due", "is required for a task"))?,
+            ),
+            _ => None,
+        };
         let note = Self {
             id: NoteId::at(now),
             client_id,
@@ -142,13 +175,16 @@ impl Note {
             text,
             occurred_at: kind.is_interaction().then(|| format_timestamp(now)),
             outcome: None,
+            task,
             author: stamp.by.clone(),
             created_at: stamp.at.clone(),
             updated_at: stamp.at.clone(),
             updated_by: stamp.by.clone(),
             version: 1,
         };
-        let note = note.patched(NotePatch { kind: Patch::Absent, text: Patch::Absent, ..patch }, stamp)?;
+        let rest =
+            NotePatch { kind: Patch::Absent, text: Patch::Absent, task: TaskPatch::default(), ..patch };
+        let note = note.patched(rest, stamp)?;
         // Written in one go: its first version.
         Ok(Self { version: 1, ..note })
     }
@@ -163,6 +199,15 @@ impl Note {
             next.occurred_at = Some(format_timestamp(at.to_offset(time::UtcOffset::UTC)));
         }
         next.outcome = patch.outcome.apply(next.outcome);
+        match &self.task {
+            Some(task) => next.task = Some(patch.task.applied(task)),
+            None => {
+                let errors = patch.task.on_other_kinds();
+                if !errors.is_empty() {
+                    return Err(DomainError::Validation(errors));
+                }
+            }
+        }
         if next != *self {
             next.updated_at = stamp.at.clone();
             next.updated_by = stamp.by.clone();
@@ -176,11 +221,21 @@ impl Note {
         super::audit::etag_of(self.version)
     }
 
-    /// Whether `caller` may change or delete it: its author, or an administrator.
-    pub fn may_change(&self, caller: &str, is_admin: bool) -> Result<(), DomainError> {
+    /// Whether `caller` may delete it: its author, or an administrator.
+    pub fn may_delete(&self, caller: &str, is_admin: bool) -> Result<(), DomainError> {
         match is_admin || self.author == caller {
             true => Ok(()),
             false => Err(DomainError::NotTheAuthor),
+        }
+    }
+
+    /// Whether `caller` may change it: whoever may delete it, and a task's assignee (who marks
+    /// it done, or passes it on).
+    pub fn may_change(&self, caller: &str, is_admin: bool) -> Result<(), DomainError> {
+        let assignee = self.task.as_ref().is_some_and(|t| t.assignee == caller);
+        match assignee {
+            true => Ok(()),
+            false => self.may_delete(caller, is_admin),
         }
     }
 
@@ -197,6 +252,9 @@ impl Note {
                 text: self.text.as_str().to_owned(),
                 occurred_at: self.occurred_at.clone(),
                 note_outcome: self.outcome.as_ref().map(|o| o.as_str().to_owned()),
+                due: self.task.as_ref().map(|t| t.due.clone()),
+                assignee: self.task.as_ref().map(|t| t.assignee.clone()),
+                done: self.task.as_ref().map(|t| t.done),
                 created_at: self.created_at.clone(),
                 updated_at: self.updated_at.clone(),
                 updated_by: self.updated_by.clone(),
@@ -213,6 +271,9 @@ impl Note {
             text,
             occurred_at,
             note_outcome,
+            due,
+            assignee,
+            done,
             created_at,
             updated_at,
             updated_by,
@@ -220,6 +281,10 @@ impl Note {
         } = activity.event
         else {
             return None;
+        };
+        let task = match (due, assignee, done) {
+            (Some(due), Some(assignee), Some(done)) => Some(Task { due, assignee, done }),
+            _ => None,
         };
         Some(Self {
             id: NoteId::parse(&note_id)?,
@@ -229,6 +294,7 @@ impl Note {
             text: Text::from_stored(text),
             occurred_at,
             outcome: note_outcome.map(Text::from_stored),
+            task,
             author: activity.actor?,
             created_at,
             updated_at,
@@ -240,4 +306,4 @@ impl Note {
 
 #[cfg(test)]
 #[path = "note_tests.rs"]
-mod tests;
+pub(crate) mod tests;

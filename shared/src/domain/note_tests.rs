@@ -5,11 +5,11 @@ use time::macros::datetime;
 
 use super::*;
 
-fn body(value: Value) -> Map<String, Value> {
+pub(crate) fn body(value: Value) -> Map<String, Value> {
     value.as_object().expect("an object").clone()
 }
 
-fn fields(err: DomainError) -> Vec<String> {
+pub(crate) fn fields(err: DomainError) -> Vec<String> {
     match err {
         DomainError::Validation(errors) => {
             let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
@@ -20,7 +20,7 @@ fn fields(err: DomainError) -> Vec<String> {
     }
 }
 
-fn stamp(by: &str) -> Stamp {
+pub(crate) fn stamp(by: &str) -> Stamp {
     Stamp { at: "2026-12-07T10:00:00Z".into(), by: by.into() }
 }
 

@@ -176,6 +176,8 @@ operations! {
     delete_note: DELETE_NOTE =
         op("DELETE", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}", "delete-note", Read)
             .table(&["GetItem", "DeleteItem"]);
+    // Open tasks (`store::tasks`): one page of the assignee's partition of the due index.
+    list_tasks: LIST_TASKS = op("GET", "/tasks", "list-tasks", Read).indexes(&["GSI1"]);
     // Exports (docs/api.md, "Exports"): the job's item is written here, and its insert on the
     // table's stream starts `run-export`; reading a done job presigns a link to its file.
     create_export: CREATE_EXPORT = op("POST", "/exports", "create-export", Read).table(&["PutItem"]);

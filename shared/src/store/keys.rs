@@ -103,6 +103,17 @@ pub(crate) fn tenant_contacts_pk(t: &TenantId) -> String {
     format!("TENANT#{t}#CONTACTS")
 }
 
+/// The sparse index of what falls due, by day: contacts whose portal access ends (the sweep's
+/// partitions, `SWEEP#nn`) and open tasks (a partition per assignee, `tasks_pk`). Neither ever
+/// reads the other's partitions.
+pub(crate) const DUE_INDEX: &str = "GSI1";
+
+/// A staff user's open tasks (`store::tasks`): a task's note item carries `GSI1PK` (this) and
+/// `GSI1SK` (`Task::open`) while it is open.
+pub(crate) fn tasks_pk(t: &TenantId, assignee: &str) -> String {
+    format!("TENANT#{t}#TASKS#{assignee}")
+}
+
 /// A contact's activity history (`store::activity`): under the contact alone, not its client,
 /// so the history is one query and erasing a contact's items needs only its id.
 pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {

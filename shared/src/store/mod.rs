@@ -23,6 +23,7 @@ mod settings;
 pub mod settings_cache;
 mod stamp;
 pub mod sweep;
+mod tasks;
 pub mod tx;
 mod update_expr;
 
@@ -37,6 +38,7 @@ pub use contacts::{
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
+pub use tasks::TaskFilter;
 
 use tx::Item;
 

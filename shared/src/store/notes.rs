@@ -1,7 +1,9 @@
 //! Notes on a contact (`domain::note`): items of its activity history, `PK =
 //! TENANT#t#CONTACT#id#ACTIVITY`, `SK = AT#{time}#NOTE#{note id}`, the time being the note id's
 //! (so a note's key follows from its id), without the TTL the system's entries carry. Deleting
-//! the contact erases them with the rest of its history (`activity_changes`).
+//! the contact erases them with the rest of its history (`activity_changes`). An open task's
+//! item also carries its assignee's index keys (`store::tasks`), and loses them once done: a
+//! note is always written whole.
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -20,7 +22,7 @@ fn note_suffix(id: NoteId) -> String {
     format!("NOTE#{id}")
 }
 
-fn note_key(tenant: &TenantId, contact: ContactId, id: NoteId) -> Item {
+pub(super) fn note_key(tenant: &TenantId, contact: ContactId, id: NoteId) -> Item {
     let sk = keys::activity_sk(&activity_time(id.written_at()), &note_suffix(id));
     Store::key(keys::activity_pk(tenant, contact), sk)
 }
@@ -120,5 +122,10 @@ fn note_item(tenant: &TenantId, note: &Note) -> StoreResult<Item> {
     item.extend(note_key(tenant, note.contact_id, note.id));
     item.insert("entity".into(), s("activity"));
     item.insert("tenant_id".into(), s(tenant.as_str()));
+    let open = note.task.as_ref().and_then(|t| t.open(&note.id.to_string(), &note.contact_id.to_string()));
+    if let Some((assignee, sort_key)) = open {
+        item.insert("GSI1PK".into(), s(keys::tasks_pk(tenant, assignee)));
+        item.insert("GSI1SK".into(), s(sort_key));
+    }
     Ok(item)
 }

@@ -15,7 +15,7 @@ use crate::domain::sweep::{sweep_partition, SweepAction};
 use crate::domain::{ClientId, Contact, PortalStatus, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 
-pub(crate) const SWEEP_INDEX: &str = "GSI1";
+pub(crate) const SWEEP_INDEX: &str = keys::DUE_INDEX;
 
 /// A contact the sweep found due.
 pub(crate) struct DueContact {

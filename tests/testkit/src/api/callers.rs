@@ -20,8 +20,13 @@ pub enum Caller {
 impl TestApi {
     /// A staff user of `tenant` in `groups`, as the authorizer passes one.
     pub fn staff(tenant: &str, groups: &[&str]) -> Caller {
+        Self::staff_user(tenant, &format!("user-of-{tenant}"), groups)
+    }
+
+    /// The staff user `sub` of `tenant`, in `groups`.
+    pub fn staff_user(tenant: &str, sub: &str, groups: &[&str]) -> Caller {
         Caller::Authorizer(HashMap::from([
-            ("sub".to_owned(), format!("user-of-{tenant}")),
+            ("sub".to_owned(), sub.to_owned()),
             ("custom:tenant_id".to_owned(), tenant.to_owned()),
             ("cognito:groups".to_owned(), format!("[{}]", groups.join(" "))),
             ("token_use".to_owned(), "id".to_owned()),

@@ -19,7 +19,7 @@ use super::{num, s, Found, Item, Rule};
 const EMAIL_KINDS: [&str; 5] =
     ["invitation", "password_reset", "notification", "support_reminder", "revocation"];
 const OUTCOMES: [&str; 4] = ["delivered", "bounced", "complained", "rejected"];
-const NOTE_KINDS: [&str; 4] = ["note", "call", "meeting", "email"];
+const NOTE_KINDS: [&str; 5] = ["note", "call", "meeting", "email", "task"];
 const DAY: i64 = 86_400;
 /// What every entry may hold (`actor` only when known).
 const COMMON: [&str; 10] =
@@ -38,6 +38,12 @@ fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {
             "text",
             "occurred_at",
             "note_outcome",
+            // A task's (the task-index rule's).
+            "due",
+            "assignee",
+            "done",
+            "GSI1PK",
+            "GSI1SK",
             "created_at",
             "updated_at",
             "updated_by",

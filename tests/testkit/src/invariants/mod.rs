@@ -15,6 +15,7 @@ mod quota;
 mod relations;
 mod shapes;
 mod sweep;
+mod tasks;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -94,6 +95,11 @@ pub enum Rule {
     /// waits for its erasure (the deletion's stream record) only while the deletion record is
     /// kept, and names the client the record does.
     Activity,
+    /// A task (a note of kind `task`) has a due day, an assignee and `done`, and no other
+    /// entry has them; an open task carries its assignee's due-index keys (`GSI1PK =
+    /// TENANT#{t}#TASKS#{assignee}`, `GSI1SK = {due}#{note id}#{contact id}`), nothing else in a
+    /// history does.
+    TaskIndex,
     /// A project link is a link item naming an existing contact of its tenant and client, with
     /// a project id of 1-64 letters, digits, `-`, `_` or `.`, attributes equal to its key's
     /// parts, when (RFC 3339) and by whom it was made, and nothing else; a contact's
@@ -133,6 +139,7 @@ impl Rule {
             Rule::Settings => "settings",
             Rule::ClientLevels => "client-levels",
             Rule::Activity => "activity",
+            Rule::TaskIndex => "task-index",
             Rule::ProjectLinks => "project-links",
             Rule::Deletion => "deletion",
         }
@@ -198,6 +205,7 @@ pub fn violations_in(items: &[Item], deployment: &Deployment) -> Vec<Violation> 
     sweep::check(&table, &mut found);
     index::check(&table, &mut found);
     activity::check(&table, &mut found);
+    tasks::check(&table, &mut found);
     projects::check(&table, &mut found);
     deletions::check(&table, &mut found);
     no_password(items, &mut found);
