@@ -22,6 +22,7 @@ pub mod portal_users;
 pub mod quota;
 pub mod store;
 pub mod sweep;
+pub mod tags;
 pub mod telemetry;
 
 pub use app::App;

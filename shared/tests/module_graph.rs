@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("email", 3),
     ("invites", 3),
     ("notify", 3),
+    ("tags", 3),
     ("sweep", 3),
     ("feedback", 3),
     ("import", 3),

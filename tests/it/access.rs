@@ -90,6 +90,8 @@ const READ_ROUTES: &[(&str, &str)] = &[
     ("GET", "/exports/{exportId}"),
     // Open tasks: the caller's own, or a colleague's of the tenant.
     ("GET", "/tasks"),
+    ("GET", "/tags"),
+    ("GET", "/tags/{tagId}/contacts"),
 ];
 
 /// Reached by any staff user of the tenant, but a note is changed or deleted only by its author
@@ -123,6 +125,11 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/contacts/{contactId}/duplicate"),
     ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
     ("DELETE", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
+    ("POST", "/tags"),
+    ("PATCH", "/tags/{tagId}"),
+    ("DELETE", "/tags/{tagId}"),
+    ("PUT", "/clients/{clientId}/contacts/{contactId}/tags/{tagId}"),
+    ("DELETE", "/clients/{clientId}/contacts/{contactId}/tags/{tagId}"),
 ];
 
 /// What holds for the whole tenant: administrators only, not the "manage all clients"
@@ -150,10 +157,15 @@ const OK_WRITE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
 ];
 
+/// Writes answering 204 though not a `DELETE`: tagging a contact.
+const NO_CONTENT_WRITES: &[(&str, &str)] =
+    &[("PUT", "/clients/{clientId}/contacts/{contactId}/tags/{tagId}")];
+
 fn success(route: &Route) -> (u16, &'static str) {
     let status = match route.method {
         _ if is(ACCEPTED_ROUTES, route) => 202,
         _ if is(OK_WRITE_ROUTES, route) => 200,
+        _ if is(NO_CONTENT_WRITES, route) => 204,
         "POST" => 201,
         "DELETE" => 204,
         _ => 200,
@@ -205,6 +217,13 @@ fn the_written_down_access_lists_cover_exactly_the_routes() {
     assert_eq!(listed, ROUTES.len());
 }
 
+/// A new tag of the owner's tenant, for the `n`th cell.
+async fn given_tag(api: &TestApi, owner: &Caller, n: u32) -> String {
+    let tag = api.post(owner, "/tags", json!({ "name": format!("Cell {n}") })).await;
+    assert_eq!(tag.status, 201, "{}", tag.body);
+    tag.json()["id"].as_str().expect("a tag id").to_owned()
+}
+
 /// The path of `route` for the `n`th cell of the matrix, on resources made for that cell alone:
 /// deletes must not disturb the next cell.
 async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) -> String {
@@ -237,6 +256,10 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
         }
         _ => {
             let template = route.template.replace("{projectId}", "P-1").replace("{kind}", "contacts");
+            let template = match template.contains("{tagId}") {
+                true => template.replace("{tagId}", &given_tag(api, owner, n).await),
+                false => template,
+            };
             template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
         }
     }
@@ -256,6 +279,8 @@ fn request_for(route: &Route, n: u32) -> (&'static [(&'static str, &'static str)
         "duplicate-contact" => Some(json!({ "email": format!("dup{n}@x.test") })),
         "add-note" | "update-note" => Some(json!({ "text": "Called back." })),
         "create-export" => Some(json!({ "format": "json" })),
+        "create-tag" => Some(json!({ "name": format!("Tag {n}") })),
+        "update-tag" => Some(json!({ "colour": "#112233" })),
         _ => None,
     };
     match route.function {

@@ -235,6 +235,26 @@ where
         assert!(listed, "the caller's open task is listed: {open}");
     }
 
+    /// Makes a tag, renames it, tags the contact, finds it by the tag, untags it and deletes
+    /// the tag. The tag's name is the walk's own, so a walk repeated on one stack finds it free.
+    async fn tags(&mut self, c: &str, k: &str) {
+        let name = format!("Walk {k}");
+        let tag = self.call("POST", "/tags", &[], "", json_body(json!({"name": name})), 201).await;
+        let id = tag["id"].as_str().expect("a tag id").to_owned();
+        let one = [("tagId", id.as_str())];
+        let renamed = json_body(json!({"name": format!("{name} renamed"), "colour": "#0a7d3c"}));
+        self.call("PATCH", "/tags/{tagId}", &one, "", renamed, 200).await;
+        let tags = self.call("GET", "/tags", &[], "", None, 200).await;
+        assert!(tags["items"].as_array().is_some_and(|t| t.iter().any(|t| t["id"] == id.as_str())), "{tags}");
+        let tagging = [("clientId", c), ("contactId", k), ("tagId", id.as_str())];
+        let path = "/clients/{clientId}/contacts/{contactId}/tags/{tagId}";
+        self.call("PUT", path, &tagging, "", None, 204).await;
+        let members = self.call("GET", "/tags/{tagId}/contacts", &one, "", None, 200).await;
+        assert_eq!(members["items"][0]["id"], k, "{members}");
+        self.call("DELETE", path, &tagging, "", None, 204).await;
+        self.call("DELETE", "/tags/{tagId}", &one, "", None, 204).await;
+    }
+
     async fn notification_activity_and_projects(&mut self, c: &str, k: &str) {
         let (ids, both) = ([("clientId", c)], [("clientId", c), ("contactId", k)]);
         let notify = json_body(json!({"topic": "invoice", "subject": "Invoice 1", "text": "It is ready."}));
@@ -267,6 +287,7 @@ where
             self.call("GET", "/clients/{clientId}/contacts/{contactId}/export", &both, "", None, 200).await;
         assert_eq!(data["project_links"][0]["project_id"], "website-redesign", "{data}");
         self.notes(c, k).await;
+        self.tags(c, k).await;
         self.call(
             "DELETE",
             "/clients/{clientId}/contacts/{contactId}/projects/{projectId}",

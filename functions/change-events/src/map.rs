@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::InternalNotes;
-use shared::domain::{ClientId, ContactId, TenantId};
+use shared::domain::{ClientId, ContactId, TagId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
 use shared::store::deletions::DELETION_ENTITY;
 use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
@@ -62,6 +62,8 @@ pub struct Mapped {
     pub events: Vec<DomainEvent>,
     pub activity: Vec<ActivityChange>,
     pub erase_activity_of: Option<(TenantId, ContactId)>,
+    /// A deleted contact's tags, whose member items go with it.
+    pub erase_tags_of: Option<(TenantId, (ClientId, ContactId), Vec<TagId>)>,
 }
 
 /// A record that cannot be mapped: a contact or client item whose keys or times are not the
@@ -299,10 +301,16 @@ fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
             fields.extend(["is_primary", "portal_status"]);
             out.events.push(ctx.event("contact.created", json!({"contact": snapshot(new, &fields)})));
         }
-        (Some(_), None) => {
+        (Some(old), None) => {
             // Its `contact.deleted` is its deletion record's. Erased here, not then: the
             // contact's earlier changes, whose activity this erases, are all handled by now.
-            out.erase_activity_of = Some((ctx.keys.tenant.clone(), ctx.keys.contact.expect("a contact")));
+            let contact = ctx.keys.contact.expect("a contact");
+            out.erase_activity_of = Some((ctx.keys.tenant.clone(), contact));
+            let tags = old
+                .get("tag_ids")
+                .and_then(|v| v.as_ss().ok())
+                .map(|ids| ids.iter().filter_map(|id| TagId::parse(id)).collect());
+            out.erase_tags_of = tags.map(|tags| (ctx.keys.tenant.clone(), (ctx.keys.client, contact), tags));
         }
         (Some(old), Some(new)) => contact_modified(ctx, old, new, out),
         (None, None) => {}

@@ -110,6 +110,9 @@ impl Processor {
         if let Some((tenant, contact)) = &mapped.erase_activity_of {
             self.store.erase_activity(tenant, *contact).await?;
         }
+        if let Some((tenant, contact, tags)) = &mapped.erase_tags_of {
+            self.store.erase_tag_members(tenant, *contact, tags).await?;
+        }
         for event in &mapped.events {
             tracing::info!(id = %event.id, kind = event.kind, tenant = %event.tenant_id, "event published");
         }

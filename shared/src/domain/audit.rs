@@ -1,7 +1,7 @@
 //! Who changed a versioned record (client, contact) and when.
 
 /// Who changed a record and when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Audit {
     pub version: u64,
     pub created_at: String,

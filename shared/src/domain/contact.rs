@@ -182,6 +182,8 @@ pub struct Contact {
     pub is_primary: bool,
     /// How many projects it is linked to (`domain::project`); kept by the links, not edited.
     pub project_count: u64,
+    /// Its tags' ids, in id order (`domain::tag`); kept by tagging, not edited.
+    pub tag_ids: Vec<super::TagId>,
     pub portal: PortalState,
     pub email_delivery: EmailDelivery,
     pub audit: Audit,
@@ -197,6 +199,7 @@ impl Contact {
             fields,
             is_primary: false,
             project_count: 0,
+            tag_ids: Vec::new(),
             portal: PortalState::default(),
             email_delivery: EmailDelivery::default(),
             audit: Audit::new(stamp),
@@ -224,7 +227,7 @@ impl Serialize for Contact {
         }
         let f = &self.fields;
         let a = &self.audit;
-        let mut st = s.serialize_struct("Contact", 29)?;
+        let mut st = s.serialize_struct("Contact", 30)?;
         st.serialize_field("id", &self.id)?;
         st.serialize_field("client_id", &self.client_id)?;
         st.serialize_field("salutation", &f.salutation)?;
@@ -241,6 +244,7 @@ impl Serialize for Contact {
         st.serialize_field("line_manager_id", &f.line_manager_id)?;
         st.serialize_field("is_primary", &self.is_primary)?;
         st.serialize_field("project_count", &self.project_count)?;
+        st.serialize_field("tag_ids", &self.tag_ids)?;
         st.serialize_field("notifications", &f.notifications)?;
         st.serialize_field("permissions", &f.permissions)?;
         st.serialize_field("email_status", &self.email_delivery.status)?;

@@ -44,6 +44,13 @@ pub enum DomainError {
     TooManyReports(u64),
     #[error("a contact is linked to at most {0} projects; unlink one first")]
     TooManyProjects(u64),
+    #[error("a contact has at most {0} tags; remove one first")]
+    TooManyTags(u64),
+    #[error("the tenant already has a tag of that name")]
+    TagNameTaken,
+    /// A tag being deleted takes no new contacts; its deletion goes on with `DELETE` again.
+    #[error("the tag is being deleted; delete it again to finish")]
+    TagBeingDeleted,
     /// An invitation needs an email address; the detail says which request lacked one.
     #[error("{0}")]
     NoEmail(&'static str),
@@ -121,6 +128,9 @@ impl DomainError {
             ClientHasContacts => "client-has-contacts",
             TooManyReports(_) => "too-many-reports",
             TooManyProjects(_) => "too-many-projects",
+            TooManyTags(_) => "too-many-tags",
+            TagNameTaken => "tag-name-taken",
+            TagBeingDeleted => "tag-being-deleted",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
             ClientInactive => "client-inactive",

@@ -46,6 +46,7 @@ ulid_id!(ClientId);
 ulid_id!(ContactId);
 ulid_id!(NoteId);
 ulid_id!(ExportId);
+ulid_id!(TagId);
 
 impl NoteId {
     /// A new id whose time is `at` (to the millisecond): a note's place in the history, so its

@@ -21,6 +21,7 @@ fn contact(status: PortalStatus, start: Option<Date>, end: Option<Date>) -> Cont
         portal: PortalState { status, ..PortalState::default() },
         email_delivery: Default::default(),
         project_count: 0,
+        tag_ids: Vec::new(),
         audit: Audit::new(&Stamp { at: "2026-01-01T00:00:00Z".into(), by: "u".into() }),
     }
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::domain::export::ExportFormat;
 use crate::domain::fields::FieldReader;
-use crate::domain::{ClientId, DomainError, EmailStatus, NotificationTopic, Patch, PortalStatus};
+use crate::domain::{ClientId, DomainError, EmailStatus, NotificationTopic, Patch, PortalStatus, TagId};
 use crate::store::{Browse, MAX_BROWSE_CLIENTS};
 
 #[derive(Debug, Clone)]
@@ -35,6 +35,7 @@ impl ExportRequest {
                 OffsetDateTime::parse(raw.trim(), &Rfc3339)
                     .map_err(|_| "must be an RFC 3339 date-time".to_owned())
             })),
+            tag: set(r.exact("tag", |raw| TagId::parse(raw).ok_or_else(|| "must be a tag id".to_owned()))),
         };
         let errors = r.finish();
         match errors.is_empty() {

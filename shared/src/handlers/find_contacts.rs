@@ -1,7 +1,7 @@
 //! GET /contacts?email=  (the tenant's contact with that address)
 //! GET /contacts?q=&limit=&cursor=  (the tenant's contacts whose last name, first name or
 //! address starts with `q`, folded: case and accents do not matter)
-//! GET /contacts?client_id=&topic=&portal_status=&email_status=&has_email=&updated_since=&sort=name&limit=&cursor=
+//! GET /contacts?client_id=&topic=&portal_status=&email_status=&has_email=&updated_since=&tag=&sort=name&limit=&cursor=
 //! (browsing: every contact of the tenant, every client's, in name order, filtered)
 //!
 //! Every contact listed carries its client's name (`client_name`), read once per page.
@@ -10,7 +10,7 @@ use lambda_http::{Body, Error, Request, Response};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::domain::{lookup, ClientId, Email, EmailStatus, NotificationTopic, PortalStatus, TenantId};
+use crate::domain::{lookup, ClientId, Email, EmailStatus, NotificationTopic, PortalStatus, TagId, TenantId};
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult, RequestError};
@@ -23,7 +23,7 @@ const MAX_QUERY_CHARS: usize = lookup::MAX_TERM_CHARS;
 
 /// The parameters only browsing takes.
 const BROWSE_PARAMETERS: &[&str] =
-    &["client_id", "topic", "portal_status", "email_status", "has_email", "updated_since", "sort"];
+    &["client_id", "topic", "portal_status", "email_status", "has_email", "updated_since", "tag", "sort"];
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, super::FIND_CONTACTS.route, run).await
@@ -83,6 +83,7 @@ async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpR
         email_status: query.parsed("email_status", |s| s.parse::<EmailStatus>().ok())?,
         has_email: query.parsed("has_email", |v| v.parse::<bool>().ok())?,
         updated_since: query.parsed("updated_since", |v| OffsetDateTime::parse(v, &Rfc3339).ok())?,
+        tag: query.parsed("tag", TagId::parse)?,
     };
     // The cursor is bound to this tenant and filter set.
     let scope = format!("browse|{tenant}|{}", browse.scope());

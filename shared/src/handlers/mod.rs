@@ -178,6 +178,23 @@ operations! {
             .table(&["GetItem", "DeleteItem"]);
     // Open tasks (`store::tasks`): one page of the assignee's partition of the due index.
     list_tasks: LIST_TASKS = op("GET", "/tasks", "list-tasks", Read).indexes(&["GSI1"]);
+    // Tags (`store::tags`): a tag is written with the claim of its name (one transaction of
+    // two puts), renamed against its version with the claim moved, and deleted a page of its
+    // contacts at a time (each a transaction of the member item and the contact).
+    create_tag: CREATE_TAG = op("POST", "/tags", "create-tag", Write).table(&["PutItem"]);
+    list_tags: LIST_TAGS = op("GET", "/tags", "list-tags", Read).table(&["Query"]);
+    update_tag: UPDATE_TAG =
+        op("PATCH", "/tags/{tagId}", "update-tag", Write).table(&["GetItem", "PutItem", "DeleteItem"]);
+    delete_tag: DELETE_TAG = op("DELETE", "/tags/{tagId}", "delete-tag", Write)
+        .table(&["UpdateItem", "Query", "DeleteItem"]);
+    list_tag_contacts: LIST_TAG_CONTACTS = op("GET", "/tags/{tagId}/contacts", "list-tag-contacts", Read)
+        .table(&["GetItem", "Query", "BatchGetItem"]);
+    tag_contact: TAG_CONTACT =
+        op("PUT", "/clients/{clientId}/contacts/{contactId}/tags/{tagId}", "tag-contact", Write)
+            .table(&["ConditionCheckItem", "UpdateItem", "PutItem"]);
+    untag_contact: UNTAG_CONTACT =
+        op("DELETE", "/clients/{clientId}/contacts/{contactId}/tags/{tagId}", "untag-contact", Write)
+            .table(&["UpdateItem", "DeleteItem"]);
     // Exports (docs/api.md, "Exports"): the job's item is written here, and its insert on the
     // table's stream starts `run-export`; reading a done job presigns a link to its file.
     create_export: CREATE_EXPORT = op("POST", "/exports", "create-export", Read).table(&["PutItem"]);

@@ -53,6 +53,12 @@ impl<A: Context> Call<'_, A> {
         self.param("noteId").and_then(|id| NoteId::parse(&id)).ok_or(DomainError::NotFound("note"))
     }
 
+    pub fn tag_id(&self) -> DomainResult<crate::domain::TagId> {
+        self.param("tagId")
+            .and_then(|id| crate::domain::TagId::parse(&id))
+            .ok_or(DomainError::NotFound("tag"))
+    }
+
     /// The `{projectId}` of the path. Projects belong to another module, so a project id is not
     /// looked up, only checked to be one (400 otherwise).
     pub fn project_id(&self) -> HttpResult<ProjectId> {

@@ -116,10 +116,10 @@ fn refusal_status(err: &DomainError) -> (u16, &'static str) {
         EmailTaken => (409, "Email already in use"),
         PrimaryRequired => (409, "Primary contact required"),
         ClientHasContacts => (409, "Client still has contacts"),
-        TooManyReports(_) | TooManyProjects(_) | NoEmail(_) | PortalActive | PortalNotActive
-        | SupportNotStarted | SupportEnded | ClientInactive | NoPrimaryContact | EmailSuppressed(_) => {
-            (409, "Conflict")
-        }
+        TagNameTaken => (409, "Tag name already in use"),
+        TooManyReports(_) | TooManyProjects(_) | TooManyTags(_) | TagBeingDeleted | NoEmail(_)
+        | PortalActive | PortalNotActive | SupportNotStarted | SupportEnded | ClientInactive
+        | NoPrimaryContact | EmailSuppressed(_) => (409, "Conflict"),
         Gone(_) => (410, "Gone"),
         QuotaExceeded(_) => (429, "Email quota exceeded"),
         Inconsistent(_) => (500, "Internal error"),

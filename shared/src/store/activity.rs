@@ -6,7 +6,7 @@ use serde_dynamo::{from_item, to_item};
 
 use super::n;
 use super::s;
-use super::{keys, last_sort_key, Page, Store};
+use super::{keys, Page, Store};
 use crate::domain::activity::Activity;
 use crate::domain::{ClientId, ContactId, DomainError, TenantId};
 use crate::store::error::{StoreError, StoreResult};
@@ -82,25 +82,11 @@ impl Store {
         after: Option<String>,
     ) -> StoreResult<Page<Activity>> {
         let pk = keys::activity_pk(tenant, contact);
-        let out = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":prefix", s(keys::ACTIVITY_SK_PREFIX))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(after.map(|sk| Self::key(pk.clone(), sk)))
-            .send()
-            .await
-            .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
-        let items = out
-            .items()
-            .iter()
-            .map(|item| from_item(item.clone()).map_err(StoreError::internal))
+        let page = self.partition_page((&pk, Some(keys::ACTIVITY_SK_PREFIX)), limit, after, false).await?;
+        let items = (page.items.into_iter())
+            .map(|item| from_item(item).map_err(StoreError::internal))
             .collect::<StoreResult<Vec<Activity>>>()?;
-        Ok(Page { items, last_sort_key: last_sort_key(out.last_evaluated_key()) })
+        Ok(Page { items, last_sort_key: page.last_sort_key })
     }
 }
 

@@ -124,7 +124,7 @@ impl Store {
 
     /// Deletes up to 25 items by key, sending again what a batch leaves unprocessed; `StoreBusy`
     /// when DynamoDB still leaves some after `DELETE_ATTEMPTS`.
-    async fn delete_keys(&self, keys: Vec<Item>) -> StoreResult<()> {
+    pub(crate) async fn delete_keys(&self, keys: Vec<Item>) -> StoreResult<()> {
         let requests: Vec<WriteRequest> = keys
             .into_iter()
             .map(|key| {

@@ -114,6 +114,30 @@ pub(crate) fn tasks_pk(t: &TenantId, assignee: &str) -> String {
     format!("TENANT#{t}#TASKS#{assignee}")
 }
 
+/// A tag of the tenant (`store::tags`): under the tenant, beside its clients.
+pub(crate) const TAG_SK_PREFIX: &str = "TAG#";
+
+pub(crate) fn tag_sk(id: crate::domain::TagId) -> String {
+    format!("{TAG_SK_PREFIX}{id}")
+}
+
+/// The claim of a tag name in a tenant (`domain::tag::name_key`), naming the tag that holds it.
+pub(crate) fn tag_name_pk(t: &TenantId, name_key: &str) -> String {
+    format!("TENANT#{t}#TAGNAME#{name_key}")
+}
+
+pub const TAG_NAME_SK: &str = "TAGNAME";
+
+/// A tag's contacts (`store::tags::members`): one item per tagged contact, keyed
+/// `{client id}#{contact id}`, so a client's contacts with the tag are a prefix of it.
+pub(crate) fn tag_members_pk(t: &TenantId, tag: crate::domain::TagId) -> String {
+    format!("TENANT#{t}#TAG#{tag}")
+}
+
+pub(crate) fn tag_member_sk(client: ClientId, contact: ContactId) -> String {
+    format!("{client}#{contact}")
+}
+
 /// A contact's activity history (`store::activity`): under the contact alone, not its client,
 /// so the history is one query and erasing a contact's items needs only its id.
 pub fn activity_pk(t: &TenantId, contact: ContactId) -> String {

@@ -23,6 +23,7 @@ mod settings;
 pub mod settings_cache;
 mod stamp;
 pub mod sweep;
+mod tags;
 mod tasks;
 pub mod tx;
 mod update_expr;
@@ -38,6 +39,7 @@ pub use contacts::{
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};
 pub use invites::{gone, Gone, InviteRecord, NewInvite};
+pub use tags::TagRemoval;
 pub use tasks::TaskFilter;
 
 use tx::Item;
@@ -122,6 +124,40 @@ impl Store {
             .await
             .map_err(|e| StoreError::failed("GetItem", e.into_service_error()))?;
         Ok(out.item)
+    }
+
+    /// One page of the items of partition `pk` (those whose sort keys start with `prefix`, when
+    /// given) after the sort key `after`, in sort key order (`forward`) or the reverse: the
+    /// items and the sort key to go on after, if more may follow.
+    async fn partition_page(
+        &self,
+        (pk, prefix): (&str, Option<&str>),
+        limit: i32,
+        after: Option<String>,
+        forward: bool,
+    ) -> StoreResult<Page<Item>> {
+        let mut values = Item::from([(":pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
+        let condition = match prefix {
+            Some(prefix) => {
+                values.insert(":prefix".to_owned(), AttributeValue::S(prefix.to_owned()));
+                "PK = :pk AND begins_with(SK, :prefix)"
+            }
+            None => "PK = :pk",
+        };
+        let out = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(forward)
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|sk| Self::key(pk.to_owned(), sk)))
+            .send()
+            .await
+            .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
+        let last_sort_key = last_sort_key(out.last_evaluated_key());
+        Ok(Page { items: out.items.unwrap_or_default(), last_sort_key })
     }
 
     /// Writes a new item on its own: an internal error if its key exists (ids are new ULIDs).

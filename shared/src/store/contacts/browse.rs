@@ -11,7 +11,7 @@ use super::conditions::Conditions;
 use super::position::{name_position, split_name_position, Across};
 use super::s;
 use crate::domain::dates::format_timestamp;
-use crate::domain::{ClientId, Contact, EmailStatus, NotificationTopic, PortalStatus, TenantId};
+use crate::domain::{ClientId, Contact, EmailStatus, NotificationTopic, PortalStatus, TagId, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::{ClientRecord, ContactRecord};
 use crate::store::tx::Item;
@@ -32,6 +32,8 @@ pub struct Browse {
     pub has_email: Option<bool>,
     /// Only contacts changed at or after this time.
     pub updated_since: Option<OffsetDateTime>,
+    /// Only contacts carrying this tag.
+    pub tag: Option<TagId>,
 }
 
 /// A contact of a tenant-wide list, with its client's name.
@@ -58,6 +60,7 @@ impl Browse {
                 "updated_since={}",
                 self.updated_since.map_or(String::new(), |t| t.unix_timestamp_nanos().to_string())
             ),
+            format!("tag={}", self.tag.map_or(String::new(), |t| t.to_string())),
         ]
         .join("|")
     }
@@ -72,6 +75,9 @@ impl Browse {
         }
         if let Some(topic) = self.topic {
             conditions.add("contains(notifications, :topic)", [(":topic".to_owned(), s(topic.as_str()))]);
+        }
+        if let Some(tag) = self.tag {
+            conditions.add("contains(tag_ids, :tag)", [(":tag".to_owned(), s(tag.to_string()))]);
         }
         conditions.portal_status(self.portal_status);
         conditions.email_status(self.email_status);
@@ -209,12 +215,13 @@ mod tests {
             Browse { has_email: Some(false), ..Browse::default() },
             Browse { has_email: Some(true), ..Browse::default() },
             Browse { updated_since: Some(since), ..Browse::default() },
+            Browse { tag: Some(TagId::parse("01JT0000000000000000000000").unwrap()), ..Browse::default() },
         ];
         let scopes: BTreeSet<String> = browses.iter().map(Browse::scope).collect();
         assert_eq!(scopes.len(), browses.len(), "{scopes:?}");
         assert_eq!(
             Browse::default().scope(),
-            "clients=|topic=|portal_status=|email_status=|has_email=|updated_since="
+            "clients=|topic=|portal_status=|email_status=|has_email=|updated_since=|tag="
         );
     }
 

@@ -8,7 +8,7 @@ use crate::domain::contact::{sorted_unique, EmailDelivery};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, EmailStatus, NotificationTopic, Patch,
-    Permission, PhoneNumber, PortalState, PortalStatus, TenantId, Text,
+    Permission, PhoneNumber, PortalState, PortalStatus, TagId, TenantId, Text,
 };
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::keys;
@@ -189,6 +189,12 @@ pub struct ContactRecord {
     pub project_count: u64,
     #[serde(default)]
     pub project_ids: Vec<String>,
+    /// How many tags it has, and their ids (a string set, absent when empty;
+    /// `store::tags`).
+    #[serde(default)]
+    pub tag_count: u64,
+    #[serde(default)]
+    pub tag_ids: Vec<String>,
     /// The hash of the pending invitation's token, while one is pending.
     pub invite_hash: Option<String>,
     /// The idempotency record the contact was created by, while it may exist.
@@ -266,6 +272,13 @@ impl ContactRecord {
             fields,
             is_primary: self.is_primary,
             project_count: self.project_count,
+            tag_ids: {
+                let mut ids = (self.tag_ids.iter())
+                    .map(|id| TagId::parse(id).ok_or_else(|| corrupt("tag_ids")))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                ids.sort_unstable();
+                ids
+            },
             portal: PortalState {
                 status: self.portal_status.and_then(|s| s.parse().ok()).unwrap_or(PortalStatus::None),
                 invited_at: self.invited_at,

@@ -60,6 +60,7 @@ fn contact() -> Contact {
         portal: PortalState { status: PortalStatus::Active, invited_at: None, activated_at: None },
         email_delivery: Default::default(),
         project_count: 0,
+        tag_ids: Vec::new(),
         audit: audit(),
     }
 }

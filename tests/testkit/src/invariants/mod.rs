@@ -15,6 +15,7 @@ mod quota;
 mod relations;
 mod shapes;
 mod sweep;
+mod tags;
 mod tasks;
 
 use std::collections::HashMap;
@@ -100,6 +101,11 @@ pub enum Rule {
     /// TENANT#{t}#TASKS#{assignee}`, `GSI1SK = {due}#{note id}#{contact id}`), nothing else in a
     /// history does.
     TaskIndex,
+    /// A tag has a name, a version and, if any, a colour as `#rrggbb`, and the claim of its
+    /// name names it; a claim names a tag of that name. A contact's tags are its tenant's, at
+    /// most 20, counted by `tag_count`, each with a member item; a member item names a tag of
+    /// its tenant and a contact carrying it, or a deleted contact whose deletion record is kept.
+    Tags,
     /// A project link is a link item naming an existing contact of its tenant and client, with
     /// a project id of 1-64 letters, digits, `-`, `_` or `.`, attributes equal to its key's
     /// parts, when (RFC 3339) and by whom it was made, and nothing else; a contact's
@@ -140,6 +146,7 @@ impl Rule {
             Rule::ClientLevels => "client-levels",
             Rule::Activity => "activity",
             Rule::TaskIndex => "task-index",
+            Rule::Tags => "tags",
             Rule::ProjectLinks => "project-links",
             Rule::Deletion => "deletion",
         }
@@ -206,6 +213,7 @@ pub fn violations_in(items: &[Item], deployment: &Deployment) -> Vec<Violation> 
     index::check(&table, &mut found);
     activity::check(&table, &mut found);
     tasks::check(&table, &mut found);
+    tags::check(&table, &mut found);
     projects::check(&table, &mut found);
     deletions::check(&table, &mut found);
     no_password(items, &mut found);

@@ -81,6 +81,23 @@ pub(crate) enum Shape<'a> {
     Export {
         id: &'a str,
     },
+    /// A tag of the tenant (`PK = TENANT#t`, `SK = TAG#{id}`).
+    Tag {
+        tenant: &'a str,
+        id: &'a str,
+    },
+    /// The claim of a tag name (`PK = TENANT#t#TAGNAME#{name key}`, `SK = TAGNAME`).
+    TagName {
+        tenant: &'a str,
+        key: &'a str,
+    },
+    /// A contact carrying a tag (`PK = TENANT#t#TAG#{tag}`, `SK = {client}#{contact}`).
+    TagMember {
+        tenant: &'a str,
+        tag: &'a str,
+        client: &'a str,
+        contact: &'a str,
+    },
 }
 
 impl Shape<'_> {
@@ -100,6 +117,9 @@ impl Shape<'_> {
             Shape::Activity { .. } => Some("activity"),
             Shape::Deletion { .. } => Some("deletion"),
             Shape::Export { .. } => Some("export"),
+            Shape::Tag { .. } => Some("tag"),
+            Shape::TagName { .. } => Some("tag_name"),
+            Shape::TagMember { .. } => Some("tag_member"),
         }
     }
 }
@@ -138,6 +158,9 @@ fn tenant_item_shape<'a>(tenant: &'a str, sk: &'a str) -> Option<Shape<'a>> {
     if let Some(id) = sk.strip_prefix("EXPORT#") {
         return tenant_shaped(tenant).then_some(Shape::Export { id: ulid(id)? });
     }
+    if let Some(id) = sk.strip_prefix("TAG#") {
+        return tenant_shaped(tenant).then_some(Shape::Tag { tenant, id: ulid(id)? });
+    }
     if let Some(deleted) = sk.strip_prefix("DELETED#CLIENT#") {
         let client = ulid(deleted)?;
         return tenant_shaped(tenant).then_some(Shape::Deletion { tenant, client, contact: None });
@@ -171,6 +194,11 @@ fn keyed_item_shape<'a>(tenant: &'a str, kind: &'a str, id: &'a str, sk: &'a str
             Shape::Contact { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("CONTACT#")?)? }
         }
         ("EMAIL", "EMAIL") if !id.is_empty() => Shape::Marker { tenant, email: id },
+        ("TAGNAME", "TAGNAME") if !id.is_empty() => Shape::TagName { tenant, key: id },
+        ("TAG", sk) => {
+            let (client, contact) = sk.split_once('#')?;
+            Shape::TagMember { tenant, tag: ulid(id)?, client: ulid(client)?, contact: ulid(contact)? }
+        }
         ("IDEM", "IDEM") => Shape::Idempotency { key: id },
         ("CONTACT", sk) => {
             let contact = ulid(id.strip_suffix("#ACTIVITY")?)?;

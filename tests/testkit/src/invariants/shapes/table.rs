@@ -54,6 +54,9 @@ pub(crate) struct Table<'a> {
     pub invitations: HashMap<&'a str, &'a Item>,
     /// Topic and search items (`Shape::Topic`, `Shape::Find`).
     pub index: Vec<(Shape<'a>, &'a Item)>,
+    /// Tags, name claims and member items (`Shape::Tag`, `TagName`, `TagMember`); what they
+    /// hold is the tags rule's.
+    pub tags: Vec<(Shape<'a>, &'a Item)>,
     /// Every item and its shape (`None`: unknown).
     pub all: Vec<(Option<Shape<'a>>, &'a Item)>,
 }
@@ -111,6 +114,9 @@ impl<'a> Table<'a> {
             }
             Shape::Deletion { .. } => self.deletions.push((shape, item)),
             Shape::Export { .. } => export_job(item, found),
+            Shape::Tag { .. } | Shape::TagName { .. } | Shape::TagMember { .. } => {
+                self.tags.push((shape, item))
+            }
         }
         for detail in disagreements {
             found.add(Rule::KeyAttributes, detail);
@@ -133,6 +139,10 @@ fn key_disagreements(shape: &Shape, item: &Item) -> Vec<String> {
         Shape::Topic { client, id, .. } => vec![("client_id", client), ("contact_id", id)],
         Shape::Find { id, .. } => vec![("contact_id", id)],
         Shape::Export { id } => vec![("id", id)],
+        Shape::Tag { id, .. } => vec![("id", id)],
+        Shape::TagMember { tag, client, contact, .. } => {
+            vec![("tag_id", tag), ("client_id", client), ("contact_id", contact)]
+        }
         _ => Vec::new(),
     };
     expected

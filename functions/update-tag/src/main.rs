@@ -1,0 +1,14 @@
+//! Lambda function `update-tag`: wiring only; the behaviour lives in `shared::handlers::update_tag`.
+//! Generated from shared/src/handlers/mod.rs by scripts/generate: edit the declaration, not this.
+
+use lambda_http::{run, service_fn, Error};
+use shared::handlers::update_tag;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    // Built once per cold start and reused by every invocation of this instance.
+    let app = shared::App::from_env().await?;
+    let app = &app;
+    run(service_fn(move |req| update_tag::handle(app, req))).await
+}
