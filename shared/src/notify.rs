@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use crate::domain::fields::FieldReader;
 use crate::domain::Patch;
 use crate::domain::{
-    Contact, ContactId, DomainError, DomainResult, Email, EmailStatus, FieldError, NotificationTopic, Text,
+    Contact, ContactId, DomainError, DomainResult, Email, EmailStatus, FieldError, NotificationTopic, TagId,
+    Text,
 };
 
 mod send;
@@ -35,6 +36,8 @@ pub enum Audience {
     Topic(NotificationTopic),
     /// These contacts of the client, opted in or not (no duplicates).
     Contacts(Vec<ContactId>),
+    /// The client's contacts carrying the tag, opted in or not: a tag is a segment staff made.
+    Tag(TagId),
 }
 
 pub struct Notification {
@@ -50,6 +53,8 @@ impl Notification {
     pub fn parse(body: Map<String, Value>) -> DomainResult<Self> {
         let mut r = FieldReader::new(body);
         let topic = r.parsed("topic", NotificationTopic::parse).apply(None);
+        let tag =
+            r.exact("tag", |raw| TagId::parse(raw).ok_or_else(|| "must be a tag id".to_owned())).apply(None);
         let ids = match r.list("contact_ids", MAX_CONTACT_IDS, |id| {
             ContactId::parse(id).ok_or_else(|| "must be a contact id".to_owned())
         }) {
@@ -73,7 +78,7 @@ impl Notification {
             })
             .apply(None);
         let mut errors = r.finish();
-        let audience = audience(topic, ids, &mut errors);
+        let audience = audience(topic, ids, tag, &mut errors);
         for (name, missing) in [("subject", subject.is_none()), ("text", text.is_none())] {
             if missing && !errors.iter().any(|e| e.field == name) {
                 errors.push(FieldError::new(name, "is required"));
@@ -88,18 +93,25 @@ impl Notification {
     }
 }
 
-/// Exactly one of `topic` and `contact_ids` names the recipients.
+/// Exactly one of `topic`, `contact_ids` and `tag` names the recipients.
 fn audience(
     topic: Option<NotificationTopic>,
     ids: Option<Vec<ContactId>>,
+    tag: Option<TagId>,
     errors: &mut Vec<FieldError>,
 ) -> Option<Audience> {
     let reported = |errors: &[FieldError], name: &str| errors.iter().any(|e| e.field.starts_with(name));
+    let named = [topic.is_some(), ids.is_some(), tag.is_some()].iter().filter(|n| **n).count();
+    if named > 1 {
+        let field = if tag.is_some() { "tag" } else { "contact_ids" };
+        errors.push(FieldError::new(field, "give one of topic, contact_ids and tag"));
+        return None;
+    }
+    if let Some(tag) = tag {
+        return Some(Audience::Tag(tag));
+    }
     match (topic, ids) {
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new("contact_ids", "give either topic or contact_ids, not both"));
-            None
-        }
+        (Some(_), Some(_)) => None,
         (Some(topic), None) => Some(Audience::Topic(topic)),
         (None, Some(ids)) if ids.is_empty() => {
             errors.push(FieldError::new("contact_ids", "at least one contact id"));
@@ -112,8 +124,8 @@ fn audience(
             Some(Audience::Contacts(ids))
         }
         (None, None) => {
-            if !reported(errors, "topic") && !reported(errors, "contact_ids") {
-                errors.push(FieldError::new("topic", "is required (or contact_ids)"));
+            if !reported(errors, "topic") && !reported(errors, "contact_ids") && !reported(errors, "tag") {
+                errors.push(FieldError::new("topic", "is required (or contact_ids, or tag)"));
             }
             None
         }
@@ -140,8 +152,10 @@ pub struct Suppressed {
 
 #[derive(Debug, Serialize)]
 pub struct NotifyReport {
-    /// The topic, or null for contacts picked by hand.
+    /// The topic, or null for contacts picked by hand or by tag.
     pub topic: Option<NotificationTopic>,
+    /// The tag, for a notification of a tag's contacts; else null.
+    pub tag: Option<TagId>,
     pub sent: Vec<Delivery>,
     pub failed: Vec<Delivery>,
     /// Read but not attempted: the send budget ran out first. Safe to notify again.

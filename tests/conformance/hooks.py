@@ -65,6 +65,8 @@ LISTS = {
     "list-project-contacts",
     "find-contacts",
     "list-tasks",
+    "list-tags",
+    "list-tag-contacts",
 }
 FIND_RULES = {
     "give at most one of email and q",

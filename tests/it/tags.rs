@@ -8,7 +8,7 @@ use testkit::events::EventStream;
 use testkit::proxy::dynamo::Fault;
 use testkit::{Caller, TestApi};
 
-use crate::support::{assert_invariants, contact_path, given_client, given_contact};
+use crate::support::{addresses, assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 fn admin() -> Caller {
     TestApi::admin("t1")
@@ -242,4 +242,52 @@ async fn a_tag_with_bad_fields_is_422_naming_each() {
     assert_eq!(res.status, 422, "{}", res.body);
     assert_eq!(res.invalid_fields(), ["colour", "name", "size"]);
     assert_eq!(unnamed.invalid_fields(), ["name"]);
+}
+
+#[tokio::test]
+async fn notifying_a_tag_emails_the_clients_contacts_carrying_it_opted_in_or_not_and_no_one_else() {
+    let api = TestApi::new().await;
+    let vip = given_tag(&api, "VIP").await;
+    let (acme, globex) =
+        (given_client(&api, &admin(), "Acme").await, given_client(&api, &admin(), "Globex").await);
+    let mut tagged = Vec::new();
+    for (client, name, tag_it) in
+        [(&acme, "Ada", true), (&acme, "Bea", true), (&acme, "Cy", false), (&globex, "Di", true)]
+    {
+        let email = unique_email(name);
+        let contact =
+            given_contact(&api, &admin(), client, json!({ "last_name": name, "email": email })).await;
+        if tag_it {
+            assert_eq!(tag(&api, &contact_path(client, &contact), &vip).await, 204);
+            if client == &acme {
+                tagged.push(email);
+            }
+        }
+    }
+    let body = json!({ "tag": vip, "subject": "For our key accounts", "text": "Hello." });
+
+    let res = api.post(&admin(), &format!("/clients/{acme}/notifications"), body).await;
+
+    assert_eq!(res.status, 202, "{}", res.body);
+    let mut sent = addresses(&res.json()["sent"]);
+    sent.sort();
+    tagged.sort();
+    assert_eq!(sent, tagged);
+    assert_eq!((res.json()["tag"].as_str(), res.json()["topic"].as_str()), (Some(vip.as_str()), None));
+}
+
+#[tokio::test]
+async fn a_notification_names_one_of_topic_contact_ids_and_tag_and_an_unknown_tag_is_not_found() {
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let vip = given_tag(&api, "VIP").await;
+    let path = format!("/clients/{acme}/notifications");
+    let both = json!({ "tag": vip, "topic": "invoice", "subject": "s", "text": "t" });
+    let unknown = json!({ "tag": "01JT0000000000000000000000", "subject": "s", "text": "t" });
+
+    let refused = api.post(&admin(), &path, both).await;
+    let missing = api.post(&admin(), &path, unknown).await;
+
+    assert_eq!((refused.status, refused.invalid_fields()), (422, vec!["tag".to_owned()]), "{}", refused.body);
+    assert_eq!(missing.status, 404, "{}", missing.body);
 }

@@ -29,12 +29,14 @@ enum Outcome {
 
 impl NotifyReport {
     fn new(audience: &Audience) -> Self {
-        let topic = match audience {
-            Audience::Topic(topic) => Some(*topic),
-            Audience::Contacts(_) => None,
+        let (topic, tag) = match audience {
+            Audience::Topic(topic) => (Some(*topic), None),
+            Audience::Contacts(_) => (None, None),
+            Audience::Tag(tag) => (None, Some(*tag)),
         };
         Self {
             topic,
+            tag,
             sent: Vec::new(),
             failed: Vec::new(),
             not_sent: Vec::new(),
@@ -110,13 +112,15 @@ pub async fn notify(
     let mut report = NotifyReport::new(&n.audience);
     let primary = if n.include_primary { client_item.primary_contact_id } else { None };
     match &n.audience {
-        Audience::Topic(topic) => {
-            let reached = by_topic(mail, &letter, &mut report).await?;
-            // The primary is sent to once: as an opted-in recipient, or here.
-            if let (Some(primary), false) = (primary, reached) {
+        Audience::Topic(_) | Audience::Tag(_) => {
+            if let Audience::Tag(tag) = n.audience {
+                mail.store.get_tag(tenant, tag).await?;
+            }
+            let stopped = by_pages(mail, &letter, &mut report).await?;
+            // The primary is sent to once: as a recipient of the pages, or here.
+            if let (Some(primary), false) = (primary, stopped) {
                 let picked = mail.store.get_contacts(tenant, client, &[primary]).await?;
-                let extra: Vec<Contact> =
-                    picked.into_values().filter(|c| !c.fields.notifications.contains(topic)).collect();
+                let extra: Vec<Contact> = picked.into_values().filter(|c| !n.audience.reaches(c)).collect();
                 send_batch(mail, &letter, &mut report, extra).await?;
             }
         }
@@ -136,15 +140,40 @@ pub async fn notify(
     Ok(report)
 }
 
-/// Sends to the topic's opted-in contacts page by page; true when the budget or a failure
+impl Audience {
+    /// Whether the pages of this audience hold `contact` (the primary is added when not).
+    fn reaches(&self, contact: &Contact) -> bool {
+        match self {
+            Audience::Topic(topic) => contact.fields.notifications.contains(topic),
+            Audience::Tag(tag) => contact.tag_ids.contains(tag),
+            Audience::Contacts(ids) => ids.contains(&contact.id),
+        }
+    }
+}
+
+/// One page of a topic's opted-in contacts with an address, or of a tag's contacts.
+async fn recipients_page(
+    mail: &Mailing<'_>,
+    letter: &Letter<'_>,
+    after: Option<String>,
+) -> crate::store::StoreResult<crate::store::Page<Contact>> {
+    let (tenant, client) = (letter.tenant, letter.client.id);
+    match &letter.notification.audience {
+        Audience::Topic(topic) => {
+            let filter = ContactFilter { topic: Some(*topic), with_email: true, ..ContactFilter::default() };
+            mail.store.list_contacts(tenant, client, &filter, PAGE, after).await
+        }
+        Audience::Tag(tag) => mail.store.client_tag_page(tenant, (client, *tag), PAGE, after).await,
+        Audience::Contacts(_) => Ok(crate::store::Page { items: Vec::new(), last_sort_key: None }),
+    }
+}
+
+/// Sends to a topic's or a tag's contacts page by page; true when the budget or a failure
 /// stopped it before the end (the primary is then not added either).
-async fn by_topic(mail: &Mailing<'_>, letter: &Letter<'_>, report: &mut NotifyReport) -> ServiceResult<bool> {
-    let Audience::Topic(topic) = letter.notification.audience else { return Ok(false) };
-    let filter = ContactFilter { topic: Some(topic), with_email: true, ..ContactFilter::default() };
+async fn by_pages(mail: &Mailing<'_>, letter: &Letter<'_>, report: &mut NotifyReport) -> ServiceResult<bool> {
     let mut after = None;
     loop {
-        let page = match mail.store.list_contacts(letter.tenant, letter.client.id, &filter, PAGE, after).await
-        {
+        let page = match recipients_page(mail, letter, after).await {
             Ok(page) => page,
             // Nothing sent yet: the caller may simply try again.
             Err(e) if report.untouched() => return Err(e.into()),
@@ -250,7 +279,7 @@ async fn deliver(
     }
     let topic = match n.audience {
         Audience::Topic(topic) => Some(topic),
-        Audience::Contacts(_) => None,
+        Audience::Contacts(_) | Audience::Tag(_) => None,
     };
     let context = NotificationEmail {
         contact_name: greeting_name(&contact),

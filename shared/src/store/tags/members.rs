@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use futures_util::{stream, StreamExt, TryStreamExt};
 
 use crate::domain::tag::MAX_TAGS_PER_CONTACT;
-use crate::domain::{ClientId, ContactId, DomainError, Stamp, TagId, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TagId, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
@@ -241,6 +241,35 @@ impl Store {
         Ok(())
     }
 
+    /// A page of the client's contacts carrying the tag, by contact id: a query of the tag's
+    /// member items under the client, then one `BatchGetItem` of their contacts.
+    pub(crate) async fn client_tag_page(
+        &self,
+        tenant: &TenantId,
+        (client, tag): (ClientId, TagId),
+        limit: i32,
+        after: Option<String>,
+    ) -> StoreResult<Page<Contact>> {
+        let (pk, prefix) = (keys::tag_members_pk(tenant, tag), format!("{client}#"));
+        let page = self.partition_page((&pk, Some(&prefix)), limit, after, true).await?;
+        Ok(Page {
+            items: self.contacts_of_members(tenant, &page.items).await?,
+            last_sort_key: page.last_sort_key,
+        })
+    }
+
+    /// The contacts member items name, by client then contact id; one that is gone (deleted,
+    /// its member items not yet erased) is left out.
+    async fn contacts_of_members(&self, tenant: &TenantId, members: &[Item]) -> StoreResult<Vec<Contact>> {
+        let members = members.iter().map(member_of).collect::<StoreResult<Vec<_>>>()?;
+        let keys = members.iter().map(|(client, id)| Self::contact_key(tenant, *client, *id)).collect();
+        let mut contacts = (self.batch_get(keys).await?.into_iter())
+            .map(|item| ContactRecord::from_item(item)?.into_contact())
+            .collect::<StoreResult<Vec<_>>>()?;
+        contacts.sort_by_key(|c| (c.client_id, c.id));
+        Ok(contacts)
+    }
+
     /// A page of the tag's contacts, by client then contact id, each with its client's name:
     /// a query of its member items, then one `BatchGetItem` of their contacts.
     pub async fn tag_contacts(
@@ -252,12 +281,7 @@ impl Store {
     ) -> StoreResult<Page<TenantContact>> {
         let pk = keys::tag_members_pk(tenant, tag);
         let page = self.partition_page((&pk, None), limit, after, true).await?;
-        let members = page.items.iter().map(member_of).collect::<StoreResult<Vec<_>>>()?;
-        let keys = members.iter().map(|(client, id)| Self::contact_key(tenant, *client, *id)).collect();
-        let mut contacts = (self.batch_get(keys).await?.into_iter())
-            .map(|item| ContactRecord::from_item(item)?.into_contact())
-            .collect::<StoreResult<Vec<_>>>()?;
-        contacts.sort_by_key(|c| (c.client_id, c.id));
+        let contacts = self.contacts_of_members(tenant, &page.items).await?;
         Ok(Page { items: self.with_client_names(tenant, contacts).await?, last_sort_key: page.last_sort_key })
     }
 }
