@@ -44,6 +44,7 @@ impl Run<'_> {
                 "portal_status": known.portal,
                 "version": known.version,
                 "project_count": known.projects.len(),
+                "tag_ids": self.tag_ids_of(known),
             });
             let actual = json!({
                 "is_primary": shown["is_primary"],
@@ -55,6 +56,7 @@ impl Run<'_> {
                 "portal_status": shown["portal"]["status"],
                 "version": shown["version"],
                 "project_count": shown["project_count"],
+                "tag_ids": shown["tag_ids"],
             });
             assert_eq!(actual, expected, "contact #{i}\n{}", self.story());
         }
@@ -83,6 +85,36 @@ impl Run<'_> {
             let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
             let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
             assert_eq!(shown, self.model.linked_to(p), "{what}\n{}", self.story());
+        }
+    }
+
+    /// The ids of the tags the model says `known` carries, in id order (as the API lists them).
+    fn tag_ids_of(&self, known: &super::state::Known) -> Vec<String> {
+        let mut ids: Vec<String> = known.tags.iter().map(|t| self.tag_ids[*t].clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Each tag's contacts are the live contacts the model says carry it, in id order (a
+    /// deleted contact's left out, its member items erased or not yet).
+    pub(super) async fn assert_tags_agree(&self) {
+        for (t, id) in self.tag_ids.iter().enumerate() {
+            let path = format!("/tags/{id}/contacts?limit=100");
+            let what = format!("the contacts of tag {t}");
+            let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
+            let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
+            let mut expected: Vec<&str> = (self.model.contacts.iter())
+                .filter(|c| c.live && c.tags.contains(&t))
+                .map(|c| c.id.as_str())
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(
+                shown,
+                expected,
+                "{what}
+{}",
+                self.story()
+            );
         }
     }
 

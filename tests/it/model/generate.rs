@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::merge::Merge;
 use super::steps::{IfMatch, Slot, Step, Steps};
-use super::{EMAILS, MAX_STEPS, PROJECTS, SLOTS, TITLES};
+use super::{EMAILS, MAX_STEPS, PROJECTS, SLOTS, TAGS, TITLES};
 
 /// Mostly one of the first few contacts, which most sequences have added.
 fn slot() -> impl Strategy<Value = Slot> {
@@ -73,11 +73,20 @@ fn linked() -> impl Strategy<Value = (Slot, usize)> {
     (slot, project)
 }
 
+/// The contact and tag of a tag or an untag: mostly the first contact and the first tag, so
+/// that an untag often meets a tag (fewer steps are tags than links).
+fn tagged() -> impl Strategy<Value = (Slot, usize)> {
+    let slot = prop_oneof![4 => Just(0), 1 => 1..SLOTS].prop_map(Slot);
+    (slot, prop_oneof![4 => Just(0), 1 => 1..TAGS.len()])
+}
+
 fn step() -> impl Strategy<Value = Step> {
     let delete = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Delete { slot, if_match });
     let invite = slot().prop_map(|slot| Step::Invite { slot });
     let link = linked().prop_map(|(slot, project)| Step::Link { slot, project });
     let unlink = linked().prop_map(|(slot, project)| Step::Unlink { slot, project });
+    let tag = tagged().prop_map(|(slot, tag)| Step::Tag { slot, tag });
+    let untag = tagged().prop_map(|(slot, tag)| Step::Untag { slot, tag });
     prop_oneof![
         3 => add(any::<bool>()),
         5 => patch(),
@@ -86,6 +95,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => invite,
         4 => link,
         3 => unlink,
+        2 => tag,
+        2 => untag,
     ]
 }
 

@@ -1,6 +1,6 @@
 //! Model-based property: random sequences of contact operations on one client (add, PATCH,
 //! DELETE, invite, revoke; PATCHes of plain fields alone, written without a read, often; link
-//! and unlink of a few projects), run against DynamoDB Local and, side by side, against a small
+//! and unlink of a few projects; tag and untag with a few tags), run against DynamoDB Local and, side by side, against a small
 //! model of what the API promises. Every step gets a clear answer (never a 5xx; errors are
 //! problem+json) and, where the rule is clear, the answer the model predicts; after every
 //! sequence the table's invariants hold and the API shows what the model holds.
@@ -30,7 +30,7 @@ use crate::support::{check, runtime};
 /// Sequences per run, and steps per sequence at most (enough for links to meet each other
 /// without thinning out the other kinds of step).
 const CASES: u32 = 200;
-const MAX_STEPS: usize = 18;
+const MAX_STEPS: usize = 20;
 /// Contacts a sequence can name: the first `SLOTS` it adds. A slot not added yet names a
 /// contact that never existed.
 const SLOTS: usize = 5;
@@ -46,6 +46,8 @@ const TITLES: [&str; 2] = ["CFO", "CEO"];
 /// projects are listed in an order of their own; `web` begins `web.2`, so that a project's
 /// contacts are its own, not those of every project its id begins.
 const PROJECTS: [&str; 3] = ["web.2", "CRM", "web"];
+/// The tags each sequence makes in its tenant, which tag and untag steps draw from.
+const TAGS: [&str; 2] = ["VIP", "Key account"];
 /// A well-formed contact id that no sequence creates.
 const NEVER_CREATED: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
@@ -62,6 +64,7 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
             }
             run.assert_api_agrees().await;
             run.assert_links_agree().await;
+            run.assert_tags_agree().await;
             run.assert_invariants().await;
         })
     });
@@ -74,11 +77,14 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
         "delete -> 204 ",
         "invite -> 202 ",
         "link -> 200 ",
+        "tag -> 204 ",
     ] {
         assert!(reached.times(writes) >= CASES / 8, "too few `{writes}`: {reached:?}");
     }
     // A link met again by a link or an unlink needs two steps on one of few pairs: rarer.
-    for collision in ["link again -> 200 ", "unlink linked -> 204 "] {
+    for collision in
+        ["link again -> 200 ", "unlink linked -> 204 ", "tag again -> 204 ", "untag tagged -> 204 "]
+    {
         assert!(reached.times(collision) >= CASES / 16, "too few `{collision}`: {reached:?}");
     }
     // A plain patch's refusals are read from the item its condition refused: each is reached.
@@ -87,7 +93,7 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
         assert!(reached.times(&answer) >= 1, "no `{answer}`: {reached:?}");
     }
     // A link or an unlink of a contact that is not there (deleted, or never added) is refused.
-    for refusal in ["link -> 404 not-found", "unlink -> 404 not-found"] {
+    for refusal in ["link -> 404 not-found", "unlink -> 404 not-found", "tag -> 404 not-found"] {
         assert!(reached.times(refusal) >= 1, "no `{refusal}`: {reached:?}");
     }
 }

@@ -34,6 +34,10 @@ fn kind(step: &Step, linked: bool) -> &'static str {
         Step::Link { .. } => "link",
         Step::Unlink { .. } if linked => "unlink linked",
         Step::Unlink { .. } => "unlink",
+        Step::Tag { .. } if linked => "tag again",
+        Step::Tag { .. } => "tag",
+        Step::Untag { .. } if linked => "untag tagged",
+        Step::Untag { .. } => "untag",
     }
 }
 

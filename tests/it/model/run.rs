@@ -9,7 +9,7 @@ use super::predict::{CREATED, OK};
 use super::reached::Reached;
 use super::state::Model;
 use super::steps::{IfMatch, Slot, Step};
-use super::{EMAILS, MOBILE, PHONE, PROJECTS, SLOTS, TITLES};
+use super::{EMAILS, MOBILE, PHONE, PROJECTS, SLOTS, TAGS, TITLES};
 use crate::support::{assert_clear, given_client};
 
 pub(super) struct Run<'a> {
@@ -20,6 +20,8 @@ pub(super) struct Run<'a> {
     /// Makes this sequence's addresses its own (the SES emulator's store is shared).
     tag: String,
     pub(super) model: Model,
+    /// The ids of the sequence's tags, `TAGS` made in its tenant.
+    pub(super) tag_ids: Vec<String>,
     transcript: Vec<String>,
 }
 
@@ -29,7 +31,13 @@ impl<'a> Run<'a> {
         let tenant = format!("model-{tag}");
         let admin = TestApi::admin(&tenant);
         let client = given_client(api, &admin, "Acme").await;
-        Run { api, admin, tenant, client, tag, model: Model::default(), transcript: Vec::new() }
+        let mut tag_ids = Vec::new();
+        for name in TAGS {
+            let made = api.post(&admin, "/tags", json!({ "name": name })).await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            tag_ids.push(made.json()["id"].as_str().expect("a tag id").to_owned());
+        }
+        Run { api, admin, tenant, client, tag, model: Model::default(), tag_ids, transcript: Vec::new() }
     }
 
     pub(super) fn address(&self, email: usize) -> String {
@@ -105,6 +113,14 @@ impl<'a> Run<'a> {
             Step::Unlink { slot, project } => {
                 self.api.delete(&self.admin, &self.link_path(*slot, *project)).await
             }
+            Step::Tag { slot, tag } => {
+                let path = format!("{}/tags/{}", self.contact_path(*slot), self.tag_ids[*tag]);
+                self.api.send(&self.admin, "PUT", &path, &[], None).await
+            }
+            Step::Untag { slot, tag } => {
+                let path = format!("{}/tags/{}", self.contact_path(*slot), self.tag_ids[*tag]);
+                self.api.delete(&self.admin, &path).await
+            }
         }
     }
 
@@ -151,6 +167,9 @@ impl<'a> Run<'a> {
         let linked = match step {
             Step::Link { slot, project } | Step::Unlink { slot, project } => {
                 self.model.link(*slot, *project).is_some()
+            }
+            Step::Tag { slot, tag } | Step::Untag { slot, tag } => {
+                self.model.live(*slot).is_some_and(|c| c.tags.contains(tag))
             }
             _ => false,
         };

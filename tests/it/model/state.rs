@@ -24,6 +24,8 @@ pub(super) struct Known {
     /// Its links: each project of `PROJECTS` it is linked to, with the `[linked_at, linked_by]`
     /// of the first link (linking again keeps them).
     pub(super) projects: BTreeMap<usize, Value>,
+    /// The tags of `TAGS` it carries.
+    pub(super) tags: std::collections::BTreeSet<usize>,
 }
 
 #[derive(Default)]
@@ -92,16 +94,29 @@ impl Model {
                 let (email, phone, manager) = (*email, *phone, *manager);
                 let portal = "none";
                 let (mobile, title, version, projects) = (false, None, 1, BTreeMap::new());
-                let known =
-                    Known { id, live: true, email, phone, mobile, title, manager, portal, version, projects };
+                let tags = std::collections::BTreeSet::new();
+                let known = Known {
+                    id,
+                    live: true,
+                    email,
+                    phone,
+                    mobile,
+                    title,
+                    manager,
+                    portal,
+                    version,
+                    projects,
+                    tags,
+                };
                 self.contacts.push(known);
             }
             Step::Patch { .. } => self.apply_patch(step),
             Step::Delete { slot, .. } => {
                 let gone = &mut self.contacts[slot.0];
                 gone.live = false;
-                // Its links go with it.
+                // Its links and tags go with it.
                 gone.projects.clear();
+                gone.tags.clear();
                 for c in self.contacts.iter_mut().filter(|c| c.manager == Some(*slot)) {
                     c.manager = None;
                     c.version += 1;
@@ -121,6 +136,13 @@ impl Model {
             }
             Step::Unlink { slot, project } => {
                 self.contacts[slot.0].projects.remove(project);
+            }
+            // Tags move no version.
+            Step::Tag { slot, tag } => {
+                self.contacts[slot.0].tags.insert(*tag);
+            }
+            Step::Untag { slot, tag } => {
+                self.contacts[slot.0].tags.remove(tag);
             }
         }
     }

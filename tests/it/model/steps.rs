@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::merge::{field, Merge};
-use super::{EMAILS, MOBILE, PHONE, PROJECTS, TITLES};
+use super::{EMAILS, MOBILE, PHONE, PROJECTS, TAGS, TITLES};
 
 /// A contact of the sequence, by the order it was added in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,15 @@ pub(super) enum Step {
     Unlink {
         slot: Slot,
         project: usize,
+    },
+    /// Tags the contact with `TAGS[tag]`.
+    Tag {
+        slot: Slot,
+        tag: usize,
+    },
+    Untag {
+        slot: Slot,
+        tag: usize,
     },
 }
 
@@ -112,6 +121,8 @@ impl fmt::Debug for Step {
             Step::Invite { slot } => write!(f, "invite {slot:?}"),
             Step::Link { slot, project } => write!(f, "link {slot:?} {}", PROJECTS[*project]),
             Step::Unlink { slot, project } => write!(f, "unlink {slot:?} {}", PROJECTS[*project]),
+            Step::Tag { slot, tag } => write!(f, "tag {slot:?} {}", TAGS[*tag]),
+            Step::Untag { slot, tag } => write!(f, "untag {slot:?} {}", TAGS[*tag]),
         }
     }
 }
