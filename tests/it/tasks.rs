@@ -71,6 +71,10 @@ async fn my_open_tasks_across_clients_come_soonest_due_first() {
         (Some("task"), Some("2026-12-10"), Some("me-1"), Some(false))
     );
     assert_eq!(first["author"], "colleague-2");
+    assert_eq!(
+        (first["contact_last_name"].as_str(), first["client_name"].as_str()),
+        (Some("Globex"), Some("Globex Ltd"))
+    );
     assert_eq!(listed(&api, &me, "").await, listed(&api, &me, "assignee=me").await, "me unless given");
     assert_invariants(&api).await;
 }

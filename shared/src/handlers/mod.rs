@@ -176,8 +176,10 @@ operations! {
     delete_note: DELETE_NOTE =
         op("DELETE", "/clients/{clientId}/contacts/{contactId}/notes/{noteId}", "delete-note", Read)
             .table(&["GetItem", "DeleteItem"]);
-    // Open tasks (`store::tasks`): one page of the assignee's partition of the due index.
-    list_tasks: LIST_TASKS = op("GET", "/tasks", "list-tasks", Read).indexes(&["GSI1"]);
+    // Open tasks (`store::tasks`): one page of the assignee's partition of the due index, then
+    // its contacts and their clients, for their names (BatchGetItem).
+    list_tasks: LIST_TASKS =
+        op("GET", "/tasks", "list-tasks", Read).table(&["BatchGetItem"]).indexes(&["GSI1"]);
     // Tags (`store::tags`): a tag is written with the claim of its name (one transaction of
     // two puts), renamed against its version with the claim moved, and deleted a page of its
     // contacts at a time (each a transaction of the member item and the contact).

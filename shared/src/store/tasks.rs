@@ -7,14 +7,28 @@
 use serde_dynamo::from_item;
 use time::Date;
 
+use std::collections::{BTreeSet, HashMap};
+
+use super::items::ContactRecord;
 use super::notes::note_key;
-use super::{keys, s, Page, Store};
+use super::{keys, s, Page, Store, TenantContact};
 use crate::domain::activity::Activity;
 use crate::domain::dates::format_date;
 use crate::domain::note::Note;
-use crate::domain::{ContactId, NoteId, TenantId};
+use crate::domain::{ClientId, ContactId, NoteId, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::tx::Item;
+
+/// An open task as a list shows it: with its contact's names and its client's, so a list
+/// screen needs no read per task.
+#[derive(Debug, serde::Serialize)]
+pub struct ListedTask {
+    #[serde(flatten)]
+    pub task: Note,
+    pub contact_first_name: Option<String>,
+    pub contact_last_name: String,
+    pub client_name: String,
+}
 
 /// Which open tasks: whose, and due before which day (if any).
 pub struct TaskFilter<'a> {
@@ -24,14 +38,16 @@ pub struct TaskFilter<'a> {
 
 impl Store {
     /// One page of the assignee's open tasks, soonest due first, after `after` (a sort key a
-    /// page ended at).
+    /// page ended at), each with its contact's and client's names (one `BatchGetItem` of the
+    /// page's contacts, one of their clients). A task whose contact is gone (deleted, its
+    /// history not yet erased) is left out, as it soon will be from the index.
     pub async fn list_tasks(
         &self,
         tenant: &TenantId,
         filter: &TaskFilter<'_>,
         limit: i32,
         after: Option<String>,
-    ) -> StoreResult<Page<Note>> {
+    ) -> StoreResult<Page<ListedTask>> {
         let pk = keys::tasks_pk(tenant, filter.assignee);
         let start = after.map(|position| start_key(tenant, &pk, &position)).transpose()?;
         // A sort key starts with its due day, and `{day}` sorts before `{day}#...`.
@@ -55,10 +71,33 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
-        let items = out.items().iter().map(|item| task_of(item.clone())).collect::<StoreResult<Vec<_>>>()?;
+        let tasks = out.items().iter().map(|item| task_of(item.clone())).collect::<StoreResult<Vec<_>>>()?;
         let last_sort_key =
             out.last_evaluated_key().and_then(|k| k.get("GSI1SK")).and_then(|v| v.as_s().ok()).cloned();
-        Ok(Page { items, last_sort_key })
+        Ok(Page { items: self.with_names(tenant, tasks).await?, last_sort_key })
+    }
+
+    async fn with_names(&self, tenant: &TenantId, tasks: Vec<Note>) -> StoreResult<Vec<ListedTask>> {
+        let keys: BTreeSet<(ClientId, ContactId)> =
+            tasks.iter().map(|t| (t.client_id, t.contact_id)).collect();
+        let keys =
+            keys.into_iter().map(|(client, contact)| Self::contact_key(tenant, client, contact)).collect();
+        let contacts = (self.batch_get(keys).await?.into_iter())
+            .map(|item| ContactRecord::from_item(item)?.into_contact())
+            .collect::<StoreResult<Vec<_>>>()?;
+        let named: HashMap<ContactId, TenantContact> =
+            self.with_client_names(tenant, contacts).await?.into_iter().map(|c| (c.contact.id, c)).collect();
+        let listed = tasks.into_iter().filter_map(|task| {
+            let contact = named.get(&task.contact_id)?;
+            let fields = &contact.contact.fields;
+            Some(ListedTask {
+                contact_first_name: fields.first_name.as_ref().map(|n| n.as_str().to_owned()),
+                contact_last_name: fields.last_name.as_str().to_owned(),
+                client_name: contact.client_name.clone(),
+                task,
+            })
+        });
+        Ok(listed.collect())
     }
 }
 
