@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::domain::activity::Activity;
 use crate::domain::project::ProjectLink;
+use crate::domain::tag::Tag;
 use crate::domain::{ClientId, Contact, ContactId, TenantId};
 use crate::error::ServiceResult;
 use crate::portal_users::{PortalUserRecord, PortalUsers};
@@ -24,6 +25,8 @@ pub(crate) struct PersonalData {
     /// support window, email status, line manager and reports, audit.
     pub contact: Contact,
     pub project_links: Vec<ProjectLink>,
+    /// Its tags, named (a tag deleted meanwhile is left out).
+    pub tags: Vec<Tag>,
     /// Its whole history, newest first, as long as it is kept (the activity retention).
     pub activity: Vec<Activity>,
     /// Its portal user in the portal pool, if it has one.
@@ -31,7 +34,7 @@ pub(crate) struct PersonalData {
 }
 
 /// Gathers the contact's data: the contact and its project links (one read of its item and one
-/// of the links), then its history and its portal user together. 404 when the contact is not
+/// of the links), then its history, its portal user and its tags together. 404 when the contact is not
 /// the client's.
 pub(crate) async fn gather(
     store: &Store,
@@ -41,13 +44,17 @@ pub(crate) async fn gather(
     exported_at: String,
 ) -> ServiceResult<PersonalData> {
     let (contact, project_links) = store.contact_and_projects(tenant, client, id).await?;
-    let (activity, portal_user) =
-        tokio::try_join!(store.all_activity(tenant, id), users.record(tenant, &contact))?;
+    let (activity, portal_user, tags) = tokio::try_join!(
+        store.all_activity(tenant, id),
+        users.record(tenant, &contact),
+        store.tags_by_id(tenant, &contact.tag_ids)
+    )?;
     Ok(PersonalData {
         exported_at,
         tenant_id: tenant.as_str().to_owned(),
         contact,
         project_links,
+        tags,
         activity,
         portal_user,
     })

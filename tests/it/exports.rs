@@ -41,8 +41,9 @@ async fn file_of(job: &Value) -> String {
     String::from_utf8(body).expect("UTF-8")
 }
 
-/// t1: Acme with Ada (every kind of column filled, a job title a spreadsheet would run) and
-/// Grace; Globex with Hopper. Returns Acme's and Globex's ids.
+/// t1: Acme with Ada (every kind of column filled, a job title a spreadsheet would run, two
+/// tags, one named with a comma and spaces) and Grace; Globex with Hopper. Returns Acme's and
+/// Globex's ids.
 async fn given_contacts(api: &TestApi) -> (String, String) {
     let admin = TestApi::admin("t1");
     let (acme, globex) = (given_client(api, &admin, "Acme").await, given_client(api, &admin, "Globex").await);
@@ -54,7 +55,15 @@ async fn given_contacts(api: &TestApi) -> (String, String) {
         "notifications": ["invoice", "ticket"], "permissions": ["invoices"],
         "portal": {"support_start": "2026-01-01", "support_end": "2026-12-31"}
     });
-    given_contact(api, &admin, &acme, ada).await;
+    let ada = given_contact(api, &admin, &acme, ada).await;
+    for name in ["Key account", "EMEA, west"] {
+        let tag = api.post(&admin, "/tags", json!({ "name": name })).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/clients/{acme}/contacts/{}/tags/{tag}", ada["id"].as_str().unwrap());
+        assert_eq!(api.send(&admin, "PUT", &path, &[], None).await.status, 204);
+    }
     given_contact(
         api,
         &admin,
@@ -86,6 +95,7 @@ async fn a_csv_export_of_a_client_imports_again_with_every_row_unchanged() {
     assert_eq!(done["rows"], 2);
     let header = csv.strip_prefix('\u{feff}').expect("a byte order mark").lines().next().unwrap();
     assert_eq!(header, COLUMNS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(","));
+    assert!(csv.contains("\"EMEA, west|Key account\""), "Ada's tags by name, in name order: {csv}");
     // and importing it into the client changes nothing
     let path = format!("/clients/{acme}/contacts/import");
     let res =

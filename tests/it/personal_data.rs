@@ -15,14 +15,19 @@ async fn export(api: &TestApi, path: &str) -> testkit::TestResponse {
 }
 
 #[tokio::test]
-async fn an_export_holds_the_contact_its_project_links_its_history_and_its_portal_user() {
-    // Given a contact that accepted its invitation, whose title changed, linked to a project
+async fn an_export_holds_the_contact_its_project_links_its_tags_its_history_and_its_portal_user() {
+    // Given a contact that accepted its invitation, whose title changed, linked to a project,
+    // tagged
     let api = TestApi::new().await;
     let mut stream = EventStream::of(&api).await;
     let admin = TestApi::admin("t1");
     let ada = given_portal_user(&api, "t1").await;
     assert_eq!(api.patch(&admin, &ada.path(), json!({"job_title": "CFO"})).await.status, 200);
     assert_eq!(crate::projects::link(&api, &admin, &ada.path(), "website").await.status, 200);
+    let tag = api.post(&admin, "/tags", json!({"name": "Key account"})).await.json()["id"].clone();
+    let tagged =
+        api.send(&admin, "PUT", &format!("{}/tags/{}", ada.path(), tag.as_str().unwrap()), &[], None).await;
+    assert_eq!(tagged.status, 204);
     stream.events().await;
 
     // When an administrator exports its data
@@ -36,6 +41,7 @@ async fn an_export_holds_the_contact_its_project_links_its_history_and_its_porta
     assert_eq!(data["tenant_id"], "t1");
     assert_eq!(data["project_links"].as_array().map(|l| l.len()), Some(1), "{data}");
     assert_eq!(data["project_links"][0]["project_id"], "website");
+    assert_eq!((data["tags"][0]["id"].clone(), data["tags"][0]["name"].clone()), (tag, json!("Key account")));
     let kinds: Vec<&str> =
         data["activity"].as_array().unwrap().iter().filter_map(|a| a["kind"].as_str()).collect();
     for kind in ["email", "portal_status", "fields_changed"] {

@@ -291,3 +291,56 @@ async fn a_notification_names_one_of_topic_contact_ids_and_tag_and_an_unknown_ta
     assert_eq!((refused.status, refused.invalid_fields()), (422, vec!["tag".to_owned()]), "{}", refused.body);
     assert_eq!(missing.status, 404, "{}", missing.body);
 }
+
+/// Imports `csv` into `client` as an admin of t1: the report.
+async fn import(api: &TestApi, client: &str, csv: &str) -> Value {
+    let path = format!("/clients/{client}/contacts/import");
+    let res = api.send(&admin(), "POST", &path, &[("content-type", "text/csv")], Some(csv.to_owned())).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.json()
+}
+
+#[tokio::test]
+async fn an_imported_tags_cell_sets_the_contacts_tags_by_name_and_an_empty_one_leaves_them() {
+    let api = TestApi::new().await;
+    let (vip, emea) = (given_tag(&api, "VIP").await, given_tag(&api, "EMEA, west").await);
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let kept =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Kept", "email": "kept@x.test" })).await;
+    let kept = contact_path(&acme, &kept);
+    assert_eq!(tag(&api, &kept, &vip).await, 204);
+
+    let first = import(
+        &api,
+        &acme,
+        "last_name,email,tags\nNew,new@x.test,\"vip | EMEA,  west\"\nKept,kept@x.test,\n",
+    )
+    .await;
+    let again = import(&api, &acme, "last_name,email,tags\nKept,kept@x.test,\"EMEA, west\"\n").await;
+    let cleared = import(&api, &acme, "last_name,email,tags\nKept,kept@x.test,[clear]\n").await;
+
+    assert_eq!((first["created"].as_u64(), first["unchanged"].as_u64()), (Some(1), Some(1)), "{first}");
+    let created = api.get(&admin(), "/contacts?email=new@x.test").await.json();
+    let mut expected = vec![vip.clone(), emea.clone()];
+    expected.sort();
+    assert_eq!(created["items"][0]["tag_ids"], json!(expected));
+    assert_eq!(again["updated"], 1, "{again}");
+    assert_eq!((cleared["updated"].as_u64(), tag_ids(&api, &kept).await.len()), (Some(1), 0), "{cleared}");
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn an_imported_tag_the_tenant_does_not_have_fails_its_row_alone() {
+    let api = TestApi::new().await;
+    given_tag(&api, "VIP").await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+
+    let report = import(&api, &acme, "last_name,email,tags\nA,a@x.test,VIP|Gold\nB,b@x.test,VIP\n").await;
+
+    assert_eq!((report["created"].as_u64(), report["failed"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(
+        report["errors"][0]["errors"][0],
+        json!({ "field": "tags", "message": "no tag named \"Gold\"" }),
+        "{report}"
+    );
+}

@@ -5,26 +5,32 @@
 //!   order (`import::contacts::COLUMNS`): the template's, then `client_id` and `client_name`,
 //!   which the import reads past (`Cell::Reference`), so a file exported and imported again
 //!   changes nothing.
-//!   Lists are joined with `|`, as the import splits them; every cell is `spreadsheet_safe`.
+//!   Lists are joined with `|`, as the import splits them; `tags` holds the contact's tags'
+//!   names (the tenant's, read once per file); every cell is `spreadsheet_safe`.
 //! - JSON: one array of the contacts as `GET /contacts` lists them (with `client_name`).
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
 use crate::domain::export::{spreadsheet_safe, ExportFormat};
+use crate::domain::TagId;
 use crate::error::{ServiceError, ServiceResult};
 use crate::import::contacts::COLUMNS;
 use crate::store::TenantContact;
 
 pub(crate) struct ExportFile {
     format: ExportFormat,
+    /// The tenant's tags' names, for the `tags` column.
+    tag_names: HashMap<TagId, String>,
     out: Vec<u8>,
     rows: u64,
 }
 
 impl ExportFile {
     /// A file with its header (CSV) or opening bracket (JSON).
-    pub(crate) fn new(format: ExportFormat) -> ServiceResult<Self> {
-        let mut file = Self { format, out: Vec::new(), rows: 0 };
+    pub(crate) fn new(format: ExportFormat, tag_names: HashMap<TagId, String>) -> ServiceResult<Self> {
+        let mut file = Self { format, tag_names, out: Vec::new(), rows: 0 };
         match format {
             ExportFormat::Csv => {
                 file.out.extend_from_slice("\u{feff}".as_bytes());
@@ -43,9 +49,12 @@ impl ExportFile {
         let value = serde_json::to_value(listed).map_err(ServiceError::internal)?;
         match self.format {
             ExportFormat::Csv => {
-                let record: Vec<String> = COLUMNS
-                    .iter()
-                    .map(|(path, _)| spreadsheet_safe(&cell(&value, path)).into_owned())
+                let tags = self.tags_of(listed);
+                let record: Vec<String> = (COLUMNS.iter())
+                    .map(|(path, _)| match *path {
+                        "tags" => spreadsheet_safe(&tags).into_owned(),
+                        path => spreadsheet_safe(&cell(&value, path)).into_owned(),
+                    })
                     .collect();
                 csv_record(&mut self.out, &record)?;
             }
@@ -56,6 +65,19 @@ impl ExportFile {
         }
         self.rows += 1;
         Ok(())
+    }
+
+    /// The contact's tags by name, in name order, as the import reads them (`|` between).
+    fn tags_of(&self, listed: &TenantContact) -> String {
+        let mut names: Vec<&str> = listed
+            .contact
+            .tag_ids
+            .iter()
+            .filter_map(|id| self.tag_names.get(id))
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.join("|")
     }
 
     /// How many bytes wait to be sent.

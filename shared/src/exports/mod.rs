@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::domain::dates::format_timestamp;
-use crate::domain::export::{ExportJob, ExportState};
+use crate::domain::export::{ExportFormat, ExportJob, ExportState};
 use crate::domain::{ExportId, Stamp, TenantId};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::Store;
@@ -166,7 +166,15 @@ impl Exporter<'_> {
         let mut filters = job.filters.clone();
         filters.insert("format".into(), serde_json::to_value(job.format).map_err(ServiceError::internal)?);
         let browse = ExportRequest::parse(filters).map_err(ServiceError::from)?.browse;
-        let mut file = ExportFile::new(job.format)?;
+        // A CSV names each contact's tags: the tenant's, read once.
+        let tags = match job.format {
+            ExportFormat::Csv => self.store.all_tags(tenant).await.map_err(ServiceError::from)?,
+            ExportFormat::Json => Vec::new(),
+        };
+        let mut file = ExportFile::new(
+            job.format,
+            tags.into_iter().map(|t| (t.id, t.name.as_str().to_owned())).collect(),
+        )?;
         let mut after = None;
         loop {
             if Instant::now() + END_MARGIN >= deadline {

@@ -28,6 +28,8 @@ pub enum Cell {
     Text,
     /// A list: items separated by `|`, `,`, `;` or spaces.
     List,
+    /// Names separated by `|` alone (a name may hold spaces and commas): a contact's tags.
+    Names,
     /// `true`/`false`/`yes`/`no`/`1`/`0`.
     Flag,
     /// A whole number (digits only); the field's own rule checks its range.
@@ -72,6 +74,13 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
         Cell::Reference => return Ok(None),
         Cell::List => Value::Array(
             raw.split(['|', ',', ';', ' '])
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ),
+        Cell::Names => Value::Array(
+            raw.split('|')
+                .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| Value::String(s.to_owned()))
                 .collect(),

@@ -7,6 +7,7 @@
 pub mod clients;
 pub mod contacts;
 pub mod csv_rows;
+mod tags;
 pub mod template;
 pub mod xlsx;
 
@@ -137,6 +138,9 @@ pub(crate) fn row_errors(err: impl Into<ServiceError>) -> ServiceResult<Vec<Fiel
         }
         ServiceError::Refused(DomainError::PrimaryRequired) => {
             row("a client keeps exactly one primary contact")
+        }
+        ServiceError::Refused(e @ (DomainError::TooManyTags(_) | DomainError::TagBeingDeleted)) => {
+            Ok(vec![FieldError::new("tags", e.to_string())])
         }
         other => Err(other),
     }

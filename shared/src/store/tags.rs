@@ -118,6 +118,28 @@ impl Store {
         Ok(Page { items, last_sort_key: page.last_sort_key })
     }
 
+    /// The tags of these ids (one `BatchGetItem`), by id; an id of no tag is left out.
+    pub(crate) async fn tags_by_id(&self, tenant: &TenantId, ids: &[TagId]) -> StoreResult<Vec<Tag>> {
+        let keys = ids.iter().map(|id| Self::tag_key(tenant, *id)).collect();
+        let mut tags =
+            self.batch_get(keys).await?.into_iter().map(tag_of).collect::<StoreResult<Vec<_>>>()?;
+        tags.sort_by_key(|t| t.id);
+        Ok(tags)
+    }
+
+    /// Every tag of the tenant, a page of 100 at a time.
+    pub async fn all_tags(&self, tenant: &TenantId) -> StoreResult<Vec<Tag>> {
+        let (mut all, mut after) = (Vec::new(), None);
+        loop {
+            let page = self.list_tags(tenant, 100, after).await?;
+            all.extend(page.items);
+            match page.last_sort_key {
+                Some(sk) => after = Some(sk),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// Replaces the tag `read` with `next` if it is still at `read`'s version, moving the name's
     /// claim when the name changed: `Ok(false)` when the tag changed or went since, 409
     /// `tag-name-taken` when another tag holds the new name.
