@@ -18,6 +18,7 @@ async fn seeding_twice_adds_the_demo_data_once() {
     assert_eq!((first.clients_created, first.contacts_created, first.contacts_skipped), (3, 6, 0));
     assert_eq!(first.invitations_created, 1, "the demo contact is invited with the demo token");
     assert_eq!(first.notes_created, 2, "and has two notes");
+    assert_eq!(first.tags_created, 1, "the demo tag is made with it");
     assert_eq!(second, SeedReport::default());
     let reader = TestApi::reader("demo");
     let clients = api.get(&reader, "/clients").await.json();

@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 use shared::domain::dates::format_timestamp;
 use shared::domain::invite::TokenHash;
 use shared::domain::note::{Note, NotePatch};
+use shared::domain::tag::{Tag, TagPatch};
 use shared::domain::{
     Audit, Client, ClientFields, ClientId, ClientPatch, Contact, ContactFields, ContactId, ContactPatch,
-    DomainError, NoteId, Stamp, TenantId,
+    DomainError, NoteId, Stamp, TagId, TenantId,
 };
 use shared::store::{Created, NewInvite, StoreError, StoreResult};
 use shared::App;
@@ -27,6 +28,11 @@ pub const DEMO_INVITATION_TOKEN: &str = "ZGVtby1pbnZpdGF0aW9uLWZvci1sb2NhbC11c2U
 /// changing a note names, and a note the sample event of deleting one names.
 pub const DEMO_NOTES: [&str; 2] = ["01JDEM0N0TE000000000000000", "01JDEM0N0TE000000000000001"];
 
+/// A tag of the demo tenant, made with the demo contact (not on it): the sample events of
+/// tagging name it, and the conformance run tags the demo contact with it.
+pub const DEMO_TAG: &str = "01JDEM0TAG0000000000000000";
+const DEMO_TAG_NAME: &str = "Reference customer";
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub clients_created: usize,
@@ -37,6 +43,8 @@ pub struct SeedReport {
     pub invitations_created: usize,
     /// 2 when the demo contact was created now with its notes `DEMO_NOTES`.
     pub notes_created: usize,
+    /// 1 when the demo tag `DEMO_TAG` was made now (with the demo contact).
+    pub tags_created: usize,
 }
 
 struct DemoClient {
@@ -169,6 +177,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
                     report.contacts_created += 1;
                     report.invitations_created += invite_demo_contact(app, tenant, &created, &stamp).await?;
                     report.notes_created += notes_on_demo_contact(app, tenant, &created, &stamp).await?;
+                    report.tags_created += demo_tag(app, tenant, &stamp).await?;
                 }
                 Ok(_) => report.contacts_created += 1,
                 Err(StoreError::Refused(DomainError::EmailTaken)) => report.contacts_skipped += 1,
@@ -177,6 +186,17 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
         }
     }
     Ok(report)
+}
+
+/// Makes the demo tag with its known id, unless the tenant has a tag of its name already.
+async fn demo_tag(app: &App, tenant: &TenantId, stamp: &Stamp) -> StoreResult<usize> {
+    let patch = TagPatch::parse(object(json!({ "name": DEMO_TAG_NAME })), true)?;
+    let tag = Tag::create(id(DEMO_TAG, TagId::parse), patch, stamp)?;
+    match app.store.create_tag(tenant, &tag).await {
+        Ok(()) => Ok(1),
+        Err(StoreError::Refused(DomainError::TagNameTaken)) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes the demo contact's notes, with the known demo note ids.
