@@ -53,8 +53,14 @@ impl Notification {
     pub fn parse(body: Map<String, Value>) -> DomainResult<Self> {
         let mut r = FieldReader::new(body);
         let topic = r.parsed("topic", NotificationTopic::parse).apply(None);
-        let tag =
-            r.exact("tag", |raw| TagId::parse(raw).ok_or_else(|| "must be a tag id".to_owned())).apply(None);
+        let tag = match r.exact("tag", |raw| TagId::parse(raw).ok_or_else(|| "must be a tag id".to_owned())) {
+            // `null` names no recipients; it is not "absent".
+            Patch::Null => {
+                r.error("tag", "must be a tag id");
+                None
+            }
+            tag => tag.apply(None),
+        };
         let ids = match r.list("contact_ids", MAX_CONTACT_IDS, |id| {
             ContactId::parse(id).ok_or_else(|| "must be a contact id".to_owned())
         }) {

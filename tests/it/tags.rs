@@ -285,10 +285,19 @@ async fn a_notification_names_one_of_topic_contact_ids_and_tag_and_an_unknown_ta
     let both = json!({ "tag": vip, "topic": "invoice", "subject": "s", "text": "t" });
     let unknown = json!({ "tag": "01JT0000000000000000000000", "subject": "s", "text": "t" });
 
+    let null = json!({ "topic": "invoice", "tag": null, "subject": "s", "text": "t" });
+
     let refused = api.post(&admin(), &path, both).await;
     let missing = api.post(&admin(), &path, unknown).await;
+    let nulled = api.post(&admin(), &path, null).await;
 
     assert_eq!((refused.status, refused.invalid_fields()), (422, vec!["tag".to_owned()]), "{}", refused.body);
+    assert_eq!(
+        (nulled.status, nulled.invalid_fields()),
+        (422, vec!["tag".to_owned()]),
+        "null is no tag: {}",
+        nulled.body
+    );
     assert_eq!(missing.status, 404, "{}", missing.body);
 }
 
