@@ -239,6 +239,7 @@ def body_of(contact):
         **{name: contact.get(name) for name in TEXT_FIELDS},
         "email": contact.get("email"), "mobile": None, "phone": None, "secondary_phone": None,
         "address": None, "line_manager_id": None, "is_primary": contact["is_primary"], "project_count": 0,
+        "tag_ids": [],
         "notifications": contact["notifications"], "permissions": contact["permissions"],
         "email_status": "ok", "email_status_at": None, "email_status_reason": None,
         "portal": {"status": "none", "support_start": None, "support_end": None,
