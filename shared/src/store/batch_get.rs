@@ -21,6 +21,21 @@ const BATCH: usize = 100;
 const BATCH_GET_ATTEMPTS: Retry = Retry { attempts: 8, backoff: Backoff::Contention };
 
 impl Store {
+    /// The contacts of any clients of the tenant among `contacts` (client, contact) that exist,
+    /// by client then contact id: one `BatchGetItem` per 100.
+    pub(crate) async fn contacts_at(
+        &self,
+        tenant: &TenantId,
+        contacts: impl IntoIterator<Item = (ClientId, ContactId)>,
+    ) -> StoreResult<Vec<Contact>> {
+        let keys = contacts.into_iter().map(|(client, id)| Self::contact_key(tenant, client, id)).collect();
+        let mut found = (self.batch_get(keys).await?.into_iter())
+            .map(|item| ContactRecord::from_item(item)?.into_contact())
+            .collect::<StoreResult<Vec<_>>>()?;
+        found.sort_by_key(|c| (c.client_id, c.id));
+        Ok(found)
+    }
+
     /// The contacts of one client among `ids` that exist, by id.
     pub(crate) async fn get_contacts(
         &self,

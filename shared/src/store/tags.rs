@@ -78,6 +78,14 @@ fn claim_key(tenant: &TenantId, name_key: &str) -> Item {
     Store::key(keys::tag_name_pk(tenant, name_key), keys::TAG_NAME_SK)
 }
 
+/// The claim of `tag`'s name, naming it.
+fn claim_item(tenant: &TenantId, tag: &Tag) -> Item {
+    let mut claim = claim_key(tenant, &tag.name_key());
+    claim.insert("entity".into(), s("tag_name"));
+    claim.insert("tag_id".into(), s(tag.id.to_string()));
+    claim
+}
+
 impl Store {
     pub(crate) fn tag_key(tenant: &TenantId, id: TagId) -> Item {
         Self::key(keys::tenant_pk(tenant), keys::tag_sk(id))
@@ -86,10 +94,7 @@ impl Store {
     /// Writes a new tag with the claim of its name: 409 `tag-name-taken` when the tenant has a
     /// tag of that name.
     pub async fn create_tag(&self, tenant: &TenantId, tag: &Tag) -> StoreResult<()> {
-        let mut claim = claim_key(tenant, &tag.name_key());
-        claim.insert("entity".into(), s("tag_name"));
-        claim.insert("tag_id".into(), s(tag.id.to_string()));
-        let items = vec![self.put_new(tag_item(tenant, tag))?, self.put_new(claim)?];
+        let items = vec![self.put_new(tag_item(tenant, tag))?, self.put_new(claim_item(tenant, tag))?];
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(()),
             TxOutcome::Conflict => Err(StoreError::Contention),
@@ -153,10 +158,7 @@ impl Store {
             .map_err(StoreError::internal)?;
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
         if read.name_key() != next.name_key() {
-            let mut claim = claim_key(tenant, &next.name_key());
-            claim.insert("entity".into(), s("tag_name"));
-            claim.insert("tag_id".into(), s(next.id.to_string()));
-            items.push(self.put_new(claim)?);
+            items.push(self.put_new(claim_item(tenant, next))?);
             items.push(self.claim_delete(tenant, read)?);
         }
         match self.transact(items).await? {

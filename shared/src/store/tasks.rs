@@ -9,7 +9,6 @@ use time::Date;
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::items::ContactRecord;
 use super::notes::note_key;
 use super::{keys, s, Page, Store, TenantContact};
 use crate::domain::activity::Activity;
@@ -80,11 +79,7 @@ impl Store {
     async fn with_names(&self, tenant: &TenantId, tasks: Vec<Note>) -> StoreResult<Vec<ListedTask>> {
         let keys: BTreeSet<(ClientId, ContactId)> =
             tasks.iter().map(|t| (t.client_id, t.contact_id)).collect();
-        let keys =
-            keys.into_iter().map(|(client, contact)| Self::contact_key(tenant, client, contact)).collect();
-        let contacts = (self.batch_get(keys).await?.into_iter())
-            .map(|item| ContactRecord::from_item(item)?.into_contact())
-            .collect::<StoreResult<Vec<_>>>()?;
+        let contacts = self.contacts_at(tenant, keys).await?;
         let named: HashMap<ContactId, TenantContact> =
             self.with_client_names(tenant, contacts).await?.into_iter().map(|c| (c.contact.id, c)).collect();
         let listed = tasks.into_iter().filter_map(|task| {

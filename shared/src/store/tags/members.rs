@@ -13,7 +13,6 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use crate::domain::tag::MAX_TAGS_PER_CONTACT;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TagId, TenantId};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::{Item, TxOutcome};
 use crate::store::{keys, n, s, Page, Store, TenantContact};
@@ -262,12 +261,7 @@ impl Store {
     /// its member items not yet erased) is left out.
     async fn contacts_of_members(&self, tenant: &TenantId, members: &[Item]) -> StoreResult<Vec<Contact>> {
         let members = members.iter().map(member_of).collect::<StoreResult<Vec<_>>>()?;
-        let keys = members.iter().map(|(client, id)| Self::contact_key(tenant, *client, *id)).collect();
-        let mut contacts = (self.batch_get(keys).await?.into_iter())
-            .map(|item| ContactRecord::from_item(item)?.into_contact())
-            .collect::<StoreResult<Vec<_>>>()?;
-        contacts.sort_by_key(|c| (c.client_id, c.id));
-        Ok(contacts)
+        self.contacts_at(tenant, members).await
     }
 
     /// A page of the tag's contacts, by client then contact id, each with its client's name:
