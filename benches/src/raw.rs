@@ -44,7 +44,8 @@ impl Target {
 fn stored_contact(client: ClientId, c: &Value) -> Contact {
     let fields = ["first_name", "last_name", "email", "notifications"];
     let body = fields.iter().map(|f| (f.to_string(), c[*f].clone())).collect();
-    let patch = ContactPatch::parse(body, PhoneRegion::parse("US").expect("US"), true).expect("its fields");
+    let patch = ContactPatch::parse(body, PhoneRegion::parse("US").expect("US"), &Default::default(), true)
+        .expect("its fields");
     let id = ContactId::parse(c["id"].as_str().expect("id")).expect("contact id");
     let stamp = Stamp { at: now(), by: "bench".into() };
     Contact::new(id, client, ContactFields::create(patch).expect("its fields"), &stamp)
@@ -125,6 +126,7 @@ impl RawOps {
         let patch = ContactPatch::parse(
             body.as_object().expect("object").clone(),
             PhoneRegion::parse("US").expect("US"),
+            &Default::default(),
             true,
         )
         .expect("valid contact");

@@ -20,6 +20,7 @@ pub mod personal_data;
 pub mod portal;
 pub mod portal_users;
 pub mod quota;
+pub mod settings;
 pub mod store;
 pub mod sweep;
 pub mod tags;

@@ -27,6 +27,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("invites", 3),
     ("notify", 3),
     ("tags", 3),
+    // Changing settings: a custom field's type only while no contact holds a value of it.
+    ("settings", 3),
     ("sweep", 3),
     ("feedback", 3),
     ("import", 3),

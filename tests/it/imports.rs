@@ -207,7 +207,8 @@ async fn clients_are_created_or_updated_by_name() {
 
 fn new_contact(client: &str, last_name: &str, email: &str) -> Contact {
     let body = json!({ "last_name": last_name, "email": email }).as_object().unwrap().clone();
-    let patch = ContactPatch::parse(body, PhoneRegion::parse("US").unwrap(), true).unwrap();
+    let patch =
+        ContactPatch::parse(body, PhoneRegion::parse("US").unwrap(), &Default::default(), true).unwrap();
     Contact::new(
         ContactId::generate(),
         ClientId::parse(client).unwrap(),

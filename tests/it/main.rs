@@ -13,6 +13,7 @@ mod client_status;
 mod clients;
 mod contacts;
 mod contacts_links;
+mod custom_fields;
 mod dates;
 mod delivery_feedback;
 mod docs_citations;

@@ -33,7 +33,7 @@ async fn a_tenant_that_never_saved_settings_gets_the_deployments_defaults() {
         res.json(),
         json!({
             "default_permissions": [], "default_notifications": [], "invite_on_add": false,
-            "signature_name": "Acme Services", "invite_ttl_hours": 48,
+            "signature_name": "Acme Services", "invite_ttl_hours": 48, "custom_fields": [],
             "inherited": ["default_permissions", "default_notifications", "invite_on_add",
                           "signature_name", "invite_ttl_hours"],
             "version": 0, "updated_at": null, "updated_by": null,

@@ -15,22 +15,25 @@ fn admin() -> Caller {
 }
 
 #[tokio::test]
-async fn adding_a_contact_reads_the_settings_once_only_when_its_request_leaves_something_out() {
+async fn adding_contacts_reads_the_settings_once_per_instance_and_settings_ttl() {
+    // Given an instance that has not read t1's settings yet
     let (api, proxy) = TestApi::behind_proxy().await;
     let acme = given_client(&api, &admin(), "Acme").await;
     let path = format!("/clients/{acme}/contacts");
     let gets = |calls: Vec<testkit::proxy::Call>| calls.iter().filter(|c| c.operation == "GetItem").count();
-
     proxy.take_calls();
+
+    // When it adds a contact giving everything, then one leaving the defaults out
     let full = json!({ "last_name": "A", "phone": "+12025550100", "permissions": [], "notifications": [], "invite": false });
     assert_eq!(api.post(&admin(), &path, full).await.status, 201);
-    assert_eq!(gets(proxy.take_calls()), 0, "everything given: no settings read");
+    let first = gets(proxy.take_calls());
+    let partial = json!({ "last_name": "B", "phone": "+12025550101" });
+    assert_eq!(api.post(&admin(), &path, partial).await.status, 201);
+    let second = gets(proxy.take_calls());
 
-    assert_eq!(
-        api.post(&admin(), &path, json!({ "last_name": "B", "phone": "+12025550101" })).await.status,
-        201
-    );
-    assert_eq!(gets(proxy.take_calls()), 1, "one GetItem of the settings");
+    // Then the first reads the settings (the custom fields a new contact requires), and the
+    // second reuses them
+    assert_eq!((first, second), (1, 0), "one GetItem of the settings, then none within {SETTINGS_TTL}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::address::Address;
+use super::custom_field::CustomValues;
 use super::dates::format_date;
 use super::email::Email;
 use super::error::{DomainError, FieldError};
@@ -38,6 +39,8 @@ pub struct ContactFields {
     pub permissions: Vec<Permission>,
     pub support_start: Option<Date>,
     pub support_end: Option<Date>,
+    /// The tenant's own fields' values as stored (`domain::custom_field`).
+    pub custom: CustomValues,
 }
 
 /// Topics and permissions as a contact keeps them: sorted, each once.
@@ -50,12 +53,12 @@ pub(crate) fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
 impl ContactFields {
     /// The fields of a new contact.
     pub fn create(patch: ContactPatch) -> Result<Self, DomainError> {
-        Self::build(None, patch, None)
+        Self::build(None, patch, None, true)
     }
 
     /// The fields after applying a merge patch to this contact (`id`).
     pub fn patched(&self, patch: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
-        Self::build(Some(self.clone()), patch, Some(id))
+        Self::build(Some(self.clone()), patch, Some(id), false)
     }
 
     /// The fields of a new contact `id` copied from this one (Kafinea's "Duplicate"): all but
@@ -63,13 +66,14 @@ impl ContactFields {
     /// which goes with portal access; then `overrides` merged in and the add's rules checked.
     pub(crate) fn duplicated(&self, overrides: ContactPatch, id: ContactId) -> Result<Self, DomainError> {
         let copy = Self { email: None, support_start: None, support_end: None, ..self.clone() };
-        Self::build(Some(copy), overrides, Some(id))
+        Self::build(Some(copy), overrides, Some(id), true)
     }
 
     fn build(
         base: Option<ContactFields>,
         patch: ContactPatch,
         id: Option<ContactId>,
+        creating: bool,
     ) -> Result<Self, DomainError> {
         let (mut last_name, mut b) = match base {
             Some(b) => (Some(b.last_name.clone()), b),
@@ -91,8 +95,9 @@ impl ContactFields {
         b.permissions = sorted_unique(patch.permissions.apply(Some(b.permissions)).unwrap_or_default());
         b.support_start = patch.support_start.apply(b.support_start);
         b.support_end = patch.support_end.apply(b.support_end);
+        b.custom = b.custom.patched(&patch.custom);
 
-        let mut errors = Vec::new();
+        let mut errors = patch.custom.missing(creating, &b.custom);
         match last_name {
             Some(name) => b.last_name = name,
             None => errors.push(FieldError::new("last_name", "is required")),
@@ -134,6 +139,7 @@ impl ContactFields {
             permissions: Vec::new(),
             support_start: None,
             support_end: None,
+            custom: CustomValues::default(),
         }
     }
 }
@@ -227,7 +233,7 @@ impl Serialize for Contact {
         }
         let f = &self.fields;
         let a = &self.audit;
-        let mut st = s.serialize_struct("Contact", 30)?;
+        let mut st = s.serialize_struct("Contact", 31)?;
         st.serialize_field("id", &self.id)?;
         st.serialize_field("client_id", &self.client_id)?;
         st.serialize_field("salutation", &f.salutation)?;
@@ -247,6 +253,7 @@ impl Serialize for Contact {
         st.serialize_field("tag_ids", &self.tag_ids)?;
         st.serialize_field("notifications", &f.notifications)?;
         st.serialize_field("permissions", &f.permissions)?;
+        st.serialize_field("custom", &f.custom)?;
         st.serialize_field("email_status", &self.email_delivery.status)?;
         st.serialize_field("email_status_at", &self.email_delivery.at)?;
         st.serialize_field("email_status_reason", &self.email_delivery.reason)?;

@@ -5,6 +5,7 @@ use time::Date;
 
 use super::address::AddressPatch;
 use super::contact::NO_CHANNEL;
+use super::custom_field::{CustomFields, CustomPatch};
 use super::dates::parse_date;
 use super::email::Email;
 use super::error::{DomainError, FieldError};
@@ -35,14 +36,22 @@ pub struct ContactPatch {
     pub support_start: Patch<Date>,
     pub support_end: Patch<Date>,
     pub is_primary: Patch<bool>,
+    /// The tenant's own fields it sets or clears, checked by their definitions.
+    pub custom: CustomPatch,
     /// `portal.status: "revoked"`: end portal access (the only status a user sets directly).
     pub revoke_portal: bool,
 }
 
 impl ContactPatch {
     /// Reads a JSON object; every bad or unknown field is reported at once. For a new contact
-    /// (`creating`), missing required fields are reported together with the bad ones.
-    pub fn parse(body: Map<String, Value>, region: PhoneRegion, creating: bool) -> Result<Self, DomainError> {
+    /// (`creating`), missing required fields are reported together with the bad ones. `custom`
+    /// is read by the tenant's definitions (`fields`).
+    pub fn parse(
+        body: Map<String, Value>,
+        region: PhoneRegion,
+        fields: &CustomFields,
+        creating: bool,
+    ) -> Result<Self, DomainError> {
         let mut r = FieldReader::new(body);
         let phone = |s: &str| PhoneNumber::parse(s, region);
         let contact_id = |s: &str| ContactId::parse(s.trim()).ok_or("must be a contact id".to_owned());
@@ -65,6 +74,7 @@ impl ContactPatch {
             support_start,
             support_end,
             is_primary: r.boolean("is_primary"),
+            custom: custom_patch(&mut r, fields),
             revoke_portal,
         };
         let mut errors = r.finish();
@@ -97,6 +107,7 @@ impl ContactPatch {
             && self.support_start.is_absent()
             && self.support_end.is_absent()
             && self.is_primary.is_absent()
+            && self.custom.is_absent()
             && !self.revoke_portal
     }
 
@@ -116,8 +127,20 @@ impl ContactPatch {
             && self.support_start.is_absent()
             && self.support_end.is_absent()
             && !self.revoke_portal
+            && self.custom.is_absent()
             && !self.address.is_set()
     }
+}
+
+/// Reads `custom` by the tenant's definitions (`null`: clear every value), and notes which
+/// keys they require.
+fn custom_patch(r: &mut FieldReader, fields: &CustomFields) -> CustomPatch {
+    let values = match r.object("custom", |c| fields.read(c)) {
+        Patch::Set(patch) => patch.values,
+        Patch::Null => Patch::Null,
+        Patch::Absent => Patch::Absent,
+    };
+    CustomPatch { values, required: fields.required() }
 }
 
 /// Reads `portal`: its support window, and whether it asks to revoke access (the only status a

@@ -4,7 +4,12 @@ use crate::domain::phone::PhoneRegion;
 use serde_json::{json, Value};
 
 fn parse(body: Value, creating: bool) -> Result<ContactPatch, DomainError> {
-    ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), creating)
+    ContactPatch::parse(
+        body.as_object().unwrap().clone(),
+        PhoneRegion::default(),
+        &Default::default(),
+        creating,
+    )
 }
 
 fn field_names(err: DomainError) -> Vec<String> {

@@ -51,6 +51,9 @@ pub enum DomainError {
     /// A tag being deleted takes no new contacts; its deletion goes on with `DELETE` again.
     #[error("the tag is being deleted; delete it again to finish")]
     TagBeingDeleted,
+    /// A custom field's type cannot change while contacts hold values of it.
+    #[error("contacts hold values of custom.{0}; its type cannot change while they do (clear them, or define a new field)")]
+    CustomFieldInUse(String),
     /// An invitation needs an email address; the detail says which request lacked one.
     #[error("{0}")]
     NoEmail(&'static str),
@@ -131,6 +134,7 @@ impl DomainError {
             TooManyTags(_) => "too-many-tags",
             TagNameTaken => "tag-name-taken",
             TagBeingDeleted => "tag-being-deleted",
+            CustomFieldInUse(_) => "custom-field-in-use",
             NoEmail(_) => "no-email",
             PortalActive => "portal-active",
             ClientInactive => "client-inactive",

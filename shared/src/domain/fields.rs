@@ -30,6 +30,26 @@ impl FieldReader {
         Self { prefix, object, errors: Vec::new() }
     }
 
+    /// A reader of an object found at `prefix` of a body read otherwise (an item of a list).
+    pub(crate) fn at(prefix: String, object: Map<String, Value>) -> Self {
+        Self::nested(prefix, object)
+    }
+
+    /// The names of the fields not read yet.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.object.keys().cloned().collect()
+    }
+
+    /// Whether `name` is given a value other than `null`.
+    pub(crate) fn present(&self, name: &str) -> bool {
+        self.object.get(name).is_some_and(|v| !v.is_null())
+    }
+
+    /// A field as it is: absent, null, or any JSON value, for a rule of its own to read.
+    pub(crate) fn raw(&mut self, name: &str) -> Patch<Value> {
+        self.take(name)
+    }
+
     pub fn path(&self, name: &str) -> String {
         if self.prefix.is_empty() {
             name.to_owned()

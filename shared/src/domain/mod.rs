@@ -7,6 +7,7 @@ pub mod audit;
 pub mod client;
 pub mod contact;
 pub mod contact_patch;
+pub mod custom_field;
 pub mod dates;
 pub mod email;
 pub mod error;

@@ -2,6 +2,7 @@
 //! itself there. The sign-in gate (the service `portal::gate`) and the portal routes both decide
 //! with `check_access`, so a token still valid after a revoke opens nothing.
 
+use super::custom_field::CustomFields;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -139,7 +140,7 @@ pub(crate) fn self_service_patch(
         .keys()
         .map(|name| FieldError::new(name.as_str(), "cannot be changed in the portal"))
         .collect();
-    match ContactPatch::parse(allowed, region, false) {
+    match ContactPatch::parse(allowed, region, &CustomFields::default(), false) {
         Ok(patch) if errors.is_empty() => return Ok(patch),
         Ok(_) => {}
         Err(DomainError::Validation(bad)) => errors.extend(bad),

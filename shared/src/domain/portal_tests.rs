@@ -9,7 +9,13 @@ const TODAY: Date = date!(2026 - 06 - 15);
 
 fn contact(status: PortalStatus, start: Option<Date>, end: Option<Date>) -> Contact {
     let body = json!({ "last_name": "Lovelace", "email": "ada@x.test" });
-    let patch = ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), true).unwrap();
+    let patch = ContactPatch::parse(
+        body.as_object().unwrap().clone(),
+        PhoneRegion::default(),
+        &Default::default(),
+        true,
+    )
+    .unwrap();
     let mut fields = ContactFields::create(patch).unwrap();
     fields.support_start = start;
     fields.support_end = end;

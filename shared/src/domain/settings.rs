@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::audit::{Audit, Stamp};
+use super::custom_field::CustomFields;
 use super::error::{DomainError, FieldError};
 use super::fields::FieldReader;
 use super::patch::Patch;
@@ -30,6 +31,8 @@ pub struct TenantSettings {
     pub invite_on_add: Option<bool>,
     pub signature_name: Option<Text>,
     pub invite_ttl_hours: Option<u32>,
+    /// The tenant's own contact fields (`domain::custom_field`); none by default.
+    pub custom_fields: CustomFields,
 }
 
 /// A tenant's settings as stored: none saved yet is version 0 and no audit.
@@ -67,6 +70,7 @@ pub struct SettingsPatch {
     pub invite_on_add: Patch<bool>,
     pub signature_name: Patch<Text>,
     pub invite_ttl_hours: Patch<u32>,
+    pub custom_fields: Patch<CustomFields>,
 }
 
 /// The read-only fields a client may send back from a `GET` unchanged.
@@ -88,6 +92,20 @@ impl SettingsPatch {
             invite_on_add: r.boolean("invite_on_add"),
             signature_name: r.text("signature_name", SIGNATURE_NAME_MAX),
             invite_ttl_hours: r.whole_number("invite_ttl_hours", INVITE_TTL_HOURS),
+            custom_fields: match r.raw("custom_fields") {
+                Patch::Set(Value::Array(items)) => match CustomFields::parse(items) {
+                    Ok(fields) => Patch::Set(fields),
+                    Err(e) => {
+                        errors.extend(e);
+                        Patch::Absent
+                    }
+                },
+                Patch::Set(_) => {
+                    errors.push(FieldError::new("custom_fields", "must be a list of field definitions"));
+                    Patch::Absent
+                }
+                other => other.map(|_| CustomFields::default()),
+            },
         };
         errors.extend(r.finish());
         if errors.is_empty() {
@@ -112,6 +130,8 @@ impl TenantSettings {
             invite_on_add: patch.invite_on_add.apply(self.invite_on_add),
             signature_name: patch.signature_name.apply(self.signature_name.clone()),
             invite_ttl_hours: patch.invite_ttl_hours.apply(self.invite_ttl_hours),
+            // A list is replaced whole (RFC 7396); `null` removes every definition.
+            custom_fields: patch.custom_fields.apply(Some(self.custom_fields.clone())).unwrap_or_default(),
         }
     }
 
@@ -126,6 +146,7 @@ impl TenantSettings {
                 .as_ref()
                 .map_or_else(|| fallbacks.signature_name.to_owned(), |t| t.as_str().to_owned()),
             invite_ttl_hours: self.invite_ttl_hours.unwrap_or(fallbacks.invite_ttl_hours),
+            custom_fields: self.custom_fields.clone(),
         }
     }
 
@@ -167,6 +188,7 @@ pub struct Effective {
     pub invite_on_add: bool,
     pub signature_name: String,
     pub invite_ttl_hours: u32,
+    pub custom_fields: CustomFields,
 }
 
 /// `GET /settings`: the settings in force, which of them are inherited, and the version.

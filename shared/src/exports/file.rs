@@ -7,34 +7,46 @@
 //!   changes nothing.
 //!   Lists are joined with `|`, as the import splits them; `tags` holds the contact's tags'
 //!   names (the tenant's, read once per file); every cell is `spreadsheet_safe`.
+//!   Then a column per custom field (`custom.<key>`, as the import reads them), in the
+//!   tenant's order; every file shows a contact's values as `GET` does (of defined fields).
 //! - JSON: one array of the contacts as `GET /contacts` lists them (with `client_name`).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::domain::custom_field::CustomFields;
 use crate::domain::export::{spreadsheet_safe, ExportFormat};
 use crate::domain::TagId;
 use crate::error::{ServiceError, ServiceResult};
-use crate::import::contacts::COLUMNS;
+use crate::import::contacts::{custom_columns, COLUMNS};
 use crate::store::TenantContact;
 
 pub(crate) struct ExportFile {
     format: ExportFormat,
     /// The tenant's tags' names, for the `tags` column.
     tag_names: HashMap<TagId, String>,
+    /// The tenant's custom fields: which values a contact shows, and their columns.
+    custom: CustomFields,
+    columns: Vec<String>,
     out: Vec<u8>,
     rows: u64,
 }
 
 impl ExportFile {
     /// A file with its header (CSV) or opening bracket (JSON).
-    pub(crate) fn new(format: ExportFormat, tag_names: HashMap<TagId, String>) -> ServiceResult<Self> {
-        let mut file = Self { format, tag_names, out: Vec::new(), rows: 0 };
+    pub(crate) fn new(
+        format: ExportFormat,
+        tag_names: HashMap<TagId, String>,
+        custom: CustomFields,
+    ) -> ServiceResult<Self> {
+        let custom_columns = custom_columns(&custom).into_iter().map(|(name, _)| name);
+        let columns = COLUMNS.iter().map(|(name, _)| (*name).to_owned()).chain(custom_columns).collect();
+        let mut file = Self { format, tag_names, custom, columns, out: Vec::new(), rows: 0 };
         match format {
             ExportFormat::Csv => {
                 file.out.extend_from_slice("\u{feff}".as_bytes());
-                csv_record(&mut file.out, COLUMNS.iter().map(|(name, _)| *name))?;
+                csv_record(&mut file.out, &file.columns)?;
             }
             ExportFormat::Json => file.out.push(b'['),
         }
@@ -46,12 +58,14 @@ impl ExportFile {
     }
 
     pub(crate) fn push(&mut self, listed: &TenantContact) -> ServiceResult<()> {
-        let value = serde_json::to_value(listed).map_err(ServiceError::internal)?;
+        let mut value = serde_json::to_value(listed).map_err(ServiceError::internal)?;
+        let shown = self.custom.visible(&listed.contact.fields.custom);
+        value["custom"] = serde_json::to_value(shown).map_err(ServiceError::internal)?;
         match self.format {
             ExportFormat::Csv => {
                 let tags = self.tags_of(listed);
-                let record: Vec<String> = (COLUMNS.iter())
-                    .map(|(path, _)| match *path {
+                let record: Vec<String> = (self.columns.iter())
+                    .map(|path| match path.as_str() {
                         "tags" => spreadsheet_safe(&tags).into_owned(),
                         path => spreadsheet_safe(&cell(&value, path)).into_owned(),
                     })

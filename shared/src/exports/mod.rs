@@ -171,9 +171,12 @@ impl Exporter<'_> {
             ExportFormat::Csv => self.store.all_tags(tenant).await.map_err(ServiceError::from)?,
             ExportFormat::Json => Vec::new(),
         };
+        let custom =
+            self.store.get_settings(tenant).await.map_err(ServiceError::from)?.settings.custom_fields;
         let mut file = ExportFile::new(
             job.format,
             tags.into_iter().map(|t| (t.id, t.name.as_str().to_owned())).collect(),
+            custom,
         )?;
         let mut after = None;
         loop {

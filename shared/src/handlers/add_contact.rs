@@ -43,10 +43,11 @@ fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<Option<
 }
 
 /// The body as a contact and the invite flag, every bad field named at once.
-fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bool>)> {
+async fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bool>)> {
     let mut body = json_object(&call.req)?;
     let invite = take_invite_flag(&mut body);
-    match (ContactPatch::parse(body, call.app.phone_region, true), invite) {
+    let fields = super::custom::for_body(call, &body, true).await?;
+    match (ContactPatch::parse(body, call.app.phone_region, &fields, true), invite) {
         (Ok(patch), Ok(invite)) => Ok((patch, invite)),
         (Err(DomainError::Validation(mut errors)), Err(e)) => {
             errors.push(e);
@@ -84,7 +85,7 @@ async fn apply_settings(
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
-    let (mut patch, invite) = parse_body(&call)?;
+    let (mut patch, invite) = parse_body(&call).await?;
     let (invite, by_default) = apply_settings(&call, &mut patch, invite).await?;
     let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
@@ -117,7 +118,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         Some(_) => invites::invite(&call.app.mailing().linking_to(&call.portal_url()), tenant, client_id, created.id, &stamp).await,
     };
     let (contact, invite_error) = match outcome {
-        Ok(_) => (call.app.store.get_contact(tenant, client_id, created.id).await?, None),
+        Ok(_) => (super::custom::shown_one(&call, call.app.store.get_contact(tenant, client_id, created.id).await?).await?, None),
         Err(e) => (created, Some(e.code())),
     };
     let mut res = created_response(&contact).send()?;

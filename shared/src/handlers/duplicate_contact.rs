@@ -6,6 +6,7 @@
 use lambda_http::{Body, Error, Request, Response};
 
 use super::add_contact::{created_record, created_response};
+use crate::domain::custom_field::CustomFields;
 use crate::domain::primary;
 use crate::domain::{Contact, ContactId, ContactPatch, DomainError};
 use crate::http::request::{body_bytes, idempotency, json_object};
@@ -20,11 +21,11 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 /// The overrides: no body, `{}`, or contact fields as in a PATCH (absent = copied, `null` =
 /// left out of the copy). The portal status is not the copy's to set.
-fn overrides(call: &Call<'_, App>) -> HttpResult<ContactPatch> {
+fn overrides(call: &Call<'_, App>, fields: &CustomFields) -> HttpResult<ContactPatch> {
     if body_bytes(&call.req).is_empty() {
         return Ok(ContactPatch::default());
     }
-    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
+    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, fields, false)?;
     if patch.revoke_portal {
         return Err(DomainError::invalid("portal.status", "a copy starts without portal access").into());
     }
@@ -34,9 +35,13 @@ fn overrides(call: &Call<'_, App>) -> HttpResult<ContactPatch> {
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (tenant, client_id, source_id) = (call.tenant()?, call.client_id()?, call.contact_id()?);
     let idempotent = idempotency(&call.req)?;
-    let overrides = overrides(&call)?;
+    // The copy takes the values the source shows, and is checked as an add is: by the
+    // definitions read now.
+    let fields = call.app.store.get_settings(tenant).await?.settings.custom_fields;
+    let overrides = overrides(&call, &fields)?;
     let wants_primary = primary::asks_for_role(&overrides.is_primary);
-    let source = call.app.store.get_contact(tenant, client_id, source_id).await?;
+    let mut source = call.app.store.get_contact(tenant, client_id, source_id).await?;
+    source.fields.custom = fields.visible(&source.fields.custom);
     let id = ContactId::generate();
     let stamp = call.stamp();
     let copy = Contact::new(id, client_id, source.fields.duplicated(overrides, id)?, &stamp);

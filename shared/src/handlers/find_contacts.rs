@@ -15,7 +15,8 @@ use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult, RequestError};
 use crate::store::keys::CONTACT_SK_PREFIX;
-use crate::store::{Browse, MAX_BROWSE_CLIENTS};
+use crate::domain::custom_field::FieldType;
+use crate::store::{Browse, CustomFilter, MAX_BROWSE_CLIENTS};
 use crate::App;
 
 /// The longest `q`, in characters: search terms are kept this long (`lookup::MAX_TERM_CHARS`).
@@ -35,9 +36,10 @@ fn bad(detail: &str) -> crate::http::HttpError {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let allowed = [&["email", "q", "limit", "cursor"][..], BROWSE_PARAMETERS].concat();
-    let query = Query::parse(&call.req, &allowed)?;
+    let query = Query::parse_open(&call.req, &allowed, Some(CUSTOM_PREFIX))?;
     let tenant = call.tenant()?;
-    let browsing_parameter = BROWSE_PARAMETERS.iter().any(|name| query.get(name).is_some());
+    let browsing_parameter = BROWSE_PARAMETERS.iter().any(|name| query.get(name).is_some())
+        || !query.with_prefix(CUSTOM_PREFIX).is_empty();
     match (query.get("email"), query.get("q")) {
         (Some(_), Some(_)) => Err(bad("give at most one of email and q")),
         (Some(_), None) | (None, Some(_)) if browsing_parameter => {
@@ -56,6 +58,7 @@ async fn by_email(call: &Call<'_, App>, query: &Query, tenant: &TenantId, email:
     let email = Email::parse(email).map_err(|_| bad("invalid value for email"))?;
     let found = call.app.store.find_by_email(tenant, &email).await?;
     let items = call.app.store.with_client_names(tenant, found.into_iter().collect()).await?;
+    let items = super::custom::shown(call, items).await?;
     json(200, &ListBody { items, next_cursor: None })
 }
 
@@ -70,6 +73,7 @@ async fn search(call: &Call<'_, App>, query: &Query, tenant: &TenantId, q: &str)
     let page = call.app.store.search_contacts(tenant, &prefix, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
     let items = call.app.store.with_client_names(tenant, page.items).await?;
+    let items = super::custom::shown(call, items).await?;
     json(200, &ListBody { items, next_cursor })
 }
 
@@ -84,13 +88,43 @@ async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpR
         has_email: query.parsed("has_email", |v| v.parse::<bool>().ok())?,
         updated_since: query.parsed("updated_since", |v| OffsetDateTime::parse(v, &Rfc3339).ok())?,
         tag: query.parsed("tag", TagId::parse)?,
+        custom: custom_filters(call, query).await?,
     };
     // The cursor is bound to this tenant and filter set.
     let scope = format!("browse|{tenant}|{}", browse.scope());
     let after = call.app.cursors.resume(&scope, query.get("cursor"), CONTACT_SK_PREFIX)?;
     let page = call.app.store.browse_contacts(tenant, &browse, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|position| call.app.cursors.sign(&scope, &position));
-    json(200, &ListBody { items: page.items, next_cursor })
+    let items = super::custom::shown(call, page.items).await?;
+    json(200, &ListBody { items, next_cursor })
+}
+
+/// The parameters naming a custom field: `custom.<key>=<option>`, one per field.
+const CUSTOM_PREFIX: &str = "custom.";
+
+/// `custom.<key>=<option>` filters: each key a `select` or `multi_select` field of the tenant,
+/// each option one of its options.
+async fn custom_filters(call: &Call<'_, App>, query: &Query) -> HttpResult<Vec<CustomFilter>> {
+    let given = query.with_prefix(CUSTOM_PREFIX);
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = super::custom::in_force(call).await?;
+    let filter = |(key, option): (&str, &str)| {
+        let field = fields.get(key).filter(|f| matches!(f.kind, FieldType::Select | FieldType::MultiSelect));
+        let Some(field) = field else {
+            return Err(bad(&format!("custom.{key} is not a select or multi_select field of this tenant")));
+        };
+        match field.options.iter().any(|o| o == option) {
+            true => Ok(CustomFilter {
+                key: key.to_owned(),
+                option: option.to_owned(),
+                many: field.kind == FieldType::MultiSelect,
+            }),
+            false => Err(bad(&format!("invalid value for custom.{key}: not one of its options"))),
+        }
+    };
+    given.into_iter().map(filter).collect()
 }
 
 /// `client_id`: one to `MAX_BROWSE_CLIENTS` client ids, comma-separated, each once.

@@ -50,5 +50,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let after = call.app.cursors.resume(&scope, query.get("cursor"), &prefix)?;
     let page = call.app.store.list_contacts(call.tenant()?, client, &filter, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(200, &ListBody { items: page.items, next_cursor })
+    let items = super::custom::shown(&call, page.items).await?;
+    json(200, &ListBody { items, next_cursor })
 }

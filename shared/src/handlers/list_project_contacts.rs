@@ -21,5 +21,6 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let store = &call.app.store;
     let page = store.project_contacts(call.tenant()?, client, &project, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
-    json(200, &ListBody { items: page.items, next_cursor })
+    let items = super::custom::shown(&call, page.items).await?;
+    json(200, &ListBody { items, next_cursor })
 }

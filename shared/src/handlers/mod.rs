@@ -18,6 +18,8 @@ use crate::App;
 /// A handler, its future boxed so that every operation has the same type.
 pub type Handler = for<'a> fn(&'a App, Request) -> BoxFuture<'a, Result<Response<Body>, Error>>;
 
+mod custom;
+
 macro_rules! operations {
     ($($module:ident: $name:ident = $declaration:expr;)+) => {
         $(pub mod $module;)+
@@ -130,7 +132,9 @@ operations! {
         op("GET", "/imports/templates/{kind}", "get-import-template", Read);
     get_settings: GET_SETTINGS = op("GET", "/settings", "get-settings", Read).table(&["GetItem"]);
     update_settings: UPDATE_SETTINGS =
-        op("PATCH", "/settings", "update-settings", Admin).table(&["GetItem", "PutItem"]);
+        op("PATCH", "/settings", "update-settings", Admin)
+            .table(&["GetItem", "PutItem", "Query"])
+            .indexes(&["GSI3"]);
     invite_client: INVITE_CLIENT = op("POST", "/clients/{clientId}/invite", "invite-client", Write)
         .table(&["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"])
         .keys(TENANT_ITEMS_AND_INVITES)
@@ -164,7 +168,7 @@ operations! {
     // contacts.
     list_project_contacts: LIST_PROJECT_CONTACTS =
         op("GET", "/clients/{clientId}/projects/{projectId}/contacts", "list-project-contacts", Read)
-            .table(&["Query", "BatchGetItem"]);
+            .table(&["Query", "BatchGetItem", "GetItem"]);
     // Notes (docs/decisions.md): items of the contact's history, written by any staff user of
     // the tenant. Adding one checks the contact in the same transaction; a change or a deletion
     // reads the note (its author and version) first.

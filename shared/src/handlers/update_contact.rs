@@ -13,7 +13,9 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
-    let patch = ContactPatch::parse(json_object(&call.req)?, call.app.phone_region, false)?;
+    let body = json_object(&call.req)?;
+    let fields = super::custom::for_body(&call, &body, false).await?;
+    let patch = ContactPatch::parse(body, call.app.phone_region, &fields, false)?;
     let expected = if_match(&call.req)?;
     let tenant = call.tenant()?;
     let updated = call.app.store.update_contact(tenant, client, id, expected, patch, &call.stamp()).await?;
@@ -21,7 +23,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     if let Some(before) = &updated.before {
         call.app.portal_users.follow_change(tenant, before, &updated.after).await;
     }
-    let contact = updated.after;
+    let contact = super::custom::shown_one(&call, updated.after).await?;
     let body = serde_json::to_string(&contact).map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&contact.audit.etag()), None)
 }

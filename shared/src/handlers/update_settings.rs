@@ -14,7 +14,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let patch = SettingsPatch::parse(json_object(&call.req)?)?;
     let expected = if_match(&call.req)?;
-    let stored = call.app.store.update_settings(call.tenant()?, expected, patch, &call.stamp()).await?;
+    let stored =
+        crate::settings::update(&call.app.store, call.tenant()?, expected, patch, &call.stamp()).await?;
     let body = serde_json::to_string(&stored.view(&call.app.mailing().fallbacks()))
         .map_err(crate::http::HttpError::internal)?;
     response::with_body(200, body, Some(&stored.etag()), None)

@@ -117,6 +117,7 @@ fn refusal_status(err: &DomainError) -> (u16, &'static str) {
         PrimaryRequired => (409, "Primary contact required"),
         ClientHasContacts => (409, "Client still has contacts"),
         TagNameTaken => (409, "Tag name already in use"),
+        CustomFieldInUse(_) => (409, "Custom field in use"),
         TooManyReports(_) | TooManyProjects(_) | TooManyTags(_) | TagBeingDeleted | NoEmail(_)
         | PortalActive | PortalNotActive | SupportNotStarted | SupportEnded | ClientInactive
         | NoPrimaryContact | EmailSuppressed(_) => (409, "Conflict"),

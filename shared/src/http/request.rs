@@ -124,16 +124,29 @@ pub struct Query {
 
 impl Query {
     pub fn parse(req: &Request, allowed: &[&str]) -> HttpResult<Self> {
+        Self::parse_open(req, allowed, None)
+    }
+
+    /// As `parse`, also allowing every parameter whose name starts with `open` (`custom.`).
+    pub fn parse_open(req: &Request, allowed: &[&str], open: Option<&str>) -> HttpResult<Self> {
         let mut params = Vec::new();
         if let Some(map) = req.query_string_parameters_ref() {
             for (name, value) in map.iter() {
-                if !allowed.contains(&name) {
+                if !allowed.contains(&name) && !open.is_some_and(|prefix| name.starts_with(prefix)) {
                     return Err(RequestError::BadRequest(format!("unknown query parameter {name:?}")).into());
                 }
                 params.push((name.to_owned(), value.to_owned()));
             }
         }
         Ok(Self { params })
+    }
+
+    /// The parameters whose name starts with `prefix`, that prefix taken off, in name order.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<(&str, &str)> {
+        let mut found: Vec<(&str, &str)> =
+            (self.params.iter()).filter_map(|(n, v)| Some((n.strip_prefix(prefix)?, v.as_str()))).collect();
+        found.sort_unstable();
+        found
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

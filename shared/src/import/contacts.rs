@@ -6,6 +6,7 @@ use super::{failed_row, keyed_rows, row_errors, write_rows, ImportReport, RowOut
 use super::{ImportFile, Importer};
 use std::collections::{BTreeSet, HashMap};
 
+use crate::domain::custom_field::{CustomFields, FieldType};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, Stamp, TagId,
@@ -64,7 +65,14 @@ pub async fn import(
         importer.store.get_settings(tenant),
     )
     .await?;
-    let rows = file.rows(COLUMNS, &["email"])?;
+    let fields = &settings.settings.custom_fields;
+    let custom_columns = custom_columns(fields);
+    let columns: Vec<(&str, Cell)> = COLUMNS
+        .iter()
+        .copied()
+        .chain(custom_columns.iter().map(|(name, cell)| (name.as_str(), *cell)))
+        .collect();
+    let rows = file.rows(&columns, &["email"])?;
     let mut report = ImportReport { dry_run, rows: rows.len(), ..ImportReport::default() };
     let names = TagNames::of(importer.store, tenant).await?;
 
@@ -72,7 +80,7 @@ pub async fn import(
         rows,
         &mut report,
         "email",
-        |fields| row_of(fields, &names, importer),
+        |row| row_of(row, (&names, fields), importer),
         |(patch, _)| match &patch.email {
             Patch::Set(email) => Ok(email.key()),
             _ => Err(FieldError::new("email", "is required: imported rows are matched by email")),
@@ -127,9 +135,13 @@ pub async fn import(
 }
 
 /// A row's fields as a patch, and the tags its `tags` cell names; every bad field at once.
-fn row_of(mut fields: Map<String, Value>, names: &TagNames, importer: &Importer<'_>) -> ServiceResult<Row> {
-    let tags = names.resolve(fields.remove("tags"));
-    match (ContactPatch::parse(fields, importer.phone_region, false), tags) {
+fn row_of(
+    mut row: Map<String, Value>,
+    (names, fields): (&TagNames, &CustomFields),
+    importer: &Importer<'_>,
+) -> ServiceResult<Row> {
+    let tags = names.resolve(row.remove("tags"));
+    match (ContactPatch::parse(row, importer.phone_region, fields, false), tags) {
         (Ok(patch), Ok(tags)) => Ok((patch, tags)),
         (Err(DomainError::Validation(mut errors)), Err(e)) => {
             errors.push(e);
@@ -138,6 +150,18 @@ fn row_of(mut fields: Map<String, Value>, names: &TagNames, importer: &Importer<
         (Err(e), _) => Err(e.into()),
         (Ok(_), Err(e)) => Err(DomainError::Validation(vec![e]).into()),
     }
+}
+
+/// A column per custom field, `custom.<key>`, after the template's, read as its type is.
+pub fn custom_columns(fields: &CustomFields) -> Vec<(String, Cell)> {
+    let cell = |kind| match kind {
+        FieldType::Text | FieldType::Select => Cell::Text,
+        FieldType::Number => Cell::Decimal,
+        FieldType::Date => Cell::Date,
+        FieldType::Boolean => Cell::Flag,
+        FieldType::MultiSelect => Cell::Names,
+    };
+    fields.iter().map(|f| (format!("custom.{}", f.key), cell(f.kind))).collect()
 }
 
 /// A new row's patch with the tenant's defaults where its file leaves permissions or

@@ -34,6 +34,8 @@ pub enum Cell {
     Flag,
     /// A whole number (digits only); the field's own rule checks its range.
     Number,
+    /// A number, whole or not (`1200`, `-2.5`); the field's own rule checks its range.
+    Decimal,
     /// A date (`YYYY-MM-DD`, the field's rule checks it): text in a CSV file; in a spreadsheet
     /// also a date cell.
     Date,
@@ -89,6 +91,10 @@ fn cell_value(raw: &str, kind: Cell) -> Result<Option<Value>, String> {
             "true" | "yes" | "1" => Value::Bool(true),
             "false" | "no" | "0" => Value::Bool(false),
             _ => return Err("must be true or false".into()),
+        },
+        Cell::Decimal => match raw.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            Some(n) => Value::Number(n),
+            None => return Err("must be a number".into()),
         },
         Cell::Number => match raw.parse::<u64>() {
             Ok(n) => Value::from(n),

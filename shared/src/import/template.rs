@@ -165,6 +165,7 @@ fn column_format(cell: Cell) -> Format {
     match cell {
         Cell::Date => Format::new().set_num_format("yyyy-mm-dd"),
         Cell::Number => Format::new().set_num_format("0"),
+        Cell::Decimal => Format::new().set_num_format("General"),
         Cell::Text | Cell::Phone | Cell::List | Cell::Names | Cell::Flag | Cell::Reference => {
             Format::new().set_num_format("@")
         }

@@ -20,7 +20,13 @@ fn event(text: &str) -> Value {
 /// The demo contact the sample events name, with this status and window.
 fn contact(status: PortalStatus, end: Option<Date>) -> Contact {
     let body = json!({ "last_name": "Lovelace", "email": "ada@demo.example", "permissions": ["support", "invoices"] });
-    let patch = ContactPatch::parse(body.as_object().unwrap().clone(), PhoneRegion::default(), true).unwrap();
+    let patch = ContactPatch::parse(
+        body.as_object().unwrap().clone(),
+        PhoneRegion::default(),
+        &Default::default(),
+        true,
+    )
+    .unwrap();
     let mut fields = ContactFields::create(patch).unwrap();
     fields.support_end = end;
     Contact {

@@ -11,6 +11,7 @@ use super::n;
 use super::retry::{retry_planned, Attempt};
 use super::tx::Item;
 use super::{keys, Store};
+use crate::domain::custom_field::{CustomField, CustomFields, FieldType};
 use crate::domain::settings::{SettingsPatch, StoredSettings, TenantSettings};
 use crate::domain::{
     Audit, Client, ClientId, ContactId, DomainError, NotificationTopic, Permission, Stamp, TenantId, Text,
@@ -31,11 +32,52 @@ struct SettingsItem {
     signature_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     invite_ttl_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    custom_fields: Vec<CustomFieldItem>,
     version: u64,
     created_at: String,
     updated_at: String,
     created_by: String,
     updated_by: String,
+}
+
+/// A custom field's definition as stored, in the tenant's order.
+#[derive(Serialize, Deserialize)]
+struct CustomFieldItem {
+    key: String,
+    label: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<String>,
+    #[serde(default)]
+    required: bool,
+}
+
+fn custom_field_items(fields: &CustomFields) -> Vec<CustomFieldItem> {
+    (fields.iter())
+        .map(|f| CustomFieldItem {
+            key: f.key.clone(),
+            label: f.label.as_str().to_owned(),
+            kind: f.kind.as_str().to_owned(),
+            options: f.options.clone(),
+            required: f.required,
+        })
+        .collect()
+}
+
+fn stored_custom_fields(items: Vec<CustomFieldItem>) -> StoreResult<CustomFields> {
+    let field = |i: CustomFieldItem| {
+        Ok(CustomField {
+            kind: FieldType::parse(&i.kind)
+                .map_err(|e| StoreError::internal(format!("stored field: {e}")))?,
+            key: i.key,
+            label: Text::from_stored(i.label),
+            options: i.options,
+            required: i.required,
+        })
+    };
+    Ok(CustomFields::from_stored(items.into_iter().map(field).collect::<StoreResult<_>>()?))
 }
 
 fn names<T: Copy>(values: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<Vec<String>> {
@@ -60,6 +102,7 @@ fn settings_item(tenant: &TenantId, s: &TenantSettings, audit: &Audit) -> StoreR
         invite_on_add: s.invite_on_add,
         signature_name: s.signature_name.as_ref().map(|t| t.as_str().to_owned()),
         invite_ttl_hours: s.invite_ttl_hours,
+        custom_fields: custom_field_items(&s.custom_fields),
         version: audit.version,
         created_at: audit.created_at.clone(),
         updated_at: audit.updated_at.clone(),
@@ -82,6 +125,7 @@ pub(crate) fn stored_settings(item: Option<Item>) -> StoreResult<StoredSettings>
             invite_on_add: r.invite_on_add,
             signature_name: r.signature_name.map(Text::from_stored),
             invite_ttl_hours: r.invite_ttl_hours,
+            custom_fields: stored_custom_fields(r.custom_fields)?,
         },
         audit: Some(Audit {
             version: r.version,

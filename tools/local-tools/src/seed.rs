@@ -169,7 +169,12 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
             let contact = Contact::new(
                 contact_id,
                 client_id,
-                ContactFields::create(ContactPatch::parse(object(body), app.phone_region, true)?)?,
+                ContactFields::create(ContactPatch::parse(
+                    object(body),
+                    app.phone_region,
+                    &Default::default(),
+                    true,
+                )?)?,
                 &stamp,
             );
             match app.store.add_contact(tenant, contact, false, &stamp, None).await {

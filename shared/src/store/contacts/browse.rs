@@ -34,6 +34,18 @@ pub struct Browse {
     pub updated_since: Option<OffsetDateTime>,
     /// Only contacts carrying this tag.
     pub tag: Option<TagId>,
+    /// Only contacts whose custom `select` field has this option, or whose `multi_select`
+    /// field has it among others; every one given.
+    pub custom: Vec<CustomFilter>,
+}
+
+/// A custom field's option a browse keeps (`?custom.<key>=<option>`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CustomFilter {
+    pub key: String,
+    pub option: String,
+    /// The field is a `multi_select` (a list holding the option), else a `select`.
+    pub many: bool,
 }
 
 /// A contact of a tenant-wide list, with its client's name.
@@ -62,6 +74,9 @@ impl Browse {
             ),
             format!("tag={}", self.tag.map_or(String::new(), |t| t.to_string())),
         ]
+        .into_iter()
+        .chain(self.custom.iter().map(|f| format!("custom.{}={}", f.key, f.option)))
+        .collect::<Vec<_>>()
         .join("|")
     }
 
@@ -78,6 +93,18 @@ impl Browse {
         }
         if let Some(tag) = self.tag {
             conditions.add("contains(tag_ids, :tag)", [(":tag".to_owned(), s(tag.to_string()))]);
+        }
+        if !self.custom.is_empty() {
+            conditions.name("#custom", "custom");
+        }
+        for (i, filter) in self.custom.iter().enumerate() {
+            let (name, value) = (format!("#cf{i}"), format!(":cf{i}"));
+            let condition = match filter.many {
+                true => format!("contains(#custom.{name}, {value})"),
+                false => format!("#custom.{name} = {value}"),
+            };
+            conditions.name(&name, &filter.key);
+            conditions.add(condition, [(value, s(&filter.option))]);
         }
         conditions.portal_status(self.portal_status);
         conditions.email_status(self.email_status);

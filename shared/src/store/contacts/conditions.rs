@@ -12,6 +12,7 @@ use crate::domain::{EmailStatus, PortalStatus};
 pub(super) struct Conditions {
     parts: Vec<String>,
     values: Vec<(String, AttributeValue)>,
+    names: Vec<(String, String)>,
 }
 
 impl Conditions {
@@ -22,6 +23,11 @@ impl Conditions {
     ) {
         self.parts.push(condition.into());
         self.values.extend(values);
+    }
+
+    /// An attribute name the conditions use as `placeholder` (`#custom`).
+    pub(super) fn name(&mut self, placeholder: impl Into<String>, name: impl Into<String>) {
+        self.names.push((placeholder.into(), name.into()));
     }
 
     pub(super) fn portal_status(&mut self, status: Option<PortalStatus>) {
@@ -55,7 +61,10 @@ impl Conditions {
     }
 
     /// The query, filtered by the conditions.
-    pub(super) fn apply(self, mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+    pub(super) fn apply(mut self, mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+        for (placeholder, name) in std::mem::take(&mut self.names) {
+            query = query.expression_attribute_names(placeholder, name);
+        }
         if let Some((expression, values)) = self.expression() {
             query = query.filter_expression(expression);
             for (name, value) in values {

@@ -1,10 +1,13 @@
 //! A contact's item: the attributes a user edits, and the whole item as stored.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_dynamo::from_item;
 
 use super::{audit_attrs, corrupt, phone, s, stored_audit, stored_text, text, to_attrs, AddressItem};
 use crate::domain::contact::{sorted_unique, EmailDelivery};
+use crate::domain::custom_field::CustomValues;
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::{
     ClientId, Contact, ContactFields, ContactId, ContactPatch, Email, EmailStatus, NotificationTopic, Patch,
@@ -47,6 +50,9 @@ struct ContactEditable {
     support_start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     support_end: Option<String>,
+    /// The tenant's own fields' values, a map by key (absent when there are none).
+    #[serde(skip_serializing_if = "CustomValues::is_empty")]
+    custom: CustomValues,
     /// The name sort key (`GSI2`, `domain::lookup::name_key`), derived from the names, so it
     /// changes in the write that changes them.
     #[serde(rename = "GSI2SK")]
@@ -76,6 +82,7 @@ pub const CONTACT_EDITABLE: &[&str] = &[
     "permissions",
     "support_start",
     "support_end",
+    "custom",
     "GSI2SK",
 ];
 
@@ -100,6 +107,7 @@ pub fn contact_editable_item(f: &ContactFields) -> StoreResult<Item> {
         permissions: f.permissions.iter().map(|p| p.as_str().to_owned()).collect(),
         support_start: f.support_start.map(format_date),
         support_end: f.support_end.map(format_date),
+        custom: f.custom.clone(),
         name_key: crate::domain::lookup::name_key(f),
     })
 }
@@ -210,6 +218,8 @@ pub struct ContactRecord {
     permissions: Vec<String>,
     support_start: Option<String>,
     support_end: Option<String>,
+    #[serde(default)]
+    custom: BTreeMap<String, serde_json::Value>,
     portal_status: Option<String>,
     invited_at: Option<String>,
     activated_at: Option<String>,
@@ -265,6 +275,7 @@ impl ContactRecord {
             permissions: self.permissions.iter().filter_map(|p| p.parse::<Permission>().ok()).collect(),
             support_start: date(self.support_start)?,
             support_end: date(self.support_end)?,
+            custom: CustomValues::from_stored(self.custom),
         };
         Ok(Contact {
             id: ContactId::parse(&self.id).ok_or_else(|| corrupt("id"))?,

@@ -55,6 +55,14 @@ fn contact() -> Contact {
             permissions: vec![Permission::Support],
             support_start: parse_stored_date("2026-01-01"),
             support_end: parse_stored_date("2026-12-31"),
+            // Every kind of value a custom field stores, read back as it was written.
+            custom: crate::domain::custom_field::CustomValues::from_stored(
+                serde_json::from_value(serde_json::json!({
+                    "region": "North", "channels": ["mail", "chat"], "spend": 1200,
+                    "ratio": -2.5, "vip": false, "renewal": "2027-03-01",
+                }))
+                .unwrap(),
+            ),
         },
         is_primary: true,
         portal: PortalState { status: PortalStatus::Active, invited_at: None, activated_at: None },
