@@ -43,6 +43,7 @@ mod invariants;
 mod invariants_activity;
 mod invariants_contacts;
 mod invariants_counts;
+mod invariants_custom;
 mod invariants_deletions;
 mod invariants_drop;
 mod invariants_index;

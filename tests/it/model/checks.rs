@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::run::Run;
 use super::steps::Slot;
-use super::{MOBILE, PHONE, PROJECTS, TITLES};
+use super::{MOBILE, PHONE, PROJECTS, REGIONS, TITLES};
 
 /// The `items` of a list the API answered in one page (`next_cursor` null).
 fn one_page(res: &testkit::TestResponse, what: &str, story: &str) -> Vec<Value> {
@@ -41,6 +41,7 @@ impl Run<'_> {
                 "phone": known.phone.then_some(PHONE),
                 "mobile": known.mobile.then_some(MOBILE),
                 "job_title": known.title.map(|t| TITLES[t]),
+                "region": known.region.map(|r| REGIONS[r]),
                 "portal_status": known.portal,
                 "version": known.version,
                 "project_count": known.projects.len(),
@@ -53,6 +54,7 @@ impl Run<'_> {
                 "phone": shown["phone"],
                 "mobile": shown["mobile"],
                 "job_title": shown["job_title"],
+                "region": shown["custom"]["region"],
                 "portal_status": shown["portal"]["status"],
                 "version": shown["version"],
                 "project_count": shown["project_count"],

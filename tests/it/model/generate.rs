@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::merge::Merge;
 use super::steps::{IfMatch, Slot, Step, Steps};
-use super::{EMAILS, MAX_STEPS, PROJECTS, SLOTS, TAGS, TITLES};
+use super::{EMAILS, MAX_STEPS, PROJECTS, REGIONS, SLOTS, TAGS, TITLES};
 
 /// Mostly one of the first few contacts, which most sequences have added.
 fn slot() -> impl Strategy<Value = Slot> {
@@ -37,6 +37,12 @@ fn add(phone: impl Strategy<Value = bool>) -> impl Strategy<Value = Step> {
         .prop_map(|(email, phone, is_primary, manager)| Step::Add { email, phone, is_primary, manager })
 }
 
+/// The custom field `region`: kept more often than other fields, so that the patches that
+/// leave it alone stay many.
+fn region() -> impl Strategy<Value = Merge<usize>> {
+    prop_oneof![5 => Just(Merge::Keep), 1 => Just(Merge::Clear), 2 => (0..REGIONS.len()).prop_map(Merge::Set)]
+}
+
 fn patch() -> impl Strategy<Value = Step> {
     // Moving the primary role is where transactions touch the most items: ask for it often.
     let is_primary = prop_oneof![3 => Just(Merge::Keep), 3 => Just(Merge::Set(true)), 1 => Just(Merge::Set(false)), 1 => Just(Merge::Clear)];
@@ -44,12 +50,25 @@ fn patch() -> impl Strategy<Value = Step> {
     (
         (slot(), is_primary, merge(slot()), merge(address())),
         plain_fields,
-        prop::bool::weighted(0.15),
+        (region(), prop::bool::weighted(0.15)),
         if_match(),
     )
-        .prop_map(|((slot, is_primary, manager, email), (phone, mobile, title), revoke, if_match)| {
-            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, if_match }
-        })
+        .prop_map(
+            |((slot, is_primary, manager, email), (phone, mobile, title), (region, revoke), if_match)| {
+                Step::Patch {
+                    slot,
+                    is_primary,
+                    manager,
+                    email,
+                    phone,
+                    mobile,
+                    title,
+                    region,
+                    revoke,
+                    if_match,
+                }
+            },
+        )
 }
 
 /// Phones and title alone: the edit written in one conditional write, without a read. Its
@@ -58,9 +77,20 @@ fn plain_patch() -> impl Strategy<Value = Step> {
     let clears = || prop_oneof![2 => Just(Merge::Keep), 2 => Just(Merge::Clear), 1 => Just(Merge::Set(()))];
     let plain_fields = (clears(), clears(), merge(0..TITLES.len()));
     (slot(), plain_fields, if_match()).prop_map(|(slot, (phone, mobile, title), if_match)| {
-        let keep = (Merge::Keep, Merge::Keep, Merge::Keep);
-        let (is_primary, manager, email) = keep;
-        Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke: false, if_match }
+        let keep = (Merge::Keep, Merge::Keep, Merge::Keep, Merge::Keep);
+        let (is_primary, manager, email, region) = keep;
+        Step::Patch {
+            slot,
+            is_primary,
+            manager,
+            email,
+            phone,
+            mobile,
+            title,
+            region,
+            revoke: false,
+            if_match,
+        }
     })
 }
 
@@ -89,7 +119,7 @@ fn step() -> impl Strategy<Value = Step> {
     let untag = tagged().prop_map(|(slot, tag)| Step::Untag { slot, tag });
     prop_oneof![
         3 => add(any::<bool>()),
-        5 => patch(),
+        6 => patch(),
         3 => plain_patch(),
         2 => delete,
         2 => invite,

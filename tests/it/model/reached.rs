@@ -18,15 +18,17 @@ fn kind(step: &Step, linked: bool) -> &'static str {
     match step {
         Step::Add { .. } => "add",
         Step::Patch { is_primary: Merge::Set(true), .. } => "patch is_primary=true",
-        Step::Patch { is_primary, manager, email, revoke, phone, mobile, title, .. }
+        Step::Patch { is_primary, manager, email, revoke, phone, mobile, title, region, .. }
             if is_primary.is_absent()
                 && manager.is_absent()
                 && email.is_absent()
+                && region.is_absent()
                 && !revoke
                 && !(phone.is_absent() && mobile.is_absent() && title.is_absent()) =>
         {
             "plain patch"
         }
+        Step::Patch { region, .. } if !region.is_absent() => "patch custom",
         Step::Patch { .. } => "patch",
         Step::Delete { .. } => "delete",
         Step::Invite { .. } => "invite",

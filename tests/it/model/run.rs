@@ -9,7 +9,7 @@ use super::predict::{CREATED, OK};
 use super::reached::Reached;
 use super::state::Model;
 use super::steps::{IfMatch, Slot, Step};
-use super::{EMAILS, MOBILE, PHONE, PROJECTS, SLOTS, TAGS, TITLES};
+use super::{EMAILS, MOBILE, PHONE, PROJECTS, REGIONS, SLOTS, TAGS, TITLES};
 use crate::support::{assert_clear, given_client};
 
 pub(super) struct Run<'a> {
@@ -31,6 +31,9 @@ impl<'a> Run<'a> {
         let tenant = format!("model-{tag}");
         let admin = TestApi::admin(&tenant);
         let client = given_client(api, &admin, "Acme").await;
+        let region = json!({ "key": "region", "label": "Region", "type": "select", "options": REGIONS });
+        let defined = api.patch(&admin, "/settings", json!({ "custom_fields": [region] })).await;
+        assert_eq!(defined.status, 200, "{}", defined.body);
         let mut tag_ids = Vec::new();
         for name in TAGS {
             let made = api.post(&admin, "/tags", json!({ "name": name })).await;
@@ -125,7 +128,8 @@ impl<'a> Run<'a> {
     }
 
     fn patch_body(&self, step: &Step) -> Value {
-        let Step::Patch { is_primary, manager, email, phone, mobile, title, revoke, .. } = step else {
+        let Step::Patch { is_primary, manager, email, phone, mobile, title, region, revoke, .. } = step
+        else {
             unreachable!("a patch")
         };
         let mut body = json!({});
@@ -153,6 +157,9 @@ impl<'a> Run<'a> {
         }
         if *revoke {
             put("portal", Some(json!({ "status": "revoked" })));
+        }
+        if !region.is_absent() {
+            body["custom"] = json!({ "region": region.clone().applied_to(None).map(|r| REGIONS[r]) });
         }
         body
     }

@@ -18,6 +18,8 @@ pub(super) struct Known {
     pub(super) phone: bool,
     pub(super) mobile: bool,
     pub(super) title: Option<usize>,
+    /// Its custom `region`, one of `REGIONS`.
+    pub(super) region: Option<usize>,
     pub(super) manager: Option<Slot>,
     pub(super) portal: &'static str,
     pub(super) version: u64,
@@ -93,7 +95,7 @@ impl Model {
                 }
                 let (email, phone, manager) = (*email, *phone, *manager);
                 let portal = "none";
-                let (mobile, title, version, projects) = (false, None, 1, BTreeMap::new());
+                let (mobile, title, region, version, projects) = (false, None, None, 1, BTreeMap::new());
                 let tags = std::collections::BTreeSet::new();
                 let known = Known {
                     id,
@@ -102,6 +104,7 @@ impl Model {
                     phone,
                     mobile,
                     title,
+                    region,
                     manager,
                     portal,
                     version,
@@ -148,7 +151,8 @@ impl Model {
     }
 
     fn apply_patch(&mut self, step: &Step) {
-        let Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, .. } = step else {
+        let Step::Patch { slot, is_primary, manager, email, phone, mobile, title, region, revoke, .. } = step
+        else {
             unreachable!("a patch")
         };
         let before = self.contacts[slot.0].clone();
@@ -157,6 +161,7 @@ impl Model {
         c.phone = phone.clone().applied_to(c.phone.then_some(())).is_some();
         c.mobile = mobile.clone().applied_to(c.mobile.then_some(())).is_some();
         c.title = title.clone().applied_to(c.title);
+        c.region = region.clone().applied_to(c.region);
         c.manager = manager.clone().applied_to(c.manager);
         if *revoke {
             c.portal = "revoked";
@@ -167,7 +172,7 @@ impl Model {
         }
         let promoted = *is_primary == Merge::Set(true) && self.primary != Some(*slot);
         let c = &mut self.contacts[slot.0];
-        let shown = |c: &Known| (c.email, c.phone, c.mobile, c.title, c.manager, c.portal);
+        let shown = |c: &Known| (c.email, c.phone, c.mobile, c.title, c.region, c.manager, c.portal);
         if promoted || shown(c) != shown(&before) {
             c.version += 1;
         }

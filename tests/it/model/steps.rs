@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::merge::{field, Merge};
-use super::{EMAILS, MOBILE, PHONE, PROJECTS, TAGS, TITLES};
+use super::{EMAILS, MOBILE, PHONE, PROJECTS, REGIONS, TAGS, TITLES};
 
 /// A contact of the sequence, by the order it was added in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub(super) enum Step {
         phone: Merge<()>,
         mobile: Merge<()>,
         title: Merge<usize>,
+        /// The custom field `region`, one of `REGIONS`.
+        region: Merge<usize>,
         revoke: bool,
         if_match: IfMatch,
     },
@@ -104,7 +106,18 @@ impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Add { email, phone, is_primary, manager } => fmt_add(f, email, *phone, is_primary, manager),
-            Step::Patch { slot, is_primary, manager, email, phone, mobile, title, revoke, if_match } => {
+            Step::Patch {
+                slot,
+                is_primary,
+                manager,
+                email,
+                phone,
+                mobile,
+                title,
+                region,
+                revoke,
+                if_match,
+            } => {
                 write!(f, "patch {slot:?}")?;
                 field(f, "is_primary", is_primary)?;
                 field(f, "manager", manager)?;
@@ -112,6 +125,7 @@ impl fmt::Debug for Step {
                 field(f, "phone", &phone.clone().map(|()| PHONE))?;
                 field(f, "mobile", &mobile.clone().map(|()| MOBILE))?;
                 field(f, "title", &title.clone().map(|t| TITLES[t]))?;
+                field(f, "custom.region", &region.clone().map(|r| REGIONS[r]))?;
                 if *revoke {
                     f.write_str(" revoke")?;
                 }

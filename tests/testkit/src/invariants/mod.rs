@@ -6,6 +6,7 @@
 //! is a pure function naming each broken rule; `check` panics with all of them.
 
 mod activity;
+mod custom;
 mod deletions;
 mod index;
 mod levels;
@@ -106,6 +107,10 @@ pub enum Rule {
     /// most 20, counted by `tag_count`, each with a member item; a member item names a tag of
     /// its tenant and a contact carrying it, or a deleted contact whose deletion record is kept.
     Tags,
+    /// A tenant's custom field definitions are at most 50, each a well-formed key unique in the
+    /// tenant, a label, a known type and options exactly for the select types; a contact's
+    /// `custom` is a non-empty map of such keys to strings, numbers, booleans or string lists.
+    CustomFields,
     /// A project link is a link item naming an existing contact of its tenant and client, with
     /// a project id of 1-64 letters, digits, `-`, `_` or `.`, attributes equal to its key's
     /// parts, when (RFC 3339) and by whom it was made, and nothing else; a contact's
@@ -147,6 +152,7 @@ impl Rule {
             Rule::Activity => "activity",
             Rule::TaskIndex => "task-index",
             Rule::Tags => "tags",
+            Rule::CustomFields => "custom-fields",
             Rule::ProjectLinks => "project-links",
             Rule::Deletion => "deletion",
         }
@@ -214,6 +220,7 @@ pub fn violations_in(items: &[Item], deployment: &Deployment) -> Vec<Violation> 
     activity::check(&table, &mut found);
     tasks::check(&table, &mut found);
     tags::check(&table, &mut found);
+    custom::check(&table, &mut found);
     projects::check(&table, &mut found);
     deletions::check(&table, &mut found);
     no_password(items, &mut found);
