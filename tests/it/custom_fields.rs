@@ -235,6 +235,7 @@ async fn browsing_filters_on_a_select_or_multi_select_option() {
     };
 
     let north = api.get(&admin(), "/contacts?custom.region=North").await.json();
+    let deep_object = api.get(&admin(), "/contacts?custom%5Bregion%5D=North").await.json();
     let chat = api.get(&admin(), "/contacts?custom.channels=chat").await.json();
     let both = api.get(&admin(), "/contacts?custom.region=North&custom.channels=chat").await.json();
     let not_select = api.get(&admin(), "/contacts?custom.spend=3").await;
@@ -242,6 +243,7 @@ async fn browsing_filters_on_a_select_or_multi_select_option() {
     let not_field = api.get(&admin(), "/contacts?custom.colour=red").await;
 
     assert_eq!(names(north), ["Ada", "Grace"]);
+    assert_eq!(names(deep_object), ["Ada", "Grace"], "as OpenAPI's deepObject names it");
     assert_eq!(names(chat), ["Ada", "Hopper"]);
     assert_eq!(names(both), ["Ada"]);
     for res in [not_select, not_option, not_field] {

@@ -36,10 +36,10 @@ fn bad(detail: &str) -> crate::http::HttpError {
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let allowed = [&["email", "q", "limit", "cursor"][..], BROWSE_PARAMETERS].concat();
-    let query = Query::parse_open(&call.req, &allowed, Some(CUSTOM_PREFIX))?;
+    let query = Query::parse_open(&call.req, &allowed, &CUSTOM_PREFIXES)?;
     let tenant = call.tenant()?;
     let browsing_parameter = BROWSE_PARAMETERS.iter().any(|name| query.get(name).is_some())
-        || !query.with_prefix(CUSTOM_PREFIX).is_empty();
+        || CUSTOM_PREFIXES.iter().any(|prefix| !query.with_prefix(prefix).is_empty());
     match (query.get("email"), query.get("q")) {
         (Some(_), Some(_)) => Err(bad("give at most one of email and q")),
         (Some(_), None) | (None, Some(_)) if browsing_parameter => {
@@ -99,13 +99,18 @@ async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpR
     json(200, &ListBody { items, next_cursor })
 }
 
-/// The parameters naming a custom field: `custom.<key>=<option>`, one per field.
-const CUSTOM_PREFIX: &str = "custom.";
+/// The parameters naming a custom field: `custom.<key>=<option>`, or `custom[<key>]=<option>`
+/// (OpenAPI's `deepObject`), one per field.
+const CUSTOM_PREFIXES: [&str; 2] = ["custom.", "custom["];
 
 /// `custom.<key>=<option>` filters: each key a `select` or `multi_select` field of the tenant,
 /// each option one of its options.
 async fn custom_filters(call: &Call<'_, App>, query: &Query) -> HttpResult<Vec<CustomFilter>> {
-    let given = query.with_prefix(CUSTOM_PREFIX);
+    let mut given = query.with_prefix(CUSTOM_PREFIXES[0]);
+    for (name, option) in query.with_prefix(CUSTOM_PREFIXES[1]) {
+        let key = name.strip_suffix(']').ok_or_else(|| bad(&format!("custom.{name} is not a parameter")))?;
+        given.push((key, option));
+    }
     if given.is_empty() {
         return Ok(Vec::new());
     }

@@ -124,15 +124,15 @@ pub struct Query {
 
 impl Query {
     pub fn parse(req: &Request, allowed: &[&str]) -> HttpResult<Self> {
-        Self::parse_open(req, allowed, None)
+        Self::parse_open(req, allowed, &[])
     }
 
-    /// As `parse`, also allowing every parameter whose name starts with `open` (`custom.`).
-    pub fn parse_open(req: &Request, allowed: &[&str], open: Option<&str>) -> HttpResult<Self> {
+    /// As `parse`, also allowing every parameter whose name starts with one of `open`.
+    pub fn parse_open(req: &Request, allowed: &[&str], open: &[&str]) -> HttpResult<Self> {
         let mut params = Vec::new();
         if let Some(map) = req.query_string_parameters_ref() {
             for (name, value) in map.iter() {
-                if !allowed.contains(&name) && !open.is_some_and(|prefix| name.starts_with(prefix)) {
+                if !allowed.contains(&name) && !open.iter().any(|prefix| name.starts_with(prefix)) {
                     return Err(RequestError::BadRequest(format!("unknown query parameter {name:?}")).into());
                 }
                 params.push((name.to_owned(), value.to_owned()));
