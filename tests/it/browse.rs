@@ -141,6 +141,28 @@ async fn browsing_contacts_updated_since_a_time_lists_only_those_changed_at_or_a
 }
 
 #[tokio::test]
+async fn browsing_by_last_change_lists_the_most_recently_changed_first_in_pages() {
+    // Given four contacts, then Turing, Babbage and Lovelace changed in that order, a second apart
+    let api = TestApi::new().await;
+    given_tenant(&api).await;
+    let everyone = browse(&api, &TestApi::reader("t1"), "?limit=10").await;
+    for name in ["Turing", "Babbage", "Lovelace"] {
+        api.clock.advance(time::Duration::seconds(1));
+        let contact = everyone["items"].as_array().unwrap().iter().find(|c| c["last_name"] == name).unwrap();
+        let path = contact_path(contact["client_id"].as_str().unwrap(), contact);
+        assert_eq!(api.patch(&TestApi::admin("t1"), &path, json!({"job_title": "CTO"})).await.status, 200);
+    }
+
+    // When the tenant is browsed most recently changed first, in pages of 2, alone and filtered
+    let recent = browse_all(&api, "&sort=-updated_at").await;
+    let reachable_by_email = browse_all(&api, "&sort=-updated_at&has_email=true").await;
+
+    // Then the last changed comes first, every contact once, never another tenant's
+    assert_eq!(recent, ["Lovelace", "Babbage", "Turing", "Hopper"]);
+    assert_eq!(reachable_by_email, ["Lovelace", "Turing", "Hopper"]);
+}
+
+#[tokio::test]
 async fn a_browse_cursor_is_refused_with_other_filters_and_browsing_parameters_without_browsing_are_400() {
     let api = TestApi::new().await;
     given_tenant(&api).await;
@@ -152,7 +174,8 @@ async fn a_browse_cursor_is_refused_with_other_filters_and_browsing_parameters_w
         format!("?limit=1&cursor={cursor}&topic=invoice"),
         "?q=lov&topic=invoice".to_owned(),
         "?email=ada@x.test&sort=name".to_owned(),
-        "?sort=-updated_at".to_owned(),
+        format!("?limit=1&cursor={cursor}&sort=-updated_at"),
+        "?sort=-created_at".to_owned(),
         "?client_id=acme".to_owned(),
         "?has_email=maybe".to_owned(),
         "?updated_since=yesterday".to_owned(),

@@ -39,6 +39,7 @@ impl ExportRequest {
             // Browsing's `custom.<key>` filters need the tenant's definitions, which this
             // body is read without; an export filters by the others.
             custom: Vec::new(),
+            order: Default::default(),
         };
         let errors = r.finish();
         match errors.is_empty() {

@@ -1,8 +1,9 @@
 //! GET /contacts?email=  (the tenant's contact with that address)
 //! GET /contacts?q=&limit=&cursor=  (the tenant's contacts whose last name, first name or
 //! address starts with `q`, folded: case and accents do not matter)
-//! GET /contacts?client_id=&topic=&portal_status=&email_status=&has_email=&updated_since=&tag=&sort=name&limit=&cursor=
-//! (browsing: every contact of the tenant, every client's, in name order, filtered)
+//! GET /contacts?client_id=&topic=&portal_status=&email_status=&has_email=&updated_since=&tag=&custom.<key>=&sort=&limit=&cursor=
+//! (browsing: every contact of the tenant, every client's, in name order or most recently
+//! changed first (`sort=-updated_at`), filtered)
 //!
 //! Every contact listed carries its client's name (`client_name`), read once per page.
 
@@ -16,7 +17,7 @@ use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult, RequestError};
 use crate::store::keys::CONTACT_SK_PREFIX;
 use crate::domain::custom_field::FieldType;
-use crate::store::{Browse, CustomFilter, MAX_BROWSE_CLIENTS};
+use crate::store::{Browse, BrowseOrder, CustomFilter, MAX_BROWSE_CLIENTS};
 use crate::App;
 
 /// The longest `q`, in characters: search terms are kept this long (`lookup::MAX_TERM_CHARS`).
@@ -78,8 +79,12 @@ async fn search(call: &Call<'_, App>, query: &Query, tenant: &TenantId, q: &str)
 }
 
 async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpResult<Response<Body>> {
-    // Name order is the one order (and the default).
-    query.parsed("sort", |s| (s == "name").then_some(()))?;
+    // Name order is the default; `-updated_at` lists the most recently changed first.
+    let order = query.parsed("sort", |s| match s {
+        "name" => Some(BrowseOrder::Name),
+        "-updated_at" => Some(BrowseOrder::RecentlyChanged),
+        _ => None,
+    })?;
     let browse = Browse {
         clients: query.parsed("client_id", client_ids)?.unwrap_or_default(),
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
@@ -89,6 +94,7 @@ async fn browse(call: &Call<'_, App>, query: &Query, tenant: &TenantId) -> HttpR
         updated_since: query.parsed("updated_since", |v| OffsetDateTime::parse(v, &Rfc3339).ok())?,
         tag: query.parsed("tag", TagId::parse)?,
         custom: custom_filters(call, query).await?,
+        order: order.unwrap_or_default(),
     };
     // The cursor is bound to this tenant and filter set.
     let scope = format!("browse|{tenant}|{}", browse.scope());

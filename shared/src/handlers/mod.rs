@@ -65,11 +65,11 @@ operations! {
     list_contacts: LIST_CONTACTS = op("GET", "/clients/{clientId}/contacts", "list-contacts", Read)
         .table(&["Query", "GetItem", "BatchGetItem"])
         .indexes(&["GSI2"]);
-    // Browsing every client's contacts queries the tenant's name index; every list reads the
-    // names of the contacts' clients (BatchGetItem).
+    // Browsing every client's contacts queries the tenant's name index (or its index by last
+    // change, GSI4); every list reads the names of the contacts' clients (BatchGetItem).
     find_contacts: FIND_CONTACTS = op("GET", "/contacts", "find-contacts", Read)
         .table(&["Query", "GetItem", "BatchGetItem"])
-        .indexes(&["GSI3"]);
+        .indexes(&["GSI3", "GSI4"]);
     get_contact: GET_CONTACT = op("GET", "/clients/{clientId}/contacts/{contactId}", "get-contact", Read)
         .table(&["GetItem"]);
     update_contact: UPDATE_CONTACT =

@@ -21,7 +21,7 @@ mod read;
 mod reports;
 mod update;
 
-pub use browse::{Browse, CustomFilter, TenantContact, MAX_BROWSE_CLIENTS};
+pub use browse::{Browse, BrowseOrder, CustomFilter, TenantContact, MAX_BROWSE_CLIENTS};
 pub use bulk::{batch_lengths, BATCH_ROWS};
 pub use email_status::StatusChange;
 pub use update::Updated;

@@ -97,6 +97,9 @@ pub const NAME_SK: &str = "GSI2SK";
 /// of a tenant (`GSI3PK`, sparse: only contacts carry it) by `GSI2SK`, the same name key.
 pub(crate) const TENANT_NAME_INDEX: &str = "GSI3";
 pub(crate) const TENANT_CONTACTS: &str = "GSI3PK";
+/// The index of a tenant's contacts (`GSI3PK`) by the time of their last change, `updated_at`.
+pub(crate) const TENANT_UPDATED_INDEX: &str = "GSI4";
+pub(crate) const UPDATED_SK: &str = "updated_at";
 
 /// A contact's `GSI3PK`: its tenant's contacts, every client's.
 pub(crate) fn tenant_contacts_pk(t: &TenantId) -> String {

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 use super::conditions::Conditions;
-use super::position::{name_position, split_name_position, Across};
+use super::position::{index_position, split_name_position, Across};
 use super::s;
 use crate::domain::dates::format_timestamp;
 use crate::domain::{ClientId, Contact, EmailStatus, NotificationTopic, PortalStatus, TagId, TenantId};
@@ -37,6 +37,26 @@ pub struct Browse {
     /// Only contacts whose custom `select` field has this option, or whose `multi_select`
     /// field has it among others; every one given.
     pub custom: Vec<CustomFilter>,
+    /// The order of the contacts.
+    pub order: BrowseOrder,
+}
+
+/// The order of a browse: by name (the default), or most recently changed first.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum BrowseOrder {
+    #[default]
+    Name,
+    RecentlyChanged,
+}
+
+impl BrowseOrder {
+    /// The tenant's index in this order and the attribute it is sorted by.
+    fn index(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Name => (keys::TENANT_NAME_INDEX, keys::NAME_SK),
+            Self::RecentlyChanged => (keys::TENANT_UPDATED_INDEX, keys::UPDATED_SK),
+        }
+    }
 }
 
 /// A custom field's option a browse keeps (`?custom.<key>=<option>`).
@@ -76,6 +96,7 @@ impl Browse {
         ]
         .into_iter()
         .chain(self.custom.iter().map(|f| format!("custom.{}={}", f.key, f.option)))
+        .chain((self.order == BrowseOrder::RecentlyChanged).then(|| "sort=-updated_at".to_owned()))
         .collect::<Vec<_>>()
         .join("|")
     }
@@ -143,12 +164,15 @@ impl Store {
         after: Option<String>,
     ) -> StoreResult<Page<TenantContact>> {
         let tenant_pk = keys::tenant_contacts_pk(tenant);
-        let start = after.map(|position| browse_start_key(tenant, &tenant_pk, &position)).transpose()?;
+        let (index, sort) = browse.order.index();
+        let start =
+            after.map(|position| browse_start_key(tenant, &tenant_pk, &position, sort)).transpose()?;
         let query = self
             .db
             .query()
             .table_name(&self.table)
-            .index_name(keys::TENANT_NAME_INDEX)
+            .index_name(index)
+            .scan_index_forward(browse.order == BrowseOrder::Name)
             .key_condition_expression("#tenant = :tenant")
             .expression_attribute_names("#tenant", keys::TENANT_CONTACTS)
             .expression_attribute_values(":tenant", s(&tenant_pk))
@@ -166,7 +190,7 @@ impl Store {
             .map(|item| ContactRecord::from_item(item.clone())?.into_contact())
             .filter(|c| c.as_ref().map_or(true, |c| browse.keeps(c)))
             .collect::<StoreResult<Vec<_>>>()?;
-        let last_sort_key = browse_position(out.last_evaluated_key());
+        let last_sort_key = index_position(out.last_evaluated_key(), Across::Clients, sort);
         Ok(Page { items: self.with_client_names(tenant, contacts).await?, last_sort_key })
     }
 
@@ -197,18 +221,13 @@ impl Store {
     }
 }
 
-/// Where a browse page stopped (see `position`), the client's id included.
-fn browse_position(key: Option<&Item>) -> Option<String> {
-    name_position(key, Across::Clients)
-}
-
-/// The index's start key for a position `browse_position` made.
-fn browse_start_key(tenant: &TenantId, tenant_pk: &str, position: &str) -> StoreResult<Item> {
-    let (sk, client, name) = split_name_position(position, Across::Clients)?;
+/// The start key, in the index sorted by `sort`, for a position `index_position` made.
+fn browse_start_key(tenant: &TenantId, tenant_pk: &str, position: &str, sort: &str) -> StoreResult<Item> {
+    let (sk, client, value) = split_name_position(position, Across::Clients)?;
     let client = client.ok_or_else(|| StoreError::internal("a browse position's client"))?;
     let mut key = Store::key(keys::contacts_pk(tenant, client), sk);
     key.insert(keys::TENANT_CONTACTS.into(), s(tenant_pk));
-    key.insert(keys::NAME_SK.into(), s(name));
+    key.insert(sort.into(), s(value));
     Ok(key)
 }
 
@@ -224,9 +243,25 @@ mod tests {
         key.insert(keys::TENANT_CONTACTS.into(), s(keys::tenant_contacts_pk(&tenant)));
         key.insert(keys::NAME_SK.into(), s("lovelace\u{1}ada"));
 
-        let position = browse_position(Some(&key)).unwrap();
+        let position = index_position(Some(&key), Across::Clients, keys::NAME_SK).unwrap();
+        let start = browse_start_key(&tenant, &keys::tenant_contacts_pk(&tenant), &position, keys::NAME_SK);
 
-        assert_eq!(browse_start_key(&tenant, &keys::tenant_contacts_pk(&tenant), &position).unwrap(), key);
+        assert_eq!(start.unwrap(), key);
+    }
+
+    #[test]
+    fn a_position_by_last_change_gives_back_the_key_it_was_made_from() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let client = ClientId::parse("01JC0000000000000000000000").unwrap();
+        let mut key = Store::key(keys::contacts_pk(&tenant, client), "CONTACT#01JD0000000000000000000000");
+        key.insert(keys::TENANT_CONTACTS.into(), s(keys::tenant_contacts_pk(&tenant)));
+        key.insert(keys::UPDATED_SK.into(), s("2026-12-07T12:04:27.123Z"));
+
+        let position = index_position(Some(&key), Across::Clients, keys::UPDATED_SK).unwrap();
+        let start =
+            browse_start_key(&tenant, &keys::tenant_contacts_pk(&tenant), &position, keys::UPDATED_SK);
+
+        assert_eq!(start.unwrap(), key);
     }
 
     #[test]
@@ -243,6 +278,7 @@ mod tests {
             Browse { has_email: Some(true), ..Browse::default() },
             Browse { updated_since: Some(since), ..Browse::default() },
             Browse { tag: Some(TagId::parse("01JT0000000000000000000000").unwrap()), ..Browse::default() },
+            Browse { order: BrowseOrder::RecentlyChanged, ..Browse::default() },
         ];
         let scopes: BTreeSet<String> = browses.iter().map(Browse::scope).collect();
         assert_eq!(scopes.len(), browses.len(), "{scopes:?}");

@@ -1,6 +1,7 @@
 //! Where a page in name order stopped, as the cursor carries it: the contact's `SK`, its
 //! client's id when the page spans clients (the tenant's index), then its name key `GSI2SK`.
-//! One client's list (`GSI2`) and a browse of the tenant (`GSI3`) share this codec.
+//! One client's list (`GSI2`) and a browse of the tenant (`GSI3`) share this codec; a browse
+//! by last change (`GSI4`) carries `updated_at` where the others carry the name key.
 
 use super::s;
 use crate::domain::ClientId;
@@ -25,12 +26,17 @@ fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 
 /// The position a page stopped at, from the index key DynamoDB returned.
 pub(super) fn name_position(key: Option<&Item>, across: Across) -> Option<String> {
+    index_position(key, across, keys::NAME_SK)
+}
+
+/// The position a page of an index sorted by `sort` (an attribute) stopped at.
+pub(super) fn index_position(key: Option<&Item>, across: Across, sort: &str) -> Option<String> {
     let key = key?;
     let client = match across {
         Across::OneClient => "",
         Across::Clients => text(key, keys::PK)?.rsplit("#CLIENT#").next()?,
     };
-    Some(format!("{}{client}{}", text(key, keys::SK)?, text(key, keys::NAME_SK)?))
+    Some(format!("{}{client}{}", text(key, keys::SK)?, text(key, sort)?))
 }
 
 /// A position `name_position` made, in its parts: `SK`, the client, the name key.
