@@ -83,7 +83,7 @@ LINE_MANAGER_RULES = {"no such contact of this client", "a contact cannot be its
 LIST_CONTACTS_RULES = {"sort=name cannot be combined with topic"}
 SLA_RULES = {"is required for a priority that has times", "must not exceed resolution_minutes"}
 TASK_FIELDS = {"due", "assignee", "done"}
-CUSTOM_FILTER_REFUSALS = ("custom.", "invalid value for custom.")
+CUSTOM_FILTER_REFUSALS = ("custom.",)
 
 
 def _problem(response) -> dict:
@@ -132,7 +132,7 @@ def _explained(operation: str, field: str, message: str) -> bool:
     # in its settings: which keys exist, their types, options and whether they are required is
     # data, not the schema (openapi.yaml's `custom` says so).
     if field.startswith("custom."):
-        return operation in CONTACT_WRITES
+        return operation in CONTACT_WRITES | {"create-export"}
     # A tenant's custom fields have keys unique in its list: `uniqueItems` compares whole items,
     # not one property of them.
     if message == "is the key of another field" and re.fullmatch(r"custom_fields\[\d+\]\.key", field):

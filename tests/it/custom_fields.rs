@@ -252,6 +252,39 @@ async fn browsing_filters_on_a_select_or_multi_select_option() {
 }
 
 #[tokio::test]
+async fn an_export_filters_on_an_option_as_browsing_does() {
+    // Given contacts in each region
+    let mut api = TestApi::new().await;
+    let mut run = ExportRun::of(&mut api).await;
+    define(&api, definitions()).await;
+    let acme = given_acme(&api).await;
+    for (name, region) in [("Ada", "North"), ("Hopper", "South")] {
+        let body = json!({ "last_name": name, "phone": "+14155550100", "custom": { "region": region } });
+        given_contact(&api, &admin(), &acme, body).await;
+    }
+
+    // When the North is exported as JSON, and an option the field lacks is asked for
+    let queued =
+        api.post(&admin(), "/exports", json!({ "format": "json", "custom": { "region": "North" } })).await;
+    let refused =
+        api.post(&admin(), "/exports", json!({ "custom": { "region": "East", "spend": "1" } })).await;
+    run.drain().await;
+
+    // Then the file holds the North's contacts alone, and each bad filter is named
+    assert_eq!(queued.status, 202, "{}", queued.body);
+    let job = api.get(&admin(), &format!("/exports/{}", queued.json()["id"].as_str().unwrap())).await.json();
+    let (_, _, file) = download(job["download_url"].as_str().expect("a link")).await;
+    let file: Value = serde_json::from_slice(&file).unwrap();
+    let names: Vec<&str> =
+        file.as_array().unwrap().iter().map(|c| c["last_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ada"]);
+    assert_eq!(
+        (refused.status, fields_named(&refused)),
+        (422, vec!["custom.region".to_owned(), "custom.spend".to_owned()])
+    );
+}
+
+#[tokio::test]
 async fn an_import_fills_a_column_per_field_and_an_export_writes_them_back_unchanged() {
     // Given t1's fields and a file filling them
     let mut api = TestApi::new().await;

@@ -276,6 +276,19 @@ impl CustomFields {
         CustomPatch { values: Patch::Set(values), required: Vec::new() }
     }
 
+    /// What a filter on `option` of the field `key` needs: whether that field takes several
+    /// options (`multi_select`) or one (`select`); refused for any other key or option.
+    pub fn option_filter(&self, key: &str, option: &str) -> Result<bool, String> {
+        let field = self.get(key).filter(|f| f.kind.has_options());
+        let Some(field) = field else {
+            return Err("is not a select or multi_select field of this tenant".to_owned());
+        };
+        match field.options.iter().any(|o| o == option) {
+            true => Ok(field.kind == FieldType::MultiSelect),
+            false => Err(format!("must be one of the field's options: {}", field.options.join(", "))),
+        }
+    }
+
     /// The keys a new contact must have a value for.
     pub(crate) fn required(&self) -> Vec<String> {
         self.0.iter().filter(|f| f.required).map(|f| f.key.clone()).collect()

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::domain::custom_field::CustomFields;
 use crate::domain::dates::format_timestamp;
 use crate::domain::export::{ExportFormat, ExportJob, ExportState};
 use crate::domain::{ExportId, Stamp, TenantId};
@@ -57,7 +58,12 @@ pub async fn queue(
     stamp: &Stamp,
     now: OffsetDateTime,
 ) -> ServiceResult<ExportJob> {
-    let request = ExportRequest::parse(body.clone())?;
+    // Custom field filters are checked by the definitions in force.
+    let fields = match body.contains_key("custom") {
+        true => store.get_settings(tenant).await?.settings.custom_fields,
+        false => CustomFields::default(),
+    };
+    let request = ExportRequest::parse(body.clone(), &fields)?;
     let job = ExportJob::queued(request.format, ExportRequest::filters_of(body), stamp);
     store.put_export(tenant, &job, now).await?;
     Ok(job)
@@ -165,14 +171,14 @@ impl Exporter<'_> {
     ) -> Result<(), Stop> {
         let mut filters = job.filters.clone();
         filters.insert("format".into(), serde_json::to_value(job.format).map_err(ServiceError::internal)?);
-        let browse = ExportRequest::parse(filters).map_err(ServiceError::from)?.browse;
+        let custom =
+            self.store.get_settings(tenant).await.map_err(ServiceError::from)?.settings.custom_fields;
+        let browse = ExportRequest::parse(filters, &custom).map_err(ServiceError::from)?.browse;
         // A CSV names each contact's tags: the tenant's, read once.
         let tags = match job.format {
             ExportFormat::Csv => self.store.all_tags(tenant).await.map_err(ServiceError::from)?,
             ExportFormat::Json => Vec::new(),
         };
-        let custom =
-            self.store.get_settings(tenant).await.map_err(ServiceError::from)?.settings.custom_fields;
         let mut file = ExportFile::new(
             job.format,
             tags.into_iter().map(|t| (t.id, t.name.as_str().to_owned())).collect(),

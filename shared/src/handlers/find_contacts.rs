@@ -16,7 +16,6 @@ use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult, RequestError};
 use crate::store::keys::CONTACT_SK_PREFIX;
-use crate::domain::custom_field::FieldType;
 use crate::store::{Browse, BrowseOrder, CustomFilter, MAX_BROWSE_CLIENTS};
 use crate::App;
 
@@ -121,19 +120,9 @@ async fn custom_filters(call: &Call<'_, App>, query: &Query) -> HttpResult<Vec<C
         return Ok(Vec::new());
     }
     let fields = super::custom::in_force(call).await?;
-    let filter = |(key, option): (&str, &str)| {
-        let field = fields.get(key).filter(|f| matches!(f.kind, FieldType::Select | FieldType::MultiSelect));
-        let Some(field) = field else {
-            return Err(bad(&format!("custom.{key} is not a select or multi_select field of this tenant")));
-        };
-        match field.options.iter().any(|o| o == option) {
-            true => Ok(CustomFilter {
-                key: key.to_owned(),
-                option: option.to_owned(),
-                many: field.kind == FieldType::MultiSelect,
-            }),
-            false => Err(bad(&format!("invalid value for custom.{key}: not one of its options"))),
-        }
+    let filter = |(key, option): (&str, &str)| match fields.option_filter(key, option) {
+        Ok(many) => Ok(CustomFilter { key: key.to_owned(), option: option.to_owned(), many }),
+        Err(message) => Err(bad(&format!("custom.{key} {message}"))),
     };
     given.into_iter().map(filter).collect()
 }

@@ -203,7 +203,8 @@ operations! {
             .table(&["UpdateItem", "DeleteItem"]);
     // Exports (docs/api.md, "Exports"): the job's item is written here, and its insert on the
     // table's stream starts `run-export`; reading a done job presigns a link to its file.
-    create_export: CREATE_EXPORT = op("POST", "/exports", "create-export", Read).table(&["PutItem"]);
+    create_export: CREATE_EXPORT =
+        op("POST", "/exports", "create-export", Read).table(&["PutItem", "GetItem"]);
     get_export: GET_EXPORT =
         op("GET", "/exports/{exportId}", "get-export", Read).table(&["GetItem"]).reads_exports();
 }
