@@ -77,6 +77,31 @@ async fn the_xlsx_template_has_every_column_the_import_reads_and_marks_the_requi
 }
 
 #[tokio::test]
+async fn the_templates_end_with_a_column_per_custom_field_and_offer_a_select_fields_options() {
+    // Given a tenant with a select and a date field
+    let api = TestApi::new().await;
+    let fields = serde_json::json!({ "custom_fields": [
+        { "key": "region", "label": "Region", "type": "select", "options": ["North", "South-west"] },
+        { "key": "renewal", "label": "Renewal", "type": "date" },
+    ] });
+    assert_eq!(api.patch(&TestApi::admin("t1"), "/settings", fields).await.status, 200);
+
+    // When a reader downloads the contacts template as CSV and as XLSX
+    let csv = api.get(&TestApi::reader("t1"), "/imports/templates/contacts").await.body;
+    let workbook = xlsx_template(&api, "contacts").await;
+
+    // Then both headers are the import's columns, then the fields', in the tenant's order
+    let mut columns: Vec<&str> = contacts::TEMPLATE_COLUMNS.iter().map(|(c, _)| *c).collect();
+    columns.extend(["custom.region", "custom.renewal"]);
+    assert_eq!(csv.lines().next().unwrap().split(',').collect::<Vec<_>>(), columns);
+    let header: Vec<String> =
+        first_sheet(&workbook).rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, columns);
+    // and the select field's options are offered as a list
+    assert!(part(&workbook, "xl/worksheets/sheet1.xml").contains("North,South-west"));
+}
+
+#[tokio::test]
 async fn the_xlsx_template_imports_as_served_with_the_same_report_as_the_csv_template() {
     // Given a client in each of two tenants, and both templates as served
     let api = TestApi::new().await;

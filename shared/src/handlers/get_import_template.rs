@@ -1,6 +1,7 @@
 //! GET /imports/templates/{kind}: the file a user fills in to import `contacts` or `clients`
 //! (`import::template`), as CSV (the default) or as an XLSX workbook: `?format=xlsx`, or an
-//! `Accept` naming the XLSX media type and not CSV.
+//! `Accept` naming the XLSX media type and not CSV. The contacts template ends with a column per
+//! custom field of the tenant (its settings, as this instance read them within 30 s).
 
 use lambda_http::{Body, Error, Request, Response};
 
@@ -39,7 +40,10 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let accept = call.req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let format = format(&query, accept)?;
     let kind = call.param("kind").unwrap_or_default();
-    let template = template::of(&kind).ok_or(DomainError::NotFound("import template"))?;
+    let mut template = template::of(&kind).ok_or(DomainError::NotFound("import template"))?;
+    if template.kind == "contacts" {
+        template = template.with_custom_fields(&super::custom::in_force(&call).await?);
+    }
     let (media, extension, body) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv", Body::Text(template.csv())),
         Format::Xlsx => (xlsx::MEDIA_TYPE, "xlsx", Body::Binary(template.xlsx().map_err(HttpError::internal)?)),

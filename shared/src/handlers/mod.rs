@@ -127,9 +127,10 @@ operations! {
         .table(&["GetItem"]);
     update_portal_profile: UPDATE_PORTAL_PROFILE =
         op("PATCH", "/portal/me", "update-portal-profile", Portal).table(&["GetItem", "UpdateItem"]);
-    // The CSV to fill in for an import (`contacts` or `clients`): no table access.
+    // The CSV to fill in for an import (`contacts` or `clients`): the tenant's settings, for
+    // its custom fields' columns.
     get_import_template: GET_IMPORT_TEMPLATE =
-        op("GET", "/imports/templates/{kind}", "get-import-template", Read);
+        op("GET", "/imports/templates/{kind}", "get-import-template", Read).table(&["GetItem"]);
     get_settings: GET_SETTINGS = op("GET", "/settings", "get-settings", Read).table(&["GetItem"]);
     update_settings: UPDATE_SETTINGS =
         op("PATCH", "/settings", "update-settings", Admin)

@@ -17,6 +17,7 @@ use rust_xlsxwriter::{
 
 use super::csv_rows::{Cell, MAX_ROWS};
 use super::{clients, contacts};
+use crate::domain::custom_field::CustomFields;
 use crate::domain::{ClientStatus, NotificationTopic, Permission};
 
 /// Example rows, their values by column; a column without one is left empty.
@@ -72,6 +73,9 @@ pub struct Template {
     pub columns: &'static [(&'static str, Cell)],
     pub required: (&'static str, &'static str),
     examples: Example,
+    /// The tenant's custom fields' columns after the others (`custom.<key>`), with the options
+    /// of a select field; left empty by the examples.
+    custom: Vec<(String, Cell, Vec<String>)>,
 }
 
 /// The template of an import kind, if there is that import.
@@ -85,12 +89,14 @@ pub fn of(kind: &str) -> Option<Template> {
                 "Required: each row is matched to a contact of the client by its email address.",
             ),
             examples: CONTACT_EXAMPLE,
+            custom: Vec::new(),
         }),
         "clients" => Some(Template {
             kind: "clients",
             columns: clients::COLUMNS,
             required: ("name", "Required: each row is matched to a client by its name (any case)."),
             examples: CLIENT_EXAMPLE,
+            custom: Vec::new(),
         }),
         _ => None,
     }
@@ -107,6 +113,33 @@ pub(crate) fn allowed_values(column: &str) -> Option<Vec<&'static str>> {
 }
 
 impl Template {
+    /// This template with a column per custom field of the tenant (`fields`).
+    pub fn with_custom_fields(mut self, fields: &CustomFields) -> Self {
+        let columns = contacts::custom_columns(fields).into_iter().zip(fields.iter());
+        self.custom = columns.map(|((name, cell), field)| (name, cell, field.options.clone())).collect();
+        self
+    }
+
+    /// Every column's name and cell, the custom fields' last.
+    fn all_columns(&self) -> impl Iterator<Item = (&str, Cell)> {
+        let fixed = self.columns.iter().map(|(name, cell)| (*name, *cell));
+        fixed.chain(self.custom.iter().map(|(name, cell, _)| (name.as_str(), *cell)))
+    }
+
+    /// The values a column takes, when they are a list a drop-down can offer: a built-in
+    /// enumeration, or a select field's options while they fit the 255 characters a
+    /// spreadsheet's list holds.
+    fn choices_of(&self, column: &str) -> Option<Vec<&str>> {
+        let custom = self.custom.iter().find(|(name, _, options)| name == column && !options.is_empty());
+        match custom {
+            Some((_, _, options)) if options.iter().map(|o| o.chars().count() + 1).sum::<usize>() <= 256 => {
+                Some(options.iter().map(String::as_str).collect())
+            }
+            Some(_) => None,
+            None => allowed_values(column),
+        }
+    }
+
     /// The example value of `column` in `example`, or "".
     fn value(example: &[(&str, &'static str)], column: &str) -> &'static str {
         example.iter().find(|(c, _)| *c == column).map_or("", |(_, v)| *v)
@@ -119,9 +152,9 @@ impl Template {
         let write = |writer: &mut csv::Writer<Vec<u8>>, cells: Vec<&str>| {
             writer.write_record(cells).expect("writing to memory does not fail");
         };
-        write(&mut writer, self.columns.iter().map(|(c, _)| *c).collect());
+        write(&mut writer, self.all_columns().map(|(c, _)| c).collect());
         for example in self.examples {
-            write(&mut writer, self.columns.iter().map(|(c, _)| Self::value(example, c)).collect());
+            write(&mut writer, self.all_columns().map(|(c, _)| Self::value(example, c)).collect());
         }
         String::from_utf8(writer.into_inner().expect("flushing to memory does not fail"))
             .expect("the template is UTF-8")
@@ -132,14 +165,14 @@ impl Template {
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.set_name(self.kind)?.set_freeze_panes(1, 0)?;
-        for (col, (name, cell)) in (0u16..).zip(self.columns) {
+        for (col, (name, cell)) in (0u16..).zip(self.all_columns()) {
             self.header(sheet, col, name)?;
-            sheet.set_column_width(col, 22)?.set_column_format(col, &column_format(*cell))?;
+            sheet.set_column_width(col, 22)?.set_column_format(col, &column_format(cell))?;
             for (row, example) in (1u32..).zip(self.examples) {
-                example_cell(sheet, (row, col), *cell, Self::value(example, name))?;
+                example_cell(sheet, (row, col), cell, Self::value(example, name))?;
             }
-            if let Some(values) = allowed_values(name) {
-                sheet.add_data_validation(1, col, MAX_ROWS as u32, col, &choices(*cell, &values)?)?;
+            if let Some(values) = self.choices_of(name) {
+                sheet.add_data_validation(1, col, MAX_ROWS as u32, col, &choices(cell, &values)?)?;
             }
         }
         workbook.save_to_buffer()
@@ -205,7 +238,9 @@ fn example_cell(
 /// offers, so there the list only informs; a single-value column refuses anything else.
 fn choices(cell: Cell, values: &[&str]) -> Result<DataValidation, XlsxError> {
     let (style, hint) = match cell {
-        Cell::List => (DataValidationErrorStyle::Information, "One of these, or several separated by |"),
+        Cell::List | Cell::Names => {
+            (DataValidationErrorStyle::Information, "One of these, or several separated by |")
+        }
         _ => (DataValidationErrorStyle::Stop, "One of these"),
     };
     DataValidation::new()
