@@ -43,6 +43,34 @@ fn only_run_export_writes_export_files_and_get_export_only_reads_them() {
 }
 
 #[test]
+fn under_a_customer_key_only_the_export_functions_may_use_it_for_the_files() {
+    // Given the template's functions
+    let template = template_yaml();
+    let yaml = |text: &str| serde_yaml::from_str::<serde_yaml::Value>(text).unwrap();
+    let key_rights = |function: &str| -> Vec<serde_yaml::Value> {
+        let statements =
+            template["Resources"][function]["Properties"]["Policies"][0]["Statement"].as_sequence();
+        (statements.into_iter().flatten())
+            .filter(|s| matches!(s, serde_yaml::Value::Tagged(_)))
+            .cloned()
+            .collect()
+    };
+
+    // Then, when a customer key is given, run-export may encrypt and decrypt with it (each
+    // part of a multipart upload, then its completion), get-export only decrypt (the links it
+    // signs read as it), and nothing when no key is given
+    let run = key_rights("RunExportFunction");
+    let get = key_rights("GetExportFunction");
+    let when_keyed = |action: &str| {
+        yaml(&format!(
+            "!If [UsesCustomerKey, {{Effect: Allow, Action: {action}, Resource: !Ref EncryptionKeyArn}}, !Ref AWS::NoValue]"
+        ))
+    };
+    assert_eq!(run, [when_keyed("[kms:GenerateDataKey, kms:Decrypt]")]);
+    assert_eq!(get, [when_keyed("kms:Decrypt")]);
+}
+
+#[test]
 fn the_export_bucket_is_private_encrypted_and_refuses_plain_http() {
     let template = template_yaml();
     let bucket = &template["Resources"]["ExportBucket"]["Properties"];
@@ -53,7 +81,13 @@ fn the_export_bucket_is_private_encrypted_and_refuses_plain_http() {
     }
     assert_eq!(bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"], "BucketOwnerEnforced");
     let encryption = &bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
-    assert_eq!(encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256");
+    let by_default = &encryption["ServerSideEncryptionByDefault"];
+    let yaml = |text: &str| serde_yaml::from_str::<serde_yaml::Value>(text).unwrap();
+    assert_eq!(by_default["SSEAlgorithm"], yaml(r#"!If [UsesCustomerKey, "aws:kms", AES256]"#));
+    assert_eq!(
+        by_default["KMSMasterKeyID"],
+        yaml("!If [UsesCustomerKey, !Ref EncryptionKeyArn, !Ref AWS::NoValue]")
+    );
     let policy = &template["Resources"]["ExportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
     assert_eq!((policy["Effect"].as_str(), policy["Principal"].as_str()), (Some("Deny"), Some("*")));
     assert_eq!(policy["Condition"]["Bool"]["aws:SecureTransport"], false);

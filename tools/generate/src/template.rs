@@ -169,10 +169,18 @@ fn statements(out: &mut String, op: &Operation) {
         out.push_str("              Resource: !GetAtt PortalUserPool.Arn\n");
     }
     if op.reads_exports {
+        // A link it signs reads the file as this function: under a customer key, S3 decrypts
+        // with the function's right to use the key.
         out.push_str(
             "            - Effect: Allow
               Action: s3:GetObject
               Resource: !Sub \"${ExportBucket.Arn}/*\"
+            - !If
+              - UsesCustomerKey
+              - Effect: Allow
+                Action: kms:Decrypt
+                Resource: !Ref EncryptionKeyArn
+              - !Ref AWS::NoValue
 ",
         );
     }
