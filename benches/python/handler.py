@@ -10,8 +10,10 @@ second attempt, as in Rust. The items, their values and the 201 answer are the R
 (the benchmark compares them before it times anything: benches/src/same_work.rs). Input checks
 are a subset: the fields the benchmark sends (names, email, notification topics, permissions,
 `invite: false`), unknown fields refused. A request that leaves notifications, permissions or
-invite to the tenant's settings is refused too (the Rust function would read the settings
-first); so are phones, addresses, managers, portal settings and Idempotency-Key. Folding for
+invite to the tenant's settings is refused too; so are phones, addresses, managers, portal
+settings, custom fields and Idempotency-Key. Like the Rust function, it reads the tenant's
+settings (one GetItem, kept 30 s per warm instance) for the custom fields a new contact
+requires, and refuses the request when the tenant has any. Folding for
 search keeps to what `unicodedata` knows (Rust transliterates with deunicode): the same for the
 benchmark's names.
 """
@@ -50,6 +52,22 @@ class Problem(Exception):
     def __init__(self, status, code, detail, errors=None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.errors = status, code, detail, errors
+
+
+# The tenant's settings as last read, and when: reused for SETTINGS_TTL seconds.
+SETTINGS_TTL = 30
+SETTINGS = {}
+
+
+def requires_custom_fields(tenant):
+    """Whether the tenant requires custom fields of a new contact (its settings, as recently read)."""
+    read_at, item = SETTINGS.get(tenant, (None, None))
+    if read_at is None or time.monotonic() - read_at >= SETTINGS_TTL:
+        key = {"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": "SETTINGS"}}
+        item = DYNAMODB.get_item(TableName=TABLE, Key=key, ConsistentRead=True).get("Item") or {}
+        SETTINGS[tenant] = (time.monotonic(), item)
+    fields = item.get("custom_fields", {}).get("L", [])
+    return any(f.get("M", {}).get("required", {}).get("BOOL") for f in fields)
 
 
 def new_ulid():
@@ -241,7 +259,7 @@ def body_of(contact):
         "address": None, "line_manager_id": None, "is_primary": contact["is_primary"], "project_count": 0,
         "tag_ids": [],
         "notifications": contact["notifications"], "permissions": contact["permissions"],
-        "email_status": "ok", "email_status_at": None, "email_status_reason": None,
+        "custom": {}, "email_status": "ok", "email_status_at": None, "email_status_reason": None,
         "portal": {"status": "none", "support_start": None, "support_end": None,
                    "invited_at": None, "activated_at": None},
         "version": 1, "created_at": contact["created_at"], "updated_at": contact["updated_at"],
@@ -262,8 +280,11 @@ def add_contact(event, context):
         client_id = (event.get("pathParameters") or {}).get("clientId", "")
         if not ULID.match(client_id):
             raise Problem(404, "not-found", "no such client")
+        fields = fields_of(event.get("body"))
+        if requires_custom_fields(tenant):
+            raise Problem(422, "validation-failed", "the tenant requires custom fields: not handled here")
         stamp = now()
-        contact = {"id": new_ulid(), "client_id": client_id, **fields_of(event.get("body")),
+        contact = {"id": new_ulid(), "client_id": client_id, **fields,
                    "created_at": stamp, "updated_at": stamp, "created_by": user, "updated_by": user}
         write(tenant, contact)
         location = f"/clients/{client_id}/contacts/{contact['id']}"
