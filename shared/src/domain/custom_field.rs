@@ -1,5 +1,6 @@
 //! A tenant's own contact fields (EspoCRM's and HubSpot's custom properties): their definitions,
-//! kept in the tenant's settings, and the values a contact holds under `custom`.
+//! kept in the tenant's settings, and the rules by which they read and show the values a
+//! contact holds under `custom` (`domain::custom_value`).
 //!
 //! A value is stored as the JSON it was validated into, keyed by its field's key. A contact
 //! shows only the values whose definition exists and takes them (`CustomFields::visible`): so
@@ -11,6 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+pub use super::custom_value::{CustomPatch, CustomValues};
 
 use super::dates::{format_date, parse_exact_date};
 use super::error::FieldError;
@@ -251,7 +254,8 @@ impl CustomFields {
     /// The values a contact shows: those whose field is defined and takes them.
     pub fn visible(&self, values: &CustomValues) -> CustomValues {
         let shown = |(key, value): (&String, &Value)| self.get(key).is_some_and(|f| f.takes(value));
-        CustomValues(values.0.iter().filter(|kv| shown(*kv)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        let kept = values.as_map().iter().filter(|kv| shown(*kv)).map(|(k, v)| (k.clone(), v.clone()));
+        CustomValues::from_stored(kept.collect())
     }
 
     /// A contact body's `custom` object: each value checked by its field (an unknown key is
@@ -292,76 +296,6 @@ impl CustomFields {
     /// The keys a new contact must have a value for.
     pub(crate) fn required(&self) -> Vec<String> {
         self.0.iter().filter(|f| f.required).map(|f| f.key.clone()).collect()
-    }
-}
-
-/// A contact's values by key, as stored (`CustomFields::visible` says which it shows).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct CustomValues(BTreeMap<String, Value>);
-
-impl CustomValues {
-    pub(crate) fn from_stored(values: BTreeMap<String, Value>) -> Self {
-        Self(values)
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn as_map(&self) -> &BTreeMap<String, Value> {
-        &self.0
-    }
-
-    /// These values with `patch` merged in (RFC 7396: a key set to `null` is removed, and
-    /// `custom: null` removes them all).
-    pub(crate) fn patched(&self, patch: &CustomPatch) -> Self {
-        match &patch.values {
-            Patch::Absent => self.clone(),
-            Patch::Null => Self::default(),
-            Patch::Set(changes) => {
-                let mut values = self.0.clone();
-                for (key, value) in changes {
-                    match value {
-                        Some(v) => values.insert(key.clone(), v.clone()),
-                        None => values.remove(key),
-                    };
-                }
-                Self(values)
-            }
-        }
-    }
-}
-
-/// A body's `custom`: the values it sets (`Some`) or clears (`None`), and the keys the tenant
-/// requires, which `ContactFields` checks against the result.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomPatch {
-    pub values: Patch<BTreeMap<String, Option<Value>>>,
-    pub required: Vec<String>,
-}
-
-impl CustomPatch {
-    /// The required keys a contact built from `base` (none: a new contact) by this patch lacks:
-    /// a new contact must have them, an existing one must not lose them here.
-    pub(crate) fn missing(&self, creating: bool, result: &CustomValues) -> Vec<FieldError> {
-        let touched = |key: &str| match &self.values {
-            Patch::Absent => false,
-            Patch::Null => true,
-            Patch::Set(changes) => changes.contains_key(key),
-        };
-        (self.required.iter())
-            .filter(|key| result.get(key).is_none() && (creating || touched(key)))
-            .map(|key| FieldError::new(format!("custom.{key}"), "is required"))
-            .collect()
-    }
-
-    pub(crate) fn is_absent(&self) -> bool {
-        self.values.is_absent()
     }
 }
 

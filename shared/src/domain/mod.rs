@@ -8,6 +8,7 @@ pub mod client;
 pub mod contact;
 pub mod contact_patch;
 pub mod custom_field;
+pub mod custom_value;
 pub mod dates;
 pub mod email;
 pub mod error;
