@@ -5,6 +5,7 @@ use lambda_http::{Body, Error, Request, Response};
 use serde_json::Value;
 
 use crate::domain::invite::check_support_window;
+use crate::domain::settings::StoredSettings;
 use crate::domain::{Contact, ContactFields, ContactId, ContactPatch, DomainError, FieldError, Patch, primary};
 use crate::http::request::{idempotency, json_object};
 use crate::http::response;
@@ -42,13 +43,15 @@ fn take_invite_flag(body: &mut serde_json::Map<String, Value>) -> Result<Option<
     }
 }
 
-/// The body as a contact and the invite flag, every bad field named at once.
-async fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bool>)> {
+/// The body as a contact and the invite flag, every bad field named at once, read by the
+/// tenant's settings (returned: its defaults fill what the body leaves out).
+async fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bool>, StoredSettings)> {
     let mut body = json_object(&call.req)?;
     let invite = take_invite_flag(&mut body);
-    let fields = super::custom::for_body(call, &body, true).await?;
-    match (ContactPatch::parse(body, call.app.phone_region, &fields, true), invite) {
-        (Ok(patch), Ok(invite)) => Ok((patch, invite)),
+    let stored = super::custom::for_new(call, &body).await?;
+    let fields = &stored.settings.custom_fields;
+    match (ContactPatch::parse(body, call.app.phone_region, fields, true), invite) {
+        (Ok(patch), Ok(invite)) => Ok((patch, invite, stored)),
         (Err(DomainError::Validation(mut errors)), Err(e)) => {
             errors.push(e);
             Err(DomainError::Validation(errors).into())
@@ -58,20 +61,15 @@ async fn parse_body(call: &Call<'_, App>) -> HttpResult<(ContactPatch, Option<bo
     }
 }
 
-/// Fills what the request left out from the tenant's settings (one `GetItem`, only when
-/// something was left out) and says whether to invite, and whether that was the tenant's
-/// default rather than the request's own `invite`.
-async fn apply_settings(
+/// Fills what the request left out from the tenant's settings (`stored`, already read) and
+/// says whether to invite, and whether that was the tenant's default rather than the
+/// request's own `invite`.
+fn apply_settings(
     call: &Call<'_, App>,
+    stored: &StoredSettings,
     patch: &mut ContactPatch,
     invite: Option<bool>,
-) -> HttpResult<(bool, bool)> {
-    if let (Some(invite), false, false) =
-        (invite, patch.permissions.is_absent(), patch.notifications.is_absent())
-    {
-        return Ok((invite, false));
-    }
-    let stored = call.app.store.recent_settings(call.tenant()?, call.app.clock.now()).await?;
+) -> (bool, bool) {
     let defaults = stored.settings.effective(&call.app.mailing().fallbacks());
     if patch.permissions.is_absent() {
         patch.permissions = Patch::Set(defaults.default_permissions);
@@ -79,14 +77,14 @@ async fn apply_settings(
     if patch.notifications.is_absent() {
         patch.notifications = Patch::Set(defaults.default_notifications);
     }
-    Ok(invite.map_or((defaults.invite_on_add, true), |asked| (asked, false)))
+    invite.map_or((defaults.invite_on_add, true), |asked| (asked, false))
 }
 
 async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client_id = call.client_id()?;
     let idempotent = idempotency(&call.req)?;
-    let (mut patch, invite) = parse_body(&call).await?;
-    let (invite, by_default) = apply_settings(&call, &mut patch, invite).await?;
+    let (mut patch, invite, stored) = parse_body(&call).await?;
+    let (invite, by_default) = apply_settings(&call, &stored, &mut patch, invite);
     let wants_primary = primary::asks_for_role(&patch.is_primary);
     let stamp = call.stamp();
     let contact = Contact::new(ContactId::generate(), client_id, ContactFields::create(patch)?, &stamp);
@@ -118,7 +116,11 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         Some(_) => invites::invite(&call.app.mailing().linking_to(&call.portal_url()), tenant, client_id, created.id, &stamp).await,
     };
     let (contact, invite_error) = match outcome {
-        Ok(_) => (super::custom::shown_one(&call, call.app.store.get_contact(tenant, client_id, created.id).await?).await?, None),
+        Ok(_) => {
+            let invited = call.app.store.get_contact(tenant, client_id, created.id).await?;
+            let fields = Some(&stored.settings.custom_fields);
+            (super::custom::shown_by(&call, fields, invited).await?, None)
+        }
         Err(e) => (created, Some(e.code())),
     };
     let mut res = created_response(&contact).send()?;

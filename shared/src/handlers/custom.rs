@@ -8,27 +8,33 @@
 use serde_json::{Map, Value};
 
 use crate::domain::custom_field::CustomFields;
+use crate::domain::settings::StoredSettings;
 use crate::domain::Contact;
 use crate::http::{Call, HttpResult};
 use crate::store::TenantContact;
 use crate::App;
 
-/// The definitions a contact body is read with: read now when it carries `custom`, as recently
-/// read when it creates a contact (for the required fields), none otherwise (an edit that
-/// leaves `custom` alone checks nothing of it).
-pub(crate) async fn for_body(
+/// The settings a new contact's body is read with, and its defaults filled from, in one read:
+/// read now when the body carries `custom` (its values are checked against the definitions in
+/// force), else as this instance read them within `SETTINGS_TTL` (for the required fields).
+pub(crate) async fn for_new(call: &Call<'_, App>, body: &Map<String, Value>) -> HttpResult<StoredSettings> {
+    let tenant = call.tenant()?;
+    Ok(match body.contains_key("custom") {
+        true => call.app.store.get_settings(tenant).await?,
+        false => call.app.store.recent_settings(tenant, call.app.clock.now()).await?,
+    })
+}
+
+/// The definitions an edit's body is read with: read now when it carries `custom`, not read
+/// otherwise (`None`: an edit that leaves `custom` alone checks nothing of it).
+pub(crate) async fn for_change(
     call: &Call<'_, App>,
     body: &Map<String, Value>,
-    creating: bool,
-) -> HttpResult<CustomFields> {
-    let tenant = call.tenant()?;
-    if body.contains_key("custom") {
-        return Ok(call.app.store.get_settings(tenant).await?.settings.custom_fields);
+) -> HttpResult<Option<CustomFields>> {
+    match body.contains_key("custom") {
+        true => Ok(Some(call.app.store.get_settings(call.tenant()?).await?.settings.custom_fields)),
+        false => Ok(None),
     }
-    if creating {
-        return in_force(call).await;
-    }
-    Ok(CustomFields::default())
 }
 
 /// The definitions as this instance read them within `SETTINGS_TTL`.
@@ -70,4 +76,20 @@ pub(crate) async fn shown<T: ShowsContact>(call: &Call<'_, App>, mut items: Vec<
 /// One contact as a response shows it.
 pub(crate) async fn shown_one(call: &Call<'_, App>, contact: Contact) -> HttpResult<Contact> {
     Ok(shown(call, vec![contact]).await?.remove(0))
+}
+
+/// One contact as a response shows it, by the definitions the request already read (`Some`),
+/// else as `shown_one` does.
+pub(crate) async fn shown_by(
+    call: &Call<'_, App>,
+    fields: Option<&CustomFields>,
+    mut contact: Contact,
+) -> HttpResult<Contact> {
+    match fields {
+        Some(fields) => {
+            contact.fields.custom = fields.visible(&contact.fields.custom);
+            Ok(contact)
+        }
+        None => shown_one(call, contact).await,
+    }
 }

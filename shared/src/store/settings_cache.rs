@@ -1,7 +1,8 @@
-//! Tenant settings as this warm instance last read them, for the requests that only fill
-//! defaults from them (an add that leaves out `permissions`, `notifications` or `invite`): most
-//! adds then make no settings read. A change made through this instance applies at once; one
-//! made through another instance within `SETTINGS_TTL` (docs/table.md, round trips).
+//! Tenant settings as this warm instance last read them, for the requests that only need them
+//! recent: an add's defaults and the custom fields it requires, and which custom values a
+//! response shows. Most such requests then make no settings read. A change made through this
+//! instance applies at once; one made through another instance within `SETTINGS_TTL`
+//! (docs/table.md, round trips).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
