@@ -163,6 +163,26 @@ async fn browsing_by_last_change_lists_the_most_recently_changed_first_in_pages(
 }
 
 #[tokio::test]
+async fn browsing_by_last_change_since_a_time_lists_only_those_changed_at_or_after_it() {
+    // Given four contacts, then, a minute later, one of them changed (the index by last change
+    // is sorted by `updated_at`, which a filter cannot name: conformance found a 500)
+    let api = TestApi::new().await;
+    let [_, globex, _] = given_tenant(&api).await;
+    api.clock.advance(time::Duration::minutes(1));
+    let since = later(&api, 0);
+    api.clock.advance(time::Duration::milliseconds(1500));
+    let hopper =
+        browse(&api, &TestApi::reader("t1"), &format!("?client_id={globex}")).await["items"][0].clone();
+    let path = contact_path(&globex, &hopper);
+    assert_eq!(api.patch(&TestApi::admin("t1"), &path, json!({"job_title": "CTO"})).await.status, 200);
+
+    let since = since.replace('+', "%2B");
+    let changed = browse_all(&api, &format!("&sort=-updated_at&updated_since={since}")).await;
+
+    assert_eq!(changed, ["Hopper"]);
+}
+
+#[tokio::test]
 async fn a_browse_cursor_is_refused_with_other_filters_and_browsing_parameters_without_browsing_are_400() {
     let api = TestApi::new().await;
     given_tenant(&api).await;

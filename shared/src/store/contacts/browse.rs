@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
 use super::conditions::Conditions;
@@ -130,14 +131,31 @@ impl Browse {
         conditions.portal_status(self.portal_status);
         conditions.email_status(self.email_status);
         conditions.has_email(self.has_email);
-        if let Some(since) = self.updated_since {
-            // Stored times are RFC 3339 in UTC, with a fraction only when it is not zero, so
-            // `…:57Z` sorts after `…:57.5Z` as text. Bounded by the whole second (`…:57`, which
-            // both follow), DynamoDB keeps a superset; `keeps` then compares the times exactly.
-            let second = format_timestamp(since.replace_nanosecond(0).unwrap_or(since));
-            conditions.add("updated_at >= :since", [(":since".to_owned(), s(second.trim_end_matches('Z')))]);
+        // In the index by last change `updated_at` is the sort key, which a filter cannot
+        // name: there the bound is the key condition's (`key_condition`).
+        if let (Some(bound), BrowseOrder::Name) = (self.since_bound(), self.order) {
+            conditions.add("updated_at >= :since", [(":since".to_owned(), bound)]);
         }
         conditions
+    }
+
+    /// The text bound of `updated_since`. Stored times are RFC 3339 in UTC, with a fraction
+    /// only when it is not zero, so `…:57Z` sorts after `…:57.5Z` as text. Bounded by the whole
+    /// second (`…:57`, which both follow), DynamoDB keeps a superset; `keeps` then compares the
+    /// times exactly.
+    fn since_bound(&self) -> Option<AttributeValue> {
+        let since = self.updated_since?;
+        let second = format_timestamp(since.replace_nanosecond(0).unwrap_or(since));
+        Some(s(second.trim_end_matches('Z')))
+    }
+
+    /// The query's key condition: the tenant's partition, and in the index by last change the
+    /// `updated_since` bound on its sort key.
+    fn key_condition(&self) -> &'static str {
+        match (self.order, self.updated_since) {
+            (BrowseOrder::RecentlyChanged, Some(_)) => "#tenant = :tenant AND updated_at >= :since",
+            _ => "#tenant = :tenant",
+        }
     }
 
     /// The exact comparisons DynamoDB's text comparison only bounds.
@@ -173,11 +191,15 @@ impl Store {
             .table_name(&self.table)
             .index_name(index)
             .scan_index_forward(browse.order == BrowseOrder::Name)
-            .key_condition_expression("#tenant = :tenant")
+            .key_condition_expression(browse.key_condition())
             .expression_attribute_names("#tenant", keys::TENANT_CONTACTS)
             .expression_attribute_values(":tenant", s(&tenant_pk))
             .limit(limit)
             .set_exclusive_start_key(start);
+        let query = match (browse.order, browse.since_bound()) {
+            (BrowseOrder::RecentlyChanged, Some(bound)) => query.expression_attribute_values(":since", bound),
+            _ => query,
+        };
         let out = browse
             .conditions()
             .apply(query)
