@@ -54,5 +54,30 @@ class CreatedResourceCheck(unittest.TestCase):
         self.assertIsNone(outcome)
 
 
+class MissingThingIsInThePath(unittest.TestCase):
+    def test_a_404_naming_a_kind_the_path_has_no_id_of_is_about_the_body(self):
+        # Given a client created by a POST, when its notification names a tag of no such id
+        # (CI, 2026-12-07, seed 21: `POST /clients/{clientId}/notifications` with a made-up tag)
+        tag_not_found = not_found("tag not found")
+        follow_up = case({"clientId": "01M96P4KVV0PD1R9386F18HD9C"})
+        # then what is missing is not what the path names, and the check passes it
+        self.assertFalse(hooks._missing_is_in_path(tag_not_found, follow_up))
+        outcome = hooks.resource_available_unless_replayed(context(CREATED_CLIENT), tag_not_found, follow_up)
+        self.assertIsNone(outcome)
+
+    def test_a_404_naming_the_kind_of_a_path_id_is_about_the_path(self):
+        follow_up = case({"clientId": "01M96P4KVV0PD1R9386F18HD9C"})
+        self.assertTrue(hooks._missing_is_in_path(not_found("client not found"), follow_up))
+
+    def test_a_404_without_a_problem_detail_is_about_the_path(self):
+        follow_up = case({"clientId": "01M96P4KVV0PD1R9386F18HD9C"})
+        self.assertTrue(hooks._missing_is_in_path(SimpleNamespace(status_code=404, json=lambda: {}), follow_up))
+
+
+def not_found(detail: str):
+    problem = {"type": "/problems/not-found", "code": "not-found", "status": 404, "detail": detail}
+    return SimpleNamespace(status_code=404, json=lambda: problem)
+
+
 if __name__ == "__main__":
     unittest.main()
