@@ -99,6 +99,7 @@ FIND_RULES = {
 }
 LINE_MANAGER_RULES = {"no such contact of this client", "a contact cannot be its own line manager"}
 LIST_CONTACTS_RULES = {"sort=name cannot be combined with topic"}
+MOVE_RULES = {"no such client of this tenant", "is the contact's client already"}
 SLA_RULES = {"is required for a priority that has times", "must not exceed resolution_minutes"}
 TASK_FIELDS = {"due", "assignee", "done"}
 CUSTOM_FILTER_REFUSALS = ("custom.",)
@@ -138,6 +139,10 @@ def _explained(operation: str, field: str, message: str) -> bool:
     # the table (and a contact's own id is its own in no body's view).
     if field == "line_manager_id" and message in LINE_MANAGER_RULES:
         return operation in CONTACT_WRITES
+    # A move names another client of the caller's tenant: which ids are clients, and which is
+    # the contact's own, only the table says.
+    if field == "client_id" and message in MOVE_RULES:
+        return operation == "move-contact"
     # A priority with times has both, the response no later than the resolution: a rule
     # between two fields, in a merge patch one of them maybe stored.
     if field.startswith("sla.") and field.endswith("_minutes") and message in SLA_RULES:

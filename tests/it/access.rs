@@ -116,6 +116,7 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/contacts"),
     ("PATCH", "/clients/{clientId}/contacts/{contactId}"),
     ("DELETE", "/clients/{clientId}/contacts/{contactId}"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/invite"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/password-reset"),
     ("POST", "/clients/{clientId}/notifications"),
@@ -150,8 +151,9 @@ const ACCEPTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/notifications"),
     ("POST", "/exports"),
 ];
-/// Writes answering 200: an import's report, a project link made or already there.
+/// Writes answering 200: an import's report, a project link made or already there, a move.
 const OK_WRITE_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
     ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
@@ -224,9 +226,9 @@ async fn given_tag(api: &TestApi, owner: &Caller, n: u32) -> String {
     tag.json()["id"].as_str().expect("a tag id").to_owned()
 }
 
-/// The path of `route` for the `n`th cell of the matrix, on resources made for that cell alone:
-/// deletes must not disturb the next cell.
-async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) -> String {
+/// The path of `route` for the `n`th cell of the matrix, on resources made for that cell alone
+/// (deletes must not disturb the next cell), and a client of the owner's without contacts.
+async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) -> (String, String) {
     let client = given_client(api, owner, "Acme").await;
     let empty_client = given_client(api, owner, "Empty").await;
     let contact =
@@ -234,7 +236,7 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
             .await;
     let contact_id = contact["id"].as_str().unwrap();
     let client_for_route = if route.function == "delete-client" { &empty_client } else { &client };
-    match route.function {
+    let path = match route.function {
         // A new password goes only to a contact that uses the portal.
         "reset-contact-password" => format!("{}/password-reset", given_portal_user(api, "t1").await.path()),
         // A lookup needs what to look for.
@@ -262,13 +264,19 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
             };
             template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
         }
-    }
+    };
+    (path, empty_client)
 }
 
 /// The headers and body of a request the route's function would accept from a caller it
 /// lets in (unique addresses per cell `n`), so that only who calls decides the answer.
-fn request_for(route: &Route, n: u32) -> (&'static [(&'static str, &'static str)], Option<String>) {
+fn request_for(
+    route: &Route,
+    n: u32,
+    empty_client: &str,
+) -> (&'static [(&'static str, &'static str)], Option<String>) {
     let body = match route.function {
+        "move-contact" => Some(json!({ "client_id": empty_client })),
         "create-client" | "update-client" => Some(json!({ "name": "Renamed" })),
         "add-contact" => Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") })),
         "update-contact" | "update-portal-profile" => Some(json!({ "job_title": "CTO" })),
@@ -302,8 +310,8 @@ async fn every_route_answers_every_caller_as_specified() {
     for route in ROUTES {
         for &who in EVERYONE {
             n += 1;
-            let path = given_path_for(&api, &owner, route, n).await;
-            let (headers, body) = request_for(route, n);
+            let (path, empty_client) = given_path_for(&api, &owner, route, n).await;
+            let (headers, body) = request_for(route, n, &empty_client);
 
             let caller = match who {
                 Who::PortalUser if is(PORTAL_ROUTES, route) => given_portal_user(&api, "t1").await.caller,

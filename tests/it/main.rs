@@ -59,6 +59,7 @@ mod local_api_routes;
 mod logs;
 mod metrics;
 mod model;
+mod moving;
 mod notes;
 mod notifications;
 mod openapi;

@@ -154,7 +154,8 @@ where
         c
     }
 
-    /// Adds Ada to client `c` with `email`, lists, finds, reads, copies and changes her;
+    /// Adds Ada to client `c` with `email`, lists, finds, reads, copies (the copy moved to another
+    /// client, then deleted) and changes her;
     /// returns her id.
     async fn contacts(&mut self, c: &str, email: &str) -> String {
         let ids = [("clientId", c)];
@@ -175,8 +176,16 @@ where
         let copy = self
             .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", augusta, 201)
             .await;
-        let copy = [("clientId", c), ("contactId", copy["id"].as_str().unwrap())];
+        // The copy moves to a client of its own, and goes with it.
+        let copy_id = copy["id"].as_str().unwrap().to_owned();
+        let other = self.call("POST", "/clients", &[], "", json_body(json!({"name": "Globex"})), 201).await;
+        let other = other["id"].as_str().unwrap().to_owned();
+        let copy = [("clientId", c), ("contactId", copy_id.as_str())];
+        let to = json_body(json!({"client_id": other}));
+        self.call("POST", "/clients/{clientId}/contacts/{contactId}/move", &copy, "", to, 200).await;
+        let copy = [("clientId", other.as_str()), ("contactId", copy_id.as_str())];
         self.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
+        self.call("DELETE", "/clients/{clientId}", &[("clientId", other.as_str())], "", None, 204).await;
         let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
         self.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
         k

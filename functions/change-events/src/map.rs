@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::InternalNotes;
 use shared::domain::{ClientId, ContactId, TagId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
-use shared::store::deletions::DELETION_ENTITY;
+use shared::store::deletions::{DELETION_ENTITY, MOVE_ENTITY};
 use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
 use shared::store::keys;
 
@@ -64,6 +64,11 @@ pub struct Mapped {
     pub erase_activity_of: Option<(TenantId, ContactId)>,
     /// A deleted contact's tags, whose member items go with it.
     pub erase_tags_of: Option<(TenantId, (ClientId, ContactId), Vec<TagId>)>,
+    /// The client and version of the removed contact item `erase_*` come from: a move removes
+    /// the item too, and leaves a move record of that version there (`Processor` asks for it).
+    pub removed: Option<(ClientId, u64)>,
+    /// A moved contact's history, to point at its new client (`Store::rehome_activity`).
+    pub rehome: Option<(TenantId, ContactId, (ClientId, ClientId))>,
 }
 
 /// A record that cannot be mapped: a contact or client item whose keys or times are not the
@@ -170,6 +175,9 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
     if entity == DELETION_ENTITY {
         return deletion(change);
     }
+    if entity == MOVE_ENTITY {
+        return moved(change);
+    }
     if entity == "activity" {
         return note(change, image.expect("an image named the entity"));
     }
@@ -254,6 +262,41 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
     Ok(Mapped { events: vec![ctx.event(kind, json!({}))], ..Mapped::default() })
 }
 
+/// A move record's insertion (`shared::store::deletions`) is `contact.moved`, by its mover, at its
+/// time, under the client the contact moved to; with `contact.portal_status_changed` when the
+/// move ended portal access. The history says `client_id` changed, and follows the contact.
+fn moved(change: &StreamChange) -> Result<Mapped, Unmappable> {
+    let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
+    let bad = |what: &str| Unmappable(format!("move record without {what}"));
+    let id = |name: &str| text(new, name).ok_or_else(|| bad(name));
+    let tenant = TenantId::parse(id("tenant_id")?).ok_or_else(|| bad("tenant_id"))?;
+    let from = ClientId::parse(id("client_id")?).ok_or_else(|| bad("client_id"))?;
+    let to = ClientId::parse(id("to_client_id")?).ok_or_else(|| bad("to_client_id"))?;
+    let contact = ContactId::parse(id("contact_id")?).ok_or_else(|| bad("contact_id"))?;
+    let keys = Keys { tenant: tenant.clone(), client: to, contact: Some(contact) };
+    let actor = text(new, "moved_by").map(str::to_owned);
+    let ctx = Ctx {
+        change,
+        keys: &keys,
+        at: time_of(new, "moved_at")?,
+        actor: &actor,
+        notes: InternalNotes::Withheld,
+    };
+    let data = json!({"from_client_id": from.to_string(), "to_client_id": to.to_string()});
+    let mut out = Mapped { rehome: Some((tenant, contact, (from, to))), ..Mapped::default() };
+    out.events.push(ctx.event("contact.moved", data));
+    let fields = ChangeKind::FieldsChanged(vec!["client_id".to_owned()]);
+    out.activity.push(ctx.activity(change.event_id.clone(), fields));
+    let (before, after) = (id("portal_status_before")?.to_owned(), id("portal_status")?.to_owned());
+    if before != after {
+        let data = json!({"old": before, "new": after});
+        out.events.push(ctx.event("contact.portal_status_changed", data));
+        let suffix = format!("{}.portal_status", change.event_id);
+        out.activity.push(ctx.activity(suffix, ChangeKind::PortalStatus { from: before, to: after }));
+    }
+    Ok(out)
+}
+
 struct Ctx<'a> {
     change: &'a StreamChange,
     keys: &'a Keys,
@@ -296,6 +339,8 @@ impl Ctx<'_> {
 
 fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
     match (&ctx.change.old, &ctx.change.new) {
+        // A moved contact's arrival: its move record's insertion is its `contact.moved`.
+        (None, Some(new)) if new.contains_key("moved_from") => {}
         (None, Some(new)) => {
             let mut fields: Vec<&str> = user_set_contact_fields().filter(|f| ctx.discloses(f)).collect();
             fields.extend(["is_primary", "portal_status"]);
@@ -311,6 +356,8 @@ fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
                 .and_then(|v| v.as_ss().ok())
                 .map(|ids| ids.iter().filter_map(|id| TagId::parse(id)).collect());
             out.erase_tags_of = tags.map(|tags| (ctx.keys.tenant.clone(), (ctx.keys.client, contact), tags));
+            let version = old.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
+            out.removed = version.map(|v| (ctx.keys.client, v));
         }
         (Some(old), Some(new)) => contact_modified(ctx, old, new, out),
         (None, None) => {}

@@ -107,16 +107,31 @@ impl Processor {
         for activity in &mapped.activity {
             self.store.put_activity_change(activity, self.retention_days).await?;
         }
-        if let Some((tenant, contact)) = &mapped.erase_activity_of {
-            self.store.erase_activity(tenant, *contact).await?;
+        if !self.moved_away(&mapped).await? {
+            if let Some((tenant, contact)) = &mapped.erase_activity_of {
+                self.store.erase_activity(tenant, *contact).await?;
+            }
+            if let Some((tenant, contact, tags)) = &mapped.erase_tags_of {
+                self.store.erase_tag_members(tenant, *contact, tags).await?;
+            }
         }
-        if let Some((tenant, contact, tags)) = &mapped.erase_tags_of {
-            self.store.erase_tag_members(tenant, *contact, tags).await?;
+        if let Some((tenant, contact, clients)) = &mapped.rehome {
+            self.store.rehome_activity(tenant, *contact, *clients).await?;
         }
         for event in &mapped.events {
             tracing::info!(id = %event.id, kind = event.kind, tenant = %event.tenant_id, "event published");
         }
         Ok(())
+    }
+
+    /// Whether a contact item's removal was its move to another client (whose history and tags
+    /// follow it), not its deletion: the move's transaction wrote a record of that version.
+    async fn moved_away(&self, mapped: &crate::map::Mapped) -> Result<bool, BoxError> {
+        let (Some((client, version)), Some((tenant, contact))) = (mapped.removed, &mapped.erase_activity_of)
+        else {
+            return Ok(false);
+        };
+        Ok(self.store.was_moved(tenant, (client, *contact), version).await?)
     }
 
     async fn publish(&self, events: &[DomainEvent]) -> Result<(), BoxError> {

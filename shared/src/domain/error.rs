@@ -46,6 +46,10 @@ pub enum DomainError {
     TooManyProjects(u64),
     #[error("a contact has at most {0} tags; remove one first")]
     TooManyTags(u64),
+    /// A move writes its contact, its links and its index items in one transaction, which
+    /// holds at most 100 items (`domain::moving`).
+    #[error("moving this contact would write {0} items, more than one transaction's 100; unlink some of its projects, reports or tags first")]
+    MoveTooLarge(usize),
     #[error("the tenant already has a tag of that name")]
     TagNameTaken,
     /// A tag being deleted takes no new contacts; its deletion goes on with `DELETE` again.
@@ -132,6 +136,7 @@ impl DomainError {
             TooManyReports(_) => "too-many-reports",
             TooManyProjects(_) => "too-many-projects",
             TooManyTags(_) => "too-many-tags",
+            MoveTooLarge(_) => "move-too-large",
             TagNameTaken => "tag-name-taken",
             TagBeingDeleted => "tag-being-deleted",
             CustomFieldInUse(_) => "custom-field-in-use",

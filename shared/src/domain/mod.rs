@@ -17,6 +17,7 @@ pub mod fields;
 pub mod ids;
 pub mod invite;
 pub mod lookup;
+pub mod moving;
 pub mod note;
 pub mod patch;
 pub mod phone;

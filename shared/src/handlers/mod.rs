@@ -80,6 +80,12 @@ operations! {
         op("DELETE", "/clients/{clientId}/contacts/{contactId}", "delete-contact", Write)
             .table(&["GetItem", "Query", "UpdateItem", "DeleteItem", "PutItem", "ConditionCheckItem"])
             .portal_users(ENDS_PORTAL_ACCESS);
+    // The contact, its claim, index items, tag memberships and links, both clients; then its
+    // history's items (a Query of its activity, an UpdateItem each).
+    move_contact: MOVE_CONTACT =
+        op("POST", "/clients/{clientId}/contacts/{contactId}/move", "move-contact", Write)
+            .table(&["GetItem", "BatchGetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"])
+            .portal_users(ENDS_PORTAL_ACCESS);
     invite_contact: INVITE_CONTACT =
         op("POST", "/clients/{clientId}/contacts/{contactId}/invite", "invite-contact", Write)
             .table(&["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"])

@@ -95,6 +95,58 @@ impl Store {
         Ok(())
     }
 
+    /// Points every activity item of a moved contact that names the client `from` (its notes,
+    /// tasks and the system's entries) at the client `to`; returns how many. Each write is
+    /// conditional on still naming `from`, so repeating it, or a later move, is safe.
+    pub async fn rehome_activity(
+        &self,
+        tenant: &TenantId,
+        contact: ContactId,
+        (from, to): (ClientId, ClientId),
+    ) -> StoreResult<usize> {
+        let pk = activity_pk(tenant, contact);
+        let (mut moved, mut start) = (0, None);
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .filter_expression("client_id = :from")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":from", s(from.to_string()))
+                .projection_expression("PK, SK")
+                .consistent_read(true)
+                .limit(100)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
+            for key in page.items.unwrap_or_default() {
+                let updated = self
+                    .db
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .update_expression("SET client_id = :to")
+                    .condition_expression("client_id = :from")
+                    .expression_attribute_values(":from", s(from.to_string()))
+                    .expression_attribute_values(":to", s(to.to_string()))
+                    .send()
+                    .await;
+                match updated.map_err(|e| e.into_service_error()) {
+                    Ok(_) => moved += 1,
+                    Err(e) if e.is_conditional_check_failed_exception() => {}
+                    Err(e) => return Err(StoreError::failed("UpdateItem", e)),
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(moved);
+            }
+        }
+    }
+
     /// Erases every activity item of a contact (all kinds, whoever wrote them); returns how
     /// many. Safe to repeat.
     pub async fn erase_activity(&self, tenant: &TenantId, contact: ContactId) -> StoreResult<usize> {

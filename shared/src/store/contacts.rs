@@ -13,6 +13,7 @@ mod bulk;
 mod conditions;
 mod delete;
 mod email_status;
+mod moving;
 mod plain;
 mod position;
 mod primary;
@@ -42,6 +43,8 @@ use crate::store::error::{StoreError, StoreResult};
 enum Role {
     Contact,
     Client,
+    /// The client a contact moves to (`moving`).
+    Target,
     NewEmailClaim,
     OldEmailClaim,
     NewManager,

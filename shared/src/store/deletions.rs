@@ -12,11 +12,25 @@ use time::OffsetDateTime;
 use super::s;
 use super::tx::Item;
 use super::{keys, Store};
-use crate::domain::{ClientId, ContactId, Stamp, TenantId};
+use crate::domain::{ClientId, ContactId, PortalStatus, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 
 /// The `entity` of a deletion record.
 pub const DELETION_ENTITY: &str = "deletion";
+
+/// The `entity` of a move record: written in the transaction that moves a contact to another
+/// client (`store::contacts::moving`), beside the item the move removed, `SK =
+/// MOVED#CONTACT#{id}#{version}` (the removed item's version, so each move has its own).
+/// `change-events` publishes `contact.moved` from its insertion, and reads it to tell the
+/// removal of a moved contact's old item (whose history and tags go with it) from a deletion.
+pub const MOVE_ENTITY: &str = "move";
+
+/// What a move record's sort key starts with.
+pub const MOVED_SK_PREFIX: &str = "MOVED#";
+
+fn moved_sk(contact: ContactId, version: u64) -> String {
+    format!("{MOVED_SK_PREFIX}{}#{version}", keys::contact_sk(contact))
+}
 
 /// How long a record is kept: longer than the stream trigger's oldest record age (24 h), so
 /// every retry of its insertion still finds it meaningful; TTL removes it after.
@@ -47,7 +61,51 @@ pub fn deletion_item(tenant: &TenantId, client: ClientId, contact: Option<Contac
     item
 }
 
+/// What a move record says of one move.
+pub struct MoveRecord<'a> {
+    pub contact: ContactId,
+    /// The version of the item the move removed.
+    pub version: u64,
+    pub from: ClientId,
+    pub to: ClientId,
+    /// The contact's portal status before the move, and after it.
+    pub portal: (PortalStatus, PortalStatus),
+    pub stamp: &'a Stamp,
+}
+
+/// The item of a move record.
+pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
+    let MoveRecord { contact, version, from, to, portal, stamp } = *record;
+    let at = OffsetDateTime::parse(&stamp.at, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
+    Item::from([
+        (keys::PK.to_owned(), s(keys::contacts_pk(tenant, from))),
+        (keys::SK.to_owned(), s(moved_sk(contact, version))),
+        ("entity".to_owned(), s(MOVE_ENTITY)),
+        ("tenant_id".to_owned(), s(tenant.to_string())),
+        ("contact_id".to_owned(), s(contact.to_string())),
+        ("client_id".to_owned(), s(from.to_string())),
+        ("to_client_id".to_owned(), s(to.to_string())),
+        ("moved_by".to_owned(), s(&stamp.by)),
+        ("moved_at".to_owned(), s(&stamp.at)),
+        ("portal_status_before".to_owned(), s(portal.0.as_str())),
+        ("portal_status".to_owned(), s(portal.1.as_str())),
+        ("expires_at".to_owned(), AttributeValue::N((at + DELETION_KEPT_SECS).to_string())),
+    ])
+}
+
 impl Store {
+    /// Whether the contact item removed from `client` at `version` was moved, not deleted: its
+    /// move record exists (a consistent read; the record is written with the removal).
+    pub async fn was_moved(
+        &self,
+        tenant: &TenantId,
+        (client, contact): (ClientId, ContactId),
+        version: u64,
+    ) -> StoreResult<bool> {
+        let key = Self::key(keys::contacts_pk(tenant, client), moved_sk(contact, version));
+        Ok(self.get(key).await?.is_some())
+    }
+
     /// The put of a deletion record, for the deletion's transaction. Unconditional: ids are
     /// ULIDs, so no deleted id comes back to be deleted again within the record's life.
     pub(crate) fn deletion_put(

@@ -15,6 +15,7 @@
 //! - changing a contact's address (`Store::update_contact`): releases the old one, claims the
 //!   new one (a change of case or surrounding spaces keeps the key, so touches neither);
 //! - deleting a contact (`Store::delete_contact`): releases its address;
+//! - moving a contact to another client (`Store::move_contact`): re-points its claim there;
 //! - importing contacts (`Store::add_contacts`): claims each new row's address in the batch's
 //!   transaction; a row whose claim fails is dropped from the batch as `email-taken`. Rows of
 //!   a file that name an address already claimed update that claim's contact (`email_owners`)
@@ -24,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 use super::s;
 use super::tx::Item;
@@ -55,6 +56,24 @@ impl Store {
         contact: &Contact,
     ) -> StoreResult<TransactWriteItem> {
         self.put_new(claim_item(tenant, email, contact))
+    }
+
+    /// Points `moved`'s claim on `email` at the client it moves to; the condition fails if the
+    /// claim is not `moved`'s.
+    pub(super) fn move_claim(
+        &self,
+        tenant: &TenantId,
+        email: &Email,
+        moved: &Contact,
+    ) -> StoreResult<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(claim_item(tenant, email, moved)))
+            .condition_expression("contact_id = :owner")
+            .expression_attribute_values(":owner", s(moved.id.to_string()))
+            .build()
+            .map_err(StoreError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Releases `owner`'s claim on `email`; the condition fails if the claim is not `owner`'s.

@@ -84,6 +84,31 @@ impl Store {
 }
 
 impl Store {
+    /// The writes that take a contact's index items to another client: a put of every item
+    /// `after` needs (a search item's key stays, but it names the new client) and deletes of the
+    /// keys only `before` had (its topic items, under the old client). Unconditional, as above.
+    pub(crate) fn index_moves(
+        &self,
+        tenant: &TenantId,
+        before: &Contact,
+        after: &Contact,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        let (old, new) = (index_items(tenant, before), index_items(tenant, after));
+        let mut writes = Vec::new();
+        for item in new.values() {
+            let put = Put::builder().table_name(&self.table).set_item(Some(item.clone())).build();
+            writes.push(TransactWriteItem::builder().put(put.map_err(StoreError::internal)?).build());
+        }
+        for (pk, sk) in old.keys().filter(|key| !new.contains_key(*key)) {
+            let delete =
+                Delete::builder().table_name(&self.table).set_key(Some(Self::key(pk.clone(), sk.clone())));
+            writes.push(
+                TransactWriteItem::builder().delete(delete.build().map_err(StoreError::internal)?).build(),
+            );
+        }
+        Ok(writes)
+    }
+
     /// Writes a contact's index items, name sort key and tenant-wide index key from the contact
     /// as stored, for contacts stored before they existed (`local-tools reindex`). The write is conditional on
     /// the version read, so a change in between wins and this plans again.

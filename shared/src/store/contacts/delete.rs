@@ -154,6 +154,21 @@ impl Store {
             plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
         }
         plan.push_index(self.index_writes(tenant, Some(current), None)?);
+        self.push_unlinks(&mut plan, tenant, current, reports, stamp)?;
+        Ok(plan)
+    }
+
+    /// The links a contact leaving its client cuts: its own manager's count of it, and the
+    /// line-manager link of each of its `reports` (a deletion, a move).
+    pub(super) fn push_unlinks(
+        &self,
+        plan: &mut Plan,
+        tenant: &TenantId,
+        current: &Contact,
+        reports: &[ContactId],
+        stamp: &Stamp,
+    ) -> StoreResult<()> {
+        let (client, id) = (current.client_id, current.id);
         // A transaction takes one operation per item: when this contact's own manager is
         // also one of its reports, clearing that report's link also lowers its count.
         let manager = current.fields.line_manager_id;
@@ -175,6 +190,6 @@ impl Store {
                 TransactWriteItem::builder().update(built(clear.apply(update).build())?).build(),
             );
         }
-        Ok(plan)
+        Ok(())
     }
 }

@@ -45,6 +45,40 @@ impl Store {
         Self::key(keys::tag_members_pk(tenant, tag), keys::tag_member_sk(client, contact))
     }
 
+    /// The member items of `contact` for `tags`, as stored (one `BatchGetItem`); a tag whose
+    /// item is gone (its deletion took it) has none.
+    pub(crate) async fn member_items(
+        &self,
+        tenant: &TenantId,
+        contact: (ClientId, ContactId),
+        tags: &[TagId],
+    ) -> StoreResult<Vec<Item>> {
+        self.batch_get(tags.iter().map(|tag| Self::member_key(tenant, *tag, contact)).collect()).await
+    }
+
+    /// The writes that take `members` (`member_items`) to the client `to`: each deleted, and put
+    /// again under its new key naming the new client, as tagged when it was. Unconditional: the
+    /// contact's own write in the same transaction decides.
+    pub(crate) fn member_moves(&self, members: &[Item], to: ClientId) -> StoreResult<Vec<TransactWriteItem>> {
+        let mut writes = Vec::new();
+        for member in members {
+            let text = |name: &str| member.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let key = Self::key(text(keys::PK), text(keys::SK));
+            let contact = ContactId::parse(&text("contact_id"))
+                .ok_or_else(|| StoreError::internal("a member item without its contact"))?;
+            let mut moved = member.clone();
+            moved.insert(keys::SK.into(), s(keys::tag_member_sk(to, contact)));
+            moved.insert("client_id".into(), s(to.to_string()));
+            let delete = Delete::builder().table_name(&self.table).set_key(Some(key));
+            writes.push(
+                TransactWriteItem::builder().delete(delete.build().map_err(StoreError::internal)?).build(),
+            );
+            let put = Put::builder().table_name(&self.table).set_item(Some(moved));
+            writes.push(TransactWriteItem::builder().put(put.build().map_err(StoreError::internal)?).build());
+        }
+        Ok(writes)
+    }
+
     /// The contact's side of a tagging (`delta` 1) or untagging (-1): its count and ids, on the
     /// condition that it exists and, tagging, lacks the tag and has room; untagging, carries
     /// it. On failure its old image tells which.

@@ -21,6 +21,12 @@ pub(crate) fn check(t: &Table, found: &mut Found) {
     let contacts: HashSet<(&str, &str, &str)> =
         t.contacts.iter().map(|c| (c.tenant, c.client, c.id)).collect();
     for &(shape, item) in &t.deletions {
+        if let Shape::Move { tenant, client, contact, .. } = shape {
+            for what in moved(item, (tenant, client, contact)) {
+                found.add(Rule::Deletion, format!("{}: {what}", keys(item)));
+            }
+            continue;
+        }
         let Shape::Deletion { tenant, client, contact } = shape else { continue };
         let mut wrong = record(item, tenant, client, contact);
         let exists = match contact {
@@ -59,6 +65,52 @@ fn record(item: &Item, tenant: &str, client: &str, contact: Option<&str>) -> Vec
     }
     for name in item.keys().filter(|n| !ATTRIBUTES.contains(&n.as_str())) {
         wrong.push(format!("it holds {name}, which a deletion record does not"));
+    }
+    wrong
+}
+
+/// All a move record holds.
+const MOVE_ATTRIBUTES: [&str; 12] = [
+    "PK",
+    "SK",
+    "entity",
+    "tenant_id",
+    "client_id",
+    "contact_id",
+    "to_client_id",
+    "moved_by",
+    "moved_at",
+    "portal_status_before",
+    "portal_status",
+    "expires_at",
+];
+
+/// What is wrong with a move record: its ids against its key, the client it moved to, its
+/// mover, time and TTL.
+fn moved(item: &Item, (tenant, client, contact): (&str, &str, &str)) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (name, part) in [("tenant_id", tenant), ("client_id", client), ("contact_id", contact)] {
+        if s(item, name) != Some(part) {
+            wrong.push(format!("its {name} {:?} is not its key's {part:?}", s(item, name)));
+        }
+    }
+    // The client it moved to may since have lost the contact and gone itself.
+    match s(item, "to_client_id") {
+        Some(to) if to != client && to.len() == 26 => {}
+        to => wrong.push(format!("it moves to {to:?}, not another client")),
+    }
+    if s(item, "moved_by").is_none_or(str::is_empty) {
+        wrong.push("it does not say who moved (moved_by)".to_owned());
+    }
+    match s(item, "moved_at").and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok()) {
+        None => wrong.push(format!("its moved_at {:?} is not an RFC 3339 time", item.get("moved_at"))),
+        Some(at) if num(item, "expires_at").map(|e| e - at.unix_timestamp()) != Some(KEPT_SECS) => {
+            wrong.push("it is not kept two days after the move".to_owned())
+        }
+        Some(_) => {}
+    }
+    for name in item.keys().filter(|n| !MOVE_ATTRIBUTES.contains(&n.as_str())) {
+        wrong.push(format!("it holds {name}, which a move record does not"));
     }
     wrong
 }

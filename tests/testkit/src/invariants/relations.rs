@@ -154,14 +154,23 @@ fn invitations(t: &Table, found: &mut Found) {
     // a deletion) is kept until its TTL, so that following it answers 410 "no longer valid"
     // rather than 404, and it can never be accepted (accepting needs the contact to hold its
     // hash). It still names its contact as it was when sent: under the client the contact is
-    // under while the contact exists.
+    // under while the contact exists, or one the contact has moved from (a move record).
     let under: HashMap<(&str, &str), &str> =
         t.contacts.iter().map(|c| ((c.tenant, c.id), c.client)).collect();
+    let moved_from: std::collections::HashSet<(&str, &str, &str)> = (t.deletions.iter())
+        .filter_map(|&(shape, _)| match shape {
+            super::shapes::Shape::Move { tenant, client, contact, .. } => Some((tenant, contact, client)),
+            _ => None,
+        })
+        .collect();
     for (hash, invite) in &t.invitations {
         let (Some(tenant), Some(contact)) = (s(invite, "tenant_id"), s(invite, "contact_id")) else {
             continue;
         };
-        if let Some(client) = under.get(&(tenant, contact)).filter(|c| Some(**c) != s(invite, "client_id")) {
+        let left = s(invite, "client_id").is_some_and(|c| moved_from.contains(&(tenant, contact, c)));
+        if let Some(client) =
+            under.get(&(tenant, contact)).filter(|c| Some(**c) != s(invite, "client_id") && !left)
+        {
             found.add(
                 Rule::Invitation,
                 format!(

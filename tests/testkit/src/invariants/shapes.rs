@@ -77,6 +77,13 @@ pub(crate) enum Shape<'a> {
         client: &'a str,
         contact: Option<&'a str>,
     },
+    /// A contact's move to another client (`SK = MOVED#CONTACT#{id}#{version}`, under the client
+    /// it left), kept two days for the stream.
+    Move {
+        tenant: &'a str,
+        client: &'a str,
+        contact: &'a str,
+    },
     /// An export job (`PK = TENANT#t`, `SK = EXPORT#{id}`), kept for its TTL.
     Export {
         id: &'a str,
@@ -116,6 +123,7 @@ impl Shape<'_> {
             Shape::Settings => Some("settings"),
             Shape::Activity { .. } => Some("activity"),
             Shape::Deletion { .. } => Some("deletion"),
+            Shape::Move { .. } => Some("move"),
             Shape::Export { .. } => Some("export"),
             Shape::Tag { .. } => Some("tag"),
             Shape::TagName { .. } => Some("tag_name"),
@@ -185,6 +193,11 @@ fn keyed_item_shape<'a>(tenant: &'a str, kind: &'a str, id: &'a str, sk: &'a str
             let (project, contact) = rest.split_at_checked(rest.len().checked_sub(26)?)?;
             let project = project.strip_suffix('#')?;
             Shape::ProjectLink { tenant, client: ulid(id)?, project, id: ulid(contact)? }
+        }
+        ("CLIENT", sk) if sk.starts_with("MOVED#") => {
+            let (contact, version) = sk.strip_prefix("MOVED#CONTACT#")?.split_once('#')?;
+            version.parse::<u64>().ok()?;
+            Shape::Move { tenant, client: ulid(id)?, contact: ulid(contact)? }
         }
         ("CLIENT", sk) if sk.starts_with("DELETED#") => {
             let contact = ulid(sk.strip_prefix("DELETED#CONTACT#")?)?;

@@ -47,8 +47,8 @@ pub(crate) struct Table<'a> {
     pub activities: Vec<Activity<'a>>,
     /// Project link items (`Shape::ProjectLink`).
     pub links: Vec<Link<'a>>,
-    /// Deletion records (`Shape::Deletion`), with their shapes; what they hold is the
-    /// deletions rule's.
+    /// Deletion and move records (`Shape::Deletion`, `Shape::Move`), with their shapes; what
+    /// they hold is the deletions rule's.
     pub deletions: Vec<(Shape<'a>, &'a Item)>,
     /// By token hash.
     pub invitations: HashMap<&'a str, &'a Item>,
@@ -112,7 +112,7 @@ impl<'a> Table<'a> {
             Shape::ProjectLink { tenant, client, project, id } => {
                 self.links.push(Link { tenant, client, project, contact: id, item })
             }
-            Shape::Deletion { .. } => self.deletions.push((shape, item)),
+            Shape::Deletion { .. } | Shape::Move { .. } => self.deletions.push((shape, item)),
             Shape::Export { .. } => export_job(item, found),
             Shape::Tag { .. } | Shape::TagName { .. } | Shape::TagMember { .. } => {
                 self.tags.push((shape, item))

@@ -1,0 +1,260 @@
+//! Moving a contact to another client of its tenant, in one transaction: its item leaves the
+//! old client's partition for the new one's (the key holds the client), with its email claim,
+//! index items and tag memberships re-pointed, both clients' counts and primaries, its project
+//! links and line-manager links cut, and a move record (`store::deletions`) that tells the
+//! stream this removal from a deletion. `domain::moving` decides what goes and what stays.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+
+use super::primary::{client_contacts, client_contacts_of_item, PrimaryWrite};
+use super::projects::project_ids;
+use super::reports::{too_many_reports, MAX_REPORTS};
+use super::{built, s, Outcome, Plan, Role};
+use crate::domain::moving::{check_size, check_target, portal_after_move, unknown_target};
+use crate::domain::primary::{self, ClientContacts, OnDelete, Refused};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, ProjectId, Stamp, TenantId};
+use crate::store::deletions::{move_item, MoveRecord};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::items::{ClientRecord, ContactRecord};
+use crate::store::keys;
+use crate::store::retry::{retry_planned, Attempt};
+use crate::store::tx::Item;
+use crate::store::Store;
+
+/// What a contact's item loses when it moves: what belonged to the old client (its manager,
+/// reports, project links) and its portal access there (a pending invitation's hash, the
+/// support-expiry sweep's index keys and the reminder it sent).
+const LEFT_BEHIND: &[&str] = &[
+    "line_manager_id",
+    "report_count",
+    "report_ids",
+    "project_count",
+    "project_ids",
+    "invite_hash",
+    "GSI1PK",
+    "GSI1SK",
+    "reminded_for",
+];
+
+/// Attributes other writes may add to a contact's item without a new version (tagging, project
+/// and report links, SES's feedback, invitations, the sweep). The move copies the item as read,
+/// so its removal requires each of these to be as read: absent ones still absent.
+const WRITTEN_WITHOUT_VERSION: &[&str] = &[
+    "tag_count",
+    "tag_ids",
+    "project_count",
+    "project_ids",
+    "report_count",
+    "report_ids",
+    "email_status",
+    "email_status_at",
+    "email_status_reason",
+    "invite_hash",
+    "invited_at",
+    "activated_at",
+    "reminded_for",
+    "GSI1PK",
+    "GSI1SK",
+];
+
+/// A contact moved, and the links the move cut.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub contact: Contact,
+    /// The contact as it was, under the old client.
+    pub before: Contact,
+    pub unlinked_projects: Vec<ProjectId>,
+    pub former_line_manager: Option<ContactId>,
+    pub former_reports: Vec<ContactId>,
+}
+
+/// What a move reads before planning.
+struct Read {
+    item: Item,
+    current: Contact,
+    projects: Vec<ProjectId>,
+    reports: Vec<ContactId>,
+    target: ClientContacts,
+    members: Vec<Item>,
+}
+
+impl Store {
+    /// Moves contact `id` of client `from` to client `to` of the same tenant (see the module).
+    pub async fn move_contact(
+        &self,
+        tenant: &TenantId,
+        (from, id): (ClientId, ContactId),
+        to: ClientId,
+        if_match: Option<u64>,
+        stamp: &Stamp,
+    ) -> StoreResult<Moved> {
+        check_target(from, to)?;
+        retry_planned(move || async move {
+            let read = self.move_read(tenant, (from, id), to).await?;
+            if if_match.is_some_and(|v| v != read.current.audit.version) {
+                return Err(StoreError::PreconditionFailed);
+            }
+            let (plan, moved) = self.move_plan(tenant, &read, to, stamp)?;
+            check_size(plan.items.len())?;
+            const PRECEDENCE: [Role; 6] = [
+                Role::Contact,
+                Role::Client,
+                Role::Target,
+                Role::OldEmailClaim,
+                Role::Report,
+                Role::OldManager,
+            ];
+            match self.run_plan(plan, &PRECEDENCE).await? {
+                Outcome::Committed => Ok(Attempt::Done(Moved {
+                    contact: moved,
+                    unlinked_projects: read.projects,
+                    former_line_manager: read.current.fields.line_manager_id,
+                    former_reports: read.reports,
+                    before: read.current,
+                })),
+                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
+                    Err(StoreError::PreconditionFailed)
+                }
+                Outcome::Failed(Role::Client, r) if read.current.is_primary => {
+                    let client_now = r.old.map(client_contacts_of_item).transpose()?;
+                    match primary::on_refused_delete(client_now) {
+                        Refused::PrimaryRequired => Err(DomainError::PrimaryRequired.into()),
+                        Refused::PlanAgain => Ok(Attempt::Retry),
+                    }
+                }
+                Outcome::Failed(Role::Target, r) if r.old.is_none() => Err(unknown_target().into()),
+                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
+            }
+        })
+        .await
+    }
+
+    /// The contact as stored, its links, its tag memberships and the target client's contacts.
+    async fn move_read(
+        &self,
+        tenant: &TenantId,
+        (from, id): (ClientId, ContactId),
+        to: ClientId,
+    ) -> StoreResult<Read> {
+        let item =
+            self.get(Self::contact_key(tenant, from, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+        let record = ContactRecord::from_item(item.clone())?;
+        let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
+        let projects = project_ids(&record)?;
+        let current = record.into_contact()?;
+        if report_count > MAX_REPORTS {
+            return Err(too_many_reports().into());
+        }
+        let target = self.get(Self::client_key(tenant, to)).await?.ok_or_else(unknown_target)?;
+        let target = client_contacts(&ClientRecord::from_item(target)?.into_client()?)?;
+        let reports = self.reports_of(tenant, from, id, report_count, &report_ids).await?;
+        let members = self.member_items(tenant, (from, id), &current.tag_ids).await?;
+        Ok(Read { item, current, projects, reports, target, members })
+    }
+
+    /// The move's transaction, and the contact as it will be stored.
+    fn move_plan(
+        &self,
+        tenant: &TenantId,
+        read: &Read,
+        to: ClientId,
+        stamp: &Stamp,
+    ) -> StoreResult<(Plan, Contact)> {
+        let current = &read.current;
+        let (from, id) = (current.client_id, current.id);
+        let arriving = primary::on_add(Some(read.target), false);
+        let item = moved_item(tenant, &read.item, to, arriving.is_primary(), current, stamp);
+        let moved = ContactRecord::from_item(item.clone())?.into_contact()?;
+        let mut plan = Plan::new();
+        plan.push(Role::Contact, self.unchanged_delete(&read.item)?);
+        plan.push(Role::Contact, self.put_new(item)?);
+        let portal = (current.portal.status, moved.portal.status);
+        let record = MoveRecord { contact: id, version: current.audit.version, from, to, portal, stamp };
+        let record = move_item(tenant, &record);
+        let put = built(Put::builder().table_name(&self.table).set_item(Some(record)).build())?;
+        plan.push(Role::Deletion, TransactWriteItem::builder().put(put).build());
+        let leaving = match primary::on_delete(current.is_primary) {
+            OnDelete::OnlyAsLast => PrimaryWrite::LastGoes(id),
+            OnDelete::KeepsPrimary => PrimaryWrite::Stays,
+        };
+        plan.push(Role::Client, self.client_contacts_update(tenant, from, -1, leaving, stamp)?);
+        let arriving = PrimaryWrite::on_add(arriving, id);
+        plan.push(Role::Target, self.client_contacts_update(tenant, to, 1, arriving, stamp)?);
+        if let Some(email) = &current.fields.email {
+            plan.push(Role::OldEmailClaim, self.move_claim(tenant, email, &moved)?);
+        }
+        plan.push_index(self.index_moves(tenant, current, &moved)?);
+        plan.push_index(self.member_moves(&read.members, to)?);
+        self.push_unlinks(&mut plan, tenant, current, &read.reports, stamp)?;
+        for delete in self.link_deletes(tenant, current, &read.projects)? {
+            plan.push(Role::ProjectLink, delete);
+        }
+        Ok((plan, moved))
+    }
+
+    /// The removal of a contact's item on the condition that it is exactly as read (see
+    /// `WRITTEN_WITHOUT_VERSION`); a refusal returns it as it is now.
+    fn unchanged_delete(&self, item: &Item) -> StoreResult<TransactWriteItem> {
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut conditions = Vec::new();
+        for (i, (name, value)) in
+            item.iter().filter(|(name, _)| *name != keys::PK && *name != keys::SK).enumerate()
+        {
+            names.insert(format!("#a{i}"), name.clone());
+            values.insert(format!(":a{i}"), value.clone());
+            conditions.push(format!("#a{i} = :a{i}"));
+        }
+        for (i, name) in WRITTEN_WITHOUT_VERSION.iter().filter(|name| !item.contains_key(**name)).enumerate()
+        {
+            names.insert(format!("#n{i}"), (*name).to_owned());
+            conditions.push(format!("attribute_not_exists(#n{i})"));
+        }
+        let key = Self::key(text(item, keys::PK), text(item, keys::SK));
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(conditions.join(" AND "))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build();
+        Ok(TransactWriteItem::builder().delete(built(delete)?).build())
+    }
+}
+
+fn text(item: &Item, name: &str) -> String {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
+/// The contact's item under client `to`: as stored, less what it leaves behind, with its portal
+/// access as the move leaves it, the primary flag the new client decides, a new version, and the
+/// client it came from (`moved_from`, which tells the stream its insertion is no new contact).
+fn moved_item(
+    tenant: &TenantId,
+    stored: &Item,
+    to: ClientId,
+    is_primary: bool,
+    current: &Contact,
+    stamp: &Stamp,
+) -> Item {
+    let mut item = stored.clone();
+    for name in LEFT_BEHIND {
+        item.remove(*name);
+    }
+    let audit = current.audit.next(stamp);
+    let status = portal_after_move(current.portal.status);
+    item.insert(keys::PK.into(), s(keys::contacts_pk(tenant, to)));
+    item.insert("client_id".into(), s(to.to_string()));
+    item.insert("moved_from".into(), s(current.client_id.to_string()));
+    item.insert("is_primary".into(), AttributeValue::Bool(is_primary));
+    item.insert("portal_status".into(), s(status.as_str()));
+    item.insert("version".into(), AttributeValue::N(audit.version.to_string()));
+    item.insert("updated_at".into(), s(&audit.updated_at));
+    item.insert("updated_by".into(), s(&audit.updated_by));
+    item
+}
