@@ -7,6 +7,9 @@ use testkit::events::EventStream;
 use testkit::{Caller, TestApi, TestResponse};
 
 use crate::invites::{accept, given_invited};
+use crate::races::{
+    landing, race, race_landing, racing_api, repeats, Outcomes, HELD_TRANSACTIONS, TRANSACTIONS,
+};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 fn admin() -> Caller {
@@ -235,24 +238,87 @@ async fn a_move_publishes_contact_moved_and_its_history_follows_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_move_racing_a_first_add_to_an_empty_client_leaves_it_exactly_one_primary() {
-    let api = TestApi::new().await;
-    for round in 0..6 {
+    let (api, proxy) = racing_api().await;
+    for round in 0..repeats() {
         // Given Ada at Acme and Initech without contacts
         let (acme, ada, _) = given_two_clients(&api).await;
         let initech = given_client(&api, &admin(), "Initech").await;
-
-        // When she moves there while its first contact is added
         let path = contact_path(&acme, &ada);
-        let body = json!({ "last_name": "First", "email": unique_email(&format!("first{round}")) });
-        let (initech_contacts, caller) = (format!("/clients/{initech}/contacts"), admin());
-        let (moved, added) =
-            tokio::join!(move_to(&api, &path, &initech), api.post(&caller, &initech_contacts, body));
 
-        // Then both land, and exactly one of them is primary
-        assert_eq!((moved.status, added.status), (200, 201), "{} {}", moved.body, added.body);
-        let primaries = [moved.json()["contact"]["is_primary"].clone(), added.json()["is_primary"].clone()];
-        assert_eq!(primaries.iter().filter(|p| **p == json!(true)).count(), 1, "{primaries:?}");
-        assert_eq!(client(&api, &initech).await["contact_count"], 2);
+        // When her move there and its first add write at the same moment
+        let run = race(&proxy, TRANSACTIONS, 2, |i| {
+            let (api, path, initech) = (api.clone(), path.clone(), initech.clone());
+            async move {
+                match i {
+                    0 => move_to(&api, &path, &initech).await,
+                    _ => {
+                        let body =
+                            json!({ "last_name": "First", "email": unique_email(&format!("first{round}")) });
+                        api.post(&admin(), &format!("/clients/{initech}/contacts"), body).await
+                    }
+                }
+            }
+        })
+        .await;
+
+        // Then both land, and exactly one of them leads Initech
+        run.assert_overlapped(2);
+        assert_eq!(
+            run.statuses(),
+            [200, 201],
+            "{:?}",
+            run.responses.iter().map(|r| &r.body).collect::<Vec<_>>()
+        );
+        let moved = run.responses[0].json()["contact"]["is_primary"].clone();
+        let added = run.responses[1].json()["is_primary"].clone();
+        assert_eq!([&moved, &added].iter().filter(|p| ***p == json!(true)).count(), 1, "{moved} {added}");
+        let led = client(&api, &initech).await;
+        assert_eq!(led["contact_count"], 2);
+        let primary = if moved == json!(true) { &ada["id"] } else { &run.responses[1].json()["id"] };
+        assert_eq!(&led["primary_contact_id"], primary);
     }
+    assert_invariants(&api).await;
+}
+
+const TAGGED_THEN_MOVED: &str = "the tag landed, then the move planned again and took it along";
+const MOVED_FIRST: &str = "the move landed, the tag found no contact at the old client";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tag_landing_while_its_contact_moves_is_carried_along_or_refused_never_lost() {
+    let (api, proxy) = racing_api().await;
+    let tag =
+        api.post(&admin(), "/tags", json!({ "name": "VIP" })).await.json()["id"].as_str().unwrap().to_owned();
+    let mut outcomes = Outcomes::of("move vs tag", &[TAGGED_THEN_MOVED, MOVED_FIRST]);
+    for round in 0..repeats() {
+        // Given Ada at Acme and Globex
+        let (acme, ada, globex) = given_two_clients(&api).await;
+        let path = contact_path(&acme, &ada);
+
+        // When she is tagged as she moves, both planned on the same item, the tag's write landing
+        // first, last, or as it happens
+        let order = landing(round, &[&[1, 0], &[0, 1]]);
+        let run = race_landing(&proxy, HELD_TRANSACTIONS, order, 2, |i| {
+            let (api, path, globex, tag) = (api.clone(), path.clone(), globex.clone(), tag.clone());
+            async move {
+                match i {
+                    0 => move_to(&api, &path, &globex).await,
+                    _ => api.send(&admin(), "PUT", &format!("{path}/tags/{tag}"), &[], None).await,
+                }
+            }
+        })
+        .await;
+
+        // Then she is Globex's, carrying the tag exactly when the tag was answered 204
+        let (moved, tagged) = (&run.responses[0], &run.responses[1]);
+        assert_eq!(moved.status, 200, "{}", moved.body);
+        let carried = api.get(&admin(), &contact_path(&globex, &ada)).await.json()["tag_ids"] == json!([tag]);
+        let outcome = match tagged.status {
+            204 if carried => TAGGED_THEN_MOVED,
+            404 if !carried => MOVED_FIRST,
+            _ => panic!("tag {} {}, carried: {carried}", tagged.status, tagged.body),
+        };
+        outcomes.saw_in(outcome, order, &[(&[1, 0], TAGGED_THEN_MOVED), (&[0, 1], MOVED_FIRST)]);
+    }
+    outcomes.assert_each_occurred();
     assert_invariants(&api).await;
 }

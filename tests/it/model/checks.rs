@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::run::Run;
 use super::steps::Slot;
-use super::{MOBILE, PHONE, PROJECTS, REGIONS, TITLES};
+use super::{CLIENTS, MOBILE, PHONE, PROJECTS, REGIONS, TITLES};
 
 /// The `items` of a list the API answered in one page (`next_cursor` null).
 fn one_page(res: &testkit::TestResponse, what: &str, story: &str) -> Vec<Value> {
@@ -17,25 +17,33 @@ fn one_page(res: &testkit::TestResponse, what: &str, story: &str) -> Vec<Value> 
 }
 
 impl Run<'_> {
-    /// The API shows what the model holds: the client's count and primary, and each contact's
-    /// primary flag, manager, email, portal status and project count.
+    /// The API shows what the model holds: each client's count and primary, and each of its
+    /// contacts' primary flag, manager, email, portal status and project count.
     pub(super) async fn assert_api_agrees(&self) {
-        let client = self.api.get(&self.admin, &format!("/clients/{}", self.client)).await.json();
-        let primary_id = self.model.primary.map(|p| self.model.id(p));
-        assert_eq!(client["contact_count"], json!(self.model.live_count()), "{}", self.story());
-        assert_eq!(client["primary_contact_id"].as_str(), primary_id, "{}", self.story());
-        assert_eq!(self.model.primary.is_some(), self.model.live_count() > 0, "the model keeps one primary");
+        for at in 0..CLIENTS {
+            self.assert_client_agrees(at).await;
+        }
+    }
 
-        let path = format!("/clients/{}/contacts?limit=100", self.client);
+    async fn assert_client_agrees(&self, at: usize) {
+        let id = &self.clients[at];
+        let client = self.api.get(&self.admin, &format!("/clients/{id}")).await.json();
+        let primary_id = self.model.primary[at].map(|p| self.model.id(p));
+        let count = self.model.live_count(at);
+        assert_eq!(client["contact_count"], json!(count), "client {at}\n{}", self.story());
+        assert_eq!(client["primary_contact_id"].as_str(), primary_id, "client {at}\n{}", self.story());
+        assert_eq!(self.model.primary[at].is_some(), count > 0, "the model keeps one primary");
+
+        let path = format!("/clients/{id}/contacts?limit=100");
         let listed = one_page(&self.api.get(&self.admin, &path).await, "the contacts", &self.story());
-        assert_eq!(listed.len(), self.model.live_count(), "{}", self.story());
-        for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live) {
+        assert_eq!(listed.len(), count, "client {at}\n{}", self.story());
+        for (i, known) in self.model.contacts.iter().enumerate().filter(|(_, c)| c.live && c.client == at) {
             let shown = listed
                 .iter()
                 .find(|c| c["id"] == known.id.as_str())
                 .unwrap_or_else(|| panic!("#{i} is not listed\n{}", self.story()));
             let expected = json!({
-                "is_primary": self.model.primary == Some(Slot(i)),
+                "is_primary": self.model.primary[at] == Some(Slot(i)),
                 "line_manager_id": known.manager.map(|m| self.model.id(m)),
                 "email": known.email.map(|e| self.address(e)),
                 "phone": known.phone.then_some(PHONE),
@@ -81,12 +89,14 @@ impl Run<'_> {
             let expected: Vec<Value> = expected.into_iter().map(|(p, l)| json!([p, l[0], l[1]])).collect();
             assert_eq!(shown, expected, "{what}\n{}", self.story());
         }
-        for (p, project) in PROJECTS.iter().enumerate() {
-            let path = format!("/clients/{}/projects/{project}/contacts?limit=100", self.client);
-            let what = format!("the contacts of {project}");
-            let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
-            let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
-            assert_eq!(shown, self.model.linked_to(p), "{what}\n{}", self.story());
+        for (at, client) in self.clients.iter().enumerate() {
+            for (p, project) in PROJECTS.iter().enumerate() {
+                let path = format!("/clients/{client}/projects/{project}/contacts?limit=100");
+                let what = format!("the contacts of {project} at client {at}");
+                let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
+                let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
+                assert_eq!(shown, self.model.linked_to(at, p), "{what}\n{}", self.story());
+            }
         }
     }
 

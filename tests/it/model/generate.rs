@@ -113,6 +113,7 @@ fn tagged() -> impl Strategy<Value = (Slot, usize)> {
 fn step() -> impl Strategy<Value = Step> {
     let delete = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Delete { slot, if_match });
     let invite = slot().prop_map(|slot| Step::Invite { slot });
+    let moves = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Move { slot, if_match });
     let link = linked().prop_map(|(slot, project)| Step::Link { slot, project });
     let unlink = linked().prop_map(|(slot, project)| Step::Unlink { slot, project });
     let tag = tagged().prop_map(|(slot, tag)| Step::Tag { slot, tag });
@@ -123,10 +124,11 @@ fn step() -> impl Strategy<Value = Step> {
         3 => plain_patch(),
         2 => delete,
         2 => invite,
+        2 => moves,
         4 => link,
         3 => unlink,
-        2 => tag,
-        2 => untag,
+        3 => tag,
+        3 => untag,
     ]
 }
 

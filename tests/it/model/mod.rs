@@ -1,5 +1,5 @@
-//! Model-based property: random sequences of contact operations on one client (add, PATCH,
-//! DELETE, invite, revoke; PATCHes of plain fields alone, written without a read, often; link
+//! Model-based property: random sequences of contact operations on two clients (add, PATCH,
+//! DELETE, invite, revoke, move to the other client; PATCHes of plain fields alone, written without a read, often; link
 //! and unlink of a few projects; tag and untag with a few tags), run against DynamoDB Local and, side by side, against a small
 //! model of what the API promises. Every step gets a clear answer (never a 5xx; errors are
 //! problem+json) and, where the rule is clear, the answer the model predicts; after every
@@ -31,6 +31,8 @@ use crate::support::{check, runtime};
 /// without thinning out the other kinds of step).
 const CASES: u32 = 200;
 const MAX_STEPS: usize = 24;
+/// Clients of a sequence: contacts are added to the first, and moves take them between the two.
+const CLIENTS: usize = 2;
 /// Contacts a sequence can name: the first `SLOTS` it adds. A slot not added yet names a
 /// contact that never existed.
 const SLOTS: usize = 5;
@@ -79,6 +81,7 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
         "plain patch -> 200 ",
         "delete -> 204 ",
         "invite -> 202 ",
+        "move -> 200 ",
         "link -> 200 ",
         "tag -> 204 ",
     ] {

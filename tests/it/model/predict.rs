@@ -37,21 +37,13 @@ impl Model {
                     return vec![INVALID];
                 }
                 let taken = email.is_some_and(|e| self.address_taken(e, None));
-                let unknown_manager = manager.is_some_and(|m| self.live(m).is_none());
+                let unknown_manager = manager.is_some_and(|m| self.live_at(m, 0).is_none());
                 store_refusal(taken, unknown_manager).unwrap_or(vec![CREATED])
             }
             Step::Patch { .. } => self.predict_patch(step),
-            Step::Delete { slot, if_match } => {
-                if self.live(*slot).is_none() {
-                    vec![NOT_FOUND]
-                } else if *if_match == IfMatch::Stale {
-                    vec![STALE]
-                } else if self.primary == Some(*slot) && self.live_count() > 1 {
-                    vec![PRIMARY_REQUIRED]
-                } else {
-                    vec![NO_CONTENT]
-                }
-            }
+            Step::Delete { slot, if_match } => self.predict_leaving(*slot, *if_match, NO_CONTENT),
+            // A move takes it to the other client, where it is new, so nothing there refuses it.
+            Step::Move { slot, if_match } => self.predict_leaving(*slot, *if_match, OK),
             Step::Invite { slot } => match self.live(*slot) {
                 None => vec![NOT_FOUND],
                 Some(c) if c.email.is_none() => vec![NO_EMAIL],
@@ -65,6 +57,20 @@ impl Model {
             Step::Unlink { slot, .. } | Step::Tag { slot, .. } | Step::Untag { slot, .. } => {
                 vec![if self.live(*slot).is_some() { NO_CONTENT } else { NOT_FOUND }]
             }
+        }
+    }
+
+    /// A contact leaving its client (a delete, a move): gone, stale, or the primary of others.
+    fn predict_leaving(&self, slot: super::steps::Slot, if_match: IfMatch, done: Answer) -> Vec<Answer> {
+        let client = self.client_of(slot);
+        if self.live(slot).is_none() {
+            vec![NOT_FOUND]
+        } else if if_match == IfMatch::Stale {
+            vec![STALE]
+        } else if self.primary[client] == Some(slot) && self.live_count(client) > 1 {
+            vec![PRIMARY_REQUIRED]
+        } else {
+            vec![done]
         }
     }
 
@@ -84,13 +90,13 @@ impl Model {
             return vec![INVALID];
         }
         let unsets_primary = matches!(is_primary, Merge::Set(false) | Merge::Clear);
-        if unsets_primary && self.primary == Some(*slot) {
+        if unsets_primary && self.primary[current.client] == Some(*slot) {
             return vec![PRIMARY_REQUIRED];
         }
         let email_moves = key(new_email) != key(current.email);
         let taken = email_moves && new_email.is_some_and(|e| self.address_taken(e, Some(*slot)));
-        let unknown_manager =
-            new_manager != current.manager && new_manager.is_some_and(|m| self.live(m).is_none());
+        let unknown_manager = new_manager != current.manager
+            && new_manager.is_some_and(|m| self.live_at(m, current.client).is_none());
         store_refusal(taken, unknown_manager).unwrap_or(vec![OK])
     }
 }

@@ -32,6 +32,7 @@ fn kind(step: &Step, linked: bool) -> &'static str {
         Step::Patch { .. } => "patch",
         Step::Delete { .. } => "delete",
         Step::Invite { .. } => "invite",
+        Step::Move { .. } => "move",
         Step::Link { .. } if linked => "link again",
         Step::Link { .. } => "link",
         Step::Unlink { .. } if linked => "unlink linked",

@@ -9,14 +9,15 @@ use super::predict::{CREATED, OK};
 use super::reached::Reached;
 use super::state::Model;
 use super::steps::{IfMatch, Slot, Step};
-use super::{EMAILS, MOBILE, PHONE, PROJECTS, REGIONS, SLOTS, TAGS, TITLES};
+use super::{CLIENTS, EMAILS, MOBILE, PHONE, PROJECTS, REGIONS, SLOTS, TAGS, TITLES};
 use crate::support::{assert_clear, given_client};
 
 pub(super) struct Run<'a> {
     pub(super) api: &'a TestApi,
     pub(super) admin: Caller,
     pub(super) tenant: String,
-    pub(super) client: String,
+    /// The sequence's clients (`CLIENTS`): adds go to the first, moves go between them.
+    pub(super) clients: Vec<String>,
     /// Makes this sequence's addresses its own (the SES emulator's store is shared).
     tag: String,
     pub(super) model: Model,
@@ -30,7 +31,10 @@ impl<'a> Run<'a> {
         let tag = ulid::Ulid::new().to_string().to_lowercase();
         let tenant = format!("model-{tag}");
         let admin = TestApi::admin(&tenant);
-        let client = given_client(api, &admin, "Acme").await;
+        let mut clients = Vec::new();
+        for name in ["Acme", "Globex"].iter().take(CLIENTS) {
+            clients.push(given_client(api, &admin, name).await);
+        }
         let region = json!({ "key": "region", "label": "Region", "type": "select", "options": REGIONS });
         let defined = api.patch(&admin, "/settings", json!({ "custom_fields": [region] })).await;
         assert_eq!(defined.status, 200, "{}", defined.body);
@@ -40,15 +44,16 @@ impl<'a> Run<'a> {
             assert_eq!(made.status, 201, "{}", made.body);
             tag_ids.push(made.json()["id"].as_str().expect("a tag id").to_owned());
         }
-        Run { api, admin, tenant, client, tag, model: Model::default(), tag_ids, transcript: Vec::new() }
+        Run { api, admin, tenant, clients, tag, model: Model::default(), tag_ids, transcript: Vec::new() }
     }
 
     pub(super) fn address(&self, email: usize) -> String {
         format!("{}.{}@example.com", EMAILS[email], self.tag)
     }
 
+    /// The contact's path under the client it is at.
     pub(super) fn contact_path(&self, slot: Slot) -> String {
-        format!("/clients/{}/contacts/{}", self.client, self.model.id(slot))
+        format!("/clients/{}/contacts/{}", self.clients[self.model.client_of(slot)], self.model.id(slot))
     }
 
     fn link_path(&self, slot: Slot, project: usize) -> String {
@@ -97,7 +102,7 @@ impl<'a> Run<'a> {
                 if let Some(m) = manager {
                     body["line_manager_id"] = json!(self.model.id(*m));
                 }
-                self.api.post(&self.admin, &format!("/clients/{}/contacts", self.client), body).await
+                self.api.post(&self.admin, &format!("/clients/{}/contacts", self.clients[0]), body).await
             }
             Step::Patch { slot, if_match, .. } => {
                 let if_match = self.if_match_header(*slot, *if_match);
@@ -106,6 +111,16 @@ impl<'a> Run<'a> {
             Step::Delete { slot, if_match } => {
                 let if_match = self.if_match_header(*slot, *if_match);
                 self.send("DELETE", &self.contact_path(*slot), if_match, None).await
+            }
+            Step::Move { slot, if_match } => {
+                let to = &self.clients[1 - self.model.client_of(*slot)];
+                let if_match = self.if_match_header(*slot, *if_match);
+                let mut headers = vec![("content-type", "application/json")];
+                if let Some(value) = &if_match {
+                    headers.push(("if-match", value.as_str()));
+                }
+                let (path, body) = (format!("{}/move", self.contact_path(*slot)), json!({ "client_id": to }));
+                self.api.send(&self.admin, "POST", &path, &headers, Some(body.to_string())).await
             }
             Step::Invite { slot } => {
                 self.api.post(&self.admin, &format!("{}/invite", self.contact_path(*slot)), json!({})).await
@@ -219,7 +234,8 @@ impl<'a> Run<'a> {
     /// the first link (its `linked_at` and `linked_by`), a new link is made by its caller (`by`).
     fn assert_link(&self, slot: Slot, project: usize, link: &Value, by: &str) {
         let names = json!([link["client_id"], link["contact_id"], link["project_id"]]);
-        let expected = json!([self.client, self.model.id(slot), PROJECTS[project]]);
+        let client = &self.clients[self.model.client_of(slot)];
+        let expected = json!([client, self.model.id(slot), PROJECTS[project]]);
         assert_eq!(names, expected, "the link {link}\n{}", self.story());
         let made = json!([link["linked_at"], link["linked_by"]]);
         match self.model.link(slot, project) {
@@ -232,7 +248,7 @@ impl<'a> Run<'a> {
     pub(super) fn story(&self) -> String {
         let lines: Vec<String> =
             self.transcript.iter().enumerate().map(|(i, l)| format!("  {}. {l}", i + 1)).collect();
-        format!("tenant {} client {}, steps so far:\n{}", self.tenant, self.client, lines.join("\n"))
+        format!("tenant {} clients {:?}, steps so far:\n{}", self.tenant, self.clients, lines.join("\n"))
     }
 
     fn told(&self, res: &TestResponse) -> String {

@@ -7,13 +7,16 @@ use serde_json::{json, Value};
 
 use super::merge::Merge;
 use super::steps::{Slot, Step};
-use super::{EMAILS, NEVER_CREATED};
+use super::{CLIENTS, EMAILS, NEVER_CREATED};
 
 /// What the model knows of a contact it added.
 #[derive(Clone, Debug)]
 pub(super) struct Known {
     pub(super) id: String,
     pub(super) live: bool,
+    /// Which of the sequence's clients it is under (`CLIENTS`): adds go to the first, moves
+    /// take it to the other.
+    pub(super) client: usize,
     pub(super) email: Option<usize>,
     pub(super) phone: bool,
     pub(super) mobile: bool,
@@ -33,7 +36,8 @@ pub(super) struct Known {
 #[derive(Default)]
 pub(super) struct Model {
     pub(super) contacts: Vec<Known>,
-    pub(super) primary: Option<Slot>,
+    /// Each client's primary contact.
+    pub(super) primary: [Option<Slot>; CLIENTS],
 }
 
 /// The address as uniqueness compares it.
@@ -46,8 +50,19 @@ impl Model {
         self.contacts.get(slot.0).filter(|c| c.live)
     }
 
-    pub(super) fn live_count(&self) -> usize {
-        self.contacts.iter().filter(|c| c.live).count()
+    /// The contact, if it is under `client`.
+    pub(super) fn live_at(&self, slot: Slot, client: usize) -> Option<&Known> {
+        self.live(slot).filter(|c| c.client == client)
+    }
+
+    /// How many contacts `client` has.
+    pub(super) fn live_count(&self, client: usize) -> usize {
+        self.contacts.iter().filter(|c| c.live && c.client == client).count()
+    }
+
+    /// The client a step on `slot` names in its path: its own, or the first for one never added.
+    pub(super) fn client_of(&self, slot: Slot) -> usize {
+        self.contacts.get(slot.0).map_or(0, |c| c.client)
     }
 
     pub(super) fn id(&self, slot: Slot) -> &str {
@@ -59,12 +74,12 @@ impl Model {
         self.live(slot).and_then(|c| c.projects.get(&project))
     }
 
-    /// The ids of the live contacts linked to the project, in id order.
-    pub(super) fn linked_to(&self, project: usize) -> Vec<&str> {
+    /// The ids of `client`'s contacts linked to the project, in id order.
+    pub(super) fn linked_to(&self, client: usize, project: usize) -> Vec<&str> {
         let mut ids: Vec<&str> = self
             .contacts
             .iter()
-            .filter(|c| c.live && c.projects.contains_key(&project))
+            .filter(|c| c.live && c.client == client && c.projects.contains_key(&project))
             .map(|c| c.id.as_str())
             .collect();
         ids.sort_unstable();
@@ -88,10 +103,10 @@ impl Model {
             Step::Add { email, phone, is_primary, manager } => {
                 let id = shown.and_then(|c| c["id"].as_str()).expect("the new contact's id").to_owned();
                 let slot = Slot(self.contacts.len());
-                if self.live_count() == 0 {
-                    self.primary = Some(slot);
+                if self.live_count(0) == 0 {
+                    self.primary[0] = Some(slot);
                 } else if *is_primary == Some(true) {
-                    self.move_primary(slot);
+                    self.move_primary(slot, 0);
                 }
                 let (email, phone, manager) = (*email, *phone, *manager);
                 let portal = "none";
@@ -100,6 +115,7 @@ impl Model {
                 let known = Known {
                     id,
                     live: true,
+                    client: 0,
                     email,
                     phone,
                     mobile,
@@ -115,17 +131,24 @@ impl Model {
             }
             Step::Patch { .. } => self.apply_patch(step),
             Step::Delete { slot, .. } => {
+                self.leave(*slot);
                 let gone = &mut self.contacts[slot.0];
                 gone.live = false;
-                // Its links and tags go with it.
-                gone.projects.clear();
                 gone.tags.clear();
-                for c in self.contacts.iter_mut().filter(|c| c.manager == Some(*slot)) {
-                    c.manager = None;
-                    c.version += 1;
+            }
+            Step::Move { slot, .. } => {
+                self.leave(*slot);
+                let to = 1 - self.contacts[slot.0].client;
+                if self.live_count(to) == 0 {
+                    self.primary[to] = Some(*slot);
                 }
-                if self.primary == Some(*slot) {
-                    self.primary = None;
+                let moved = &mut self.contacts[slot.0];
+                moved.client = to;
+                moved.manager = None;
+                moved.version += 1;
+                // Access granted for the old client ends: the pending invitation is withdrawn.
+                if moved.portal == "invited" {
+                    moved.portal = "none";
                 }
             }
             Step::Invite { slot } => {
@@ -170,21 +193,36 @@ impl Model {
         if c.portal == "invited" && key(before.email) != key(c.email) {
             c.portal = "none";
         }
-        let promoted = *is_primary == Merge::Set(true) && self.primary != Some(*slot);
+        let promoted = *is_primary == Merge::Set(true) && self.primary[c.client] != Some(*slot);
         let c = &mut self.contacts[slot.0];
         let shown = |c: &Known| (c.email, c.phone, c.mobile, c.title, c.region, c.manager, c.portal);
         if promoted || shown(c) != shown(&before) {
             c.version += 1;
         }
         if promoted {
-            self.move_primary(*slot);
+            self.move_primary(*slot, before.client);
         }
     }
 
-    /// Gives `slot` the primary role; the old primary's version moves with its demotion.
-    fn move_primary(&mut self, slot: Slot) {
-        if let Some(old) = self.primary.replace(slot) {
+    /// Gives `slot` the primary role at its client; the old primary's version moves with its
+    /// demotion.
+    fn move_primary(&mut self, slot: Slot, client: usize) {
+        if let Some(old) = self.primary[client].replace(slot) {
             self.contacts[old.0].version += 1;
+        }
+    }
+
+    /// What a contact leaving its client (deleted or moved) takes with it: its project links,
+    /// its reports' link to it (each report's version moves), and the role if it was primary.
+    fn leave(&mut self, slot: Slot) {
+        let client = self.contacts[slot.0].client;
+        self.contacts[slot.0].projects.clear();
+        for c in self.contacts.iter_mut().filter(|c| c.live && c.manager == Some(slot)) {
+            c.manager = None;
+            c.version += 1;
+        }
+        if self.primary[client] == Some(slot) {
+            self.primary[client] = None;
         }
     }
 }

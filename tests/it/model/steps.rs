@@ -51,6 +51,11 @@ pub(super) enum Step {
     Invite {
         slot: Slot,
     },
+    /// Moves the contact to the sequence's other client.
+    Move {
+        slot: Slot,
+        if_match: IfMatch,
+    },
     /// Links the contact to `PROJECTS[project]`.
     Link {
         slot: Slot,
@@ -133,6 +138,7 @@ impl fmt::Debug for Step {
             }
             Step::Delete { slot, if_match } => write!(f, "delete {slot:?} if_match={if_match:?}"),
             Step::Invite { slot } => write!(f, "invite {slot:?}"),
+            Step::Move { slot, if_match } => write!(f, "move {slot:?} if_match={if_match:?}"),
             Step::Link { slot, project } => write!(f, "link {slot:?} {}", PROJECTS[*project]),
             Step::Unlink { slot, project } => write!(f, "unlink {slot:?} {}", PROJECTS[*project]),
             Step::Tag { slot, tag } => write!(f, "tag {slot:?} {}", TAGS[*tag]),
