@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod deadline;
 pub mod domain;
+pub mod duplicate_candidates;
 pub mod email;
 pub mod error;
 pub mod exports;

@@ -39,6 +39,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("notes", 3),
     // Exports: browsing's pages written to the export bucket (S3), an outside store it owns.
     ("exports", 3),
+    // Duplicate candidates: the tenant's duplicate keys grouped, their contacts read and paired.
+    ("duplicate_candidates", 3),
     ("http", 4),
     // The per-cold-start wiring (`App`) and the handlers that build services from it.
     ("app", 5),

@@ -20,6 +20,7 @@ mod docs_citations;
 mod domain_events;
 mod domain_events_failures;
 mod domain_events_notes;
+mod duplicate_candidates;
 mod duplicates;
 mod email_faults;
 mod email_faults_notices;

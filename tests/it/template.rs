@@ -113,8 +113,11 @@ fn expected_leading_keys(function: &str) -> Vec<&'static str> {
         // The sign-in gate reads only the contact its user is.
         "portal-sign-in" => vec!["TENANT#*#CLIENT#*"],
         // The stream's consumer writes, erases and re-points contacts' activity, erases a
-        // deleted contact's tag memberships, and reads a contact's move record beside it.
-        "change-events" => vec!["TENANT#*#CLIENT#*", "TENANT#*#CONTACT#*#ACTIVITY", "TENANT#*#TAG#*"],
+        // deleted contact's tag memberships, keeps the duplicate keys, and reads a contact's
+        // move record beside it.
+        "change-events" => {
+            vec!["TENANT#*#CLIENT#*", "TENANT#*#CONTACT#*#ACTIVITY", "TENANT#*#DUPKEYS", "TENANT#*#TAG#*"]
+        }
         _ => vec!["TENANT#*"],
     }
 }

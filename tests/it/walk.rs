@@ -171,6 +171,7 @@ where
         let found = self.call("GET", "/contacts", &[], &format!("?email={email}"), None, 200).await;
         assert_eq!(found["items"][0]["id"], k.as_str());
         self.call("GET", "/contacts", &[], "?q=lovel", None, 200).await;
+        self.call("GET", "/contacts/duplicates", &[], "?rule=phone", None, 200).await;
         self.call("GET", "/clients/{clientId}/contacts/{contactId}", &both, "", None, 200).await;
         let augusta = json_body(json!({"first_name": "Augusta"}));
         let copy = self

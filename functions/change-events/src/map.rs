@@ -14,10 +14,10 @@ use time::OffsetDateTime;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::InternalNotes;
-use shared::domain::{ClientId, ContactId, TagId, TenantId};
+use shared::domain::{ClientId, Contact, ContactId, TagId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
 use shared::store::deletions::{DELETION_ENTITY, MOVE_ENTITY};
-use shared::store::items::{CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
+use shared::store::items::{contact_of_item, CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
 use shared::store::keys;
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
@@ -69,6 +69,9 @@ pub struct Mapped {
     pub removed: Option<(ClientId, u64)>,
     /// A moved contact's history, to point at its new client (`Store::rehome_activity`).
     pub rehome: Option<(TenantId, ContactId, (ClientId, ClientId))>,
+    /// A contact's change, as its duplicate keys follow it (`Store::sync_duplicate_keys`): the
+    /// contact before and after (`None`: none).
+    pub duplicate_keys: Option<(TenantId, Option<Contact>, Option<Contact>)>,
 }
 
 /// A record that cannot be mapped: a contact or client item whose keys or times are not the
@@ -162,6 +165,23 @@ fn keys_of(item: &Item, entity: &str) -> Result<Keys, Unmappable> {
     }
 }
 
+/// The contact before and after a contact record, for its duplicate keys. An image that is not
+/// a whole contact (which the service never writes) leaves the keys as they are, with a
+/// warning: the record's events do not depend on them.
+fn duplicate_keys(
+    change: &StreamChange,
+    tenant: &TenantId,
+) -> Option<(TenantId, Option<Contact>, Option<Contact>)> {
+    let parsed = |image: &Option<Item>| image.as_ref().map(|item| contact_of_item(item.clone())).transpose();
+    match (parsed(&change.old), parsed(&change.new)) {
+        (Ok(old), Ok(new)) => Some((tenant.clone(), old, new)),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(event_id = %change.event_id, error = %e, "a contact image that is not a whole contact: its duplicate keys are left as they are");
+            None
+        }
+    }
+}
+
 /// The time in attribute `name` of `item` (RFC 3339).
 fn time_of(item: &Item, name: &str) -> Result<OffsetDateTime, Unmappable> {
     let at = text(item, name).ok_or_else(|| Unmappable(format!("no {name}")))?;
@@ -194,7 +214,10 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
     let mut out = Mapped::default();
     let ctx = Ctx { change, keys: &keys, at, actor: &actor, notes };
     match (entity, &change.old, &change.new) {
-        ("contact", _, _) => contact(&ctx, &mut out),
+        ("contact", _, _) => {
+            out.duplicate_keys = duplicate_keys(change, &keys.tenant);
+            contact(&ctx, &mut out)
+        }
         (_, None, Some(new)) => {
             out.events.push(ctx.event("client.created", json!({"client": snapshot(new, CLIENT_EDITABLE)})))
         }

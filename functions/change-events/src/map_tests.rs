@@ -17,6 +17,10 @@ fn contact(extra: &[(&str, AttributeValue)]) -> Item {
         ("PK".to_owned(), s(&format!("TENANT#acme#CLIENT#{CLIENT}"))),
         ("SK".to_owned(), s(&format!("CONTACT#{ADA}"))),
         ("entity".to_owned(), s("contact")),
+        ("id".to_owned(), s(ADA)),
+        ("client_id".to_owned(), s(CLIENT)),
+        ("created_at".to_owned(), s("2026-11-28T09:00:00Z")),
+        ("created_by".to_owned(), s("user-1")),
         ("last_name".to_owned(), s("Lovelace")),
         ("email".to_owned(), s("ada@example.com")),
         ("portal_status".to_owned(), s("none")),
@@ -262,4 +266,31 @@ fn a_history_entry_that_is_not_a_note_publishes_nothing() {
     let mapped = map(&change(None, Some(email)), InternalNotes::Withheld).unwrap();
 
     assert!(mapped.events.is_empty() && mapped.activity.is_empty(), "{mapped:?}");
+}
+
+#[test]
+fn every_contact_record_carries_the_contact_before_and_after_for_its_duplicate_keys() {
+    let phone = [("phone", s("+12025550143"))];
+    let added = map(&change(None, Some(contact(&phone))), InternalNotes::Withheld).unwrap();
+    let removed = map(&change(Some(contact(&phone)), None), InternalNotes::Withheld).unwrap();
+
+    let (tenant, before, after) = added.duplicate_keys.expect("an add's keys");
+    assert_eq!((tenant.as_str(), before.is_none()), ("acme", true));
+    assert_eq!(
+        after.expect("the new contact").fields.phone.map(|p| p.as_str().to_owned()).as_deref(),
+        Some("+12025550143")
+    );
+    let (_, before, after) = removed.duplicate_keys.expect("a removal's keys");
+    assert!(before.is_some() && after.is_none());
+}
+
+#[test]
+fn a_contact_image_that_is_not_a_whole_contact_still_maps_its_events_and_leaves_its_keys() {
+    let mut partial = contact(&[]);
+    partial.remove("created_at");
+
+    let mapped = map(&change(None, Some(partial)), InternalNotes::Withheld).unwrap();
+
+    assert_eq!(kinds(&mapped), ["contact.created"]);
+    assert!(mapped.duplicate_keys.is_none());
 }

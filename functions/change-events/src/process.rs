@@ -115,6 +115,9 @@ impl Processor {
                 self.store.erase_tag_members(tenant, *contact, tags).await?;
             }
         }
+        if let Some((tenant, old, new)) = &mapped.duplicate_keys {
+            self.store.sync_duplicate_keys(tenant, old.as_ref(), new.as_ref()).await?;
+        }
         if let Some((tenant, contact, clients)) = &mapped.rehome {
             self.store.rehome_activity(tenant, *contact, *clients).await?;
         }

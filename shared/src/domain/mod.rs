@@ -10,6 +10,7 @@ pub mod contact_patch;
 pub mod custom_field;
 pub mod custom_value;
 pub mod dates;
+pub mod duplicates;
 pub mod email;
 pub mod error;
 pub mod export;

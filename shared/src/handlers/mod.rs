@@ -70,6 +70,9 @@ operations! {
     find_contacts: FIND_CONTACTS = op("GET", "/contacts", "find-contacts", Read)
         .table(&["Query", "GetItem", "BatchGetItem"])
         .indexes(&["GSI3", "GSI4"]);
+    // A window of the tenant's duplicate keys (one Query), then their contacts and clients.
+    find_duplicates: FIND_DUPLICATES = op("GET", "/contacts/duplicates", "find-duplicates", Read)
+        .table(&["Query", "BatchGetItem"]);
     get_contact: GET_CONTACT = op("GET", "/clients/{clientId}/contacts/{contactId}", "get-contact", Read)
         .table(&["GetItem"]);
     update_contact: UPDATE_CONTACT =

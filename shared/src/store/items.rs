@@ -17,8 +17,8 @@ mod contact;
 
 pub use client::{client_editable_item, client_plain_attrs, new_client_item, ClientRecord, CLIENT_EDITABLE};
 pub use contact::{
-    contact_editable_item, contact_plain_attrs, new_contact_item, ContactRecord, CONTACT_EDITABLE,
-    CONTACT_STAFF_ONLY, EMAIL_STATUS_ATTRIBUTES,
+    contact_editable_item, contact_of_item, contact_plain_attrs, new_contact_item, ContactRecord,
+    CONTACT_EDITABLE, CONTACT_STAFF_ONLY, EMAIL_STATUS_ATTRIBUTES,
 };
 
 #[derive(Debug, Serialize, Deserialize, Default)]

@@ -7,6 +7,7 @@ mod clients;
 mod contacts;
 mod custom_fields;
 pub mod deletions;
+pub mod duplicates;
 mod email_claims;
 pub mod error;
 mod exports;

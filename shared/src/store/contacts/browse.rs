@@ -70,7 +70,7 @@ pub struct CustomFilter {
 }
 
 /// A contact of a tenant-wide list, with its client's name.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct TenantContact {
     #[serde(flatten)]
     pub contact: Contact,

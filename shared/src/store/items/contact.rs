@@ -169,6 +169,11 @@ pub fn new_contact_item(t: &TenantId, c: &Contact) -> StoreResult<Item> {
     Ok(item)
 }
 
+/// The contact a stored item (or a stream image of one) holds.
+pub fn contact_of_item(item: Item) -> StoreResult<Contact> {
+    ContactRecord::from_item(item)?.into_contact()
+}
+
 #[derive(Deserialize)]
 pub struct ContactRecord {
     id: String,

@@ -53,6 +53,12 @@ pub(crate) enum Shape<'a> {
         term: &'a str,
         id: &'a str,
     },
+    /// A contact's key of a duplicate rule (`PK = TENANT#t#DUPKEYS`, `SK = {rule}#{key}#{id}`),
+    /// kept from the stream, so it follows its contact's changes within seconds.
+    DuplicateKey {
+        rule: &'a str,
+        id: &'a str,
+    },
     /// A contact's link to a project (kept by another module): under its client, keyed by
     /// project id and contact id, so a project's contacts are one query of its client.
     ProjectLink {
@@ -119,6 +125,7 @@ impl Shape<'_> {
             Shape::Quota => Some("quota"),
             Shape::Topic { .. } => Some("topic"),
             Shape::Find { .. } => Some("find"),
+            Shape::DuplicateKey { .. } => Some("duplicate_key"),
             Shape::ProjectLink { .. } => Some("project_link"),
             Shape::Settings => Some("settings"),
             Shape::Activity { .. } => Some("activity"),
@@ -152,6 +159,13 @@ pub(crate) fn shape_of<'a>(pk: &'a str, sk: &'a str) -> Option<Shape<'a>> {
         let (term, id) = sk.split_at_checked(sk.len().checked_sub(26)?)?;
         let term = term.strip_suffix('#').filter(|t| !t.is_empty())?;
         return Some(Shape::Find { tenant, term, id: ulid(id)? });
+    }
+    if tail == "DUPKEYS" {
+        // `{rule}#{key}#{contact id}`: the id is the last 26 characters.
+        let (rest, id) = sk.split_at_checked(sk.len().checked_sub(26)?)?;
+        let (rule, key) = rest.strip_suffix('#')?.split_once('#')?;
+        let known = ["phone", "name", "email"].contains(&rule) && !key.is_empty();
+        return known.then_some(Shape::DuplicateKey { rule, id: ulid(id)? });
     }
     let (kind, id) = tail.split_once('#')?;
     keyed_item_shape(tenant, kind, id, sk)

@@ -90,3 +90,26 @@ pub(super) fn export_job(item: &Item, found: &mut Found) {
         found.add(Rule::ExportJob, format!("{}: {what}", keys(item)));
     }
 }
+
+/// A duplicate key names its rule and contact as its key does, the client that contact was
+/// under, and the contact's version it was written at. (Whether the contact still has it is
+/// eventual, the stream's: a list checks each pair against the contacts.)
+pub(super) fn duplicate_key(item: &Item, (rule, id): (&str, &str), found: &mut Found) {
+    let mut wrong = Vec::new();
+    if s(item, "rule") != Some(rule) || s(item, "contact_id") != Some(id) {
+        wrong.push(format!(
+            "its rule {:?} and contact {:?} are not its key's",
+            s(item, "rule"),
+            s(item, "contact_id")
+        ));
+    }
+    if s(item, "client_id").and_then(ulid).is_none() {
+        wrong.push(format!("its client_id {:?} is not an id", s(item, "client_id")));
+    }
+    if num(item, "version").is_none_or(|v| v < 1) {
+        wrong.push("it names no version of its contact".to_owned());
+    }
+    for what in wrong {
+        found.add(Rule::KeyAttributes, format!("{}: {what}", keys(item)));
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::records::{export_job, idempotency_record, invitation};
+use super::records::{duplicate_key, export_job, idempotency_record, invitation};
 use super::{shape_of, Shape};
 use crate::invariants::{s, Found, Item, Rule};
 
@@ -114,6 +114,7 @@ impl<'a> Table<'a> {
             }
             Shape::Deletion { .. } | Shape::Move { .. } => self.deletions.push((shape, item)),
             Shape::Export { .. } => export_job(item, found),
+            Shape::DuplicateKey { rule, id } => duplicate_key(item, (rule, id), found),
             Shape::Tag { .. } | Shape::TagName { .. } | Shape::TagMember { .. } => {
                 self.tags.push((shape, item))
             }
