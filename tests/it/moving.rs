@@ -322,3 +322,35 @@ async fn a_tag_landing_while_its_contact_moves_is_carried_along_or_refused_never
     outcomes.assert_each_occurred();
     assert_invariants(&api).await;
 }
+
+#[tokio::test]
+async fn a_move_whose_writes_outgrow_one_transaction_is_409_and_changes_nothing() {
+    // Given Ada at Acme with 30 projects, 20 tags and 25 reports: more than 100 writes to move
+    let api = TestApi::new().await;
+    let (acme, ada, globex) = given_two_clients(&api).await;
+    let path = contact_path(&acme, &ada);
+    for p in 0..30 {
+        assert_eq!(api.send(&admin(), "PUT", &format!("{path}/projects/p-{p}"), &[], None).await.status, 200);
+    }
+    for t in 0..20 {
+        let tag = api.post(&admin(), "/tags", json!({ "name": format!("T{t}") })).await.json();
+        let tagging = format!("{path}/tags/{}", tag["id"].as_str().unwrap());
+        assert_eq!(api.send(&admin(), "PUT", &tagging, &[], None).await.status, 204);
+    }
+    for r in 0..25 {
+        let body =
+            json!({ "last_name": format!("R{r}"), "phone": "+12025550143", "line_manager_id": ada["id"] });
+        given_contact(&api, &admin(), &acme, body).await;
+    }
+    let before = api.get(&admin(), &path).await.json();
+
+    // When she is moved
+    let res = move_to(&api, &path, &globex).await;
+
+    // Then it is refused whole, naming what to do, and she is as she was
+    assert_eq!((res.status, res.problem_code().as_str()), (409, "move-too-large"), "{}", res.body);
+    assert!(res.json()["detail"].as_str().is_some_and(|d| d.contains("unlink")), "{}", res.body);
+    assert_eq!(api.get(&admin(), &path).await.json(), before);
+    assert_eq!(client(&api, &globex).await["contact_count"], 1);
+    assert_invariants(&api).await;
+}
