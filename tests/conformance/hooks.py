@@ -84,6 +84,7 @@ LISTS = {
     "list-contact-activity",
     "list-project-contacts",
     "find-contacts",
+    "find-duplicates",
     "list-tasks",
     "list-tags",
     "list-tag-contacts",
