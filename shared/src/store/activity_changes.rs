@@ -185,13 +185,7 @@ impl Store {
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
             .collect::<StoreResult<_>>()?;
-        self.write_batch(requests).await
-    }
-
-    /// Sends up to 25 puts and deletes in one `BatchWriteItem`, sending again what it leaves
-    /// unprocessed; `StoreBusy` when DynamoDB still leaves some after `DELETE_ATTEMPTS`.
-    pub(crate) async fn write_batch(&self, requests: Vec<WriteRequest>) -> StoreResult<()> {
-        // What each attempt starts from: the writes DynamoDB has not processed yet.
+        // What each attempt starts from: the deletions DynamoDB has not processed yet.
         let attempt = move |requests: Vec<WriteRequest>| async move {
             let out = self
                 .db
