@@ -17,7 +17,7 @@ use crate::email::Mailing;
 use crate::error::ServiceResult;
 use crate::portal_users::PortalUsers;
 use crate::quota::Budgets;
-use crate::store::sweep::DueContact;
+use crate::store::sweep::{DueContact, DuePurge};
 use crate::store::tx::Item;
 
 mod act;
@@ -47,6 +47,8 @@ pub struct SweepReport {
     pub suppressed: u32,
     /// Found due but taken by another run or changed by a user meanwhile.
     pub skipped: u32,
+    /// Archived contacts erased, their tenant's retention over (`store::contacts::archive`).
+    pub purged: u32,
     /// Index items read: the sweep's cost grows with this, not with the table.
     pub items_read: u32,
     pub stopped_early: bool,
@@ -89,13 +91,15 @@ pub async fn sweep<'a>(
             .iter()
             .map(|(partition, start)| store.due_contacts(partition, &bound, start.clone(), PAGE));
         let pages = future::try_join_all(reads).await?;
-        let mut due = Vec::new();
+        let (mut due, mut purges) = (Vec::new(), Vec::new());
         let mut more = Vec::new();
         for ((partition, _), page) in pending.into_iter().zip(pages) {
             report.items_read += page.scanned;
             due.extend(page.items);
+            purges.extend(page.purges);
             more.extend(page.next.map(|next| (partition, Some(next))));
         }
+        purge(with, purges, &mut report).await;
         while !due.is_empty() {
             if near_deadline() {
                 report.stopped_early = true;
@@ -107,6 +111,35 @@ pub async fn sweep<'a>(
         pending = more;
     }
     Ok(report)
+}
+
+/// Erases the archived contacts found due, side by side; one that fails is left due for the
+/// next run, and one restored meanwhile is skipped.
+async fn purge(with: &Sweeping<'_>, due: Vec<DuePurge>, report: &mut SweepReport) {
+    let store = &with.mail.store;
+    let stamp = act::stamp(with.mail.clock.now());
+    let outcomes: Vec<_> = stream::iter(due)
+        .map(|due| {
+            let stamp = &stamp;
+            async move {
+                let contact = (due.client, due.contact);
+                let result = store.purge_archived(&due.tenant, contact, Some(&due.sort_key), None, stamp).await;
+                if let Err(e) = &result {
+                    tracing::warn!(tenant = %due.tenant, contact = %due.contact, error = %crate::telemetry::chain(e), "erasing an archived contact failed; retried on a later run");
+                }
+                result
+            }
+        })
+        .buffer_unordered(CONCURRENT_SENDS)
+        .collect()
+        .await;
+    for outcome in outcomes {
+        match outcome {
+            Ok(Some(_)) => report.purged += 1,
+            Ok(None) => report.skipped += 1,
+            Err(_) => report.failed += 1,
+        }
+    }
 }
 
 /// Acts on one page of due contacts, side by side, within their tenants' quotas.
@@ -189,6 +222,7 @@ pub async fn run_scheduled<'a>(
             undeliverable = report.undeliverable,
             failed = report.failed,
             skipped = report.skipped,
+            purged = report.purged,
             items_read = report.items_read,
             stopped_early = report.stopped_early,
             budget_ms,
@@ -213,6 +247,7 @@ fn report_metrics(report: &SweepReport) {
         .count("SweepHeld", report.held.into())
         .count("SweepSuppressed", report.suppressed.into())
         .count("SweepSkipped", report.skipped.into())
+        .count("SweepPurged", report.purged.into())
         .count("SweepItemsRead", report.items_read.into())
         .count("SweepStoppedEarly", report.stopped_early.into())
         .emit();

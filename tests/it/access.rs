@@ -118,6 +118,8 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/clients/{clientId}/contacts/{contactId}"),
     ("DELETE", "/clients/{clientId}/contacts/{contactId}"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/archive"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/restore"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/invite"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/password-reset"),
     ("POST", "/clients/{clientId}/notifications"),
@@ -152,9 +154,12 @@ const ACCEPTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/notifications"),
     ("POST", "/exports"),
 ];
-/// Writes answering 200: an import's report, a project link made or already there, a move.
+/// Writes answering 200: an import's report, a project link made or already there, a move, an
+/// archive and a restore.
 const OK_WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/archive"),
+    ("POST", "/clients/{clientId}/contacts/{contactId}/restore"),
     ("POST", "/clients/{clientId}/contacts/import"),
     ("POST", "/clients/import"),
     ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
@@ -240,6 +245,13 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
     let path = match route.function {
         // A new password goes only to a contact that uses the portal.
         "reset-contact-password" => format!("{}/password-reset", given_portal_user(api, "t1").await.path()),
+        // Only an archived contact is restored.
+        "restore-contact" => {
+            let contact = format!("/clients/{client}/contacts/{contact_id}");
+            let archived = api.post(owner, &format!("{contact}/archive"), json!({})).await;
+            assert_eq!(archived.status, 200, "{}", archived.body);
+            format!("{contact}/restore")
+        }
         // A lookup needs what to look for.
         "find-contacts" => "/contacts?q=l".to_owned(),
         "get-export" => {

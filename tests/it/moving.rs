@@ -354,3 +354,38 @@ async fn a_move_whose_writes_outgrow_one_transaction_is_409_and_changes_nothing(
     assert_eq!(client(&api, &globex).await["contact_count"], 1);
     assert_invariants(&api).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_move_with_a_current_if_match_is_not_made_stale_by_a_tag_landing_first() {
+    let (api, proxy) = racing_api().await;
+    let tag =
+        api.post(&admin(), "/tags", json!({ "name": "VIP" })).await.json()["id"].as_str().unwrap().to_owned();
+    // Given Ada at Acme, read at her current version, and Globex
+    let (acme, ada, globex) = given_two_clients(&api).await;
+    let path = contact_path(&acme, &ada);
+    let etag = api.get(&admin(), &path).await.header("etag").expect("an ETag").to_owned();
+
+    // When she is tagged as she moves with that ETag, the tag landing first (a tag moves no
+    // version, so the ETag is still hers)
+    let run = race_landing(&proxy, HELD_TRANSACTIONS, Some(&[1, 0]), 2, |i| {
+        let (api, path, globex, tag, etag) =
+            (api.clone(), path.clone(), globex.clone(), tag.clone(), etag.clone());
+        async move {
+            match i {
+                0 => {
+                    let headers = [("if-match", etag.as_str()), ("content-type", "application/json")];
+                    let body = json!({ "client_id": globex }).to_string();
+                    api.send(&admin(), "POST", &format!("{path}/move"), &headers, Some(body)).await
+                }
+                _ => api.send(&admin(), "PUT", &format!("{path}/tags/{tag}"), &[], None).await,
+            }
+        }
+    })
+    .await;
+
+    // Then the move plans again and lands, carrying the tag
+    assert_eq!(run.responses[1].status, 204, "{}", run.responses[1].body);
+    assert_eq!(run.responses[0].status, 200, "{}", run.responses[0].body);
+    assert_eq!(api.get(&admin(), &contact_path(&globex, &ada)).await.json()["tag_ids"], json!([tag]));
+    assert_invariants(&api).await;
+}

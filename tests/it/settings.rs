@@ -33,9 +33,10 @@ async fn a_tenant_that_never_saved_settings_gets_the_deployments_defaults() {
         res.json(),
         json!({
             "default_permissions": [], "default_notifications": [], "invite_on_add": false,
-            "signature_name": "Acme Services", "invite_ttl_hours": 48, "custom_fields": [],
+            "signature_name": "Acme Services", "invite_ttl_hours": 48, "archive_retention_days": 30,
+            "custom_fields": [],
             "inherited": ["default_permissions", "default_notifications", "invite_on_add",
-                          "signature_name", "invite_ttl_hours"],
+                          "signature_name", "invite_ttl_hours", "archive_retention_days"],
             "version": 0, "updated_at": null, "updated_by": null,
         })
     );
@@ -58,7 +59,10 @@ async fn an_administrator_saves_settings_and_any_user_of_the_tenant_reads_them()
     let read = api.get(&TestApi::reader("t1"), "/settings").await.json();
     assert_eq!(read["default_permissions"], json!(["invoices", "support"]));
     assert_eq!(read["signature_name"], "Acme Support");
-    assert_eq!(read["inherited"], json!(["default_notifications", "invite_on_add", "invite_ttl_hours"]));
+    assert_eq!(
+        read["inherited"],
+        json!(["default_notifications", "invite_on_add", "invite_ttl_hours", "archive_retention_days"])
+    );
     assert_eq!(read["version"], 1);
     assert_eq!(read["updated_by"], saved.json()["updated_by"]);
     assert_invariants(&api).await;

@@ -99,12 +99,14 @@ pub(crate) fn actions(statement: &serde_yaml::Value) -> Vec<String> {
 
 /// The key prefixes each function may touch, written down from the key layout (docs/table.md):
 /// the public accept-invite function reaches only invitations and contacts; the
-/// sweep only contacts; staff functions only their tenant's items, plus invitations where they
+/// sweep contacts, and, erasing an archived contact, its client and claim; staff functions only their tenant's items, plus invitations where they
 /// invite or send a password reset.
 fn expected_leading_keys(function: &str) -> Vec<&'static str> {
     match function {
         "accept-invite" => vec!["INVITE#*", "TENANT#*#CLIENT#*"],
-        "support-expiry-sweep" => vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA", "TENANT#*#CONTACT#*#ACTIVITY"],
+        "support-expiry-sweep" => {
+            vec!["TENANT#*#CLIENT#*", "TENANT#*#QUOTA", "TENANT#*#CONTACT#*#ACTIVITY", "TENANT#*"]
+        }
         // SES's events: the contact they name and its activity, nothing else.
         "record-email-event" => vec!["TENANT#*#CLIENT#*", "TENANT#*#CONTACT#*#ACTIVITY"],
         "add-contact" | "invite-contact" | "invite-client" | "reset-contact-password" => {

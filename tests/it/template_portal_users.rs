@@ -21,8 +21,11 @@ fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
             "cognito-idp:AdminUserGlobalSignOut",
         ],
         "update-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
-        // A deleted contact's user goes, and so does a moved one's (it names the old client).
-        "delete-contact" | "move-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
+        // A deleted contact's user goes, and so does a moved one's (it names the old client)
+        // and an archived one's (a restore does not give access back).
+        "delete-contact" | "move-contact" | "archive-contact" => {
+            [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat()
+        }
         "support-expiry-sweep" => end_access.to_vec(),
         "export-contact" => vec!["cognito-idp:AdminGetUser"],
         _ => vec![],

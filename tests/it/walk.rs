@@ -155,7 +155,7 @@ where
     }
 
     /// Adds Ada to client `c` with `email`, lists, finds, reads, copies (the copy moved to another
-    /// client, then deleted) and changes her;
+    /// client, then deleted), archives and restores, and changes her;
     /// returns her id.
     async fn contacts(&mut self, c: &str, email: &str) -> String {
         let ids = [("clientId", c)];
@@ -187,6 +187,12 @@ where
         let copy = [("clientId", other.as_str()), ("contactId", copy_id.as_str())];
         self.call("DELETE", "/clients/{clientId}/contacts/{contactId}", &copy, "", None, 204).await;
         self.call("DELETE", "/clients/{clientId}", &[("clientId", other.as_str())], "", None, 204).await;
+        // She is archived, listed as such, and restored.
+        self.call("POST", "/clients/{clientId}/contacts/{contactId}/archive", &both, "", None, 200).await;
+        let archived =
+            self.call("GET", "/clients/{clientId}/contacts", &ids, "?archived=true", None, 200).await;
+        assert_eq!(archived["items"][0]["id"], k.as_str());
+        self.call("POST", "/clients/{clientId}/contacts/{contactId}/restore", &both, "", None, 200).await;
         let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
         self.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
         k

@@ -257,7 +257,14 @@ fn client_item(tenant: &TenantId, id: ClientId, i: usize) -> Item {
     })
     .expect("valid client");
     let stamp = Stamp { at: "2026-01-01T00:00:00Z".into(), by: "bench".into() };
-    let client = Client { id, fields, primary_contact_id: None, contact_count: 0, audit: Audit::new(&stamp) };
+    let client = Client {
+        id,
+        fields,
+        primary_contact_id: None,
+        contact_count: 0,
+        archived_count: 0,
+        audit: Audit::new(&stamp),
+    };
     new_client_item(tenant, &client).expect("item")
 }
 

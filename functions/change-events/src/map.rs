@@ -16,9 +16,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::InternalNotes;
 use shared::domain::{ClientId, Contact, ContactId, TagId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
-use shared::store::deletions::{DELETION_ENTITY, MOVE_ENTITY};
+use shared::store::deletions::{Relocation, ARCHIVE_ENTITY, DELETION_ENTITY, MOVE_ENTITY, RESTORE_ENTITY};
 use shared::store::items::{contact_of_item, CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
 use shared::store::keys;
+use shared::store::ARCHIVED_ENTITY;
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
 
@@ -148,6 +149,10 @@ fn keys_of(item: &Item, entity: &str) -> Result<Keys, Unmappable> {
         sk = sk.strip_prefix(keys::DELETED_SK_PREFIX).ok_or_else(bad)?;
         entity = if sk.starts_with(keys::CLIENT_SK_PREFIX) { "client" } else { "contact" };
     }
+    if entity == ARCHIVED_ENTITY {
+        // `ARCHIVED#CONTACT#{id}`: the contact's sort key after the prefix's first part.
+        sk = sk.strip_prefix("ARCHIVED#").ok_or_else(bad)?;
+    }
     match entity {
         "client" => Ok(Keys {
             tenant: TenantId::parse(pk).ok_or_else(bad)?,
@@ -196,7 +201,16 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
         return deletion(change);
     }
     if entity == MOVE_ENTITY {
-        return moved(change);
+        return moved(change, Relocation::Move);
+    }
+    if entity == ARCHIVE_ENTITY {
+        return moved(change, Relocation::Archive);
+    }
+    if entity == RESTORE_ENTITY {
+        return moved(change, Relocation::Restore);
+    }
+    if entity == ARCHIVED_ENTITY {
+        return archived(change);
     }
     if entity == "activity" {
         return note(change, image.expect("an image named the entity"));
@@ -287,8 +301,10 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
 
 /// A move record's insertion (`shared::store::deletions`) is `contact.moved`, by its mover, at its
 /// time, under the client the contact moved to; with `contact.portal_status_changed` when the
-/// move ended portal access. The history says `client_id` changed, and follows the contact.
-fn moved(change: &StreamChange) -> Result<Mapped, Unmappable> {
+/// move ended portal access. The history says `client_id` changed, and follows the contact. An
+/// archive record's is `contact.archived` (with the portal's change, as a move's), a restore
+/// record's `contact.restored`; neither is a change of the contact's fields.
+fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> {
     let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
     let bad = |what: &str| Unmappable(format!("move record without {what}"));
     let id = |name: &str| text(new, name).ok_or_else(|| bad(name));
@@ -305,11 +321,18 @@ fn moved(change: &StreamChange) -> Result<Mapped, Unmappable> {
         actor: &actor,
         notes: InternalNotes::Withheld,
     };
-    let data = json!({"from_client_id": from.to_string(), "to_client_id": to.to_string()});
-    let mut out = Mapped { rehome: Some((tenant, contact, (from, to))), ..Mapped::default() };
-    out.events.push(ctx.event("contact.moved", data));
-    let fields = ChangeKind::FieldsChanged(vec!["client_id".to_owned()]);
-    out.activity.push(ctx.activity(change.event_id.clone(), fields));
+    let mut out = Mapped::default();
+    match kind {
+        Relocation::Move => {
+            let data = json!({"from_client_id": from.to_string(), "to_client_id": to.to_string()});
+            out.rehome = Some((tenant, contact, (from, to)));
+            out.events.push(ctx.event("contact.moved", data));
+            let fields = ChangeKind::FieldsChanged(vec!["client_id".to_owned()]);
+            out.activity.push(ctx.activity(change.event_id.clone(), fields));
+        }
+        Relocation::Archive => out.events.push(ctx.event("contact.archived", json!({}))),
+        Relocation::Restore => out.events.push(ctx.event("contact.restored", json!({}))),
+    }
     let (before, after) = (id("portal_status_before")?.to_owned(), id("portal_status")?.to_owned());
     if before != after {
         let data = json!({"old": before, "new": after});
@@ -362,8 +385,8 @@ impl Ctx<'_> {
 
 fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
     match (&ctx.change.old, &ctx.change.new) {
-        // A moved contact's arrival: its move record's insertion is its `contact.moved`.
-        (None, Some(new)) if new.contains_key("moved_from") => {}
+        // A moved or restored contact's arrival: its record's insertion is its event.
+        (None, Some(new)) if new.contains_key("moved_from") || new.contains_key("restored_at") => {}
         (None, Some(new)) => {
             let mut fields: Vec<&str> = user_set_contact_fields().filter(|f| ctx.discloses(f)).collect();
             fields.extend(["is_primary", "portal_status"]);
@@ -385,6 +408,20 @@ fn contact(ctx: &Ctx<'_>, out: &mut Mapped) {
         (Some(old), Some(new)) => contact_modified(ctx, old, new, out),
         (None, None) => {}
     }
+}
+
+/// An archived contact's item (`shared::store::contacts::archive`) means nothing while it is
+/// kept; its removal erases as a contact's does (its history, its tag memberships), unless a
+/// restore record of its version says it was restored (`Processor` asks).
+fn archived(change: &StreamChange) -> Result<Mapped, Unmappable> {
+    let (Some(old), None) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
+    let keys = keys_of(old, ARCHIVED_ENTITY)?;
+    let actor = None;
+    let ctx =
+        Ctx { change, keys: &keys, at: change.written_at, actor: &actor, notes: InternalNotes::Withheld };
+    let mut out = Mapped::default();
+    contact(&ctx, &mut out);
+    Ok(out)
 }
 
 fn contact_modified(ctx: &Ctx<'_>, old: &Item, new: &Item, out: &mut Mapped) {

@@ -294,3 +294,67 @@ fn a_contact_image_that_is_not_a_whole_contact_still_maps_its_events_and_leaves_
     assert_eq!(kinds(&mapped), ["contact.created"]);
     assert!(mapped.duplicate_keys.is_none());
 }
+
+/// A record of contact Ada's archive or restore (`shared::store::deletions`), by `archiver`.
+fn relocation_record(kind: Relocation, portal: (&str, &str)) -> Item {
+    let stamp = shared::domain::Stamp { at: "2026-12-07T10:00:00Z".into(), by: "archiver".into() };
+    let (client, contact) = (ClientId::parse(CLIENT).unwrap(), ContactId::parse(ADA).unwrap());
+    let portal = (portal.0.parse().unwrap(), portal.1.parse().unwrap());
+    let record = shared::store::deletions::MoveRecord {
+        kind,
+        contact,
+        version: 3,
+        from: client,
+        to: client,
+        portal,
+        stamp: &stamp,
+    };
+    shared::store::deletions::move_item(&TenantId::parse("acme").unwrap(), &record)
+}
+
+#[test]
+fn an_archive_record_is_contact_archived_with_the_end_of_portal_access_and_no_field_change() {
+    let record = relocation_record(Relocation::Archive, ("active", "revoked"));
+
+    let mapped = map(&change(None, Some(record)), InternalNotes::Withheld).unwrap();
+
+    assert_eq!(kinds(&mapped), ["contact.archived", "contact.portal_status_changed"]);
+    let event = &mapped.events[0];
+    assert_eq!(
+        (event.actor.as_deref(), event.contact_id.as_deref(), &event.data),
+        (Some("archiver"), Some(ADA), &json!({}))
+    );
+    assert!(mapped.rehome.is_none(), "an archive keeps the contact's history where it is");
+    assert!(mapped.activity.iter().all(|a| matches!(a.kind, ChangeKind::PortalStatus { .. })), "{mapped:?}");
+}
+
+#[test]
+fn a_restore_record_is_contact_restored_and_the_restored_item_is_no_new_contact() {
+    let record = relocation_record(Relocation::Restore, ("none", "none"));
+    let restored = contact(&[("restored_at", s("2026-12-07T10:00:00Z"))]);
+
+    let events = map(&change(None, Some(record)), InternalNotes::Withheld).unwrap();
+    let arrival = map(&change(None, Some(restored)), InternalNotes::Withheld).unwrap();
+
+    assert_eq!(kinds(&events), ["contact.restored"]);
+    assert!(events.activity.is_empty(), "{events:?}");
+    assert!(arrival.events.is_empty(), "{arrival:?}");
+    assert!(arrival.duplicate_keys.is_some(), "its duplicate keys come back with it");
+}
+
+#[test]
+fn an_archived_items_removal_erases_as_a_contacts_unless_its_restore_record_says_otherwise() {
+    let mut archived =
+        contact(&[("entity", s("archived_contact")), ("version", AttributeValue::N("4".into()))]);
+    archived.insert("SK".to_owned(), s(&format!("ARCHIVED#CONTACT#{ADA}")));
+
+    let removed = map(&change(Some(archived.clone()), None), InternalNotes::Withheld).unwrap();
+    let kept = map(&change(None, Some(archived)), InternalNotes::Withheld).unwrap();
+
+    assert!(removed.events.is_empty(), "{removed:?}");
+    let erased = removed.erase_activity_of.map(|(t, c)| (t.to_string(), c.to_string()));
+    assert_eq!(erased, Some(("acme".to_owned(), ADA.to_owned())));
+    assert_eq!(removed.removed.map(|(c, v)| (c.to_string(), v)), Some((CLIENT.to_owned(), 4)));
+    assert!(removed.duplicate_keys.is_none(), "its keys went when it was archived");
+    assert!(kept.events.is_empty() && kept.erase_activity_of.is_none() && kept.duplicate_keys.is_none());
+}

@@ -163,6 +163,8 @@ pub struct Client {
     pub fields: ClientFields,
     pub primary_contact_id: Option<ContactId>,
     pub contact_count: u64,
+    /// Its archived contacts (`contact_count` counts the others), kept until restored or erased.
+    pub archived_count: u64,
     pub audit: Audit,
 }
 
@@ -180,6 +182,7 @@ impl Serialize for Client {
             sla: &'a Sla,
             primary_contact_id: Option<ContactId>,
             contact_count: u64,
+            archived_count: u64,
             version: u64,
             created_at: &'a str,
             updated_at: &'a str,
@@ -198,6 +201,7 @@ impl Serialize for Client {
             sla: &f.sla,
             primary_contact_id: self.primary_contact_id,
             contact_count: self.contact_count,
+            archived_count: self.archived_count,
             version: self.audit.version,
             created_at: &self.audit.created_at,
             updated_at: &self.audit.updated_at,

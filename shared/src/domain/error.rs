@@ -38,7 +38,7 @@ pub enum DomainError {
     EmailTaken,
     #[error("a client with contacts must keep exactly one primary contact")]
     PrimaryRequired,
-    #[error("the client still has contacts; delete them first")]
+    #[error("the client still has contacts (archived ones count); delete them first")]
     ClientHasContacts,
     #[error("a contact manages at most {0} others; reassign some of its reports first")]
     TooManyReports(u64),

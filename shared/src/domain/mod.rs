@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod address;
+pub mod archive;
 pub mod audit;
 pub mod client;
 pub mod contact;

@@ -50,9 +50,10 @@ pub(crate) fn check_target(from: ClientId, to: ClientId) -> Result<(), DomainErr
     }
 }
 
-/// The contact's portal status once moved: access granted for the old client ends. A pending
-/// invitation is withdrawn (none), an active user is revoked; none and revoked stay.
-pub(crate) fn portal_after_move(status: PortalStatus) -> PortalStatus {
+/// The contact's portal status once moved (or archived): access granted for the old client
+/// ends. A pending invitation is withdrawn (none), an active user is revoked; none and revoked
+/// stay.
+pub(crate) fn portal_after_leaving(status: PortalStatus) -> PortalStatus {
     match status {
         PortalStatus::Invited | PortalStatus::None => PortalStatus::None,
         PortalStatus::Active | PortalStatus::Revoked => PortalStatus::Revoked,
@@ -106,10 +107,10 @@ mod tests {
 
     #[test]
     fn a_move_withdraws_a_pending_invitation_and_revokes_active_access() {
-        assert_eq!(portal_after_move(PortalStatus::Invited), PortalStatus::None);
-        assert_eq!(portal_after_move(PortalStatus::Active), PortalStatus::Revoked);
-        assert_eq!(portal_after_move(PortalStatus::None), PortalStatus::None);
-        assert_eq!(portal_after_move(PortalStatus::Revoked), PortalStatus::Revoked);
+        assert_eq!(portal_after_leaving(PortalStatus::Invited), PortalStatus::None);
+        assert_eq!(portal_after_leaving(PortalStatus::Active), PortalStatus::Revoked);
+        assert_eq!(portal_after_leaving(PortalStatus::None), PortalStatus::None);
+        assert_eq!(portal_after_leaving(PortalStatus::Revoked), PortalStatus::Revoked);
     }
 
     #[test]

@@ -20,6 +20,11 @@ use super::topics::{NotificationTopic, Permission};
 /// Hours an invitation may be set to last: at least one, at most a week (an invitation record
 /// is kept a week past its validity, and a longer-lived link is a longer-lived credential).
 pub const INVITE_TTL_HOURS: RangeInclusive<u32> = 1..=168;
+/// Days an archived contact may be kept before it is erased: a day at least (an archive is not
+/// a deletion), a year at most (archived data kept longer than that is data nobody uses).
+pub const ARCHIVE_RETENTION_DAYS: RangeInclusive<u32> = 1..=365;
+/// How long an archived contact is kept when the tenant has not said.
+pub const DEFAULT_ARCHIVE_RETENTION_DAYS: u32 = 30;
 /// The longest name emails may be signed with.
 pub(crate) const SIGNATURE_NAME_MAX: usize = 100;
 
@@ -31,6 +36,7 @@ pub struct TenantSettings {
     pub invite_on_add: Option<bool>,
     pub signature_name: Option<Text>,
     pub invite_ttl_hours: Option<u32>,
+    pub archive_retention_days: Option<u32>,
     /// The tenant's own contact fields (`domain::custom_field`); none by default.
     pub custom_fields: CustomFields,
 }
@@ -70,6 +76,7 @@ pub struct SettingsPatch {
     pub invite_on_add: Patch<bool>,
     pub signature_name: Patch<Text>,
     pub invite_ttl_hours: Patch<u32>,
+    pub archive_retention_days: Patch<u32>,
     pub custom_fields: Patch<CustomFields>,
 }
 
@@ -92,6 +99,7 @@ impl SettingsPatch {
             invite_on_add: r.boolean("invite_on_add"),
             signature_name: r.text("signature_name", SIGNATURE_NAME_MAX),
             invite_ttl_hours: r.whole_number("invite_ttl_hours", INVITE_TTL_HOURS),
+            archive_retention_days: r.whole_number("archive_retention_days", ARCHIVE_RETENTION_DAYS),
             custom_fields: match r.raw("custom_fields") {
                 Patch::Set(Value::Array(items)) => match CustomFields::parse(items) {
                     Ok(fields) => Patch::Set(fields),
@@ -130,6 +138,7 @@ impl TenantSettings {
             invite_on_add: patch.invite_on_add.apply(self.invite_on_add),
             signature_name: patch.signature_name.apply(self.signature_name.clone()),
             invite_ttl_hours: patch.invite_ttl_hours.apply(self.invite_ttl_hours),
+            archive_retention_days: patch.archive_retention_days.apply(self.archive_retention_days),
             // A list is replaced whole (RFC 7396); `null` removes every definition.
             custom_fields: patch.custom_fields.apply(Some(self.custom_fields.clone())).unwrap_or_default(),
         }
@@ -146,6 +155,7 @@ impl TenantSettings {
                 .as_ref()
                 .map_or_else(|| fallbacks.signature_name.to_owned(), |t| t.as_str().to_owned()),
             invite_ttl_hours: self.invite_ttl_hours.unwrap_or(fallbacks.invite_ttl_hours),
+            archive_retention_days: self.archive_retention_days(),
             custom_fields: self.custom_fields.clone(),
         }
     }
@@ -158,10 +168,18 @@ impl TenantSettings {
             ("invite_on_add", self.invite_on_add.is_none()),
             ("signature_name", self.signature_name.is_none()),
             ("invite_ttl_hours", self.invite_ttl_hours.is_none()),
+            ("archive_retention_days", self.archive_retention_days.is_none()),
         ]
         .into_iter()
         .filter_map(|(name, inherited)| inherited.then_some(name))
         .collect()
+    }
+}
+
+impl TenantSettings {
+    /// How many days an archived contact of this tenant is kept before it is erased.
+    pub fn archive_retention_days(&self) -> u32 {
+        self.archive_retention_days.unwrap_or(DEFAULT_ARCHIVE_RETENTION_DAYS)
     }
 }
 
@@ -188,6 +206,7 @@ pub struct Effective {
     pub invite_on_add: bool,
     pub signature_name: String,
     pub invite_ttl_hours: u32,
+    pub archive_retention_days: u32,
     pub custom_fields: CustomFields,
 }
 
@@ -256,6 +275,19 @@ mod tests {
         for bad in [json!(0), json!(169), json!(1.5), json!(-1), json!("48")] {
             assert!(parse(json!({ "invite_ttl_hours": bad })).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_archived_contact_is_kept_a_whole_number_of_days_from_one_to_a_year_thirty_unless_set() {
+        for ok in [1, 30, 365] {
+            assert!(parse(json!({ "archive_retention_days": ok })).is_ok(), "{ok}");
+        }
+        for bad in [json!(0), json!(366), json!(1.5), json!("30")] {
+            assert!(parse(json!({ "archive_retention_days": bad })).is_err(), "{bad}");
+        }
+        assert_eq!(TenantSettings::default().effective(&FALLBACKS).archive_retention_days, 30);
+        let set = TenantSettings::default().patched(parse(json!({ "archive_retention_days": 7 })).unwrap());
+        assert_eq!(set.archive_retention_days(), 7);
     }
 
     #[test]

@@ -66,6 +66,9 @@ fn start_of(date: Date) -> OffsetDateTime {
     date.with_time(Time::MIDNIGHT).assume_utc()
 }
 
+/// The action part of an archived contact's index key.
+const PURGE: &str = "PURGE";
+
 pub struct SweepKey {
     pub due: OffsetDateTime,
     pub action: SweepAction,
@@ -100,6 +103,18 @@ impl SweepKey {
         format!("{}#{}#{tenant}#{client}#{contact}", format_instant(self.due), self.action.as_str())
     }
 
+    /// The index sort key of an archived contact, due for erasure at `at`
+    /// (`archive::purge_at`): the same shards and range as the support actions, so one run of
+    /// the sweep does both.
+    pub fn purge_key(at: OffsetDateTime, tenant: &TenantId, client: ClientId, contact: ContactId) -> String {
+        format!("{}#{PURGE}#{tenant}#{client}#{contact}", format_instant(at))
+    }
+
+    /// Whether an index sort key is an archived contact's erasure (`purge_key`).
+    pub(crate) fn is_purge(sort_key: &str) -> bool {
+        sort_key.split('#').nth(1) == Some(PURGE)
+    }
+
     /// Reads the action back from an index sort key.
     pub(crate) fn action_of(sort_key: &str) -> Option<SweepAction> {
         match sort_key.split('#').nth(1)? {
@@ -114,6 +129,18 @@ impl SweepKey {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn an_archived_contacts_erasure_is_keyed_by_its_time_and_read_back_as_no_support_action() {
+        let (tenant, client, contact) =
+            (TenantId::parse("acme").unwrap(), ClientId::generate(), ContactId::generate());
+        let key = SweepKey::purge_key(datetime!(2027-01-06 18:30:15.5 UTC), &tenant, client, contact);
+        assert_eq!(key, format!("2027-01-06T18:30:15Z#PURGE#acme#{client}#{contact}"));
+        assert!(SweepKey::is_purge(&key));
+        assert_eq!(SweepKey::action_of(&key), None);
+        let revoke = SweepKey { due: datetime!(2027-01-06 0:00 UTC), action: SweepAction::Revoke };
+        assert!(!SweepKey::is_purge(&revoke.sort_key(&tenant, client, contact)));
+    }
 
     #[test]
     fn a_contact_without_access_or_end_date_is_not_swept() {

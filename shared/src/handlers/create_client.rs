@@ -22,6 +22,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         fields,
         primary_contact_id: None,
         contact_count: 0,
+        archived_count: 0,
         audit: Audit::new(&call.stamp()),
     };
     let response = StoredResponse {

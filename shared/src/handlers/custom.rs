@@ -54,6 +54,12 @@ impl ShowsContact for Contact {
     }
 }
 
+impl ShowsContact for crate::store::ArchivedContact {
+    fn contact_mut(&mut self) -> &mut Contact {
+        &mut self.contact
+    }
+}
+
 impl ShowsContact for TenantContact {
     fn contact_mut(&mut self) -> &mut Contact {
         &mut self.contact

@@ -1,13 +1,15 @@
 //! GET /clients/{clientId}/contacts?topic=&primary=&portal_status=&email_status=&sort=&limit=&cursor=
+//! GET /clients/{clientId}/contacts?archived=true&limit=&cursor= (the archived ones, by id)
 
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::domain::{EmailStatus, NotificationTopic, PortalStatus};
+use crate::domain::archive::Shown;
+use crate::domain::{ClientId, EmailStatus, NotificationTopic, PortalStatus};
 use crate::http::error::RequestError;
 use crate::http::request::Query;
 use crate::http::response::{json, ListBody};
 use crate::http::{serve, Call, HttpResult};
-use crate::store::keys::{topic_sk_prefix, CONTACT_SK_PREFIX};
+use crate::store::keys::{topic_sk_prefix, ARCHIVED_SK_PREFIX, CONTACT_SK_PREFIX};
 use crate::store::ContactFilter;
 use crate::App;
 
@@ -19,8 +21,11 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let client = call.client_id()?;
     let query = Query::parse(
         &call.req,
-        &["limit", "cursor", "topic", "primary", "portal_status", "email_status", "sort"],
+        &["limit", "cursor", "topic", "primary", "portal_status", "email_status", "sort", "archived"],
     )?;
+    if query.parsed("archived", Shown::parse)? == Some(Shown::Archived) {
+        return archived(&call, client, &query).await;
+    }
     let by_name = query.parsed("sort", |s| (s == "name").then_some(()))?.is_some();
     let filter = ContactFilter {
         topic: query.parsed("topic", |t| t.parse::<NotificationTopic>().ok())?,
@@ -51,5 +56,20 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let page = call.app.store.list_contacts(call.tenant()?, client, &filter, query.limit()?, after).await?;
     let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
     let items = super::custom::shown(&call, page.items).await?;
+    json(200, &ListBody { items, next_cursor })
+}
+
+/// The client's archived contacts: no filter or order applies to them.
+async fn archived(call: &Call<'_, App>, client: ClientId, query: &Query) -> HttpResult<Response<Body>> {
+    let others = ["topic", "primary", "portal_status", "email_status", "sort"];
+    if let Some(name) = others.iter().find(|name| query.get(name).is_some()) {
+        let message = format!("{name} cannot be combined with archived=true");
+        return Err(RequestError::BadRequest(message).into());
+    }
+    let scope = format!("archived|{}|{client}", call.tenant()?);
+    let after = call.app.cursors.resume(&scope, query.get("cursor"), ARCHIVED_SK_PREFIX)?;
+    let page = call.app.store.archived_contacts(call.tenant()?, client, query.limit()?, after).await?;
+    let next_cursor = page.last_sort_key.map(|sk| call.app.cursors.sign(&scope, &sk));
+    let items = super::custom::shown(call, page.items).await?;
     json(200, &ListBody { items, next_cursor })
 }

@@ -89,6 +89,16 @@ operations! {
         op("POST", "/clients/{clientId}/contacts/{contactId}/move", "move-contact", Write)
             .table(&["GetItem", "BatchGetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"])
             .portal_users(ENDS_PORTAL_ACCESS);
+    // The contact, the tenant's retention setting, its claim's reports and index items, the
+    // client: one transaction; its archived item keeps its tags and links where they are.
+    archive_contact: ARCHIVE_CONTACT =
+        op("POST", "/clients/{clientId}/contacts/{contactId}/archive", "archive-contact", Write)
+            .table(&["GetItem", "BatchGetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"])
+            .portal_users(ENDS_PORTAL_ACCESS);
+    // The archived item, the client, its tag memberships checked still there: one transaction.
+    restore_contact: RESTORE_CONTACT =
+        op("POST", "/clients/{clientId}/contacts/{contactId}/restore", "restore-contact", Write)
+            .table(&["GetItem", "BatchGetItem", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"]);
     invite_contact: INVITE_CONTACT =
         op("POST", "/clients/{clientId}/contacts/{contactId}/invite", "invite-contact", Write)
             .table(&["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"])

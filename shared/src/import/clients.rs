@@ -115,6 +115,7 @@ async fn import_row(
                 fields,
                 primary_contact_id: None,
                 contact_count: 0,
+                archived_count: 0,
                 audit: Audit::new(stamp),
             };
             match importer.store.create_client(tenant, &client, None).await {

@@ -228,14 +228,17 @@ impl Store {
         .await
     }
 
-    /// The client's delete: only while it exists without contacts (and at `if_match`).
+    /// The client's delete: only while it exists without contacts, archived ones included (and
+    /// at `if_match`).
     fn client_delete(
         &self,
         tenant: &TenantId,
         id: ClientId,
         if_match: Option<u64>,
     ) -> StoreResult<TransactWriteItem> {
-        let mut condition = "attribute_exists(PK) AND contact_count = :zero".to_owned();
+        let mut condition = "attribute_exists(PK) AND contact_count = :zero \
+             AND (attribute_not_exists(archived_count) OR archived_count = :zero)"
+            .to_owned();
         let mut delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::client_sk(id))))

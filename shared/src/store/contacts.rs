@@ -8,6 +8,7 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 mod add;
+mod archive;
 mod browse;
 mod bulk;
 mod conditions;
@@ -22,6 +23,7 @@ mod read;
 mod reports;
 mod update;
 
+pub use archive::{Archived, ArchivedContact, ARCHIVED_ENTITY};
 pub use browse::{Browse, BrowseOrder, CustomFilter, TenantContact, MAX_BROWSE_CLIENTS};
 pub use bulk::{batch_lengths, BATCH_ROWS};
 pub use email_status::StatusChange;
@@ -54,6 +56,8 @@ enum Role {
     Idempotency,
     /// A topic or search item (`store::index`): unconditional.
     Index,
+    /// A contact's tag membership, checked still there (`archive`).
+    TagMember,
     /// A link to a project (`projects`).
     ProjectLink,
     /// The record of who deleted the contact (`store::deletions`): unconditional.
@@ -89,6 +93,14 @@ enum Outcome {
     Retry,
     /// This item's condition failed (the first one in the caller's order of precedence).
     Failed(Role, Reason),
+}
+
+/// How a planned transaction ended, with every refusal (`run_plan_all`).
+enum Refusals {
+    Committed,
+    Retry,
+    /// The items whose conditions failed, in request order.
+    Failed(Vec<(Role, Reason)>),
 }
 
 /// Renders the result recorded for an idempotent add, once the stored contact is known.
@@ -137,6 +149,22 @@ impl Store {
         match failed {
             Some(i) => Ok(Outcome::Failed(plan.roles[i], reasons.swap_remove(i))),
             None => Err(StoreError::internal(format!("transaction cancelled: {reasons:?}"))),
+        }
+    }
+
+    /// Runs a plan and names every item whose condition failed, for an answer that depends on
+    /// more than one of them.
+    async fn run_plan_all(&self, plan: Plan) -> StoreResult<Refusals> {
+        let reasons = match self.transact(plan.items).await? {
+            TxOutcome::Committed => return Ok(Refusals::Committed),
+            TxOutcome::Conflict => return Ok(Refusals::Retry),
+            TxOutcome::Cancelled(reasons) => reasons,
+        };
+        let failed: Vec<(Role, Reason)> =
+            plan.roles.into_iter().zip(reasons).filter(|(_, reason)| reason.failed_condition()).collect();
+        match failed.is_empty() {
+            true => Err(StoreError::internal("transaction cancelled without a failed condition")),
+            false => Ok(Refusals::Failed(failed)),
         }
     }
 

@@ -25,6 +25,32 @@ pub const DELETION_ENTITY: &str = "deletion";
 /// removal of a moved contact's old item (whose history and tags go with it) from a deletion.
 pub const MOVE_ENTITY: &str = "move";
 
+/// The `entity` of an archive record and of a restore record: the same shape as a move record
+/// (`to_client_id` the contact's own client), written in the transaction that archives a
+/// contact (removing its item for an archived one, `store::contacts::archive`) or restores it.
+/// `change-events` publishes `contact.archived` / `contact.restored` from their insertion, and
+/// finds them, as a move record, where a removal is no deletion.
+pub const ARCHIVE_ENTITY: &str = "archive";
+pub const RESTORE_ENTITY: &str = "restore";
+
+/// Which of the three a record of a contact's item leaving its key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relocation {
+    Move,
+    Archive,
+    Restore,
+}
+
+impl Relocation {
+    pub fn entity(self) -> &'static str {
+        match self {
+            Relocation::Move => MOVE_ENTITY,
+            Relocation::Archive => ARCHIVE_ENTITY,
+            Relocation::Restore => RESTORE_ENTITY,
+        }
+    }
+}
+
 /// What a move record's sort key starts with.
 pub const MOVED_SK_PREFIX: &str = "MOVED#";
 
@@ -61,8 +87,9 @@ pub fn deletion_item(tenant: &TenantId, client: ClientId, contact: Option<Contac
     item
 }
 
-/// What a move record says of one move.
+/// What a move (archive, restore) record says of one move.
 pub struct MoveRecord<'a> {
+    pub kind: Relocation,
     pub contact: ContactId,
     /// The version of the item the move removed.
     pub version: u64,
@@ -75,12 +102,12 @@ pub struct MoveRecord<'a> {
 
 /// The item of a move record.
 pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
-    let MoveRecord { contact, version, from, to, portal, stamp } = *record;
+    let MoveRecord { kind, contact, version, from, to, portal, stamp } = *record;
     let at = OffsetDateTime::parse(&stamp.at, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
     Item::from([
         (keys::PK.to_owned(), s(keys::contacts_pk(tenant, from))),
         (keys::SK.to_owned(), s(moved_sk(contact, version))),
-        ("entity".to_owned(), s(MOVE_ENTITY)),
+        ("entity".to_owned(), s(kind.entity())),
         ("tenant_id".to_owned(), s(tenant.to_string())),
         ("contact_id".to_owned(), s(contact.to_string())),
         ("client_id".to_owned(), s(from.to_string())),
@@ -94,8 +121,9 @@ pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
 }
 
 impl Store {
-    /// Whether the contact item removed from `client` at `version` was moved, not deleted: its
-    /// move record exists (a consistent read; the record is written with the removal).
+    /// Whether the contact item removed from `client` at `version` was moved (archived,
+    /// restored), not deleted: its record exists (a consistent read; the record is written with
+    /// the removal).
     pub async fn was_moved(
         &self,
         tenant: &TenantId,
@@ -104,6 +132,21 @@ impl Store {
     ) -> StoreResult<bool> {
         let key = Self::key(keys::contacts_pk(tenant, client), moved_sk(contact, version));
         Ok(self.get(key).await?.is_some())
+    }
+
+    /// The put of a move (archive, restore) record, for its transaction. Unconditional: its key
+    /// holds the version of the item it records the removal of, which is removed once.
+    pub(crate) fn relocation_put(
+        &self,
+        tenant: &TenantId,
+        record: &MoveRecord<'_>,
+    ) -> StoreResult<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(move_item(tenant, record)))
+            .build()
+            .map_err(StoreError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// The put of a deletion record, for the deletion's transaction. Unconditional: ids are

@@ -77,7 +77,8 @@ fn to_attrs<T: Serialize>(value: &T) -> StoreResult<Item> {
     to_item(value).map_err(StoreError::internal)
 }
 
-fn audit_attrs(item: &mut Item, a: &Audit) {
+/// Writes an item's audit: its version and when and by whom it was created and last changed.
+pub(crate) fn audit_attrs(item: &mut Item, a: &Audit) {
     item.insert("version".into(), n(a.version));
     item.insert("created_at".into(), s(&a.created_at));
     item.insert("updated_at".into(), s(&a.updated_at));

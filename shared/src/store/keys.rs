@@ -38,6 +38,14 @@ pub fn contact_sk(id: ContactId) -> String {
 
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
 
+/// What an archived contact's sort key starts with, under its client (`store::contacts::archive`):
+/// no query of `CONTACT#` items reads it.
+pub const ARCHIVED_SK_PREFIX: &str = "ARCHIVED#CONTACT#";
+
+pub fn archived_sk(id: ContactId) -> String {
+    format!("{ARCHIVED_SK_PREFIX}{id}")
+}
+
 /// What every email claim's partition key of a tenant starts with; the address key follows.
 pub(crate) fn email_claims_prefix(t: &TenantId) -> String {
     format!("TENANT#{t}#EMAIL#")

@@ -27,7 +27,13 @@ fn named(item: &Item) -> Option<(ClientId, ContactId)> {
 impl Store {
     /// One page of the items of partition `pk` whose sort key starts with `prefix`, after
     /// `after`, read consistently (index items are written with their contacts).
-    fn prefix_page(&self, pk: &str, prefix: &str, limit: i32, after: Option<String>) -> QueryFluentBuilder {
+    pub(super) fn prefix_page(
+        &self,
+        pk: &str,
+        prefix: &str,
+        limit: i32,
+        after: Option<String>,
+    ) -> QueryFluentBuilder {
         self.db
             .query()
             .table_name(&self.table)
@@ -39,7 +45,7 @@ impl Store {
             .consistent_read(true)
     }
 
-    async fn run_query(&self, query: QueryFluentBuilder) -> StoreResult<QueryOutput> {
+    pub(super) async fn run_query(&self, query: QueryFluentBuilder) -> StoreResult<QueryOutput> {
         query.send().await.map_err(|e| StoreError::failed("Query", e.into_service_error()))
     }
 

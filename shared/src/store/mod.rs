@@ -35,8 +35,8 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use clients::ClientFilter;
 pub use contacts::{
-    batch_lengths, Browse, BrowseOrder, ContactFilter, CustomFilter, RenderRecord, StatusChange,
-    TenantContact, Updated, BATCH_ROWS, MAX_BROWSE_CLIENTS,
+    batch_lengths, Archived, ArchivedContact, Browse, BrowseOrder, ContactFilter, CustomFilter, RenderRecord,
+    StatusChange, TenantContact, Updated, ARCHIVED_ENTITY, BATCH_ROWS, MAX_BROWSE_CLIENTS,
 };
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};

@@ -32,6 +32,8 @@ struct SettingsItem {
     signature_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     invite_ttl_hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive_retention_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     custom_fields: Vec<CustomFieldItem>,
     version: u64,
@@ -102,6 +104,7 @@ fn settings_item(tenant: &TenantId, s: &TenantSettings, audit: &Audit) -> StoreR
         invite_on_add: s.invite_on_add,
         signature_name: s.signature_name.as_ref().map(|t| t.as_str().to_owned()),
         invite_ttl_hours: s.invite_ttl_hours,
+        archive_retention_days: s.archive_retention_days,
         custom_fields: custom_field_items(&s.custom_fields),
         version: audit.version,
         created_at: audit.created_at.clone(),
@@ -125,6 +128,7 @@ pub(crate) fn stored_settings(item: Option<Item>) -> StoreResult<StoredSettings>
             invite_on_add: r.invite_on_add,
             signature_name: r.signature_name.map(Text::from_stored),
             invite_ttl_hours: r.invite_ttl_hours,
+            archive_retention_days: r.archive_retention_days,
             custom_fields: stored_custom_fields(r.custom_fields)?,
         },
         audit: Some(Audit {

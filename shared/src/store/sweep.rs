@@ -11,7 +11,7 @@ use super::tx::Item;
 use super::update_expr::UpdateExpr;
 use super::{keys, Store};
 use crate::domain::dates::format_date;
-use crate::domain::sweep::{sweep_partition, SweepAction};
+use crate::domain::sweep::{sweep_partition, SweepAction, SweepKey};
 use crate::domain::{ClientId, Contact, PortalStatus, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 
@@ -25,8 +25,29 @@ pub(crate) struct DueContact {
     pub sort_key: String,
 }
 
+/// An archived contact the sweep found due for erasure (`store::contacts::archive`).
+pub(crate) struct DuePurge {
+    pub tenant: TenantId,
+    pub client: ClientId,
+    pub contact: crate::domain::ContactId,
+    /// The index sort key it was found under: the erasure is conditioned on it.
+    pub sort_key: String,
+}
+
+impl DuePurge {
+    /// Reads `due#PURGE#tenant#client#contact`.
+    fn of(sort_key: &str) -> Option<Self> {
+        let mut parts = sort_key.split('#').skip(2);
+        let tenant = TenantId::parse(parts.next()?)?;
+        let client = ClientId::parse(parts.next()?)?;
+        let contact = crate::domain::ContactId::parse(parts.next()?)?;
+        Some(Self { tenant, client, contact, sort_key: sort_key.to_owned() })
+    }
+}
+
 pub(crate) struct DuePage {
     pub items: Vec<DueContact>,
+    pub purges: Vec<DuePurge>,
     pub next: Option<Item>,
     /// Items the query read (what it costs; filters would not reduce it).
     pub scanned: u32,
@@ -60,15 +81,24 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::failed(format!("Query {SWEEP_INDEX}"), e.into_service_error()))?;
-        let mut items = Vec::new();
+        let (mut items, mut purges) = (Vec::new(), Vec::new());
         for item in out.items() {
             let sort_key = item.get("GSI1SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if SweepKey::is_purge(&sort_key) {
+                purges.push(DuePurge::of(&sort_key).ok_or_else(|| StoreError::internal("bad purge key"))?);
+                continue;
+            }
             let tenant =
                 tenant_of(&sort_key).ok_or_else(|| StoreError::internal("sweep key without tenant"))?;
             let contact = ContactRecord::from_item(item.clone())?.into_contact()?;
             items.push(DueContact { tenant, contact, sort_key });
         }
-        Ok(DuePage { items, next: out.last_evaluated_key.clone(), scanned: out.scanned_count.max(0) as u32 })
+        Ok(DuePage {
+            items,
+            purges,
+            next: out.last_evaluated_key.clone(),
+            scanned: out.scanned_count.max(0) as u32,
+        })
     }
 
     fn due_key(due: &DueContact) -> Item {

@@ -22,6 +22,11 @@ const LEASE_MINUTES: i64 = 15;
 /// Who the sweep's changes and emails are by.
 const SWEEP_ACTOR: &str = "support-expiry-sweep";
 
+/// The sweep's changes are by `SWEEP_ACTOR`, at `now`.
+pub(super) fn stamp(now: time::OffsetDateTime) -> Stamp {
+    Stamp { at: format_timestamp(now), by: SWEEP_ACTOR.into() }
+}
+
 pub(super) enum Done {
     Revoked,
     /// Access ended, but its email failed: the next run after the lease retries the email.
@@ -117,7 +122,7 @@ async fn claim(with: &super::Sweeping<'_>, due: &DueContact) -> ServiceResult<Op
         due.contact.client_id,
         due.contact.id,
     );
-    let stamp = Stamp { at: format_timestamp(now), by: SWEEP_ACTOR.into() };
+    let stamp = stamp(now);
     let Some(first_time) = mail.store.claim_due(due, action, &lease, &stamp).await? else {
         return Ok(None);
     };

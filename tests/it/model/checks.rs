@@ -33,6 +33,18 @@ impl Run<'_> {
         assert_eq!(client["contact_count"], json!(count), "client {at}\n{}", self.story());
         assert_eq!(client["primary_contact_id"].as_str(), primary_id, "client {at}\n{}", self.story());
         assert_eq!(self.model.primary[at].is_some(), count > 0, "the model keeps one primary");
+        let archived = self.model.archived_count(at);
+        assert_eq!(client["archived_count"], json!(archived), "client {at}\n{}", self.story());
+        let path = format!("/clients/{id}/contacts?archived=true&limit=100");
+        let listed = one_page(&self.api.get(&self.admin, &path).await, "the archived", &self.story());
+        let mut ids: Vec<&str> = listed.iter().filter_map(|c| c["id"].as_str()).collect();
+        let mut expected: Vec<&str> = (self.model.contacts.iter())
+            .filter(|c| c.archived && c.client == at)
+            .map(|c| c.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(ids, expected, "client {at}'s archived contacts\n{}", self.story());
 
         let path = format!("/clients/{id}/contacts?limit=100");
         let listed = one_page(&self.api.get(&self.admin, &path).await, "the contacts", &self.story());
@@ -107,19 +119,21 @@ impl Run<'_> {
         ids
     }
 
-    /// Each tag's contacts are the live contacts the model says carry it, in id order (a
-    /// deleted contact's left out, its member items erased or not yet).
+    /// Each tag's contacts are the live contacts the model says carry it, by client id then
+    /// contact id (a deleted or archived contact's left out, its member items erased, kept or
+    /// not yet erased).
     pub(super) async fn assert_tags_agree(&self) {
         for (t, id) in self.tag_ids.iter().enumerate() {
             let path = format!("/tags/{id}/contacts?limit=100");
             let what = format!("the contacts of tag {t}");
             let listed = one_page(&self.api.get(&self.admin, &path).await, &what, &self.story());
             let shown: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap_or_default()).collect();
-            let mut expected: Vec<&str> = (self.model.contacts.iter())
+            let mut expected: Vec<(&str, &str)> = (self.model.contacts.iter())
                 .filter(|c| c.live && c.tags.contains(&t))
-                .map(|c| c.id.as_str())
+                .map(|c| (self.clients[c.client].as_str(), c.id.as_str()))
                 .collect();
             expected.sort_unstable();
+            let expected: Vec<&str> = expected.into_iter().map(|(_, id)| id).collect();
             assert_eq!(
                 shown,
                 expected,

@@ -110,10 +110,18 @@ fn tagged() -> impl Strategy<Value = (Slot, usize)> {
     (slot, prop_oneof![4 => Just(0), 1 => 1..TAGS.len()])
 }
 
+/// The contact of an archive or a restore: mostly the second contact (seldom the primary, which
+/// stays while others remain), so that a restore often finds the contact archived.
+fn archived() -> impl Strategy<Value = Slot> {
+    prop_oneof![4 => Just(1), 1 => 0..SLOTS].prop_map(Slot)
+}
+
 fn step() -> impl Strategy<Value = Step> {
     let delete = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Delete { slot, if_match });
     let invite = slot().prop_map(|slot| Step::Invite { slot });
     let moves = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Move { slot, if_match });
+    let archive = (archived(), if_match()).prop_map(|(slot, if_match)| Step::Archive { slot, if_match });
+    let restore = (archived(), if_match()).prop_map(|(slot, if_match)| Step::Restore { slot, if_match });
     let link = linked().prop_map(|(slot, project)| Step::Link { slot, project });
     let unlink = linked().prop_map(|(slot, project)| Step::Unlink { slot, project });
     let tag = tagged().prop_map(|(slot, tag)| Step::Tag { slot, tag });
@@ -125,6 +133,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => delete,
         2 => invite,
         2 => moves,
+        3 => archive,
+        3 => restore,
         4 => link,
         3 => unlink,
         3 => tag,

@@ -41,7 +41,19 @@ impl Model {
                 store_refusal(taken, unknown_manager).unwrap_or(vec![CREATED])
             }
             Step::Patch { .. } => self.predict_patch(step),
+            // An archived contact is erased at once.
+            Step::Delete { slot, if_match } if self.archived(*slot).is_some() => {
+                vec![if *if_match == IfMatch::Stale { STALE } else { NO_CONTENT }]
+            }
             Step::Delete { slot, if_match } => self.predict_leaving(*slot, *if_match, NO_CONTENT),
+            Step::Archive { slot, if_match } => self.predict_leaving(*slot, *if_match, OK),
+            // Back as it was: its address was kept, and a restore joins its client as an add
+            // does, so nothing refuses it.
+            Step::Restore { slot, if_match } => match self.archived(*slot) {
+                None => vec![NOT_FOUND],
+                Some(_) if *if_match == IfMatch::Stale => vec![STALE],
+                Some(_) => vec![OK],
+            },
             // A move takes it to the other client, where it is new, so nothing there refuses it.
             Step::Move { slot, if_match } => self.predict_leaving(*slot, *if_match, OK),
             Step::Invite { slot } => match self.live(*slot) {

@@ -33,6 +33,8 @@ fn kind(step: &Step, linked: bool) -> &'static str {
         Step::Delete { .. } => "delete",
         Step::Invite { .. } => "invite",
         Step::Move { .. } => "move",
+        Step::Archive { .. } => "archive",
+        Step::Restore { .. } => "restore",
         Step::Link { .. } if linked => "link again",
         Step::Link { .. } => "link",
         Step::Unlink { .. } if linked => "unlink linked",

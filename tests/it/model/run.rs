@@ -63,7 +63,8 @@ impl<'a> Run<'a> {
     /// The `If-Match` header for `slot`: the ETag the model expects it to have, or the one
     /// before (a contact not live is sent its first).
     fn if_match_header(&self, slot: Slot, if_match: IfMatch) -> Option<String> {
-        let version = self.model.live(slot).map_or(1, |c| c.version);
+        let known = self.model.live(slot).or(self.model.archived(slot));
+        let version = known.map_or(1, |c| c.version);
         match if_match {
             IfMatch::Absent => None,
             IfMatch::Current => Some(format!("\"v{version}\"")),
@@ -124,6 +125,11 @@ impl<'a> Run<'a> {
             }
             Step::Invite { slot } => {
                 self.api.post(&self.admin, &format!("{}/invite", self.contact_path(*slot)), json!({})).await
+            }
+            Step::Archive { slot, if_match } | Step::Restore { slot, if_match } => {
+                let action = if matches!(step, Step::Archive { .. }) { "archive" } else { "restore" };
+                let if_match = self.if_match_header(*slot, *if_match);
+                self.send("POST", &format!("{}/{action}", self.contact_path(*slot)), if_match, None).await
             }
             Step::Link { slot, project } => {
                 self.api.send(&self.linker(), "PUT", &self.link_path(*slot, *project), &[], None).await

@@ -14,6 +14,8 @@ use super::{CLIENTS, EMAILS, NEVER_CREATED};
 pub(super) struct Known {
     pub(super) id: String,
     pub(super) live: bool,
+    /// Archived: not live, its address, links and tags kept for its restore.
+    pub(super) archived: bool,
     /// Which of the sequence's clients it is under (`CLIENTS`): adds go to the first, moves
     /// take it to the other.
     pub(super) client: usize,
@@ -48,6 +50,15 @@ pub(super) fn key(email: Option<usize>) -> Option<String> {
 impl Model {
     pub(super) fn live(&self, slot: Slot) -> Option<&Known> {
         self.contacts.get(slot.0).filter(|c| c.live)
+    }
+
+    pub(super) fn archived(&self, slot: Slot) -> Option<&Known> {
+        self.contacts.get(slot.0).filter(|c| c.archived)
+    }
+
+    /// How many archived contacts `client` has.
+    pub(super) fn archived_count(&self, client: usize) -> usize {
+        self.contacts.iter().filter(|c| c.archived && c.client == client).count()
     }
 
     /// The contact, if it is under `client`.
@@ -86,12 +97,11 @@ impl Model {
         ids
     }
 
-    /// Whether a live contact other than `except` holds the address.
+    /// Whether a live or archived contact other than `except` holds the address.
     pub(super) fn address_taken(&self, email: usize, except: Option<Slot>) -> bool {
-        self.contacts
-            .iter()
-            .enumerate()
-            .any(|(i, c)| c.live && Some(Slot(i)) != except && key(c.email) == key(Some(email)))
+        self.contacts.iter().enumerate().any(|(i, c)| {
+            (c.live || c.archived) && Some(Slot(i)) != except && key(c.email) == key(Some(email))
+        })
     }
 
     /// Applies a step the API carried out (`shown` is what it answered: the new contact of an
@@ -115,6 +125,7 @@ impl Model {
                 let known = Known {
                     id,
                     live: true,
+                    archived: false,
                     client: 0,
                     email,
                     phone,
@@ -131,10 +142,23 @@ impl Model {
             }
             Step::Patch { .. } => self.apply_patch(step),
             Step::Delete { slot, .. } => {
-                self.leave(*slot);
+                if !self.contacts[slot.0].archived {
+                    self.leave(*slot);
+                }
                 let gone = &mut self.contacts[slot.0];
-                gone.live = false;
+                (gone.live, gone.archived) = (false, false);
                 gone.tags.clear();
+                gone.projects.clear();
+            }
+            Step::Archive { slot, .. } => self.archive(*slot),
+            Step::Restore { slot, .. } => {
+                let client = self.contacts[slot.0].client;
+                if self.live_count(client) == 0 {
+                    self.primary[client] = Some(*slot);
+                }
+                let back = &mut self.contacts[slot.0];
+                (back.live, back.archived) = (true, false);
+                back.version += 1;
             }
             Step::Move { slot, .. } => {
                 self.leave(*slot);
@@ -210,6 +234,23 @@ impl Model {
         if let Some(old) = self.primary[client].replace(slot) {
             self.contacts[old.0].version += 1;
         }
+    }
+
+    /// An archive: out of its client as a leaving contact, but keeping its links and tags; its
+    /// own manager link cut, its portal access ended, its version moved.
+    fn archive(&mut self, slot: Slot) {
+        let links = std::mem::take(&mut self.contacts[slot.0].projects);
+        self.leave(slot);
+        let archived = &mut self.contacts[slot.0];
+        archived.projects = links;
+        (archived.live, archived.archived) = (false, true);
+        archived.manager = None;
+        archived.version += 1;
+        archived.portal = match archived.portal {
+            "invited" => "none",
+            "active" => "revoked",
+            other => other,
+        };
     }
 
     /// What a contact leaving its client (deleted or moved) takes with it: its project links,

@@ -56,6 +56,16 @@ pub(super) enum Step {
         slot: Slot,
         if_match: IfMatch,
     },
+    /// Archives the contact: it keeps its links, tags and address, and is out of every list.
+    Archive {
+        slot: Slot,
+        if_match: IfMatch,
+    },
+    /// Restores an archived contact.
+    Restore {
+        slot: Slot,
+        if_match: IfMatch,
+    },
     /// Links the contact to `PROJECTS[project]`.
     Link {
         slot: Slot,
@@ -139,6 +149,8 @@ impl fmt::Debug for Step {
             Step::Delete { slot, if_match } => write!(f, "delete {slot:?} if_match={if_match:?}"),
             Step::Invite { slot } => write!(f, "invite {slot:?}"),
             Step::Move { slot, if_match } => write!(f, "move {slot:?} if_match={if_match:?}"),
+            Step::Archive { slot, if_match } => write!(f, "archive {slot:?} if_match={if_match:?}"),
+            Step::Restore { slot, if_match } => write!(f, "restore {slot:?} if_match={if_match:?}"),
             Step::Link { slot, project } => write!(f, "link {slot:?} {}", PROJECTS[*project]),
             Step::Unlink { slot, project } => write!(f, "unlink {slot:?} {}", PROJECTS[*project]),
             Step::Tag { slot, tag } => write!(f, "tag {slot:?} {}", TAGS[*tag]),

@@ -152,6 +152,7 @@ pub async fn seed_demo(app: &App, tenant: &TenantId) -> StoreResult<SeedReport> 
                     fields,
                     primary_contact_id: None,
                     contact_count: 0,
+                    archived_count: 0,
                     audit: Audit::new(&stamp),
                 };
                 app.store.create_client(tenant, &client, None).await?;

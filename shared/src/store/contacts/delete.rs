@@ -7,29 +7,75 @@ use super::projects::project_ids;
 use super::reports::{report_id, too_many_reports, MAX_REPORTS};
 use super::{built, n, s, Outcome, Plan, Role};
 use crate::domain::primary::{self, OnDelete, Refused};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, DomainError, ProjectId, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::idempotency::CreatedBy;
 use crate::store::items::ContactRecord;
 use crate::store::retry::{retry_planned, Attempt};
-use crate::store::tx::Reason;
+use crate::store::tx::{Item, Reason};
 use crate::store::update_expr::UpdateExpr;
 use crate::store::Store;
 
 /// The stamp's time in epoch seconds (now, when it was made).
-fn stamp_epoch(stamp: &Stamp) -> i64 {
+pub(super) fn stamp_epoch(stamp: &Stamp) -> i64 {
     time::OffsetDateTime::parse(&stamp.at, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
         .unwrap_or(i64::MAX)
 }
 
 /// Whether the item a cancellation reason shows is still at `version` (gone is not).
-fn at_version(reason: &Reason, version: u64) -> bool {
+pub(super) fn at_version(reason: &Reason, version: u64) -> bool {
     let stored = reason.old.as_ref().and_then(|item| item.get("version")?.as_n().ok()?.parse::<u64>().ok());
     stored == Some(version)
 }
 
+/// What the client's refusal of a primary leaving as its last contact means: it has others
+/// now (409 `primary-required`), or it changed otherwise (plan again).
+pub(super) fn primary_refused<T>(reason: Reason) -> StoreResult<Attempt<T>> {
+    let client_now = reason.old.map(client_contacts_of_item).transpose()?;
+    match primary::on_refused_delete(client_now) {
+        Refused::PrimaryRequired => Err(DomainError::PrimaryRequired.into()),
+        Refused::PlanAgain => Ok(Attempt::Retry),
+    }
+}
+
+/// A contact about to leave its client (deleted, moved or archived), as read: its item as
+/// stored, the contact, its project links, the idempotency record it was created by, and the
+/// contacts it manages.
+pub(super) struct Leaving {
+    pub item: Item,
+    pub current: Contact,
+    pub projects: Vec<ProjectId>,
+    pub created_by: Option<CreatedBy>,
+    pub reports: Vec<ContactId>,
+}
+
 impl Store {
+    /// Reads contact `id` of `client` to leave it: not found, a stale `If-Match` and a manager of
+    /// more contacts than one transaction unlinks are refused here.
+    pub(super) async fn leaving(
+        &self,
+        tenant: &TenantId,
+        (client, id): (ClientId, ContactId),
+        if_match: Option<u64>,
+    ) -> StoreResult<Leaving> {
+        let item =
+            self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
+        let record = ContactRecord::from_item(item.clone())?;
+        let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
+        let (projects, created_by) = (project_ids(&record)?, record.created_by());
+        let current = record.into_contact()?;
+        if if_match.is_some_and(|v| v != current.audit.version) {
+            return Err(StoreError::PreconditionFailed);
+        }
+        // Only an item from before the limit can have more; known without any query.
+        if report_count > MAX_REPORTS {
+            return Err(too_many_reports().into());
+        }
+        let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
+        Ok(Leaving { item, current, projects, created_by, reports })
+    }
+
     /// Deletes a contact, releasing its email claim, updates the client's count, clears the
     /// line-manager link of its reports, deletes its project links and erases the idempotency record it was created by
     /// (which holds its data), all in one transaction. Returns the contact as it was.
@@ -44,23 +90,8 @@ impl Store {
         stamp: &Stamp,
     ) -> StoreResult<Contact> {
         retry_planned(move || async move {
-            let record = self
-                .get(Self::contact_key(tenant, client, id))
-                .await?
-                .ok_or(DomainError::NotFound("contact"))?;
-            let record = ContactRecord::from_item(record)?;
-            let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
-            let projects = project_ids(&record)?;
-            let created_by = record.created_by();
-            let current = record.into_contact()?;
-            if if_match.is_some_and(|v| v != current.audit.version) {
-                return Err(StoreError::PreconditionFailed);
-            }
-            // Only an item from before the limit can have more; known without any query.
-            if report_count > MAX_REPORTS {
-                return Err(too_many_reports().into());
-            }
-            let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
+            let Leaving { current, projects, created_by, reports, .. } =
+                self.leaving(tenant, (client, id), if_match).await?;
             let decision = primary::on_delete(current.is_primary);
             let now = stamp_epoch(stamp);
             let live_record = created_by.as_ref().filter(|r| r.live_at(now));
@@ -104,13 +135,7 @@ impl Store {
             Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
                 Err(StoreError::PreconditionFailed)
             }
-            Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => {
-                let client_now = r.old.map(client_contacts_of_item).transpose()?;
-                match primary::on_refused_delete(client_now) {
-                    Refused::PrimaryRequired => Err(DomainError::PrimaryRequired.into()),
-                    Refused::PlanAgain => Ok(Attempt::Retry),
-                }
-            }
+            Outcome::Failed(Role::Client, r) if decision == OnDelete::OnlyAsLast => primary_refused(r),
             Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
         }
     }
@@ -145,10 +170,7 @@ impl Store {
         plan.push(Role::Contact, TransactWriteItem::builder().delete(delete).build());
         // Who deleted it, for `contact.deleted` (the removal's image names its last editor).
         plan.push(Role::Deletion, self.deletion_put(tenant, client, Some(id), stamp)?);
-        let client_side = match decision {
-            OnDelete::OnlyAsLast => PrimaryWrite::LastGoes(id),
-            OnDelete::KeepsPrimary => PrimaryWrite::Stays,
-        };
+        let client_side = PrimaryWrite::on_leave(decision, id);
         plan.push(Role::Client, self.client_contacts_update(tenant, client, -1, client_side, stamp)?);
         if let Some(email) = &current.fields.email {
             plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);

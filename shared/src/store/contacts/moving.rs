@@ -7,19 +7,18 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
-use super::primary::{client_contacts, client_contacts_of_item, PrimaryWrite};
-use super::projects::project_ids;
-use super::reports::{too_many_reports, MAX_REPORTS};
+use super::delete::{at_version, primary_refused, Leaving};
+use super::primary::{client_contacts, PrimaryWrite};
 use super::{built, s, Outcome, Plan, Role};
-use crate::domain::moving::{check_size, check_target, portal_after_move, unknown_target};
-use crate::domain::primary::{self, ClientContacts, OnDelete, Refused};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, ProjectId, Stamp, TenantId};
-use crate::store::deletions::{move_item, MoveRecord};
+use crate::domain::moving::{check_size, check_target, portal_after_leaving, unknown_target};
+use crate::domain::primary::{self, ClientContacts};
+use crate::domain::{ClientId, Contact, ContactId, ProjectId, Stamp, TenantId};
+use crate::store::deletions::{MoveRecord, Relocation};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::items::{ClientRecord, ContactRecord};
+use crate::store::items::{audit_attrs, ClientRecord, ContactRecord};
 use crate::store::keys;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::Item;
@@ -94,10 +93,7 @@ impl Store {
     ) -> StoreResult<Moved> {
         check_target(from, to)?;
         retry_planned(move || async move {
-            let read = self.move_read(tenant, (from, id), to).await?;
-            if if_match.is_some_and(|v| v != read.current.audit.version) {
-                return Err(StoreError::PreconditionFailed);
-            }
+            let read = self.move_read(tenant, (from, id), to, if_match).await?;
             let (plan, moved) = self.move_plan(tenant, &read, to, stamp)?;
             check_size(plan.items.len())?;
             const PRECEDENCE: [Role; 6] = [
@@ -116,16 +112,12 @@ impl Store {
                     former_reports: read.reports,
                     before: read.current,
                 })),
-                Outcome::Failed(Role::Contact, _) if if_match.is_some() => {
+                // A write that moves no version (a tag, SES's feedback) plans it again: only
+                // another version makes the caller's `If-Match` stale.
+                Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
                     Err(StoreError::PreconditionFailed)
                 }
-                Outcome::Failed(Role::Client, r) if read.current.is_primary => {
-                    let client_now = r.old.map(client_contacts_of_item).transpose()?;
-                    match primary::on_refused_delete(client_now) {
-                        Refused::PrimaryRequired => Err(DomainError::PrimaryRequired.into()),
-                        Refused::PlanAgain => Ok(Attempt::Retry),
-                    }
-                }
+                Outcome::Failed(Role::Client, r) if read.current.is_primary => primary_refused(r),
                 Outcome::Failed(Role::Target, r) if r.old.is_none() => Err(unknown_target().into()),
                 Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
             }
@@ -139,19 +131,12 @@ impl Store {
         tenant: &TenantId,
         (from, id): (ClientId, ContactId),
         to: ClientId,
+        if_match: Option<u64>,
     ) -> StoreResult<Read> {
-        let item =
-            self.get(Self::contact_key(tenant, from, id)).await?.ok_or(DomainError::NotFound("contact"))?;
-        let record = ContactRecord::from_item(item.clone())?;
-        let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
-        let projects = project_ids(&record)?;
-        let current = record.into_contact()?;
-        if report_count > MAX_REPORTS {
-            return Err(too_many_reports().into());
-        }
+        let Leaving { item, current, projects, reports, .. } =
+            self.leaving(tenant, (from, id), if_match).await?;
         let target = self.get(Self::client_key(tenant, to)).await?.ok_or_else(unknown_target)?;
         let target = client_contacts(&ClientRecord::from_item(target)?.into_client()?)?;
-        let reports = self.reports_of(tenant, from, id, report_count, &report_ids).await?;
         let members = self.member_items(tenant, (from, id), &current.tag_ids).await?;
         Ok(Read { item, current, projects, reports, target, members })
     }
@@ -173,14 +158,17 @@ impl Store {
         plan.push(Role::Contact, self.unchanged_delete(&read.item)?);
         plan.push(Role::Contact, self.put_new(item)?);
         let portal = (current.portal.status, moved.portal.status);
-        let record = MoveRecord { contact: id, version: current.audit.version, from, to, portal, stamp };
-        let record = move_item(tenant, &record);
-        let put = built(Put::builder().table_name(&self.table).set_item(Some(record)).build())?;
-        plan.push(Role::Deletion, TransactWriteItem::builder().put(put).build());
-        let leaving = match primary::on_delete(current.is_primary) {
-            OnDelete::OnlyAsLast => PrimaryWrite::LastGoes(id),
-            OnDelete::KeepsPrimary => PrimaryWrite::Stays,
+        let record = MoveRecord {
+            kind: Relocation::Move,
+            contact: id,
+            version: current.audit.version,
+            from,
+            to,
+            portal,
+            stamp,
         };
+        plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
+        let leaving = PrimaryWrite::on_leave(primary::on_delete(current.is_primary), id);
         plan.push(Role::Client, self.client_contacts_update(tenant, from, -1, leaving, stamp)?);
         let arriving = PrimaryWrite::on_add(arriving, id);
         plan.push(Role::Target, self.client_contacts_update(tenant, to, 1, arriving, stamp)?);
@@ -198,7 +186,7 @@ impl Store {
 
     /// The removal of a contact's item on the condition that it is exactly as read (see
     /// `WRITTEN_WITHOUT_VERSION`); a refusal returns it as it is now.
-    fn unchanged_delete(&self, item: &Item) -> StoreResult<TransactWriteItem> {
+    pub(super) fn unchanged_delete(&self, item: &Item) -> StoreResult<TransactWriteItem> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut conditions = Vec::new();
@@ -247,14 +235,12 @@ fn moved_item(
         item.remove(*name);
     }
     let audit = current.audit.next(stamp);
-    let status = portal_after_move(current.portal.status);
+    let status = portal_after_leaving(current.portal.status);
     item.insert(keys::PK.into(), s(keys::contacts_pk(tenant, to)));
     item.insert("client_id".into(), s(to.to_string()));
     item.insert("moved_from".into(), s(current.client_id.to_string()));
     item.insert("is_primary".into(), AttributeValue::Bool(is_primary));
     item.insert("portal_status".into(), s(status.as_str()));
-    item.insert("version".into(), AttributeValue::N(audit.version.to_string()));
-    item.insert("updated_at".into(), s(&audit.updated_at));
-    item.insert("updated_by".into(), s(&audit.updated_by));
+    audit_attrs(&mut item, &audit);
     item
 }

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::reports::{report_id, MAX_REPORTS, ROOM};
 use super::{built, n, s};
-use crate::domain::primary::{ClientContacts, OnAdd, OnImport};
+use crate::domain::primary::{ClientContacts, OnAdd, OnDelete, OnImport};
 use crate::domain::{Client, ClientId, ContactId, Stamp, TenantId};
 use crate::store::error::StoreResult;
 use crate::store::items::ClientRecord;
@@ -37,6 +37,15 @@ impl PrimaryWrite {
             OnAdd::First => Self::First(new),
             OnAdd::TakesOver { demote } => Self::Moves { from: demote, to: new },
             OnAdd::Joins => Self::Joins,
+        }
+    }
+
+    /// The client's side of contact `leaving` going (deleted, moved, archived) by the rule's
+    /// decision: a primary goes only as the last one.
+    pub(super) fn on_leave(decision: OnDelete, leaving: ContactId) -> Self {
+        match decision {
+            OnDelete::OnlyAsLast => Self::LastGoes(leaving),
+            OnDelete::KeepsPrimary => Self::Stays,
         }
     }
 
@@ -69,9 +78,25 @@ impl Store {
         primary: PrimaryWrite,
         stamp: &Stamp,
     ) -> StoreResult<TransactWriteItem> {
+        self.client_counts_update(tenant, client, (added, 0), primary, stamp)
+    }
+
+    /// `client_contacts_update` with the count of archived contacts moving by `archived` too
+    /// (absent counts as 0).
+    pub(super) fn client_counts_update(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        (added, archived): (i64, i64),
+        primary: PrimaryWrite,
+        stamp: &Stamp,
+    ) -> StoreResult<TransactWriteItem> {
         let mut expr = UpdateExpr::new();
         if added != 0 {
             expr.increment("contact_count", added);
+        }
+        if archived != 0 {
+            expr.count("archived_count", archived);
         }
         expr.stamp(stamp);
         let condition = match primary {

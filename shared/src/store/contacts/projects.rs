@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
-use super::{built, n, s, Outcome, Plan, Role};
+use super::{built, n, s, Outcome, Plan, Refusals, Role};
 use crate::domain::project::MAX_PROJECTS;
 use crate::domain::{ClientId, Contact, ContactId, DomainError, ProjectId, ProjectLink, Stamp, TenantId};
 use crate::store::error::{StoreError, StoreResult};
@@ -115,19 +115,22 @@ impl Store {
             let mut plan = Plan::new();
             plan.push(Role::ProjectLink, TransactWriteItem::builder().put(built(put.build())?).build());
             plan.push(Role::Contact, self.project_count_update(tenant, (client, contact), project, 1)?);
-            match self.run_plan(plan, &[Role::ProjectLink, Role::Contact]).await? {
-                Outcome::Committed => Ok(Attempt::Done(link.clone())),
-                Outcome::Retry => Ok(Attempt::Retry),
-                Outcome::Failed(Role::ProjectLink, r) => match r.old {
-                    Some(existing) => Ok(Attempt::Done(link_of_item(&existing)?)),
+            let failed = match self.run_plan_all(plan).await? {
+                Refusals::Committed => return Ok(Attempt::Done(link.clone())),
+                Refusals::Retry => return Ok(Attempt::Retry),
+                Refusals::Failed(failed) => failed,
+            };
+            let refused = |role| failed.iter().find(|(r, _)| *r == role).map(|(_, reason)| reason);
+            match (refused(Role::Contact), refused(Role::ProjectLink)) {
+                // No contact there: an archived one keeps its links, yet takes no change.
+                (Some(c), _) if c.old.is_none() => Err(DomainError::NotFound("contact").into()),
+                (_, Some(l)) => match &l.old {
+                    Some(existing) => Ok(Attempt::Done(link_of_item(existing)?)),
                     // Unlinked between the check and now: try again.
                     None => Ok(Attempt::Retry),
                 },
-                Outcome::Failed(Role::Contact, r) => match r.old {
-                    None => Err(DomainError::NotFound("contact").into()),
-                    Some(_) => Err(too_many_projects().into()),
-                },
-                Outcome::Failed(role, _) => Err(StoreError::internal(format!("link cancelled on {role:?}"))),
+                (Some(_), None) => Err(too_many_projects().into()),
+                (None, None) => Err(StoreError::internal("link cancelled on neither item")),
             }
         })
         .await

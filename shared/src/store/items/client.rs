@@ -131,6 +131,8 @@ pub struct ClientRecord {
     primary_contact_id: Option<String>,
     #[serde(default)]
     contact_count: u64,
+    #[serde(default)]
+    archived_count: u64,
     version: u64,
     created_at: String,
     updated_at: String,
@@ -163,6 +165,7 @@ impl ClientRecord {
                 .map(|id| ContactId::parse(&id).ok_or_else(|| corrupt("primary_contact_id")))
                 .transpose()?,
             contact_count: self.contact_count,
+            archived_count: self.archived_count,
             audit: stored_audit(
                 self.version,
                 [self.created_at, self.updated_at, self.created_by, self.updated_by],

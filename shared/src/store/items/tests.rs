@@ -93,6 +93,7 @@ fn client() -> Client {
         },
         primary_contact_id: None,
         contact_count: 0,
+        archived_count: 0,
         audit: audit(),
     }
 }

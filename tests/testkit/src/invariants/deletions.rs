@@ -94,10 +94,14 @@ fn moved(item: &Item, (tenant, client, contact): (&str, &str, &str)) -> Vec<Stri
             wrong.push(format!("its {name} {:?} is not its key's {part:?}", s(item, name)));
         }
     }
-    // The client it moved to may since have lost the contact and gone itself.
-    match s(item, "to_client_id") {
-        Some(to) if to != client && to.len() == 26 => {}
-        to => wrong.push(format!("it moves to {to:?}, not another client")),
+    // The client it moved to may since have lost the contact and gone itself. An archive and
+    // a restore keep the contact where it is.
+    match (s(item, "entity"), s(item, "to_client_id")) {
+        (Some("move"), Some(to)) if to != client && to.len() == 26 => {}
+        (Some("archive" | "restore"), Some(to)) if to == client => {}
+        (kind, to) => {
+            wrong.push(format!("its {kind:?} goes to {to:?}, not another client for a move, its own else"))
+        }
     }
     if s(item, "moved_by").is_none_or(str::is_empty) {
         wrong.push("it does not say who moved (moved_by)".to_owned());

@@ -23,7 +23,13 @@ type Entry = (String, String, &'static str, String, String);
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
     let mut expected: BTreeSet<Entry> = BTreeSet::new();
-    for c in &t.contacts {
+    for c in t.contacts.iter().filter(|c| c.archived) {
+        // Out of every list and search: no index item (none expected), no index key.
+        for key in ["GSI2SK", "GSI3PK"].iter().filter(|k| c.item.contains_key(**k)) {
+            found.add(Rule::NameKey, format!("archived contact {} has {key}", c.id));
+        }
+    }
+    for c in t.contacts.iter().filter(|c| !c.archived) {
         let entry =
             |kind, key: String| (c.tenant.to_owned(), c.client.to_owned(), kind, key, c.id.to_owned());
         let topics = c.item.get("notifications").and_then(|v| v.as_l().ok()).cloned().unwrap_or_default();

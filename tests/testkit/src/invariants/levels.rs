@@ -46,6 +46,11 @@ pub(crate) fn settings(item: &Item, found: &mut Found) {
     {
         wrong.push("its invitation lifetime is not 1 to 168 hours");
     }
+    if item.get("archive_retention_days").is_some()
+        && num(item, "archive_retention_days").is_none_or(|d| !(1..=365).contains(&d))
+    {
+        wrong.push("its archive retention is not 1 to 365 days");
+    }
     if item.get("signature_name").is_some()
         && s(item, "signature_name").is_none_or(|n| n.trim().is_empty() || n.chars().count() > 100)
     {

@@ -40,12 +40,27 @@ fn orphans(t: &Table, found: &mut Found) {
     }
 }
 
-/// Every client's `contact_count` is exact; a client with contacts has exactly one contact
-/// flagged primary, which its `primary_contact_id` names; a client without contacts names none.
+/// Every client's `contact_count` and `archived_count` (absent: 0) are exact; a client with
+/// contacts has exactly one contact flagged primary, which its `primary_contact_id` names; a
+/// client without contacts names none; no archived contact is flagged.
 fn clients(t: &Table, found: &mut Found) {
     for client in &t.clients {
         let id = client.id;
-        let own: Vec<_> = t.contacts.iter().filter(|c| (c.tenant, c.client) == (client.tenant, id)).collect();
+        let (archived, own): (Vec<_>, Vec<_>) = t
+            .contacts
+            .iter()
+            .filter(|c| (c.tenant, c.client) == (client.tenant, id))
+            .partition(|c| c.archived);
+        let counted = num(client.item, "archived_count").unwrap_or(0);
+        if counted != archived.len() as i64 {
+            found.add(
+                Rule::ContactCount,
+                format!("client {id} counts {counted} archived contacts, has {}", archived.len()),
+            );
+        }
+        for c in archived.iter().filter(|c| flag(c.item, "is_primary")) {
+            found.add(Rule::Primary, format!("archived contact {} is flagged primary", c.id));
+        }
         let counted = num(client.item, "contact_count");
         if counted != Some(own.len() as i64) {
             found.add(
@@ -81,6 +96,11 @@ fn managers(t: &Table, by_id: &ById, found: &mut Found) {
                 Some(m) if m.client != c.client => found.add(
                     Rule::LineManager,
                     format!("line manager {manager} of {} is another client's", c.id),
+                ),
+                // Archiving cuts both ways: neither end of a link is archived.
+                Some(m) if m.archived || c.archived => found.add(
+                    Rule::LineManager,
+                    format!("line manager {manager} of {} is archived, or it is", c.id),
                 ),
                 Some(_) => {}
             }

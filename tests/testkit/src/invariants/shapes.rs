@@ -27,6 +27,13 @@ pub(crate) enum Shape<'a> {
         client: &'a str,
         id: &'a str,
     },
+    /// An archived contact (`SK = ARCHIVED#CONTACT#{id}`, under its client): out of every
+    /// list and index, kept until restored or erased.
+    Archived {
+        tenant: &'a str,
+        client: &'a str,
+        id: &'a str,
+    },
     Marker {
         tenant: &'a str,
         email: &'a str,
@@ -84,7 +91,8 @@ pub(crate) enum Shape<'a> {
         contact: Option<&'a str>,
     },
     /// A contact's move to another client (`SK = MOVED#CONTACT#{id}#{version}`, under the client
-    /// it left), kept two days for the stream.
+    /// it left), kept two days for the stream; its archive and its restore are recorded alike
+    /// (`entity` `archive`, `restore`), under its own client.
     Move {
         tenant: &'a str,
         client: &'a str,
@@ -119,6 +127,7 @@ impl Shape<'_> {
         match self {
             Shape::Client { .. } => Some("client"),
             Shape::Contact { .. } => Some("contact"),
+            Shape::Archived { .. } => Some("archived_contact"),
             Shape::Marker { .. } => Some("email"),
             Shape::Idempotency { .. } => None,
             Shape::Invitation { .. } => Some("invite"),
@@ -212,6 +221,9 @@ fn keyed_item_shape<'a>(tenant: &'a str, kind: &'a str, id: &'a str, sk: &'a str
             let (contact, version) = sk.strip_prefix("MOVED#CONTACT#")?.split_once('#')?;
             version.parse::<u64>().ok()?;
             Shape::Move { tenant, client: ulid(id)?, contact: ulid(contact)? }
+        }
+        ("CLIENT", sk) if sk.starts_with("ARCHIVED#") => {
+            Shape::Archived { tenant, client: ulid(id)?, id: ulid(sk.strip_prefix("ARCHIVED#CONTACT#")?)? }
         }
         ("CLIENT", sk) if sk.starts_with("DELETED#") => {
             let contact = ulid(sk.strip_prefix("DELETED#CONTACT#")?)?;

@@ -42,7 +42,10 @@ fn partition(id: &str) -> String {
 
 pub(crate) fn check(t: &Table, found: &mut Found) {
     for (shape, item) in &t.all {
-        let is_contact = matches!(shape, Some(super::shapes::Shape::Contact { .. }));
+        let is_contact = matches!(
+            shape,
+            Some(super::shapes::Shape::Contact { .. } | super::shapes::Shape::Archived { .. })
+        );
         // A history entry's keys of the index are an open task's (the task-index rule's).
         let is_entry = matches!(shape, Some(super::shapes::Shape::Activity { .. }));
         if !is_contact && !is_entry && (item.contains_key("GSI1PK") || item.contains_key("GSI1SK")) {
@@ -92,7 +95,42 @@ fn index_time(text: &str) -> bool {
         && text.bytes().zip(shape).all(|(b, &p)| if p == b'd' { b.is_ascii_digit() } else { b == p })
 }
 
+/// An archived contact is in the index for its erasure: in its shard, under its `purge_at`
+/// (to the second), which comes after its `archived_at`.
+fn archived(c: &Contact) -> Result<(), String> {
+    let (Some(pk), Some(sk)) = (s(c.item, "GSI1PK"), s(c.item, "GSI1SK")) else {
+        return Err("archived, yet not in the index for its erasure".to_owned());
+    };
+    if pk != partition(c.id) {
+        return Err(format!("GSI1PK is {pk:?}, not its shard {}", partition(c.id)));
+    }
+    let time = |name| s(c.item, name).and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok());
+    let (Some(archived), Some(purge)) = (time("archived_at"), time("purge_at")) else {
+        return Err("archived without an RFC 3339 archived_at and purge_at".to_owned());
+    };
+    if purge <= archived {
+        return Err(format!("erased at {purge}, not after it was archived at {archived}"));
+    }
+    let due = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        purge.year(),
+        u8::from(purge.month()),
+        purge.day(),
+        purge.hour(),
+        purge.minute(),
+        purge.second()
+    );
+    let expected = format!("{due}#PURGE#{}#{}#{}", c.tenant, c.client, c.id);
+    match sk == expected {
+        true => Ok(()),
+        false => Err(format!("archived, erased at {purge}, yet indexed {sk:?}, not {expected:?}")),
+    }
+}
+
 fn contact(c: &Contact, notices: &Notices) -> Result<(), String> {
+    if c.archived {
+        return archived(c);
+    }
     let status = s(c.item, "portal_status").unwrap_or("none");
     let end = s(c.item, "support_end").and_then(date);
     let sweepable = matches!(status, "invited" | "active") && end.is_some();

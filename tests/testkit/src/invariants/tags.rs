@@ -84,6 +84,11 @@ fn contacts(
         }
         for tag in ids {
             carried.insert((c.tenant, tag, c.client, c.id));
+            // An archived contact keeps the tags it had: one deleted meanwhile took its member
+            // item (and its tag item) away, and the restore drops it.
+            if c.archived {
+                continue;
+            }
             if !tags.contains_key(&(c.tenant, tag)) {
                 found.add(
                     Rule::Tags,

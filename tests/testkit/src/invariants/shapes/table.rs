@@ -36,12 +36,16 @@ pub(crate) struct Contact<'a> {
     pub client: &'a str,
     pub id: &'a str,
     pub item: &'a Item,
+    /// An archived contact's item (`Shape::Archived`): it holds what it will be restored with.
+    pub archived: bool,
 }
 
 /// The items sorted by shape.
 #[derive(Default)]
 pub(crate) struct Table<'a> {
     pub clients: Vec<Keyed<'a>>,
+    /// Contacts and archived contacts (`Contact::archived`): the rules between items hold for
+    /// both, the rules of lists and indexes for the first.
     pub contacts: Vec<Contact<'a>>,
     pub markers: Vec<Keyed<'a>>,
     pub activities: Vec<Activity<'a>>,
@@ -80,7 +84,8 @@ impl<'a> Table<'a> {
     }
 
     fn add(&mut self, shape: Shape<'a>, item: &'a Item, found: &mut Found) {
-        if s(item, "entity") != shape.entity() {
+        let relocation = matches!(s(item, "entity"), Some("move" | "archive" | "restore"));
+        if s(item, "entity") != shape.entity() && !(matches!(shape, Shape::Move { .. }) && relocation) {
             let entity = s(item, "entity");
             found.add(
                 Rule::Entity,
@@ -93,7 +98,12 @@ impl<'a> Table<'a> {
                 crate::invariants::levels::client_levels(item, found);
                 self.clients.push(Keyed { tenant, id, item });
             }
-            Shape::Contact { tenant, client, id } => self.contacts.push(Contact { tenant, client, id, item }),
+            Shape::Contact { tenant, client, id } => {
+                self.contacts.push(Contact { tenant, client, id, item, archived: false })
+            }
+            Shape::Archived { tenant, client, id } => {
+                self.contacts.push(Contact { tenant, client, id, item, archived: true })
+            }
             Shape::Marker { tenant, email } => self.markers.push(Keyed { tenant, id: email, item }),
             Shape::Idempotency { key } => idempotency_record(key, item, found),
             // Checked against the deployment's limit (`invariants::quota`).
@@ -135,7 +145,9 @@ pub(crate) fn keys(item: &Item) -> String {
 fn key_disagreements(shape: &Shape, item: &Item) -> Vec<String> {
     let expected: Vec<(&str, &str)> = match *shape {
         Shape::Client { id, .. } => vec![("id", id)],
-        Shape::Contact { client, id, .. } => vec![("id", id), ("client_id", client)],
+        Shape::Contact { client, id, .. } | Shape::Archived { client, id, .. } => {
+            vec![("id", id), ("client_id", client)]
+        }
         Shape::Activity { tenant, contact, .. } => vec![("tenant_id", tenant), ("contact_id", contact)],
         Shape::Topic { client, id, .. } => vec![("client_id", client), ("contact_id", id)],
         Shape::Find { id, .. } => vec![("contact_id", id)],
