@@ -1,5 +1,6 @@
 //! A person's data on request (GDPR access, article 15): everything the service holds about one
-//! contact, in one document. Erasure is the contact's deletion (docs/decisions.md).
+//! contact, in one document, an archived one's too. Erasure is the contact's deletion
+//! (docs/decisions.md), which erases an archived one as well.
 //!
 //! Held elsewhere and left out on purpose: the email claim and the idempotency record of the
 //! contact's creating request hold the same address and fields the contact shows; invitation
@@ -35,7 +36,7 @@ pub(crate) struct PersonalData {
 
 /// Gathers the contact's data: the contact and its project links (one read of its item and one
 /// of the links), then its history, its portal user and its tags together. 404 when the contact is not
-/// the client's.
+/// the client's, current or archived.
 pub(crate) async fn gather(
     store: &Store,
     users: &PortalUsers,
@@ -43,7 +44,7 @@ pub(crate) async fn gather(
     (client, id): (ClientId, ContactId),
     exported_at: String,
 ) -> ServiceResult<PersonalData> {
-    let (contact, project_links) = store.contact_and_projects(tenant, client, id).await?;
+    let (contact, project_links) = store.person_and_projects(tenant, client, id).await?;
     let (activity, portal_user, tags) = tokio::try_join!(
         store.all_activity(tenant, id),
         users.record(tenant, &contact),

@@ -419,3 +419,22 @@ async fn an_edit_landing_while_its_contact_is_archived_is_kept_or_refused_never_
     outcomes.assert_each_occurred();
     assert_invariants(&api).await;
 }
+
+#[tokio::test]
+async fn a_persons_data_is_given_while_their_contact_is_archived() {
+    // Given Ada archived, with her project link and tag
+    let api = TestApi::new().await;
+    let (_, ada, path, tag) = given_ada(&api).await;
+    assert_eq!(archive(&api, &path).await.status, 200);
+
+    // When an administrator asks for her data (a data-subject access request)
+    let res = api.get(&admin(), &format!("{path}/export")).await;
+
+    // Then it is all there: she, her link, her tag and her history
+    assert_eq!(res.status, 200, "{}", res.body);
+    let data = res.json();
+    assert_eq!((&data["contact"]["id"], &data["contact"]["email"]), (&ada["id"], &ada["email"]));
+    assert_eq!(data["project_links"][0]["project_id"], "p-1", "{data}");
+    assert_eq!(data["tags"][0]["id"], tag.as_str(), "{data}");
+    assert!(data["activity"].as_array().unwrap().iter().any(|a| a["text"] == "Left"), "{data}");
+}

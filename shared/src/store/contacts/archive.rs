@@ -87,7 +87,7 @@ fn archived_of(item: Item) -> StoreResult<ArchivedContact> {
 }
 
 impl Store {
-    fn archived_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
+    pub(super) fn archived_key(tenant: &TenantId, client: ClientId, id: ContactId) -> Item {
         Self::key(keys::contacts_pk(tenant, client), keys::archived_sk(id))
     }
 

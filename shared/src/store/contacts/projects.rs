@@ -184,7 +184,35 @@ impl Store {
         contact: ContactId,
     ) -> StoreResult<(Contact, Vec<ProjectLink>)> {
         let item = self.get(Self::contact_key(tenant, client, contact)).await?;
-        let record = ContactRecord::from_item(item.ok_or(DomainError::NotFound("contact"))?)?;
+        self.with_links(tenant, (client, contact), item.ok_or(DomainError::NotFound("contact"))?).await
+    }
+
+    /// `contact_and_projects` of a contact or, when it is archived, of its archived item: what
+    /// the service holds of a person, whose request for it does not wait for a restore.
+    pub(crate) async fn person_and_projects(
+        &self,
+        tenant: &TenantId,
+        client: ClientId,
+        contact: ContactId,
+    ) -> StoreResult<(Contact, Vec<ProjectLink>)> {
+        let item = match self.get(Self::contact_key(tenant, client, contact)).await? {
+            Some(item) => item,
+            None => self
+                .get(Self::archived_key(tenant, client, contact))
+                .await?
+                .ok_or(DomainError::NotFound("contact"))?,
+        };
+        self.with_links(tenant, (client, contact), item).await
+    }
+
+    /// The contact an item holds, and its links by project id (one `BatchGetItem`).
+    async fn with_links(
+        &self,
+        tenant: &TenantId,
+        (client, contact): (ClientId, ContactId),
+        item: Item,
+    ) -> StoreResult<(Contact, Vec<ProjectLink>)> {
+        let record = ContactRecord::from_item(item)?;
         let projects = project_ids(&record)?;
         let keys = projects.iter().map(|p| Self::link_key(tenant, client, contact, p)).collect();
         let mut links =
