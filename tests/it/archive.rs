@@ -438,3 +438,27 @@ async fn a_persons_data_is_given_while_their_contact_is_archived() {
     assert_eq!(data["tags"][0]["id"], tag.as_str(), "{data}");
     assert!(data["activity"].as_array().unwrap().iter().any(|a| a["text"] == "Left"), "{data}");
 }
+
+#[tokio::test]
+async fn the_history_says_when_and_by_whom_a_contact_was_archived_and_restored() {
+    // Given Ada with a note, the stream drained
+    let api = TestApi::new().await;
+    let mut stream = EventStream::of(&api).await;
+    let (_, _, path, _) = given_ada(&api).await;
+    stream.events().await;
+
+    // When she is archived a second later, restored a second after, and the stream handled
+    api.clock.advance(Duration::seconds(1));
+    assert_eq!(archive(&api, &path).await.status, 200);
+    api.clock.advance(Duration::seconds(1));
+    assert_eq!(restore(&api, &path).await.status, 200);
+    stream.events().await;
+
+    // Then her history has both, newest first, by her archiver, next to her note
+    let history = api.get(&admin(), &format!("{path}/activity")).await.json();
+    let kinds: Vec<&str> =
+        history["items"].as_array().unwrap().iter().filter_map(|i| i["kind"].as_str()).collect();
+    assert_eq!(kinds, ["restored", "archived", "note"], "{history}");
+    assert_eq!(history["items"][1]["actor"], "user-of-t1", "{history}");
+    assert_invariants(&api).await;
+}

@@ -303,7 +303,8 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
 /// time, under the client the contact moved to; with `contact.portal_status_changed` when the
 /// move ended portal access. The history says `client_id` changed, and follows the contact. An
 /// archive record's is `contact.archived` (with the portal's change, as a move's), a restore
-/// record's `contact.restored`; neither is a change of the contact's fields.
+/// record's `contact.restored`; neither is a change of the contact's fields, and the history
+/// has an entry of its own for each.
 fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> {
     let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
     let bad = |what: &str| Unmappable(format!("move record without {what}"));
@@ -330,8 +331,14 @@ fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> 
             let fields = ChangeKind::FieldsChanged(vec!["client_id".to_owned()]);
             out.activity.push(ctx.activity(change.event_id.clone(), fields));
         }
-        Relocation::Archive => out.events.push(ctx.event("contact.archived", json!({}))),
-        Relocation::Restore => out.events.push(ctx.event("contact.restored", json!({}))),
+        Relocation::Archive => {
+            out.events.push(ctx.event("contact.archived", json!({})));
+            out.activity.push(ctx.activity(change.event_id.clone(), ChangeKind::Archived));
+        }
+        Relocation::Restore => {
+            out.events.push(ctx.event("contact.restored", json!({})));
+            out.activity.push(ctx.activity(change.event_id.clone(), ChangeKind::Restored));
+        }
     }
     let (before, after) = (id("portal_status_before")?.to_owned(), id("portal_status")?.to_owned());
     if before != after {

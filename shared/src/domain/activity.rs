@@ -83,6 +83,10 @@ pub enum ActivityEvent {
     FieldsChanged { fields: Vec<String> },
     /// The contact's portal status moved.
     PortalStatus { from: String, to: String },
+    /// The contact was archived (`domain::archive`); its `actor` archived it.
+    Archived,
+    /// The archived contact was restored; its `actor` restored it.
+    Restored,
     /// A note or logged interaction staff wrote (`domain::note`); its author is the entry's
     /// `actor`. Unlike the others it is changed in place, and kept until deleted or until the
     /// contact is.

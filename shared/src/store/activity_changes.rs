@@ -33,7 +33,13 @@ pub enum ChangeKind {
     /// `kind = fields_changed`, `fields`: the names of the changed fields.
     FieldsChanged(Vec<String>),
     /// `kind = portal_status`, `from`, `to`.
-    PortalStatus { from: String, to: String },
+    PortalStatus {
+        from: String,
+        to: String,
+    },
+    /// `kind = archived`, or `restored`: nothing more.
+    Archived,
+    Restored,
 }
 
 /// One activity item of a contact.
@@ -76,6 +82,12 @@ impl ActivityChange {
                 item.insert("kind".to_owned(), s("portal_status"));
                 item.insert("from".to_owned(), s(from));
                 item.insert("to".to_owned(), s(to));
+            }
+            ChangeKind::Archived => {
+                item.insert("kind".to_owned(), s("archived"));
+            }
+            ChangeKind::Restored => {
+                item.insert("kind".to_owned(), s("restored"));
             }
         }
         item

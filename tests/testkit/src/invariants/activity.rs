@@ -32,6 +32,7 @@ fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {
         "delivery" => Some(&["message_id", "outcome", "reason"]),
         "fields_changed" => Some(&["fields"]),
         "portal_status" => Some(&["from", "to"]),
+        "archived" | "restored" => Some(&[]),
         "note" => Some(&[
             "note_id",
             "note_kind",
@@ -116,6 +117,7 @@ fn kind(item: &Item) -> Vec<String> {
             item.get("fields").and_then(|f| f.as_l().ok()).is_some_and(|l| l.iter().all(|v| v.as_s().is_ok()))
         }
         Some("portal_status") => has("from") && has("to"),
+        Some("archived" | "restored") => has("actor"),
         Some("note") => {
             let key_ends_with_id = s(item, "note_id").is_some_and(|id| {
                 ulid(id).is_some() && s(item, "SK").is_some_and(|sk| sk.ends_with(&format!("#NOTE#{id}")))
