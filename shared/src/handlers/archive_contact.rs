@@ -31,7 +31,10 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     let (client, id) = (call.client_id()?, call.contact_id()?);
     let tenant = call.tenant()?;
     let if_match = if_match(&call.req)?;
-    let retention = call.app.store.get_settings(tenant).await?.settings.archive_retention_days();
+    // The settings as this instance read them within `SETTINGS_TTL`, as every contact response
+    // reads its custom fields: one read serves the retention and the response.
+    let settings = call.app.store.recent_settings(tenant, call.app.clock.now()).await?.settings;
+    let retention = settings.archive_retention_days();
     let archived =
         call.app.store.archive_contact(tenant, (client, id), retention, if_match, &call.stamp()).await?;
     // Its access ended with the table's change, which alone decides it (see `portal_users`).
@@ -39,7 +42,7 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         call.app.portal_users.remove(&user).await;
     }
     let mut contact = archived.archived;
-    contact.contact = super::custom::shown_one(&call, contact.contact).await?;
+    contact.contact = super::custom::shown_by(&call, Some(&settings.custom_fields), contact.contact).await?;
     let etag = contact.contact.audit.etag();
     let cut = Cut { line_manager_id: archived.former_line_manager, report_ids: archived.former_reports };
     let body = serde_json::to_string(&ArchiveReport { contact, cut }).map_err(HttpError::internal)?;

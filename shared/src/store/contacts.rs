@@ -19,8 +19,10 @@ mod plain;
 mod position;
 mod primary;
 mod projects;
+mod purge;
 mod read;
 mod reports;
+mod restore;
 mod update;
 
 pub use archive::{Archived, ArchivedContact, ARCHIVED_ENTITY};
@@ -129,6 +131,12 @@ impl ContactFilter {
             && self.email_status.is_none_or(|s| contact.email_delivery.status == s)
             && (!self.with_email || contact.fields.email.is_some())
     }
+}
+
+/// The key of an item read whole.
+fn key_of(item: &Item) -> Item {
+    let text = |name| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    Store::key(text(keys::PK), text(keys::SK))
 }
 
 fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> StoreResult<T> {

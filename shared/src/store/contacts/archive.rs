@@ -1,5 +1,5 @@
-//! Archiving a contact, restoring it, and erasing it once archived (`domain::archive`), each in
-//! one transaction. An archive removes the contact's item for an archived item beside it,
+//! Archiving a contact (`domain::archive`), restoring it (`restore`), and erasing it once
+//! archived (`purge`), each in one transaction. An archive removes the contact's item for an archived item beside it,
 //! `SK = ARCHIVED#CONTACT#{id}`, which no list, index, search or write of `CONTACT#` items
 //! finds: the contact leaves every list and is refused every change (404) by construction,
 //! not by a check each reader would have to make. The archived item is the contact as stored,
@@ -11,24 +11,23 @@
 //! `change-events` publishes its event and tells it from a deletion.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::delete::{at_version, primary_refused, stamp_epoch, Leaving};
-use super::primary::{client_contacts, PrimaryWrite};
-use super::projects::project_ids;
+use super::delete::{at_version, primary_refused, Leaving};
+use super::primary::PrimaryWrite;
 use super::{built, n, s, Outcome, Plan, Role};
-use crate::domain::archive::{not_archived, purge_at};
+use crate::domain::archive::purge_at;
 use crate::domain::moving::portal_after_leaving;
 use crate::domain::primary;
 use crate::domain::sweep::{sweep_partition, SweepKey};
-use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TagId, TenantId};
+use crate::domain::{ClientId, Contact, ContactId, Stamp, TenantId};
 use crate::store::deletions::{MoveRecord, Relocation};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::items::{audit_attrs, contact_of_item, ClientRecord, ContactRecord};
+use crate::store::items::{audit_attrs, contact_of_item};
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::Item;
 use crate::store::{keys, last_sort_key, Page, Store};
@@ -50,9 +49,6 @@ const ARCHIVE_DROPS: &[&str] = &[
     "GSI2SK",
     keys::TENANT_CONTACTS,
 ];
-
-/// What an archived item holds that a contact's does not.
-const ARCHIVE_ONLY: &[&str] = &["archived_at", "archived_by", "purge_at", "GSI1PK", "GSI1SK"];
 
 /// An archived contact, as `GET .../contacts?archived=true` lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -80,7 +76,7 @@ fn text(item: &Item, name: &str) -> StoreResult<String> {
     value.cloned().ok_or_else(|| StoreError::internal(format!("archived item without {name}")))
 }
 
-fn archived_of(item: Item) -> StoreResult<ArchivedContact> {
+pub(super) fn archived_of(item: Item) -> StoreResult<ArchivedContact> {
     let (archived_at, archived_by, purge_at) =
         (text(&item, "archived_at")?, text(&item, "archived_by")?, text(&item, "purge_at")?);
     Ok(ArchivedContact { contact: contact_of_item(item)?, archived_at, archived_by, purge_at })
@@ -160,134 +156,6 @@ impl Store {
         Ok(plan)
     }
 
-    /// Restores archived contact `id` of `client` as it was archived, but for its portal access
-    /// (which a new invitation gives back), its line-manager links (cut) and the tags deleted
-    /// meanwhile. It is primary when its client has no other contact, as a new contact is.
-    pub async fn restore_contact(
-        &self,
-        tenant: &TenantId,
-        (client, id): (ClientId, ContactId),
-        if_match: Option<u64>,
-        stamp: &Stamp,
-    ) -> StoreResult<Contact> {
-        retry_planned(move || async move {
-            let item = self.get(Self::archived_key(tenant, client, id)).await?.ok_or_else(not_archived)?;
-            let archived = archived_of(item.clone())?.contact;
-            if if_match.is_some_and(|v| v != archived.audit.version) {
-                return Err(StoreError::PreconditionFailed);
-            }
-            let owner =
-                self.get(Self::client_key(tenant, client)).await?.ok_or(DomainError::NotFound("client"))?;
-            let known = client_contacts(&ClientRecord::from_item(owner)?.into_client()?)?;
-            let decision = primary::on_add(Some(known), false);
-            let members = self.member_items(tenant, (client, id), &archived.tag_ids).await?;
-            let tags: Vec<TagId> = members.iter().filter_map(member_tag).collect();
-            let restored = restored_item(tenant, &item, &archived, decision.is_primary(), &tags, stamp);
-            let contact = contact_of_item(restored.clone())?;
-            let mut plan = Plan::new();
-            plan.push(
-                Role::Contact,
-                self.versioned_delete(Self::archived_key(tenant, client, id), &archived)?,
-            );
-            plan.push(Role::Contact, self.put_new(restored)?);
-            let portal = (archived.portal.status, archived.portal.status);
-            let kind = Relocation::Restore;
-            let record = MoveRecord {
-                kind,
-                contact: id,
-                version: archived.audit.version,
-                from: client,
-                to: client,
-                portal,
-                stamp,
-            };
-            plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
-            let joining = PrimaryWrite::on_add(decision, id);
-            plan.push(Role::Client, self.client_counts_update(tenant, client, (1, -1), joining, stamp)?);
-            plan.push_index(self.index_writes(tenant, None, Some(&contact))?);
-            for member in &members {
-                plan.push(Role::TagMember, self.still_there(member)?);
-            }
-            match self.run_plan(plan, &[Role::Contact, Role::Client, Role::TagMember]).await? {
-                Outcome::Committed => Ok(Attempt::Done(contact)),
-                Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
-                    Err(StoreError::PreconditionFailed)
-                }
-                // Another contact added or archived meanwhile, a tag deleted: plan again.
-                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
-            }
-        })
-        .await
-    }
-
-    /// Erases archived contact `id` of `client` as `delete_contact` erases a current one: its
-    /// item, email claim, project links and the idempotency record it was created by, with a
-    /// deletion record (from which `change-events` publishes `contact.deleted` and erases its
-    /// history and tag memberships). `due`: the sweep's index key it was found under, which
-    /// must still be its own (`Ok(None)` when it is not: restored or erased meanwhile).
-    pub async fn purge_archived(
-        &self,
-        tenant: &TenantId,
-        (client, id): (ClientId, ContactId),
-        due: Option<&str>,
-        if_match: Option<u64>,
-        stamp: &Stamp,
-    ) -> StoreResult<Option<Contact>> {
-        retry_planned(move || async move {
-            let Some(item) = self.get(Self::archived_key(tenant, client, id)).await? else {
-                return match due {
-                    Some(_) => Ok(Attempt::Done(None)),
-                    None => Err(DomainError::NotFound("contact").into()),
-                };
-            };
-            if due.is_some_and(|key| {
-                item.get("GSI1SK").and_then(|v| v.as_s().ok()).map(String::as_str) != Some(key)
-            }) {
-                return Ok(Attempt::Done(None));
-            }
-            let record = ContactRecord::from_item(item.clone())?;
-            let projects = project_ids(&record)?;
-            let created_by = record.created_by();
-            let archived = record.into_contact()?;
-            if if_match.is_some_and(|v| v != archived.audit.version) {
-                return Err(StoreError::PreconditionFailed);
-            }
-            let now = stamp_epoch(stamp);
-            let mut plan = Plan::new();
-            plan.push(
-                Role::Contact,
-                self.versioned_delete(Self::archived_key(tenant, client, id), &archived)?,
-            );
-            plan.push(Role::Deletion, self.deletion_put(tenant, client, Some(id), stamp)?);
-            plan.push(
-                Role::Client,
-                self.client_counts_update(tenant, client, (0, -1), PrimaryWrite::Stays, stamp)?,
-            );
-            if let Some(email) = &archived.fields.email {
-                plan.push(Role::OldEmailClaim, self.release_email(tenant, email, id)?);
-            }
-            for delete in self.link_deletes(tenant, &archived, &projects)? {
-                plan.push(Role::ProjectLink, delete);
-            }
-            if let Some(record) = created_by.as_ref().filter(|r| r.live_at(now)) {
-                plan.push(Role::Idempotency, self.idempotency_erase(record)?);
-            }
-            match self.run_plan(plan, &[Role::Contact, Role::Client, Role::OldEmailClaim]).await? {
-                Outcome::Committed => {
-                    if let Some(record) = created_by.filter(|r| !r.live_at(now)) {
-                        self.erase_expired_idempotency(&record).await?;
-                    }
-                    Ok(Attempt::Done(Some(archived)))
-                }
-                Outcome::Failed(Role::Contact, r) if if_match.is_some_and(|v| !at_version(&r, v)) => {
-                    Err(StoreError::PreconditionFailed)
-                }
-                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
-            }
-        })
-        .await
-    }
-
     /// A page of the client's archived contacts, by id (one `Query` of its partition).
     pub async fn archived_contacts(
         &self,
@@ -308,7 +176,7 @@ impl Store {
     }
 
     /// The removal of an item on the condition that it is still at `contact`'s version.
-    fn versioned_delete(&self, key: Item, contact: &Contact) -> StoreResult<TransactWriteItem> {
+    pub(super) fn versioned_delete(&self, key: Item, contact: &Contact) -> StoreResult<TransactWriteItem> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key))
@@ -318,25 +186,6 @@ impl Store {
             .build();
         Ok(TransactWriteItem::builder().delete(built(delete)?).build())
     }
-
-    /// The check that an item read is still there.
-    fn still_there(&self, item: &Item) -> StoreResult<TransactWriteItem> {
-        let key = Self::key(item_text(item, keys::PK), item_text(item, keys::SK));
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(PK)")
-            .build();
-        Ok(TransactWriteItem::builder().condition_check(built(check)?).build())
-    }
-}
-
-fn item_text(item: &Item, name: &str) -> String {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
-}
-
-fn member_tag(member: &Item) -> Option<TagId> {
-    TagId::parse(member.get("tag_id")?.as_s().ok()?)
 }
 
 /// The archived item of a contact: as stored, less `ARCHIVE_DROPS`, no longer primary, its
@@ -368,41 +217,5 @@ fn archived_item(
     item.insert("purge_at".into(), s(purge.format(&Rfc3339).unwrap_or_default()));
     item.insert("GSI1PK".into(), s(sweep_partition(id)));
     item.insert("GSI1SK".into(), s(SweepKey::purge_key(purge, tenant, client, id)));
-    item
-}
-
-/// The contact's item again, from its archived item: its index keys back, the primary flag its
-/// client decides, its tags those whose member items are still there, a new version, and
-/// `restored_at` (which tells the stream its insertion is no new contact).
-fn restored_item(
-    tenant: &TenantId,
-    stored: &Item,
-    archived: &Contact,
-    is_primary: bool,
-    tags: &[TagId],
-    stamp: &Stamp,
-) -> Item {
-    let mut item = stored.clone();
-    for name in ARCHIVE_ONLY {
-        item.remove(*name);
-    }
-    let audit = archived.audit.next(stamp);
-    item.insert(keys::SK.into(), s(keys::contact_sk(archived.id)));
-    item.insert("entity".into(), s("contact"));
-    item.insert("GSI2SK".into(), s(crate::domain::lookup::name_key(&archived.fields)));
-    item.insert(keys::TENANT_CONTACTS.into(), s(keys::tenant_contacts_pk(tenant)));
-    item.insert("is_primary".into(), AttributeValue::Bool(is_primary));
-    audit_attrs(&mut item, &audit);
-    item.insert("restored_at".into(), s(&stamp.at));
-    match tags.is_empty() {
-        true => {
-            item.remove("tag_ids");
-            item.insert("tag_count".into(), n(0));
-        }
-        false => {
-            item.insert("tag_ids".into(), AttributeValue::Ss(tags.iter().map(|t| t.to_string()).collect()));
-            item.insert("tag_count".into(), n(tags.len() as u64));
-        }
-    }
     item
 }

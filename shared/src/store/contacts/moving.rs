@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::delete::{at_version, primary_refused, Leaving};
 use super::primary::{client_contacts, PrimaryWrite};
-use super::{built, s, Outcome, Plan, Role};
+use super::{built, key_of, s, Outcome, Plan, Role};
 use crate::domain::moving::{check_size, check_target, portal_after_leaving, unknown_target};
 use crate::domain::primary::{self, ClientContacts};
 use crate::domain::{ClientId, Contact, ContactId, ProjectId, Stamp, TenantId};
@@ -202,7 +202,7 @@ impl Store {
             names.insert(format!("#n{i}"), (*name).to_owned());
             conditions.push(format!("attribute_not_exists(#n{i})"));
         }
-        let key = Self::key(text(item, keys::PK), text(item, keys::SK));
+        let key = key_of(item);
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key))
@@ -213,10 +213,6 @@ impl Store {
             .build();
         Ok(TransactWriteItem::builder().delete(built(delete)?).build())
     }
-}
-
-fn text(item: &Item, name: &str) -> String {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
 }
 
 /// The contact's item under client `to`: as stored, less what it leaves behind, with its portal
