@@ -16,7 +16,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use shared::config::InternalNotes;
 use shared::domain::{ClientId, Contact, ContactId, TagId, TenantId};
 use shared::store::activity_changes::{ActivityChange, ChangeKind};
-use shared::store::deletions::{Relocation, ARCHIVE_ENTITY, DELETION_ENTITY, MOVE_ENTITY, RESTORE_ENTITY};
+use shared::store::deletions::{
+    Relocation, ARCHIVE_ENTITY, DELETION_ENTITY, MERGE_ENTITY, MOVE_ENTITY, RESTORE_ENTITY,
+};
 use shared::store::items::{contact_of_item, CLIENT_EDITABLE, CONTACT_EDITABLE, CONTACT_STAFF_ONLY};
 use shared::store::keys;
 use shared::store::ARCHIVED_ENTITY;
@@ -70,6 +72,8 @@ pub struct Mapped {
     pub removed: Option<(ClientId, u64)>,
     /// A moved contact's history, to point at its new client (`Store::rehome_activity`).
     pub rehome: Option<(TenantId, ContactId, (ClientId, ClientId))>,
+    /// A merged contact's history, to move to the survivor (`Store::merge_history`).
+    pub merge_history: Option<(TenantId, ContactId, (ClientId, ContactId))>,
     /// A contact's change, as its duplicate keys follow it (`Store::sync_duplicate_keys`): the
     /// contact before and after (`None`: none).
     pub duplicate_keys: Option<(TenantId, Option<Contact>, Option<Contact>)>,
@@ -209,6 +213,9 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
     if entity == RESTORE_ENTITY {
         return moved(change, Relocation::Restore);
     }
+    if entity == MERGE_ENTITY {
+        return merged(change);
+    }
     if entity == ARCHIVED_ENTITY {
         return archived(change);
     }
@@ -246,6 +253,14 @@ pub fn map(change: &StreamChange, notes: InternalNotes) -> Result<Mapped, Unmapp
 /// ids and the note's kind, never its text. The rest of the history means nothing here.
 fn note(change: &StreamChange, image: &Item) -> Result<Mapped, Unmappable> {
     if text(image, "kind") != Some("note") {
+        return Ok(Mapped::default());
+    }
+    // A merge moving the note to the survivor (`shared::store::merge_history`): its copy's
+    // insertion and the original's removal are no note added or deleted.
+    let merging = |i: &Option<Item>| {
+        i.as_ref().is_some_and(|i| i.contains_key("merged_from") || i.contains_key("merged_into"))
+    };
+    if (change.old.is_none() && merging(&change.new)) || (change.new.is_none() && merging(&change.old)) {
         return Ok(Mapped::default());
     }
     let bad = |what: &str| Unmappable(format!("note item without {what}"));
@@ -339,6 +354,7 @@ fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> 
             out.events.push(ctx.event("contact.restored", json!({})));
             out.activity.push(ctx.activity(change.event_id.clone(), ChangeKind::Restored));
         }
+        Relocation::Merge => return Err(Unmappable("a merge record read as a move".into())),
     }
     let (before, after) = (id("portal_status_before")?.to_owned(), id("portal_status")?.to_owned());
     if before != after {
@@ -348,6 +364,29 @@ fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> 
         out.activity.push(ctx.activity(suffix, ChangeKind::PortalStatus { from: before, to: after }));
     }
     Ok(out)
+}
+
+/// A merge record's insertion is `contact.merged`, by whoever merged, at its time, of the
+/// survivor (`contact_id`) with the merged contact's id; the merged contact's history moves to
+/// the survivor. What the survivor's fields gained is its own item's `contact.updated`.
+fn merged(change: &StreamChange) -> Result<Mapped, Unmappable> {
+    let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
+    let bad = |what: &str| Unmappable(format!("merge record without {what}"));
+    let id = |name: &str| text(new, name).ok_or_else(|| bad(name));
+    let tenant = TenantId::parse(id("tenant_id")?).ok_or_else(|| bad("tenant_id"))?;
+    let client = ClientId::parse(id("client_id")?).ok_or_else(|| bad("client_id"))?;
+    let merged = ContactId::parse(id("contact_id")?).ok_or_else(|| bad("contact_id"))?;
+    let survivor = ContactId::parse(id("into_contact_id")?).ok_or_else(|| bad("into_contact_id"))?;
+    let keys = Keys { tenant: tenant.clone(), client, contact: Some(survivor) };
+    let actor = text(new, "moved_by").map(str::to_owned);
+    let at = time_of(new, "moved_at")?;
+    let ctx = Ctx { change, keys: &keys, at, actor: &actor, notes: InternalNotes::Withheld };
+    let data = json!({"survivor_contact_id": survivor.to_string(), "merged_contact_id": merged.to_string()});
+    Ok(Mapped {
+        events: vec![ctx.event("contact.merged", data)],
+        merge_history: Some((tenant, merged, (client, survivor))),
+        ..Mapped::default()
+    })
 }
 
 struct Ctx<'a> {

@@ -121,6 +121,9 @@ impl Processor {
         if let Some((tenant, contact, clients)) = &mapped.rehome {
             self.store.rehome_activity(tenant, *contact, *clients).await?;
         }
+        if let Some((tenant, merged, survivor)) = &mapped.merge_history {
+            self.store.merge_history(tenant, *merged, *survivor).await?;
+        }
         for event in &mapped.events {
             tracing::info!(id = %event.id, kind = event.kind, tenant = %event.tenant_id, "event published");
         }

@@ -27,6 +27,13 @@ impl CustomValues {
         self.0.is_empty()
     }
 
+    /// Each key's value from this contact, else from `other` (a merge's, `domain::merge`).
+    pub(crate) fn or(&self, other: &Self) -> Self {
+        let mut values = other.0.clone();
+        values.extend(self.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Self(values)
+    }
+
     pub fn as_map(&self) -> &BTreeMap<String, Value> {
         &self.0
     }

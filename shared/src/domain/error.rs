@@ -50,6 +50,10 @@ pub enum DomainError {
     /// holds at most 100 items (`domain::moving`).
     #[error("moving this contact would write {0} items, more than one transaction's 100; unlink some of its projects, reports or tags first")]
     MoveTooLarge(usize),
+    /// A merge writes both contacts, their links, tags and index items in one transaction
+    /// (`domain::merge`).
+    #[error("merging these contacts would write {0} items, more than one transaction's 100; unlink some of the merged contact's projects or tags first")]
+    MergeTooLarge(usize),
     #[error("the tenant already has a tag of that name")]
     TagNameTaken,
     /// A tag being deleted takes no new contacts; its deletion goes on with `DELETE` again.
@@ -137,6 +141,7 @@ impl DomainError {
             TooManyProjects(_) => "too-many-projects",
             TooManyTags(_) => "too-many-tags",
             MoveTooLarge(_) => "move-too-large",
+            MergeTooLarge(_) => "merge-too-large",
             TagNameTaken => "tag-name-taken",
             TagBeingDeleted => "tag-being-deleted",
             CustomFieldInUse(_) => "custom-field-in-use",

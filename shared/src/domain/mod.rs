@@ -19,6 +19,7 @@ pub mod fields;
 pub mod ids;
 pub mod invite;
 pub mod lookup;
+pub mod merge;
 pub mod moving;
 pub mod note;
 pub mod patch;

@@ -99,6 +99,12 @@ operations! {
     restore_contact: RESTORE_CONTACT =
         op("POST", "/clients/{clientId}/contacts/{contactId}/restore", "restore-contact", Write)
             .table(&["GetItem", "BatchGetItem", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"]);
+    // Both contacts, the merged one's tag memberships and the contacts whose line-manager links
+    // move (BatchGetItem), then one transaction; then the merged contact's history, item by
+    // item (a Query, an UpdateItem and a two-item transaction each).
+    merge_contacts: MERGE_CONTACTS = op("POST", "/contacts/merge", "merge-contacts", Write)
+        .table(&["GetItem", "BatchGetItem", "Query", "UpdateItem", "PutItem", "DeleteItem", "ConditionCheckItem"])
+        .portal_users(ENDS_PORTAL_ACCESS);
     invite_contact: INVITE_CONTACT =
         op("POST", "/clients/{clientId}/contacts/{contactId}/invite", "invite-contact", Write)
             .table(&["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"])

@@ -118,9 +118,9 @@ fn refusal_status(err: &DomainError) -> (u16, &'static str) {
         ClientHasContacts => (409, "Client still has contacts"),
         TagNameTaken => (409, "Tag name already in use"),
         CustomFieldInUse(_) => (409, "Custom field in use"),
-        TooManyReports(_) | TooManyProjects(_) | TooManyTags(_) | MoveTooLarge(_) | TagBeingDeleted
-        | NoEmail(_) | PortalActive | PortalNotActive | SupportNotStarted | SupportEnded | ClientInactive
-        | NoPrimaryContact | EmailSuppressed(_) => (409, "Conflict"),
+        TooManyReports(_) | TooManyProjects(_) | TooManyTags(_) | MoveTooLarge(_) | MergeTooLarge(_)
+        | TagBeingDeleted | NoEmail(_) | PortalActive | PortalNotActive | SupportNotStarted
+        | SupportEnded | ClientInactive | NoPrimaryContact | EmailSuppressed(_) => (409, "Conflict"),
         Gone(_) => (410, "Gone"),
         QuotaExceeded(_) => (429, "Email quota exceeded"),
         Inconsistent(_) => (500, "Internal error"),

@@ -14,6 +14,8 @@ mod bulk;
 mod conditions;
 mod delete;
 mod email_status;
+mod merge;
+mod merge_items;
 mod moving;
 mod plain;
 mod position;
@@ -29,6 +31,7 @@ pub use archive::{Archived, ArchivedContact, ARCHIVED_ENTITY};
 pub use browse::{Browse, BrowseOrder, CustomFilter, TenantContact, MAX_BROWSE_CLIENTS};
 pub use bulk::{batch_lengths, BATCH_ROWS};
 pub use email_status::StatusChange;
+pub use merge::MergeOutcome;
 pub use update::Updated;
 
 use super::idempotency::Recorded;
@@ -46,6 +49,8 @@ use crate::store::error::{StoreError, StoreResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Contact,
+    /// The contact a merge removes (`merge`).
+    Merged,
     Client,
     /// The client a contact moves to (`moving`).
     Target,

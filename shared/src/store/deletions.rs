@@ -33,12 +33,19 @@ pub const MOVE_ENTITY: &str = "move";
 pub const ARCHIVE_ENTITY: &str = "archive";
 pub const RESTORE_ENTITY: &str = "restore";
 
+/// The `entity` of a merge record: the same shape, beside the merged contact's removed item,
+/// naming the contact it was merged into (`into_contact_id`, `store::contacts::merge`).
+/// `change-events` publishes `contact.merged` from its insertion and moves the merged
+/// contact's history to the survivor; its removal is no deletion.
+pub const MERGE_ENTITY: &str = "merge";
+
 /// Which of the three a record of a contact's item leaving its key is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relocation {
     Move,
     Archive,
     Restore,
+    Merge,
 }
 
 impl Relocation {
@@ -47,6 +54,7 @@ impl Relocation {
             Relocation::Move => MOVE_ENTITY,
             Relocation::Archive => ARCHIVE_ENTITY,
             Relocation::Restore => RESTORE_ENTITY,
+            Relocation::Merge => MERGE_ENTITY,
         }
     }
 }
@@ -98,13 +106,15 @@ pub struct MoveRecord<'a> {
     /// The contact's portal status before the move, and after it.
     pub portal: (PortalStatus, PortalStatus),
     pub stamp: &'a Stamp,
+    /// The contact a merged one went into (a merge's record only).
+    pub into: Option<ContactId>,
 }
 
 /// The item of a move record.
 pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
-    let MoveRecord { kind, contact, version, from, to, portal, stamp } = *record;
+    let MoveRecord { kind, contact, version, from, to, portal, stamp, into } = *record;
     let at = OffsetDateTime::parse(&stamp.at, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
-    Item::from([
+    let mut item = Item::from([
         (keys::PK.to_owned(), s(keys::contacts_pk(tenant, from))),
         (keys::SK.to_owned(), s(moved_sk(contact, version))),
         ("entity".to_owned(), s(kind.entity())),
@@ -117,7 +127,11 @@ pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
         ("portal_status_before".to_owned(), s(portal.0.as_str())),
         ("portal_status".to_owned(), s(portal.1.as_str())),
         ("expires_at".to_owned(), AttributeValue::N((at + DELETION_KEPT_SECS).to_string())),
-    ])
+    ]);
+    if let Some(into) = into {
+        item.insert("into_contact_id".to_owned(), s(into.to_string()));
+    }
+    item
 }
 
 impl Store {

@@ -58,19 +58,20 @@ impl Store {
         self.put_new(claim_item(tenant, email, contact))
     }
 
-    /// Points `moved`'s claim on `email` at the client it moves to; the condition fails if the
-    /// claim is not `moved`'s.
+    /// Points `owner`'s claim on `email` at `to` (the contact as moved to another client, or the
+    /// survivor of a merge); the condition fails if the claim is not `owner`'s.
     pub(super) fn move_claim(
         &self,
         tenant: &TenantId,
         email: &Email,
-        moved: &Contact,
+        owner: ContactId,
+        to: &Contact,
     ) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(claim_item(tenant, email, moved)))
+            .set_item(Some(claim_item(tenant, email, to)))
             .condition_expression("contact_id = :owner")
-            .expression_attribute_values(":owner", s(moved.id.to_string()))
+            .expression_attribute_values(":owner", s(owner.to_string()))
             .build()
             .map_err(StoreError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())

@@ -17,6 +17,7 @@ mod invites;
 pub mod items;
 pub mod keys;
 mod lookup;
+mod merge_history;
 mod notes;
 mod plain;
 pub mod quota;
@@ -35,8 +36,8 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 
 pub use clients::ClientFilter;
 pub use contacts::{
-    batch_lengths, Archived, ArchivedContact, Browse, BrowseOrder, ContactFilter, CustomFilter, RenderRecord,
-    StatusChange, TenantContact, Updated, ARCHIVED_ENTITY, BATCH_ROWS, MAX_BROWSE_CLIENTS,
+    batch_lengths, Archived, ArchivedContact, Browse, BrowseOrder, ContactFilter, CustomFilter, MergeOutcome,
+    RenderRecord, StatusChange, TenantContact, Updated, ARCHIVED_ENTITY, BATCH_ROWS, MAX_BROWSE_CLIENTS,
 };
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{Created, Idempotency, IdempotentRequest, Recorded};

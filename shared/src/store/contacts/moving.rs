@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
 use super::delete::{at_version, primary_refused, Leaving};
@@ -166,6 +166,7 @@ impl Store {
             to,
             portal,
             stamp,
+            into: None,
         };
         plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
         let leaving = PrimaryWrite::on_leave(primary::on_delete(current.is_primary), id);
@@ -173,7 +174,7 @@ impl Store {
         let arriving = PrimaryWrite::on_add(arriving, id);
         plan.push(Role::Target, self.client_contacts_update(tenant, to, 1, arriving, stamp)?);
         if let Some(email) = &current.fields.email {
-            plan.push(Role::OldEmailClaim, self.move_claim(tenant, email, &moved)?);
+            plan.push(Role::OldEmailClaim, self.move_claim(tenant, email, id, &moved)?);
         }
         plan.push_index(self.index_moves(tenant, current, &moved)?);
         plan.push_index(self.member_moves(&read.members, to)?);
@@ -187,32 +188,55 @@ impl Store {
     /// The removal of a contact's item on the condition that it is exactly as read (see
     /// `WRITTEN_WITHOUT_VERSION`); a refusal returns it as it is now.
     pub(super) fn unchanged_delete(&self, item: &Item) -> StoreResult<TransactWriteItem> {
-        let mut names = HashMap::new();
-        let mut values = HashMap::new();
-        let mut conditions = Vec::new();
-        for (i, (name, value)) in
-            item.iter().filter(|(name, _)| *name != keys::PK && *name != keys::SK).enumerate()
-        {
-            names.insert(format!("#a{i}"), name.clone());
-            values.insert(format!(":a{i}"), value.clone());
-            conditions.push(format!("#a{i} = :a{i}"));
-        }
-        for (i, name) in WRITTEN_WITHOUT_VERSION.iter().filter(|name| !item.contains_key(**name)).enumerate()
-        {
-            names.insert(format!("#n{i}"), (*name).to_owned());
-            conditions.push(format!("attribute_not_exists(#n{i})"));
-        }
-        let key = key_of(item);
+        let (condition, names, values) = unchanged(item);
         let delete = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression(conditions.join(" AND "))
+            .set_key(Some(key_of(item)))
+            .condition_expression(condition)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build();
         Ok(TransactWriteItem::builder().delete(built(delete)?).build())
     }
+
+    /// The replacement of a contact's item `read` by `new` on the same condition (a merge
+    /// writes each contact it touches whole).
+    pub(super) fn unchanged_put(&self, read: &Item, new: Item) -> StoreResult<TransactWriteItem> {
+        let (condition, names, values) = unchanged(read);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(new))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build();
+        Ok(TransactWriteItem::builder().put(built(put)?).build())
+    }
+}
+
+type Names = HashMap<String, String>;
+type Values = HashMap<String, AttributeValue>;
+
+/// The condition that an item is exactly as `item` was read: each attribute equal, and each
+/// attribute other writes add without a new version still absent if it was.
+fn unchanged(item: &Item) -> (String, Names, Values) {
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
+    let mut conditions = Vec::new();
+    for (i, (name, value)) in
+        item.iter().filter(|(name, _)| *name != keys::PK && *name != keys::SK).enumerate()
+    {
+        names.insert(format!("#a{i}"), name.clone());
+        values.insert(format!(":a{i}"), value.clone());
+        conditions.push(format!("#a{i} = :a{i}"));
+    }
+    for (i, name) in WRITTEN_WITHOUT_VERSION.iter().filter(|name| !item.contains_key(**name)).enumerate() {
+        names.insert(format!("#n{i}"), (*name).to_owned());
+        conditions.push(format!("attribute_not_exists(#n{i})"));
+    }
+    (conditions.join(" AND "), names, values)
 }
 
 /// The contact's item under client `to`: as stored, less what it leaves behind, with its portal

@@ -234,6 +234,25 @@ impl Store {
         self.named_contacts_page(tenant, client, &keys::project_sk_prefix(project), limit, after).await
     }
 
+    /// The put of a new link of `contact` to `project`, made now (a merge's): refused when the
+    /// link exists.
+    pub(super) fn link_put(
+        &self,
+        tenant: &TenantId,
+        (client, contact): (ClientId, ContactId),
+        project: &ProjectId,
+        stamp: &Stamp,
+    ) -> StoreResult<TransactWriteItem> {
+        let link = ProjectLink {
+            client_id: client,
+            contact_id: contact,
+            project_id: project.clone(),
+            linked_at: stamp.at.clone(),
+            linked_by: stamp.by.clone(),
+        };
+        self.put_new(link_item(tenant, &link))
+    }
+
     /// The deletes of a contact's links, for the transaction that deletes it.
     pub(super) fn link_deletes(
         &self,

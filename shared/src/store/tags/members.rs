@@ -79,6 +79,40 @@ impl Store {
         Ok(writes)
     }
 
+    /// The writes that take a merged contact's `members` (`member_items`) to the `survivor`:
+    /// each deleted on the condition that it is still there (a tag deleted meanwhile plans the
+    /// merge again), and put again naming the survivor unless it carries the tag (`has`).
+    pub(crate) fn member_merges(
+        &self,
+        members: &[Item],
+        survivor: ContactId,
+        has: &std::collections::BTreeSet<String>,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        let mut writes = Vec::new();
+        for member in members {
+            let text = |name: &str| member.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let key = Self::key(text(keys::PK), text(keys::SK));
+            let client = ClientId::parse(&text("client_id"))
+                .ok_or_else(|| StoreError::internal("a member item without its client"))?;
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression("attribute_exists(PK)");
+            writes.push(
+                TransactWriteItem::builder().delete(delete.build().map_err(StoreError::internal)?).build(),
+            );
+            if has.contains(&text("tag_id")) {
+                continue;
+            }
+            let mut merged = member.clone();
+            merged.insert(keys::SK.into(), s(keys::tag_member_sk(client, survivor)));
+            merged.insert("contact_id".into(), s(survivor.to_string()));
+            let put = Put::builder().table_name(&self.table).set_item(Some(merged));
+            writes.push(TransactWriteItem::builder().put(put.build().map_err(StoreError::internal)?).build());
+        }
+        Ok(writes)
+    }
+
     /// The contact's side of a tagging (`delta` 1) or untagging (-1): its count and ids, on the
     /// condition that it exists and, tagging, lacks the tag and has room; untagging, carries
     /// it. On failure its old image tells which.

@@ -1,0 +1,257 @@
+//! Merging one contact into another of its client (`domain::merge`), in one transaction: the
+//! survivor's item written whole with the chosen fields and both contacts' tags, projects and
+//! reports; the merged contact's item removed exactly as read, with its index items, its tag
+//! memberships and project links re-pointed or dropped, its address claim released (or handed
+//! to the survivor when its address wins); its reports pointed at the survivor; the client's
+//! count and primary; and a merge record (`store::deletions`), from which `change-events`
+//! publishes `contact.merged` and tells the removal from a deletion. Its history follows after
+//! (`merge_history`), finished from the record if cut short. Nobody sees a half-merged pair:
+//! before the commit both are as they were, after it one is gone and the other has it all.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::delete::{at_version, stamp_epoch, Leaving};
+use super::merge_items::{check_limits, relinked_item, set_of, survivor_item, SurvivorParts};
+use super::primary::PrimaryWrite;
+use super::{Outcome, Plan, Role};
+use crate::domain::merge::{merge_fields, relink, unknown_contact, MergeRequest, Relinks};
+use crate::domain::{
+    Contact, ContactFields, ContactId, DomainError, Email, ProjectId, Stamp, TagId, TenantId,
+};
+use crate::store::deletions::{MoveRecord, Relocation};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::items::{contact_of_item, ContactRecord};
+use crate::store::retry::{retry_planned, Attempt};
+use crate::store::tx::Item;
+use crate::store::Store;
+
+/// What one transaction holds at most.
+const MAX_ITEMS: usize = crate::domain::moving::MAX_TRANSACTION_ITEMS;
+
+/// A merge done (or, on a dry run, planned): the survivor before and after, the merged
+/// contact as it was, and what the survivor gained from it.
+#[derive(Debug, Clone)]
+pub struct MergeOutcome {
+    pub contact: Contact,
+    pub before: Contact,
+    pub merged: Contact,
+    pub tag_ids: Vec<TagId>,
+    pub project_ids: Vec<ProjectId>,
+    pub report_ids: Vec<ContactId>,
+}
+
+/// What a merge reads before planning: both contacts as leaving reads them, the merged one's
+/// tag memberships, and every other contact whose links the merge moves.
+struct Read {
+    survivor: Leaving,
+    reminded_for: Option<time::Date>,
+    merged: Leaving,
+    /// The survivor's fields as merged.
+    fields: ContactFields,
+    members: Vec<Item>,
+    others: HashMap<ContactId, (Item, Contact)>,
+}
+
+impl Store {
+    /// Merges `request.merged` into `request.survivor` (see the module); a dry run plans it and
+    /// writes nothing.
+    pub async fn merge_contacts(
+        &self,
+        tenant: &TenantId,
+        request: &MergeRequest,
+        stamp: &Stamp,
+    ) -> StoreResult<MergeOutcome> {
+        retry_planned(move || async move {
+            let read = self.merge_read(tenant, request).await?;
+            let relinks = relinks_of(&read);
+            let (plan, outcome) = self.merge_plan(tenant, request, &read, &relinks, stamp)?;
+            if plan.items.len() > MAX_ITEMS {
+                return Err(DomainError::MergeTooLarge(plan.items.len()).into());
+            }
+            if request.dry_run {
+                return Ok(Attempt::Done(outcome));
+            }
+            const PRECEDENCE: [Role; 3] = [Role::Contact, Role::Merged, Role::Client];
+            let stale = |v: Option<u64>, r: &crate::store::tx::Reason| v.is_some_and(|v| !at_version(r, v));
+            match self.run_plan(plan, &PRECEDENCE).await? {
+                Outcome::Committed => {
+                    if let Some(record) = read.merged.created_by.filter(|r| !r.live_at(stamp_epoch(stamp))) {
+                        self.erase_expired_idempotency(&record).await?;
+                    }
+                    Ok(Attempt::Done(outcome))
+                }
+                Outcome::Failed(Role::Contact, r) if stale(request.survivor_version, &r) => {
+                    Err(StoreError::PreconditionFailed)
+                }
+                Outcome::Failed(Role::Merged, r) if stale(request.merged_version, &r) => {
+                    Err(StoreError::PreconditionFailed)
+                }
+                // Either contact, a link or the client changed since the read.
+                Outcome::Retry | Outcome::Failed(..) => Ok(Attempt::Retry),
+            }
+        })
+        .await
+    }
+
+    /// Both contacts (a contact the body names that is not the client's is 422 naming it),
+    /// the merged one's tag memberships, and the contacts whose links move.
+    async fn merge_read(&self, tenant: &TenantId, request: &MergeRequest) -> StoreResult<Read> {
+        let client = request.client;
+        let side = |id, version, field| async move {
+            match self.leaving(tenant, (client, id), version).await {
+                Err(StoreError::Refused(DomainError::NotFound(_))) => Err(unknown_contact(field).into()),
+                other => other,
+            }
+        };
+        let survivor = side(request.survivor, request.survivor_version, "survivor_id").await?;
+        let merged = side(request.merged, request.merged_version, "merged_id").await?;
+        let reminded_for = ContactRecord::from_item(survivor.item.clone())?.reminded_for();
+        let members = self.member_items(tenant, (client, merged.current.id), &merged.current.tag_ids).await?;
+        let fields = merge_fields(&survivor.current.fields, &merged.current.fields, request)?;
+        let mut wanted: BTreeSet<ContactId> = merged.reports.iter().copied().collect();
+        wanted.extend(survivor.current.fields.line_manager_id);
+        wanted.extend(merged.current.fields.line_manager_id);
+        wanted.extend(fields.line_manager_id);
+        wanted.remove(&request.survivor);
+        wanted.remove(&request.merged);
+        let keys = wanted.iter().map(|id| Self::contact_key(tenant, client, *id)).collect();
+        let mut others = HashMap::new();
+        for item in self.batch_get(keys).await? {
+            let contact = contact_of_item(item.clone())?;
+            others.insert(contact.id, (item, contact));
+        }
+        if let Some(manager) = fields.line_manager_id.filter(|m| !others.contains_key(m)) {
+            // The manager the survivor would have is gone: a new manager is refused as a
+            // PATCH refuses it; one it had all along went meanwhile (read again).
+            if survivor.current.fields.line_manager_id != Some(manager) {
+                return Err(
+                    DomainError::invalid("fields.line_manager_id", "no such contact of this client").into()
+                );
+            }
+        }
+        Ok(Read { survivor, reminded_for, merged, fields, members, others })
+    }
+
+    /// The merge's transaction, and the outcome it would have.
+    fn merge_plan(
+        &self,
+        tenant: &TenantId,
+        request: &MergeRequest,
+        read: &Read,
+        relinks: &Relinks,
+        stamp: &Stamp,
+    ) -> StoreResult<(Plan, MergeOutcome)> {
+        let (s, x) = (&read.survivor.current, &read.merged.current);
+        let fields = read.fields.clone();
+        let member_tags: BTreeSet<String> = read.members.iter().filter_map(|m| text(m, "tag_id")).collect();
+        let s_tags = set_of(&read.survivor.item, "tag_ids");
+        let s_projects = set_of(&read.survivor.item, "project_ids");
+        let x_projects: BTreeSet<String> = read.merged.projects.iter().map(|p| p.to_string()).collect();
+        let mut reports = set_of(&read.survivor.item, "report_ids");
+        if let Some((gains, losses)) = relinks.changes.get(&s.id) {
+            reports.retain(|r| !losses.iter().any(|l| l.to_string() == *r));
+            reports.extend(gains.iter().map(|g| g.to_string()));
+        }
+        let mut after = Contact { fields: fields.clone(), ..s.clone() };
+        after.is_primary = s.is_primary || x.is_primary;
+        let parts = SurvivorParts {
+            fields,
+            is_primary: after.is_primary,
+            tags: s_tags.union(&member_tags).cloned().collect(),
+            projects: s_projects.union(&x_projects).cloned().collect(),
+            reports,
+            merged_item: &read.merged.item,
+            sweep_index: None,
+        };
+        check_limits(&parts)?;
+        let sweep_index = self.sweep_index(tenant, &after, read.reminded_for);
+        let new_item = survivor_item(&read.survivor.item, s, SurvivorParts { sweep_index, ..parts }, stamp)?;
+        let contact = contact_of_item(new_item.clone())?;
+
+        let mut plan = Plan::new();
+        plan.push(Role::Contact, self.unchanged_put(&read.survivor.item, new_item)?);
+        plan.push(Role::Merged, self.unchanged_delete(&read.merged.item)?);
+        let record = MoveRecord {
+            kind: Relocation::Merge,
+            contact: x.id,
+            version: x.audit.version,
+            from: request.client,
+            to: request.client,
+            portal: (x.portal.status, x.portal.status),
+            stamp,
+            into: Some(s.id),
+        };
+        plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
+        let primary = match x.is_primary {
+            true => PrimaryWrite::Moves { from: x.id, to: s.id },
+            false => PrimaryWrite::Stays,
+        };
+        plan.push(Role::Client, self.client_contacts_update(tenant, request.client, -1, primary, stamp)?);
+        self.push_claims(&mut plan, tenant, (s, x), &contact)?;
+        plan.push_index(self.index_writes(tenant, Some(x), None)?);
+        plan.push_index(self.index_writes(tenant, Some(s), Some(&contact))?);
+        for write in self.member_merges(&read.members, s.id, &s_tags)? {
+            plan.push(Role::TagMember, write);
+        }
+        for write in self.link_deletes(tenant, x, &read.merged.projects)? {
+            plan.push(Role::ProjectLink, write);
+        }
+        let gained_projects: Vec<ProjectId> =
+            read.merged.projects.iter().filter(|p| !s_projects.contains(&p.to_string())).cloned().collect();
+        for project in &gained_projects {
+            plan.push(Role::ProjectLink, self.link_put(tenant, (request.client, s.id), project, stamp)?);
+        }
+        for (item, other) in read.others.values() {
+            if relinks.repointed.contains(&other.id) || relinks.changes.contains_key(&other.id) {
+                let new = relinked_item(item, other, relinks, s.id, stamp)?;
+                plan.push(Role::Report, self.unchanged_put(item, new)?);
+            }
+        }
+        if let Some(record) = read.merged.created_by.as_ref().filter(|r| r.live_at(stamp_epoch(stamp))) {
+            plan.push(Role::Idempotency, self.idempotency_erase(record)?);
+        }
+        let tag_ids = member_tags.difference(&s_tags).filter_map(|t| TagId::parse(t)).collect();
+        let outcome = MergeOutcome {
+            contact,
+            before: s.clone(),
+            merged: x.clone(),
+            tag_ids,
+            project_ids: gained_projects,
+            report_ids: relinks.repointed.clone(),
+        };
+        Ok((plan, outcome))
+    }
+
+    /// The address claims: the merged contact's handed to the survivor when its address wins,
+    /// else released; the survivor's released when its address goes.
+    fn push_claims(
+        &self,
+        plan: &mut Plan,
+        tenant: &TenantId,
+        (s, x): (&Contact, &Contact),
+        after: &Contact,
+    ) -> StoreResult<()> {
+        let kept = after.fields.email.as_ref().map(Email::key);
+        if let Some(email) = &x.fields.email {
+            match kept.as_ref() == Some(&email.key()) {
+                true => plan.push(Role::OldEmailClaim, self.move_claim(tenant, email, x.id, after)?),
+                false => plan.push(Role::OldEmailClaim, self.release_email(tenant, email, x.id)?),
+            }
+        }
+        if let Some(email) = s.fields.email.as_ref().filter(|e| kept.as_ref() != Some(&e.key())) {
+            plan.push(Role::OldEmailClaim, self.release_email(tenant, email, s.id)?);
+        }
+        Ok(())
+    }
+}
+
+/// The links the merge moves, from what was read.
+fn relinks_of(read: &Read) -> Relinks {
+    let (s, x) = (&read.survivor.current, &read.merged.current);
+    let after = read.fields.line_manager_id;
+    relink((s.id, x.id), (s.fields.line_manager_id, after), x.fields.line_manager_id, &read.merged.reports)
+}
+
+fn text(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
