@@ -60,6 +60,7 @@ mod lists;
 mod local_api_authorizer;
 mod local_api_routes;
 mod logs;
+mod merge;
 mod metrics;
 mod model;
 mod moving;

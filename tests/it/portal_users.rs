@@ -26,7 +26,7 @@ pub(crate) fn username(tenant: &str, email: &str) -> String {
 }
 
 /// The user of `tenant`'s contact at `email`, if there is one.
-async fn portal_user(tenant: &str, email: &str) -> Option<AdminGetUserOutput> {
+pub(crate) async fn portal_user(tenant: &str, email: &str) -> Option<AdminGetUserOutput> {
     let pool = &testkit::sign_in::pools().await.portal;
     let found = testkit::cognito::client()
         .await

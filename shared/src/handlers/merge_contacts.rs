@@ -45,10 +45,14 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
         call.app.store.merge_history(tenant, request.merged, (request.client, request.survivor)).await?;
     }
     let contact = super::custom::shown_one(&call, merge.contact).await?;
-    let etag = (!request.dry_run).then(|| contact.audit.etag());
+    // A dry run's is the survivor's as it stands: the version `survivor_version` confirms.
+    let etag = match request.dry_run {
+        true => merge.before.audit.etag(),
+        false => contact.audit.etag(),
+    };
     let gained =
         Gained { tag_ids: merge.tag_ids, project_ids: merge.project_ids, report_ids: merge.report_ids };
     let report = MergeReport { dry_run: request.dry_run, contact, merged_contact_id: request.merged, gained };
     let body = serde_json::to_string(&report).map_err(HttpError::internal)?;
-    response::with_body(200, body, etag.as_deref(), None)
+    response::with_body(200, body, Some(&etag), None)
 }

@@ -22,8 +22,20 @@ const OUTCOMES: [&str; 4] = ["delivered", "bounced", "complained", "rejected"];
 const NOTE_KINDS: [&str; 5] = ["note", "call", "meeting", "email", "task"];
 const DAY: i64 = 86_400;
 /// What every entry may hold (`actor` only when known).
-const COMMON: [&str; 10] =
-    ["PK", "SK", "entity", "tenant_id", "client_id", "contact_id", "kind", "at", "expires_at", "actor"];
+/// (`merged_from`: the contact a merge took the item from, `store::merge_history`.)
+const COMMON: [&str; 11] = [
+    "PK",
+    "SK",
+    "entity",
+    "tenant_id",
+    "client_id",
+    "contact_id",
+    "kind",
+    "at",
+    "expires_at",
+    "actor",
+    "merged_from",
+];
 
 /// What each kind holds besides the common attributes.
 fn own_attributes(kind: &str) -> Option<&'static [&'static str]> {

@@ -69,7 +69,7 @@ fn record(item: &Item, tenant: &str, client: &str, contact: Option<&str>) -> Vec
     wrong
 }
 
-/// All a move record holds.
+/// All a move record holds (and a merge record, with `into_contact_id`).
 const MOVE_ATTRIBUTES: [&str; 12] = [
     "PK",
     "SK",
@@ -99,6 +99,9 @@ fn moved(item: &Item, (tenant, client, contact): (&str, &str, &str)) -> Vec<Stri
     match (s(item, "entity"), s(item, "to_client_id")) {
         (Some("move"), Some(to)) if to != client && to.len() == 26 => {}
         (Some("archive" | "restore"), Some(to)) if to == client => {}
+        // A merge keeps the survivor where the merged contact was, and names it.
+        (Some("merge"), Some(to))
+            if to == client && s(item, "into_contact_id").is_some_and(|i| i.len() == 26) => {}
         (kind, to) => {
             wrong.push(format!("its {kind:?} goes to {to:?}, not another client for a move, its own else"))
         }
@@ -113,7 +116,10 @@ fn moved(item: &Item, (tenant, client, contact): (&str, &str, &str)) -> Vec<Stri
         }
         Some(_) => {}
     }
-    for name in item.keys().filter(|n| !MOVE_ATTRIBUTES.contains(&n.as_str())) {
+    let merge = s(item, "entity") == Some("merge");
+    for name in
+        item.keys().filter(|n| !MOVE_ATTRIBUTES.contains(&n.as_str()) && !(merge && *n == "into_contact_id"))
+    {
         wrong.push(format!("it holds {name}, which a move record does not"));
     }
     wrong

@@ -84,7 +84,7 @@ impl<'a> Table<'a> {
     }
 
     fn add(&mut self, shape: Shape<'a>, item: &'a Item, found: &mut Found) {
-        let relocation = matches!(s(item, "entity"), Some("move" | "archive" | "restore"));
+        let relocation = matches!(s(item, "entity"), Some("move" | "archive" | "restore" | "merge"));
         if s(item, "entity") != shape.entity() && !(matches!(shape, Shape::Move { .. }) && relocation) {
             let entity = s(item, "entity");
             found.add(
