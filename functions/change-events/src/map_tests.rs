@@ -295,7 +295,8 @@ fn a_contact_image_that_is_not_a_whole_contact_still_maps_its_events_and_leaves_
     assert!(mapped.duplicate_keys.is_none());
 }
 
-/// A record of contact Ada's archive or restore (`shared::store::deletions`), by `archiver`.
+/// A record of contact Ada's archive, restore or merge into `SURVIVOR`
+/// (`shared::store::deletions`), by `archiver`.
 fn relocation_record(kind: Relocation, portal: (&str, &str)) -> Item {
     let stamp = shared::domain::Stamp { at: "2026-12-07T10:00:00Z".into(), by: "archiver".into() };
     let (client, contact) = (ClientId::parse(CLIENT).unwrap(), ContactId::parse(ADA).unwrap());
@@ -308,6 +309,7 @@ fn relocation_record(kind: Relocation, portal: (&str, &str)) -> Item {
         to: client,
         portal,
         stamp: &stamp,
+        into: (kind == Relocation::Merge).then(|| ContactId::parse(SURVIVOR).unwrap()),
     };
     shared::store::deletions::move_item(&TenantId::parse("acme").unwrap(), &record)
 }
@@ -358,4 +360,40 @@ fn an_archived_items_removal_erases_as_a_contacts_unless_its_restore_record_says
     assert_eq!(removed.removed.map(|(c, v)| (c.to_string(), v)), Some((CLIENT.to_owned(), 4)));
     assert!(removed.duplicate_keys.is_none(), "its keys went when it was archived");
     assert!(kept.events.is_empty() && kept.erase_activity_of.is_none() && kept.duplicate_keys.is_none());
+}
+
+const SURVIVOR: &str = "01JD0000000000000000000001";
+
+#[test]
+fn a_merge_record_is_contact_merged_of_the_survivor_naming_both_and_moves_the_history() {
+    let record = relocation_record(Relocation::Merge, ("active", "active"));
+
+    let mapped = map(&change(None, Some(record)), InternalNotes::Withheld).unwrap();
+
+    assert_eq!(kinds(&mapped), ["contact.merged"]);
+    let event = &mapped.events[0];
+    assert_eq!((event.actor.as_deref(), event.contact_id.as_deref()), (Some("archiver"), Some(SURVIVOR)));
+    assert_eq!(event.data, json!({"survivor_contact_id": SURVIVOR, "merged_contact_id": ADA}));
+    let history = mapped
+        .merge_history
+        .map(|(t, m, (c, s))| (t.to_string(), m.to_string(), c.to_string(), s.to_string()));
+    assert_eq!(history, Some(("acme".into(), ADA.into(), CLIENT.into(), SURVIVOR.into())));
+    assert!(mapped.activity.is_empty() && mapped.erase_activity_of.is_none());
+}
+
+#[test]
+fn a_note_moved_by_a_merge_is_neither_added_nor_deleted() {
+    let mut original = note("Met at the fair", "1");
+    original.insert("merged_into".to_owned(), s(SURVIVOR));
+    let mut copy = note("Met at the fair", "1");
+    copy.insert("merged_from".to_owned(), s(ADA));
+
+    let marked =
+        map(&change(Some(note("Met at the fair", "1")), Some(original.clone())), InternalNotes::Withheld);
+    let copied = map(&change(None, Some(copy)), InternalNotes::Withheld).unwrap();
+    let removed = map(&change(Some(original), None), InternalNotes::Withheld).unwrap();
+
+    assert!(marked.unwrap().events.is_empty());
+    assert!(copied.events.is_empty(), "{copied:?}");
+    assert!(removed.events.is_empty(), "{removed:?}");
 }
