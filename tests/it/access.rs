@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use shared::domain::{ClientId, ContactId};
 use shared::handlers::ROUTES;
 use shared::http::routes::Route;
@@ -120,6 +120,7 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/archive"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/restore"),
+    ("POST", "/contacts/merge"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/invite"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/password-reset"),
     ("POST", "/clients/{clientId}/notifications"),
@@ -155,8 +156,9 @@ const ACCEPTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/exports"),
 ];
 /// Writes answering 200: an import's report, a project link made or already there, a move, an
-/// archive and a restore.
+/// archive, a restore and a merge.
 const OK_WRITE_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/contacts/merge"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/move"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/archive"),
     ("POST", "/clients/{clientId}/contacts/{contactId}/restore"),
@@ -164,6 +166,9 @@ const OK_WRITE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/clients/import"),
     ("PUT", "/clients/{clientId}/contacts/{contactId}/projects/{projectId}"),
 ];
+
+/// Writes whose body, not their path, names the tenant's resources: a merge's client and contacts.
+const BODY_ID_ROUTES: &[(&str, &str)] = &[("POST", "/contacts/merge")];
 
 /// Writes answering 204 though not a `DELETE`: tagging a contact.
 const NO_CONTENT_WRITES: &[(&str, &str)] =
@@ -201,8 +206,10 @@ fn expected(route: &Route, who: Who) -> (u16, &'static str) {
         {
             (403, "forbidden")
         }
-        // Another tenant's ids do not exist for this caller.
+        // Another tenant's ids do not exist for this caller: in the path, nothing is found; in
+        // the body (a merge's contacts), the body names what is not there.
         Who::OtherTenant if has_path_id => (404, "not-found"),
+        Who::OtherTenant if is(BODY_ID_ROUTES, route) => (422, "validation-failed"),
         _ => success(route),
     }
 }
@@ -234,7 +241,12 @@ async fn given_tag(api: &TestApi, owner: &Caller, n: u32) -> String {
 
 /// The path of `route` for the `n`th cell of the matrix, on resources made for that cell alone
 /// (deletes must not disturb the next cell), and a client of the owner's without contacts.
-async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) -> (String, String) {
+async fn given_path_for(
+    api: &TestApi,
+    owner: &Caller,
+    route: &Route,
+    n: u32,
+) -> (String, String, Option<Value>) {
     let client = given_client(api, owner, "Acme").await;
     let empty_client = given_client(api, owner, "Empty").await;
     let contact =
@@ -242,7 +254,15 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
             .await;
     let contact_id = contact["id"].as_str().unwrap();
     let client_for_route = if route.function == "delete-client" { &empty_client } else { &client };
+    let mut body = None;
     let path = match route.function {
+        // A merge names its client and both contacts in its body.
+        "merge-contacts" => {
+            let other = json!({ "last_name": "M", "email": format!("m{n}@x.test") });
+            let merged = given_contact(api, owner, &client, other).await;
+            body = Some(json!({ "client_id": client, "survivor_id": contact_id, "merged_id": merged["id"] }));
+            "/contacts/merge".to_owned()
+        }
         // A new password goes only to a contact that uses the portal.
         "reset-contact-password" => format!("{}/password-reset", given_portal_user(api, "t1").await.path()),
         // Only an archived contact is restored.
@@ -278,7 +298,7 @@ async fn given_path_for(api: &TestApi, owner: &Caller, route: &Route, n: u32) ->
             template.replace("{clientId}", client_for_route).replace("{contactId}", contact_id)
         }
     };
-    (path, empty_client)
+    (path, empty_client, body)
 }
 
 /// The headers and body of a request the route's function would accept from a caller it
@@ -287,8 +307,10 @@ fn request_for(
     route: &Route,
     n: u32,
     empty_client: &str,
+    prepared: Option<Value>,
 ) -> (&'static [(&'static str, &'static str)], Option<String>) {
     let body = match route.function {
+        "merge-contacts" => prepared,
         "move-contact" => Some(json!({ "client_id": empty_client })),
         "create-client" | "update-client" => Some(json!({ "name": "Renamed" })),
         "add-contact" => Some(json!({ "last_name": "New", "email": format!("new{n}@x.test") })),
@@ -323,8 +345,8 @@ async fn every_route_answers_every_caller_as_specified() {
     for route in ROUTES {
         for &who in EVERYONE {
             n += 1;
-            let (path, empty_client) = given_path_for(&api, &owner, route, n).await;
-            let (headers, body) = request_for(route, n, &empty_client);
+            let (path, empty_client, prepared) = given_path_for(&api, &owner, route, n).await;
+            let (headers, body) = request_for(route, n, &empty_client, prepared);
 
             let caller = match who {
                 Who::PortalUser if is(PORTAL_ROUTES, route) => given_portal_user(&api, "t1").await.caller,

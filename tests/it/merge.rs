@@ -9,6 +9,7 @@ use testkit::{Caller, TestApi, TestResponse};
 
 use crate::invites::{accept, given_invited};
 use crate::portal_users::portal_user;
+use crate::races::{landing, race_landing, racing_api, repeats, Outcomes, HELD_TRANSACTIONS};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 fn admin() -> Caller {
@@ -291,4 +292,90 @@ async fn a_merge_refuses_what_it_cannot_do() {
     // and nothing was merged
     assert_eq!(api.get(&admin(), &contact_path(&acme, &duplicate)).await.status, 200);
     assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_merge_of_more_than_one_transactions_writes_is_refused_whole() {
+    // Given a duplicate on 30 projects with 20 tags: 100 link and membership writes alone
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    let survivor =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "L", "email": unique_email("s") })).await;
+    let duplicate =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "L", "email": unique_email("d") })).await;
+    let d = contact_path(&acme, &duplicate);
+    for i in 0..30 {
+        link(&api, &d, &format!("p-{i}")).await;
+    }
+    for i in 0..20 {
+        tag(&api, &d, &format!("Big {i}")).await;
+    }
+
+    // When it is merged
+    let res = merge(&api, &acme, &survivor, &duplicate, json!({})).await;
+
+    // Then nothing is merged, and the answer says why
+    assert_eq!((res.status, res.problem_code().as_str()), (409, "merge-too-large"), "{}", res.body);
+    assert_eq!(api.get(&admin(), &d).await.status, 200);
+    assert_eq!(api.get(&admin(), &contact_path(&acme, &survivor)).await.json()["tag_ids"], json!([]));
+    assert_invariants(&api).await;
+}
+
+const MERGED_FIRST: &str = "the merge landed, then the delete planned again";
+const DELETED_FIRST: &str = "the delete landed, the merge found no such contact";
+
+/// Races a merge of two fresh records against the deletion of the one `deleted` picks, in
+/// both landing orders and free; asserts each answer pair is one of the two outcomes and the
+/// table whole after every round.
+async fn merge_racing_a_delete(deleted: fn(&Value, &Value) -> Value, after_merge: u16) {
+    let (api, proxy) = racing_api().await;
+    let mut outcomes = Outcomes::of("merge vs delete", &[MERGED_FIRST, DELETED_FIRST]);
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Primary", "phone": "+12025550142" })).await;
+    for round in 0..repeats() {
+        // Given two records of one person
+        let survivor =
+            given_contact(&api, &admin(), &acme, json!({ "last_name": "S", "phone": "+12025550143" })).await;
+        let duplicate =
+            given_contact(&api, &admin(), &acme, json!({ "last_name": "D", "phone": "+12025550144" })).await;
+        let gone = contact_path(&acme, &deleted(&survivor, &duplicate));
+
+        // When they are merged as one of them is deleted, landing in either order or freely
+        let order = landing(round, &[&[0, 1], &[1, 0]]);
+        let run = race_landing(&proxy, HELD_TRANSACTIONS, order, 2, |i| {
+            let (api, acme, survivor, duplicate, gone) =
+                (api.clone(), acme.clone(), survivor.clone(), duplicate.clone(), gone.clone());
+            async move {
+                match i {
+                    0 => merge(&api, &acme, &survivor, &duplicate, json!({})).await,
+                    _ => api.delete(&admin(), &gone).await,
+                }
+            }
+        })
+        .await;
+
+        // Then either the merge landed and the delete found what it left, or the delete
+        // landed and the merge refused the missing contact: never a half-merged pair
+        let (merged, deletion) = (&run.responses[0], &run.responses[1]);
+        let outcome = match (merged.status, deletion.status) {
+            (200, status) if status == after_merge => MERGED_FIRST,
+            (422, 204) => DELETED_FIRST,
+            other => panic!("merge {} {} / delete {:?}", merged.body, deletion.body, other),
+        };
+        outcomes.saw_in(outcome, order, &[(&[0, 1], MERGED_FIRST), (&[1, 0], DELETED_FIRST)]);
+        assert_invariants(&api).await;
+    }
+    outcomes.assert_each_occurred();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merge_racing_the_deletion_of_the_merged_contact_is_whole_or_refused() {
+    // (the delete of a contact merged away finds none)
+    merge_racing_a_delete(|_, duplicate| duplicate.clone(), 404).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merge_racing_the_deletion_of_the_survivor_is_whole_or_refused() {
+    // (the delete of the survivor plans again and deletes it as merged)
+    merge_racing_a_delete(|survivor, _| survivor.clone(), 204).await;
 }

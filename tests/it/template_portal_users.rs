@@ -22,8 +22,9 @@ fn expected_portal_user_actions(function: &str) -> Vec<&'static str> {
         ],
         "update-contact" => [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat(),
         // A deleted contact's user goes, and so does a moved one's (it names the old client)
-        // and an archived one's (a restore does not give access back).
-        "delete-contact" | "move-contact" | "archive-contact" => {
+        // and an archived one's (a restore does not give access back), and a merged one's (and
+        // the survivor's when its address changes).
+        "delete-contact" | "move-contact" | "archive-contact" | "merge-contacts" => {
             [&end_access[..], &["cognito-idp:AdminDeleteUser"]].concat()
         }
         "support-expiry-sweep" => end_access.to_vec(),

@@ -155,7 +155,8 @@ where
     }
 
     /// Adds Ada to client `c` with `email`, lists, finds, reads, copies (the copy moved to another
-    /// client, then deleted), archives and restores, and changes her;
+    /// client, then deleted), archives and restores, merges a second record into her, and
+    /// changes her;
     /// returns her id.
     async fn contacts(&mut self, c: &str, email: &str) -> String {
         let ids = [("clientId", c)];
@@ -193,6 +194,16 @@ where
             self.call("GET", "/clients/{clientId}/contacts", &ids, "?archived=true", None, 200).await;
         assert_eq!(archived["items"][0]["id"], k.as_str());
         self.call("POST", "/clients/{clientId}/contacts/{contactId}/restore", &both, "", None, 200).await;
+        // A second record of her is merged into her, shown first by a dry run.
+        let twin = json_body(json!({"first_name": "A."}));
+        let twin = self
+            .call("POST", "/clients/{clientId}/contacts/{contactId}/duplicate", &both, "", twin, 201)
+            .await;
+        let mut merge = json!({"client_id": c, "survivor_id": k, "merged_id": twin["id"], "dry_run": true});
+        self.call("POST", "/contacts/merge", &[], "", json_body(merge.clone()), 200).await;
+        merge["dry_run"] = json!(false);
+        let merged = self.call("POST", "/contacts/merge", &[], "", json_body(merge), 200).await;
+        assert_eq!(merged["contact"]["first_name"], "Ada", "{merged}");
         let patch = json_body(json!({"job_title": "CFO", "portal": {"support_end": "2099-12-31"}}));
         self.call("PATCH", "/clients/{clientId}/contacts/{contactId}", &both, "", patch, 200).await;
         k
