@@ -105,6 +105,14 @@ LIST_CONTACTS_RULES = {"sort=name cannot be combined with topic"} | {
     for name in ("topic", "primary", "portal_status", "email_status", "sort")
 }
 MOVE_RULES = {"no such client of this tenant", "is the contact's client already"}
+# A merge's body names a client and two of its contacts, and the survivor must stay reachable.
+MERGE_RULES = {
+    ("survivor_id", "no such contact of this client"),
+    ("merged_id", "no such contact of this client"),
+    ("merged_id", "is the survivor itself"),
+    ("fields.line_manager_id", "no such contact of this client"),
+    ("fields.email", NO_CHANNEL),
+}
 SLA_RULES = {"is required for a priority that has times", "must not exceed resolution_minutes"}
 TASK_FIELDS = {"due", "assignee", "done"}
 CUSTOM_FILTER_REFUSALS = ("custom.",)
@@ -148,6 +156,11 @@ def _explained(operation: str, field: str, message: str) -> bool:
     # the contact's own, only the table says.
     if field == "client_id" and message in MOVE_RULES:
         return operation == "move-contact"
+    # A merge names two contacts of one client, which only the table knows, and two different
+    # ones (`merged_id` equal to `survivor_id`, a comparison of two fields); its choices must
+    # leave a way to reach the survivor (its stored fields and the merged contact's decide).
+    if (field, message) in MERGE_RULES:
+        return operation == "merge-contacts"
     # A priority with times has both, the response no later than the resolution: a rule
     # between two fields, in a merge patch one of them maybe stored.
     if field.startswith("sla.") and field.endswith("_minutes") and message in SLA_RULES:

@@ -81,3 +81,17 @@ def not_found(detail: str):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ExplainedRefusals(unittest.TestCase):
+    def test_a_merge_naming_contacts_the_client_does_not_have_is_explained_for_a_merge_only(self):
+        # Given the refusal of a merge body whose ids name no contact of the client
+        field, message = "merged_id", "no such contact of this client"
+
+        # Then it is a refusal the schema cannot state, for the merge and no other operation
+        self.assertTrue(hooks._explained("merge-contacts", field, message))
+        self.assertFalse(hooks._explained("move-contact", field, message))
+
+    def test_a_merge_leaving_no_way_to_reach_the_survivor_is_explained(self):
+        self.assertTrue(hooks._explained("merge-contacts", "fields.email", hooks.NO_CHANNEL))
+        self.assertFalse(hooks._explained("merge-contacts", "fields.email", "must be survivor or merged"))
