@@ -138,7 +138,7 @@ fn pick<T: Clone>(choice: Option<Side>, survivor: &Option<T>, merged: &Option<T>
 }
 
 /// The survivor's fields once `merged` is merged into it, by the request's choices. A line
-/// manager that would be either contact itself is dropped; choices that leave no way to reach
+/// manager that would be either contact itself counts as none (the other side's stands in); choices that leave no way to reach
 /// the contact are refused, as a PATCH that clears them all is.
 pub fn merge_fields(
     survivor: &ContactFields,
@@ -153,8 +153,9 @@ pub fn merge_fields(
         None if s.support_start.is_some() || s.support_end.is_some() => (s.support_start, s.support_end),
         None => (m.support_start, m.support_end),
     };
-    let manager = pick(side("line_manager_id"), &s.line_manager_id, &m.line_manager_id)
-        .filter(|id| *id != request.survivor && *id != request.merged);
+    // Either contact as a manager is no manager once they are one: the other side's stands in.
+    let neither = |id: &Option<ContactId>| id.filter(|id| *id != request.survivor && *id != request.merged);
+    let manager = pick(side("line_manager_id"), &neither(&s.line_manager_id), &neither(&m.line_manager_id));
     let (first, second) = match side("custom") {
         Some(Side::Merged) => (&m.custom, &s.custom),
         _ => (&s.custom, &m.custom),

@@ -82,6 +82,10 @@ fn a_line_manager_that_would_be_either_contact_is_dropped() {
     let mut survivor = survivor;
     survivor.line_manager_id = Some(req.merged);
     assert_eq!(merge_fields(&survivor, &merged, &req).unwrap().line_manager_id, None);
+    // and the merged contact's own manager stands in for it
+    let boss = ContactId::generate();
+    merged.line_manager_id = Some(boss);
+    assert_eq!(merge_fields(&survivor, &merged, &req).unwrap().line_manager_id, Some(boss));
 }
 
 #[test]

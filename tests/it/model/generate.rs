@@ -116,6 +116,13 @@ fn archived() -> impl Strategy<Value = Slot> {
     prop_oneof![4 => Just(1), 1 => 0..SLOTS].prop_map(Slot)
 }
 
+/// The contacts of a merge: mostly the first two (the first is often the primary), either way
+/// round, so that both are often live at one client; now and then any two, or one twice.
+fn merged() -> impl Strategy<Value = (Slot, Slot)> {
+    let pair = prop_oneof![3 => Just((0, 1)), 2 => Just((1, 0)), 2 => (0..SLOTS, 0..SLOTS)];
+    pair.prop_map(|(a, b)| (Slot(a), Slot(b)))
+}
+
 fn step() -> impl Strategy<Value = Step> {
     let delete = (slot(), if_match()).prop_map(|(slot, if_match)| Step::Delete { slot, if_match });
     let invite = slot().prop_map(|slot| Step::Invite { slot });
@@ -124,6 +131,11 @@ fn step() -> impl Strategy<Value = Step> {
     let restore = (archived(), if_match()).prop_map(|(slot, if_match)| Step::Restore { slot, if_match });
     let link = linked().prop_map(|(slot, project)| Step::Link { slot, project });
     let unlink = linked().prop_map(|(slot, project)| Step::Unlink { slot, project });
+    let merge = (merged(), any::<bool>()).prop_map(|((survivor, merged), take_email)| Step::Merge {
+        survivor,
+        merged,
+        take_email,
+    });
     let tag = tagged().prop_map(|(slot, tag)| Step::Tag { slot, tag });
     let untag = tagged().prop_map(|(slot, tag)| Step::Untag { slot, tag });
     prop_oneof![
@@ -135,6 +147,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => moves,
         3 => archive,
         3 => restore,
+        2 => merge,
         4 => link,
         3 => unlink,
         3 => tag,

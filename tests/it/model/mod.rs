@@ -1,5 +1,5 @@
 //! Model-based property: random sequences of contact operations on two clients (add, PATCH,
-//! DELETE, invite, revoke, move to the other client, archive and restore; PATCHes of plain fields alone, written without a read, often; link
+//! DELETE, invite, revoke, move to the other client, archive and restore, merge two; PATCHes of plain fields alone, written without a read, often; link
 //! and unlink of a few projects; tag and untag with a few tags), run against DynamoDB Local and, side by side, against a small
 //! model of what the API promises. Every step gets a clear answer (never a 5xx; errors are
 //! problem+json) and, where the rule is clear, the answer the model predicts; after every
@@ -30,7 +30,7 @@ use crate::support::{check, runtime};
 /// Sequences per run, and steps per sequence at most (enough for links to meet each other
 /// without thinning out the other kinds of step).
 const CASES: u32 = 200;
-const MAX_STEPS: usize = 30;
+const MAX_STEPS: usize = 32;
 /// Clients of a sequence: contacts are added to the first, and moves take them between the two.
 const CLIENTS: usize = 2;
 /// Contacts a sequence can name: the first `SLOTS` it adds. A slot not added yet names a
@@ -83,6 +83,7 @@ fn any_sequence_of_contact_operations_keeps_the_model_and_the_invariants() {
         "invite -> 202 ",
         "move -> 200 ",
         "archive -> 200 ",
+        "merge -> 200 ",
         "link -> 200 ",
         "tag -> 204 ",
     ] {

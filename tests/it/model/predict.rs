@@ -54,6 +54,9 @@ impl Model {
                 Some(_) if *if_match == IfMatch::Stale => vec![STALE],
                 Some(_) => vec![OK],
             },
+            Step::Merge { survivor, merged, take_email } => {
+                self.predict_merge(*survivor, *merged, *take_email)
+            }
             // A move takes it to the other client, where it is new, so nothing there refuses it.
             Step::Move { slot, if_match } => self.predict_leaving(*slot, *if_match, OK),
             Step::Invite { slot } => match self.live(*slot) {
@@ -69,6 +72,25 @@ impl Model {
             Step::Unlink { slot, .. } | Step::Tag { slot, .. } | Step::Untag { slot, .. } => {
                 vec![if self.live(*slot).is_some() { NO_CONTENT } else { NOT_FOUND }]
             }
+        }
+    }
+
+    /// A merge: two live contacts of one client, leaving the survivor a way to reach it (few
+    /// tags and projects: the bounds are out of reach).
+    fn predict_merge(
+        &self,
+        survivor: super::steps::Slot,
+        merged: super::steps::Slot,
+        take_email: bool,
+    ) -> Vec<Answer> {
+        let (Some(s), Some(x)) = (self.live(survivor), self.live(merged)) else { return vec![INVALID] };
+        if survivor == merged || s.client != x.client {
+            return vec![INVALID];
+        }
+        let email = if take_email { x.email } else { s.email.or(x.email) };
+        match email.is_some() || s.phone || x.phone || s.mobile || x.mobile {
+            true => vec![OK],
+            false => vec![INVALID],
         }
     }
 

@@ -35,6 +35,7 @@ fn kind(step: &Step, linked: bool) -> &'static str {
         Step::Move { .. } => "move",
         Step::Archive { .. } => "archive",
         Step::Restore { .. } => "restore",
+        Step::Merge { .. } => "merge",
         Step::Link { .. } if linked => "link again",
         Step::Link { .. } => "link",
         Step::Unlink { .. } if linked => "unlink linked",

@@ -131,6 +131,15 @@ impl<'a> Run<'a> {
                 let if_match = self.if_match_header(*slot, *if_match);
                 self.send("POST", &format!("{}/{action}", self.contact_path(*slot)), if_match, None).await
             }
+            Step::Merge { survivor, merged, take_email } => {
+                let client = &self.clients[self.model.client_of(*survivor)];
+                let (s, x) = (self.model.id(*survivor), self.model.id(*merged));
+                let mut body = json!({ "client_id": client, "survivor_id": s, "merged_id": x });
+                if *take_email {
+                    body["fields"] = json!({ "email": "merged" });
+                }
+                self.api.post(&self.admin, "/contacts/merge", body).await
+            }
             Step::Link { slot, project } => {
                 self.api.send(&self.linker(), "PUT", &self.link_path(*slot, *project), &[], None).await
             }
@@ -214,8 +223,9 @@ impl<'a> Run<'a> {
             );
         reached.count(step, linked, answer);
         if answer.0 < 300 {
-            let shown = (answer == CREATED || (answer == OK && matches!(step, Step::Link { .. })))
-                .then(|| res.json());
+            let shown = (answer == CREATED
+                || (answer == OK && matches!(step, Step::Link { .. } | Step::Merge { .. })))
+            .then(|| res.json());
             if let (Step::Link { slot, project }, Some(link)) = (step, &shown) {
                 self.assert_link(*slot, *project, link, &by);
             }

@@ -175,6 +175,11 @@ impl Model {
                     moved.portal = "none";
                 }
             }
+            Step::Merge { survivor, merged, take_email } => {
+                let survivor_now = shown.map(|m| &m["contact"]).expect("the survivor");
+                let link = json!([survivor_now["updated_at"], survivor_now["updated_by"]]);
+                self.merge(*survivor, *merged, *take_email, link);
+            }
             Step::Invite { slot } => {
                 let c = &mut self.contacts[slot.0];
                 c.portal = "invited";
@@ -234,6 +239,46 @@ impl Model {
         if let Some(old) = self.primary[client].replace(slot) {
             self.contacts[old.0].version += 1;
         }
+    }
+
+    /// A merge of `x` into `s`: the survivor's fields by the default rule (the address `x`'s
+    /// when `take_email`), the union of tags and links (a gained link made by the merge, `link`),
+    /// the primary role and `x`'s reports; its address changing ends a pending invitation.
+    fn merge(&mut self, s: Slot, x: Slot, take_email: bool, link: Value) {
+        let gone = self.contacts[x.0].clone();
+        let client = gone.client;
+        let neither = |m: Option<Slot>| m.filter(|m| *m != s && *m != x);
+        let c = &mut self.contacts[s.0];
+        let before = key(c.email);
+        c.email = if take_email { gone.email } else { c.email.or(gone.email) };
+        (c.phone, c.mobile) = (c.phone || gone.phone, c.mobile || gone.mobile);
+        (c.title, c.region) = (c.title.or(gone.title), c.region.or(gone.region));
+        c.manager = neither(c.manager).or(neither(gone.manager));
+        if key(c.email) != before {
+            c.portal = match c.portal {
+                "invited" => "none",
+                "active" => "revoked",
+                other => other,
+            };
+        }
+        c.tags.extend(gone.tags.iter().copied());
+        for project in gone.projects.keys() {
+            c.projects.entry(*project).or_insert_with(|| link.clone());
+        }
+        c.version += 1;
+        for (i, report) in self.contacts.iter_mut().enumerate() {
+            if report.live && report.manager == Some(x) && i != s.0 {
+                report.manager = Some(s);
+                report.version += 1;
+            }
+        }
+        if self.primary[client] == Some(x) {
+            self.primary[client] = Some(s);
+        }
+        let merged = &mut self.contacts[x.0];
+        (merged.live, merged.archived) = (false, false);
+        merged.tags.clear();
+        merged.projects.clear();
     }
 
     /// An archive: out of its client as a leaving contact, but keeping its links and tags; its

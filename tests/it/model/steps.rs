@@ -66,6 +66,13 @@ pub(super) enum Step {
         slot: Slot,
         if_match: IfMatch,
     },
+    /// Merges `merged` into `survivor` (under the survivor's client), taking the merged
+    /// contact's address when `take_email`, else each field by the default rule.
+    Merge {
+        survivor: Slot,
+        merged: Slot,
+        take_email: bool,
+    },
     /// Links the contact to `PROJECTS[project]`.
     Link {
         slot: Slot,
@@ -151,6 +158,13 @@ impl fmt::Debug for Step {
             Step::Move { slot, if_match } => write!(f, "move {slot:?} if_match={if_match:?}"),
             Step::Archive { slot, if_match } => write!(f, "archive {slot:?} if_match={if_match:?}"),
             Step::Restore { slot, if_match } => write!(f, "restore {slot:?} if_match={if_match:?}"),
+            Step::Merge { survivor, merged, take_email } => {
+                write!(f, "merge {merged:?} into {survivor:?}")?;
+                if *take_email {
+                    f.write_str(" taking its email")?;
+                }
+                Ok(())
+            }
             Step::Link { slot, project } => write!(f, "link {slot:?} {}", PROJECTS[*project]),
             Step::Unlink { slot, project } => write!(f, "unlink {slot:?} {}", PROJECTS[*project]),
             Step::Tag { slot, tag } => write!(f, "tag {slot:?} {}", TAGS[*tag]),
