@@ -379,3 +379,25 @@ async fn a_merge_racing_the_deletion_of_the_survivor_is_whole_or_refused() {
     // (the delete of the survivor plans again and deletes it as merged)
     merge_racing_a_delete(|survivor, _| survivor.clone(), 204).await;
 }
+
+#[tokio::test]
+async fn a_survivor_whose_address_changes_loses_its_portal_access_and_the_sweeps_keys() {
+    // Given Ada, an active portal user whose support ends one day, and a second record of her
+    let api = TestApi::new().await;
+    let (acme, ada, token) = given_invited(&api, &unique_email("portal-survivor")).await;
+    assert_eq!(accept(&api, &token, "correct horse battery").await.status, 200);
+    let path = contact_path(&acme, &ada);
+    let window = api.patch(&admin(), &path, json!({ "portal": { "support_end": "2099-12-31" } })).await;
+    assert_eq!(window.status, 200, "{}", window.body);
+    let other = json!({ "last_name": "Lovelace", "email": unique_email("ada-home") });
+    let duplicate = given_contact(&api, &admin(), &acme, other).await;
+
+    // When the duplicate is merged into her, its address winning
+    let res = merge(&api, &acme, &ada, &duplicate, json!({ "fields": { "email": "merged" } })).await;
+
+    // Then her access ended as on a change of address, and nothing is left for the sweep to do
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["contact"]["portal"]["status"], "revoked", "{}", res.body);
+    assert!(portal_user("t1", ada["email"].as_str().unwrap()).await.is_none());
+    assert_invariants(&api).await;
+}

@@ -11,7 +11,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::delete::{at_version, stamp_epoch, Leaving};
-use super::merge_items::{check_limits, relinked_item, set_of, survivor_item, SurvivorParts};
+use super::merge_items::{
+    check_limits, put_sweep_index, relinked_item, set_of, survivor_item, SurvivorParts,
+};
 use super::primary::PrimaryWrite;
 use super::{Outcome, Plan, Role};
 use crate::domain::merge::{merge_fields, relink, unknown_contact, MergeRequest, Relinks};
@@ -152,21 +154,19 @@ impl Store {
             reports.retain(|r| !losses.iter().any(|l| l.to_string() == *r));
             reports.extend(gains.iter().map(|g| g.to_string()));
         }
-        let mut after = Contact { fields: fields.clone(), ..s.clone() };
-        after.is_primary = s.is_primary || x.is_primary;
         let parts = SurvivorParts {
             fields,
-            is_primary: after.is_primary,
+            is_primary: s.is_primary || x.is_primary,
             tags: s_tags.union(&member_tags).cloned().collect(),
             projects: s_projects.union(&x_projects).cloned().collect(),
             reports,
             merged_item: &read.merged.item,
-            sweep_index: None,
         };
         check_limits(&parts)?;
-        let sweep_index = self.sweep_index(tenant, &after, read.reminded_for);
-        let new_item = survivor_item(&read.survivor.item, s, SurvivorParts { sweep_index, ..parts }, stamp)?;
+        let mut new_item = survivor_item(&read.survivor.item, s, parts, stamp)?;
+        // From the contact as stored, whose portal status a change of address may have ended.
         let contact = contact_of_item(new_item.clone())?;
+        put_sweep_index(&mut new_item, self.sweep_index(tenant, &contact, read.reminded_for));
 
         let mut plan = Plan::new();
         plan.push(Role::Contact, self.unchanged_put(&read.survivor.item, new_item)?);

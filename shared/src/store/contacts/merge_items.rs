@@ -42,7 +42,6 @@ pub(super) struct SurvivorParts<'a> {
     pub reports: BTreeSet<String>,
     /// The merged contact's item, whose address status comes along when its address wins.
     pub merged_item: &'a Item,
-    pub sweep_index: Option<(String, String)>,
 }
 
 /// Refuses a survivor that would carry more tags, projects or reports than a contact may.
@@ -96,14 +95,19 @@ pub(super) fn survivor_item(
     put_set(&mut item, ("tag_ids", "tag_count"), &parts.tags);
     put_set(&mut item, ("project_ids", "project_count"), &parts.projects);
     put_set(&mut item, ("report_ids", "report_count"), &parts.reports);
+    audit_attrs(&mut item, &current.audit.next(stamp));
+    Ok(item)
+}
+
+/// Sets the support-expiry sweep's keys of a contact's item (`Store::sweep_index` of the
+/// contact it holds, its portal status as the merge left it), or removes them.
+pub(super) fn put_sweep_index(item: &mut Item, keys: Option<(String, String)>) {
     item.remove("GSI1PK");
     item.remove("GSI1SK");
-    if let Some((pk, sk)) = parts.sweep_index {
+    if let Some((pk, sk)) = keys {
         item.insert("GSI1PK".into(), s(pk));
         item.insert("GSI1SK".into(), s(sk));
     }
-    audit_attrs(&mut item, &current.audit.next(stamp));
-    Ok(item)
 }
 
 /// Another contact's item once the merge's links move: pointed at the survivor if it
