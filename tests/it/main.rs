@@ -50,6 +50,7 @@ mod invariants_custom;
 mod invariants_deletions;
 mod invariants_drop;
 mod invariants_index;
+mod invariants_merge;
 mod invariants_projects;
 mod invariants_sweep;
 mod invariants_tags;

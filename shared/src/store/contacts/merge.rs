@@ -144,30 +144,7 @@ impl Store {
         stamp: &Stamp,
     ) -> StoreResult<(Plan, MergeOutcome)> {
         let (s, x) = (&read.survivor.current, &read.merged.current);
-        let fields = read.fields.clone();
-        let member_tags: BTreeSet<String> = read.members.iter().filter_map(|m| text(m, "tag_id")).collect();
-        let s_tags = set_of(&read.survivor.item, "tag_ids");
-        let s_projects = set_of(&read.survivor.item, "project_ids");
-        let x_projects: BTreeSet<String> = read.merged.projects.iter().map(|p| p.to_string()).collect();
-        let mut reports = set_of(&read.survivor.item, "report_ids");
-        if let Some((gains, losses)) = relinks.changes.get(&s.id) {
-            reports.retain(|r| !losses.iter().any(|l| l.to_string() == *r));
-            reports.extend(gains.iter().map(|g| g.to_string()));
-        }
-        let parts = SurvivorParts {
-            fields,
-            is_primary: s.is_primary || x.is_primary,
-            tags: s_tags.union(&member_tags).cloned().collect(),
-            projects: s_projects.union(&x_projects).cloned().collect(),
-            reports,
-            merged_item: &read.merged.item,
-        };
-        check_limits(&parts)?;
-        let mut new_item = survivor_item(&read.survivor.item, s, parts, stamp)?;
-        // From the contact as stored, whose portal status a change of address may have ended.
-        let contact = contact_of_item(new_item.clone())?;
-        put_sweep_index(&mut new_item, self.sweep_index(tenant, &contact, read.reminded_for));
-
+        let (new_item, contact) = self.survivor_write(tenant, read, relinks, stamp)?;
         let mut plan = Plan::new();
         plan.push(Role::Contact, self.unchanged_put(&read.survivor.item, new_item)?);
         plan.push(Role::Merged, self.unchanged_delete(&read.merged.item)?);
@@ -190,17 +167,7 @@ impl Store {
         self.push_claims(&mut plan, tenant, (s, x), &contact)?;
         plan.push_index(self.index_writes(tenant, Some(x), None)?);
         plan.push_index(self.index_writes(tenant, Some(s), Some(&contact))?);
-        for write in self.member_merges(&read.members, s.id, &s_tags)? {
-            plan.push(Role::TagMember, write);
-        }
-        for write in self.link_deletes(tenant, x, &read.merged.projects)? {
-            plan.push(Role::ProjectLink, write);
-        }
-        let gained_projects: Vec<ProjectId> =
-            read.merged.projects.iter().filter(|p| !s_projects.contains(&p.to_string())).cloned().collect();
-        for project in &gained_projects {
-            plan.push(Role::ProjectLink, self.link_put(tenant, (request.client, s.id), project, stamp)?);
-        }
+        let (tag_ids, project_ids) = self.push_links(&mut plan, tenant, read, stamp)?;
         for (item, other) in read.others.values() {
             if relinks.repointed.contains(&other.id) || relinks.changes.contains_key(&other.id) {
                 let new = relinked_item(item, other, relinks, s.id, stamp)?;
@@ -210,16 +177,69 @@ impl Store {
         if let Some(record) = read.merged.created_by.as_ref().filter(|r| r.live_at(stamp_epoch(stamp))) {
             plan.push(Role::Idempotency, self.idempotency_erase(record)?);
         }
-        let tag_ids = member_tags.difference(&s_tags).filter_map(|t| TagId::parse(t)).collect();
-        let outcome = MergeOutcome {
-            contact,
-            before: s.clone(),
-            merged: x.clone(),
-            tag_ids,
-            project_ids: gained_projects,
-            report_ids: relinks.repointed.clone(),
+        let (before, merged, report_ids) = (s.clone(), x.clone(), relinks.repointed.clone());
+        Ok((plan, MergeOutcome { contact, before, merged, tag_ids, project_ids, report_ids }))
+    }
+
+    /// The survivor's item as the merge writes it, and the contact it holds: the merged
+    /// fields, both contacts' tags, projects and reports, the primary role, the sweep's keys.
+    fn survivor_write(
+        &self,
+        tenant: &TenantId,
+        read: &Read,
+        relinks: &Relinks,
+        stamp: &Stamp,
+    ) -> StoreResult<(Item, Contact)> {
+        let (s, x) = (&read.survivor.current, &read.merged.current);
+        let member_tags: BTreeSet<String> = read.members.iter().filter_map(|m| text(m, "tag_id")).collect();
+        let x_projects: BTreeSet<String> = read.merged.projects.iter().map(|p| p.to_string()).collect();
+        let mut reports = set_of(&read.survivor.item, "report_ids");
+        if let Some((gains, losses)) = relinks.changes.get(&s.id) {
+            reports.retain(|r| !losses.iter().any(|l| l.to_string() == *r));
+            reports.extend(gains.iter().map(|g| g.to_string()));
+        }
+        let parts = SurvivorParts {
+            fields: read.fields.clone(),
+            is_primary: s.is_primary || x.is_primary,
+            tags: set_of(&read.survivor.item, "tag_ids").union(&member_tags).cloned().collect(),
+            projects: set_of(&read.survivor.item, "project_ids").union(&x_projects).cloned().collect(),
+            reports,
+            merged_item: &read.merged.item,
         };
-        Ok((plan, outcome))
+        check_limits(&parts)?;
+        let mut item = survivor_item(&read.survivor.item, s, parts, stamp)?;
+        // From the contact as stored, whose portal status a change of address may have ended.
+        let contact = contact_of_item(item.clone())?;
+        put_sweep_index(&mut item, self.sweep_index(tenant, &contact, read.reminded_for));
+        Ok((item, contact))
+    }
+
+    /// The merged contact's tag memberships and project links handed to the survivor (or
+    /// dropped where it has them); returns the tags and projects it gains.
+    fn push_links(
+        &self,
+        plan: &mut Plan,
+        tenant: &TenantId,
+        read: &Read,
+        stamp: &Stamp,
+    ) -> StoreResult<(Vec<TagId>, Vec<ProjectId>)> {
+        let (s, x) = (&read.survivor.current, &read.merged.current);
+        let s_tags = set_of(&read.survivor.item, "tag_ids");
+        for write in self.member_merges(&read.members, s.id, &s_tags)? {
+            plan.push(Role::TagMember, write);
+        }
+        for write in self.link_deletes(tenant, x, &read.merged.projects)? {
+            plan.push(Role::ProjectLink, write);
+        }
+        let s_projects = set_of(&read.survivor.item, "project_ids");
+        let gained: Vec<ProjectId> =
+            read.merged.projects.iter().filter(|p| !s_projects.contains(&p.to_string())).cloned().collect();
+        for project in &gained {
+            plan.push(Role::ProjectLink, self.link_put(tenant, (s.client_id, s.id), project, stamp)?);
+        }
+        let member_tags = read.members.iter().filter_map(|m| text(m, "tag_id"));
+        let tags = member_tags.filter(|t| !s_tags.contains(t)).filter_map(|t| TagId::parse(&t)).collect();
+        Ok((tags, gained))
     }
 
     /// The address claims: the merged contact's handed to the survivor when its address wins,
