@@ -3,13 +3,15 @@
 //! history), the merged contact goes with its address claim (or hands it over) and its portal
 //! user, in one transaction; a dry run shows the result and writes nothing.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use testkit::events::EventStream;
 use testkit::{Caller, TestApi, TestResponse};
 
+use crate::invariants::s;
 use crate::invites::{accept, given_invited};
 use crate::portal_users::portal_user;
-use crate::races::{landing, race_landing, racing_api, repeats, Outcomes, HELD_TRANSACTIONS};
+use crate::races::{landing, race_landing, racing_api, repeats, Held, Outcomes, HELD_TRANSACTIONS};
 use crate::support::{assert_invariants, contact_path, given_client, given_contact, unique_email};
 
 fn admin() -> Caller {
@@ -399,5 +401,126 @@ async fn a_survivor_whose_address_changes_loses_its_portal_access_and_the_sweeps
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["contact"]["portal"]["status"], "revoked", "{}", res.body);
     assert!(portal_user("t1", ada["email"].as_str().unwrap()).await.is_none());
+    assert_invariants(&api).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merge_racing_an_edit_of_a_report_of_the_merged_contact_keeps_both() {
+    let (api, proxy) = racing_api().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Primary", "phone": "+12025550142" })).await;
+    for round in 0..repeats() {
+        // Given two records of one person, the second managing Rita
+        let survivor =
+            given_contact(&api, &admin(), &acme, json!({ "last_name": "S", "phone": "+12025550143" })).await;
+        let duplicate =
+            given_contact(&api, &admin(), &acme, json!({ "last_name": "D", "phone": "+12025550144" })).await;
+        let rita =
+            json!({ "last_name": "Rita", "phone": "+12025550145", "line_manager_id": duplicate["id"] });
+        let rita = contact_path(&acme, &given_contact(&api, &admin(), &acme, rita).await);
+
+        // When they are merged as Rita's title changes, landing in either order or freely
+        let order = landing(round, &[&[0, 1], &[1, 0]]);
+        let held = Held { operations: &["TransactWriteItems", "UpdateItem"], skip: 0 };
+        let run = race_landing(&proxy, held, order, 2, |i| {
+            let (api, acme, survivor, duplicate, rita) =
+                (api.clone(), acme.clone(), survivor.clone(), duplicate.clone(), rita.clone());
+            async move {
+                match i {
+                    0 => merge(&api, &acme, &survivor, &duplicate, json!({})).await,
+                    _ => api.patch(&admin(), &rita, json!({ "job_title": "CTO" })).await,
+                }
+            }
+        })
+        .await;
+
+        // Then both land: Rita keeps her new title and reports to the survivor
+        assert_eq!(run.responses[0].status, 200, "merge: {}", run.responses[0].body);
+        assert_eq!(run.responses[1].status, 200, "edit: {}", run.responses[1].body);
+        let now = api.get(&admin(), &rita).await.json();
+        assert_eq!((&now["job_title"], &now["line_manager_id"]), (&json!("CTO"), &survivor["id"]), "{now}");
+    }
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn reports_of_items_from_before_report_ids_were_kept_are_counted_right_by_a_merge() {
+    // Given a survivor managing Rex and a duplicate managing Rita, under a manager Max who also
+    // manages Mo; the survivor's and Max's items from before they kept their reports' ids
+    let api = TestApi::new().await;
+    let acme = given_client(&api, &admin(), "Acme").await;
+    given_contact(&api, &admin(), &acme, json!({ "last_name": "Primary", "phone": "+12025550140" })).await;
+    let max =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "Max", "phone": "+12025550142" })).await;
+    given_contact(
+        &api,
+        &admin(),
+        &acme,
+        json!({ "last_name": "Mo", "phone": "+12025550141", "line_manager_id": max["id"] }),
+    )
+    .await;
+    let survivor =
+        given_contact(&api, &admin(), &acme, json!({ "last_name": "S", "phone": "+12025550143" })).await;
+    let duplicate = json!({ "last_name": "D", "phone": "+12025550144", "line_manager_id": max["id"] });
+    let duplicate = given_contact(&api, &admin(), &acme, duplicate).await;
+    for (name, manager) in [("Rex", &survivor), ("Rita", &duplicate)] {
+        let report = json!({ "last_name": name, "phone": "+12025550145", "line_manager_id": manager["id"] });
+        given_contact(&api, &admin(), &acme, report).await;
+    }
+    for old in [&survivor, &max] {
+        let key = (format!("TENANT#t1#CLIENT#{acme}"), format!("CONTACT#{}", old["id"].as_str().unwrap()));
+        crate::invariants::update_raw(&api, (&key.0, &key.1), "REMOVE report_ids", &[]).await;
+    }
+
+    // When the duplicate is merged into the survivor
+    let res = merge(&api, &acme, &survivor, &duplicate, json!({})).await;
+
+    // Then the survivor counts and lists Rex and Rita, and Max counts Mo and the survivor, which
+    // took the duplicate's manager (one off would refuse Max's deletion for ever)
+    assert_eq!(res.status, 200, "{}", res.body);
+    let items = api.scan().await;
+    let item = |contact: &Value| {
+        let id = s(contact["id"].as_str().unwrap());
+        items
+            .iter()
+            .find(|i| i.get("id") == Some(&id) && i.get("entity") == Some(&s("contact")))
+            .unwrap()
+            .clone()
+    };
+    let (survivor_item, max_item) = (item(&survivor), item(&max));
+    assert_eq!(survivor_item["report_count"], AttributeValue::N("2".into()), "{survivor_item:?}");
+    assert_eq!(survivor_item["report_ids"].as_ss().map(Vec::len), Ok(2), "{survivor_item:?}");
+    assert_eq!(max_item["report_count"], AttributeValue::N("2".into()), "{max_item:?}");
+    // and Max's deletion, which reads its reports by its count, unlinks both and leaves the
+    // table whole
+    assert_eq!(api.delete(&admin(), &contact_path(&acme, &max)).await.status, 204);
+    assert_invariants(&api).await;
+}
+
+#[tokio::test]
+async fn a_merge_whose_history_move_fails_after_the_commit_answers_the_merge_and_the_stream_finishes_it() {
+    // Given two records of Ada, the duplicate with a note, and DynamoDB failing every attempt
+    // of the next query (the history's, after the merge's transaction)
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let mut stream = EventStream::of(&api).await;
+    let (acme, survivor, duplicate) = given_two_adas(&api).await;
+    let note = json!({ "kind": "note", "text": "Met at the fair" });
+    let noted = api.post(&admin(), &format!("{}/notes", contact_path(&acme, &duplicate)), note).await;
+    assert_eq!(noted.status, 201, "{}", noted.body);
+    stream.events().await;
+    for _ in 0..proxy.sdk_attempts().await {
+        proxy.fail_next("Query", testkit::proxy::dynamo::Fault::InternalError);
+    }
+
+    // When the duplicate is merged
+    let res = merge(&api, &acme, &survivor, &duplicate, json!({})).await;
+
+    // Then the merge is answered as done, and the stream moves the note after it
+    assert_eq!(res.status, 200, "{}", res.body);
+    stream.events().await;
+    let history = api.get(&admin(), &format!("{}/activity", contact_path(&acme, &survivor))).await.json();
+    let notes: Vec<&str> =
+        history["items"].as_array().unwrap().iter().filter_map(|i| i["text"].as_str()).collect();
+    assert_eq!(notes, ["Met at the fair"], "{history}");
     assert_invariants(&api).await;
 }

@@ -255,12 +255,13 @@ fn note(change: &StreamChange, image: &Item) -> Result<Mapped, Unmappable> {
     if text(image, "kind") != Some("note") {
         return Ok(Mapped::default());
     }
-    // A merge moving the note to the survivor (`shared::store::merge_history`): its copy's
-    // insertion and the original's removal are no note added or deleted.
-    let merging = |i: &Option<Item>| {
-        i.as_ref().is_some_and(|i| i.contains_key("merged_from") || i.contains_key("merged_into"))
-    };
-    if (change.old.is_none() && merging(&change.new)) || (change.new.is_none() && merging(&change.old)) {
+    // A merge moving the note to the survivor (`shared::store::merge_history`): the copy's
+    // insertion (it names where it came from) and the original's removal (marked before) are no
+    // note added or deleted. The copy's later removal is a deletion as any note's.
+    let has = |image: &Option<Item>, name: &str| image.as_ref().is_some_and(|i| i.contains_key(name));
+    let copied = change.old.is_none() && has(&change.new, "merged_from");
+    let moved_away = change.new.is_none() && has(&change.old, "merged_into");
+    if copied || moved_away {
         return Ok(Mapped::default());
     }
     let bad = |what: &str| Unmappable(format!("note item without {what}"));

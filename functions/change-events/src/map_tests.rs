@@ -397,3 +397,13 @@ fn a_note_moved_by_a_merge_is_neither_added_nor_deleted() {
     assert!(copied.events.is_empty(), "{copied:?}");
     assert!(removed.events.is_empty(), "{removed:?}");
 }
+
+#[test]
+fn a_note_a_merge_moved_is_deleted_as_any_note_later() {
+    let mut moved = note("Met at the fair", "1");
+    moved.insert("merged_from".to_owned(), s(ADA));
+
+    let deleted = map(&change(Some(moved), None), InternalNotes::Withheld).unwrap();
+
+    assert_eq!(kinds(&deleted), ["contact.note_deleted"]);
+}

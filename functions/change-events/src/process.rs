@@ -122,7 +122,7 @@ impl Processor {
             self.store.rehome_activity(tenant, *contact, *clients).await?;
         }
         if let Some((tenant, merged, survivor)) = &mapped.merge_history {
-            self.store.merge_history(tenant, *merged, *survivor).await?;
+            self.store.merge_history(tenant, *merged, *survivor, None).await?;
         }
         for event in &mapped.events {
             tracing::info!(id = %event.id, kind = event.kind, tenant = %event.tenant_id, "event published");

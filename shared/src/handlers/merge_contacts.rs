@@ -14,6 +14,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Error> {
     serve(app, req, super::MERGE_CONTACTS.route, run).await
 }
 
+/// History items a merge moves itself before answering (a couple of pages; each item is two
+/// round trips).
+const HISTORY_IN_REQUEST: usize = 50;
+
 /// The survivor as merged (or as it would be, on a dry run), and what it gained.
 #[derive(Serialize)]
 struct MergeReport {
@@ -41,8 +45,13 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
             call.app.portal_users.remove(&user).await;
         }
         call.app.portal_users.follow_change(tenant, &merge.before, &merge.contact).await;
-        // Were this cut short, `change-events` finishes it from the merge's record.
-        call.app.store.merge_history(tenant, request.merged, (request.client, request.survivor)).await?;
+        // Its share of the history, bounded in time; the merge is done whatever becomes of it:
+        // `change-events` moves the rest (or all, should this fail) from the merge's record.
+        let survivor = (request.client, request.survivor);
+        let moved = call.app.store.merge_history(tenant, request.merged, survivor, Some(HISTORY_IN_REQUEST)).await;
+        if let Err(error) = moved {
+            tracing::warn!(error = %error, "a merged contact's history is left to change-events");
+        }
     }
     let contact = super::custom::shown_one(&call, merge.contact).await?;
     // A dry run's is the survivor's as it stands: the version `survivor_version` confirms.

@@ -33,13 +33,15 @@ fn copied(item: &Item, tenant: &TenantId, merged: ContactId, survivor: ContactId
 }
 
 impl Store {
-    /// Moves every history item of contact `merged` to `survivor` of `client`; returns how
+    /// Moves the history items of contact `merged` to `survivor` of `client`: every one, or
+    /// the pages up to `at_most` (a request's share; the stream moves the rest); returns how
     /// many it moved.
     pub async fn merge_history(
         &self,
         tenant: &TenantId,
         merged: ContactId,
         (client, survivor): (ClientId, ContactId),
+        at_most: Option<usize>,
     ) -> StoreResult<usize> {
         let pk = activity_pk(tenant, merged);
         let mut moved = 0;
@@ -56,7 +58,7 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
             let items = page.items.unwrap_or_default();
-            if items.is_empty() {
+            if items.is_empty() || at_most.is_some_and(|most| moved >= most) {
                 return Ok(moved);
             }
             for item in items {

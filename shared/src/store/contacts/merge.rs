@@ -73,7 +73,18 @@ impl Store {
             if request.dry_run {
                 return Ok(Attempt::Done(outcome));
             }
-            const PRECEDENCE: [Role; 3] = [Role::Contact, Role::Merged, Role::Client];
+            // Either contact's refusal decides a stale version; any other item's (a report edited,
+            // a link made, a tag deleted meanwhile) plans the merge again.
+            const PRECEDENCE: [Role; 8] = [
+                Role::Contact,
+                Role::Merged,
+                Role::Client,
+                Role::Report,
+                Role::TagMember,
+                Role::ProjectLink,
+                Role::OldEmailClaim,
+                Role::Idempotency,
+            ];
             let stale = |v: Option<u64>, r: &crate::store::tx::Reason| v.is_some_and(|v| !at_version(r, v));
             match self.run_plan(plan, &PRECEDENCE).await? {
                 Outcome::Committed => {
@@ -193,7 +204,9 @@ impl Store {
         let (s, x) = (&read.survivor.current, &read.merged.current);
         let member_tags: BTreeSet<String> = read.members.iter().filter_map(|m| text(m, "tag_id")).collect();
         let x_projects: BTreeSet<String> = read.merged.projects.iter().map(|p| p.to_string()).collect();
-        let mut reports = set_of(&read.survivor.item, "report_ids");
+        // Its reports as read, not its item's ids, which an item from before they were kept
+        // lacks: the write keeps them whole from now on.
+        let mut reports: BTreeSet<String> = read.survivor.reports.iter().map(|r| r.to_string()).collect();
         if let Some((gains, losses)) = relinks.changes.get(&s.id) {
             reports.retain(|r| !losses.iter().any(|l| l.to_string() == *r));
             reports.extend(gains.iter().map(|g| g.to_string()));
