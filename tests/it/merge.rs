@@ -524,3 +524,32 @@ async fn a_merge_whose_history_move_fails_after_the_commit_answers_the_merge_and
     assert_eq!(notes, ["Met at the fair"], "{history}");
     assert_invariants(&api).await;
 }
+
+#[tokio::test]
+async fn a_tag_being_deleted_is_not_handed_to_the_survivor() {
+    // Given two records of Ada, the duplicate's tag Board marked as being deleted (a deletion
+    // that has not reached its members yet)
+    let api = TestApi::new().await;
+    let (acme, survivor, duplicate) = given_two_adas(&api).await;
+    let board = api.get(&admin(), &contact_path(&acme, &duplicate)).await.json()["tag_ids"][0].clone();
+    let board = board.as_str().expect("the duplicate's tag").to_owned();
+    let key = ("TENANT#t1".to_owned(), format!("TAG#{board}"));
+    crate::invariants::update_raw(
+        &api,
+        (&key.0, &key.1),
+        "SET deleting = :t",
+        &[(":t", AttributeValue::Bool(true))],
+    )
+    .await;
+
+    // When the duplicate is merged into the survivor
+    let res = merge(&api, &acme, &survivor, &duplicate, json!({})).await;
+
+    // Then the survivor does not take the tag (tagging would refuse it), and the tag's
+    // deletion then finishes with no member left behind
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["gained"]["tag_ids"], json!([]), "{}", res.body);
+    assert!(!res.json()["contact"]["tag_ids"].as_array().unwrap().contains(&json!(board)), "{}", res.body);
+    assert_eq!(api.delete(&admin(), &format!("/tags/{board}")).await.status, 204);
+    assert_invariants(&api).await;
+}

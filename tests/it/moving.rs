@@ -236,6 +236,30 @@ async fn a_move_publishes_contact_moved_and_its_history_follows_it() {
     assert!(items.iter().any(|i| i["fields"] == json!(["client_id"])), "{history}");
 }
 
+#[tokio::test]
+async fn a_move_whose_history_re_point_fails_after_the_commit_answers_the_move_and_the_stream_finishes_it() {
+    // Given Ada at Acme with a note, and DynamoDB failing every attempt of the next query (the
+    // history's, after the move's transaction)
+    let (api, proxy) = TestApi::behind_proxy().await;
+    let mut stream = EventStream::of(&api).await;
+    let (acme, ada, globex) = given_two_clients(&api).await;
+    let old = contact_path(&acme, &ada);
+    let note = json!({ "kind": "note", "text": "Met at the fair" });
+    assert_eq!(api.post(&admin(), &format!("{old}/notes"), note).await.status, 201);
+    stream.events().await;
+    for _ in 0..proxy.sdk_attempts().await {
+        proxy.fail_next("Query", testkit::proxy::dynamo::Fault::InternalError);
+    }
+
+    // When she moves to Globex
+    let res = move_to(&api, &old, &globex).await;
+
+    // Then the move is answered as done, and the stream points her history at Globex after it
+    assert_eq!(res.status, 200, "{}", res.body);
+    stream.events().await;
+    assert_invariants(&api).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_move_racing_a_first_add_to_an_empty_client_leaves_it_exactly_one_primary() {
     let (api, proxy) = racing_api().await;

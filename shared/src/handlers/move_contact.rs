@@ -39,9 +39,11 @@ async fn run(call: Call<'_, App>) -> HttpResult<Response<Body>> {
     if let Some(user) = PortalUser::of(tenant, &moved.before) {
         call.app.portal_users.remove(&user).await;
     }
-    // The history follows at once; were this cut short, `change-events` finishes it from the
-    // move's record.
-    call.app.store.rehome_activity(tenant, id, (from, to)).await?;
+    // The history follows at once; the move is done whatever becomes of it: were this cut
+    // short or to fail, `change-events` finishes it from the move's record.
+    if let Err(error) = call.app.store.rehome_activity(tenant, id, (from, to)).await {
+        tracing::warn!(error = %error, "a moved contact's history is left to change-events");
+    }
     let contact = super::custom::shown_one(&call, moved.contact).await?;
     let etag = contact.audit.etag();
     let cut = Cut {

@@ -51,6 +51,9 @@ struct Read {
     /// The survivor's fields as merged.
     fields: ContactFields,
     members: Vec<Item>,
+    /// The tags the survivor takes: the merged contact's it lacks, of those not being deleted
+    /// (tagging refuses those).
+    gained_tags: BTreeSet<String>,
     others: HashMap<ContactId, (Item, Contact)>,
 }
 
@@ -120,6 +123,7 @@ impl Store {
         let merged = side(request.merged, request.merged_version, "merged_id").await?;
         let reminded_for = ContactRecord::from_item(survivor.item.clone())?.reminded_for();
         let members = self.member_items(tenant, (client, merged.current.id), &merged.current.tag_ids).await?;
+        let gained_tags = self.usable_new_tags(tenant, &members, &survivor.item).await?;
         let fields = merge_fields(&survivor.current.fields, &merged.current.fields, request)?;
         let mut wanted: BTreeSet<ContactId> = merged.reports.iter().copied().collect();
         wanted.extend(survivor.current.fields.line_manager_id);
@@ -142,7 +146,7 @@ impl Store {
                 );
             }
         }
-        Ok(Read { survivor, reminded_for, merged, fields, members, others })
+        Ok(Read { survivor, reminded_for, merged, fields, members, gained_tags, others })
     }
 
     /// The merge's transaction, and the outcome it would have.
@@ -202,7 +206,6 @@ impl Store {
         stamp: &Stamp,
     ) -> StoreResult<(Item, Contact)> {
         let (s, x) = (&read.survivor.current, &read.merged.current);
-        let member_tags: BTreeSet<String> = read.members.iter().filter_map(|m| text(m, "tag_id")).collect();
         let x_projects: BTreeSet<String> = read.merged.projects.iter().map(|p| p.to_string()).collect();
         // Its reports as read, not its item's ids, which an item from before they were kept
         // lacks: the write keeps them whole from now on.
@@ -214,7 +217,7 @@ impl Store {
         let parts = SurvivorParts {
             fields: read.fields.clone(),
             is_primary: s.is_primary || x.is_primary,
-            tags: set_of(&read.survivor.item, "tag_ids").union(&member_tags).cloned().collect(),
+            tags: set_of(&read.survivor.item, "tag_ids").union(&read.gained_tags).cloned().collect(),
             projects: set_of(&read.survivor.item, "project_ids").union(&x_projects).cloned().collect(),
             reports,
             merged_item: &read.merged.item,
@@ -237,9 +240,13 @@ impl Store {
         stamp: &Stamp,
     ) -> StoreResult<(Vec<TagId>, Vec<ProjectId>)> {
         let (s, x) = (&read.survivor.current, &read.merged.current);
-        let s_tags = set_of(&read.survivor.item, "tag_ids");
-        for write in self.member_merges(&read.members, s.id, &s_tags)? {
+        for write in self.member_merges(&read.members, s.id, &read.gained_tags)? {
             plan.push(Role::TagMember, write);
+        }
+        // Each tag handed over is still usable when the merge lands (a deletion marked since
+        // plans it again, without that tag).
+        for tag in read.gained_tags.iter().filter_map(|t| TagId::parse(t)) {
+            plan.push(Role::TagMember, self.tag_usable(tenant, tag)?);
         }
         for write in self.link_deletes(tenant, x, &read.merged.projects)? {
             plan.push(Role::ProjectLink, write);
@@ -250,9 +257,28 @@ impl Store {
         for project in &gained {
             plan.push(Role::ProjectLink, self.link_put(tenant, (s.client_id, s.id), project, stamp)?);
         }
-        let member_tags = read.members.iter().filter_map(|m| text(m, "tag_id"));
-        let tags = member_tags.filter(|t| !s_tags.contains(t)).filter_map(|t| TagId::parse(&t)).collect();
+        let tags = read.gained_tags.iter().filter_map(|t| TagId::parse(t)).collect();
         Ok((tags, gained))
+    }
+
+    /// The tags of the merged contact's `members` the `survivor` lacks whose tag is not being
+    /// deleted (one `BatchGetItem` of the tags).
+    async fn usable_new_tags(
+        &self,
+        tenant: &TenantId,
+        members: &[Item],
+        survivor: &Item,
+    ) -> StoreResult<BTreeSet<String>> {
+        let has = set_of(survivor, "tag_ids");
+        let new: Vec<TagId> = members
+            .iter()
+            .filter_map(|m| text(m, "tag_id"))
+            .filter(|t| !has.contains(t))
+            .filter_map(|t| TagId::parse(&t))
+            .collect();
+        let tags = self.batch_get(new.iter().map(|t| Self::tag_key(tenant, *t)).collect()).await?;
+        let usable = tags.iter().filter(|t| !t.contains_key("deleting"));
+        Ok(usable.filter_map(|t| text(t, "id")).collect())
     }
 
     /// The address claims: the merged contact's handed to the survivor when its address wins,

@@ -81,12 +81,12 @@ impl Store {
 
     /// The writes that take a merged contact's `members` (`member_items`) to the `survivor`:
     /// each deleted on the condition that it is still there (a tag deleted meanwhile plans the
-    /// merge again), and put again naming the survivor unless it carries the tag (`has`).
+    /// merge again), and put again naming the survivor for the tags it `gains`.
     pub(crate) fn member_merges(
         &self,
         members: &[Item],
         survivor: ContactId,
-        has: &std::collections::BTreeSet<String>,
+        gains: &std::collections::BTreeSet<String>,
     ) -> StoreResult<Vec<TransactWriteItem>> {
         let mut writes = Vec::new();
         for member in members {
@@ -101,7 +101,7 @@ impl Store {
             writes.push(
                 TransactWriteItem::builder().delete(delete.build().map_err(StoreError::internal)?).build(),
             );
-            if has.contains(&text("tag_id")) {
+            if !gains.contains(&text("tag_id")) {
                 continue;
             }
             let mut merged = member.clone();
