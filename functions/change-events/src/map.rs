@@ -315,6 +315,16 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
     Ok(Mapped { events: vec![ctx.event(kind, json!({}))], ..Mapped::default() })
 }
 
+/// Attribute `name` of a move (archive, restore, merge) record, read by `parse`.
+fn record_part<'a, T>(
+    new: &'a Item,
+    name: &str,
+    parse: impl Fn(&'a str) -> Option<T>,
+) -> Result<T, Unmappable> {
+    let entity = text(new, "entity").unwrap_or("move");
+    text(new, name).and_then(parse).ok_or_else(|| Unmappable(format!("{entity} record without {name}")))
+}
+
 /// A move record's insertion (`shared::store::deletions`) is `contact.moved`, by its mover, at its
 /// time, under the client the contact moved to; with `contact.portal_status_changed` when the
 /// move ended portal access. The history says `client_id` changed, and follows the contact. An
@@ -323,12 +333,11 @@ fn deletion(change: &StreamChange) -> Result<Mapped, Unmappable> {
 /// has an entry of its own for each.
 fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> {
     let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
-    let bad = |what: &str| Unmappable(format!("move record without {what}"));
-    let id = |name: &str| text(new, name).ok_or_else(|| bad(name));
-    let tenant = TenantId::parse(id("tenant_id")?).ok_or_else(|| bad("tenant_id"))?;
-    let from = ClientId::parse(id("client_id")?).ok_or_else(|| bad("client_id"))?;
-    let to = ClientId::parse(id("to_client_id")?).ok_or_else(|| bad("to_client_id"))?;
-    let contact = ContactId::parse(id("contact_id")?).ok_or_else(|| bad("contact_id"))?;
+    let id = |name: &str| record_part(new, name, Some);
+    let tenant = record_part(new, "tenant_id", TenantId::parse)?;
+    let from = record_part(new, "client_id", ClientId::parse)?;
+    let to = record_part(new, "to_client_id", ClientId::parse)?;
+    let contact = record_part(new, "contact_id", ContactId::parse)?;
     let keys = Keys { tenant: tenant.clone(), client: to, contact: Some(contact) };
     let actor = text(new, "moved_by").map(str::to_owned);
     let ctx = Ctx {
@@ -355,7 +364,7 @@ fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> 
             out.events.push(ctx.event("contact.restored", json!({})));
             out.activity.push(ctx.activity(change.event_id.clone(), ChangeKind::Restored));
         }
-        Relocation::Merge => return Err(Unmappable("a merge record read as a move".into())),
+        Relocation::Merge { .. } => return Err(Unmappable("a merge record read as a move".into())),
     }
     let (before, after) = (id("portal_status_before")?.to_owned(), id("portal_status")?.to_owned());
     if before != after {
@@ -372,12 +381,10 @@ fn moved(change: &StreamChange, kind: Relocation) -> Result<Mapped, Unmappable> 
 /// the survivor. What the survivor's fields gained is its own item's `contact.updated`.
 fn merged(change: &StreamChange) -> Result<Mapped, Unmappable> {
     let (None, Some(new)) = (&change.old, &change.new) else { return Ok(Mapped::default()) };
-    let bad = |what: &str| Unmappable(format!("merge record without {what}"));
-    let id = |name: &str| text(new, name).ok_or_else(|| bad(name));
-    let tenant = TenantId::parse(id("tenant_id")?).ok_or_else(|| bad("tenant_id"))?;
-    let client = ClientId::parse(id("client_id")?).ok_or_else(|| bad("client_id"))?;
-    let merged = ContactId::parse(id("contact_id")?).ok_or_else(|| bad("contact_id"))?;
-    let survivor = ContactId::parse(id("into_contact_id")?).ok_or_else(|| bad("into_contact_id"))?;
+    let tenant = record_part(new, "tenant_id", TenantId::parse)?;
+    let client = record_part(new, "client_id", ClientId::parse)?;
+    let merged = record_part(new, "contact_id", ContactId::parse)?;
+    let survivor = record_part(new, "into_contact_id", ContactId::parse)?;
     let keys = Keys { tenant: tenant.clone(), client, contact: Some(survivor) };
     let actor = text(new, "moved_by").map(str::to_owned);
     let at = time_of(new, "moved_at")?;

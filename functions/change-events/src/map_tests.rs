@@ -309,7 +309,6 @@ fn relocation_record(kind: Relocation, portal: (&str, &str)) -> Item {
         to: client,
         portal,
         stamp: &stamp,
-        into: (kind == Relocation::Merge).then(|| ContactId::parse(SURVIVOR).unwrap()),
     };
     shared::store::deletions::move_item(&TenantId::parse("acme").unwrap(), &record)
 }
@@ -366,7 +365,8 @@ const SURVIVOR: &str = "01JD0000000000000000000001";
 
 #[test]
 fn a_merge_record_is_contact_merged_of_the_survivor_naming_both_and_moves_the_history() {
-    let record = relocation_record(Relocation::Merge, ("active", "active"));
+    let into = ContactId::parse(SURVIVOR).unwrap();
+    let record = relocation_record(Relocation::Merge { into }, ("active", "active"));
 
     let mapped = map(&change(None, Some(record)), InternalNotes::Withheld).unwrap();
 

@@ -51,6 +51,19 @@ pub struct ProjectLink {
     pub linked_by: String,
 }
 
+impl ProjectLink {
+    /// The link of `contact` (of `client`) to `project`, made by the stamp's user at its time.
+    pub fn made((client, contact): (ClientId, ContactId), project: &ProjectId, stamp: &super::Stamp) -> Self {
+        Self {
+            client_id: client,
+            contact_id: contact,
+            project_id: project.clone(),
+            linked_at: stamp.at.clone(),
+            linked_by: stamp.by.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,9 @@ use crate::store::error::{StoreError, StoreResult};
 pub use super::keys::activity_pk;
 pub use crate::domain::activity::{activity_time, DEFAULT_RETENTION_DAYS};
 
+/// Items `first_activity` reads at once: one batch of deletions.
+const FIRST_ACTIVITY: i32 = 25;
+
 /// Requests of a batch of deletions before giving up while DynamoDB leaves some unprocessed,
 /// waiting 20 ms after the first, doubling.
 const DELETE_ATTEMPTS: Retry = Retry { attempts: 8, backoff: Backoff::Doubling(Duration::from_millis(20)) };
@@ -159,25 +162,36 @@ impl Store {
         }
     }
 
+    /// The first `FIRST_ACTIVITY` items of a contact's activity partition as it is now (a
+    /// consistent read), with the attributes `projection` names (all without one): for the
+    /// work that removes each item it handles, and so reads from the start again.
+    pub(super) async fn first_activity(
+        &self,
+        tenant: &TenantId,
+        contact: ContactId,
+        projection: Option<&str>,
+    ) -> StoreResult<Vec<Item>> {
+        let page = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(activity_pk(tenant, contact)))
+            .set_projection_expression(projection.map(str::to_owned))
+            .consistent_read(true)
+            .limit(FIRST_ACTIVITY)
+            .send()
+            .await
+            .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
+        Ok(page.items.unwrap_or_default())
+    }
+
     /// Erases every activity item of a contact (all kinds, whoever wrote them); returns how
     /// many. Safe to repeat.
     pub async fn erase_activity(&self, tenant: &TenantId, contact: ContactId) -> StoreResult<usize> {
-        let pk = activity_pk(tenant, contact);
         let mut erased = 0;
         loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(&pk))
-                .projection_expression("PK, SK")
-                .consistent_read(true)
-                .limit(25)
-                .send()
-                .await
-                .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
-            let keys = page.items.unwrap_or_default();
+            let keys = self.first_activity(tenant, contact, Some("PK, SK")).await?;
             if keys.is_empty() {
                 return Ok(erased);
             }

@@ -39,6 +39,7 @@ use super::items::new_contact_item;
 use super::n;
 use super::s;
 use super::tx::{Item, Reason, TxOutcome};
+use super::{key_of, text_of};
 use super::{keys, Store};
 use crate::domain::{
     ClientId, Contact, ContactId, DomainError, EmailStatus, NotificationTopic, PortalStatus, TenantId,
@@ -136,12 +137,6 @@ impl ContactFilter {
             && self.email_status.is_none_or(|s| contact.email_delivery.status == s)
             && (!self.with_email || contact.fields.email.is_some())
     }
-}
-
-/// The key of an item read whole.
-fn key_of(item: &Item) -> Item {
-    let text = |name| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-    Store::key(text(keys::PK), text(keys::SK))
 }
 
 fn built<T, E: Into<crate::domain::error::BoxError>>(r: Result<T, E>) -> StoreResult<T> {

@@ -39,13 +39,14 @@ pub const RESTORE_ENTITY: &str = "restore";
 /// contact's history to the survivor; its removal is no deletion.
 pub const MERGE_ENTITY: &str = "merge";
 
-/// Which of the three a record of a contact's item leaving its key is.
+/// Which of the four a record of a contact's item leaving its key is (a merge's names the
+/// contact the item went into).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relocation {
     Move,
     Archive,
     Restore,
-    Merge,
+    Merge { into: ContactId },
 }
 
 impl Relocation {
@@ -54,7 +55,7 @@ impl Relocation {
             Relocation::Move => MOVE_ENTITY,
             Relocation::Archive => ARCHIVE_ENTITY,
             Relocation::Restore => RESTORE_ENTITY,
-            Relocation::Merge => MERGE_ENTITY,
+            Relocation::Merge { .. } => MERGE_ENTITY,
         }
     }
 }
@@ -106,13 +107,11 @@ pub struct MoveRecord<'a> {
     /// The contact's portal status before the move, and after it.
     pub portal: (PortalStatus, PortalStatus),
     pub stamp: &'a Stamp,
-    /// The contact a merged one went into (a merge's record only).
-    pub into: Option<ContactId>,
 }
 
 /// The item of a move record.
 pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
-    let MoveRecord { kind, contact, version, from, to, portal, stamp, into } = *record;
+    let MoveRecord { kind, contact, version, from, to, portal, stamp } = *record;
     let at = OffsetDateTime::parse(&stamp.at, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);
     let mut item = Item::from([
         (keys::PK.to_owned(), s(keys::contacts_pk(tenant, from))),
@@ -128,7 +127,7 @@ pub fn move_item(tenant: &TenantId, record: &MoveRecord<'_>) -> Item {
         ("portal_status".to_owned(), s(portal.1.as_str())),
         ("expires_at".to_owned(), AttributeValue::N((at + DELETION_KEPT_SECS).to_string())),
     ]);
-    if let Some(into) = into {
+    if let Relocation::Merge { into } = kind {
         item.insert("into_contact_id".to_owned(), s(into.to_string()));
     }
     item

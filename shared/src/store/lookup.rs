@@ -9,19 +9,15 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 
 use super::contacts::ContactFilter;
 use super::items::ContactRecord;
-use super::s;
 use super::tx::Item;
 use super::{keys, last_sort_key, Page, Store};
+use super::{s, text_of};
 use crate::domain::{lookup, ClientId, Contact, ContactId, Email, TenantId};
 use crate::store::error::{StoreError, StoreResult};
 
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
 /// The contact an index item or email claim names.
 fn named(item: &Item) -> Option<(ClientId, ContactId)> {
-    ClientId::parse(text(item, "client_id")?).zip(ContactId::parse(text(item, "contact_id")?))
+    ClientId::parse(text_of(item, "client_id")?).zip(ContactId::parse(text_of(item, "contact_id")?))
 }
 
 impl Store {
@@ -84,7 +80,7 @@ impl Store {
             .iter()
             .filter_map(|item| {
                 let (client, id) = named(item)?;
-                let sk = text(item, keys::SK)?;
+                let sk = text_of(item, keys::SK)?;
                 // The term is the sort key without `#` and the id.
                 let term = sk.get(..sk.len().checked_sub(27)?)?;
                 Some((term.to_owned(), client, id))

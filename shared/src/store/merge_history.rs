@@ -10,12 +10,9 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 use super::keys::activity_pk;
 use super::tx::{Item, TxOutcome};
-use super::{keys, s, Store};
+use super::{key_of, keys, s, Store};
 use crate::domain::{ClientId, ContactId, TenantId};
 use crate::store::error::{StoreError, StoreResult};
-
-/// Items moved per page read.
-const PAGE: i32 = 25;
 
 /// The copy of a merged contact's history item under the survivor: its partition, its contact,
 /// and an open task's due-index key (`{due}#{note}#{contact}`) naming the survivor.
@@ -43,21 +40,9 @@ impl Store {
         (client, survivor): (ClientId, ContactId),
         at_most: Option<usize>,
     ) -> StoreResult<usize> {
-        let pk = activity_pk(tenant, merged);
         let mut moved = 0;
         loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(&pk))
-                .consistent_read(true)
-                .limit(PAGE)
-                .send()
-                .await
-                .map_err(|e| StoreError::failed("Query", e.into_service_error()))?;
-            let items = page.items.unwrap_or_default();
+            let items = self.first_activity(tenant, merged, None).await?;
             if items.is_empty() || at_most.is_some_and(|most| moved >= most) {
                 return Ok(moved);
             }
@@ -77,7 +62,7 @@ impl Store {
         merged: ContactId,
         (client, survivor): (ClientId, ContactId),
     ) -> StoreResult<bool> {
-        let key = Self::key(text(&item, keys::PK), text(&item, keys::SK));
+        let key = key_of(&item);
         if !item.contains_key("merged_into") {
             let marked = self
                 .db
@@ -111,10 +96,6 @@ impl Store {
         // Cancelled: the original went meanwhile, with another run that copied it.
         Ok(matches!(self.transact(writes).await?, TxOutcome::Committed))
     }
-}
-
-fn text(item: &Item, name: &str) -> String {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
 }
 
 #[cfg(test)]

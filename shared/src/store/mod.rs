@@ -57,6 +57,17 @@ fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A string attribute's text, if the item has it.
+fn text_of<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// The key of an item read whole.
+fn key_of(item: &Item) -> Item {
+    let text = |name| text_of(item, name).unwrap_or_default().to_owned();
+    Store::key(text(keys::PK), text(keys::SK))
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: DynamoClient,

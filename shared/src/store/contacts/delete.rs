@@ -48,6 +48,9 @@ pub(super) struct Leaving {
     pub projects: Vec<ProjectId>,
     pub created_by: Option<CreatedBy>,
     pub reports: Vec<ContactId>,
+    /// The support end the sweep last reminded it of (for the sweep's keys of a merge's
+    /// survivor).
+    pub reminded_for: Option<time::Date>,
 }
 
 impl Store {
@@ -63,7 +66,8 @@ impl Store {
             self.get(Self::contact_key(tenant, client, id)).await?.ok_or(DomainError::NotFound("contact"))?;
         let record = ContactRecord::from_item(item.clone())?;
         let (report_count, report_ids) = (record.report_count, record.report_ids.clone());
-        let (projects, created_by) = (project_ids(&record)?, record.created_by());
+        let (projects, created_by, reminded_for) =
+            (project_ids(&record)?, record.created_by(), record.reminded_for());
         let current = record.into_contact()?;
         if if_match.is_some_and(|v| v != current.audit.version) {
             return Err(StoreError::PreconditionFailed);
@@ -73,7 +77,7 @@ impl Store {
             return Err(too_many_reports().into());
         }
         let reports = self.reports_of(tenant, client, id, report_count, &report_ids).await?;
-        Ok(Leaving { item, current, projects, created_by, reports })
+        Ok(Leaving { item, current, projects, created_by, reports, reminded_for })
     }
 
     /// Deletes a contact, releasing its email claim, updates the client's count, clears the

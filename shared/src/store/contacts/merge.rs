@@ -15,20 +15,18 @@ use super::merge_items::{
     check_limits, put_sweep_index, relinked_item, set_of, survivor_item, SurvivorParts,
 };
 use super::primary::PrimaryWrite;
-use super::{Outcome, Plan, Role};
+use super::{text_of, Outcome, Plan, Role};
 use crate::domain::merge::{merge_fields, relink, unknown_contact, MergeRequest, Relinks};
+use crate::domain::moving::MAX_TRANSACTION_ITEMS;
 use crate::domain::{
     Contact, ContactFields, ContactId, DomainError, Email, ProjectId, Stamp, TagId, TenantId,
 };
 use crate::store::deletions::{MoveRecord, Relocation};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::items::{contact_of_item, ContactRecord};
+use crate::store::items::contact_of_item;
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::Item;
 use crate::store::Store;
-
-/// What one transaction holds at most.
-const MAX_ITEMS: usize = crate::domain::moving::MAX_TRANSACTION_ITEMS;
 
 /// A merge done (or, on a dry run, planned): the survivor before and after, the merged
 /// contact as it was, and what the survivor gained from it.
@@ -46,7 +44,6 @@ pub struct MergeOutcome {
 /// tag memberships, and every other contact whose links the merge moves.
 struct Read {
     survivor: Leaving,
-    reminded_for: Option<time::Date>,
     merged: Leaving,
     /// The survivor's fields as merged.
     fields: ContactFields,
@@ -70,7 +67,7 @@ impl Store {
             let read = self.merge_read(tenant, request).await?;
             let relinks = relinks_of(&read);
             let (plan, outcome) = self.merge_plan(tenant, request, &read, &relinks, stamp)?;
-            if plan.items.len() > MAX_ITEMS {
+            if plan.items.len() > MAX_TRANSACTION_ITEMS {
                 return Err(DomainError::MergeTooLarge(plan.items.len()).into());
             }
             if request.dry_run {
@@ -121,7 +118,6 @@ impl Store {
         };
         let survivor = side(request.survivor, request.survivor_version, "survivor_id").await?;
         let merged = side(request.merged, request.merged_version, "merged_id").await?;
-        let reminded_for = ContactRecord::from_item(survivor.item.clone())?.reminded_for();
         let members = self.member_items(tenant, (client, merged.current.id), &merged.current.tag_ids).await?;
         let gained_tags = self.usable_new_tags(tenant, &members, &survivor.item).await?;
         let fields = merge_fields(&survivor.current.fields, &merged.current.fields, request)?;
@@ -146,7 +142,7 @@ impl Store {
                 );
             }
         }
-        Ok(Read { survivor, reminded_for, merged, fields, members, gained_tags, others })
+        Ok(Read { survivor, merged, fields, members, gained_tags, others })
     }
 
     /// The merge's transaction, and the outcome it would have.
@@ -164,14 +160,13 @@ impl Store {
         plan.push(Role::Contact, self.unchanged_put(&read.survivor.item, new_item)?);
         plan.push(Role::Merged, self.unchanged_delete(&read.merged.item)?);
         let record = MoveRecord {
-            kind: Relocation::Merge,
+            kind: Relocation::Merge { into: s.id },
             contact: x.id,
             version: x.audit.version,
             from: request.client,
             to: request.client,
             portal: (x.portal.status, x.portal.status),
             stamp,
-            into: Some(s.id),
         };
         plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
         let primary = match x.is_primary {
@@ -226,7 +221,7 @@ impl Store {
         let mut item = survivor_item(&read.survivor.item, s, parts, stamp)?;
         // From the contact as stored, whose portal status a change of address may have ended.
         let contact = contact_of_item(item.clone())?;
-        put_sweep_index(&mut item, self.sweep_index(tenant, &contact, read.reminded_for));
+        put_sweep_index(&mut item, self.sweep_index(tenant, &contact, read.survivor.reminded_for));
         Ok((item, contact))
     }
 
@@ -272,13 +267,13 @@ impl Store {
         let has = set_of(survivor, "tag_ids");
         let new: Vec<TagId> = members
             .iter()
-            .filter_map(|m| text(m, "tag_id"))
-            .filter(|t| !has.contains(t))
-            .filter_map(|t| TagId::parse(&t))
+            .filter_map(|m| text_of(m, "tag_id"))
+            .filter(|t| !has.contains(*t))
+            .filter_map(TagId::parse)
             .collect();
         let tags = self.batch_get(new.iter().map(|t| Self::tag_key(tenant, *t)).collect()).await?;
         let usable = tags.iter().filter(|t| !t.contains_key("deleting"));
-        Ok(usable.filter_map(|t| text(t, "id")).collect())
+        Ok(usable.filter_map(|t| text_of(t, "id").map(str::to_owned)).collect())
     }
 
     /// The address claims: the merged contact's handed to the survivor when its address wins,
@@ -309,8 +304,4 @@ fn relinks_of(read: &Read) -> Relinks {
     let (s, x) = (&read.survivor.current, &read.merged.current);
     let after = read.fields.line_manager_id;
     relink((s.id, x.id), (s.fields.line_manager_id, after), x.fields.line_manager_id, &read.merged.reports)
-}
-
-fn text(item: &Item, name: &str) -> Option<String> {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }

@@ -10,9 +10,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::reports::{too_many_reports, MAX_REPORTS};
 use super::s;
 use crate::domain::merge::Relinks;
+use crate::domain::moving::portal_after_leaving;
 use crate::domain::project::MAX_PROJECTS;
 use crate::domain::tag::MAX_TAGS_PER_CONTACT;
-use crate::domain::{Contact, ContactFields, ContactId, DomainError, PortalStatus, Stamp};
+use crate::domain::{Contact, ContactFields, ContactId, DomainError, Stamp};
 use crate::store::error::StoreResult;
 use crate::store::items::{audit_attrs, contact_editable_item, CONTACT_EDITABLE, EMAIL_STATUS_ATTRIBUTES};
 use crate::store::tx::Item;
@@ -75,11 +76,8 @@ pub(super) fn survivor_item(
     let email_moves =
         current.fields.email.as_ref().map(|e| e.key()) != parts.fields.email.as_ref().map(|e| e.key());
     if email_moves {
-        let status = match current.portal.status {
-            PortalStatus::Invited => PortalStatus::None,
-            PortalStatus::Active => PortalStatus::Revoked,
-            other => other,
-        };
+        // Access granted to the old address ends, as when a contact leaves its client.
+        let status = portal_after_leaving(current.portal.status);
         item.insert("portal_status".into(), s(status.as_str()));
         item.remove("invite_hash");
         // The status SES gave the address now held: the merged contact's, or none.

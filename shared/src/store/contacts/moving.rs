@@ -166,7 +166,6 @@ impl Store {
             to,
             portal,
             stamp,
-            into: None,
         };
         plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
         let leaving = PrimaryWrite::on_leave(primary::on_delete(current.is_primary), id);

@@ -7,7 +7,7 @@ use super::s;
 use crate::domain::ClientId;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::tx::Item;
-use crate::store::{keys, Store};
+use crate::store::{keys, text_of, Store};
 
 /// Length of a contact item's sort key (`CONTACT#` and a ULID), which a position starts with.
 const CONTACT_SK_LEN: usize = keys::CONTACT_SK_PREFIX.len() + 26;
@@ -20,10 +20,6 @@ pub(super) enum Across {
     Clients,
 }
 
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
 /// The position a page stopped at, from the index key DynamoDB returned.
 pub(super) fn name_position(key: Option<&Item>, across: Across) -> Option<String> {
     index_position(key, across, keys::NAME_SK)
@@ -34,9 +30,9 @@ pub(super) fn index_position(key: Option<&Item>, across: Across, sort: &str) -> 
     let key = key?;
     let client = match across {
         Across::OneClient => "",
-        Across::Clients => text(key, keys::PK)?.rsplit("#CLIENT#").next()?,
+        Across::Clients => text_of(key, keys::PK)?.rsplit("#CLIENT#").next()?,
     };
-    Some(format!("{}{client}{}", text(key, keys::SK)?, text(key, sort)?))
+    Some(format!("{}{client}{}", text_of(key, keys::SK)?, text_of(key, sort)?))
 }
 
 /// A position `name_position` made, in its parts: `SK`, the client, the name key.

@@ -98,14 +98,7 @@ impl Store {
         project: &ProjectId,
         stamp: &Stamp,
     ) -> StoreResult<ProjectLink> {
-        let link = ProjectLink {
-            client_id: client,
-            contact_id: contact,
-            project_id: project.clone(),
-            linked_at: stamp.at.clone(),
-            linked_by: stamp.by.clone(),
-        };
-        let link = &link;
+        let link = &ProjectLink::made((client, contact), project, stamp);
         retry_planned(move || async move {
             let put = Put::builder()
                 .table_name(&self.table)
@@ -239,18 +232,11 @@ impl Store {
     pub(super) fn link_put(
         &self,
         tenant: &TenantId,
-        (client, contact): (ClientId, ContactId),
+        contact: (ClientId, ContactId),
         project: &ProjectId,
         stamp: &Stamp,
     ) -> StoreResult<TransactWriteItem> {
-        let link = ProjectLink {
-            client_id: client,
-            contact_id: contact,
-            project_id: project.clone(),
-            linked_at: stamp.at.clone(),
-            linked_by: stamp.by.clone(),
-        };
-        self.put_new(link_item(tenant, &link))
+        self.put_new(link_item(tenant, &ProjectLink::made(contact, project, stamp)))
     }
 
     /// The deletes of a contact's links, for the transaction that deletes it.

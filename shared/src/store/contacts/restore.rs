@@ -62,7 +62,6 @@ impl Store {
                 to: client,
                 portal,
                 stamp,
-                into: None,
             };
             plan.push(Role::Deletion, self.relocation_put(tenant, &record)?);
             let joining = PrimaryWrite::on_add(decision, id);

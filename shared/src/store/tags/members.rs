@@ -15,7 +15,7 @@ use crate::domain::{ClientId, Contact, ContactId, DomainError, Stamp, TagId, Ten
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::retry::{retry_planned, Attempt};
 use crate::store::tx::{Item, TxOutcome};
-use crate::store::{keys, n, s, Page, Store, TenantContact};
+use crate::store::{key_of, keys, n, s, text_of, Page, Store, TenantContact};
 
 /// How many contacts one `DELETE /tags/{id}` takes the tag from at most: one page of member
 /// items, each a small transaction, run `REMOVALS_AT_ONCE` at a time, well within a request's
@@ -62,9 +62,9 @@ impl Store {
     pub(crate) fn member_moves(&self, members: &[Item], to: ClientId) -> StoreResult<Vec<TransactWriteItem>> {
         let mut writes = Vec::new();
         for member in members {
-            let text = |name: &str| member.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-            let key = Self::key(text(keys::PK), text(keys::SK));
-            let contact = ContactId::parse(&text("contact_id"))
+            let key = key_of(member);
+            let contact = text_of(member, "contact_id")
+                .and_then(ContactId::parse)
                 .ok_or_else(|| StoreError::internal("a member item without its contact"))?;
             let mut moved = member.clone();
             moved.insert(keys::SK.into(), s(keys::tag_member_sk(to, contact)));
@@ -90,9 +90,9 @@ impl Store {
     ) -> StoreResult<Vec<TransactWriteItem>> {
         let mut writes = Vec::new();
         for member in members {
-            let text = |name: &str| member.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-            let key = Self::key(text(keys::PK), text(keys::SK));
-            let client = ClientId::parse(&text("client_id"))
+            let key = key_of(member);
+            let client = text_of(member, "client_id")
+                .and_then(ClientId::parse)
                 .ok_or_else(|| StoreError::internal("a member item without its client"))?;
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -101,7 +101,7 @@ impl Store {
             writes.push(
                 TransactWriteItem::builder().delete(delete.build().map_err(StoreError::internal)?).build(),
             );
-            if !gains.contains(&text("tag_id")) {
+            if !text_of(member, "tag_id").is_some_and(|tag| gains.contains(tag)) {
                 continue;
             }
             let mut merged = member.clone();
